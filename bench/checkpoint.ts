@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { Layout, Mesh, UNSHARDED } from '../src/core/dtensor';
 import { type CheckpointData, type CheckpointTensor, tensorFromDeviceShards } from '../src/core/checkpoint';
 import { shardSlices } from '../src/core/dtensor/shard';
-import { CheckpointWriter, RunStore, prepareCheckpoint } from '../src/main/store';
+import { CheckpointWriter, RunStore, prepareCheckpoint } from '../src/engine/store/index';
 import type { BenchSection } from './section';
 import { median } from './timing';
 

@@ -3,9 +3,9 @@
 // holds with replicated vs sharded layouts. Baseline: the 1-worker run of the same config, same run.
 import { resolve } from 'node:path';
 import { Mesh } from '../src/core/dtensor/mesh';
-import { cpuDevices } from '../src/main/coordinator/devices';
-import { MeshSession } from '../src/main/coordinator/mesh-session';
-import { NodeProcessHost } from '../src/main/coordinator/node-process-host';
+import { cpuDevices } from '../src/engine/coordinator/devices';
+import { MeshSession } from '../src/engine/coordinator/mesh-session';
+import { NodeProcessHost } from '../src/engine/coordinator/node-process-host';
 import type { BenchSection } from './section';
 
 const MODEL = {

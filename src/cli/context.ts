@@ -14,7 +14,7 @@ export const WORKER_ENTRY = fileURLToPath(new URL('../workers/device-worker.ts',
 
 /** The engine, loaded on first use so that `--help` and argument errors answer at once. */
 export async function openService(db: string | undefined, options: { cpuOnly?: boolean; quiet?: boolean } = {}) {
-  const { createTrainerService } = await import('../main/service/index');
+  const { createTrainerService } = await import('../engine/service/index');
   return createTrainerService({
     dbPath: db ? resolve(db) : defaultDbPath(), processHost: 'node', workerEntry: WORKER_ENTRY, cpuOnly: options.cpuOnly,
     log: options.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),

@@ -3,7 +3,7 @@
  * served over IPC. The engine (coordinator, store, workers) lives in the service; this file only
  * wires it to Electron and shuts it down (checkpointing running runs) before quitting.
  */
-import { BrowserWindow, Menu, app } from 'electron';
+import { BrowserWindow, Menu, app, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainerEvent } from '../shared/api';
@@ -11,7 +11,8 @@ import type { ShellCommand } from '../shared/transport';
 import { bridgeWindow } from './electron/ipc-bridge';
 import { buildAppMenu } from './electron/menu';
 import { builtPaths, createMainWindow, denyAllPermissions } from './electron/window';
-import { createTrainerService } from './service/index';
+import { ElectronProcessHost } from './electron/utility-process-host';
+import { createTrainerService } from '../engine/service/index';
 
 type Service = Awaited<ReturnType<typeof createTrainerService>>;
 
@@ -50,7 +51,7 @@ async function start(): Promise<void> {
   // better-sqlite3 built for Electron's ABI by `npm run rebuild:electron`; node_modules keeps Node's build.
   const binding = join(app.getAppPath(), 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const nativeBinding = existsSync(binding) ? binding : undefined;
-  service = await createTrainerService({ dbPath, processHost: 'electron', workerEntry: join(MAIN_DIR, 'device-worker.js'), nativeBinding, log });
+  service = await createTrainerService({ dbPath, processHost: new ElectronProcessHost(utilityProcess.fork.bind(utilityProcess) as never), workerEntry: join(MAIN_DIR, 'device-worker.js'), nativeBinding, log });
   service.subscribe((event: TrainerEvent) => {
     if (event.type === 'worker-crash') log(`worker for device ${event.deviceId} of run ${event.runId} crashed: ${event.reason}`);
   });

@@ -12,10 +12,10 @@ import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/models/index';
 import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
-import { loadDatasetSync } from '../main/data/load';
-import { datasetSourceOf } from '../main/data/source';
+import { loadDatasetSync } from '../datasets/load';
+import { datasetSourceOf } from '../datasets/source';
 import { ExchangeBuckets, planExchange, type ExchangePlan } from './gradient-exchange';
-import type { ShardRecord, StepReport, TrainSetup } from './protocol';
+import type { ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
 import type { DataSource } from '../shared/api';
 
 interface Param {

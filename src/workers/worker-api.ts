@@ -4,7 +4,7 @@ import { Mesh } from '../core/dtensor/mesh';
 import { RingCollectives } from '../core/collectives/ring';
 import { SocketLinks } from './transport/socket-links';
 import { DeviceTrainer } from './trainer';
-import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from './protocol';
+import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
 import type { MessageChannelLike } from './endpoints';
 
 export function createWorkerApi(channel: MessageChannelLike, exit: () => void): WorkerApi {

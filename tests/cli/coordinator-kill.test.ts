@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunStore } from '../../src/main/store/index';
+import { RunStore } from '../../src/engine/store/index';
 import { isAlive as alive, waitUntil } from '../helpers/process';
 
 const TRIALS = 6;

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { RunStore } from '../../src/main/store/index';
+import { RunStore } from '../../src/engine/store/index';
 import { assembleGlobal } from '../../src/core/checkpoint/index';
 import { buildModel, forward } from '../../src/core/models/index';
-import { loadDatasetSync } from '../../src/main/data/load';
+import { loadDatasetSync } from '../../src/datasets/load';
 
 const dir = mkdtempSync(join(tmpdir(), 'dtrain-cli-'));
 const db = join(dir, 'cli.db');

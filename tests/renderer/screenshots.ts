@@ -4,7 +4,7 @@
  * Output: test-results/dev-screenshots/*.png. Pass --serve to keep the server up and print its URL.
  */
 import type { Page } from 'playwright-core';
-import { startServer } from '../../src/main/serve';
+import { startServer } from '../../src/engine/serve/index';
 import { artifactPath, launchChromium } from '../e2e/helpers/browser';
 import { buildRenderer } from '../e2e/helpers/build-renderer';
 import { createDevApi } from './dev-api';

@@ -1,4 +1,4 @@
-import type { TrainerService } from '../../main/service/trainer-service';
+import type { TrainerService } from '../../engine/service/trainer-service';
 import { ProgressBar } from '../progress';
 
 /**

@@ -119,7 +119,7 @@ export const importConfigCommand: Command = {
     } catch (e) {
       throw new UsageError(`cannot read ${positionals[0]}: ${(e as Error).message}`);
     }
-    const { importOptimizerConfig } = await import('../../main/service/config-tools');
+    const { importOptimizerConfig } = await import('../../engine/service/config-tools');
     const result = importOptimizerConfig(text);
     if ('error' in result) throw new UsageError(`${positionals[0]}: ${result.error}`);
     const json = `${JSON.stringify(result.config, null, 2)}\n`;
@@ -151,7 +151,7 @@ export const datasetsCommand: Command = {
   help: 'Usage: dtrain datasets\n\nBuilt-in datasets for a run config\'s "data": {"kind": "builtin", "name": NAME}.',
   async run(argv) {
     parse(argv, {}, 'datasets');
-    const { listBuiltinDatasets } = await import('../../main/data/load');
+    const { listBuiltinDatasets } = await import('../../datasets/load');
     for (const d of listBuiltinDatasets()) process.stdout.write(`${d.name.padEnd(18)} ${d.description}\n`);
     return 0;
   },

@@ -26,7 +26,7 @@ without which the API refuses connections.
   async run(argv) {
     const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, cpu: { type: 'boolean' }, db: { type: 'string' } }, 'serve');
     ensureRendererBuilt();
-    const { startServer } = await import('../../main/serve/index');
+    const { startServer } = await import('../../engine/serve/index');
     const service = await openService(values.db, { cpuOnly: values.cpu });
     const server = await startServer({
       api: service, subscribe: (l) => service.subscribe(l), staticDir: STATIC_DIR, host: values.host, port: intOption(values.port, 'port'),

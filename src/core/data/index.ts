@@ -1,4 +1,4 @@
-/** Datasets and the seeded batch order (pure: no process or file APIs; see src/main/data for files). */
+/** Datasets and the seeded batch order (pure: no process or file APIs; see src/datasets for files). */
 export { DatasetError, featureSize, targetSize, validateDataset } from './types';
 export type { Dataset, Normalization, NormalizationKind, Task } from './types';
 export { Rng, hashSeed, splitmix32 } from './prng';

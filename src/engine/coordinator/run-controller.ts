@@ -1,0 +1,137 @@
+/**
+ * Drives one run: steps in chunks on the mesh session, metrics into the store and out as events,
+ * periodic checkpoints with retention, pause/stop with a final checkpoint, resume (on any mesh) from
+ * the newest valid checkpoint with the metric history rewound to it in the same transaction.
+ */
+import type { RunStore } from '../store/index';
+import type { MetricPoint, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { StepReport } from '../../shared/worker-protocol';
+import type { MeshSession } from './mesh-session';
+import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
+
+export interface RunControllerOptions {
+  store: RunStore;
+  runId: string;
+  config: RunConfig;
+  session: MeshSession;
+  emit: (event: TrainerEvent) => void;
+  /** Steps per call into the workers; pause/stop take effect between chunks. */
+  chunkSteps?: number;
+}
+
+export class RunController {
+  private request: 'pause' | 'stop' | null = null;
+  private step: number;
+  private pending: MetricPoint[] = [];
+  private readonly perDeviceMs = new Map<number, number>();
+  private lastFlush = 0;
+  /** A checkpoint left its data in the WAL; copy it into the main file while the workers compute. */
+  private walPending = false;
+
+  constructor(private readonly o: RunControllerOptions, startStep: number) {
+    this.step = startStep;
+    o.session.onEvent((e) => {
+      if (e.type !== 'step') return;
+      this.perDeviceMs.set(e.deviceId, e.report.stepTimeMs);
+      if (e.deviceId === o.session.mesh.deviceIds[0]) this.record(e.report);
+    });
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** Restores parameters and optimizer state from the newest valid checkpoint, resharding as needed. */
+  async restoreLatest(): Promise<number> {
+    const { store, runId, session } = this.o;
+    const { checkpoint } = store.latestValidCheckpoint(runId);
+    if (!checkpoint) {
+      store.rewindToStart(runId); // killed before its first checkpoint: replay from scratch, no stale rows
+      return 0;
+    }
+    store.rewindTo(runId, checkpoint.id);
+    const layouts = await session.variableLayouts();
+    await session.importShards((deviceId) => shardsForDevice(checkpoint.tensors, layouts, session.mesh, deviceId), checkpoint.iterations);
+    this.step = checkpoint.step;
+    return checkpoint.step;
+  }
+
+  pause(): void {
+    this.request ??= 'pause';
+  }
+
+  stop(): void {
+    this.request = 'stop';
+  }
+
+  /** Trains until the last step, a pause or a stop; returns the final status. Throws if a worker dies. */
+  async run(): Promise<RunStatus> {
+    const { store, runId, config, emit } = this.o;
+    const every = config.checkpointEvery ?? 0;
+    store.updateRun(runId, { status: 'running', step: this.step, error: null });
+    emit({ type: 'status', runId, status: 'running', step: this.step });
+    while (this.step < config.steps && !this.request) {
+      const nextCheckpoint = every > 0 ? (Math.floor(this.step / every) + 1) * every : config.steps;
+      const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step);
+      const training = this.o.session.train(this.step, count);
+      this.copyWalIfPending();
+      await training;
+      this.step += count;
+      this.flush(true);
+      if (every > 0 && this.step % every === 0 && this.step < config.steps) await this.checkpoint();
+    }
+    await this.checkpoint();
+    this.copyWalIfPending();
+    const status: RunStatus = this.step >= config.steps ? 'completed' : this.request === 'stop' ? 'stopped' : 'paused';
+    store.updateRun(runId, { status, step: this.step });
+    emit({ type: 'status', runId, status, step: this.step });
+    return status;
+  }
+
+  /** Saves every variable of every device as one durable transaction, keeping the newest K. */
+  async checkpoint(): Promise<void> {
+    const { store, runId, config, session, emit } = this.o;
+    const records = await session.exportShards();
+    const iterations = records.find((r) => r.path === 'optimizer/iteration')?.data[0] ?? this.step;
+    const info = store.writeCheckpoint(runId, {
+      step: this.step, iterations, mesh: session.mesh.toString(), tensors: toCheckpointTensors(records, session.mesh.toString()),
+      state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize },
+    }, { keep: config.keepCheckpoints ?? 3, copyWal: false });
+    this.walPending = true;
+    emit({ type: 'checkpoint', runId, checkpoint: info });
+    const devices = (await session.stats()).map((d) => ({ ...d, stepTimeMs: this.perDeviceMs.get(d.deviceId) ?? d.stepTimeMs }));
+    store.appendDeviceStats(runId, this.step, devices);
+    emit({ type: 'devices', runId, devices });
+  }
+
+  /**
+   * The commit made the checkpoint durable in the WAL; copying the WAL into the main file is the
+   * other half of the write's cost, done here while the workers train the next chunk (the
+   * coordinator is idle then) instead of stalling the loop.
+   */
+  private copyWalIfPending(): void {
+    if (!this.walPending) return;
+    this.walPending = false;
+    this.o.store.checkpointWal();
+  }
+
+  private record(r: StepReport): void {
+    const samplesPerSec = r.stepTimeMs > 0 ? (r.count * 1000) / r.stepTimeMs : 0;
+    this.pending.push({
+      step: r.step + 1, loss: r.loss, metrics: r.metrics, learningRate: r.learningRate, gradNorm: r.gradNorm,
+      stepTimeMs: r.stepTimeMs, samplesPerSec, time: Date.now(),
+    });
+    this.flush(false);
+  }
+
+  /** Batches metric rows into one transaction and one event roughly every 250 ms. */
+  private flush(force: boolean): void {
+    if (this.pending.length === 0 || (!force && Date.now() - this.lastFlush < 250)) return;
+    const points = this.pending;
+    this.pending = [];
+    this.lastFlush = Date.now();
+    this.o.store.appendMetrics(this.o.runId, points);
+    this.o.store.updateRun(this.o.runId, { step: points[points.length - 1]!.step });
+    this.o.emit({ type: 'metrics', runId: this.o.runId, points });
+  }
+}

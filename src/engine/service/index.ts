@@ -1,0 +1,47 @@
+/** Creates the engine for a front end: the store, the process host and the service over them. */
+import { mkdirSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { dirname, join } from 'node:path';
+import { RunStore } from '../store/index';
+import type { TrainerApi, TrainerEvent } from '../../shared/api';
+import { NodeProcessHost } from '../coordinator/node-process-host';
+import type { ProcessHost } from '../coordinator/process-host';
+import { TrainerService } from './trainer-service';
+
+export interface CreateTrainerServiceOptions {
+  dbPath: string;
+  /** 'node' forks with child_process; the Electron shell passes its utilityProcess host. */
+  processHost: 'node' | ProcessHost;
+  workerEntry: string;
+  cpuOnly?: boolean;
+  exportDir?: string;
+  /** better-sqlite3 built for another ABI (Electron's; see scripts/rebuild-native.mjs). */
+  nativeBinding?: string;
+  log?: (line: string) => void;
+}
+
+export type TrainerServiceHandle = TrainerApi & {
+  subscribe(listener: (e: TrainerEvent) => void): () => void;
+  shutdown(): Promise<void>;
+};
+
+export async function createTrainerService(options: CreateTrainerServiceOptions): Promise<TrainerService & TrainerServiceHandle> {
+  // Production mode: no tfjs debug checks, and no console banner suggesting tfjs-node (backends are chosen per worker).
+  tf.env().set('PROD', true);
+  mkdirSync(dirname(options.dbPath), { recursive: true });
+  const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding });
+  const host = options.processHost === 'node' ? new NodeProcessHost() : options.processHost;
+  const service = new TrainerService({
+    store, host, workerEntry: options.workerEntry, cpuOnly: options.cpuOnly, log: options.log,
+    exportDir: options.exportDir ?? join(dirname(options.dbPath), 'exports'),
+  });
+  const shutdown = service.shutdown.bind(service);
+  service.shutdown = async () => {
+    await shutdown();
+    store.close();
+  };
+  return service;
+}
+
+
+export { TrainerService };

@@ -1,0 +1,83 @@
+/**
+ * Checks a RunConfig before any process starts, so a bad config is one clear message per problem,
+ * tied to the field it concerns, instead of a worker crash.
+ */
+import { Mesh } from '../../core/dtensor/mesh';
+import { Layout } from '../../core/dtensor/layout';
+import { Adadelta } from '../../core/optimizers/adadelta';
+import { buildModel, type Model } from '../../core/models/index';
+import type { Dataset } from '../../core/data/index';
+import { loadDatasetSync } from '../../datasets/load';
+import { datasetSourceOf } from '../../datasets/source';
+import type { ConfigIssue, RunConfig } from '../../shared/api';
+
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints']);
+
+export interface CheckedConfig {
+  issues: ConfigIssue[];
+  model?: Model;
+  dataset?: Dataset;
+  mesh?: Mesh;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export function checkRunConfig(config: RunConfig): CheckedConfig {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, msg: string) => issues.push({ path, message: msg });
+  if (typeof config !== 'object' || config === null) return { issues: [{ path: '', message: 'the run config must be a JSON object' }] };
+  for (const key of Object.keys(config)) if (!RUN_KEYS.has(key)) add(key, `unknown key '${key}' (known: ${[...RUN_KEYS].join(', ')})`);
+  const attempt = <T>(path: string, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      add(path, message(e));
+      return undefined;
+    }
+  };
+  const model = attempt('model', () => buildModel(config.model));
+  const dataset = config.data ? attempt('data', () => loadDatasetSync(datasetSourceOf(config.data))) : (add('data', 'a data source is required'), undefined);
+  const mesh = attempt('mesh', () => Mesh.parse(String(config.mesh ?? '')));
+  if (mesh) {
+    for (const [key, specs] of Object.entries(config.layouts ?? {})) {
+      attempt(`layouts.${key}`, () => {
+        new RegExp(key);
+        return new Layout(specs, mesh);
+      });
+    }
+  }
+  attempt('optimizer', () => Adadelta.fromConfig(config.optimizer ?? {}));
+  checkInteger(config.steps, 'steps', 1, add);
+  checkInteger(config.globalBatchSize, 'globalBatchSize', 1, add);
+  checkInteger(config.seed, 'seed', 0, add);
+  if (config.checkpointEvery !== undefined) checkInteger(config.checkpointEvery, 'checkpointEvery', 0, add);
+  if (config.keepCheckpoints !== undefined) checkInteger(config.keepCheckpoints, 'keepCheckpoints', 1, add);
+  if (mesh && Number.isInteger(config.globalBatchSize) && config.globalBatchSize < mesh.size) {
+    add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
+  }
+  if (model && dataset) checkFit(model, dataset, add);
+  return { issues, model, dataset, mesh };
+}
+
+function checkInteger(v: unknown, path: string, min: number, add: (p: string, m: string) => void): void {
+  if (!Number.isSafeInteger(v) || (v as number) < min) add(path, `${path} must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
+}
+
+/** The model must take the dataset's features and produce its targets. */
+function checkFit(model: Model, ds: Dataset, add: (p: string, m: string) => void): void {
+  if (model.inputShape.join() !== ds.featureShape.join()) {
+    add('model.input', `the model takes inputs of shape [${model.inputShape}] but dataset '${ds.name}' has features of shape [${ds.featureShape}]`);
+  }
+  const out = model.outputShape.reduce((a, b) => a * b, 1);
+  if (ds.task === 'classification' && model.loss === 'softmax_cross_entropy' && out !== ds.numClasses) {
+    add('model.layers', `the model outputs ${out} values but dataset '${ds.name}' has ${ds.numClasses} classes`);
+  }
+  if (ds.task === 'classification' && model.loss === 'mse') add('model.loss', `dataset '${ds.name}' is a classification task: use softmax_cross_entropy`);
+  if (ds.task === 'regression' && model.loss !== 'mse') add('model.loss', `dataset '${ds.name}' is a regression task: use mse`);
+  if (ds.task === 'regression' && out !== (ds.targetDim ?? 1)) add('model.layers', `the model outputs ${out} values but the targets have ${ds.targetDim ?? 1}`);
+}
+
+/** Fills defaults a user may leave out. */
+export function withDefaults(config: RunConfig): RunConfig {
+  return { layouts: {}, checkpointEvery: 0, keepCheckpoints: 3, ...config, name: config.name ?? `run ${new Date().toISOString().slice(0, 19).replace('T', ' ')}` };
+}

@@ -1,0 +1,199 @@
+/**
+ * The engine behind every front end (Electron window, `dtrain serve`, the CLI): runs, their worker
+ * meshes, the store, and live events. Implements the typed TrainerApi of src/shared/api.ts.
+ */
+import { cpus } from 'node:os';
+import { Mesh } from '../../core/dtensor/mesh';
+import type {
+  DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, TrainerApi, TrainerEvent,
+} from '../../shared/api';
+import type { RunStore } from '../store/index';
+import { listBuiltinDatasets } from '../../datasets/load';
+import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
+import { MeshSession } from '../coordinator/mesh-session';
+import { RunController } from '../coordinator/run-controller';
+import type { ProcessHost } from '../coordinator/process-host';
+import { checkRunConfig, withDefaults } from './run-config';
+import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
+import { exportRun } from './export-run';
+
+export interface TrainerServiceOptions {
+  store: RunStore;
+  host: ProcessHost;
+  workerEntry: string;
+  /** Use CPU workers even where GPUs are present. */
+  cpuOnly?: boolean;
+  /** Where exports go when no folder is given. */
+  exportDir: string;
+  log?: (line: string) => void;
+}
+
+interface ActiveRun {
+  controller?: RunController;
+  done: Promise<RunStatus>;
+  /** A pause or stop asked for while the workers were still starting. */
+  request?: 'pause' | 'stop';
+}
+
+export class TrainerService implements TrainerApi {
+  private readonly listeners = new Set<(e: TrainerEvent) => void>();
+  private readonly active = new Map<string, ActiveRun>();
+  private gpus: Promise<DeviceInfo[]> | undefined;
+
+  constructor(private readonly o: TrainerServiceOptions) {}
+
+  subscribe(listener: (e: TrainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit = (e: TrainerEvent): void => this.listeners.forEach((l) => l(e));
+
+  async listDevices(): Promise<DeviceInfo[]> {
+    const gpus = await (this.gpus ??= discoverGpus());
+    return gpus.length > 0 && !this.o.cpuOnly ? gpus : cpuDevices(cpus().length);
+  }
+
+  async listDatasets(): Promise<DatasetInfo[]> {
+    return listBuiltinDatasets().map((d) => ({ name: d.name, kind: d.origin === 'file' ? 'builtin' : 'synthetic', description: d.description }));
+  }
+
+  async validateRunConfig(config: RunConfig) {
+    return checkRunConfig(config).issues;
+  }
+
+  async startRun(raw: RunConfig): Promise<{ runId: string }> {
+    const config = withDefaults(raw);
+    const { issues } = checkRunConfig(config);
+    if (issues.length > 0) throw new Error(issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; '));
+    const runId = this.o.store.createRun(config, { name: config.name });
+    this.claim(runId);
+    this.launch(runId, config, false);
+    return { runId };
+  }
+
+  /** Continues a paused, stopped or failed run from its newest valid checkpoint, optionally on another mesh. */
+  async resumeRun(runId: string, options: { mesh?: string; steps?: number } = {}): Promise<void> {
+    if (this.active.has(runId)) throw new Error(`run ${runId} is already running`);
+    const run = this.o.store.getRun(runId);
+    if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw new Error(`run ${runId} has completed all ${run.steps} steps`);
+    const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
+    const { issues } = checkRunConfig(config);
+    if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    this.claim(runId);
+    if (options.mesh || options.steps) this.o.store.updateRun(runId, { config });
+    this.launch(runId, config, true);
+  }
+
+  async pauseRun(runId: string): Promise<void> {
+    this.request(runId, 'pause');
+  }
+
+  async stopRun(runId: string): Promise<void> {
+    if (!this.active.has(runId)) {
+      const { status, step } = this.o.store.updateRun(runId, { status: 'stopped' });
+      this.emit({ type: 'status', runId, status, step });
+      return;
+    }
+    this.request(runId, 'stop');
+  }
+
+  /** Resolves when the run's current activity ends (completed, paused, stopped or failed). */
+  async waitForRun(runId: string): Promise<RunStatus> {
+    const a = this.active.get(runId);
+    return a ? a.done : this.o.store.getRun(runId).status;
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return this.o.store.listRuns();
+  }
+
+  async getRun(runId: string): Promise<RunDetail> {
+    return this.o.store.getRun(runId);
+  }
+
+  async getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]> {
+    return this.o.store.getMetrics(runId, sinceStep);
+  }
+
+  async diffConfigs(runIds: string[]) {
+    return diffConfigs(runIds.map((id) => this.o.store.getRun(id).config));
+  }
+
+  async exportMetricsCsv(runId: string): Promise<string> {
+    return this.o.store.metricsCsv(runId);
+  }
+
+  async exportRun(runId: string, outDir?: string) {
+    return exportRun(this.o.store, runId, outDir ?? this.o.exportDir);
+  }
+
+  async previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]> {
+    return previewLearningRate(setting, steps);
+  }
+
+  async importOptimizerConfig(json: string) {
+    return importOptimizerConfig(json);
+  }
+
+  /** Pauses every active run (each writes a checkpoint) and waits for them. */
+  async shutdown(): Promise<void> {
+    for (const id of this.active.keys()) this.request(id, 'pause');
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** One process trains a run at a time: another live dtrain (app or CLI) holding it is a clear error. */
+  private claim(runId: string): void {
+    const lease = this.o.store.acquireRunLease(runId);
+    if (!lease.ok) {
+      const { pid, host } = lease.holder;
+      throw new Error(`run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`);
+    }
+  }
+
+  private request(runId: string, what: 'pause' | 'stop'): void {
+    const a = this.active.get(runId);
+    if (!a) throw new Error(`run ${runId} is not running`);
+    if (!a.controller) a.request = what;
+    else if (what === 'pause') a.controller.pause();
+    else a.controller.stop();
+  }
+
+  private launch(runId: string, config: RunConfig, resume: boolean): void {
+    const entry: ActiveRun = { done: Promise.resolve('running') };
+    entry.done = this.drive(runId, config, resume, entry).finally(() => this.active.delete(runId));
+    this.active.set(runId, entry);
+  }
+
+  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun): Promise<RunStatus> {
+    const { store } = this.o;
+    let session: MeshSession | undefined;
+    try {
+      const mesh = Mesh.parse(config.mesh);
+      const devices = chooseDevices(mesh.size, await (this.gpus ??= discoverGpus()), { cpu: this.o.cpuOnly });
+      store.updateRun(runId, { status: 'running', error: null });
+      this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
+      session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log }, {
+        model: config.model, data: config.data as unknown as Record<string, unknown>, layouts: config.layouts ?? {},
+        optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed,
+      });
+      session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
+      const controller = new RunController({ store, runId, config, session, emit: this.emit }, 0);
+      if (resume) await controller.restoreLatest();
+      entry.controller = controller;
+      if (entry.request === 'pause') controller.pause();
+      if (entry.request === 'stop') controller.stop();
+      this.emit({ type: 'devices', runId, devices: await session.stats() });
+      return await controller.run();
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.o.log?.(`run ${runId} failed: ${error}`);
+      const { step } = store.updateRun(runId, { status: 'failed', error });
+      this.emit({ type: 'status', runId, status: 'failed', step, error });
+      return 'failed';
+    } finally {
+      await session?.close();
+      store.releaseRunLease(runId);
+    }
+  }
+}

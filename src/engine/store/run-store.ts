@@ -1,0 +1,195 @@
+/**
+ * The SQLite store for runs, configs, sharded checkpoints and metric history (one database file).
+ * A thin facade: each call delegates to a query module and turns SQLite failures into StoreErrors
+ * that name the file. Synchronous (better-sqlite3); see CheckpointWriter for writing off the loop.
+ */
+import type Database from 'better-sqlite3';
+import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary } from '../../shared/api';
+import type { CheckpointData } from '../../core/checkpoint/index';
+import type { StoreContext } from './context';
+import { type OpenOptions, openDatabase } from './database';
+import { toStoreError } from './errors';
+import * as checkpoints from './checkpoints';
+import * as load from './checkpoint-load';
+import * as metrics from './metrics';
+import * as runs from './runs';
+import { hostname } from 'node:os';
+import * as leases from './leases';
+
+export interface RunStoreOptions extends OpenOptions {
+  /** Largest BLOB per row; bigger shards are split (default 256 MiB; SQLite's cap is 1e9 bytes). */
+  maxPartBytes?: number;
+}
+
+export class RunStore {
+  readonly path: string;
+  readonly readonly: boolean;
+  private readonly ctx: StoreContext;
+
+  private constructor(path: string, db: Database.Database, options: RunStoreOptions) {
+    this.path = path;
+    this.readonly = options.readonly ?? false;
+    this.ctx = { db, file: path, maxPartBytes: options.maxPartBytes ?? 256 * 2 ** 20 };
+  }
+
+  /** Opens or creates the database; refuses foreign, corrupt or newer files with a StoreError. */
+  static open(path: string, options: RunStoreOptions = {}): RunStore {
+    return new RunStore(path, openDatabase(path, options), options);
+  }
+
+  close(): void {
+    if (this.ctx.db.open) this.ctx.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.ctx.db.open;
+  }
+
+  /** The schema version of the file (`PRAGMA user_version`). */
+  schemaVersion(): number {
+    return this.guard(() => this.ctx.db.pragma('user_version', { simple: true }) as number);
+  }
+
+  /** `PRAGMA integrity_check`: ['ok'] when the file is sound, else SQLite's list of problems. */
+  integrityCheck(): string[] {
+    return this.guard(() => (this.ctx.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check));
+  }
+
+  /** Copies the WAL into the main file now (see WriteCheckpointOptions.copyWal). */
+  checkpointWal(): { walFrames: number; copied: number } {
+    return this.guard(() => checkpoints.checkpointWal(this.ctx));
+  }
+
+  // Runs.
+
+  /** Creates a run and returns its id (8 URL-safe characters). */
+  createRun(config: RunConfig, options?: runs.NewRunOptions): string {
+    return this.guard(() => runs.createRun(this.ctx, config, options));
+  }
+
+  updateRun(runId: string, patch: runs.RunPatch): RunSummary {
+    return this.guard(() => {
+      runs.updateRun(this.ctx, runId, patch);
+      return runs.toSummary(runs.getRunRow(this.ctx, runId));
+    });
+  }
+
+  /** Newest first, each with its last recorded loss. */
+  listRuns(): RunSummary[] {
+    return this.guard(() => runs.listRuns(this.ctx));
+  }
+
+  getRun(runId: string): RunDetail {
+    return this.guard(() => {
+      const row = runs.getRunRow(this.ctx, runId);
+      return {
+        ...runs.toSummary(row),
+        config: runs.parseConfig(this.ctx, row),
+        checkpoints: checkpoints.listCheckpoints(this.ctx, runId),
+        devices: metrics.latestDeviceStats(this.ctx, runId),
+        error: row.error,
+        notes: row.notes,
+      };
+    });
+  }
+
+  /** Deletes the run with its metrics, device stats and checkpoints; false if there was no such run. */
+  deleteRun(runId: string): boolean {
+    return this.guard(() => runs.deleteRun(this.ctx, runId));
+  }
+
+  // Metrics.
+
+  appendMetrics(runId: string, points: readonly MetricPoint[]): void {
+    this.guard(() => metrics.appendMetrics(this.ctx, runId, points));
+  }
+
+  /** Points in step order; with `sinceStep`, only those after it. */
+  getMetrics(runId: string, sinceStep?: number): MetricPoint[] {
+    return this.guard(() => metrics.getMetrics(this.ctx, runId, sinceStep));
+  }
+
+  appendDeviceStats(runId: string, step: number, stats: readonly DeviceStats[]): void {
+    this.guard(() => metrics.appendDeviceStats(this.ctx, runId, step, stats));
+  }
+
+  metricsCsv(runId: string): string {
+    return this.guard(() => metrics.metricsCsv(this.ctx, runId));
+  }
+
+  // Checkpoints.
+
+  /** Saves a checkpoint in one durable transaction and keeps the run's newest `keep` (default 3). */
+  writeCheckpoint(runId: string, data: CheckpointData, options?: checkpoints.WriteCheckpointOptions): CheckpointInfo {
+    return this.guard(() => {
+      const prepared = checkpoints.prepareCheckpoint(this.path, data, this.ctx.maxPartBytes);
+      return checkpoints.insertCheckpoint(this.ctx, runId, prepared, options);
+    });
+  }
+
+  /** Inserts a checkpoint already validated and hashed by `prepareCheckpoint` (e.g. on another thread). */
+  writePreparedCheckpoint(runId: string, prepared: checkpoints.PreparedCheckpoint, options?: checkpoints.WriteCheckpointOptions): CheckpointInfo {
+    return this.guard(() => checkpoints.insertCheckpoint(this.ctx, runId, prepared, options));
+  }
+
+  listCheckpoints(runId: string): CheckpointInfo[] {
+    return this.guard(() => checkpoints.listCheckpoints(this.ctx, runId));
+  }
+
+  /** Loads and verifies a checkpoint; CheckpointCorruptError if its data fails verification. */
+  loadCheckpoint(checkpointId: number): load.LoadedCheckpoint {
+    return this.guard(() => load.loadCheckpoint(this.ctx, checkpointId));
+  }
+
+  latestCheckpoint(runId: string): load.LoadedCheckpoint | null {
+    return this.guard(() => load.latestCheckpoint(this.ctx, runId));
+  }
+
+  latestValidCheckpoint(runId: string): load.ValidCheckpointResult {
+    return this.guard(() => load.latestValidCheckpoint(this.ctx, runId));
+  }
+
+  /** Rewinds metrics, device stats, newer checkpoints and the run's step to a checkpoint, atomically. */
+  rewindTo(runId: string, checkpointId: number): checkpoints.RewindResult {
+    return this.guard(() => checkpoints.rewindTo(this.ctx, runId, checkpointId));
+  }
+
+  /** Rewinds a run with no usable checkpoint to step 0, dropping its metric history, atomically. */
+  rewindToStart(runId: string): checkpoints.RewindResult {
+    return this.guard(() => checkpoints.rewindToStart(this.ctx, runId));
+  }
+
+  /**
+   * Claims the right to train `runId` for `holder` (default: this process). Refused while another live
+   * process on this host holds it; a lease from another host is treated as live (its process cannot
+   * be checked from here).
+   */
+  acquireRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): leases.LeaseResult {
+    return this.guard(() => leases.acquireLease(this.ctx, runId, holder, (h) => h.host !== hostname() || processAlive(h.pid)));
+  }
+
+  releaseRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): void {
+    this.guard(() => leases.releaseLease(this.ctx, runId, holder));
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw toStoreError(error, this.path);
+    }
+  }
+}
+
+function thisProcess(): leases.LeaseHolder {
+  return { pid: process.pid, host: hostname() };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Coordinator ↔ device-worker protocol. Calls go through comlink (WorkerApi); progress and metrics
+ * are plain tagged messages on the same channel, because comlink proxies cannot cross process ports.
+ */
+import type { DeviceStats } from './api';
+
+export interface WorkerInit {
+  deviceId: number;
+  /** Mesh text, e.g. `batch=2,model=2`. */
+  mesh: string;
+  /** tfjs backends to try in order. */
+  backends: ('tensorflow' | 'wasm' | 'cpu')[];
+}
+
+export interface WorkerInfo {
+  deviceId: number;
+  pid: number;
+  backend: string;
+  /** Why preferred backends were skipped (e.g. tfjs-node-gpu not installed). */
+  backendNotes: string[];
+  cudaVisibleDevices: string | null;
+  rssBytes: number;
+}
+
+/** What a worker needs to train: plain JSON, validated by the coordinator first. */
+export interface TrainSetup {
+  model: Record<string, unknown>;
+  data: Record<string, unknown>;
+  /** Regex key → sharding spec per axis. */
+  layouts: Record<string, string[]>;
+  /** Keras Adadelta get_config() dict. */
+  optimizer: Record<string, unknown>;
+  globalBatchSize: number;
+  seed: number;
+  /** Directory holding the ring's Unix sockets. */
+  socketDir: string;
+}
+
+/** One stored variable shard: logical path, layout, the slice it covers and its values. */
+export interface ShardRecord {
+  path: string;
+  dtype: 'float32' | 'float64' | 'int64';
+  globalShape: number[];
+  specs: string[];
+  slices: { start: number; size: number }[];
+  data: Float32Array | Float64Array;
+}
+
+export interface StepReport {
+  step: number;
+  loss: number;
+  metrics: Record<string, number>;
+  learningRate: number;
+  gradNorm: number;
+  stepTimeMs: number;
+  count: number;
+}
+
+export interface WorkerApi {
+  init(init: WorkerInit): Promise<WorkerInfo>;
+  /** Builds model, data, variables and optimizer, and connects the ring to every peer. */
+  setup(setup: TrainSetup): Promise<{ paramCount: number; shardBytes: number }>;
+  /** Runs global steps [from, from+count); streams a `step` event per step. Resolves with the last report. */
+  train(from: number, count: number): Promise<StepReport | null>;
+  /** This device's primary-replica shards of every parameter and optimizer variable. */
+  exportShards(): Promise<ShardRecord[]>;
+  /** Every stored variable's logical path, global shape and sharding specs on this mesh. */
+  variableLayouts(): Promise<{ path: string; dtype: 'float32' | 'float64' | 'int64'; globalShape: number[]; specs: string[] }[]>;
+  /** Replaces parameters and optimizer state with these local shards (same layouts as setup). */
+  importShards(shards: ShardRecord[], iterations: number): Promise<void>;
+  stats(): Promise<DeviceStats>;
+  /** Answers at once unless the worker's event loop is stuck (used to find a stalled device). */
+  ping(): Promise<number>;
+  /** Closes the ring and lets the process exit. */
+  shutdown(): Promise<void>;
+}
+
+export type WorkerEvent =
+  | { type: 'step'; deviceId: number; report: StepReport }
+  | { type: 'log'; deviceId: number; line: string };
+
+/** Marks our own messages so the comlink listeners ignore them. */
+export const EVENT_TAG = '__dtrainEvent';
+export interface TaggedEvent {
+  [EVENT_TAG]: true;
+  event: WorkerEvent;
+}
+
+export function isTaggedEvent(message: unknown): message is TaggedEvent {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>)[EVENT_TAG] === true;
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTrainerService } from '../../../src/engine/service/index';
+import { assembleGlobal } from '../../../src/core/checkpoint/index';
+import { RunStore } from '../../../src/engine/store/index';
+import type { RunConfig, TrainerEvent } from '../../../src/shared/api';
+
+export const WORKER_ENTRY = resolve('src/workers/device-worker.ts');
+
+export async function withService<T>(fn: (s: Awaited<ReturnType<typeof createTrainerService>>, dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'dtrain-svc-'));
+  const service = await createTrainerService({ dbPath: join(dir, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
+  try {
+    return await fn(service, dir);
+  } finally {
+    await service.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const IRIS_RUN: RunConfig = {
+  name: 'test',
+  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  data: { kind: 'builtin', name: 'iris' },
+  mesh: 'batch=2',
+  layouts: { 'dense.*kernel': ['batch', 'unsharded'], 'dense_1.bias': ['batch'] },
+  optimizer: { learning_rate: 0.5, rho: 0.9, epsilon: 1e-6, clipnorm: 1.0, use_ema: true, ema_momentum: 0.9 },
+  steps: 20,
+  globalBatchSize: 24,
+  seed: 5,
+  checkpointEvery: 0,
+};
+
+/** Every variable of the run's newest checkpoint, assembled to its global value (read through a second connection). */
+export function finalState(dir: string, runId: string) {
+  const store = RunStore.open(join(dir, 'runs.db'), { readonly: true });
+  try {
+    const { checkpoint } = store.latestValidCheckpoint(runId);
+    if (!checkpoint) throw new Error('no checkpoint');
+    return { step: checkpoint.step, iterations: checkpoint.iterations, values: new Map(checkpoint.tensors.map((t) => [t.path, Array.from(assembleGlobal(t))])) };
+  } finally {
+    store.close();
+  }
+}
+
+export function eventsOf(service: { subscribe(l: (e: TrainerEvent) => void): () => void }): TrainerEvent[] {
+  const events: TrainerEvent[] = [];
+  service.subscribe((e) => events.push(e));
+  return events;
+}
