@@ -11,6 +11,9 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Every command that opens the database takes --db PATH. */
+export const dbOption = { db: { type: 'string' } } as const;
+
 /** node:util parseArgs in strict mode, with its errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: string[], options: O, command: string, positionals = 0) {
   try {

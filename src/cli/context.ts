@@ -21,5 +21,17 @@ export async function openService(db: string | undefined, options: { cpuOnly?: b
   });
 }
 
+type Service = Awaited<ReturnType<typeof openService>>;
+
+/** Opens the engine, runs one command's work with it, and always shuts it down (checkpointing live runs). */
+export async function withService<T>(db: string | undefined, options: { cpuOnly?: boolean; quiet?: boolean }, work: (service: Service) => Promise<T>): Promise<T> {
+  const service = await openService(db, options);
+  try {
+    return await work(service);
+  } finally {
+    await service.shutdown();
+  }
+}
+
 /** A user-facing error: printed as one line, exit code 2, no stack trace. */
 export class UsageError extends Error {}

@@ -2,7 +2,13 @@
 import type { Command } from './command';
 import { UsageError } from './context';
 import { trainCommand } from './commands/train';
-import { datasetsCommand, devicesCommand, exportCommand, importConfigCommand, resumeCommand, runsCommand, showCommand } from './commands/runs';
+import { resumeCommand } from './commands/resume';
+import { runsCommand } from './commands/runs';
+import { showCommand } from './commands/show';
+import { exportCommand } from './commands/export';
+import { importConfigCommand } from './commands/import-config';
+import { devicesCommand } from './commands/devices';
+import { datasetsCommand } from './commands/datasets';
 import { serveCommand } from './commands/serve';
 
 const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand];

@@ -1,0 +1,30 @@
+import type { Command } from '../command';
+import { dbOption, intOption, meshOption, parse } from '../command';
+import { UsageError, withService } from '../context';
+import { followRun } from './follow';
+
+export const resumeCommand: Command = {
+  name: 'resume',
+  summary: 'continue a paused, stopped or failed run from its last checkpoint',
+  help: `Usage: dtrain resume RUN [options]
+
+Continues from the newest valid checkpoint; metric rows after it are removed first. On the same mesh
+the continuation is bit-identical to an uninterrupted run; on another mesh the checkpoint is resharded.
+
+  --devices N | --mesh TEXT   resume on another mesh (e.g. a 4-device run on 2)
+  --steps N                   raise the run's total number of steps
+  --cpu                       use CPU workers even if GPUs are present
+  --db PATH                   database file`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, cpu: { type: 'boolean' }, ...dbOption }, 'resume', 1);
+    const runId = positionals[0];
+    if (!runId) throw new UsageError("missing RUN (see 'dtrain runs')");
+    return withService(values.db, { cpuOnly: values.cpu }, async (service) => {
+      const run = await service.getRun(runId);
+      const steps = intOption(values.steps, 'steps', 1);
+      await service.resumeRun(runId, { mesh: meshOption(values), steps });
+      process.stdout.write(`run ${runId} resuming from step ${run.checkpoints[0]?.step ?? 0}\n`);
+      return await followRun(service, runId, steps ?? run.steps);
+    });
+  },
+};

@@ -1,0 +1,30 @@
+import type { Command } from '../command';
+import { dbOption, parse } from '../command';
+import { UsageError, withService } from '../context';
+import { formatDate, indent } from '../text';
+
+export const showCommand: Command = {
+  name: 'show',
+  summary: 'show a run: config, checkpoints, last metrics',
+  help: 'Usage: dtrain show RUN [--db PATH] [--json]',
+  async run(argv) {
+    const { values, positionals } = parse(argv, { ...dbOption, json: { type: 'boolean' } }, 'show', 1);
+    if (!positionals[0]) throw new UsageError("missing RUN (see 'dtrain runs')");
+    return withService(values.db, { quiet: true }, async (service) => {
+      const run = await service.getRun(positionals[0]);
+      const last = (await service.getMetrics(run.id, Math.max(0, run.step - 5))).slice(-5);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...run, lastMetrics: last }, null, 2)}\n`);
+        return 0;
+      }
+      const lines = [
+        `run ${run.id}  ${run.name}`, `status   ${run.status}${run.error ? ` (${run.error})` : ''}`, `step     ${run.step}/${run.steps}`,
+        `mesh     ${run.mesh}`, `created  ${formatDate(run.createdAt)}   updated ${formatDate(run.updatedAt)}`, '', 'config', indent(JSON.stringify(run.config, null, 2)), '',
+        'checkpoints', ...(run.checkpoints.length ? run.checkpoints.map((c) => `  #${c.id} step ${c.step}  ${(c.bytes / 1e6).toFixed(2)} MB  ${formatDate(c.createdAt)}`) : ['  none']),
+        '', 'last metrics', ...(last.length ? last.map((p) => `  step ${p.step}  loss ${p.loss.toFixed(5)}  ${Object.entries(p.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}  lr ${p.learningRate.toPrecision(4)}  |g| ${p.gradNorm.toPrecision(4)}`) : ['  none']),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      return 0;
+    });
+  },
+};
