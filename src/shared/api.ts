@@ -102,12 +102,51 @@ export interface ConfigIssue {
   message: string;
 }
 
+/** A hyperparameter sweep: trials are ordinary runs grouped under it (see `dtrain sweep`). */
+export type SweepStatus = 'running' | 'paused' | 'completed' | 'failed';
+export type TrialStatus = RunStatus | 'pending' | 'pruned';
+
+export interface SweepTrial {
+  index: number;
+  /** Null until the trial's run is created. */
+  runId: string | null;
+  /** Config path → value for this trial (e.g. `optimizer.learning_rate`). */
+  settings: Record<string, unknown>;
+  /** The monitored metric's best value so far (null before the first evaluation). */
+  objective: number | null;
+  status: TrialStatus;
+  /** Successive-halving rung the trial reached (0 = first). */
+  rung: number;
+}
+
+export interface SweepSummary {
+  id: string;
+  name: string;
+  status: SweepStatus;
+  createdAt: number;
+  method: 'grid' | 'random';
+  objective: { monitor: string; mode: 'min' | 'max' };
+  trialCount: number;
+  finishedCount: number;
+  best: { runId: string; value: number } | null;
+}
+
+export interface SweepDetail extends SweepSummary {
+  /** The search space as given (config path → list or range). */
+  space: Record<string, unknown>;
+  /** Ranked by the objective, best first; trials without a value last. */
+  trials: SweepTrial[];
+  /** One paragraph: what was run, what was pruned by successive halving and why. */
+  summary: string;
+}
+
 export type TrainerEvent =
   | { type: 'metrics'; runId: string; points: MetricPoint[] }
   | { type: 'status'; runId: string; status: RunStatus; step: number; error?: string }
   | { type: 'devices'; runId: string; devices: DeviceStats[] }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
-  | { type: 'worker-crash'; runId: string; deviceId: number; reason: string };
+  | { type: 'worker-crash'; runId: string; deviceId: number; reason: string }
+  | { type: 'sweep'; sweepId: string };
 
 export interface TrainerApi {
   listDevices(): Promise<DeviceInfo[]>;

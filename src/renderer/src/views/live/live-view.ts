@@ -88,7 +88,7 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
   };
 
   const stop = api.onEvent((e) => {
-    if (e.runId !== runId) return;
+    if (!('runId' in e) || e.runId !== runId) return;
     if (loaded) apply(e);
     else buffered.push(e);
   });
