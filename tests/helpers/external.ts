@@ -36,3 +36,16 @@ export function pythonWithKeras(): { python: string; version: string } | { reaso
   if (probe.status !== 0) return (kerasPython = { reason: `${python} cannot import keras: ${probe.stderr.trim().split('\n').pop()}` });
   return (kerasPython = { python, version: probe.stdout.trim() });
 }
+
+let numpyPython: { python: string } | { reason: string } | undefined;
+
+/** A python that imports numpy ($DTRAIN_PYTHON, the repo's .venv, else python3 on PATH), or why not. */
+export function pythonWithNumpy(): { python: string } | { reason: string } {
+  if (numpyPython) return numpyPython;
+  const candidates = [process.env.DTRAIN_PYTHON, join(REPO_ROOT, '.venv', 'bin', 'python'), 'python3'].filter((p): p is string => !!p);
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' });
+    if (probe.status === 0) return (numpyPython = { python });
+  }
+  return (numpyPython = { reason: `no Python with numpy (tried ${candidates.join(', ')}; .ci/run makes .venv, or set DTRAIN_PYTHON)` });
+}
