@@ -37,3 +37,7 @@ export type { BlobsOptions, LinearRegressionOptions, SpiralsOptions, SyntheticNa
 export { SHAPE_CLASSES, makeShapes } from './shapes';
 export type { ShapesOptions } from './shapes';
 export { datasetFingerprint } from './fingerprint';
+export { decodeNpy, encodeNpy, isIntegerDtype, npyToNumbers } from './npy';
+export type { NpyArray, NpyData, NpyDtype, NpyValues } from './npy';
+export { decodeNpz, encodeNpz } from './npz';
+export type { NpzEntry } from './npz';
