@@ -10,6 +10,27 @@ export type DataSource =
   | { kind: 'synthetic'; name: string; options?: Record<string, number> }
   | { kind: 'csv'; path: string; labelColumn?: string | number; normalize?: 'none' | 'zscore' | 'minmax' };
 
+/**
+ * Held-out data for evaluation (`data.validation`): a seeded share of the training data (stratified by
+ * class for classification; never dependent on the device count), a file of the same kind as the
+ * training data (`{path}`), or any data source.
+ */
+export type ValidationSource = { fraction: number; seed?: number } | { path: string } | DataSource;
+
+/** Keras's EarlyStopping, counted in evaluations (see `evalEvery`). */
+export interface EarlyStoppingConfig {
+  /** A metric as stored: `val_loss`, `val_accuracy`, … or a training one (`loss`). Default `val_loss`. */
+  monitor?: string;
+  /** 'auto': max for names containing `acc`, else min (Keras's rule). Default 'auto'. */
+  mode?: 'min' | 'max' | 'auto';
+  /** Evaluations without improvement before stopping. Default 0. */
+  patience?: number;
+  /** Smallest change that counts as an improvement (its sign is ignored). Default 0. */
+  minDelta?: number;
+  /** End with the best evaluation's weights and optimizer state. Default false. */
+  restoreBest?: boolean;
+}
+
 /** A learning rate: a number, or a Keras schedule dict (either serialized form). */
 export type LearningRateSetting = number | { class_name: string; config: Record<string, unknown>; module?: string | null; registered_name?: string | null };
 
@@ -17,7 +38,7 @@ export type LearningRateSetting = number | { class_name: string; config: Record<
 export interface RunConfig {
   name?: string;
   model: Record<string, unknown>;
-  data: DataSource;
+  data: DataSource & { validation?: ValidationSource };
   /** Mesh text, e.g. `batch=2` or `batch=2,model=2`. */
   mesh: string;
   /** Regex key → sharding spec per axis (mesh dim name or 'unsharded'); unmatched variables are replicated. */
@@ -28,8 +49,11 @@ export interface RunConfig {
   seed: number;
   /** Checkpoint every N steps (0: only on pause/stop). */
   checkpointEvery?: number;
-  /** Keep the last K checkpoints. */
+  /** Keep the last K checkpoints (the best one, with early stopping, is kept besides). */
   keepCheckpoints?: number;
+  /** Evaluate on `data.validation` every N steps (default: at every checkpoint and at the end). */
+  evalEvery?: number;
+  earlyStopping?: EarlyStoppingConfig;
 }
 
 export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed';
@@ -55,6 +79,10 @@ export interface DeviceStats {
 export interface MetricPoint {
   step: number;
   loss: number;
+  /**
+   * Training metrics by Keras name (`accuracy`, …) and, at steps where an evaluation ran, the
+   * held-out figures merged into the same point: `val_loss`, `val_accuracy`, …
+   */
   metrics: Record<string, number>;
   learningRate: number;
   gradNorm: number;
@@ -68,6 +96,8 @@ export interface CheckpointInfo {
   step: number;
   createdAt: number;
   bytes: number;
+  /** The best evaluation's checkpoint (early stopping): kept whatever keepCheckpoints says. */
+  best?: boolean;
 }
 
 export interface RunSummary {
@@ -88,6 +118,8 @@ export interface RunDetail extends RunSummary {
   devices: DeviceStats[];
   error: string | null;
   notes: string;
+  /** Why a run ended before its last step, e.g. `early-stopped at step 60; best step 30 val_loss 0.2143`. */
+  stopReason?: string | null;
 }
 
 export interface DatasetInfo {
@@ -169,6 +201,10 @@ export interface TrainerApi {
   previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]>;
   /** Parses a Keras Adadelta optimizer config JSON (as Python writes it) into our normalized config. */
   importOptimizerConfig(json: string): Promise<{ config: Record<string, unknown> } | { error: string }>;
+  /** Every sweep, newest first. */
+  listSweeps(): Promise<SweepSummary[]>;
+  /** One sweep with its trials ranked by the objective. */
+  getSweep(sweepId: string): Promise<SweepDetail>;
 }
 
 /** The renderer's view: the API plus live events. */

@@ -204,6 +204,12 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       if (typeof setting === 'number') return new Array(steps).fill(setting);
       return [...scheduleSeries(deserialize(setting as never), steps)];
     },
+    async listSweeps() {
+      return [];
+    },
+    async getSweep(sweepId): Promise<never> {
+      throw new Error(`no sweep ${sweepId}`);
+    },
     async importOptimizerConfig(json) {
       try {
         const config = JSON.parse(json);

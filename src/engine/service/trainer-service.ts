@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { Mesh } from '../../core/dtensor/mesh';
 import type {
-  DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, TrainerApi, TrainerEvent,
+  DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
 } from '../../shared/api';
 import type { RunStore } from '../store/index';
 import { listBuiltinDatasets } from '../../datasets/load';
@@ -16,6 +16,7 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, withDefaults } from './run-config';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportRun } from './export-run';
+import { sweepDetail, sweepSummary } from '../sweeps/describe';
 
 export interface TrainerServiceOptions {
   store: RunStore;
@@ -134,6 +135,14 @@ export class TrainerService implements TrainerApi {
 
   async importOptimizerConfig(json: string) {
     return importOptimizerConfig(json);
+  }
+
+  async listSweeps(): Promise<SweepSummary[]> {
+    return this.o.store.sweepIds().map((id) => sweepSummary(this.o.store.getSweep(id)));
+  }
+
+  async getSweep(sweepId: string): Promise<SweepDetail> {
+    return sweepDetail(this.o.store.getSweep(sweepId));
   }
 
   /** Pauses every active run (each writes a checkpoint) and waits for them. */

@@ -18,7 +18,7 @@ import {
 import { ValueError } from '../../core/errors';
 import { type StoreContext, sql } from './context';
 import { CheckpointCorruptError, StoreError, sqliteCode } from './errors';
-import { checkpointIdsNewestFirst } from './checkpoints';
+import { checkpointIdsNewestFirst, bestCheckpointId } from './checkpoints';
 
 export interface LoadedCheckpoint extends CheckpointData {
   id: number;
@@ -153,4 +153,22 @@ export function latestValidCheckpoint(ctx: StoreContext, runId: string): ValidCh
     }
   }
   return { checkpoint: null, skipped };
+}
+
+/**
+ * The checkpoint export and evaluate use when none is named: the run's best one (early stopping) when
+ * it verifies, else the newest valid one.
+ */
+export function defaultCheckpoint(ctx: StoreContext, runId: string): ValidCheckpointResult {
+  const best = bestCheckpointId(ctx, runId);
+  if (best !== null) {
+    try {
+      return { checkpoint: loadCheckpoint(ctx, best), skipped: [] };
+    } catch (error) {
+      if (!(error instanceof CheckpointCorruptError)) throw error;
+      const rest = latestValidCheckpoint(ctx, runId);
+      return { checkpoint: rest.checkpoint, skipped: [error, ...rest.skipped] };
+    }
+  }
+  return latestValidCheckpoint(ctx, runId);
 }

@@ -27,6 +27,8 @@ export interface WriteCheckpointOptions {
    * the next write on this connection pays for the copy.
    */
   copyWal?: boolean;
+  /** Mark this checkpoint as the run's best (unmarking the previous best); a best one survives retention. */
+  best?: boolean;
 }
 
 /** A checkpoint ready to insert: validated, encoded and hashed. */
@@ -99,8 +101,9 @@ export function insertCheckpoint(ctx: StoreContext, runId: string, prepared: Pre
       ).run(runId, prepared.step, prepared.iterations, prepared.stateJson, prepared.mesh, createdAt, prepared.bytes, prepared.hash);
       const id = Number(lastInsertRowid);
       for (const tensor of prepared.tensors) insertTensor(ctx, id, tensor);
+      if (options.best) markBest(ctx, runId, id);
       applyRetention(ctx, runId, keep);
-      return { id, step: prepared.step, createdAt, bytes: prepared.bytes };
+      return { id, step: prepared.step, createdAt, bytes: prepared.bytes, ...(options.best ? { best: true } : {}) };
     });
   } finally {
     ctx.db.pragma('synchronous = NORMAL');
@@ -131,23 +134,44 @@ function insertTensor(ctx: StoreContext, checkpointId: number, { manifest, parts
   });
 }
 
-/** Deletes this run's checkpoints beyond the newest `keep`: only rows of this run, in the table only the store writes. */
+/**
+ * Deletes this run's checkpoints beyond the newest `keep`, except its best one: only rows of this run,
+ * in the table only the store writes.
+ */
 function applyRetention(ctx: StoreContext, runId: string, keep: number): void {
   sql(
     ctx,
-    `DELETE FROM checkpoints WHERE run_id = @runId
-       AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = @runId ORDER BY id DESC LIMIT @keep)`,
+    `DELETE FROM checkpoints WHERE run_id = @runId AND best = 0
+       AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = @runId AND best = 0 ORDER BY id DESC LIMIT @keep)`,
   ).run({ runId, keep });
 }
 
+/** One best checkpoint per run: this one. */
+export function markBest(ctx: StoreContext, runId: string, checkpointId: number): void {
+  sql(ctx, 'UPDATE checkpoints SET best = (id = @checkpointId) WHERE run_id = @runId').run({ runId, checkpointId });
+}
+
+/** The id of the run's checkpoint marked best, if any. */
+export function bestCheckpointId(ctx: StoreContext, runId: string): number | null {
+  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND best = 1 ORDER BY id DESC LIMIT 1').get(runId) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
+/** The id of the run's newest checkpoint at `step`, if any. */
+export function checkpointIdAtStep(ctx: StoreContext, runId: string, step: number): number | null {
+  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1').get(runId, step) as { id: number } | undefined;
+  return row?.id ?? null;
+}
+
 export function listCheckpoints(ctx: StoreContext, runId: string): CheckpointInfo[] {
-  const rows = sql(ctx, 'SELECT id, step, created_at, bytes FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId) as {
+  const rows = sql(ctx, 'SELECT id, step, created_at, bytes, best FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId) as {
     id: number;
     step: number;
     created_at: number;
     bytes: number;
+    best: number;
   }[];
-  return rows.map((r) => ({ id: r.id, step: r.step, createdAt: r.created_at, bytes: r.bytes }));
+  return rows.map((r) => ({ id: r.id, step: r.step, createdAt: r.created_at, bytes: r.bytes, ...(r.best ? { best: true } : {}) }));
 }
 
 /** Checkpoint ids of a run, newest first. */

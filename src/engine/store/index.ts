@@ -13,3 +13,4 @@ export type { LoadedCheckpoint, ValidCheckpointResult } from './checkpoint-load'
 export { CheckpointWriter } from './checkpoint-writer';
 export type { AsyncWriteOptions, CheckpointWriterOptions } from './checkpoint-writer';
 export type { LeaseHolder, LeaseResult, RunLease } from './leases';
+export type { NewSweep, SweepOptions, SweepRecord, TrialRecord, RungRecord } from './sweeps';

@@ -39,6 +39,21 @@ export function appendMetrics(ctx: StoreContext, runId: string, points: readonly
   });
 }
 
+/**
+ * Merges extra metrics (an evaluation's `val_*` figures) into the point already recorded at `step`, and
+ * returns the merged point (null if no training point exists there).
+ */
+export function mergeMetrics(ctx: StoreContext, runId: string, step: number, extra: Record<string, number>): MetricPoint | null {
+  return writeTransaction(ctx, () => {
+    requireRun(ctx, runId);
+    const row = sql(ctx, 'SELECT * FROM metrics WHERE run_id = ? AND step = ?').get(runId, step) as MetricRow | undefined;
+    if (!row) return null;
+    const merged = { ...decodeMetrics(row.metrics), ...extra };
+    sql(ctx, 'UPDATE metrics SET metrics = ? WHERE run_id = ? AND step = ?').run(encodeMetrics(merged), runId, step);
+    return toPoint({ ...row, metrics: encodeMetrics(merged) });
+  });
+}
+
 /** The run's points in step order; with `sinceStep`, only steps after it (for live polling). */
 export function getMetrics(ctx: StoreContext, runId: string, sinceStep?: number): MetricPoint[] {
   requireRun(ctx, runId);

@@ -120,10 +120,54 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT, WITHOUT ROWID;`);
     },
   },
+  {
+    version: 5,
+    title: 'held-out evaluation, early stopping (best checkpoint, stop reason) and sweeps',
+    apply(db) {
+      // sweep_trials.run_id: SET NULL, so deleting a trial's run leaves the trial (re-run on resume).
+      // sweep_rungs: every value a trial recorded at a successive-halving rung, in arrival order (seq),
+      // with the decision taken, so the pruning can be re-checked from the database alone.
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+        ALTER TABLE checkpoints ADD COLUMN best INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE sweeps (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          status TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          method TEXT NOT NULL,
+          monitor TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          space TEXT NOT NULL,
+          base_config TEXT NOT NULL,
+          options TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE sweep_trials (
+          sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          trial_index INTEGER NOT NULL,
+          settings TEXT NOT NULL,
+          run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+          pruned INTEGER NOT NULL DEFAULT 0,
+          rung INTEGER NOT NULL DEFAULT 0,
+          objective REAL,
+          PRIMARY KEY (sweep_id, trial_index)
+        ) STRICT;
+        CREATE TABLE sweep_rungs (
+          sweep_id TEXT NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+          rung INTEGER NOT NULL,
+          trial_index INTEGER NOT NULL,
+          value REAL,
+          seq INTEGER NOT NULL,
+          kept INTEGER NOT NULL,
+          PRIMARY KEY (sweep_id, rung, trial_index)
+        ) STRICT;`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */
-export const KNOWN_TABLES = ['runs', 'metrics', 'checkpoints', 'checkpoint_tensors', 'checkpoint_shards', 'device_stats', 'run_leases'];
+export const KNOWN_TABLES = ['runs', 'metrics', 'checkpoints', 'checkpoint_tensors', 'checkpoint_shards', 'device_stats', 'run_leases', 'sweeps', 'sweep_trials', 'sweep_rungs'];
 
 /** Throws unless versions run 1, 2, … with no gap or repeat and every entry has a title and apply. */
 export function validateMigrations(list: readonly Migration[]): number {

@@ -4,17 +4,18 @@
  * that name the file. Synchronous (better-sqlite3); see CheckpointWriter for writing off the loop.
  */
 import type Database from 'better-sqlite3';
-import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary } from '../../shared/api';
+import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary, SweepStatus } from '../../shared/api';
 import type { CheckpointData } from '../../core/checkpoint/index';
 import type { StoreContext } from './context';
 import { type OpenOptions, openDatabase } from './database';
-import { toStoreError } from './errors';
+import { StoreError, toStoreError } from './errors';
 import * as checkpoints from './checkpoints';
 import * as load from './checkpoint-load';
 import * as metrics from './metrics';
 import * as runs from './runs';
 import { hostname } from 'node:os';
 import * as leases from './leases';
+import * as sweeps from './sweeps';
 
 export interface RunStoreOptions extends OpenOptions {
   /** Largest BLOB per row; bigger shards are split (default 256 MiB; SQLite's cap is 1e9 bytes). */
@@ -89,6 +90,7 @@ export class RunStore {
         devices: metrics.latestDeviceStats(this.ctx, runId),
         error: row.error,
         notes: row.notes,
+        stopReason: row.stop_reason,
       };
     });
   }
@@ -102,6 +104,11 @@ export class RunStore {
 
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     this.guard(() => metrics.appendMetrics(this.ctx, runId, points));
+  }
+
+  /** Merges `val_*` figures into the point at `step`; returns the merged point (null if none there). */
+  mergeMetrics(runId: string, step: number, extra: Record<string, number>): MetricPoint | null {
+    return this.guard(() => metrics.mergeMetrics(this.ctx, runId, step, extra));
   }
 
   /** Points in step order; with `sinceStep`, only those after it. */
@@ -149,6 +156,23 @@ export class RunStore {
     return this.guard(() => load.latestValidCheckpoint(this.ctx, runId));
   }
 
+  /** The best checkpoint (early stopping) when it verifies, else the newest valid one: what export and evaluate use. */
+  defaultCheckpoint(runId: string): load.ValidCheckpointResult {
+    return this.guard(() => load.defaultCheckpoint(this.ctx, runId));
+  }
+
+  /** The run's checkpoint at `step`, verified; a not-found StoreError naming the steps there are otherwise. */
+  checkpointAtStep(runId: string, step: number): load.LoadedCheckpoint {
+    return this.guard(() => {
+      const id = checkpoints.checkpointIdAtStep(this.ctx, runId, step);
+      if (id === null) {
+        const steps = checkpoints.listCheckpoints(this.ctx, runId).map((c) => c.step);
+        throw new StoreError('not-found', this.path, `Run ${runId} has no checkpoint at step ${step} (checkpoints at: ${steps.join(', ') || 'none'}).`);
+      }
+      return load.loadCheckpoint(this.ctx, id);
+    });
+  }
+
   /** Rewinds metrics, device stats, newer checkpoints and the run's step to a checkpoint, atomically. */
   rewindTo(runId: string, checkpointId: number): checkpoints.RewindResult {
     return this.guard(() => checkpoints.rewindTo(this.ctx, runId, checkpointId));
@@ -170,6 +194,42 @@ export class RunStore {
 
   releaseRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): void {
     this.guard(() => leases.releaseLease(this.ctx, runId, holder));
+  }
+
+  // Sweeps.
+
+  createSweep(sweep: sweeps.NewSweep): string {
+    return this.guard(() => sweeps.createSweep(this.ctx, sweep));
+  }
+
+  /** Newest first. */
+  sweepIds(): string[] {
+    return this.guard(() => sweeps.sweepIds(this.ctx));
+  }
+
+  getSweep(sweepId: string): sweeps.SweepRecord {
+    return this.guard(() => sweeps.getSweep(this.ctx, sweepId));
+  }
+
+  setSweepStatus(sweepId: string, status: SweepStatus): void {
+    this.guard(() => sweeps.setSweepStatus(this.ctx, sweepId, status));
+  }
+
+  setTrialRun(sweepId: string, index: number, runId: string): void {
+    this.guard(() => sweeps.setTrialRun(this.ctx, sweepId, index, runId));
+  }
+
+  setTrialObjective(sweepId: string, index: number, objective: number): void {
+    this.guard(() => sweeps.setTrialObjective(this.ctx, sweepId, index, objective));
+  }
+
+  /** Records a rung value and the decision `decide(earlierValues)` takes, atomically; returns it. */
+  recordRung(sweepId: string, rung: number, index: number, value: number, decide: (earlier: number[]) => boolean): boolean {
+    return this.guard(() => sweeps.recordRung(this.ctx, sweepId, rung, index, value, decide));
+  }
+
+  rungRecords(sweepId: string): sweeps.RungRecord[] {
+    return this.guard(() => sweeps.rungRecords(this.ctx, sweepId));
   }
 
   private guard<T>(fn: () => T): T {

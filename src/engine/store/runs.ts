@@ -18,6 +18,8 @@ export interface RunPatch {
   step?: number;
   /** null clears it. */
   error?: string | null;
+  /** Why the run ended before its last step (early stopping, pruning); null clears it. */
+  stopReason?: string | null;
   notes?: string;
   name?: string;
   /** A resumed run's new config (another mesh, more steps); updates the mesh and steps columns too. */
@@ -36,6 +38,7 @@ interface RunRow {
   step: number;
   notes: string;
   error: string | null;
+  stop_reason: string | null;
   last_loss: number | string | null;
 }
 
@@ -80,7 +83,8 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
     sql(
       ctx,
       `UPDATE runs SET status = coalesce(?, status), step = coalesce(?, step), notes = coalesce(?, notes),
-         name = coalesce(?, name), error = CASE WHEN ? THEN ? ELSE error END, updated_at = ? WHERE id = ?`,
+         name = coalesce(?, name), error = CASE WHEN ? THEN ? ELSE error END,
+         stop_reason = CASE WHEN ? THEN ? ELSE stop_reason END, updated_at = ? WHERE id = ?`,
     ).run(
       patch.status ?? null,
       patch.step ?? null,
@@ -88,6 +92,8 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
       patch.name ?? null,
       patch.error !== undefined ? 1 : 0,
       patch.error ?? null,
+      patch.stopReason !== undefined ? 1 : 0,
+      patch.stopReason ?? null,
       Date.now(),
       runId,
     );

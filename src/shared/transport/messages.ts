@@ -53,6 +53,8 @@ const METHOD_TABLE: Record<MethodName, true> = {
   exportRun: true,
   previewLearningRate: true,
   importOptimizerConfig: true,
+  listSweeps: true,
+  getSweep: true,
 };
 
 /** The allow-list: the only names a remote caller may invoke. */

@@ -98,6 +98,12 @@ export class FakeTrainer implements TrainerApi {
     if (typeof setting !== 'number') throw new TypeError('only constants here');
     return new Array<number>(steps).fill(setting);
   }
+  async listSweeps() {
+    return [];
+  }
+  async getSweep(sweepId: string): Promise<never> {
+    throw new Error(`no sweep ${sweepId}`);
+  }
   async importOptimizerConfig(json: string) {
     try {
       return { config: JSON.parse(json) as Record<string, unknown> };
