@@ -14,13 +14,25 @@ import {
   type Padding,
   type Pair,
 } from './spec';
+import type { KerasGraph } from './keras/graph';
+import { buildKerasRunModel } from './keras/build';
+import type { LossHead } from './keras/losses';
 
-export type ParamInit = { kind: 'glorot_uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' };
+export type ParamInit =
+  | { kind: 'glorot_uniform'; fanIn: number; fanOut: number }
+  | { kind: 'zeros' }
+  | { kind: 'constant'; value: number }
+  | { kind: 'uniform'; min: number; max: number }
+  | { kind: 'normal'; mean: number; stddev: number; truncated: boolean };
 
 export interface ParamSpec {
   path: string;
   shape: number[];
   init: ParamInit;
+  /** Keras models: where the variable lives in model.weights.h5 (`layers/<layer>/vars/<index>`). */
+  h5?: { layer: string; index: number };
+  /** Its gradient is sparse (an Embedding table): rows of the batch's ids, as IndexedSlices. */
+  sparse?: boolean;
 }
 
 interface LayerBase {
@@ -56,6 +68,22 @@ export interface Model {
   paramCount: number;
   loss: LossName;
   metrics: MetricName[];
+  /** Set for a model built from a Keras model config: its own forward pass and loss. */
+  keras?: KerasParts;
+}
+
+/** What a Keras-config model adds: the graph's forward pass and the compiled loss (see keras/). */
+export interface KerasParts {
+  /** Keras's model name and class (Sequential or Functional). */
+  name: string;
+  className: string;
+  /** The input dtype Keras declared (int32 for ids fed to an Embedding). */
+  inputDtype: string;
+  /** The model config and compile config as given, for exporting back to Keras. */
+  modelConfig: Record<string, unknown>;
+  compileConfig: Record<string, unknown> | null;
+  graph: KerasGraph;
+  head: LossHead;
 }
 
 const KERAS_NAMES: Record<LayerSpec['type'], string> = {
@@ -179,6 +207,10 @@ function checkHead(spec: ModelSpec, layers: ResolvedLayer[], outputShape: number
 
 /** Validates `rawSpec` (parsed JSON) and returns the resolved model; throws ModelSpecError. */
 export function buildModel(rawSpec: unknown): Model {
+  // A Keras model config ("type": "keras") has its own builder; the JSON spec below is this project's own.
+  if (typeof rawSpec === 'object' && rawSpec !== null && (rawSpec as { type?: unknown }).type === 'keras') {
+    return buildKerasRunModel(rawSpec as Record<string, unknown>);
+  }
   const spec = validateModelSpec(rawSpec);
   const counters = new Map<string, number>();
   const taken = new Set<string>();

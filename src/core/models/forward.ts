@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { counterUniform, streamKey } from './prng';
+import { runGraph } from './keras/graph';
 
 export interface ForwardOptions {
   /** Enables dropout. Default false. */
@@ -93,6 +94,11 @@ function applyLayer(h: tf.Tensor, layer: ResolvedLayer, params: Map<string, tf.T
 /** Model output (logits for softmax_cross_entropy) of shape [batch, ...model.outputShape]. */
 export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tensor, opts: ForwardOptions = {}): tf.Tensor {
   return tf.tidy(() => {
+    if (model.keras) {
+      const { graph } = model.keras;
+      const ctx = { training: opts.training ?? false, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+      return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
+    }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);
     for (const layer of model.layers) h = applyLayer(h, layer, params, opts);
     return h;

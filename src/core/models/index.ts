@@ -24,3 +24,4 @@ export {
   type StepOptions,
 } from './train';
 export type { Labels } from './losses';
+export { buildKerasModel, buildKerasRunModel, parseModelJson, KerasConfigError, SUPPORTED_LAYERS } from './keras/index';

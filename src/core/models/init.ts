@@ -14,12 +14,39 @@ export function initParamSlice(param: ParamSpec, seed: number, start = 0, length
     throw new RangeError(`initParamSlice: [${start}, ${start + n}) is outside ${param.path} (${total} elements)`);
   }
   const out = new Float32Array(n);
-  if (param.init.kind === 'zeros') return out;
-  // Keras GlorotUniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
-  const limit = Math.sqrt(6 / (param.init.fanIn + param.init.fanOut));
+  const init = param.init;
   const key = streamKey(seed, hashString(param.path));
-  for (let i = 0; i < n; i++) out[i] = (2 * counterUniform(key, start + i) - 1) * limit;
-  return out;
+  switch (init.kind) {
+    case 'zeros':
+      return out;
+    case 'constant':
+      return out.fill(init.value);
+    case 'glorot_uniform': {
+      // Keras GlorotUniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
+      const limit = Math.sqrt(6 / (init.fanIn + init.fanOut));
+      for (let i = 0; i < n; i++) out[i] = (2 * counterUniform(key, start + i) - 1) * limit;
+      return out;
+    }
+    case 'uniform':
+      for (let i = 0; i < n; i++) out[i] = init.min + (init.max - init.min) * counterUniform(key, start + i);
+      return out;
+    case 'normal':
+      for (let i = 0; i < n; i++) out[i] = init.mean + init.stddev * standardNormal(key, start + i, init.truncated);
+      return out;
+  }
+}
+
+/**
+ * Element `i`'s N(0, 1) draw (Box–Muller on two sub-streams of `key`); truncated redraws beyond two
+ * standard deviations, as Keras's TruncatedNormal, from further sub-streams (still a function of i alone).
+ */
+function standardNormal(key: number, i: number, truncated: boolean): number {
+  for (let attempt = 0; ; attempt++) {
+    const u1 = 1 - counterUniform(streamKey(key, 2 * attempt), i); // (0, 1]: log is finite
+    const u2 = counterUniform(streamKey(key, 2 * attempt + 1), i);
+    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    if (!truncated || Math.abs(z) <= 2 || attempt >= 64) return z;
+  }
 }
 
 /** All initial parameter values, keyed by path, in the model's parameter order. */

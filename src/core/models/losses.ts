@@ -4,11 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './build';
+import { headCheckLabels, headLabelTensor, headMetricSums, headPerExample } from './keras/losses';
 
 export type Labels = Float32Array | Int32Array;
 
 /** Checks the label array and returns it in the dtype the loss wants. */
 export function checkLabels(model: Model, y: Labels, batchSize: number): Labels {
+  if (model.keras) return headCheckLabels(model.keras.head, model.outputShape, y, batchSize);
   if (model.loss === 'softmax_cross_entropy') {
     if (y.length !== batchSize) throw new RangeError(`labels: expected ${batchSize} class indices, got ${y.length}`);
     const classes = model.outputShape[0];
@@ -29,6 +31,7 @@ export function checkLabels(model: Model, y: Labels, batchSize: number): Labels 
 
 /** Labels as a tensor: int32 [batch] for cross-entropy, float32 [batch, ...output] for mse. */
 export function labelTensor(model: Model, y: Labels, batchSize: number): tf.Tensor {
+  if (model.keras) return headLabelTensor(model.keras.head, model.outputShape, y, batchSize);
   return model.loss === 'softmax_cross_entropy'
     ? tf.tensor1d(y as Int32Array, 'int32')
     : tf.tensor(y as Float32Array, [batchSize, ...model.outputShape], 'float32');
@@ -36,6 +39,7 @@ export function labelTensor(model: Model, y: Labels, batchSize: number): tf.Tens
 
 /** Loss of each example, shape [batch]. */
 export function perExampleLoss(model: Model, out: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  if (model.keras) return headPerExample(model.keras.head, out, labels);
   const batch = out.shape[0];
   if (model.loss === 'softmax_cross_entropy') {
     const classes = model.outputShape[0];
@@ -51,6 +55,7 @@ export function perExampleLoss(model: Model, out: tf.Tensor, labels: tf.Tensor):
 
 /** Sum over the batch of each metric (accuracy: number correct; mae: Σ per-example mean |error|). */
 export function metricSums(model: Model, out: Float32Array, y: Labels, batchSize: number): Record<string, number> {
+  if (model.keras) return headMetricSums(model.keras.head, out, y, batchSize);
   const sums: Record<string, number> = {};
   const width = batchSize === 0 ? 0 : out.length / batchSize;
   for (const m of model.metrics) {

@@ -11,6 +11,8 @@ import '../tfjs/gradients';
 import type { Model } from './build';
 import { forward, paramTensors, type ForwardOptions } from './forward';
 import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
+import type { HostSparse } from '../optimizers/indexed-slices';
+import { embeddingStep } from './keras/sparse-step';
 
 export interface BatchSums {
   /** Number of examples. */
@@ -21,8 +23,13 @@ export interface BatchSums {
   metricSums: Record<string, number>;
 }
 export interface GradSums extends BatchSums {
-  /** Gradient of lossSum with respect to each parameter. */
+  /** Gradient of lossSum with respect to each parameter (except the sparse ones). */
   grads: Map<string, Float32Array>;
+  /**
+   * Parameters with `sparse: true` (Embedding tables): one row of gradient per looked-up id, ids in
+   * batch order and possibly repeated (global row numbers). Absent when the model has none.
+   */
+  sparse?: Map<string, HostSparse>;
 }
 export interface BatchMeans {
   count: number;
@@ -32,6 +39,7 @@ export interface BatchMeans {
 export interface GradMeans extends BatchMeans {
   /** Gradient of the mean loss. */
   grads: Map<string, Float32Array>;
+  sparse?: Map<string, HostSparse>;
 }
 
 export interface StepOptions {
@@ -53,8 +61,11 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
   const metrics: Record<string, number> = {};
   for (const m of model.metrics) metrics[m] = 0;
   const grads = new Map<string, Float32Array>();
-  if (withGrads) for (const p of model.params) grads.set(p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
-  return { count: 0, lossSum: 0, metricSums: metrics, grads };
+  if (withGrads) for (const p of model.params.filter((q) => !q.sparse)) grads.set(p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
+  const sparseParams = model.params.filter((p) => p.sparse);
+  if (!withGrads || sparseParams.length === 0) return { count: 0, lossSum: 0, metricSums: metrics, grads };
+  const sparse = new Map(sparseParams.map((p) => [p.path, { rows: new Int32Array(0), values: new Float32Array(0), rowSize: p.shape.slice(1).reduce((a, b) => a * b, 1) }] as [string, HostSparse]));
+  return { count: 0, lossSum: 0, metricSums: metrics, grads, sparse };
 }
 
 /** A tensor's values in a Float32Array nothing else holds (cpu's dataSync returns the live buffer). */
@@ -95,6 +106,20 @@ export function lossAndGradsSum(
     const fwd: ForwardOptions = { training: true, ...opts };
     let out: tf.Tensor | undefined;
     let perExample: tf.Tensor | undefined;
+    if (model.params.some((p) => p.sparse)) {
+      const ctx = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+      const r = embeddingStep(model, pt, xt, ctx, (o) => perExampleLoss(model, o, yt), ownedData);
+      result = {
+        count: batchSize,
+        lossSum: sumOf(r.perExample.dataSync() as Float32Array),
+        metricSums: metricSums(model, r.out.dataSync() as Float32Array, labels, batchSize),
+        grads: r.dense,
+        sparse: r.sparse,
+      };
+      r.out.dispose();
+      r.perExample.dispose();
+      return;
+    }
     try {
       const { grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
         const map = new Map(paths.map((p, i) => [p, ps[i]] as [string, tf.Tensor]));
@@ -154,7 +179,24 @@ export function combineSums(parts: GradSums[]): GradSums {
       for (let i = 0; i < acc.length; i++) acc[i] += g[i];
     }
   }
-  return { count, lossSum, metricSums: metrics, grads };
+  if (!parts[0].sparse) return { count, lossSum, metricSums: metrics, grads };
+  // Sparse rows concatenate in part order: the same rows, in the same order, as the unsplit batch.
+  const sparse = new Map<string, HostSparse>();
+  for (const [path, first] of parts[0].sparse) {
+    const all = parts.map((p) => p.sparse!.get(path)!);
+    sparse.set(path, { rows: concat(all.map((a) => a.rows), Int32Array), values: concat(all.map((a) => a.values as Float32Array), Float32Array), rowSize: first.rowSize });
+  }
+  return { count, lossSum, metricSums: metrics, grads, sparse };
+}
+
+function concat<T extends Int32Array | Float32Array>(arrays: T[], Ctor: { new (n: number): T }): T {
+  const out = new Ctor(arrays.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
 }
 
 /** Turns sums into means (divides by count; a zero count gives zeros). */
@@ -172,7 +214,14 @@ export function meansFromSums(s: BatchSums | GradSums): BatchMeans | GradMeans {
     for (let i = 0; i < g.length; i++) out[i] = g[i] / s.count || 0;
     grads.set(path, out);
   }
-  return { ...means, grads };
+  if (!s.sparse) return { ...means, grads };
+  const sparse = new Map<string, HostSparse>();
+  for (const [path, g] of s.sparse) {
+    const values = new Float32Array(g.values.length);
+    for (let i = 0; i < values.length; i++) values[i] = g.values[i]! / s.count || 0;
+    sparse.set(path, { rows: g.rows, values, rowSize: g.rowSize });
+  }
+  return { ...means, grads, sparse };
 }
 
 /** Mean loss over the batch, gradients of that mean, and metric means. */

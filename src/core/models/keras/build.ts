@@ -1,0 +1,54 @@
+/**
+ * buildKerasModel: a Model from a Keras model config (Keras 3 or tf.keras 2.x `to_json()` form) and its
+ * compile_config. Parameters keep Keras's names (`dense/kernel`, `embedding/embeddings`) and order (the
+ * order of `model.weights`), each with its place in model.weights.h5.
+ */
+import type { KerasParts, Model } from '../build';
+import type { ModelSpec } from '../spec';
+import { fail, isObj, parseModelJson, readModelEntry, type Obj } from './config';
+import { buildGraph } from './graph';
+import { lossHeadOf } from './losses';
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * `modelConfig`: the object `model.to_json()` prints, or a `.keras` archive's config.json (which carries
+ * `compile_config`). `compileConfig` (or a bare `loss`) overrides the one inside.
+ */
+export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null): Model {
+  if (!isObj(modelConfig)) return fail('the model config must be a JSON object (the output of model.to_json())');
+  const entry = readModelEntry(modelConfig);
+  const compile = compileConfig ?? (isObj(modelConfig.compile_config) ? modelConfig.compile_config : null);
+  const { graph, params } = buildGraph(entry);
+  const head = lossHeadOf(compile);
+  const outputShape = graph.nodes.find((n) => n.name === graph.output)!.outShape;
+  const paths = new Set<string>();
+  for (const p of params) {
+    if (paths.has(p.path)) fail(`two variables are named "${p.path}"`);
+    paths.add(p.path);
+  }
+  // A placeholder spec: JSON-spec consumers (the tfjs exporter) see a model without spec layers.
+  const spec: ModelSpec = { type: 'sequential', input: graph.inputShape, layers: [], loss: head.family, metrics: head.metrics, name: entry.name };
+  const keras: KerasParts = { name: entry.name, className: entry.className, inputDtype: entry.inputDtype, modelConfig, compileConfig: compile, graph, head };
+  return {
+    spec, inputShape: graph.inputShape, outputShape, layers: [], params,
+    paramCount: params.reduce((a, p) => a + size(p.shape), 0),
+    loss: head.family, metrics: [...head.metrics], keras,
+  };
+}
+
+/**
+ * The run config's `"model": {"type": "keras", "json": {...}, "loss"?: ...}`. `jsonPath` must already be
+ * read into `json` by the caller (core reads no files).
+ */
+export function buildKerasRunModel(raw: Obj): Model {
+  const allowed = new Set(['type', 'json', 'jsonPath', 'loss', 'metrics', 'path']);
+  for (const k of Object.keys(raw)) if (!allowed.has(k)) fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, loss, metrics)`);
+  if (raw.json === undefined) {
+    return fail(raw.jsonPath !== undefined ? `jsonPath ${JSON.stringify(raw.jsonPath)} was not read (internal: resolve it before building)` : 'a keras model needs "json" (the output of model.to_json()) or "jsonPath"');
+  }
+  const json = typeof raw.json === 'string' ? parseModelJson(raw.json) : raw.json;
+  const inner = isObj(json) && isObj(json.compile_config) ? json.compile_config : isObj(json) && isObj(json.config) && isObj(json.config.compile_config) ? json.config.compile_config : null;
+  const compile = raw.loss !== undefined ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) } : inner;
+  return buildKerasModel(json, compile);
+}

@@ -1,0 +1,79 @@
+/**
+ * A Keras model config as a graph of translated layers, in an order where every layer follows its
+ * inputs (Sequential: the list; Functional: the config's layer list, which Keras writes topologically,
+ * checked here). Evaluation walks that order once.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ParamSpec } from '../build';
+import { fail, type ModelEntry } from './config';
+import type { KerasNode, LayerContext, Translator } from './layer-types';
+import { conv2d, dense, embedding, layerNormalization } from './layers-weighted';
+import {
+  activation, add, averagePooling2d, concatenate, dropout, flatten, globalAveragePooling1d, globalAveragePooling2d,
+  inputLayer, maxPooling2d, reshape,
+} from './layers-shaping';
+
+const TRANSLATORS: Record<string, Translator> = {
+  InputLayer: inputLayer,
+  Dense: dense,
+  Conv2D: conv2d,
+  MaxPooling2D: maxPooling2d,
+  MaxPool2D: maxPooling2d,
+  AveragePooling2D: averagePooling2d,
+  AvgPool2D: averagePooling2d,
+  GlobalAveragePooling1D: globalAveragePooling1d,
+  GlobalAveragePooling2D: globalAveragePooling2d,
+  Flatten: flatten,
+  Dropout: dropout,
+  Activation: activation,
+  Reshape: reshape,
+  Embedding: embedding,
+  LayerNormalization: layerNormalization,
+  Concatenate: concatenate,
+  Add: add,
+};
+export const SUPPORTED_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'Reshape', 'Embedding', 'LayerNormalization', 'Concatenate', 'Add'];
+
+export interface KerasGraph {
+  nodes: KerasNode[];
+  input: string;
+  output: string;
+  inputShape: number[];
+}
+
+/** Translates every layer (shapes checked along the way) and lists the parameters in Keras's weight order. */
+export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: ParamSpec[] } {
+  const unsupported = entry.layers.find((l) => !(l.className in TRANSLATORS));
+  if (unsupported) fail(`layer "${unsupported.name}" has class ${unsupported.className}, which is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`);
+  const inputs = entry.layers.filter((l) => l.className === 'InputLayer');
+  if (inputs.length !== 1) fail(`model "${entry.name}" has ${inputs.length} InputLayers (one is supported)`);
+  const shape = entry.inputShape;
+  if (!shape || shape.length === 0 || !shape.every((n) => Number.isInteger(n) && (n as number) > 0)) {
+    fail(`model "${entry.name}" needs a fixed input shape (no None besides the batch axis), got ${JSON.stringify(shape)}`);
+  }
+  const inputShape = shape as number[];
+  const shapes = new Map<string, number[]>();
+  const nodes: KerasNode[] = [];
+  const state = { dropouts: 0 };
+  for (const layer of entry.layers) {
+    if (shapes.has(layer.name)) fail(`layer name "${layer.name}" is used twice`);
+    const inShapes = layer.className === 'InputLayer' ? [inputShape] : layer.inbound.map((n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`));
+    if (layer.className !== 'InputLayer' && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
+    const node = { name: layer.name, className: layer.className, inbound: layer.inbound, ...TRANSLATORS[layer.className]!(layer, inShapes, state) };
+    shapes.set(layer.name, node.outShape);
+    nodes.push(node);
+  }
+  if (!shapes.has(entry.output)) fail(`model "${entry.name}": output layer "${entry.output}" is not among its layers`);
+  return { graph: { nodes, input: inputs[0]!.name, output: entry.output, inputShape }, params: nodes.flatMap((n) => n.params) };
+}
+
+/** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
+export function runGraph(graph: KerasGraph, params: Map<string, tf.Tensor>, x: tf.Tensor, ctx: LayerContext, until?: Set<string>): Map<string, tf.Tensor> {
+  const values = new Map<string, tf.Tensor>();
+  for (const node of graph.nodes) {
+    if (until && [...until].every((n) => values.has(n))) break;
+    const ins = node.name === graph.input ? [x] : node.inbound.map((n) => values.get(n)!);
+    values.set(node.name, node.apply(ins, params, ctx));
+  }
+  return values;
+}

@@ -1,0 +1,4 @@
+export { buildKerasModel, buildKerasRunModel } from './build';
+export { parseModelJson, KerasConfigError } from './config';
+export { SUPPORTED_LAYERS } from './graph';
+export { SUPPORTED_LOSSES, type LossHead } from './losses';

@@ -1,0 +1,72 @@
+/**
+ * A training step's gradients when the model has Embedding tables. The looked-up rows, not the tables,
+ * are inputs of the gradient: their gradient is one row per id, in batch order — an IndexedSlices with
+ * repeated ids, exactly what TensorFlow hands the optimizer — and no dense table-sized gradient is formed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Model } from '../build';
+import type { HostSparse } from '../../optimizers/indexed-slices';
+import { runGraph } from './graph';
+import type { LayerContext } from './layer-types';
+
+export interface SparseGradOutputs {
+  out: tf.Tensor;
+  perExample: tf.Tensor;
+  dense: Map<string, Float32Array>;
+  sparse: Map<string, HostSparse>;
+}
+
+/**
+ * Inside a tidy scope: forward and backward of `lossOf(out)` (a per-example loss, summed). Ids are
+ * checked here, before the gradient tape, because an error thrown under the tape leaks its tensors.
+ */
+export function embeddingStep(
+  model: Model,
+  params: Map<string, tf.Tensor>,
+  x: tf.Tensor,
+  ctx: LayerContext,
+  lossOf: (out: tf.Tensor) => tf.Tensor,
+  owned: (t: tf.Tensor) => Float32Array,
+): SparseGradOutputs {
+  const { graph } = model.keras!;
+  const embeddings = graph.nodes.filter((n) => n.embedding);
+  const idSources = new Set(embeddings.map((n) => n.inbound[0]!));
+  const pre = runGraph(graph, params, x, ctx, idSources);
+  const ids = new Map<string, tf.Tensor>();
+  const rows = new Map<string, tf.Tensor>();
+  for (const node of embeddings) {
+    const { inputDim, table } = node.embedding!;
+    const raw = pre.get(node.inbound[0]!)!;
+    const values = raw.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const id = values[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= inputDim) {
+        throw new RangeError(`embedding "${node.name}": input id ${id} at position ${i} is outside [0, ${inputDim}) (input_dim ${inputDim})`);
+      }
+    }
+    const idTensor = tf.cast(raw, 'int32');
+    ids.set(node.name, idTensor);
+    rows.set(node.name, tf.gather(params.get(table)!, idTensor));
+  }
+  const densePaths = model.params.filter((p) => !p.sparse).map((p) => p.path);
+  const names = [...rows.keys()];
+  let out: tf.Tensor | undefined;
+  let perExample: tf.Tensor | undefined;
+  const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+    const map = new Map(params);
+    densePaths.forEach((p, i) => map.set(p, xs[i]!));
+    const looked = new Map(names.map((n, i) => [n, xs[densePaths.length + i]!] as [string, tf.Tensor]));
+    const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
+    out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
+    perExample = tf.keep(lossOf(out));
+    return tf.sum(perExample) as tf.Scalar;
+  })([...densePaths.map((p) => params.get(p)!), ...names.map((n) => rows.get(n)!)]);
+  const dense = new Map(densePaths.map((p, i) => [p, owned(grads[i]!)] as [string, Float32Array]));
+  const sparse = new Map<string, HostSparse>();
+  embeddings.forEach((node, k) => {
+    const g = grads[densePaths.length + k]!;
+    const rowSize = g.shape[g.rank - 1]!;
+    sparse.set(node.embedding!.table, { rows: Int32Array.from(ids.get(node.name)!.dataSync()), values: owned(g), rowSize });
+  });
+  return { out: out!, perExample: perExample!, dense, sparse };
+}

@@ -1,0 +1,66 @@
+/**
+ * A step's whole gradient exchange: dense gradients through the layout-aware buckets (reduce-scatter to
+ * the shard owners), sparse Embedding gradients all-gathered as ids and rows (sparse-exchange.ts), and
+ * the parameter all-gather after the update. A model without sparse parameters uses one bucket set,
+ * as before.
+ */
+import type { Collectives } from '../core/collectives/types';
+import { IndexedSlices, type HostSparse } from '../core/optimizers/indexed-slices';
+import type { GradSums } from '../core/models/index';
+import { ExchangeBuckets, type ExchangePlan } from './gradient-exchange';
+import { allGatherSparse } from './sparse-exchange';
+
+/** A variable's summed gradient after the exchange: its dense shard, or every device's sparse rows (global ids). */
+export type ExchangedGrad = Float32Array | HostSparse;
+
+export class StepExchange {
+  private readonly dense: number[];
+  private readonly sparse: number[];
+  private readonly reduceBuckets: ExchangeBuckets;
+  private readonly gatherBuckets: ExchangeBuckets;
+
+  constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number) {
+    this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
+    this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
+    this.gatherBuckets = new ExchangeBuckets(plans, deviceId);
+    this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId);
+  }
+
+  /** Each variable's global gradient sum: the dense shard this device owns, or all sparse rows. */
+  async reduce(sums: GradSums, c: Collectives): Promise<ExchangedGrad[]> {
+    const out: ExchangedGrad[] = new Array(this.plans.length);
+    const dense = await this.reduceBuckets.reduce(this.dense.map((i) => sums.grads.get(this.plans[i]!.path)!), c);
+    this.dense.forEach((i, k) => (out[i] = dense[k]!));
+    if (this.sparse.length > 0) {
+      const local = this.sparse.map((i) => sums.sparse?.get(this.plans[i]!.path) ?? missing(this.plans[i]!.path));
+      const all = await allGatherSparse(local, c);
+      this.sparse.forEach((i, k) => (out[i] = all[k]!));
+    }
+    return out;
+  }
+
+  /** Divides every gradient by `total` in place (sparse rows: new values). */
+  static scale(grads: ExchangedGrad[], total: number): ExchangedGrad[] {
+    return grads.map((g) => {
+      if (g instanceof Float32Array) {
+        for (let i = 0; i < g.length; i++) g[i] = g[i]! / total;
+        return g;
+      }
+      return { rows: g.rows, values: g.values.map((v) => v / total), rowSize: g.rowSize };
+    });
+  }
+
+  /** What applyGradients takes: dense shards as they are, sparse rows as IndexedSlices over the global shape. */
+  optimizerInput(grads: ExchangedGrad[]): (Float32Array | IndexedSlices)[] {
+    return grads.map((g, i) => (g instanceof Float32Array ? g : new IndexedSlices(g.values, g.rows, this.plans[i]!.globalShape)));
+  }
+
+  /** Rebuilds every sharded variable's full value from the owners' updated shards. */
+  gather(shards: Float32Array[], fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
+    return this.gatherBuckets.gather(shards, fulls, c);
+  }
+}
+
+function missing(path: string): never {
+  throw new Error(`internal: no sparse gradient for ${path}`);
+}
