@@ -98,6 +98,12 @@ async function allReduceTime(ps: Proc[], bytes: number): Promise<Timing> {
   return best(ps, { type: 'allReduce', elems, iters }, 3);
 }
 
+/** Ring all-reduce bus bandwidth in GB/s (nccl-tests definition) for n workers and a message size. */
+export async function allReduceBusBandwidth(n: number, bytes: number): Promise<number> {
+  const t = await withWorkers(n, (ps) => allReduceTime(ps, bytes));
+  return (bytes * 2 * (n - 1)) / n / t.seconds / 1e9;
+}
+
 const col = (x: number | string, width: number, digits = 2) => (typeof x === 'number' ? x.toFixed(digits) : x).padStart(width);
 
 async function run(): Promise<void> {

@@ -18,7 +18,8 @@ const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batc
 const WARMUP = 3;
 const STEPS = 15;
 
-async function measure(n: number, layouts: Record<string, string[]>) {
+/** Samples/s of the MLP on n CPU worker processes with these layouts, and the largest per-worker state. */
+export async function measureMeshTraining(n: number, layouts: Record<string, string[]>) {
   const mesh = Mesh.parse(`batch=${n}`);
   const session = await MeshSession.start(
     { host: new NodeProcessHost(), workerEntry: resolve('src/workers/device-worker.ts'), mesh, devices: cpuDevices(n) },
@@ -41,12 +42,12 @@ export const meshTrainingSection: BenchSection = {
   description: 'samples/s for 1, 2, 4 CPU worker processes (670k-param MLP, batch 256) and per-worker optimizer state',
   async run() {
     console.log('note: this machine has 2 cores; N = 4 workers share them (oversubscribed).');
-    const base = await measure(1, SHARDED);
+    const base = await measureMeshTraining(1, SHARDED);
     console.log(`backend ${base.backend}`);
     console.log(`N  samples/s   vs N=1   param+slot bytes/worker (sharded)   (replicated)`);
     for (const n of [1, 2, 4]) {
-      const sharded = n === 1 ? base : await measure(n, SHARDED);
-      const replicated = await measure(n, {});
+      const sharded = n === 1 ? base : await measureMeshTraining(n, SHARDED);
+      const replicated = await measureMeshTraining(n, {});
       const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
       console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
     }

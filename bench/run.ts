@@ -7,8 +7,9 @@ import { meshTrainingSection } from './mesh-training';
 import { collectivesSection } from './collectives';
 import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
+import { vsTorchSection } from './vs-torch';
 
-const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, checkpointSection];
+const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, checkpointSection, vsTorchSection];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {
