@@ -110,6 +110,10 @@ export interface RunSummary {
   steps: number;
   lastLoss: number | null;
   mesh: string;
+  /** Free labels for filtering the runs list (trimmed, unique, in the order given). */
+  tags: string[];
+  /** Wall time from the first to the last recorded metric point (null before two points). */
+  durationMs: number | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -205,6 +209,13 @@ export interface TrainerApi {
   listSweeps(): Promise<SweepSummary[]>;
   /** One sweep with its trials ranked by the objective. */
   getSweep(sweepId: string): Promise<SweepDetail>;
+  /** Renames a run (1..200 characters after trimming). */
+  renameRun(runId: string, name: string): Promise<RunSummary>;
+  setRunNotes(runId: string, notes: string): Promise<void>;
+  /** Replaces the run's tags (each 1..40 characters, no commas; at most 20). */
+  setRunTags(runId: string, tags: string[]): Promise<RunSummary>;
+  /** Deletes the run with its checkpoints, metrics and device stats; refused while it trains. */
+  deleteRun(runId: string): Promise<void>;
 }
 
 /** The renderer's view: the API plus live events. */

@@ -65,7 +65,7 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     const now = Date.now();
     const detail: RunDetail = {
       id, name: config.name ?? `run ${counter}`, status, createdAt: now, updatedAt: now, step: 0, steps: config.steps,
-      lastLoss: null, mesh: config.mesh, config, checkpoints: [], devices: [], error: null, notes: '',
+      lastLoss: null, mesh: config.mesh, tags: [], durationMs: null, config, checkpoints: [], devices: [], error: null, notes: '',
     };
     const run: DevRun = { detail, points: [], timer: null, rng: mulberry(config.seed + counter) };
     runs.set(id, run);
@@ -131,6 +131,10 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     if (run.timer) clearInterval(run.timer);
     run.timer = null;
   };
+  const summary = ({ detail: { config: _c, checkpoints: _k, devices: _d, error: _e, notes: _n, ...rest }, points }: DevRun) => ({
+    ...rest,
+    durationMs: points.length > 1 ? points[points.length - 1].time - points[0].time : null,
+  });
   const get = (id: string): DevRun => {
     const run = runs.get(id);
     if (!run) throw new Error(`no run with id ${id}`);
@@ -177,7 +181,7 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       setStatus(run, 'stopped');
     },
     async listRuns() {
-      return [...runs.values()].map(({ detail: { config: _c, checkpoints: _k, devices: _d, error: _e, notes: _n, ...summary } }) => summary);
+      return [...runs.values()].map(summary);
     },
     async getRun(id) {
       return structuredClone(get(id).detail);
@@ -218,6 +222,22 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       } catch (err) {
         return { error: (err as Error).message };
       }
+    },
+    async renameRun(id, name) {
+      get(id).detail.name = name;
+      return summary(get(id));
+    },
+    async setRunNotes(id, notes) {
+      get(id).detail.notes = notes;
+    },
+    async setRunTags(id, tags) {
+      get(id).detail.tags = [...tags];
+      return summary(get(id));
+    },
+    async deleteRun(id) {
+      const run = get(id);
+      if (run.timer) throw new Error(`run ${id} is training; stop it before deleting it`);
+      runs.delete(id);
     },
     simulateCrash(runId, deviceId) {
       const run = get(runId);

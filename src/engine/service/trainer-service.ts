@@ -17,6 +17,8 @@ import { checkRunConfig, withDefaults } from './run-config';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportRun } from './export-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
+import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
+import { conflict, notFound } from '../../shared/errors';
 
 export interface TrainerServiceOptions {
   store: RunStore;
@@ -145,10 +147,39 @@ export class TrainerService implements TrainerApi {
     return sweepDetail(this.o.store.getSweep(sweepId));
   }
 
+  async renameRun(runId: string, name: string): Promise<RunSummary> {
+    const summary = this.o.store.updateRun(this.known(runId), { name: checkRunName(name) });
+    this.emit({ type: 'status', runId, status: summary.status, step: summary.step });
+    return summary;
+  }
+
+  async setRunNotes(runId: string, notes: string): Promise<void> {
+    this.o.store.updateRun(this.known(runId), { notes: checkRunNotes(notes) });
+  }
+
+  async setRunTags(runId: string, tags: string[]): Promise<RunSummary> {
+    return this.o.store.updateRun(this.known(runId), { tags: checkRunTags(tags) });
+  }
+
+  /** Deletes a run that no process is training (the store re-checks the lease in its transaction). */
+  async deleteRun(runId: string): Promise<void> {
+    this.known(runId);
+    if (this.active.has(runId)) throw conflict(`run ${runId} is training; stop it before deleting it`);
+    const lease = this.o.store.runLease(runId);
+    if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is being trained by another dtrain process (pid ${lease.pid} on ${lease.host}); stop it there first`);
+    if (!this.o.store.deleteRun(runId)) throw notFound(`no run ${runId}`);
+  }
+
   /** Pauses every active run (each writes a checkpoint) and waits for them. */
   async shutdown(): Promise<void> {
     for (const id of this.active.keys()) this.request(id, 'pause');
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** The run id, or a not-found ApiError (the dashboard shows its message; the CLI exits 2). */
+  private known(runId: string): string {
+    if (typeof runId !== 'string' || !this.o.store.listRuns().some((r) => r.id === runId)) throw notFound(`no run ${JSON.stringify(runId)}`);
+    return runId;
   }
 
   /** One process trains a run at a time: another live dtrain (app or CLI) holding it is a clear error. */

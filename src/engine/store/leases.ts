@@ -35,3 +35,11 @@ export function acquireLease(ctx: StoreContext, runId: string, me: LeaseHolder, 
 export function releaseLease(ctx: StoreContext, runId: string, me: LeaseHolder): void {
   writeTransaction(ctx, () => sql(ctx, 'DELETE FROM run_leases WHERE run_id = ? AND pid = ? AND host = ?').run(runId, me.pid, me.host));
 }
+
+/** The run's current lease, if any (held or left behind by a process that died). */
+export function getLease(ctx: StoreContext, runId: string): RunLease | null {
+  const row = sql(ctx, 'SELECT pid, host, acquired_at FROM run_leases WHERE run_id = ?').get(runId) as
+    | { pid: number; host: string; acquired_at: number }
+    | undefined;
+  return row ? { runId, pid: row.pid, host: row.host, acquiredAt: row.acquired_at } : null;
+}

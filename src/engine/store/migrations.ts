@@ -164,6 +164,13 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;`);
     },
   },
+  {
+    version: 6,
+    title: 'run tags (a JSON array of strings, for filtering the runs list)',
+    apply(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */

@@ -95,9 +95,12 @@ export class RunStore {
     });
   }
 
-  /** Deletes the run with its metrics, device stats and checkpoints; false if there was no such run. */
+  /**
+   * Deletes the run with its metrics, device stats and checkpoints in one transaction; false if there
+   * was no such run. Refused (StoreError 'invalid') while a live process holds the run's lease.
+   */
   deleteRun(runId: string): boolean {
-    return this.guard(() => runs.deleteRun(this.ctx, runId));
+    return this.guard(() => runs.deleteRun(this.ctx, runId, holderAlive));
   }
 
   // Metrics.
@@ -189,7 +192,17 @@ export class RunStore {
    * be checked from here).
    */
   acquireRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): leases.LeaseResult {
-    return this.guard(() => leases.acquireLease(this.ctx, runId, holder, (h) => h.host !== hostname() || processAlive(h.pid)));
+    return this.guard(() => leases.acquireLease(this.ctx, runId, holder, holderAlive));
+  }
+
+  /** Who holds the run's lease, and whether that process is still alive (a dead one left it behind). */
+  runLease(runId: string): (leases.RunLease & { alive: boolean; mine: boolean }) | null {
+    return this.guard(() => {
+      const lease = leases.getLease(this.ctx, runId);
+      if (!lease) return null;
+      const me = thisProcess();
+      return { ...lease, alive: holderAlive(lease), mine: lease.pid === me.pid && lease.host === me.host };
+    });
   }
 
   releaseRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): void {
@@ -243,6 +256,11 @@ export class RunStore {
 
 function thisProcess(): leases.LeaseHolder {
   return { pid: process.pid, host: hostname() };
+}
+
+/** A holder on another host is treated as alive: its process cannot be checked from here. */
+function holderAlive(h: leases.LeaseHolder): boolean {
+  return h.host !== hostname() || processAlive(h.pid);
 }
 
 function processAlive(pid: number): boolean {

@@ -22,6 +22,7 @@ export interface RunPatch {
   stopReason?: string | null;
   notes?: string;
   name?: string;
+  tags?: string[];
   /** A resumed run's new config (another mesh, more steps); updates the mesh and steps columns too. */
   config?: RunConfig;
 }
@@ -39,7 +40,9 @@ interface RunRow {
   notes: string;
   error: string | null;
   stop_reason: string | null;
+  tags: string;
   last_loss: number | string | null;
+  duration_ms: number | null;
 }
 
 /** 8 URL-safe characters (48 random bits): short enough for a URL or a CLI argument. */
@@ -77,6 +80,7 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
   if (patch.config !== undefined) checkConfig(ctx, patch.config);
   writeTransaction(ctx, () => {
     requireRun(ctx, runId);
+    if (patch.tags !== undefined) sql(ctx, 'UPDATE runs SET tags = ? WHERE id = ?').run(JSON.stringify(patch.tags), runId);
     if (patch.config !== undefined) {
       sql(ctx, 'UPDATE runs SET config = ?, mesh = ?, steps = ? WHERE id = ?').run(JSON.stringify(patch.config), patch.config.mesh, patch.config.steps, runId);
     }
@@ -103,7 +107,8 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
 const SUMMARY_SELECT = `
   SELECT r.*,
     -- ifnull(loss, 'nan'): SQLite stores NaN as NULL; a row with a NaN loss must not read as "no loss yet".
-    (SELECT ifnull(m.loss, 'nan') FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss
+    (SELECT ifnull(m.loss, 'nan') FROM metrics m WHERE m.run_id = r.id ORDER BY m.step DESC LIMIT 1) AS last_loss,
+    (SELECT max(m.time) - min(m.time) FROM metrics m WHERE m.run_id = r.id) AS duration_ms
   FROM runs r`;
 
 export function listRuns(ctx: StoreContext): RunSummary[] {
@@ -125,9 +130,19 @@ export function parseConfig(ctx: StoreContext, row: RunRow): RunConfig {
   }
 }
 
-/** Deletes the run and, by cascade, its metrics, device stats and checkpoints. False if there was none. */
-export function deleteRun(ctx: StoreContext, runId: string): boolean {
-  return writeTransaction(ctx, () => sql(ctx, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0);
+/**
+ * Deletes the run and, by cascade, its metrics, device stats, checkpoints and lease, in one
+ * transaction. `isTraining` sees the run's lease holder (if any) inside that transaction, so a
+ * process that starts training it meanwhile cannot lose its run underneath it. False if there was none.
+ */
+export function deleteRun(ctx: StoreContext, runId: string, isTraining: (holder: { pid: number; host: string }) => boolean = () => false): boolean {
+  return writeTransaction(ctx, () => {
+    const lease = sql(ctx, 'SELECT pid, host FROM run_leases WHERE run_id = ?').get(runId) as { pid: number; host: string } | undefined;
+    if (lease && isTraining(lease)) {
+      throw new StoreError('invalid', ctx.file, `Run ${runId} is being trained (pid ${lease.pid} on ${lease.host}); stop it before deleting it.`);
+    }
+    return sql(ctx, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
+  });
 }
 
 export function toSummary(row: RunRow): RunSummary {
@@ -141,7 +156,18 @@ export function toSummary(row: RunRow): RunSummary {
     steps: row.steps,
     lastLoss: row.last_loss === null ? null : row.last_loss === 'nan' ? NaN : Number(row.last_loss),
     mesh: row.mesh,
+    tags: parseTags(row.tags),
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
   };
+}
+
+function parseTags(text: string | undefined): string[] {
+  try {
+    const tags = JSON.parse(text ?? '[]') as unknown;
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return []; // tags are labels only: an unreadable list must not hide the run
+  }
 }
 
 function checkConfig(ctx: StoreContext, config: RunConfig): void {

@@ -3,6 +3,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/controls.css';
 import './styles/components.css';
+import './styles/dashboard.css';
 import { createApp, type App } from './app';
 import { connect } from './connect';
 import { initTheme } from './theme';

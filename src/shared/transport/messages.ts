@@ -55,6 +55,10 @@ const METHOD_TABLE: Record<MethodName, true> = {
   importOptimizerConfig: true,
   listSweeps: true,
   getSweep: true,
+  renameRun: true,
+  setRunNotes: true,
+  setRunTags: true,
+  deleteRun: true,
 };
 
 /** The allow-list: the only names a remote caller may invoke. */

@@ -56,7 +56,7 @@ export class FakeTrainer implements TrainerApi {
     const now = 1_700_000_000_000;
     this.runs.set(id, {
       id, name: config.name ?? id, status: 'running', createdAt: now, updatedAt: now, step: 0, steps: config.steps, lastLoss: null,
-      mesh: config.mesh, config, checkpoints: [], devices: [], error: null, notes: '',
+      mesh: config.mesh, tags: [], durationMs: null, config, checkpoints: [], devices: [], error: null, notes: '',
     });
     this.metrics.set(id, []);
     return { runId: id };
@@ -72,7 +72,7 @@ export class FakeTrainer implements TrainerApi {
     this.run(runId).status = 'stopped';
   }
   async listRuns() {
-    return [...this.runs.values()].map(({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh }) => ({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh }));
+    return [...this.runs.values()].map(({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh, tags, durationMs }) => ({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh, tags, durationMs }));
   }
   async getRun(runId: string) {
     return this.run(runId);
@@ -103,6 +103,26 @@ export class FakeTrainer implements TrainerApi {
   }
   async getSweep(sweepId: string): Promise<never> {
     throw new Error(`no sweep ${sweepId}`);
+  }
+  async renameRun(runId: string, name: string) {
+    this.record('renameRun', [runId, name]);
+    this.run(runId).name = name;
+    return (await this.listRuns()).find((r) => r.id === runId)!;
+  }
+  async setRunNotes(runId: string, notes: string) {
+    this.record('setRunNotes', [runId, notes]);
+    this.run(runId).notes = notes;
+  }
+  async setRunTags(runId: string, tags: string[]) {
+    this.record('setRunTags', [runId, tags]);
+    this.run(runId).tags = [...tags];
+    return (await this.listRuns()).find((r) => r.id === runId)!;
+  }
+  async deleteRun(runId: string) {
+    this.record('deleteRun', [runId]);
+    this.run(runId);
+    this.runs.delete(runId);
+    this.metrics.delete(runId);
   }
   async importOptimizerConfig(json: string) {
     try {

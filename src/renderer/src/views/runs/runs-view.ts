@@ -1,22 +1,28 @@
 /**
- * Run history: status, progress and last loss per run; open, duplicate or export any run; tick two
- * or more to compare. The list refreshes itself when a run changes status.
+ * Run history: filter, sort, open, edit (name, tags, notes), delete, duplicate or export any run;
+ * tick two or more to compare. The list refreshes itself when a run changes status.
  */
 import type { RunSummary } from '../../../../shared/api';
 import { debounce, h, replaceChildren } from '../../dom';
-import { formatInt, formatNumber, formatTime } from '../../format';
 import { navigate } from '../../router';
 import { exportCsv, exportRunFolder } from '../../run-actions';
+import { toast } from '../../toast';
 import type { View, ViewContext } from '../../view';
-import { statusBadge } from '../live/live-view';
+import { createFilterBar } from './filter-bar';
+import { openDeleteDialog, openEditDialog } from './run-dialogs';
+import { DEFAULT_SORT, filterRuns, sortRuns, type RunSort, type SortKey } from './run-list';
+import { runsTable } from './runs-table';
 
 export function createRunsView(ctx: ViewContext): View {
   const { api } = ctx;
   const selected = new Set<string>();
+  let runs: RunSummary[] = [];
+  let sort: RunSort = DEFAULT_SORT;
   const body = h('div', { 'data-testid': 'runs-body' }, h('p', { class: 'muted' }, 'Loading runs…'));
   const compare = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'compare-runs', disabled: true }, 'Compare selected');
   const refreshButton = h('button', { type: 'button', class: 'button', 'data-testid': 'refresh-runs' }, 'Refresh');
   const hint = h('span', { class: 'muted', 'aria-live': 'polite' }, 'Select two or more runs to compare.');
+  const count = h('span', { class: 'muted', 'data-testid': 'runs-count', 'aria-live': 'polite' });
 
   const syncCompare = (): void => {
     compare.disabled = selected.size < 2;
@@ -24,69 +30,58 @@ export function createRunsView(ctx: ViewContext): View {
   };
   compare.addEventListener('click', () => navigate({ view: 'compare', runIds: [...selected] }));
 
-  const row = (r: RunSummary): HTMLTableRowElement => {
-    const box = h('input', { type: 'checkbox', checked: selected.has(r.id), 'aria-label': `Select ${r.name} for comparison`, 'data-testid': `select-run-${r.id}` });
-    box.addEventListener('change', () => {
-      if (box.checked) selected.add(r.id);
-      else selected.delete(r.id);
+  const actions = {
+    isSelected: (id: string) => selected.has(id),
+    onSelect(id: string, on: boolean) {
+      if (on) selected.add(id);
+      else selected.delete(id);
       syncCompare();
-    });
-    const action = (label: string, testid: string, run: () => void): HTMLButtonElement => {
-      const b = h('button', { type: 'button', class: 'button button-small', 'data-testid': `${testid}-${r.id}`, 'aria-label': `${label} ${r.name}` }, label);
-      b.addEventListener('click', run);
-      return b;
-    };
-    return h(
-      'tr',
-      { 'data-testid': `run-row-${r.id}`, 'data-run-name': r.name },
-      h('td', null, box),
-      h('td', null, h('a', { href: `#/run/${encodeURIComponent(r.id)}`, 'data-testid': `open-run-${r.id}` }, r.name)),
-      h('td', null, statusBadge(r.status, `run-status-${r.id}`)),
-      h('td', { class: 'num' }, `${formatInt(r.step)} / ${formatInt(r.steps)}`),
-      h('td', { class: 'num', 'data-testid': `run-loss-${r.id}` }, formatNumber(r.lastLoss)),
-      h('td', null, h('code', null, r.mesh)),
-      h('td', null, formatTime(r.createdAt)),
-      h(
-        'td',
-        null,
-        h(
-          'div',
-          { class: 'actions' },
-          action('CSV', 'run-csv', () => void exportCsv(api, r.id, r.name)),
-        action('Export', 'run-export', () => void exportRunFolder(api, r.id, r.name)),
-          h('a', { class: 'button button-small', href: `#/new/${encodeURIComponent(r.id)}`, 'aria-label': `Duplicate ${r.name}` }, 'Duplicate'),
-        ),
-      ),
-    );
+    },
+    onEdit: (r: RunSummary) => void openEditDialog(api, r, () => void load()).catch((err: Error) => toast(err.message, 'error')),
+    onDelete: (r: RunSummary) =>
+      openDeleteDialog(api, r, () => {
+        toast(`Deleted ${r.name}.`);
+        void load();
+      }),
+    extra: (r: RunSummary) => {
+      const b = (label: string, testid: string, run: () => void) => {
+        const el = h('button', { type: 'button', class: 'button button-small', 'data-testid': `${testid}-${r.id}`, 'aria-label': `${label} ${r.name}` }, label);
+        el.addEventListener('click', run);
+        return el;
+      };
+      return [
+        b('CSV', 'run-csv', () => void exportCsv(api, r.id, r.name)),
+        b('Export', 'run-export', () => void exportRunFolder(api, r.id, r.name)),
+        h('a', { class: 'button button-small', href: `#/new/${encodeURIComponent(r.id)}`, 'aria-label': `Duplicate ${r.name}` }, 'Duplicate'),
+      ];
+    },
   };
 
-  const render = (runs: RunSummary[]): void => {
+  const onSort = (key: SortKey): void => {
+    // A new column sorts ascending (lowest loss first); a second click reverses it.
+    sort = { key, dir: sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc' };
+    render();
+  };
+
+  const render = (): void => {
     for (const id of [...selected]) if (!runs.some((r) => r.id === id)) selected.delete(id);
     syncCompare();
     if (runs.length === 0) {
+      count.textContent = '';
       return replaceChildren(body, h('div', { class: 'empty-state' }, h('p', null, 'No runs yet.'), h('a', { class: 'button button-primary', href: '#/new' }, 'Start a run')));
     }
-    const headers = ['', 'Name', 'Status', 'Steps', 'Last loss', 'Mesh', 'Created', 'Actions'];
-    const sorted = [...runs].sort((a, b) => b.createdAt - a.createdAt);
-    replaceChildren(
-      body,
-      h(
-        'div',
-        { class: 'table-wrap' },
-        h(
-          'table',
-          { class: 'table runs-table', 'data-testid': 'runs-table' },
-          h('caption', { class: 'sr-only' }, 'Runs, newest first'),
-          h('thead', null, h('tr', null, headers.map((t) => h('th', { scope: 'col', class: t === 'Steps' || t === 'Last loss' ? 'num' : null }, t || h('span', { class: 'sr-only' }, 'Select'))))),
-          h('tbody', null, sorted.map(row)),
-        ),
-      ),
-    );
+    const shown = sortRuns(filterRuns(runs, filters.value()), sort);
+    count.textContent = shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`;
+    if (shown.length === 0) return replaceChildren(body, h('p', { class: 'muted empty-state', 'data-testid': 'runs-none-match' }, 'No run matches the filters.'));
+    replaceChildren(body, runsTable(shown, sort, onSort, actions));
   };
+  const filters = createFilterBar(() => render());
 
   const load = async (): Promise<void> => {
     try {
-      render(await api.listRuns());
+      runs = await api.listRuns();
+      filters.setRuns(runs);
+      render();
     } catch (err) {
       replaceChildren(body, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not list runs: ${(err as Error).message}`));
     }
@@ -104,6 +99,7 @@ export function createRunsView(ctx: ViewContext): View {
       'div',
       { class: 'view view-runs', 'data-testid': 'view-runs' },
       h('div', { class: 'view-header' }, h('div', null, h('h1', null, 'Runs'), h('p', { class: 'lead' }, 'Every run is kept with its config, checkpoints and metric history.')), h('div', { class: 'header-actions' }, hint, refreshButton, compare)),
+      h('div', { class: 'runs-toolbar' }, filters.element, count),
       body,
     ),
     title: 'Runs',

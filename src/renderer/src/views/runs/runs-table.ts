@@ -1,0 +1,76 @@
+/** The runs table: sortable headers (aria-sort), one row per run, long names truncated with the full name on hover. */
+import type { RunSummary } from '../../../../shared/api';
+import { h } from '../../dom';
+import { formatDuration, formatInt, formatNumber, formatTime } from '../../format';
+import { statusBadge } from '../live/live-view';
+import type { RunSort, SortKey } from './run-list';
+
+export interface RowActions {
+  isSelected(id: string): boolean;
+  onSelect(id: string, selected: boolean): void;
+  onEdit(run: RunSummary): void;
+  onDelete(run: RunSummary): void;
+  extra(run: RunSummary): HTMLElement[];
+}
+
+const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'status', label: 'Status' },
+  { key: 'progress', label: 'Steps', num: true },
+  { key: 'lastLoss', label: 'Last loss', num: true },
+  { key: 'durationMs', label: 'Duration', num: true },
+  { key: 'mesh', label: 'Mesh' },
+  { key: 'createdAt', label: 'Created' },
+];
+
+function header(sort: RunSort, onSort: (key: SortKey) => void): HTMLTableRowElement {
+  const cells = COLUMNS.map((c) => {
+    const active = sort.key === c.key;
+    const button = h('button', { type: 'button', class: 'sort-button', 'data-testid': `sort-${c.key}` }, c.label, h('span', { 'aria-hidden': 'true', class: 'sort-arrow' }, active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''));
+    button.addEventListener('click', () => onSort(c.key));
+    return h('th', { scope: 'col', class: c.num ? 'num' : null, 'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : null }, button);
+  });
+  return h('tr', null, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')), cells, h('th', { scope: 'col' }, 'Actions'));
+}
+
+function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
+  const box = h('input', { type: 'checkbox', checked: a.isSelected(r.id), 'aria-label': `Select ${r.name} for comparison`, 'data-testid': `select-run-${r.id}` });
+  box.addEventListener('change', () => a.onSelect(r.id, box.checked));
+  const button = (label: string, testid: string, run: () => void, cls = ''): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: `button button-small ${cls}`, 'data-testid': `${testid}-${r.id}`, 'aria-label': `${label} ${r.name}` }, label);
+    b.addEventListener('click', run);
+    return b;
+  };
+  return h(
+    'tr',
+    { 'data-testid': `run-row-${r.id}`, 'data-run-name': r.name },
+    h('td', null, box),
+    h(
+      'td',
+      { class: 'cell-name' },
+      h('a', { href: `#/run/${encodeURIComponent(r.id)}`, class: 'run-name', title: r.name, 'data-testid': `open-run-${r.id}` }, r.name),
+      r.tags.length > 0 && h('span', { class: 'tag-list', 'data-testid': `run-tags-${r.id}` }, r.tags.map((t) => h('span', { class: 'tag', title: t }, t))),
+    ),
+    h('td', null, statusBadge(r.status, `run-status-${r.id}`)),
+    h('td', { class: 'num' }, `${formatInt(r.step)} / ${formatInt(r.steps)}`),
+    h('td', { class: 'num', 'data-testid': `run-loss-${r.id}` }, formatNumber(r.lastLoss)),
+    h('td', { class: 'num', 'data-testid': `run-duration-${r.id}` }, formatDuration(r.durationMs)),
+    h('td', null, h('code', null, r.mesh)),
+    h('td', null, formatTime(r.createdAt)),
+    h('td', null, h('div', { class: 'actions' }, button('Edit', 'run-edit', () => a.onEdit(r)), ...a.extra(r), button('Delete', 'run-delete', () => a.onDelete(r), 'button-danger-quiet'))),
+  );
+}
+
+export function runsTable(runs: RunSummary[], sort: RunSort, onSort: (key: SortKey) => void, actions: RowActions): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table runs-table', 'data-testid': 'runs-table' },
+      h('caption', { class: 'sr-only' }, 'Runs; the column headers sort'),
+      h('thead', null, header(sort, onSort)),
+      h('tbody', null, runs.map((r) => row(r, actions))),
+    ),
+  );
+}
