@@ -132,6 +132,16 @@ export interface DatasetInfo {
   description: string;
 }
 
+/** One config key whose value differs between runs (see TrainerApi.diffConfigs). */
+export interface ConfigDiff {
+  /** Dotted path, e.g. `optimizer.rho`. */
+  path: string;
+  /** One per run, in the order asked; null where the run lacks the key (see `missing`). */
+  values: unknown[];
+  /** True where the run's config has no such key (shown as "—"); absent: every run has it. */
+  missing?: boolean[];
+}
+
 /** A config problem, tied to the field it concerns (dotted path), for inline messages in forms. */
 export interface ConfigIssue {
   path: string;
@@ -197,7 +207,7 @@ export interface TrainerApi {
   getRun(runId: string): Promise<RunDetail>;
   getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]>;
   /** Only the config keys (dotted paths) whose values differ between the runs. */
-  diffConfigs(runIds: string[]): Promise<{ path: string; values: unknown[] }[]>;
+  diffConfigs(runIds: string[]): Promise<ConfigDiff[]>;
   exportMetricsCsv(runId: string): Promise<string>;
   /** Writes model.json + weights.bin, optimizer.json and metrics.csv; returns the folder. */
   exportRun(runId: string, outDir?: string): Promise<{ dir: string; files: string[] }>;

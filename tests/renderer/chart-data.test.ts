@@ -55,3 +55,12 @@ test('joinCurves aligns runs on the union of steps with NaN gaps', () => {
   assert.deepEqual(finiteRange([a as Float64Array, b as Float64Array]), [0.5, 2]);
   assert.equal(finiteRange([Float64Array.from([Number.NaN])]), null);
 });
+
+test('RunMetrics merges a late evaluation point into its step without dropping newer steps', () => {
+  const run = new RunMetrics();
+  run.append([pt(1, 0.9), pt(2, 0.8), pt(3, 0.7)]);
+  assert.equal(run.append([pt(2, 0.8, { val_loss: 0.85 })]), true, 'val_loss is a new metric');
+  assert.deepEqual([...run.store.column('step')], [1, 2, 3], 'step 3 is kept');
+  assert.deepEqual([...run.store.column(metricColumn('val_loss'))].map(String), ['NaN', '0.85', 'NaN']);
+  assert.equal(run.store.lastFinite(metricColumn('val_loss')), 0.85);
+});

@@ -1,7 +1,7 @@
 /** Config helpers behind the UI: schedule preview, Keras config import, and run config diffs. */
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { deserialize, scheduleSeries } from '../../core/optimizers/schedules/index';
-import type { LearningRateSetting, RunConfig } from '../../shared/api';
+import type { ConfigDiff, LearningRateSetting, RunConfig } from '../../shared/api';
 
 const MAX_PREVIEW_STEPS = 100_000;
 
@@ -48,13 +48,16 @@ function checkClass(v: { class_name: unknown; config: unknown }): unknown {
   return v.config;
 }
 
-/** Dotted paths whose values differ between the configs, with each config's value. */
-export function diffConfigs(configs: RunConfig[]): { path: string; values: unknown[] }[] {
+/**
+ * Dotted paths whose values differ between the configs, with each config's value. `missing` marks
+ * the configs without the key: JSON turns an absent value into null, which would read as a real null.
+ */
+export function diffConfigs(configs: RunConfig[]): ConfigDiff[] {
   const flat = configs.map((c) => flatten(c as unknown as Record<string, unknown>));
   const paths = [...new Set(flat.flatMap((f) => [...f.keys()]))].sort();
   return paths
-    .map((path) => ({ path, values: flat.map((f) => f.get(path)) }))
-    .filter(({ values }) => new Set(values.map((v) => JSON.stringify(v) ?? 'undefined')).size > 1);
+    .map((path) => ({ path, values: flat.map((f) => f.get(path) ?? null), missing: flat.map((f) => !f.has(path)) }))
+    .filter(({ values, missing }) => new Set(values.map((v, i) => (missing[i] ? '\u0000missing' : JSON.stringify(v)))).size > 1);
 }
 
 function flatten(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {

@@ -77,6 +77,28 @@ export class SeriesStore {
     return col ? col.data[this.length - 1] : null;
   }
 
+  /** The newest finite value (validation metrics exist only at evaluation steps). */
+  lastFinite(name: string): number | null {
+    const col = this.columns.get(name);
+    if (!col) return null;
+    for (let i = this.length - 1; i >= 0; i--) if (Number.isFinite(col.data[i])) return col.data[i];
+    return null;
+  }
+
+  /** Sets the given columns of an existing row (others keep their values). */
+  update(index: number, row: Record<string, number>): void {
+    for (const [name, v] of Object.entries(row)) {
+      const col = this.columns.get(name);
+      if (!col || index >= this.length) continue;
+      const finite = Number.isFinite(v);
+      col.data[index] = finite ? v : NaN;
+      if (finite) {
+        if (v < col.min) col.min = v;
+        if (v > col.max) col.max = v;
+      }
+    }
+  }
+
   /** Drops rows from `index` on (a run resumed from an earlier checkpoint re-does those steps). */
   truncate(index: number): void {
     if (index >= this.length) return;

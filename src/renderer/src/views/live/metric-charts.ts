@@ -1,7 +1,13 @@
-/** The live chart grid: loss, model metrics, learning rate, gradient norm, throughput, step time. */
-import { Chart } from '../../charts/chart';
+/**
+ * The live chart grid: loss (with val_loss), one chart per model metric (with its val_ twin), then
+ * learning rate, gradient norm, throughput and step time. Every chart follows the shared chart
+ * settings and shares one cursor, so hovering one shows every chart's values at that step.
+ */
+import { Chart, type SeriesSpec } from '../../charts/chart';
+import { createChartToolbar } from '../../charts/chart-toolbar';
 import { h } from '../../dom';
 import { formatMs, formatNumber } from '../../format';
+import { familyTitle, metricFamilies, type MetricFamily } from './metric-families';
 import { RunMetrics, metricColumn } from './run-metrics';
 
 export interface MetricCharts {
@@ -11,69 +17,78 @@ export interface MetricCharts {
   dispose(): void;
 }
 
+let syncCounter = 0;
+
 export function createMetricCharts(run: RunMetrics): MetricCharts {
   const { store } = run;
-  const col = (name: string) => (): [Float64Array, Float64Array] => [store.column('step'), store.column(name)];
-  const single = (title: string, testid: string, column: string, color: number, formatY?: (v: number) => string): Chart =>
-    new Chart({ title, testid, series: [{ label: title, color }], data: col(column), fallbackRange: () => store.range(column), formatY, xLabel: 'step' });
+  const sync = `live-${++syncCounter}`;
+  const steps = () => store.column('step');
+  const time = () => store.column('time');
+  const base = { time, sync, followSettings: true, smoothable: true };
+  const single = (title: string, testid: string, column: string, color: number, formatY?: (v: number) => string, smoothable = true): Chart =>
+    new Chart({ ...base, smoothable, title, testid, series: [{ label: title, color }], data: () => [steps(), store.column(column)], formatY });
 
-  const loss = new Chart({
-    title: 'Loss',
-    testid: 'chart-loss',
-    series: [{ label: 'loss', color: 0 }],
-    data: col('loss'),
-    fallbackRange: () => store.range('loss'),
-    xLabel: 'step',
-    height: 260,
-  });
-  const metricSeries = () => run.metricNames.map((name, i) => ({ label: name, color: 1 + i }));
-  const metrics = new Chart({
-    title: 'Metrics',
-    testid: 'chart-metrics',
-    series: metricSeries(),
-    data: () => [store.column('step'), ...run.metricNames.map((n) => store.column(metricColumn(n)))],
-    fallbackRange: () => {
-      const ranges = run.metricNames.map((n) => store.range(metricColumn(n))).filter((r) => r !== null);
-      return ranges.length ? [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] : null;
-    },
-    xLabel: 'step',
-    height: 260,
-  });
+  // 'loss' is a base column; every other metric lives in a metric: column.
+  const column = (name: string) => (name === 'loss' ? 'loss' : metricColumn(name));
+  const familySeries = (f: MetricFamily, color: number): SeriesSpec[] => [
+    ...(f.train ? [{ label: f.train, color }] : []),
+    ...(f.val ? [{ label: f.val, color: color + 1, dash: [5, 3], sparse: true }] : []),
+  ];
+  const families = new Map<string, { chart: Chart; family: MetricFamily }>();
+  // Reads the family from the map on every draw: a val_ twin that appears later adds a column.
+  const familyChart = (f: MetricFamily, color: number): Chart =>
+    new Chart({
+      ...base,
+      title: familyTitle(f.name),
+      testid: f.name === 'loss' ? 'chart-loss' : `chart-metric-${f.name}`,
+      series: familySeries(f, color),
+      data: () => {
+        const { train, val } = families.get(f.name)?.family ?? f;
+        return [steps(), ...[train, val].filter((n): n is string => n !== null).map((n) => store.column(column(n)))];
+      },
+      height: 260,
+    });
+
+  const grid = h('section', { class: 'chart-grid', 'aria-label': 'Training curves' });
   const others = [
-    single('Learning rate', 'chart-lr', 'learningRate', 2, (v) => formatNumber(v, 3)),
+    single('Learning rate', 'chart-lr', 'learningRate', 2, (v) => formatNumber(v, 3), false),
     single('Gradient norm', 'chart-grad-norm', 'gradNorm', 3),
     single('Samples / s', 'chart-throughput', 'samplesPerSec', 4, (v) => formatNumber(v, 3)),
     single('Step time', 'chart-step-time', 'stepTimeMs', 5, formatMs),
   ];
-  const all = [loss, metrics, ...others];
-  const metricsCell = h('div', { class: 'chart-cell' }, metrics.element);
-  const lossCell = h('div', { class: 'chart-cell' }, loss.element);
-  // Without model metrics the loss chart takes the whole first row.
-  const syncMetricsCell = (): void => {
-    metricsCell.hidden = run.metricNames.length === 0;
-    lossCell.classList.toggle('chart-wide', metricsCell.hidden);
-  };
-  syncMetricsCell();
+  const otherCells = others.map((c) => h('div', { class: 'chart-cell' }, c.element));
 
-  const element = h(
-    'section',
-    { class: 'chart-grid', 'aria-label': 'Training curves' },
-    lossCell,
-    metricsCell,
-    others.map((c) => h('div', { class: 'chart-cell' }, c.element)),
-  );
-
-  return {
-    element,
-    update(newMetric) {
-      if (newMetric) {
-        syncMetricsCell();
-        metrics.setSeries(metricSeries());
+  /** Adds charts for new families and new val_ twins; keeps the loss chart first. */
+  const syncFamilies = (): void => {
+    const list = metricFamilies(['loss', ...run.metricNames.filter((n) => n !== 'loss')]);
+    list.forEach((f, i) => {
+      const known = families.get(f.name);
+      if (!known) {
+        const chart = familyChart(f, i * 2);
+        families.set(f.name, { chart, family: f });
+        otherCells[0].before(h('div', { class: 'chart-cell' }, chart.element));
+      } else if (known.family.val !== f.val || known.family.train !== f.train) {
+        known.family = f;
+        known.chart.setSeries(familySeries(f, i * 2));
       }
-      for (const c of all) c.invalidate();
+    });
+    // Alone on its row (no model metrics), the loss chart takes the full width.
+    families.get('loss')?.chart.element.parentElement?.classList.toggle('chart-wide', families.size === 1);
+  };
+  grid.append(...otherCells);
+  syncFamilies();
+
+  const toolbar = createChartToolbar();
+  const all = (): Chart[] => [...[...families.values()].map((f) => f.chart), ...others];
+  return {
+    element: h('div', { class: 'charts' }, toolbar.element, grid),
+    update(newMetric) {
+      if (newMetric) syncFamilies();
+      for (const c of all()) c.invalidate();
     },
     dispose() {
-      for (const c of all) c.destroy();
+      toolbar.dispose();
+      for (const c of all()) c.destroy();
     },
   };
 }

@@ -20,6 +20,23 @@ export class RunMetrics {
   /** Appends points; returns true when a new metric name appeared (charts need a new series). */
   append(points: MetricPoint[]): boolean {
     let newMetric = false;
+    // One point for a step already shown, before the newest: an evaluation's val_* figures merged
+    // into that step. Update it in place; truncating would drop the steps trained since.
+    if (points.length === 1 && points[0].step < this.lastStep) {
+      const at = lowerBound(this.store.column('step'), points[0].step);
+      if (this.store.column('step')[at] === points[0].step) {
+        for (const name of Object.keys(points[0].metrics)) {
+          if (this.store.addColumn(metricColumn(name))) {
+            this.metricNames.push(name);
+            newMetric = true;
+          }
+        }
+        const row: Record<string, number> = {};
+        for (const [name, v] of Object.entries(points[0].metrics)) row[metricColumn(name)] = v;
+        this.store.update(at, row);
+        return newMetric;
+      }
+    }
     if (points.length > 0 && points[0].step <= this.lastStep) {
       this.store.truncate(lowerBound(this.store.column('step'), points[0].step));
     }

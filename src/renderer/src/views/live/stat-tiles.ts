@@ -63,7 +63,7 @@ export function createStatTiles(run: RunMetrics): StatTiles {
         metricValues.push(t.value);
       }
       run.metricNames.forEach((n, i) => {
-        metricValues[i].textContent = formatNumber(store.last(metricColumn(n)));
+        metricValues[i].textContent = formatNumber(store.lastFinite(metricColumn(n)));
       });
     },
   };

@@ -1,11 +1,17 @@
 /**
- * Aligns several runs' loss curves on one step axis for an overlay chart: the union of their steps,
- * NaN where a run has no point (a gap in its line). Linear merge, since steps ascend.
+ * Aligns several runs' curves of one metric on one step axis for an overlay chart: the union of
+ * their steps, NaN where a run has no point (a gap in its line). Linear merge, since steps ascend.
  */
 import type uPlot from 'uplot';
 import type { MetricPoint } from '../../../../shared/api';
 
-export function joinCurves(runs: MetricPoint[][]): uPlot.AlignedData {
+/** The value a point holds for `metric` ('loss' or a metrics key such as 'val_accuracy'). */
+export function metricValue(p: MetricPoint, metric: string): number {
+  const v = metric === 'loss' ? p.loss : p.metrics[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+}
+
+export function joinCurves(runs: MetricPoint[][], metric = 'loss'): uPlot.AlignedData {
   const steps = new Set<number>();
   for (const points of runs) for (const p of points) steps.add(p.step);
   const x = Float64Array.from([...steps].sort((a, b) => a - b));
@@ -14,11 +20,18 @@ export function joinCurves(runs: MetricPoint[][]): uPlot.AlignedData {
     let j = 0;
     for (const p of points) {
       while (j < x.length && x[j] < p.step) j++;
-      if (j < x.length && x[j] === p.step) y[j] = Number.isFinite(p.loss) ? p.loss : NaN;
+      if (j < x.length && x[j] === p.step) y[j] = metricValue(p, metric);
     }
     return y;
   });
   return [x, ...ys];
+}
+
+/** Every metric name any run reported, loss first, in first-seen order. */
+export function metricNames(runs: MetricPoint[][]): string[] {
+  const names = new Set<string>(['loss']);
+  for (const points of runs) for (const p of points) for (const k of Object.keys(p.metrics)) names.add(k);
+  return [...names];
 }
 
 /** Min and max of the finite values in the y columns (the chart's range when its own is NaN). */
