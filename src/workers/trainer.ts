@@ -83,7 +83,7 @@ export class DeviceTrainer {
     const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank);
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
-    const sums = lossAndGradsSum(this.model, this.fullParams(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset });
+    const sums = lossAndGradsSum(this.model, this.fullParams(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
 
     const shardGrads = await this.buckets.reduce(this.params.map((p) => sums.grads.get(p.path)!), this.collectives);
     const metricNames = Object.keys(sums.metricSums).sort();
@@ -99,7 +99,7 @@ export class DeviceTrainer {
     const metrics = Object.fromEntries(metricNames.map((m, i) => [m, scalars[2 + i]! / total]));
     return {
       step, count: total, loss: scalars[1]! / total, metrics, learningRate: this.optimizer.learningRate,
-      gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total, stepTimeMs: this.lastStepMs,
+      gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1), stepTimeMs: this.lastStepMs,
     };
   }
 

@@ -47,6 +47,8 @@ export interface StepOptions {
   dropoutSeed?: number;
   /** Global index of the first example of this slice (keys the dropout masks). Default 0. */
   exampleOffset?: number;
+  /** The optimizer's scaleLoss (Keras 3 loss_scale_factor): gradients are taken of the scaled loss sum. */
+  scaleLoss?: (loss: tf.Scalar) => tf.Scalar;
 }
 
 function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
@@ -126,7 +128,8 @@ export function lossAndGradsSum(
         // keep(): the gradient scope disposes everything but its value and grads; these are read below.
         out = tf.keep(forward(model, map, xt, fwd));
         perExample = tf.keep(perExampleLoss(model, out, yt));
-        return tf.sum(perExample) as tf.Scalar;
+        const total = tf.sum(perExample) as tf.Scalar;
+        return opts.scaleLoss ? opts.scaleLoss(total) : total;
       })(paths.map((p) => pt.get(p)!));
       const gradMap = new Map(paths.map((p, i) => [p, ownedData(grads[i])] as [string, Float32Array]));
       result = {

@@ -19,8 +19,12 @@ export interface AdadeltaArgs extends BaseOptimizerArgs, MeshArgs {
 
 const ARG_KEYS = new Set([
   'learningRate', 'rho', 'epsilon', 'weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'useEma',
-  'emaMomentum', 'emaOverwriteFrequency', 'jitCompile', 'name', 'mesh', 'collectives',
+  'emaMomentum', 'emaOverwriteFrequency', 'jitCompile', 'name', 'mesh', 'collectives', 'lossScaleFactor',
+  'gradientAccumulationSteps', 'emaFirstStep',
 ]);
+
+/** Which Keras a config is written for: Keras 3 (default) or tf.keras 2.11–2.15. */
+export type ConfigFlavour = 'keras3' | 'keras2';
 
 /**
  * Keras's Adadelta (tf.keras.dtensor.experimental.optimizers.Adadelta semantics, spec §8) on a mesh.
@@ -80,9 +84,33 @@ export class Adadelta extends BaseOptimizer {
     }
   }
 
-  /** Keras's get_config keys and order (spec §11); `jit_compile` is the effective value. */
-  getConfig(options: { scheduleFormat?: ScheduleFormat } = {}): Record<string, unknown> {
+  /**
+   * Keras's get_config. Default: what Keras 3's from_config loads (its keys and order). `keras2`: the
+   * tf.keras 2.11–2.15 form (spec §11, `jit_compile` the effective value; `scheduleFormat` 'legacy' for
+   * 2.11/2.12), which cannot express the Keras 3-only settings.
+   */
+  getConfig(options: { flavour?: ConfigFlavour; scheduleFormat?: ScheduleFormat } = {}): Record<string, unknown> {
     const schedule = this.learningRateSchedule;
+    if ((options.flavour ?? 'keras3') === 'keras3') {
+      return {
+        name: this.name,
+        learning_rate: serializeLearningRate(schedule ?? this.learningRate, options.scheduleFormat ?? 'keras2.13'),
+        weight_decay: this.weightDecay,
+        clipnorm: this.clipnorm,
+        global_clipnorm: this.globalClipnorm,
+        clipvalue: this.clipvalue,
+        use_ema: this.useEma,
+        ema_momentum: this.emaMomentum,
+        ema_overwrite_frequency: this.emaOverwriteFrequency,
+        loss_scale_factor: this.lossScaleFactor,
+        gradient_accumulation_steps: this.gradientAccumulationSteps,
+        rho: this.rho,
+        epsilon: this.epsilon,
+      };
+    }
+    for (const [key, value] of [['loss_scale_factor', this.lossScaleFactor], ['gradient_accumulation_steps', this.gradientAccumulationSteps]] as const) {
+      if (value !== null) throw new ValueError(`${key}=${value} has no tf.keras 2.x form: write this config in the Keras 3 flavour`);
+    }
     return {
       name: this.name,
       weight_decay: this.weightDecay,

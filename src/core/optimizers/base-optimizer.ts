@@ -10,6 +10,8 @@ import { toLocalGradient, disposeGrad, type Grad, type GradientInput } from './g
 import { clipGradients } from './clip-pipeline';
 import { computeGradientsOf } from './compute-gradients';
 import { copyInto, updateAverage } from './ema';
+import { accumulate, takeMean } from './gradient-accumulation';
+import { transformGrad } from './clipping';
 import { validateBaseArgs, pyRepr, type BaseOptimizerArgs } from './optimizer-config';
 
 export type ModelVariable = tf.Variable | ShardedVariable;
@@ -47,7 +49,12 @@ export abstract class BaseOptimizer {
   readonly emaMomentum: number;
   readonly emaOverwriteFrequency: number | null;
   readonly jitCompile: boolean;
+  readonly lossScaleFactor: number | null;
+  /** N ≥ 2, or null: no accumulation. */
+  readonly gradientAccumulationSteps: number | null;
+  readonly emaFirstStep: 'keras2' | 'keras3';
   protected built = false;
+  protected accumulators: ShardedVariable[] = [];
   protected trackedVariables: ShardedVariable[] = [];
   protected readonly indexOf = new Map<number, number>();
   protected averages: ShardedVariable[] = [];
@@ -72,14 +79,24 @@ export abstract class BaseOptimizer {
     this.emaMomentum = args.emaMomentum ?? 0.99;
     this.emaOverwriteFrequency = args.emaOverwriteFrequency ?? null;
     this.jitCompile = args.jitCompile ?? true;
+    this.lossScaleFactor = args.lossScaleFactor ?? null;
+    this.gradientAccumulationSteps = args.gradientAccumulationSteps || null;
+    this.emaFirstStep = args.emaFirstStep ?? 'keras2';
     this.iterationsVar = new IterationsVariable(0, Layout.replicated(this.mesh, 0));
     this.learningRate = args.learningRate ?? 0.001;
   }
 
   // ---- iterations and learning rate (spec §4) ----
+  /** Applied steps. With gradient accumulation, Keras 3's floor(calls / N) (the stored counter counts calls). */
   get iterations(): number {
+    const n = this.gradientAccumulationSteps;
+    return n ? Math.floor(this.iterationsVar.value / n) : this.iterationsVar.value;
+  }
+  /** Every applyGradients call (Keras 3's `_iterations`, the `iteration` variable); schedules read this. */
+  get callCount(): number {
     return this.iterationsVar.value;
   }
+  /** With accumulation, sets the call counter to value·N, so `iterations` reads back `value`. */
   set iterations(value: number) {
     if (this.built) {
       throw new RuntimeError(
@@ -87,7 +104,7 @@ export abstract class BaseOptimizer {
       );
     }
     if (!Number.isInteger(value) || value < 0) throw new ValueError(`\`iterations\` must be a non-negative integer. Received: ${value}`);
-    this.iterationsVar.value = value;
+    this.iterationsVar.value = value * (this.gradientAccumulationSteps ?? 1);
   }
 
   /** The current learning rate as the float32 variable holds it (for a schedule: its value at the last apply). */
@@ -97,7 +114,7 @@ export abstract class BaseOptimizer {
   set learningRate(value: number | LearningRateSchedule) {
     if (value instanceof LearningRateSchedule) {
       this.schedule = value;
-      this.lrValue = value.call(this.iterations);
+      this.lrValue = value.call(this.callCount);
       return;
     }
     if (this.schedule) {
@@ -122,9 +139,13 @@ export abstract class BaseOptimizer {
   }
 
   // ---- variables (spec §3) ----
-  /** Keras Gen-2 order: iteration, EMA averages, then the subclass's slots. */
+  /**
+   * Keras order: iteration, then per model variable its EMA average and gradient accumulator (each
+   * when enabled), then the subclass's slots.
+   */
   get variables(): OptimizerVariable[] {
-    return [this.iterationsVar, ...this.averages, ...this.slotVariables()];
+    const perVariable = this.trackedVariables.flatMap((_, i) => [this.averages[i], this.accumulators[i]].filter((v): v is ShardedVariable => v !== undefined));
+    return [this.iterationsVar, ...perVariable, ...this.slotVariables()];
   }
   protected abstract slotVariables(): ShardedVariable[];
 
@@ -149,6 +170,9 @@ export abstract class BaseOptimizer {
     this.trackedVariables.forEach((v, i) => this.indexOf.set(v.uniqueId, i));
     if (this.useEma) {
       this.averages = this.trackedVariables.map((v) => this.addVariableFromReference(v, 'average', v));
+    }
+    if (this.gradientAccumulationSteps) {
+      this.accumulators = this.trackedVariables.map((v) => this.addVariableFromReference(v, 'gradient_accumulator'));
     }
     this.buildSlots(this.trackedVariables);
     this.built = true;
@@ -212,7 +236,7 @@ export abstract class BaseOptimizer {
    * norms are all-reduced across devices; every device calls this with its own shards (SPMD).
    */
   async applyGradients(gradsAndVars: Iterable<GradAndVar>, options: { name?: string } = {}): Promise<number> {
-    if (this.schedule) this.lrValue = this.schedule.call(this.iterations);
+    if (this.schedule) this.lrValue = this.schedule.call(this.callCount);
     const pairs = unzipPairs(gradsAndVars);
     if (pairs.length === 0) return this.iterations;
     this.nameScope = options.name ?? this.name;
@@ -221,12 +245,20 @@ export abstract class BaseOptimizer {
     const entries = present.map(([g, v]) => ({ variable: this.knownVariable(v), input: g }));
     const inputs = new Set(entries.map((e) => e.input).filter((g): g is tf.Tensor => g instanceof tf.Tensor));
     let grads: Grad[] = entries.map((e) => toLocalGradient(e.input, e.variable));
+    const vars = entries.map((e) => e.variable);
     try {
-      grads = await clipGradients(grads, entries.map((e) => e.variable), this, this.collectives);
-      grads = grads.map((g) => (g.kind === 'sparse' ? { kind: 'sparse', sparse: deduplicateSparse(g.sparse) } : g));
-      entries.forEach(({ variable }) => this.applyWeightDecay(variable));
-      entries.forEach(({ variable }, i) => this.updateStepLocal(grads[i]!, variable));
-      if (this.useEma) this.updateAverages(entries.map((e) => e.variable));
+      if (this.lossScaleFactor !== null) grads = this.unscale(grads, vars, inputs);
+      const n = this.gradientAccumulationSteps;
+      if (n && (this.callCount + 1) % n !== 0) {
+        grads.forEach((g, i) => accumulate(this.accumulatorOf(vars[i]!), g));
+      } else {
+        if (n) grads = this.replace(grads, vars.map((v, i) => takeMean(this.accumulatorOf(v), grads[i]!, n)), inputs);
+        grads = await clipGradients(grads, vars, this, this.collectives);
+        grads = grads.map((g) => (g.kind === 'sparse' ? { kind: 'sparse', sparse: deduplicateSparse(g.sparse) } : g));
+        vars.forEach((variable) => this.applyWeightDecay(variable));
+        vars.forEach((variable, i) => this.updateStepLocal(grads[i]!, variable));
+      }
+      if (this.useEma) this.updateAverages(vars); // on every call, as Keras 3 does with accumulation
     } finally {
       grads.forEach((g) => disposeGrad(g, inputs));
     }
@@ -234,9 +266,32 @@ export abstract class BaseOptimizer {
     return this.iterations;
   }
 
-  /** compute_gradients then apply_gradients (spec §10). */
+  /** compute_gradients then apply_gradients (spec §10); the loss goes through scaleLoss first. */
   async minimize(loss: () => tf.Scalar, varList: readonly ModelVariable[] | (() => readonly ModelVariable[])): Promise<void> {
-    await this.applyGradients(this.computeGradients(loss, varList));
+    await this.applyGradients(this.computeGradients(() => this.scaleLoss(loss()), varList));
+  }
+
+  /** Keras 3 scale_loss: loss · loss_scale_factor (unchanged without one). A trainer calls it on the loss it differentiates. */
+  scaleLoss<T extends number | tf.Tensor>(loss: T): T {
+    if (this.lossScaleFactor === null) return loss;
+    if (typeof loss === 'number') return (loss * this.lossScaleFactor) as T;
+    return tf.mul(loss, tf.scalar(this.lossScaleFactor)) as T;
+  }
+
+  /** g / loss_scale_factor, in each gradient's dtype (before accumulation and clipping, as Keras 3). */
+  private unscale(grads: Grad[], vars: ShardedVariable[], inputs: Set<tf.Tensor>): Grad[] {
+    const s = this.lossScaleFactor!;
+    return this.replace(grads, grads.map((g, i) => transformGrad(g, { kind: 'scale', mul: 1, div: vars[i]!.dtype === 'float32' ? Math.fround(s) : s })), inputs);
+  }
+
+  /** Swaps in new gradients, disposing replaced tensors the caller did not pass in. */
+  private replace(old: Grad[], next: Grad[], inputs: Set<tf.Tensor>): Grad[] {
+    old.forEach((g, i) => g !== next[i] && disposeGrad(g, inputs));
+    return next;
+  }
+
+  private accumulatorOf(v: ShardedVariable): ShardedVariable {
+    return this.accumulators[this.indexOf.get(v.uniqueId)!]!;
   }
 
   /** Gradients of `loss` (a function) with respect to each variable, null where it does not depend on it. */
@@ -306,9 +361,11 @@ export abstract class BaseOptimizer {
   /** EMA after the updates, before iterations moves (spec §9); overwrites on steps freq, 2·freq, … */
   private updateAverages(vars: ShardedVariable[]): void {
     const overwrite = this.emaOverwriteFrequency && (this.iterations + 1) % this.emaOverwriteFrequency === 0;
+    // Keras 3 uses momentum 0 while `iterations` is 0; tf.keras 2.x starts from a copy at build.
+    const momentum = this.emaFirstStep === 'keras3' && this.iterations === 0 ? 0 : this.emaMomentum;
     for (const v of vars) {
       const avg = this.averages[this.indexOf.get(v.uniqueId)!]!;
-      updateAverage(avg, v, this.emaMomentum);
+      updateAverage(avg, v, momentum, this.emaFirstStep === 'keras3');
       if (overwrite) copyInto(v, avg);
     }
   }

@@ -3,12 +3,16 @@ import type { ShardedVariable } from '../variables/sharded-variable';
 
 const f = Math.fround;
 
-/** avg ← m·avg + (1−m)·v, with m and 1−m as float32 constants for float32 variables (Keras's op order). */
-export function updateAverage(avg: ShardedVariable, v: ShardedVariable, momentum: number): void {
+/**
+ * avg ← m·avg + (1−m)·v, with m and 1−m as float32 constants for float32 variables (Keras's op order).
+ * tf.keras 2.x computes 1−m from the Python float; Keras 3 (`keras3`) from the float32 m.
+ */
+export function updateAverage(avg: ShardedVariable, v: ShardedVariable, momentum: number, keras3 = false): void {
   if (v.storage === 'tensor') {
     tf.tidy(() => {
       const a = avg.tensorVariable();
-      a.assign(tf.add(tf.mul(tf.scalar(momentum), a), tf.mul(tf.scalar(1 - momentum), v.tensorVariable())));
+      const om = keras3 ? 1 - Math.fround(momentum) : 1 - momentum;
+      a.assign(tf.add(tf.mul(tf.scalar(momentum), a), tf.mul(tf.scalar(om), v.tensorVariable())));
     });
     return;
   }
@@ -16,7 +20,7 @@ export function updateAverage(avg: ShardedVariable, v: ShardedVariable, momentum
   const x = v.hostArray();
   if (a instanceof Float32Array) {
     const m = f(momentum);
-    const om = f(1 - momentum);
+    const om = keras3 ? f(1 - m) : f(1 - momentum);
     for (let i = 0; i < a.length; i++) a[i] = f(f(m * a[i]!) + f(om * x[i]!));
   } else {
     const om = 1 - momentum;

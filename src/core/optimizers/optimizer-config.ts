@@ -13,6 +13,16 @@ export interface BaseOptimizerArgs {
   emaOverwriteFrequency?: number | null;
   jitCompile?: boolean;
   name?: string;
+  /** Keras 3: the loss is multiplied by this (scaleLoss) and the gradients divided by it. */
+  lossScaleFactor?: number | null;
+  /** Keras 3: apply the mean gradient every N-th call (N ≥ 2); null or 0: every call. */
+  gradientAccumulationSteps?: number | null;
+  /**
+   * Not a Keras config key. 'keras2' (default, tf.keras 2.x): the averages start as copies of the
+   * variables and every step uses ema_momentum. 'keras3': the step where `iterations` is 0 uses
+   * momentum 0, so the first average equals the variable (what a run continued from a Keras 3 archive needs).
+   */
+  emaFirstStep?: 'keras2' | 'keras3';
 }
 
 /** Keras snake_case config key → our camelCase argument. */
@@ -27,12 +37,22 @@ export const CONFIG_KEYS: Record<string, string> = {
   ema_overwrite_frequency: 'emaOverwriteFrequency',
   jit_compile: 'jitCompile',
   learning_rate: 'learningRate',
+  loss_scale_factor: 'lossScaleFactor',
+  gradient_accumulation_steps: 'gradientAccumulationSteps',
 };
 
 const DEPRECATED_KWARGS = new Set(['decay', 'gradient_aggregator', 'gradient_transformers']);
 
 /** Keras's base validation, in Keras's order (spec §2c steps 1–3). */
 export function validateBaseArgs(a: BaseOptimizerArgs): void {
+  const n = a.gradientAccumulationSteps;
+  // Keras 3 checks truthiness first (0 and None mean no accumulation); we also refuse non-integers.
+  if (n && !(typeof n === 'number' && Number.isInteger(n) && n >= 2)) {
+    throw new ValueError(`\`gradient_accumulation_steps\` must be an integer >= 2. Received: gradient_accumulation_steps=${pyRepr(n)}`);
+  }
+  if (a.emaFirstStep !== undefined && a.emaFirstStep !== 'keras2' && a.emaFirstStep !== 'keras3') {
+    throw new ValueError(`\`emaFirstStep\` must be 'keras2' or 'keras3'. Received: ${pyRepr(a.emaFirstStep)}`);
+  }
   if (a.useEma) {
     const m = a.emaMomentum ?? 0.99;
     if (!(m >= 0 && m <= 1)) {
@@ -50,9 +70,12 @@ export function validateBaseArgs(a: BaseOptimizerArgs): void {
       `At most one of \`clipnorm\` and \`global_clipnorm\` can be set. Received: clipnorm=${pyRepr(a.clipnorm)}, global_clipnorm=${pyRepr(a.globalClipnorm)}.`,
     );
   }
-  for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'emaMomentum'] as const) {
+  for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'emaMomentum', 'lossScaleFactor'] as const) {
     const v = a[key];
     if (v != null && typeof v !== 'number') throw new TypeError(`\`${snake(key)}\` must be a number or None. Received: ${pyRepr(v)}`);
+  }
+  if (a.lossScaleFactor != null && !(Number.isFinite(a.lossScaleFactor) && a.lossScaleFactor !== 0)) {
+    throw new ValueError(`\`loss_scale_factor\` must be a finite, non-zero number or None. Received: loss_scale_factor=${pyRepr(a.lossScaleFactor)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 /** Config helpers behind the UI: schedule preview, Keras config import, and run config diffs. */
-import { Adadelta } from '../../core/optimizers/adadelta';
+import { Adadelta, type ConfigFlavour } from '../../core/optimizers/adadelta';
 import { deserialize, scheduleSeries } from '../../core/optimizers/schedules/index';
 import type { ConfigDiff, LearningRateSetting, RunConfig } from '../../shared/api';
 
@@ -17,10 +17,11 @@ export function previewLearningRate(setting: LearningRateSetting, steps: number)
 }
 
 /**
- * Parses an optimizer config as Python Keras writes it (json.dumps(opt.get_config())), checks it the
- * way Adadelta.from_config does, and returns our normalized get_config().
+ * Parses an optimizer config as Python Keras writes it (json.dumps(opt.get_config()); tf.keras 2.11/2.12,
+ * 2.13–2.15 or Keras 3), checks it the way Adadelta.from_config does, and returns our normalized
+ * get_config() in the given flavour (default Keras 3's form).
  */
-export function importOptimizerConfig(json: string): { config: Record<string, unknown> } | { error: string } {
+export function importOptimizerConfig(json: string, flavour: ConfigFlavour = 'keras3'): { config: Record<string, unknown> } | { error: string } {
   let parsed: unknown;
   try {
     // Python's json.dumps writes NaN/Infinity for non-finite floats; JSON.parse does not accept them.
@@ -31,7 +32,7 @@ export function importOptimizerConfig(json: string): { config: Record<string, un
   const body = isKerasObject(parsed) ? checkClass(parsed) : parsed;
   if (typeof body === 'string') return { error: body };
   try {
-    return { config: Adadelta.fromConfig(body as Record<string, unknown>).getConfig() };
+    return { config: Adadelta.fromConfig(body as Record<string, unknown>).getConfig({ flavour }) };
   } catch (e) {
     return { error: `${(e as Error).name}: ${(e as Error).message}` };
   }
