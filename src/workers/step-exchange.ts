@@ -5,7 +5,7 @@
  * as before.
  */
 import type { Collectives } from '../core/collectives/types';
-import { IndexedSlices, type HostSparse } from '../core/optimizers/indexed-slices';
+import { IndexedSlices, deduplicateSparse, type HostSparse } from '../core/optimizers/indexed-slices';
 import type { GradSums } from '../core/models/index';
 import { ExchangeBuckets, type ExchangePlan } from './gradient-exchange';
 import { allGatherSparse } from './sparse-exchange';
@@ -53,6 +53,19 @@ export class StepExchange {
   /** What applyGradients takes: dense shards as they are, sparse rows as IndexedSlices over the global shape. */
   optimizerInput(grads: ExchangedGrad[]): (Float32Array | IndexedSlices)[] {
     return grads.map((g, i) => (g instanceof Float32Array ? g : new IndexedSlices(g.values, g.rows, this.plans[i]!.globalShape)));
+  }
+
+  /**
+   * Σ g² of the gradients this device reports for (the gradient-norm figure): dense shards where
+   * `owns(i)`; the sparse ones, identical on every device, on the first device only, ids summed.
+   */
+  sumOfSquares(grads: ExchangedGrad[], owns: (i: number) => boolean, firstDevice: boolean): number {
+    let s = 0;
+    grads.forEach((g, i) => {
+      const values = g instanceof Float32Array ? (owns(i) ? g : null) : firstDevice ? deduplicateSparse(g).values : null;
+      if (values) for (let j = 0; j < values.length; j++) s += values[j]! * values[j]!;
+    });
+    return s;
   }
 
   /** Rebuilds every sharded variable's full value from the owners' updated shards. */

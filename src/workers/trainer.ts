@@ -14,7 +14,8 @@ import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/mod
 import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
 import { loadDatasetSync } from '../datasets/load';
 import { datasetSourceOf } from '../datasets/source';
-import { ExchangeBuckets, planExchange, type ExchangePlan } from './gradient-exchange';
+import { planExchange, type ExchangePlan } from './gradient-exchange';
+import { StepExchange } from './step-exchange';
 import type { ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
 import type { DataSource } from '../shared/api';
 
@@ -30,7 +31,7 @@ export class DeviceTrainer {
   private readonly params: Param[] = [];
   readonly optimizer: Adadelta;
   private readonly rank: number;
-  private readonly buckets: ExchangeBuckets;
+  private readonly buckets: StepExchange;
   /** Reused copies of this device's updated shards for the parameter all-gather. */
   private readonly shardCopies: Float32Array[];
   lastStepMs = 0;
@@ -52,7 +53,7 @@ export class DeviceTrainer {
       const plan = planExchange(p.path, p.shape, layout, deviceId);
       this.params.push({ path: p.path, variable, plan, full: plan.replicated ? null : initial.get(p.path)! });
     }
-    this.buckets = new ExchangeBuckets(this.params.map((p) => p.plan), deviceId);
+    this.buckets = new StepExchange(this.params.map((p) => p.plan), model.params.map((p) => !!p.sparse), deviceId);
     this.shardCopies = this.params.map((p) => new Float32Array(p.full ? p.variable.localSize : 0));
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives });
     this.optimizer.build(this.params.map((p) => p.variable));
@@ -85,14 +86,15 @@ export class DeviceTrainer {
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const sums = lossAndGradsSum(this.model, this.fullParams(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
 
-    const shardGrads = await this.buckets.reduce(this.params.map((p) => sums.grads.get(p.path)!), this.collectives);
+    const shardGrads = await this.buckets.reduce(sums, this.collectives);
     const metricNames = Object.keys(sums.metricSums).sort();
-    const scalars = Float64Array.from([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.ownedSumOfSquares(shardGrads)]);
+    const owns = (i: number) => isPrimaryReplica(this.params[i]!.variable.layout, this.deviceId);
+    const scalars = Float64Array.from([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
     if (N > 1) await this.collectives.allReduceSum(scalars);
     const total = scalars[0]!;
-    for (const g of shardGrads) for (let i = 0; i < g.length; i++) g[i] = g[i]! / total; // mean over the global batch
+    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
 
-    await this.optimizer.applyGradients(this.params.map((p, i) => [shardGrads[i]!, p.variable] as const));
+    await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
     await this.gatherParams();
 
     this.lastStepMs = performance.now() - t0;
@@ -101,17 +103,6 @@ export class DeviceTrainer {
       step, count: total, loss: scalars[1]! / total, metrics, learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1), stepTimeMs: this.lastStepMs,
     };
-  }
-
-  /** Sum of squares of the summed-gradient shards this device is the primary owner of (for reporting). */
-  private ownedSumOfSquares(shards: Float32Array[]): number {
-    let s = 0;
-    this.params.forEach((p, i) => {
-      if (!isPrimaryReplica(p.variable.layout, this.deviceId)) return;
-      const g = shards[i]!;
-      for (let j = 0; j < g.length; j++) s += g[j]! * g[j]!;
-    });
-    return s;
   }
 
   private fullParams(): Map<string, Float32Array> {

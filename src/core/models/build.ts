@@ -29,7 +29,7 @@ export interface ParamSpec {
   path: string;
   shape: number[];
   init: ParamInit;
-  /** Keras models: where the variable lives in model.weights.h5 (`layers/<layer>/vars/<index>`). */
+  /** Keras models: where the variable lives in model.weights.h5 (`layers/<layer>/vars/<index>`; the layer key is Keras's class-based key, e.g. `dense_1`). */
   h5?: { layer: string; index: number };
   /** Its gradient is sparse (an Embedding table): rows of the batch's ids, as IndexedSlices. */
   sparse?: boolean;

@@ -9,6 +9,7 @@ import { buildModel, type Model } from '../../core/models/index';
 import type { Dataset } from '../../core/data/index';
 import { loadDatasetSync } from '../../datasets/load';
 import { datasetSourceOf } from '../../datasets/source';
+import { inlineKerasJson } from './keras-model-file';
 import type { ConfigIssue, RunConfig } from '../../shared/api';
 
 const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints']);
@@ -35,7 +36,7 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
       return undefined;
     }
   };
-  const model = attempt('model', () => buildModel(config.model));
+  const model = attempt('model', () => buildModel(inlineKerasJson(config).model));
   const dataset = config.data ? attempt('data', () => loadDatasetSync(datasetSourceOf(config.data))) : (add('data', 'a data source is required'), undefined);
   const mesh = attempt('mesh', () => Mesh.parse(String(config.mesh ?? '')));
   if (mesh) {
@@ -68,6 +69,7 @@ function checkFit(model: Model, ds: Dataset, add: (p: string, m: string) => void
   if (model.inputShape.join() !== ds.featureShape.join()) {
     add('model.input', `the model takes inputs of shape [${model.inputShape}] but dataset '${ds.name}' has features of shape [${ds.featureShape}]`);
   }
+  if (model.keras) return checkKerasFit(model, ds, add);
   const out = model.outputShape.reduce((a, b) => a * b, 1);
   if (ds.task === 'classification' && model.loss === 'softmax_cross_entropy' && out !== ds.numClasses) {
     add('model.layers', `the model outputs ${out} values but dataset '${ds.name}' has ${ds.numClasses} classes`);
@@ -80,4 +82,22 @@ function checkFit(model: Model, ds: Dataset, add: (p: string, m: string) => void
 /** Fills defaults a user may leave out. */
 export function withDefaults(config: RunConfig): RunConfig {
   return { layouts: {}, checkpointEvery: 0, keepCheckpoints: 3, ...config, name: config.name ?? `run ${new Date().toISOString().slice(0, 19).replace('T', ' ')}` };
+}
+
+/** A Keras model's loss decides what labels it takes: class indices (sparse CCE, BCE on 0/1) or float targets. */
+function checkKerasFit(model: Model, ds: Dataset, add: (p: string, m: string) => void): void {
+  const { kind } = model.keras!.head;
+  const out = model.outputShape.reduce((a, b) => a * b, 1);
+  const classes = model.outputShape[model.outputShape.length - 1]!;
+  if (ds.task === 'classification') {
+    if (kind === 'sparse_categorical_crossentropy') {
+      if (classes !== ds.numClasses) add('model', `the Keras model outputs ${classes} classes but dataset '${ds.name}' has ${ds.numClasses}`);
+    } else if (!(kind === 'binary_crossentropy' && out === 1 && ds.numClasses === 2)) {
+      add('model', `dataset '${ds.name}' has class-index labels: the Keras loss ${kind} needs float targets of shape [${model.outputShape}] (use sparse_categorical_crossentropy)`);
+    }
+  } else if (kind === 'sparse_categorical_crossentropy') {
+    add('model', `dataset '${ds.name}' has float targets: sparse_categorical_crossentropy needs class indices`);
+  } else if (out !== (ds.targetDim ?? 1)) {
+    add('model', `the Keras model outputs ${out} values per example but the targets have ${ds.targetDim ?? 1}`);
+  }
 }

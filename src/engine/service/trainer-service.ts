@@ -14,6 +14,7 @@ import { MeshSession } from '../coordinator/mesh-session';
 import { RunController } from '../coordinator/run-controller';
 import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, withDefaults } from './run-config';
+import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportRun } from './export-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
@@ -66,9 +67,10 @@ export class TrainerService implements TrainerApi {
   }
 
   async startRun(raw: RunConfig): Promise<{ runId: string }> {
-    const config = withDefaults(raw);
-    const { issues } = checkRunConfig(config);
+    const checked = withDefaults(raw);
+    const { issues } = checkRunConfig(checked);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; '));
+    const config = inlineKerasJson(checked); // the run keeps the model JSON itself, not a path
     const runId = this.o.store.createRun(config, { name: config.name });
     this.claim(runId);
     this.launch(runId, config, false);

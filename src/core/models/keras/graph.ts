@@ -64,7 +64,29 @@ export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: Para
     nodes.push(node);
   }
   if (!shapes.has(entry.output)) fail(`model "${entry.name}": output layer "${entry.output}" is not among its layers`);
-  return { graph: { nodes, input: inputs[0]!.name, output: entry.output, inputShape }, params: nodes.flatMap((n) => n.params) };
+  const keys = weightsFileKeys(entry);
+  const params = nodes.flatMap((n) => n.params.map((p) => ({ ...p, h5: { layer: keys.get(n.name)!, index: p.h5!.index } })));
+  return { graph: { nodes, input: inputs[0]!.name, output: entry.output, inputShape }, params };
+}
+
+/** Keras's `to_snake_case` of a class name. */
+const snakeCase = (name: string) => name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+
+/**
+ * The key of each layer in model.weights.h5: Keras saves a layer list by class, not by name — the
+ * snake_case class name, then `_1`, `_2`, … for repeats; a Sequential's InputLayer is not saved.
+ */
+function weightsFileKeys(entry: ModelEntry): Map<string, string> {
+  const used = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (const layer of entry.layers) {
+    if (entry.className === 'Sequential' && layer.className === 'InputLayer') continue;
+    const base = snakeCase(layer.className);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    out.set(layer.name, n === undefined ? base : `${base}_${n + 1}`);
+  }
+  return out;
 }
 
 /** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
