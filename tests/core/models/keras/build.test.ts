@@ -83,6 +83,8 @@ describe('buildKerasModel', () => {
   test('tf.keras 2.x Functional with Add; mse loss from a bare name', () => {
     const m = buildKerasModel(KERAS2_FUNCTIONAL, { loss: 'mse' });
     assert.deepEqual(m.params.map((p) => p.path), ['a/kernel', 'a/bias', 'b/kernel', 'b/bias']);
+    // Keras keys saved layers by class (dense, dense_1), not by name.
+    assert.deepEqual(m.params.map((p) => `${p.h5!.layer}/vars/${p.h5!.index}`), ['dense/vars/0', 'dense/vars/1', 'dense_1/vars/0', 'dense_1/vars/1']);
     assert.deepEqual(m.outputShape, [2]);
     const params = new Map(m.params.map((p) => [p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1))]));
     params.set('a/kernel', Float32Array.of(1, 0, 0, 1));
