@@ -49,6 +49,7 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
     const vars = model.params.map((p) => new ShardedVariable({ name: p.path, globalShape: p.shape, layout: map.layoutFor(p.path, p.shape.length), deviceId: d, initialValue: flat(c.at_save.weights[kpath.get(p.path)!]) }));
     const plans = model.params.map((p, i) => planExchange(p.path, p.shape, vars[i]!.layout, d));
     const exchange = new StepExchange(plans, model.params.map((p) => !!p.sparse), d);
+    // Keras 3's EMA first step differs from the seed's only at iteration 0; these continue from 3.
     const opt = Adadelta.fromConfig(cfg, { mesh, collectives: colls[rank] });
     opt.iterations = Number(c.at_save.optimizer['adadelta/iteration']);
     opt.build(vars);
