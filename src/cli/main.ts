@@ -1,6 +1,7 @@
 /** dtrain: the headless front end of the trainer (train, resume, runs, show, export, serve, ...). */
 import type { Command } from './command';
 import { UsageError } from './context';
+import { ApiError, exitCodeFor } from '../shared/errors';
 import { trainCommand } from './commands/train';
 import { resumeCommand } from './commands/resume';
 import { runsCommand } from './commands/runs';
@@ -49,5 +50,5 @@ try {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`dtrain: error: ${message}\n`);
   if (process.env.DTRAIN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.exitCode = e instanceof UsageError ? 2 : e instanceof ApiError ? exitCodeFor(e.code) : 1;
 }

@@ -209,8 +209,14 @@ export interface TrainerApi {
   /** Only the config keys (dotted paths) whose values differ between the runs. */
   diffConfigs(runIds: string[]): Promise<ConfigDiff[]>;
   exportMetricsCsv(runId: string): Promise<string>;
-  /** Writes model.json + weights.bin, optimizer.json and metrics.csv; returns the folder. */
-  exportRun(runId: string, outDir?: string): Promise<{ dir: string; files: string[] }>;
+  /**
+   * Writes model.keras, model.json + weights.bin, optimizer.json (Keras 3), metrics.csv and run.json;
+   * returns the folder. Without `outDir`, a new folder per run under the engine's exports folder; a
+   * non-empty `outDir` is refused unless `force`.
+   */
+  exportRun(runId: string, outDir?: string, options?: { force?: boolean }): Promise<{ dir: string; files: string[] }>;
+  /** The run's newest checkpoint as a Keras 3 `.keras` archive, base64 (for a browser download). */
+  exportKerasArchive(runId: string): Promise<{ fileName: string; base64: string }>;
   /** Learning rate at steps 0..steps-1 for a setting (number or schedule dict), for the preview chart. */
   previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]>;
   /** Parses a Keras Adadelta optimizer config JSON (as Python writes it) into our normalized config. */

@@ -204,6 +204,9 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     async exportRun(id, outDir) {
       return { dir: outDir ?? `/tmp/dtrain-export/${id}`, files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'] };
     },
+    async exportKerasArchive(id: string) {
+      return { fileName: `${id}.keras`, base64: btoa('PK') };
+    },
     async previewLearningRate(setting: LearningRateSetting, steps: number) {
       if (typeof setting === 'number') return new Array(steps).fill(setting);
       return [...scheduleSeries(deserialize(setting as never), steps)];

@@ -6,6 +6,7 @@
 import { unzipSync, zipSync, strFromU8, strToU8 } from 'fflate';
 import { invalidInput } from '../../shared/errors';
 import { readH5, writeH5, type H5Group } from './h5-tree';
+import { pythonJson } from './python-json';
 
 export const CONFIG_FILE = 'config.json';
 export const METADATA_FILE = 'metadata.json';
@@ -56,8 +57,8 @@ export async function writeKerasArchive(archive: KerasArchive): Promise<Uint8Arr
   const h5 = await writeH5(archive.weights);
   // Keras writes the HDF5 member stored (it is already dense); the JSON members compress well.
   return zipSync({
-    [METADATA_FILE]: strToU8(JSON.stringify(archive.metadata)),
-    [CONFIG_FILE]: strToU8(JSON.stringify(archive.config)),
+    [METADATA_FILE]: strToU8(pythonJson(archive.metadata)),
+    [CONFIG_FILE]: strToU8(pythonJson(archive.config)),
     [WEIGHTS_FILE]: [h5, { level: 0 }],
   });
 }

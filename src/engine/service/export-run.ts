@@ -1,29 +1,64 @@
-/** `dtrain export`: weights (tfjs LayersModel), the optimizer's Keras config, and the metrics CSV. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+/**
+ * `dtrain export`: a run's newest checkpoint as files. The folder export holds the Keras 3 archive
+ * (model.keras), the tfjs LayersModel (model.json + weights.bin, for spec models), the optimizer's
+ * Keras 3 config, the metrics CSV and run.json; `--keras` writes only the archive.
+ */
+import { join } from 'node:path';
 import { assembleGlobal } from '../../core/checkpoint/index';
 import { buildModel } from '../../core/models/index';
+import { invalidInput } from '../../shared/errors';
 import type { RunStore } from '../store/index';
 import { layersModelFiles, toLayersModel } from '../export/layers-model';
+import { prepareOutDir, prepareOutFile, writeFileAtomic } from '../export/out-path';
+import { writeKerasArchive } from '../keras/archive';
+import { keras3OptimizerConfig } from '../keras/compile-config';
+import { runToKerasArchive } from '../keras/run-archive';
+import { pythonJson } from '../keras/python-json';
 
-export async function exportRun(store: RunStore, runId: string, outDir: string): Promise<{ dir: string; files: string[] }> {
+export interface ExportOptions {
+  /** Write into a non-empty folder / over an existing file. */
+  force?: boolean;
+}
+
+function latest(store: RunStore, runId: string) {
   const run = store.getRun(runId);
   const { checkpoint, skipped } = store.latestValidCheckpoint(runId);
-  if (!checkpoint) throw new Error(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
-  const model = buildModel(run.config.model);
-  const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), assembleGlobal(t)]));
-  const layers = toLayersModel(model, params);
-  const { modelJson, weights } = await layersModelFiles(layers);
-  layers.dispose();
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
-  const files: [string, string | Uint8Array][] = [
-    ['model.json', modelJson],
-    ['weights.bin', weights],
-    ['optimizer.json', `${JSON.stringify(run.config.optimizer, null, 2)}\n`],
+  if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
+  return { run, checkpoint };
+}
+
+/** The bytes of the run's Keras 3 archive (for a download). */
+export async function kerasArchiveBytes(store: RunStore, runId: string): Promise<Uint8Array> {
+  const { run, checkpoint } = latest(store, runId);
+  return writeKerasArchive(runToKerasArchive(run.config, checkpoint));
+}
+
+/** Writes the run's Keras 3 archive to `file`. */
+export async function exportKeras(store: RunStore, runId: string, file: string, options: ExportOptions = {}): Promise<{ file: string }> {
+  const bytes = await kerasArchiveBytes(store, runId);
+  const abs = prepareOutFile(file, options.force);
+  writeFileAtomic(abs, bytes);
+  return { file: abs };
+}
+
+export async function exportRun(store: RunStore, runId: string, outDir: string, options: ExportOptions = {}): Promise<{ dir: string; files: string[] }> {
+  const { run, checkpoint } = latest(store, runId);
+  const files: [string, string | Uint8Array][] = [['model.keras', await writeKerasArchive(runToKerasArchive(run.config, checkpoint))]];
+  if (run.config.model.type !== 'keras') {
+    const model = buildModel(run.config.model as never);
+    const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), assembleGlobal(t)]));
+    const layers = toLayersModel(model, params);
+    const { modelJson, weights } = await layersModelFiles(layers);
+    layers.dispose();
+    files.push(['model.json', modelJson], ['weights.bin', weights]);
+  }
+  files.push(
+    ['optimizer.json', `${pythonJson(keras3OptimizerConfig(run.config.optimizer), 2)}\n`],
     ['metrics.csv', store.metricsCsv(runId)],
     ['run.json', `${JSON.stringify({ id: run.id, name: run.name, status: run.status, step: checkpoint.step, config: run.config }, null, 2)}\n`],
-  ];
-  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+  );
+  // Everything is computed before the folder is touched: bad input leaves nothing behind.
+  const dir = prepareOutDir(outDir, options.force);
+  for (const [name, data] of files) writeFileAtomic(join(dir, name), data);
   return { dir, files: files.map(([name]) => join(dir, name)) };
 }

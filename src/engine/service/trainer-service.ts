@@ -16,7 +16,8 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
-import { exportRun } from './export-run';
+import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
+import { freshDir } from '../export/out-path';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { conflict, notFound } from '../../shared/errors';
@@ -129,8 +130,21 @@ export class TrainerService implements TrainerApi {
     return this.o.store.metricsCsv(runId);
   }
 
-  async exportRun(runId: string, outDir?: string) {
-    return exportRun(this.o.store, runId, outDir ?? this.o.exportDir);
+  /** Without a folder: a new one per run (and per export) under the exports folder, never a shared one. */
+  async exportRun(runId: string, outDir?: string, options: { force?: boolean } = {}) {
+    const run = this.o.store.getRun(runId);
+    return exportRun(this.o.store, runId, outDir ?? freshDir(this.o.exportDir, `${safeFileName(run.name)}-${run.id}`), options);
+  }
+
+  /** Writes the run's Keras 3 archive to `file` (CLI `export --keras`). */
+  async exportKeras(runId: string, file: string, options: { force?: boolean } = {}) {
+    return exportKeras(this.o.store, runId, file, options);
+  }
+
+  async exportKerasArchive(runId: string) {
+    const run = this.o.store.getRun(runId);
+    const bytes = await kerasArchiveBytes(this.o.store, runId);
+    return { fileName: `${safeFileName(run.name)}.keras`, base64: Buffer.from(bytes).toString('base64') };
   }
 
   async previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]> {
@@ -238,4 +252,9 @@ export class TrainerService implements TrainerApi {
       store.releaseRunLease(runId);
     }
   }
+}
+
+/** A file-name-safe version of a run name. */
+function safeFileName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
 }

@@ -51,6 +51,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   diffConfigs: true,
   exportMetricsCsv: true,
   exportRun: true,
+  exportKerasArchive: true,
   previewLearningRate: true,
   importOptimizerConfig: true,
   listSweeps: true,

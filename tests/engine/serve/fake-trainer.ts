@@ -94,6 +94,9 @@ export class FakeTrainer implements TrainerApi {
   async exportRun(runId: string, outDir?: string) {
     return { dir: outDir ?? `/exports/${runId}`, files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'] };
   }
+  async exportKerasArchive(runId: string) {
+    return { fileName: `${runId}.keras`, base64: Buffer.from('PK').toString('base64') };
+  }
   async previewLearningRate(setting: unknown, steps: number) {
     if (typeof setting !== 'number') throw new TypeError('only constants here');
     return new Array<number>(steps).fill(setting);

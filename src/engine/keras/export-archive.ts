@@ -1,0 +1,56 @@
+/**
+ * A run's model and optimizer state as a Keras 3 archive: the layer weights at their Keras places,
+ * the optimizer variables in Keras's order and shapes, and a config.json with compile_config.
+ */
+import type { KerasArchive } from './archive';
+import type { KerasOptimizerState } from './archive-state';
+import type { H5Dataset } from './h5-tree';
+import { compileConfig } from './compile-config';
+import { layerKeys, type LayerKey } from './layer-keys';
+import { optimizerVarOrder, varKey } from './optimizer-order';
+import type { KerasModelDescription } from './spec-to-keras';
+import { weightsTree, type LayerNode } from './weights-file';
+
+const float32 = (shape: number[], values: ArrayLike<number>): H5Dataset => ({ kind: 'dataset', shape, dtype: 'float32', data: Float32Array.from(values) });
+
+export interface RunStateForExport {
+  params: Map<string, ArrayLike<number>>;
+  optimizer: KerasOptimizerState;
+}
+
+/** Keras's version this writer targets (metadata.json). */
+export const KERAS_VERSION = '3.15.1';
+
+function dateSaved(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}@${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** `optimizerConfig` is the Keras 3 get_config() (see compile-config.ts). */
+export function toKerasArchive(model: KerasModelDescription, optimizerConfig: Record<string, unknown>, state: RunStateForExport, now = new Date()): KerasArchive {
+  const nodes = (keys: LayerKey[], prefix: string): LayerNode[] =>
+    keys.map((k) => {
+      const path = prefix + k.key;
+      const vars = model.params.filter((p) => p.layer === path).sort((a, b) => a.index - b.index).map((p) => {
+        const values = state.params.get(p.path);
+        if (!values) throw new Error(`internal: no values for ${p.path}`);
+        return float32(p.shape, values);
+      });
+      return { key: k.key, name: k.name, vars, ...(k.layers ? { layers: nodes(k.layers, `${path}/layers/`) } : {}) };
+    });
+  const layers = nodes(layerKeys(model.modelConfig), '');
+  const opt = state.optimizer;
+  const optimizerVars = optimizerVarOrder(optimizerConfig, model.params).map((o): H5Dataset => {
+    if (o.kind === 'iteration') return { kind: 'dataset', shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(opt.iterations)) };
+    if (o.kind === 'learning_rate') return float32([], [opt.learningRate ?? Number(optimizerConfig.learning_rate)]);
+    const values = opt.slots.get(varKey(o));
+    if (!values) throw new Error(`internal: no optimizer slot ${varKey(o)}`);
+    return float32(o.shape, values);
+  });
+  const modelName = String((model.modelConfig.config as { name?: unknown }).name ?? 'model');
+  return {
+    config: { ...model.modelConfig, compile_config: compileConfig(optimizerConfig, model.loss) },
+    metadata: { keras_version: KERAS_VERSION, date_saved: dateSaved(now) },
+    weights: weightsTree(modelName, layers, { name: String(optimizerConfig.name ?? 'adadelta'), vars: optimizerVars }),
+  };
+}
