@@ -54,6 +54,11 @@ export interface RunConfig {
   /** Evaluate on `data.validation` every N steps (default: at every checkpoint and at the end). */
   evalEvery?: number;
   earlyStopping?: EarlyStoppingConfig;
+  /**
+   * The id of the run this one continues: with `"model": {"type": "keras", "path": …}` for an archive
+   * exported from that run and trained elsewhere (e.g. a cluster). Stored as the run's parent link.
+   */
+  parent?: string;
 }
 
 export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed';
@@ -124,6 +129,8 @@ export interface RunDetail extends RunSummary {
   notes: string;
   /** Why a run ended before its last step, e.g. `early-stopped at step 60; best step 30 val_loss 0.2143`. */
   stopReason?: string | null;
+  /** The run this one continues (`parent` in its config: e.g. its Keras archive came back from a cluster). */
+  parentId?: string | null;
 }
 
 export interface DatasetInfo {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from '../command';
 import { intOption, meshOption, parse } from '../command';
 import { UsageError, openService } from '../context';
@@ -34,7 +35,7 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
       mesh, steps: intOption(values.steps, 'steps', 1), seed: intOption(values.seed, 'seed'),
       globalBatchSize: intOption(values.batch, 'batch', 1), name: values.name, checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every'),
     };
-    const config = readConfig(values.config);
+    const config = withArchivePath(readConfig(values.config), values.config);
     overrides.mesh = mesh ?? config.mesh ?? 'batch=1';
     const merged = { ...config, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunConfig;
     const service = await openService(values.db, { cpuOnly: values.cpu });
@@ -64,4 +65,11 @@ export function readConfig(path: string): RunConfig {
   } catch (e) {
     throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** A Keras archive path (`model.path`) is relative to the config file's folder, as a user writes it. */
+export function withArchivePath(config: RunConfig, configFile: string): RunConfig {
+  const model = config?.model as { type?: unknown; path?: unknown } | undefined;
+  if (model?.type !== 'keras' || typeof model.path !== 'string') return config;
+  return { ...config, model: { ...model, path: resolve(dirname(configFile), model.path) } };
 }

@@ -12,7 +12,7 @@ import { datasetSourceOf } from '../../datasets/source';
 import { inlineKerasJson } from './keras-model-file';
 import type { ConfigIssue, RunConfig } from '../../shared/api';
 
-const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints']);
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent']);
 
 export interface CheckedConfig {
   issues: ConfigIssue[];

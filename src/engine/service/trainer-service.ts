@@ -18,6 +18,8 @@ import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
+import { resolveKerasModel } from '../keras/run-model';
+import { invalidInput } from '../../shared/errors';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { conflict, notFound } from '../../shared/errors';
@@ -64,17 +66,30 @@ export class TrainerService implements TrainerApi {
   }
 
   async validateRunConfig(config: RunConfig) {
-    return checkRunConfig(config).issues;
+    let resolved: RunConfig;
+    try {
+      resolved = (await resolveKerasModel(config)).config;
+    } catch (e) {
+      return [{ path: 'model', message: e instanceof Error ? e.message : String(e) }];
+    }
+    return checkRunConfig(resolved).issues;
   }
 
+  /**
+   * A model from a Keras archive starts from the archive's state: it is stored as the run's step-0
+   * checkpoint and loaded like any resume.
+   */
   async startRun(raw: RunConfig): Promise<{ runId: string }> {
-    const checked = withDefaults(raw);
-    const { issues } = checkRunConfig(checked);
+    const resolved = await resolveKerasModel(withDefaults(raw));
+    const { issues } = checkRunConfig(resolved.config);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; '));
-    const config = inlineKerasJson(checked); // the run keeps the model JSON itself, not a path
-    const runId = this.o.store.createRun(config, { name: config.name });
+    const config = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
+    const { initial } = resolved;
+    if (config.parent !== undefined && typeof config.parent !== 'string') throw invalidInput('parent must be a run id');
+    const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
+    if (initial) this.o.store.writeCheckpoint(runId, initial, { keep: config.keepCheckpoints ?? 3 });
     this.claim(runId);
-    this.launch(runId, config, false);
+    this.launch(runId, config, initial !== null);
     return { runId };
   }
 

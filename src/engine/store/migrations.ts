@@ -171,6 +171,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';`);
     },
   },
+  {
+    version: 7,
+    title: 'a run continued from another (a Keras archive back from a cluster) names its parent',
+    apply(db) {
+      // SET NULL: deleting the parent keeps the child run, only the link goes.
+      db.exec('ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs(id) ON DELETE SET NULL;');
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */

@@ -91,6 +91,7 @@ export class RunStore {
         error: row.error,
         notes: row.notes,
         stopReason: row.stop_reason,
+        parentId: row.parent_id,
       };
     });
   }

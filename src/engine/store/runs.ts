@@ -11,6 +11,8 @@ export interface NewRunOptions {
   name?: string;
   notes?: string;
   status?: RunStatus;
+  /** The run this one continues (e.g. from the Keras archive that run was exported as). */
+  parentId?: string | null;
 }
 
 export interface RunPatch {
@@ -41,6 +43,7 @@ interface RunRow {
   error: string | null;
   stop_reason: string | null;
   tags: string;
+  parent_id: string | null;
   last_loss: number | string | null;
   duration_ms: number | null;
 }
@@ -53,17 +56,18 @@ export function newRunId(): string {
 export function createRun(ctx: StoreContext, config: RunConfig, options: NewRunOptions = {}): string {
   checkConfig(ctx, config);
   checkStatus(ctx, options.status ?? 'created');
+  if (options.parentId) getRunRow(ctx, options.parentId); // not-found names the missing parent
   const now = Date.now();
   const insert = sql(
     ctx,
-    `INSERT INTO runs (id, name, status, created_at, updated_at, config, mesh, steps, step, notes, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)`,
+    `INSERT INTO runs (id, name, status, created_at, updated_at, config, mesh, steps, step, notes, error, parent_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)`,
   );
   for (let attempt = 0; ; attempt++) {
     const id = newRunId();
     try {
       const name = options.name ?? config.name ?? `run-${id}`;
-      insert.run(id, name, options.status ?? 'created', now, now, JSON.stringify(config), config.mesh, config.steps, options.notes ?? '');
+      insert.run(id, name, options.status ?? 'created', now, now, JSON.stringify(config), config.mesh, config.steps, options.notes ?? '', options.parentId ?? null);
       return id;
     } catch (error) {
       // A 48-bit id collision is rare; draw again rather than fail.

@@ -1,0 +1,108 @@
+/**
+ * `"model": {"type": "keras", "path": "model.keras"}`: the run's model, loss, initial weights and
+ * (when the run config gives no optimizer) optimizer config and state come from a Keras 3 archive.
+ * The archive is read once, when the run is created: its config.json goes into the run's config
+ * (`model.json`, so workers and resumes never need the file again) and its state becomes the run's
+ * step-0 checkpoint, which the workers load through the ordinary checkpoint import.
+ */
+import { readFileSync } from 'node:fs';
+import { Adadelta } from '../../core/optimizers/adadelta';
+import { buildKerasModel, type Model } from '../../core/models/index';
+import type { CheckpointData, CheckpointTensor } from '../../core/checkpoint/index';
+import type { RunConfig } from '../../shared/api';
+import { invalidInput } from '../../shared/errors';
+import { readKerasArchive, type KerasArchive } from './archive';
+import { archiveState, type KerasParam, type KerasRunState } from './archive-state';
+import { layerKeys, type LayerKey } from './layer-keys';
+
+export interface ResolvedKerasRun {
+  config: RunConfig;
+  /** The run's starting state (step 0), or null for models that start from their initializers. */
+  initial: CheckpointData | null;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Where each parameter of a Keras-config model sits in model.weights.h5 (by layer key, not name). */
+export function kerasParamsOf(model: Model): KerasParam[] {
+  const keyOfName = new Map<string, string>();
+  const walk = (keys: LayerKey[], prefix: string) => keys.forEach((k) => {
+    keyOfName.set(k.name, prefix + k.key);
+    if (k.layers) walk(k.layers, `${prefix}${k.key}/layers/`);
+  });
+  walk(layerKeys(model.keras?.modelConfig ?? {}), '');
+  return model.params.map((p) => {
+    if (!p.h5) throw new Error(`internal: parameter ${p.path} has no place in a Keras weights file`);
+    return { path: p.path, shape: p.shape, layer: keyOfName.get(p.h5.layer) ?? p.h5.layer, index: p.h5.index };
+  });
+}
+
+function readArchiveFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw invalidInput(`model.path: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
+  }
+}
+
+/** The archive's optimizer config (Keras's get_config()), refusing optimizers this trainer does not have. */
+function archiveOptimizer(archive: KerasArchive, path: string): Record<string, unknown> | null {
+  const compile = archive.config.compile_config;
+  if (!isObj(compile) || compile.optimizer == null) return null;
+  const opt = compile.optimizer;
+  const className = isObj(opt) ? opt.class_name : opt;
+  if (className !== 'Adadelta' && className !== 'adadelta') {
+    throw invalidInput(`${path}: its optimizer is ${String(className)}; this trainer trains with Adadelta: give an "optimizer" in the run config to start a fresh one`);
+  }
+  const config = isObj(opt) && isObj(opt.config) ? { ...opt.config } : {};
+  // Keras 3's defaults for these two mean "off": the same as leaving them out.
+  for (const key of ['loss_scale_factor', 'gradient_accumulation_steps']) if (config[key] === null) delete config[key];
+  return config;
+}
+
+/** Resolves a Keras-archive model; any other config comes back unchanged with no initial state. */
+export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKerasRun> {
+  const m = config.model;
+  if (!isObj(m) || m.type !== 'keras' || m.path === undefined) return { config, initial: null };
+  if (typeof m.path !== 'string' || m.path === '') throw invalidInput('model.path must be the path of a .keras file');
+  if (m.json !== undefined || m.jsonPath !== undefined) throw invalidInput('model: give "path" (a .keras archive) or "json"/"jsonPath" (a model config), not both');
+  const archive = await readKerasArchive(readArchiveFile(m.path), m.path);
+  let model: Model;
+  try {
+    model = buildKerasModel(archive.config);
+  } catch (e) {
+    throw invalidInput(`${m.path}: ${(e as Error).message}`);
+  }
+  const fromArchive = config.optimizer === undefined ? archiveOptimizer(archive, m.path) : null;
+  const optimizer = config.optimizer ?? fromArchive;
+  if (!optimizer) throw invalidInput(`${m.path} was saved without an optimizer (no compile_config): give an "optimizer" in the run config`);
+  const params = kerasParamsOf(model);
+  const state = archiveState(archive, params, fromArchive, m.path);
+  const resolved: RunConfig = { ...config, model: { ...m, json: archive.config }, optimizer };
+  return { config: resolved, initial: initialCheckpoint(resolved, model, state) };
+}
+
+const whole = (path: string, shape: number[], data: Float32Array): CheckpointTensor => ({
+  path, dtype: 'float32', globalShape: shape, layout: { specs: shape.map(() => 'unsharded'), mesh: 'batch=1' },
+  shards: [{ slices: shape.map((size) => ({ start: 0, size })), data }],
+});
+
+/** The archive's state as a step-0 checkpoint: weights, and the optimizer's state or a fresh one. */
+function initialCheckpoint(config: RunConfig, model: Model, state: KerasRunState): CheckpointData {
+  const opt = Adadelta.fromConfig(config.optimizer);
+  const slotNames = [...(opt.useEma ? ['average'] : []), 'accumulated_grad', 'accumulated_delta_var'];
+  const tensors: CheckpointTensor[] = [];
+  for (const p of model.params) {
+    const weights = state.params.get(p.path)!;
+    tensors.push(whole(`params/${p.path}`, p.shape, weights));
+    for (const slot of slotNames) {
+      // A fresh optimizer: zero accumulators, EMA averages starting at the weights (as Keras builds them).
+      const saved = state.optimizer?.slots.get(`${slot}/${p.path}`);
+      tensors.push(whole(`optimizer/${opt.name}/${slot}/${p.path}`, p.shape, saved ?? (slot === 'average' ? weights.slice() : new Float32Array(weights.length))));
+    }
+  }
+  const iterations = state.optimizer?.iterations ?? 0;
+  tensors.push({ path: 'optimizer/iteration', dtype: 'int64', globalShape: [], layout: { specs: [], mesh: 'batch=1' }, shards: [{ slices: [], data: Float64Array.of(iterations) }] });
+  return { step: 0, iterations, mesh: 'batch=1', tensors, state: { dataCursor: 0, seed: config.seed, globalBatchSize: config.globalBatchSize } };
+}
