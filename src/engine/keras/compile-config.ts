@@ -4,14 +4,9 @@
  */
 import { Adadelta } from '../../core/optimizers/adadelta';
 
-/** Keys Keras 3's `Adadelta.from_config` refuses (the tf.keras 2.11–2.15 form writes them). */
-const KERAS2_ONLY = ['jit_compile', 'is_legacy_optimizer'];
-
 /** Our optimizer config as Keras 3's `Adadelta.get_config()`: its key set, schedules in the v3 dict form. */
 export function keras3OptimizerConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const full = Adadelta.fromConfig(config).getConfig({ scheduleFormat: 'keras2.13' });
-  for (const key of KERAS2_ONLY) delete full[key];
-  return { loss_scale_factor: null, gradient_accumulation_steps: null, ...full };
+  return Adadelta.fromConfig(config).getConfig({ flavour: 'keras3', scheduleFormat: 'keras2.13' });
 }
 
 export const serializedOptimizer = (config: Record<string, unknown>) => ({ module: 'keras.optimizers', class_name: 'Adadelta', config, registered_name: null });

@@ -55,10 +55,7 @@ function archiveOptimizer(archive: KerasArchive, path: string): Record<string, u
   if (className !== 'Adadelta' && className !== 'adadelta') {
     throw invalidInput(`${path}: its optimizer is ${String(className)}; this trainer trains with Adadelta: give an "optimizer" in the run config to start a fresh one`);
   }
-  const config = isObj(opt) && isObj(opt.config) ? { ...opt.config } : {};
-  // Keras 3's defaults for these two mean "off": the same as leaving them out.
-  for (const key of ['loss_scale_factor', 'gradient_accumulation_steps']) if (config[key] === null) delete config[key];
-  return config;
+  return isObj(opt) && isObj(opt.config) ? { ...opt.config } : {};
 }
 
 /** Resolves a Keras-archive model; any other config comes back unchanged with no initial state. */
@@ -91,7 +88,7 @@ const whole = (path: string, shape: number[], data: Float32Array): CheckpointTen
 /** The archive's state as a step-0 checkpoint: weights, and the optimizer's state or a fresh one. */
 function initialCheckpoint(config: RunConfig, model: Model, state: KerasRunState): CheckpointData {
   const opt = Adadelta.fromConfig(config.optimizer);
-  const slotNames = [...(opt.useEma ? ['average'] : []), 'accumulated_grad', 'accumulated_delta_var'];
+  const slotNames = [...(opt.useEma ? ['average'] : []), ...(opt.gradientAccumulationSteps ? ['gradient_accumulator'] : []), 'accumulated_grad', 'accumulated_delta_var'];
   const tensors: CheckpointTensor[] = [];
   for (const p of model.params) {
     const weights = state.params.get(p.path)!;

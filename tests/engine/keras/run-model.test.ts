@@ -26,9 +26,7 @@ for (const c of cases) {
   test(`${c.name}: the archive becomes the run's model, optimizer and step-0 checkpoint`, async () => {
     const { config, initial } = await resolveKerasModel(base(c.archivePath));
     assert.equal((config.model as { json: { class_name: string } }).json.class_name, (c.model_json as { class_name: string }).class_name);
-    for (const [k, v] of Object.entries(c.optimizer_config)) {
-      if (v !== null || !['loss_scale_factor', 'gradient_accumulation_steps'].includes(k)) assert.deepEqual(config.optimizer[k], v, k);
-    }
+    assert.deepEqual(config.optimizer, c.optimizer_config);
     assert.ok(initial);
     assert.equal(initial.step, 0, "the run's own step count starts at 0");
     assert.equal(initial.iterations, c.steps_in_archive, "the optimizer's iterations continue from the archive");
