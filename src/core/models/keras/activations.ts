@@ -4,16 +4,13 @@ import { fail, isObj } from './config';
 
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
-const SELU_ALPHA = 1.6732632423543772;
-const SELU_SCALE = 1.0507009873554805;
-
 const ACTIVATION_FNS: Record<string, ActivationFn> = {
   linear: (x) => x,
   relu: (x) => tf.relu(x),
   relu6: (x) => tf.relu6(x),
   leaky_relu: (x) => tf.leakyRelu(x, 0.2), // Keras 3's default negative_slope
   elu: (x) => tf.elu(x),
-  selu: (x) => tf.mul(SELU_SCALE, tf.where(tf.greater(x, 0), x, tf.mul(SELU_ALPHA, tf.sub(tf.exp(x), 1)))),
+  selu: (x) => tf.selu(x), // Keras's constants (α 1.67326…, scale 1.05070…)
   tanh: (x) => tf.tanh(x),
   sigmoid: (x) => tf.sigmoid(x),
   // Keras 3: relu6(x + 3) / 6

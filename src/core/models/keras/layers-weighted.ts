@@ -56,7 +56,8 @@ export const conv2d: Translator = (entry, inShapes) => {
   const k = pairOf(entry.config.kernel_size, null, 'kernel_size', entry);
   const s = pairOf(entry.config.strides, [1, 1], 'strides', entry);
   const d = pairOf(entry.config.dilation_rate, [1, 1], 'dilation_rate', entry);
-  if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) fail(`layer "${entry.name}" (Conv2D): strides > 1 with dilation_rate > 1 is not supported`);
+  // tfjs has no gradient for dilated convolutions.
+  if (d[0] > 1 || d[1] > 1) fail(`layer "${entry.name}" (Conv2D): dilation_rate ${JSON.stringify(entry.config.dilation_rate)} is not supported (1 only)`);
   const pad = paddingOf(entry);
   const effective: [number, number] = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1];
   const outShape = windowShape(entry, inShape, effective, s, pad, filters);

@@ -74,6 +74,9 @@ export function lossHeadOf(compileConfig: Record<string, unknown> | null | undef
   return { kind, fromLogits: c.from_logits === true, labelSmoothing, family, metrics: metricsOf(compileConfig?.metrics), config: raw };
 }
 
+/** log σ(x) = −softplus(−x) (tfjs's logSigmoid has no wasm kernel). */
+const logSigmoid = (x: tf.Tensor) => tf.neg(tf.softplus(tf.neg(x)));
+
 const clip = (p: tf.Tensor) => tf.clipByValue(p, EPSILON, 1 - EPSILON);
 
 /** Elementwise-then-last-axis loss, shape [batch, ...outShape without its last axis]. */
@@ -89,7 +92,7 @@ function lastAxisLoss(head: LossHead, out: tf.Tensor, labels: tf.Tensor, classes
     }
     case 'binary_crossentropy': {
       const target = head.labelSmoothing > 0 ? tf.add(tf.mul(labels, 1 - head.labelSmoothing), 0.5 * head.labelSmoothing) : labels;
-      const [logP, logQ] = head.fromLogits ? [tf.logSigmoid(out), tf.logSigmoid(tf.neg(out))] : [tf.log(clip(out)), tf.log(tf.sub(1, clip(out)))];
+      const [logP, logQ] = head.fromLogits ? [logSigmoid(out), logSigmoid(tf.neg(out))] : [tf.log(clip(out)), tf.log(tf.sub(1, clip(out)))];
       return tf.mean(tf.neg(tf.add(tf.mul(target, logP), tf.mul(tf.sub(1, target), logQ))), -1);
     }
     case 'mean_squared_error':

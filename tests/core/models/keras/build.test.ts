@@ -108,6 +108,9 @@ describe('buildKerasModel', () => {
     assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_tanh' } }), { loss: 'mse' }), /activation "hard_tanh" is not supported \(supported: linear, relu/);
     assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } }), { loss: 'huber' }), /loss "huber" is not supported \(supported: SparseCategoricalCrossentropy/);
     assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } })), /no loss/);
+    // tfjs cannot differentiate a dilated convolution: refused when built, not failing at the first step.
+    const image = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 6, 6, 1], name: 'in' } }, { class_name: 'Conv2D', config: { name: 'c', filters: 1, kernel_size: 2, dilation_rate: [2, 2] } }] } };
+    assert.throws(() => buildKerasModel(image, { loss: 'mse' }), /layer "c" \(Conv2D\): dilation_rate \[2,2\] is not supported \(1 only\)/);
   });
 
   test('the run config form "type": "keras" goes through buildModel; inputs that do not fit are one line', () => {
