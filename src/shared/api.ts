@@ -61,7 +61,8 @@ export interface RunConfig {
   parent?: string;
 }
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed';
+/** 'interrupted': marked running, but the process that trained it is gone (killed); resume continues it. */
+export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';
 
 export interface DeviceInfo {
   deviceId: number;
@@ -119,6 +120,11 @@ export interface RunSummary {
   tags: string[];
   /** Wall time from the first to the last recorded metric point (null before two points). */
   durationMs: number | null;
+  /**
+   * Set while another live dtrain process (a `dtrain train` in a terminal, another app) trains the
+   * run: only that process can pause or stop it; its progress is in the database.
+   */
+  elsewhere?: { pid: number; host: string };
 }
 
 export interface RunDetail extends RunSummary {

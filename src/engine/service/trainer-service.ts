@@ -22,6 +22,7 @@ import { resolveKerasModel } from '../keras/run-model';
 import { invalidInput } from '../../shared/errors';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
+import { withLiveness } from './run-liveness';
 import { conflict, notFound } from '../../shared/errors';
 
 export interface TrainerServiceOptions {
@@ -107,10 +108,13 @@ export class TrainerService implements TrainerApi {
   }
 
   async pauseRun(runId: string): Promise<void> {
+    this.refuseElsewhere(runId, 'pause');
     this.request(runId, 'pause');
   }
 
   async stopRun(runId: string): Promise<void> {
+    // Marking it stopped here would not stop the other process, and the row would lie.
+    this.refuseElsewhere(runId, 'stop');
     if (!this.active.has(runId)) {
       const { status, step } = this.o.store.updateRun(runId, { status: 'stopped' });
       this.emit({ type: 'status', runId, status, step });
@@ -126,11 +130,11 @@ export class TrainerService implements TrainerApi {
   }
 
   async listRuns(): Promise<RunSummary[]> {
-    return this.o.store.listRuns();
+    return this.o.store.listRuns().map((r) => withLiveness(this.o.store, r, this.active.has(r.id)));
   }
 
   async getRun(runId: string): Promise<RunDetail> {
-    return this.o.store.getRun(runId);
+    return withLiveness(this.o.store, this.o.store.getRun(runId), this.active.has(runId));
   }
 
   async getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]> {
@@ -205,6 +209,13 @@ export class TrainerService implements TrainerApi {
   async shutdown(): Promise<void> {
     for (const id of this.active.keys()) this.request(id, 'pause');
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** Only the process that trains a run can pause or stop it: say which one that is. */
+  private refuseElsewhere(runId: string, verb: 'pause' | 'stop'): void {
+    if (this.active.has(runId)) return;
+    const lease = this.o.store.runLease(runId);
+    if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is trained by another dtrain process (pid ${lease.pid} on ${lease.host}); ${verb} it there`);
   }
 
   /** The run id, or a not-found ApiError (the dashboard shows its message; the CLI exits 2). */

@@ -4,7 +4,8 @@ import { h } from '../../dom';
 
 export interface RunControls {
   element: HTMLElement;
-  setStatus(status: RunStatus): void;
+  /** `elsewhere`: another process trains the run, so nothing here can pause or stop it. */
+  setStatus(status: RunStatus, elsewhere?: boolean): void;
   /** P: pause when running, resume when paused. */
   togglePause(): void;
   /** X: reveal the stop confirmation. */
@@ -12,11 +13,12 @@ export interface RunControls {
 }
 
 const CAN_PAUSE: RunStatus[] = ['running'];
-const CAN_RESUME: RunStatus[] = ['paused', 'stopped', 'failed'];
-const CAN_STOP: RunStatus[] = ['created', 'running', 'paused'];
+const CAN_RESUME: RunStatus[] = ['paused', 'stopped', 'failed', 'interrupted'];
+const CAN_STOP: RunStatus[] = ['created', 'running', 'paused', 'interrupted'];
 
 export function createRunControls(api: RendererApi, runId: string, onDone: (error: Error | null) => void): RunControls {
   let status: RunStatus = 'created';
+  let elsewhere = false;
   let inFlight = false;
   const pause = h('button', { type: 'button', class: 'button', 'data-testid': 'pause-run', 'aria-keyshortcuts': 'P' }, 'Pause');
   const resume = h('button', { type: 'button', class: 'button', 'data-testid': 'resume-run', 'aria-keyshortcuts': 'P' }, 'Resume');
@@ -26,11 +28,12 @@ export function createRunControls(api: RendererApi, runId: string, onDone: (erro
   const confirmBox = h('span', { class: 'confirm', role: 'group', 'aria-label': 'Confirm stop', hidden: true }, h('span', null, 'Stop and checkpoint?'), confirm, cancel);
 
   const render = (): void => {
-    pause.disabled = inFlight || !CAN_PAUSE.includes(status);
-    resume.disabled = inFlight || !CAN_RESUME.includes(status);
-    stop.disabled = inFlight || !CAN_STOP.includes(status);
+    pause.disabled = inFlight || elsewhere || !CAN_PAUSE.includes(status);
+    resume.disabled = inFlight || elsewhere || !CAN_RESUME.includes(status);
+    stop.disabled = inFlight || elsewhere || !CAN_STOP.includes(status);
+    for (const b of [pause, resume]) b.hidden = elsewhere;
     if (stop.disabled) confirmBox.hidden = true;
-    stop.hidden = !confirmBox.hidden;
+    stop.hidden = elsewhere || !confirmBox.hidden;
   };
 
   const act = async (call: () => Promise<void>): Promise<void> => {
@@ -67,8 +70,9 @@ export function createRunControls(api: RendererApi, runId: string, onDone: (erro
 
   return {
     element: h('div', { class: 'run-controls', role: 'toolbar', 'aria-label': 'Run controls' }, pause, resume, stop, confirmBox),
-    setStatus(next) {
+    setStatus(next, isElsewhere = false) {
       status = next;
+      elsewhere = isElsewhere;
       render();
     },
     togglePause() {

@@ -9,6 +9,7 @@ import { exportCsv, exportRunFolder } from '../../run-actions';
 import { toast } from '../../toast';
 import type { View, ViewContext } from '../../view';
 import { createRunControls } from './controls';
+import { elsewhereBadge, followElsewhere } from './follow-elsewhere';
 import { createMetricCharts } from './metric-charts';
 import { panel, renderCheckpoints, renderDevices } from './panels';
 import { RunMetrics } from './run-metrics';
@@ -43,12 +44,23 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     return b;
   };
   const name = (): string => detail?.name ?? runId;
+  const elsewhereNote = h('p', { class: 'banner banner-info', role: 'status', 'data-testid': 'elsewhere-banner', hidden: true });
+  const follower = followElsewhere(
+    api,
+    runId,
+    () => run.lastStep,
+    (points) => {
+      charts.update(run.append(points));
+      tiles.invalidate();
+    },
+    (d) => applyDetail(d),
+  );
 
   const setStatus = (status: RunStatus): void => {
-    replaceChildren(statusSlot, statusBadge(status));
-    controls.setStatus(status);
+    replaceChildren(statusSlot, statusBadge(status), detail && elsewhereBadge(detail));
+    controls.setStatus(status, detail?.elsewhere !== undefined);
     tiles.setRunning(status === 'running');
-    devicesNote.hidden = !['stopped', 'completed', 'failed'].includes(status);
+    devicesNote.hidden = !['stopped', 'completed', 'failed', 'interrupted'].includes(status);
   };
 
   const showBanner = (text: string, testid: string): void => {
@@ -69,6 +81,9 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     renderCheckpoints(checkpointsBody, d.checkpoints);
     banners.querySelector('[data-testid="run-error"]')?.remove();
     if (d.status === 'failed' && d.error) showBanner(`Run failed: ${d.error}`, 'run-error');
+    elsewhereNote.hidden = !d.elsewhere;
+    if (d.elsewhere) elsewhereNote.textContent = `Trained by another dtrain process (pid ${d.elsewhere.pid} on ${d.elsewhere.host}). This view follows its progress from the database; pause or stop it where it runs.`;
+    follower.sync(d);
   };
 
   const apply = (e: TrainerEvent): void => {
@@ -131,6 +146,7 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
         button('Export run', 'export-run', () => void exportRunFolder(api, runId, name())),
       ),
     ),
+    elsewhereNote,
     banners,
     tiles.element,
     charts.element,
@@ -143,6 +159,7 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     dispose() {
       stop();
       refresh.cancel();
+      follower.dispose();
       charts.dispose();
     },
     onKey(e) {

@@ -2,6 +2,7 @@
 import type { RunSummary } from '../../../../shared/api';
 import { h } from '../../dom';
 import { formatDuration, formatInt, formatNumber, formatTime } from '../../format';
+import { elsewhereBadge } from '../live/follow-elsewhere';
 import { statusBadge } from '../live/live-view';
 import type { RunSort, SortKey } from './run-list';
 
@@ -51,7 +52,7 @@ function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
       h('a', { href: `#/run/${encodeURIComponent(r.id)}`, class: 'run-name', title: r.name, 'data-testid': `open-run-${r.id}` }, r.name),
       r.tags.length > 0 && h('span', { class: 'tag-list', 'data-testid': `run-tags-${r.id}` }, r.tags.map((t) => h('span', { class: 'tag', title: t }, t))),
     ),
-    h('td', null, statusBadge(r.status, `run-status-${r.id}`)),
+    h('td', null, statusBadge(r.status, `run-status-${r.id}`), elsewhereBadge(r, `run-elsewhere-${r.id}`)),
     h('td', { class: 'num' }, `${formatInt(r.step)} / ${formatInt(r.steps)}`),
     h('td', { class: 'num', 'data-testid': `run-loss-${r.id}` }, formatNumber(r.lastLoss)),
     h('td', { class: 'num', 'data-testid': `run-duration-${r.id}` }, formatDuration(r.durationMs)),

@@ -77,11 +77,16 @@ export function createRunsView(ctx: ViewContext): View {
   };
   const filters = createFilterBar(() => render());
 
+  // Runs trained by another process send no events: poll while any is listed.
+  let poll: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
   const load = async (): Promise<void> => {
+    clearTimeout(poll);
     try {
       runs = await api.listRuns();
       filters.setRuns(runs);
       render();
+      if (!disposed && runs.some((r) => r.elsewhere)) poll = setTimeout(() => void load(), 3000);
     } catch (err) {
       replaceChildren(body, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not list runs: ${(err as Error).message}`));
     }
@@ -106,6 +111,8 @@ export function createRunsView(ctx: ViewContext): View {
     dispose() {
       stop();
       reload.cancel();
+      clearTimeout(poll);
+      disposed = true;
     },
   };
 }
