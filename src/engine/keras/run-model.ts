@@ -13,7 +13,6 @@ import type { RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { readKerasArchive, type KerasArchive } from './archive';
 import { archiveState, type KerasParam, type KerasRunState } from './archive-state';
-import { layerKeys, type LayerKey } from './layer-keys';
 
 export interface ResolvedKerasRun {
   config: RunConfig;
@@ -23,17 +22,15 @@ export interface ResolvedKerasRun {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Where each parameter of a Keras-config model sits in model.weights.h5 (by layer key, not name). */
+/**
+ * Where each parameter of a Keras-config model sits in model.weights.h5. The builder gives each one its
+ * place already keyed the way Keras keys saved layers (by class: `dense`, `dense_1`, …), so a layer
+ * *named* like another layer's key (a Dense named "dense" after one named "x") is not confused with it.
+ */
 export function kerasParamsOf(model: Model): KerasParam[] {
-  const keyOfName = new Map<string, string>();
-  const walk = (keys: LayerKey[], prefix: string) => keys.forEach((k) => {
-    keyOfName.set(k.name, prefix + k.key);
-    if (k.layers) walk(k.layers, `${prefix}${k.key}/layers/`);
-  });
-  walk(layerKeys(model.keras?.modelConfig ?? {}), '');
   return model.params.map((p) => {
     if (!p.h5) throw new Error(`internal: parameter ${p.path} has no place in a Keras weights file`);
-    return { path: p.path, shape: p.shape, layer: keyOfName.get(p.h5.layer) ?? p.h5.layer, index: p.h5.index };
+    return { path: p.path, shape: p.shape, layer: p.h5.layer, index: p.h5.index };
   });
 }
 
