@@ -14,11 +14,16 @@ import {
   type SyntheticSpec,
 } from '../core/data/index';
 import { resolveBuiltin } from './builtins';
+import { loadNpyDataset, loadNpzDataset, type NpySource, type NpzSource } from './arrays';
+import { loadImageDataset, type ImageSource } from './images';
 
 export type DatasetSource =
   | ({ kind: 'csv'; path: string } & CsvOptions)
   | { kind: 'builtin'; name: string }
-  | ({ kind: 'synthetic' } & SyntheticSpec);
+  | ({ kind: 'synthetic' } & SyntheticSpec)
+  | NpzSource
+  | NpySource
+  | ImageSource;
 
 export { listBuiltinDatasets } from './builtins';
 export type { BuiltinDatasetInfo } from './builtins';
@@ -61,9 +66,15 @@ function planSource(source: DatasetSource): Plan {
       const { kind: _kind, ...spec } = source;
       return { dataset: makeSynthetic(spec as SyntheticSpec) };
     }
+    case 'npz':
+      return { dataset: loadNpzDataset(source) };
+    case 'npy':
+      return { dataset: loadNpyDataset(source) };
+    case 'images':
+      return { dataset: loadImageDataset(source) };
     default:
       throw new DatasetError(
-        `unknown dataset source kind '${String((source as { kind?: unknown }).kind)}' (use csv, builtin or synthetic)`,
+        `unknown dataset source kind '${String((source as { kind?: unknown }).kind)}' (use csv, builtin, synthetic, npz, npy or images)`,
       );
   }
 }

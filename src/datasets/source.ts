@@ -3,6 +3,9 @@ import type { DatasetSource } from './load';
 
 /** A run config's data source (the API shape) → the loader's source description. */
 export function datasetSourceOf(source: DataSource): DatasetSource {
+  // Keys about how the data is used, not what it is, stay with the run: the batch order, held-out data.
+  const { shuffle: _shuffle, validation: _validation, ...rest } = source as DataSource & { shuffle?: unknown; validation?: unknown };
+  source = rest as DataSource;
   switch (source.kind) {
     case 'builtin':
       return { kind: 'builtin', name: source.name };
@@ -12,7 +15,11 @@ export function datasetSourceOf(source: DataSource): DatasetSource {
       const { kind: _kind, ...options } = source;
       return { kind: 'csv', ...options };
     }
+    case 'npz':
+    case 'npy':
+    case 'images':
+      return { ...source };
     default:
-      throw new Error(`unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic or csv)`);
+      throw new Error(`unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic, csv, npz, npy or images)`);
   }
 }

@@ -4,11 +4,21 @@
  * `window.api`) and over a WebSocket (web mode); both carry exactly these calls and events.
  */
 
-/** Where a run's examples come from. */
-export type DataSource =
+/** Where a run's examples come from, and (`shuffle: false`) whether batches keep the file order. */
+export type DataSource = (
   | { kind: 'builtin'; name: string }
   | { kind: 'synthetic'; name: string; options?: Record<string, number> }
-  | { kind: 'csv'; path: string; labelColumn?: string | number; normalize?: 'none' | 'zscore' | 'minmax' };
+  | { kind: 'csv'; path: string; labelColumn?: string | number; normalize?: 'none' | 'zscore' | 'minmax' }
+  /** NumPy's savez/savez_compressed file; `x`/`y` are its keys (default "x", "y"). */
+  | { kind: 'npz'; path: string; x?: string; y?: string; task?: 'classification' | 'regression' }
+  /** Two .npy files. */
+  | { kind: 'npy'; x: string; y: string; task?: 'classification' | 'regression' }
+  /** One subfolder per class of PNG/JPEG images, resized (bilinear) to `size`; pixels 0–255 × `rescale`. */
+  | { kind: 'images'; path: string; size: [number, number]; channels: 1 | 3; rescale?: number }
+) & {
+  /** false: step t reads rows t·B … t·B+B−1 of the file order, wrapping (Keras fit(shuffle=False)). Default true. */
+  shuffle?: boolean;
+};
 
 /**
  * Held-out data for evaluation (`data.validation`): a seeded share of the training data (stratified by

@@ -81,7 +81,7 @@ export class DeviceTrainer {
     const { numExamples } = this.dataset;
     const { globalBatchSize: B, seed } = this.setup;
     const N = this.mesh.size;
-    const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank);
+    const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const sums = lossAndGradsSum(this.model, this.fullParams(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });

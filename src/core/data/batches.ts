@@ -10,6 +10,11 @@ import { DatasetError, featureSize, targetSize, type Dataset } from './types';
 export interface BatchOptions {
   /** Drop the last, smaller batch of each epoch (default true, so every step has the same size). */
   dropRemainder?: boolean;
+  /**
+   * false: file order, as Keras's fit(shuffle=False) — step t reads rows t·B … t·B+B−1 (mod n),
+   * wrapping around the end of the data. Default true: the seeded per-epoch shuffle.
+   */
+  shuffle?: boolean;
 }
 
 /** Stream id mixed into the seed so the data order is independent of other seeded streams. */
@@ -73,10 +78,21 @@ export function globalBatchIndices(
   options: BatchOptions = {},
 ): Uint32Array {
   checkSeed(seed);
+  if (options.shuffle === false) return orderedBatch(numExamples, globalBatchSize, step);
   const { epoch, stepInEpoch } = stepPosition(numExamples, globalBatchSize, step, options);
   const start = stepInEpoch * globalBatchSize;
   const end = Math.min(start + globalBatchSize, numExamples);
   return cachedPermutation(numExamples, seed, epoch).slice(start, end);
+}
+
+/** Rows t·B … t·B+B−1 modulo n (file order, wrapping). */
+function orderedBatch(numExamples: number, globalBatchSize: number, step: number): Uint32Array {
+  checkIndex(step, 'step');
+  stepsPerEpoch(numExamples, globalBatchSize); // the same size checks as the shuffled order
+  const out = new Uint32Array(globalBatchSize);
+  const start = ((step % numExamples) * (globalBatchSize % numExamples)) % numExamples; // (t·B) mod n
+  for (let i = 0; i < globalBatchSize; i++) out[i] = (start + i) % numExamples;
+  return out;
 }
 
 /**

@@ -41,3 +41,5 @@ export { decodeNpy, encodeNpy, isIntegerDtype, npyToNumbers } from './npy';
 export type { NpyArray, NpyData, NpyDtype, NpyValues } from './npy';
 export { decodeNpz, encodeNpz } from './npz';
 export type { NpzEntry } from './npz';
+export { datasetFromArrays } from './arrays';
+export type { ArrayDatasetOptions } from './arrays';

@@ -135,8 +135,13 @@ function allocate(dtype: NpyDtype, n: number): NpyData {
 }
 
 function readValues(view: DataView, start: number, n: number, dtype: NpyDtype, le: boolean): NpyData {
-  const out = allocate(dtype, n);
   const size = ITEM_SIZE[dtype];
+  if (le && dtype !== 'float16' && dtype !== 'bool') {
+    // Native byte order: one copy into an aligned buffer instead of a read per value.
+    const bytes = (view.buffer as ArrayBuffer).slice(view.byteOffset + start, view.byteOffset + start + n * size);
+    return new (allocate(dtype, 0).constructor as new (b: ArrayBuffer) => NpyData)(bytes);
+  }
+  const out = allocate(dtype, n);
   const get: (o: number) => number | bigint = {
     bool: (o: number) => (view.getUint8(o) !== 0 ? 1 : 0),
     int8: (o: number) => view.getInt8(o),

@@ -31,6 +31,8 @@ export interface Dataset {
   targetDim?: number;
   featureNames?: string[];
   normalization?: Normalization;
+  /** The dtype x had in its file (npy/npz), e.g. 'int32' for Embedding ids (held exactly in x). */
+  xDtype?: string;
 }
 
 /** Thrown for every user-facing data problem; the message is one line and names line/column if any. */

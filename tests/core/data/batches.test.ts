@@ -160,3 +160,28 @@ test('gatherRows handles multi-output regression targets', () => {
   assert.ok(y instanceof Float32Array);
   assert.deepEqual(Array.from(y), [2, 2.5, 1, 1.5]);
 });
+
+test('shuffle: false reads the file order, step t = rows t·B … t·B+B−1 wrapping around the end (Keras fit(shuffle=False))', () => {
+  const n = 10;
+  const B = 4;
+  const expected = (t: number) => Array.from({ length: B }, (_, i) => (t * B + i) % n);
+  for (let t = 0; t < 12; t++) assert.deepEqual([...globalBatchIndices(n, B, 99, t, { shuffle: false })], expected(t), `step ${t}`);
+  assert.deepEqual([...globalBatchIndices(n, B, 1, 2, { shuffle: false })], [8, 9, 0, 1]);
+  // A huge step still lands where modular arithmetic says.
+  assert.deepEqual([...globalBatchIndices(7, 3, 0, 2 ** 40 + 1, { shuffle: false })], [(((2 ** 40 + 1) % 7) * 3) % 7, ((((2 ** 40 + 1) % 7) * 3) + 1) % 7, ((((2 ** 40 + 1) % 7) * 3) + 2) % 7]);
+  assert.throws(() => globalBatchIndices(3, 4, 0, 0, { shuffle: false }), /larger than the dataset/);
+});
+
+test('shuffle: false on 1 and 3 devices: each device reads its contiguous slice, together the global batch in order', () => {
+  const n = 23;
+  const B = 8;
+  for (let t = 0; t < 7; t++) {
+    const global = Array.from({ length: B }, (_, i) => (t * B + i) % n);
+    assert.deepEqual([...localBatchIndices(n, B, 5, t, 1, 0, { shuffle: false })], global);
+    const parts = [0, 1, 2].map((r) => [...localBatchIndices(n, B, 5, t, 3, r, { shuffle: false })]);
+    assert.deepEqual(parts.map((p) => p.length), [3, 3, 2]);
+    assert.deepEqual(parts.flat(), global, `step ${t}`);
+  }
+  // The default stays the seeded shuffle.
+  assert.notDeepEqual([...globalBatchIndices(n, B, 5, 0)], [0, 1, 2, 3, 4, 5, 6, 7]);
+});

@@ -91,7 +91,7 @@ export function createDataSection(fields: FieldRegistry): DataSection {
         labelColumn.value = source.labelColumn === undefined ? '' : String(source.labelColumn);
         normalize.value = source.normalize ?? 'zscore';
         sync();
-      } else this.chooseBuiltin(source.name);
+      } else if ('name' in source) this.chooseBuiltin(source.name);
     },
     read(c) {
       if (!csvRadio.input.checked) {

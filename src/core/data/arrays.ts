@@ -1,0 +1,55 @@
+/**
+ * NumPy arrays (as a Keras user passes them to fit(x, y)) → a Dataset. Rows are the first axis; float
+ * inputs become float32 (Keras's floatx), integer inputs stay exact (refused beyond float32's 2^24),
+ * integer or bool labels of shape (n,) or (n, 1) are classes, anything else regression targets.
+ */
+import { isIntegerDtype, npyToNumbers, type NpyArray } from './npy';
+import { DatasetError, type Dataset, type Task } from './types';
+
+/** Largest integer float32 holds exactly: Embedding ids must stay ids. */
+const EXACT_INT = 2 ** 24;
+
+export interface ArrayDatasetOptions {
+  /** Overrides the guess from y's dtype and shape. */
+  task?: Task;
+}
+
+export function datasetFromArrays(name: string, x: NpyArray, y: NpyArray, options: ArrayDatasetOptions = {}): Dataset {
+  if (x.shape.length === 0) throw new DatasetError(`x is a scalar; it needs one row per example (shape (n, …))`);
+  if (y.shape.length === 0) throw new DatasetError(`y is a scalar; it needs one row per example (shape (n, …))`);
+  const n = x.shape[0]!;
+  if (y.shape[0] !== n) throw new DatasetError(`x has ${n} rows but y has ${y.shape[0]} (their first dimensions must match)`);
+  if (n === 0) throw new DatasetError('x and y have no rows');
+  const featureShape = x.shape.length === 1 ? [1] : x.shape.slice(1);
+  if (featureShape.some((d) => d === 0)) throw new DatasetError(`x has shape (${x.shape.join(', ')}): an example has no values`);
+  const xs = toFloat32(x, 'x');
+  const yPerRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
+  const task = options.task ?? (isIntegerDtype(y.dtype) && yPerRow === 1 ? 'classification' : 'regression');
+  if (task === 'classification') {
+    if (yPerRow !== 1) throw new DatasetError(`classification labels must have shape (n,) or (n, 1), y has (${y.shape.join(', ')})`);
+    const labels = npyToNumbers(y);
+    const out = new Int32Array(n);
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const v = labels[i]!;
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new DatasetError(`label ${v} at row ${i} is not a class index (integers from 0)`);
+      out[i] = v;
+      if (v > max) max = v;
+    }
+    return { name, numExamples: n, featureShape, x: xs, y: out, task, numClasses: Math.max(2, max + 1), xDtype: x.dtype };
+  }
+  return { name, numExamples: n, featureShape, x: xs, y: toFloat32(y, 'y'), task, targetDim: yPerRow, xDtype: x.dtype };
+}
+
+function toFloat32(a: NpyArray, what: string): Float32Array {
+  if (a.data instanceof Float32Array) return a.data;
+  const values = npyToNumbers(a);
+  if (isIntegerDtype(a.dtype)) {
+    for (let i = 0; i < values.length; i++) {
+      if (Math.abs(values[i]!) > EXACT_INT) {
+        throw new DatasetError(`${what} holds the integer ${values[i]} at flat index ${i}: integers beyond 2^24 cannot stay exact as float32 inputs`);
+      }
+    }
+  }
+  return Float32Array.from(values);
+}
