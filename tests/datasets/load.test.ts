@@ -78,7 +78,7 @@ test('parse errors are prefixed with the file path', async () => {
 
 test('source errors', async () => {
   await rejects({ kind: 'builtin', name: 'mnist' }, 'unknown builtin dataset \'mnist\' (known: iris, synthetic-shapes, spirals, blobs, linear-regression)');
-  await rejects({ kind: 'parquet' } as never, "unknown dataset source kind 'parquet' (use csv, builtin or synthetic)");
+  await rejects({ kind: 'parquet' } as never, "unknown dataset source kind 'parquet' (use csv, builtin, synthetic, npz, npy or images)");
   await rejects({ kind: 'csv', path: '' }, 'csv dataset source needs a path');
 });
 
