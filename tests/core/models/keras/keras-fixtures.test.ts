@@ -48,3 +48,22 @@ describe('Keras 3 fixtures: continue training and match Keras', { skip }, () => 
     });
   }
 });
+
+describe('the sparse exchange: N devices give the bits of one', { skip }, () => {
+  before(async () => {
+    await useCpuBackend();
+  });
+  test('embedding table and both accumulators after a step: identical on 1, 2 (replicated or row-sharded) and 4 devices', async () => {
+    const c = readCase((fixtures as { dir: string }).dir, 'embedding');
+    const firstStep = { ...c, batches: c.batches.slice(0, 1) };
+    const one = await continueCase(firstStep, 'batch=1');
+    const table = [...one.weights.keys()].find((k) => k.endsWith('embedding/embeddings'))!;
+    const slots = [...one.optimizer.keys()].filter((k) => k.includes('embedding_embeddings'));
+    assert.equal(slots.length, 2);
+    for (const [mesh, layouts] of [['batch=2', undefined], ['model=2', rowShardedLayouts], ['batch=4', undefined]] as const) {
+      const many = await continueCase(firstStep, mesh, layouts);
+      assert.deepEqual(many.weights.get(table), one.weights.get(table), `${mesh}: ${table}`);
+      for (const k of slots) assert.deepEqual(many.optimizer.get(k), one.optimizer.get(k), `${mesh}: ${k}`);
+    }
+  });
+});
