@@ -105,15 +105,25 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
   });
 }
 
-/** Uploads Float32Array parameters as tensors (caller disposes them, or call inside tf.tidy). */
-export function paramTensors(model: Model, values: Map<string, Float32Array>): Map<string, tf.Tensor> {
+/** A parameter value: host values (uploaded per call) or a tensor already resident on the backend. */
+export type ParamValue = Float32Array | tf.Tensor;
+
+/**
+ * Parameter tensors for forward/backward: Float32Arrays are uploaded (caller disposes them, or call
+ * inside tf.tidy); tensors (e.g. tf.Variables kept on the device) are used as they are, never copied.
+ */
+export function paramTensors(model: Model, values: Map<string, ParamValue>): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const p of model.params) {
     const v = values.get(p.path);
     const n = p.shape.reduce((a, b) => a * b, 1);
     if (v === undefined) throw new Error(`missing parameter "${p.path}"`);
-    if (v.length !== n) throw new Error(`parameter "${p.path}" has ${v.length} values, shape [${p.shape}] needs ${n}`);
-    out.set(p.path, tf.tensor(v, p.shape, 'float32'));
+    const size = v instanceof tf.Tensor ? v.size : v.length;
+    if (size !== n) throw new Error(`parameter "${p.path}" has ${size} values, shape [${p.shape}] needs ${n}`);
+    if (v instanceof tf.Tensor && v.shape.join() !== p.shape.join()) {
+      throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
+    }
+    out.set(p.path, v instanceof tf.Tensor ? v : tf.tensor(v, p.shape, 'float32'));
   }
   return out;
 }

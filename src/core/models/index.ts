@@ -9,7 +9,7 @@ export {
   type MetricName,
 } from './spec';
 export { initParams, initParamSlice } from './init';
-export { forward, paramTensors, dropoutMask, type ForwardOptions } from './forward';
+export { forward, paramTensors, dropoutMask, type ForwardOptions, type ParamValue } from './forward';
 export {
   lossAndGrads,
   lossAndGradsSum,

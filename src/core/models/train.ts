@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs/gradients';
 import type { Model } from './build';
-import { forward, paramTensors, type ForwardOptions } from './forward';
+import { forward, paramTensors, type ForwardOptions, type ParamValue } from './forward';
 import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './keras/sparse-step';
@@ -82,10 +82,10 @@ function sumOf(values: Float32Array): number {
   return s;
 }
 
-/** Loss sum, gradients of the loss sum, and metric sums over the given (local) batch. */
+/** Loss sum, gradients of the loss sum, and metric sums over the given (local) batch; gradients come back as host arrays. */
 export function lossAndGradsSum(
   model: Model,
-  params: Map<string, Float32Array>,
+  params: Map<string, ParamValue>,
   x: Float32Array,
   y: Labels,
   batchSize: number,
@@ -147,7 +147,7 @@ export function lossAndGradsSum(
 }
 
 /** Loss and metric sums without gradients (dropout off). */
-export function evaluateSum(model: Model, params: Map<string, Float32Array>, x: Float32Array, y: Labels, batchSize: number): BatchSums {
+export function evaluateSum(model: Model, params: Map<string, ParamValue>, x: Float32Array, y: Labels, batchSize: number): BatchSums {
   checkInputs(model, x, batchSize);
   const labels = checkLabels(model, y, batchSize);
   if (batchSize === 0) return zeroSums(model, false);

@@ -253,7 +253,8 @@ export abstract class BaseOptimizer {
         grads.forEach((g, i) => accumulate(this.accumulatorOf(vars[i]!), g));
       } else {
         if (n) grads = this.replace(grads, vars.map((v, i) => takeMean(this.accumulatorOf(v), grads[i]!, n)), inputs);
-        grads = await clipGradients(grads, vars, this, this.collectives);
+        // Clipping makes new gradients: replace() frees the uploads they supersede (the caller's tensors stay).
+        grads = this.replace(grads, await clipGradients(grads, vars, this, this.collectives), inputs);
         grads = grads.map((g) => (g.kind === 'sparse' ? { kind: 'sparse', sparse: deduplicateSparse(g.sparse) } : g));
         vars.forEach((variable) => this.applyWeightDecay(variable));
         vars.forEach((variable, i) => this.updateStepLocal(grads[i]!, variable));

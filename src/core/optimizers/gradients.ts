@@ -10,7 +10,7 @@ export type GradientInput = tf.Tensor | IndexedSlices | FloatArray | null | unde
 /** A gradient normalised to one variable's local shard. Sparse rows are local row numbers. */
 export type Grad =
   | { kind: 'dense-host'; data: FloatArray }
-  | { kind: 'dense-tensor'; tensor: tf.Tensor }
+  | { kind: 'dense-tensor'; tensor: tf.Tensor; /** The same values on the host, when they came from there (spares a read-back for norms). */ host?: Float32Array }
   | { kind: 'sparse'; sparse: HostSparse };
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -32,9 +32,13 @@ export function toLocalGradient(grad: Exclude<GradientInput, null | undefined>, 
   }
   const isGlobal = size !== v.localSize;
   if (v.storage === 'tensor') {
-    let tensor = grad instanceof tf.Tensor ? grad : tf.tensor(Float32Array.from(grad), isGlobal ? [...v.globalShape] : [...v.localShape]);
-    if (isGlobal) tensor = tf.tensor(cut(tensor.dataSync() as Float32Array, v), [...v.localShape]);
-    return { kind: 'dense-tensor', tensor: tensor.shape.join() === v.localShape.join() ? tensor : tensor.reshape([...v.localShape]) };
+    if (!(grad instanceof tf.Tensor)) {
+      // Host values (a worker's ring delivers the shard): cut on the host, one upload; the host copy serves the norms.
+      const host = Float32Array.from(isGlobal ? cut(grad, v) : grad);
+      return { kind: 'dense-tensor', tensor: tf.tensor(host, [...v.localShape], 'float32'), host };
+    }
+    if (isGlobal) return { kind: 'dense-tensor', tensor: tf.tensor(cut(grad.dataSync() as Float32Array, v), [...v.localShape], 'float32') };
+    return { kind: 'dense-tensor', tensor: grad.shape.join() === v.localShape.join() ? grad : grad.reshape([...v.localShape]) };
   }
   let data: FloatArray = grad instanceof tf.Tensor ? (grad.dataSync() as Float32Array) : grad;
   if (isGlobal) data = cut(data, v);
@@ -73,7 +77,7 @@ function localSparse(grad: IndexedSlices, v: ShardedVariable): HostSparse {
 
 /** Sum of squares of a gradient's local values, in float64 (the same on every kernel and device count). */
 export function sumOfSquares(g: Grad): number {
-  const data = g.kind === 'dense-host' ? g.data : g.kind === 'sparse' ? g.sparse.values : (g.tensor.dataSync() as Float32Array);
+  const data = g.kind === 'dense-host' ? g.data : g.kind === 'sparse' ? g.sparse.values : (g.host ?? (g.tensor.dataSync() as Float32Array));
   let sum = 0;
   for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!;
   return sum;

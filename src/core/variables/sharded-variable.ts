@@ -48,6 +48,7 @@ export class ShardedVariable {
   trainable: boolean;
   private host?: HostBuffer;
   private tensorVar?: tf.Variable;
+  private ownsTensor = true;
   /** Set while computeGradients records a tape over this variable (see captureForGradients). */
   captured?: tf.Variable;
 
@@ -70,12 +71,14 @@ export class ShardedVariable {
     const storage = options.storage ?? 'host';
     if (wrapped) {
       this.tensorVar = wrapped;
+      this.ownsTensor = false;
       return;
     }
     const local = this.localInitial(options);
     if (storage === 'tensor') {
       if (this.dtype !== 'float32') throw new ValueError(`Variable ${name}: tfjs tensors are float32; float64 needs host storage.`);
-      this.tensorVar = tf.variable(tf.tensor(local ?? new Float32Array(this.localSize), [...this.localShape], 'float32'), false);
+      // tidy: the variable holds its own reference; the upload it was made from is freed.
+      this.tensorVar = tf.tidy(() => tf.variable(tf.tensor(local ?? new Float32Array(this.localSize), [...this.localShape], 'float32'), false));
     } else {
       this.host = allocHostBuffer(this.dtype, this.localSize);
       if (local) this.host.array().set(local);
@@ -136,16 +139,17 @@ export class ShardedVariable {
     if (this.host) {
       this.host.array().set(values instanceof tf.Tensor ? (values.dataSync() as Float32Array) : values);
     } else if (values instanceof tf.Tensor) {
-      this.tensorVar!.assign(values.reshape([...this.localShape]));
+      tf.tidy(() => this.tensorVar!.assign(values.reshape([...this.localShape])));
     } else {
       tf.tidy(() => this.tensorVar!.assign(tf.tensor(Float32Array.from(values), [...this.localShape], 'float32')));
     }
   }
 
-  /** Frees the host buffer (a wrapped tf.Variable belongs to its owner and is left alone). */
+  /** Frees the host buffer or the owned tf.Variable (a wrapped tf.Variable belongs to its owner and is left alone). */
   dispose(): void {
     this.host?.free();
     this.host = undefined;
+    if (this.tensorVar && this.ownsTensor) this.tensorVar.dispose();
   }
 
   private localInitial(options: ShardedVariableOptions): FloatArray | undefined {
