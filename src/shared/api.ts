@@ -69,7 +69,12 @@ export interface RunConfig {
    * exported from that run and trained elsewhere (e.g. a cluster). Stored as the run's parent link.
    */
   parent?: string;
+  /** Where workers keep parameters and optimizer slots (default: `DTRAIN_VARIABLE_STORAGE`, else auto). */
+  variableStorage?: VariableStorage;
 }
+
+/** auto: tfjs tensors on the `tensorflow` backend (GPU), the fused kernel's host memory elsewhere. */
+export type VariableStorage = 'auto' | 'host' | 'tensor';
 
 /** 'interrupted': marked running, but the process that trained it is gone (killed); resume continues it. */
 export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';
@@ -90,6 +95,10 @@ export interface DeviceStats {
   shardBytes: number;
   rssBytes: number;
   stepTimeMs: number;
+  /** Where this worker keeps its shards and slots: on the tfjs backend ('tensor') or in host memory. */
+  storage?: 'host' | 'tensor';
+  /** Live tfjs tensors in the worker: constant from step to step (growth would be a leak). */
+  numTensors?: number;
 }
 
 export interface MetricPoint {

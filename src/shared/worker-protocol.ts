@@ -2,7 +2,9 @@
  * Coordinator ↔ device-worker protocol. Calls go through comlink (WorkerApi); progress and metrics
  * are plain tagged messages on the same channel, because comlink proxies cannot cross process ports.
  */
-import type { DeviceStats } from './api';
+import type { DeviceStats, VariableStorage } from './api';
+
+export type { VariableStorage };
 
 export interface WorkerInit {
   deviceId: number;
@@ -34,6 +36,8 @@ export interface TrainSetup {
   seed: number;
   /** Directory holding the ring's Unix sockets. */
   socketDir: string;
+  /** Where parameters and optimizer slots live (resolved by the worker against its backend; default auto). */
+  variableStorage?: VariableStorage;
 }
 
 /** One stored variable shard: logical path, layout, the slice it covers and its values. */
@@ -59,7 +63,7 @@ export interface StepReport {
 export interface WorkerApi {
   init(init: WorkerInit): Promise<WorkerInfo>;
   /** Builds model, data, variables and optimizer, and connects the ring to every peer. */
-  setup(setup: TrainSetup): Promise<{ paramCount: number; shardBytes: number }>;
+  setup(setup: TrainSetup): Promise<{ paramCount: number; shardBytes: number; storage: 'host' | 'tensor' }>;
   /** Runs global steps [from, from+count); streams a `step` event per step. Resolves with the last report. */
   train(from: number, count: number): Promise<StepReport | null>;
   /** This device's primary-replica shards of every parameter and optimizer variable. */

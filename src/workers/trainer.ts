@@ -9,13 +9,14 @@ import { LayoutMap } from '../core/dtensor/layout-map';
 import { isPrimaryReplica } from '../core/dtensor/shard';
 import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
-import { ShardedVariable } from '../core/variables/sharded-variable';
+import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/models/index';
 import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
 import { loadDatasetSync } from '../datasets/load';
 import { datasetSourceOf } from '../datasets/source';
 import { planExchange, type ExchangePlan } from './gradient-exchange';
 import { StepExchange } from './step-exchange';
+import { DeviceParams } from './device-params';
 import type { ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
 import type { DataSource } from '../shared/api';
 
@@ -23,17 +24,14 @@ interface Param {
   path: string;
   variable: ShardedVariable;
   plan: ExchangePlan;
-  /** The full value used by forward/backward; for replicated layouts the variable's own buffer. */
-  full: Float32Array | null;
 }
 
 export class DeviceTrainer {
-  private readonly params: Param[] = [];
+  private readonly params: Param[];
+  private readonly values: DeviceParams;
   readonly optimizer: Adadelta;
   private readonly rank: number;
   private readonly buckets: StepExchange;
-  /** Reused copies of this device's updated shards for the parameter all-gather. */
-  private readonly shardCopies: Float32Array[];
   lastStepMs = 0;
 
   private constructor(
@@ -43,26 +41,31 @@ export class DeviceTrainer {
     private readonly dataset: Dataset,
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
+    storage: Storage,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
     const layouts = layoutMapOf(setup.layouts, mesh);
     const initial = initParams(model, setup.seed);
-    for (const p of model.params) {
-      const layout = layouts.layoutFor(p.path, p.shape.length);
-      const variable = new ShardedVariable({ name: p.path, globalShape: p.shape, layout, deviceId, initialValue: initial.get(p.path)! });
-      const plan = planExchange(p.path, p.shape, layout, deviceId);
-      this.params.push({ path: p.path, variable, plan, full: plan.replicated ? null : initial.get(p.path)! });
-    }
-    this.buckets = new StepExchange(this.params.map((p) => p.plan), model.params.map((p) => !!p.sparse), deviceId);
-    this.shardCopies = this.params.map((p) => new Float32Array(p.full ? p.variable.localSize : 0));
+    const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
+    this.values = new DeviceParams(model.params.map((p, i) => ({
+      path: p.path, shape: p.shape, layout: plans[i]!.layout, initial: initial.get(p.path)!, replicated: plans[i]!.replicated,
+    })), deviceId, storage);
+    this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
+    this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId);
+    // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives });
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
-  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives): DeviceTrainer {
+  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
     const model = buildModel(setup.model);
     const dataset = loadDatasetSync(datasetSourceOf(setup.data as unknown as DataSource));
-    return new DeviceTrainer(deviceId, mesh, model, dataset, setup, collectives);
+    return new DeviceTrainer(deviceId, mesh, model, dataset, setup, collectives, storage);
+  }
+
+  /** Where parameter shards and optimizer slots live: 'tensor' on the backend, 'host' in the kernel's heap. */
+  get storage(): Storage {
+    return this.values.storage;
   }
 
   get paramCount(): number {
@@ -84,7 +87,7 @@ export class DeviceTrainer {
     const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
-    const sums = lossAndGradsSum(this.model, this.fullParams(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
+    const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
 
     const shardGrads = await this.buckets.reduce(sums, this.collectives);
     const metricNames = Object.keys(sums.metricSums).sort();
@@ -103,10 +106,6 @@ export class DeviceTrainer {
       step, count: total, loss: scalars[1]! / total, metrics, learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1), stepTimeMs: this.lastStepMs,
     };
-  }
-
-  private fullParams(): Map<string, Float32Array> {
-    return new Map(this.params.map((p) => [p.path, p.full ?? (p.variable.hostArray() as Float32Array)]));
   }
 
   /** Logical path, shape and specs of every variable exportShards() produces. */
@@ -151,10 +150,10 @@ export class DeviceTrainer {
     await this.gatherParams();
   }
 
-  /** Every device's full parameters from the owners' shards (copies: heap views go stale across awaits). */
+  /** Every device's full parameters from the owners' updated shards. */
   private async gatherParams(): Promise<void> {
-    this.params.forEach((p, i) => p.full && this.shardCopies[i]!.set(p.variable.hostArray()));
-    await this.buckets.gather(this.shardCopies, this.params.map((p) => p.full), this.collectives);
+    await this.buckets.gather(this.values.shardsToSend(), this.values.gatherTargets(), this.collectives);
+    this.values.gathered();
   }
 }
 

@@ -3,7 +3,9 @@ import { selectBackend } from '../core/tfjs/backend';
 import { Mesh } from '../core/dtensor/mesh';
 import { RingCollectives } from '../core/collectives/ring';
 import { SocketLinks } from './transport/socket-links';
+import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
+import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
 import type { MessageChannelLike } from './endpoints';
 
@@ -32,8 +34,9 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       links = await SocketLinks.connect({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds] });
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links));
-      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes };
+      const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links), storage);
+      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage };
     },
     async train(from, count) {
       const t = need();
@@ -55,7 +58,10 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
     },
     async stats() {
       const t = need();
-      return { deviceId: init!.deviceId, pid: process.pid, backend, shardBytes: t.shardBytes, rssBytes: process.memoryUsage().rss, stepTimeMs: t.lastStepMs };
+      return {
+        deviceId: init!.deviceId, pid: process.pid, backend, shardBytes: t.shardBytes, rssBytes: process.memoryUsage().rss, stepTimeMs: t.lastStepMs,
+        storage: t.storage, numTensors: tf.memory().numTensors,
+      };
     },
     async ping() {
       return process.pid;

@@ -10,9 +10,11 @@ import type { Dataset } from '../../core/data/index';
 import { loadDatasetSync } from '../../datasets/load';
 import { datasetSourceOf } from '../../datasets/source';
 import { inlineKerasJson } from './keras-model-file';
-import type { ConfigIssue, RunConfig } from '../../shared/api';
+import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
+import { invalidInput } from '../../shared/errors';
 
-const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent']);
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage']);
+const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 
 export interface CheckedConfig {
   issues: ConfigIssue[];
@@ -53,6 +55,7 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
   checkInteger(config.seed, 'seed', 0, add);
   if (config.checkpointEvery !== undefined) checkInteger(config.checkpointEvery, 'checkpointEvery', 0, add);
   if (config.keepCheckpoints !== undefined) checkInteger(config.keepCheckpoints, 'keepCheckpoints', 1, add);
+  attempt('variableStorage', () => variableStorageOf(config));
   if (mesh && Number.isInteger(config.globalBatchSize) && config.globalBatchSize < mesh.size) {
     add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
   }
@@ -77,6 +80,19 @@ function checkFit(model: Model, ds: Dataset, add: (p: string, m: string) => void
   if (ds.task === 'classification' && model.loss === 'mse') add('model.loss', `dataset '${ds.name}' is a classification task: use softmax_cross_entropy`);
   if (ds.task === 'regression' && model.loss !== 'mse') add('model.loss', `dataset '${ds.name}' is a regression task: use mse`);
   if (ds.task === 'regression' && out !== (ds.targetDim ?? 1)) add('model.layers', `the model outputs ${out} values but the targets have ${ds.targetDim ?? 1}`);
+}
+
+/** The run's variable storage: its `variableStorage` key, else DTRAIN_VARIABLE_STORAGE, else auto. */
+export function variableStorageOf(config: RunConfig, env: NodeJS.ProcessEnv = process.env): VariableStorage {
+  const given = config.variableStorage;
+  if (given !== undefined) {
+    if (!STORAGES.includes(given)) throw invalidInput(`variableStorage must be "auto", "host" or "tensor" (got ${JSON.stringify(given)})`);
+    return given;
+  }
+  const fromEnv = env.DTRAIN_VARIABLE_STORAGE;
+  if (fromEnv === undefined || fromEnv === '') return 'auto';
+  if (!STORAGES.includes(fromEnv)) throw invalidInput(`DTRAIN_VARIABLE_STORAGE must be auto, host or tensor (got '${fromEnv}')`);
+  return fromEnv as VariableStorage;
 }
 
 /** Fills defaults a user may leave out. */

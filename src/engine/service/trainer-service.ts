@@ -13,7 +13,7 @@ import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices'
 import { MeshSession } from '../coordinator/mesh-session';
 import { RunController } from '../coordinator/run-controller';
 import type { ProcessHost } from '../coordinator/process-host';
-import { checkRunConfig, withDefaults } from './run-config';
+import { checkRunConfig, variableStorageOf, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
@@ -257,7 +257,7 @@ export class TrainerService implements TrainerApi {
       this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log }, {
         model: config.model, data: config.data as unknown as Record<string, unknown>, layouts: config.layouts ?? {},
-        optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed,
+        optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
       });
       session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
       const controller = new RunController({ store, runId, config, session, emit: this.emit }, 0);

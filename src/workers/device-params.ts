@@ -1,0 +1,89 @@
+/**
+ * The parameters as one device holds them: its shard of each (a ShardedVariable, host or tensor
+ * storage) and, for sharded layouts, the full value forward/backward needs, rebuilt by the all-gather.
+ * With tensor storage the shards, the optimizer slots and the full values stay on the backend as
+ * tf.Variables: forward/backward reads them without an upload, and only what crosses the ring (the
+ * updated shards out, the gathered values in) goes through host memory.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Layout } from '../core/dtensor/layout';
+import type { ParamValue } from '../core/models/index';
+import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
+import type { VariableStorage } from '../shared/worker-protocol';
+
+/** auto: tensor storage where the backend computes off the CPU (tensorflow), host storage elsewhere. */
+export function resolveStorage(setting: VariableStorage, backend: string): Storage {
+  if (setting === 'host' || setting === 'tensor') return setting;
+  return backend === 'tensorflow' ? 'tensor' : 'host';
+}
+
+export interface ParamInit {
+  path: string;
+  shape: readonly number[];
+  layout: Layout;
+  /** The whole initial value (every device draws the same). */
+  initial: Float32Array;
+  /** True when this device's shard is the whole value (nothing to gather). */
+  replicated: boolean;
+}
+
+interface Entry {
+  path: string;
+  variable: ShardedVariable;
+  /** Host copy of the full value: the all-gather's destination (sharded layouts only). */
+  full: Float32Array | null;
+  /** Tensor storage, sharded layout: the full value resident on the backend. */
+  fullTensor: tf.Variable | null;
+  /** Reused copy of this device's updated shard, sent by the all-gather (sharded layouts only). */
+  shardCopy: Float32Array;
+}
+
+export class DeviceParams {
+  private readonly entries: Entry[];
+
+  constructor(params: ParamInit[], deviceId: number, readonly storage: Storage) {
+    this.entries = params.map((p) => {
+      const variable = new ShardedVariable({ name: p.path, globalShape: p.shape, layout: p.layout, deviceId, initialValue: p.initial, storage });
+      const full = p.replicated ? null : Float32Array.from(p.initial);
+      const fullTensor = full && storage === 'tensor' ? tf.tidy(() => tf.variable(tf.tensor(full, [...p.shape], 'float32'), false)) : null;
+      return { path: p.path, variable, full, fullTensor, shardCopy: new Float32Array(full ? variable.localSize : 0) };
+    });
+  }
+
+  get variables(): ShardedVariable[] {
+    return this.entries.map((e) => e.variable);
+  }
+
+  /** What forward/backward reads: resident tensors with tensor storage, host arrays otherwise. */
+  forwardValues(): Map<string, ParamValue> {
+    return new Map(this.entries.map((e) => [e.path, this.forwardValue(e)]));
+  }
+
+  private forwardValue(e: Entry): ParamValue {
+    if (e.variable.storage === 'tensor') return e.fullTensor ?? e.variable.tensorVariable();
+    return e.full ?? (e.variable.hostArray() as Float32Array);
+  }
+
+  /** Copies of this device's updated shards, to send (copies: heap views go stale across awaits). */
+  shardsToSend(): Float32Array[] {
+    for (const e of this.entries) {
+      if (!e.full) continue;
+      e.shardCopy.set(e.variable.storage === 'tensor' ? (e.variable.tensorVariable().dataSync() as Float32Array) : e.variable.hostArray());
+    }
+    return this.entries.map((e) => e.shardCopy);
+  }
+
+  /** Where the all-gather writes each sharded parameter's full value (null: replicated, nothing to gather). */
+  gatherTargets(): (Float32Array | null)[] {
+    return this.entries.map((e) => e.full);
+  }
+
+  /** After the all-gather: with tensor storage, the gathered full values go to the backend (one upload each). */
+  gathered(): void {
+    for (const e of this.entries) {
+      if (!e.fullTensor) continue;
+      const { fullTensor, full } = e;
+      tf.tidy(() => fullTensor.assign(tf.tensor(full!, fullTensor.shape, 'float32')));
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// Tensor storage (what a worker uses on the tensorflow backend, forced here on wasm with `variableStorage`
+// or DTRAIN_VARIABLE_STORAGE) against host storage, with real worker processes, the real ring and a real
+// database: the same parameters, slots and losses bit for bit on 1, 2 and 3 devices with sharded layouts,
+// across checkpoint/resume in both directions, and no tfjs tensor left behind from step to step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IRIS_RUN, eventsOf, finalState, withService } from './helpers';
+import { IRIS_MLP, startSession } from '../coordinator/helpers';
+import { variableStorageOf } from '../../../src/engine/service/run-config';
+import type { RunConfig } from '../../../src/shared/api';
+
+const STEPS = 12;
+
+type Service = Parameters<Parameters<typeof withService>[0]>[0];
+
+async function train(service: Service, dir: string, config: RunConfig) {
+  const events = eventsOf(service);
+  const { runId } = await service.startRun(config);
+  assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+  return { runId, state: finalState(dir, runId), losses: (await service.getMetrics(runId)).map((p) => p.loss), storages: storagesOf(events, runId) };
+}
+
+/** The storage every worker reported when the run (or its latest resume) started. */
+function storagesOf(events: ReturnType<typeof eventsOf>, runId: string): (string | undefined)[] {
+  const devices = events.filter((e) => e.type === 'devices' && e.runId === runId).at(-1);
+  return devices?.type === 'devices' ? devices.devices.map((d) => d.storage) : [];
+}
+
+function assertSameState(a: ReturnType<typeof finalState>, b: ReturnType<typeof finalState>, label: string) {
+  assert.equal(a.step, b.step, `${label}: step`);
+  assert.deepEqual([...a.values.keys()].sort(), [...b.values.keys()].sort(), `${label}: variables`);
+  for (const [path, values] of b.values) assert.deepEqual(a.values.get(path), values, `${label}: ${path}`);
+}
+
+test('tensor storage equals host storage bit for bit on 1, 2 and 3 devices, sharded layouts, clipping and EMA', { timeout: 300_000 }, async () => {
+  await withService(async (service, dir) => {
+    for (const mesh of ['batch=1', 'batch=2', 'batch=3']) {
+      const host = await train(service, dir, { ...IRIS_RUN, mesh, steps: STEPS, variableStorage: 'host' });
+      const tensor = await train(service, dir, { ...IRIS_RUN, mesh, steps: STEPS, variableStorage: 'tensor' });
+      const n = Number(mesh.split('=')[1]);
+      assert.deepEqual(host.storages, Array(n).fill('host'));
+      assert.deepEqual(tensor.storages, Array(n).fill('tensor'));
+      assertSameState(tensor.state, host.state, mesh);
+      assert.ok(tensor.state.values.has('optimizer/Adadelta/accumulated_grad/dense.kernel'), 'slots are checkpointed');
+      assert.deepEqual(tensor.losses, host.losses, `${mesh}: losses`);
+      assert.equal(tensor.losses.length, STEPS);
+    }
+  });
+});
+
+test('checkpoint/resume across storages: host → tensor (by DTRAIN_VARIABLE_STORAGE) and tensor → tensor equal an uninterrupted host run', { timeout: 300_000 }, async () => {
+  await withService(async (service, dir) => {
+    const config: RunConfig = { ...IRIS_RUN, mesh: 'batch=2', steps: STEPS };
+    const straight = await train(service, dir, { ...config, variableStorage: 'host' });
+
+    const saved = process.env.DTRAIN_VARIABLE_STORAGE;
+    try {
+      process.env.DTRAIN_VARIABLE_STORAGE = 'host';
+      const first = await train(service, dir, { ...config, steps: 5 });
+      const a = first.runId;
+      assert.deepEqual(first.storages, ['host', 'host']);
+      process.env.DTRAIN_VARIABLE_STORAGE = 'tensor';
+      const events = eventsOf(service);
+      await service.resumeRun(a, { steps: STEPS });
+      assert.equal(await service.waitForRun(a), 'completed');
+      assert.deepEqual(storagesOf(events, a), ['tensor', 'tensor'], 'the resumed workers took the environment setting');
+      assertSameState(finalState(dir, a), straight.state, 'host → tensor');
+      assert.deepEqual((await service.getMetrics(a)).map((p) => p.loss), straight.losses);
+
+      // Tensor → tensor: the checkpoint is exported from tensor shards and imported into them.
+      const second = await train(service, dir, { ...config, steps: 5, variableStorage: 'tensor' });
+      const b = second.runId;
+      assert.deepEqual(second.storages, ['tensor', 'tensor']);
+      await service.resumeRun(b, { steps: STEPS });
+      assert.equal(await service.waitForRun(b), 'completed');
+      assertSameState(finalState(dir, b), straight.state, 'tensor → tensor');
+    } finally {
+      if (saved === undefined) delete process.env.DTRAIN_VARIABLE_STORAGE;
+      else process.env.DTRAIN_VARIABLE_STORAGE = saved;
+    }
+  });
+});
+
+test('workers report their storage, and the live tensor count does not grow from step to step', { timeout: 120_000 }, async () => {
+  for (const variableStorage of ['tensor', 'host'] as const) {
+    const layouts = { 'dense.*kernel': ['batch', 'unsharded'] };
+    const session = await startSession('batch=2', { ...IRIS_MLP, layouts, optimizer: { ...IRIS_MLP.optimizer, clipnorm: 0.5, use_ema: true }, variableStorage });
+    try {
+      await session.train(0, 2);
+      const first = await session.stats();
+      await session.train(2, 5);
+      const later = await session.stats();
+      assert.deepEqual(first.map((s) => s.storage), [variableStorage, variableStorage]);
+      assert.ok(first.every((s) => s.numTensors! > 0 || variableStorage === 'host'), 'tensor storage keeps variables on the backend');
+      assert.deepEqual(later.map((s) => s.numTensors), first.map((s) => s.numTensors), `${variableStorage}: tensors per worker after 2 and after 7 steps`);
+    } finally {
+      await session.close();
+    }
+  }
+});
+
+test('the setting: the config key first, then DTRAIN_VARIABLE_STORAGE, else auto; bad values are one clear error', () => {
+  const base = IRIS_RUN;
+  assert.equal(variableStorageOf(base, {}), 'auto');
+  assert.equal(variableStorageOf(base, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'tensor');
+  assert.equal(variableStorageOf({ ...base, variableStorage: 'host' }, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'host');
+  assert.throws(() => variableStorageOf(base, { DTRAIN_VARIABLE_STORAGE: 'gpu' }), { name: 'ApiError', message: "DTRAIN_VARIABLE_STORAGE must be auto, host or tensor (got 'gpu')" });
+  assert.throws(() => variableStorageOf({ ...base, variableStorage: 'device' as never }, {}), { code: 'invalid-input' } as never);
+});
