@@ -44,6 +44,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       for (let step = from; step < from + count; step++) {
         last = await t.step(step);
         emit({ type: 'step', deviceId: init!.deviceId, report: last });
+        // Loss and gradient norm are all-reduced, so every device stops after the same step.
+        if (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)) break;
       }
       return last;
     },

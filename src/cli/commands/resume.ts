@@ -22,8 +22,13 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
     return withService(values.db, { cpuOnly: values.cpu }, async (service) => {
       const run = await service.getRun(runId);
       const steps = intOption(values.steps, 'steps', 1);
+      if (steps !== undefined && steps <= run.step) {
+        throw new UsageError(`run ${runId} is already at step ${run.step}; --steps is the run's total and must be more than that`);
+      }
       await service.resumeRun(runId, { mesh: meshOption(values), steps });
-      process.stdout.write(`run ${runId} resuming from step ${run.checkpoints[0]?.step ?? 0}\n`);
+      // The newest checkpoint that verifies (a corrupt newer one is skipped), known once it is restored.
+      const from = await service.resumedFrom(runId);
+      if (from !== null) process.stdout.write(`run ${runId} resuming from step ${from}\n`);
       return await followRun(service, runId, steps ?? run.steps);
     });
   },

@@ -6,7 +6,7 @@ import { wasmSimdSupported } from './kernels/wasm-heap';
 import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
 import type { AdadeltaScalars } from './adadelta-math';
 import {
-  argsFromConfig, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat,
+  argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat,
 } from './optimizer-config';
 import { ValueError } from '../errors';
 
@@ -44,8 +44,12 @@ export class Adadelta extends BaseOptimizer {
     }
     super(args, 'Adadelta');
     // null is refused here rather than failing later in arithmetic as Keras's epsilon=None does.
+    // Keras accepts any rho/epsilon and trains on NaN from the first step (sqrt of a negative
+    // accumulator); we refuse them up front, in the words Keras uses for ema_momentum's range.
     this.rho = checkNumber('rho', args.rho === undefined ? 0.95 : args.rho);
     this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? 1e-7 : args.epsilon);
+    if (this.rho < 0 || this.rho > 1) throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
+    if (this.epsilon < 0) throw new ValueError(`\`epsilon\` must be >= 0. Received: epsilon=${pyRepr(this.epsilon)}`);
   }
 
   protected buildSlots(vars: ShardedVariable[]): void {

@@ -8,6 +8,7 @@ import type { MetricPoint, RunConfig, RunStatus, TrainerEvent } from '../../shar
 import type { StepReport } from '../../shared/worker-protocol';
 import type { MeshSession } from './mesh-session';
 import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
+import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
 
 export interface RunControllerOptions {
   store: RunStore;
@@ -27,6 +28,8 @@ export class RunController {
   private lastFlush = 0;
   /** A checkpoint left its data in the WAL; copy it into the main file while the workers compute. */
   private walPending = false;
+  /** Checkpoints this controller wrote (a resume on a new mesh is committed to it by the first). */
+  checkpointsWritten = 0;
 
   constructor(private readonly o: RunControllerOptions, startStep: number) {
     this.step = startStep;
@@ -75,9 +78,12 @@ export class RunController {
       const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step);
       const training = this.o.session.train(this.step, count);
       this.copyWalIfPending();
-      await training;
-      this.step += count;
+      const report = await training;
+      // Workers end a chunk early at a non-finite step; the report says which step that was.
+      this.step = report ? report.step + 1 : this.step + count;
       this.flush(true);
+      const cause = report && nonFiniteCause(report);
+      if (cause) throw new RunDivergedError(this.step, cause, this.o.store.listCheckpoints(runId).at(-1)?.step ?? null);
       if (every > 0 && this.step % every === 0 && this.step < config.steps) await this.checkpoint();
     }
     await this.checkpoint();
@@ -92,12 +98,17 @@ export class RunController {
   async checkpoint(): Promise<void> {
     const { store, runId, config, session, emit } = this.o;
     const records = await session.exportShards();
+    const bad = firstNonFinite(records);
+    if (bad) {
+      throw new RunDivergedError(this.step, `${bad.path} holds ${bad.value}`, store.listCheckpoints(runId).at(-1)?.step ?? null);
+    }
     const iterations = records.find((r) => r.path === 'optimizer/iteration')?.data[0] ?? this.step;
     const info = store.writeCheckpoint(runId, {
       step: this.step, iterations, mesh: session.mesh.toString(), tensors: toCheckpointTensors(records, session.mesh.toString()),
       state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize },
     }, { keep: config.keepCheckpoints ?? 3, copyWal: false });
     this.walPending = true;
+    this.checkpointsWritten += 1;
     emit({ type: 'checkpoint', runId, checkpoint: info });
     const devices = (await session.stats()).map((d) => ({ ...d, stepTimeMs: this.perDeviceMs.get(d.deviceId) ?? d.stepTimeMs }));
     store.appendDeviceStats(runId, this.step, devices);

@@ -41,6 +41,9 @@ interface ActiveRun {
   done: Promise<RunStatus>;
   /** A pause or stop asked for while the workers were still starting. */
   request?: 'pause' | 'stop';
+  /** The step a resume restored (from the newest valid checkpoint); null if it failed before. */
+  restored: Promise<number | null>;
+  setRestored: (step: number | null) => void;
 }
 
 export class TrainerService implements TrainerApi {
@@ -99,12 +102,18 @@ export class TrainerService implements TrainerApi {
     if (this.active.has(runId)) throw new Error(`run ${runId} is already running`);
     const run = this.o.store.getRun(runId);
     if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw new Error(`run ${runId} has completed all ${run.steps} steps`);
+    if (options.steps !== undefined && options.steps <= run.step) {
+      throw invalidInput(`run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`);
+    }
     const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
     const { issues } = checkRunConfig(config);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.claim(runId);
-    if (options.mesh || options.steps) this.o.store.updateRun(runId, { config });
-    this.launch(runId, config, true);
+    // The new mesh/steps are saved now (the dashboard shows them) but put back if the resume fails
+    // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
+    const changed = Boolean(options.mesh || options.steps);
+    if (changed) this.o.store.updateRun(runId, { config });
+    this.launch(runId, config, true, changed ? run.config : undefined);
   }
 
   async pauseRun(runId: string): Promise<void> {
@@ -121,6 +130,12 @@ export class TrainerService implements TrainerApi {
       return;
     }
     this.request(runId, 'stop');
+  }
+
+  /** The step the run's current resume continues from, once its checkpoint is restored (null: it failed first). */
+  async resumedFrom(runId: string): Promise<number | null> {
+    const a = this.active.get(runId);
+    return a ? a.restored : null;
   }
 
   /** Resolves when the run's current activity ends (completed, paused, stopped or failed). */
@@ -241,13 +256,18 @@ export class TrainerService implements TrainerApi {
     else a.controller.stop();
   }
 
-  private launch(runId: string, config: RunConfig, resume: boolean): void {
-    const entry: ActiveRun = { done: Promise.resolve('running') };
-    entry.done = this.drive(runId, config, resume, entry).finally(() => this.active.delete(runId));
+  private launch(runId: string, config: RunConfig, resume: boolean, previousConfig?: RunConfig): void {
+    let setRestored: (step: number | null) => void = () => undefined;
+    const restored = new Promise<number | null>((resolve) => (setRestored = resolve));
+    const entry: ActiveRun = { done: Promise.resolve('running'), restored, setRestored };
+    entry.done = this.drive(runId, config, resume, entry, previousConfig).finally(() => {
+      entry.setRestored(null);
+      this.active.delete(runId);
+    });
     this.active.set(runId, entry);
   }
 
-  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun): Promise<RunStatus> {
+  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun, previousConfig?: RunConfig): Promise<RunStatus> {
     const { store } = this.o;
     let session: MeshSession | undefined;
     try {
@@ -261,7 +281,7 @@ export class TrainerService implements TrainerApi {
       });
       session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
       const controller = new RunController({ store, runId, config, session, emit: this.emit }, 0);
-      if (resume) await controller.restoreLatest();
+      entry.setRestored(resume ? await controller.restoreLatest() : 0);
       entry.controller = controller;
       if (entry.request === 'pause') controller.pause();
       if (entry.request === 'stop') controller.stop();
@@ -270,6 +290,7 @@ export class TrainerService implements TrainerApi {
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       this.o.log?.(`run ${runId} failed: ${error}`);
+      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) store.updateRun(runId, { config: previousConfig });
       const { step } = store.updateRun(runId, { status: 'failed', error });
       this.emit({ type: 'status', runId, status: 'failed', step, error });
       return 'failed';

@@ -56,8 +56,11 @@ export function prepareCheckpoint(file: string, data: CheckpointData, maxPartByt
     }
     if (paths.has(tensor.path)) throw new StoreError('invalid', file, `Checkpoint tensor path "${tensor.path}" appears twice.`);
     paths.add(tensor.path);
-    const parts = tensor.shards.map((s) => splitParts(shardBytes(tensor.dtype, s.data), maxPartBytes, bytesPerElement(tensor.dtype)));
-    const shards = tensor.shards.map((s, i) => {
+    // An empty shard holds no data, and several devices can have the same empty region (an axis split
+    // over more devices than it has rows): storing them would only collide on the shard key.
+    const stored = tensor.shards.filter((s) => s.data.length > 0);
+    const parts = stored.map((s) => splitParts(shardBytes(tensor.dtype, s.data), maxPartBytes, bytesPerElement(tensor.dtype)));
+    const shards = stored.map((s, i) => {
       const size = parts[i].reduce((n, p) => n + p.byteLength, 0);
       bytes += size;
       return { slices: slicesKey(s.slices), bytes: size, partHashes: parts[i].map((p) => hash64(p)) };

@@ -127,3 +127,13 @@ test('the keras2 flavour refuses the Keras 3-only settings instead of dropping t
   });
   assert.throws(() => new Adadelta({ lossScaleFactor: 8 }).getConfig({ flavour: 'keras2' }), /loss_scale_factor=8 has no tf.keras 2.x form/);
 });
+
+test('a negative epsilon and a rho outside [0, 1] are refused at construction (they train on NaN)', () => {
+  assert.throws(() => new Adadelta({ epsilon: -1 }), { name: 'ValueError', message: '`epsilon` must be >= 0. Received: epsilon=-1' });
+  assert.throws(() => Adadelta.fromConfig({ epsilon: -0.5 }), { name: 'ValueError', message: '`epsilon` must be >= 0. Received: epsilon=-0.5' });
+  assert.throws(() => Adadelta.fromConfig({ rho: 1.5 }), { name: 'ValueError', message: '`rho` must be in the range [0, 1]. Received: rho=1.5' });
+  assert.throws(() => new Adadelta({ rho: -0.1 }), { name: 'ValueError', message: '`rho` must be in the range [0, 1]. Received: rho=-0.1' });
+  // The bounds themselves are valid (spec golden G1 uses rho=1; epsilon 0 is a plain Adadelta without damping).
+  assert.equal(new Adadelta({ rho: 1, epsilon: 0 }).rho, 1);
+  assert.equal(new Adadelta({ rho: 0 }).rho, 0);
+});
