@@ -19,11 +19,10 @@ import { diffConfigs, importOptimizerConfig, previewLearningRate } from './confi
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
 import { resolveKerasModel } from '../keras/run-model';
-import { invalidInput } from '../../shared/errors';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
-import { conflict, notFound } from '../../shared/errors';
+import { conflict, invalidInput, notFound } from '../../shared/errors';
 
 export interface TrainerServiceOptions {
   store: RunStore;
