@@ -7,15 +7,22 @@ import { buildModel } from '../../core/models/index';
 import type { RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import type { KerasArchive } from './archive';
-import { keras3OptimizerConfig } from './compile-config';
+import { keras3OptimizerConfig, lossObject } from './compile-config';
+import { kerasParamsOf } from './run-model';
 import { toKerasArchive } from './export-archive';
 import { parseSlotPath } from './optimizer-order';
 import { specToKeras, type KerasModelDescription } from './spec-to-keras';
 
-/** The Keras model of a run's config. */
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The Keras model of a run's config: a Keras model config as given, a JSON spec as its Sequential twin. */
 export function kerasModelOf(config: RunConfig): KerasModelDescription {
-  if (config.model.type === 'keras') throw invalidInput('exporting a run built from a Keras archive is not available yet');
-  return specToKeras(buildModel(config.model as never));
+  const model = buildModel(config.model as never);
+  if (!model.keras) return specToKeras(model);
+  const { compile_config: _compile, ...modelConfig } = model.keras.modelConfig;
+  if (!isObj(modelConfig.config) || typeof modelConfig.class_name !== 'string') throw invalidInput('the run\'s Keras model config has no class_name and config to export');
+  const loss = model.keras.compileConfig?.loss;
+  return { modelConfig, params: kerasParamsOf(model), loss: loss === undefined || loss === null ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits') : (loss as Record<string, unknown>) };
 }
 
 /** The Keras 3 archive of `checkpoint` (a checkpoint of a run with `config`). */
