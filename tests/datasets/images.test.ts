@@ -119,3 +119,13 @@ test('errors name the file or folder: unreadable image, empty class, no class fo
   assert.throws(() => load({ size: [0, 2] }), /"size" must be \[height, width\]/);
   assert.throws(() => load({ channels: 4 }), /"channels" must be 1 or 3/);
 });
+
+test('describeDataset: images and classes with their counts, for the New-run preview', async () => {
+  const { describeDataset } = await import('../../src/core/data/describe');
+  const dir = makeFolder('described');
+  const ds = loadImageDataset({ kind: 'images', path: dir, size: [5, 6], channels: 3 }, { cacheDir: join(root, 'cache5') });
+  assert.deepEqual(describeDataset(ds), {
+    name: 'described', examples: 4, featureShape: [5, 6, 3], task: 'classification',
+    classes: [{ name: 'a_circles', count: 2 }, { name: 'b_squares', count: 2 }],
+  });
+});

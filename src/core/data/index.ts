@@ -43,3 +43,5 @@ export { decodeNpz, encodeNpz } from './npz';
 export type { NpzEntry } from './npz';
 export { datasetFromArrays } from './arrays';
 export type { ArrayDatasetOptions } from './arrays';
+export { describeDataset } from './describe';
+export type { DatasetSummary } from './describe';

@@ -132,8 +132,11 @@ export class Adadelta extends BaseOptimizer {
     };
   }
 
-  /** Builds an optimizer from a Keras config (either schedule dict form); the mesh is given separately. */
-  static fromConfig(config: Record<string, unknown>, meshArgs: MeshArgs = {}): Adadelta {
+  /**
+   * Builds an optimizer from a Keras config (any of the three forms); the mesh, and `emaFirstStep` (not a
+   * Keras key: 'keras3' when continuing a Keras 3 archive), are given separately.
+   */
+  static fromConfig(config: Record<string, unknown>, meshArgs: MeshArgs & Pick<BaseOptimizerArgs, 'emaFirstStep'> = {}): Adadelta {
     const args = argsFromConfig(config, { rho: 'rho', epsilon: 'epsilon' }, 'Adadelta');
     return new Adadelta({ ...(args as AdadeltaArgs), ...meshArgs });
   }
