@@ -15,6 +15,8 @@ import { createNewRunView } from './views/new-run/new-run-view';
 import { createLiveView } from './views/live/live-view';
 import { createRunsView } from './views/runs/runs-view';
 import { createCompareView } from './views/runs/compare-view';
+import { createSweepView } from './views/sweeps/sweep-view';
+import { createSweepsView } from './views/sweeps/sweeps-view';
 
 const LAST_RUN_KEY = 'dtrain.lastRun';
 
@@ -39,7 +41,7 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     },
   };
 
-  const links = { new: navLink('New run', '#/new', 'nav-new', 'N'), runs: navLink('Runs', '#/runs', 'nav-runs', 'R') };
+  const links = { new: navLink('New run', '#/new', 'nav-new', 'N'), runs: navLink('Runs', '#/runs', 'nav-runs', 'R'), sweeps: navLink('Sweeps', '#/sweeps', 'nav-sweeps', 'S') };
   const liveLink = navLink('Live', '#/runs', 'nav-live', 'L');
   liveLink.hidden = true;
   const status = h('span', { class: 'connection', 'data-testid': 'connection-state', role: 'status' });
@@ -55,7 +57,7 @@ export function createApp(root: HTMLElement, connection: Connection): App {
       'header',
       { class: 'app-header' },
       h('span', { class: 'brand' }, 'dtrain'),
-      h('nav', { 'aria-label': 'Main' }, links.new, links.runs, liveLink),
+      h('nav', { 'aria-label': 'Main' }, links.new, links.runs, links.sweeps, liveLink),
       h('div', { class: 'header-tools' }, status, themeButton, helpButton),
     ),
     main,
@@ -74,6 +76,7 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     document.title = `${view.title} · dtrain`;
     links.new.toggleAttribute('aria-current', route.view === 'new');
     links.runs.toggleAttribute('aria-current', route.view === 'runs' || route.view === 'compare');
+    links.sweeps.toggleAttribute('aria-current', route.view === 'sweeps' || route.view === 'sweep');
     liveLink.toggleAttribute('aria-current', route.view === 'run');
     // Move focus to the new content so keyboard and screen-reader users land on it.
     if (focus) main.focus({ preventScroll: true });
@@ -102,6 +105,9 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     if (command) {
       e.preventDefault();
       runCommand(command);
+    } else if (e.key.toLowerCase() === 's') {
+      e.preventDefault();
+      navigate({ view: 'sweeps' });
     } else if (e.key.toLowerCase() === 'l' && !liveLink.hidden) {
       e.preventDefault();
       location.hash = liveLink.getAttribute('href')!;
@@ -133,5 +139,9 @@ function makeView(route: Route, ctx: ViewContext): View {
       return createLiveView(ctx, route.runId);
     case 'compare':
       return createCompareView(ctx, route.runIds);
+    case 'sweeps':
+      return createSweepsView(ctx);
+    case 'sweep':
+      return createSweepView(ctx, route.sweepId);
   }
 }

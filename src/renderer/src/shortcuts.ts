@@ -11,6 +11,7 @@ export interface Shortcut {
 export const SHORTCUTS: Shortcut[] = [
   { keys: ['N'], description: 'New run', scope: 'Everywhere' },
   { keys: ['R'], description: 'Runs (history)', scope: 'Everywhere' },
+  { keys: ['S'], description: 'Sweeps', scope: 'Everywhere' },
   { keys: ['L'], description: 'Live view of the last opened run', scope: 'Everywhere' },
   { keys: ['T'], description: 'Toggle light / dark theme', scope: 'Everywhere' },
   { keys: ['?'], description: 'Show this help', scope: 'Everywhere' },
