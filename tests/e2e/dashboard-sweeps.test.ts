@@ -74,7 +74,7 @@ test('sweeps: ranked live table, best highlighted, parallel coordinates, open an
       // Click on the line itself (its first vertex: trial 3 alone has learning rate 10).
       const at = await page.locator('polyline[data-trial="3"]').evaluate((line) => {
         const [x, y] = line.getAttribute('points')!.split(' ')[0].split(',').map(Number);
-        const box = line.ownerSVGElement!.getBoundingClientRect();
+        const box = (line as SVGPolylineElement).ownerSVGElement!.getBoundingClientRect();
         return { x: box.x + x, y: box.y + y };
       });
       await page.mouse.click(at.x, at.y);
