@@ -11,8 +11,9 @@ import { importConfigCommand } from './commands/import-config';
 import { devicesCommand } from './commands/devices';
 import { datasetsCommand } from './commands/datasets';
 import { serveCommand } from './commands/serve';
+import { doctorCommand } from './commands/doctor';
 
-const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand];
+const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -4,6 +4,8 @@
  * `window.api`) and over a WebSocket (web mode); both carry exactly these calls and events.
  */
 
+import type { DoctorReport } from './doctor';
+
 /** Where a run's examples come from, and (`shuffle: false`) whether batches keep the file order. */
 export type DataSource = (
   | { kind: 'builtin'; name: string }
@@ -264,6 +266,8 @@ export interface TrainerApi {
   setRunTags(runId: string, tags: string[]): Promise<RunSummary>;
   /** Deletes the run with its checkpoints, metrics and device stats; refused while it trains. */
   deleteRun(runId: string): Promise<void>;
+  /** What `dtrain doctor` prints: GPUs, CUDA/cuDNN, tfjs-node-gpu, each worker's backend, fixes. */
+  doctor(): Promise<DoctorReport>;
 }
 
 /** The renderer's view: the API plus live events. */

@@ -38,6 +38,7 @@ test('web mode: train, control, compare and export runs in a browser', { timeout
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light', acceptDownloads: true });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    expectedDoctorSummary = (await service.doctor()).summary;
     await page.goto(server.url);
     await page.getByTestId('view-new').waitFor();
     assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is hidden from the address bar');
@@ -56,6 +57,7 @@ test('web mode: train, control, compare and export runs in a browser', { timeout
 });
 
 let firstRun = '';
+let expectedDoctorSummary = '';
 
 const KERAS_CONFIG = JSON.stringify({
   name: 'Adadelta', weight_decay: null, clipnorm: null, global_clipnorm: 1.0, clipvalue: null, use_ema: true, ema_momentum: 0.9,
@@ -66,6 +68,11 @@ const KERAS_CONFIG = JSON.stringify({
 
 async function formValidationAndImport(page: Page): Promise<void> {
   await page.getByTestId('device-0').waitFor();
+  // The device panel's machine check is the engine's `dtrain doctor` report, carried over the WebSocket.
+  const summary = page.getByTestId('doctor-summary');
+  await summary.filter({ hasText: /GPU/ }).waitFor();
+  assert.equal(await summary.textContent(), expectedDoctorSummary);
+  assert.ok((await page.getByTestId('doctor-workers').locator('li').count()) >= 1, 'the planned workers are listed');
   await page.getByTestId('field-steps').fill('ten');
   await page.getByTestId('start-run').click();
   await page.getByTestId('error-steps').waitFor();

@@ -7,6 +7,7 @@ import type {
   CheckpointInfo, ConfigIssue, DeviceInfo, DeviceStats, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, TrainerApi, TrainerEvent,
 } from '../../src/shared/api';
 import { deserialize, scheduleSeries } from '../../src/core/optimizers/schedules';
+import { sampleDoctorReport } from './doctor-sample';
 
 interface DevRun {
   detail: RunDetail;
@@ -210,6 +211,9 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     async previewLearningRate(setting: LearningRateSetting, steps: number) {
       if (typeof setting === 'number') return new Array(steps).fill(setting);
       return [...scheduleSeries(deserialize(setting as never), steps)];
+    },
+    async doctor() {
+      return sampleDoctorReport();
     },
     async listSweeps() {
       return [];

@@ -7,6 +7,7 @@ import { Mesh } from '../../core/dtensor/mesh';
 import type {
   DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
 } from '../../shared/api';
+import type { DoctorReport } from '../../shared/doctor';
 import type { RunStore } from '../store/index';
 import { listBuiltinDatasets } from '../../datasets/load';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
@@ -186,6 +187,11 @@ export class TrainerService implements TrainerApi {
 
   async importOptimizerConfig(json: string) {
     return importOptimizerConfig(json);
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    const { runDoctor } = await import('../doctor/index');
+    return runDoctor();
   }
 
   async listSweeps(): Promise<SweepSummary[]> {

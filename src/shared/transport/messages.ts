@@ -60,6 +60,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   setRunNotes: true,
   setRunTags: true,
   deleteRun: true,
+  doctor: true,
 };
 
 /** The allow-list: the only names a remote caller may invoke. */

@@ -3,6 +3,7 @@
  * are whatever the test pushes. It records every call, so tests can assert what reached the engine.
  */
 import type { MetricPoint, RunConfig, RunDetail, TrainerApi, TrainerEvent } from '../../../src/shared/api';
+import { sampleDoctorReport } from '../../renderer/doctor-sample';
 
 export class FakeTrainer implements TrainerApi {
   readonly calls: { method: string; args: unknown[] }[] = [];
@@ -100,6 +101,9 @@ export class FakeTrainer implements TrainerApi {
   async previewLearningRate(setting: unknown, steps: number) {
     if (typeof setting !== 'number') throw new TypeError('only constants here');
     return new Array<number>(steps).fill(setting);
+  }
+  async doctor() {
+    return sampleDoctorReport();
   }
   async listSweeps() {
     return [];

@@ -3,6 +3,8 @@
  * mesh (e.g. `batch=2,model=2`) together with per-variable layouts.
  */
 import type { DeviceInfo } from '../../../../shared/api';
+import type { DoctorReport } from '../../../../shared/doctor';
+import { createDoctorPanel } from './doctor-panel';
 import { h, nextId } from '../../dom';
 import { formatBytes } from '../../format';
 import { FieldRegistry, input, section } from './fields';
@@ -12,6 +14,8 @@ export interface DevicesSection {
   element: HTMLElement;
   read(c: IssueCollector): { mesh: string; layouts?: Record<string, string[]> } | null;
   setDevices(list: DeviceInfo[]): void;
+  /** The machine check (`dtrain doctor`), or why it could not run. */
+  setDoctor(report: DoctorReport | { error: string }): void;
   fill(mesh: string, layouts?: Record<string, string[]>): void;
 }
 
@@ -27,6 +31,7 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
   const mesh = input({ value: 'batch=1', placeholder: 'batch=2,model=2' });
   const summary = h('p', { class: 'field-hint', 'data-testid': 'mesh-summary', 'aria-live': 'polite' });
   const layouts = h('textarea', { rows: 4, class: 'code', spellcheck: 'false', placeholder: '{ "dense.*kernel": ["unsharded", "model"] }' });
+  const doctor = createDoctorPanel();
   let boxes: HTMLInputElement[] = [];
 
   const selectedCount = (): number => boxes.filter((b) => b.checked).length;
@@ -47,6 +52,7 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
     'Devices',
     'One worker process per device holds that device’s shards of the parameters and optimizer state.',
     list,
+    doctor.element,
     h('div', { class: 'field field-check' }, h('label', { for: customId }, custom, ' Enter a mesh instead')),
     fields.row('mesh', 'Mesh', mesh),
     summary,
@@ -72,6 +78,10 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
       );
       if (devices.length === 0) list.replaceChildren(h('p', { class: 'muted' }, 'No devices reported by the trainer.'));
       sync();
+    },
+    setDoctor(report) {
+      if ('error' in report) doctor.fail(report.error);
+      else doctor.show(report);
     },
     fill(meshText, layoutMap) {
       custom.checked = true;

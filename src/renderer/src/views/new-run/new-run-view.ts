@@ -129,6 +129,8 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
     status.textContent = error ?? `Settings copied from run ${config.name ?? runId}.`;
   };
   load().catch((err: Error) => showIssues([{ path: '', message: `Could not load devices or datasets: ${err.message}` }], true));
+  // Not awaited with the lists: the check spawns probes and may take seconds.
+  api.doctor().then((report) => devices.setDoctor(report), (err: Error) => devices.setDoctor({ error: err.message }));
 
   const element = h(
     'div',
