@@ -66,23 +66,28 @@ export class ExchangeBuckets {
   private readonly replicaBuckets: Bucket[];
   private readonly ownerBuckets: Bucket[];
   private readonly shards: Float32Array[];
+  private readonly gatherOnly: boolean;
 
-  constructor(private readonly plans: ExchangePlan[], deviceId: number) {
+  /** `gatherOnly`: this instance only gathers parameters (its reduce buffers are not allocated). */
+  constructor(private readonly plans: ExchangePlan[], deviceId: number, options: { gatherOnly?: boolean } = {}) {
     const devices = plans[0]?.devices ?? [deviceId];
     this.me = devices.indexOf(deviceId);
     this.single = devices.length === 1;
     this.chunkSizes = devices.map((_, i) => plans.reduce((a, p) => a + p.pieces[i]!.size, 0));
-    this.packed = new Float32Array(this.single ? 0 : this.chunkSizes.reduce((a, b) => a + b, 0));
-    this.mine = new Float32Array(this.single ? 0 : this.chunkSizes[this.me]!);
+    this.gatherOnly = options.gatherOnly === true;
+    const noReduce = this.single || this.gatherOnly;
+    this.packed = new Float32Array(noReduce ? 0 : this.chunkSizes.reduce((a, b) => a + b, 0));
+    this.mine = new Float32Array(noReduce ? 0 : this.chunkSizes[this.me]!);
     this.pieces = split(this.mine, plans.map((p) => p.pieces[this.me]!.size));
     this.shards = [...this.pieces];
-    this.replicaBuckets = buckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
+    this.replicaBuckets = options.gatherOnly ? [] : buckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
     this.ownerBuckets = buckets(plans, (p) => (p.replicated ? null : p.shardOwners), (p) => p.shardSizes);
     for (const b of this.replicaBuckets) b.indices.forEach((k) => (this.shards[k] = new Float32Array(sum(plans[k]!.replicaPieceSizes))));
   }
 
   /** Each variable's shard of the global gradient sum, from this device's full-size gradients. */
   async reduce(grads: Float32Array[], c: Collectives): Promise<Float32Array[]> {
+    if (this.gatherOnly) throw new Error('internal: reduce on a gather-only ExchangeBuckets');
     if (this.single) return grads; // one device: its gradient is the sum, and its shard is everything
     const devices = this.plans[0]!.devices;
     let offset = 0;

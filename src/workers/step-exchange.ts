@@ -22,7 +22,8 @@ export class StepExchange {
   constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
     this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
-    this.gatherBuckets = new ExchangeBuckets(plans, deviceId);
+    // With sparse parameters, two bucket sets: the reduce over dense ones, the gather over all (no reduce buffers).
+    this.gatherBuckets = new ExchangeBuckets(plans, deviceId, { gatherOnly: this.sparse.length > 0 });
     this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId);
   }
 
