@@ -4,6 +4,9 @@
 // across checkpoint/resume in both directions, and no tfjs tensor left behind from step to step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IRIS_RUN, eventsOf, finalState, withService } from './helpers';
 import { IRIS_MLP, startSession } from '../coordinator/helpers';
 import { variableStorageOf } from '../../../src/engine/service/run-config';
@@ -106,4 +109,50 @@ test('the setting: the config key first, then DTRAIN_VARIABLE_STORAGE, else auto
   assert.equal(variableStorageOf({ ...base, variableStorage: 'host' }, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'host');
   assert.throws(() => variableStorageOf(base, { DTRAIN_VARIABLE_STORAGE: 'gpu' }), { name: 'ApiError', message: "DTRAIN_VARIABLE_STORAGE must be auto, host or tensor (got 'gpu')" });
   assert.throws(() => variableStorageOf({ ...base, variableStorage: 'device' as never }, {}), { code: 'invalid-input' } as never);
+});
+
+const layer = (class_name: string, config: object) => ({ module: 'keras.layers', class_name, config, registered_name: null });
+const init = (class_name: string, config: object = {}) => ({ module: 'keras.initializers', class_name, config, registered_name: null });
+/** Keras 3 JSON of Input(int32 [5]) → Embedding(10, 3) → GlobalAveragePooling1D → Dense(2): its table gets sparse gradients. */
+const EMBEDDING_MODEL = {
+  module: 'keras', class_name: 'Sequential', registered_name: null,
+  config: {
+    name: 'sequential', trainable: true,
+    layers: [
+      layer('InputLayer', { batch_shape: [null, 5], dtype: 'int32', sparse: false, name: 'input_layer' }),
+      layer('Embedding', { name: 'embedding', input_dim: 10, output_dim: 3, embeddings_initializer: init('RandomUniform', { seed: null, minval: -0.05, maxval: 0.05 }), embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false }),
+      layer('GlobalAveragePooling1D', { name: 'global_average_pooling1d', data_format: 'channels_last', keepdims: false }),
+      layer('Dense', { name: 'dense', units: 2, activation: 'linear', use_bias: true, kernel_initializer: init('GlorotUniform', { seed: null }), bias_initializer: init('Zeros') }),
+    ],
+  },
+  compile_config: { loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+};
+
+test('sparse Embedding gradients: tensor storage equals host storage with the table row-sharded over 2 workers', { timeout: 300_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dtrain-storage-'));
+  try {
+    const rows = ['t0,t1,t2,t3,t4,label'];
+    for (let i = 0; i < 60; i++) {
+      const ids = Array.from({ length: 5 }, (_, j) => (i * 3 + j * j * 7 + ((i * j) % 4)) % 10); // repeats within a row
+      rows.push(`${ids.join(',')},${ids.filter((t) => t < 5).length >= 3 ? 'low' : 'high'}`);
+    }
+    writeFileSync(join(dataDir, 'tokens.csv'), `${rows.join('\n')}\n`);
+    await withService(async (service, dir) => {
+      const config: RunConfig = {
+        ...IRIS_RUN, mesh: 'batch=2', steps: 8, globalBatchSize: 12,
+        model: { type: 'keras', json: EMBEDDING_MODEL },
+        data: { kind: 'csv', path: join(dataDir, 'tokens.csv'), labelColumn: 'label', normalize: 'none' },
+        layouts: { 'embedding/embeddings': ['batch', 'unsharded'] },
+        optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6, clipnorm: 0.5 },
+      };
+      const host = await train(service, dir, { ...config, variableStorage: 'host' });
+      const tensor = await train(service, dir, { ...config, variableStorage: 'tensor' });
+      assert.deepEqual(tensor.storages, ['tensor', 'tensor']);
+      assert.ok(host.state.values.has('params/embedding/embeddings'), [...host.state.values.keys()].join(', '));
+      assertSameState(tensor.state, host.state, 'embedding');
+      assert.deepEqual(tensor.losses, host.losses);
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
