@@ -103,4 +103,10 @@ test('data.shuffle and data.validation are run settings: the loader gets the sou
   const source = datasetSourceOf({ kind: 'npy', x: join(dir, 'sx.npy'), y: join(dir, 'sy.npy'), shuffle: false, validation: { fraction: 0.5 } } as never);
   assert.deepEqual(source, { kind: 'npy', x: join(dir, 'sx.npy'), y: join(dir, 'sy.npy') });
   assert.deepEqual(datasetSourceOf({ kind: 'csv', path: 'a.csv', shuffle: false } as never), { kind: 'csv', path: 'a.csv' });
+  assert.throws(() => datasetSourceOf({ kind: 'csv', path: 'a.csv', shuffle: 'no' } as never), /data.shuffle must be true or false \(got "no"\)/);
+});
+
+test('integer inputs beyond 2^24 are refused rather than rounded to float32', { skip }, () => {
+  numpy(`np.savez(f'{d}/big.npz', x=np.array([[1], [2 ** 24 + 1]], dtype='int64'), y=np.array([0, 1]))`);
+  assert.throws(() => loadDatasetSync({ kind: 'npz', path: join(dir, 'big.npz') }), /big\.npz: x holds the integer 16777217 at flat index 1: integers beyond 2\^24 cannot stay exact/);
 });
