@@ -139,7 +139,7 @@ test('export refuses what would lose data or cannot work: one line, exit 2, noth
     [['export', runId, '--out', '/proc/dtrain-x'], /cannot create \/proc\/dtrain-x: /],
     [['export', runId, '--keras', existing], /old\.keras exists; choose a new name or pass --force/],
     [['export', runId, '--keras', join(dir, 'model.h5')], /--keras needs a file name ending in \.keras/],
-    [['export', runId], /missing --out DIR or --keras FILE\.keras/],
+    [['export', runId], /missing --out DIR, --keras FILE\.keras or --cluster DIR/],
   ];
   for (const [args, message] of cases) {
     const r = dtrain(...args);

@@ -19,6 +19,7 @@ import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
+import { exportCluster } from './export-cluster';
 import { resolveKerasModel } from '../keras/run-model';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
@@ -168,6 +169,11 @@ export class TrainerService implements TrainerApi {
   async exportRun(runId: string, outDir?: string, options: { force?: boolean } = {}) {
     const run = this.o.store.getRun(runId);
     return exportRun(this.o.store, runId, outDir ?? freshDir(this.o.exportDir, `${safeFileName(run.name)}-${run.id}`), options);
+  }
+
+  /** Writes model.keras, data.npz, train.py and import.json for a Keras 3 cluster (CLI `export --cluster`). */
+  async exportCluster(runId: string, dir: string, options: { force?: boolean } = {}) {
+    return exportCluster(this.o.store, runId, dir, options);
   }
 
   /** Writes the run's Keras 3 archive to `file` (CLI `export --keras`). */

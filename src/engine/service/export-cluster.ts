@@ -1,0 +1,61 @@
+/**
+ * `dtrain export RUN --cluster DIR`: what a Keras 3 cluster needs to continue the run — the archive
+ * (model.keras), the data (data.npz: `x`, `y` in file order and `order`, the row indices of the run's
+ * next batches, as the workers would read them), train.py (keras.distribution with the run's mesh and
+ * layouts) and import.json (the run config that brings the result back as a run linked to this one).
+ */
+import { join } from 'node:path';
+import { encodeNpz, localBatchIndices, type NpzEntry } from '../../core/data/index';
+import { loadDatasetSync } from '../../datasets/load';
+import { datasetSourceOf } from '../../datasets/source';
+import type { DataSource, RunConfig } from '../../shared/api';
+import { invalidInput } from '../../shared/errors';
+import type { RunStore } from '../store/index';
+import { prepareOutDir, writeFileAtomic } from '../export/out-path';
+import { trainScript } from '../export/train-script';
+import { writeKerasArchive } from '../keras/archive';
+import { runToKerasArchive } from '../keras/run-archive';
+import type { ExportOptions } from './export-run';
+
+/** The dataset and the run's batch order from `step` on, for `steps` steps. */
+function dataNpz(config: RunConfig, step: number, steps: number): Uint8Array {
+  const ds = loadDatasetSync(datasetSourceOf(config.data as DataSource));
+  const B = config.globalBatchSize;
+  const shuffle = (config.data as { shuffle?: unknown }).shuffle !== false;
+  const order = new Int32Array(steps * B);
+  for (let t = 0; t < steps; t++) order.set(localBatchIndices(ds.numExamples, B, config.seed, step + t, 1, 0, { shuffle }), t * B);
+  const intX = ds.xDtype !== undefined && /int/.test(ds.xDtype);
+  const entries: NpzEntry[] = [
+    { name: 'x', values: intX ? Int32Array.from(ds.x) : ds.x, dtype: intX ? 'int32' : 'float32', shape: [ds.numExamples, ...ds.featureShape] },
+    ds.task === 'regression'
+      ? { name: 'y', values: ds.y, dtype: 'float32', shape: [ds.numExamples, ds.targetDim ?? 1] }
+      : { name: 'y', values: ds.y, dtype: 'int32', shape: [ds.numExamples] },
+    { name: 'order', values: order, dtype: 'int32', shape: [order.length] },
+  ];
+  return encodeNpz(entries);
+}
+
+export async function exportCluster(store: RunStore, runId: string, outDir: string, options: ExportOptions = {}): Promise<{ dir: string; files: string[] }> {
+  const run = store.getRun(runId);
+  const { checkpoint } = store.latestValidCheckpoint(runId);
+  if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export`);
+  const { config } = run;
+  // The run's remaining steps, or one pass over the data for a finished run.
+  const remaining = config.steps - checkpoint.step;
+  const numExamples = loadDatasetSync(datasetSourceOf(config.data as DataSource)).numExamples;
+  const steps = remaining > 0 ? remaining : Math.max(1, Math.floor(numExamples / config.globalBatchSize));
+  // No optimizer: the archive's config and state continue.
+  const back: Omit<RunConfig, 'optimizer'> = {
+    name: `${run.name} (back from the cluster)`, model: { type: 'keras', path: 'trained.keras' }, parent: runId,
+    data: config.data, mesh: config.mesh, layouts: config.layouts ?? {}, steps, globalBatchSize: config.globalBatchSize, seed: config.seed,
+  };
+  const files: [string, string | Uint8Array][] = [
+    ['model.keras', await writeKerasArchive(runToKerasArchive(config, checkpoint))],
+    ['data.npz', dataNpz(config, checkpoint.step, steps)],
+    ['train.py', trainScript({ runId, runName: run.name, mesh: config.mesh, layouts: config.layouts ?? {}, globalBatchSize: config.globalBatchSize, step: checkpoint.step })],
+    ['import.json', `${JSON.stringify(back, null, 2)}\n`],
+  ];
+  const dir = prepareOutDir(outDir, options.force);
+  for (const [name, data] of files) writeFileAtomic(join(dir, name), data);
+  return { dir, files: files.map(([name]) => join(dir, name)) };
+}
