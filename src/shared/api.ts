@@ -73,6 +73,8 @@ export interface RunConfig {
   parent?: string;
   /** Where workers keep parameters and optimizer slots (default: `DTRAIN_VARIABLE_STORAGE`, else auto). */
   variableStorage?: VariableStorage;
+  /** A worker without a finished step for this long is declared stalled and the run stopped (default 120). */
+  watchdogSeconds?: number;
 }
 
 /** auto: tfjs tensors on the `tensorflow` backend (GPU), the fused kernel's host memory elsewhere. */

@@ -5,7 +5,8 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import { endpointFor, electronParentChannel, nodeParentChannel, type ElectronParentPort, type MessageChannelLike } from './endpoints';
-import { createWorkerApi } from './worker-api';
+import { rmSync } from 'node:fs';
+import { createWorkerApi, joinedSocketDir } from './worker-api';
 
 function parentChannel(): MessageChannelLike {
   const port = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
@@ -15,5 +16,9 @@ function parentChannel(): MessageChannelLike {
 tf.env().set('PROD', true); // no debug checks, no tfjs console banners in worker logs
 const channel = parentChannel();
 Comlink.expose(createWorkerApi(channel, () => process.exit(0)), endpointFor(channel));
-// A worker whose coordinator disappears must not linger.
-process.on('disconnect', () => process.exit(0));
+// A worker whose coordinator disappears must not linger, nor leave the ring's socket folder behind
+// (a killed coordinator cannot remove it; every worker tries, the first one succeeds).
+process.on('disconnect', () => {
+  if (joinedSocketDir) rmSync(joinedSocketDir, { recursive: true, force: true });
+  process.exit(0);
+});

@@ -9,6 +9,9 @@ import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
 import type { MessageChannelLike } from './endpoints';
 
+/** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
+export let joinedSocketDir: string | undefined;
+
 export function createWorkerApi(channel: MessageChannelLike, exit: () => void): WorkerApi {
   let init: WorkerInit | undefined;
   let backend = 'unknown';
@@ -33,6 +36,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
     async setup(setup) {
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
+      joinedSocketDir = setup.socketDir;
       links = await SocketLinks.connect({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds] });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
       trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links), storage);

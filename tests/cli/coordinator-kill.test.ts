@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunStore } from '../../src/engine/store/index';
+import { readdirSync } from 'node:fs';
 import { isAlive as alive, waitUntil } from '../helpers/process';
+import { seededRandom, testSeed } from '../helpers/seed';
 
 const TRIALS = 6;
 const dir = mkdtempSync(join(tmpdir(), 'dtrain-kill-'));
@@ -37,6 +39,8 @@ test(`coordinator SIGKILLed ${TRIALS} times at random moments: the database surv
   const configPath = join(dir, 'run.json');
   writeFileSync(configPath, JSON.stringify(CONFIG));
   let runId = '';
+  const random = seededRandom(testSeed('coordinator kill moments'));
+  const killed: number[] = [];
   for (let trial = 0; trial < TRIALS; trial++) {
     const args = trial === 0 ? ['train', '--config', configPath] : ['resume', runId];
     const p = start(args);
@@ -44,7 +48,8 @@ test(`coordinator SIGKILLed ${TRIALS} times at random moments: the database surv
     while (p.workerPids().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (!runId) runId = /run (\S+) started/.exec(p.out())?.[1] ?? '';
     // Some trials die before the first step, most while training and checkpointing every 3 steps.
-    await new Promise((r) => setTimeout(r, 200 + Math.random() * 2500));
+    await new Promise((r) => setTimeout(r, 200 + random() * 2500));
+    killed.push(p.child.pid!);
     p.child.kill('SIGKILL');
     await new Promise((r) => p.child.once('exit', r));
     const workers = p.workerPids();
@@ -57,7 +62,10 @@ test(`coordinator SIGKILLed ${TRIALS} times at random moments: the database surv
       if (!runId) runId = store.listRuns()[0]!.id;
       const { checkpoint } = store.latestValidCheckpoint(runId);
       if (checkpoint) assert.ok(checkpoint.tensors.length > 0);
-      // A killed coordinator leaves the run marked running; resume takes it from its last checkpoint.
+      // A killed coordinator's run no longer reads as running (nobody trains it); resume continues it.
+      const listed = JSON.parse(spawnSync(process.execPath, ['bin/dtrain.mjs', 'runs', '--json'], { env: { ...process.env, DTRAIN_DB: db }, encoding: 'utf8' }).stdout) as { id: string; status: string }[];
+      const status = listed.find((r) => r.id === runId)?.status;
+      if (status !== undefined) assert.ok(status === 'interrupted' || status === 'created', `trial ${trial}: status ${status}`);
     } finally {
       store.close();
     }
@@ -68,4 +76,8 @@ test(`coordinator SIGKILLed ${TRIALS} times at random moments: the database surv
   const done = spawnSync(process.execPath, ['bin/dtrain.mjs', 'resume', runId, '--steps', String(step + 6)], { env: { ...process.env, DTRAIN_DB: db }, encoding: 'utf8', timeout: 120_000 });
   assert.equal(done.status, 0, done.stderr);
   assert.match(done.stdout, new RegExp(`run ${runId} completed at step ${step + 6}`));
+  // Socket folders of the killed coordinators are gone (removed by their orphaned workers, or swept
+  // by the next dtrain when the kill came before the workers joined the ring).
+  const left = readdirSync(tmpdir()).filter((n) => killed.some((pid) => n.startsWith(`dt-${pid}-`)));
+  assert.deepEqual(left, []);
 });

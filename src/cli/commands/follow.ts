@@ -3,7 +3,9 @@ import { ProgressBar } from '../progress';
 
 /**
  * Shows a run's progress until it ends. The first Ctrl-C pauses it (the workers finish the current
- * chunk and a checkpoint is written); a second one stops waiting for the pause and stops the run.
+ * chunk and a checkpoint is written); a second one kills the workers at once (even a stalled or
+ * SIGSTOPped one) and the run ends stopped at its last checkpoint. Workers never see the terminal's
+ * SIGINT themselves: they run in their own process group.
  */
 export async function followRun(service: TrainerService, runId: string, steps: number): Promise<number> {
   const bar = new ProgressBar(steps);
@@ -16,8 +18,10 @@ export async function followRun(service: TrainerService, runId: string, steps: n
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
-    process.stderr.write(interrupts === 1 ? '\npausing after the current steps (Ctrl-C again to stop)...\n' : '\nstopping...\n');
-    void (interrupts === 1 ? service.pauseRun(runId) : service.stopRun(runId)).catch(() => undefined);
+    process.stderr.write(interrupts === 1
+      ? '\npausing after the current steps (Ctrl-C again to stop at once, losing the steps since the last checkpoint)...\n'
+      : '\nstopping: killing the workers...\n');
+    void (interrupts === 1 ? service.pauseRun(runId) : service.abortRun(runId)).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
   try {

@@ -3,15 +3,14 @@
  * export/import shards, stop. The first worker death kills the rest and fails every pending call
  * with an error naming the device, so no process is left behind and nothing hangs.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Mesh } from '../../core/dtensor/mesh';
 import type { DeviceInfo, DeviceStats } from '../../shared/api';
 import type { ShardRecord, StepReport, TrainSetup, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
 import { workerEnv } from './devices';
+import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 
 export interface MeshSessionOptions {
   host: ProcessHost;
@@ -50,7 +49,8 @@ export class MeshSession {
   static async start(options: MeshSessionOptions, setup: Omit<TrainSetup, 'socketDir'>): Promise<MeshSession> {
     const { host, workerEntry, mesh, devices, log } = options;
     if (devices.length !== mesh.size) throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
-    const socketDir = await mkdtemp(join(tmpdir(), 'dt-'));
+    await sweepOrphanSocketDirs();
+    const socketDir = await createSocketDir();
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(host, workerEntry, id, workerEnv(devices[i]!, devices[i]!.kind === 'GPU' ? devices[i]!.deviceId : null)));
     try {
@@ -130,6 +130,15 @@ export class MeshSession {
 
   async stats(): Promise<DeviceStats[]> {
     return allOrKill(this.workers, (w) => w.call((api) => api.stats()));
+  }
+
+  /**
+   * Kills every worker now (SIGKILL works on a SIGSTOPped one too): a user's second Ctrl-C, which
+   * must not wait for a chunk, a checkpoint or the stall watchdog. Pending calls reject.
+   */
+  abort(): void {
+    this.closed = true;
+    this.workers.forEach((w) => w.kill());
   }
 
   /** Stops every worker (politely, then by force) and removes the socket directory. */

@@ -15,6 +15,10 @@ export class NodeProcessHost implements ProcessHost {
       execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      // Its own session and process group: Ctrl-C in a terminal signals the whole foreground group,
+      // and the coordinator, not the terminal, decides when workers stop (a pause needs them alive to
+      // checkpoint). They still exit when the coordinator dies: the IPC channel closes (see device-worker).
+      detached: true,
     });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {

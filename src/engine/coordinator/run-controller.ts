@@ -21,7 +21,9 @@ export interface RunControllerOptions {
 }
 
 export class RunController {
-  private request: 'pause' | 'stop' | null = null;
+  private request: 'pause' | 'stop' | 'abort' | null = null;
+  /** The step of the newest checkpoint of this run (restored or written): a pause there adds none. */
+  private checkpointedStep = -1;
   private step: number;
   private pending: MetricPoint[] = [];
   private readonly perDeviceMs = new Map<number, number>();
@@ -56,6 +58,7 @@ export class RunController {
     const layouts = await session.variableLayouts();
     await session.importShards((deviceId) => shardsForDevice(checkpoint.tensors, layouts, session.mesh, deviceId), checkpoint.iterations);
     this.step = checkpoint.step;
+    this.checkpointedStep = checkpoint.step;
     return checkpoint.step;
   }
 
@@ -64,7 +67,17 @@ export class RunController {
   }
 
   stop(): void {
-    this.request = 'stop';
+    if (this.request !== 'abort') this.request = 'stop';
+  }
+
+  /** Kills the workers at once; the run ends `stopped` at its last checkpoint (later steps are redone on resume). */
+  abort(): void {
+    this.request = 'abort';
+    this.o.session.abort();
+  }
+
+  get aborted(): boolean {
+    return this.request === 'abort';
   }
 
   /** Trains until the last step, a pause or a stop; returns the final status. Throws if a worker dies. */
@@ -86,7 +99,8 @@ export class RunController {
       if (cause) throw new RunDivergedError(this.step, cause, this.o.store.listCheckpoints(runId).at(-1)?.step ?? null);
       if (every > 0 && this.step % every === 0 && this.step < config.steps) await this.checkpoint();
     }
-    await this.checkpoint();
+    // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
+    if (this.checkpointedStep !== this.step) await this.checkpoint();
     this.copyWalIfPending();
     const status: RunStatus = this.step >= config.steps ? 'completed' : this.request === 'stop' ? 'stopped' : 'paused';
     store.updateRun(runId, { status, step: this.step });
@@ -109,6 +123,7 @@ export class RunController {
     }, { keep: config.keepCheckpoints ?? 3, copyWal: false });
     this.walPending = true;
     this.checkpointsWritten += 1;
+    this.checkpointedStep = this.step;
     emit({ type: 'checkpoint', runId, checkpoint: info });
     const devices = (await session.stats()).map((d) => ({ ...d, stepTimeMs: this.perDeviceMs.get(d.deviceId) ?? d.stepTimeMs }));
     store.appendDeviceStats(runId, this.step, devices);

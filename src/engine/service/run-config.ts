@@ -13,7 +13,7 @@ import { inlineKerasJson } from './keras-model-file';
 import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 
-const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage']);
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage', 'watchdogSeconds']);
 const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 
 export interface CheckedConfig {
@@ -56,6 +56,8 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
   if (config.checkpointEvery !== undefined) checkInteger(config.checkpointEvery, 'checkpointEvery', 0, add);
   if (config.keepCheckpoints !== undefined) checkInteger(config.keepCheckpoints, 'keepCheckpoints', 1, add);
   attempt('variableStorage', () => variableStorageOf(config));
+  const w = config.watchdogSeconds;
+  if (w !== undefined && !(typeof w === 'number' && Number.isFinite(w) && w > 0)) add('watchdogSeconds', `watchdogSeconds must be a number of seconds > 0 (got ${JSON.stringify(w)})`);
   if (mesh && Number.isInteger(config.globalBatchSize) && config.globalBatchSize < mesh.size) {
     add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
   }

@@ -40,8 +40,8 @@ export interface TrainerServiceOptions {
 interface ActiveRun {
   controller?: RunController;
   done: Promise<RunStatus>;
-  /** A pause or stop asked for while the workers were still starting. */
-  request?: 'pause' | 'stop';
+  /** A pause, stop or abort asked for while the workers were still starting. */
+  request?: 'pause' | 'stop' | 'abort';
   /** The step a resume restored (from the newest valid checkpoint); null if it failed before. */
   restored: Promise<number | null>;
   setRestored: (step: number | null) => void;
@@ -137,6 +137,17 @@ export class TrainerService implements TrainerApi {
   async resumedFrom(runId: string): Promise<number | null> {
     const a = this.active.get(runId);
     return a ? a.restored : null;
+  }
+
+  /**
+   * Kills the run's workers at once (a second Ctrl-C): no waiting for the current steps, a checkpoint
+   * or a stalled worker. The run ends `stopped` at its last checkpoint.
+   */
+  async abortRun(runId: string): Promise<void> {
+    const a = this.active.get(runId);
+    if (!a) return;
+    a.request = 'abort';
+    a.controller?.abort();
   }
 
   /** Resolves when the run's current activity ends (completed, paused, stopped or failed). */
@@ -286,7 +297,7 @@ export class TrainerService implements TrainerApi {
       const devices = chooseDevices(mesh.size, await (this.gpus ??= discoverGpus()), { cpu: this.o.cpuOnly });
       store.updateRun(runId, { status: 'running', error: null });
       this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
-      session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log }, {
+      session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
         model: config.model, data: config.data as unknown as Record<string, unknown>, layouts: config.layouts ?? {},
         optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
       });
@@ -296,9 +307,15 @@ export class TrainerService implements TrainerApi {
       entry.controller = controller;
       if (entry.request === 'pause') controller.pause();
       if (entry.request === 'stop') controller.stop();
+      if (entry.request === 'abort') controller.abort();
       this.emit({ type: 'devices', runId, devices: await session.stats() });
       return await controller.run();
     } catch (e) {
+      if (entry.request === 'abort') {
+        const { step } = store.updateRun(runId, { status: 'stopped', error: null });
+        this.emit({ type: 'status', runId, status: 'stopped', step });
+        return 'stopped';
+      }
       const error = e instanceof Error ? e.message : String(e);
       this.o.log?.(`run ${runId} failed: ${error}`);
       if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) store.updateRun(runId, { config: previousConfig });
@@ -315,4 +332,11 @@ export class TrainerService implements TrainerApi {
 /** A file-name-safe version of a run name. */
 function safeFileName(name: string): string {
   return name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
+}
+
+/** The stall watchdog's timeout: the run's `watchdogSeconds`, else $DTRAIN_WATCHDOG_SECONDS, else 120 s. */
+export function watchdogMs(config: RunConfig, env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.DTRAIN_WATCHDOG_SECONDS);
+  const seconds = config.watchdogSeconds ?? (env.DTRAIN_WATCHDOG_SECONDS && fromEnv > 0 ? fromEnv : 120);
+  return seconds * 1000;
 }

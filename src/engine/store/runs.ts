@@ -48,9 +48,15 @@ interface RunRow {
   duration_ms: number | null;
 }
 
-/** 8 URL-safe characters (48 random bits): short enough for a URL or a CLI argument. */
-export function newRunId(): string {
-  return randomBytes(6).toString('base64url');
+/**
+ * 8 URL-safe characters (48 random bits): short enough for a URL or a CLI argument. Never starting
+ * with '-', which a command line would read as an option (`dtrain resume -x…`).
+ */
+export function newRunId(random: (n: number) => Uint8Array = randomBytes): string {
+  for (;;) {
+    const id = Buffer.from(random(6)).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function createRun(ctx: StoreContext, config: RunConfig, options: NewRunOptions = {}): string {

@@ -16,16 +16,13 @@ test('killing one worker fails the run naming the device, kills the others, and 
     const pids = devices.devices.map((d) => d.pid);
     assert.equal(pids.length, 3);
 
-    const killedAt = Date.now();
     process.kill(pids[1]!, 'SIGKILL');
     assert.equal(await service.waitForRun(runId), 'failed');
-    const detectMs = Date.now() - killedAt;
     const run = await service.getRun(runId);
     assert.match(run.error ?? '', /device 1 worker was killed \(SIGKILL\)/);
     const crash = events.find((e) => e.type === 'worker-crash' && e.runId === runId);
     assert.ok(crash && crash.type === 'worker-crash' && crash.deviceId === 1, 'a worker-crash event for device 1');
     assert.ok(await until(() => pids.every((p) => !alive(p)), 5_000), `every worker gone (alive: ${pids.filter(alive)})`);
-    assert.ok(detectMs < 15_000, `detected in ${detectMs} ms`);
 
     const lastCheckpoint = run.checkpoints[0]!.step;
     await service.resumeRun(runId, { steps: lastCheckpoint + 5 });

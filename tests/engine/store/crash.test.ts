@@ -10,6 +10,7 @@ import { type Child, forkFixture } from './fixtures/child';
 import type { Go } from './fixtures/crash-writer';
 import { inspectWal } from './fixtures/wal';
 import { sampleConfig, tempDir } from './helpers';
+import { testSeed } from '../../helpers/seed';
 
 const TRIALS = Number(process.env.DTRAIN_CRASH_TRIALS ?? 50);
 const LANES = 2; // two databases, killed independently, to use both cores
@@ -112,7 +113,7 @@ async function runLane(lane: number, trials: number, seed: number, tally: Tally)
 }
 
 test(`SIGKILL during metric and multi-MB checkpoint writes, ${TRIALS} trials`, { timeout: 150_000 }, async (t) => {
-  const seed = Number(process.env.DTRAIN_CRASH_SEED ?? Date.now() % 100_000);
+  const seed = process.env.DTRAIN_CRASH_SEED ? Number(process.env.DTRAIN_CRASH_SEED) : testSeed('crash lanes');
   const tally: Tally = { trials: 0, inFlight: {}, inFlightCommitted: 0, inCheckpointTransaction: 0, tornCommits: 0, tornCheckpointCommits: 0, checkpointsCommitted: 0 };
   const started = performance.now();
   await Promise.all(Array.from({ length: LANES }, (_, lane) => runLane(lane, Math.ceil(TRIALS / LANES), seed + lane, tally)));
