@@ -12,6 +12,10 @@ import { computeGradientsOf } from './compute-gradients';
 import { copyInto, updateAverage } from './ema';
 import { accumulate, takeMean } from './gradient-accumulation';
 import { transformGrad } from './clipping';
+import { decayWeights } from './weight-decay';
+import { describe, unzipPairs } from './grads-and-vars';
+
+export { describe } from './grads-and-vars';
 import { validateBaseArgs, pyRepr, type BaseOptimizerArgs } from './optimizer-config';
 
 export type ModelVariable = tf.Variable | ShardedVariable;
@@ -346,17 +350,7 @@ export abstract class BaseOptimizer {
   }
 
   private applyWeightDecay(v: ShardedVariable): void {
-    if (this.weightDecay == null) return;
-    const wd = this.weightDecay;
-    const lr = this.lrValue;
-    if (v.storage === 'tensor') {
-      tf.tidy(() => v.tensorVariable().assign(tf.sub(v.tensorVariable(), tf.mul(tf.mul(v.tensorVariable(), tf.scalar(wd)), tf.scalar(lr)))));
-      return;
-    }
-    const x = v.hostArray();
-    const f = x instanceof Float32Array ? Math.fround : (n: number) => n;
-    const wdc = f(wd);
-    for (let i = 0; i < x.length; i++) x[i] = f(x[i]! - f(f(x[i]! * wdc) * lr));
+    if (this.weightDecay != null) decayWeights(v, this.weightDecay, this.lrValue);
   }
 
   /** EMA after the updates, before iterations moves (spec §9); overwrites on steps freq, 2·freq, … */
@@ -371,24 +365,3 @@ export abstract class BaseOptimizer {
     }
   }
 }
-
-function unzipPairs(gradsAndVars: Iterable<GradAndVar>): GradAndVar[] {
-  if (gradsAndVars == null || typeof (gradsAndVars as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`\`grads_and_vars\` must be a list of (gradient, variable) pairs. Received: ${describe(gradsAndVars)}`);
-  }
-  const pairs = [...gradsAndVars];
-  pairs.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) {
-      throw new TypeError(`\`grads_and_vars\` must be a list of (gradient, variable) pairs; item ${i} is ${describe(p)}.`);
-    }
-  });
-  return pairs;
-}
-
-export function describe(v: unknown): string {
-  if (v instanceof tf.Tensor) return `<Tensor shape=[${v.shape.join(', ')}] dtype=${v.dtype}>`;
-  if (v instanceof ShardedVariable) return `<ShardedVariable '${v.name}'>`;
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  return v === null ? 'None' : typeof v === 'object' ? `an object (${v.constructor?.name ?? 'Object'})` : `${typeof v} ${String(v)}`;
-}
-
