@@ -168,6 +168,20 @@ export interface DatasetInfo {
   description: string;
 }
 
+/** What a data source holds, shown before a run starts (see TrainerApi.describeDataSource). */
+export interface DataSourceSummary {
+  /** What an example is: a row of a table or an image file. */
+  unit: 'rows' | 'images';
+  examples: number;
+  /** One example's shape: what the model's input must be. */
+  featureShape: number[];
+  task: 'classification' | 'regression';
+  /** Classification: every class with its example count, in label order. */
+  classes?: { name: string; count: number }[];
+  /** Regression: values per target. */
+  targetDim?: number;
+}
+
 /** One config key whose value differs between runs (see TrainerApi.diffConfigs). */
 export interface ConfigDiff {
   /** Dotted path, e.g. `optimizer.rho`. */
@@ -261,6 +275,8 @@ export interface TrainerApi {
   listSweeps(): Promise<SweepSummary[]>;
   /** One sweep with its trials ranked by the objective. */
   getSweep(sweepId: string): Promise<SweepDetail>;
+  /** What a data source holds (examples, feature shape, classes with counts), read without starting a run. */
+  describeDataSource(source: DataSource): Promise<DataSourceSummary>;
   /** Renames a run (1..200 characters after trimming). */
   renameRun(runId: string, name: string): Promise<RunSummary>;
   setRunNotes(runId: string, notes: string): Promise<void>;

@@ -230,6 +230,9 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
         return { error: (err as Error).message };
       }
     },
+    async describeDataSource() {
+      return { unit: 'rows' as const, examples: 150, featureShape: [4], task: 'classification' as const, classes: ['setosa', 'versicolor', 'virginica'].map((name) => ({ name, count: 50 })) };
+    },
     async renameRun(id, name) {
       get(id).detail.name = name;
       return summary(get(id));

@@ -5,7 +5,7 @@
 import { cpus } from 'node:os';
 import { Mesh } from '../../core/dtensor/mesh';
 import type {
-  DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
+  DataSource, DataSourceSummary, DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
 } from '../../shared/api';
 import type { DoctorReport } from '../../shared/doctor';
 import type { RunStore } from '../store/index';
@@ -24,6 +24,7 @@ import { resolveKerasModel } from '../keras/run-model';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
+import { describeDataSource as describeSource } from '../../datasets/describe-source';
 import { conflict, invalidInput, notFound } from '../../shared/errors';
 
 export interface TrainerServiceOptions {
@@ -217,6 +218,15 @@ export class TrainerService implements TrainerApi {
 
   async getSweep(sweepId: string): Promise<SweepDetail> {
     return sweepDetail(this.o.store.getSweep(sweepId));
+  }
+
+  async describeDataSource(source: DataSource): Promise<DataSourceSummary> {
+    try {
+      return await describeSource(source);
+    } catch (e) {
+      // A missing file or a bad source is the user's input: one clear line, not an engine failure.
+      throw invalidInput(e instanceof Error ? e.message : String(e));
+    }
   }
 
   async renameRun(runId: string, name: string): Promise<RunSummary> {

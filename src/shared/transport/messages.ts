@@ -56,6 +56,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   importOptimizerConfig: true,
   listSweeps: true,
   getSweep: true,
+  describeDataSource: true,
   renameRun: true,
   setRunNotes: true,
   setRunTags: true,

@@ -111,6 +111,10 @@ export class FakeTrainer implements TrainerApi {
   async getSweep(sweepId: string): Promise<never> {
     throw new Error(`no sweep ${sweepId}`);
   }
+  async describeDataSource(source: unknown) {
+    this.record('describeDataSource', [source]);
+    return { unit: 'rows' as const, examples: 150, featureShape: [4], task: 'classification' as const, classes: [{ name: '0', count: 150 }] };
+  }
   async renameRun(runId: string, name: string) {
     this.record('renameRun', [runId, name]);
     this.run(runId).name = name;

@@ -2,7 +2,7 @@
 import type { DataSource, DatasetInfo } from '../../../../shared/api';
 import { h, nextId } from '../../dom';
 import { FieldRegistry, input, section, select } from './fields';
-import type { IssueCollector } from './read';
+import { IssueCollector } from './read';
 
 export interface DataSection {
   element: HTMLElement;
@@ -11,6 +11,10 @@ export interface DataSection {
   /** Picks a built-in by name when it exists (presets call this). */
   chooseBuiltin(name: string): void;
   fill(source: DataSource): void;
+  /** The source the fields describe now, or null (no issues are reported). */
+  current(): DataSource | null;
+  /** Shows `el` (the data preview) at the end of the section. */
+  attach(el: HTMLElement): void;
 }
 
 function radio(name: string, value: string, label: string, checked: boolean): { el: HTMLElement; input: HTMLInputElement } {
@@ -92,6 +96,12 @@ export function createDataSection(fields: FieldRegistry): DataSection {
         normalize.value = source.normalize ?? 'zscore';
         sync();
       } else if ('name' in source) this.chooseBuiltin(source.name);
+    },
+    current() {
+      return this.read(new IssueCollector());
+    },
+    attach(el) {
+      element.append(el);
     },
     read(c) {
       if (!csvRadio.input.checked) {

@@ -9,6 +9,8 @@ export interface ModelSection {
   element: HTMLElement;
   read(c: IssueCollector): Record<string, unknown> | null;
   fill(model: Record<string, unknown>): void;
+  /** Sets the model's `input` shape (from the data preview); false when the JSON is not a model spec. */
+  setInputShape(shape: number[]): boolean;
 }
 
 export function createModelSection(fields: FieldRegistry, onPreset: (preset: ModelPreset) => void): ModelSection {
@@ -34,6 +36,20 @@ export function createModelSection(fields: FieldRegistry, onPreset: (preset: Mod
     read: (c) => c.jsonObject('model', text.value),
     fill(model) {
       text.value = formatJson(model);
+    },
+    setInputShape(shape) {
+      let spec: unknown;
+      try {
+        spec = JSON.parse(text.value);
+      } catch {
+        return false; // the user is mid-edit: leave their text alone
+      }
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !('layers' in spec || 'input' in spec)) return false;
+      const model = spec as Record<string, unknown>;
+      if (JSON.stringify(model.input) === JSON.stringify(shape)) return true;
+      model.input = shape;
+      text.value = formatJson(model);
+      return true;
     },
   };
 }

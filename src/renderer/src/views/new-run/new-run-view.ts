@@ -7,6 +7,7 @@ import type { ConfigIssue, RunConfig } from '../../../../shared/api';
 import { h, replaceChildren } from '../../dom';
 import { navigate } from '../../router';
 import type { View, ViewContext } from '../../view';
+import { createDataPreview } from './data-preview';
 import { createDataSection } from './data-section';
 import { createDevicesSection } from './devices-section';
 import { FieldRegistry } from './fields';
@@ -20,7 +21,18 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   const fields = new FieldRegistry();
   const training = createTrainingSection(fields);
   const data = createDataSection(fields);
-  const model = createModelSection(fields, (preset) => data.chooseBuiltin(preset.dataset));
+  const model = createModelSection(fields, (preset) => {
+    data.chooseBuiltin(preset.dataset);
+    syncPreview();
+  });
+  const preview = createDataPreview(api, (shape) => {
+    if (model.setInputShape(shape)) previewNote.textContent = `Model input set to [${shape.join(', ')}] from the data.`;
+  });
+  const previewNote = h('p', { class: 'field-hint', 'data-testid': 'data-preview-note', 'aria-live': 'polite' });
+  data.attach(h('div', { class: 'preview-box' }, preview.element, previewNote));
+  const syncPreview = (): void => preview.update(data.current());
+  data.element.addEventListener('change', syncPreview);
+  data.element.addEventListener('input', syncPreview);
   const devices = createDevicesSection(fields);
   const optimizer = createOptimizerSection(fields, api, training.steps);
   const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', 'data-testid': 'issue-summary', hidden: true });
@@ -118,6 +130,7 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
     if (!fromRunId) data.chooseBuiltin('iris');
     else await prefill(fromRunId);
     optimizer.refreshPreview();
+    syncPreview();
   };
   const prefill = async (runId: string): Promise<void> => {
     const { config } = await api.getRun(runId);
@@ -142,7 +155,10 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   return {
     element,
     title: 'New run',
-    dispose: () => optimizer.dispose(),
+    dispose: () => {
+      optimizer.dispose();
+      preview.dispose();
+    },
     onKey(e) {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         form.requestSubmit();

@@ -1,0 +1,37 @@
+/**
+ * What a data source holds, for the New-run form's preview, reading only what that needs: an image
+ * folder is counted (class subfolders and their files), not decoded; other sources are loaded the
+ * way a run loads them (CSV streamed in pieces, so the event loop keeps turning) and described.
+ */
+import { readdir } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import type { DataSource, DataSourceSummary } from '../shared/api';
+import { DatasetError, describeDataset } from '../core/data/index';
+import { IMAGE_EXTENSIONS } from './image-decode';
+import { loadDataset } from './load';
+import { datasetSourceOf } from './source';
+
+export async function describeDataSource(source: DataSource): Promise<DataSourceSummary> {
+  if (source?.kind === 'images') return describeImageFolder(source);
+  const ds = await loadDataset(datasetSourceOf(source));
+  const { examples, featureShape, task, classes, targetDim } = describeDataset(ds);
+  return { unit: 'rows', examples, featureShape, task, ...(classes ? { classes } : {}), ...(targetDim !== undefined ? { targetDim } : {}) };
+}
+
+async function describeImageFolder(source: Extract<DataSource, { kind: 'images' }>): Promise<DataSourceSummary> {
+  const dir = resolve(String(source.path ?? ''));
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new DatasetError(`cannot read image folder ${dir}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
+  });
+  // Class folders sorted by name: the label order the loader (and Keras) uses.
+  const names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  if (names.length === 0) throw new DatasetError(`image folder ${dir} has no class subfolders`);
+  const classes = await Promise.all(
+    names.map(async (name) => {
+      const files = await readdir(join(dir, name), { recursive: true });
+      return { name, count: files.filter((f) => IMAGE_EXTENSIONS.includes(extname(String(f)).toLowerCase())).length };
+    }),
+  );
+  const [height, width] = source.size;
+  return { unit: 'images', examples: classes.reduce((n, c) => n + c.count, 0), featureShape: [height, width, source.channels], task: 'classification', classes };
+}
