@@ -12,8 +12,9 @@ import { devicesCommand } from './commands/devices';
 import { datasetsCommand } from './commands/datasets';
 import { serveCommand } from './commands/serve';
 import { doctorCommand } from './commands/doctor';
+import { evaluateCommand } from './commands/evaluate';
 
-const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
+const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, evaluateCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

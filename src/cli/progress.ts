@@ -5,6 +5,8 @@ export class ProgressBar {
   private lastPercent = -1;
   private readonly started = Date.now();
   private rateSamples: number[] = [];
+  /** The latest evaluation's val_* figures, shown on every line until the next one. */
+  private validation = '';
 
   constructor(private readonly total: number, private readonly out: NodeJS.WriteStream = process.stdout) {}
 
@@ -14,13 +16,16 @@ export class ProgressBar {
     const fraction = Math.min(1, p.step / this.total);
     const stepsPerSec = p.stepTimeMs > 0 ? 1000 / p.stepTimeMs : 0;
     const eta = stepsPerSec > 0 ? (this.total - p.step) / stepsPerSec : NaN;
-    const metrics = Object.entries(p.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-    const text = `step ${p.step}/${this.total} ${bar(fraction, 24)} loss ${p.loss.toFixed(4)}${metrics ? ` ${metrics}` : ''} | ${rate.toFixed(0)} samples/s | ETA ${clock(eta)}`;
+    const entries = Object.entries(p.metrics);
+    const held = entries.filter(([k]) => k.startsWith('val_'));
+    if (held.length > 0) this.validation = ` | ${held.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`;
+    const metrics = entries.filter(([k]) => !k.startsWith('val_')).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+    const text = `step ${p.step}/${this.total} ${bar(fraction, 24)} loss ${p.loss.toFixed(4)}${metrics ? ` ${metrics}` : ''}${this.validation} | ${rate.toFixed(0)} samples/s | ETA ${clock(eta)}`;
     if (this.out.isTTY) {
       this.out.write(`\r${text.padEnd(this.out.columns ? Math.min(this.out.columns - 1, 140) : 120)}`);
     } else {
       const percent = Math.floor(fraction * 10);
-      if (percent !== this.lastPercent || p.step === this.total) this.out.write(`${text}\n`);
+      if (percent !== this.lastPercent || p.step === this.total || held.length > 0) this.out.write(`${text}\n`);
       this.lastPercent = percent;
     }
   }

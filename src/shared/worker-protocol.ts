@@ -60,12 +60,21 @@ export interface StepReport {
   count: number;
 }
 
+/** Mean loss and metrics over the held-out set (every device reports the same all-reduced figures). */
+export interface EvalReport {
+  count: number;
+  loss: number;
+  metrics: Record<string, number>;
+}
+
 export interface WorkerApi {
   init(init: WorkerInit): Promise<WorkerInfo>;
   /** Builds model, data, variables and optimizer, and connects the ring to every peer. */
   setup(setup: TrainSetup): Promise<{ paramCount: number; shardBytes: number; storage: 'host' | 'tensor' }>;
   /** Runs global steps [from, from+count); streams a `step` event per step. Resolves with the last report. */
   train(from: number, count: number): Promise<StepReport | null>;
+  /** Evaluates the held-out set (data.validation) with the current parameters, sharded over the mesh. */
+  evaluate(): Promise<EvalReport>;
   /** This device's primary-replica shards of every parameter and optimizer variable. */
   exportShards(): Promise<ShardRecord[]>;
   /** Every stored variable's logical path, global shape and sharding specs on this mesh. */

@@ -12,13 +12,13 @@ import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/models/index';
 import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
-import { loadDatasetSync } from '../datasets/load';
-import { datasetSourceOf } from '../datasets/source';
+import { loadRunData } from '../datasets/run-data';
+import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from './gradient-exchange';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
-import type { ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
-import type { DataSource } from '../shared/api';
+import type { EvalReport, ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
+import type { RunConfig } from '../shared/api';
 
 interface Param {
   path: string;
@@ -39,6 +39,7 @@ export class DeviceTrainer {
     readonly mesh: Mesh,
     private readonly model: Model,
     private readonly dataset: Dataset,
+    private readonly validation: Dataset | null,
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
@@ -59,8 +60,8 @@ export class DeviceTrainer {
 
   static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
     const model = buildModel(setup.model);
-    const dataset = loadDatasetSync(datasetSourceOf(setup.data as unknown as DataSource));
-    return new DeviceTrainer(deviceId, mesh, model, dataset, setup, collectives, storage);
+    const { train, validation } = loadRunData(setup.data as unknown as RunConfig['data'], setup.seed);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
   }
 
   /** Where parameter shards and optimizer slots live: 'tensor' on the backend, 'host' in the kernel's heap. */
@@ -106,6 +107,21 @@ export class DeviceTrainer {
       step, count: total, loss: scalars[1]! / total, metrics, learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1), stepTimeMs: this.lastStepMs,
     };
+  }
+
+  /**
+   * Loss and metrics over the whole held-out set: this device evaluates its contiguous slice (dropout
+   * off), the sums are all-reduced, so every device count gives the same figures.
+   */
+  async evaluate(): Promise<EvalReport> {
+    if (!this.validation) throw new Error('this run has no validation data (data.validation)');
+    const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
+    const sums = evaluateSlice(this.model, this.values.forwardValues(), this.validation, start, size);
+    const names = Object.keys(sums.metricSums).sort();
+    const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
+    if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
+    const count = scalars[0]!;
+    return { count, loss: scalars[1]! / count, metrics: Object.fromEntries(names.map((m, i) => [m, scalars[2 + i]! / count])) };
   }
 
   /** Logical path, shape and specs of every variable exportShards() produces. */

@@ -53,6 +53,9 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       }
       return last;
     },
+    async evaluate() {
+      return need().evaluate();
+    },
     async exportShards() {
       return need().exportShards();
     },

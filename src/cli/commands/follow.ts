@@ -33,7 +33,7 @@ export async function followRun(service: TrainerService, runId: string, steps: n
       return 1;
     }
     const hint = status === 'paused' || status === 'stopped' ? `; continue with: dtrain resume ${runId}` : '';
-    bar.done(`run ${runId} ${status} at step ${run.step}${hint}`);
+    bar.done(`run ${runId} ${status} at step ${run.step}${run.stopReason ? ` (${run.stopReason})` : ''}${hint}`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Mesh } from '../../core/dtensor/mesh';
 import type { DeviceInfo, DeviceStats } from '../../shared/api';
-import type { ShardRecord, StepReport, TrainSetup, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
+import type { EvalReport, ShardRecord, StepReport, TrainSetup, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
 import { workerEnv } from './devices';
@@ -112,6 +112,11 @@ export class MeshSession {
     const deviceId = silent?.deviceId ?? oldest;
     this.fail(new WorkerStalledError(deviceId, Date.now() - (this.lastProgress.get(deviceId) ?? last)));
     this.checking = false;
+  }
+
+  /** Held-out loss and metrics, each worker evaluating its slice; device 0's (all-reduced) figures. */
+  async evaluate(): Promise<EvalReport> {
+    return (await allOrKill(this.workers, (w) => w.call((api) => api.evaluate())))[0]!;
   }
 
   async exportShards(): Promise<ShardRecord[]> {

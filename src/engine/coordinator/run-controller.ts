@@ -9,6 +9,11 @@ import type { StepReport } from '../../shared/worker-protocol';
 import type { MeshSession } from './mesh-session';
 import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
 import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
+import { EarlyStopMonitor } from './early-stop-monitor';
+import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../service/evaluation-config';
+
+/** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
+export type EvaluationHook = (e: { step: number; evaluations: number; point: MetricPoint }) => { stop: false } | { stop: true; reason: string };
 
 export interface RunControllerOptions {
   store: RunStore;
@@ -18,6 +23,9 @@ export interface RunControllerOptions {
   emit: (event: TrainerEvent) => void;
   /** Steps per call into the workers; pause/stop take effect between chunks. */
   chunkSteps?: number;
+  /** The run has held-out data (data.validation): evaluations add val_* figures. */
+  hasValidation?: boolean;
+  onEvaluation?: EvaluationHook;
 }
 
 export class RunController {
@@ -32,9 +40,15 @@ export class RunController {
   private walPending = false;
   /** Checkpoints this controller wrote (a resume on a new mesh is committed to it by the first). */
   checkpointsWritten = 0;
+  private readonly earlyStop: EarlyStopMonitor | null;
+  private evaluations = 0;
+  /** Why the run ended before its last step (early stopping, a sweep's pruning). */
+  private stopReason: string | null = null;
 
   constructor(private readonly o: RunControllerOptions, startStep: number) {
     this.step = startStep;
+    const rule = earlyStoppingRule(o.config);
+    this.earlyStop = rule ? new EarlyStopMonitor(rule) : null;
     o.session.onEvent((e) => {
       if (e.type !== 'step') return;
       this.perDeviceMs.set(e.deviceId, e.report.stepTimeMs);
@@ -59,7 +73,20 @@ export class RunController {
     await session.importShards((deviceId) => shardsForDevice(checkpoint.tensors, layouts, session.mesh, deviceId), checkpoint.iterations);
     this.step = checkpoint.step;
     this.checkpointedStep = checkpoint.step;
+    this.replayEvaluations();
     return checkpoint.step;
+  }
+
+  /** Counts the evaluations before the restored step again (early stopping's state, a sweep's rungs). */
+  private replayEvaluations(): void {
+    const points = this.o.store.getMetrics(this.o.runId).filter((p) => p.step <= this.step && this.evaluates(p.step));
+    this.evaluations = points.length;
+    this.earlyStop?.replay(points, () => true);
+  }
+
+  /** Whether an evaluation runs after `step`: only when there is something to evaluate or monitor. */
+  private evaluates(step: number): boolean {
+    return (this.o.hasValidation || this.earlyStop !== null || this.o.onEvaluation !== undefined) && isEvalStep(this.o.config, step);
   }
 
   pause(): void {
@@ -84,11 +111,14 @@ export class RunController {
   async run(): Promise<RunStatus> {
     const { store, runId, config, emit } = this.o;
     const every = config.checkpointEvery ?? 0;
-    store.updateRun(runId, { status: 'running', step: this.step, error: null });
+    store.updateRun(runId, { status: 'running', step: this.step, error: null, stopReason: null });
     emit({ type: 'status', runId, status: 'running', step: this.step });
-    while (this.step < config.steps && !this.request) {
+    let finalBest = false;
+    let ended: 'early-stopped' | 'hook' | null = null;
+    while (this.step < config.steps && !this.request && !ended) {
+      finalBest = false;
       const nextCheckpoint = every > 0 ? (Math.floor(this.step / every) + 1) * every : config.steps;
-      const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step);
+      const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step, nextEvalStep(config, this.step) - this.step);
       const training = this.o.session.train(this.step, count);
       this.copyWalIfPending();
       const report = await training;
@@ -97,19 +127,66 @@ export class RunController {
       this.flush(true);
       const cause = report && nonFiniteCause(report);
       if (cause) throw new RunDivergedError(this.step, cause, this.o.store.listCheckpoints(runId).at(-1)?.step ?? null);
-      if (every > 0 && this.step % every === 0 && this.step < config.steps) await this.checkpoint();
+      const evaluation = this.evaluates(this.step) ? await this.evaluate() : null;
+      if (evaluation?.stop) ended = evaluation.stop;
+      const periodic = every > 0 && this.step % every === 0;
+      // With early stopping every evaluation is checkpointed, so the best one exists to keep and restore.
+      const wanted = periodic || (evaluation !== null && this.earlyStop !== null);
+      if (this.step < config.steps && !ended && !this.request && wanted) await this.checkpoint({ best: evaluation?.improved });
+      else finalBest = evaluation?.improved ?? false;
     }
+    if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest) await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
-    if (this.checkpointedStep !== this.step) await this.checkpoint();
+    if (this.checkpointedStep !== this.step) await this.checkpoint({ best: finalBest });
     this.copyWalIfPending();
-    const status: RunStatus = this.step >= config.steps ? 'completed' : this.request === 'stop' ? 'stopped' : 'paused';
-    store.updateRun(runId, { status, step: this.step });
+    const status: RunStatus = this.step >= config.steps || ended === 'early-stopped' ? 'completed' : this.request === 'stop' || ended ? 'stopped' : 'paused';
+    store.updateRun(runId, { status, step: this.step, stopReason: this.stopReason });
     emit({ type: 'status', runId, status, step: this.step });
     return status;
   }
 
-  /** Saves every variable of every device as one durable transaction, keeping the newest K. */
-  async checkpoint(): Promise<void> {
+  /**
+   * Evaluates the held-out set (when there is one), merges val_* into this step's point, and feeds
+   * early stopping and the caller's hook.
+   */
+  private async evaluate(): Promise<{ improved: boolean; stop: 'early-stopped' | 'hook' | null }> {
+    const { store, runId, session, emit } = this.o;
+    let point: MetricPoint | undefined = store.getMetrics(runId, this.step - 1)[0];
+    if (this.o.hasValidation) {
+      const r = await session.evaluate();
+      const figures = { val_loss: r.loss, ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [`val_${k}`, v])) };
+      point = store.mergeMetrics(runId, this.step, figures) ?? undefined;
+      if (point) emit({ type: 'metrics', runId, points: [point] });
+    }
+    if (!point) return { improved: false, stop: null };
+    this.evaluations += 1;
+    const verdict = this.earlyStop?.observe(this.step, point) ?? { improved: false, stop: false };
+    if (verdict.stop) {
+      this.stopReason = this.earlyStop!.reason(this.step);
+      return { improved: verdict.improved, stop: 'early-stopped' };
+    }
+    const hook = this.o.onEvaluation?.({ step: this.step, evaluations: this.evaluations, point });
+    if (hook?.stop) {
+      this.stopReason = hook.reason;
+      return { improved: verdict.improved, stop: 'hook' };
+    }
+    return { improved: verdict.improved, stop: null };
+  }
+
+  /** Loads the best evaluation's checkpoint into the workers: the run ends in that state (restoreBest). */
+  private async restoreBest(): Promise<void> {
+    const { store, runId, session } = this.o;
+    const best = store.defaultCheckpoint(runId).checkpoint;
+    if (!best || best.step === this.step) return;
+    const layouts = await session.variableLayouts();
+    await session.importShards((deviceId) => shardsForDevice(best.tensors, layouts, session.mesh, deviceId), best.iterations);
+    this.restoredFrom = best.step;
+  }
+
+  private restoredFrom: number | null = null;
+
+  /** Saves every variable of every device as one durable transaction, keeping the newest K (and the best). */
+  async checkpoint(options: { best?: boolean } = {}): Promise<void> {
     const { store, runId, config, session, emit } = this.o;
     const records = await session.exportShards();
     const bad = firstNonFinite(records);
@@ -117,10 +194,11 @@ export class RunController {
       throw new RunDivergedError(this.step, `${bad.path} holds ${bad.value}`, store.listCheckpoints(runId).at(-1)?.step ?? null);
     }
     const iterations = records.find((r) => r.path === 'optimizer/iteration')?.data[0] ?? this.step;
+    const restored = this.restoredFrom !== null ? { restoredBestFrom: this.restoredFrom } : {};
     const info = store.writeCheckpoint(runId, {
       step: this.step, iterations, mesh: session.mesh.toString(), tensors: toCheckpointTensors(records, session.mesh.toString()),
-      state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize },
-    }, { keep: config.keepCheckpoints ?? 3, copyWal: false });
+      state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize, ...restored },
+    }, { keep: config.keepCheckpoints ?? 3, copyWal: false, best: options.best ?? false });
     this.walPending = true;
     this.checkpointsWritten += 1;
     this.checkpointedStep = this.step;

@@ -22,7 +22,7 @@ export interface ExportOptions {
 
 function latest(store: RunStore, runId: string) {
   const run = store.getRun(runId);
-  const { checkpoint, skipped } = store.latestValidCheckpoint(runId);
+  const { checkpoint, skipped } = store.defaultCheckpoint(runId); // the best one (early stopping), else the newest
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
   return { run, checkpoint };
 }

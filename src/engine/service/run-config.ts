@@ -7,19 +7,20 @@ import { Layout } from '../../core/dtensor/layout';
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { buildModel, type Model } from '../../core/models/index';
 import type { Dataset } from '../../core/data/index';
-import { loadDatasetSync } from '../../datasets/load';
-import { datasetSourceOf } from '../../datasets/source';
+import { loadRunData } from '../../datasets/run-data';
 import { inlineKerasJson } from './keras-model-file';
 import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
+import { checkEvaluation } from './evaluation-config';
 
-const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage', 'watchdogSeconds']);
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage', 'watchdogSeconds', 'evalEvery', 'earlyStopping']);
 const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 
 export interface CheckedConfig {
   issues: ConfigIssue[];
   model?: Model;
   dataset?: Dataset;
+  validation?: Dataset | null;
   mesh?: Mesh;
 }
 
@@ -39,7 +40,8 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
     }
   };
   const model = attempt('model', () => buildModel(inlineKerasJson(config).model));
-  const dataset = config.data ? attempt('data', () => loadDatasetSync(datasetSourceOf(config.data))) : (add('data', 'a data source is required'), undefined);
+  const data = config.data ? attempt('data', () => loadRunData(config.data, Number.isSafeInteger(config.seed) ? config.seed : 0)) : (add('data', 'a data source is required'), undefined);
+  const dataset = data?.train;
   const mesh = attempt('mesh', () => Mesh.parse(String(config.mesh ?? '')));
   if (mesh) {
     for (const [key, specs] of Object.entries(config.layouts ?? {})) {
@@ -62,7 +64,8 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
     add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
   }
   if (model && dataset) checkFit(model, dataset, add);
-  return { issues, model, dataset, mesh };
+  checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
+  return { issues, model, dataset, validation: data?.validation, mesh };
 }
 
 function checkInteger(v: unknown, path: string, min: number, add: (p: string, m: string) => void): void {

@@ -12,7 +12,7 @@ import type { RunStore } from '../store/index';
 import { listBuiltinDatasets } from '../../datasets/load';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
 import { MeshSession } from '../coordinator/mesh-session';
-import { RunController } from '../coordinator/run-controller';
+import { RunController, type EvaluationHook } from '../coordinator/run-controller';
 import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, variableStorageOf, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
@@ -21,6 +21,7 @@ import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
 import { exportCluster } from './export-cluster';
 import { resolveKerasModel } from '../keras/run-model';
+import { evaluateRun, type EvaluationResult } from './evaluate-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
@@ -36,6 +37,14 @@ export interface TrainerServiceOptions {
   /** Where exports go when no folder is given. */
   exportDir: string;
   log?: (line: string) => void;
+}
+
+/** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
+export interface LaunchOptions {
+  /** Called after every evaluation; may stop the run with a reason (a sweep's pruning). */
+  onEvaluation?: EvaluationHook;
+  /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
+  deviceIds?: number[];
 }
 
 interface ActiveRun {
@@ -85,7 +94,7 @@ export class TrainerService implements TrainerApi {
    * A model from a Keras archive starts from the archive's state: it is stored as the run's step-0
    * checkpoint and loaded like any resume.
    */
-  async startRun(raw: RunConfig): Promise<{ runId: string }> {
+  async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const resolved = await resolveKerasModel(withDefaults(raw));
     const { issues } = checkRunConfig(resolved.config);
     if (issues.length > 0) throw new Error(issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; '));
@@ -95,12 +104,12 @@ export class TrainerService implements TrainerApi {
     const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
     if (initial) this.o.store.writeCheckpoint(runId, initial, { keep: config.keepCheckpoints ?? 3 });
     this.claim(runId);
-    this.launch(runId, config, initial !== null);
+    this.launch(runId, config, initial !== null, undefined, options);
     return { runId };
   }
 
   /** Continues a paused, stopped or failed run from its newest valid checkpoint, optionally on another mesh. */
-  async resumeRun(runId: string, options: { mesh?: string; steps?: number } = {}): Promise<void> {
+  async resumeRun(runId: string, options: { mesh?: string; steps?: number } & LaunchOptions = {}): Promise<void> {
     if (this.active.has(runId)) throw new Error(`run ${runId} is already running`);
     const run = this.o.store.getRun(runId);
     if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw new Error(`run ${runId} has completed all ${run.steps} steps`);
@@ -115,7 +124,7 @@ export class TrainerService implements TrainerApi {
     // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
     const changed = Boolean(options.mesh || options.steps);
     if (changed) this.o.store.updateRun(runId, { config });
-    this.launch(runId, config, true, changed ? run.config : undefined);
+    this.launch(runId, config, true, changed ? run.config : undefined, options);
   }
 
   async pauseRun(runId: string): Promise<void> {
@@ -212,6 +221,11 @@ export class TrainerService implements TrainerApi {
     return runDoctor();
   }
 
+  /** Loss and metrics of a checkpoint (default: the best, else the newest) on any data (default: held-out, else training). */
+  async evaluateRun(runId: string, options: { data?: unknown; checkpointStep?: number } = {}): Promise<EvaluationResult> {
+    return evaluateRun(this.o.store, runId, options);
+  }
+
   async listSweeps(): Promise<SweepSummary[]> {
     return this.o.store.sweepIds().map((id) => sweepSummary(this.o.store.getSweep(id)));
   }
@@ -271,6 +285,19 @@ export class TrainerService implements TrainerApi {
     return runId;
   }
 
+  /** The first `size` devices, or the given ones (a sweep's disjoint groups), each with its own worker. */
+  private async devicesFor(size: number, deviceIds?: number[]): Promise<DeviceInfo[]> {
+    const gpus = await (this.gpus ??= discoverGpus());
+    if (!deviceIds) return chooseDevices(size, gpus, { cpu: this.o.cpuOnly });
+    const all = await this.listDevices();
+    if (deviceIds.length !== size) throw new Error(`the mesh needs ${size} devices but ${deviceIds.length} were given`);
+    return deviceIds.map((id) => {
+      const d = all.find((x) => x.deviceId === id);
+      if (!d) throw new Error(`no device ${id} (devices: ${all.map((x) => x.deviceId).join(', ')})`);
+      return d;
+    });
+  }
+
   /** One process trains a run at a time: another live dtrain (app or CLI) holding it is a clear error. */
   private claim(runId: string): void {
     const lease = this.o.store.acquireRunLease(runId);
@@ -288,23 +315,23 @@ export class TrainerService implements TrainerApi {
     else a.controller.stop();
   }
 
-  private launch(runId: string, config: RunConfig, resume: boolean, previousConfig?: RunConfig): void {
+  private launch(runId: string, config: RunConfig, resume: boolean, previousConfig?: RunConfig, options: LaunchOptions = {}): void {
     let setRestored: (step: number | null) => void = () => undefined;
     const restored = new Promise<number | null>((resolve) => (setRestored = resolve));
     const entry: ActiveRun = { done: Promise.resolve('running'), restored, setRestored };
-    entry.done = this.drive(runId, config, resume, entry, previousConfig).finally(() => {
+    entry.done = this.drive(runId, config, resume, entry, previousConfig, options).finally(() => {
       entry.setRestored(null);
       this.active.delete(runId);
     });
     this.active.set(runId, entry);
   }
 
-  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun, previousConfig?: RunConfig): Promise<RunStatus> {
+  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun, previousConfig?: RunConfig, options: LaunchOptions = {}): Promise<RunStatus> {
     const { store } = this.o;
     let session: MeshSession | undefined;
     try {
       const mesh = Mesh.parse(config.mesh);
-      const devices = chooseDevices(mesh.size, await (this.gpus ??= discoverGpus()), { cpu: this.o.cpuOnly });
+      const devices = await this.devicesFor(mesh.size, options.deviceIds);
       store.updateRun(runId, { status: 'running', error: null });
       this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
@@ -312,7 +339,8 @@ export class TrainerService implements TrainerApi {
         optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
       });
       session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
-      const controller = new RunController({ store, runId, config, session, emit: this.emit }, 0);
+      const hasValidation = config.data.validation !== undefined && config.data.validation !== null;
+      const controller = new RunController({ store, runId, config, session, emit: this.emit, hasValidation, onEvaluation: options.onEvaluation }, 0);
       entry.setRestored(resume ? await controller.restoreLatest() : 0);
       entry.controller = controller;
       if (entry.request === 'pause') controller.pause();

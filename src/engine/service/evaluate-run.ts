@@ -1,0 +1,49 @@
+/**
+ * `dtrain evaluate`: loss and metrics of a run's checkpoint on any data (default the run's held-out
+ * set, else its training set), from the best checkpoint when there is one, else the newest.
+ */
+import { assembleGlobal } from '../../core/checkpoint/index';
+import { buildModel } from '../../core/models/index';
+import { evaluateSlice } from '../../core/evaluation/evaluate-rows';
+import { selectBackend } from '../../core/tfjs/backend';
+import { loadHeldOut, loadRunData } from '../../datasets/run-data';
+import type { DataSource, ValidationSource } from '../../shared/api';
+import { invalidInput } from '../../shared/errors';
+import type { RunStore } from '../store/index';
+
+export interface EvaluationResult {
+  runId: string;
+  /** The checkpoint's step, and whether it is the run's best. */
+  step: number;
+  best: boolean;
+  /** Which data: 'validation', 'training' or the given source's dataset name. */
+  data: string;
+  count: number;
+  loss: number;
+  metrics: Record<string, number>;
+}
+
+export async function evaluateRun(store: RunStore, runId: string, options: { data?: unknown; checkpointStep?: number } = {}): Promise<EvaluationResult> {
+  const run = store.getRun(runId);
+  const checkpoint = options.checkpointStep !== undefined ? store.checkpointAtStep(runId, options.checkpointStep) : store.defaultCheckpoint(runId).checkpoint;
+  if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to evaluate`);
+  const best = store.listCheckpoints(runId).some((c) => c.id === checkpoint.id && c.best);
+  const { train, validation } = loadRunData(run.config.data, run.config.seed);
+  let dataset = validation ?? train;
+  let label = validation ? 'validation' : 'training';
+  if (options.data !== undefined) {
+    const spec = options.data as ValidationSource;
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || 'fraction' in spec) {
+      throw invalidInput('--data must be a data source ({"kind": …}) or {"path": FILE} of the same kind as the training data');
+    }
+    const { validation: _v, ...trainingSource } = run.config.data;
+    dataset = loadHeldOut(spec, trainingSource as DataSource, train);
+    label = dataset.name;
+  }
+  const model = buildModel(run.config.model);
+  const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]));
+  await selectBackend(['wasm', 'cpu']); // the workers' backend, so the figures match the run's val_* ones
+  const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
+  const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
+  return { runId, step: checkpoint.step, best, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
+}

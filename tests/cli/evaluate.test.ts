@@ -1,0 +1,61 @@
+// `dtrain evaluate` as a user runs it: held-out figures from the CLI equal those the run recorded,
+// another data source can be given, and bad input is one line with exit code 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunStore } from '../../src/engine/store/index';
+
+const dir = mkdtempSync(join(tmpdir(), 'dtrain-eval-'));
+const db = join(dir, 'cli.db');
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function dtrain(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const CONFIG = {
+  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  data: { kind: 'builtin', name: 'iris', validation: { fraction: 0.2 } },
+  optimizer: { learning_rate: 1.0, rho: 0.95, epsilon: 1e-6 },
+  steps: 12, globalBatchSize: 24, seed: 3, checkpointEvery: 6,
+};
+
+test('train with data.validation shows val_* on the progress line; evaluate prints the recorded figures', { timeout: 180_000 }, () => {
+  const configPath = join(dir, 'run.json');
+  writeFileSync(configPath, JSON.stringify(CONFIG));
+  const train = dtrain('train', '--config', configPath, '--devices', '2');
+  assert.equal(train.code, 0, train.err);
+  assert.match(train.out, /val_loss \d\.\d{4} val_accuracy \d\.\d{4}/);
+  const runId = /run (\S+) started/.exec(train.out)![1]!;
+
+  const store = RunStore.open(db, { readonly: true });
+  const last = store.getMetrics(runId).at(-1)!;
+  store.close();
+  const r = dtrain('evaluate', runId, '--json');
+  assert.equal(r.code, 0, r.err);
+  const result = JSON.parse(r.out);
+  assert.equal(result.step, 12);
+  assert.equal(result.data, 'validation');
+  assert.equal(result.count, 30);
+  assert.ok(Math.abs(result.loss - last.metrics.val_loss!) <= 1e-6, `${result.loss} vs ${last.metrics.val_loss}`);
+  assert.equal(result.metrics.accuracy, last.metrics.val_accuracy);
+
+  const training = JSON.parse(dtrain('evaluate', runId, '--json', '--checkpoint', '6', '--data', '{"kind": "builtin", "name": "iris"}').out);
+  assert.equal(training.step, 6);
+  assert.equal(training.count, 150);
+  const text = dtrain('evaluate', runId);
+  assert.match(text.out, new RegExp(`^run ${runId} step 12 on validation \\(30 examples\\): loss \\d\\.\\d{6}  accuracy \\d\\.\\d{6}\\n$`));
+});
+
+test('evaluate refuses bad input in one line with exit code 2', () => {
+  const none = dtrain('evaluate', 'nosuchrun');
+  assert.equal(none.code, 2);
+  assert.equal(none.err.trim().split('\n').length, 1, none.err);
+  const json = dtrain('evaluate', 'x', '--data', '{bad');
+  assert.equal(json.code, 2);
+  assert.match(json.err, /--data text is not valid JSON/);
+});
