@@ -5,7 +5,6 @@
 import { assembleGlobal } from '../../core/checkpoint/index';
 import { buildModel } from '../../core/models/index';
 import { evaluateSlice } from '../../core/evaluation/evaluate-rows';
-import { selectBackend } from '../../core/tfjs/backend';
 import { loadHeldOut, loadRunData } from '../../datasets/run-data';
 import type { DataSource, ValidationSource } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
@@ -42,7 +41,10 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
   }
   const model = buildModel(run.config.model);
   const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]));
-  await selectBackend(['wasm', 'cpu']); // the workers' backend, so the figures match the run's val_* ones
+  // The workers' backend, so the figures match the run's val_* ones. Imported here, not at the top:
+  // registering wasm on import would make it the engine's default before anything initialised it.
+  const { selectBackend } = await import('../../core/tfjs/backend');
+  await selectBackend(['wasm', 'cpu']);
   const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
   return { runId, step: checkpoint.step, best, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
