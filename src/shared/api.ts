@@ -267,6 +267,11 @@ export interface TrainerApi {
   exportRun(runId: string, outDir?: string, options?: { force?: boolean }): Promise<{ dir: string; files: string[] }>;
   /** The run's newest checkpoint as a Keras 3 `.keras` archive, base64 (for a browser download). */
   exportKerasArchive(runId: string): Promise<{ fileName: string; base64: string }>;
+  /**
+   * Stores an uploaded `.keras` archive (base64) where the engine can read it, after checking it reads
+   * as a Keras 3 archive; the returned path goes into a run config's `"model": {"type": "keras", "path"}`.
+   */
+  importKerasArchive(fileName: string, base64: string): Promise<{ path: string }>;
   /** Learning rate at steps 0..steps-1 for a setting (number or schedule dict), for the preview chart. */
   previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]>;
   /** Parses a Keras Adadelta optimizer config JSON (as Python writes it) into our normalized config. */

@@ -11,6 +11,8 @@ import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/engine/serve/index';
 import { createTrainerService } from '../../src/engine/service/index';
+import { readKerasArchive } from '../../src/engine/keras/archive';
+import { optimizerVars } from '../../src/engine/keras/weights-file';
 import { artifactPath, chromiumMissingReason, launchChromium } from './helpers/browser';
 import { REPO_ROOT, buildRenderer } from './helpers/build-renderer';
 import { startRunFromForm, waitForLossPoints, waitForStatus } from './helpers/pages';
@@ -162,6 +164,15 @@ async function historyCompareExport(page: Page): Promise<void> {
   const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
   assert.match(lines[0], /step/i, 'a header row');
   assert.ok(lines.length > 5, 'one row per reported step');
+
+  // The run as a Keras 3 archive, downloaded by the browser: a real archive with the optimizer state.
+  const [kerasDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`run-keras-${firstRun}`).click()]);
+  assert.match(kerasDownload.suggestedFilename(), /\.keras$/);
+  const kerasPath = artifactPath('e2e', 'e2e-two-devices.keras');
+  await kerasDownload.saveAs(kerasPath);
+  const archive = await readKerasArchive(new Uint8Array(readFileSync(kerasPath)), kerasPath);
+  assert.equal((archive.config.compile_config as { optimizer: { class_name: string } }).optimizer.class_name, 'Adadelta');
+  assert.ok(optimizerVars(archive.weights, kerasPath)!.vars.length > 1, 'optimizer variables are in the archive');
 
   await page.getByTestId(`open-run-${firstRun}`).click();
   await page.getByTestId('view-live').waitFor();

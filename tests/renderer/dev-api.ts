@@ -205,6 +205,9 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     async exportRun(id, outDir) {
       return { dir: outDir ?? `/tmp/dtrain-export/${id}`, files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'] };
     },
+    async importKerasArchive(fileName: string) {
+      return { path: `/tmp/dtrain-archives/${fileName}` };
+    },
     async exportKerasArchive(id: string) {
       return { fileName: `${id}.keras`, base64: btoa('PK') };
     },

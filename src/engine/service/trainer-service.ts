@@ -3,6 +3,7 @@
  * meshes, the store, and live events. Implements the typed TrainerApi of src/shared/api.ts.
  */
 import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Mesh } from '../../core/dtensor/mesh';
 import type {
   DataSource, DataSourceSummary, DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
@@ -20,6 +21,7 @@ import { diffConfigs, importOptimizerConfig, previewLearningRate } from './confi
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
 import { exportCluster } from './export-cluster';
+import { storeUploadedArchive } from '../keras/uploads';
 import { resolveKerasModel } from '../keras/run-model';
 import { evaluateRun, type EvaluationResult } from './evaluate-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
@@ -195,6 +197,10 @@ export class TrainerService implements TrainerApi {
   /** Writes model.keras, data.npz, train.py and import.json for a Keras 3 cluster (CLI `export --cluster`). */
   async exportCluster(runId: string, dir: string, options: { force?: boolean } = {}) {
     return exportCluster(this.o.store, runId, dir, options);
+  }
+
+  async importKerasArchive(fileName: string, base64: string) {
+    return { path: await storeUploadedArchive(join(dirname(this.o.exportDir), 'archives'), fileName, base64) };
   }
 
   /** Writes the run's Keras 3 archive to `file` (CLI `export --keras`). */

@@ -1,6 +1,6 @@
 /** Export actions shared by the live view and the runs list. */
 import type { RendererApi } from '../../shared/api';
-import { downloadText, safeFileName } from './download';
+import { downloadBase64, downloadText, safeFileName } from './download';
 import { toast } from './toast';
 
 export async function exportCsv(api: RendererApi, runId: string, name: string): Promise<void> {
@@ -19,5 +19,16 @@ export async function exportRunFolder(api: RendererApi, runId: string, name: str
     toast(`Exported ${name} to ${dir} (${files.join(', ')}).`, 'info', 10_000);
   } catch (err) {
     toast(`Export failed: ${(err as Error).message}`, 'error');
+  }
+}
+
+/** The run as a Keras 3 archive, downloaded by the browser (works the same in web mode and Electron). */
+export async function downloadKerasArchive(api: RendererApi, runId: string, name: string): Promise<void> {
+  try {
+    const { fileName, base64 } = await api.exportKerasArchive(runId);
+    downloadBase64(fileName, base64);
+    toast(`${name} downloaded as ${fileName} (keras.saving.load_model continues it).`);
+  } catch (err) {
+    toast(`Keras export failed: ${(err as Error).message}`, 'error');
   }
 }

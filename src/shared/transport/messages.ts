@@ -52,6 +52,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   exportMetricsCsv: true,
   exportRun: true,
   exportKerasArchive: true,
+  importKerasArchive: true,
   previewLearningRate: true,
   importOptimizerConfig: true,
   listSweeps: true,

@@ -95,6 +95,9 @@ export class FakeTrainer implements TrainerApi {
   async exportRun(runId: string, outDir?: string) {
     return { dir: outDir ?? `/exports/${runId}`, files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'] };
   }
+  async importKerasArchive(fileName: string) {
+    return { path: `/archives/${fileName}` };
+  }
   async exportKerasArchive(runId: string) {
     return { fileName: `${runId}.keras`, base64: Buffer.from('PK').toString('base64') };
   }

@@ -5,7 +5,7 @@
 import type { RunDetail, RunStatus, TrainerEvent } from '../../../../shared/api';
 import { debounce, h, isTypingTarget, replaceChildren } from '../../dom';
 import { formatTime } from '../../format';
-import { exportCsv, exportRunFolder } from '../../run-actions';
+import { downloadKerasArchive, exportCsv, exportRunFolder } from '../../run-actions';
 import { toast } from '../../toast';
 import type { View, ViewContext } from '../../view';
 import { createRunControls } from './controls';
@@ -144,6 +144,7 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
         h('a', { class: 'button', href: `#/new/${encodeURIComponent(runId)}`, 'data-testid': 'duplicate-run' }, 'Duplicate'),
         button('Export CSV', 'export-csv', () => void exportCsv(api, runId, name())),
         button('Export run', 'export-run', () => void exportRunFolder(api, runId, name())),
+        button('Export .keras', 'export-keras', () => void downloadKerasArchive(api, runId, name())),
       ),
     ),
     elsewhereNote,

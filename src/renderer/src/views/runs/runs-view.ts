@@ -5,7 +5,7 @@
 import type { RunSummary } from '../../../../shared/api';
 import { debounce, h, replaceChildren } from '../../dom';
 import { navigate } from '../../router';
-import { exportCsv, exportRunFolder } from '../../run-actions';
+import { downloadKerasArchive, exportCsv, exportRunFolder } from '../../run-actions';
 import { toast } from '../../toast';
 import type { View, ViewContext } from '../../view';
 import { createFilterBar } from './filter-bar';
@@ -52,6 +52,7 @@ export function createRunsView(ctx: ViewContext): View {
       return [
         b('CSV', 'run-csv', () => void exportCsv(api, r.id, r.name)),
         b('Export', 'run-export', () => void exportRunFolder(api, r.id, r.name)),
+        b('.keras', 'run-keras', () => void downloadKerasArchive(api, r.id, r.name)),
         h('a', { class: 'button button-small', href: `#/new/${encodeURIComponent(r.id)}`, 'aria-label': `Duplicate ${r.name}` }, 'Duplicate'),
       ];
     },
