@@ -49,6 +49,14 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
       assert.ok(wrap.scroll <= wrap.client + 1, `the table fits its box at 1100 px (${wrap.scroll} > ${wrap.client})`);
     });
 
+    await t.test('the long name wraps in its run page title instead of widening the page', async () => {
+      const live = await d.open(`#/run/${ids[1]}`, { width: 700 });
+      await live.getByTestId('chart-loss').waitFor();
+      const [scroll, client] = await live.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px window`);
+      await live.close();
+    });
+
     await t.test('duration column, sort by any column, filter by status, tag and text', async () => {
       // Seeded points are 100 ms apart per step: 50 steps = 5 s, 90 steps = 9 s.
       assert.equal(await page.getByTestId(`run-duration-${ids[0]}`).textContent(), '5s');
