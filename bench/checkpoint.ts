@@ -83,7 +83,7 @@ interface StoreTimes {
 
 function storeWrites(file: string, data: CheckpointData): StoreTimes {
   const store = RunStore.open(file);
-  const runId = store.createRun({ model: {}, data: { kind: 'builtin', name: 'bench' }, mesh: MESH, optimizer: {}, steps: 1, globalBatchSize: 1, seed: 0 });
+  const runId = store.createRun({ model: { type: 'mlp' }, data: { kind: 'builtin', name: 'bench' }, mesh: MESH, optimizer: {}, steps: 1, globalBatchSize: 1, seed: 0 });
   store.writeCheckpoint(runId, data, { keep: 2 });
   const totals: number[] = [];
   const prepares: number[] = [];

@@ -13,7 +13,7 @@ const MODEL = {
   layers: [{ type: 'dense', units: 512, activation: 'relu' }, { type: 'dense', units: 512, activation: 'relu' }, { type: 'dense', units: 10 }],
   loss: 'softmax_cross_entropy', metrics: ['accuracy'],
 };
-const DATA = { kind: 'synthetic', name: 'blobs', options: { numClasses: 10, numFeatures: 784, samplesPerClass: 300, seed: 1 } };
+const DATA = { kind: 'synthetic' as const, name: 'blobs', options: { numClasses: 10, numFeatures: 784, samplesPerClass: 300, seed: 1 } };
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] };
 const WARMUP = 3;
 const STEPS = 15;

@@ -26,10 +26,13 @@ export function parse<O extends Options>(argv: string[], options: O, command: st
   }
 }
 
-export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
+export function intOption(value: string | undefined, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got '${value}')`);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${range} (got '${value}')`);
+  }
   return n;
 }
 

@@ -1,14 +1,8 @@
 /** What every command shares: where the database is, and the engine over it. */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** $DTRAIN_DB, else $XDG_DATA_HOME/dtrain/dtrain.db, else ~/.local/share/dtrain/dtrain.db. */
-export function defaultDbPath(): string {
-  if (process.env.DTRAIN_DB) return resolve(process.env.DTRAIN_DB);
-  const data = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(data, 'dtrain', 'dtrain.db');
-}
+import { ApiError } from '../shared/errors';
+import { defaultDbPath } from '../engine/paths';
 
 export const WORKER_ENTRY = fileURLToPath(new URL('../workers/device-worker.ts', import.meta.url));
 
@@ -33,5 +27,10 @@ export async function withService<T>(db: string | undefined, options: { cpuOnly?
   }
 }
 
-/** A user-facing error: printed as one line, exit code 2, no stack trace. */
-export class UsageError extends Error {}
+/** A mistake in the command line: an `invalid-input` ApiError (one line, exit code 2, no stack trace). */
+export class UsageError extends ApiError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
+}

@@ -52,5 +52,6 @@ try {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`dtrain: error: ${message}\n`);
   if (process.env.DTRAIN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exitCode = e instanceof UsageError ? 2 : e instanceof ApiError ? exitCodeFor(e.code) : 1;
+  // The error contract decides the code: the user's input or a missing run (2), the engine (1).
+  process.exitCode = e instanceof ApiError ? exitCodeFor(e.code) : 1;
 }

@@ -1,6 +1,37 @@
-import type { DataSource } from '../shared/api';
+import type { ConfigIssue, DataSource } from '../shared/api';
+import { unknownKeyMessage } from '../core/text/did-you-mean';
 import type { DatasetSource } from './load';
 import { DatasetError } from '../core/data/index';
+
+/**
+ * Keys each kind of `data` accepts (CSV also takes the parser's options; see README "A run config"),
+ * besides `validation` (held-out data, any kind). A new kind must be listed here: the Record type
+ * makes the compiler say so.
+ */
+const SOURCE_KEYS: Record<DataSource['kind'], readonly string[]> = {
+  builtin: ['kind', 'name', 'validation'],
+  synthetic: ['kind', 'name', 'options', 'validation'],
+  csv: ['kind', 'path', 'labelColumn', 'normalize', 'hasHeader', 'task', 'delimiter', 'name', 'featureShape', 'classNames', 'classOrder', 'validation'],
+};
+const KINDS = Object.keys(SOURCE_KEYS);
+
+/**
+ * Structural problems of a run config's `data` (unknown kind, unknown keys with a "did you mean",
+ * missing path or name), as issues at `data.KEY`. Typos must not be ignored: `normalise` would
+ * silently train on z-scored data.
+ */
+export function dataSourceIssues(source: unknown): ConfigIssue[] {
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return [{ path: 'data', message: 'a data source object is required, e.g. {"kind": "builtin", "name": "iris"}' }];
+  const s = source as Record<string, unknown>;
+  if (typeof s.kind !== 'string' || !KINDS.includes(s.kind)) {
+    return [{ path: 'data.kind', message: `unknown data source kind ${JSON.stringify(s.kind) ?? 'nothing'} (expected ${KINDS.join(', ')})` }];
+  }
+  const known = SOURCE_KEYS[s.kind as DataSource['kind']];
+  const issues = Object.keys(s).filter((k) => !known.includes(k)).map((k) => ({ path: `data.${k}`, message: unknownKeyMessage(k, known) }));
+  if (s.kind === 'csv' && (typeof s.path !== 'string' || s.path === '')) issues.push({ path: 'data.path', message: 'a csv source needs a path to the file' });
+  if (s.kind !== 'csv' && (typeof s.name !== 'string' || s.name === '')) issues.push({ path: 'data.name', message: `a ${s.kind} source needs a dataset name` });
+  return issues;
+}
 
 /** A run config's data source (the API shape) → the loader's source description. */
 export function datasetSourceOf(source: DataSource): DatasetSource {

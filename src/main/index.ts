@@ -13,6 +13,7 @@ import { buildAppMenu } from './electron/menu';
 import { builtPaths, createMainWindow, denyAllPermissions } from './electron/window';
 import { ElectronProcessHost } from './electron/utility-process-host';
 import { createTrainerService } from '../engine/service/index';
+import { defaultDbPath } from '../engine/paths';
 
 type Service = Awaited<ReturnType<typeof createTrainerService>>;
 
@@ -25,7 +26,7 @@ let window: BrowserWindow | null = null;
 let sendCommand: (command: ShellCommand) => void = () => {};
 let quitting: 'no' | 'shutting-down' | 'done' = 'no';
 
-// Tests and portable setups can point the database somewhere else.
+// Electron's own state (caches, window storage) can live elsewhere for tests; the database follows DTRAIN_DB.
 if (process.env.DTRAIN_USER_DATA_DIR) app.setPath('userData', process.env.DTRAIN_USER_DATA_DIR);
 
 function focusWindow(): void {
@@ -47,7 +48,8 @@ function openWindow(svc: Service): void {
 async function start(): Promise<void> {
   denyAllPermissions();
   Menu.setApplicationMenu(buildAppMenu((command) => sendCommand(command)));
-  const dbPath = join(app.getPath('userData'), 'dtrain.sqlite');
+  // The CLI's database: a run trained by `dtrain train` shows up here and the other way round.
+  const dbPath = defaultDbPath();
   // better-sqlite3 built for Electron's ABI by `npm run rebuild:electron`; node_modules keeps Node's build.
   const binding = join(app.getAppPath(), 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const nativeBinding = existsSync(binding) ? binding : undefined;

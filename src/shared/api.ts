@@ -1,7 +1,7 @@
 /**
  * The typed API between the engine (Electron main, or `dtrain serve`) and the renderer. Types only:
  * the renderer imports nothing else of the engine. Implemented over Electron IPC (preload's
- * `window.api`) and over a WebSocket (web mode); both carry exactly these calls and events.
+ * `window.dtrainIpc`) and over a WebSocket (web mode); both carry exactly these calls and events.
  */
 
 import type { DoctorReport } from './doctor';
@@ -46,16 +46,41 @@ export interface EarlyStoppingConfig {
 /** A learning rate: a number, or a Keras schedule dict (either serialized form). */
 export type LearningRateSetting = number | { class_name: string; config: Record<string, unknown>; module?: string | null; registered_name?: string | null };
 
+/**
+ * A model as a run config gives it: this project's JSON spec (`"type": "mlp" | "sequential"`, with
+ * `input`, `layers`, `loss`, `metrics`) or a Keras model config (`"type": "keras"`). The engine's
+ * validation (core's buildModel) checks every key; this type names only the discriminator.
+ */
+export interface ModelSetting {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Keras's Adadelta get_config() dict, snake_case keys as Python writes them (Adadelta.fromConfig checks it). */
+export interface OptimizerSetting {
+  learning_rate?: LearningRateSetting;
+  rho?: number;
+  epsilon?: number;
+  clipnorm?: number | null;
+  global_clipnorm?: number | null;
+  clipvalue?: number | null;
+  use_ema?: boolean;
+  ema_momentum?: number;
+  ema_overwrite_frequency?: number | null;
+  weight_decay?: number | null;
+  [key: string]: unknown;
+}
+
 /** Everything a run needs; stored as JSON with the run. `optimizer` is Keras's Adadelta get_config(). */
 export interface RunConfig {
   name?: string;
-  model: Record<string, unknown>;
+  model: ModelSetting;
   data: DataSource & { validation?: ValidationSource };
   /** Mesh text, e.g. `batch=2` or `batch=2,model=2`. */
   mesh: string;
   /** Regex key → sharding spec per axis (mesh dim name or 'unsharded'); unmatched variables are replicated. */
   layouts?: Record<string, string[]>;
-  optimizer: Record<string, unknown>;
+  optimizer: OptimizerSetting;
   steps: number;
   globalBatchSize: number;
   seed: number;
@@ -244,6 +269,7 @@ export type TrainerEvent =
   | { type: 'worker-crash'; runId: string; deviceId: number; reason: string }
   | { type: 'sweep'; sweepId: string };
 
+/** Every method rejects with an ApiError (src/shared/errors.ts): `{code, message, issues?}`. */
 export interface TrainerApi {
   listDevices(): Promise<DeviceInfo[]>;
   listDatasets(): Promise<DatasetInfo[]>;
@@ -274,8 +300,8 @@ export interface TrainerApi {
   importKerasArchive(fileName: string, base64: string): Promise<{ path: string }>;
   /** Learning rate at steps 0..steps-1 for a setting (number or schedule dict), for the preview chart. */
   previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]>;
-  /** Parses a Keras Adadelta optimizer config JSON (as Python writes it) into our normalized config. */
-  importOptimizerConfig(json: string): Promise<{ config: Record<string, unknown> } | { error: string }>;
+  /** Parses a Keras Adadelta optimizer config JSON (as Python writes it) into our normalized config; rejects (invalid-input) with Keras's text. */
+  importOptimizerConfig(json: string): Promise<{ config: Record<string, unknown> }>;
   /** Every sweep, newest first. */
   listSweeps(): Promise<SweepSummary[]>;
   /** One sweep with its trials ranked by the objective. */

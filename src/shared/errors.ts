@@ -1,11 +1,13 @@
 /**
  * The one error contract of the engine's API. Every failure that crosses a boundary (IPC, WebSocket,
  * the CLI's exit code) is an ApiError with a kind, so a front end can tell "you typed something
- * wrong" from "the engine broke" without parsing messages.
+ * wrong" from "the engine broke" without parsing messages. See docs/architecture.md, "Errors".
  */
 import type { ConfigIssue } from './api';
 
 export type ApiErrorCode = 'invalid-input' | 'not-found' | 'conflict' | 'busy' | 'internal';
+
+export const API_ERROR_CODES: readonly ApiErrorCode[] = ['invalid-input', 'not-found', 'conflict', 'busy', 'internal'];
 
 /** What crosses a process or network boundary (structured-clone and JSON safe). */
 export interface ApiErrorPayload {
@@ -21,12 +23,13 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly issues?: ConfigIssue[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   toPayload(): ApiErrorPayload {
-    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) };
+    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues.map((i) => ({ path: i.path, message: i.message })) } : {}) };
   }
 
   static fromPayload(p: ApiErrorPayload): ApiError {
@@ -37,10 +40,29 @@ export class ApiError extends Error {
 export const invalidInput = (message: string, issues?: ConfigIssue[]): ApiError => new ApiError('invalid-input', message, issues);
 export const notFound = (message: string): ApiError => new ApiError('not-found', message);
 export const conflict = (message: string): ApiError => new ApiError('conflict', message);
+export const busy = (message: string): ApiError => new ApiError('busy', message);
+export const internal = (message: string): ApiError => new ApiError('internal', message);
 
 export function isApiErrorPayload(v: unknown): v is ApiErrorPayload {
   const o = v as Partial<ApiErrorPayload> | null;
-  return typeof o === 'object' && o !== null && typeof o.message === 'string' && ['invalid-input', 'not-found', 'conflict', 'busy', 'internal'].includes(o.code as string);
+  return typeof o === 'object' && o !== null && typeof o.message === 'string' && API_ERROR_CODES.includes(o.code as ApiErrorCode);
+}
+
+/** The text shown for an error that is not an ApiError: raw Node/SQLite texts never leave the engine. */
+export const INTERNAL_MESSAGE = 'the engine failed unexpectedly (details are in its log)';
+
+/**
+ * Any thrown value as an ApiError: ApiErrors (and subclasses such as the store's) keep their code
+ * and message; anything else is `internal` with a generic message, its text kept only as the cause.
+ */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError('internal', INTERNAL_MESSAGE, undefined, { cause: err });
+}
+
+/** An ApiError whose message lists its issues, one per line (for a terminal). */
+export function describeIssues(issues: ConfigIssue[]): string {
+  return issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; ');
 }
 
 /** Exit code a CLI gives for an error of this kind: the user's input (2) or the engine (1). */

@@ -2,7 +2,7 @@
  * Coordinator ↔ device-worker protocol. Calls go through comlink (WorkerApi); progress and metrics
  * are plain tagged messages on the same channel, because comlink proxies cannot cross process ports.
  */
-import type { DeviceStats, VariableStorage } from './api';
+import type { DeviceStats, ModelSetting, OptimizerSetting, RunConfig, VariableStorage } from './api';
 
 export type { VariableStorage };
 
@@ -24,14 +24,14 @@ export interface WorkerInfo {
   rssBytes: number;
 }
 
-/** What a worker needs to train: plain JSON, validated by the coordinator first. */
+/** What a worker needs to train: the run config's parts, plain JSON, validated by the coordinator first. */
 export interface TrainSetup {
-  model: Record<string, unknown>;
-  data: Record<string, unknown>;
+  model: ModelSetting;
+  data: RunConfig['data'];
   /** Regex key → sharding spec per axis. */
   layouts: Record<string, string[]>;
   /** Keras Adadelta get_config() dict. */
-  optimizer: Record<string, unknown>;
+  optimizer: OptimizerSetting;
   globalBatchSize: number;
   seed: number;
   /** Directory holding the ring's Unix sockets. */
@@ -40,12 +40,16 @@ export interface TrainSetup {
   variableStorage?: VariableStorage;
 }
 
-/** One stored variable shard: logical path, layout, the slice it covers and its values. */
-export interface ShardRecord {
+/** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */
+export interface VariableLayout {
   path: string;
   dtype: 'float32' | 'float64' | 'int64';
   globalShape: number[];
   specs: string[];
+}
+
+/** One stored variable shard: its variable's layout, the slice it covers and its values. */
+export interface ShardRecord extends VariableLayout {
   slices: { start: number; size: number }[];
   data: Float32Array | Float64Array;
 }
@@ -78,7 +82,7 @@ export interface WorkerApi {
   /** This device's primary-replica shards of every parameter and optimizer variable. */
   exportShards(): Promise<ShardRecord[]>;
   /** Every stored variable's logical path, global shape and sharding specs on this mesh. */
-  variableLayouts(): Promise<{ path: string; dtype: 'float32' | 'float64' | 'int64'; globalShape: number[]; specs: string[] }[]>;
+  variableLayouts(): Promise<VariableLayout[]>;
   /** Replaces parameters and optimizer state with these local shards (same layouts as setup). */
   importShards(shards: ShardRecord[], iterations: number): Promise<void>;
   stats(): Promise<DeviceStats>;

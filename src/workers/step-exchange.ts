@@ -7,7 +7,8 @@
 import type { Collectives } from '../core/collectives/types';
 import { IndexedSlices, deduplicateSparse, type HostSparse } from '../core/optimizers/indexed-slices';
 import type { GradSums } from '../core/models/index';
-import { ExchangeBuckets, type ExchangePlan } from './gradient-exchange';
+import { ExchangeBuckets } from './gradient-exchange';
+import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { allGatherSparse } from './sparse-exchange';
 
 /** A variable's summed gradient after the exchange: its dense shard, or every device's sparse rows (global ids). */

@@ -14,11 +14,10 @@ import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/mod
 import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
 import { loadRunData } from '../datasets/run-data';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
-import { planExchange, type ExchangePlan } from './gradient-exchange';
+import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
-import type { EvalReport, ShardRecord, StepReport, TrainSetup } from '../shared/worker-protocol';
-import type { RunConfig } from '../shared/api';
+import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 
 interface Param {
   path: string;
@@ -60,7 +59,7 @@ export class DeviceTrainer {
 
   static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
     const model = buildModel(setup.model);
-    const { train, validation } = loadRunData(setup.data as unknown as RunConfig['data'], setup.seed);
+    const { train, validation } = loadRunData(setup.data, setup.seed);
     return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
   }
 
@@ -125,10 +124,10 @@ export class DeviceTrainer {
   }
 
   /** Logical path, shape and specs of every variable exportShards() produces. */
-  variableLayouts(): { path: string; dtype: 'float32' | 'float64' | 'int64'; globalShape: number[]; specs: string[] }[] {
-    const out = this.params.map((p) => ({ path: `params/${p.path}`, dtype: p.variable.dtype, globalShape: [...p.variable.globalShape], specs: [...p.variable.layout.shardingSpecs] }));
+  variableLayouts(): VariableLayout[] {
+    const out: VariableLayout[] = this.params.map((p) => ({ path: `params/${p.path}`, dtype: p.variable.dtype, globalShape: [...p.variable.globalShape], specs: [...p.variable.layout.shardingSpecs] }));
     for (const v of this.optimizer.variables) {
-      if (v instanceof IterationsVariable) out.push({ path: 'optimizer/iteration', dtype: 'int64' as never, globalShape: [], specs: [] });
+      if (v instanceof IterationsVariable) out.push({ path: 'optimizer/iteration', dtype: 'int64', globalShape: [], specs: [] });
       else out.push({ path: `optimizer/${v.name}`, dtype: v.dtype, globalShape: [...v.globalShape], specs: [...v.layout.shardingSpecs] });
     }
     return out;

@@ -8,6 +8,7 @@ import type {
 } from '../../src/shared/api';
 import { deserialize, scheduleSeries } from '../../src/core/optimizers/schedules';
 import { sampleDoctorReport } from './doctor-sample';
+import { invalidInput } from '../../src/shared/errors';
 
 interface DevRun {
   detail: RunDetail;
@@ -225,13 +226,14 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       throw new Error(`no sweep ${sweepId}`);
     },
     async importOptimizerConfig(json) {
+      let config: unknown;
       try {
-        const config = JSON.parse(json);
-        if (typeof config !== 'object' || config === null || Array.isArray(config)) return { error: 'expected a JSON object' };
-        return { config };
+        config = JSON.parse(json);
       } catch (err) {
-        return { error: (err as Error).message };
+        throw invalidInput(`not valid JSON: ${(err as Error).message}`);
       }
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalidInput('the optimizer config must be a JSON object');
+      return { config: config as Record<string, unknown> };
     },
     async describeDataSource() {
       return { unit: 'rows' as const, examples: 150, featureShape: [4], task: 'classification' as const, classes: ['setosa', 'versicolor', 'virginica'].map((name) => ({ name, count: 50 })) };

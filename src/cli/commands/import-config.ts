@@ -19,8 +19,12 @@ export const importConfigCommand: Command = {
       throw new UsageError(`cannot read ${positionals[0]}: ${(e as Error).message}`);
     }
     const { importOptimizerConfig } = await import('../../engine/service/config-tools');
-    const result = importOptimizerConfig(text, flavour);
-    if ('error' in result) throw new UsageError(`${positionals[0]}: ${result.error}`);
+    let result: { config: Record<string, unknown> };
+    try {
+      result = importOptimizerConfig(text, flavour);
+    } catch (e) {
+      throw new UsageError(`${positionals[0]}: ${(e as Error).message}`);
+    }
     const json = `${JSON.stringify(result.config, null, 2)}\n`;
     if (values.out) writeFileSync(values.out, json);
     process.stdout.write(json);

@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import { intOption, parse } from '../command';
 import { openService } from '../context';
 import { DEMO_RUN } from '../demo';
+import { isLoopbackHost } from '../../engine/serve/security';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STATIC_DIR = `${ROOT}out/renderer`;
@@ -25,14 +26,26 @@ without which the API refuses connections.
   --db PATH     database file`,
   async run(argv) {
     const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, cpu: { type: 'boolean' }, db: { type: 'string' } }, 'serve');
+    const port = intOption(values.port, 'port', 0, 65535);
     ensureRendererBuilt();
     const { startServer } = await import('../../engine/serve/index');
     const service = await openService(values.db, { cpuOnly: values.cpu });
-    const server = await startServer({
-      api: service, subscribe: (l) => service.subscribe(l), staticDir: STATIC_DIR, host: values.host, port: intOption(values.port, 'port'),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({
+        api: service, subscribe: (l) => service.subscribe(l), staticDir: STATIC_DIR, host: values.host, port,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+    } catch (e) {
+      await service.shutdown();
+      throw e;
+    }
     process.stdout.write(`dtrain dashboard: ${server.url}\n`);
+    if (values.host && !isLoopbackHost(values.host)) {
+      // Beyond loopback the token is the only lock: say so, and where the dashboard now answers.
+      process.stderr.write(`warning: listening on ${values.host}: the dashboard is reachable from the network by anyone who has the token\n`);
+      for (const url of server.networkUrls) process.stderr.write(`  reachable at ${url}\n`);
+    }
     if (values.demo) {
       const { runId } = await service.startRun(DEMO_RUN);
       process.stdout.write(`demo run ${runId} started\n`);

@@ -5,6 +5,7 @@ import { intOption, meshOption, parse } from '../command';
 import { UsageError, openService } from '../context';
 import { followRun } from './follow';
 import type { RunConfig } from '../../shared/api';
+import { ApiError } from '../../shared/errors';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -40,9 +41,11 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
     const merged = { ...config, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunConfig;
     const service = await openService(values.db, { cpuOnly: values.cpu });
     try {
-      const issues = await service.validateRunConfig(merged);
-      if (issues.length > 0) throw new UsageError(`invalid config ${values.config}:\n${issues.map((i) => `  ${i.path || 'config'}: ${i.message}`).join('\n')}`);
-      const { runId } = await service.startRun(merged);
+      // startRun validates (once) and refuses a bad config before any run or worker exists.
+      const { runId } = await service.startRun(merged).catch((e: unknown) => {
+        if (e instanceof ApiError && e.issues?.length) throw new UsageError(`invalid config ${values.config}:\n${e.issues.map((i) => `  ${i.path || 'config'}: ${i.message}`).join('\n')}`);
+        throw e;
+      });
       process.stdout.write(`run ${runId} started on mesh ${merged.mesh}\n`);
       return await followRun(service, runId, merged.steps);
     } finally {
@@ -69,7 +72,7 @@ export function readConfig(path: string): RunConfig {
 
 /** A Keras archive path (`model.path`) is relative to the config file's folder, as a user writes it. */
 export function withArchivePath(config: RunConfig, configFile: string): RunConfig {
-  const model = config?.model as { type?: unknown; path?: unknown } | undefined;
+  const model = config?.model;
   if (model?.type !== 'keras' || typeof model.path !== 'string') return config;
   return { ...config, model: { ...model, path: resolve(dirname(configFile), model.path) } };
 }

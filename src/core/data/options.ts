@@ -1,5 +1,6 @@
 /** Validation of generator options: clear one-line errors naming the generator and the option. */
 import { DatasetError } from './types';
+import { unknownKeyMessage } from '../text/did-you-mean';
 
 /** Largest number of float values a generator may allocate (guards against typos like 1e9 rows). */
 export const MAX_GENERATED_VALUES = 1 << 28;
@@ -14,7 +15,7 @@ export class OptionReader {
     const allowed = new Set([...known, 'name', 'kind']);
     for (const key of Object.keys(values)) {
       if (!allowed.has(key)) {
-        throw new DatasetError(`${owner}: unknown option '${key}' (known: ${known.join(', ')})`);
+        throw new DatasetError(`${owner}: ${unknownKeyMessage(key, known).replace('unknown key', 'unknown option')}`);
       }
     }
   }

@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
-import { counterUniform, streamKey } from './prng';
+import { dropoutMask } from './dropout';
 import { runGraph } from './keras/graph';
+
+export { dropoutMask };
 
 export interface ForwardOptions {
   /** Enables dropout. Default false. */
@@ -39,18 +41,6 @@ function param(params: Map<string, tf.Tensor>, path: string): tf.Tensor {
   const t = params.get(path);
   if (t === undefined) throw new Error(`forward: missing parameter "${path}"`);
   return t;
-}
-
-/** Inverted-dropout mask (0 or 1/(1-rate)) for `batch` examples of `features` elements each. */
-export function dropoutMask(rate: number, seed: number, layerIndex: number, offset: number, batch: number, features: number): Float32Array {
-  const key = streamKey(seed, layerIndex);
-  const scale = 1 / (1 - rate);
-  const mask = new Float32Array(batch * features);
-  for (let b = 0; b < batch; b++) {
-    const base = (offset + b) * features;
-    for (let j = 0; j < features; j++) mask[b * features + j] = counterUniform(key, base + j) >= rate ? scale : 0;
-  }
-  return mask;
 }
 
 function applyDropout(h: tf.Tensor, layer: Extract<ResolvedLayer, { kind: 'dropout' }>, opts: ForwardOptions): tf.Tensor {

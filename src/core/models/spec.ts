@@ -2,6 +2,7 @@
  * The JSON model spec and its structural validation (keys, types, ranges). Shape compatibility between
  * layers is checked in build.ts, where shapes are inferred. Every error is one line naming the path.
  */
+import { unknownKeyMessage } from '../text/did-you-mean';
 
 export const ACTIVATIONS = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -66,13 +67,17 @@ export interface ModelSpec {
 
 export class ModelSpecError extends Error {
   override name = 'ModelSpecError';
+  /** The spec path the problem concerns (`layers[0].units`), so a form can show it at the field. */
+  constructor(message: string, readonly path = '') {
+    super(message);
+  }
 }
 
 type Obj = Record<string, unknown>;
 type Check = (v: unknown, path: string) => void;
 
 const fail = (path: string, msg: string): never => {
-  throw new ModelSpecError(`model spec: ${path}: ${msg}`);
+  throw new ModelSpecError(`model spec: ${path}: ${msg}`, path === '(root)' ? '' : path);
 };
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
 
@@ -133,7 +138,7 @@ function checkObject(v: unknown, path: string): Obj {
 function checkKeys(obj: Obj, path: string, required: Record<string, Check>, optional: Record<string, Check>): void {
   const allowed = ['type', ...Object.keys(required), ...Object.keys(optional)];
   for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) fail(path, `unknown key "${key}" (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) fail(`${path}.${key}`, unknownKeyMessage(key, allowed));
   }
   for (const [key, check] of Object.entries(required)) {
     if (!(key in obj)) fail(`${path}.${key}`, 'is required');
@@ -181,7 +186,7 @@ export function validateModelSpec(raw: unknown): ModelSpec {
   const spec = checkObject(raw, '(root)');
   const allowed = [...Object.keys(TOP_REQUIRED), ...Object.keys(TOP_OPTIONAL)];
   for (const key of Object.keys(spec)) {
-    if (!allowed.includes(key)) fail(key, `unknown key (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) fail(key, unknownKeyMessage(key, allowed));
   }
   for (const [key, check] of Object.entries(TOP_REQUIRED)) {
     if (!(key in spec)) fail(key, 'is required');

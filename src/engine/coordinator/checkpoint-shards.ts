@@ -7,14 +7,7 @@ import { Layout } from '../../core/dtensor/layout';
 import type { Mesh } from '../../core/dtensor/mesh';
 import { shardSlices } from '../../core/dtensor/shard';
 import { localShardFor, type CheckpointTensor } from '../../core/checkpoint/index';
-import type { ShardRecord } from '../../shared/worker-protocol';
-
-export interface VariableLayout {
-  path: string;
-  dtype: 'float32' | 'float64' | 'int64';
-  globalShape: number[];
-  specs: string[];
-}
+import type { ShardRecord, VariableLayout } from '../../shared/worker-protocol';
 
 export function toCheckpointTensors(records: ShardRecord[], meshText: string): CheckpointTensor[] {
   const byPath = new Map<string, CheckpointTensor>();

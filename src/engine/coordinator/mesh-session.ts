@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import type { Mesh } from '../../core/dtensor/mesh';
 import type { DeviceInfo, DeviceStats } from '../../shared/api';
-import type { EvalReport, ShardRecord, StepReport, TrainSetup, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
+import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
 import { workerEnv } from './devices';
@@ -129,7 +129,7 @@ export class MeshSession {
   }
 
   /** Device 0's view of every variable's path, shape and sharding specs (the same on every device). */
-  async variableLayouts(): Promise<{ path: string; dtype: 'float32' | 'float64' | 'int64'; globalShape: number[]; specs: string[] }[]> {
+  async variableLayouts(): Promise<VariableLayout[]> {
     return this.workers[0]!.call((api) => api.variableLayouts());
   }
 

@@ -55,6 +55,8 @@ function attach(ws: WebSocket, opts: ApiSocketOptions): void {
       ws.on('message', onMessage);
       return () => ws.off('message', onMessage);
     },
+    // The raw text (a Node or SQLite message) stays in the server's log; the page gets `internal`.
+    (method, err) => opts.log(`[serve] ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   );
   ws.on('close', dispose);
   ws.on('error', (err) => opts.log(`[serve] websocket error: ${err.message}`));

@@ -5,11 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { realpathSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { invalidInput } from '../../shared/errors';
 import type { TrainerApi } from '../../shared/api';
 import type { Subscribe } from '../../shared/transport/index';
 import { createApiSocket } from './api-socket';
-import { createToken, hostAllowed, type HostPolicy } from './security';
+import { createToken, hostAllowed, isLoopbackHost, type HostPolicy } from './security';
 import { sendStatus, serveStatic } from './static-files';
 
 export interface ServerOptions {
@@ -33,6 +35,8 @@ export interface ServerOptions {
 export interface RunningServer {
   /** Page URL including `?token=…`. */
   url: string;
+  /** Page URLs under this machine's network addresses when listening beyond loopback (empty on loopback). */
+  networkUrls: string[];
   token: string;
   port: number;
   close(): Promise<void>;
@@ -44,13 +48,51 @@ function pageUrl(host: string, port: number, token: string): string {
   return `http://${shown}:${port}/?token=${encodeURIComponent(token)}`;
 }
 
+/** The page URLs other machines would use: every non-internal address the server listens on. */
+function networkPageUrls(host: string, port: number, token: string): string[] {
+  if (isLoopbackHost(host)) return [];
+  const wildcard = host === '0.0.0.0' || host === '::';
+  if (!wildcard) return [pageUrl(host, port, token)];
+  const addresses = Object.values(networkInterfaces()).flatMap((list) => list ?? []);
+  return addresses
+    .filter((a) => !a.internal && (host === '::' || a.family === 'IPv4'))
+    .map((a) => pageUrl(a.address, port, token));
+}
+
+/** A listen failure as one line the user can act on (never Node's own text, e.g. `options.port should be…`). */
+function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const where = `${host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return invalidInput(`cannot serve on ${where}: the port is already in use (leave out --port for a free one)`);
+    case 'EACCES':
+      return invalidInput(`cannot serve on ${where}: no permission to use this port (use one above 1023)`);
+    case 'EADDRNOTAVAIL':
+      return invalidInput(`cannot serve on ${where}: ${host} is not an address of this machine`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return invalidInput(`cannot serve on ${where}: no such host name '${host}'`);
+    case 'ERR_SOCKET_BAD_PORT':
+      return invalidInput(`cannot serve on port ${port}: a port is an integer from 0 to 65535`);
+    default:
+      return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
+    const fail = (err: unknown): void => reject(listenError(err, host, port));
+    server.once('error', fail);
+    try {
+      server.listen(port, host, () => {
+        server.off('error', fail);
+        resolve((server.address() as AddressInfo).port);
+      });
+    } catch (err) {
+      fail(err); // Node throws synchronously for a bad port number
+    }
   });
 }
 
@@ -76,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   policy = { ...policy, port };
   return {
     url: pageUrl(host, port, token),
+    networkUrls: networkPageUrls(host, port, token),
     token,
     port,
     async close() {

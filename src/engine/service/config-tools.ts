@@ -2,39 +2,47 @@
 import { Adadelta, type ConfigFlavour } from '../../core/optimizers/adadelta';
 import { deserialize, scheduleSeries } from '../../core/optimizers/schedules/index';
 import type { ConfigDiff, LearningRateSetting, RunConfig } from '../../shared/api';
+import { ApiError, invalidInput } from '../../shared/errors';
 
 const MAX_PREVIEW_STEPS = 100_000;
 
 export function previewLearningRate(setting: LearningRateSetting, steps: number): number[] {
   if (!Number.isInteger(steps) || steps < 1 || steps > MAX_PREVIEW_STEPS) {
-    throw new Error(`preview steps must be an integer from 1 to ${MAX_PREVIEW_STEPS} (got ${steps})`);
+    throw invalidInput(`preview steps must be an integer from 1 to ${MAX_PREVIEW_STEPS} (got ${steps})`);
   }
   if (typeof setting === 'number') {
-    if (!Number.isFinite(setting)) throw new Error(`the learning rate must be a finite number (got ${setting})`);
+    if (!Number.isFinite(setting)) throw invalidInput(`the learning rate must be a finite number (got ${setting})`);
     return new Array<number>(steps).fill(Math.fround(setting));
   }
-  return Array.from(scheduleSeries(deserialize(setting), steps));
+  try {
+    return Array.from(scheduleSeries(deserialize(setting), steps));
+  } catch (e) {
+    // Keras's own texts (ValueError, TypeError …) describe what is wrong with the schedule dict.
+    throw e instanceof ApiError ? e : invalidInput(`${(e as Error).name}: ${(e as Error).message}`);
+  }
 }
 
 /**
  * Parses an optimizer config as Python Keras writes it (json.dumps(opt.get_config()); tf.keras 2.11/2.12,
  * 2.13–2.15 or Keras 3), checks it the way Adadelta.from_config does, and returns our normalized
- * get_config() in the given flavour (default Keras 3's form).
+ * get_config() in the given flavour (default Keras 3's form). Throws an `invalid-input` ApiError (with
+ * Keras's text) for anything it cannot use.
  */
-export function importOptimizerConfig(json: string, flavour: ConfigFlavour = 'keras3'): { config: Record<string, unknown> } | { error: string } {
+export function importOptimizerConfig(json: string, flavour: ConfigFlavour = 'keras3'): { config: Record<string, unknown> } {
+  if (typeof json !== 'string') throw invalidInput('the optimizer config must be given as JSON text');
   let parsed: unknown;
   try {
     // Python's json.dumps writes NaN/Infinity for non-finite floats; JSON.parse does not accept them.
     parsed = JSON.parse(json.replace(/\bNaN\b|-?\bInfinity\b/g, 'null'));
   } catch (e) {
-    return { error: `not valid JSON: ${(e as Error).message}` };
+    throw invalidInput(`not valid JSON: ${(e as Error).message}`);
   }
   const body = isKerasObject(parsed) ? checkClass(parsed) : parsed;
-  if (typeof body === 'string') return { error: body };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the optimizer config must be a JSON object');
   try {
     return { config: Adadelta.fromConfig(body as Record<string, unknown>).getConfig({ flavour }) };
   } catch (e) {
-    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+    throw invalidInput(`${(e as Error).name}: ${(e as Error).message}`);
   }
 }
 
@@ -45,7 +53,7 @@ function isKerasObject(v: unknown): v is { class_name: unknown; config: unknown 
 
 function checkClass(v: { class_name: unknown; config: unknown }): unknown {
   const name = String(v.class_name);
-  if (!/(^|>|\.)Adadelta$/.test(name)) return `this is a ${name} optimizer config; dtrain trains with Adadelta`;
+  if (!/(^|>|\.)Adadelta$/.test(name)) throw invalidInput(`this is a ${name} optimizer config; dtrain trains with Adadelta`);
   return v.config;
 }
 

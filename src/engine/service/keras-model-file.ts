@@ -3,6 +3,7 @@
  * to and puts it inline (`json`), so the run's stored config is self-contained: resuming it, or a worker
  * building the model, never depends on the file still being there.
  */
+import { invalidInput } from '../../shared/errors';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseModelJson } from '../../core/models/index';
@@ -15,14 +16,14 @@ const isKerasJsonPath = (m: unknown): m is { type: 'keras'; jsonPath: unknown; j
 export function inlineKerasJson(config: RunConfig): RunConfig {
   const model = config.model as unknown;
   if (!isKerasJsonPath(model)) return config;
-  if (typeof model.jsonPath !== 'string' || model.jsonPath === '') throw new Error(`jsonPath must be a file name, got ${JSON.stringify(model.jsonPath)}`);
+  if (typeof model.jsonPath !== 'string' || model.jsonPath === '') throw invalidInput(`jsonPath must be a file name, got ${JSON.stringify(model.jsonPath)}`);
   const file = resolve(model.jsonPath);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read jsonPath ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw invalidInput(`cannot read jsonPath ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   const json = parseModelJson(text);
-  return { ...config, model: { ...(model as Record<string, unknown>), jsonPath: file, json } };
+  return { ...config, model: { ...model, jsonPath: file, json } };
 }

@@ -4,11 +4,15 @@
  */
 import { Mesh } from '../../core/dtensor/mesh';
 import { Layout } from '../../core/dtensor/layout';
+import { LayoutMap } from '../../core/dtensor/layout-map';
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { buildModel, type Model } from '../../core/models/index';
 import type { Dataset } from '../../core/data/index';
 import { loadRunData } from '../../datasets/run-data';
+import { dataSourceIssues } from '../../datasets/source';
 import { inlineKerasJson } from './keras-model-file';
+import { ModelSpecError } from '../../core/models/spec';
+import { unknownKeyMessage } from '../../core/text/did-you-mean';
 import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { checkEvaluation } from './evaluation-config';
@@ -30,28 +34,36 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
   const issues: ConfigIssue[] = [];
   const add = (path: string, msg: string) => issues.push({ path, message: msg });
   if (typeof config !== 'object' || config === null) return { issues: [{ path: '', message: 'the run config must be a JSON object' }] };
-  for (const key of Object.keys(config)) if (!RUN_KEYS.has(key)) add(key, `unknown key '${key}' (known: ${[...RUN_KEYS].join(', ')})`);
+  for (const key of Object.keys(config)) if (!RUN_KEYS.has(key)) add(key, unknownKeyMessage(key, [...RUN_KEYS]));
   const attempt = <T>(path: string, fn: () => T): T | undefined => {
     try {
       return fn();
     } catch (e) {
-      add(path, message(e));
+      // A model spec error names its own path inside the spec: put it at that field.
+      add(e instanceof ModelSpecError && e.path ? `${path}.${e.path}` : path, message(e));
       return undefined;
     }
   };
   const model = attempt('model', () => buildModel(inlineKerasJson(config).model));
-  const data = config.data ? attempt('data', () => loadRunData(config.data, Number.isSafeInteger(config.seed) ? config.seed : 0)) : (add('data', 'a data source is required'), undefined);
+  const sourceIssues = dataSourceIssues(config.data);
+  issues.push(...sourceIssues);
+  const data = sourceIssues.length === 0 ? attempt('data', () => loadRunData(config.data, Number.isSafeInteger(config.seed) ? config.seed : 0)) : undefined;
   const dataset = data?.train;
   const mesh = attempt('mesh', () => Mesh.parse(String(config.mesh ?? '')));
   if (mesh) {
+    const map = new LayoutMap(mesh);
     for (const [key, specs] of Object.entries(config.layouts ?? {})) {
-      attempt(`layouts.${key}`, () => {
+      const layout = attempt(`layouts.${key}`, () => {
         new RegExp(key);
         return new Layout(specs, mesh);
       });
+      if (layout) attempt(`layouts.${key}`, () => map.set(key, layout));
     }
+    // Each variable's layout must have its rank; a worker would otherwise fail after the run exists.
+    if (model) for (const p of model.params) attempt(`layouts`, () => map.layoutFor(p.path, p.shape.length));
   }
-  attempt('optimizer', () => Adadelta.fromConfig(config.optimizer ?? {}));
+  if (config.optimizer === undefined) add('optimizer', 'an optimizer config is required (Keras Adadelta get_config() keys, e.g. {"learning_rate": 1.0})');
+  else attempt('optimizer', () => Adadelta.fromConfig(config.optimizer));
   checkInteger(config.steps, 'steps', 1, add);
   checkInteger(config.globalBatchSize, 'globalBatchSize', 1, add);
   checkInteger(config.seed, 'seed', 0, add);
@@ -64,6 +76,9 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
     add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
   }
   if (model && dataset) checkFit(model, dataset, add);
+  if (dataset && Number.isInteger(config.globalBatchSize) && config.globalBatchSize > dataset.numExamples) {
+    add('globalBatchSize', `a global batch of ${config.globalBatchSize} is larger than dataset '${dataset.name}' (${dataset.numExamples} examples)`);
+  }
   checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
   return { issues, model, dataset, validation: data?.validation, mesh };
 }

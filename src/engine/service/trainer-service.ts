@@ -28,7 +28,7 @@ import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
 import { describeDataSource as describeSource } from '../../datasets/describe-source';
-import { conflict, invalidInput, notFound } from '../../shared/errors';
+import { conflict, describeIssues, invalidInput, notFound } from '../../shared/errors';
 
 export interface TrainerServiceOptions {
   store: RunStore;
@@ -83,6 +83,7 @@ export class TrainerService implements TrainerApi {
   }
 
   async validateRunConfig(config: RunConfig) {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalidInput('the run config must be a JSON object');
     let resolved: RunConfig;
     try {
       resolved = (await resolveKerasModel(config)).config;
@@ -99,7 +100,7 @@ export class TrainerService implements TrainerApi {
   async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const resolved = await resolveKerasModel(withDefaults(raw));
     const { issues } = checkRunConfig(resolved.config);
-    if (issues.length > 0) throw new Error(issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; '));
+    if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     const config = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
     const { initial } = resolved;
     if (config.parent !== undefined && typeof config.parent !== 'string') throw invalidInput('parent must be a run id');
@@ -112,15 +113,15 @@ export class TrainerService implements TrainerApi {
 
   /** Continues a paused, stopped or failed run from its newest valid checkpoint, optionally on another mesh. */
   async resumeRun(runId: string, options: { mesh?: string; steps?: number } & LaunchOptions = {}): Promise<void> {
-    if (this.active.has(runId)) throw new Error(`run ${runId} is already running`);
-    const run = this.o.store.getRun(runId);
-    if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw new Error(`run ${runId} has completed all ${run.steps} steps`);
+    if (this.active.has(runId)) throw conflict(`run ${runId} is already running`);
+    const run = this.o.store.getRun(requireId(runId));
+    if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw conflict(`run ${runId} has completed all ${run.steps} steps`);
     if (options.steps !== undefined && options.steps <= run.step) {
       throw invalidInput(`run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`);
     }
     const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
     const { issues } = checkRunConfig(config);
-    if (issues.length > 0) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     this.claim(runId);
     // The new mesh/steps are saved now (the dashboard shows them) but put back if the resume fails
     // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
@@ -138,7 +139,7 @@ export class TrainerService implements TrainerApi {
     // Marking it stopped here would not stop the other process, and the row would lie.
     this.refuseElsewhere(runId, 'stop');
     if (!this.active.has(runId)) {
-      const { status, step } = this.o.store.updateRun(runId, { status: 'stopped' });
+      const { status, step } = this.o.store.updateRun(requireId(runId), { status: 'stopped' });
       this.emit({ type: 'status', runId, status, step });
       return;
     }
@@ -173,24 +174,26 @@ export class TrainerService implements TrainerApi {
   }
 
   async getRun(runId: string): Promise<RunDetail> {
-    return withLiveness(this.o.store, this.o.store.getRun(runId), this.active.has(runId));
+    return withLiveness(this.o.store, this.o.store.getRun(requireId(runId)), this.active.has(runId));
   }
 
   async getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]> {
-    return this.o.store.getMetrics(runId, sinceStep);
+    if (sinceStep !== undefined && !Number.isSafeInteger(sinceStep)) throw invalidInput(`sinceStep must be an integer (got ${JSON.stringify(sinceStep)})`);
+    return this.o.store.getMetrics(requireId(runId), sinceStep);
   }
 
   async diffConfigs(runIds: string[]) {
-    return diffConfigs(runIds.map((id) => this.o.store.getRun(id).config));
+    if (!Array.isArray(runIds)) throw invalidInput('diffConfigs takes a list of run ids');
+    return diffConfigs(runIds.map((id) => this.o.store.getRun(requireId(id)).config));
   }
 
   async exportMetricsCsv(runId: string): Promise<string> {
-    return this.o.store.metricsCsv(runId);
+    return this.o.store.metricsCsv(requireId(runId));
   }
 
   /** Without a folder: a new one per run (and per export) under the exports folder, never a shared one. */
   async exportRun(runId: string, outDir?: string, options: { force?: boolean } = {}) {
-    const run = this.o.store.getRun(runId);
+    const run = this.o.store.getRun(requireId(runId));
     return exportRun(this.o.store, runId, outDir ?? freshDir(this.o.exportDir, `${safeFileName(run.name)}-${run.id}`), options);
   }
 
@@ -309,13 +312,16 @@ export class TrainerService implements TrainerApi {
     const lease = this.o.store.acquireRunLease(runId);
     if (!lease.ok) {
       const { pid, host } = lease.holder;
-      throw new Error(`run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`);
+      throw conflict(`run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`);
     }
   }
 
   private request(runId: string, what: 'pause' | 'stop'): void {
     const a = this.active.get(runId);
-    if (!a) throw new Error(`run ${runId} is not running`);
+    if (!a) {
+      this.o.store.getRun(requireId(runId)); // a run that does not exist is not-found, not a conflict
+      throw conflict(`run ${runId} is not running`);
+    }
     if (!a.controller) a.request = what;
     else if (what === 'pause') a.controller.pause();
     else a.controller.stop();
@@ -341,7 +347,7 @@ export class TrainerService implements TrainerApi {
       store.updateRun(runId, { status: 'running', error: null });
       this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
-        model: config.model, data: config.data as unknown as Record<string, unknown>, layouts: config.layouts ?? {},
+        model: config.model, data: config.data, layouts: config.layouts ?? {},
         optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
       });
       session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
@@ -383,4 +389,10 @@ export function watchdogMs(config: RunConfig, env: NodeJS.ProcessEnv = process.e
   const fromEnv = Number(env.DTRAIN_WATCHDOG_SECONDS);
   const seconds = config.watchdogSeconds ?? (env.DTRAIN_WATCHDOG_SECONDS && fromEnv > 0 ? fromEnv : 120);
   return seconds * 1000;
+}
+
+/** A run id from a caller (IPC, WebSocket, CLI) must be a non-empty string before it reaches SQLite. */
+function requireId(runId: unknown): string {
+  if (typeof runId !== 'string' || runId === '') throw invalidInput(`a run id must be a non-empty string (got ${JSON.stringify(runId) ?? 'nothing'})`);
+  return runId;
 }

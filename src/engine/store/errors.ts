@@ -1,4 +1,9 @@
-/** Errors the store raises. Every message names the database file, so a user knows which file is at fault. */
+/**
+ * Errors the store raises. Every message names the database file, so a user knows which file is at
+ * fault. A StoreError is an ApiError: a foreign, corrupt or unwritable file is the user's input
+ * (`invalid-input`, exit 2 in the CLI), a missing run is `not-found`, a held lock is `busy`.
+ */
+import { ApiError, type ApiErrorCode } from '../../shared/errors';
 
 export type StoreErrorKind =
   | 'not-sqlite' // not an SQLite file at all
@@ -10,9 +15,24 @@ export type StoreErrorKind =
   | 'busy' // another process held the lock past the busy timeout
   | 'readonly'
   | 'invalid' // bad input from the caller
+  | 'full' // the disk (or the file system's quota) is full
   | 'sqlite'; // any other SQLite failure
 
-export class StoreError extends Error {
+const CODE_OF: Record<StoreErrorKind, ApiErrorCode> = {
+  'not-sqlite': 'invalid-input',
+  corrupt: 'invalid-input',
+  foreign: 'invalid-input',
+  'newer-schema': 'invalid-input',
+  'needs-upgrade': 'invalid-input',
+  readonly: 'invalid-input',
+  invalid: 'invalid-input',
+  full: 'invalid-input',
+  'not-found': 'not-found',
+  busy: 'busy',
+  sqlite: 'internal',
+};
+
+export class StoreError extends ApiError {
   override name = 'StoreError';
   constructor(
     readonly kind: StoreErrorKind,
@@ -21,7 +41,7 @@ export class StoreError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(CODE_OF[kind], message, undefined, options);
   }
 }
 
@@ -66,13 +86,16 @@ export function toStoreError(error: unknown, file: string): unknown {
         ? 'busy'
         : code.startsWith('SQLITE_READONLY')
           ? 'readonly'
-          : 'sqlite';
+          : code.startsWith('SQLITE_FULL')
+            ? 'full'
+            : 'sqlite';
   const what: Record<StoreErrorKind, string> = {
     'not-sqlite': 'is not an SQLite database',
     corrupt: 'is corrupt',
     busy: 'stayed locked by another process past the busy timeout',
     readonly: 'cannot be written',
     sqlite: 'failed',
+    full: 'cannot grow: the disk is full',
     foreign: '',
     'newer-schema': '',
     'needs-upgrade': '',

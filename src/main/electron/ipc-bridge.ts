@@ -23,7 +23,7 @@ export function bridgeWindow(win: BrowserWindow, api: TrainerApi, subscribe: Sub
     };
     ipcMain.on(IPC_CHANNEL, listener);
     return () => void ipcMain.off(IPC_CHANNEL, listener);
-  });
+  }, (method, err) => console.error(`[dtrain] ${method} failed:`, err));
   win.on('closed', dispose);
   return (command) => send({ kind: 'command', command });
 }

@@ -1,10 +1,10 @@
-/// <reference path="../../preload/index.d.ts" />
+/// <reference path="./window.d.ts" />
 /**
- * Picks the engine connection at startup: the preload's `window.api` in Electron, otherwise a
+ * Picks the engine connection at startup: the preload's IPC port in Electron, otherwise a
  * WebSocket back to the server that served this page, authenticated by the token from the page URL.
  */
 import type { RendererApi } from '../../shared/api';
-import type { ShellCommand } from '../../shared/transport';
+import { createApiClient, type ShellCommand } from '../../shared/transport';
 import { createWebSocketApi, type ConnectionState } from './ws-api';
 
 export interface Connection {
@@ -31,9 +31,11 @@ function takeToken(): string {
 }
 
 export function connect(onState: (state: ConnectionState) => void, onReconnect: () => void): Connection {
-  if (window.api) {
+  const ipc = window.dtrainIpc;
+  if (ipc) {
     onState('open');
-    return { api: window.api, mode: 'desktop', onShellCommand: (l) => window.api!.onShellCommand(l) };
+    const api = createApiClient((msg) => ipc.send(msg), (handler) => ipc.subscribe(handler));
+    return { api, mode: 'desktop', onShellCommand: (l) => api.onShellCommand(l) };
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const token = takeToken();

@@ -4,6 +4,7 @@
  * (over ipcRenderer) and in the browser (over a WebSocket): no Node or DOM APIs here.
  */
 import type { RendererApi, TrainerApi, TrainerEvent } from '../api';
+import { ApiError, isApiErrorPayload } from '../errors';
 import { TRAINER_METHODS, parseInbound, type MethodName, type ShellCommand, type TransportMessage } from './messages';
 
 /** Registers a handler for inbound messages; may return an unsubscribe function. */
@@ -18,8 +19,15 @@ export interface ApiClient extends RendererApi {
   dispose(): void;
 }
 
-/** What the preload exposes as `window.api`: the renderer API plus desktop menu commands. */
-export type DesktopApi = RendererApi & Pick<ApiClient, 'onShellCommand'>;
+/**
+ * What the preload exposes as `window.dtrainIpc`: the transport's two ends on the app's one IPC
+ * channel, nothing more. The page builds its ApiClient on it, so rejected calls are ApiErrors with
+ * their code (an Error crossing Electron's contextBridge keeps only its message).
+ */
+export interface IpcPort {
+  send(msg: TransportMessage): void;
+  subscribe(handler: (msg: unknown) => void): () => void;
+}
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -48,7 +56,7 @@ export function createApiClient(send: (msg: TransportMessage) => void, onMessage
         send({ kind: 'call', id, method, args: trimArgs(args) });
       } catch (err) {
         pending.delete(id);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(new ApiError('internal', err instanceof Error ? err.message : String(err)));
       }
     });
 
@@ -64,7 +72,8 @@ export function createApiClient(send: (msg: TransportMessage) => void, onMessage
       if (!waiting) return;
       pending.delete(msg.id);
       if (msg.ok) waiting.resolve(msg.value);
-      else waiting.reject(new Error(msg.error?.message ?? 'call failed'));
+      // The engine's error comes back as an ApiError with its code, so callers can branch on it.
+      else waiting.reject(isApiErrorPayload(msg.error) ? ApiError.fromPayload(msg.error) : new ApiError('internal', 'call failed'));
     }
   };
   const unsubscribe = onMessage(receive);
@@ -72,7 +81,7 @@ export function createApiClient(send: (msg: TransportMessage) => void, onMessage
   const failPending = (message: string): void => {
     const waiting = [...pending.values()];
     pending.clear();
-    for (const p of waiting) p.reject(new Error(message));
+    for (const p of waiting) p.reject(new ApiError('internal', message));
   };
 
   const methods = Object.fromEntries(

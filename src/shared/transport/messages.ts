@@ -4,6 +4,7 @@
  * `command` carries desktop-shell requests (menu items) that are not part of the trainer API.
  */
 import type { TrainerApi, TrainerEvent } from '../api';
+import type { ApiErrorPayload } from '../errors';
 
 export type MethodName = keyof TrainerApi;
 
@@ -16,7 +17,7 @@ export interface CallMessage {
 
 export type ResultMessage =
   | { kind: 'result'; id: number; ok: true; value: unknown }
-  | { kind: 'result'; id: number; ok: false; error: { message: string } };
+  | { kind: 'result'; id: number; ok: false; error: ApiErrorPayload };
 
 export interface EventMessage {
   kind: 'event';

@@ -3,6 +3,7 @@
  * forwards engine events. Used by Electron main (ipcMain) and web mode (WebSocket) alike.
  */
 import type { TrainerApi, TrainerEvent } from '../api';
+import { ApiError, toApiError } from '../errors';
 import { parseCall, type TransportMessage } from './messages';
 import type { OnMessage } from './client';
 
@@ -15,11 +16,23 @@ export function errorMessage(err: unknown): string {
   return 'unknown error';
 }
 
+/** Where the raw text of an unexpected (non-ApiError) failure goes; the peer sees only `internal`. */
+export type InternalErrorLog = (method: string, err: unknown) => void;
+
+const logToConsole: InternalErrorLog = (method, err) => console.error(`transport: ${method} failed:`, err);
+
 /**
  * Serves `api` to one peer. Returns a dispose function that stops forwarding events and ignores
- * further calls (results of calls still running are dropped, as the peer is gone).
+ * further calls (results of calls still running are dropped, as the peer is gone). Failures cross
+ * as ApiError payloads `{code, message, issues?}`; anything not an ApiError becomes `internal`.
  */
-export function serveApi(api: TrainerApi, subscribe: Subscribe, send: (msg: TransportMessage) => void, onMessage: OnMessage): () => void {
+export function serveApi(
+  api: TrainerApi,
+  subscribe: Subscribe,
+  send: (msg: TransportMessage) => void,
+  onMessage: OnMessage,
+  logInternal: InternalErrorLog = logToConsole,
+): () => void {
   let open = true;
   const reply = (msg: TransportMessage): void => {
     if (!open) return;
@@ -33,7 +46,7 @@ export function serveApi(api: TrainerApi, subscribe: Subscribe, send: (msg: Tran
   const handle = async (raw: unknown): Promise<void> => {
     const call = parseCall(raw);
     if (!('kind' in call)) {
-      if (call.id !== null) reply({ kind: 'result', id: call.id, ok: false, error: { message: call.error } });
+      if (call.id !== null) reply({ kind: 'result', id: call.id, ok: false, error: new ApiError('invalid-input', call.error).toPayload() });
       return;
     }
     try {
@@ -41,7 +54,9 @@ export function serveApi(api: TrainerApi, subscribe: Subscribe, send: (msg: Tran
       const value = await method.apply(api, call.args);
       reply({ kind: 'result', id: call.id, ok: true, value: value === undefined ? null : value });
     } catch (err) {
-      reply({ kind: 'result', id: call.id, ok: false, error: { message: errorMessage(err) } });
+      const error = toApiError(err);
+      if (!(err instanceof ApiError)) logInternal(call.method, err);
+      reply({ kind: 'result', id: call.id, ok: false, error: error.toPayload() });
     }
   };
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { bytesOf, type PeerLinks, type WireArray } from '../../core/collectives/links';
 import { FrameReader, MAX_MESSAGE_BYTES, TAG_ACK, TAG_BYE, TAG_DATA, frame } from './frames';
 import { acceptWriters, connectReader, type SetupContext } from './socket-setup';
+import type { Peer } from './peer';
 
 export interface SocketLinksOptions {
   /** Directory for the sockets, shared by all workers; keep it short (see makeSocketDir). */
@@ -31,23 +32,6 @@ export function socketPath(dir: string, deviceId: number): string {
 /** A fresh short directory for the sockets of one run (under os.tmpdir()). */
 export function makeSocketDir(prefix = 'dt-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** One peer: `reader` brings its messages (we are the client), `writer` carries ours (we accepted it). */
-export interface Peer {
-  id: number;
-  reader?: net.Socket;
-  frames?: FrameReader;
-  writer?: net.Socket;
-  /** Rejecters of sends in flight. */
-  sends: Set<(e: Error) => void>;
-  sendError?: Error;
-  /** BYE read on `reader` (no more data will come) / on `writer` (the peer reads no more). */
-  byeReader: boolean;
-  byeWriter: boolean;
-  lost: boolean;
-  /** Set while connecting: called when the peer acknowledged our HELLO. */
-  onAck?: () => void;
 }
 
 export class SocketLinks implements PeerLinks {

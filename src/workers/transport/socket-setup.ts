@@ -3,7 +3,7 @@
 import net from 'node:net';
 import type { FrameReader } from './frames';
 import { HELLO_BYTES, TAG_ACK, TAG_HELLO, frame } from './frames';
-import type { Peer } from './socket-links';
+import type { Peer } from './peer';
 
 export interface SetupContext {
   self: number;

@@ -81,7 +81,9 @@ describe('model spec', () => {
 
   test('unknown keys, wrong types and bad values name the path', () => {
     rejects({ ...MLP, optimizer: 'sgd' }, /^model spec: optimizer: unknown key/);
-    rejects({ ...MLP, layers: [{ type: 'dense', unit: 3 }] }, /^model spec: layers\[0\]: unknown key "unit" \(allowed: type, units/);
+    rejects({ ...MLP, layers: [{ type: 'dense', unit: 3 }] }, /^model spec: layers\[0\]\.unit: unknown key 'unit' \(did you mean 'units'\?\)$/);
+    rejects({ ...MLP, layers: [{ type: 'dense', units: 3, activaton: 'relu' }] }, /^model spec: layers\[0\]\.activaton: unknown key 'activaton' \(did you mean 'activation'\?\)$/);
+    rejects({ ...MLP, lss: 'mse' }, /^model spec: lss: unknown key 'lss' \(did you mean 'loss'\?\)$/);
     rejects({ ...MLP, layers: [{ type: 'dense', units: '32' }] }, /^model spec: layers\[0\]\.units: expected a positive integer, got "32"/);
     rejects({ ...MLP, layers: [{ type: 'dense' }] }, /^model spec: layers\[0\]\.units: is required/);
     rejects({ ...MLP, layers: [{ type: 'dense', units: 3, activation: 'gelu' }] }, /layers\[0\]\.activation: expected one of linear, relu/);

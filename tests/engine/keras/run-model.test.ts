@@ -25,7 +25,7 @@ const kerasSlot = (weightPath: string, slot: string) => `adadelta/${weightPath.r
 for (const c of cases) {
   test(`${c.name}: the archive becomes the run's model, optimizer and step-0 checkpoint`, async () => {
     const { config, initial } = await resolveKerasModel(base(c.archivePath));
-    assert.equal((config.model as { json: { class_name: string } }).json.class_name, (c.model_json as { class_name: string }).class_name);
+    assert.equal((config.model.json as { class_name: string }).class_name, (c.model_json as { class_name: string }).class_name);
     assert.deepEqual(config.optimizer, c.optimizer_config);
     assert.ok(initial);
     assert.equal(initial.step, 0, "the run's own step count starts at 0");

@@ -4,6 +4,7 @@
  */
 import type { MetricPoint, RunConfig, RunDetail, TrainerApi, TrainerEvent } from '../../../src/shared/api';
 import { sampleDoctorReport } from '../../renderer/doctor-sample';
+import { invalidInput, notFound } from '../../../src/shared/errors';
 
 export class FakeTrainer implements TrainerApi {
   readonly calls: { method: string; args: unknown[] }[] = [];
@@ -36,7 +37,7 @@ export class FakeTrainer implements TrainerApi {
 
   private run(runId: string): RunDetail {
     const run = this.runs.get(runId);
-    if (!run) throw new Error(`unknown run ${runId}`);
+    if (!run) throw notFound(`unknown run ${runId}`);
     return run;
   }
 
@@ -142,7 +143,7 @@ export class FakeTrainer implements TrainerApi {
     try {
       return { config: JSON.parse(json) as Record<string, unknown> };
     } catch (err) {
-      return { error: (err as Error).message };
+      throw invalidInput(`not valid JSON: ${(err as Error).message}`);
     }
   }
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TrainerEvent } from '../../../src/shared/api';
+import { ApiError, INTERNAL_MESSAGE } from '../../../src/shared/errors';
 import { TRAINER_METHODS, createApiClient, decodeMessage, encodeMessage, serveApi, type TransportMessage } from '../../../src/shared/transport/index';
 import { CONFIG, FakeTrainer, point } from './fake-trainer';
 
@@ -24,10 +25,11 @@ function connect(wire: Wire, trainer = new FakeTrainer()) {
     return () => void targets.delete(h);
   };
   const serverSent: TransportMessage[] = [];
-  const dispose = serveApi(trainer, trainer.subscribe, (m) => (serverSent.push(m), deliver(toClient, m)), onMessage(toServer));
+  const logged: { method: string; err: unknown }[] = [];
+  const dispose = serveApi(trainer, trainer.subscribe, (m) => (serverSent.push(m), deliver(toClient, m)), onMessage(toServer), (method, err) => logged.push({ method, err }));
   const client = createApiClient((m) => deliver(toServer, m), onMessage(toClient));
   const rawCall = (msg: unknown): void => void setImmediate(() => toServer.forEach((h) => h(msg)));
-  return { client, trainer, dispose, serverSent, rawCall };
+  return { client, trainer, dispose, serverSent, rawCall, logged };
 }
 
 /** Polls until `cond` holds (messages cross asynchronously), failing after a second. */
@@ -66,13 +68,46 @@ for (const wire of ['clone', 'json'] as const) {
       assert.deepEqual(trainer.calls.at(-1), { method: 'getMetrics', args: [runId] });
     });
 
-    test('errors come back as a message only, without a stack', async () => {
+    test('an ApiError crosses as {code, message, issues?} and is re-thrown as an ApiError, without a stack', async () => {
       const { client, serverSent } = connect(wire);
-      await assert.rejects(client.getRun('nope'), { message: 'unknown run nope' });
+      const err = await client.getRun('nope').catch((e: unknown) => e);
+      assert.ok(err instanceof ApiError, 'the caller gets an ApiError');
+      assert.equal(err.code, 'not-found');
+      assert.equal(err.message, 'unknown run nope');
       const result = serverSent.find((m) => m.kind === 'result' && !m.ok);
       assert.ok(result && result.kind === 'result' && !result.ok);
-      assert.deepEqual(Object.keys(result.error), ['message']);
-      await assert.rejects(client.previewLearningRate({ class_name: 'X', config: {} }, 3), { message: 'only constants here' });
+      assert.deepEqual(Object.keys(result.error).sort(), ['code', 'message']);
+      const bad = await client.importOptimizerConfig('{rho').catch((e: unknown) => e);
+      assert.ok(bad instanceof ApiError && bad.code === 'invalid-input', 'importOptimizerConfig rejects instead of returning {error}');
+      assert.match(bad.message, /^not valid JSON/);
+    });
+
+    test('field-level issues travel with an invalid-input error', async () => {
+      const { client, trainer } = connect(wire);
+      trainer.startRun = async () => {
+        throw new ApiError('invalid-input', 'data.normalise: unknown key', [{ path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" }]);
+      };
+      const err = await client.startRun(CONFIG).catch((e: unknown) => e);
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.code, 'invalid-input');
+      assert.deepEqual(err.issues, [{ path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" }]);
+    });
+
+    test('an unexpected error is internal with a generic message; its raw text stays in the engine log', async () => {
+      const { client, serverSent, logged, trainer } = connect(wire);
+      trainer.listRuns = async () => {
+        throw new RangeError('Too few parameter values were provided');
+      };
+      const err = await client.listRuns().catch((e: unknown) => e);
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.code, 'internal');
+      assert.equal(err.message, INTERNAL_MESSAGE);
+      assert.ok(!JSON.stringify(serverSent).includes('Too few parameter'), 'the raw SQLite text never crosses');
+      assert.equal(logged.length, 1);
+      assert.equal(logged[0]!.method, 'listRuns');
+      assert.match((logged[0]!.err as Error).message, /Too few parameter values/);
+      const pre = await client.previewLearningRate({ class_name: 'X', config: {} }, 3).catch((e: unknown) => e);
+      assert.ok(pre instanceof ApiError && pre.code === 'internal' && pre.message === INTERNAL_MESSAGE);
     });
 
     test('only allow-listed methods can be called', async () => {
@@ -83,6 +118,7 @@ for (const wire of ['clone', 'json'] as const) {
       await until(() => serverSent.length === 7, 'seven refusals');
       for (const msg of serverSent) {
         assert.ok(msg.kind === 'result' && !msg.ok, 'refused');
+        assert.equal(msg.error.code, 'invalid-input');
         assert.match(msg.error.message, /^unknown method/);
       }
       assert.deepEqual(trainer.calls, [], 'nothing reached the engine');
@@ -97,7 +133,7 @@ for (const wire of ['clone', 'json'] as const) {
       rawCall({ kind: 'call', id: 9, method: 'listDevices', args: 'nope' });
       await until(() => serverSent.length > 0, 'the refusal');
       await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(serverSent, [{ kind: 'result', id: 9, ok: false, error: { message: 'call args must be an array' } }]);
+      assert.deepEqual(serverSent, [{ kind: 'result', id: 9, ok: false, error: { code: 'invalid-input', message: 'call args must be an array' } }]);
       assert.equal((await client.listDevices()).length, 1, 'still serving');
     });
 
@@ -137,7 +173,7 @@ test('failPending rejects calls still waiting (a dropped connection)', async () 
   const client = createApiClient(() => {}, () => {});
   const pending = client.listRuns();
   client.failPending('Connection to the trainer lost');
-  await assert.rejects(pending, { message: 'Connection to the trainer lost' });
+  await assert.rejects(pending, { message: 'Connection to the trainer lost', code: 'internal' });
 });
 
 test('a send that throws rejects the call instead of hanging', async () => {

@@ -15,7 +15,7 @@ export function tempDir(prefix: string): { dir: string; file: (name: string) => 
 export function sampleConfig(overrides: Partial<RunConfig> = {}): RunConfig {
   return {
     name: 'mlp on iris',
-    model: { kind: 'mlp', hidden: [16] },
+    model: { type: 'mlp', kind: 'mlp', hidden: [16] },
     data: { kind: 'builtin', name: 'iris' },
     mesh: 'batch=2',
     optimizer: { name: 'Adadelta', learning_rate: 0.001, rho: 0.95, epsilon: 1e-7, clipnorm: null, is_legacy_optimizer: false },

@@ -1,6 +1,6 @@
 /** Translators of the layers without variables: input, pooling, reshaping, dropout, activation, merges. */
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMask } from '../forward';
+import { dropoutMask } from '../dropout';
 import { activationOf } from './activations';
 import { fail } from './config';
 import { channelsLast, fullAxis, numberOf, oneInput, pairOf, paddingOf, size, windowShape, type Translator } from './layer-types';

@@ -13,7 +13,7 @@ import { createLocalCollectives } from '../../../../src/core/collectives/local';
 import { ShardedVariable } from '../../../../src/core/variables/sharded-variable';
 import { Adadelta } from '../../../../src/core/optimizers/adadelta';
 import { localSlice } from '../../../../src/core/data/batches';
-import { planExchange } from '../../../../src/workers/gradient-exchange';
+import { planExchange } from '../../../../src/core/collectives/exchange-plan';
 import { StepExchange } from '../../../../src/workers/step-exchange';
 import { batchArrays, flat, kerasPaths, optimizerConfig, slotKey, type FixtureCase } from './fixture-case';
 

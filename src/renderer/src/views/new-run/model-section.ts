@@ -4,11 +4,12 @@ import { FieldRegistry, section } from './fields';
 import { formatJson } from './json-format';
 import { MODEL_PRESETS, presetJson, type ModelPreset } from './presets';
 import type { IssueCollector } from './read';
+import type { ModelSetting } from '../../../../shared/api';
 
 export interface ModelSection {
   element: HTMLElement;
-  read(c: IssueCollector): Record<string, unknown> | null;
-  fill(model: Record<string, unknown>): void;
+  read(c: IssueCollector): ModelSetting | null;
+  fill(model: ModelSetting): void;
   /** Sets the model's `input` shape (from the data preview); false when the JSON is not a model spec. */
   setInputShape(shape: number[]): boolean;
 }
@@ -33,7 +34,14 @@ export function createModelSection(fields: FieldRegistry, onPreset: (preset: Mod
   );
   return {
     element,
-    read: (c) => c.jsonObject('model', text.value),
+    read(c) {
+      const model = c.jsonObject('model', text.value);
+      if (model && typeof model.type !== 'string') {
+        c.add('model', 'The model needs a "type": "mlp", "sequential" or "keras".');
+        return null;
+      }
+      return model as ModelSetting | null;
+    },
     fill(model) {
       text.value = formatJson(model);
     },

@@ -4,6 +4,7 @@
  * a summary whose entries move focus to that field.
  */
 import type { ConfigIssue, RunConfig } from '../../../../shared/api';
+import { ApiError } from '../../../../shared/errors';
 import { h, replaceChildren } from '../../dom';
 import { navigate } from '../../router';
 import type { View, ViewContext } from '../../view';
@@ -15,6 +16,12 @@ import { createModelSection } from './model-section';
 import { createOptimizerSection } from './optimizer-section';
 import { IssueCollector } from './read';
 import { createTrainingSection } from './training-section';
+
+/** An engine refusal with field-level issues lands on the fields; any other error goes to the summary. */
+function issuesOf(err: unknown): ConfigIssue[] {
+  if (err instanceof ApiError && err.issues && err.issues.length > 0) return err.issues;
+  return [{ path: '', message: (err as Error).message }];
+}
 
 export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   const { api } = ctx;
@@ -104,7 +111,7 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
       navigate({ view: 'run', runId });
     } catch (err) {
       busy(false);
-      showIssues([{ path: '', message: (err as Error).message }], true);
+      showIssues(issuesOf(err), true);
     }
   };
 
@@ -116,7 +123,7 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
     try {
       if (await validate()) status.textContent = 'The config is valid.';
     } catch (err) {
-      showIssues([{ path: '', message: (err as Error).message }], true);
+      showIssues(issuesOf(err), true);
     }
   });
   // Inline client checks as the user commits each field; the summary waits for a submit.

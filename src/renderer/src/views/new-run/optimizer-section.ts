@@ -63,8 +63,8 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
   importButton.addEventListener('click', async () => {
     importStatus.classList.remove('is-error');
     try {
-      const result = await api.importOptimizerConfig(importText.value);
-      const error = 'error' in result ? result.error : fill(result.config);
+      const { config } = await api.importOptimizerConfig(importText.value);
+      const error = fill(config);
       if (error) throw new Error(error);
       const kept = Object.keys(extras).filter((k) => k !== 'name');
       importStatus.textContent = `Imported.${kept.length ? ` Kept as-is: ${kept.join(', ')}.` : ''}`;

@@ -1,9 +1,10 @@
-import type { DesktopApi } from '../shared/transport';
+/** What the page expects of the preload (src/preload/index.ts sets it). */
+import type { IpcPort } from '../../shared/transport';
 
 declare global {
   interface Window {
     /** Set by the preload in Electron; absent in web mode (a browser talking to `dtrain serve`). */
-    api?: DesktopApi;
+    dtrainIpc?: IpcPort;
   }
 }
 

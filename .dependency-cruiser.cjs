@@ -1,0 +1,88 @@
+/**
+ * The import rules of the layout (docs/architecture.md, "Import rules"), checked by
+ * `npm run lint:imports`, which `npm test` runs first. A violation fails the test run.
+ */
+const ENGINE_SIDE = '^src/(engine|main|workers|cli|datasets|renderer|preload)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-is-pure',
+      severity: 'error',
+      comment: 'src/core is the runtime-agnostic library: no Node built-ins, no Electron, no SQLite, nothing of the processes around it.',
+      from: { path: '^src/core/' },
+      to: { path: [ENGINE_SIDE, '(^|/)node_modules/(electron|better-sqlite3|ws|comlink)/'] },
+    },
+    {
+      name: 'core-no-node-builtins',
+      severity: 'error',
+      comment: 'src/core runs in a browser or any worker: Node built-in modules are not available there.',
+      from: { path: '^src/core/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'workers-not-engine',
+      severity: 'error',
+      comment: 'A device worker imports core, datasets and shared only; never the engine, the Electron shell, the CLI or the renderer.',
+      from: { path: '^src/workers/' },
+      to: { path: '^src/(engine|main|cli|renderer|preload)/' },
+    },
+    {
+      name: 'datasets-are-shared-by-engine-and-workers',
+      severity: 'error',
+      comment: 'src/datasets is used by both the engine and the workers, so it may depend on neither.',
+      from: { path: '^src/datasets/' },
+      to: { path: '^src/(engine|main|workers|cli|renderer|preload)/' },
+    },
+    {
+      name: 'engine-not-shells',
+      severity: 'error',
+      comment: 'The engine serves every front end; it does not import one (Electron main, CLI, renderer, preload).',
+      from: { path: '^src/engine/' },
+      to: { path: '^src/(main|cli|renderer|preload)/' },
+    },
+    {
+      name: 'renderer-only-shared',
+      severity: 'error',
+      comment: 'The renderer talks to the engine only through the typed API in src/shared.',
+      from: { path: '^src/renderer/' },
+      to: { path: '^src/', pathNot: '^src/(renderer|shared)/' },
+    },
+    {
+      name: 'renderer-no-node',
+      severity: 'error',
+      comment: 'The renderer runs sandboxed in a browser page: no Node built-ins.',
+      from: { path: '^src/renderer/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'shared-is-contracts-only',
+      severity: 'error',
+      comment: 'src/shared holds the typed contracts both sides import: it depends on nothing outside itself.',
+      from: { path: '^src/shared/' },
+      to: { path: '^src/', pathNot: '^src/shared/' },
+    },
+    {
+      name: 'electron-only-in-shell',
+      severity: 'error',
+      comment: 'Only the Electron main process and the preload import electron; the engine also runs under plain Node.',
+      from: { pathNot: '^src/(main|preload)/' },
+      to: { path: '(^|/)node_modules/electron/|^electron$' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles between modules (a type-only edge does not load anything and is allowed).',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(out|node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

@@ -1,0 +1,82 @@
+/**
+ * Config problems are found by validation, before a run exists: the typos of issue 11 get a
+ * "did you mean", and what used to fail only in the workers (no optimizer, a batch larger than the
+ * dataset, a layout of the wrong rank) is an issue at its field.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { checkRunConfig } from '../../../src/engine/service/run-config';
+import { createTrainerService } from '../../../src/engine/service/index';
+import { ApiError } from '../../../src/shared/errors';
+import type { RunConfig } from '../../../src/shared/api';
+
+const IRIS: RunConfig = {
+  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8 }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
+  data: { kind: 'builtin', name: 'iris' },
+  mesh: 'batch=2',
+  optimizer: { learning_rate: 1 },
+  steps: 2,
+  globalBatchSize: 16,
+  seed: 0,
+};
+
+const issuesOf = (config: unknown) => checkRunConfig(config as RunConfig).issues;
+
+test('the sample config is valid', () => {
+  assert.deepEqual(issuesOf(IRIS), []);
+});
+
+test("typos inside data, model and layers are errors with a suggestion (issue 11's examples)", () => {
+  const csv = { kind: 'csv', path: '/tmp/x.csv', normalise: 'none', labelColum: 'species' };
+  assert.deepEqual(issuesOf({ ...IRIS, data: csv }), [
+    { path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" },
+    { path: 'data.labelColum', message: "unknown key 'labelColum' (did you mean 'labelColumn'?)" },
+  ]);
+  assert.deepEqual(issuesOf({ ...IRIS, data: { kind: 'csv', pth: '/tmp/x.csv' } }), [
+    { path: 'data.pth', message: "unknown key 'pth' (did you mean 'path'?)" },
+    { path: 'data.path', message: 'a csv source needs a path to the file' },
+  ]);
+  const layers = [{ type: 'dense', units: 8, activaton: 'relu' }, { type: 'dense', units: 3 }];
+  const [layer] = issuesOf({ ...IRIS, model: { ...IRIS.model, layers } });
+  assert.equal(layer!.path, 'model.layers[0].activaton');
+  assert.match(layer!.message, /did you mean 'activation'\?/);
+  assert.deepEqual(issuesOf({ ...IRIS, globalBatchSise: 16 }).map((i) => i.message), [
+    "unknown key 'globalBatchSise' (did you mean 'globalBatchSize'?)",
+  ]);
+});
+
+test('a missing optimizer is an issue, not a worker failure', () => {
+  const { optimizer: _o, ...noOptimizer } = IRIS;
+  assert.deepEqual(issuesOf(noOptimizer).map((i) => i.path), ['optimizer']);
+});
+
+test('a global batch larger than the dataset is an issue (Iris has 150 examples)', () => {
+  const issues = issuesOf({ ...IRIS, globalBatchSize: 151 });
+  assert.deepEqual(issues.map((i) => i.path), ['globalBatchSize']);
+  assert.match(issues[0]!.message, /larger than dataset 'iris' \(150 examples\)/);
+  assert.deepEqual(issuesOf({ ...IRIS, globalBatchSize: 150 }), []);
+});
+
+test('a layout whose rank differs from the variable it matches is an issue', () => {
+  const issues = issuesOf({ ...IRIS, layouts: { 'dense.*kernel': ['batch'] } });
+  assert.equal(issues.length, 2, JSON.stringify(issues)); // dense.kernel and dense_1.kernel
+  assert.match(issues[0]!.message, /rank 1, but the variable has rank 2/);
+});
+
+test('startRun refuses these before creating a run: invalid-input with the issues', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtrain-config-'));
+  const service = await createTrainerService({ dbPath: join(dir, 'c.db'), processHost: 'node', workerEntry: '/nonexistent-worker.ts' });
+  try {
+    for (const bad of [{ ...IRIS, globalBatchSize: 500 }, { ...IRIS, layouts: { 'dense.*kernel': ['batch'] } }, { ...IRIS, optimizer: undefined }]) {
+      const err = await service.startRun(bad as RunConfig).then(() => null, (e: unknown) => e);
+      assert.ok(err instanceof ApiError && err.code === 'invalid-input' && (err.issues?.length ?? 0) > 0, String(err));
+    }
+    assert.deepEqual(await service.listRuns(), []);
+  } finally {
+    await service.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
