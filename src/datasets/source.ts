@@ -3,16 +3,23 @@ import { unknownKeyMessage } from '../core/text/did-you-mean';
 import type { DatasetSource } from './load';
 import { DatasetError } from '../core/data/index';
 
+/** Keys every kind takes: how the data is used (batch order, held-out data), not what it is. */
+const USAGE_KEYS = ['kind', 'shuffle', 'validation'];
+
 /**
- * Keys each kind of `data` accepts (CSV also takes the parser's options; see README "A run config"),
- * besides `validation` (held-out data, any kind). A new kind must be listed here: the Record type
- * makes the compiler say so.
+ * Keys each kind of `data` accepts besides USAGE_KEYS (CSV also takes the parser's options; see
+ * README "A run config"). A new kind must be listed here: the Record type makes the compiler say so.
  */
 const SOURCE_KEYS: Record<DataSource['kind'], readonly string[]> = {
-  builtin: ['kind', 'name', 'validation'],
-  synthetic: ['kind', 'name', 'options', 'validation'],
-  csv: ['kind', 'path', 'labelColumn', 'normalize', 'hasHeader', 'task', 'delimiter', 'name', 'featureShape', 'classNames', 'classOrder', 'validation'],
+  builtin: ['name'],
+  synthetic: ['name', 'options'],
+  csv: ['path', 'labelColumn', 'normalize', 'hasHeader', 'task', 'delimiter', 'name', 'featureShape', 'classNames', 'classOrder'],
+  npz: ['path', 'x', 'y', 'task'],
+  npy: ['x', 'y', 'task'],
+  images: ['path', 'size', 'channels', 'rescale'],
 };
+/** Kinds read from a file or folder at `path`. */
+const PATH_KINDS: readonly string[] = ['csv', 'npz', 'images'];
 const KINDS = Object.keys(SOURCE_KEYS);
 
 /**
@@ -26,10 +33,10 @@ export function dataSourceIssues(source: unknown): ConfigIssue[] {
   if (typeof s.kind !== 'string' || !KINDS.includes(s.kind)) {
     return [{ path: 'data.kind', message: `unknown data source kind ${JSON.stringify(s.kind) ?? 'nothing'} (expected ${KINDS.join(', ')})` }];
   }
-  const known = SOURCE_KEYS[s.kind as DataSource['kind']];
+  const known = [...USAGE_KEYS, ...SOURCE_KEYS[s.kind as DataSource['kind']]];
   const issues = Object.keys(s).filter((k) => !known.includes(k)).map((k) => ({ path: `data.${k}`, message: unknownKeyMessage(k, known) }));
-  if (s.kind === 'csv' && (typeof s.path !== 'string' || s.path === '')) issues.push({ path: 'data.path', message: 'a csv source needs a path to the file' });
-  if (s.kind !== 'csv' && (typeof s.name !== 'string' || s.name === '')) issues.push({ path: 'data.name', message: `a ${s.kind} source needs a dataset name` });
+  if (PATH_KINDS.includes(s.kind) && (typeof s.path !== 'string' || s.path === '')) issues.push({ path: 'data.path', message: `a ${s.kind} source needs a path` });
+  if ((s.kind === 'builtin' || s.kind === 'synthetic') && (typeof s.name !== 'string' || s.name === '')) issues.push({ path: 'data.name', message: `a ${s.kind} source needs a dataset name` });
   return issues;
 }
 

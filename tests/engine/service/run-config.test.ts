@@ -37,7 +37,7 @@ test("typos inside data, model and layers are errors with a suggestion (issue 11
   ]);
   assert.deepEqual(issuesOf({ ...IRIS, data: { kind: 'csv', pth: '/tmp/x.csv' } }), [
     { path: 'data.pth', message: "unknown key 'pth' (did you mean 'path'?)" },
-    { path: 'data.path', message: 'a csv source needs a path to the file' },
+    { path: 'data.path', message: 'a csv source needs a path' },
   ]);
   const layers = [{ type: 'dense', units: 8, activaton: 'relu' }, { type: 'dense', units: 3 }];
   const [layer] = issuesOf({ ...IRIS, model: { ...IRIS.model, layers } });
