@@ -13,8 +13,9 @@ import { datasetsCommand } from './commands/datasets';
 import { serveCommand } from './commands/serve';
 import { doctorCommand } from './commands/doctor';
 import { evaluateCommand } from './commands/evaluate';
+import { sweepCommand } from './commands/sweep';
 
-const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, evaluateCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
+const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, evaluateCommand, sweepCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

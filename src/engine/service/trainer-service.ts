@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Mesh } from '../../core/dtensor/mesh';
 import type {
-  DataSource, DataSourceSummary, DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepSummary, TrainerApi, TrainerEvent,
+  DataSource, DataSourceSummary, DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepStatus, SweepSummary, TrainerApi, TrainerEvent,
 } from '../../shared/api';
 import type { DoctorReport } from '../../shared/doctor';
 import type { RunStore } from '../store/index';
@@ -25,6 +25,8 @@ import { storeUploadedArchive } from '../keras/uploads';
 import { resolveKerasModel } from '../keras/run-model';
 import { evaluateRun, type EvaluationResult } from './evaluate-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
+import { SweepRunner } from '../sweeps/sweep-runner';
+import { createSweep, type SweepSpec } from '../sweeps/create-sweep';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
 import { describeDataSource as describeSource } from '../../datasets/describe-source';
@@ -62,6 +64,7 @@ interface ActiveRun {
 export class TrainerService implements TrainerApi {
   private readonly listeners = new Set<(e: TrainerEvent) => void>();
   private readonly active = new Map<string, ActiveRun>();
+  private readonly sweeps = new Map<string, SweepRunner>();
   private gpus: Promise<DeviceInfo[]> | undefined;
 
   constructor(private readonly o: TrainerServiceOptions) {}
@@ -235,6 +238,29 @@ export class TrainerService implements TrainerApi {
     return evaluateRun(this.o.store, runId, options);
   }
 
+  /** Stores a sweep (its trials drawn, none run yet); run it with runSweep. */
+  async createSweep(spec: SweepSpec): Promise<{ sweepId: string }> {
+    return { sweepId: createSweep(this.o.store, spec, (await this.listDevices()).length) };
+  }
+
+  /** Runs (or resumes) a sweep's unfinished trials; resolves with its status. */
+  async runSweep(sweepId: string): Promise<SweepStatus> {
+    if (this.sweeps.has(sweepId)) throw conflict(`sweep ${sweepId} is already running here`);
+    this.o.store.getSweep(sweepId);
+    const runner = new SweepRunner(this.o.store, this, sweepId, this.emit, this.o.log);
+    this.sweeps.set(sweepId, runner);
+    try {
+      return await runner.run();
+    } finally {
+      this.sweeps.delete(sweepId);
+    }
+  }
+
+  /** Stops starting trials and pauses the running ones after a checkpoint. */
+  pauseSweep(sweepId: string): void {
+    this.sweeps.get(sweepId)?.pause();
+  }
+
   async listSweeps(): Promise<SweepSummary[]> {
     return this.o.store.sweepIds().map((id) => sweepSummary(this.o.store.getSweep(id)));
   }
@@ -277,6 +303,7 @@ export class TrainerService implements TrainerApi {
 
   /** Pauses every active run (each writes a checkpoint) and waits for them. */
   async shutdown(): Promise<void> {
+    for (const runner of this.sweeps.values()) runner.pause();
     for (const id of this.active.keys()) this.request(id, 'pause');
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
   }

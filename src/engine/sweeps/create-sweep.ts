@@ -1,0 +1,67 @@
+/** Checks a sweep's base config and space, draws its trials, and stores it (trials not yet run). */
+import type { RunConfig } from '../../shared/api';
+import { invalidInput } from '../../shared/errors';
+import { gridTrials, isGridable, parseSpace, randomTrials, SweepSpaceError } from '../../core/sweeps/space';
+import { withSettings } from '../../core/sweeps/config-path';
+import { checkHalvingRule } from '../../core/sweeps/halving';
+import type { RunStore } from '../store/index';
+import { checkRunConfig, withDefaults } from '../service/run-config';
+
+export interface SweepSpec {
+  baseConfig: RunConfig;
+  space: unknown;
+  method?: 'grid' | 'random';
+  /** Random: the number of draws (default 10). Grid: the first N combinations (default all). */
+  trials?: number;
+  devicesPerTrial?: number;
+  seed?: number;
+  monitor?: string;
+  mode?: 'min' | 'max';
+  eta?: number;
+  minEvals?: number;
+  name?: string;
+}
+
+export function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number): string {
+  let space;
+  try {
+    space = parseSpace(spec.space);
+  } catch (e) {
+    if (e instanceof SweepSpaceError) throw invalidInput(`search space: ${e.message}`);
+    throw e;
+  }
+  const method = spec.method ?? (isGridable(space) ? 'grid' : 'random');
+  const seed = spec.seed ?? 0;
+  const devicesPerTrial = spec.devicesPerTrial ?? 1;
+  if (!Number.isSafeInteger(devicesPerTrial) || devicesPerTrial < 1) throw invalidInput(`--devices-per-trial must be an integer ≥ 1 (got ${devicesPerTrial})`);
+  if (devicesPerTrial > deviceCount) throw invalidInput(`a trial needs ${devicesPerTrial} devices but there are ${deviceCount}`);
+  const rule = { eta: spec.eta ?? 3, minEvals: spec.minEvals ?? 1 };
+  try {
+    checkHalvingRule(rule);
+  } catch (e) {
+    throw invalidInput((e as Error).message);
+  }
+  let trials;
+  try {
+    trials = method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed);
+  } catch (e) {
+    throw invalidInput(`search space: ${(e as Error).message}`);
+  }
+  const monitor = spec.monitor ?? 'val_loss';
+  const mode = spec.mode ?? (/acc/.test(monitor) ? 'max' : 'min');
+  trials.forEach((settings, i) => {
+    let config: RunConfig;
+    try {
+      config = withDefaults({ ...withSettings(spec.baseConfig, settings), mesh: `batch=${devicesPerTrial}` });
+    } catch (e) {
+      throw invalidInput(`trial #${i}: ${(e as Error).message}`);
+    }
+    const { issues } = checkRunConfig(config);
+    if (issues.length > 0) throw invalidInput(`trial #${i} (${JSON.stringify(settings)}): ${issues.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`);
+    if (i === 0 && monitor.startsWith('val_') && !config.data.validation) throw invalidInput(`the objective ${monitor} needs data.validation in the base config`);
+  });
+  return store.createSweep({
+    name: spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, method, monitor, mode, space,
+    baseConfig: spec.baseConfig, options: { trials: trials.length, devicesPerTrial, seed, ...rule }, trials,
+  });
+}
