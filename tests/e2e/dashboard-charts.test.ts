@@ -37,6 +37,9 @@ const legendValues = (page: Page, testid: string) =>
   page.locator(`[data-testid="${testid}"] .u-legend .u-series`).evaluateAll((rows) =>
     rows.filter((r) => !(r as HTMLElement).hidden).map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? '']),
   );
+/** A chart's legend exists once uPlot has a width to draw in: wait for at least `n` rows. */
+const waitForLegend = (page: Page, testid: string, n: number) =>
+  page.waitForFunction(([id, rows]) => document.querySelectorAll(`[data-testid="${id}"] .u-legend .u-series`).length >= rows, [testid, n] as const);
 const data = (page: Page, testid: string, key: string) => page.getByTestId(testid).getAttribute(`data-${key}`);
 
 test('charts: smoothing, log y, x by time, synced cursor; compare three runs', { timeout: 180_000 }, async (t) => {
@@ -54,6 +57,7 @@ test('charts: smoothing, log y, x by time, synced cursor; compare three runs', {
     await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points') === '120');
 
     await t.test('train and validation curves share a chart', async () => {
+      await waitForLegend(page, 'chart-metric-accuracy', 5);
       const labels = (await legendValues(page, 'chart-loss')).map(([l]) => l);
       assert.deepEqual(labels, ['step', 'loss', 'val_loss']);
       const acc = (await legendValues(page, 'chart-metric-accuracy')).map(([l]) => l);
@@ -106,6 +110,7 @@ test('charts: smoothing, log y, x by time, synced cursor; compare three runs', {
       await page.getByTestId('diff-table').waitFor();
       await page.waitForFunction(() => document.querySelector('[data-testid="compare-chart-accuracy"]')?.getAttribute('data-points') === '120');
       assert.equal(await data(page, 'compare-chart', 'points'), '120');
+      await waitForLegend(page, 'compare-chart', 7);
       const lossLabels = (await legendValues(page, 'compare-chart')).map(([l]) => l).slice(1);
       assert.deepEqual(lossLabels, ['lr 1.0 · loss', 'lr 1.0 · val_loss', 'lr 0.5 · loss', 'lr 0.5 · val_loss', 'lr 1.0 sharded · loss', 'lr 1.0 sharded · val_loss']);
       const rows = await page.locator('[data-testid="diff-table"] tbody tr').evaluateAll((trs) =>
