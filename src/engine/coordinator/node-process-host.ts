@@ -5,6 +5,10 @@ import { exitReason, tailKeeper, type ForkOptions, type ProcessHandle, type Proc
  * child_process.fork with structured-clone IPC (typed arrays cross as such). A TypeScript entry runs
  * through tsx (CLI and tests run from source); a built .js entry runs directly.
  */
+// Resolved from this file, not from the current directory: `dtrain` run from /tmp or installed as a
+// package must find its own tsx (a bare `--import tsx` is looked up from the cwd).
+const TSX_LOADER = import.meta.resolve('tsx');
+
 export class NodeProcessHost implements ProcessHost {
   readonly kind = 'node' as const;
 
@@ -12,7 +16,7 @@ export class NodeProcessHost implements ProcessHost {
     const stderr = tailKeeper();
     const child = fork(entry, [], {
       env: { ...process.env, ...options.env },
-      execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      execArgv: entry.endsWith('.ts') ? ['--import', TSX_LOADER] : [],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       // Its own session and process group: Ctrl-C in a terminal signals the whole foreground group,

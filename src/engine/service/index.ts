@@ -18,6 +18,8 @@ export interface CreateTrainerServiceOptions {
   /** better-sqlite3 built for another ABI (Electron's; see scripts/rebuild-native.mjs). */
   nativeBinding?: string;
   log?: (line: string) => void;
+  /** Free host memory in bytes for the pre-start memory check (default os.freemem). */
+  freeMemory?: () => number;
 }
 
 export type TrainerServiceHandle = TrainerApi & {
@@ -32,7 +34,7 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
   const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding });
   const host = options.processHost === 'node' ? new NodeProcessHost() : options.processHost;
   const service = new TrainerService({
-    store, host, workerEntry: options.workerEntry, cpuOnly: options.cpuOnly, log: options.log,
+    store, host, workerEntry: options.workerEntry, cpuOnly: options.cpuOnly, log: options.log, freeMemory: options.freeMemory,
     exportDir: options.exportDir ?? join(dirname(options.dbPath), 'exports'),
   });
   const shutdown = service.shutdown.bind(service);

@@ -18,6 +18,8 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, variableStorageOf, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
+import { estimateWorkerMemory, memoryProblem } from './memory-check';
+import type { Model } from '../../core/models/index';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
 import { exportCluster } from './export-cluster';
@@ -41,6 +43,8 @@ export interface TrainerServiceOptions {
   /** Where exports go when no folder is given. */
   exportDir: string;
   log?: (line: string) => void;
+  /** Free host memory in bytes (default os.freemem); tests pass a fixed figure. */
+  freeMemory?: () => number;
 }
 
 /** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
@@ -102,8 +106,9 @@ export class TrainerService implements TrainerApi {
    */
   async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const resolved = await resolveKerasModel(withDefaults(raw));
-    const { issues } = checkRunConfig(resolved.config);
+    const { issues, model, mesh } = checkRunConfig(resolved.config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
+    await this.refuseIfTooBig(resolved.config, model, mesh);
     const config = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
     const { initial } = resolved;
     if (config.parent !== undefined && typeof config.parent !== 'string') throw invalidInput('parent must be a run id');
@@ -306,6 +311,19 @@ export class TrainerService implements TrainerApi {
     for (const runner of this.sweeps.values()) runner.pause();
     for (const id of this.active.keys()) this.request(id, 'pause');
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** A run that cannot fit in memory is refused before its row or any worker exists. */
+  private async refuseIfTooBig(config: RunConfig, model: Model | undefined, mesh: Mesh | undefined): Promise<void> {
+    if (!model || !mesh) return;
+    let devices: DeviceInfo[];
+    try {
+      devices = chooseDevices(mesh.size, await (this.gpus ??= discoverGpus()), { cpu: this.o.cpuOnly });
+    } catch {
+      return; // too few GPUs: the launch says so
+    }
+    const problem = memoryProblem(estimateWorkerMemory(model, config, mesh), config, devices, this.o.freeMemory?.());
+    if (problem) throw invalidInput(problem);
   }
 
   /** Only the process that trains a run can pause or stop it: say which one that is. */
