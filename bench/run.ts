@@ -8,8 +8,9 @@ import { collectivesSection } from './collectives';
 import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
+import { sweepSection } from './sweep';
 
-const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, checkpointSection, vsTorchSection];
+const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, checkpointSection, vsTorchSection, sweepSection];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {
