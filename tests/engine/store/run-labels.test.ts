@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
-import { RunStore, StoreError } from '../../../src/engine/store/index';
+import { APP_ID, MIGRATIONS, RunStore, StoreError } from '../../../src/engine/store/index';
+import { applyMigrations } from '../../../src/engine/store/migrations';
 import { point, sampleCheckpoint, sampleConfig, tempDir } from './helpers';
 
 const tmp = tempDir('labels');
@@ -95,15 +96,17 @@ test('delete is refused while another live process holds the lease, allowed once
 
 test('a database from before tags (version 5) gains the tags column with an empty list for existing runs', () => {
   const file = tmp.file('v5.db');
-  const store = RunStore.open(file);
-  const id = store.createRun(sampleConfig());
-  store.close();
+  // Schema 5 exactly: the first five migrations, nothing after (later ones must still apply on top).
   const db = new Database(file);
-  db.exec('ALTER TABLE runs DROP COLUMN tags');
-  db.pragma('user_version = 5');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`application_id = ${APP_ID}`);
+  db.transaction(() => applyMigrations(db, 0, MIGRATIONS.slice(0, 5)))();
+  assert.equal(db.pragma('user_version', { simple: true }), 5);
+  db.prepare("INSERT INTO runs (id, name, status, created_at, updated_at, config, mesh, steps) VALUES ('before01', 'old', 'paused', 1, 2, ?, 'batch=2', 100)").run(JSON.stringify(sampleConfig()));
   db.close();
-  const reopened = RunStore.open(file);
-  assert.deepEqual(reopened.getRun(id).tags, []);
-  assert.ok(reopened.schemaVersion() >= 6);
-  reopened.close();
+  const store = RunStore.open(file);
+  assert.deepEqual(store.getRun('before01').tags, []);
+  assert.deepEqual(store.listRuns().map((r) => r.tags), [[]]);
+  assert.ok(store.schemaVersion() >= 6);
+  store.close();
 });
