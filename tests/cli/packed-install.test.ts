@@ -11,7 +11,11 @@ import { join, resolve } from 'node:path';
 const skip = process.env.DTRAIN_INSTALL_TEST === '1' || process.env.CI ? false : 'slow (npm pack + install, minutes): set DTRAIN_INSTALL_TEST=1 to run it';
 
 function run(cmd: string, args: string[], cwd: string, timeout: number) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, DTRAIN_DB: '', npm_config_yes: 'true' } });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: {
+    ...process.env, DTRAIN_DB: '', npm_config_yes: 'true',
+    // Offline, better-sqlite3's prebuild-install waits on a download first: compile at once instead.
+    npm_config_build_from_source: 'true',
+  } });
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} in ${cwd}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
   return r.stdout;
 }
