@@ -1,15 +1,14 @@
 // Checkpoint throughput: 100 MB of optimizer state (25M float32 in 5 tensors × 4 shards) written to
 // and loaded from the SQLite store, against a raw sequential write (writeSync + fsync) of the same
-// bytes in the same run; the stall writeCheckpoint imposes on its caller; and the off-thread writer.
+// bytes in the same run; and the stall writeCheckpoint imposes on its caller.
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Layout, Mesh, UNSHARDED } from '../src/core/dtensor';
 import { type CheckpointData, type CheckpointTensor, tensorFromDeviceShards } from '../src/core/checkpoint';
 import { shardSlices } from '../src/core/dtensor/shard';
-import { CheckpointWriter, RunStore, prepareCheckpoint } from '../src/engine/store/index';
+import { RunStore, prepareCheckpoint } from '../src/engine/store/index';
 import type { BenchSection } from './section';
 import { median } from './timing';
 
@@ -102,31 +101,6 @@ function storeWrites(file: string, data: CheckpointData): StoreTimes {
   return { total: median(totals), prepare: median(prepares), commit: median(commits), walCopy: median(copies), load: median(loads) };
 }
 
-/** Off-thread writes: how long the caller is blocked (postMessage + event-loop delay) vs the write itself. */
-async function threadWrites(file: string): Promise<{ call: number; done: number; maxLoopDelay: number }> {
-  const store = RunStore.open(file);
-  const runId = store.listRuns()[0].id;
-  store.close();
-  const writer = await CheckpointWriter.open(file);
-  const calls: number[] = [];
-  const dones: number[] = [];
-  const delays: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const data = optimizerState(100 + r); // transferred: fresh buffers each time
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const t0 = performance.now();
-    const written = writer.write(runId, data, { keep: 2 });
-    calls.push(performance.now() - t0);
-    await written;
-    dones.push(performance.now() - t0);
-    histogram.disable();
-    delays.push(histogram.max / 1e6);
-  }
-  await writer.close();
-  return { call: median(calls), done: median(dones), maxLoopDelay: median(delays) };
-}
-
 export const checkpointSection: BenchSection = {
   name: 'checkpoint',
   description: 'SQLite checkpoint write/load of 100 MB optimizer state vs raw write+fsync; writeCheckpoint stall',
@@ -143,7 +117,6 @@ export const checkpointSection: BenchSection = {
       databaseWithPageSize(small, 4096);
       const store4k = storeWrites(small, data);
       const store = storeWrites(join(dir, 'store.db'), data);
-      const thread = await threadWrites(join(dir, 'store.db'));
 
       const verdict = (ms: number) => `${(raw / ms).toFixed(2)}× raw, target ≥ ${TARGET}× → ${raw / ms >= TARGET ? 'PASS' : 'MISS'}`;
       row('raw writeSync + fsync', bytes, raw);
@@ -158,10 +131,6 @@ export const checkpointSection: BenchSection = {
       console.log(
         `stall: writeCheckpoint is synchronous and blocks its caller for the whole ${store.total.toFixed(0)} ms ` +
           `(${(store.prepare + store.commit).toFixed(0)} ms with copyWal: false, the WAL copy left for later).`,
-      );
-      console.log(
-        `CheckpointWriter (worker thread): write() returns in ${thread.call.toFixed(1)} ms, commits in ${thread.done.toFixed(0)} ms; ` +
-          `caller's event loop max delay meanwhile ${thread.maxLoopDelay.toFixed(1)} ms.`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ const WORKER = fileURLToPath(new URL('./collectives-worker.ts', import.meta.url)
 const MiB = 1 << 20;
 const SIZES_MIB = [4, 16, 64];
 const TARGET = 0.7; // busbw must reach this fraction of the raw point-to-point throughput
-const GLOO_16MB = 1.34; // GB/s, PyTorch gloo all-reduce on these machines (DESIGN.md)
+const GLOO_16MB = 1.34; // GB/s, PyTorch gloo all-reduce on these machines, measured during development
 const SECONDS_PER_TRIAL = 0.5;
 
 /** A forked worker whose replies are awaited one at a time. */

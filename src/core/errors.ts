@@ -11,9 +11,6 @@ export class KeyError extends Error {
 export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
-export class NotImplementedError extends Error {
-  override name = 'NotImplementedError';
-}
 
 /** Where optimizer warnings go (Keras logs them); tests and the CLI can redirect them. */
 export type WarningHandler = (message: string) => void;

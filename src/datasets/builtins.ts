@@ -62,20 +62,12 @@ export function resolveBuiltin(name: string): { file: string; csv: CsvOptions } 
   throw new DatasetError(`unknown builtin dataset '${name}' (known: ${known})`);
 }
 
-let overrideDir: string | null = null;
-
-/** Points builtins at another resources/datasets folder (a packaged app, tests); null restores. */
-export function setDatasetsDir(dir: string | null): void {
-  overrideDir = dir === null ? null : resolve(dir);
-}
-
 /**
- * The folder holding the shipped dataset files: an explicit override, $DTRAIN_DATASETS_DIR,
+ * The folder holding the shipped dataset files: $DTRAIN_DATASETS_DIR,
  * Electron's resources folder, or the nearest resources/datasets above this module (source
  * checkout and bundled out/ alike).
  */
 export function datasetsDir(): string {
-  if (overrideDir !== null) return overrideDir;
   const env = process.env.DTRAIN_DATASETS_DIR;
   if (env) return resolve(env);
   const electronResources = (process as { resourcesPath?: string }).resourcesPath;

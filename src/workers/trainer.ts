@@ -1,6 +1,6 @@
 /**
  * One device's share of a data-parallel, layout-sharded training run (SPMD: every device runs this
- * same code on its own batch slice and its own shards). See DESIGN.md "One training step".
+ * same code on its own batch slice and its own shards). See docs/architecture.md, "One training step".
  */
 import type { Collectives } from '../core/collectives/types';
 import { Mesh } from '../core/dtensor/mesh';

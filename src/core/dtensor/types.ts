@@ -1,7 +1,7 @@
 /**
  * Branded number and shape types for the DTensor layer.
  *
- * Two kinds of brand (see excalidraw in STYLE.md):
+ * Two kinds of brand:
  * - "open" brands (`__brand?`) accept plain numbers/arrays, so callers never need a cast, but refuse a
  *   value that carries a *different* brand;
  * - "closed" brands (`__brand`) are only produced by this layer's functions.

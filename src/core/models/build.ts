@@ -239,4 +239,3 @@ export function buildModel(rawSpec: unknown): Model {
   };
 }
 
-export const shapeSize = size;

@@ -47,9 +47,3 @@ export function counterUint32(key: number, counter: number): number {
 export function counterUniform(key: number, counter: number): number {
   return (counterUint32(key, counter) >>> 8) * 5.9604644775390625e-8;
 }
-
-/** Fills `out[i]` with the uniform for counter `start + i`. */
-export function fillUniform(key: number, start: number, out: Float32Array): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = counterUniform(key, start + i);
-  return out;
-}

@@ -1,7 +1,7 @@
 import { ValueError, warn } from '../errors';
 import { LearningRateSchedule, deserialize, serialize } from './schedules';
 
-/** The base optimizer's constructor arguments (camelCase for TypeScript, as in DESIGN.md). */
+/** The base optimizer's constructor arguments (camelCase for TypeScript; get_config() keeps Keras's snake_case). */
 export interface BaseOptimizerArgs {
   learningRate?: number | LearningRateSchedule;
   weightDecay?: number | null;

@@ -10,7 +10,5 @@ export type { NewRunOptions, RunPatch } from './runs';
 export type { PreparedCheckpoint, RewindResult, WriteCheckpointOptions } from './checkpoints';
 export { prepareCheckpoint } from './checkpoints';
 export type { LoadedCheckpoint, ValidCheckpointResult } from './checkpoint-load';
-export { CheckpointWriter } from './checkpoint-writer';
-export type { AsyncWriteOptions, CheckpointWriterOptions } from './checkpoint-writer';
 export type { LeaseHolder, LeaseResult, RunLease } from './leases';
 export type { NewSweep, SweepOptions, SweepRecord, TrialRecord, RungRecord } from './sweeps';

@@ -1,7 +1,7 @@
 /**
  * The SQLite store for runs, configs, sharded checkpoints and metric history (one database file).
  * A thin facade: each call delegates to a query module and turns SQLite failures into StoreErrors
- * that name the file. Synchronous (better-sqlite3); see CheckpointWriter for writing off the loop.
+ * that name the file. Synchronous (better-sqlite3): the run controller copies the WAL while workers compute.
  */
 import type Database from 'better-sqlite3';
 import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary, SweepStatus } from '../../shared/api';
