@@ -87,3 +87,26 @@ test('a run early-stops where Keras would, keeps and restores its best checkpoin
     assert.ok(Math.abs(evaluated.loss - values[predicted.best]!) <= 1e-6, `evaluate on the best checkpoint: ${evaluated.loss} vs ${values[predicted.best]}`);
   });
 });
+
+test('a run paused after its first evaluations and resumed early-stops at the same step as an uninterrupted one', { timeout: 300_000 }, async () => {
+  await withService(async (service) => {
+    const config = { ...BASE, earlyStopping: { monitor: 'val_loss', patience: PATIENCE, minDelta: MIN_DELTA } };
+    const { runId: straight } = await service.startRun(config);
+    assert.equal(await service.waitForRun(straight), 'completed');
+    const expected = await service.getRun(straight);
+
+    const { runId } = await service.startRun(config);
+    const off = service.subscribe((e) => {
+      if (e.type === 'checkpoint' && e.runId === runId && e.checkpoint.step >= 8) void service.pauseRun(runId).catch(() => undefined);
+    });
+    const first = await service.waitForRun(runId);
+    off();
+    assert.equal(first, 'paused', 'the pause landed before the stop');
+    assert.ok((await service.getRun(runId)).step < expected.step);
+    await service.resumeRun(runId);
+    assert.equal(await service.waitForRun(runId), 'completed');
+    const resumed = await service.getRun(runId);
+    assert.equal(resumed.step, expected.step);
+    assert.equal(resumed.stopReason, expected.stopReason);
+  });
+});
