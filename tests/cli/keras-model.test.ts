@@ -4,9 +4,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RunStore } from '../../src/engine/store/index';
 import { assembleGlobal } from '../../src/core/checkpoint/index';
 
@@ -15,7 +15,11 @@ const db = join(dir, 'keras.db');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function dtrain(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 150_000 });
+  return dtrainIn(process.cwd(), ...args);
+}
+
+function dtrainIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [resolve('bin/dtrain.mjs'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 150_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -117,4 +121,25 @@ test('Keras models that cannot train here are one line and exit code 2', { timeo
   const r = dtrain('train', '--config', missing);
   assert.equal(r.code, 2);
   assert.match(r.err, /cannot read jsonPath .*nope\.json: no such file/);
+});
+
+test('a relative jsonPath is read from the config file\'s folder, not from the current directory', { timeout: 150_000 }, () => {
+  const folder = join(dir, 'project');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(EMBEDDING_MODEL));
+  writeTokens(join(dir, 'tokens.csv'));
+  const file = join(folder, 'relative.json');
+  writeFileSync(file, JSON.stringify({ ...config({ steps: 2 }), model: { type: 'keras', jsonPath: 'model.json' } }));
+  // /tmp holds no model.json of ours: read from the cwd, the run could not start.
+  const r = dtrainIn(tmpdir(), 'train', '--config', file);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /run \S+ completed at step 2/);
+  const store = RunStore.open(db, { readonly: true });
+  try {
+    const runId = /run (\S+) started/.exec(r.out)![1]!;
+    const model = store.getRun(runId)!.config.model as { jsonPath?: string };
+    assert.equal(model.jsonPath, join(folder, 'model.json'));
+  } finally {
+    store.close();
+  }
 });

@@ -70,9 +70,16 @@ export function readConfig(path: string): RunConfig {
   }
 }
 
-/** A Keras archive path (`model.path`) is relative to the config file's folder, as a user writes it. */
+/**
+ * A Keras model's files (`model.path`, `model.jsonPath`) are relative to the config file's folder, as a
+ * user writes them, not to wherever dtrain was started; absolute paths stay as they are.
+ */
 export function withArchivePath(config: RunConfig, configFile: string): RunConfig {
   const model = config?.model;
-  if (model?.type !== 'keras' || typeof model.path !== 'string') return config;
-  return { ...config, model: { ...model, path: resolve(dirname(configFile), model.path) } };
+  if (model?.type !== 'keras') return config;
+  const folder = dirname(configFile);
+  const resolved = { ...model };
+  if (typeof model.path === 'string' && model.path !== '') resolved.path = resolve(folder, model.path);
+  if (typeof model.jsonPath === 'string' && model.jsonPath !== '') resolved.jsonPath = resolve(folder, model.jsonPath);
+  return { ...config, model: resolved };
 }
