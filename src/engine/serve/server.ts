@@ -11,7 +11,8 @@ import { invalidInput } from '../../shared/errors';
 import type { TrainerApi } from '../../shared/api';
 import type { Subscribe } from '../../shared/transport/index';
 import { createApiSocket } from './api-socket';
-import { createToken, hostAllowed, isLoopbackHost, type HostPolicy } from './security';
+import { ACCESS_CHECK_PATH, TOKEN_HELP } from '../../shared/web-access';
+import { createToken, hostAllowed, isLoopbackHost, tokensEqual, type HostPolicy } from './security';
 import { sendStatus, serveStatic } from './static-files';
 
 export interface ServerOptions {
@@ -106,6 +107,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const api = createApiSocket({ api: options.api, subscribe: options.subscribe, token, policy: () => policy, log });
   const server = createServer((req, res) => {
     if (!hostAllowed(req.headers.host, policy)) return sendStatus(res, 403, 'host not allowed');
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    // A browser cannot read why a WebSocket handshake failed, so the page asks here: a wrong token
+    // gets the same help as a missing one, and the page stops reconnecting.
+    if (url.pathname === ACCESS_CHECK_PATH) {
+      if (tokensEqual(url.searchParams.get('token'), token)) return sendStatus(res, 204, '');
+      return sendStatus(res, 401, TOKEN_HELP);
+    }
     serveStatic(req, res, root).catch((err: Error) => {
       log(`[serve] ${req.url}: ${err.message}`);
       if (!res.headersSent) sendStatus(res, 500, 'internal error');

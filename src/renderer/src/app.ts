@@ -22,6 +22,8 @@ const LAST_RUN_KEY = 'dtrain.lastRun';
 
 export interface App {
   setConnectionState(state: ConnectionState): void;
+  /** Shows why the page cannot connect (no token, or one the server refuses). */
+  showProblem(message: string): void;
   /** Re-mounts the current view (after a reconnect, its data may be stale). */
   reload(): void;
 }
@@ -64,7 +66,14 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     help,
   );
   mountToasts(root);
-  if (connection.problem) main.before(h('div', { class: 'banner banner-error page-banner', role: 'alert', 'data-testid': 'connection-problem' }, connection.problem));
+  // One banner for a missing token (known at once) and a refused one (known after the server answers).
+  let problemBanner: HTMLElement | null = null;
+  const showProblem = (message: string): void => {
+    if (problemBanner) return void (problemBanner.textContent = message);
+    problemBanner = h('div', { class: 'banner banner-error page-banner', role: 'alert', 'data-testid': 'connection-problem' }, message);
+    main.before(problemBanner);
+  };
+  if (connection.problem) showProblem(connection.problem);
 
   const lastRun = sessionStorage.getItem(LAST_RUN_KEY);
   if (lastRun) ctx.setLastRun(lastRun);
@@ -118,9 +127,11 @@ export function createApp(root: HTMLElement, connection: Connection): App {
   return {
     setConnectionState(state) {
       status.dataset.state = state;
-      status.textContent = connection.mode === 'desktop' ? '' : state === 'open' ? 'Connected' : state === 'connecting' ? 'Connecting…' : 'Disconnected — retrying';
+      status.textContent =
+        connection.mode === 'desktop' ? '' : state === 'open' ? 'Connected' : state === 'connecting' ? 'Connecting…' : state === 'refused' ? 'Not connected' : 'Disconnected — retrying';
       status.hidden = connection.mode === 'desktop';
     },
+    showProblem,
     // The form is left alone: re-mounting it would throw away what the user typed.
     reload: () => {
       const route = parseRoute(location.hash);

@@ -5,7 +5,8 @@
  */
 import type { RendererApi } from '../../shared/api';
 import { createApiClient, type ShellCommand } from '../../shared/transport';
-import { createWebSocketApi, type ConnectionState } from './ws-api';
+import { ACCESS_CHECK_PATH, TOKEN_HELP } from '../../shared/web-access';
+import { createWebSocketApi, type AccessAnswer, type ConnectionState } from './ws-api';
 
 export interface Connection {
   api: RendererApi;
@@ -30,7 +31,23 @@ function takeToken(): string {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-export function connect(onState: (state: ConnectionState) => void, onReconnect: () => void): Connection {
+/** Asks the server whether it accepts the token (401 carries the help text shown for a missing one). */
+async function checkAccess(token: string): Promise<AccessAnswer> {
+  try {
+    const res = await fetch(`${ACCESS_CHECK_PATH}?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+    if (res.status === 204) return { kind: 'allowed' };
+    if (res.status === 401) return { kind: 'refused', message: TOKEN_HELP };
+    return { kind: 'unknown' };
+  } catch {
+    return { kind: 'unknown' }; // the server is down or restarting: keep retrying
+  }
+}
+
+export function connect(
+  onState: (state: ConnectionState) => void,
+  onReconnect: () => void,
+  onRefused: (message: string) => void,
+): Connection {
   const ipc = window.dtrainIpc;
   if (ipc) {
     onState('open');
@@ -40,7 +57,7 @@ export function connect(onState: (state: ConnectionState) => void, onReconnect: 
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const token = takeToken();
   const url = `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`;
-  const api = createWebSocketApi({ url, onState, onReconnect });
-  const problem = token ? undefined : 'This page needs the address printed by `dtrain serve` (it ends in ?token=…). Open that address to connect.';
+  const api = createWebSocketApi({ url, onState, onReconnect, onRefused, checkAccess: () => checkAccess(token) });
+  const problem = token ? undefined : TOKEN_HELP;
   return { api, mode: 'web', onShellCommand: () => () => {}, problem };
 }

@@ -13,12 +13,18 @@ initTheme();
 
 let app: App | null = null;
 let pendingState: ConnectionState = 'connecting';
+let pendingProblem: string | null = null;
 const connection = connect(
   (state) => {
     pendingState = state;
     app?.setConnectionState(state);
   },
   () => app?.reload(),
+  (message) => {
+    pendingProblem = message;
+    app?.showProblem(message);
+  },
 );
 app = createApp(document.getElementById('app')!, connection);
 app.setConnectionState(pendingState);
+if (pendingProblem !== null) app.showProblem(pendingProblem);

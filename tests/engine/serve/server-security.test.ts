@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../../src/engine/serve/index';
 import { createApiClient, decodeMessage, encodeMessage } from '../../../src/shared/transport/index';
+import { TOKEN_HELP } from '../../../src/shared/web-access';
 import { FakeTrainer } from './fake-trainer';
 import { makeStaticFixture, openSocket, rawGet } from './helpers';
 
@@ -162,5 +163,18 @@ describe('static files', () => {
     assert.equal((await rawGet(server.port, '/', { Host: `evil.example:${server.port}` })).status, 403);
     assert.equal((await rawGet(server.port, '/', { Host: `localhost:${server.port + 1}` })).status, 403);
     assert.equal((await rawGet(server.port, '/', { Host: `localhost:${server.port}` })).status, 200);
+  });
+
+  test('a wrong token gets the same help as a missing one; the right token is accepted', async () => {
+    const missing = await rawGet(server.port, '/api/access');
+    assert.equal(missing.status, 401);
+    assert.equal(missing.body, `${TOKEN_HELP}\n`);
+    for (const token of ['', 'wrong', `${server.token}x`, server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A')]) {
+      const wrong = await rawGet(server.port, `/api/access?token=${encodeURIComponent(token)}`);
+      assert.deepEqual({ status: wrong.status, body: wrong.body }, { status: missing.status, body: missing.body }, `token '${token}'`);
+    }
+    const right = await rawGet(server.port, `/api/access?token=${encodeURIComponent(server.token)}`);
+    assert.equal(right.status, 204);
+    assert.equal((await rawGet(server.port, `/api/access?token=${server.token}`, { Host: `evil.example:${server.port}` })).status, 403);
   });
 });
