@@ -100,6 +100,11 @@ export interface RunConfig {
   variableStorage?: VariableStorage;
   /** A worker without a finished step for this long is declared stalled and the run stopped (default 120). */
   watchdogSeconds?: number;
+  /**
+   * The EMA first-step rule: 'keras3' (momentum 0 while iterations is 0) for runs from a Keras 3 archive
+   * or Keras 3 model JSON, 'keras2' (tf.keras 2.x) otherwise. Set when the run is created, kept on resume.
+   */
+  emaFirstStep?: 'keras2' | 'keras3';
 }
 
 /** auto: tfjs tensors on the `tensorflow` backend (GPU), the fused kernel's host memory elsewhere. */

@@ -32,6 +32,8 @@ export interface TrainSetup {
   layouts: Record<string, string[]>;
   /** Keras Adadelta get_config() dict. */
   optimizer: OptimizerSetting;
+  /** Keras 3's EMA first step (momentum 0 at iteration 0) or tf.keras 2.x's (the default); the run's stored choice. */
+  emaFirstStep?: 'keras2' | 'keras3';
   globalBatchSize: number;
   seed: number;
   /** Directory holding the ring's Unix sockets. */

@@ -53,7 +53,7 @@ export class DeviceTrainer {
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId);
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
-    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives });
+    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 

@@ -56,7 +56,11 @@ export function archiveState(archive: KerasArchive, params: readonly KerasParam[
   }
   const saved = optimizerVars(archive.weights, what);
   if (!saved || !optimizerConfig) return { params: values, optimizer: null };
-  const order = optimizerVarOrder(optimizerConfig, params);
+  const full = optimizerVarOrder(optimizerConfig, params);
+  // Saved after compile but before any training, Keras's optimizer is unbuilt: only its iteration (and
+  // learning rate) are written. Its slots then start fresh, as Keras would build them on the first step.
+  const scalars = full.filter((o) => o.kind !== 'slot');
+  const order = saved.vars.length === scalars.length ? scalars : full;
   const named = nameOptimizerVars(saved.vars, order, what);
   const slots = new Map<string, Float32Array>();
   for (const o of order) if (o.kind === 'slot') slots.set(varKey(o), floats(named.get(varKey(o))!));

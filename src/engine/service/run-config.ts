@@ -17,7 +17,7 @@ import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { checkEvaluation } from './evaluation-config';
 
-const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage', 'watchdogSeconds', 'evalEvery', 'earlyStopping']);
+const RUN_KEYS = new Set(['name', 'model', 'data', 'mesh', 'layouts', 'optimizer', 'steps', 'globalBatchSize', 'seed', 'checkpointEvery', 'keepCheckpoints', 'parent', 'variableStorage', 'watchdogSeconds', 'evalEvery', 'earlyStopping', 'emaFirstStep']);
 const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 
 export interface CheckedConfig {
@@ -64,6 +64,8 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
   }
   if (config.optimizer === undefined) add('optimizer', 'an optimizer config is required (Keras Adadelta get_config() keys, e.g. {"learning_rate": 1.0})');
   else attempt('optimizer', () => Adadelta.fromConfig(config.optimizer));
+  const ema = config.emaFirstStep;
+  if (ema !== undefined && ema !== 'keras2' && ema !== 'keras3') add('emaFirstStep', `emaFirstStep must be "keras2" or "keras3" (got ${JSON.stringify(ema)})`);
   checkInteger(config.steps, 'steps', 1, add);
   checkInteger(config.globalBatchSize, 'globalBatchSize', 1, add);
   checkInteger(config.seed, 'seed', 0, add);

@@ -25,6 +25,7 @@ import { freshDir } from '../export/out-path';
 import { exportCluster } from './export-cluster';
 import { storeUploadedArchive } from '../keras/uploads';
 import { resolveKerasModel } from '../keras/run-model';
+import { emaFirstStepFor } from '../keras/ema-first-step';
 import { evaluateRun, type EvaluationResult } from './evaluate-run';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { SweepRunner } from '../sweeps/sweep-runner';
@@ -109,7 +110,10 @@ export class TrainerService implements TrainerApi {
     const { issues, model, mesh } = checkRunConfig(resolved.config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     await this.refuseIfTooBig(resolved.config, model, mesh);
-    const config = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
+    const inlined = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
+    // Stored with the run, so a resume keeps the rule it started with.
+    const emaFirstStep = emaFirstStepFor(inlined);
+    const config = emaFirstStep ? { ...inlined, emaFirstStep } : inlined;
     const { initial } = resolved;
     if (config.parent !== undefined && typeof config.parent !== 'string') throw invalidInput('parent must be a run id');
     const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
@@ -393,7 +397,7 @@ export class TrainerService implements TrainerApi {
       this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
         model: config.model, data: config.data, layouts: config.layouts ?? {},
-        optimizer: config.optimizer, globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
+        optimizer: config.optimizer, emaFirstStep: config.emaFirstStep ?? 'keras2', globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
       });
       session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
       const hasValidation = config.data.validation !== undefined && config.data.validation !== null;
