@@ -10,10 +10,13 @@ import { ProgressBar } from '../progress';
 export async function followRun(service: TrainerService, runId: string, steps: number): Promise<number> {
   const bar = new ProgressBar(steps);
   let crash = '';
+  // The failure as the service announced it: a full disk may have kept it from being stored.
+  let failure = null as { step: number; error?: string } | null;
   const off = service.subscribe((e) => {
     if ('runId' in e && e.runId !== runId) return;
     if (e.type === 'metrics') e.points.forEach((p) => bar.update(p));
     if (e.type === 'worker-crash') crash = e.reason;
+    if (e.type === 'status' && e.status === 'failed') failure = { step: e.step, error: e.error };
   });
   let interrupts = 0;
   const onSigint = () => {
@@ -29,7 +32,7 @@ export async function followRun(service: TrainerService, runId: string, steps: n
     const run = await service.getRun(runId);
     off();
     if (status === 'failed') {
-      bar.done(`run ${runId} failed at step ${run.step}: ${crash || run.error}`);
+      bar.done(`run ${runId} failed at step ${failure?.step ?? run.step}: ${crash || failure?.error || run.error}`);
       return 1;
     }
     const hint = status === 'paused' || status === 'stopped' ? `; continue with: dtrain resume ${runId}` : '';

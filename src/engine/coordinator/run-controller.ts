@@ -120,8 +120,10 @@ export class RunController {
       const nextCheckpoint = every > 0 ? (Math.floor(this.step / every) + 1) * every : config.steps;
       const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step, nextEvalStep(config, this.step) - this.step);
       const training = this.o.session.train(this.step, count);
-      this.copyWalIfPending();
+      const walError = this.copyWalIfPending();
       const report = await training;
+      // A store write that failed meanwhile (a full disk) ends the run only now, with the workers idle.
+      if (walError ?? this.writeError) throw walError ?? this.writeError;
       // Workers end a chunk early at a non-finite step; the report says which step that was.
       this.step = report ? report.step + 1 : this.step + count;
       this.flush(true);
@@ -138,7 +140,8 @@ export class RunController {
     if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest) await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
     if (this.checkpointedStep !== this.step) await this.checkpoint({ best: finalBest });
-    this.copyWalIfPending();
+    const walError = this.copyWalIfPending();
+    if (walError) throw walError;
     const status: RunStatus = this.step >= config.steps || ended === 'early-stopped' ? 'completed' : this.request === 'stop' || ended ? 'stopped' : 'paused';
     store.updateRun(runId, { status, step: this.step, stopReason: this.stopReason });
     emit({ type: 'status', runId, status, step: this.step });
@@ -184,6 +187,8 @@ export class RunController {
   }
 
   private restoredFrom: number | null = null;
+  /** A metrics write that failed inside a worker event; the loop rethrows it after the chunk. */
+  private writeError: unknown = null;
 
   /** Saves every variable of every device as one durable transaction, keeping the newest K (and the best). */
   async checkpoint(options: { best?: boolean } = {}): Promise<void> {
@@ -213,10 +218,15 @@ export class RunController {
    * other half of the write's cost, done here while the workers train the next chunk (the
    * coordinator is idle then) instead of stalling the loop.
    */
-  private copyWalIfPending(): void {
-    if (!this.walPending) return;
+  private copyWalIfPending(): unknown {
+    if (!this.walPending) return null;
     this.walPending = false;
-    this.o.store.checkpointWal();
+    try {
+      this.o.store.checkpointWal();
+      return null;
+    } catch (e) {
+      return e;
+    }
   }
 
   private record(r: StepReport): void {
@@ -225,7 +235,11 @@ export class RunController {
       step: r.step + 1, loss: r.loss, metrics: r.metrics, learningRate: r.learningRate, gradNorm: r.gradNorm,
       stepTimeMs: r.stepTimeMs, samplesPerSec, time: Date.now(),
     });
-    this.flush(false);
+    try {
+      this.flush(false);
+    } catch (e) {
+      this.writeError ??= e; // thrown from the training loop: this runs inside a worker event
+    }
   }
 
   /** Batches metric rows into one transaction and one event roughly every 250 ms. */

@@ -14,6 +14,7 @@ import { listBuiltinDatasets } from '../../datasets/load';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
 import { MeshSession } from '../coordinator/mesh-session';
 import { RunController, type EvaluationHook } from '../coordinator/run-controller';
+import { recordFailure } from './run-failure';
 import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, variableStorageOf, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
@@ -365,6 +366,15 @@ export class TrainerService implements TrainerApi {
     }
   }
 
+  /** A store write on the way out of a failed run: logged, never thrown over the run's own error. */
+  private tryWrite(write: () => unknown): void {
+    try {
+      write();
+    } catch (e) {
+      this.o.log?.(`store write failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   private request(runId: string, what: 'pause' | 'stop'): void {
     const a = this.active.get(runId);
     if (!a) {
@@ -417,13 +427,15 @@ export class TrainerService implements TrainerApi {
       }
       const error = e instanceof Error ? e.message : String(e);
       this.o.log?.(`run ${runId} failed: ${error}`);
-      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) store.updateRun(runId, { config: previousConfig });
-      const { step } = store.updateRun(runId, { status: 'failed', error });
+      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) this.tryWrite(() => store.updateRun(runId, { config: previousConfig }));
+      const step = recordFailure(store, runId, error, this.o.log) ?? entry.controller?.currentStep ?? 0;
       this.emit({ type: 'status', runId, status: 'failed', step, error });
       return 'failed';
     } finally {
-      await session?.close();
-      store.releaseRunLease(runId);
+      // The workers go down even when the failure was the store's (a full disk), and neither a
+      // worker's complaint about closing nor a lease that cannot be written hides the run's end.
+      await session?.close().catch((e: unknown) => this.o.log?.(`run ${runId}: closing the workers: ${e instanceof Error ? e.message : String(e)}`));
+      this.tryWrite(() => store.releaseRunLease(runId));
     }
   }
 }
