@@ -4,7 +4,8 @@ import { FieldRegistry, section } from './fields';
 import { formatJson } from './json-format';
 import { MODEL_PRESETS, presetJson, type ModelPreset } from './presets';
 import type { IssueCollector } from './read';
-import type { ModelSetting } from '../../../../shared/api';
+import type { ModelSetting, RendererApi } from '../../../../shared/api';
+import { createKerasArchivePicker } from './keras-archive-picker';
 
 export interface ModelSection {
   element: HTMLElement;
@@ -12,9 +13,11 @@ export interface ModelSection {
   fill(model: ModelSetting): void;
   /** Sets the model's `input` shape (from the data preview); false when the JSON is not a model spec. */
   setInputShape(shape: number[]): boolean;
+  /** True when the model is an uploaded Keras archive whose optimizer (config and state) the run continues. */
+  continuesArchiveOptimizer(): boolean;
 }
 
-export function createModelSection(fields: FieldRegistry, onPreset: (preset: ModelPreset) => void): ModelSection {
+export function createModelSection(fields: FieldRegistry, api: RendererApi, onPreset: (preset: ModelPreset) => void): ModelSection {
   const text = h('textarea', { rows: 12, class: 'code', spellcheck: 'false', 'data-testid': 'field-model' });
   text.value = presetJson(MODEL_PRESETS[0]);
   const buttons = MODEL_PRESETS.map((preset) => {
@@ -26,11 +29,16 @@ export function createModelSection(fields: FieldRegistry, onPreset: (preset: Mod
     });
     return b;
   });
+  const archive = createKerasArchivePicker(api, (model) => {
+    text.value = formatJson(model);
+    text.dispatchEvent(new Event('change', { bubbles: true }));
+  });
   const element = section(
     'Model',
     'Layers: dense, conv2d, maxPool2d, flatten, dropout, activation. Loss: softmax_cross_entropy (last layer gives logits) or mse.',
     h('div', { class: 'button-row' }, buttons),
     fields.row('model', 'Model JSON', text, 'The preset buttons also choose a dataset whose shapes fit.'),
+    archive.element,
   );
   return {
     element,
@@ -41,6 +49,16 @@ export function createModelSection(fields: FieldRegistry, onPreset: (preset: Mod
         return null;
       }
       return model as ModelSetting | null;
+    },
+    continuesArchiveOptimizer() {
+      let model: unknown;
+      try {
+        model = JSON.parse(text.value);
+      } catch {
+        return false;
+      }
+      const m = model as { type?: unknown; path?: unknown } | null;
+      return archive.continuesOptimizer() && m?.type === 'keras' && typeof m.path === 'string';
     },
     fill(model) {
       text.value = formatJson(model);

@@ -28,7 +28,7 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   const fields = new FieldRegistry();
   const training = createTrainingSection(fields);
   const data = createDataSection(fields);
-  const model = createModelSection(fields, (preset) => {
+  const model = createModelSection(fields, api, (preset) => {
     data.chooseBuiltin(preset.dataset);
     syncPreview();
   });
@@ -56,9 +56,12 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
 
   const collect = (): { config: RunConfig | null; issues: ConfigIssue[] } => {
     const c = new IssueCollector();
-    const parts = { t: training.read(c), d: data.read(c), m: model.read(c), mesh: devices.read(c), o: optimizer.read(c) };
+    // An uploaded archive's own optimizer (config and state) continues when the run gives none.
+    const fromArchive = model.continuesArchiveOptimizer();
+    const parts = { t: training.read(c), d: data.read(c), m: model.read(c), mesh: devices.read(c), o: fromArchive ? {} : optimizer.read(c) };
     if (!parts.t || !parts.d || !parts.m || !parts.mesh || !parts.o) return { config: null, issues: c.issues };
-    return { config: { ...parts.t, data: parts.d, model: parts.m, ...parts.mesh, optimizer: parts.o }, issues: c.issues };
+    const config = { ...parts.t, data: parts.d, model: parts.m, ...parts.mesh, ...(fromArchive ? {} : { optimizer: parts.o }) } as RunConfig;
+    return { config, issues: c.issues };
   };
 
   const showIssues = (issues: ConfigIssue[], withSummary: boolean): void => {
