@@ -1,20 +1,20 @@
 /**
  * What a data source holds, for the New-run form's preview, reading only what that needs: an image
- * folder is counted (class subfolders and their files), not decoded; other sources are loaded the
- * way a run loads them (CSV streamed in pieces, so the event loop keeps turning) and described.
+ * folder is counted (class subfolders and their files), not decoded; other sources are inspected
+ * (inspectDataSource: a CSV streamed and counted, array files by their headers), not loaded.
  */
 import { readdir } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { DataSource, DataSourceSummary } from '../shared/api';
-import { DatasetError, describeDataset } from '../core/data/index';
+import { DatasetError } from '../core/data/index';
 import { IMAGE_EXTENSIONS } from './image-decode';
-import { loadDataset } from './load';
+import { inspectDataSource } from './inspect-source';
 import { datasetSourceOf } from './source';
 
 export async function describeDataSource(source: DataSource): Promise<DataSourceSummary> {
   if (source?.kind === 'images') return describeImageFolder(source);
-  const ds = await loadDataset(datasetSourceOf(source));
-  const { examples, featureShape, task, classes, targetDim } = describeDataset(ds);
+  const { examples, featureShape, task, classNames, classCounts, targetDim } = await inspectDataSource(datasetSourceOf(source));
+  const classes = task === 'classification' && classCounts ? classCounts.map((count, k) => ({ name: classNames?.[k] ?? String(k), count })) : undefined;
   return { unit: 'rows', examples, featureShape, task, ...(classes ? { classes } : {}), ...(targetDim !== undefined ? { targetDim } : {}) };
 }
 

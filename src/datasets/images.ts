@@ -48,6 +48,15 @@ export function loadImageDataset(source: ImageSource, options: ImageLoadOptions 
   };
 }
 
+/** What loadImageDataset would hold (classes, files per class), from listing the folder: nothing is decoded. */
+export function imageFolderSummary(source: ImageSource) {
+  const { dir, height, width, channels } = checkSource(source);
+  const classNames = listClasses(dir);
+  const classCounts = classNames.map((c) => listImages(join(dir, c), dir).length);
+  const examples = classCounts.reduce((a, b) => a + b, 0);
+  return { name: basename(dir), examples, featureShape: [height, width, channels], task: 'classification' as const, numClasses: classNames.length, classNames, classCounts };
+}
+
 function checkSource(s: ImageSource) {
   if (typeof s.path !== 'string' || s.path === '') throw new DatasetError('images dataset source needs a path (a folder with one subfolder per class)');
   const size = s.size as unknown;

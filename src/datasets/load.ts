@@ -50,6 +50,12 @@ export function loadDatasetSync(source: DatasetSource): Dataset {
   return withPath(plan.path, () => parseCsv(text, plan.options));
 }
 
+/**
+ * The whole-dataset loaders, called through this object where a caller may only need a summary
+ * (run-data, the inspector's fallback), so a test can prove validation never loads a source whole.
+ */
+export const fullLoaders = { loadDataset, loadDatasetSync };
+
 type Plan = { dataset: Dataset } | { path: string; options: CsvOptions };
 
 /** Generated sources become datasets now; file sources become a path and CSV options. */
@@ -79,7 +85,8 @@ function planSource(source: DatasetSource): Plan {
   }
 }
 
-function csvPlan(source: { kind: 'csv'; path: string } & CsvOptions): Plan {
+/** A CSV source → its absolute path and parser options (name from the file, delimiter from the extension). */
+export function csvPlan(source: { kind: 'csv'; path: string } & CsvOptions): { path: string; options: CsvOptions } {
   const { kind: _kind, path, ...options } = source;
   if (typeof path !== 'string' || path === '') throw new DatasetError('csv dataset source needs a path');
   const ext = extname(path).toLowerCase();
@@ -94,7 +101,7 @@ function csvPlan(source: { kind: 'csv'; path: string } & CsvOptions): Plan {
 }
 
 /** Streams a CSV file through the incremental parser. */
-async function readCsvFile(path: string, options: CsvOptions): Promise<Dataset> {
+export async function readCsvFile(path: string, options: CsvOptions): Promise<Dataset> {
   const parser = withPath(path, () => createCsvParser(options));
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
   try {
@@ -108,7 +115,7 @@ async function readCsvFile(path: string, options: CsvOptions): Promise<Dataset> 
 }
 
 /** Prefixes parse errors with the file, keeping them one line. */
-function withPath<T>(path: string, fn: () => T): T {
+export function withPath<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -126,7 +133,7 @@ const FS_REASONS: Record<string, string> = {
   EMFILE: 'too many open files',
 };
 
-function fileError(path: string, err: unknown): DatasetError {
+export function fileError(path: string, err: unknown): DatasetError {
   const code = (err as { code?: string } | null)?.code;
   const reason = (code && FS_REASONS[code]) ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
   return new DatasetError(`cannot read dataset file '${path}': ${reason}`);

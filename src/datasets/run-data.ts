@@ -6,7 +6,7 @@
 import { DatasetError, type Dataset } from '../core/data/index';
 import { splitIndices, subsetDataset } from '../core/data/split';
 import type { DataSource, RunConfig, ValidationSource } from '../shared/api';
-import { loadDatasetSync } from './load';
+import { fullLoaders } from './load';
 import { datasetSourceOf } from './source';
 
 export interface RunData {
@@ -16,7 +16,7 @@ export interface RunData {
 
 export function loadRunData(data: RunConfig['data'], seed: number): RunData {
   const { validation: spec, ...source } = data as RunConfig['data'] & Record<string, unknown>;
-  const full = loadDatasetSync(datasetSourceOf(source as DataSource));
+  const full = fullLoaders.loadDatasetSync(datasetSourceOf(source as DataSource));
   if (spec === undefined || spec === null) return { train: full, validation: null };
   if (typeof spec !== 'object') throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
   if ('fraction' in spec) {
@@ -41,12 +41,14 @@ export function loadHeldOut(spec: ValidationSource, trainingSource: DataSource, 
     if (source.task === undefined) source.task = train.task;
     if (train.normalization && (source.normalize === undefined || typeof source.normalize === 'string')) source.normalize = train.normalization;
   }
-  const held = loadDatasetSync(datasetSourceOf(source as DataSource));
+  const held = fullLoaders.loadDatasetSync(datasetSourceOf(source as DataSource));
   checkCompatible(held, train);
   return held;
 }
 
-function checkCompatible(held: Dataset, train: Dataset): void {
+type Comparable = Pick<Dataset, 'name' | 'featureShape' | 'task' | 'numClasses'>;
+
+export function checkCompatible(held: Comparable, train: Comparable): void {
   if (held.featureShape.join() !== train.featureShape.join()) {
     throw new DatasetError(`held-out data '${held.name}' has features of shape [${held.featureShape}], the training data [${train.featureShape}]`);
   }

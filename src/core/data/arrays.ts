@@ -15,6 +15,26 @@ export interface ArrayDatasetOptions {
 }
 
 export function datasetFromArrays(name: string, x: NpyArray, y: NpyArray, options: ArrayDatasetOptions = {}): Dataset {
+  const { n, featureShape, task, yPerRow } = arrayLayout(x, y, options);
+  const xs = toFloat32(x, 'x');
+  if (task === 'classification') {
+    const { labels, numClasses } = classIndices(y, n);
+    return { name, numExamples: n, featureShape, x: xs, y: labels, task, numClasses, xDtype: x.dtype };
+  }
+  return { name, numExamples: n, featureShape, x: xs, y: toFloat32(y, 'y'), task, targetDim: yPerRow, xDtype: x.dtype };
+}
+
+/** What x's and y's headers say (and y's labels, for the class count), checked as a load checks them. */
+export function arraysSummary(x: Pick<NpyArray, 'dtype' | 'shape'>, y: NpyArray | Pick<NpyArray, 'dtype' | 'shape'>, options: ArrayDatasetOptions = {}) {
+  const { n, featureShape, task, yPerRow } = arrayLayout(x, y, options);
+  if (task !== 'classification') return { examples: n, featureShape, task, targetDim: yPerRow, xDtype: x.dtype };
+  const { numClasses, labels } = classIndices(y as NpyArray, n);
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const k of labels) counts[k]!++;
+  return { examples: n, featureShape, task, numClasses, classCounts: counts, xDtype: x.dtype };
+}
+
+function arrayLayout(x: Pick<NpyArray, 'shape'>, y: Pick<NpyArray, 'dtype' | 'shape'>, options: ArrayDatasetOptions) {
   if (x.shape.length === 0) throw new DatasetError(`x is a scalar; it needs one row per example (shape (n, …))`);
   if (y.shape.length === 0) throw new DatasetError(`y is a scalar; it needs one row per example (shape (n, …))`);
   const n = x.shape[0]!;
@@ -22,23 +42,23 @@ export function datasetFromArrays(name: string, x: NpyArray, y: NpyArray, option
   if (n === 0) throw new DatasetError('x and y have no rows');
   const featureShape = x.shape.length === 1 ? [1] : x.shape.slice(1);
   if (featureShape.some((d) => d === 0)) throw new DatasetError(`x has shape (${x.shape.join(', ')}): an example has no values`);
-  const xs = toFloat32(x, 'x');
   const yPerRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
-  const task = options.task ?? (isIntegerDtype(y.dtype) && yPerRow === 1 ? 'classification' : 'regression');
-  if (task === 'classification') {
-    if (yPerRow !== 1) throw new DatasetError(`classification labels must have shape (n,) or (n, 1), y has (${y.shape.join(', ')})`);
-    const labels = npyToNumbers(y);
-    const out = new Int32Array(n);
-    let max = 0;
-    for (let i = 0; i < n; i++) {
-      const v = labels[i]!;
-      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new DatasetError(`label ${v} at row ${i} is not a class index (integers from 0)`);
-      out[i] = v;
-      if (v > max) max = v;
-    }
-    return { name, numExamples: n, featureShape, x: xs, y: out, task, numClasses: Math.max(2, max + 1), xDtype: x.dtype };
+  const task: Task = options.task ?? (isIntegerDtype(y.dtype) && yPerRow === 1 ? 'classification' : 'regression');
+  if (task === 'classification' && yPerRow !== 1) throw new DatasetError(`classification labels must have shape (n,) or (n, 1), y has (${y.shape.join(', ')})`);
+  return { n, featureShape, task, yPerRow };
+}
+
+function classIndices(y: NpyArray, n: number): { labels: Int32Array; numClasses: number } {
+  const values = npyToNumbers(y);
+  const labels = new Int32Array(n);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new DatasetError(`label ${v} at row ${i} is not a class index (integers from 0)`);
+    labels[i] = v;
+    if (v > max) max = v;
   }
-  return { name, numExamples: n, featureShape, x: xs, y: toFloat32(y, 'y'), task, targetDim: yPerRow, xDtype: x.dtype };
+  return { labels, numClasses: Math.max(2, max + 1) };
 }
 
 function toFloat32(a: NpyArray, what: string): Float32Array {

@@ -6,7 +6,8 @@
 import { CsvTokenizer } from './csv-tokenizer';
 import { encodeClasses, inferTask, type ClassOrder } from './csv-labels';
 import { GrowableF64, isNonFiniteSpelling, looksLikeHeader, parseNumberCell, trimCell } from './csv-values';
-import { applyNormalization, computeNormalization } from './normalize';
+import { applyNormalization, checkNormalization, computeNormalization } from './normalize';
+import { LabelTally, type CsvSummary } from './csv-summary';
 import { DatasetError, type Dataset, type Normalization, type NormalizationKind, type Task } from './types';
 
 export interface CsvOptions {
@@ -45,13 +46,35 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
 
 /** Incremental parser: push chunks of text in order, then finish(). */
 export function createCsvParser(options: CsvOptions = {}): CsvParser {
-  const builder = new CsvBuilder(options);
+  const builder = new CsvBuilder(options, false);
   const tokenizer = new CsvTokenizer(options.delimiter ?? ',', (cells, line) => builder.record(cells, line));
   return {
     push: (chunk) => tokenizer.push(chunk),
     finish: () => {
       tokenizer.end();
       return builder.finish();
+    },
+  };
+}
+
+export interface CsvSummarizer {
+  push(chunk: string): void;
+  /** What the file holds, checked as createCsvParser checks it; null when only a full parse can tell the task. */
+  finish(): CsvSummary | null;
+}
+
+/**
+ * The same parse, keeping no values: row count, feature shape, distinct labels. Every cell is still
+ * checked, so a bad file fails here with the parser's message.
+ */
+export function createCsvSummarizer(options: CsvOptions = {}): CsvSummarizer {
+  const builder = new CsvBuilder(options, true);
+  const tokenizer = new CsvTokenizer(options.delimiter ?? ',', (cells, line) => builder.record(cells, line));
+  return {
+    push: (chunk) => tokenizer.push(chunk),
+    finish: () => {
+      tokenizer.end();
+      return builder.summarize();
     },
   };
 }
@@ -70,8 +93,11 @@ class CsvBuilder {
   private readonly labels: string[] = [];
   private readonly lines: number[] = [];
   private numericLabels: GrowableF64 | null = new GrowableF64(1024);
+  private readonly tally: LabelTally | null;
+  private rows = 0;
 
-  constructor(private readonly opts: CsvOptions) {
+  constructor(private readonly opts: CsvOptions, summaryOnly: boolean) {
+    this.tally = summaryOnly ? new LabelTally(opts.task) : null;
     if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
       throw new DatasetError(`task must be 'classification' or 'regression' (got '${String(opts.task)}')`);
     }
@@ -85,12 +111,29 @@ class CsvBuilder {
   }
 
   finish(): Dataset {
+    const cols = this.end();
+    return this.build(cols, this.rows);
+  }
+
+  summarize(): CsvSummary | null {
+    const cols = this.end();
+    const tally = this.tally as LabelTally;
+    if (tally.undecided) return null;
+    const numFeatures = cols.features.length;
+    const norm = this.opts.normalize;
+    if (typeof norm === 'object' && norm !== null) checkNormalization(norm, numFeatures);
+    else computeNormalization(norm ?? 'zscore', new Float64Array(0), 0, numFeatures); // checks the kind
+    const featureShape = resolveFeatureShape(this.opts.featureShape, numFeatures);
+    const labels = tally.resolve(this.opts, this.display(cols.label));
+    return { name: this.opts.name ?? 'csv', examples: this.rows, featureShape, ...labels };
+  }
+
+  private end(): Columns {
     if (this.cols === null) this.start();
     const cols = this.cols as Columns | null;
     if (cols === null) throw new DatasetError('CSV is empty (no header and no data rows)');
-    const n = this.labels.length;
-    if (n === 0) throw new DatasetError(`CSV has a header (${cols.names.join(', ')}) but no data rows`);
-    return this.build(cols, n);
+    if (this.rows === 0) throw new DatasetError(`CSV has a header (${cols.names.join(', ')}) but no data rows`);
+    return cols;
   }
 
   private start(): void {
@@ -116,24 +159,28 @@ class CsvBuilder {
       throw new DatasetError(`line ${line}: expected ${cols.names.length} cells, found ${cells.length}`);
     }
     const x = this.x;
-    x.reserve(cols.features.length);
+    if (this.tally === null) x.reserve(cols.features.length);
     for (const j of cols.features) {
       const v = parseNumberCell(cells[j]);
       if (!Number.isFinite(v)) this.cellError(line, j, cells[j]);
-      x.data[x.length++] = v;
+      if (this.tally === null) x.data[x.length++] = v;
     }
+    this.rows++;
     this.label(trimCell(cells[cols.label]), line);
   }
 
   private label(cell: string, line: number): void {
     const col = this.cols as Columns;
     if (cell === '') throw new DatasetError(`line ${line}, column ${this.display(col.label)}: empty label (missing value)`);
-    this.labels.push(cell);
-    this.lines.push(line);
-    if (this.numericLabels === null) return;
     const v = parseNumberCell(cell);
+    if (this.tally) this.tally.add(cell, line, this.numericLabels === null ? NaN : v);
+    else {
+      this.labels.push(cell);
+      this.lines.push(line);
+    }
+    if (this.numericLabels === null) return;
     if (Number.isFinite(v)) {
-      this.numericLabels.push(v);
+      if (!this.tally) this.numericLabels.push(v);
       return;
     }
     // Regression needs numbers; NaN/Infinity among numeric labels is a missing value, not a class.

@@ -3,8 +3,9 @@ export { DatasetError, featureSize, targetSize, validateDataset } from './types'
 export type { Dataset, Normalization, NormalizationKind, Task } from './types';
 export { Rng, hashSeed, splitmix32 } from './prng';
 export { CsvTokenizer, tokenizeCsv } from './csv-tokenizer';
-export { createCsvParser, parseCsv } from './csv';
-export type { CsvOptions, CsvParser } from './csv';
+export { createCsvParser, createCsvSummarizer, parseCsv } from './csv';
+export type { CsvOptions, CsvParser, CsvSummarizer } from './csv';
+export type { CsvSummary } from './csv-summary';
 export { MAX_AUTO_CLASSES } from './csv-labels';
 export type { ClassOrder } from './csv-labels';
 export {
@@ -37,11 +38,11 @@ export type { BlobsOptions, LinearRegressionOptions, SpiralsOptions, SyntheticNa
 export { SHAPE_CLASSES, makeShapes } from './shapes';
 export type { ShapesOptions } from './shapes';
 export { datasetFingerprint } from './fingerprint';
-export { decodeNpy, encodeNpy, isIntegerDtype, npyToNumbers } from './npy';
-export type { NpyArray, NpyData, NpyDtype, NpyValues } from './npy';
+export { decodeNpy, decodeNpyHeader, encodeNpy, isIntegerDtype, npyToNumbers } from './npy';
+export type { NpyArray, NpyData, NpyDtype, NpyHeader, NpyValues } from './npy';
 export { decodeNpz, encodeNpz } from './npz';
 export type { NpzEntry } from './npz';
-export { datasetFromArrays } from './arrays';
+export { arraysSummary, datasetFromArrays } from './arrays';
 export type { ArrayDatasetOptions } from './arrays';
 export { describeDataset } from './describe';
 export type { DatasetSummary } from './describe';

@@ -41,6 +41,28 @@ const DESCR: Record<NpyDtype, string> = Object.fromEntries(
 
 /** Decodes a .npy file. Errors (object arrays, truncated data, a bad header) are one-line DatasetErrors. */
 export function decodeNpy(bytes: Uint8Array): NpyArray {
+  const { dtype, littleEndian, fortranOrder, shape, dataStart } = decodeNpyHeader(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const itemSize = ITEM_SIZE[dtype];
+  if (bytes.length - dataStart < count * itemSize) {
+    throw new DatasetError(`truncated .npy file: shape (${shape.join(', ')}) of ${dtype} needs ${count * itemSize} bytes, the file has ${bytes.length - dataStart}`);
+  }
+  const flat = readValues(view, dataStart, count, dtype, littleEndian);
+  return { dtype, shape, data: fortranOrder && shape.length > 1 ? fortranToC(flat, shape) : flat };
+}
+
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  /** Byte offset of the first value. */
+  dataStart: number;
+}
+
+/** The header of a .npy file: its first bytes are enough (a few hundred; `bytes` may stop after them). */
+export function decodeNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new DatasetError('not a .npy file (bad magic bytes)');
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -51,14 +73,7 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   if (dataStart > bytes.length) throw new DatasetError('truncated .npy file (header runs past the end)');
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, dataStart));
   const { descr, fortranOrder, shape } = parseHeader(header);
-  const { dtype, littleEndian } = dtypeOf(descr);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const itemSize = ITEM_SIZE[dtype];
-  if (bytes.length - dataStart < count * itemSize) {
-    throw new DatasetError(`truncated .npy file: shape (${shape.join(', ')}) of ${dtype} needs ${count * itemSize} bytes, the file has ${bytes.length - dataStart}`);
-  }
-  const flat = readValues(view, dataStart, count, dtype, littleEndian);
-  return { dtype, shape, data: fortranOrder && shape.length > 1 ? fortranToC(flat, shape) : flat };
+  return { ...dtypeOf(descr), fortranOrder, shape, dataStart };
 }
 
 /**

@@ -7,8 +7,8 @@ import { Layout } from '../../core/dtensor/layout';
 import { LayoutMap } from '../../core/dtensor/layout-map';
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { buildModel, type Model } from '../../core/models/index';
-import type { Dataset } from '../../core/data/index';
-import { loadRunData } from '../../datasets/run-data';
+import { inspectRunData } from '../../datasets/inspect-run-data';
+import type { DataSourceShape } from '../../datasets/inspect-source';
 import { dataSourceIssues } from '../../datasets/source';
 import { inlineKerasJson } from './keras-model-file';
 import { ModelSpecError } from '../../core/models/spec';
@@ -23,14 +23,15 @@ const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 export interface CheckedConfig {
   issues: ConfigIssue[];
   model?: Model;
-  dataset?: Dataset;
-  validation?: Dataset | null;
+  /** The training data's shape (read without loading it: see inspectDataSource). */
+  dataset?: DataSourceShape;
+  validation?: DataSourceShape | null;
   mesh?: Mesh;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export function checkRunConfig(config: RunConfig): CheckedConfig {
+export async function checkRunConfig(config: RunConfig): Promise<CheckedConfig> {
   const issues: ConfigIssue[] = [];
   const add = (path: string, msg: string) => issues.push({ path, message: msg });
   if (typeof config !== 'object' || config === null) return { issues: [{ path: '', message: 'the run config must be a JSON object' }] };
@@ -47,7 +48,14 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
   const model = attempt('model', () => buildModel(inlineKerasJson(config).model));
   const sourceIssues = dataSourceIssues(config.data);
   issues.push(...sourceIssues);
-  const data = sourceIssues.length === 0 ? attempt('data', () => loadRunData(config.data, Number.isSafeInteger(config.seed) ? config.seed : 0)) : undefined;
+  let data: Awaited<ReturnType<typeof inspectRunData>> | undefined;
+  if (sourceIssues.length === 0) {
+    try {
+      data = await inspectRunData(config.data, Number.isSafeInteger(config.seed) ? config.seed : 0);
+    } catch (e) {
+      add('data', message(e));
+    }
+  }
   const dataset = data?.train;
   const mesh = attempt('mesh', () => Mesh.parse(String(config.mesh ?? '')));
   if (mesh) {
@@ -78,8 +86,8 @@ export function checkRunConfig(config: RunConfig): CheckedConfig {
     add('globalBatchSize', `a global batch of ${config.globalBatchSize} cannot give each of the ${mesh.size} devices an example`);
   }
   if (model && dataset) checkFit(model, dataset, add);
-  if (dataset && Number.isInteger(config.globalBatchSize) && config.globalBatchSize > dataset.numExamples) {
-    add('globalBatchSize', `a global batch of ${config.globalBatchSize} is larger than dataset '${dataset.name}' (${dataset.numExamples} examples)`);
+  if (dataset && Number.isInteger(config.globalBatchSize) && config.globalBatchSize > dataset.examples) {
+    add('globalBatchSize', `a global batch of ${config.globalBatchSize} is larger than dataset '${dataset.name}' (${dataset.examples} examples)`);
   }
   checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
   return { issues, model, dataset, validation: data?.validation, mesh };
@@ -90,7 +98,7 @@ function checkInteger(v: unknown, path: string, min: number, add: (p: string, m:
 }
 
 /** The model must take the dataset's features and produce its targets. */
-function checkFit(model: Model, ds: Dataset, add: (p: string, m: string) => void): void {
+function checkFit(model: Model, ds: DataSourceShape, add: (p: string, m: string) => void): void {
   if (model.inputShape.join() !== ds.featureShape.join()) {
     add('model.input', `the model takes inputs of shape [${model.inputShape}] but dataset '${ds.name}' has features of shape [${ds.featureShape}]`);
   }
@@ -123,7 +131,7 @@ export function withDefaults(config: RunConfig): RunConfig {
 }
 
 /** A Keras model's loss decides what labels it takes: class indices (sparse CCE, BCE on 0/1) or float targets. */
-function checkKerasFit(model: Model, ds: Dataset, add: (p: string, m: string) => void): void {
+function checkKerasFit(model: Model, ds: DataSourceShape, add: (p: string, m: string) => void): void {
   const { kind } = model.keras!.head;
   const out = model.outputShape.reduce((a, b) => a * b, 1);
   const classes = model.outputShape[model.outputShape.length - 1]!;

@@ -99,7 +99,7 @@ export class TrainerService implements TrainerApi {
     } catch (e) {
       return [{ path: 'model', message: e instanceof Error ? e.message : String(e) }];
     }
-    return checkRunConfig(resolved).issues;
+    return (await checkRunConfig(resolved)).issues;
   }
 
   /**
@@ -108,7 +108,7 @@ export class TrainerService implements TrainerApi {
    */
   async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const resolved = await resolveKerasModel(withDefaults(raw));
-    const { issues, model, mesh } = checkRunConfig(resolved.config);
+    const { issues, model, mesh } = await checkRunConfig(resolved.config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     await this.refuseIfTooBig(resolved.config, model, mesh);
     const inlined = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
@@ -133,7 +133,7 @@ export class TrainerService implements TrainerApi {
       throw invalidInput(`run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`);
     }
     const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
-    const { issues } = checkRunConfig(config);
+    const { issues } = await checkRunConfig(config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     this.claim(runId);
     // The new mesh/steps are saved now (the dashboard shows them) but put back if the resume fails
@@ -250,7 +250,7 @@ export class TrainerService implements TrainerApi {
 
   /** Stores a sweep (its trials drawn, none run yet); run it with runSweep. */
   async createSweep(spec: SweepSpec): Promise<{ sweepId: string }> {
-    return { sweepId: createSweep(this.o.store, spec, (await this.listDevices()).length) };
+    return { sweepId: await createSweep(this.o.store, spec, (await this.listDevices()).length) };
   }
 
   /** Runs (or resumes) a sweep's unfinished trials; resolves with its status. */

@@ -22,7 +22,7 @@ export interface SweepSpec {
   name?: string;
 }
 
-export function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number): string {
+export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number): Promise<string> {
   let space;
   try {
     space = parseSpace(spec.space);
@@ -49,17 +49,17 @@ export function createSweep(store: RunStore, spec: SweepSpec, deviceCount: numbe
   }
   const monitor = spec.monitor ?? 'val_loss';
   const mode = spec.mode ?? (/acc/.test(monitor) ? 'max' : 'min');
-  trials.forEach((settings, i) => {
+  for (const [i, settings] of trials.entries()) {
     let config: RunConfig;
     try {
       config = withDefaults({ ...withSettings(spec.baseConfig, settings), mesh: `batch=${devicesPerTrial}` });
     } catch (e) {
       throw invalidInput(`trial #${i}: ${(e as Error).message}`);
     }
-    const { issues } = checkRunConfig(config);
+    const { issues } = await checkRunConfig(config);
     if (issues.length > 0) throw invalidInput(`trial #${i} (${JSON.stringify(settings)}): ${issues.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`);
     if (i === 0 && monitor.startsWith('val_') && !config.data.validation) throw invalidInput(`the objective ${monitor} needs data.validation in the base config`);
-  });
+  }
   return store.createSweep({
     name: spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, method, monitor, mode, space,
     baseConfig: spec.baseConfig, options: { trials: trials.length, devicesPerTrial, seed, ...rule }, trials,

@@ -23,45 +23,45 @@ const IRIS: RunConfig = {
   seed: 0,
 };
 
-const issuesOf = (config: unknown) => checkRunConfig(config as RunConfig).issues;
+const issuesOf = async (config: unknown) => (await checkRunConfig(config as RunConfig)).issues;
 
-test('the sample config is valid', () => {
-  assert.deepEqual(issuesOf(IRIS), []);
+test('the sample config is valid', async () => {
+  assert.deepEqual(await issuesOf(IRIS), []);
 });
 
-test("typos inside data, model and layers are errors with a suggestion (issue 11's examples)", () => {
+test("typos inside data, model and layers are errors with a suggestion (issue 11's examples)", async () => {
   const csv = { kind: 'csv', path: '/tmp/x.csv', normalise: 'none', labelColum: 'species' };
-  assert.deepEqual(issuesOf({ ...IRIS, data: csv }), [
+  assert.deepEqual(await issuesOf({ ...IRIS, data: csv }), [
     { path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" },
     { path: 'data.labelColum', message: "unknown key 'labelColum' (did you mean 'labelColumn'?)" },
   ]);
-  assert.deepEqual(issuesOf({ ...IRIS, data: { kind: 'csv', pth: '/tmp/x.csv' } }), [
+  assert.deepEqual(await issuesOf({ ...IRIS, data: { kind: 'csv', pth: '/tmp/x.csv' } }), [
     { path: 'data.pth', message: "unknown key 'pth' (did you mean 'path'?)" },
     { path: 'data.path', message: 'a csv source needs a path' },
   ]);
   const layers = [{ type: 'dense', units: 8, activaton: 'relu' }, { type: 'dense', units: 3 }];
-  const [layer] = issuesOf({ ...IRIS, model: { ...IRIS.model, layers } });
+  const [layer] = await issuesOf({ ...IRIS, model: { ...IRIS.model, layers } });
   assert.equal(layer!.path, 'model.layers[0].activaton');
   assert.match(layer!.message, /did you mean 'activation'\?/);
-  assert.deepEqual(issuesOf({ ...IRIS, globalBatchSise: 16 }).map((i) => i.message), [
+  assert.deepEqual((await issuesOf({ ...IRIS, globalBatchSise: 16 })).map((i) => i.message), [
     "unknown key 'globalBatchSise' (did you mean 'globalBatchSize'?)",
   ]);
 });
 
-test('a missing optimizer is an issue, not a worker failure', () => {
+test('a missing optimizer is an issue, not a worker failure', async () => {
   const { optimizer: _o, ...noOptimizer } = IRIS;
-  assert.deepEqual(issuesOf(noOptimizer).map((i) => i.path), ['optimizer']);
+  assert.deepEqual((await issuesOf(noOptimizer)).map((i) => i.path), ['optimizer']);
 });
 
-test('a global batch larger than the dataset is an issue (Iris has 150 examples)', () => {
-  const issues = issuesOf({ ...IRIS, globalBatchSize: 151 });
+test('a global batch larger than the dataset is an issue (Iris has 150 examples)', async () => {
+  const issues = await issuesOf({ ...IRIS, globalBatchSize: 151 });
   assert.deepEqual(issues.map((i) => i.path), ['globalBatchSize']);
   assert.match(issues[0]!.message, /larger than dataset 'iris' \(150 examples\)/);
-  assert.deepEqual(issuesOf({ ...IRIS, globalBatchSize: 150 }), []);
+  assert.deepEqual(await issuesOf({ ...IRIS, globalBatchSize: 150 }), []);
 });
 
-test('a layout whose rank differs from the variable it matches is an issue', () => {
-  const issues = issuesOf({ ...IRIS, layouts: { 'dense.*kernel': ['batch'] } });
+test('a layout whose rank differs from the variable it matches is an issue', async () => {
+  const issues = await issuesOf({ ...IRIS, layouts: { 'dense.*kernel': ['batch'] } });
   assert.equal(issues.length, 2, JSON.stringify(issues)); // dense.kernel and dense_1.kernel
   assert.match(issues[0]!.message, /rank 1, but the variable has rank 2/);
 });
