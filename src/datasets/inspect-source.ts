@@ -64,7 +64,7 @@ export function shapeOf(ds: Dataset): DataSourceShape {
   if (ds.task !== 'classification') return { ...base, targetDim: ds.targetDim ?? 1 };
   const classCounts = new Array<number>(ds.numClasses ?? 0).fill(0);
   for (let i = 0; i < ds.y.length; i++) classCounts[ds.y[i]!]!++;
-  return { ...base, numClasses: ds.numClasses, classNames: ds.classNames ?? classCounts.map((_, k) => String(k)), classCounts };
+  return { ...base, numClasses: ds.numClasses, ...(ds.classNames ? { classNames: ds.classNames } : {}), classCounts };
 }
 
 async function inspectCsv({ path, options }: { path: string; options: CsvOptions }): Promise<DataSourceShape> {

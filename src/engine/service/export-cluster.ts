@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { encodeNpz, localBatchIndices, type NpzEntry } from '../../core/data/index';
 import { loadDatasetSync } from '../../datasets/load';
+import { inspectDataSource } from '../../datasets/inspect-source';
 import { datasetSourceOf } from '../../datasets/source';
 import type { DataSource, RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
@@ -42,7 +43,7 @@ export async function exportCluster(store: RunStore, runId: string, outDir: stri
   const { config } = run;
   // The run's remaining steps, or one pass over the data for a finished run.
   const remaining = config.steps - checkpoint.step;
-  const numExamples = loadDatasetSync(datasetSourceOf(config.data as DataSource)).numExamples;
+  const numExamples = (await inspectDataSource(datasetSourceOf(config.data as DataSource))).examples; // data.npz loads it once, below
   const steps = remaining > 0 ? remaining : Math.max(1, Math.floor(numExamples / config.globalBatchSize));
   // No optimizer: the archive's config and state continue.
   const back: Omit<RunConfig, 'optimizer'> = {

@@ -4,7 +4,7 @@
  * dataset, a layout of the wrong rank) is an issue at its field.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +12,9 @@ import { checkRunConfig } from '../../../src/engine/service/run-config';
 import { createTrainerService } from '../../../src/engine/service/index';
 import { ApiError } from '../../../src/shared/errors';
 import type { RunConfig } from '../../../src/shared/api';
+import { fullLoaders } from '../../../src/datasets/load';
+import { zipSync } from 'fflate';
+import { encodeNpy } from '../../../src/core/data/index';
 
 const IRIS: RunConfig = {
   model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8 }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
@@ -77,6 +80,40 @@ test('startRun refuses these before creating a run: invalid-input with the issue
     assert.deepEqual(await service.listRuns(), []);
   } finally {
     await service.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a CSV or npz config is validated from the inspected shape: no full load, the same messages', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtrain-config-data-'));
+  const saved = { ...fullLoaders };
+  const refuse = () => {
+    throw new Error('validation loaded the whole dataset');
+  };
+  try {
+    // 3000 rows, classes a/b/c in turn: 1000 each; a 0.2 split holds out 200 of each.
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i % 13},${i % 7},${i % 5},${i % 3},${'abc'[i % 3]}`);
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, `p,q,r,s,label\n${rows.join('\n')}\n`);
+    const x = encodeNpy(new Float32Array(40 * 6), 'float32', [40, 6]);
+    const npz = join(dir, 'cut.npz');
+    writeFileSync(npz, zipSync({ 'x.npy': x.subarray(0, 200), 'y.npy': encodeNpy(new Int32Array(40).map((_, i) => i % 2), 'int32', [40]) }));
+    fullLoaders.loadDataset = refuse;
+    fullLoaders.loadDatasetSync = refuse;
+    const checked = await checkRunConfig({ ...IRIS, data: { kind: 'csv', path: csv, validation: { fraction: 0.2 } } });
+    assert.deepEqual(checked.issues, []);
+    assert.equal(checked.dataset!.examples, 2400);
+    assert.equal(checked.validation!.examples, 600);
+    const wrong = await issuesOf({ ...IRIS, model: { ...IRIS.model, layers: [{ type: 'dense', units: 2 }] }, data: { kind: 'csv', path: csv } });
+    assert.deepEqual(wrong, [{ path: 'model.layers', message: "the model outputs 2 values but dataset 'rows' has 3 classes" }]);
+    const npzIssues = await issuesOf({ ...IRIS, globalBatchSize: 41, data: { kind: 'npz', path: npz } });
+    assert.deepEqual(npzIssues, [
+      { path: 'model.input', message: "the model takes inputs of shape [4] but dataset 'cut' has features of shape [6]" },
+      { path: 'model.layers', message: "the model outputs 3 values but dataset 'cut' has 2 classes" },
+      { path: 'globalBatchSize', message: "a global batch of 41 is larger than dataset 'cut' (40 examples)" },
+    ]);
+  } finally {
+    Object.assign(fullLoaders, saved);
     rmSync(dir, { recursive: true, force: true });
   }
 });
