@@ -7,6 +7,8 @@ export interface StoreContext {
   readonly file: string;
   /** Largest BLOB stored in one row; a bigger shard is split into parts (SQLite caps a BLOB at 1e9 bytes). */
   readonly maxPartBytes: number;
+  /** Where new run and sweep ids draw their bytes (tests pin it; default crypto.randomBytes). */
+  readonly idBytes?: (n: number) => Uint8Array;
 }
 
 const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();

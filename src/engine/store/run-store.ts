@@ -20,6 +20,8 @@ import * as sweeps from './sweeps';
 export interface RunStoreOptions extends OpenOptions {
   /** Largest BLOB per row; bigger shards are split (default 256 MiB; SQLite's cap is 1e9 bytes). */
   maxPartBytes?: number;
+  /** Random bytes for new run and sweep ids (a test seam; default crypto.randomBytes). */
+  idBytes?: (n: number) => Uint8Array;
 }
 
 export class RunStore {
@@ -30,7 +32,7 @@ export class RunStore {
   private constructor(path: string, db: Database.Database, options: RunStoreOptions) {
     this.path = path;
     this.readonly = options.readonly ?? false;
-    this.ctx = { db, file: path, maxPartBytes: options.maxPartBytes ?? 256 * 2 ** 20 };
+    this.ctx = { db, file: path, maxPartBytes: options.maxPartBytes ?? 256 * 2 ** 20, idBytes: options.idBytes };
   }
 
   /** Opens or creates the database; refuses foreign, corrupt or newer files with a StoreError. */

@@ -50,7 +50,7 @@ interface RunRow {
 
 /**
  * 8 URL-safe characters (48 random bits): short enough for a URL or a CLI argument. Never starting
- * with '-', which a command line would read as an option (`dtrain resume -x…`).
+ * with '-', which a command line would read as an option (`dtrain resume -x…`). Sweeps use it too.
  */
 export function newRunId(random: (n: number) => Uint8Array = randomBytes): string {
   for (;;) {
@@ -70,7 +70,7 @@ export function createRun(ctx: StoreContext, config: RunConfig, options: NewRunO
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, ?)`,
   );
   for (let attempt = 0; ; attempt++) {
-    const id = newRunId();
+    const id = newRunId(ctx.idBytes);
     try {
       const name = options.name ?? config.name ?? `run-${id}`;
       insert.run(id, name, options.status ?? 'created', now, now, JSON.stringify(config), config.mesh, config.steps, options.notes ?? '', options.parentId ?? null);

@@ -2,10 +2,10 @@
  * Sweeps: a base config, a search space and its trials (ordinary runs, linked by id), plus every value
  * a trial recorded at a successive-halving rung, in arrival order, with the decision taken.
  */
-import { randomBytes } from 'node:crypto';
 import type { RunConfig, RunStatus, SweepStatus } from '../../shared/api';
 import { type StoreContext, sql, writeTransaction } from './context';
 import { StoreError } from './errors';
+import { newRunId } from './runs';
 
 export interface SweepOptions {
   trials: number;
@@ -56,7 +56,7 @@ export interface RungRecord {
 }
 
 export function createSweep(ctx: StoreContext, sweep: NewSweep): string {
-  const id = randomBytes(6).toString('base64url');
+  const id = newRunId(ctx.idBytes); // `dtrain sweep show -x…` would read a leading '-' as an option
   const now = Date.now();
   writeTransaction(ctx, () => {
     sql(ctx, `INSERT INTO sweeps (id, name, status, created_at, updated_at, method, monitor, mode, space, base_config, options)
