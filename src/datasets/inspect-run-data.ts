@@ -6,7 +6,7 @@
 import { DatasetError } from '../core/data/index';
 import type { DataSource, RunConfig, ValidationSource } from '../shared/api';
 import { inspectDataSource, type DataSourceShape } from './inspect-source';
-import { checkCompatible } from './run-data';
+import { checkCompatible, heldOutSource } from './run-data';
 import { datasetSourceOf } from './source';
 
 export interface RunDataShape {
@@ -42,17 +42,8 @@ function splitShapes(full: DataSourceShape, f: number, seed: number): RunDataSha
 
 /** loadHeldOut's source, inspected: same classes and task as the training data. */
 async function inspectHeldOut(spec: ValidationSource, trainingSource: DataSource, train: DataSourceShape): Promise<DataSourceShape> {
-  let source: Record<string, unknown>;
-  if ('kind' in spec) source = { ...spec };
-  else if ('path' in spec && typeof spec.path === 'string') {
-    if (!('path' in trainingSource)) throw new DatasetError(`data.validation {"path": …} needs file training data; for '${trainingSource.kind}' data give a full data source`);
-    source = { ...trainingSource, path: spec.path };
-  } else throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
-  if (source.kind === 'csv') {
-    if (train.classNames && source.classNames === undefined) source.classNames = train.classNames;
-    if (source.task === undefined) source.task = train.task;
-  }
-  const held = await inspectDataSource(datasetSourceOf(source as DataSource));
+  const source = heldOutSource(spec, trainingSource, train);
+  const held = await inspectDataSource(datasetSourceOf(source));
   checkCompatible(held, train);
   return held;
 }

@@ -8,23 +8,14 @@ import { createReadStream } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
   DatasetError, arraysSummary, createCsvSummarizer, decodeNpy, decodeNpyHeader, isIntegerDtype, makeSynthetic, type CsvOptions, type Dataset,
-  type NpyArray, type SyntheticSpec, type Task,
+  type CsvSummary, type NpyArray, type SyntheticSpec, type Task,
 } from '../core/data/index';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
 
-export interface DataSourceShape {
-  name: string;
-  examples: number;
-  featureShape: number[];
-  task: Task;
-  numClasses?: number;
-  classNames?: string[];
-  /** Examples per class, in label order. */
-  classCounts?: number[];
-  targetDim?: number;
+export interface DataSourceShape extends CsvSummary {
   /** The dtype of x in an .npz/.npy (integer ids for an Embedding stay integers). */
   xDtype?: string;
 }

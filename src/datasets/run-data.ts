@@ -27,8 +27,16 @@ export function loadRunData(data: RunConfig['data'], seed: number): RunData {
   return { train: full, validation: loadHeldOut(spec, source as DataSource, full) };
 }
 
-/** A separate held-out source, read with the training data's classes and normalization statistics. */
-export function loadHeldOut(spec: ValidationSource, trainingSource: DataSource, train: Dataset): Dataset {
+/**
+ * The data source a separate held-out set is read from: `{"path": FILE}` is the training source with
+ * another file. A CSV takes the training data's label order and task, and — when `train` has them —
+ * its normalization statistics: a held-out file must not be normalized by its own.
+ */
+export function heldOutSource(
+  spec: ValidationSource,
+  trainingSource: DataSource,
+  train: { classNames?: string[]; task: Dataset['task']; normalization?: Dataset['normalization'] },
+): DataSource {
   let source: Record<string, unknown>;
   if ('kind' in spec) source = { ...spec };
   else if ('path' in spec && typeof spec.path === 'string') {
@@ -36,12 +44,17 @@ export function loadHeldOut(spec: ValidationSource, trainingSource: DataSource, 
     source = { ...trainingSource, path: spec.path };
   } else throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
   if (source.kind === 'csv') {
-    // The same label order and the training statistics: a held-out file must not be normalized by its own.
     if (train.classNames && source.classNames === undefined) source.classNames = train.classNames;
     if (source.task === undefined) source.task = train.task;
     if (train.normalization && (source.normalize === undefined || typeof source.normalize === 'string')) source.normalize = train.normalization;
   }
-  const held = fullLoaders.loadDatasetSync(datasetSourceOf(source as DataSource));
+  return source as DataSource;
+}
+
+/** A separate held-out source, read with the training data's classes and normalization statistics. */
+export function loadHeldOut(spec: ValidationSource, trainingSource: DataSource, train: Dataset): Dataset {
+  const source = heldOutSource(spec, trainingSource, train);
+  const held = fullLoaders.loadDatasetSync(datasetSourceOf(source));
   checkCompatible(held, train);
   return held;
 }
