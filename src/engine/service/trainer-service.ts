@@ -133,8 +133,9 @@ export class TrainerService implements TrainerApi {
       throw invalidInput(`run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`);
     }
     const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
-    const { issues } = await checkRunConfig(config);
+    const { issues, model, mesh } = await checkRunConfig(config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
+    await this.refuseIfTooBig(config, model, mesh); // a resume on fewer devices holds bigger shards
     this.claim(runId);
     // The new mesh/steps are saved now (the dashboard shows them) but put back if the resume fails
     // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.

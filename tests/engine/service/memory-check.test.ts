@@ -63,3 +63,27 @@ test('the estimate follows the shapes, and is within a factor of 3 of a real sma
     for (const r of rss) assert.ok(m.total > r / 3 && m.total < r * 3, `estimate ${m.total} vs resident ${r}`);
   });
 });
+
+test('a resume that would not fit (here: less free memory than at the start) is refused before any worker, the run unchanged', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtrain-mem-resume-'));
+  let free = 8 * 2 ** 30;
+  const service = await createTrainerService({ dbPath: join(dir, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY, cpuOnly: true, freeMemory: () => free });
+  try {
+    const { runId } = await service.startRun({ ...IRIS_RUN, steps: 4 });
+    assert.equal(await service.waitForRun(runId), 'completed');
+    const before = await service.getRun(runId);
+    const forked: string[] = [];
+    service.subscribe((e) => e.type === 'devices' && forked.push(e.runId));
+    free = 64 * 2 ** 20; // below the per-process runtime alone
+    const error = await service.resumeRun(runId, { mesh: 'batch=1', steps: 8 }).then(() => null, (e: Error & { code?: string }) => e);
+    assert.ok(error, 'refused');
+    assert.equal(error.code, 'invalid-input');
+    assert.match(error.message, /^the run needs about .* per worker/);
+    const after = await service.getRun(runId);
+    assert.deepEqual([after.status, after.mesh, after.steps, after.step], [before.status, before.mesh, before.steps, before.step]);
+    assert.deepEqual(forked, [], 'no worker');
+  } finally {
+    await service.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
