@@ -34,7 +34,8 @@ test('a run trained elsewhere: labelled, no pause or stop, followed from the dat
     assert.equal(await page.getByTestId('pause-run').isVisible(), false, 'no Pause');
     assert.equal(await page.getByTestId('stop-run').isVisible(), false, 'no Stop');
     assert.equal(await page.getByTestId('resume-run').isVisible(), false, 'no Resume');
-    assert.equal(await page.getByTestId('chart-loss').getAttribute('data-points'), '5');
+    // The banner can show before the history has loaded into the chart: wait for the 5 stored points.
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points') === '5', null, { timeout: 10_000 });
 
     // The other process trains on: its rows reach the chart without any event.
     s.appendMetrics(runId, [5, 6, 7, 8, 9, 10, 11].map((st) => metricPoint(st, 1 - st * 0.01)));
