@@ -2,19 +2,16 @@
  * Which devices a run uses: the GPUs nvidia-smi reports, or N CPU workers standing in for N GPUs.
  * Each device becomes one worker process pinned with CUDA_VISIBLE_DEVICES.
  */
-import { execFile } from 'node:child_process';
 import type { DeviceInfo } from '../../shared/api';
+import { probeGpus } from '../doctor/nvidia-smi';
 
-export async function discoverGpus(): Promise<DeviceInfo[]> {
-  const out = await new Promise<string | null>((resolve) => {
-    execFile('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'], { timeout: 5000 }, (err, stdout) =>
-      resolve(err ? null : stdout));
-  });
-  if (!out) return [];
-  return out.trim().split('\n').filter(Boolean).map((line) => {
-    const [index, name, memMiB] = line.split(',').map((s) => s.trim());
-    return { deviceId: Number(index), label: `GPU ${index} (${name})`, kind: 'GPU' as const, memoryBytes: Number(memMiB) * 1024 * 1024 };
-  });
+/** The GPUs nvidia-smi lists (none when it is absent or fails), read by the same parser as `dtrain doctor`. */
+export async function discoverGpus(env: NodeJS.ProcessEnv = process.env): Promise<DeviceInfo[]> {
+  const { gpus } = await probeGpus(env, 5000);
+  return gpus.map((g) => ({
+    deviceId: g.index, label: `GPU ${g.index} (${g.name})`, kind: 'GPU' as const,
+    ...(g.memoryTotalMiB === null ? {} : { memoryBytes: g.memoryTotalMiB * 1024 * 1024 }),
+  }));
 }
 
 export function cpuDevices(count: number): DeviceInfo[] {
