@@ -12,11 +12,9 @@ import type { DoctorReport } from '../../shared/doctor';
 import type { RunStore } from '../store/index';
 import { listBuiltinDatasets } from '../../datasets/load';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
-import { MeshSession } from '../coordinator/mesh-session';
-import { RunController, type EvaluationHook } from '../coordinator/run-controller';
-import { recordFailure } from './run-failure';
+import { ActiveRuns, type LaunchOptions } from './active-runs';
 import type { ProcessHost } from '../coordinator/process-host';
-import { checkRunConfig, variableStorageOf, withDefaults } from './run-config';
+import { checkRunConfig, withDefaults } from './run-config';
 import { inlineKerasJson } from './keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { estimateWorkerMemory, memoryProblem } from './memory-check';
@@ -49,31 +47,20 @@ export interface TrainerServiceOptions {
   freeMemory?: () => number;
 }
 
-/** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
-export interface LaunchOptions {
-  /** Called after every evaluation; may stop the run with a reason (a sweep's pruning). */
-  onEvaluation?: EvaluationHook;
-  /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
-  deviceIds?: number[];
-}
-
-interface ActiveRun {
-  controller?: RunController;
-  done: Promise<RunStatus>;
-  /** A pause, stop or abort asked for while the workers were still starting. */
-  request?: 'pause' | 'stop' | 'abort';
-  /** The step a resume restored (from the newest valid checkpoint); null if it failed before. */
-  restored: Promise<number | null>;
-  setRestored: (step: number | null) => void;
-}
+export type { LaunchOptions } from './active-runs';
 
 export class TrainerService implements TrainerApi {
   private readonly listeners = new Set<(e: TrainerEvent) => void>();
-  private readonly active = new Map<string, ActiveRun>();
+  private readonly runs: ActiveRuns;
   private readonly sweeps = new Map<string, SweepRunner>();
   private gpus: Promise<DeviceInfo[]> | undefined;
 
-  constructor(private readonly o: TrainerServiceOptions) {}
+  constructor(private readonly o: TrainerServiceOptions) {
+    this.runs = new ActiveRuns({
+      store: o.store, host: o.host, workerEntry: o.workerEntry, log: o.log, emit: (e) => this.emit(e),
+      devicesFor: (size, deviceIds) => this.devicesFor(size, deviceIds),
+    });
+  }
 
   subscribe(listener: (e: TrainerEvent) => void): () => void {
     this.listeners.add(listener);
@@ -120,13 +107,13 @@ export class TrainerService implements TrainerApi {
     const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
     if (initial) this.o.store.writeCheckpoint(runId, initial, { keep: config.keepCheckpoints ?? 3 });
     this.claim(runId);
-    this.launch(runId, config, initial !== null, undefined, options);
+    this.runs.launch(runId, config, initial !== null, undefined, options);
     return { runId };
   }
 
   /** Continues a paused, stopped or failed run from its newest valid checkpoint, optionally on another mesh. */
   async resumeRun(runId: string, options: { mesh?: string; steps?: number } & LaunchOptions = {}): Promise<void> {
-    if (this.active.has(runId)) throw conflict(`run ${runId} is already running`);
+    if (this.runs.has(runId)) throw conflict(`run ${runId} is already running`);
     const run = this.o.store.getRun(requireId(runId));
     if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw conflict(`run ${runId} has completed all ${run.steps} steps`);
     if (options.steps !== undefined && options.steps <= run.step) {
@@ -141,7 +128,7 @@ export class TrainerService implements TrainerApi {
     // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
     const changed = Boolean(options.mesh || options.steps);
     if (changed) this.o.store.updateRun(runId, { config });
-    this.launch(runId, config, true, changed ? run.config : undefined, options);
+    this.runs.launch(runId, config, true, changed ? run.config : undefined, options);
   }
 
   async pauseRun(runId: string): Promise<void> {
@@ -152,7 +139,7 @@ export class TrainerService implements TrainerApi {
   async stopRun(runId: string): Promise<void> {
     // Marking it stopped here would not stop the other process, and the row would lie.
     this.refuseElsewhere(runId, 'stop');
-    if (!this.active.has(runId)) {
+    if (!this.runs.has(runId)) {
       const { status, step } = this.o.store.updateRun(requireId(runId), { status: 'stopped' });
       this.emit({ type: 'status', runId, status, step });
       return;
@@ -162,8 +149,7 @@ export class TrainerService implements TrainerApi {
 
   /** The step the run's current resume continues from, once its checkpoint is restored (null: it failed first). */
   async resumedFrom(runId: string): Promise<number | null> {
-    const a = this.active.get(runId);
-    return a ? a.restored : null;
+    return this.runs.restored(runId);
   }
 
   /**
@@ -171,24 +157,20 @@ export class TrainerService implements TrainerApi {
    * or a stalled worker. The run ends `stopped` at its last checkpoint.
    */
   async abortRun(runId: string): Promise<void> {
-    const a = this.active.get(runId);
-    if (!a) return;
-    a.request = 'abort';
-    a.controller?.abort();
+    this.runs.abort(runId);
   }
 
   /** Resolves when the run's current activity ends (completed, paused, stopped or failed). */
   async waitForRun(runId: string): Promise<RunStatus> {
-    const a = this.active.get(runId);
-    return a ? a.done : this.o.store.getRun(runId).status;
+    return this.runs.done(runId) ?? this.o.store.getRun(runId).status;
   }
 
   async listRuns(): Promise<RunSummary[]> {
-    return this.o.store.listRuns().map((r) => withLiveness(this.o.store, r, this.active.has(r.id)));
+    return this.o.store.listRuns().map((r) => withLiveness(this.o.store, r, this.runs.has(r.id)));
   }
 
   async getRun(runId: string): Promise<RunDetail> {
-    return withLiveness(this.o.store, this.o.store.getRun(requireId(runId)), this.active.has(runId));
+    return withLiveness(this.o.store, this.o.store.getRun(requireId(runId)), this.runs.has(runId));
   }
 
   async getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]> {
@@ -306,7 +288,7 @@ export class TrainerService implements TrainerApi {
   /** Deletes a run that no process is training (the store re-checks the lease in its transaction). */
   async deleteRun(runId: string): Promise<void> {
     this.known(runId);
-    if (this.active.has(runId)) throw conflict(`run ${runId} is training; stop it before deleting it`);
+    if (this.runs.has(runId)) throw conflict(`run ${runId} is training; stop it before deleting it`);
     const lease = this.o.store.runLease(runId);
     if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is being trained by another dtrain process (pid ${lease.pid} on ${lease.host}); stop it there first`);
     if (!this.o.store.deleteRun(runId)) throw notFound(`no run ${runId}`);
@@ -315,8 +297,7 @@ export class TrainerService implements TrainerApi {
   /** Pauses every active run (each writes a checkpoint) and waits for them. */
   async shutdown(): Promise<void> {
     for (const runner of this.sweeps.values()) runner.pause();
-    for (const id of this.active.keys()) this.request(id, 'pause');
-    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    await this.runs.pauseAll();
   }
 
   /** A run that cannot fit in memory is refused before its row or any worker exists. */
@@ -334,7 +315,7 @@ export class TrainerService implements TrainerApi {
 
   /** Only the process that trains a run can pause or stop it: say which one that is. */
   private refuseElsewhere(runId: string, verb: 'pause' | 'stop'): void {
-    if (this.active.has(runId)) return;
+    if (this.runs.has(runId)) return;
     const lease = this.o.store.runLease(runId);
     if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is trained by another dtrain process (pid ${lease.pid} on ${lease.host}); ${verb} it there`);
   }
@@ -358,6 +339,11 @@ export class TrainerService implements TrainerApi {
     });
   }
 
+  private request(runId: string, what: 'pause' | 'stop'): void {
+    if (!this.runs.has(runId)) this.o.store.getRun(requireId(runId)); // a run that does not exist is not-found, not a conflict
+    this.runs.request(runId, what);
+  }
+
   /** One process trains a run at a time: another live dtrain (app or CLI) holding it is a clear error. */
   private claim(runId: string): void {
     const lease = this.o.store.acquireRunLease(runId);
@@ -367,90 +353,11 @@ export class TrainerService implements TrainerApi {
     }
   }
 
-  /** A store write on the way out of a failed run: logged, never thrown over the run's own error. */
-  private tryWrite(write: () => unknown): void {
-    try {
-      write();
-    } catch (e) {
-      this.o.log?.(`store write failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  private request(runId: string, what: 'pause' | 'stop'): void {
-    const a = this.active.get(runId);
-    if (!a) {
-      this.o.store.getRun(requireId(runId)); // a run that does not exist is not-found, not a conflict
-      throw conflict(`run ${runId} is not running`);
-    }
-    if (!a.controller) a.request = what;
-    else if (what === 'pause') a.controller.pause();
-    else a.controller.stop();
-  }
-
-  private launch(runId: string, config: RunConfig, resume: boolean, previousConfig?: RunConfig, options: LaunchOptions = {}): void {
-    let setRestored: (step: number | null) => void = () => undefined;
-    const restored = new Promise<number | null>((resolve) => (setRestored = resolve));
-    const entry: ActiveRun = { done: Promise.resolve('running'), restored, setRestored };
-    entry.done = this.drive(runId, config, resume, entry, previousConfig, options).finally(() => {
-      entry.setRestored(null);
-      this.active.delete(runId);
-    });
-    this.active.set(runId, entry);
-  }
-
-  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun, previousConfig?: RunConfig, options: LaunchOptions = {}): Promise<RunStatus> {
-    const { store } = this.o;
-    let session: MeshSession | undefined;
-    try {
-      const mesh = Mesh.parse(config.mesh);
-      const devices = await this.devicesFor(mesh.size, options.deviceIds);
-      store.updateRun(runId, { status: 'running', error: null });
-      this.emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
-      session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
-        model: config.model, data: config.data, layouts: config.layouts ?? {},
-        optimizer: config.optimizer, emaFirstStep: config.emaFirstStep ?? 'keras2', globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
-      });
-      session.onFailure((e) => this.emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
-      const hasValidation = config.data.validation !== undefined && config.data.validation !== null;
-      const controller = new RunController({ store, runId, config, session, emit: this.emit, hasValidation, onEvaluation: options.onEvaluation }, 0);
-      entry.setRestored(resume ? await controller.restoreLatest() : 0);
-      entry.controller = controller;
-      if (entry.request === 'pause') controller.pause();
-      if (entry.request === 'stop') controller.stop();
-      if (entry.request === 'abort') controller.abort();
-      this.emit({ type: 'devices', runId, devices: await session.stats() });
-      return await controller.run();
-    } catch (e) {
-      if (entry.request === 'abort') {
-        const { step } = store.updateRun(runId, { status: 'stopped', error: null });
-        this.emit({ type: 'status', runId, status: 'stopped', step });
-        return 'stopped';
-      }
-      const error = e instanceof Error ? e.message : String(e);
-      this.o.log?.(`run ${runId} failed: ${error}`);
-      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) this.tryWrite(() => store.updateRun(runId, { config: previousConfig }));
-      const step = recordFailure(store, runId, error, this.o.log) ?? entry.controller?.currentStep ?? 0;
-      this.emit({ type: 'status', runId, status: 'failed', step, error });
-      return 'failed';
-    } finally {
-      // The workers go down even when the failure was the store's (a full disk), and neither a
-      // worker's complaint about closing nor a lease that cannot be written hides the run's end.
-      await session?.close().catch((e: unknown) => this.o.log?.(`run ${runId}: closing the workers: ${e instanceof Error ? e.message : String(e)}`));
-      this.tryWrite(() => store.releaseRunLease(runId));
-    }
-  }
 }
 
 /** A file-name-safe version of a run name. */
 function safeFileName(name: string): string {
   return name.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '') || 'run';
-}
-
-/** The stall watchdog's timeout: the run's `watchdogSeconds`, else $DTRAIN_WATCHDOG_SECONDS, else 120 s. */
-export function watchdogMs(config: RunConfig, env: NodeJS.ProcessEnv = process.env): number {
-  const fromEnv = Number(env.DTRAIN_WATCHDOG_SECONDS);
-  const seconds = config.watchdogSeconds ?? (env.DTRAIN_WATCHDOG_SECONDS && fromEnv > 0 ? fromEnv : 120);
-  return seconds * 1000;
 }
 
 /** A run id from a caller (IPC, WebSocket, CLI) must be a non-empty string before it reaches SQLite. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IRIS_RUN, eventsOf, withService } from './helpers';
-import { watchdogMs } from '../../../src/engine/service/trainer-service';
+import { watchdogMs } from '../../../src/engine/service/active-runs';
 
 test('a pause on a scheduled checkpoint step keeps one checkpoint per step and the older ones', { timeout: 180_000 }, async () => {
   await withService(async (service) => {
