@@ -7,6 +7,7 @@ import { cpuDevices } from '../src/engine/coordinator/devices';
 import { MeshSession } from '../src/engine/coordinator/mesh-session';
 import { NodeProcessHost } from '../src/engine/coordinator/node-process-host';
 import type { BenchSection } from './section';
+import type { StepProfile } from '../src/shared/api';
 
 const MODEL = {
   type: 'mlp', input: [784],
@@ -27,14 +28,33 @@ export async function measureMeshTraining(n: number, layouts: Record<string, str
   );
   try {
     await session.train(0, WARMUP);
+    const before = await session.stats();
     const t0 = performance.now();
     await session.train(WARMUP, STEPS);
     const seconds = (performance.now() - t0) / 1000;
     const stats = await session.stats();
-    return { samplesPerSec: (STEPS * 256) / seconds, stateBytes: Math.max(...stats.map((s) => s.shardBytes)), backend: session.infos[0]!.backend };
+    const profile = perStep(before[0]!.profile!, stats[0]!.profile!);
+    return { samplesPerSec: (STEPS * 256) / seconds, stateBytes: Math.max(...stats.map((s) => s.shardBytes)), backend: session.infos[0]!.backend, profile };
   } finally {
     await session.close();
   }
+}
+
+/** Device 0's mean time per phase (ms) and bytes copied per step over the timed steps. */
+function perStep(a: StepProfile, b: StepProfile) {
+  const steps = b.steps - a.steps;
+  const each = <K extends string>(x: Record<K, number>, y: Record<K, number>) =>
+    Object.fromEntries(Object.keys(y).map((k) => [k, (y[k as K] - x[k as K]) / steps])) as Record<K, number>;
+  return { steps, phaseMs: each(a.phaseMs, b.phaseMs), copiedBytes: each(a.copiedBytes, b.copiedBytes) };
+}
+
+/** Two lines: where device 0's step time goes and what it copies per step. */
+export function printProfile(n: number, p: ReturnType<typeof perStep>): void {
+  const ms = Object.entries(p.phaseMs).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  const total = Object.values(p.copiedBytes).reduce((x, y) => x + y, 0);
+  const kb = Object.entries(p.copiedBytes).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`).join(', ');
+  console.log(`   N=${n} device 0 ms/step: ${ms}`);
+  console.log(`   N=${n} device 0 host copies KiB/step: ${kb}; total ${(total / 1024).toFixed(0)} KiB`);
 }
 
 export const meshTrainingSection: BenchSection = {
@@ -50,6 +70,7 @@ export const meshTrainingSection: BenchSection = {
       const replicated = await measureMeshTraining(n, {});
       const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
       console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
+      printProfile(n, sharded.profile);
     }
   },
 };

@@ -133,6 +133,21 @@ export interface DeviceStats {
   storage?: 'host' | 'tensor';
   /** Live tfjs tensors in the worker: constant from step to step (growth would be a leak). */
   numTensors?: number;
+  /** Where this worker's steps spent their time and what they copied, summed since setup. */
+  profile?: StepProfile;
+}
+
+/**
+ * Totals over a worker's steps since setup (take differences between two stats() calls for a span).
+ * Phases: compute (batch, forward/backward, gradient download), reduceScatter (gradients to the shard
+ * owners), scalars (gradient norm, loss/metric all-reduce, the 1/count scale), optimizer, allGather
+ * (updated parameters back to every device). copiedBytes: host copies by kind (download, upload, pack,
+ * shard, kernel).
+ */
+export interface StepProfile {
+  steps: number;
+  phaseMs: Record<'compute' | 'reduceScatter' | 'scalars' | 'optimizer' | 'allGather', number>;
+  copiedBytes: Record<'download' | 'upload' | 'pack' | 'shard' | 'kernel', number>;
 }
 
 export interface MetricPoint {

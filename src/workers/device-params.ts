@@ -10,6 +10,7 @@ import type { Layout } from '../core/dtensor/layout';
 import type { ParamValue } from '../core/models/index';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import type { VariableStorage } from '../shared/worker-protocol';
+import { countCopy } from '../core/metering/copy-meter';
 
 /** auto: tensor storage where the backend computes off the CPU (tensorflow), host storage elsewhere. */
 export function resolveStorage(setting: VariableStorage, backend: string): Storage {
@@ -69,6 +70,7 @@ export class DeviceParams {
     for (const e of this.entries) {
       if (!e.full) continue;
       e.shardCopy.set(e.variable.storage === 'tensor' ? (e.variable.tensorVariable().dataSync() as Float32Array) : e.variable.hostArray());
+      countCopy('shard', e.shardCopy.byteLength * (e.variable.storage === 'tensor' ? 2 : 1)); // tensor: the download, then the copy
     }
     return this.entries.map((e) => e.shardCopy);
   }
@@ -84,6 +86,7 @@ export class DeviceParams {
       if (!e.fullTensor) continue;
       const { fullTensor, full } = e;
       tf.tidy(() => fullTensor.assign(tf.tensor(full!, fullTensor.shape, 'float32')));
+      countCopy('upload', full!.byteLength);
     }
   }
 }

@@ -5,6 +5,7 @@
 import type { Collectives } from '../core/collectives/types';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { extractShard, insertShard } from '../core/dtensor/shard';
+import { countCopy } from '../core/metering/copy-meter';
 
 /**
  * All variables' exchanges of one step, bucketed so a step costs one reduce-scatter over the mesh,
@@ -54,9 +55,11 @@ export class ExchangeBuckets {
       this.packed.set(shard.subarray(start, start + size), offset);
       offset += size;
     }));
+    countCopy('pack', this.packed.byteLength);
     await c.reduceScatterSum(this.packed, this.chunkSizes, undefined, this.mine);
     for (const b of this.replicaBuckets) {
       b.indices.forEach((k, j) => b.send.set(this.pieces[k]!, b.sendOffsets[j]!));
+      countCopy('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
       await c.allGather(b.send, b.memberSizes, b.group, b.all);
       // Member-major: member m's pieces of every variable in the bucket; a shard is its pieces in member order.
       let at = 0;
@@ -76,6 +79,7 @@ export class ExchangeBuckets {
     for (const b of this.ownerBuckets) {
       b.indices.forEach((k, j) => b.send.set(shards[k]!, b.sendOffsets[j]!));
       const all = b.group.length === 1 ? b.send : ((await c.allGather(b.send, b.memberSizes, b.group, b.all)) as Float32Array);
+      countCopy('pack', b.send.byteLength + all.byteLength); // packed above, unpacked below
       let at = 0;
       b.group.forEach((d, m) => b.indices.forEach((k) => {
         const p = this.plans[k]!;

@@ -10,6 +10,7 @@ import type { GradSums } from '../core/models/index';
 import { ExchangeBuckets } from './gradient-exchange';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { allGatherSparse } from './sparse-exchange';
+import { addSquares, divideInPlaceF32 } from '../core/optimizers/host-loops';
 
 /** A variable's summed gradient after the exchange: its dense shard, or every device's sparse rows (global ids). */
 export type ExchangedGrad = Float32Array | HostSparse;
@@ -45,7 +46,7 @@ export class StepExchange {
   static scale(grads: ExchangedGrad[], total: number): ExchangedGrad[] {
     return grads.map((g) => {
       if (g instanceof Float32Array) {
-        for (let i = 0; i < g.length; i++) g[i] = g[i]! / total;
+        divideInPlaceF32(g, total);
         return g;
       }
       return { rows: g.rows, values: g.values.map((v) => v / total), rowSize: g.rowSize };
@@ -63,10 +64,11 @@ export class StepExchange {
    */
   sumOfSquares(grads: ExchangedGrad[], owns: (i: number) => boolean, firstDevice: boolean): number {
     let s = 0;
-    grads.forEach((g, i) => {
+    for (let i = 0; i < grads.length; i++) {
+      const g = grads[i]!;
       const values = g instanceof Float32Array ? (owns(i) ? g : null) : firstDevice ? deduplicateSparse(g).values : null;
-      if (values) for (let j = 0; j < values.length; j++) s += values[j]! * values[j]!;
-    });
+      if (values) s = addSquares(s, values);
+    }
     return s;
   }
 

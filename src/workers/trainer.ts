@@ -17,6 +17,7 @@ import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
+import { StepProfiler } from './step-profile';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 
 interface Param {
@@ -32,6 +33,8 @@ export class DeviceTrainer {
   private readonly rank: number;
   private readonly buckets: StepExchange;
   lastStepMs = 0;
+  /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
+  readonly profiler = new StepProfiler();
 
   private constructor(
     readonly deviceId: number,
@@ -81,6 +84,8 @@ export class DeviceTrainer {
   /** One global step: local forward/backward, reduce to shard owners, sharded Adadelta, gather params. */
   async step(step: number): Promise<StepReport> {
     const t0 = performance.now();
+    const prof = this.profiler;
+    prof.begin();
     const { numExamples } = this.dataset;
     const { globalBatchSize: B, seed } = this.setup;
     const N = this.mesh.size;
@@ -88,17 +93,23 @@ export class DeviceTrainer {
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
+    prof.mark('compute');
 
     const shardGrads = await this.buckets.reduce(sums, this.collectives);
+    prof.mark('reduceScatter');
     const metricNames = Object.keys(sums.metricSums).sort();
     const owns = (i: number) => isPrimaryReplica(this.params[i]!.variable.layout, this.deviceId);
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
     if (N > 1) await this.collectives.allReduceSum(scalars);
     const total = scalars[0]!;
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
+    prof.mark('scalars');
 
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
+    prof.mark('optimizer');
     await this.gatherParams();
+    prof.mark('allGather');
+    prof.end();
 
     this.lastStepMs = performance.now() - t0;
     const metrics = Object.fromEntries(metricNames.map((m, i) => [m, scalars[2 + i]! / total]));

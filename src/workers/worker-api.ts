@@ -69,7 +69,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       const t = need();
       return {
         deviceId: init!.deviceId, pid: process.pid, backend, shardBytes: t.shardBytes, rssBytes: process.memoryUsage().rss, stepTimeMs: t.lastStepMs,
-        storage: t.storage, numTensors: tf.memory().numTensors,
+        storage: t.storage, numTensors: tf.memory().numTensors, profile: t.profiler.snapshot(),
       };
     },
     async ping() {

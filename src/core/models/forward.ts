@@ -3,6 +3,7 @@
  * so the same Model serves any number of workers and any parameter source.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { countCopy } from '../metering/copy-meter';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from './dropout';
@@ -113,6 +114,7 @@ export function paramTensors(model: Model, values: Map<string, ParamValue>): Map
     if (v instanceof tf.Tensor && v.shape.join() !== p.shape.join()) {
       throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
     }
+    if (!(v instanceof tf.Tensor)) countCopy('upload', v.byteLength);
     out.set(p.path, v instanceof tf.Tensor ? v : tf.tensor(v, p.shape, 'float32'));
   }
   return out;

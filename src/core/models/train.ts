@@ -13,6 +13,7 @@ import { forward, paramTensors, type ForwardOptions, type ParamValue } from './f
 import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './keras/sparse-step';
+import { countCopy } from '../metering/copy-meter';
 
 export interface BatchSums {
   /** Number of examples. */
@@ -73,6 +74,7 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
 /** A tensor's values in a Float32Array nothing else holds (cpu's dataSync returns the live buffer). */
 function ownedData(t: tf.Tensor): Float32Array {
   const d = t.dataSync() as Float32Array;
+  countCopy('download', d.byteLength); // wasm: dataSync's copy out of the heap; cpu: the slice below
   return tf.getBackend() === 'wasm' ? d : d.slice();
 }
 
@@ -105,6 +107,7 @@ export function lossAndGradsSum(
     const paths = [...pt.keys()];
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
+    countCopy('upload', x.byteLength + labels.byteLength);
     const fwd: ForwardOptions = { training: true, ...opts };
     let out: tf.Tensor | undefined;
     let perExample: tf.Tensor | undefined;

@@ -3,6 +3,7 @@ import { ValueError } from '../errors';
 import { extractShard } from '../dtensor/shard';
 import { IndexedSlices, restrictRows, sparseToHost, type FloatArray, type HostSparse } from './indexed-slices';
 import type { ShardedVariable } from '../variables/sharded-variable';
+import { addSquares } from './host-loops';
 
 /** A gradient as accepted by applyGradients. */
 export type GradientInput = tf.Tensor | IndexedSlices | FloatArray | null | undefined;
@@ -78,9 +79,7 @@ function localSparse(grad: IndexedSlices, v: ShardedVariable): HostSparse {
 /** Sum of squares of a gradient's local values, in float64 (the same on every kernel and device count). */
 export function sumOfSquares(g: Grad): number {
   const data = g.kind === 'dense-host' ? g.data : g.kind === 'sparse' ? g.sparse.values : (g.host ?? (g.tensor.dataSync() as Float32Array));
-  let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i]! * data[i]!;
-  return sum;
+  return addSquares(0, data);
 }
 
 export function disposeGrad(g: Grad, keep: Set<tf.Tensor>): void {

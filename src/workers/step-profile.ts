@@ -1,0 +1,41 @@
+/**
+ * The worker's running account of its steps: time per phase and host bytes copied (from the
+ * process-wide copy meter), summed since setup. The benchmark reads it through stats() to show where
+ * a step's time goes and that removed copies stay removed.
+ */
+import { copiesBetween, copyTotals, type CopyTotals } from '../core/metering/copy-meter';
+import type { StepProfile } from '../shared/api';
+
+export type StepPhase = keyof StepProfile['phaseMs'];
+
+export class StepProfiler {
+  private steps = 0;
+  private readonly phaseMs: StepProfile['phaseMs'] = { compute: 0, reduceScatter: 0, scalars: 0, optimizer: 0, allGather: 0 };
+  private copied: CopyTotals = { download: 0, upload: 0, pack: 0, shard: 0, kernel: 0 };
+  private last = 0;
+  private copiesAtStart: CopyTotals = copyTotals();
+
+  /** Starts a step's clock. */
+  begin(): void {
+    this.copiesAtStart = copyTotals();
+    this.last = performance.now();
+  }
+
+  /** Charges the time since the previous mark (or begin) to `phase`. */
+  mark(phase: StepPhase): void {
+    const now = performance.now();
+    this.phaseMs[phase] += now - this.last;
+    this.last = now;
+  }
+
+  /** Ends a step: its copies are the meter's growth since begin(). */
+  end(): void {
+    const d = copiesBetween(this.copiesAtStart, copyTotals());
+    for (const k of Object.keys(d) as (keyof CopyTotals)[]) this.copied[k] += d[k];
+    this.steps += 1;
+  }
+
+  snapshot(): StepProfile {
+    return { steps: this.steps, phaseMs: { ...this.phaseMs }, copiedBytes: { ...this.copied } };
+  }
+}

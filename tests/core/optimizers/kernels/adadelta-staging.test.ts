@@ -1,0 +1,70 @@
+// A gradient outside the wasm heap is staged into the kernel's heap in pieces: every piece size
+// gives the bits of a gradient that already lives in the heap, and the meter counts one copy of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adadeltaDense, setGradStagingElements } from '../../../../src/core/optimizers/kernels/adadelta-fused';
+import { allocHostBuffer } from '../../../../src/core/optimizers/kernels/wasm-heap';
+import { copyTotals } from '../../../../src/core/metering/copy-meter';
+import { freeState, makeState } from './helpers';
+
+const seed = Number(process.env.TEST_SEED ?? 12);
+console.log(`adadelta-staging seed ${seed} (set TEST_SEED to repeat)`);
+
+function rand(s: number): () => number {
+  let a = s >>> 0;
+  return () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+const HP = { lr: 0.7, rho: 0.9, epsilon: 1e-6 };
+
+for (const Ctor of [Float32Array, Float64Array]) {
+  test(`staged ${Ctor.name} gradients (pieces 1, 7, 64, whole) equal an in-heap gradient bit for bit`, () => {
+    const r = rand(seed);
+    const n = 1003;
+    const init = Float32Array.from({ length: n }, () => r());
+    const grads = [0, 1, 2].map(() => {
+      const g = new Ctor(n);
+      for (let i = 0; i < n; i++) g[i] = r() * 1e-2;
+      return g;
+    });
+    const reference = makeState('heap', init);
+    const gHeap = allocHostBuffer('float32', n);
+    for (const g of grads) {
+      gHeap.array().set(g);
+      adadeltaDense(reference.v, reference.eg, reference.ed, gHeap, HP);
+    }
+    for (const piece of [1, 7, 64, 5000]) {
+      const s = makeState('heap', init);
+      setGradStagingElements(piece);
+      try {
+        for (const g of grads) adadeltaDense(s.v, s.eg, s.ed, g, HP);
+      } finally {
+        setGradStagingElements(0);
+      }
+      for (const k of ['v', 'eg', 'ed'] as const) {
+        const a = new Uint32Array((s[k].array() as Float32Array).slice().buffer);
+        const b = new Uint32Array((reference[k].array() as Float32Array).slice().buffer);
+        assert.deepEqual(a, b, `piece ${piece}: ${k}`);
+      }
+      freeState(s);
+    }
+    freeState(reference);
+    gHeap.free();
+  });
+}
+
+test('the copy meter counts a staged gradient once (4 bytes an element), an in-heap one not at all', () => {
+  const n = 300;
+  const s = makeState('heap', new Float32Array(n).fill(1));
+  const inHeap = allocHostBuffer('float32', n);
+  setGradStagingElements(7);
+  try {
+    const before = copyTotals().kernel;
+    adadeltaDense(s.v, s.eg, s.ed, new Float32Array(n).fill(0.5), HP);
+    assert.equal(copyTotals().kernel - before, n * 4);
+    adadeltaDense(s.v, s.eg, s.ed, inHeap, HP);
+    assert.equal(copyTotals().kernel - before, n * 4);
+  } finally {
+    setGradStagingElements(0);
+  }
+});
