@@ -15,6 +15,10 @@ export function doctorText(r: DoctorReport): string {
   out.push(`  ${!tf.installed ? 'not installed' : tf.loads ? `${tf.version}: loads${tf.usesGpu === null ? '' : tf.usesGpu ? ', TensorFlow uses a GPU' : ', TensorFlow sees no GPU'}` : `${tf.version}: does not load: ${tf.error}`}`);
   out.push('', 'CUDA 11 / cuDNN 8 libraries libtensorflow 2.9.1 opens (found by the dynamic loader?)');
   out.push(table(r.libraries.map((l) => [`  ${l.file}`, l.path ? `${l.path} (${l.via})` : l.offPathDir ? `not on the loader path (in ${l.offPathDir})` : 'missing', l.what])).trimEnd());
+  const b = r.nativeBlas;
+  out.push('', 'Native BLAS for the wasm workers (matmul, convolution)');
+  out.push(`  addon: ${b.addonBuilt ? b.addonPath : `not built (${b.addonPath} missing)`}`);
+  out.push(`  OpenBLAS: ${b.openblas ?? (b.disabled ? 'not opened: DTRAIN_NATIVE_BLAS=0' : b.addonBuilt ? `not usable: ${b.error}` : 'not checked (no addon)')}`);
   out.push('', 'Workers a run would start');
   out.push(...groupWorkers(r.workers).map(([devices, w]) => `  ${devices}: ${w.backend}${w.backend === 'tensorflow' ? ` on the ${w.computesOn}` : ''}, ${w.storage} storage — ${w.why}`));
   const d = r.desktop;

@@ -63,6 +63,19 @@ export interface DesktopProbe {
   sqliteForNodeError: string | null;
 }
 
+/** The native BLAS addon the wasm workers' matmuls and convolutions use when it loads. */
+export interface NativeBlasProbe {
+  /** The addon file scripts/build-native.mjs writes, and whether it is there. */
+  addonPath: string;
+  addonBuilt: boolean;
+  /** OpenBLAS's build string when the addon opened it (e.g. "OpenBLAS 0.3.21 … Zen"), else null. */
+  openblas: string | null;
+  /** True when DTRAIN_NATIVE_BLAS=0 turns it off. */
+  disabled: boolean;
+  /** Why it is not used, or null when it is. */
+  error: string | null;
+}
+
 export interface DoctorProblem {
   /** error: no training at all; warning: training works, but not as well as this machine could. */
   severity: 'error' | 'warning';
@@ -80,6 +93,7 @@ export interface DoctorReport {
   tfjsNodeGpu: TfjsNodeGpuProbe;
   libraries: LibraryProbe[];
   wasmBackend: { available: boolean; error: string | null };
+  nativeBlas: NativeBlasProbe;
   workers: WorkerPlan[];
   desktop: DesktopProbe;
   problems: DoctorProblem[];

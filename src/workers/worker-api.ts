@@ -8,6 +8,7 @@ import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
 import type { MessageChannelLike } from './endpoints';
+import { nativeBlas, nativeBlasNote } from './native-blas';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -26,10 +27,12 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
   return {
     async init(options) {
       init = options;
-      const chosen = await selectBackend(options.backends);
+      const blas = nativeBlas();
+      const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
+      const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name)];
       return {
-        deviceId: options.deviceId, pid: process.pid, backend, backendNotes: chosen.skipped.map((s) => `${s.name}: ${s.reason}`),
+        deviceId: options.deviceId, pid: process.pid, backend, backendNotes: notes,
         cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null, rssBytes: process.memoryUsage().rss,
       };
     },

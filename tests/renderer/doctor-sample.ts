@@ -13,6 +13,7 @@ export function sampleDoctorReport(): DoctorReport {
       ? { file, what, path: null, via: null, offPathDir: null }
       : { file, what, path: `/usr/lib/x86_64-linux-gnu/${file}`, via: 'ldconfig' as const, offPathDir: null })),
     wasmBackend: { available: true, error: null },
+    nativeBlas: { addonPath: '/x/native/blas/build/dtrain_blas.node', addonBuilt: true, openblas: 'OpenBLAS 0.3.21 DYNAMIC_ARCH Zen', disabled: false, error: null },
     workers: [0, 1].map((deviceId) => ({
       deviceId, device: `GPU ${deviceId} (NVIDIA RTX A4000)`, backend: 'wasm' as const, computesOn: 'CPU' as const, storage: 'host' as const,
       why: '@tensorflow/tfjs-node-gpu is not installed: wasm backend on the CPU (project kernels), the GPU stays idle',

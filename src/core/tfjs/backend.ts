@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerProjectKernels } from './kernels';
+import type { NativeGemm } from './kernels/native-gemm';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -18,6 +19,11 @@ export interface SelectBackendOptions {
   wasmDir?: string;
   /** Register the wasm project kernels (default true; benchmarks turn it off to compare). */
   projectKernels?: boolean;
+  /**
+   * A native BLAS for the wasm project kernels' matmuls and convolutions (loaded by the Node side,
+   * e.g. src/workers/native-blas.ts); absent: the wasm kernels only. Ignored by the other backends.
+   */
+  native?: NativeGemm;
 }
 
 export interface BackendSelection {
@@ -27,6 +33,8 @@ export interface BackendSelection {
   skipped: { name: BackendName; reason: string }[];
   /** Project kernels registered for the chosen backend (wasm only). */
   projectKernels: string[];
+  /** True when the project kernels run their matmuls and convolutions on the given native BLAS. */
+  nativeBlas: boolean;
 }
 
 const DEFAULT_ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -83,10 +91,12 @@ export async function selectBackend(preference: BackendName[] = DEFAULT_ORDER, o
       skipped.push({ name, reason: failure });
       continue;
     }
-    const kernels = name === 'wasm' && options.projectKernels !== false ? registerProjectKernels() : [];
-    const why = name === 'wasm' && kernels.length === 0 ? 'wasm loaded (single-threaded, stock kernels only)' : WHY[name];
+    const kernels = name === 'wasm' && options.projectKernels !== false ? registerProjectKernels({ native: options.native }) : [];
+    const nativeBlas = kernels.length > 0 && options.native !== undefined;
+    const why = name === 'wasm' && kernels.length === 0 ? 'wasm loaded (single-threaded, stock kernels only)'
+      : nativeBlas ? 'wasm loaded (single-threaded, project kernels, matmul and conv on native BLAS)' : WHY[name];
     const reason = [why, ...skipped.map((s) => `${s.name} skipped: ${s.reason}`)].join('; ');
-    return { name, reason, skipped, projectKernels: kernels };
+    return { name, reason, skipped, projectKernels: kernels, nativeBlas };
   }
   throw new Error(`no tfjs backend available: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'empty preference list'}`);
 }

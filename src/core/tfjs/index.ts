@@ -1,2 +1,3 @@
 export { selectBackend, type BackendName, type BackendSelection, type SelectBackendOptions } from './backend';
-export { registerProjectKernels, unregisterProjectKernels, projectKernelsRegistered } from './kernels';
+export { registerProjectKernels, unregisterProjectKernels, projectKernelsRegistered, nativeKernelsRegistered, type ProjectKernelOptions } from './kernels';
+export type { NativeGemm } from './kernels/native-gemm';

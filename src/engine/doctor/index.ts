@@ -1,6 +1,7 @@
 /**
  * `dtrain doctor` and the dashboard's device panel: runs every probe (nvidia-smi, the CUDA/cuDNN
- * libraries, tfjs-node-gpu, the wasm backend, Electron and better-sqlite3) and plans the workers.
+ * libraries, tfjs-node-gpu, the wasm backend and its native BLAS, Electron and better-sqlite3) and plans
+ * the workers.
  */
 import { cpus } from 'node:os';
 import type { DoctorReport } from '../../shared/doctor';
@@ -9,6 +10,7 @@ import { probeLibraries } from './libraries';
 import { probeTfjsNodeGpu } from './tfjs-node-gpu';
 import { probeDesktop } from './desktop';
 import { probeWasm } from './wasm';
+import { probeNativeBlas } from './native-blas';
 import { planWorkers } from './workers';
 import { findProblems, summarize } from './problems';
 import { projectRoot } from './project-root';
@@ -23,7 +25,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const env = options.env ?? process.env;
   const root = options.root ?? projectRoot();
   const [gpus, libraries, tfjsNodeGpu] = await Promise.all([probeGpus(env), probeLibraries({ env }), probeTfjsNodeGpu(root, env)]);
-  const probes = { gpus, libraries, tfjsNodeGpu, wasmBackend: probeWasm(root), desktop: probeDesktop(root) };
+  const probes = { gpus, libraries, tfjsNodeGpu, wasmBackend: probeWasm(root), nativeBlas: probeNativeBlas(root, env), desktop: probeDesktop(root) };
   const workers = planWorkers(probes, options.cpuCount ?? cpus().length, env);
   const problems = findProblems(probes);
   return { canTrain: !problems.some((p) => p.severity === 'error') && workers.length > 0, summary: summarize(probes, workers, problems), ...probes, workers, problems };

@@ -13,6 +13,7 @@ export function findProblems(p: Probes): DoctorProblem[] {
     out.push({ severity: 'error', what: `better-sqlite3 does not load in Node, so no run can be stored: ${p.desktop.sqliteForNodeError}`, fix: 'npm rebuild better-sqlite3' });
   }
   if (!p.wasmBackend.available) warn(`the wasm backend is unavailable (${p.wasmBackend.error}); workers fall back to the slow cpu backend`, 'npm ci');
+  else nativeBlasProblem(p, warn);
   if (p.gpus.status === 'failed') {
     warn(`nvidia-smi failed: ${p.gpus.error}`, 'sudo modprobe nvidia   # or reboot after installing the NVIDIA driver; then check with: nvidia-smi');
   }
@@ -21,6 +22,16 @@ export function findProblems(p: Probes): DoctorProblem[] {
   else if (!p.desktop.electronBinary) warn(`the Electron ${p.desktop.electronVersion} binary is not downloaded: the desktop app cannot start (dtrain serve works)`, 'node node_modules/electron/install.js');
   if (!p.desktop.sqliteForElectron) warn('better-sqlite3 is not built for Electron: the desktop app cannot open its database', 'npm run rebuild:electron');
   return out;
+}
+
+/** Without native BLAS the wasm workers' matmuls and convolutions run several times slower. */
+function nativeBlasProblem(p: Probes, warn: (what: string, fix: string) => void): void {
+  const b = p.nativeBlas;
+  if (b.openblas !== null || b.disabled) return;
+  const slow = 'wasm workers run matmul and convolution on the slower wasm kernels';
+  if (!b.addonBuilt) warn(`the native BLAS addon is not built (${b.addonPath}): ${slow}`, 'node scripts/build-native.mjs   # needs a C compiler: apt-get install gcc');
+  else if (/^OpenBLAS not found/.test(b.error ?? '')) warn(`${b.error}: ${slow}`, 'apt-get install libopenblas0-pthread');
+  else warn(`native BLAS does not work: ${b.error}: ${slow}`, 'node scripts/build-native.mjs');
 }
 
 function gpuProblems(p: Probes, warn: (what: string, fix: string) => void): void {

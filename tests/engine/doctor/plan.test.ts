@@ -17,6 +17,7 @@ function probes(over: Partial<Probes> = {}): Probes {
     tfjsNodeGpu: { installed: true, version: '4.22.0', loads: true, error: null, usesGpu: true, failedLibraries: [] },
     libraries: LIBS,
     wasmBackend: { available: true, error: null },
+    nativeBlas: { addonPath: '/x/native/blas/build/dtrain_blas.node', addonBuilt: true, openblas: 'OpenBLAS 0.3.21 DYNAMIC_ARCH Zen', disabled: false, error: null },
     desktop: { electronVersion: '45.4.1', electronBinary: '/x/electron', sqliteForElectron: '/x/better_sqlite3.node', sqliteForNodeError: null },
     ...over,
   };

@@ -3,12 +3,15 @@
  * training step (transposed matMul — every matMul gradient —, Conv2DBackpropInput, MaxPoolGrad, Sum over
  * leading axes — every bias gradient) and the kernels stock wasm lacks (Conv2DBackpropFilter,
  * UnsortedSegmentSum). Registering replaces the stock entries in tfjs's kernel registry; unregistering
- * restores them (benchmarks compare both).
+ * restores them (benchmarks compare both). Given a native BLAS (`options.native`), the matmul and
+ * convolution kernels run on it instead; each falls back to the wasm kernel below for what it does not handle.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { transposedMatMulConfig } from './matmul';
+import type { NativeGemm } from './native-gemm';
+import { nativeMatMulConfig } from './native-matmul';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { sumConfig } from './sum';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -25,8 +28,21 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
 
+/** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
+const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
+  BatchMatMul: nativeMatMulConfig,
+  _FusedMatMul: nativeMatMulConfig,
+};
+
+export interface ProjectKernelOptions {
+  /** A native BLAS (the Node side loads it); absent: the wasm kernels only. */
+  native?: NativeGemm;
+}
+
 /** Kernel name → the stock config it replaced (undefined when there was none). */
 const replaced = new Map<string, KernelConfig | undefined>();
+/** The native BLAS the registered kernels use (null: none). */
+let activeNative: NativeGemm | null = null;
 
 function swap(config: KernelConfig): void {
   const previous = getKernel(config.kernelName, 'wasm');
@@ -35,19 +51,32 @@ function swap(config: KernelConfig): void {
   registerKernel(config);
 }
 
+function stockConfig(name: string): KernelConfig {
+  const config = getKernel(name, 'wasm');
+  if (config === undefined) throw new Error(`project kernels: stock wasm kernel '${name}' not found (import @tensorflow/tfjs-backend-wasm first)`);
+  rememberStock(name, config);
+  return config;
+}
+
 /**
- * Registers the project kernels for 'wasm' (idempotent). Call after importing
- * @tensorflow/tfjs-backend-wasm (which registers the stock kernels). Returns the kernel names.
+ * Registers the project kernels for 'wasm' (idempotent for the same options; other options replace
+ * the registered set). Call after importing @tensorflow/tfjs-backend-wasm (which registers the stock
+ * kernels). Returns the kernel names.
  */
-export function registerProjectKernels(): string[] {
-  if (replaced.size > 0) return [...replaced.keys()];
-  for (const [name, make] of Object.entries(WRAPPED)) {
-    const stockConfig = getKernel(name, 'wasm');
-    if (stockConfig === undefined) throw new Error(`project kernels: stock wasm kernel '${name}' not found (import @tensorflow/tfjs-backend-wasm first)`);
-    rememberStock(name, stockConfig);
-    swap(make(stockConfig));
+export function registerProjectKernels(options: ProjectKernelOptions = {}): string[] {
+  const native = options.native ?? null;
+  if (replaced.size > 0) {
+    if (native === activeNative) return [...replaced.keys()];
+    unregisterProjectKernels();
   }
-  for (const config of ADDED) swap(config);
+  const configs = new Map<string, KernelConfig>();
+  for (const [name, make] of Object.entries(WRAPPED)) configs.set(name, make(stockConfig(name)));
+  for (const config of ADDED) configs.set(config.kernelName, config);
+  if (native !== null) {
+    for (const [name, make] of Object.entries(NATIVE)) configs.set(name, make(native, configs.get(name) ?? stockConfig(name)));
+  }
+  for (const config of configs.values()) swap(config);
+  activeNative = native;
   return [...replaced.keys()];
 }
 
@@ -58,8 +87,14 @@ export function unregisterProjectKernels(): void {
     if (previous !== undefined) registerKernel(previous);
   }
   replaced.clear();
+  activeNative = null;
 }
 
 export function projectKernelsRegistered(): boolean {
   return replaced.size > 0;
+}
+
+/** True when the registered kernels run on a native BLAS. */
+export function nativeKernelsRegistered(): boolean {
+  return activeNative !== null;
 }

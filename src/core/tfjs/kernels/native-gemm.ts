@@ -1,0 +1,45 @@
+/**
+ * What the native kernels need from a BLAS: row-major sgemm plus the im2col/col2im passes that turn
+ * each convolution into one sgemm. Core only sees this interface; the Node side (src/workers) loads
+ * the addon that implements it (native/blas) and injects it through registerProjectKernels({ native }),
+ * so core stays free of Node built-ins and runs unchanged where no addon exists.
+ */
+export interface NativeGemm {
+  /** C = alpha·op(A)·op(B) + beta·C, row-major; op(A) is M×K, op(B) is K×N. Throws on a length that does not fit. */
+  sgemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+  ): void;
+  /**
+   * NHWC x [N, H, W, C] → cols [N·OH·OW, FH·FW·C] (dilation 1; taps outside the image read 0):
+   * cols[n, oh, ow, (i·FW + j)·C + c] = x[n, oh·SH + i − padTop, ow·SW + j − padLeft, c].
+   */
+  im2col(
+    x: Float32Array, N: number, H: number, W: number, C: number, FH: number, FW: number, SH: number, SW: number,
+    padTop: number, padLeft: number, OH: number, OW: number, cols: Float32Array,
+  ): void;
+  /** The adjoint of im2col: x (overwritten) = the sum of every cols value at the pixel im2col read it from. */
+  col2im(
+    cols: Float32Array, N: number, H: number, W: number, C: number, FH: number, FW: number, SH: number, SW: number,
+    padTop: number, padLeft: number, OH: number, OW: number, x: Float32Array,
+  ): void;
+}
+
+/** Upper bound on im2col elements per batch chunk (32 MB of float32); mutable so tests can force chunks. */
+export const nativeLimits = { maxCols: 8 * 1024 * 1024 };
+
+let scratch = new Float32Array(0);
+
+/**
+ * A reusable column buffer of at least `n` floats. It lives on the JS heap, not in wasm memory: the
+ * addon takes any Float32Array, and a buffer in wasm memory would grow the heap (and detach every view).
+ */
+export function columnBuffer(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(n);
+  return scratch;
+}
+
+/** Examples per chunk so that one chunk's columns stay under nativeLimits.maxCols (at least 1). */
+export function chunkSize(rowsPerExample: number, k: number): number {
+  return Math.max(1, Math.floor(nativeLimits.maxCols / Math.max(1, rowsPerExample * k)));
+}

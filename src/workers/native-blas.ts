@@ -1,0 +1,92 @@
+/**
+ * Loads the native BLAS addon (native/blas, built by scripts/build-native.mjs) and opens OpenBLAS
+ * through it, for the wasm project kernels' matmuls and convolutions. Never throws: when anything is
+ * missing the result says why and what fixes it, and training uses the wasm kernels.
+ * DTRAIN_NATIVE_BLAS=0 turns it off.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeGemm } from '../core/tfjs/kernels/native-gemm';
+
+/** Sonames tried in order: Debian's libopenblas0-pthread/-openmp/-serial all provide the first. */
+export const OPENBLAS_LIBRARIES = ['libopenblas.so.0', 'libopenblas.so', 'libopenblas.dylib'];
+export const ADDON_FILE = join('native', 'blas', 'build', 'dtrain_blas.node');
+export const FIX_OPENBLAS = 'apt-get install libopenblas0-pthread';
+export const FIX_ADDON = 'node scripts/build-native.mjs';
+
+export type NativeBlasStatus =
+  | { available: true; native: NativeGemm; addonPath: string; library: string; openblas: string }
+  | { available: false; native: null; addonPath: string; addonBuilt: boolean; disabled: boolean; reason: string; fix: string | null };
+
+interface Addon extends NativeGemm {
+  open(path: string): { config: string; corename: string };
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The dtrain package directory (default: found upwards from this module, as bundled or not). */
+  root?: string;
+  /** The addon file (default `<root>/native/blas/build/dtrain_blas.node`). */
+  addonPath?: string;
+  /** OpenBLAS names or paths to try (default OPENBLAS_LIBRARIES). */
+  libraries?: readonly string[];
+}
+
+/** The dtrain package directory: the nearest package.json named dtrain above `from`. */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    try {
+      if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dtrain') return dir;
+    } catch {
+      // unreadable package.json: keep looking upwards
+    }
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
+  const env = options.env ?? process.env;
+  const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
+  const addonBuilt = existsSync(addonPath);
+  const off = (reason: string, fix: string | null, disabled = false): NativeBlasStatus =>
+    ({ available: false, native: null, addonPath, addonBuilt, disabled, reason, fix });
+  if (env.DTRAIN_NATIVE_BLAS === '0') return off('turned off by DTRAIN_NATIVE_BLAS=0', null, true);
+  if (!addonBuilt) return off(`the addon is not built (${addonPath} missing)`, FIX_ADDON);
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(addonPath) as Addon;
+  } catch (e) {
+    return off(`the addon ${addonPath} does not load: ${firstLine(e)}`, FIX_ADDON);
+  }
+  const failures: string[] = [];
+  for (const library of options.libraries ?? OPENBLAS_LIBRARIES) {
+    try {
+      const { config } = addon.open(library);
+      const native: NativeGemm = { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im };
+      return { available: true, native, addonPath, library, openblas: config };
+    } catch (e) {
+      failures.push(firstLine(e));
+    }
+  }
+  return off(`OpenBLAS not found (${failures.join('; ')})`, FIX_OPENBLAS);
+}
+
+let cached: NativeBlasStatus | undefined;
+
+/** The process's native BLAS (loaded once, with the default options). */
+export function nativeBlas(): NativeBlasStatus {
+  cached ??= loadNativeBlas();
+  return cached;
+}
+
+/** One line for the worker's backend notes. */
+export function nativeBlasNote(status: NativeBlasStatus, backend: string): string {
+  if (backend !== 'wasm') return `native BLAS: not used (the ${backend} backend has its own kernels)`;
+  if (status.available) return `native BLAS: on (${status.openblas}, one thread)`;
+  return `native BLAS: off: ${status.reason}${status.fix ? ` (fix: ${status.fix})` : ''}`;
+}

@@ -1,0 +1,12 @@
+/** The native BLAS for tests: the loaded addon, or why it is not here (tests then skip with that reason). */
+import { loadNativeBlas } from '../../src/workers/native-blas';
+import type { NativeGemm } from '../../src/core/tfjs';
+
+export function nativeForTests(): { native: NativeGemm; skip: false } | { native: null; skip: string } {
+  // The environment's DTRAIN_NATIVE_BLAS=0 must not silently skip these: they test the addon itself.
+  const s = loadNativeBlas({ env: {} });
+  if (s.available) return { native: s.native, skip: false };
+  const skip = `native BLAS unavailable: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`;
+  process.stdout.write(`${skip}\n`);
+  return { native: null, skip };
+}
