@@ -9,6 +9,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
 import type { NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
@@ -24,6 +25,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   Conv2DBackpropInput: conv2dBackpropInputConfig,
   MaxPoolGrad: maxPoolGradConfig,
   Sum: sumConfig,
+  Identity: identityConfig,
 };
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];

@@ -11,6 +11,8 @@ export interface WasmBackend {
   /** A view into wasm memory: stale as soon as anything allocates (memory may grow); take it right before use. */
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** One more owner of the buffer (an output that shares its input's memory, like Reshape). */
+  incRef(dataId: object): void;
 }
 
 /** The stock kernels, captured before any project kernel replaces one of them. */
