@@ -14,6 +14,7 @@ import { transposedMatMulConfig } from './matmul';
 import type { NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { reluGradConfig } from './relu-grad';
 import { sumConfig } from './sum';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { rememberStock } from './wasm-ops';
@@ -28,7 +29,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   Identity: identityConfig,
 };
 /** Kernels stock wasm does not have. */
-const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig];
+const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
 const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
