@@ -58,6 +58,9 @@ describe('a training step on native BLAS equals the wasm-kernel step', { skip },
       // Forward and both gradients of every dense layer (no input gradient for the first layer).
       const dense = model.params.filter((p) => p.shape.length === 2).length;
       assert.ok(calls.sgemm >= 3 * dense - 1, `sgemm calls ${calls.sgemm} for ${dense} dense layers`);
+      // Every conv layer: forward and filter gradient through im2col, input gradient (not the first) through col2im.
+      const convs = model.params.filter((p) => p.shape.length === 4).length;
+      assert.ok(calls.im2col >= 2 * convs && calls.col2im >= convs - 1, `im2col ${calls.im2col}, col2im ${calls.col2im} for ${convs} conv layers`);
       Object.assign(calls, { sgemm: 0, im2col: 0, col2im: 0 });
       assert.ok(Math.abs(blas.loss - wasm.loss) <= 1e-5 * Math.abs(wasm.loss), `loss ${blas.loss} vs ${wasm.loss}`);
       for (const p of model.params) {

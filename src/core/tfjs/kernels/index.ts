@@ -13,6 +13,7 @@ import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
 import type { NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
+import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from './native-conv';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reluGradConfig } from './relu-grad';
 import { sumConfig } from './sum';
@@ -35,6 +36,9 @@ const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumCon
 const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
   BatchMatMul: nativeMatMulConfig,
   _FusedMatMul: nativeMatMulConfig,
+  Conv2D: nativeConv2DConfig,
+  Conv2DBackpropInput: nativeConv2DBackpropInputConfig,
+  Conv2DBackpropFilter: nativeConv2DBackpropFilterConfig,
 };
 
 export interface ProjectKernelOptions {

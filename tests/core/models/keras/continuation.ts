@@ -4,6 +4,7 @@
  * StepExchange (dense reduce-scatter to shard owners, sparse ids and rows all-gathered), the sharded
  * Adadelta updates each device's shards, and parameters are all-gathered again.
  */
+import assert from 'node:assert/strict';
 import { buildKerasModel, lossAndGradsSum, type Model } from '../../../../src/core/models/index';
 import { Mesh } from '../../../../src/core/dtensor/mesh';
 import { Layout } from '../../../../src/core/dtensor/layout';
@@ -15,7 +16,7 @@ import { Adadelta } from '../../../../src/core/optimizers/adadelta';
 import { localSlice } from '../../../../src/core/data/batches';
 import { planExchange } from '../../../../src/core/collectives/exchange-plan';
 import { StepExchange } from '../../../../src/workers/step-exchange';
-import { batchArrays, flat, kerasPaths, optimizerConfig, slotKey, type FixtureCase } from './fixture-case';
+import { assertNear, batchArrays, flat, kerasPaths, optimizerConfig, slotKey, type FixtureCase } from './fixture-case';
 
 export interface Continued {
   model: Model;
@@ -120,4 +121,23 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
     finalized = new Map(assemble((dev, i) => dev.vars[i]!).map((w, i) => [kpath.get(model.params[i]!.path)!, w]));
   }
   return { model, losses, weights, optimizer, iterations: devices[0]!.opt.iterations, finalized };
+}
+
+/** Asserts a continuation reached what Keras did: losses, weights, optimizer variables, EMA-finalized weights. */
+export function compareWithKeras(c: FixtureCase, got: Continued): void {
+  const want = c.after_more_steps;
+  got.losses.forEach((l, i) => {
+    const k = want.losses[i]!;
+    assert.ok(Math.abs(l - k) <= 1e-4 * Math.abs(k), `${c.name}: loss of step ${i} is ${l}, Keras ${k}`);
+  });
+  assert.equal(got.iterations, Number(want.optimizer['adadelta/iteration']), 'iterations continue from the archive');
+  assert.deepEqual([...got.weights.keys()], Object.keys(want.weights), 'parameters in Keras weight order');
+  for (const [k, w] of got.weights) assertNear(`${c.name} ${k}`, w, flat(want.weights[k]), flat(c.at_save.weights[k]));
+  const slots = Object.keys(want.optimizer).filter((k) => k !== 'adadelta/iteration' && k !== 'adadelta/learning_rate');
+  assert.deepEqual([...got.optimizer.keys()], slots, 'optimizer variables in Keras order');
+  for (const [k, v] of got.optimizer) assertNear(`${c.name} ${k}`, v, flat(want.optimizer[k]), flat(c.at_save.optimizer[k]));
+  if (want.weights_after_finalize) {
+    assert.ok(got.finalized, `${c.name}: Keras finalized EMA weights, the optimizer here has no EMA`);
+    for (const [k, w] of got.finalized) assertNear(`${c.name} finalized ${k}`, w, flat(want.weights_after_finalize[k]), flat(c.at_save.weights[k]));
+  }
 }

@@ -5,29 +5,11 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../../helpers/tf';
 import { keras3Fixtures } from '../../../helpers/external';
-import { CASES, assertNear, flat, readCase } from './fixture-case';
-import { continueCase, rowShardedLayouts, type Continued } from './continuation';
+import { CASES, readCase } from './fixture-case';
+import { compareWithKeras as compare, continueCase, rowShardedLayouts } from './continuation';
 
 const fixtures = keras3Fixtures();
 const skip = 'reason' in fixtures ? fixtures.reason : false;
-
-function compare(c: ReturnType<typeof readCase>, got: Continued): void {
-  const want = c.after_more_steps;
-  got.losses.forEach((l, i) => {
-    const k = want.losses[i]!;
-    assert.ok(Math.abs(l - k) <= 1e-4 * Math.abs(k), `${c.name}: loss of step ${i} is ${l}, Keras ${k}`);
-  });
-  assert.equal(got.iterations, Number(want.optimizer['adadelta/iteration']), 'iterations continue from the archive');
-  assert.deepEqual([...got.weights.keys()], Object.keys(want.weights), 'parameters in Keras weight order');
-  for (const [k, w] of got.weights) assertNear(`${c.name} ${k}`, w, flat(want.weights[k]), flat(c.at_save.weights[k]));
-  const slots = Object.keys(want.optimizer).filter((k) => k !== 'adadelta/iteration' && k !== 'adadelta/learning_rate');
-  assert.deepEqual([...got.optimizer.keys()], slots, 'optimizer variables in Keras order');
-  for (const [k, v] of got.optimizer) assertNear(`${c.name} ${k}`, v, flat(want.optimizer[k]), flat(c.at_save.optimizer[k]));
-  if (want.weights_after_finalize) {
-    assert.ok(got.finalized, `${c.name}: Keras finalized EMA weights, the optimizer here has no EMA`);
-    for (const [k, w] of got.finalized) assertNear(`${c.name} finalized ${k}`, w, flat(want.weights_after_finalize[k]), flat(c.at_save.weights[k]));
-  }
-}
 
 describe('Keras 3 fixtures: continue training and match Keras', { skip }, () => {
   before(async () => {
