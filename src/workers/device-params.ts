@@ -35,8 +35,6 @@ interface Entry {
   full: Float32Array | null;
   /** Tensor storage, sharded layout: the full value resident on the backend. */
   fullTensor: tf.Variable | null;
-  /** Reused copy of this device's updated shard, sent by the all-gather (sharded layouts only). */
-  shardCopy: Float32Array;
 }
 
 export class DeviceParams {
@@ -47,7 +45,7 @@ export class DeviceParams {
       const variable = new ShardedVariable({ name: p.path, globalShape: p.shape, layout: p.layout, deviceId, initialValue: p.initial, storage });
       const full = p.replicated ? null : Float32Array.from(p.initial);
       const fullTensor = full && storage === 'tensor' ? tf.tidy(() => tf.variable(tf.tensor(full, [...p.shape], 'float32'), false)) : null;
-      return { path: p.path, variable, full, fullTensor, shardCopy: new Float32Array(full ? variable.localSize : 0) };
+      return { path: p.path, variable, full, fullTensor };
     });
   }
 
@@ -65,14 +63,16 @@ export class DeviceParams {
     return e.full ?? (e.variable.hostArray() as Float32Array);
   }
 
-  /** Copies of this device's updated shards, to send (copies: heap views go stale across awaits). */
-  shardsToSend(): Float32Array[] {
-    for (const e of this.entries) {
-      if (!e.full) continue;
-      e.shardCopy.set(e.variable.storage === 'tensor' ? (e.variable.tensorVariable().dataSync() as Float32Array) : e.variable.hostArray());
-      countCopy('shard', e.shardCopy.byteLength * (e.variable.storage === 'tensor' ? 2 : 1)); // tensor: the download, then the copy
-    }
-    return this.entries.map((e) => e.shardCopy);
+  /**
+   * Variable k's updated shard, to send: a view of host storage (take it just before use: heap views go
+   * stale when the heap grows), or the tensor's values read back.
+   */
+  shardOf(k: number): Float32Array {
+    const v = this.entries[k]!.variable;
+    if (v.storage === 'host') return v.hostArray() as Float32Array;
+    const values = v.tensorVariable().dataSync() as Float32Array;
+    countCopy('download', values.byteLength);
+    return values;
   }
 
   /** Where the all-gather writes each sharded parameter's full value (null: replicated, nothing to gather). */

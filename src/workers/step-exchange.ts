@@ -20,6 +20,7 @@ export class StepExchange {
   private readonly sparse: number[];
   private readonly reduceBuckets: ExchangeBuckets;
   private readonly gatherBuckets: ExchangeBuckets;
+  private readonly denseIndexOf: Map<string, number>;
 
   constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
@@ -27,12 +28,23 @@ export class StepExchange {
     // With sparse parameters, two bucket sets: the reduce over dense ones, the gather over all (no reduce buffers).
     this.gatherBuckets = new ExchangeBuckets(plans, deviceId, { gatherOnly: this.sparse.length > 0 });
     this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId);
+    this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
   }
+
+  /**
+   * lossAndGradsSum's gradSink: each dense gradient goes where the exchange needs it while it is still
+   * in the backend's memory (one copy instead of a download and a pack).
+   */
+  readonly gradSink = (path: string, view: Float32Array): Float32Array | null => {
+    const k = this.denseIndexOf.get(path);
+    if (k === undefined) throw new Error(`internal: ${path} has no dense gradient in this exchange`);
+    return this.reduceBuckets.sink(k, view);
+  };
 
   /** Each variable's global gradient sum: the dense shard this device owns, or all sparse rows. */
   async reduce(sums: GradSums, c: Collectives): Promise<ExchangedGrad[]> {
     const out: ExchangedGrad[] = new Array(this.plans.length);
-    const dense = await this.reduceBuckets.reduce(this.dense.map((i) => sums.grads.get(this.plans[i]!.path)!), c);
+    const dense = await this.reduceBuckets.reduce(this.dense.map((i) => sums.grads.get(this.plans[i]!.path)), c);
     this.dense.forEach((i, k) => (out[i] = dense[k]!));
     if (this.sparse.length > 0) {
       const local = this.sparse.map((i) => sums.sparse?.get(this.plans[i]!.path) ?? missing(this.plans[i]!.path));
@@ -72,9 +84,9 @@ export class StepExchange {
     return s;
   }
 
-  /** Rebuilds every sharded variable's full value from the owners' updated shards. */
-  gather(shards: Float32Array[], fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
-    return this.gatherBuckets.gather(shards, fulls, c);
+  /** Rebuilds every sharded variable's full value from the owners' updated shards (`shardOf(k)`: variable k's). */
+  gather(shardOf: (k: number) => Float32Array, fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
+    return this.gatherBuckets.gather(shardOf, fulls, c);
   }
 }
 

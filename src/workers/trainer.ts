@@ -92,7 +92,7 @@ export class DeviceTrainer {
     const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
-    const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l) });
+    const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
     prof.mark('compute');
 
     const shardGrads = await this.buckets.reduce(sums, this.collectives);
@@ -178,7 +178,7 @@ export class DeviceTrainer {
 
   /** Every device's full parameters from the owners' updated shards. */
   private async gatherParams(): Promise<void> {
-    await this.buckets.gather(this.values.shardsToSend(), this.values.gatherTargets(), this.collectives);
+    await this.buckets.gather((k) => this.values.shardOf(k), this.values.gatherTargets(), this.collectives);
     this.values.gathered();
   }
 }

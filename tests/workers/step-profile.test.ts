@@ -24,20 +24,20 @@ async function profiles(mesh: string, layouts: Record<string, string[]>): Promis
 
 const perStep = (p: StepProfile) => Object.fromEntries(Object.entries(p.copiedBytes).map(([k, v]) => [k, v / p.steps]));
 
-test('one device: the step uploads parameters and batch, downloads gradients, packs nothing', { timeout: 60_000 }, async () => {
+test('one device: the step uploads parameters and batch and copies each gradient once, into the optimizer heap', { timeout: 60_000 }, async () => {
   const [p] = await profiles('batch=1', SHARDED);
   assert.equal(p!.steps, STEPS);
   assert.deepEqual(perStep(p!), {
-    download: 4 * P, // every gradient read back once
+    download: 4 * P, // every gradient copied once, out of the backend
     upload: 4 * P + BATCH * 4 * 4 + BATCH * 4, // parameters, x, y
     pack: 0, // one device: its gradient is the sum, nothing is exchanged
     shard: 0,
-    kernel: 4 * P, // the gradients staged into the optimizer's heap
+    kernel: 0, // the gradients landed in the optimizer's heap: nothing to stage
   });
   for (const ms of Object.values(p!.phaseMs)) assert.ok(ms >= 0);
 });
 
-test('two devices, row-sharded kernels and biases: the exchange copies, by device', { timeout: 60_000 }, async () => {
+test('two devices, row-sharded kernels and biases: gradients go from the backend straight into the packed buffer', { timeout: 60_000 }, async () => {
   // Rows split larger-first: kernel [4,3] → 2+2 rows (6, 6), bias [3] → 2, 1, kernel_1 [3,3] → 2+1 rows
   // (6, 3), bias_1 [3] → 2, 1. Device 0 owns 16 floats, device 1 owns 11.
   const owned = [16, 11];
@@ -46,9 +46,9 @@ test('two devices, row-sharded kernels and biases: the exchange copies, by devic
     assert.deepEqual(perStep(p), {
       download: 4 * P,
       upload: 4 * P + (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4,
-      pack: 4 * P + 4 * (owned[d]! + P), // every gradient packed for the reduce-scatter; shards packed, all unpacked
-      shard: 4 * owned[d]!, // the updated shards copied out of the optimizer's storage
-      kernel: 4 * owned[d]!,
+      pack: 4 * (owned[d]! + P), // the all-gather: own shards packed, every shard unpacked (gradients: packed by the download)
+      shard: 0, // shards packed straight from the optimizer's storage
+      kernel: 0, // the reduce-scatter lands in the optimizer's heap
     }, `device ${d}`);
   });
 });

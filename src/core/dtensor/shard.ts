@@ -111,6 +111,20 @@ export function insertShard<T extends ShardableArray>(
   });
 }
 
+/** A contiguous run of a shard: `length` elements at `globalOffset` of the whole value, `localOffset` of the shard. */
+export interface ShardRun {
+  globalOffset: number;
+  localOffset: number;
+  length: number;
+}
+
+/** The region's contiguous runs in row-major order (for copies planned once and repeated every step). */
+export function shardRuns(globalShape: GlobalShape, slices: readonly AxisSlice[]): ShardRun[] {
+  const runs: ShardRun[] = [];
+  forEachRun(globalShape, slices, (globalOffset, localOffset, length) => runs.push({ globalOffset, localOffset, length }));
+  return runs;
+}
+
 /**
  * Calls `copy` once per contiguous run of the region, in row-major order. Trailing axes that the
  * region covers fully are merged into the run, so a batch-sharded tensor is a single copy.

@@ -50,6 +50,12 @@ export interface StepOptions {
   exampleOffset?: number;
   /** The optimizer's scaleLoss (Keras 3 loss_scale_factor): gradients are taken of the scaled loss sum. */
   scaleLoss?: (loss: tf.Scalar) => tf.Scalar;
+  /**
+   * Takes each dense gradient as a view valid only during the call (on wasm, the backend's own memory)
+   * and copies it where the caller needs it, so a gradient is copied once instead of downloaded and
+   * then copied again. Returns the array to report in `grads`, or null to leave it out.
+   */
+  gradSink?: (path: string, view: Float32Array) => Float32Array | null;
 }
 
 function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
@@ -69,6 +75,15 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
   if (!withGrads || sparseParams.length === 0) return { count: 0, lossSum: 0, metricSums: metrics, grads };
   const sparse = new Map(sparseParams.map((p) => [p.path, { rows: new Int32Array(0), values: new Float32Array(0), rowSize: p.shape.slice(1).reduce((a, b) => a * b, 1) }] as [string, HostSparse]));
   return { count: 0, lossSum: 0, metricSums: metrics, grads, sparse };
+}
+
+/** A float32 tensor's values without a copy where the backend allows one (valid until the tensor is disposed). */
+function transientView(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
+  const d = t.dataSync() as Float32Array;
+  if (tf.getBackend() !== 'cpu') countCopy('download', d.byteLength); // other backends copy in dataSync
+  return d;
 }
 
 /** A tensor's values in a Float32Array nothing else holds (cpu's dataSync returns the live buffer). */
@@ -134,7 +149,14 @@ export function lossAndGradsSum(
         const total = tf.sum(perExample) as tf.Scalar;
         return opts.scaleLoss ? opts.scaleLoss(total) : total;
       })(paths.map((p) => pt.get(p)!));
-      const gradMap = new Map(paths.map((p, i) => [p, ownedData(grads[i])] as [string, Float32Array]));
+      const gradMap = new Map<string, Float32Array>();
+      paths.forEach((p, i) => {
+        if (!opts.gradSink) return gradMap.set(p, ownedData(grads[i]));
+        const view = transientView(grads[i]);
+        countCopy('download', view.byteLength); // the sink's copy out of the backend
+        const kept = opts.gradSink(p, view);
+        if (kept) gradMap.set(p, kept);
+      });
       result = {
         count: batchSize,
         lossSum: sumOf(perExample!.dataSync() as Float32Array),

@@ -37,7 +37,8 @@ export function adadeltaDense(
   if (v.dtype === 'float64') {
     denseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, gArray(g), s);
   } else if (options?.simd !== false && v.inWasmHeap && eg.inWasmHeap && ed.inWasmHeap) {
-    if (isHost(g) && g.inWasmHeap) denseWasm(v, eg, ed, g.byteOffset, 0, n, s);
+    const at = heapOffsetOf(g);
+    if (at >= 0) denseWasm(v, eg, ed, at, 0, n, s);
     else denseWasmStaged(v, eg, ed, gArray(g), n, s);
   } else {
     denseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, gArray(g), s);
@@ -46,6 +47,15 @@ export function adadeltaDense(
 
 function isHost(g: Grad): g is HostBuffer {
   return !ArrayBuffer.isView(g);
+}
+
+/**
+ * Byte offset of g in the heap, or -1: a heap buffer, or a Float32Array viewing the heap's memory (a
+ * worker lands its gradients there, so the kernel reads them where they are).
+ */
+function heapOffsetOf(g: Grad): number {
+  if (isHost(g)) return g.inWasmHeap ? g.byteOffset : -1;
+  return g instanceof Float32Array && g.buffer === wasmHeapMemory()?.buffer ? g.byteOffset : -1;
 }
 
 function gArray(g: Grad): Float32Array | Float64Array {

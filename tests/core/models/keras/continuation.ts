@@ -79,8 +79,7 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
     if (N > 1) await dev.coll.allReduceSum(scalars);
     const input = dev.exchange.optimizerInput(StepExchange.scale(grads, scalars[0]!));
     await dev.opt.applyGradients(input.map((g, i) => [g, dev.vars[i]!] as const));
-    const copies = dev.vars.map((v, i) => (dev.fulls[i] ? Float32Array.from(v.hostArray()) : new Float32Array(0)));
-    await dev.exchange.gather(copies, dev.fulls, dev.coll);
+    await dev.exchange.gather((k) => dev.vars[k]!.hostArray() as Float32Array, dev.fulls, dev.coll);
     return scalars[1]! / scalars[0]!;
   }
 

@@ -17,6 +17,24 @@ function rand(s: number): () => number {
 
 const HP = { lr: 0.7, rho: 0.9, epsilon: 1e-6 };
 
+test('a Float32Array view of heap memory is read in place, with the same bits as its heap buffer', () => {
+  const r = rand(seed + 1);
+  const n = 517;
+  const init = Float32Array.from({ length: n }, () => r());
+  const a = makeState('heap', init);
+  const b = makeState('heap', init);
+  const g = allocHostBuffer('float32', n);
+  for (let step = 0; step < 3; step++) {
+    (g.array() as Float32Array).forEach((_, i, arr) => (arr[i] = r() * 1e-2));
+    adadeltaDense(a.v, a.eg, a.ed, g, HP);
+    adadeltaDense(b.v, b.eg, b.ed, (g.array() as Float32Array).subarray(0, n), HP);
+  }
+  for (const k of ['v', 'eg', 'ed'] as const) assert.deepEqual(a[k].array(), b[k].array(), k);
+  freeState(a);
+  freeState(b);
+  g.free();
+});
+
 for (const Ctor of [Float32Array, Float64Array]) {
   test(`staged ${Ctor.name} gradients (pieces 1, 7, 64, whole) equal an in-heap gradient bit for bit`, () => {
     const r = rand(seed);
@@ -53,7 +71,7 @@ for (const Ctor of [Float32Array, Float64Array]) {
   });
 }
 
-test('the copy meter counts a staged gradient once (4 bytes an element), an in-heap one not at all', () => {
+test('the copy meter counts a staged gradient once (4 bytes an element), an in-heap one (buffer or view) not at all', () => {
   const n = 300;
   const s = makeState('heap', new Float32Array(n).fill(1));
   const inHeap = allocHostBuffer('float32', n);
@@ -63,6 +81,7 @@ test('the copy meter counts a staged gradient once (4 bytes an element), an in-h
     adadeltaDense(s.v, s.eg, s.ed, new Float32Array(n).fill(0.5), HP);
     assert.equal(copyTotals().kernel - before, n * 4);
     adadeltaDense(s.v, s.eg, s.ed, inHeap, HP);
+    adadeltaDense(s.v, s.eg, s.ed, inHeap.array() as Float32Array, HP); // a plain view of heap memory
     assert.equal(copyTotals().kernel - before, n * 4);
   } finally {
     setGradStagingElements(0);
