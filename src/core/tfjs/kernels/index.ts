@@ -7,6 +7,7 @@
  * convolution kernels run on it instead; each falls back to the wasm kernel below for what it does not handle.
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { biasAddConfig } from './bias-add';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
@@ -28,6 +29,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   MaxPoolGrad: maxPoolGradConfig,
   Sum: sumConfig,
   Identity: identityConfig,
+  Add: biasAddConfig,
 };
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig];
