@@ -7,6 +7,7 @@
  */
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradModule } from './max-pool-grad-simd';
+import { MAX_TILE, maxPoolTileModule } from './max-pool-grad-tile';
 import { heapAddress, simdFuncs, type SimdFuncs } from './simd';
 import { stockKernel, type WasmBackend } from './wasm-ops';
 
@@ -58,10 +59,14 @@ function poolBackpropSimd(simd: SimdFuncs, backend: WasmBackend, input: TensorIn
   const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
   const { top, left } = info.padInfo;
   const exact = tiles(info);
-  if (!exact) backend.typedArrayFromHeap(dx).fill(0);
-  const row = exact ? simd.pool_row_overwrite : simd.pool_row_accumulate;
   const [x0, dy0, dx0] = [input, dy, dx].map((t) => heapAddress(backend, t.dataId));
   const pix = C * 4;
+  if (exact && FH * FW <= MAX_TILE) {
+    const tile = simdFuncs(backend, `max-pool-grad-tile ${FH} ${FW} ${W * pix} ${pix}`, () => maxPoolTileModule(FH, FW, W * pix, pix));
+    if (tile !== null) return tile.pool_tile(x0, dx0, dy0, N * OH, OW);
+  }
+  if (!exact) backend.typedArrayFromHeap(dx).fill(0);
+  const row = exact ? simd.pool_row_overwrite : simd.pool_row_accumulate;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       const r0 = Math.max(0, oh * SH - top);

@@ -64,7 +64,9 @@ describe('MaxPoolGrad on wasm equals the float64 reference bit for bit', () => {
   test('fixed shapes: tiling, odd sizes, same padding, stride > pool, overlapping windows, 1–12 channels', () => {
     const rand = seededRandom(testSeed('max-pool-grad fixed'));
     const cases: Case[] = [
-      { shape: [2, 8, 8, 8], pool: [2, 2], strides: [2, 2], pad: 'valid' }, // tiles: SIMD overwrite
+      { shape: [2, 8, 8, 8], pool: [2, 2], strides: [2, 2], pad: 'valid' }, // tiles: unrolled SIMD
+      { shape: [3, 9, 6, 4], pool: [3, 3], strides: [3, 3], pad: 'same' }, // tiles (no padding needed)
+      { shape: [1, 10, 8, 4], pool: [5, 4], strides: [5, 4], pad: 'valid' }, // tiles, too big to unroll
       { shape: [2, 7, 9, 4], pool: [2, 2], strides: [2, 2], pad: 'valid' }, // last row/col in no window
       { shape: [1, 7, 5, 12], pool: [2, 2], strides: [2, 2], pad: 'same' }, // clipped windows
       { shape: [2, 9, 9, 4], pool: [2, 3], strides: [3, 4], pad: 'same' }, // stride > pool
