@@ -15,6 +15,7 @@ import { transposedMatMulConfig } from './matmul';
 import type { NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from './native-conv';
+import { maxPoolConfig } from './max-pool';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reluGradConfig } from './relu-grad';
 import { sumConfig } from './sum';
@@ -30,6 +31,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   Sum: sumConfig,
   Identity: identityConfig,
   Add: biasAddConfig,
+  MaxPool: maxPoolConfig,
 };
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig];

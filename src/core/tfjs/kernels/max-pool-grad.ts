@@ -7,7 +7,7 @@
  */
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { maxPoolGradModule } from './max-pool-grad-simd';
-import { MAX_TILE, maxPoolTileModule } from './max-pool-grad-tile';
+import { tileFuncs, tiles } from './max-pool-tile';
 import { heapAddress, simdFuncs, type SimdFuncs } from './simd';
 import { stockKernel, type WasmBackend } from './wasm-ops';
 
@@ -48,12 +48,6 @@ function poolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, info:
   dx.set(acc);
 }
 
-/** True when every input position lies in exactly one window (each dx is written once). */
-function tiles(info: PoolInfo): boolean {
-  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW, padInfo } = info;
-  return SH === FH && SW === FW && padInfo.top === 0 && padInfo.left === 0 && info.outHeight * SH === info.inHeight && info.outWidth * SW === info.inWidth;
-}
-
 function poolBackpropSimd(simd: SimdFuncs, backend: WasmBackend, input: TensorInfo, dy: TensorInfo, dx: TensorInfo, info: PoolInfo): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
@@ -61,10 +55,8 @@ function poolBackpropSimd(simd: SimdFuncs, backend: WasmBackend, input: TensorIn
   const exact = tiles(info);
   const [x0, dy0, dx0] = [input, dy, dx].map((t) => heapAddress(backend, t.dataId));
   const pix = C * 4;
-  if (exact && FH * FW <= MAX_TILE) {
-    const tile = simdFuncs(backend, `max-pool-grad-tile ${FH} ${FW} ${W * pix} ${pix}`, () => maxPoolTileModule(FH, FW, W * pix, pix));
-    if (tile !== null) return tile.pool_tile(x0, dx0, dy0, N * OH, OW);
-  }
+  const tile = exact ? tileFuncs((key, make) => simdFuncs(backend, key, make), FH, FW, W, C) : null;
+  if (tile !== null) return tile.pool_tile_grad(x0, dx0, dy0, N * OH, OW);
   if (!exact) backend.typedArrayFromHeap(dx).fill(0);
   const row = exact ? simd.pool_row_overwrite : simd.pool_row_accumulate;
   for (let n = 0; n < N; n++) {
