@@ -3,7 +3,9 @@
  *  - MLP 784→512→512→10 (669,706 parameters, the peer-comparison model), global batch 256,
  *    with the project kernels and with stock tfjs-wasm kernels (the ratio is the project kernels' gain);
  *  - CNN 28×28×1 → conv32 → pool → conv64 → pool → dense10, batch 256, with the project kernels and with
- *    stock kernels plus only our Conv2DBackpropFilter (stock wasm has none, so it cannot train at all).
+ *    stock kernels plus only our Conv2DBackpropFilter (stock wasm has none, so it cannot train at all);
+ *  - both models with matmul and conv on the native BLAS (OpenBLAS, one thread) against the wasm
+ *    project kernels, when the addon loads (else the reason is printed).
  * Run alone: node --import tsx bench/training.ts
  */
 import { registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
@@ -11,6 +13,7 @@ import { buildModel, initParams, lossAndGrads, type Model } from '../src/core/mo
 import { registerProjectKernels, selectBackend, unregisterProjectKernels } from '../src/core/tfjs';
 import { conv2dBackpropFilterConfig } from '../src/core/tfjs/kernels/conv2d-backprop-filter';
 import { counterUniform } from '../src/core/models/prng';
+import { nativeBlas } from '../src/workers/native-blas';
 
 const BATCH = 256;
 
@@ -115,6 +118,22 @@ async function run(): Promise<void> {
   console.log(`  wasm + project kernels:                    ${rate(c.fast)}`);
   console.log(`  wasm stock + our Conv2DBackpropFilter only: ${rate(c.slow)}`);
   console.log(`  speed-up: ${(c.slow / c.fast).toFixed(1)}×`);
+
+  const blas = nativeBlas();
+  if (!blas.available) {
+    console.log(`native BLAS skipped: ${blas.reason}${blas.fix ? ` (fix: ${blas.fix})` : ''}`);
+    return;
+  }
+  console.log(`native BLAS: ${blas.openblas}, one thread`);
+  const onNative = () => registerProjectKernels({ native: blas.native });
+  for (const [name, s, steps] of [['MLP 784-512-512-10', mlp, 10], ['CNN conv32-pool-conv64-pool-dense10', cnn, 4]] as const) {
+    const r = compare(s, onNative, project, 3, steps, steps);
+    console.log(`${name}, batch ${BATCH}, loss+grads (alternating rounds, best of each):`);
+    console.log(`  native BLAS:          ${rate(r.fast)}`);
+    console.log(`  wasm project kernels: ${rate(r.slow)}`);
+    console.log(`  speed-up: ${(r.slow / r.fast).toFixed(2)}×`);
+  }
+  project();
 }
 
 export const trainingBench = { name: 'training', run };

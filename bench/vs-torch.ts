@@ -12,6 +12,7 @@ import { ShardedVariable } from '../src/core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGrads } from '../src/core/models';
 import { selectBackend } from '../src/core/tfjs';
 import { counterUniform } from '../src/core/models/prng';
+import { nativeBlas, nativeBlasNote } from '../src/workers/native-blas';
 import { allReduceBusBandwidth } from './collectives';
 import { measureMeshTraining } from './mesh-training';
 import type { BenchSection } from './section';
@@ -99,7 +100,10 @@ export const vsTorchSection: BenchSection = {
     const mlp1 = await measureMeshTraining(1, {});
     const mlp2 = await measureMeshTraining(2, { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] });
     console.log(`dtrain worker backend: ${mlp1.backend}`);
-    await selectBackend(['wasm']);
+    // The CNN runs in this process: the same native BLAS a worker loads (DTRAIN_NATIVE_BLAS=0 turns both off).
+    const blas = nativeBlas();
+    console.log(nativeBlasNote(blas, 'wasm'));
+    await selectBackend(['wasm'], { native: blas.native ?? undefined });
     const cnn = await cnnSamplesPerSec();
     const ring = await allReduceBusBandwidth(2, 16 << 20);
     const api = await adadeltaApiRate();

@@ -8,7 +8,8 @@ export const doctorCommand: Command = {
 
 For each GPU what nvidia-smi says (name, driver, memory); whether @tensorflow/tfjs-node-gpu is installed
 and loads; the CUDA 11 and cuDNN 8 libraries libtensorflow 2.9.1 needs, found on the loader path or not;
-which backend each worker would get and why; the Electron binary and better-sqlite3 builds. Every problem
+which backend each worker would get and why; whether the native BLAS addon is built and finds OpenBLAS
+(matmul and convolution on CPU workers); the Electron binary and better-sqlite3 builds. Every problem
 comes with the command that fixes it.
 
   --json   the report as JSON
