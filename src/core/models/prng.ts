@@ -4,7 +4,7 @@
  * That is what makes initialisation and dropout masks independent of the device count.
  */
 
-const GOLDEN = 0x9e3779b9;
+export const GOLDEN = 0x9e3779b9;
 
 /** MurmurHash3's 32-bit finaliser: a bijective avalanche mix. */
 export function fmix32(x: number): number {
@@ -35,11 +35,17 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * The key counterUint32 uses for counters whose high 32 bits are `hi` (counters may exceed 2^32:
+ * global example offsets × features), so a loop over a run of counters can hoist it.
+ */
+export function highWordKey(key: number, hi: number): number {
+  return hi === 0 ? key : fmix32(key ^ fmix32(hi + GOLDEN));
+}
+
 /** SplitMix32-style output for element `counter` of stream `key`: a uint32. */
 export function counterUint32(key: number, counter: number): number {
-  // counter may exceed 2^32 (global example offsets × features): fold the high word into the key.
-  const hi = Math.floor(counter / 0x100000000);
-  const k = hi === 0 ? key : fmix32(key ^ fmix32(hi + GOLDEN));
+  const k = highWordKey(key, Math.floor(counter / 0x100000000));
   return fmix32(fmix32((k + Math.imul(counter >>> 0, GOLDEN)) | 0) ^ k);
 }
 
