@@ -11,7 +11,7 @@ import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/models/index';
-import { gatherRows, hashSeed, localBatchIndices, localSlice, type Dataset } from '../core/data/index';
+import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
 import { loadRunData } from '../datasets/run-data';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
@@ -89,7 +89,9 @@ export class DeviceTrainer {
     const { numExamples } = this.dataset;
     const { globalBatchSize: B, seed } = this.setup;
     const N = this.mesh.size;
-    const indices = localBatchIndices(numExamples, B, seed, step, N, this.rank, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
+    const global = globalBatchIndices(numExamples, B, seed, step, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
+    const slice = localSlice(global.length, N, this.rank);
+    const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
@@ -100,14 +102,20 @@ export class DeviceTrainer {
     const metricNames = Object.keys(sums.metricSums).sort();
     const owns = (i: number) => isPrimaryReplica(this.params[i]!.variable.layout, this.deviceId);
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
-    if (N > 1) await this.collectives.allReduceSum(scalars);
-    const total = scalars[0]!;
+    // The global count is known here (every device draws the same global batch), so the scalars'
+    // all-reduce, only needed for the report, runs behind the update and the gather instead of
+    // holding them up by a ring round trip. Collectives run in call order on every device.
+    const total = global.length;
+    const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
+    reported.catch(() => {}); // awaited below; a failure is also the gather's
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
     prof.mark('scalars');
 
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
     prof.mark('optimizer');
     await this.gatherParams();
+    await reported;
+    if (scalars[0] !== total) throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
     prof.mark('allGather');
     prof.end();
 
