@@ -4,6 +4,7 @@
  * Float32Array/Float64Array inputs) ran several times slower over the 670k-float MLP. The results
  * are the same as the plain loops bit for bit: one float64 accumulator, same element order.
  */
+import { divideInHeap } from './kernels/divide-wasm';
 
 /** acc + Σ a[i]² in float64, in index order. */
 export function addSquaresF32(acc: number, a: Float32Array): number {
@@ -26,7 +27,11 @@ export function addSquares(acc: number, a: Float32Array | Float64Array): number 
   return a instanceof Float32Array ? addSquaresF32(acc, a) : addSquaresF64(acc, a);
 }
 
-/** a[i] = a[i] / d in place (a float64 division, rounded to float32 on store). */
+/**
+ * a[i] = a[i] / d in place (a float64 division, rounded to float32 on store); arrays in the wasm
+ * heap go to the SIMD kernel, which gives the same bits (see divide-wasm.ts).
+ */
 export function divideInPlaceF32(a: Float32Array, d: number): void {
+  if (divideInHeap(a, d)) return;
   for (let i = 0, n = a.length; i < n; i++) a[i] = a[i]! / d;
 }
