@@ -17,7 +17,8 @@ export function planWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv 
   const forced = env.DTRAIN_VARIABLE_STORAGE === 'host' || env.DTRAIN_VARIABLE_STORAGE === 'tensor' ? env.DTRAIN_VARIABLE_STORAGE : null;
   const storage = (backend: WorkerPlan['backend']) => forced ?? (backend === 'tensorflow' ? 'tensor' : 'host');
   const fallback = p.wasmBackend.available ? ('wasm' as const) : ('cpu' as const);
-  const fallbackWhy = p.wasmBackend.available ? 'wasm backend on the CPU (project kernels)' : `cpu backend (slow): the wasm backend is unavailable (${p.wasmBackend.error})`;
+  const kernels = p.nativeBlas.openblas !== null ? 'project kernels, matmul and convolution on native BLAS' : 'project kernels';
+  const fallbackWhy = p.wasmBackend.available ? `wasm backend on the CPU (${kernels})` : `cpu backend (slow): the wasm backend is unavailable (${p.wasmBackend.error})`;
   if (p.gpus.status !== 'found') {
     const noGpu = p.gpus.status === 'no-nvidia-smi' ? 'nvidia-smi is not installed' : p.gpus.status === 'failed' ? `nvidia-smi failed (${p.gpus.error})` : 'nvidia-smi lists no GPU';
     return Array.from({ length: cpuCount }, (_, i) => ({

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findProblems } from '../../../src/engine/doctor/problems';
-import type { Probes } from '../../../src/engine/doctor/workers';
+import { planWorkers, type Probes } from '../../../src/engine/doctor/workers';
 import { runDoctor } from '../../../src/engine/doctor/index';
 import { doctorText } from '../../../src/cli/doctor-text';
 import { symlinkSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,11 @@ function probes(nativeBlas: NativeBlasProbe): Probes {
 
 const ADDON = '/x/native/blas/build/dtrain_blas.node';
 
-test('native BLAS in use, or turned off on purpose: no problem', () => {
+test('native BLAS in use: the CPU workers\' plan says so; turned off on purpose: no problem either', () => {
+  const on = probes({ addonPath: ADDON, addonBuilt: true, openblas: 'OpenBLAS 0.3.21', disabled: false, error: null });
+  assert.match(planWorkers(on, 1, {})[0]!.why, /wasm backend on the CPU \(project kernels, matmul and convolution on native BLAS\)$/);
+  const off = probes({ addonPath: ADDON, addonBuilt: true, openblas: null, disabled: true, error: 'turned off by DTRAIN_NATIVE_BLAS=0' });
+  assert.match(planWorkers(off, 1, {})[0]!.why, /wasm backend on the CPU \(project kernels\)$/);
   assert.deepEqual(findProblems(probes({ addonPath: ADDON, addonBuilt: true, openblas: 'OpenBLAS 0.3.21', disabled: false, error: null })), []);
   assert.deepEqual(findProblems(probes({ addonPath: ADDON, addonBuilt: true, openblas: null, disabled: true, error: 'turned off by DTRAIN_NATIVE_BLAS=0' })), []);
 });
