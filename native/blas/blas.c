@@ -8,6 +8,7 @@
  * native BLAS is off (open() throws with dlopen's reason) instead of failing to load the module.
  */
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -29,8 +30,14 @@ static napi_value open_blas(napi_env env, napi_callback_info info) {
   char path[4096];
   size_t len = 0;
   if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) return throw_type(env, "open: path must be a string");
+  // OpenBLAS sizes its thread pool from OPENBLAS_NUM_THREADS when it loads (else one thread per core):
+  // with one worker process per core, a pool per process would be cores² idle threads. The variable is
+  // set only around dlopen and restored, so child processes do not inherit it.
+  const bool had = getenv("OPENBLAS_NUM_THREADS") != NULL;
+  if (!had) setenv("OPENBLAS_NUM_THREADS", "1", 1);
   // RTLD_LOCAL: OpenBLAS's symbols must not interpose on another BLAS the process may load later.
   void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!had) unsetenv("OPENBLAS_NUM_THREADS");
   if (lib == NULL) {
     const char *why = dlerror();
     napi_throw_error(env, NULL, why ? why : "dlopen failed");

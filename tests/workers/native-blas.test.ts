@@ -2,6 +2,7 @@
 // checks: a wrong size throws a JS error and writes nothing, never outside the arrays it was given.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,22 @@ describe('the addon checks every size before touching memory', { skip }, () => {
     assert.throws(() => n.sgemm(false, false, -1, 4, 3, 1, a, 3, b, 4, 0, c, 4), /sgemm: M must be an integer in \[0,/);
     assert.throws(() => n.sgemm(false, false, 2, 4, 3, 1, new Float64Array(6) as unknown as Float32Array, 3, b, 4, 0, c, 4), /TypeError: sgemm: A must be a Float32Array/);
     assert.throws(() => (n.sgemm as unknown as (...x: unknown[]) => void)(false, false, 2, 4), /TypeError: sgemm: expected 13 arguments, got 4/);
+  });
+
+  test('opening OpenBLAS starts no thread pool and leaves OPENBLAS_NUM_THREADS unset (fresh process)', () => {
+    const script = `const fs = require('fs');
+      const threads = () => fs.readdirSync('/proc/self/task').length;
+      const lib = require(${JSON.stringify(loadNativeBlas({ env: {} }).addonPath)});
+      const before = threads();
+      lib.open('libopenblas.so.0');
+      console.log(JSON.stringify({ before, after: threads(), env: process.env.OPENBLAS_NUM_THREADS ?? null }));`;
+    const env = { ...process.env };
+    delete env.OPENBLAS_NUM_THREADS;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    const { before, after, env: leaked } = JSON.parse(r.stdout) as { before: number; after: number; env: string | null };
+    assert.equal(after, before, 'OpenBLAS started threads of its own');
+    assert.equal(leaked, null);
   });
 
   test('sgemm writes only inside the C it was given (sentinels around a subarray stay)', () => {
