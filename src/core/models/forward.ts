@@ -7,6 +7,7 @@ import { countCopy } from '../metering/copy-meter';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from './dropout';
+import { biasRelu } from '../tfjs/bias-relu';
 import { runGraph } from './keras/graph';
 
 export { dropoutMask };
@@ -59,17 +60,23 @@ function withBias(y: tf.Tensor, params: Map<string, tf.Tensor>, bias: string | n
   return bias === null ? y : tf.add(y, param(params, bias));
 }
 
+/** activation(y + bias); relu with a bias is one fused op (one pass each way on wasm). */
+function biasActivate(y: tf.Tensor, params: Map<string, tf.Tensor>, bias: string | null, activation: Activation): tf.Tensor {
+  if (activation === 'relu' && bias !== null) return biasRelu(y, param(params, bias));
+  return activate(withBias(y, params, bias), activation);
+}
+
 function applyLayer(h: tf.Tensor, layer: ResolvedLayer, params: Map<string, tf.Tensor>, opts: ForwardOptions): tf.Tensor {
   switch (layer.kind) {
     case 'dense': {
       // Rank > 2 inputs are flattened (see build.ts).
       const h2 = h.rank === 2 ? (h as tf.Tensor2D) : tf.reshape(h, [h.shape[0], -1]);
       const y = tf.matMul(h2 as tf.Tensor2D, param(params, layer.kernel) as tf.Tensor2D);
-      return activate(withBias(y, params, layer.bias), layer.activation);
+      return biasActivate(y, params, layer.bias, layer.activation);
     }
     case 'conv2d': {
       const y = tf.conv2d(h as tf.Tensor4D, param(params, layer.kernel) as tf.Tensor4D, layer.strides, layer.padding);
-      return activate(withBias(y, params, layer.bias), layer.activation);
+      return biasActivate(y, params, layer.bias, layer.activation);
     }
     case 'maxPool2d':
       return tf.maxPool(h as tf.Tensor4D, layer.poolSize, layer.strides, layer.padding);

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamSpec } from '../build';
 import { activationOf } from './activations';
+import { biasRelu } from '../../tfjs/bias-relu';
 import { fail, type LayerEntry } from './config';
 import { initializerOf } from './initializers';
 import {
@@ -41,6 +42,7 @@ export const dense: Translator = (entry, inShapes) => {
     apply: ([x], p) => {
       const flat = tf.reshape(x!, [-1, fanIn]) as tf.Tensor2D;
       let y: tf.Tensor = tf.matMul(flat, param(p, params[0]!.path) as tf.Tensor2D);
+      if (params[1] && act.name === 'relu') return tf.reshape(biasRelu(y, param(p, params[1].path)), [-1, ...inShape.slice(0, -1), units]);
       if (params[1]) y = tf.add(y, param(p, params[1].path));
       return act.fn(tf.reshape(y, [-1, ...inShape.slice(0, -1), units]));
     },
@@ -67,6 +69,8 @@ export const conv2d: Translator = (entry, inShapes) => {
     outShape, params, activation: act.name,
     apply: ([x], p) => {
       let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, param(p, params[0]!.path) as tf.Tensor4D, s, pad, 'NHWC', d);
+      // relu(y + bias) fused: one pass each way on wasm, the same values.
+      if (params[1] && act.name === 'relu') return biasRelu(y, param(p, params[1].path));
       if (params[1]) y = tf.add(y, param(p, params[1].path));
       return act.fn(y);
     },
