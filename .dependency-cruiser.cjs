@@ -43,6 +43,13 @@ module.exports = {
       to: { path: '^src/(main|cli|renderer|preload)/' },
     },
     {
+      name: 'engine-uses-two-worker-modules',
+      severity: 'error',
+      comment: "The engine starts workers but does not run their step: it may use the worker side of the parent channel (endpoints) and the native-BLAS loader (doctor reports what a worker would load), nothing else of src/workers.",
+      from: { path: '^src/engine/' },
+      to: { path: '^src/workers/', pathNot: '^src/workers/(endpoints|native-blas)\\.ts$' },
+    },
+    {
       name: 'renderer-only-shared',
       severity: 'error',
       comment: 'The renderer talks to the engine only through the typed API in src/shared.',
