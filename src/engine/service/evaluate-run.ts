@@ -41,10 +41,12 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
   }
   const model = buildModel(run.config.model);
   const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]));
-  // The workers' backend, so the figures match the run's val_* ones. Imported here, not at the top:
-  // registering wasm on import would make it the engine's default before anything initialised it.
+  // The workers' backend and kernels (native BLAS where they have it), so the figures match the run's
+  // val_* ones. Imported here, not at the top: registering wasm on import would make it the engine's
+  // default before anything initialised it.
   const { selectBackend } = await import('../../core/tfjs/backend');
-  await selectBackend(['wasm', 'cpu']);
+  const { nativeBlas } = await import('../../workers/native-blas');
+  await selectBackend(['wasm', 'cpu'], { native: nativeBlas().native ?? undefined });
   const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
   return { runId, step: checkpoint.step, best, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
