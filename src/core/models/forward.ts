@@ -8,6 +8,7 @@ import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from './dropout';
 import { biasRelu } from '../tfjs/bias-relu';
+import { biasReluMaxPool } from '../tfjs/bias-relu-pool';
 import { runGraph } from './keras/graph';
 
 export { dropoutMask };
@@ -98,7 +99,17 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
       return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
     }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);
-    for (const layer of model.layers) h = applyLayer(h, layer, params, opts);
+    for (let i = 0; i < model.layers.length; i++) {
+      const [layer, next] = [model.layers[i]!, model.layers[i + 1]];
+      // conv → bias → relu → max-pool as one op (one pass each way on wasm; the same values).
+      if (layer.kind === 'conv2d' && layer.activation === 'relu' && layer.bias !== null && next?.kind === 'maxPool2d') {
+        const y = tf.conv2d(h as tf.Tensor4D, param(params, layer.kernel) as tf.Tensor4D, layer.strides, layer.padding);
+        h = biasReluMaxPool(y, param(params, layer.bias), next.poolSize, next.strides, next.padding);
+        i++;
+        continue;
+      }
+      h = applyLayer(h, layer, params, opts);
+    }
     return h;
   });
 }

@@ -9,6 +9,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { biasAddConfig } from './bias-add';
 import { biasReluConfig, biasReluGradConfig } from './bias-relu';
+import { biasReluPoolConfig, biasReluPoolGradConfig } from './bias-relu-pool';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
@@ -35,7 +36,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   MaxPool: maxPoolConfig,
 };
 /** Kernels stock wasm does not have. */
-const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig, biasReluConfig, biasReluGradConfig];
+const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig, biasReluConfig, biasReluGradConfig, biasReluPoolConfig, biasReluPoolGradConfig];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
 const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {

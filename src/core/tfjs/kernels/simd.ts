@@ -48,6 +48,7 @@ export const Vec = {
   f64x2PromoteLow: 0x5f,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
+  f32x4Pmax: 0xeb,
   f64x2Add: 0xf0,
 } as const;
 
