@@ -1,6 +1,7 @@
 /*
  * dtrain's native BLAS addon: OpenBLAS's sgemm (and the im2col/col2im of conv.c) for the wasm
- * backend's matmul and convolution kernels. Plain N-API (ABI-stable: one build loads in Node and in
+ * backend's matmul and convolution kernels, and the ring collectives' reduction add (vector.c, which
+ * needs no OpenBLAS). Plain N-API (ABI-stable: one build loads in Node and in
  * Electron's utility process) with no npm dependency.
  *
  * OpenBLAS is opened with dlopen at run time rather than linked: the addon then builds without
@@ -13,6 +14,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "vector.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 }; /* CBLAS's enum values */
 
@@ -125,6 +127,7 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

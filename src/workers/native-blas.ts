@@ -1,6 +1,7 @@
 /**
  * Loads the native BLAS addon (native/blas, built by scripts/build-native.mjs) and opens OpenBLAS
- * through it, for the wasm project kernels' matmuls and convolutions. Never throws: when anything is
+ * through it, for the wasm project kernels' matmuls and convolutions; the addon's vector add (no
+ * OpenBLAS needed) is the ring collectives' reduction add. Never throws: when anything is
  * missing the result says why and what fixes it, and training uses the wasm kernels.
  * DTRAIN_NATIVE_BLAS=0 turns it off.
  */
@@ -9,6 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeGemm } from '../core/tfjs/kernels/native-gemm';
+import { addInto as jsAddInto } from '../core/collectives/chunking';
+import type { AddInto, ReduceArray } from '../core/collectives/types';
 
 /** Sonames tried in order: Debian's libopenblas0-pthread/-openmp/-serial all provide the first. */
 export const OPENBLAS_LIBRARIES = ['libopenblas.so.0', 'libopenblas.so', 'libopenblas.dylib'];
@@ -16,12 +19,27 @@ export const ADDON_FILE = join('native', 'blas', 'build', 'dtrain_blas.node');
 export const FIX_OPENBLAS = 'apt-get install libopenblas0-pthread';
 export const FIX_ADDON = 'node scripts/build-native.mjs';
 
+/** `add`: the addon's dst += src for the collectives, whenever the addon loads (with or without OpenBLAS). */
 export type NativeBlasStatus =
-  | { available: true; native: NativeGemm; addonPath: string; library: string; openblas: string }
-  | { available: false; native: null; addonPath: string; addonBuilt: boolean; disabled: boolean; reason: string; fix: string | null };
+  | { available: true; native: NativeGemm; add: AddInto | null; addonPath: string; library: string; openblas: string }
+  | { available: false; native: null; add: AddInto | null; addonPath: string; addonBuilt: boolean; disabled: boolean; reason: string; fix: string | null };
 
 interface Addon extends NativeGemm {
   open(path: string): { config: string; corename: string };
+  addInto(dst: ReduceArray, src: ReduceArray): void;
+}
+
+/**
+ * The addon's add, except for arrays overlapping in part (which it refuses: its blocks read before
+ * they write): those take the JS loop, whose element-by-element order defines the result.
+ */
+export function nativeAdd(addon: Pick<Addon, 'addInto'>): AddInto {
+  return (dst, src) => {
+    const a = dst.byteOffset, b = src.byteOffset;
+    const partial = dst.buffer === src.buffer && a !== b && a < b + src.byteLength && b < a + dst.byteLength;
+    if (partial) jsAddInto(dst, src);
+    else addon.addInto(dst, src);
+  };
 }
 
 export interface LoadOptions {
@@ -53,8 +71,9 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
   const env = options.env ?? process.env;
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
+  let add: AddInto | null = null;
   const off = (reason: string, fix: string | null, disabled = false): NativeBlasStatus =>
-    ({ available: false, native: null, addonPath, addonBuilt, disabled, reason, fix });
+    ({ available: false, native: null, add, addonPath, addonBuilt, disabled, reason, fix });
   if (env.DTRAIN_NATIVE_BLAS === '0') return off('turned off by DTRAIN_NATIVE_BLAS=0', null, true);
   if (!addonBuilt) return off(`the addon is not built (${addonPath} missing)`, FIX_ADDON);
   let addon: Addon;
@@ -63,12 +82,14 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
   } catch (e) {
     return off(`the addon ${addonPath} does not load: ${firstLine(e)}`, FIX_ADDON);
   }
+  // An addon built before the add existed has no addInto: the ring then keeps the JS loop.
+  if (typeof addon.addInto === 'function') add = nativeAdd(addon);
   const failures: string[] = [];
   for (const library of options.libraries ?? OPENBLAS_LIBRARIES) {
     try {
       const { config } = addon.open(library);
       const native: NativeGemm = { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im };
-      return { available: true, native, addonPath, library, openblas: config };
+      return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));
     }

@@ -42,7 +42,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       joinedSocketDir = setup.socketDir;
       links = await SocketLinks.connect({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds] });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links), storage);
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links, { add: nativeBlas().add ?? undefined }), storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage };
     },
     async train(from, count) {

@@ -5,15 +5,16 @@
 // part and pass it on at step t + 1. Chunk c is therefore summed in one fixed order (starting at
 // member c + 1, ending at member c, which then owns it) whatever member runs the code, and the
 // all-gather only copies the finished sums: every member ends with bit-identical results.
-import type { ReduceArray } from './types';
+import type { AddInto, ReduceArray } from './types';
 import type { Incoming, RelayPlan } from './relay';
-import { addInto, balancedSizes, mod, offsetsOf, piecesOf } from './chunking';
+import { balancedSizes, mod, offsetsOf, piecesOf } from './chunking';
 
-/** Member position r in a group of n; pieces of `pieceElems` elements. */
+/** Member position r in a group of n; pieces of `pieceElems` elements; `add` does dst += src. */
 export interface PlanShape {
   r: number;
   n: number;
   pieceElems: number;
+  add: AddInto;
 }
 
 /** Scratch memory of the data's type, reused across operations: `key` names the buffer. */
@@ -21,7 +22,7 @@ export type ScratchFn = (key: string, length: number) => ReduceArray;
 
 /** In place: reduce-scatter over balanced chunks, then all-gather of the finished chunks. */
 export function allReducePlan(data: ReduceArray, s: PlanShape, window: number, scratch: ScratchFn): RelayPlan {
-  const { r, n, pieceElems } = s;
+  const { r, n, pieceElems, add } = s;
   const sizes = balancedSizes(data.length, n);
   const offs = offsetsOf(sizes);
   const pieces = (k: number) => piecesOf(offs[k], sizes[k], pieceElems);
@@ -38,7 +39,7 @@ export function allReducePlan(data: ReduceArray, s: PlanShape, window: number, s
       if (t < n - 1) {
         // Scratch slot i % window is reused only after piece i was added (the window bounds look-ahead).
         const into = pool[incoming.length % pool.length].subarray(0, p.end - p.start);
-        incoming.push({ into, then: () => (addInto(local, into), forward ? local : null) });
+        incoming.push({ into, then: () => (add(local, into), forward ? local : null) });
       } else {
         incoming.push({ into: local, then: () => (forward ? local : null) });
       }
@@ -52,7 +53,7 @@ export function allReducePlan(data: ReduceArray, s: PlanShape, window: number, s
  * alternating scratch buffers: step t reuses the memory of step t - 2 once its forward was sent.
  */
 export function reduceScatterPlan(data: ReduceArray, sizes: readonly number[], s: PlanShape, result: ReduceArray, scratch: ScratchFn): RelayPlan {
-  const { r, n, pieceElems } = s;
+  const { r, n, pieceElems, add } = s;
   const offs = offsetsOf(sizes);
   const initial = piecesOf(offs[mod(r - 1, n)], sizes[mod(r - 1, n)], pieceElems).map((p) => data.subarray(p.start, p.end));
   let scratchLen = 0;
@@ -69,7 +70,7 @@ export function reduceScatterPlan(data: ReduceArray, sizes: readonly number[], s
       const key = `${t % 2}:${p.start}`;
       const reuses = final ? undefined : lastUser.get(key);
       if (!final) lastUser.set(key, incoming.length);
-      incoming.push({ into, reuses, then: () => (addInto(into, local), final ? null : into) });
+      incoming.push({ into, reuses, then: () => (add(into, local), final ? null : into) });
     }
   }
   return { initial, incoming };

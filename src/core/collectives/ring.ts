@@ -1,17 +1,22 @@
 // Ring collectives over point-to-point links: bandwidth-optimal (each member sends 2(n-1)/n of the data
 // for an all-reduce), chunked into pieces so sending, receiving and summing overlap.
-import type { Collectives, ReduceArray } from './types';
+import type { AddInto, Collectives, ReduceArray } from './types';
 import type { PeerLinks } from './links';
 import type { RelayPlan } from './relay';
 import { runRelay } from './relay';
 import { allGatherPlan, allReducePlan, broadcastPlan, reduceScatterPlan, type PlanShape, type ScratchFn } from './ring-plans';
-import { allocLike, checkArray, checkSizes, groupPosition, offsetsOf, resultBuffer } from './chunking';
+import { addInto, allocLike, checkArray, checkSizes, groupPosition, offsetsOf, resultBuffer } from './chunking';
 
 export interface RingOptions {
   /** Bytes per pipelined piece (default 1 MiB). */
   pieceBytes?: number;
   /** Receives posted ahead of the one being processed (default 4). */
   window?: number;
+  /**
+   * The reduction add (default: the JS loop). Core stays free of Node: a worker passes the native
+   * addon's, about 3x faster on this hot loop; each element is still summed in the same order.
+   */
+  add?: AddInto;
 }
 
 /** The plan of a group of one: nothing to send or receive (still queued, to keep program order). */
@@ -32,6 +37,7 @@ export class RingCollectives implements Collectives {
   readonly deviceIds: readonly number[];
   private readonly pieceBytes: number;
   private readonly window: number;
+  private readonly add: AddInto;
   private tail: Promise<unknown> = Promise.resolve();
   private active: Active | undefined;
   private failure: Error | undefined;
@@ -47,6 +53,7 @@ export class RingCollectives implements Collectives {
     this.deviceIds = [...links.deviceIds].sort((a, b) => a - b);
     this.pieceBytes = Math.max(8, options.pieceBytes ?? 1 << 20);
     this.window = Math.max(1, options.window ?? 4);
+    this.add = options.add ?? addInto;
     this.unsubscribe = links.onPeerLost((peer, error) => this.peerLost(peer, error));
   }
 
@@ -100,7 +107,7 @@ export class RingCollectives implements Collectives {
   }
 
   private shape(data: ReduceArray, r: number, group: readonly number[]): PlanShape {
-    return { r, n: group.length, pieceElems: this.pieceElems(data) };
+    return { r, n: group.length, pieceElems: this.pieceElems(data), add: this.add };
   }
 
   private pieceElems(data: ReduceArray): number {

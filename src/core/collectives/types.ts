@@ -9,6 +9,13 @@
  */
 export type ReduceArray = Float32Array | Float64Array;
 
+/**
+ * dst += src elementwise (same type and length): the reduction add of every collective. Any
+ * implementation must give the JS loop's bits (chunking.ts addInto), NaN payloads included, so that
+ * members with and without it still agree bit for bit.
+ */
+export type AddInto = (dst: ReduceArray, src: ReduceArray) => void;
+
 export interface Collectives {
   /** This device's mesh device id. */
   readonly deviceId: number;
