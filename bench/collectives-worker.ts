@@ -1,19 +1,24 @@
 // One device process of the collectives benchmark (forked by bench/collectives.ts with an IPC channel).
 import { SocketLinks } from '../src/workers/transport/socket-links';
 import { RingCollectives } from '../src/core/collectives/ring';
+import { nativeBlas } from '../src/workers/native-blas';
+
+/** The reduction add of an all-reduce: the native addon's (what workers use when it loads) or the JS loop. */
+export type AddImpl = 'native' | 'js';
 
 export type BenchCommand =
   | { type: 'start'; dir: string; deviceId: number; deviceIds: number[]; pieceBytes?: number; window?: number }
   | { type: 'p2p'; bytes: number; reps: number }
   | { type: 'exchange'; bytes: number; reps: number }
-  | { type: 'allReduce'; elems: number; iters: number }
+  | { type: 'allReduce'; elems: number; iters: number; add?: AddImpl }
   | { type: 'close' };
 
 /** `seconds`: wall time (per iteration for allReduce); `cpu`: this process's user+system CPU seconds, same unit. */
 export type BenchReply = { type: 'ready' } | { type: 'timing'; seconds: number; cpu: number } | { type: 'closed' } | { type: 'error'; message: string };
 
 let links: SocketLinks;
-let ring: RingCollectives;
+/** One ring per add over the same links: commands run one at a time, so their messages never interleave. */
+let rings: Record<AddImpl, RingCollectives>;
 const reply = (r: BenchReply): void => void process.send!(r);
 
 // Arrays are kept between commands: first-touch page faults of fresh memory are slow (about
@@ -75,7 +80,8 @@ async function exchange(bytes: number, reps: number): Promise<BenchReply> {
 }
 
 /** Timing per all-reduce of `elems` float32, averaged over `iters`, after a checked warm-up. */
-async function allReduce(elems: number, iters: number): Promise<BenchReply> {
+async function allReduce(elems: number, iters: number, add: AddImpl = 'native'): Promise<BenchReply> {
+  const ring = rings[add];
   const data = array('allReduce', elems).fill(1);
   await ring.allReduceSum(data); // warm-up, and a barrier
   const n = links.deviceIds.length;
@@ -90,16 +96,20 @@ async function handle(cmd: BenchCommand): Promise<void> {
   switch (cmd.type) {
     case 'start':
       links = await SocketLinks.connect(cmd);
-      ring = new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window });
+      rings = {
+        native: new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window, add: nativeBlas().add ?? undefined }),
+        js: new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window }),
+      };
       return reply({ type: 'ready' });
     case 'p2p':
       return reply(await p2p(cmd.bytes, cmd.reps));
     case 'exchange':
       return reply(await exchange(cmd.bytes, cmd.reps));
     case 'allReduce':
-      return reply(await allReduce(cmd.elems, cmd.iters));
+      return reply(await allReduce(cmd.elems, cmd.iters, cmd.add));
     case 'close':
-      ring.dispose();
+      rings.native.dispose();
+      rings.js.dispose();
       await links.close();
       reply({ type: 'closed' });
       process.disconnect();

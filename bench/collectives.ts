@@ -5,8 +5,11 @@ import { cpus, loadavg } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeSocketDir } from '../src/workers/transport/socket-links';
-import type { BenchCommand, BenchReply } from './collectives-worker';
+import { addInto } from '../src/core/collectives/chunking';
+import { nativeBlas } from '../src/workers/native-blas';
+import type { AddImpl, BenchCommand, BenchReply } from './collectives-worker';
 import type { BenchSection } from './section';
+import { median } from './timing';
 
 const WORKER = fileURLToPath(new URL('./collectives-worker.ts', import.meta.url));
 const MiB = 1 << 20;
@@ -16,7 +19,7 @@ const GLOO_16MB = 1.34; // GB/s, PyTorch gloo all-reduce on these machines, meas
 const SECONDS_PER_TRIAL = 0.5;
 
 /** A forked worker whose replies are awaited one at a time. */
-class Proc {
+export class Proc {
   readonly child: ChildProcess;
   private waiting: ((r: BenchReply) => void)[] = [];
 
@@ -42,7 +45,7 @@ class Proc {
 }
 
 /** Starts n connected workers, runs `body`, closes them (and kills any that do not exit). */
-async function withWorkers<T>(n: number, body: (ps: Proc[]) => Promise<T>): Promise<T> {
+export async function withWorkers<T>(n: number, body: (ps: Proc[]) => Promise<T>): Promise<T> {
   const dir = await makeSocketDir('dtb-');
   const ps = Array.from({ length: n }, () => new Proc());
   try {
@@ -98,10 +101,67 @@ async function allReduceTime(ps: Proc[], bytes: number): Promise<Timing> {
   return best(ps, { type: 'allReduce', elems, iters }, 3);
 }
 
-/** Ring all-reduce bus bandwidth in GB/s (nccl-tests definition) for n workers and a message size. */
-export async function allReduceBusBandwidth(n: number, bytes: number): Promise<number> {
-  const t = await withWorkers(n, (ps) => allReduceTime(ps, bytes));
-  return (bytes * 2 * (n - 1)) / n / t.seconds / 1e9;
+/** One timed round of `iters` all-reduces of `bytes` float32 on every process (slowest process's time). */
+export function allReduceRound(ps: Proc[], bytes: number, iters: number, add: AddImpl = 'native'): Promise<Timing> {
+  return best(ps, { type: 'allReduce', elems: bytes / 4, iters, add }, 1);
+}
+
+/** Best (smallest) and median of per-round times. */
+export interface Rounds {
+  best: number;
+  median: number;
+}
+export const roundsOf = (xs: number[]): Rounds => ({ best: Math.min(...xs), median: median(xs) });
+
+/**
+ * A against B in alternating rounds (ABBA…: A first on even rounds, B first on odd ones, so neither
+ * side always runs right after the other); returns each side's per-round values.
+ */
+export async function alternate(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<[number[], number[]]> {
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    if (k % 2 === 0) as.push(await a()), bs.push(await b());
+    else bs.push(await b()), as.push(await a());
+  }
+  return [as, bs];
+}
+
+const ADD_ROUNDS = 7;
+
+/** The reduction add alone on 8 MiB (an N=2 16 MiB all-reduce's share), in the ring's 1 MiB pieces. */
+async function addAlone(): Promise<void> {
+  const native = nativeBlas().add;
+  if (!native) return console.log('reduction add alone: native add unavailable (node scripts/build-native.mjs), JS loop only');
+  const dst = new Float32Array(2 * MiB).fill(1);
+  const piece = new Float32Array(MiB / 4).fill(1e-3);
+  const pass = (add: typeof addInto) => async () => {
+    const t0 = performance.now();
+    for (let rep = 0; rep < 10; rep++) for (let o = 0; o < dst.length; o += piece.length) add(dst.subarray(o, o + piece.length), piece);
+    return (performance.now() - t0) / 10;
+  };
+  const [js, nat] = await alternate(ADD_ROUNDS, pass(addInto), pass(native));
+  const [j, n] = [roundsOf(js), roundsOf(nat)];
+  console.log(`reduction add alone, 8 MiB float32 in 1 MiB pieces, ${ADD_ROUNDS} alternating rounds of 10: JS loop best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} ms,` +
+    ` native best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} ms: ${(j.best / n.best).toFixed(2)}x / ${(j.median / n.median).toFixed(2)}x faster`);
+}
+
+/** 16 MiB N=2 all-reduce with the native add and with the JS loop, alternating rounds. */
+async function allReduceByAdd(ps: Proc[]): Promise<void> {
+  const bytes = 16 * MiB;
+  const iters = 10;
+  const cpus: Record<AddImpl, number[]> = { native: [], js: [] };
+  const round = (add: AddImpl) => async () => {
+    const t = await allReduceRound(ps, bytes, iters, add);
+    cpus[add].push(t.cpu * 1000);
+    return t.seconds;
+  };
+  const [nat, js] = await alternate(ADD_ROUNDS, round('native'), round('js'));
+  const busbw = (s: number) => bytes / s / 1e9; // size * 2(N-1)/N at N = 2
+  const [n, j] = [roundsOf(nat), roundsOf(js)].map((r) => ({ best: busbw(r.best), median: busbw(r.median) }));
+  console.log(`all-reduce 16 MiB N=2, ${ADD_ROUNDS} alternating rounds of ${iters}: busbw native add best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} GB/s` +
+    ` (cpu ${Math.min(...cpus.native).toFixed(1)} ms), JS add best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} GB/s (cpu ${Math.min(...cpus.js).toFixed(1)} ms):` +
+    ` ${(n.best / j.best).toFixed(2)}x / ${(n.median / j.median).toFixed(2)}x`);
 }
 
 const col = (x: number | string, width: number, digits = 2) => (typeof x === 'number' ? x.toFixed(digits) : x).padStart(width);
@@ -120,6 +180,9 @@ async function run(): Promise<void> {
   console.log('cpu = CPU ms per all-reduce per process; cpu-bound = busbw if every process had a core to itself (size*2(N-1)/N / cpu)');
   console.log('busbw/2way = busbw against the two-way exchange: the ring\'s own overhead over its traffic pattern');
   console.log('   N    size  ms/iter  busbw GB/s  busbw/raw  target   cpu ms  cpu-bound GB/s  busbw/2way');
+  await addAlone();
+  await withWorkers(2, allReduceByAdd);
+  console.log('the table below uses the native add when it loads (as the workers do):');
   for (const n of [2, 3, 4]) {
     await withWorkers(n, async (ps) => {
       for (const mib of SIZES_MIB) {

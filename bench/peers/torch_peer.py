@@ -4,6 +4,12 @@ Prints one JSON object on stdout. Each figure is the best of a few timed rounds 
 intra-op thread per process (dtrain's workers are single-threaded), so the ratios compare like with like.
 
   python3 torch_peer.py [--quick]
+  python3 torch_peer.py --allreduce-rounds NBYTES
+
+The second form serves the gloo all-reduce in rounds, so the bench can alternate them with dtrain's
+under the same load: after "ready", each stdin line ITERS runs one round of ITERS all-reduces of NBYTES
+(float32, N=2) and prints {"seconds": per all-reduce, slowest rank; "cpu": CPU s per all-reduce, mean
+over the ranks}; 0 or end of input stops.
 """
 import json
 import os
@@ -91,24 +97,46 @@ def ddp_worker(rank, world, port, batch, steps, out):
     dist.destroy_process_group()
 
 
-def allreduce_worker(rank, world, port, nbytes, out):
+def allreduce_member(rank, world, port, nbytes):
     torch.set_num_threads(1)
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
     t = torch.ones(nbytes // 4)
     for _ in range(3):
         dist.all_reduce(t)
-    best = float("inf")
-    for _ in range(5):
+    cmd = torch.zeros(1, dtype=torch.int64)
+    if rank == 0:
+        print("ready", flush=True)
+    while True:
+        if rank == 0:
+            line = sys.stdin.readline().strip()
+            cmd[0] = int(line) if line else 0
+        dist.broadcast(cmd, 0)
+        iters = int(cmd[0])
+        if iters <= 0:
+            break
         dist.barrier()
-        t0 = time.perf_counter()
-        iters = 5
+        c0, t0 = time.process_time(), time.perf_counter()
         for _ in range(iters):
             dist.all_reduce(t)
-        best = min(best, (time.perf_counter() - t0) / iters)
-    if rank == 0:
-        out.put(nbytes * 2 * (world - 1) / world / best / 1e9)
+        # The same statistic as dtrain's bench: wall time of the slowest rank, CPU time averaged.
+        took = torch.tensor([(time.perf_counter() - t0) / iters, (time.process_time() - c0) / iters], dtype=torch.float64)
+        slowest, cpu = took.clone(), took.clone()
+        dist.all_reduce(slowest, op=dist.ReduceOp.MAX)
+        dist.all_reduce(cpu)
+        if rank == 0:
+            print(json.dumps({"seconds": slowest[0].item(), "cpu": cpu[1].item() / world}), flush=True)
     dist.destroy_process_group()
+
+
+def allreduce_rounds(nbytes):
+    # Rank 0 runs here (it reads the commands); rank 1 in a spawned process.
+    ctx = mp.get_context("spawn")
+    port = 29500 + os.getpid() % 1000
+    other = ctx.Process(target=allreduce_member, args=(1, 2, port, nbytes))
+    other.start()
+    allreduce_member(0, 2, port, nbytes)
+    other.join()
 
 
 def spawn(fn, world, *args):
@@ -132,6 +160,8 @@ def adadelta_rate(n):
 
 
 def main():
+    if "--allreduce-rounds" in sys.argv:
+        return allreduce_rounds(int(sys.argv[sys.argv.index("--allreduce-rounds") + 1]))
     torch.set_num_threads(1)
     torch.manual_seed(1)
     steps = 3 if QUICK else 10
@@ -143,7 +173,6 @@ def main():
         "mlp_1": train_rate(mlp(), x, y, steps),
         "cnn_1": train_rate(cnn(), torch.randn(BATCH, 1, 28, 28), y, max(2, steps // 3)),
         "mlp_ddp_2": spawn(ddp_worker, 2, BATCH, steps),
-        "allreduce_16mib_2": spawn(allreduce_worker, 2, 16 << 20),
         "adadelta_10m": adadelta_rate(10_000_000),
     }
     print(json.dumps(result))
