@@ -23,17 +23,28 @@ function high24(k: number, lo: number): number {
 }
 
 /**
+ * mask[at + i] for counters lo0 + i (i < n) of one run sharing the high word folded into k:
+ * scale where u >>> 8 >= threshold, else 0 (the sign bit of threshold − 1 − u: no branch to
+ * mispredict on random bits).
+ */
+export function fillMaskRun(mask: Float32Array, at: number, k: number, lo0: number, n: number, threshold: number, scale: number): void {
+  for (let i = 0; i < n; i++) mask[at + i] = ((threshold - 1 - high24(k, (lo0 + i) | 0)) >>> 31) * scale;
+}
+
+/** The integer keep threshold: counterUniform is (u >>> 8)·2⁻²⁴ exactly, so it is >= rate iff u >>> 8 >= ceil(rate·2²⁴). */
+export const keepThreshold = (rate: number): number => Math.ceil(rate * 16777216);
+
+/**
  * Inverted-dropout mask (0 or 1/(1-rate)) for `batch` examples of `features` elements each: element
  * (b, j) keeps iff counterUniform(key, (offset + b)·features + j) >= rate. The loop compares integers
- * instead — counterUniform is (u >>> 8)·2⁻²⁴ exactly, so it is >= rate iff u >>> 8 >= ceil(rate·2²⁴) —
- * without a branch, in int32 arithmetic, with the counter's high word hoisted: the element-by-element
- * loop over counterUniform took ~3 ms for a [256, 512] mask (once per dropout layer and step), this ~4×
- * less (a random keep/drop branch mispredicts half the time).
+ * instead (keepThreshold), without a branch, in int32 arithmetic, with the counter's high word hoisted:
+ * the element-by-element loop over counterUniform took ~3 ms for a [256, 512] mask (once per dropout
+ * layer and step), this ~4× less. On wasm the DropoutMask kernel makes the same bits on the heap.
  */
 export function dropoutMask(rate: number, seed: number, layerIndex: number, offset: number, batch: number, features: number): Float32Array {
   const key = streamKey(seed, layerIndex);
   const scale = 1 / (1 - rate);
-  const threshold = Math.ceil(rate * 16777216);
+  const threshold = keepThreshold(rate);
   const mask = new Float32Array(batch * features);
   let start = offset * features;
   let at = 0;
@@ -42,12 +53,8 @@ export function dropoutMask(rate: number, seed: number, layerIndex: number, offs
     // One run of counters sharing their high 32 bits.
     const hi = Math.floor(start / TWO_32);
     const runEnd = Math.min(end, (hi + 1) * TWO_32);
-    const k = highWordKey(key, hi);
-    const lo0 = start - hi * TWO_32;
-    const n = runEnd - start;
-    // keep = 1 iff u >= threshold (the sign bit of threshold − 1 − u): no branch to mispredict on random bits.
-    for (let i = 0; i < n; i++) mask[at + i] = ((threshold - 1 - high24(k, (lo0 + i) | 0)) >>> 31) * scale;
-    at += n;
+    fillMaskRun(mask, at, highWordKey(key, hi), start - hi * TWO_32, runEnd - start, threshold, scale);
+    at += runEnd - start;
     start = runEnd;
   }
   return mask;

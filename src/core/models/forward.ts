@@ -8,6 +8,7 @@ import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from './dropout';
 import { biasRelu } from '../tfjs/bias-relu';
+import { dropoutMaskTensor } from '../tfjs/dropout-mask';
 import { biasReluMaxPool } from '../tfjs/bias-relu-pool';
 import { runGraph } from './keras/graph';
 
@@ -53,8 +54,7 @@ function applyDropout(h: tf.Tensor, layer: Extract<ResolvedLayer, { kind: 'dropo
   }
   const batch = h.shape[0];
   const features = h.size / Math.max(batch, 1);
-  const mask = dropoutMask(layer.rate, opts.dropoutSeed, layer.index, opts.exampleOffset ?? 0, batch, features);
-  return tf.mul(h, tf.tensor(mask, h.shape, 'float32'));
+  return tf.mul(h, dropoutMaskTensor(layer.rate, opts.dropoutSeed, layer.index, opts.exampleOffset ?? 0, batch, features, h.shape));
 }
 
 function withBias(y: tf.Tensor, params: Map<string, tf.Tensor>, bias: string | null): tf.Tensor {

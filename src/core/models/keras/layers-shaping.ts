@@ -1,6 +1,6 @@
 /** Translators of the layers without variables: input, pooling, reshaping, dropout, activation, merges. */
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMask } from '../dropout';
+import { dropoutMaskTensor } from '../../tfjs/dropout-mask';
 import { activationOf } from './activations';
 import { fail } from './config';
 import { channelsLast, fullAxis, numberOf, oneInput, pairOf, paddingOf, size, windowShape, type Translator } from './layer-types';
@@ -72,8 +72,7 @@ export const dropout: Translator = (entry, inShapes, state) => {
       if (!ctx.training || rate === 0) return x!;
       if (ctx.dropoutSeed === undefined) throw new Error(`forward: layer "${entry.name}" is a dropout layer: pass dropoutSeed when training`);
       const batch = x!.shape[0]!;
-      const mask = dropoutMask(rate, ctx.dropoutSeed, index, ctx.exampleOffset, batch, size(inShape));
-      return tf.mul(x!, tf.tensor(mask, x!.shape, 'float32'));
+      return tf.mul(x!, dropoutMaskTensor(rate, ctx.dropoutSeed, index, ctx.exampleOffset, batch, size(inShape), x!.shape));
     },
   };
 };

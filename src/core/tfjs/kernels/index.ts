@@ -12,6 +12,7 @@ import { biasReluConfig, biasReluGradConfig } from './bias-relu';
 import { biasReluPoolConfig, biasReluPoolGradConfig } from './bias-relu-pool';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { dropoutMaskConfig } from './dropout-mask';
 import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
 import type { NativeGemm } from './native-gemm';
@@ -36,7 +37,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   MaxPool: maxPoolConfig,
 };
 /** Kernels stock wasm does not have. */
-const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig, biasReluConfig, biasReluGradConfig, biasReluPoolConfig, biasReluPoolGradConfig];
+const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig, biasReluConfig, biasReluGradConfig, biasReluPoolConfig, biasReluPoolGradConfig, dropoutMaskConfig];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
 const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
