@@ -4,6 +4,7 @@
  * checked here). Evaluation walks that order once.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import { biasReluMaxPool } from '../../tfjs/bias-relu-pool';
 import type { ParamSpec } from '../build';
 import { fail, type ModelEntry } from './config';
 import type { KerasNode, LayerContext, Translator } from './layer-types';
@@ -92,10 +93,36 @@ function weightsFileKeys(entry: ModelEntry): Map<string, string> {
 /** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
 export function runGraph(graph: KerasGraph, params: Map<string, tf.Tensor>, x: tf.Tensor, ctx: LayerContext, until?: Set<string>): Map<string, tf.Tensor> {
   const values = new Map<string, tf.Tensor>();
+  const fused = fusedPools(graph, until);
+  const skipped = new Set([...fused.values()].map((c) => c.name));
+  const inputsOf = (node: KerasNode) => (node.name === graph.input ? [x] : node.inbound.map((n) => values.get(n)!));
   for (const node of graph.nodes) {
     if (until && [...until].every((n) => values.has(n))) break;
-    const ins = node.name === graph.input ? [x] : node.inbound.map((n) => values.get(n)!);
-    values.set(node.name, node.apply(ins, params, ctx));
+    if (skipped.has(node.name)) continue; // computed by the max-pool after it
+    const conv = fused.get(node.name);
+    if (conv) {
+      // conv → bias → relu → max-pool as one op; the conv layer's (relu) output is never materialised.
+      const { apply, bias } = conv.beforeBiasRelu!;
+      const { size, strides, pad } = node.maxPool!;
+      values.set(node.name, biasReluMaxPool(apply(inputsOf(conv), params) as tf.Tensor4D, params.get(bias)!, size, strides, pad));
+      continue;
+    }
+    values.set(node.name, node.apply(inputsOf(node), params, ctx));
   }
   return values;
 }
+
+/** MaxPooling2D node → the Conv2D (bias, relu) it alone consumes, when that conv's output is needed nowhere else. */
+function fusedPools(graph: KerasGraph, until?: Set<string>): Map<string, KerasNode> {
+  const consumers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inbound) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const out = new Map<string, KerasNode>();
+  for (const n of graph.nodes) {
+    const conv = n.maxPool && n.inbound.length === 1 ? byName.get(n.inbound[0]!) : undefined;
+    if (!conv?.beforeBiasRelu || consumers.get(conv.name) !== 1 || conv.name === graph.output || until?.has(conv.name)) continue;
+    out.set(n.name, conv);
+  }
+  return out;
+}
+

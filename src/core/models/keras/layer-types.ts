@@ -27,6 +27,10 @@ export interface KerasNode {
   /** Set on Embedding layers: ids must lie in [0, inputDim). */
   embedding?: { inputDim: number; table: string };
   apply(inputs: tf.Tensor[], params: Map<string, tf.Tensor>, ctx: LayerContext): tf.Tensor;
+  /** Set on a Conv2D with a bias and relu: its output before them, so a max-pool after it can fuse all three. */
+  beforeBiasRelu?: { apply(inputs: tf.Tensor[], params: Map<string, tf.Tensor>): tf.Tensor; bias: string };
+  /** Set on MaxPooling2D: its window, for that fusion. */
+  maxPool?: { size: [number, number]; strides: [number, number]; pad: 'valid' | 'same' };
 }
 
 export interface TranslateState {

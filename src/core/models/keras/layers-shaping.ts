@@ -16,7 +16,7 @@ function pooling(kind: 'max' | 'avg'): Translator {
     const pad = paddingOf(entry);
     const outShape = windowShape(entry, inShape, k, s, pad, inShape[2] ?? 0);
     const op = kind === 'max' ? tf.maxPool : tf.avgPool;
-    return { outShape, params: [], apply: ([x]) => op(x as tf.Tensor4D, k, s, pad) };
+    return { outShape, params: [], ...(kind === 'max' ? { maxPool: { size: k, strides: s, pad } } : {}), apply: ([x]) => op(x as tf.Tensor4D, k, s, pad) };
   };
 }
 export const maxPooling2d = pooling('max');

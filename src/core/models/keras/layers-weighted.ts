@@ -65,10 +65,12 @@ export const conv2d: Translator = (entry, inShapes) => {
   const outShape = windowShape(entry, inShape, effective, s, pad, filters);
   const act = activationOf(entry.config.activation, entry.name);
   const params = kernelAndBias(entry, [k[0], k[1], inShape[2]!, filters], filters);
+  const convolve = ([x]: tf.Tensor[], p: Map<string, tf.Tensor>) => tf.conv2d(x as tf.Tensor4D, param(p, params[0]!.path) as tf.Tensor4D, s, pad, 'NHWC', d);
   return {
     outShape, params, activation: act.name,
-    apply: ([x], p) => {
-      let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, param(p, params[0]!.path) as tf.Tensor4D, s, pad, 'NHWC', d);
+    ...(params[1] && act.name === 'relu' ? { beforeBiasRelu: { apply: convolve, bias: params[1].path } } : {}),
+    apply: (inputs, p) => {
+      let y: tf.Tensor = convolve(inputs, p);
       // relu(y + bias) fused: one pass each way on wasm, the same values.
       if (params[1] && act.name === 'relu') return biasRelu(y, param(p, params[1].path));
       if (params[1]) y = tf.add(y, param(p, params[1].path));
