@@ -56,6 +56,12 @@ function chunks(info: Info, body: (n0: number, nb: number, cols: Float32Array) =
 const geometry = (i: Info, nb: number) =>
   [nb, i.inHeight, i.inWidth, i.inChannels, i.filterHeight, i.filterWidth, i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left, i.outHeight, i.outWidth] as const;
 
+/** Channels in and out, output pixels per example, input floats per example, column length. */
+function sizes(i: Info) {
+  const C = i.inChannels;
+  return { C, CO: i.outChannels, P: i.outHeight * i.outWidth, HWC: i.inHeight * i.inWidth * C, K: i.filterHeight * i.filterWidth * C };
+}
+
 const f32 = (backend: WasmBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
 
 function conv2d(native: NativeGemm, backend: WasmBackend, x: TensorInfo, filter: TensorInfo, info: Info): TensorInfo {
@@ -64,10 +70,7 @@ function conv2d(native: NativeGemm, backend: WasmBackend, x: TensorInfo, filter:
   const xv = f32(backend, x);
   const wv = f32(backend, filter);
   const yv = f32(backend, out);
-  const { inChannels: C, outChannels: CO } = info;
-  const P = info.outHeight * info.outWidth;
-  const HWC = info.inHeight * info.inWidth * C;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { C, CO, P, HWC, K } = sizes(info);
   if (pointwise(info)) {
     native.sgemm(false, false, info.batchSize * P, CO, C, 1, xv, C, wv, CO, 0, yv, CO);
     return out;
@@ -84,10 +87,7 @@ function backpropInput(native: NativeGemm, backend: WasmBackend, dy: TensorInfo,
   const dyv = f32(backend, dy);
   const wv = f32(backend, filter);
   const dxv = f32(backend, out);
-  const { inChannels: C, outChannels: CO } = info;
-  const P = info.outHeight * info.outWidth;
-  const HWC = info.inHeight * info.inWidth * C;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { C, CO, P, HWC, K } = sizes(info);
   if (pointwise(info)) {
     native.sgemm(false, true, info.batchSize * P, C, CO, 1, dyv, CO, wv, CO, 0, dxv, C);
     return out;
@@ -104,10 +104,7 @@ function backpropFilter(native: NativeGemm, backend: WasmBackend, x: TensorInfo,
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
   const dwv = f32(backend, out);
-  const { inChannels: C, outChannels: CO } = info;
-  const P = info.outHeight * info.outWidth;
-  const HWC = info.inHeight * info.inWidth * C;
-  const K = info.filterHeight * info.filterWidth * C;
+  const { C, CO, P, HWC, K } = sizes(info);
   if (pointwise(info)) {
     native.sgemm(true, false, C, CO, info.batchSize * P, 1, xv, C, dyv, CO, 0, dwv, CO);
     return out;
