@@ -176,13 +176,13 @@ async function run(): Promise<void> {
   const both = await withWorkers(2, exchangeThroughput);
   const bothBw = (16 * MiB) / both.seconds / 1e9;
   console.log(`two-way exchange, 16 MiB each way at once (one ring step's traffic): ${bothBw.toFixed(2)} GB/s per direction`);
+  await addAlone();
+  await withWorkers(2, allReduceByAdd);
+  console.log('the table below uses the native add when it loads (as the workers do)');
   console.log(`all-reduce float32: busbw = size * 2(N-1)/N / time; target busbw >= ${TARGET} x raw = ${(TARGET * rawBw).toFixed(2)} GB/s`);
   console.log('cpu = CPU ms per all-reduce per process; cpu-bound = busbw if every process had a core to itself (size*2(N-1)/N / cpu)');
   console.log('busbw/2way = busbw against the two-way exchange: the ring\'s own overhead over its traffic pattern');
   console.log('   N    size  ms/iter  busbw GB/s  busbw/raw  target   cpu ms  cpu-bound GB/s  busbw/2way');
-  await addAlone();
-  await withWorkers(2, allReduceByAdd);
-  console.log('the table below uses the native add when it loads (as the workers do):');
   for (const n of [2, 3, 4]) {
     await withWorkers(n, async (ps) => {
       for (const mib of SIZES_MIB) {
