@@ -18,6 +18,21 @@ export async function timeMedian(fn: () => unknown, reps: number, warmup = 1): P
   return median(times);
 }
 
+/**
+ * The PyTorch peer's statistic (torch_peer.py best_rate), for rows compared with it: `rounds` rounds
+ * of `steps` timed calls after `warmup` untimed ones; the best round's mean ms per call.
+ */
+export async function bestRoundMs(fn: () => unknown, warmup: number, steps: number, rounds: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await fn();
+    best = Math.min(best, (performance.now() - t0) / steps);
+  }
+  return best;
+}
+
 /** 1234567890 → "1.23 G". */
 export function si(x: number): string {
   const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];

@@ -16,7 +16,7 @@ import { nativeBlas, nativeBlasNote } from '../src/workers/native-blas';
 import { RING_ITERS, RING_ROUNDS, ringVsGloo } from './ring-vs-gloo';
 import { measureMeshTraining } from './mesh-training';
 import type { BenchSection } from './section';
-import { timeMedian } from './timing';
+import { bestRoundMs } from './timing';
 
 const PEER = fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url));
 const BATCH = 256;
@@ -71,7 +71,7 @@ async function cnnSamplesPerSec(): Promise<number> {
     const { grads } = lossAndGrads(model, live, x, y, BATCH);
     await opt.applyGradients(model.params.map((p, i) => [grads.get(p.path)!, vars[i]!] as const));
   };
-  const ms = await timeMedian(step, 5, 2);
+  const ms = await bestRoundMs(step, 3, 3, 3); // as torch_peer.py's cnn_1: 3 warm-up, best of 3 rounds of 3
   return (BATCH / ms) * 1000;
 }
 
@@ -83,7 +83,7 @@ async function adadeltaApiRate(): Promise<number> {
   const opt = new Adadelta({ learningRate: 1, mesh });
   opt.build([v]);
   const g = new Float32Array(n).fill(1e-3);
-  const ms = await timeMedian(() => opt.applyGradients([[g, v]]), 7, 2);
+  const ms = await bestRoundMs(() => opt.applyGradients([[g, v]]), 2, 5, 3); // as torch_peer.py's adadelta_rate
   return n / (ms / 1000);
 }
 
