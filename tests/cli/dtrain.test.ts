@@ -1,24 +1,16 @@
 // The dtrain CLI as a user runs it: real processes, a real database file, real exports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RunStore } from '../../src/engine/store/index';
 import { assembleGlobal } from '../../src/core/checkpoint/index';
 import { buildModel, forward } from '../../src/core/models/index';
 import { loadDatasetSync } from '../../src/datasets/load';
+import { cliSandbox } from './cli-sandbox';
 
-const dir = mkdtempSync(join(tmpdir(), 'dtrain-cli-'));
-const db = join(dir, 'cli.db');
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-function dtrain(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, db, dtrain } = cliSandbox('dtrain-cli-');
 
 const CONFIG = {
   name: 'cli test',

@@ -2,20 +2,12 @@
 // another data source can be given, and bad input is one line with exit code 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunStore } from '../../src/engine/store/index';
+import { cliSandbox } from './cli-sandbox';
 
-const dir = mkdtempSync(join(tmpdir(), 'dtrain-eval-'));
-const db = join(dir, 'cli.db');
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-function dtrain(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, db, dtrain } = cliSandbox('dtrain-eval-');
 
 const CONFIG = {
   model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },

@@ -3,22 +3,15 @@
  * no raw Node/SQLite text); the server's own failures (port in use, unknown host) likewise.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { cliSandbox } from './cli-sandbox';
 
-const dir = mkdtempSync(join(tmpdir(), 'dtrain-exit-'));
-const db = join(dir, 'exit.db');
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-function dtrain(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db, DTRAIN_DEBUG: '' }, timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, db, dtrain } = cliSandbox('dtrain-exit-', { dbName: 'exit.db', env: { DTRAIN_DEBUG: '' } });
 
 /** Exit 2 and exactly one `dtrain: error:` line matching `message`, nothing raw. */
 function assertOneLine(r: ReturnType<typeof dtrain>, message: RegExp, what: string): void {

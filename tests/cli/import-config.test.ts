@@ -2,18 +2,11 @@
 // "loss_scale_factor is not a valid argument"), with both output flavours, as a user runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliSandbox } from './cli-sandbox';
 
-const dir = mkdtempSync(join(tmpdir(), 'dtrain-import-'));
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-
-function dtrain(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: join(dir, 'x.db') }, timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const { dir, dtrain } = cliSandbox('dtrain-import-', { dbName: 'x.db' });
 
 // json.dumps(keras.optimizers.Adadelta(learning_rate=0.5, gradient_accumulation_steps=3, loss_scale_factor=8.0, clipnorm=1.0).get_config()), Keras 3.15.1
 const KERAS3 = '{"name": "adadelta", "learning_rate": 0.5, "weight_decay": null, "clipnorm": 1.0, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "loss_scale_factor": 8.0, "gradient_accumulation_steps": 3, "rho": 0.95, "epsilon": 1e-07}';
