@@ -14,6 +14,7 @@ import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } fro
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './keras/sparse-step';
 import { countCopy } from '../metering/copy-meter';
+import { hookedParams } from './grad-hooks';
 
 export interface BatchSums {
   /** Number of examples. */
@@ -53,7 +54,9 @@ export interface StepOptions {
   /**
    * Takes each dense gradient as a view valid only during the call (on wasm, the backend's own memory)
    * and copies it where the caller needs it, so a gradient is copied once instead of downloaded and
-   * then copied again. Returns the array to report in `grads`, or null to leave it out.
+   * then copied again. Returns the array to report in `grads`, or null to leave it out. Called during
+   * backward, as soon as each gradient is complete (last layer first: grad-hooks.ts), so the caller
+   * can start sending it while backward goes on.
    */
   gradSink?: (path: string, view: Float32Array) => Float32Array | null;
 }
@@ -140,9 +143,16 @@ export function lossAndGradsSum(
       r.perExample.dispose();
       return;
     }
+    const sunk = new Map<string, Float32Array | null>();
+    const sink = (path: string, grad: tf.Tensor): void => {
+      const view = transientView(grad);
+      countCopy('download', view.byteLength); // the sink's copy out of the backend
+      sunk.set(path, opts.gradSink!(path, view));
+    };
     try {
       const { grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-        const map = new Map(paths.map((p, i) => [p, ps[i]] as [string, tf.Tensor]));
+        const raw = new Map(paths.map((p, i) => [p, ps[i]] as [string, tf.Tensor]));
+        const map = opts.gradSink ? hookedParams(raw, sink) : raw;
         // keep(): the gradient scope disposes everything but its value and grads; these are read below.
         out = tf.keep(forward(model, map, xt, fwd));
         perExample = tf.keep(perExampleLoss(model, out, yt));
@@ -152,9 +162,8 @@ export function lossAndGradsSum(
       const gradMap = new Map<string, Float32Array>();
       paths.forEach((p, i) => {
         if (!opts.gradSink) return gradMap.set(p, ownedData(grads[i]));
-        const view = transientView(grads[i]);
-        countCopy('download', view.byteLength); // the sink's copy out of the backend
-        const kept = opts.gradSink(p, view);
+        if (!sunk.has(p)) sink(p, grads[i]); // a parameter forward never read: its (zero) gradient, now
+        const kept = sunk.get(p);
         if (kept) gradMap.set(p, kept);
       });
       result = {
