@@ -2,29 +2,52 @@
  * The worker side of the gradient exchange: the step's buckets and reused buffers, following the
  * per-variable plans of core/collectives/exchange-plan.ts.
  */
-import type { Collectives } from '../core/collectives/types';
+import type { Collectives, ReduceArray } from '../core/collectives/types';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { insertShard, shardRuns } from '../core/dtensor/shard';
 import { allocHostBuffer, type HostBuffer } from '../core/optimizers/kernels/wasm-heap';
 import { countCopy } from '../core/metering/copy-meter';
 
+/** Default size of a reduce-scatter bucket: large enough that per-message latency does not dominate. */
+export const DEFAULT_BUCKET_BYTES = 1 << 20;
+
+export interface ExchangeBucketsOptions {
+  /** This instance only gathers parameters (its reduce buffers are not allocated). */
+  gatherOnly?: boolean;
+  /**
+   * Given: a reduce bucket's reduce-scatter starts as soon as sink() has packed its last gradient
+   * (during backward, with gradient hooks), not when reduce() is called.
+   */
+  collectives?: Collectives;
+  /** Gradients are bucketed in reverse variable order, a bucket closing once it holds this many bytes. */
+  bucketBytes?: number;
+}
+
 /**
- * All variables' exchanges of one step, bucketed so a step costs one reduce-scatter over the mesh,
+ * All variables' exchanges of one step, bucketed so a step costs a few reduce-scatters over the mesh,
  * one all-gather per distinct replica group and one all-gather per distinct shard-owner group,
  * instead of a round of messages per variable (latency, not bandwidth, dominates small models).
- * Buffers are allocated once and reused: fresh multi-megabyte arrays every step cost more in page
- * faults than the transfers themselves. Results are valid until the next call.
+ * Reduce buckets hold the variables in reverse order, the order backward completes their gradients,
+ * so the last layers' bucket can be on the wire while the first layers' backward runs (as DDP does).
+ * Every element keeps its owner, so the ring adds its terms in the same order as with one bucket:
+ * the sums are the same bits. Buffers are allocated once (on SharedArrayBuffers, which a communication
+ * thread reads in place) and reused: fresh multi-megabyte arrays every step cost more in page faults
+ * than the transfers themselves. Results are valid until the next call.
  */
 export class ExchangeBuckets {
   private readonly me: number;
   private readonly single: boolean;
-  private readonly chunkSizes: number[];
-  private readonly packed: Float32Array;
-  /** This device's reduce-scatter result, in the optimizer's heap so its kernel reads it in place. */
+  private readonly reduceBuckets: ReduceBucket[];
+  /** Per variable: its reduce bucket. */
+  private readonly bucketOf: number[];
+  /** This device's reduce-scatter results, bucket after bucket, in the optimizer's heap so its kernel reads them in place. */
   private readonly mine: HostBuffer;
+  /** Per variable: where its piece starts in `mine`, and its length. */
+  private readonly mineOffsets: number[];
   private readonly pieceSizes: number[];
-  /** Per variable: the runs of its full gradient that go into `packed`, for every device. */
+  /** Per variable: the runs of its full gradient that go into its bucket's packed buffer, for every device. */
   private readonly packRuns: PackRun[][];
+  private readonly early: Collectives | undefined;
   /** Which variables' gradients are already in `packed` this step (taken from the backend by sink()). */
   private readonly packedNow: boolean[];
   /** One device: where each gradient lands, in the optimizer's heap (the gradient is already the sum). */
@@ -35,18 +58,25 @@ export class ExchangeBuckets {
   private readonly replicaShards = new Map<number, Float32Array>();
   private readonly gatherOnly: boolean;
 
-  /** `gatherOnly`: this instance only gathers parameters (its reduce buffers are not allocated). */
-  constructor(private readonly plans: ExchangePlan[], deviceId: number, options: { gatherOnly?: boolean } = {}) {
+  constructor(private readonly plans: ExchangePlan[], deviceId: number, options: ExchangeBucketsOptions = {}) {
     const devices = plans[0]?.devices ?? [deviceId];
     this.me = devices.indexOf(deviceId);
     this.single = devices.length === 1;
-    this.chunkSizes = devices.map((_, i) => plans.reduce((a, p) => a + p.pieces[i]!.size, 0));
     this.gatherOnly = options.gatherOnly === true;
     const noReduce = this.single || this.gatherOnly;
-    this.packed = new Float32Array(noReduce ? 0 : this.chunkSizes.reduce((a, b) => a + b, 0));
-    this.mine = allocHostBuffer('float32', noReduce ? 0 : this.chunkSizes[this.me]!);
+    this.early = options.collectives;
+    this.reduceBuckets = noReduce ? [] : reduceBucketsOf(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
+    this.bucketOf = plans.map(() => -1);
+    this.reduceBuckets.forEach((b, j) => b.vars.forEach((k) => (this.bucketOf[k] = j)));
     this.pieceSizes = plans.map((p) => p.pieces[this.me]!.size);
-    this.packRuns = noReduce ? [] : packRunsOf(plans);
+    this.mineOffsets = plans.map(() => 0);
+    let at = 0;
+    for (const b of this.reduceBuckets) {
+      b.mineOffset = at;
+      for (const k of b.vars) (this.mineOffsets[k] = at), (at += this.pieceSizes[k]!);
+    }
+    this.mine = allocHostBuffer('float32', at);
+    this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
     this.landing = this.single && !this.gatherOnly ? plans.map((p) => allocHostBuffer('float32', size(p.globalShape))) : [];
     this.replicaBuckets = options.gatherOnly ? [] : buckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
@@ -67,6 +97,8 @@ export class ExchangeBuckets {
     }
     this.pack(k, view);
     this.packedNow[k] = true;
+    const b = this.reduceBuckets[this.bucketOf[k]!]!;
+    if (--b.waiting === 0 && this.early) this.startReduce(b, this.early);
     return null;
   }
 
@@ -77,16 +109,25 @@ export class ExchangeBuckets {
   async reduce(grads: (Float32Array | undefined)[], c: Collectives): Promise<Float32Array[]> {
     if (this.gatherOnly) throw new Error('internal: reduce on a gather-only ExchangeBuckets');
     if (this.single) return grads.map((g, k) => g ?? missingGrad(this.plans[k]!.path)); // one device: its gradient is the sum
-    this.plans.forEach((p, k) => {
-      if (!this.packedNow[k]) this.pack(k, grads[k] ?? missingGrad(p.path)), countCopy('pack', 4 * size(p.globalShape));
-      this.packedNow[k] = false;
-    });
-    const mine = this.mine.array() as Float32Array; // a fresh view: the heap may have grown since setup
-    await c.reduceScatterSum(this.packed, this.chunkSizes, undefined, mine);
+    // Buckets sink() did not complete start now, in bucket order: the same order on every device.
+    for (const b of this.reduceBuckets) {
+      for (const k of b.vars) {
+        if (this.packedNow[k]) continue;
+        const p = this.plans[k]!;
+        this.pack(k, grads[k] ?? missingGrad(p.path));
+        countCopy('pack', 4 * size(p.globalShape));
+      }
+      if (!b.op) this.startReduce(b, c);
+    }
+    const started = this.reduceBuckets.map((b) => b.op!);
+    for (const b of this.reduceBuckets) (b.op = null), (b.waiting = b.vars.length);
+    this.packedNow.fill(false);
+    const views = await Promise.all(started);
+    const mine = this.mine.array() as Float32Array;
     // Nothing allocates heap memory while the collectives run; if that ever changed, the sums would
     // have gone to a detached view: fail loudly rather than train on stale numbers.
-    if (mine.buffer !== this.mine.array().buffer) throw new Error('internal: the wasm heap grew during the reduce-scatter');
-    const shards = split(mine, this.pieceSizes);
+    if (views.some((v) => v.buffer !== mine.buffer)) throw new Error('internal: the wasm heap grew during the reduce-scatter');
+    const shards = this.pieceSizes.map((n, k) => mine.subarray(this.mineOffsets[k]!, this.mineOffsets[k]! + n));
     for (const b of this.replicaBuckets) {
       b.indices.forEach((k, j) => b.send.set(shards[k]!, b.sendOffsets[j]!));
       countCopy('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
@@ -109,10 +150,11 @@ export class ExchangeBuckets {
    * called when variable k's shard is packed (a fresh view: heap views go stale across awaits).
    */
   async gather(shardOf: (k: number) => Float32Array, fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
+    // Charged when the gather starts (the step that started it), though the unpacking comes later.
+    for (const b of this.ownerBuckets) countCopy('pack', b.send.byteLength + (b.group.length === 1 ? b.send : b.all).byteLength);
     for (const b of this.ownerBuckets) {
       b.indices.forEach((k, j) => b.send.set(shardOf(k), b.sendOffsets[j]!));
       const all = b.group.length === 1 ? b.send : ((await c.allGather(b.send, b.memberSizes, b.group, b.all)) as Float32Array);
-      countCopy('pack', b.send.byteLength + all.byteLength); // packed above, unpacked below
       let at = 0;
       b.group.forEach((d, m) => b.indices.forEach((k) => {
         const p = this.plans[k]!;
@@ -124,8 +166,52 @@ export class ExchangeBuckets {
   }
 
   private pack(k: number, grad: Float32Array): void {
-    for (const r of this.packRuns[k]!) this.packed.set(grad.subarray(r.from, r.from + r.length), r.to);
+    const packed = this.reduceBuckets[this.bucketOf[k]!]!.packed;
+    for (const r of this.packRuns[k]!) packed.set(grad.subarray(r.from, r.from + r.length), r.to);
   }
+
+  /** Starts bucket b's reduce-scatter into its part of `mine` (a fresh heap view: the heap may have grown since setup). */
+  private startReduce(b: ReduceBucket, c: Collectives): void {
+    const out = (this.mine.array() as Float32Array).subarray(b.mineOffset, b.mineOffset + b.chunkSizes[this.me]!);
+    const op = c.reduceScatterSum(b.packed, b.chunkSizes, undefined, out);
+    op.catch(() => {}); // awaited in reduce(); a failure while backward still runs must not go unhandled
+    b.op = op;
+  }
+}
+
+/** Variables whose gradients travel in one reduce-scatter. */
+interface ReduceBucket {
+  /** Variable indices, in the order backward completes them (reverse variable order). */
+  vars: number[];
+  /** Device-major, then the bucket's variables: device i's part of variable k is piece i of k's shard. */
+  packed: Float32Array;
+  /** Elements of `packed` per device. */
+  chunkSizes: number[];
+  /** Where this device's result starts in `mine`. */
+  mineOffset: number;
+  /** Gradients sink() has still to pack this step. */
+  waiting: number;
+  /** This step's reduce-scatter, once started. */
+  op: Promise<ReduceArray> | null;
+}
+
+function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[] {
+  const groups: number[][] = [];
+  let bytes = Infinity;
+  for (let k = plans.length - 1; k >= 0; k--) {
+    if (bytes >= capBytes) groups.push([]), (bytes = 0);
+    groups[groups.length - 1]!.push(k);
+    bytes += 4 * size(plans[k]!.globalShape);
+  }
+  return groups.map((vars) => {
+    const chunkSizes = plans[0]!.devices.map((_, i) => vars.reduce((a, k) => a + plans[k]!.pieces[i]!.size, 0));
+    return { vars, packed: sharedFloat32(sum(chunkSizes)), chunkSizes, mineOffset: 0, waiting: vars.length, op: null };
+  });
+}
+
+/** A Float32Array on a SharedArrayBuffer: a communication thread reads and writes it in place. */
+function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * length));
 }
 
 /** `length` elements of a variable's full gradient at `from` go to `to` in the packed buffer. */
@@ -136,22 +222,26 @@ interface PackRun {
 }
 
 /**
- * The packed layout: device-major, then variable; device i's part of variable k is piece i of the
- * shard device i holds. Computed once as runs of the full gradient, so packing allocates nothing.
+ * Each bucket's packed layout: device-major, then the bucket's variables; device i's part of variable
+ * k is piece i of the shard device i holds. Computed once as runs of the full gradient, so packing
+ * allocates nothing.
  */
-function packRunsOf(plans: ExchangePlan[]): PackRun[][] {
+function packRunsOf(plans: ExchangePlan[], buckets: ReduceBucket[]): PackRun[][] {
   const runs: PackRun[][] = plans.map(() => []);
-  let offset = 0;
-  plans[0]!.devices.forEach((d, i) => plans.forEach((p, k) => {
-    const { start, size: n } = p.pieces[i]!;
-    // The shard's runs, clipped to the piece [start, start + n) of the shard.
-    for (const r of shardRuns(p.globalShape, p.slicesOf.get(d)!)) {
-      const a = Math.max(start, r.localOffset);
-      const b = Math.min(start + n, r.localOffset + r.length);
-      if (a < b) runs[k]!.push({ from: r.globalOffset + (a - r.localOffset), to: offset + (a - start), length: b - a });
-    }
-    offset += n;
-  }));
+  for (const bucket of buckets) {
+    let offset = 0;
+    plans[0]!.devices.forEach((d, i) => bucket.vars.forEach((k) => {
+      const p = plans[k]!;
+      const { start, size: n } = p.pieces[i]!;
+      // The shard's runs, clipped to the piece [start, start + n) of the shard.
+      for (const r of shardRuns(p.globalShape, p.slicesOf.get(d)!)) {
+        const a = Math.max(start, r.localOffset);
+        const b = Math.min(start + n, r.localOffset + r.length);
+        if (a < b) runs[k]!.push({ from: r.globalOffset + (a - r.localOffset), to: offset + (a - start), length: b - a });
+      }
+      offset += n;
+    }));
+  }
   return runs;
 }
 
@@ -178,7 +268,7 @@ function buckets(plans: ExchangePlan[], groupOf: (p: ExchangePlan) => readonly n
     const me = group.indexOf(plans[indices[0]!]!.deviceId);
     const mySizes = indices.map((k) => sizesOf(plans[k]!)[me]!);
     const sendOffsets = mySizes.map((_, j) => sum(mySizes.slice(0, j)));
-    return { group, indices, memberSizes, sendOffsets, send: new Float32Array(sum(mySizes)), all: new Float32Array(sum(memberSizes)) };
+    return { group, indices, memberSizes, sendOffsets, send: sharedFloat32(sum(mySizes)), all: sharedFloat32(sum(memberSizes)) };
   });
 }
 
@@ -191,9 +281,4 @@ function groupBy(plans: ExchangePlan[], key: (p: ExchangePlan) => string | null)
     if (g !== null) out.set(g, [...(out.get(g) ?? []), k]);
   });
   return out;
-}
-
-function split(data: Float32Array, sizes: number[]): Float32Array[] {
-  let at = 0;
-  return sizes.map((n) => data.subarray(at, (at += n)));
 }

@@ -22,12 +22,13 @@ export class StepExchange {
   private readonly gatherBuckets: ExchangeBuckets;
   private readonly denseIndexOf: Map<string, number>;
 
-  constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number) {
+  /** `collectives`: given, each reduce bucket starts as soon as gradSink has its last gradient. */
+  constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number, collectives?: Collectives) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
     this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
     // With sparse parameters, two bucket sets: the reduce over dense ones, the gather over all (no reduce buffers).
-    this.gatherBuckets = new ExchangeBuckets(plans, deviceId, { gatherOnly: this.sparse.length > 0 });
-    this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId);
+    this.gatherBuckets = new ExchangeBuckets(plans, deviceId, { gatherOnly: this.sparse.length > 0, collectives });
+    this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId, { collectives });
     this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
   }
 
