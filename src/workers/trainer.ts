@@ -33,6 +33,8 @@ export class DeviceTrainer {
   private readonly rank: number;
   private readonly buckets: StepExchange;
   lastStepMs = 0;
+  /** The all-gather started after the last update, until something that reads full parameters waits for it. */
+  private gathering: Promise<void> | null = null;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler = new StepProfiler();
 
@@ -54,7 +56,8 @@ export class DeviceTrainer {
       path: p.path, shape: p.shape, layout: plans[i]!.layout, initial: initial.get(p.path)!, replicated: plans[i]!.replicated,
     })), deviceId, storage);
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
-    this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId);
+    // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
+    this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId, collectives);
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
@@ -93,6 +96,9 @@ export class DeviceTrainer {
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
+    prof.mark('compute');
+    await this.paramsGathered(); // the last step's all-gather, which went on while this step began
+    prof.mark('allGather');
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
     prof.mark('compute');
@@ -113,10 +119,12 @@ export class DeviceTrainer {
 
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
     prof.mark('optimizer');
-    await this.gatherParams();
+    // Not awaited here: the all-gather runs while this report goes out and the next step reads its
+    // batch; whatever reads the full parameters first waits for it (paramsGathered).
+    this.startGather();
     await reported;
     if (scalars[0] !== total) throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
-    prof.mark('allGather');
+    prof.mark('scalars');
     prof.end();
 
     this.lastStepMs = performance.now() - t0;
@@ -134,6 +142,7 @@ export class DeviceTrainer {
   async evaluate(): Promise<EvalReport> {
     if (!this.validation) throw new Error('this run has no validation data (data.validation)');
     const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
+    await this.paramsGathered();
     const sums = evaluateSlice(this.model, this.values.forwardValues(), this.validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
@@ -172,6 +181,7 @@ export class DeviceTrainer {
 
   /** Loads this device's shards (already cut to its layouts by the coordinator) and the step counter. */
   async importShards(shards: ShardRecord[], iterations: number): Promise<void> {
+    await this.paramsGathered().catch(() => {}); // the gather below replaces what it would have brought
     const byPath = new Map(shards.map((s) => [s.path, s]));
     const take = (path: string, size: number) => {
       const s = byPath.get(path);
@@ -181,13 +191,27 @@ export class DeviceTrainer {
     };
     for (const p of this.params) p.variable.assignLocal(take(`params/${p.path}`, p.variable.localSize));
     this.optimizer.setWeights(this.optimizer.variables.map((v) => (v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize))));
-    await this.gatherParams();
+    this.startGather();
+    await this.paramsGathered();
   }
 
-  /** Every device's full parameters from the owners' updated shards. */
-  private async gatherParams(): Promise<void> {
-    await this.buckets.gather((k) => this.values.shardOf(k), this.values.gatherTargets(), this.collectives);
+  /**
+   * Waits for the all-gather of the full parameters, if one is running; its failure surfaces here.
+   * Also what shutdown awaits, so that no gather is cut off by closing the links.
+   */
+  async paramsGathered(): Promise<void> {
+    const pending = this.gathering;
+    if (!pending) return;
+    this.gathering = null;
+    await pending;
     this.values.gathered();
+  }
+
+  /** Starts rebuilding every device's full parameters from the owners' updated shards. */
+  private startGather(): void {
+    const gathering = this.buckets.gather((k) => this.values.shardOf(k), this.values.gatherTargets(), this.collectives);
+    gathering.catch(() => {}); // awaited by paramsGathered(); unhandled until then otherwise
+    this.gathering = gathering;
   }
 }
 

@@ -79,6 +79,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       return process.pid;
     },
     async shutdown() {
+      await trainer?.paramsGathered().catch(() => {}); // a gather still running finishes before the links close
       await links?.close();
       links = undefined;
       setTimeout(exit, 10);
