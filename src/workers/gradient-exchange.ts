@@ -1,10 +1,11 @@
 /**
- * The worker side of the gradient exchange: the step's buckets and reused buffers, following the
+ * The worker side of the gradient reduce-scatter: the step's buckets and reused buffers, following the
  * per-variable plans of core/collectives/exchange-plan.ts.
  */
 import type { Collectives, ReduceArray } from '../core/collectives/types';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
-import { insertShard, shardRuns } from '../core/dtensor/shard';
+import { shardRuns } from '../core/dtensor/shard';
+import { groupBuckets, sharedFloat32, size, sum, type Bucket } from './group-buckets';
 import { allocHostBuffer, type HostBuffer } from '../core/optimizers/kernels/wasm-heap';
 import { countCopy } from '../core/metering/copy-meter';
 
@@ -12,8 +13,6 @@ import { countCopy } from '../core/metering/copy-meter';
 export const DEFAULT_BUCKET_BYTES = 1 << 20;
 
 export interface ExchangeBucketsOptions {
-  /** This instance only gathers parameters (its reduce buffers are not allocated). */
-  gatherOnly?: boolean;
   /**
    * Given: a reduce bucket's reduce-scatter starts as soon as sink() has packed its last gradient
    * (during backward, with gradient hooks), not when reduce() is called.
@@ -24,9 +23,9 @@ export interface ExchangeBucketsOptions {
 }
 
 /**
- * All variables' exchanges of one step, bucketed so a step costs a few reduce-scatters over the mesh,
- * one all-gather per distinct replica group and one all-gather per distinct shard-owner group,
- * instead of a round of messages per variable (latency, not bandwidth, dominates small models).
+ * The gradients' way to their shard owners, bucketed so a step costs a few reduce-scatters over the
+ * mesh and one all-gather per distinct replica group, instead of a round of messages per variable
+ * (latency, not bandwidth, dominates small models). (The parameters' way back: parameter-gather.ts.)
  * Reduce buckets hold the variables in reverse order, the order backward completes their gradients,
  * so the last layers' bucket can be on the wire while the first layers' backward runs (as DDP does).
  * Every element keeps its owner, so the ring adds its terms in the same order as with one bucket:
@@ -53,17 +52,14 @@ export class ExchangeBuckets {
   /** One device: where each gradient lands, in the optimizer's heap (the gradient is already the sum). */
   private readonly landing: HostBuffer[];
   private readonly replicaBuckets: Bucket[];
-  private readonly ownerBuckets: Bucket[];
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
   private readonly replicaShards = new Map<number, Float32Array>();
-  private readonly gatherOnly: boolean;
 
   constructor(private readonly plans: ExchangePlan[], deviceId: number, options: ExchangeBucketsOptions = {}) {
     const devices = plans[0]?.devices ?? [deviceId];
     this.me = devices.indexOf(deviceId);
     this.single = devices.length === 1;
-    this.gatherOnly = options.gatherOnly === true;
-    const noReduce = this.single || this.gatherOnly;
+    const noReduce = this.single;
     this.early = options.collectives;
     this.reduceBuckets = noReduce ? [] : reduceBucketsOf(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
     this.bucketOf = plans.map(() => -1);
@@ -78,9 +74,8 @@ export class ExchangeBuckets {
     this.mine = allocHostBuffer('float32', at);
     this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
-    this.landing = this.single && !this.gatherOnly ? plans.map((p) => allocHostBuffer('float32', size(p.globalShape))) : [];
-    this.replicaBuckets = options.gatherOnly ? [] : buckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
-    this.ownerBuckets = buckets(plans, (p) => (p.replicated ? null : p.shardOwners), (p) => p.shardSizes);
+    this.landing = this.single ? plans.map((p) => allocHostBuffer('float32', size(p.globalShape))) : [];
+    this.replicaBuckets = groupBuckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
     for (const b of this.replicaBuckets) b.indices.forEach((k) => this.replicaShards.set(k, new Float32Array(sum(plans[k]!.replicaPieceSizes))));
   }
 
@@ -107,7 +102,6 @@ export class ExchangeBuckets {
    * not already packed by sink()). Results are valid until the next call (the shards view heap memory).
    */
   async reduce(grads: (Float32Array | undefined)[], c: Collectives): Promise<Float32Array[]> {
-    if (this.gatherOnly) throw new Error('internal: reduce on a gather-only ExchangeBuckets');
     if (this.single) return grads.map((g, k) => g ?? missingGrad(this.plans[k]!.path)); // one device: its gradient is the sum
     // Buckets sink() did not complete start now, in bucket order: the same order on every device.
     for (const b of this.reduceBuckets) {
@@ -143,26 +137,6 @@ export class ExchangeBuckets {
       }));
     }
     return shards.map((s, k) => this.replicaShards.get(k) ?? s);
-  }
-
-  /**
-   * Rebuilds every sharded variable's full value from all owners' updated shards. `shardOf(k)` is
-   * called when variable k's shard is packed (a fresh view: heap views go stale across awaits).
-   */
-  async gather(shardOf: (k: number) => Float32Array, fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
-    // Charged when the gather starts (the step that started it), though the unpacking comes later.
-    for (const b of this.ownerBuckets) countCopy('pack', b.send.byteLength + (b.group.length === 1 ? b.send : b.all).byteLength);
-    for (const b of this.ownerBuckets) {
-      b.indices.forEach((k, j) => b.send.set(shardOf(k), b.sendOffsets[j]!));
-      const all = b.group.length === 1 ? b.send : ((await c.allGather(b.send, b.memberSizes, b.group, b.all)) as Float32Array);
-      let at = 0;
-      b.group.forEach((d, m) => b.indices.forEach((k) => {
-        const p = this.plans[k]!;
-        const n = p.shardSizes[m]!;
-        insertShard(fulls[k]!, p.globalShape, p.slicesOf.get(d)!, all.subarray(at, at + n));
-        at += n;
-      }));
-    }
   }
 
   private pack(k: number, grad: Float32Array): void {
@@ -209,10 +183,6 @@ function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[
   });
 }
 
-/** A Float32Array on a SharedArrayBuffer: a communication thread reads and writes it in place. */
-function sharedFloat32(length: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(4 * length));
-}
 
 /** `length` elements of a variable's full gradient at `from` go to `to` in the packed buffer. */
 interface PackRun {
@@ -249,36 +219,4 @@ function missingGrad(path: string): never {
   throw new Error(`internal: no gradient for ${path}`);
 }
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Variables sharing one communication group, with their reusable send and receive buffers. */
-interface Bucket {
-  group: readonly number[];
-  indices: number[];
-  memberSizes: number[];
-  sendOffsets: number[];
-  send: Float32Array;
-  all: Float32Array;
-}
-
-function buckets(plans: ExchangePlan[], groupOf: (p: ExchangePlan) => readonly number[] | null, sizesOf: (p: ExchangePlan) => number[]): Bucket[] {
-  return [...groupBy(plans, (p) => groupOf(p)?.join(',') ?? null).values()].map((indices) => {
-    const group = groupOf(plans[indices[0]!]!)!;
-    const memberSizes = group.map((_, m) => indices.reduce((a, k) => a + sizesOf(plans[k]!)[m]!, 0));
-    const me = group.indexOf(plans[indices[0]!]!.deviceId);
-    const mySizes = indices.map((k) => sizesOf(plans[k]!)[me]!);
-    const sendOffsets = mySizes.map((_, j) => sum(mySizes.slice(0, j)));
-    return { group, indices, memberSizes, sendOffsets, send: sharedFloat32(sum(mySizes)), all: sharedFloat32(sum(memberSizes)) };
-  });
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-
-function groupBy(plans: ExchangePlan[], key: (p: ExchangePlan) => string | null): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  plans.forEach((p, k) => {
-    const g = key(p);
-    if (g !== null) out.set(g, [...(out.get(g) ?? []), k]);
-  });
-  return out;
-}

@@ -1,13 +1,13 @@
 /**
  * A step's whole gradient exchange: dense gradients through the layout-aware buckets (reduce-scatter to
  * the shard owners), sparse Embedding gradients all-gathered as ids and rows (sparse-exchange.ts), and
- * the parameter all-gather after the update. A model without sparse parameters uses one bucket set,
- * as before.
+ * the parameter all-gather after the update (parameter-gather.ts).
  */
 import type { Collectives } from '../core/collectives/types';
 import { IndexedSlices, deduplicateSparse, type HostSparse } from '../core/optimizers/indexed-slices';
 import type { GradSums } from '../core/models/index';
 import { ExchangeBuckets } from './gradient-exchange';
+import { ParameterGather } from './parameter-gather';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { allGatherSparse } from './sparse-exchange';
 import { addSquares, divideInPlaceF32 } from '../core/optimizers/host-loops';
@@ -19,16 +19,16 @@ export class StepExchange {
   private readonly dense: number[];
   private readonly sparse: number[];
   private readonly reduceBuckets: ExchangeBuckets;
-  private readonly gatherBuckets: ExchangeBuckets;
+  /** The parameters' way back after the update. */
+  readonly gather: ParameterGather;
   private readonly denseIndexOf: Map<string, number>;
 
   /** `collectives`: given, each reduce bucket starts as soon as gradSink has its last gradient. */
   constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number, collectives?: Collectives) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
     this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
-    // With sparse parameters, two bucket sets: the reduce over dense ones, the gather over all (no reduce buffers).
-    this.gatherBuckets = new ExchangeBuckets(plans, deviceId, { gatherOnly: this.sparse.length > 0, collectives });
-    this.reduceBuckets = this.sparse.length === 0 ? this.gatherBuckets : new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId, { collectives });
+    this.reduceBuckets = new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId, { collectives });
+    this.gather = new ParameterGather(plans);
     this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
   }
 
@@ -83,11 +83,6 @@ export class StepExchange {
       if (values) s = addSquares(s, values);
     }
     return s;
-  }
-
-  /** Rebuilds every sharded variable's full value from the owners' updated shards (`shardOf(k)`: variable k's). */
-  gather(shardOf: (k: number) => Float32Array, fulls: (Float32Array | null)[], c: Collectives): Promise<void> {
-    return this.gatherBuckets.gather(shardOf, fulls, c);
   }
 }
 

@@ -33,8 +33,8 @@ export class DeviceTrainer {
   private readonly rank: number;
   private readonly buckets: StepExchange;
   lastStepMs = 0;
-  /** The all-gather started after the last update, until something that reads full parameters waits for it. */
-  private gathering: Promise<void> | null = null;
+  /** An all-gather started after the last update, until something that reads full parameters waits for it. */
+  private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler = new StepProfiler();
 
@@ -200,18 +200,16 @@ export class DeviceTrainer {
    * Also what shutdown awaits, so that no gather is cut off by closing the links.
    */
   async paramsGathered(): Promise<void> {
-    const pending = this.gathering;
-    if (!pending) return;
-    this.gathering = null;
-    await pending;
+    if (!this.gathering) return;
+    this.gathering = false;
+    await this.buckets.gather.finish(this.values.gatherTargets());
     this.values.gathered();
   }
 
   /** Starts rebuilding every device's full parameters from the owners' updated shards. */
   private startGather(): void {
-    const gathering = this.buckets.gather((k) => this.values.shardOf(k), this.values.gatherTargets(), this.collectives);
-    gathering.catch(() => {}); // awaited by paramsGathered(); unhandled until then otherwise
-    this.gathering = gathering;
+    this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
+    this.gathering = true;
   }
 }
 

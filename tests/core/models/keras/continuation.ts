@@ -79,7 +79,8 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
     if (N > 1) await dev.coll.allReduceSum(scalars);
     const input = dev.exchange.optimizerInput(StepExchange.scale(grads, scalars[0]!));
     await dev.opt.applyGradients(input.map((g, i) => [g, dev.vars[i]!] as const));
-    await dev.exchange.gather((k) => dev.vars[k]!.hostArray() as Float32Array, dev.fulls, dev.coll);
+    dev.exchange.gather.start((k) => dev.vars[k]!.hostArray() as Float32Array, dev.coll);
+    await dev.exchange.gather.finish(dev.fulls);
     return scalars[1]! / scalars[0]!;
   }
 
