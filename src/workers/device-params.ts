@@ -53,9 +53,17 @@ export class DeviceParams {
     return this.entries.map((e) => e.variable);
   }
 
-  /** What forward/backward reads: resident tensors with tensor storage, host arrays otherwise. */
-  forwardValues(): Map<string, ParamValue> {
-    return new Map(this.entries.map((e) => [e.path, this.forwardValue(e)]));
+  /**
+   * What forward/backward reads: resident tensors with tensor storage, host arrays otherwise.
+   * `await(k)` given: sharded host values are deferred, and reading variable k first calls it (which
+   * blocks until its all-gather bucket is unpacked into the host array).
+   */
+  forwardValues(awaitGathered?: (k: number) => void): Map<string, ParamValue> {
+    return new Map(this.entries.map((e, k) => {
+      if (!awaitGathered || !e.full || e.variable.storage !== 'host') return [e.path, this.forwardValue(e)];
+      const full = e.full;
+      return [e.path, { deferred: true, take: () => (awaitGathered(k), full) }];
+    }));
   }
 
   private forwardValue(e: Entry): ParamValue {

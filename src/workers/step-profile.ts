@@ -28,6 +28,15 @@ export class StepProfiler {
     this.last = now;
   }
 
+  /**
+   * Moves `ms` of the time since the last mark to `phase` (a wait inside another phase: the
+   * all-gather waited for during forward); the next mark charges only the rest.
+   */
+  charge(phase: StepPhase, ms: number): void {
+    this.phaseMs[phase] += ms;
+    this.last += ms;
+  }
+
   /** Ends a step: its copies are the meter's growth since begin(). */
   end(): void {
     const d = copiesBetween(this.copiesAtStart, copyTotals());

@@ -10,7 +10,7 @@ import { isPrimaryReplica } from '../core/dtensor/shard';
 import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
-import { buildModel, initParams, lossAndGradsSum, type Model } from '../core/models/index';
+import { buildModel, initParams, lossAndGradsSum, type Model, type ParamValue } from '../core/models/index';
 import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
 import { loadRunData } from '../datasets/run-data';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
@@ -96,12 +96,12 @@ export class DeviceTrainer {
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
-    prof.mark('compute');
-    await this.paramsGathered(); // the last step's all-gather, which went on while this step began
-    prof.mark('allGather');
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
-    const sums = lossAndGradsSum(this.model, this.values.forwardValues(), x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
+    const values = await this.stepValues();
+    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
     prof.mark('compute');
+    await this.paramsGathered(); // buckets forward did not read (normally none are left)
+    prof.mark('allGather');
 
     const shardGrads = await this.buckets.reduce(sums, this.collectives);
     prof.mark('reduceScatter');
@@ -193,6 +193,29 @@ export class DeviceTrainer {
     this.optimizer.setWeights(this.optimizer.variables.map((v) => (v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize))));
     this.startGather();
     await this.paramsGathered();
+  }
+
+  /**
+   * The parameters for this step's forward. The last step's all-gather went on while this step began:
+   * with a communication thread, each layer waits only for its own bucket when it first reads its
+   * parameters, so the first layers compute while the later ones still travel; without one (an
+   * in-thread ring cannot progress inside a synchronous forward), everything is awaited first.
+   */
+  private async stepValues(): Promise<Map<string, ParamValue>> {
+    const c = this.collectives as Collectives & { waitSync?: (op: Promise<unknown>) => void };
+    if (!this.gathering || typeof c.waitSync !== 'function') {
+      const t0 = performance.now();
+      await this.paramsGathered();
+      this.profiler.charge('allGather', performance.now() - t0);
+      return this.values.forwardValues();
+    }
+    const fulls = this.values.gatherTargets();
+    const waitSync = (op: Promise<unknown>) => {
+      const t0 = performance.now();
+      c.waitSync!(op);
+      this.profiler.charge('allGather', performance.now() - t0);
+    };
+    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, fulls, waitSync));
   }
 
   /**

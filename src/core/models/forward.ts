@@ -3,6 +3,7 @@
  * so the same Model serves any number of workers and any parameter source.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { isDeferred, placeholder, writableInPlace, type DeferredParam } from './deferred-params';
 import { countCopy } from '../metering/copy-meter';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
@@ -114,26 +115,49 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
   });
 }
 
-/** A parameter value: host values (uploaded per call) or a tensor already resident on the backend. */
-export type ParamValue = Float32Array | tf.Tensor;
+/**
+ * A parameter value: host values (uploaded per call), a tensor already resident on the backend, or a
+ * value still on its way (deferred-params.ts).
+ */
+export type ParamValue = Float32Array | tf.Tensor | DeferredParam;
 
 /**
  * Parameter tensors for forward/backward: Float32Arrays are uploaded (caller disposes them, or call
  * inside tf.tidy); tensors (e.g. tf.Variables kept on the device) are used as they are, never copied.
+ * Deferred values are taken now and uploaded, unless `fills` is given and the backend can write a
+ * tensor in place: then the tensor is a placeholder and `fills` gets the function that fills it.
  */
-export function paramTensors(model: Model, values: Map<string, ParamValue>): Map<string, tf.Tensor> {
+export function paramTensors(model: Model, values: Map<string, ParamValue>, fills?: Map<string, () => void>): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
+  const later = fills !== undefined && writableInPlace();
   for (const p of model.params) {
     const v = values.get(p.path);
     const n = p.shape.reduce((a, b) => a * b, 1);
     if (v === undefined) throw new Error(`missing parameter "${p.path}"`);
-    const size = v instanceof tf.Tensor ? v.size : v.length;
-    if (size !== n) throw new Error(`parameter "${p.path}" has ${size} values, shape [${p.shape}] needs ${n}`);
-    if (v instanceof tf.Tensor && v.shape.join() !== p.shape.join()) {
-      throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
+    if (isDeferred(v)) {
+      if (!later) {
+        out.set(p.path, upload(v.take(), p.path, p.shape));
+        continue;
+      }
+      const { tensor, fill } = placeholder(p.shape, v);
+      fills!.set(p.path, fill);
+      out.set(p.path, tensor);
+      continue;
     }
-    if (!(v instanceof tf.Tensor)) countCopy('upload', v.byteLength);
-    out.set(p.path, v instanceof tf.Tensor ? v : tf.tensor(v, p.shape, 'float32'));
+    if (!(v instanceof tf.Tensor)) {
+      out.set(p.path, upload(v, p.path, p.shape));
+      continue;
+    }
+    if (v.size !== n) throw new Error(`parameter "${p.path}" has ${v.size} values, shape [${p.shape}] needs ${n}`);
+    if (v.shape.join() !== p.shape.join()) throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
+    out.set(p.path, v);
   }
   return out;
+}
+
+function upload(v: Float32Array, path: string, shape: readonly number[]): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (v.length !== n) throw new Error(`parameter "${path}" has ${v.length} values, shape [${shape}] needs ${n}`);
+  countCopy('upload', v.byteLength);
+  return tf.tensor(v, [...shape], 'float32');
 }

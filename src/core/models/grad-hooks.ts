@@ -16,10 +16,11 @@ export type GradReady = (path: string, grad: tf.Tensor) => void;
 
 /**
  * `params` as forward reads them, each wrapped in its hook on first `get` (a parameter forward never
- * reads gets no hook and no call). Call inside the function being differentiated.
+ * reads gets no hook and no call). `fills`: placeholders filled on first `get`, before any kernel
+ * reads them (deferred-params.ts). Call inside the function being differentiated.
  */
-export function hookedParams(params: Map<string, tf.Tensor>, ready: GradReady): Map<string, tf.Tensor> {
-  return new HookedParams(params, ready);
+export function hookedParams(params: Map<string, tf.Tensor>, ready: GradReady, fills?: Map<string, () => void>): Map<string, tf.Tensor> {
+  return new HookedParams(params, ready, fills);
 }
 
 class HookedParams extends Map<string, tf.Tensor> {
@@ -28,6 +29,7 @@ class HookedParams extends Map<string, tf.Tensor> {
   constructor(
     params: Map<string, tf.Tensor>,
     private readonly ready: GradReady,
+    private readonly fills: Map<string, () => void> | undefined,
   ) {
     super(params);
   }
@@ -37,6 +39,8 @@ class HookedParams extends Map<string, tf.Tensor> {
     if (done) return done;
     const raw = super.get(path);
     if (raw === undefined) return undefined;
+    const fill = this.fills?.get(path);
+    if (fill) this.fills!.delete(path), fill();
     const ready = this.ready;
     const withHook = tf.customGrad((...args) => ({
       value: tf.clone(args[0] as tf.Tensor),

@@ -121,7 +121,9 @@ export function lossAndGradsSum(
   if (batchSize === 0) return zeroSums(model, true);
   let result: GradSums | undefined;
   tf.tidy(() => {
-    const pt = paramTensors(model, params);
+    // With a sink (a worker's step), values still being gathered are filled when first read.
+    const fills = opts.gradSink && !model.params.some((p) => p.sparse) ? new Map<string, () => void>() : undefined;
+    const pt = paramTensors(model, params, fills);
     const paths = [...pt.keys()];
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
@@ -152,7 +154,7 @@ export function lossAndGradsSum(
     try {
       const { grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
         const raw = new Map(paths.map((p, i) => [p, ps[i]] as [string, tf.Tensor]));
-        const map = opts.gradSink ? hookedParams(raw, sink) : raw;
+        const map = opts.gradSink ? hookedParams(raw, sink, fills) : raw;
         // keep(): the gradient scope disposes everything but its value and grads; these are read below.
         out = tf.keep(forward(model, map, xt, fwd));
         perExample = tf.keep(perExampleLoss(model, out, yt));

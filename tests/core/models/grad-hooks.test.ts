@@ -84,3 +84,29 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
   });
 }
+
+// Deferred parameters (deferred-params.ts): values still on their way are taken when forward first
+// reads them, in forward order, with kernels run in between (the first layer computes before the
+// last layer's values are asked for), and the step's numbers are those of plain arrays, bit for bit.
+for (const backend of ['wasm', 'cpu'] as const) {
+  test(`deferred parameters on ${backend}: taken on first read, in forward order, same bits`, async () => {
+    assert.equal((await selectBackend([backend])).name, backend);
+    const seed = testSeed(`deferred-params ${backend}`);
+    const rand = seededRandom(seed);
+    const model = buildModel(MLP);
+    const params = initParams(model, seed);
+    const { x, y } = batch(model, 5, rand);
+    const sink = (_: string, view: Float32Array) => Float32Array.from(view);
+    const plain = lossAndGradsSum(model, params, x, y, 5, { dropoutSeed: seed, gradSink: sink });
+    const taken: { path: string; tensors: number }[] = [];
+    const deferred = new Map(model.params.map((p) => [p.path, { deferred: true as const, take: () => (taken.push({ path: p.path, tensors: tf.memory().numTensors }), params.get(p.path)!) }]));
+    const later = lossAndGradsSum(model, deferred, x, y, 5, { dropoutSeed: seed, gradSink: sink });
+    assert.equal(later.lossSum, plain.lossSum);
+    for (const p of model.params) assert.deepEqual(later.grads.get(p.path), plain.grads.get(p.path), p.path);
+    const layers = taken.map((t) => layerIndex(model, t.path));
+    assert.deepEqual(layers, layers.slice().sort((a, b) => a - b), `forward order: ${taken.map((t) => t.path)}`);
+    const first = taken.find((t) => layerIndex(model, t.path) === layers[0])!;
+    const last = taken.find((t) => layerIndex(model, t.path) === layers[layers.length - 1])!;
+    assert.ok(last.tensors > first.tensors, `kernels ran between the first and the last take (${first.tensors} → ${last.tensors} tensors)`);
+  });
+}
