@@ -1,8 +1,10 @@
 /**
  * electron-vite build of the desktop app:
- *  - main: the Electron entry (`index`) and the device worker (`device-worker`, forked with
- *    utilityProcess), ESM like package.json; native and large packages stay external (loaded from
- *    node_modules at run time: better-sqlite3's .node binding, tfjs and its wasm files).
+ *  - main: the Electron entry (`index`), the device worker (`device-worker`, forked with
+ *    utilityProcess) and its communication thread (`comm-thread`, a worker_threads entry that the
+ *    device worker finds beside itself), ESM like package.json; native and large packages stay
+ *    external (loaded from node_modules at run time: better-sqlite3's .node binding, tfjs and its
+ *    wasm files).
  *  - preload: one CommonJS file, because sandboxed preloads cannot be ES modules.
  *  - renderer: src/renderer (index.html + src), also served by `dtrain serve` in web mode.
  */
@@ -22,6 +24,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'device-worker': resolve(root, 'src/workers/device-worker.ts'),
+          'comm-thread': resolve(root, 'src/workers/transport/comm-thread.ts'),
         },
         external: [/^@tensorflow\//, 'better-sqlite3'],
         output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },

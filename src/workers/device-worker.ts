@@ -1,6 +1,7 @@
 /**
  * Entry of a device worker process (Node child_process.fork or Electron utilityProcess). Exposes
- * WorkerApi over comlink on the parent channel; the ring to the other workers runs over Unix sockets.
+ * WorkerApi over comlink on the parent channel; the ring to the other workers runs over Unix sockets,
+ * owned by a communication thread (src/workers/transport/comm-thread.ts) unless DTRAIN_COMM_THREAD=0.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,9 +14,16 @@ function parentChannel(): MessageChannelLike {
   return port ? electronParentChannel(port) : nodeParentChannel();
 }
 
+/**
+ * The communication thread's entry, found beside this file rather than beside the module that starts
+ * it (a bundle may put that one in a shared chunk): from source the .ts (loaded through tsx), built as
+ * out/main/comm-thread.js next to out/main/device-worker.js (electron.vite.config.ts).
+ */
+const commThreadEntry = new URL(import.meta.url.endsWith('.ts') ? './transport/comm-thread.ts' : './comm-thread.js', import.meta.url);
+
 tf.env().set('PROD', true); // no debug checks, no tfjs console banners in worker logs
 const channel = parentChannel();
-Comlink.expose(createWorkerApi(channel, () => process.exit(0)), endpointFor(channel));
+Comlink.expose(createWorkerApi(channel, () => process.exit(0), { commThreadEntry }), endpointFor(channel));
 // A worker whose coordinator disappears must not linger, nor leave the ring's socket folder behind
 // (a killed coordinator cannot remove it; every worker tries, the first one succeeds).
 process.on('disconnect', () => {

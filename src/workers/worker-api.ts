@@ -1,8 +1,7 @@
 /** The WorkerApi a device worker exposes: backend selection, setup, training, shard export/import. */
 import { selectBackend } from '../core/tfjs/backend';
 import { Mesh } from '../core/dtensor/mesh';
-import { RingCollectives } from '../core/collectives/ring';
-import { SocketLinks } from './transport/socket-links';
+import { commThreadOn, joinRing, type JoinedRing } from './transport/join-ring';
 import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
@@ -13,10 +12,15 @@ import { nativeBlas, nativeBlasNote } from './native-blas';
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
 
-export function createWorkerApi(channel: MessageChannelLike, exit: () => void): WorkerApi {
+export interface WorkerApiOptions {
+  /** The communication thread's entry: comm-thread.ts or .js beside the running device-worker entry. */
+  commThreadEntry?: URL;
+}
+
+export function createWorkerApi(channel: MessageChannelLike, exit: () => void, options: WorkerApiOptions = {}): WorkerApi {
   let init: WorkerInit | undefined;
   let backend = 'unknown';
-  let links: SocketLinks | undefined;
+  let ring: JoinedRing | undefined;
   let trainer: DeviceTrainer | undefined;
   const emit = (event: WorkerEvent) => channel.send({ [EVENT_TAG]: true, event });
   const need = () => {
@@ -30,7 +34,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       const blas = nativeBlas();
       const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
-      const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name)];
+      const comm = commThreadOn() ? 'communication thread: on (the sockets and the ring run on their own thread)' : 'communication thread: off (DTRAIN_COMM_THREAD=0)';
+      const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
         deviceId: options.deviceId, pid: process.pid, backend, backendNotes: notes,
         cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null, rssBytes: process.memoryUsage().rss,
@@ -40,9 +45,9 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       joinedSocketDir = setup.socketDir;
-      links = await SocketLinks.connect({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds] });
+      ring = await joinRing({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds], threadEntry: options.commThreadEntry });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, new RingCollectives(links, { add: nativeBlas().add ?? undefined }), storage);
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage };
     },
     async train(from, count) {
@@ -80,8 +85,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void): 
     },
     async shutdown() {
       await trainer?.paramsGathered().catch(() => {}); // a gather still running finishes before the links close
-      await links?.close();
-      links = undefined;
+      await ring?.close();
+      ring = undefined;
       setTimeout(exit, 10);
     },
   };

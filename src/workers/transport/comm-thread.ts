@@ -93,4 +93,7 @@ function nativeAddOrNull(): ((dst: ReduceArray, src: ReduceArray) => void) | nul
 
 const init = workerData as CommThreadInit | null;
 if (init?.tag === COMM_THREAD_TAG) run(init);
-else process.stderr.write('comm-thread: this is the communication thread of a device worker; ThreadedCollectives starts it\n');
+else {
+  process.stderr.write('comm-thread: this is the communication thread of a device worker; ThreadedCollectives starts it\n');
+  process.exitCode = 2;
+}
