@@ -5,12 +5,13 @@ import { adadeltaKernelSection } from './adadelta-kernel';
 import { triadSection } from './triad';
 import { meshTrainingSection } from './mesh-training';
 import { collectivesSection } from './collectives';
+import { commThreadSection } from './comm-thread';
 import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
 
-const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, checkpointSection, vsTorchSection, sweepSection];
+const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, commThreadSection, checkpointSection, vsTorchSection, sweepSection];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {
