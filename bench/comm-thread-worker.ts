@@ -12,7 +12,7 @@ export type Impl = 'inThread' | 'shared' | 'plain';
 
 export type CommCommand =
   | { type: 'start'; dir: string; threadDir: string; deviceId: number; deviceIds: number[] }
-  /** `iters` all-reduces of `elems` float32; with `computeMs`, each is overlapped with that much synchronous work. */
+  /** `iters` all-reduces of `elems` float32, awaited; with `computeMs` (0 too), each overlapped with that much synchronous work and waited with waitSync. */
   | { type: 'allReduce'; impl: Impl; elems: number; iters: number; computeMs?: number }
   | { type: 'close' };
 
@@ -40,18 +40,21 @@ function compute(ms: number): void {
   if (x < 0) console.log(x);
 }
 
-/** One step: the all-reduce and `computeMs` of work, overlapped when the collectives run on a thread. */
-async function step(impl: Impl, data: Float32Array, computeMs: number): Promise<void> {
-  if (impl === 'inThread') {
-    await ring.allReduceSum(data);
-    return compute(computeMs);
+/**
+ * One step: without `computeMs`, the all-reduce awaited; with it, the all-reduce and that much
+ * synchronous work, overlapped on a communication thread (issued, computed, then waitSync).
+ */
+async function step(impl: Impl, data: Float32Array, computeMs: number | undefined): Promise<void> {
+  if (impl === 'inThread' || computeMs === undefined) {
+    await (impl === 'inThread' ? ring : threaded).allReduceSum(data);
+    return compute(computeMs ?? 0);
   }
   const op = threaded.allReduceSum(data);
   compute(computeMs);
   threaded.waitSync(op);
 }
 
-async function allReduce(impl: Impl, elems: number, iters: number, computeMs = 0): Promise<CommReply> {
+async function allReduce(impl: Impl, elems: number, iters: number, computeMs?: number): Promise<CommReply> {
   const c: Collectives = impl === 'inThread' ? ring : threaded;
   const data = array(impl, elems).fill(1);
   await c.allReduceSum(data); // warm-up, and a barrier

@@ -37,8 +37,8 @@ class Proc {
 }
 
 /** Seconds per all-reduce (slowest process) of one round. */
-async function round(ps: Proc[], impl: Impl, bytes: number, computeMs?: number): Promise<number> {
-  const rs = await Promise.all(ps.map((p) => p.ask({ type: 'allReduce', impl, elems: bytes / 4, iters: ITERS, computeMs })));
+async function round(ps: Proc[], impl: Impl, bytes: number, computeMs?: number, iters = ITERS): Promise<number> {
+  const rs = await Promise.all(ps.map((p) => p.ask({ type: 'allReduce', impl, elems: bytes / 4, iters, computeMs })));
   return Math.max(...rs.map((r) => (r.type === 'timing' ? r.seconds : NaN)));
 }
 
@@ -66,6 +66,13 @@ async function run(): Promise<void> {
     const [s, o] = [roundsOf(seq.map((x) => x * 1000)), roundsOf(over.map((x) => x * 1000))];
     console.log(`all-reduce + ${computeMs} ms of synchronous work per step: on the worker's thread ${fmt(s, 'ms', 1)},` +
       ` overlapped on a communication thread ${fmt(o, 'ms', 1)}: ${(s.best / o.best).toFixed(2)}x / ${(s.median / o.median).toFixed(2)}x`);
+    // A tiny all-reduce (a step's loss and metric sums): the latency the thread hops add, awaited or waitSync'ed.
+    const tiny = (impl: Impl, sync: boolean) => () => round(ps, impl, 16, sync ? 0 : undefined, 200);
+    const [tinyIn, tinyAwait] = await alternate(ROUNDS, tiny('inThread', false), tiny('shared', false));
+    const [, tinySync] = await alternate(ROUNDS, tiny('inThread', false), tiny('shared', true));
+    const [ti, ta, tsy] = [tinyIn, tinyAwait, tinySync].map((xs) => roundsOf(xs.map((x) => x * 1e6)));
+    console.log(`16-byte all-reduce latency: on the worker's thread, awaited ${fmt(ti!, 'µs', 0)}; on a communication thread,` +
+      ` awaited ${fmt(ta!, 'µs', 0)}, waitSync ${fmt(tsy!, 'µs', 0)}`);
     console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (each process has a main and a communication thread)`);
     await Promise.all(ps.map((p) => p.ask({ type: 'close' })));
   } finally {
