@@ -59,6 +59,7 @@ export class ThreadedCollectives implements Collectives {
   private readonly inFlight = new Map<number, Op>();
   private readonly deferred: Op[] = [];
   private seq = 0;
+  private canBlock = true;
   private gone: Error | undefined; // the thread ended (or was asked to): every later operation rejects
   private closing: Promise<void> | undefined;
   private readonly exited: Promise<void>;
@@ -155,8 +156,24 @@ export class ThreadedCollectives implements Collectives {
         if (o.state === 'pending') this.failAll(this.gone ?? this.threadError('ended'));
         continue;
       }
-      Atomics.wait(this.control, CTL_COMPLETED, seen, WAIT_SLICE_MS);
+      this.blockWhile(seen);
     }
+  }
+
+  /** Waits (at most one slice) for the completion counter to move past `seen`. */
+  private blockWhile(seen: number): void {
+    if (this.canBlock) {
+      try {
+        Atomics.wait(this.control, CTL_COMPLETED, seen, WAIT_SLICE_MS);
+        return;
+      } catch {
+        // A runtime that forbids blocking this thread ("Atomics.wait cannot be called in this
+        // context", as a browser main thread does): poll the counter instead, at the cost of a core.
+        this.canBlock = false;
+      }
+    }
+    const end = performance.now() + WAIT_SLICE_MS;
+    while (Atomics.load(this.control, CTL_COMPLETED) === seen && performance.now() < end);
   }
 
   /** Without blocking: whether `op` has settled (its outputs filled when it succeeded). */

@@ -237,3 +237,28 @@ test('in one process: a thread that dies fails pending and later ops and waitSyn
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('waitSync still works where Atomics.wait is forbidden on the calling thread (it polls instead)', { timeout: 30_000 }, async () => {
+  const dir = await makeSocketDir('dtw-');
+  const realWait = Atomics.wait;
+  let refused = 0;
+  try {
+    const cs = await Promise.all([0, 1].map((deviceId) => ThreadedCollectives.start({ dir, deviceId, deviceIds: [0, 1] })));
+    Atomics.wait = (() => {
+      refused++;
+      throw new TypeError('Atomics.wait cannot be called in this context');
+    }) as typeof Atomics.wait;
+    // Device d holds d + 0.25 + i: the sum 2i + 1.5 is exact in float32; a plain array, copied back by waitSync.
+    const data = [0, 1].map((d) => Float32Array.from({ length: 300_000 }, (_, i) => d + 0.25 + i));
+    const ops = cs.map((c, d) => c.allReduceSum(data[d]!));
+    cs[0]!.waitSync(ops[0]!); // device 1's thread already has its request: the ring completes meanwhile
+    Atomics.wait = realWait;
+    for (let i = 0; i < 300_000; i += 101) assert.equal(data[0]![i], 2 * i + 1.5);
+    await Promise.all(ops);
+    assert.ok(refused >= 1, 'the blocking wait was tried and refused');
+    await Promise.all(cs.map((c) => c.close()));
+  } finally {
+    Atomics.wait = realWait;
+    await rm(dir, { recursive: true, force: true });
+  }
+});
