@@ -5,7 +5,8 @@
 import type { Collectives, ReduceArray } from '../core/collectives/types';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { shardRuns } from '../core/dtensor/shard';
-import { groupBuckets, sharedFloat32, size, sum, type Bucket } from './group-buckets';
+import { groupBuckets, size, sum, type Bucket } from './group-buckets';
+import { sharedFloat32 } from './transport/shared-arrays';
 import { allocHostBuffer, type HostBuffer } from '../core/optimizers/kernels/wasm-heap';
 import { countCopy } from '../core/metering/copy-meter';
 

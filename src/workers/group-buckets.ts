@@ -4,6 +4,7 @@
  * (gradient-exchange.ts: replica groups) and the parameter all-gather (parameter-gather.ts).
  */
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
+import { sharedFloat32 } from './transport/shared-arrays';
 
 /** Variables sharing one communication group, with their reusable send and receive buffers. */
 export interface Bucket {
@@ -39,11 +40,6 @@ export function groupBuckets(plans: ExchangePlan[], groupOf: (p: ExchangePlan) =
     const sendOffsets = mySizes.map((_, j) => sum(mySizes.slice(0, j)));
     return { group, indices, memberSizes, sendOffsets, send: sharedFloat32(sum(mySizes)), all: sharedFloat32(sum(memberSizes)) };
   });
-}
-
-/** A Float32Array on a SharedArrayBuffer: a communication thread reads and writes it in place. */
-export function sharedFloat32(length: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(4 * length));
 }
 
 export const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

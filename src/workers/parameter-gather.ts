@@ -71,8 +71,8 @@ export class ParameterGather {
     const op = j < 0 ? null : this.ops[j];
     if (!op) return;
     this.ops[j] = null;
-    waitSync(op);
     const b = this.buckets[j]!;
+    if (b.group.length > 1) waitSync(op); // a group of one sent nothing: its values are in `send`
     this.unpack(j, b.group.length === 1 ? b.send : b.all, fulls);
   }
 

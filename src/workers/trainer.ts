@@ -18,6 +18,7 @@ import { planExchange, type ExchangePlan } from '../core/collectives/exchange-pl
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
 import { StepProfiler } from './step-profile';
+import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 
 interface Param {
@@ -107,7 +108,9 @@ export class DeviceTrainer {
     prof.mark('reduceScatter');
     const metricNames = Object.keys(sums.metricSums).sort();
     const owns = (i: number) => isPrimaryReplica(this.params[i]!.variable.layout, this.deviceId);
-    const scalars = Float64Array.from([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
+    // On a SharedArrayBuffer: a communication thread sums it in place, without staging copies.
+    const scalars = sharedFloat64(3 + metricNames.length);
+    scalars.set([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
     // The global count is known here (every device draws the same global batch), so the scalars'
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
     // holding them up by a ring round trip. Collectives run in call order on every device.

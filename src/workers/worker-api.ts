@@ -1,7 +1,8 @@
 /** The WorkerApi a device worker exposes: backend selection, setup, training, shard export/import. */
 import { selectBackend } from '../core/tfjs/backend';
 import { Mesh } from '../core/dtensor/mesh';
-import { commThreadOn, joinRing, type JoinedRing } from './transport/join-ring';
+import { availableParallelism } from 'node:os';
+import { commThreadOn, joinRing, type CommThreadContext, type JoinedRing } from './transport/join-ring';
 import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
@@ -28,13 +29,15 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     return trainer;
   };
 
+  const commContext = (): CommThreadContext => ({ workers: Mesh.parse(init!.mesh).size, backend, cores: availableParallelism() });
+
   return {
     async init(options) {
       init = options;
       const blas = nativeBlas();
       const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
-      const comm = commThreadOn() ? 'communication thread: on (the sockets and the ring run on their own thread)' : 'communication thread: off (DTRAIN_COMM_THREAD=0)';
+      const comm = commThreadNote(commContext());
       const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
         deviceId: options.deviceId, pid: process.pid, backend, backendNotes: notes,
@@ -45,7 +48,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       joinedSocketDir = setup.socketDir;
-      ring = await joinRing({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds], threadEntry: options.commThreadEntry });
+      ring = await joinRing({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds], threadEntry: options.commThreadEntry, context: commContext() });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
       trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage };
@@ -90,4 +93,13 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       setTimeout(exit, 10);
     },
   };
+}
+
+/** The worker log's line on the communication thread: on or off, and why. */
+function commThreadNote(ctx: CommThreadContext): string {
+  const setting = process.env.DTRAIN_COMM_THREAD;
+  const why = setting === '0' || setting === '1' ? `DTRAIN_COMM_THREAD=${setting}`
+    : ctx.backend === 'tensorflow' ? 'the model step computes off the CPU'
+    : `${ctx.cores} cores for ${ctx.workers} workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it`;
+  return `communication thread: ${commThreadOn(process.env, ctx) ? 'on' : 'off'} (${why})`;
 }

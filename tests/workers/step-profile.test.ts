@@ -12,13 +12,21 @@ const BATCH = 30; // iris: 4 features, int32 class labels
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] };
 const STEPS = 3;
 
-async function profiles(mesh: string, layouts: Record<string, string[]>): Promise<StepProfile[]> {
-  const session = await startSession(mesh, { ...SETUP, layouts });
+/** `commThread`: DTRAIN_COMM_THREAD for the workers ('0': the ring on the worker's own thread). */
+async function profiles(mesh: string, layouts: Record<string, string[]>, commThread = '0'): Promise<StepProfile[]> {
+  const saved = process.env.DTRAIN_COMM_THREAD;
+  process.env.DTRAIN_COMM_THREAD = commThread;
   try {
-    await session.train(0, STEPS);
-    return (await session.stats()).sort((a, b) => a.deviceId - b.deviceId).map((s) => s.profile!);
+    const session = await startSession(mesh, { ...SETUP, layouts });
+    try {
+      await session.train(0, STEPS);
+      return (await session.stats()).sort((a, b) => a.deviceId - b.deviceId).map((s) => s.profile!);
+    } finally {
+      await session.close();
+    }
   } finally {
-    await session.close();
+    if (saved === undefined) delete process.env.DTRAIN_COMM_THREAD;
+    else process.env.DTRAIN_COMM_THREAD = saved;
   }
 }
 
@@ -49,6 +57,23 @@ test('two devices, row-sharded kernels and biases: gradients go from the backend
       pack: 4 * (owned[d]! + P), // the all-gather: own shards packed, every shard unpacked (gradients: packed by the download)
       shard: 0, // shards packed straight from the optimizer's storage
       kernel: 0, // the reduce-scatter lands in the optimizer's heap
+    }, `device ${d}`);
+  });
+});
+
+test('two devices through the communication thread: one more copy, the reduce-scatter result staged into the optimizer heap', { timeout: 60_000 }, async () => {
+  // The packed gradients, the gathered shards and the scalars are on SharedArrayBuffers (the thread
+  // uses them in place); only the reduce-scatter's result, written into the optimizer's wasm heap,
+  // is staged: copied back once, this device's owned floats.
+  const owned = [16, 11];
+  const ps = await profiles('batch=2', SHARDED, '1');
+  ps.forEach((p, d) => {
+    assert.deepEqual(perStep(p), {
+      download: 4 * P,
+      upload: 4 * P + (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4,
+      pack: 4 * (owned[d]! + P) + 4 * owned[d]!,
+      shard: 0,
+      kernel: 0,
     }, `device ${d}`);
   });
 });

@@ -1,6 +1,6 @@
 // How a device worker joins the ring: through a communication thread that owns the sockets
-// (ThreadedCollectives, the default), or on its own thread (DTRAIN_COMM_THREAD=0: SocketLinks and
-// RingCollectives beside the model step, as before the thread existed; kept to compare the two).
+// (ThreadedCollectives: collectives progress while the model step computes), or on its own thread
+// (SocketLinks and RingCollectives beside the model step). commThreadOn() chooses.
 import type { Collectives } from '../../core/collectives/types';
 import { RingCollectives } from '../../core/collectives/ring';
 import { nativeBlas } from '../native-blas';
@@ -14,6 +14,8 @@ export interface JoinOptions {
   /** The communication thread's entry (the device worker passes the one beside itself). */
   threadEntry?: URL;
   env?: NodeJS.ProcessEnv;
+  /** For the default choice (commThreadOn); without it the thread is used. */
+  context?: CommThreadContext;
 }
 
 export interface JoinedRing {
@@ -22,14 +24,33 @@ export interface JoinedRing {
   close(): Promise<void>;
 }
 
-/** Whether the communication thread is used: unless DTRAIN_COMM_THREAD=0. */
-export function commThreadOn(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.DTRAIN_COMM_THREAD !== '0';
+/** What decides whether a worker joins through a communication thread. */
+export interface CommThreadContext {
+  /** Device workers on this machine (the mesh size: every device of a mesh is local). */
+  workers: number;
+  /** The worker's tfjs backend: 'tensorflow' computes off the CPU (CUDA), wasm and cpu on it. */
+  backend: string;
+  /** CPU cores this process may use (os.availableParallelism()). */
+  cores: number;
+}
+
+/**
+ * Whether the communication thread is used. DTRAIN_COMM_THREAD=1 / 0 force it on / off. By default
+ * (unset or 'auto') it is on when a core is free for it: the backend computes off the CPU, or the
+ * machine has at least two cores per worker. The ring's copies and adds are CPU work; where every
+ * core already runs a worker's model step, a thread doing them takes that core from the step, and
+ * measured on 2 cores with 2 workers the step was slower with it than without (docs/overlap.md).
+ */
+export function commThreadOn(env: NodeJS.ProcessEnv = process.env, ctx?: CommThreadContext): boolean {
+  const setting = env.DTRAIN_COMM_THREAD;
+  if (setting === '0') return false;
+  if (setting === '1' || !ctx) return true;
+  return ctx.backend === 'tensorflow' || ctx.cores >= 2 * ctx.workers;
 }
 
 export async function joinRing(o: JoinOptions): Promise<JoinedRing> {
   const { dir, deviceId, deviceIds } = o;
-  if (commThreadOn(o.env)) {
+  if (commThreadOn(o.env, o.context)) {
     const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry });
     return { collectives: threaded, close: () => threaded.close() };
   }

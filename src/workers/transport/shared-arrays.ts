@@ -1,5 +1,6 @@
 // Typed arrays on SharedArrayBuffers: posted to the communication thread they share memory (no copy).
 // Other arrays (ordinary buffers, views of a wasm heap) go through staging copies taken from a pool.
+import { countCopy } from '../../core/metering/copy-meter';
 import type { ReduceArray } from '../../core/collectives/types';
 
 /** A Float32Array on a SharedArrayBuffer: the communication thread reads and writes it in place. */
@@ -69,13 +70,15 @@ export class Binding {
   }
 
   beforePost(): void {
-    if (this.copiesIn) this.shared.set(this.caller);
+    if (!this.copiesIn) return;
+    this.shared.set(this.caller);
+    countCopy('pack', this.caller.byteLength);
   }
 
   /** After the thread finished: copy results back (on success) and return the staging buffer. */
   after(ok: boolean): void {
     if (!this.staged) return;
-    if (ok && this.output) this.caller.set(this.shared);
+    if (ok && this.output) this.caller.set(this.shared), countCopy('pack', this.caller.byteLength);
     this.pool.give(this.shared);
   }
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { makeSocketDir } from '../../../src/workers/transport/socket-links';
-import { joinRing } from '../../../src/workers/transport/join-ring';
+import { commThreadOn, joinRing } from '../../../src/workers/transport/join-ring';
 import { ThreadedCollectives } from '../../../src/workers/transport/threaded-collectives';
 import { RingCollectives } from '../../../src/core/collectives/ring';
 
@@ -29,3 +29,16 @@ for (const [env, Kind] of [[{}, ThreadedCollectives], [{ DTRAIN_COMM_THREAD: '1'
     }
   });
 }
+
+// The default choice: the thread only where a core is free for it (the ring's copies and adds are CPU
+// work that would otherwise take a core from a model step); the setting overrides it either way.
+test('commThreadOn: on with a core to spare or the model step off the CPU, off when every core runs a step', () => {
+  const ctx = (workers: number, backend: string, cores: number) => ({ workers, backend, cores });
+  assert.equal(commThreadOn({}, ctx(2, 'wasm', 2)), false, '2 workers on 2 cores');
+  assert.equal(commThreadOn({}, ctx(3, 'cpu', 4)), false, '3 workers on 4 cores');
+  assert.equal(commThreadOn({}, ctx(2, 'wasm', 4)), true, '2 workers on 4 cores');
+  assert.equal(commThreadOn({}, ctx(4, 'tensorflow', 2)), true, 'GPU workers');
+  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: 'auto' }, ctx(2, 'wasm', 2)), false);
+  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '1' }, ctx(2, 'wasm', 2)), true, 'forced on');
+  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '0' }, ctx(4, 'tensorflow', 64)), false, 'forced off');
+});
