@@ -72,5 +72,35 @@ export const meshTrainingSection: BenchSection = {
       console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
       printProfile(n, sharded.profile);
     }
+    await compareCommThread(base);
   },
 };
+
+/**
+ * N=2 with the communication thread (reduce-scatter overlapped with backward, all-gather with the
+ * next forward) against the ring on the worker's thread, alternating rounds, best of each; and the
+ * ceiling the cores allow: N=1's whole step against N=2's compute alone (a free exchange).
+ */
+async function compareCommThread(base: Awaited<ReturnType<typeof measureMeshTraining>>): Promise<void> {
+  const saved = process.env.DTRAIN_COMM_THREAD;
+  const best: Record<string, Awaited<ReturnType<typeof measureMeshTraining>>> = {};
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const mode of ['0', '1']) {
+        process.env.DTRAIN_COMM_THREAD = mode; // read by the forked workers
+        const m = await measureMeshTraining(2, SHARDED);
+        if (!best[mode] || m.samplesPerSec > best[mode]!.samplesPerSec) best[mode] = m;
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env.DTRAIN_COMM_THREAD;
+    else process.env.DTRAIN_COMM_THREAD = saved;
+  }
+  const [off, on] = [best['0']!, best['1']!];
+  console.log(`N=2, 3 alternating rounds, best: ring on the worker's thread ${off.samplesPerSec.toFixed(0)} samples/s, communication thread (overlap) ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x`);
+  printProfile(2, off.profile);
+  printProfile(2, on.profile);
+  const n1Step = Object.values(base.profile.phaseMs).reduce((a, b) => a + b, 0);
+  const n2Compute = Math.min(off.profile.phaseMs.compute, on.profile.phaseMs.compute);
+  console.log(`ceiling on these cores with a free exchange: N=1 step ${n1Step.toFixed(1)} ms / N=2 compute ${n2Compute.toFixed(1)} ms = ${(n1Step / n2Compute).toFixed(2)}x of N=1`);
+}

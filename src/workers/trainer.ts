@@ -34,6 +34,7 @@ export class DeviceTrainer {
   private readonly rank: number;
   private readonly buckets: StepExchange;
   lastStepMs = 0;
+  private scalarBuffer: Float64Array | undefined;
   /** An all-gather started after the last update, until something that reads full parameters waits for it. */
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
@@ -108,8 +109,9 @@ export class DeviceTrainer {
     prof.mark('reduceScatter');
     const metricNames = Object.keys(sums.metricSums).sort();
     const owns = (i: number) => isPrimaryReplica(this.params[i]!.variable.layout, this.deviceId);
-    // On a SharedArrayBuffer: a communication thread sums it in place, without staging copies.
-    const scalars = sharedFloat64(3 + metricNames.length);
+    // On a SharedArrayBuffer (a communication thread sums it in place, without staging copies),
+    // allocated once: the last step's all-reduce was awaited before that step returned.
+    const scalars = (this.scalarBuffer ??= sharedFloat64(3 + metricNames.length));
     scalars.set([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
     // The global count is known here (every device draws the same global batch), so the scalars'
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
