@@ -12,18 +12,23 @@ export const CTL_COMPLETED = 0; // operations the thread has finished (ok or fai
 export const CTL_DEAD = 1; // non-zero once the thread is ending (crash or exit): waitSync must stop waiting
 export const CTL_SLOTS = 2;
 
-export interface CommThreadInit {
+/** Where the ring's sockets are and how the thread's RingCollectives is set up. */
+export interface RingJoin {
+  dir: string;
+  deviceId: number;
+  deviceIds: readonly number[];
+  connectTimeoutMs?: number;
+  /** Passed to RingCollectives in the thread. */
+  pieceBytes?: number;
+  window?: number;
+}
+
+export interface CommThreadInit extends RingJoin {
   tag: typeof COMM_THREAD_TAG;
   /** The thread's end of the channel (replies go back on it). */
   port: MessagePort;
   /** Int32Array of CTL_SLOTS on a SharedArrayBuffer. */
   control: Int32Array;
-  dir: string;
-  deviceId: number;
-  deviceIds: readonly number[];
-  connectTimeoutMs?: number;
-  pieceBytes?: number;
-  window?: number;
   nativeAdd: boolean;
 }
 

@@ -9,20 +9,13 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Collectives, ReduceArray } from '../../core/collectives/types';
 import { checkArray, checkSizes, groupPosition, offsetsOf, resultBuffer } from '../../core/collectives/chunking';
-import { COMM_THREAD_TAG, CTL_COMPLETED, CTL_DEAD, CTL_SLOTS, fromWire, type CommThreadInit, type OpRequest, type ThreadReply } from './comm-protocol';
+import { COMM_THREAD_TAG, CTL_COMPLETED, CTL_DEAD, CTL_SLOTS, fromWire, type CommThreadInit, type OpRequest, type RingJoin, type ThreadReply } from './comm-protocol';
 import { Binding, StagingPool } from './shared-arrays';
 import { spawnThread } from './spawn-thread';
 
 export { sharedFloat32, sharedFloat64 } from './shared-arrays';
 
-export interface ThreadedCollectivesOptions {
-  dir: string;
-  deviceId: number;
-  deviceIds: readonly number[];
-  connectTimeoutMs?: number;
-  /** Passed to RingCollectives in the thread. */
-  pieceBytes?: number;
-  window?: number;
+export interface ThreadedCollectivesOptions extends RingJoin {
   /** Default true: the thread uses the native addon's add when it loads (DTRAIN_NATIVE_BLAS=0 turns it off). */
   nativeAdd?: boolean;
   /** The thread's entry; default comm-thread.ts/.js beside this module (a bundle must pass its own). */
