@@ -89,6 +89,23 @@ async function adadeltaApiRate(): Promise<number> {
 
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/**
+ * The MLP on 1 and 2 workers, `rounds` runs each, alternating, best of each: the PyTorch peer's
+ * statistic for its MLP and DDP rows (best of 3 timed rounds), and alternation so that the VM's
+ * slow and fast moments fall on both. One run each, as before, moved the ratio by ±30%.
+ */
+async function bestMeshRounds(rounds: number) {
+  let mlp1: Awaited<ReturnType<typeof measureMeshTraining>> | undefined;
+  let mlp2: typeof mlp1;
+  for (let r = 0; r < rounds; r++) {
+    const one = await measureMeshTraining(1, {});
+    const two = await measureMeshTraining(2, { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] });
+    if (!mlp1 || one.samplesPerSec > mlp1.samplesPerSec) mlp1 = one;
+    if (!mlp2 || two.samplesPerSec > mlp2.samplesPerSec) mlp2 = two;
+  }
+  return { mlp1: mlp1!, mlp2: mlp2! };
+}
+
 export const vsTorchSection: BenchSection = {
   name: 'vs-torch',
   description: 'dtrain vs PyTorch CPU (one thread per process): MLP, CNN, 2-worker scaling, ring all-reduce, Adadelta',
@@ -96,8 +113,7 @@ export const vsTorchSection: BenchSection = {
     const peer = runPeer();
     if ('reason' in peer) console.log(`PyTorch peer skipped: ${peer.reason}`);
     else console.log(`PyTorch ${peer.torch}, one thread per process`);
-    const mlp1 = await measureMeshTraining(1, {});
-    const mlp2 = await measureMeshTraining(2, { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] });
+    const { mlp1, mlp2 } = await bestMeshRounds(3);
     console.log(`dtrain worker backend: ${mlp1.backend}`);
     // The CNN runs in this process: the same native BLAS a worker loads (DTRAIN_NATIVE_BLAS=0 turns both off).
     const blas = nativeBlas();
