@@ -204,11 +204,12 @@ export class DeviceTrainer {
    * The parameters for this step's forward. The last step's all-gather went on while this step began:
    * with a communication thread, each layer waits only for its own bucket when it first reads its
    * parameters, so the first layers compute while the later ones still travel; without one (an
-   * in-thread ring cannot progress inside a synchronous forward), everything is awaited first.
+   * in-thread ring cannot progress inside a synchronous forward), everything is awaited first. So
+   * it is with tensor storage, whose full values are tf.Variables the gather's end uploads into.
    */
   private async stepValues(): Promise<Map<string, ParamValue>> {
     const c = this.collectives as Collectives & { waitSync?: (op: Promise<unknown>) => void };
-    if (!this.gathering || typeof c.waitSync !== 'function') {
+    if (!this.gathering || typeof c.waitSync !== 'function' || this.values.storage !== 'host') {
       const t0 = performance.now();
       await this.paramsGathered();
       this.profiler.charge('allGather', performance.now() - t0);

@@ -2,7 +2,8 @@
 // (reduce-scatter buckets started from backward's hooks, the all-gather waited for layer by layer in
 // the next forward) and with DTRAIN_COMM_THREAD=0 (the ring on the main thread, every exchange
 // awaited in turn); every exported shard of parameters and optimizer slots, and every reported loss,
-// must be the same bits, on 2 and 3 devices. The model is large enough for two buckets each way.
+// must be the same bits, on 2 and 3 devices, and with tensor storage. The model is large enough for
+// two buckets each way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSession } from '../engine/coordinator/helpers';
@@ -19,11 +20,11 @@ const SETUP: Omit<TrainSetup, 'socketDir'> = {
 };
 const STEPS = 4;
 
-async function run(mesh: string, commThread: boolean): Promise<{ losses: number[]; shards: ShardRecord[] }> {
+async function run(mesh: string, commThread: boolean, variableStorage: 'host' | 'tensor' = 'host'): Promise<{ losses: number[]; shards: ShardRecord[] }> {
   const saved = process.env.DTRAIN_COMM_THREAD;
   process.env.DTRAIN_COMM_THREAD = commThread ? '1' : '0'; // read by the forked workers
   try {
-    const session = await startSession(mesh, SETUP);
+    const session = await startSession(mesh, { ...SETUP, variableStorage });
     try {
       const losses: number[] = [];
       session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
@@ -51,3 +52,12 @@ for (const mesh of ['batch=2', 'batch=3']) {
     plain.shards.forEach((s, i) => assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`));
   });
 }
+
+// Tensor storage (the GPU step's data path, forced here on wasm) keeps the full values in tf.Variables
+// that the gather's end uploads into: forward must not read them before that, thread or not.
+test('batch=2, tensor storage through the communication thread gives host storage\'s bits without it', { timeout: 120_000 }, async () => {
+  const plain = await run('batch=2', false, 'host');
+  const overlapped = await run('batch=2', true, 'tensor');
+  assert.deepEqual(overlapped.losses, plain.losses);
+  plain.shards.forEach((s, i) => assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`));
+});
