@@ -48,9 +48,12 @@ export class ExchangeBuckets {
   /** Per variable: the runs of its full gradient that go into its bucket's packed buffer, for every device. */
   private readonly packRuns: PackRun[][];
   private readonly early: Collectives | undefined;
-  /** Which variables' gradients are already in `packed` this step (taken from the backend by sink()). */
+  /** Which variables' gradients sink() already took from the backend this step (into `packed`, or landed). */
   private readonly packedNow: boolean[];
-  /** One device: where each gradient lands, in the optimizer's heap (the gradient is already the sum). */
+  /**
+   * One device: where each gradient lands, in the optimizer's heap (the gradient is already the sum).
+   * Allocated on first use: a device that keeps its gradients in the backend's heap never lands any.
+   */
   private readonly landing: HostBuffer[];
   private readonly replicaBuckets: Bucket[];
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
@@ -75,7 +78,7 @@ export class ExchangeBuckets {
     this.mine = allocHostBuffer('float32', at);
     this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
-    this.landing = this.single ? plans.map((p) => allocHostBuffer('float32', size(p.globalShape))) : [];
+    this.landing = [];
     this.replicaBuckets = groupBuckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
     for (const b of this.replicaBuckets) b.indices.forEach((k) => this.replicaShards.set(k, new Float32Array(sum(plans[k]!.replicaPieceSizes))));
   }
@@ -87,8 +90,9 @@ export class ExchangeBuckets {
    */
   sink(k: number, view: Float32Array): Float32Array | null {
     if (this.single) {
-      const out = this.landing[k]!.array() as Float32Array;
+      const out = (this.landing[k] ??= allocHostBuffer('float32', size(this.plans[k]!.globalShape))).array() as Float32Array;
       out.set(view);
+      this.packedNow[k] = true;
       return out;
     }
     this.pack(k, view);
@@ -103,7 +107,13 @@ export class ExchangeBuckets {
    * not already packed by sink()). Results are valid until the next call (the shards view heap memory).
    */
   async reduce(grads: (Float32Array | undefined)[], c: Collectives): Promise<Float32Array[]> {
-    if (this.single) return grads.map((g, k) => g ?? missingGrad(this.plans[k]!.path)); // one device: its gradient is the sum
+    if (this.single) {
+      // One device: its gradient is the sum. Landed ones are viewed afresh: with the backend's heap
+      // shared (core/tfjs/shared-heap.ts), the rest of backward may have grown the memory since sink().
+      const out = grads.map((g, k) => (this.packedNow[k] ? (this.landing[k]!.array() as Float32Array) : g ?? missingGrad(this.plans[k]!.path)));
+      this.packedNow.fill(false);
+      return out;
+    }
     // Buckets sink() did not complete start now, in bucket order: the same order on every device.
     for (const b of this.reduceBuckets) {
       for (const k of b.vars) {

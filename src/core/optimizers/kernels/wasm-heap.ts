@@ -1,5 +1,7 @@
 // Host storage for optimizer state that the fused WASM kernels can update in
-// place: one WebAssembly.Memory per process, with a small first-fit allocator.
+// place: one WebAssembly.Memory per process, with a small first-fit allocator, or
+// another module's memory and allocator (a HeapSource: tfjs-wasm's, so that
+// forward reads parameters where the optimizer updates them; core/tfjs/shared-heap.ts).
 // Views go stale when the memory grows, so buffers are handles, not arrays.
 import { Body, Op, Simd, encodeModule } from './wasm-encoder';
 
@@ -33,11 +35,21 @@ interface Block {
   size: number;
 }
 
+/** Where heap buffers come from: a memory and an allocator of zeroed blocks in it. */
+export interface HeapSource {
+  readonly memory: WebAssembly.Memory;
+  /** Byte offset of `bytes` zeroed bytes (at least 4-byte aligned). */
+  alloc(bytes: number): number;
+  release(offset: number, bytes: number): void;
+  /** Bytes of live buffers this source handed out. */
+  readonly used: number;
+}
+
 /** The process-wide heap: a WebAssembly.Memory plus a sorted, coalescing free list. */
-class WasmHeap {
+class WasmHeap implements HeapSource {
   readonly memory: WebAssembly.Memory;
   private readonly freeList: Block[] = [];
-  private used = 0;
+  used = 0;
 
   constructor(initialBytes: number) {
     const pages = Math.max(1, Math.ceil((initialBytes + RESERVED) / PAGE));
@@ -138,7 +150,7 @@ class WasmHeapBuffer implements HeapBuffer {
   private freed = false;
 
   constructor(
-    private readonly heap: WasmHeap,
+    private readonly heap: HeapSource,
     readonly length: number,
     private readonly offset: number,
   ) {
@@ -191,6 +203,8 @@ class PlainBuffer implements HostBuffer {
 }
 
 let heap: WasmHeap | null = null;
+/** Set: buffers come from it instead of this module's own heap. */
+let source: HeapSource | null = null;
 let simd: boolean | null = null;
 let heapDisabled = false;
 
@@ -214,16 +228,29 @@ export function setWasmHeapDisabled(disabled: boolean): void {
   heapDisabled = disabled;
 }
 
-/** The shared heap memory, or null when not created yet / unavailable. */
+/** The heap memory buffers live in, or null when not created yet / unavailable. */
 export function wasmHeapMemory(): WebAssembly.Memory | null {
-  return heap?.memory ?? null;
+  return source?.memory ?? heap?.memory ?? null;
 }
 
+/** This module's own heap's figures (null while buffers come from another source, or before any). */
 export function wasmHeapStats(): HeapStats | null {
-  return heap?.stats() ?? null;
+  return source ? null : heap?.stats() ?? null;
 }
 
-function getHeap(initialBytes: number): WasmHeap {
+/**
+ * Makes later heap buffers come from `next` (null: this module's own heap again). Refused (false)
+ * while the current heap holds a live buffer: a kernel call must never mix two memories.
+ */
+export function useHeapSource(next: HeapSource | null): boolean {
+  if (next === source) return true;
+  if ((source ?? heap)?.used) return false;
+  source = next;
+  return true;
+}
+
+function getHeap(initialBytes: number): HeapSource {
+  if (source !== null) return source;
   if (heap === null) heap = new WasmHeap(initialBytes);
   return heap;
 }
