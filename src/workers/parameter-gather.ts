@@ -15,6 +15,12 @@ import { groupBuckets, type Bucket } from './group-buckets';
 /** Blocks until an operation of the collectives has settled; throws its error (ThreadedCollectives.waitSync). */
 export type WaitSync = (op: Promise<unknown>) => void;
 
+/**
+ * Where variable k's full value goes, asked for at the moment of unpacking (a view of wasm memory
+ * goes stale whenever the model step allocates, and a resident tensor's memory is such a view).
+ */
+export type GatherTarget = (k: number) => Float32Array | null;
+
 export class ParameterGather {
   private readonly buckets: Bucket[];
   /** Per variable: its bucket, -1 when this device holds the whole value (nothing to gather). */
@@ -55,34 +61,34 @@ export class ParameterGather {
     return j < 0 || this.ops[j] === null;
   }
 
-  /** Waits for every bucket still travelling and unpacks it into `fulls`. */
-  async finish(fulls: (Float32Array | null)[]): Promise<void> {
+  /** Waits for every bucket still travelling and unpacks it into each variable's target. */
+  async finish(target: GatherTarget): Promise<void> {
     for (let j = 0; j < this.buckets.length; j++) {
       const op = this.ops[j];
       if (!op) continue;
       this.ops[j] = null;
-      this.unpack(j, (await op) as Float32Array, fulls);
+      this.unpack(j, (await op) as Float32Array, target);
     }
   }
 
-  /** Blocks until variable k's bucket has arrived and unpacks it into `fulls`. */
-  finishSync(k: number, fulls: (Float32Array | null)[], waitSync: WaitSync): void {
+  /** Blocks until variable k's bucket has arrived and unpacks it into its variables' targets. */
+  finishSync(k: number, target: GatherTarget, waitSync: WaitSync): void {
     const j = this.bucketOf[k]!;
     const op = j < 0 ? null : this.ops[j];
     if (!op) return;
     this.ops[j] = null;
     const b = this.buckets[j]!;
     if (b.group.length > 1) waitSync(op); // a group of one sent nothing: its values are in `send`
-    this.unpack(j, b.group.length === 1 ? b.send : b.all, fulls);
+    this.unpack(j, b.group.length === 1 ? b.send : b.all, target);
   }
 
-  private unpack(j: number, all: Float32Array, fulls: (Float32Array | null)[]): void {
+  private unpack(j: number, all: Float32Array, target: GatherTarget): void {
     const b = this.buckets[j]!;
     let at = 0;
     b.group.forEach((d, m) => b.indices.forEach((k) => {
       const p = this.plans[k]!;
       const n = p.shardSizes[m]!;
-      insertShard(fulls[k]!, p.globalShape, p.slicesOf.get(d)!, all.subarray(at, at + n));
+      insertShard(target(k)!, p.globalShape, p.slicesOf.get(d)!, all.subarray(at, at + n));
       at += n;
     }));
   }

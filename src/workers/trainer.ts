@@ -10,13 +10,14 @@ import { isPrimaryReplica } from '../core/dtensor/shard';
 import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
-import { buildModel, initParams, lossAndGradsSum, type Model, type ParamValue } from '../core/models/index';
+import { buildModel, initParams, lossAndGradsSum, type GradSums, type Model, type ParamValue } from '../core/models/index';
 import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
 import { loadRunData } from '../datasets/run-data';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
+import { shareBackendHeap } from '../core/tfjs/shared-heap';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
@@ -49,14 +50,18 @@ export class DeviceTrainer {
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
+    residentParams: boolean,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
+    const resident = residentParams ? residentHeap(mesh, storage) : { shared: false, note: 'parameters uploaded every step (DTRAIN_RESIDENT_PARAMS=0)' };
+    this.residentNote = resident.note;
+    this.sharedHeap = resident.shared;
     const layouts = layoutMapOf(setup.layouts, mesh);
     const initial = initParams(model, setup.seed);
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
     this.values = new DeviceParams(model.params.map((p, i) => ({
       path: p.path, shape: p.shape, layout: plans[i]!.layout, initial: initial.get(p.path)!, replicated: plans[i]!.replicated,
-    })), deviceId, storage);
+    })), deviceId, storage, residentParams);
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
     this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId, collectives);
@@ -65,11 +70,20 @@ export class DeviceTrainer {
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
-  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
+  /**
+   * `residentParams` false: host storage uploads the parameters into the model step's tensors every
+   * step, as before resident parameters (for comparison: DTRAIN_RESIDENT_PARAMS=0).
+   */
+  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host', residentParams = true): DeviceTrainer {
     const model = buildModel(setup.model);
     const { train, validation } = loadRunData(setup.data, setup.seed);
-    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, residentParams);
   }
+
+  /** The worker log's line on where forward reads the parameters from. */
+  readonly residentNote: string;
+  /** The optimizer's heap is the backend's memory: one device's gradients are read where backward left them. */
+  private readonly sharedHeap: boolean;
 
   /** Where parameter shards and optimizer slots live: 'tensor' on the backend, 'host' in the kernel's heap. */
   get storage(): Storage {
@@ -100,7 +114,21 @@ export class DeviceTrainer {
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const values = await this.stepValues();
-    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
+    // One device in the shared heap keeps its gradients where backward made them (nothing to send, nothing
+    // to copy); otherwise each goes from backward straight to the exchange (gradSink).
+    const handOver = this.sharedHeap && N === 1 ? { keepGrads: true } : { gradSink: this.buckets.gradSink };
+    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), ...handOver });
+    try {
+      return await this.exchangeAndUpdate(step, sums, global.length, t0);
+    } finally {
+      sums.release?.();
+    }
+  }
+
+  /** The step after backward: gradients to their owners, the update, the gather started, the report. */
+  private async exchangeAndUpdate(step: number, sums: GradSums, total: number, t0: number): Promise<StepReport> {
+    const prof = this.profiler;
+    const N = this.mesh.size;
     prof.mark('compute');
     await this.paramsGathered(); // buckets forward did not read (normally none are left)
     prof.mark('allGather');
@@ -116,7 +144,6 @@ export class DeviceTrainer {
     // The global count is known here (every device draws the same global batch), so the scalars'
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
     // holding them up by a ring round trip. Collectives run in call order on every device.
-    const total = global.length;
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     reported.catch(() => {}); // awaited below; a failure is also the gather's
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
@@ -215,13 +242,13 @@ export class DeviceTrainer {
       this.profiler.charge('allGather', performance.now() - t0);
       return this.values.forwardValues();
     }
-    const fulls = this.values.gatherTargets();
+    const target = (k: number) => this.values.gatherTarget(k);
     const waitSync = (op: Promise<unknown>) => {
       const t0 = performance.now();
       c.waitSync!(op);
       this.profiler.charge('allGather', performance.now() - t0);
     };
-    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, fulls, waitSync));
+    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, target, waitSync));
   }
 
   /**
@@ -231,7 +258,7 @@ export class DeviceTrainer {
   async paramsGathered(): Promise<void> {
     if (!this.gathering) return;
     this.gathering = false;
-    await this.buckets.gather.finish(this.values.gatherTargets());
+    await this.buckets.gather.finish((k) => this.values.gatherTarget(k));
     this.values.gathered();
   }
 
@@ -240,6 +267,20 @@ export class DeviceTrainer {
     this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
     this.gathering = true;
   }
+}
+
+/**
+ * On one device, with host storage on the wasm backend, the optimizer's heap becomes the backend's
+ * own memory, so forward reads each parameter where the optimizer updates it. Not with several
+ * devices: there, the collectives write into heap views while backward allocates backend memory,
+ * which may grow and detach them; their sharded parameters are resident through the all-gather.
+ */
+function residentHeap(mesh: Mesh, storage: Storage): { shared: boolean; note: string } {
+  if (storage === 'tensor') return { shared: false, note: 'parameters resident as tf.Variables (tensor storage)' };
+  if (mesh.size > 1) return { shared: false, note: 'sharded parameters gathered into resident tensors; whole ones uploaded every step' };
+  const why = shareBackendHeap();
+  if (why !== null) return { shared: false, note: `parameters uploaded every step (${why})` };
+  return { shared: true, note: "parameters and gradients resident: the optimizer updates in the backend's memory" };
 }
 
 function layoutMapOf(layouts: Record<string, string[]>, mesh: Mesh): LayoutMap {

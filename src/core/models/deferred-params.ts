@@ -6,10 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countCopy } from '../metering/copy-meter';
 
-/** A parameter value to wait for: take() blocks until it is there and returns it. */
+/**
+ * A parameter value to wait for: take() blocks until it is there and returns it. With `resident`,
+ * take() writes it into that tensor's memory instead (nothing to copy afterwards).
+ */
 export interface DeferredParam {
   readonly deferred: true;
   take(): Float32Array;
+  readonly resident?: tf.Tensor;
 }
 
 export function isDeferred(v: unknown): v is DeferredParam {
@@ -30,6 +34,7 @@ export function writableInPlace(): boolean {
  * `param`'s values into it: call that before any kernel reads the tensor.
  */
 export function placeholder(shape: readonly number[], param: DeferredParam): { tensor: tf.Tensor; fill: () => void } {
+  if (param.resident) return { tensor: param.resident, fill: () => void param.take() };
   const tensor = tf.fill([...shape], 0, 'float32');
   return {
     tensor,
@@ -42,8 +47,11 @@ export function placeholder(shape: readonly number[], param: DeferredParam): { t
   };
 }
 
-/** The tensor's own memory (written in place: a fresh tensor nothing else reads yet). */
-function memoryOf(t: tf.Tensor): Float32Array {
+/**
+ * The tensor's own memory, to write in place (a tensor nothing reads until the write is done): a view
+ * of the wasm heap (stale once anything allocates: take it right before use) or the cpu's live array.
+ */
+export function memoryOf(t: tf.Tensor): Float32Array {
   const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
   if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array; // cpu: its live array

@@ -59,7 +59,7 @@ export class MeshSession {
       })));
       infos.forEach((info) => log?.(`[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`));
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
-      ready.forEach((r, i) => log?.(`[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'})`));
+      ready.forEach((r, i) => log?.(`[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`));
       return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
     } catch (e) {
       await rm(socketDir, { recursive: true, force: true });

@@ -1,0 +1,45 @@
+// Trains one run over real worker processes with some environment settings for the workers, and
+// returns what bit-for-bit comparisons need: device 0's reported losses and every exported shard.
+import { startSession } from '../engine/coordinator/helpers';
+import type { ShardRecord, TrainSetup } from '../../src/shared/worker-protocol';
+
+/** An MLP large enough for two reduce and two gather buckets of 1 MiB, rows sharded over `batch`. */
+export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
+  // 64·1024 + 1024·256 floats (1.3 MB): reduce buckets [dense_2, dense_1] [dense], gather buckets [dense, dense_1.kernel] [the rest]
+  model: { type: 'mlp', input: [64], layers: [{ type: 'dense', units: 1024, activation: 'relu' }, { type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 10 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  data: { kind: 'synthetic', name: 'blobs', options: { numClasses: 10, numFeatures: 64, samplesPerClass: 20, seed: 5 } },
+  layouts: { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] },
+  optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
+  globalBatchSize: 48,
+  seed: 11,
+};
+export interface TrainedRun {
+  losses: number[];
+  shards: ShardRecord[];
+}
+
+/** `env`: variables the forked workers read (DTRAIN_COMM_THREAD, DTRAIN_RESIDENT_PARAMS), restored afterwards. */
+export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'>, steps: number, env: Record<string, string>): Promise<TrainedRun> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const session = await startSession(mesh, setup);
+    try {
+      const losses: number[] = [];
+      session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
+      await session.train(0, steps);
+      return { losses, shards: (await session.exportShards()).sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`)) };
+    } finally {
+      await session.close();
+    }
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A typed array's raw bytes as hex: equal strings mean equal bits (NaN payloads and -0 included). */
+export const bits = (d: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): string =>
+  Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
