@@ -99,6 +99,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
 function commThreadNote(ctx: CommThreadContext): string {
   const setting = process.env.DTRAIN_COMM_THREAD;
   const why = setting === '0' || setting === '1' ? `DTRAIN_COMM_THREAD=${setting}`
+    : ctx.workers < 2 ? 'one worker: nothing to exchange'
     : ctx.backend === 'tensorflow' ? 'the model step computes off the CPU'
     : `${ctx.cores} cores for ${ctx.workers} workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it`;
   return `communication thread: ${commThreadOn(process.env, ctx) ? 'on' : 'off'} (${why})`;

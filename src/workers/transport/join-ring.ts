@@ -36,8 +36,8 @@ export interface CommThreadContext {
 
 /**
  * Whether the communication thread is used. DTRAIN_COMM_THREAD=1 / 0 force it on / off. By default
- * (unset or 'auto') it is on when a core is free for it: the backend computes off the CPU, or the
- * machine has at least two cores per worker. The ring's copies and adds are CPU work; where every
+ * (unset or 'auto') it is on when there is something to exchange (2 workers or more) and a core is
+ * free for it: the backend computes off the CPU, or the machine has at least two cores per worker. The ring's copies and adds are CPU work; where every
  * core already runs a worker's model step, a thread doing them takes that core from the step, and
  * measured on 2 cores with 2 workers the step was slower with it than without (docs/overlap.md).
  */
@@ -45,6 +45,7 @@ export function commThreadOn(env: NodeJS.ProcessEnv = process.env, ctx?: CommThr
   const setting = env.DTRAIN_COMM_THREAD;
   if (setting === '0') return false;
   if (setting === '1' || !ctx) return true;
+  if (ctx.workers < 2) return false; // one worker exchanges nothing: a thread would only cost its start
   return ctx.backend === 'tensorflow' || ctx.cores >= 2 * ctx.workers;
 }
 

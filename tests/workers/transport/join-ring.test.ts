@@ -38,6 +38,9 @@ test('commThreadOn: on with a core to spare or the model step off the CPU, off w
   assert.equal(commThreadOn({}, ctx(3, 'cpu', 4)), false, '3 workers on 4 cores');
   assert.equal(commThreadOn({}, ctx(2, 'wasm', 4)), true, '2 workers on 4 cores');
   assert.equal(commThreadOn({}, ctx(4, 'tensorflow', 2)), true, 'GPU workers');
+  assert.equal(commThreadOn({}, ctx(1, 'wasm', 64)), false, 'one worker: nothing to exchange');
+  assert.equal(commThreadOn({}, ctx(1, 'tensorflow', 2)), false, 'one GPU worker');
+  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '1' }, ctx(1, 'wasm', 2)), true, 'one worker, forced on');
   assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: 'auto' }, ctx(2, 'wasm', 2)), false);
   assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '1' }, ctx(2, 'wasm', 2)), true, 'forced on');
   assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '0' }, ctx(4, 'tensorflow', 64)), false, 'forced off');
