@@ -72,31 +72,56 @@ export const meshTrainingSection: BenchSection = {
       console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
       printProfile(n, sharded.profile);
     }
+    await compareResident();
     await compareCommThread(base);
   },
 };
+
+type Measured = Awaited<ReturnType<typeof measureMeshTraining>>;
+
+/**
+ * n workers with the environment variable `name` (read by the forked workers) at '0' and at '1', in 3
+ * alternating rounds, best of each: this VM's speed drifts between runs, alternation shares the drift.
+ */
+async function alternate(name: string, n: number): Promise<[off: Measured, on: Measured]> {
+  const saved = process.env[name];
+  const best: Record<string, Measured> = {};
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const mode of ['0', '1']) {
+        process.env[name] = mode;
+        const m = await measureMeshTraining(n, SHARDED);
+        if (!best[mode] || m.samplesPerSec > best[mode]!.samplesPerSec) best[mode] = m;
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+  return [best['0']!, best['1']!];
+}
+
+/**
+ * Resident parameters (forward reads them where the optimizer updates them, or where the all-gather
+ * writes them) against uploading them every step (DTRAIN_RESIDENT_PARAMS=0), on 1 and 2 workers.
+ */
+async function compareResident(): Promise<void> {
+  for (const n of [1, 2]) {
+    const [off, on] = await alternate('DTRAIN_RESIDENT_PARAMS', n);
+    const kib = (m: Measured) => Object.values(m.profile.copiedBytes).reduce((a, b) => a + b, 0) / 1024;
+    console.log(`N=${n}, 3 alternating rounds, best: parameters uploaded every step ${off.samplesPerSec.toFixed(0)} samples/s, resident ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x; host copies ${kib(off).toFixed(0)} -> ${kib(on).toFixed(0)} KiB/step (${(kib(on) / kib(off)).toFixed(2)}x)`);
+    printProfile(n, off.profile);
+    printProfile(n, on.profile);
+  }
+}
 
 /**
  * N=2 with the communication thread (reduce-scatter overlapped with backward, all-gather with the
  * next forward) against the ring on the worker's thread, alternating rounds, best of each; and the
  * ceiling the cores allow: N=1's whole step against N=2's compute alone (a free exchange).
  */
-async function compareCommThread(base: Awaited<ReturnType<typeof measureMeshTraining>>): Promise<void> {
-  const saved = process.env.DTRAIN_COMM_THREAD;
-  const best: Record<string, Awaited<ReturnType<typeof measureMeshTraining>>> = {};
-  try {
-    for (let round = 0; round < 3; round++) {
-      for (const mode of ['0', '1']) {
-        process.env.DTRAIN_COMM_THREAD = mode; // read by the forked workers
-        const m = await measureMeshTraining(2, SHARDED);
-        if (!best[mode] || m.samplesPerSec > best[mode]!.samplesPerSec) best[mode] = m;
-      }
-    }
-  } finally {
-    if (saved === undefined) delete process.env.DTRAIN_COMM_THREAD;
-    else process.env.DTRAIN_COMM_THREAD = saved;
-  }
-  const [off, on] = [best['0']!, best['1']!];
+async function compareCommThread(base: Measured): Promise<void> {
+  const [off, on] = await alternate('DTRAIN_COMM_THREAD', 2);
   console.log(`N=2, 3 alternating rounds, best: ring on the worker's thread ${off.samplesPerSec.toFixed(0)} samples/s, communication thread (overlap) ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x`);
   printProfile(2, off.profile);
   printProfile(2, on.profile);
