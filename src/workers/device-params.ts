@@ -66,11 +66,6 @@ export class DeviceParams {
     });
   }
 
-  /** How many parameters forward reads without an upload (resident tensors or tensor storage). */
-  get residentCount(): number {
-    return this.entries.filter((e) => e.resident || e.variable.storage === 'tensor').length;
-  }
-
   get variables(): ShardedVariable[] {
     return this.entries.map((e) => e.variable);
   }
