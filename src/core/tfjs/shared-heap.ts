@@ -16,7 +16,7 @@ interface WasmBackendHeap {
   incRef(dataId: object): void;
 }
 
-class TfjsHeap implements HeapSource {
+export class TfjsHeap implements HeapSource {
   used = 0;
   private readonly blocks = new Map<number, object>();
 
@@ -26,6 +26,11 @@ class TfjsHeap implements HeapSource {
     // At least one element: every block needs its own offset (the map's key).
     const info = this.backend.makeOutput([Math.max(1, Math.ceil(bytes / 4))], 'float32');
     const offset = this.offsetOf(info);
+    if (offset === 0) {
+      // tfjs-wasm's growable malloc returns 0 when the memory cannot grow; nothing checks it there.
+      this.backend.disposeData(info.dataId);
+      throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes in the backend's memory (${this.memory.buffer.byteLength} bytes committed, 4 GiB at most)`);
+    }
     new Uint8Array(this.memory.buffer, offset, bytes).fill(0); // tfjs's malloc does not zero
     this.blocks.set(offset, info.dataId);
     this.used += bytes;

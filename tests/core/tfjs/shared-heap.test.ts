@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/core/tfjs';
-import { residentTensor, shareBackendHeap, unshareBackendHeap } from '../../../src/core/tfjs/shared-heap';
+import { TfjsHeap, residentTensor, shareBackendHeap, unshareBackendHeap } from '../../../src/core/tfjs/shared-heap';
 import { allocHostBuffer, plainHostBuffer, wasmHeapMemory } from '../../../src/core/optimizers/kernels/wasm-heap';
 import { adadeltaDense, releaseKernelScratch } from '../../../src/core/optimizers/kernels/adadelta-fused';
 import { Mesh } from '../../../src/core/dtensor/mesh';
@@ -98,4 +98,23 @@ test('one device: gradients landed by sink() are still there after the backend m
   const out = await exchange.reduce(sunk.map((g) => g ?? undefined), undefined as never);
   assert.deepEqual(out.map((g) => [...g]), grads.map((g) => [...g]));
   assert.ok(out.every((g) => g.buffer === heapOf()), 'in the heap, for the kernel to read in place');
+});
+
+// tfjs-wasm's malloc returns 0 when its memory cannot grow, and tfjs does not check: a block at
+// address 0 would silently overlap everything there. The heap refuses it in one line instead.
+test('an allocation the backend memory cannot hold is a RangeError, not a block at address 0', () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const disposed: object[] = [];
+  const dataId = {};
+  const full = {
+    wasm: { asm: { memory }, HEAPU8: new Uint8Array(memory.buffer) },
+    dataIdMap: { get: () => ({ memoryOffset: 0 }) },
+    makeOutput: () => ({ dataId, shape: [1], dtype: 'float32' as const }),
+    disposeData: (id: object) => (disposed.push(id), true),
+    incRef: () => {},
+  };
+  const heap = new TfjsHeap(full, memory);
+  assert.throws(() => heap.alloc(1 << 30), /wasm heap: cannot allocate 1073741824 bytes in the backend's memory/);
+  assert.deepEqual(disposed, [dataId], 'the failed block is given back');
+  assert.equal(heap.used, 0);
 });
