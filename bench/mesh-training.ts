@@ -72,7 +72,6 @@ export const meshTrainingSection: BenchSection = {
       console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
       printProfile(n, sharded.profile);
     }
-    await compareResident();
     await compareCommThread(base);
   },
 };
@@ -99,20 +98,6 @@ async function alternate(name: string, n: number): Promise<[off: Measured, on: M
     else process.env[name] = saved;
   }
   return [best['0']!, best['1']!];
-}
-
-/**
- * Resident parameters (forward reads them where the optimizer updates them, or where the all-gather
- * writes them) against uploading them every step (DTRAIN_RESIDENT_PARAMS=0), on 1 and 2 workers.
- */
-async function compareResident(): Promise<void> {
-  for (const n of [1, 2]) {
-    const [off, on] = await alternate('DTRAIN_RESIDENT_PARAMS', n);
-    const kib = (m: Measured) => Object.values(m.profile.copiedBytes).reduce((a, b) => a + b, 0) / 1024;
-    console.log(`N=${n}, 3 alternating rounds, best: parameters uploaded every step ${off.samplesPerSec.toFixed(0)} samples/s, resident ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x; host copies ${kib(off).toFixed(0)} -> ${kib(on).toFixed(0)} KiB/step (${(kib(on) / kib(off)).toFixed(2)}x)`);
-    printProfile(n, off.profile);
-    printProfile(n, on.profile);
-  }
 }
 
 /**

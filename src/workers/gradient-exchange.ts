@@ -108,8 +108,8 @@ export class ExchangeBuckets {
    */
   async reduce(grads: (Float32Array | undefined)[], c: Collectives): Promise<Float32Array[]> {
     if (this.single) {
-      // One device: its gradient is the sum. Landed ones are viewed afresh: with the backend's heap
-      // shared (core/tfjs/shared-heap.ts), the rest of backward may have grown the memory since sink().
+      // One device: its gradient is the sum. Landed ones are viewed afresh: the optimizer's heap may
+      // have grown since sink() (views of a grown memory are detached).
       const out = grads.map((g, k) => (this.packedNow[k] ? (this.landing[k]!.array() as Float32Array) : g ?? missingGrad(this.plans[k]!.path)));
       this.packedNow.fill(false);
       return out;

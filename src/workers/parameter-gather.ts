@@ -16,8 +16,8 @@ import { groupBuckets, type Bucket } from './group-buckets';
 export type WaitSync = (op: Promise<unknown>) => void;
 
 /**
- * Where variable k's full value goes, asked for at the moment of unpacking (a view of wasm memory
- * goes stale whenever the model step allocates, and a resident tensor's memory is such a view).
+ * Where variable k's full value goes, asked for at the moment of unpacking (a target that is a view
+ * of wasm memory goes stale whenever that memory grows).
  */
 export type GatherTarget = (k: number) => Float32Array | null;
 

@@ -17,7 +17,6 @@ import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
-import { shareBackendHeap } from '../core/tfjs/shared-heap';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
@@ -50,18 +49,14 @@ export class DeviceTrainer {
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
-    residentParams: boolean,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
-    const resident = residentParams ? residentHeap(mesh, storage) : { shared: false, note: 'parameters uploaded every step (DTRAIN_RESIDENT_PARAMS=0)' };
-    this.residentNote = resident.note;
-    this.sharedHeap = resident.shared;
     const layouts = layoutMapOf(setup.layouts, mesh);
     const initial = initParams(model, setup.seed);
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
     this.values = new DeviceParams(model.params.map((p, i) => ({
       path: p.path, shape: p.shape, layout: plans[i]!.layout, initial: initial.get(p.path)!, replicated: plans[i]!.replicated,
-    })), deviceId, storage, residentParams);
+    })), deviceId, storage);
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
     this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId, collectives);
@@ -70,20 +65,16 @@ export class DeviceTrainer {
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
-  /**
-   * `residentParams` false: host storage uploads the parameters into the model step's tensors every
-   * step, as before resident parameters (for comparison: DTRAIN_RESIDENT_PARAMS=0).
-   */
-  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host', residentParams = true): DeviceTrainer {
+  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
     const model = buildModel(setup.model);
     const { train, validation } = loadRunData(setup.data, setup.seed);
-    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, residentParams);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
   }
 
-  /** The worker log's line on where forward reads the parameters from. */
-  readonly residentNote: string;
-  /** The optimizer's heap is the backend's memory: one device's gradients are read where backward left them. */
-  private readonly sharedHeap: boolean;
+  /** The worker log's note on where forward reads the parameters from. */
+  get parametersNote(): string {
+    return this.values.note;
+  }
 
   /** Where parameter shards and optimizer slots live: 'tensor' on the backend, 'host' in the kernel's heap. */
   get storage(): Storage {
@@ -114,15 +105,9 @@ export class DeviceTrainer {
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const values = await this.stepValues();
-    // One device in the shared heap keeps its gradients where backward made them (nothing to send, nothing
-    // to copy); otherwise each goes from backward straight to the exchange (gradSink).
-    const handOver = this.sharedHeap && N === 1 ? { keepGrads: true } : { gradSink: this.buckets.gradSink };
-    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), ...handOver });
-    try {
-      return await this.exchangeAndUpdate(step, sums, global.length, t0);
-    } finally {
-      sums.release?.();
-    }
+    // Each gradient goes from backward straight to the exchange (gradSink).
+    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
+    return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
 
   /** The step after backward: gradients to their owners, the update, the gather started, the report. */
@@ -267,20 +252,6 @@ export class DeviceTrainer {
     this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
     this.gathering = true;
   }
-}
-
-/**
- * On one device, with host storage on the wasm backend, the optimizer's heap becomes the backend's
- * own memory, so forward reads each parameter where the optimizer updates it. Not with several
- * devices: there, the collectives write into heap views while backward allocates backend memory,
- * which may grow and detach them; their sharded parameters are resident through the all-gather.
- */
-function residentHeap(mesh: Mesh, storage: Storage): { shared: boolean; note: string } {
-  if (storage === 'tensor') return { shared: false, note: 'parameters resident as tf.Variables (tensor storage)' };
-  if (mesh.size > 1) return { shared: false, note: 'sharded parameters gathered into resident tensors; whole ones uploaded every step' };
-  const why = shareBackendHeap();
-  if (why !== null) return { shared: false, note: `parameters uploaded every step (${why})` };
-  return { shared: true, note: "parameters and gradients resident: the optimizer updates in the backend's memory" };
 }
 
 function layoutMapOf(layouts: Record<string, string[]>, mesh: Mesh): LayoutMap {

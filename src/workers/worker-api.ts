@@ -50,8 +50,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       joinedSocketDir = setup.socketDir;
       ring = await joinRing({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds], threadEntry: options.commThreadEntry, context: commContext() });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, process.env.DTRAIN_RESIDENT_PARAMS !== '0');
-      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.residentNote };
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {
       const t = need();

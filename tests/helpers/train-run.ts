@@ -16,9 +16,13 @@ export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
 export interface TrainedRun {
   losses: number[];
   shards: ShardRecord[];
+  /** Every shard before the first step (the run's initial values). */
+  initial: ShardRecord[];
 }
 
-/** `env`: variables the forked workers read (DTRAIN_COMM_THREAD, DTRAIN_RESIDENT_PARAMS), restored afterwards. */
+const byPlace = (shards: ShardRecord[]) => shards.sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`));
+
+/** `env`: variables the forked workers read (DTRAIN_COMM_THREAD, DTRAIN_BACKEND, DTRAIN_NATIVE_BLAS), restored afterwards. */
 export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'>, steps: number, env: Record<string, string>): Promise<TrainedRun> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
@@ -27,8 +31,9 @@ export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'
     try {
       const losses: number[] = [];
       session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
+      const initial = byPlace(await session.exportShards());
       await session.train(0, steps);
-      return { losses, shards: (await session.exportShards()).sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`)) };
+      return { losses, shards: byPlace(await session.exportShards()), initial };
     } finally {
       await session.close();
     }

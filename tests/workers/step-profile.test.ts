@@ -12,15 +12,10 @@ const BATCH = 30; // iris: 4 features, int32 class labels
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] };
 const STEPS = 3;
 
-/**
- * `commThread`: DTRAIN_COMM_THREAD for the workers ('0': the ring on the worker's own thread);
- * `resident`: DTRAIN_RESIDENT_PARAMS ('0': parameters uploaded every step, as before they were resident).
- */
-async function profiles(mesh: string, layouts: Record<string, string[]>, commThread = '0', resident = '1'): Promise<StepProfile[]> {
+/** `commThread`: DTRAIN_COMM_THREAD for the workers ('0': the ring on the worker's own thread). */
+async function profiles(mesh: string, layouts: Record<string, string[]>, commThread = '0'): Promise<StepProfile[]> {
   const saved = process.env.DTRAIN_COMM_THREAD;
-  const savedResident = process.env.DTRAIN_RESIDENT_PARAMS;
   process.env.DTRAIN_COMM_THREAD = commThread;
-  process.env.DTRAIN_RESIDENT_PARAMS = resident;
   try {
     const session = await startSession(mesh, { ...SETUP, layouts });
     try {
@@ -32,37 +27,22 @@ async function profiles(mesh: string, layouts: Record<string, string[]>, commThr
   } finally {
     if (saved === undefined) delete process.env.DTRAIN_COMM_THREAD;
     else process.env.DTRAIN_COMM_THREAD = saved;
-    if (savedResident === undefined) delete process.env.DTRAIN_RESIDENT_PARAMS;
-    else process.env.DTRAIN_RESIDENT_PARAMS = savedResident;
   }
 }
 
 const perStep = (p: StepProfile) => Object.fromEntries(Object.entries(p.copiedBytes).map(([k, v]) => [k, v / p.steps]));
 
-test('one device: the step copies only the batch; parameters and gradients stay in the memory the optimizer updates', { timeout: 60_000 }, async () => {
+test('one device: the step uploads parameters and batch and copies each gradient once, into the optimizer heap', { timeout: 60_000 }, async () => {
   const [p] = await profiles('batch=1', SHARDED);
   assert.equal(p!.steps, STEPS);
   assert.deepEqual(perStep(p!), {
-    download: 0, // the optimizer reads each gradient where backward left it
-    upload: BATCH * 4 * 4 + BATCH * 4, // x, y: forward reads the parameters where the optimizer updates them
+    download: 4 * P, // every gradient copied once, out of the backend
+    upload: 4 * P + BATCH * 4 * 4 + BATCH * 4, // parameters, x, y
     pack: 0, // one device: its gradient is the sum, nothing is exchanged
     shard: 0,
-    kernel: 0, // the gradients are in the optimizer's heap: nothing to stage
+    kernel: 0, // the gradients landed in the optimizer's heap: nothing to stage
   });
   for (const ms of Object.values(p!.phaseMs)) assert.ok(ms >= 0);
-});
-
-test('without resident parameters (DTRAIN_RESIDENT_PARAMS=0) every parameter is uploaded each step, and one device downloads every gradient', { timeout: 90_000 }, async () => {
-  for (const mesh of ['batch=1', 'batch=2']) {
-    const [on] = await profiles(mesh, SHARDED, '0', '1');
-    const [off] = await profiles(mesh, SHARDED, '0', '0');
-    const rows = BATCH / (mesh === 'batch=1' ? 1 : 2);
-    assert.equal(perStep(off!).upload, 4 * P + rows * 4 * 4 + rows * 4, `${mesh}: uploaded parameters, x, y`);
-    assert.equal(perStep(off!).upload - perStep(on!).upload, 4 * P, `${mesh}: resident saves the parameters' upload`);
-    // Several devices copy each gradient once either way: from the backend into the packed buffer.
-    assert.equal(perStep(off!).download - perStep(on!).download, mesh === 'batch=1' ? 4 * P : 0, `${mesh}: gradients`);
-    assert.deepEqual({ ...perStep(off!), upload: 0, download: 0 }, { ...perStep(on!), upload: 0, download: 0 }, `${mesh}: the other copies are unchanged`);
-  }
 });
 
 test('two devices, row-sharded kernels and biases: gradients go from the backend straight into the packed buffer', { timeout: 60_000 }, async () => {
@@ -73,7 +53,7 @@ test('two devices, row-sharded kernels and biases: gradients go from the backend
   ps.forEach((p, d) => {
     assert.deepEqual(perStep(p), {
       download: 4 * P,
-      upload: (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4, // x, y: the all-gather writes into resident tensors
+      upload: 4 * P + (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4,
       pack: 4 * (owned[d]! + P), // the all-gather: own shards packed, every shard unpacked (gradients: packed by the download)
       shard: 0, // shards packed straight from the optimizer's storage
       kernel: 0, // the reduce-scatter lands in the optimizer's heap
@@ -90,7 +70,7 @@ test('two devices through the communication thread: one more copy, the reduce-sc
   ps.forEach((p, d) => {
     assert.deepEqual(perStep(p), {
       download: 4 * P,
-      upload: (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4,
+      upload: 4 * P + (BATCH / 2) * 4 * 4 + (BATCH / 2) * 4,
       pack: 4 * (owned[d]! + P) + 4 * owned[d]!,
       shard: 0,
       kernel: 0,

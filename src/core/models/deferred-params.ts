@@ -6,14 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countCopy } from '../metering/copy-meter';
 
-/**
- * A parameter value to wait for: take() blocks until it is there and returns it. With `resident`,
- * take() writes it into that tensor's memory instead (nothing to copy afterwards).
- */
+/** A parameter value to wait for: take() blocks until it is there and returns it. */
 export interface DeferredParam {
   readonly deferred: true;
   take(): Float32Array;
-  readonly resident?: tf.Tensor;
 }
 
 export function isDeferred(v: unknown): v is DeferredParam {
@@ -34,7 +30,6 @@ export function writableInPlace(): boolean {
  * `param`'s values into it: call that before any kernel reads the tensor.
  */
 export function placeholder(shape: readonly number[], param: DeferredParam): { tensor: tf.Tensor; fill: () => void } {
-  if (param.resident) return { tensor: param.resident, fill: () => void param.take() };
   const tensor = tf.fill([...shape], 0, 'float32');
   return {
     tensor,
@@ -48,10 +43,11 @@ export function placeholder(shape: readonly number[], param: DeferredParam): { t
 }
 
 /**
- * The tensor's own memory, to write in place (a tensor nothing reads until the write is done): a view
- * of the wasm heap (stale once anything allocates: take it right before use) or the cpu's live array.
+ * The tensor's own memory, to write in place: only for a fresh tensor that no kernel has read yet
+ * (backends may cache data derived from a tensor, e.g. tfjs-wasm's packed matMul weights). A view of
+ * the wasm heap (stale once anything allocates: take it right before use) or the cpu's live array.
  */
-export function memoryOf(t: tf.Tensor): Float32Array {
+function memoryOf(t: tf.Tensor): Float32Array {
   const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
   if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array; // cpu: its live array

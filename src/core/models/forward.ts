@@ -136,8 +136,7 @@ export function paramTensors(model: Model, values: Map<string, ParamValue>, fill
     if (v === undefined) throw new Error(`missing parameter "${p.path}"`);
     if (isDeferred(v)) {
       if (!later) {
-        const values = v.take();
-        out.set(p.path, v.resident ?? upload(values, p.path, p.shape));
+        out.set(p.path, upload(v.take(), p.path, p.shape));
         continue;
       }
       const { tensor, fill } = placeholder(p.shape, v);

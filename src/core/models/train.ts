@@ -32,8 +32,6 @@ export interface GradSums extends BatchSums {
    * batch order and possibly repeated (global row numbers). Absent when the model has none.
    */
   sparse?: Map<string, HostSparse>;
-  /** With `keepGrads`: frees the gradients `grads` views (call once they have been used). */
-  release?: () => void;
 }
 export interface BatchMeans {
   count: number;
@@ -61,12 +59,6 @@ export interface StepOptions {
    * can start sending it while backward goes on.
    */
   gradSink?: (path: string, view: Float32Array) => Float32Array | null;
-  /**
-   * On wasm, without a sink: the dense gradients stay in the backend's memory and `grads` holds views
-   * of them, valid until the backend next allocates; `release()` frees them. Nothing is copied, so a
-   * caller whose optimizer updates in that same memory (core/tfjs/shared-heap.ts) reads them in place.
-   */
-  keepGrads?: boolean;
 }
 
 function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
@@ -170,10 +162,7 @@ export function lossAndGradsSum(
         return opts.scaleLoss ? opts.scaleLoss(total) : total;
       })(paths.map((p) => pt.get(p)!));
       const gradMap = new Map<string, Float32Array>();
-      const keep = opts.keepGrads && !opts.gradSink && tf.getBackend() === 'wasm';
-      const keptGrads = keep ? paths.map((_, i) => tf.keep(grads[i]!)) : [];
       paths.forEach((p, i) => {
-        if (keep) return gradMap.set(p, transientView(keptGrads[i]!));
         if (!opts.gradSink) return gradMap.set(p, ownedData(grads[i]));
         if (!sunk.has(p)) sink(p, grads[i]); // a parameter forward never read: its (zero) gradient, now
         const kept = sunk.get(p);
@@ -184,7 +173,6 @@ export function lossAndGradsSum(
         lossSum: sumOf(perExample!.dataSync() as Float32Array),
         metricSums: metricSums(model, out!.dataSync() as Float32Array, labels, batchSize),
         grads: gradMap,
-        ...(keep ? { release: () => keptGrads.forEach((t) => t.dispose()) } : {}),
       };
     } finally {
       out?.dispose();

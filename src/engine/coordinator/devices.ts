@@ -30,6 +30,23 @@ export function chooseDevices(size: number, gpus: DeviceInfo[], options: { cpu?:
   return gpus.slice(0, size).map((g, i) => ({ ...g, deviceId: i, label: g.label }));
 }
 
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * The tfjs backends a worker on `device` tries, in order: tensorflow → wasm → cpu on a GPU, wasm → cpu
+ * on a CPU worker. `DTRAIN_BACKEND` (tensorflow, wasm or cpu) forces one, so a run (or a test) can take
+ * the path a machine without the others would take; the worker then fails rather than fall back.
+ */
+export function backendOrder(device: DeviceInfo, env: NodeJS.ProcessEnv = process.env): BackendName[] {
+  const forced = env.DTRAIN_BACKEND;
+  if (forced !== undefined && forced !== '' && forced !== 'auto') {
+    if (!BACKENDS.includes(forced as BackendName)) throw new Error(`DTRAIN_BACKEND must be auto, tensorflow, wasm or cpu, got '${forced}'`);
+    return [forced as BackendName];
+  }
+  return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+}
+
 /** The environment that pins a worker to its device (merged into the parent's by the process host). */
 export function workerEnv(device: DeviceInfo, gpuIndex: number | null): Record<string, string> {
   const base = { TF_CPP_MIN_LOG_LEVEL: '2', TF_FORCE_GPU_ALLOW_GROWTH: 'true' };

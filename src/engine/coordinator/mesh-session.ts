@@ -9,7 +9,7 @@ import type { DeviceInfo, DeviceStats } from '../../shared/api';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
-import { workerEnv } from './devices';
+import { backendOrder, workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 
 export interface MeshSessionOptions {
@@ -51,11 +51,12 @@ export class MeshSession {
     if (devices.length !== mesh.size) throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
+    const backends = devices.map((d) => backendOrder(d)); // a bad DTRAIN_BACKEND is refused before any fork
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(host, workerEntry, id, workerEnv(devices[i]!, devices[i]!.kind === 'GPU' ? devices[i]!.deviceId : null)));
     try {
       const infos = await allOrKill(workers, (w, i) => w.call((api) => api.init({
-        deviceId: w.deviceId, mesh: mesh.toString(), backends: devices[i]!.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'],
+        deviceId: w.deviceId, mesh: mesh.toString(), backends: backends[i]!,
       })));
       infos.forEach((info) => log?.(`[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`));
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));

@@ -111,30 +111,3 @@ for (const backend of ['wasm', 'cpu'] as const) {
     assert.ok(last.tensors > first.tensors, `kernels ran between the first and the last take (${first.tensors} → ${last.tensors} tensors)`);
   });
 }
-
-// keepGrads (one device whose optimizer shares the backend's memory): the gradients stay where
-// backward made them, as views of the wasm heap; nothing is downloaded, and release() frees them.
-test('keepGrads on wasm: the same gradient bits, as views of the backend memory, no download, freed by release()', async () => {
-  assert.equal((await selectBackend(['wasm'])).name, 'wasm');
-  const seed = testSeed('grad-hooks keepGrads');
-  const rand = seededRandom(seed);
-  const model = buildModel(MLP);
-  const params = initParams(model, seed);
-  const { x, y } = batch(model, 6, rand);
-  const opts = { dropoutSeed: seed, exampleOffset: 0 };
-  const plain = lossAndGradsSum(model, params, x, y, 6, opts);
-  const before = tf.memory().numTensors;
-  const downloads = copyTotals().download;
-  const kept = lossAndGradsSum(model, params, x, y, 6, { ...opts, keepGrads: true });
-  assert.equal(copyTotals().download, downloads, 'no gradient copied out of the backend');
-  assert.equal(tf.memory().numTensors, before + model.params.length, 'one live tensor per gradient');
-  const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer;
-  assert.equal(kept.lossSum, plain.lossSum);
-  for (const p of model.params) {
-    const a = kept.grads.get(p.path)!, b = plain.grads.get(p.path)!;
-    assert.equal(a.buffer, heap, `${p.path}: a view of the wasm heap`);
-    assert.deepEqual(new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length), `${p.path}: same bits`);
-  }
-  kept.release!();
-  assert.equal(tf.memory().numTensors, before, 'release() frees them');
-});

@@ -1,7 +1,5 @@
 // Host storage for optimizer state that the fused WASM kernels can update in
-// place: one WebAssembly.Memory per process, with a small first-fit allocator, or
-// another module's memory and allocator (a HeapSource: tfjs-wasm's, so that
-// forward reads parameters where the optimizer updates them; core/tfjs/shared-heap.ts).
+// place: one WebAssembly.Memory per process, with a small first-fit allocator.
 // Views go stale when the memory grows, so buffers are handles, not arrays.
 import { Body, Op, Simd, encodeModule } from './wasm-encoder';
 
@@ -35,21 +33,11 @@ interface Block {
   size: number;
 }
 
-/** Where heap buffers come from: a memory and an allocator of zeroed blocks in it. */
-export interface HeapSource {
-  readonly memory: WebAssembly.Memory;
-  /** Byte offset of `bytes` zeroed bytes (at least 4-byte aligned). */
-  alloc(bytes: number): number;
-  release(offset: number, bytes: number): void;
-  /** Bytes of live buffers this source handed out. */
-  readonly used: number;
-}
-
 /** The process-wide heap: a WebAssembly.Memory plus a sorted, coalescing free list. */
-class WasmHeap implements HeapSource {
+class WasmHeap {
   readonly memory: WebAssembly.Memory;
   private readonly freeList: Block[] = [];
-  used = 0;
+  private used = 0;
 
   constructor(initialBytes: number) {
     const pages = Math.max(1, Math.ceil((initialBytes + RESERVED) / PAGE));
@@ -150,7 +138,7 @@ class WasmHeapBuffer implements HeapBuffer {
   private freed = false;
 
   constructor(
-    private readonly heap: HeapSource,
+    private readonly heap: WasmHeap,
     readonly length: number,
     private readonly offset: number,
   ) {
@@ -203,8 +191,6 @@ class PlainBuffer implements HostBuffer {
 }
 
 let heap: WasmHeap | null = null;
-/** Set: buffers come from it instead of this module's own heap. */
-let source: HeapSource | null = null;
 let simd: boolean | null = null;
 let heapDisabled = false;
 
@@ -228,29 +214,16 @@ export function setWasmHeapDisabled(disabled: boolean): void {
   heapDisabled = disabled;
 }
 
-/** The heap memory buffers live in, or null when not created yet / unavailable. */
+/** The shared heap memory, or null when not created yet / unavailable. */
 export function wasmHeapMemory(): WebAssembly.Memory | null {
-  return source?.memory ?? heap?.memory ?? null;
+  return heap?.memory ?? null;
 }
 
-/** This module's own heap's figures (null while buffers come from another source, or before any). */
 export function wasmHeapStats(): HeapStats | null {
-  return source ? null : heap?.stats() ?? null;
+  return heap?.stats() ?? null;
 }
 
-/**
- * Makes later heap buffers come from `next` (null: this module's own heap again). Refused (false)
- * while the current heap holds a live buffer: a kernel call must never mix two memories.
- */
-export function useHeapSource(next: HeapSource | null): boolean {
-  if (next === source) return true;
-  if ((source ?? heap)?.used) return false;
-  source = next;
-  return true;
-}
-
-function getHeap(initialBytes: number): HeapSource {
-  if (source !== null) return source;
+function getHeap(initialBytes: number): WasmHeap {
   if (heap === null) heap = new WasmHeap(initialBytes);
   return heap;
 }
