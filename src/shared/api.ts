@@ -172,6 +172,11 @@ export interface CheckpointInfo {
   bytes: number;
   /** The best evaluation's checkpoint (early stopping): kept whatever keepCheckpoints says. */
   best?: boolean;
+  /**
+   * restoreBest: this (final) checkpoint holds the weights and slots of the best evaluation, restored
+   * from the checkpoint at this step, not those trained up to `step`.
+   */
+  restoredBestFrom?: number;
 }
 
 export interface RunSummary {

@@ -40,7 +40,35 @@ test('train with data.validation shows val_* on the progress line; evaluate prin
   assert.equal(training.step, 6);
   assert.equal(training.count, 150);
   const text = dtrain('evaluate', runId);
-  assert.match(text.out, new RegExp(`^run ${runId} step 12 on validation \\(30 examples\\): loss \\d\\.\\d{6}  accuracy \\d\\.\\d{6}\\n$`));
+  assert.match(text.out, new RegExp(`^run ${runId} checkpoint at step 12 on validation \\(30 examples\\): loss \\d\\.\\d{6}  accuracy \\d\\.\\d{6}\\n$`));
+});
+
+// restoreBest: the run's final checkpoint holds the best evaluation's weights. Evaluating it must say
+// so (it printed the best's figures labelled with the final step, as if trained up to it).
+test('evaluate --checkpoint on a restoreBest run names the step whose weights the checkpoint holds', { timeout: 180_000 }, () => {
+  const configPath = join(dir, 'restore.json');
+  writeFileSync(configPath, JSON.stringify({
+    ...CONFIG, data: { kind: 'builtin', name: 'iris', validation: { fraction: 0.3 } }, optimizer: { learning_rate: 3.0 },
+    evalEvery: 10, earlyStopping: { monitor: 'val_accuracy', patience: 100, restoreBest: true }, steps: 60, globalBatchSize: 16, seed: 2, checkpointEvery: 0,
+  }));
+  const train = dtrain('train', '--config', configPath, '--devices', '1');
+  assert.equal(train.code, 0, train.err);
+  const runId = /run (\S+) started/.exec(train.out)![1]!;
+  const checkpoints = JSON.parse(dtrain('show', runId, '--json').out).checkpoints as { step: number; best?: boolean; restoredBestFrom?: number }[];
+  const best = checkpoints.find((c) => c.best)!;
+  const final = checkpoints.at(-1)!;
+  assert.equal(final.step, 60);
+  assert.ok(best.step < 60, `this seed's best evaluation is before the end (${best.step})`);
+  assert.equal(final.restoredBestFrom, best.step);
+  assert.match(dtrain('show', runId).out, new RegExp(`step 60 .*restored best \\(weights of step ${best.step}\\)`));
+
+  const atFinal = JSON.parse(dtrain('evaluate', runId, '--checkpoint', '60', '--json').out);
+  const atBest = JSON.parse(dtrain('evaluate', runId, '--checkpoint', String(best.step), '--json').out);
+  assert.equal(atFinal.step, 60);
+  assert.equal(atFinal.restoredBestFrom, best.step);
+  assert.equal(atFinal.loss, atBest.loss, 'the final checkpoint holds the best weights');
+  const text = dtrain('evaluate', runId, '--checkpoint', '60');
+  assert.match(text.out, new RegExp(`^run ${runId} checkpoint at step 60 \\(the run's final state: the best weights, restored from step ${best.step}\\) on validation`));
 });
 
 test('evaluate refuses bad input in one line with exit code 2', () => {

@@ -32,7 +32,8 @@ run's held-out data (data.validation), else its training data, and prints loss a
         return 0;
       }
       const metrics = Object.entries(r.metrics).map(([k, v]) => `  ${k} ${v.toFixed(6)}`).join('');
-      process.stdout.write(`run ${r.runId} step ${r.step}${r.best ? ' (best)' : ''} on ${r.data} (${r.count} examples): loss ${r.loss.toFixed(6)}${metrics}\n`);
+      const which = r.restoredBestFrom !== undefined ? ` (the run's final state: the best weights, restored from step ${r.restoredBestFrom})` : r.best ? ' (best)' : '';
+      process.stdout.write(`run ${r.runId} checkpoint at step ${r.step}${which} on ${r.data} (${r.count} examples): loss ${r.loss.toFixed(6)}${metrics}\n`);
       return 0;
     });
   },

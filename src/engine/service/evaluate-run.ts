@@ -15,6 +15,11 @@ export interface EvaluationResult {
   /** The checkpoint's step, and whether it is the run's best. */
   step: number;
   best: boolean;
+  /**
+   * restoreBest: the checkpoint is the run's final state, which holds the best evaluation's weights,
+   * restored from this step (its figures are that step's, not those trained up to `step`).
+   */
+  restoredBestFrom?: number;
   /** Which data: 'validation', 'training' or the given source's dataset name. */
   data: string;
   count: number;
@@ -26,7 +31,9 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
   const run = store.getRun(runId);
   const checkpoint = options.checkpointStep !== undefined ? store.checkpointAtStep(runId, options.checkpointStep) : store.defaultCheckpoint(runId).checkpoint;
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to evaluate`);
-  const best = store.listCheckpoints(runId).some((c) => c.id === checkpoint.id && c.best);
+  const info = store.listCheckpoints(runId).find((c) => c.id === checkpoint.id);
+  const best = info?.best === true;
+  const restored = info?.restoredBestFrom !== undefined ? { restoredBestFrom: info.restoredBestFrom } : {};
   const { train, validation } = loadRunData(run.config.data, run.config.seed);
   let dataset = validation ?? train;
   let label = validation ? 'validation' : 'training';
@@ -49,5 +56,5 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
   await selectBackend(['wasm', 'cpu'], { native: nativeBlas().native ?? undefined });
   const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
-  return { runId, step: checkpoint.step, best, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
+  return { runId, step: checkpoint.step, best, ...restored, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
 }

@@ -167,14 +167,28 @@ export function checkpointIdAtStep(ctx: StoreContext, runId: string, step: numbe
 }
 
 export function listCheckpoints(ctx: StoreContext, runId: string): CheckpointInfo[] {
-  const rows = sql(ctx, 'SELECT id, step, created_at, bytes, best FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId) as {
+  const rows = sql(ctx, 'SELECT id, step, created_at, bytes, best, state FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId) as {
     id: number;
     step: number;
     created_at: number;
     bytes: number;
     best: number;
+    state: string;
   }[];
-  return rows.map((r) => ({ id: r.id, step: r.step, createdAt: r.created_at, bytes: r.bytes, ...(r.best ? { best: true } : {}) }));
+  return rows.map((r) => {
+    const restored = restoredBestFrom(r.state);
+    return { id: r.id, step: r.step, createdAt: r.created_at, bytes: r.bytes, ...(r.best ? { best: true } : {}), ...(restored === null ? {} : { restoredBestFrom: restored }) };
+  });
+}
+
+/** A restoreBest run's final checkpoint holds the best evaluation's state: the step it came from. */
+export function restoredBestFrom(stateJson: string): number | null {
+  try {
+    const v = (JSON.parse(stateJson) as { restoredBestFrom?: unknown }).restoredBestFrom;
+    return typeof v === 'number' ? v : null;
+  } catch {
+    return null; // a state the checkpoint's own verification reports; nothing to label here
+  }
 }
 
 /** Checkpoint ids of a run, newest first. */
