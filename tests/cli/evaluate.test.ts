@@ -23,6 +23,10 @@ test('train with data.validation shows val_* on the progress line; evaluate prin
   assert.equal(train.code, 0, train.err);
   assert.match(train.out, /val_loss \d\.\d{4} val_accuracy \d\.\d{4}/);
   const runId = /run (\S+) started/.exec(train.out)![1]!;
+  // Off a terminal each step is printed once; an evaluation step with its own figures (not first
+  // with the previous evaluation's, then again).
+  const printed = [...train.out.matchAll(/^step (\d+)\//gm)].map((m) => Number(m[1]));
+  assert.deepEqual(printed, [...new Set(printed)], `steps printed: ${printed}`);
 
   const store = RunStore.open(db, { readonly: true });
   const last = store.getMetrics(runId).at(-1)!;
@@ -35,6 +39,7 @@ test('train with data.validation shows val_* on the progress line; evaluate prin
   assert.equal(result.count, 30);
   assert.ok(Math.abs(result.loss - last.metrics.val_loss!) <= 1e-6, `${result.loss} vs ${last.metrics.val_loss}`);
   assert.equal(result.metrics.accuracy, last.metrics.val_accuracy);
+  assert.match(train.out, new RegExp(`^step 12/12 .* val_loss ${last.metrics.val_loss!.toFixed(4)} `, 'm'));
 
   const training = JSON.parse(dtrain('evaluate', runId, '--json', '--checkpoint', '6', '--data', '{"kind": "builtin", "name": "iris"}').out);
   assert.equal(training.step, 6);

@@ -1,4 +1,6 @@
 import type { TrainerService } from '../../engine/service/trainer-service';
+import type { RunConfig } from '../../shared/api';
+import { isEvalStep } from '../../engine/service/evaluation-config';
 import { ProgressBar } from '../progress';
 
 /**
@@ -8,7 +10,12 @@ import { ProgressBar } from '../progress';
  * SIGINT themselves: they run in their own process group.
  */
 export async function followRun(service: TrainerService, runId: string, steps: number): Promise<number> {
-  const bar = new ProgressBar(steps);
+  // The run's stored config (defaults applied) says which steps an evaluation follows; read after
+  // subscribing, so no point is missed meanwhile.
+  let config: RunConfig | null = null;
+  const bar = new ProgressBar(steps, process.stdout, {
+    awaitsValidation: (step) => config !== null && config.data.validation !== undefined && isEvalStep({ ...config, steps }, step),
+  });
   let crash = '';
   // The failure as the service announced it: a full disk may have kept it from being stored.
   let failure = null as { step: number; error?: string } | null;
@@ -18,6 +25,7 @@ export async function followRun(service: TrainerService, runId: string, steps: n
     if (e.type === 'worker-crash') crash = e.reason;
     if (e.type === 'status' && e.status === 'failed') failure = { step: e.step, error: e.error };
   });
+  config = (await service.getRun(runId)).config;
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
