@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { dbOption, intOption, parse } from '../command';
 import { UsageError, withService } from '../context';
-import { readConfig, withArchivePath } from './train';
+import { readConfig, withPathsFromConfigFolder } from './train';
 import { readJsonFile, printSweep, printSweeps } from './sweep-output';
 
 type Service = Parameters<Parameters<typeof withService>[2]>[0];
@@ -51,7 +51,7 @@ async function start(argv: string[]): Promise<number> {
   if (!values.space) throw new UsageError("missing --space SPACE.json (see 'dtrain sweep --help')");
   if (values.method !== undefined && values.method !== 'grid' && values.method !== 'random') throw new UsageError(`--method must be grid or random (got '${values.method}')`);
   if (values.mode !== undefined && values.mode !== 'min' && values.mode !== 'max') throw new UsageError(`--mode must be min or max (got '${values.mode}')`);
-  const baseConfig = withArchivePath(readConfig(values.config), values.config);
+  const baseConfig = withPathsFromConfigFolder(readConfig(values.config), values.config);
   const space = readJsonFile(values.space, 'space');
   const spec = {
     baseConfig, space, method: values.method as 'grid' | 'random' | undefined, trials: intOption(values.trials, 'trials', 1),

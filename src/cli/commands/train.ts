@@ -36,7 +36,7 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
       mesh, steps: intOption(values.steps, 'steps', 1), seed: intOption(values.seed, 'seed'),
       globalBatchSize: intOption(values.batch, 'batch', 1), name: values.name, checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every'),
     };
-    const config = withArchivePath(readConfig(values.config), values.config);
+    const config = withPathsFromConfigFolder(readConfig(values.config), values.config);
     overrides.mesh = mesh ?? config.mesh ?? 'batch=1';
     const merged = { ...config, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunConfig;
     const service = await openService(values.db, { cpuOnly: values.cpu });
@@ -71,15 +71,25 @@ export function readConfig(path: string): RunConfig {
 }
 
 /**
- * A Keras model's files (`model.path`, `model.jsonPath`) are relative to the config file's folder, as a
- * user writes them, not to wherever dtrain was started; absolute paths stay as they are.
+ * Every file a config names is relative to the config file's folder, as a user writes it, not to
+ * wherever dtrain was started: a Keras model's `model.path` and `model.jsonPath`, the data's `path`
+ * (or an npy source's `x` and `y`), and the same in `data.validation`. Absolute paths stay as they are.
  */
-export function withArchivePath(config: RunConfig, configFile: string): RunConfig {
-  const model = config?.model;
-  if (model?.type !== 'keras') return config;
+export function withPathsFromConfigFolder(config: RunConfig, configFile: string): RunConfig {
   const folder = dirname(configFile);
-  const resolved = { ...model };
-  if (typeof model.path === 'string' && model.path !== '') resolved.path = resolve(folder, model.path);
-  if (typeof model.jsonPath === 'string' && model.jsonPath !== '') resolved.jsonPath = resolve(folder, model.jsonPath);
-  return { ...config, model: resolved };
+  const fix = (o: Record<string, unknown>, keys: string[]): Record<string, unknown> => {
+    const out = { ...o };
+    for (const k of keys) if (typeof out[k] === 'string' && out[k] !== '') out[k] = resolve(folder, out[k] as string);
+    return out;
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const dataKeys = (d: Record<string, unknown>) => (d.kind === 'npy' ? ['x', 'y'] : ['path']);
+  let out = config;
+  if (isObject(out?.model) && out.model.type === 'keras') out = { ...out, model: fix(out.model, ['path', 'jsonPath']) as RunConfig['model'] };
+  if (isObject(out?.data)) {
+    let data = fix(out.data, dataKeys(out.data));
+    if (isObject(data.validation) && !('fraction' in data.validation)) data = { ...data, validation: fix(data.validation, 'kind' in data.validation ? dataKeys(data.validation) : ['path']) };
+    out = { ...out, data: data as unknown as RunConfig['data'] };
+  }
+  return out;
 }
