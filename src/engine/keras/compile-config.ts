@@ -21,10 +21,14 @@ const LOSS_OBJECTS: Record<KerasLossName, Record<string, unknown>> = {
   mse: { module: 'keras.losses', class_name: 'MeanSquaredError', registered_name: null, config: { name: 'mean_squared_error', reduction: 'sum_over_batch_size' } },
 };
 
-/** A Keras 3 `compile_config` with this optimizer config (Keras 3 form) and loss. */
-export function compileConfig(optimizer: Record<string, unknown>, loss: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A Keras 3 `compile_config` with this optimizer config (Keras 3 form), loss and metrics (as Keras
+ * saves `compile(metrics=…)`: names or serialised metric objects; null for none), so Keras's
+ * evaluate and fit on the archive report the run's metrics, not the loss alone.
+ */
+export function compileConfig(optimizer: Record<string, unknown>, loss: Record<string, unknown>, metrics: unknown = null): Record<string, unknown> {
   return {
-    optimizer: serializedOptimizer(optimizer), loss, loss_weights: null, metrics: null, weighted_metrics: null,
+    optimizer: serializedOptimizer(optimizer), loss, loss_weights: null, metrics, weighted_metrics: null,
     run_eagerly: false, steps_per_execution: 1, jit_compile: true,
   };
 }

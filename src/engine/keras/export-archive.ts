@@ -49,7 +49,7 @@ export function toKerasArchive(model: KerasModelDescription, optimizerConfig: Re
   });
   const modelName = String((model.modelConfig.config as { name?: unknown }).name ?? 'model');
   return {
-    config: { ...model.modelConfig, compile_config: compileConfig(optimizerConfig, model.loss) },
+    config: { ...model.modelConfig, compile_config: compileConfig(optimizerConfig, model.loss, model.metrics) },
     metadata: { keras_version: KERAS_VERSION, date_saved: dateSaved(now) },
     weights: weightsTree(modelName, layers, { name: String(optimizerConfig.name ?? 'adadelta'), vars: optimizerVars }),
   };

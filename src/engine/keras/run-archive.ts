@@ -22,7 +22,10 @@ export function kerasModelOf(config: RunConfig): KerasModelDescription {
   const { compile_config: _compile, ...modelConfig } = model.keras.modelConfig;
   if (!isObj(modelConfig.config) || typeof modelConfig.class_name !== 'string') throw invalidInput('the run\'s Keras model config has no class_name and config to export');
   const loss = model.keras.compileConfig?.loss;
-  return { modelConfig, params: kerasParamsOf(model), loss: loss === undefined || loss === null ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits') : (loss as Record<string, unknown>) };
+  return {
+    modelConfig, params: kerasParamsOf(model), metrics: model.keras.compileConfig?.metrics ?? null,
+    loss: loss === undefined || loss === null ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits') : (loss as Record<string, unknown>),
+  };
 }
 
 /** The Keras 3 archive of `checkpoint` (a checkpoint of a run with `config`). */

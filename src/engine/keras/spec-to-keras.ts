@@ -43,6 +43,8 @@ export interface KerasModelDescription {
   /** Trainable parameters in Keras's weight order, with their place in the weights file. */
   params: KerasParam[];
   loss: Record<string, unknown>;
+  /** compile_config's `metrics`: Keras names or serialised metric objects, null for none. */
+  metrics: unknown;
 }
 
 /** The Keras Sequential equivalent of a spec model. */
@@ -63,5 +65,7 @@ export function specToKeras(model: Model): KerasModelDescription {
       if (path !== null) params.push({ path, shape: shapeOf.get(path)!, layer: keyOf.get(l.name)!, index });
     });
   }
-  return { modelConfig, params, loss: lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits') };
+  // Keras resolves "accuracy" by the loss (sparse_categorical_accuracy here) and "mae" to MeanAbsoluteError.
+  const metrics = model.metrics.length > 0 ? [...model.metrics] : null;
+  return { modelConfig, params, loss: lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits'), metrics };
 }

@@ -19,6 +19,8 @@ export interface LossHead {
   /** The existing loss family (class indices vs float targets), for data checks. */
   family: LossName;
   metrics: MetricName[];
+  /** BinaryAccuracy's `threshold` (Keras's default 0.5): a prediction counts as 1 when above it. */
+  accuracyThreshold: number;
   /** The loss as Keras serialised it, for export. */
   config: unknown;
 }
@@ -39,23 +41,54 @@ const ALIASES: Record<string, LossKind> = {
 };
 export const SUPPORTED_LOSSES = 'SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError';
 
-/** Keras metric names this trainer computes (every accuracy variant reports as "accuracy"). */
-const METRIC_ALIASES: Record<string, MetricName> = {
-  accuracy: 'accuracy', acc: 'accuracy', sparse_categorical_accuracy: 'accuracy', sparsecategoricalaccuracy: 'accuracy',
-  categorical_accuracy: 'accuracy', categoricalaccuracy: 'accuracy', binary_accuracy: 'accuracy', binaryaccuracy: 'accuracy',
-  mae: 'mae', mean_absolute_error: 'mae', meanabsoluteerror: 'mae',
+/**
+ * Keras metrics this trainer computes (every accuracy variant reports as "accuracy"), by the names a
+ * compile_config may hold: a string, or a serialised metric object's class_name. `family`: the loss
+ * kinds whose outputs the metric's rule fits (an accuracy of another family is refused, not guessed).
+ */
+const METRICS: Record<string, { metric: MetricName; family?: 'binary' | 'categorical' | 'sparse'; args: string[] }> = {
+  accuracy: { metric: 'accuracy', args: [] }, acc: { metric: 'accuracy', args: [] },
+  sparse_categorical_accuracy: { metric: 'accuracy', family: 'sparse', args: [] }, sparsecategoricalaccuracy: { metric: 'accuracy', family: 'sparse', args: [] },
+  categorical_accuracy: { metric: 'accuracy', family: 'categorical', args: [] }, categoricalaccuracy: { metric: 'accuracy', family: 'categorical', args: [] },
+  binary_accuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] }, binaryaccuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] },
+  mae: { metric: 'mae', args: [] }, mean_absolute_error: { metric: 'mae', args: [] }, meanabsoluteerror: { metric: 'mae', args: [] },
 };
+/** Arguments every Keras metric saves, honoured here by being what this trainer does anyway. */
+const COMMON_ARGS = ['name', 'dtype'];
 
-function metricsOf(raw: unknown): MetricName[] {
-  const out: MetricName[] = [];
+const familyOf = (kind: LossKind): 'binary' | 'categorical' | 'sparse' | null =>
+  kind === 'binary_crossentropy' ? 'binary' : kind === 'categorical_crossentropy' ? 'categorical' : kind === 'sparse_categorical_crossentropy' ? 'sparse' : null;
+
+/**
+ * The declared metrics this trainer computes, with every argument Keras saved for them honoured or
+ * refused by name (a BinaryAccuracy threshold, say, is not silently read as 0.5). Other metric
+ * classes are not computed (documented).
+ */
+function metricsOf(raw: unknown, kind: LossKind): { metrics: MetricName[]; accuracyThreshold: number } {
+  const metrics: MetricName[] = [];
+  let accuracyThreshold = 0.5;
   const visit = (m: unknown): void => {
+    if (m === null || m === undefined) return;
     if (Array.isArray(m)) return m.forEach(visit);
+    if (isObj(m) && !('class_name' in m)) return Object.values(m).forEach(visit); // per-output dicts
     const name = typeof m === 'string' ? m : isObj(m) ? String(m.class_name ?? '') : '';
-    const known = METRIC_ALIASES[name.toLowerCase()];
-    if (known && !out.includes(known)) out.push(known);
+    const known = METRICS[name.toLowerCase()];
+    if (!known) return;
+    const label = typeof m === 'string' ? `metric "${m}"` : `metric ${name}`;
+    if (known.family && known.family !== familyOf(kind)) fail(`${label} does not fit the loss ${kind} (its outputs are not ${known.family} predictions)`);
+    const config = isObj(m) && isObj(m.config) ? m.config : {};
+    for (const [arg, value] of Object.entries(config)) {
+      if (!COMMON_ARGS.includes(arg) && !known.args.includes(arg)) fail(`${label}: argument ${arg}=${JSON.stringify(value)} is not supported`);
+    }
+    if (config.dtype !== undefined && config.dtype !== null && config.dtype !== 'float32') fail(`${label}: dtype ${JSON.stringify(config.dtype)} is not supported (float32)`);
+    if (config.threshold !== undefined) {
+      if (typeof config.threshold !== 'number' || !Number.isFinite(config.threshold)) fail(`${label}: threshold must be a number, got ${JSON.stringify(config.threshold)}`);
+      accuracyThreshold = config.threshold as number;
+    }
+    if (!metrics.includes(known.metric)) metrics.push(known.metric);
   };
   visit(raw);
-  return out;
+  return { metrics, accuracyThreshold };
 }
 
 /** The loss of a compile_config (`loss` as a name or a serialised Keras loss object). */
@@ -71,7 +104,7 @@ export function lossHeadOf(compileConfig: Record<string, unknown> | null | undef
   if (c.axis !== undefined && c.axis !== -1) fail(`loss axis ${JSON.stringify(c.axis)} is not supported (-1)`);
   const labelSmoothing = typeof c.label_smoothing === 'number' ? c.label_smoothing : 0;
   const family: LossName = kind === 'sparse_categorical_crossentropy' ? 'softmax_cross_entropy' : 'mse';
-  return { kind, fromLogits: c.from_logits === true, labelSmoothing, family, metrics: metricsOf(compileConfig?.metrics), config: raw };
+  return { kind, fromLogits: c.from_logits === true, labelSmoothing, family, ...metricsOf(compileConfig?.metrics, kind), config: raw };
 }
 
 /** log σ(x) = −softplus(−x) (tfjs's logSigmoid has no wasm kernel). */
@@ -167,7 +200,8 @@ function meanAbs(row: Float32Array, y: Labels): number {
 function accuracy(head: LossHead, row: Float32Array, y: Labels): number {
   if (head.kind === 'binary_crossentropy') {
     let hits = 0;
-    for (let i = 0; i < row.length; i++) hits += (row[i]! > 0.5 ? 1 : 0) === y[i] ? 1 : 0;
+    // Keras's BinaryAccuracy: y_pred > threshold (on whatever the model outputs: logits need 0).
+    for (let i = 0; i < row.length; i++) hits += (row[i]! > head.accuracyThreshold ? 1 : 0) === y[i] ? 1 : 0;
     return hits / row.length;
   }
   if (head.kind === 'sparse_categorical_crossentropy') {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../../src/core/tfjs/backend';
 import { buildKerasModel, initParams, lossAndGradsSum } from '../../../../src/core/models/index';
-import { lossHeadOf, headPerExample } from '../../../../src/core/models/keras/losses';
+import { lossHeadOf, headMetricSums, headPerExample } from '../../../../src/core/models/keras/losses';
 import { activationOf, ACTIVATION_NAMES } from '../../../../src/core/models/keras/activations';
 
 const OUT = [[2.0, -1.0, 0.5], [0.1, 0.3, 0.6]];
@@ -116,4 +116,23 @@ test('every layer, activation and loss takes a step on wasm with the gradients o
     for (const [path, s] of want.sparse ?? []) assert.deepEqual([...got.sparse!.get(path)!.rows], [...s.rows], `${label} ${path} rows`);
   });
   await selectBackend(['cpu']);
+});
+
+// Metric arguments Keras saves are honoured or refused by name: the TF text-classification tutorial
+// compiles BinaryAccuracy(threshold=0.0) on logits, which was read with the default 0.5.
+test('BinaryAccuracy honours its threshold; an argument or a loss it cannot honour is refused by name', () => {
+  const logits = Float32Array.of(-0.3, 0.2, 0.7, -0.6, 0.1, 2.0, -2.0, 0.4); // one logit per example
+  const labels = Float32Array.of(0, 1, 1, 0, 1, 1, 0, 0);
+  const bce = { class_name: 'BinaryCrossentropy', config: { from_logits: true } };
+  const metric = (threshold?: number) => ({ module: 'keras.metrics', class_name: 'BinaryAccuracy', config: { name: 'binary_accuracy', dtype: 'float32', ...(threshold === undefined ? {} : { threshold }) } });
+  // Hand count: above 0 → 0 1 1 0 1 1 0 1 against the labels: 7 hits; above 0.5 → 0 0 1 0 0 1 0 0: 6 hits.
+  for (const [threshold, hits] of [[0.0, 7], [undefined, 6], [0.5, 6]] as const) {
+    const head = lossHeadOf({ loss: bce, metrics: [metric(threshold)] });
+    assert.deepEqual(headMetricSums(head, logits, labels, 8), { accuracy: hits }, `threshold ${threshold}`);
+  }
+  assert.deepEqual(headMetricSums(lossHeadOf({ loss: bce, metrics: ['accuracy'] }), logits, labels, 8), { accuracy: 6 }, "the string 'accuracy' is Keras's BinaryAccuracy at 0.5");
+  assert.throws(() => lossHeadOf({ loss: bce, metrics: [{ class_name: 'BinaryAccuracy', config: { threshold: 0.5, top_k: 2 } }] }), /BinaryAccuracy: argument top_k=2 is not supported/);
+  assert.throws(() => lossHeadOf({ loss: bce, metrics: [{ class_name: 'BinaryAccuracy', config: { dtype: 'float16' } }] }), /BinaryAccuracy: dtype "float16" is not supported/);
+  assert.throws(() => lossHeadOf({ loss: 'sparse_categorical_crossentropy', metrics: [{ class_name: 'BinaryAccuracy', config: {} }] }), /BinaryAccuracy does not fit the loss sparse_categorical_crossentropy/);
+  assert.throws(() => lossHeadOf({ loss: 'sparse_categorical_crossentropy', metrics: [{ class_name: 'SparseCategoricalAccuracy', config: { threshold: 0.2 } }] }), /argument threshold=0.2 is not supported/);
 });
