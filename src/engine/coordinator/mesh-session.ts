@@ -11,6 +11,7 @@ import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure 
 import type { ProcessHost } from './process-host';
 import { backendOrder, workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
+import { cpuMillis } from './process-cpu';
 
 export interface MeshSessionOptions {
   host: ProcessHost;
@@ -98,21 +99,52 @@ export class MeshSession {
   }
 
   /**
-   * After the timeout without a finished step, find the culprit: workers merely waiting on the ring
-   * still answer a ping; one that does not (stopped, spinning, hung in native code) is the stalled one.
-   * If all answer, the one longest without progress is named.
+   * After the timeout without a finished step, a ping round decides. A worker shows life if it
+   * finishes a step meanwhile, or answers the ping and kept using CPU since the last check (it is
+   * computing a step longer than the timeout; where CPU time cannot be read, an answer is enough).
+   * In lock-step, one worker showing life means the others wait for it: no verdict, the clock is reset.
+   * Otherwise the stalled one is the worker that did not answer (stopped, hung in native code, a
+   * blocking GPU call), else the longest silent (all waiting: a deadlock), named with its real silence.
    */
   private async checkStall(): Promise<void> {
     if (this.checking || this.failure) return;
-    const [oldest, last] = [...this.lastProgress].reduce((a, b) => (b[1] < a[1] ? b : a));
-    if (Date.now() - last <= this.stallTimeoutMs) return;
+    const now = Date.now();
+    const busy = new Map(this.workers.map((w) => [w.deviceId, this.cpuBusy(w, now)] as const));
+    const silentFor = (d: number) => Date.now() - (this.lastProgress.get(d) ?? 0);
+    const stale = () => this.workers.filter((w) => silentFor(w.deviceId) > this.stallTimeoutMs);
+    if (stale().length === 0) return;
     this.checking = true;
-    const answered = await Promise.all(this.workers.map((w) =>
-      Promise.race([w.call((api) => api.ping()).then(() => true, () => false), delay(PING_TIMEOUT_MS).then(() => false)])));
-    const silent = this.workers.find((_, i) => !answered[i]);
-    const deviceId = silent?.deviceId ?? oldest;
-    this.fail(new WorkerStalledError(deviceId, Date.now() - (this.lastProgress.get(deviceId) ?? last)));
-    this.checking = false;
+    try {
+      const answered = new Map(await Promise.all(this.workers.map(async (w) =>
+        [w.deviceId, await Promise.race([w.call((api) => api.ping()).then(() => true, () => false), delay(PING_TIMEOUT_MS).then(() => false)])] as const)));
+      if (this.failure || this.closed) return;
+      const suspects = stale().sort((a, b) => silentFor(b.deviceId) - silentFor(a.deviceId));
+      const alive = this.workers.some((w) => answered.get(w.deviceId) && busy.get(w.deviceId) !== false);
+      if (suspects.length < this.workers.length || alive) {
+        if (alive) suspects.forEach((w) => this.lastProgress.set(w.deviceId, Date.now()));
+        return;
+      }
+      const culprit = suspects.find((w) => !answered.get(w.deviceId)) ?? suspects[0]!;
+      this.fail(new WorkerStalledError(culprit.deviceId, silentFor(culprit.deviceId)));
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Per device: CPU milliseconds and when they were read, at the previous watchdog tick. */
+  private readonly cpuSamples = new Map<number, { at: number; ms: number }>();
+
+  /**
+   * Whether the worker used at least a quarter of a core since the previous tick (computing, not
+   * waiting); null when its CPU time cannot be read.
+   */
+  private cpuBusy(w: DeviceProcess, now: number): boolean | null {
+    const ms = cpuMillis(w.pid);
+    const previous = this.cpuSamples.get(w.deviceId);
+    if (ms === null) return null;
+    this.cpuSamples.set(w.deviceId, { at: now, ms });
+    if (!previous || now <= previous.at) return null;
+    return (ms - previous.ms) / (now - previous.at) >= 0.25;
   }
 
   /** Held-out loss and metrics, each worker evaluating its slice; device 0's (all-reduced) figures. */

@@ -32,3 +32,34 @@ test('a SIGSTOPped worker is declared stalled and the whole mesh is stopped', { 
     await session.close();
   }
 });
+
+// Steps slower than the watchdog's timeout (a large batch on a slow backend, or a swapping machine):
+// the watchdog's ping round found every worker answering, each having just finished a step, and still
+// killed one, reporting "no progress for 0 s". Progress during the check must reset the clock, and a
+// kill must report the real silence.
+test('workers whose steps outlast the timeout but keep finishing them are not declared stalled', { timeout: 180_000 }, async () => {
+  const saved = process.env.DTRAIN_BACKEND;
+  process.env.DTRAIN_BACKEND = 'cpu'; // about 0.4 s per step for this batch, more than the timeout
+  const mesh = Mesh.parse('batch=2');
+  const slow = {
+    ...IRIS_MLP,
+    model: { type: 'mlp', input: [256], layers: [{ type: 'dense', units: 512, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: [] },
+    data: { kind: 'synthetic', name: 'blobs', options: { numClasses: 3, numFeatures: 256, samplesPerClass: 300, seed: 1 } },
+    globalBatchSize: 900,
+  } as typeof IRIS_MLP;
+  const session = await MeshSession.start({ host: new NodeProcessHost(), workerEntry: WORKER_ENTRY, mesh, devices: cpuDevices(2), stallTimeoutMs: 300 }, slow);
+  if (saved === undefined) delete process.env.DTRAIN_BACKEND;
+  else process.env.DTRAIN_BACKEND = saved;
+  const failures: string[] = [];
+  session.onFailure((e) => failures.push(e.message));
+  try {
+    const times: number[] = [];
+    session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && times.push(Date.now()));
+    const error = await session.train(0, 4).then(() => null, (e: Error) => e);
+    assert.equal(error, null, `the run was stopped: ${error?.message}`);
+    assert.deepEqual(failures, []);
+    assert.equal(times.length, 4);
+  } finally {
+    await session.close();
+  }
+});
