@@ -4,6 +4,7 @@
  * order (data.npz holds the rows in file order and `order`, the row indices of the run's next batches).
  */
 import { Mesh } from '../../core/dtensor/mesh';
+import type { ClusterVariable } from './cluster-layouts';
 
 const py = (v: unknown): string => (v === null ? 'None' : JSON.stringify(v));
 
@@ -11,7 +12,8 @@ export interface TrainScriptInput {
   runId: string;
   runName: string;
   mesh: string;
-  layouts: Record<string, string[]>;
+  /** Every variable's exact Keras path and sharding on the cluster (cluster-layouts.ts). */
+  variables: ClusterVariable[];
   globalBatchSize: number;
   /** The step the archive was saved at and the data order starts from. */
   step: number;
@@ -20,7 +22,9 @@ export interface TrainScriptInput {
 export function trainScript(o: TrainScriptInput): string {
   const mesh = Mesh.parse(o.mesh);
   const dims = mesh.dimNames.map((name, i) => `${py(name)}: ${mesh.shape[i]}`).join(', ');
-  const layoutLines = Object.entries(o.layouts).map(([key, specs]) => `    ${py(key)}: (${specs.map((s) => (s === 'unsharded' ? 'None' : py(s))).join(', ')}${specs.length === 1 ? ',' : ''}),`);
+  const layoutLines = o.variables.map((v) => `    ${py(v.kerasPath)}: (${v.specs.map(py).join(', ')}${v.specs.length === 1 ? ',' : ''}),`);
+  const notes = o.variables.filter((v) => v.unsharded.length > 0).map((v) => `#   ${v.kerasPath}: ${v.unsharded.join('; ')}`);
+  const notesBlock = notes.length === 0 ? '' : `# Sharded by the run but not here (dtrain splits an axis unevenly, JAX's shardings refuse it):\n${notes.join('\n')}\n`;
   return `"""Continue dtrain run ${o.runId} (${o.runName.replace(/"/g, "'")}) from its step ${o.step} with Keras 3 under keras.distribution.
 
     python train.py [--steps N] [--out FILE.keras]
@@ -41,8 +45,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MESH = {${dims}}  # the run's mesh: axis name -> size
-# The run's layouts: variable-path regex -> sharding per axis (None = not sharded).
-LAYOUTS = {
+# Every variable's exact Keras path -> its mesh dim per axis (None = not sharded). Keras 3 matches
+# LayoutMap keys against variable.path with re.fullmatch, so these are paths, not the run's regexes.
+${notesBlock}LAYOUTS = {
 ${layoutLines.join('\n')}
 }
 BATCH_SIZE = ${o.globalBatchSize}
@@ -55,11 +60,31 @@ def distribution():
         raise SystemExit(f"the run's mesh {MESH} needs {size} devices, found {len(devices)}")
     mesh = keras.distribution.DeviceMesh(shape=tuple(MESH.values()), axis_names=list(MESH), devices=devices[:size])
     if not any(axis for specs in LAYOUTS.values() for axis in specs):
-        return keras.distribution.DataParallel(device_mesh=mesh)
-    layout_map = keras.distribution.LayoutMap(mesh)
-    for key, specs in LAYOUTS.items():
-        layout_map[key] = specs
-    return keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name=list(MESH)[0])
+        dist = keras.distribution.DataParallel(device_mesh=mesh)
+    else:
+        layout_map = keras.distribution.LayoutMap(mesh)
+        for key, specs in LAYOUTS.items():
+            layout_map[key] = specs
+        dist = keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name=list(MESH)[0])
+    replicas = list(MESH.values())[0]
+    if BATCH_SIZE % replicas:
+        # dtrain splits a batch unevenly over the devices, JAX's shardings cannot: every device then
+        # sees the whole batch (the same numbers, each computed on every replica).
+        print(f"note: the batch of {BATCH_SIZE} does not divide over {list(MESH)[0]}={replicas}; the batch is replicated, not split", flush=True)
+        dist.get_data_layout = lambda shape: keras.distribution.TensorLayout([None] * len(shape), mesh)
+    return dist
+
+
+def process_rows(rows, example_shape):
+    """This process's part of a global batch (keras.distribution takes each process's own rows)."""
+    import jax
+
+    if jax.process_count() == 1:
+        return rows
+    layout = keras.distribution.distribution().get_data_layout((len(rows),) + example_shape)
+    spans = layout.backend_layout.addressable_devices_indices_map((len(rows),) + example_shape).values()
+    starts = sorted({(s[0].start or 0, len(rows) if s[0].stop is None else s[0].stop) for s in spans})
+    return np.concatenate([rows[a:b] for a, b in starts])
 
 
 def main():
@@ -74,11 +99,15 @@ def main():
         keras.distribution.initialize()
     keras.distribution.set_distribution(distribution())
     model = keras.saving.load_model(os.path.join(HERE, "model.keras"))
+    unknown = sorted(set(LAYOUTS) - {v.path for v in model.weights})
+    if unknown:
+        raise SystemExit(f"LAYOUTS names variables this model does not have: {unknown}")
     for step in range(args.steps):
         # The run's data order: batch i is rows order[i*B : (i+1)*B], wrapping around the end of order.
-        rows = order[(step * BATCH_SIZE + np.arange(BATCH_SIZE)) % len(order)]
-        loss = model.train_on_batch(x[rows], y[rows])
-        print(f"step {step + 1}/{args.steps} loss {float(loss):.6f}", flush=True)
+        rows = process_rows(order[(step * BATCH_SIZE + np.arange(BATCH_SIZE)) % len(order)], x.shape[1:])
+        logs = model.train_on_batch(x[rows], y[rows], return_dict=True)
+        figures = " ".join(f"{name} {float(value):.6f}" for name, value in logs.items())
+        print(f"step {step + 1}/{args.steps} {figures}", flush=True)
     model.save(args.out)
     print(f"saved {args.out}")
 

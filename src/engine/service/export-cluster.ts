@@ -14,6 +14,7 @@ import { invalidInput } from '../../shared/errors';
 import type { RunStore } from '../store/index';
 import { prepareOutDir, writeFileAtomic } from '../export/out-path';
 import { trainScript } from '../export/train-script';
+import { clusterLayouts } from '../export/cluster-layouts';
 import { writeKerasArchive } from '../keras/archive';
 import { runToKerasArchive } from '../keras/run-archive';
 import type { ExportOptions } from './export-run';
@@ -53,7 +54,7 @@ export async function exportCluster(store: RunStore, runId: string, outDir: stri
   const files: [string, string | Uint8Array][] = [
     ['model.keras', await writeKerasArchive(runToKerasArchive(config, checkpoint))],
     ['data.npz', dataNpz(config, checkpoint.step, steps)],
-    ['train.py', trainScript({ runId, runName: run.name, mesh: config.mesh, layouts: config.layouts ?? {}, globalBatchSize: config.globalBatchSize, step: checkpoint.step })],
+    ['train.py', trainScript({ runId, runName: run.name, mesh: config.mesh, variables: clusterLayouts(config), globalBatchSize: config.globalBatchSize, step: checkpoint.step })],
     ['import.json', `${JSON.stringify(back, null, 2)}\n`],
   ];
   const dir = prepareOutDir(outDir, options.force);

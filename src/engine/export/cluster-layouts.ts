@@ -1,0 +1,44 @@
+/**
+ * The run's layouts as Keras 3 on JAX accepts them, for `export --cluster`: one LayoutMap entry per
+ * variable under its exact Keras path (Keras 3.15 matches LayoutMap keys with `re.fullmatch` against
+ * `variable.path`, so the run's own start-anchored regexes would match nothing there), and an axis
+ * left unsharded where its size does not divide over its mesh dim:
+ * dtrain splits unevenly (numpy.array_split), JAX's shardings refuse it.
+ */
+import { Layout } from '../../core/dtensor/layout';
+import { LayoutMap } from '../../core/dtensor/layout-map';
+import { Mesh } from '../../core/dtensor/mesh';
+import type { RunConfig } from '../../shared/api';
+import { kerasModelOf } from '../keras/run-archive';
+
+export interface ClusterVariable {
+  /** The variable's path in Keras (`variable.path`). */
+  kerasPath: string;
+  /** Per axis: the mesh dim it is sharded over there, or null. */
+  specs: (string | null)[];
+  /** Axes the run shards but the cluster cannot: why, for a comment in train.py. */
+  unsharded: string[];
+}
+
+export function clusterLayouts(config: RunConfig): ClusterVariable[] {
+  const mesh = Mesh.parse(config.mesh);
+  const map = new LayoutMap(mesh);
+  for (const [key, specs] of Object.entries(config.layouts ?? {})) map.set(key, new Layout(specs, mesh));
+  const model = kerasModelOf(config);
+  // In a model Keras loaded from an archive (as train.py does), a variable's path is
+  // `<layer>/<weight>`, nested models included: the run's path for a Keras model, and a JSON-spec
+  // model's `dense.kernel` with a slash.
+  const spec = (config.model as { type?: unknown }).type !== 'keras';
+  return model.params.map((p) => {
+    const kerasPath = spec ? p.path.replace('.', '/') : p.path;
+    const unsharded: string[] = [];
+    const specs = map.layoutFor(p.path, p.shape.length).shardingSpecs.map((spec, axis) => {
+      if (spec === 'unsharded') return null;
+      const parts = mesh.dimSize(spec);
+      if (p.shape[axis]! % parts === 0) return spec;
+      unsharded.push(`axis ${axis} has ${p.shape[axis]} entries, which do not divide over ${spec}=${parts}`);
+      return null;
+    });
+    return { kerasPath, specs, unsharded };
+  });
+}
