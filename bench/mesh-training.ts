@@ -8,6 +8,7 @@ import { MeshSession } from '../src/engine/coordinator/mesh-session';
 import { NodeProcessHost } from '../src/engine/coordinator/node-process-host';
 import type { BenchSection } from './section';
 import type { StepProfile } from '../src/shared/api';
+import { requireLearning } from './learning';
 
 const MODEL = {
   type: 'mlp', input: [784],
@@ -27,6 +28,8 @@ export async function measureMeshTraining(n: number, layouts: Record<string, str
     { model: MODEL, data: DATA, layouts, optimizer: { learning_rate: 0.1 }, globalBatchSize: 256, seed: 1 },
   );
   try {
+    const losses: number[] = [];
+    session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
     await session.train(0, WARMUP);
     const before = await session.stats();
     const t0 = performance.now();
@@ -34,6 +37,7 @@ export async function measureMeshTraining(n: number, layouts: Record<string, str
     const seconds = (performance.now() - t0) / 1000;
     const stats = await session.stats();
     const profile = perStep(before[0]!.profile!, stats[0]!.profile!);
+    requireLearning(`the MLP on ${n} worker(s)`, losses);
     return { samplesPerSec: (STEPS * 256) / seconds, stateBytes: Math.max(...stats.map((s) => s.shardBytes)), backend: session.infos[0]!.backend, profile };
   } finally {
     await session.close();

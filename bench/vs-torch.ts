@@ -10,6 +10,7 @@ import { Layout } from '../src/core/dtensor/layout';
 import { Adadelta } from '../src/core/optimizers/adadelta';
 import { ShardedVariable } from '../src/core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGrads } from '../src/core/models';
+import { requireLearning } from './learning';
 import { selectBackend } from '../src/core/tfjs';
 import { counterUniform } from '../src/core/models/prng';
 import { nativeBlas, nativeBlasNote } from '../src/workers/native-blas';
@@ -66,12 +67,15 @@ async function cnnSamplesPerSec(): Promise<number> {
   opt.build(vars);
   const x = new Float32Array(BATCH * 28 * 28).map((_, i) => counterUniform(2, i));
   const y = new Int32Array(BATCH).map((_, i) => i % 10);
+  const losses: number[] = [];
   const step = async () => {
     const live = new Map(model.params.map((p, i) => [p.path, vars[i]!.hostArray() as Float32Array]));
-    const { grads } = lossAndGrads(model, live, x, y, BATCH);
+    const { grads, loss } = lossAndGrads(model, live, x, y, BATCH);
+    losses.push(loss);
     await opt.applyGradients(model.params.map((p, i) => [grads.get(p.path)!, vars[i]!] as const));
   };
   const ms = await bestRoundMs(step, 3, 3, 3); // as torch_peer.py's cnn_1: 3 warm-up, best of 3 rounds of 3
+  requireLearning('the CNN step', losses); // the same batch every step: its loss must fall
   return (BATCH / ms) * 1000;
 }
 

@@ -20,7 +20,7 @@ export function doctorText(r: DoctorReport): string {
   out.push(`  addon: ${b.addonBuilt ? b.addonPath : `not built (${b.addonPath} missing)`}`);
   out.push(`  OpenBLAS: ${b.openblas ?? (b.disabled ? 'not opened: DTRAIN_NATIVE_BLAS=0' : b.addonBuilt ? `not usable: ${b.error}` : 'not checked (no addon)')}`);
   out.push('', 'Workers a run would start');
-  out.push(...groupWorkers(r.workers).map(([devices, w]) => `  ${devices}: ${w.backend}${w.backend === 'tensorflow' ? ` on the ${w.computesOn}` : ''}, ${w.storage} storage — ${w.why}`));
+  out.push(...groupWorkers(r.workers).map(([devices, w]) => `  ${devices}: ${computePath(w)} — ${w.why}`));
   const d = r.desktop;
   out.push('', 'Desktop app');
   out.push(`  Electron: ${!d.electronVersion ? 'not installed' : d.electronBinary ? `${d.electronVersion} (${d.electronBinary})` : `${d.electronVersion}, binary not downloaded`}`);
@@ -30,6 +30,12 @@ export function doctorText(r: DoctorReport): string {
   for (const p of r.problems) out.push(`  ${p.severity}: ${p.what}`, `    fix: ${p.fix}`);
   out.push('', r.canTrain ? 'This machine can train.' : 'This machine cannot train until the errors above are fixed.');
   return `${out.join('\n')}\n`;
+}
+
+/** backend, kernels, storage and communication thread: the compute path a worker takes. */
+export function computePath(w: WorkerPlan): string {
+  const backend = w.backend === 'tensorflow' ? `tensorflow on the ${w.computesOn}` : w.backend === 'wasm' ? `wasm, ${w.nativeBlas ? 'matmul and convolution on native BLAS' : 'wasm kernels (no native BLAS)'}` : 'cpu';
+  return `${backend}, ${w.storage} storage, communication thread ${w.commThread.on ? 'on' : 'off'} (${w.commThread.why})`;
 }
 
 function memory(used: number | null, total: number | null): string {
@@ -44,7 +50,7 @@ function groupWorkers(workers: WorkerPlan[]): [string, WorkerPlan][] {
   for (let i = 1; i <= workers.length; i++) {
     const a = workers[start]!;
     const b = workers[i];
-    if (b && a.device.startsWith('CPU') && b.device.startsWith('CPU') && a.backend === b.backend && a.storage === b.storage && a.why === b.why) continue;
+    if (b && a.device.startsWith('CPU') && b.device.startsWith('CPU') && computePath(a) === computePath(b) && a.why === b.why) continue;
     groups.push([i - start > 1 ? `CPU workers ${a.deviceId}–${workers[i - 1]!.deviceId}` : a.device, a]);
     start = i;
   }

@@ -50,6 +50,10 @@ export interface WorkerPlan {
   /** Where TensorFlow computes when backend is tensorflow. */
   computesOn: 'GPU' | 'CPU';
   storage: 'host' | 'tensor';
+  /** wasm backend: matmul and convolution on OpenBLAS through the native addon (else the wasm kernels). */
+  nativeBlas: boolean;
+  /** Whether the worker's ring runs on a communication thread, and why (src/shared/comm-thread-policy.ts). */
+  commThread: { on: boolean; why: string };
   why: string;
 }
 

@@ -2,7 +2,8 @@
 import { selectBackend } from '../core/tfjs/backend';
 import { Mesh } from '../core/dtensor/mesh';
 import { availableParallelism } from 'node:os';
-import { commThreadOn, joinRing, type CommThreadContext, type JoinedRing } from './transport/join-ring';
+import { joinRing, type JoinedRing } from './transport/join-ring';
+import { commThreadDecision, type CommThreadContext } from '../shared/comm-thread-policy';
 import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
@@ -97,10 +98,6 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
 
 /** The worker log's line on the communication thread: on or off, and why. */
 function commThreadNote(ctx: CommThreadContext): string {
-  const setting = process.env.DTRAIN_COMM_THREAD;
-  const why = setting === '0' || setting === '1' ? `DTRAIN_COMM_THREAD=${setting}`
-    : ctx.workers < 2 ? 'one worker: nothing to exchange'
-    : ctx.backend === 'tensorflow' ? 'the model step computes off the CPU'
-    : `${ctx.cores} cores for ${ctx.workers} workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it`;
-  return `communication thread: ${commThreadOn(process.env, ctx) ? 'on' : 'off'} (${why})`;
+  const { on, why } = commThreadDecision(process.env.DTRAIN_COMM_THREAD, ctx);
+  return `communication thread: ${on ? 'on' : 'off'} (${why})`;
 }

@@ -15,7 +15,8 @@ export function sampleDoctorReport(): DoctorReport {
     wasmBackend: { available: true, error: null },
     nativeBlas: { addonPath: '/x/native/blas/build/dtrain_blas.node', addonBuilt: true, openblas: 'OpenBLAS 0.3.21 DYNAMIC_ARCH Zen', disabled: false, error: null },
     workers: [0, 1].map((deviceId) => ({
-      deviceId, device: `GPU ${deviceId} (NVIDIA RTX A4000)`, backend: 'wasm' as const, computesOn: 'CPU' as const, storage: 'host' as const,
+      deviceId, device: `GPU ${deviceId} (NVIDIA RTX A4000)`, backend: 'wasm' as const, computesOn: 'CPU' as const, storage: 'host' as const, nativeBlas: true,
+      commThread: { on: false, why: '2 cores for 2 workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it' },
       why: '@tensorflow/tfjs-node-gpu is not installed: wasm backend on the CPU (project kernels), the GPU stays idle',
     })),
     desktop: { electronVersion: '45.4.1', electronBinary: null, sqliteForElectron: null, sqliteForNodeError: null },

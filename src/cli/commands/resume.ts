@@ -14,9 +14,10 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
   --devices N | --mesh TEXT   resume on another mesh (e.g. a 4-device run on 2)
   --steps N                   raise the run's total number of steps
   --cpu                       use CPU workers even if GPUs are present
+  --check-loss-falls          exit 1 unless the loss fell over the resumed steps (see train --help)
   --db PATH                   database file`,
   async run(argv) {
-    const { values, positionals } = parse(argv, { devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, cpu: { type: 'boolean' }, ...dbOption }, 'resume', 1);
+    const { values, positionals } = parse(argv, { devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, cpu: { type: 'boolean' }, 'check-loss-falls': { type: 'boolean' }, ...dbOption }, 'resume', 1);
     const runId = positionals[0];
     if (!runId) throw new UsageError("missing RUN (see 'dtrain runs')");
     return withService(values.db, { cpuOnly: values.cpu }, async (service) => {
@@ -29,7 +30,7 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
       // The newest checkpoint that verifies (a corrupt newer one is skipped), known once it is restored.
       const from = await service.resumedFrom(runId);
       if (from !== null) process.stdout.write(`run ${runId} resuming from step ${from}\n`);
-      return await followRun(service, runId, steps ?? run.steps);
+      return await followRun(service, runId, steps ?? run.steps, { checkLossFalls: values['check-loss-falls'] });
     });
   },
 };

@@ -24,11 +24,14 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
   --name NAME            run name
   --checkpoint-every N   checkpoint every N steps (0: only at pause/stop/end)
   --cpu                  use CPU workers even if GPUs are present
+  --check-loss-falls     exit 1 unless the loss fell by a tenth at least (mean of the first tenth of
+                         the steps against the last tenth): a smoke test that training works
   --db PATH              database file (default $DTRAIN_DB or ~/.local/share/dtrain/dtrain.db)`,
   async run(argv) {
     const { values } = parse(argv, {
       config: { type: 'string' }, devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' },
       batch: { type: 'string' }, name: { type: 'string' }, 'checkpoint-every': { type: 'string' }, cpu: { type: 'boolean' }, db: { type: 'string' },
+      'check-loss-falls': { type: 'boolean' },
     }, 'train');
     if (!values.config) throw new UsageError("missing --config FILE (see 'dtrain train --help')");
     const mesh = meshOption(values);
@@ -47,7 +50,7 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
         throw e;
       });
       process.stdout.write(`run ${runId} started on mesh ${merged.mesh}\n`);
-      return await followRun(service, runId, merged.steps);
+      return await followRun(service, runId, merged.steps, { checkLossFalls: values['check-loss-falls'] });
     } finally {
       await service.shutdown();
     }

@@ -1,9 +1,11 @@
 /**
- * Which backend each worker would get and why, from the probes alone. Mirrors what a run does: one
+ * The compute path each worker would take and why, from the probes alone. Mirrors what a run does: one
  * worker per GPU trying tensorflow → wasm → cpu, or, without GPUs, one CPU worker per core trying
- * wasm → cpu; storage follows DTRAIN_VARIABLE_STORAGE, else auto (tensor on tensorflow).
+ * wasm → cpu (DTRAIN_BACKEND forces one); storage follows DTRAIN_VARIABLE_STORAGE, else auto (tensor on
+ * tensorflow); native BLAS on wasm where OpenBLAS opens; the communication thread by the workers' policy.
  */
 import type { DoctorReport, WorkerPlan } from '../../shared/doctor';
+import { commThreadDecision } from '../../shared/comm-thread-policy';
 
 export type Probes = Omit<DoctorReport, 'canTrain' | 'summary' | 'workers' | 'problems'>;
 
@@ -14,8 +16,39 @@ export function missingGpuLibraries(p: Probes): string[] {
 }
 
 export function planWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv = process.env): WorkerPlan[] {
-  const forced = env.DTRAIN_VARIABLE_STORAGE === 'host' || env.DTRAIN_VARIABLE_STORAGE === 'tensor' ? env.DTRAIN_VARIABLE_STORAGE : null;
-  const storage = (backend: WorkerPlan['backend']) => forced ?? (backend === 'tensorflow' ? 'tensor' : 'host');
+  const plans = forcedBackend(p, env, baseWorkers(p, cpuCount, env));
+  const blas = p.nativeBlas.openblas !== null;
+  return plans.map((w) => ({
+    ...w, nativeBlas: w.backend === 'wasm' && blas,
+    commThread: commThreadDecision(env.DTRAIN_COMM_THREAD, { workers: plans.length, backend: w.backend, cores: cpuCount }),
+  }));
+}
+
+type BasePlan = Omit<WorkerPlan, 'nativeBlas' | 'commThread'>;
+
+/** DTRAIN_VARIABLE_STORAGE, else auto: tensor on the tensorflow backend, host elsewhere. */
+function storageFor(env: NodeJS.ProcessEnv, backend: WorkerPlan['backend']): WorkerPlan['storage'] {
+  const forced = env.DTRAIN_VARIABLE_STORAGE;
+  if (forced === 'host' || forced === 'tensor') return forced;
+  return backend === 'tensorflow' ? 'tensor' : 'host';
+}
+
+/** DTRAIN_BACKEND=wasm|cpu|tensorflow: every worker takes that backend, or fails to start without it. */
+function forcedBackend(p: Probes, env: NodeJS.ProcessEnv, plans: BasePlan[]): BasePlan[] {
+  const forced = env.DTRAIN_BACKEND;
+  if (forced !== 'wasm' && forced !== 'cpu' && forced !== 'tensorflow') return plans;
+  return plans.map((w) => {
+    if (w.backend === forced) return { ...w, why: `${w.why} (DTRAIN_BACKEND=${forced})` };
+    const unavailable = forced === 'wasm' && !p.wasmBackend.available ? `the wasm backend is unavailable (${p.wasmBackend.error}): workers will fail to start`
+      : forced === 'tensorflow' && !p.tfjsNodeGpu.loads ? '@tensorflow/tfjs-node-gpu does not load: workers will fail to start' : null;
+    const computesOn = forced === 'tensorflow' && w.computesOn === 'GPU' ? ('GPU' as const) : ('CPU' as const);
+    const storage = storageFor(env, forced);
+    return { ...w, backend: forced, computesOn, storage, why: `DTRAIN_BACKEND=${forced}${unavailable ? `: ${unavailable}` : forced === 'cpu' ? ': the cpu backend (slow)' : ''}` };
+  });
+}
+
+function baseWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv): BasePlan[] {
+  const storage = (backend: WorkerPlan['backend']) => storageFor(env, backend);
   const fallback = p.wasmBackend.available ? ('wasm' as const) : ('cpu' as const);
   const kernels = p.nativeBlas.openblas !== null ? 'project kernels, matmul and convolution on native BLAS' : 'project kernels';
   const fallbackWhy = p.wasmBackend.available ? `wasm backend on the CPU (${kernels})` : `cpu backend (slow): the wasm backend is unavailable (${p.wasmBackend.error})`;

@@ -1,6 +1,7 @@
 // How a device worker joins the ring: through a communication thread that owns the sockets
 // (ThreadedCollectives: collectives progress while the model step computes), or on its own thread
 // (SocketLinks and RingCollectives beside the model step). commThreadOn() chooses.
+import { commThreadDecision, type CommThreadContext } from '../../shared/comm-thread-policy';
 import type { Collectives } from '../../core/collectives/types';
 import { RingCollectives } from '../../core/collectives/ring';
 import { nativeBlas } from '../native-blas';
@@ -24,29 +25,13 @@ export interface JoinedRing {
   close(): Promise<void>;
 }
 
-/** What decides whether a worker joins through a communication thread. */
-export interface CommThreadContext {
-  /** Device workers on this machine (the mesh size: every device of a mesh is local). */
-  workers: number;
-  /** The worker's tfjs backend: 'tensorflow' computes off the CPU (CUDA), wasm and cpu on it. */
-  backend: string;
-  /** CPU cores this process may use (os.availableParallelism()). */
-  cores: number;
-}
-
 /**
- * Whether the communication thread is used. DTRAIN_COMM_THREAD=1 / 0 force it on / off. By default
- * (unset or 'auto') it is on when there is something to exchange (2 workers or more) and a core is
- * free for it: the backend computes off the CPU, or the machine has at least two cores per worker. The ring's copies and adds are CPU work; where every
- * core already runs a worker's model step, a thread doing them takes that core from the step, and
- * measured on 2 cores with 2 workers the step was slower with it than without (docs/overlap.md).
+ * Whether the communication thread is used (src/shared/comm-thread-policy.ts). Without a context
+ * (tests that join a ring directly) the thread is on unless DTRAIN_COMM_THREAD=0.
  */
 export function commThreadOn(env: NodeJS.ProcessEnv = process.env, ctx?: CommThreadContext): boolean {
-  const setting = env.DTRAIN_COMM_THREAD;
-  if (setting === '0') return false;
-  if (setting === '1' || !ctx) return true;
-  if (ctx.workers < 2) return false; // one worker exchanges nothing: a thread would only cost its start
-  return ctx.backend === 'tensorflow' || ctx.cores >= 2 * ctx.workers;
+  if (!ctx) return env.DTRAIN_COMM_THREAD !== '0';
+  return commThreadDecision(env.DTRAIN_COMM_THREAD, ctx).on;
 }
 
 export async function joinRing(o: JoinOptions): Promise<JoinedRing> {

@@ -69,3 +69,22 @@ test('without better-sqlite3 nothing can be stored: canTrain is false and the fi
   assert.equal(report.wasmBackend.available, false, 'the fake root has no tfjs-backend-wasm either');
   assert.deepEqual(report.workers.map((w) => w.backend), ['cpu', 'cpu']);
 });
+
+// `dtrain doctor` says which compute path each worker takes: backend, kernels, storage, thread.
+test('each worker plan names its compute path: native BLAS or wasm kernels, storage, the communication thread; DTRAIN_BACKEND forces a backend', () => {
+  const noGpu = probes({ gpus: { status: 'no-nvidia-smi', error: null, gpus: [] } });
+  const [w] = planWorkers(noGpu, 2, {});
+  assert.deepEqual([w!.backend, w!.nativeBlas, w!.storage, w!.commThread.on], ['wasm', true, 'host', false]);
+  assert.match(w!.commThread.why, /2 cores for 2 workers/);
+  const noBlas = probes({ gpus: noGpu.gpus, nativeBlas: { ...noGpu.nativeBlas, openblas: null, error: 'OpenBLAS not found' } });
+  assert.equal(planWorkers(noBlas, 2, {})[0]!.nativeBlas, false, 'without OpenBLAS: the wasm kernels');
+  assert.equal(planWorkers(noGpu, 8, {})[0]!.commThread.on, false, '8 workers on 8 cores: off');
+  assert.deepEqual(planWorkers(noGpu, 2, { DTRAIN_COMM_THREAD: '1' })[0]!.commThread, { on: true, why: 'DTRAIN_COMM_THREAD=1' });
+  const cpu = planWorkers(noGpu, 2, { DTRAIN_BACKEND: 'cpu' })[0]!;
+  assert.deepEqual([cpu.backend, cpu.nativeBlas, cpu.storage], ['cpu', false, 'host']);
+  assert.match(cpu.why, /^DTRAIN_BACKEND=cpu: the cpu backend \(slow\)$/);
+  const gpu = planWorkers(probes(), 8, { DTRAIN_BACKEND: 'wasm' })[0]!;
+  assert.deepEqual([gpu.backend, gpu.computesOn, gpu.storage, gpu.nativeBlas], ['wasm', 'CPU', 'host', true]);
+  const noWasm = probes({ gpus: noGpu.gpus, wasmBackend: { available: false, error: 'no .wasm file' } });
+  assert.match(planWorkers(noWasm, 1, { DTRAIN_BACKEND: 'wasm' })[0]!.why, /unavailable \(no \.wasm file\): workers will fail to start/);
+});

@@ -21,7 +21,8 @@ export function doctorView(r: DoctorReport): DoctorView {
     : [r.gpus.status === 'failed' ? `No GPU: nvidia-smi failed (${r.gpus.error})` : r.gpus.status === 'none' ? 'No GPU: nvidia-smi lists none' : 'No GPU: nvidia-smi is not installed'];
   const seen = new Map<string, number>();
   for (const w of r.workers) {
-    const line = `${w.backend}${w.backend === 'tensorflow' ? ` on the ${w.computesOn}` : ''}, ${w.storage} storage: ${w.why}`;
+    const kernels = w.backend === 'wasm' ? (w.nativeBlas ? ', native BLAS' : ', wasm kernels') : '';
+    const line = `${w.backend}${w.backend === 'tensorflow' ? ` on the ${w.computesOn}` : ''}${kernels}, ${w.storage} storage, communication thread ${w.commThread.on ? 'on' : 'off'}: ${w.why}`;
     const key = w.device.startsWith('CPU') ? `CPU workers → ${line}` : `${w.device} → ${line}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
