@@ -10,7 +10,8 @@ module.exports = {
     {
       name: 'core-is-pure',
       severity: 'error',
-      comment: 'src/core is the runtime-agnostic library: no Node built-ins, no Electron, no SQLite, nothing of the processes around it.',
+      comment:
+        'src/core is the runtime-agnostic library: no Node built-ins, no Electron, no SQLite, nothing of the processes around it.',
       from: { path: '^src/core/' },
       to: { path: [ENGINE_SIDE, '(^|/)node_modules/(electron|better-sqlite3|ws|comlink)/'] },
     },
@@ -24,7 +25,8 @@ module.exports = {
     {
       name: 'workers-not-engine',
       severity: 'error',
-      comment: 'A device worker imports core, datasets and shared only; never the engine, the Electron shell, the CLI or the renderer.',
+      comment:
+        'A device worker imports core, datasets and shared only; never the engine, the Electron shell, the CLI or the renderer.',
       from: { path: '^src/workers/' },
       to: { path: '^src/(engine|main|cli|renderer|preload)/' },
     },
@@ -45,7 +47,8 @@ module.exports = {
     {
       name: 'engine-uses-two-worker-modules',
       severity: 'error',
-      comment: "The engine starts workers but does not run their step: it may use the worker side of the parent channel (endpoints) and the native-BLAS loader (doctor reports what a worker would load), nothing else of src/workers.",
+      comment:
+        'The engine starts workers but does not run their step: it may use the worker side of the parent channel (endpoints) and the native-BLAS loader (doctor reports what a worker would load), nothing else of src/workers.',
       from: { path: '^src/engine/' },
       to: { path: '^src/workers/', pathNot: '^src/workers/(endpoints|native-blas)\\.ts$' },
     },

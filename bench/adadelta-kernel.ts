@@ -96,12 +96,16 @@ async function heapStability(): Promise<void> {
   const secs = (performance.now() - t0) / 1e3;
   gc();
   const after = process.memoryUsage();
-  console.log(`heap stability: ${STABILITY_STEPS} fused steps x ${si(STABILITY_N)}elements in ${secs.toFixed(2)} s ` +
-    '(full GC before each reading)');
+  console.log(
+    `heap stability: ${STABILITY_STEPS} fused steps x ${si(STABILITY_N)}elements in ${secs.toFixed(2)} s ` +
+      '(full GC before each reading)',
+  );
   console.log('  ' + memLine('before', before));
   console.log('  ' + memLine('after', after));
-  console.log(`  delta   rss ${mib(after.rss - before.rss)}, heapUsed ${mib(after.heapUsed - before.heapUsed)}, ` +
-    `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(wasmHeapStats()!.committedBytes - heapBefore)}`);
+  console.log(
+    `  delta   rss ${mib(after.rss - before.rss)}, heapUsed ${mib(after.heapUsed - before.heapUsed)}, ` +
+      `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(wasmHeapStats()!.committedBytes - heapBefore)}`,
+  );
   freeState(s);
 }
 

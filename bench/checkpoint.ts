@@ -28,7 +28,9 @@ function optimizerState(step: number): CheckpointData {
       for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761 + t + step) >>> 0) / 2 ** 32;
       return { deviceId, data };
     });
-    tensors.push(tensorFromDeviceShards({ path: `optimizer/Adadelta/slot${t}`, dtype: 'float32', globalShape: SHAPE, layout, shards }));
+    tensors.push(
+      tensorFromDeviceShards({ path: `optimizer/Adadelta/slot${t}`, dtype: 'float32', globalShape: SHAPE, layout, shards }),
+    );
   }
   return { step, iterations: step, state: { cursor: step }, mesh: MESH, tensors };
 }
@@ -82,7 +84,15 @@ interface StoreTimes {
 
 function storeWrites(file: string, data: CheckpointData): StoreTimes {
   const store = RunStore.open(file);
-  const runId = store.createRun({ model: { type: 'mlp' }, data: { kind: 'builtin', name: 'bench' }, mesh: MESH, optimizer: {}, steps: 1, globalBatchSize: 1, seed: 0 });
+  const runId = store.createRun({
+    model: { type: 'mlp' },
+    data: { kind: 'builtin', name: 'bench' },
+    mesh: MESH,
+    optimizer: {},
+    steps: 1,
+    globalBatchSize: 1,
+    seed: 0,
+  });
   store.writeCheckpoint(runId, data, { keep: 2 });
   const totals: number[] = [];
   const prepares: number[] = [];
@@ -98,7 +108,13 @@ function storeWrites(file: string, data: CheckpointData): StoreTimes {
   const id = store.listCheckpoints(runId).at(-1)!.id;
   const loads = Array.from({ length: REPS }, () => time(() => store.loadCheckpoint(id)));
   store.close();
-  return { total: median(totals), prepare: median(prepares), commit: median(commits), walCopy: median(copies), load: median(loads) };
+  return {
+    total: median(totals),
+    prepare: median(prepares),
+    commit: median(commits),
+    walCopy: median(copies),
+    load: median(loads),
+  };
 }
 
 export const checkpointSection: BenchSection = {
@@ -110,7 +126,9 @@ export const checkpointSection: BenchSection = {
       const data = optimizerState(1);
       const buffers = shardBuffers(data);
       const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
-      console.log(`${data.tensors.length} tensors × 4 shards, ${(bytes / 1e6).toFixed(0)} MB float32, files in ${dir}, median of ${REPS}`);
+      console.log(
+        `${data.tensors.length} tensors × 4 shards, ${(bytes / 1e6).toFixed(0)} MB float32, files in ${dir}, median of ${REPS}`,
+      );
       const raw = median(Array.from({ length: REPS + 1 }, () => rawWrite(join(dir, 'raw.bin'), buffers)).slice(1));
       const rawRead = median(Array.from({ length: REPS }, () => time(() => readFileSync(join(dir, 'raw.bin')))));
       const small = join(dir, 'pages-4k.db');
@@ -118,7 +136,8 @@ export const checkpointSection: BenchSection = {
       const store4k = storeWrites(small, data);
       const store = storeWrites(join(dir, 'store.db'), data);
 
-      const verdict = (ms: number) => `${(raw / ms).toFixed(2)}× raw, target ≥ ${TARGET}× → ${raw / ms >= TARGET ? 'PASS' : 'MISS'}`;
+      const verdict = (ms: number) =>
+        `${(raw / ms).toFixed(2)}× raw, target ≥ ${TARGET}× → ${raw / ms >= TARGET ? 'PASS' : 'MISS'}`;
       row('raw writeSync + fsync', bytes, raw);
       row('writeCheckpoint, whole call (64 KiB pages)', bytes, store.total, verdict(store.total));
       row('  validate + encode + hash', bytes, store.prepare);

@@ -14,7 +14,8 @@ export type BenchCommand =
   | { type: 'close' };
 
 /** `seconds`: wall time (per iteration for allReduce); `cpu`: this process's user+system CPU seconds, same unit. */
-export type BenchReply = { type: 'ready' } | { type: 'timing'; seconds: number; cpu: number } | { type: 'closed' } | { type: 'error'; message: string };
+export type BenchReply =
+  { type: 'ready' } | { type: 'timing'; seconds: number; cpu: number } | { type: 'closed' } | { type: 'error'; message: string };
 
 let links: SocketLinks;
 /** One ring per add over the same links: commands run one at a time, so their messages never interleave. */
@@ -41,7 +42,9 @@ async function timed(per: number, body: () => Promise<void>): Promise<BenchReply
 
 /** Device 1 receives `reps` messages of `bytes` from device 0 (one receive posted ahead); others idle. */
 async function p2p(bytes: number, reps: number): Promise<BenchReply> {
-  return timed(reps, () => (links.deviceId === 0 ? p2pSend(bytes, reps) : links.deviceId === 1 ? p2pRecv(bytes, reps) : Promise.resolve()));
+  return timed(reps, () =>
+    links.deviceId === 0 ? p2pSend(bytes, reps) : links.deviceId === 1 ? p2pRecv(bytes, reps) : Promise.resolve(),
+  );
 }
 
 async function p2pSend(bytes: number, reps: number): Promise<void> {
@@ -85,7 +88,8 @@ async function allReduce(elems: number, iters: number, add: AddImpl = 'native'):
   const data = array('allReduce', elems).fill(1);
   await ring.allReduceSum(data); // warm-up, and a barrier
   const n = links.deviceIds.length;
-  for (const i of [0, elems >> 1, elems - 1]) if (data[i] !== n) throw new Error(`wrong all-reduce result ${data[i]} at ${i}, expected ${n}`);
+  for (const i of [0, elems >> 1, elems - 1])
+    if (data[i] !== n) throw new Error(`wrong all-reduce result ${data[i]} at ${i}, expected ${n}`);
   data.fill(0.5);
   return timed(iters, async () => {
     for (let i = 0; i < iters; i++) await ring.allReduceSum(data);
@@ -97,7 +101,11 @@ async function handle(cmd: BenchCommand): Promise<void> {
     case 'start':
       links = await SocketLinks.connect(cmd);
       rings = {
-        native: new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window, add: nativeBlas().add ?? undefined }),
+        native: new RingCollectives(links, {
+          pieceBytes: cmd.pieceBytes,
+          window: cmd.window,
+          add: nativeBlas().add ?? undefined,
+        }),
         js: new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window }),
       };
       return reply({ type: 'ready' });

@@ -24,16 +24,24 @@ export class Proc {
   private waiting: ((r: BenchReply) => void)[] = [];
 
   constructor() {
-    this.child = fork(WORKER, { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(WORKER, {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (r: BenchReply) => this.waiting.shift()?.(r));
-    this.child.on('exit', (code) => this.waiting.splice(0).forEach((w) => w({ type: 'error', message: `worker exited (${code})` })));
+    this.child.on('exit', (code) =>
+      this.waiting.splice(0).forEach((w) => w({ type: 'error', message: `worker exited (${code})` })),
+    );
   }
 
   async ask(cmd: BenchCommand, timeoutMs = 120_000): Promise<BenchReply> {
     const reply = new Promise<BenchReply>((resolve) => this.waiting.push(resolve));
     this.child.send(cmd);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no reply to ${cmd.type}`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`no reply to ${cmd.type}`)), timeoutMs)),
+    );
     try {
       const r = await Promise.race([reply, timeout]);
       if (r.type === 'error') throw new Error(r.message);
@@ -117,12 +125,16 @@ export const roundsOf = (xs: number[]): Rounds => ({ best: Math.min(...xs), medi
  * A against B in alternating rounds (ABBA…: A first on even rounds, B first on odd ones, so neither
  * side always runs right after the other); returns each side's per-round values.
  */
-export async function alternate(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<[number[], number[]]> {
+export async function alternate(
+  rounds: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<[number[], number[]]> {
   const as: number[] = [];
   const bs: number[] = [];
   for (let k = 0; k < rounds; k++) {
-    if (k % 2 === 0) as.push(await a()), bs.push(await b());
-    else bs.push(await b()), as.push(await a());
+    if (k % 2 === 0) (as.push(await a()), bs.push(await b()));
+    else (bs.push(await b()), as.push(await a()));
   }
   return [as, bs];
 }
@@ -137,13 +149,16 @@ async function addAlone(): Promise<void> {
   const piece = new Float32Array(MiB / 4).fill(1e-3);
   const pass = (add: typeof addInto) => async () => {
     const t0 = performance.now();
-    for (let rep = 0; rep < 10; rep++) for (let o = 0; o < dst.length; o += piece.length) add(dst.subarray(o, o + piece.length), piece);
+    for (let rep = 0; rep < 10; rep++)
+      for (let o = 0; o < dst.length; o += piece.length) add(dst.subarray(o, o + piece.length), piece);
     return (performance.now() - t0) / 10;
   };
   const [js, nat] = await alternate(ADD_ROUNDS, pass(addInto), pass(native));
   const [j, n] = [roundsOf(js), roundsOf(nat)];
-  console.log(`reduction add alone, 8 MiB float32 in 1 MiB pieces, ${ADD_ROUNDS} alternating rounds of 10: JS loop best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} ms,` +
-    ` native best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} ms: ${(j.best / n.best).toFixed(2)}x / ${(j.median / n.median).toFixed(2)}x faster`);
+  console.log(
+    `reduction add alone, 8 MiB float32 in 1 MiB pieces, ${ADD_ROUNDS} alternating rounds of 10: JS loop best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} ms,` +
+      ` native best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} ms: ${(j.best / n.best).toFixed(2)}x / ${(j.median / n.median).toFixed(2)}x faster`,
+  );
 }
 
 /** 16 MiB N=2 all-reduce with the native add and with the JS loop, alternating rounds. */
@@ -159,9 +174,11 @@ async function allReduceByAdd(ps: Proc[]): Promise<void> {
   const [nat, js] = await alternate(ADD_ROUNDS, round('native'), round('js'));
   const busbw = (s: number) => bytes / s / 1e9; // size * 2(N-1)/N at N = 2
   const [n, j] = [roundsOf(nat), roundsOf(js)].map((r) => ({ best: busbw(r.best), median: busbw(r.median) }));
-  console.log(`all-reduce 16 MiB N=2, ${ADD_ROUNDS} alternating rounds of ${iters}: busbw native add best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} GB/s` +
-    ` (cpu ${Math.min(...cpus.native).toFixed(1)} ms), JS add best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} GB/s (cpu ${Math.min(...cpus.js).toFixed(1)} ms):` +
-    ` ${(n.best / j.best).toFixed(2)}x / ${(n.median / j.median).toFixed(2)}x`);
+  console.log(
+    `all-reduce 16 MiB N=2, ${ADD_ROUNDS} alternating rounds of ${iters}: busbw native add best ${n.best.toFixed(2)} / median ${n.median.toFixed(2)} GB/s` +
+      ` (cpu ${Math.min(...cpus.native).toFixed(1)} ms), JS add best ${j.best.toFixed(2)} / median ${j.median.toFixed(2)} GB/s (cpu ${Math.min(...cpus.js).toFixed(1)} ms):` +
+      ` ${(n.best / j.best).toFixed(2)}x / ${(n.median / j.median).toFixed(2)}x`,
+  );
 }
 
 const col = (x: number | string, width: number, digits = 2) => (typeof x === 'number' ? x.toFixed(digits) : x).padStart(width);
@@ -172,16 +189,23 @@ async function run(): Promise<void> {
   const raw = await withWorkers(2, rawThroughput);
   const rawBw = (16 * MiB) / raw.seconds / 1e9;
   const rawCeiling = (16 * MiB) / raw.cpu / 1e9;
-  console.log(`raw point-to-point, 16 MiB messages, process 0 -> 1: ${rawBw.toFixed(2)} GB/s` + ` (CPU ${(raw.cpu * 1000).toFixed(1)} ms per message per process)`);
+  console.log(
+    `raw point-to-point, 16 MiB messages, process 0 -> 1: ${rawBw.toFixed(2)} GB/s` +
+      ` (CPU ${(raw.cpu * 1000).toFixed(1)} ms per message per process)`,
+  );
   const both = await withWorkers(2, exchangeThroughput);
   const bothBw = (16 * MiB) / both.seconds / 1e9;
   console.log(`two-way exchange, 16 MiB each way at once (one ring step's traffic): ${bothBw.toFixed(2)} GB/s per direction`);
   await addAlone();
   await withWorkers(2, allReduceByAdd);
   console.log('the table below uses the native add when it loads (as the workers do)');
-  console.log(`all-reduce float32: busbw = size * 2(N-1)/N / time; target busbw >= ${TARGET} x raw = ${(TARGET * rawBw).toFixed(2)} GB/s`);
-  console.log('cpu = CPU ms per all-reduce per process; cpu-bound = busbw if every process had a core to itself (size*2(N-1)/N / cpu)');
-  console.log('busbw/2way = busbw against the two-way exchange: the ring\'s own overhead over its traffic pattern');
+  console.log(
+    `all-reduce float32: busbw = size * 2(N-1)/N / time; target busbw >= ${TARGET} x raw = ${(TARGET * rawBw).toFixed(2)} GB/s`,
+  );
+  console.log(
+    'cpu = CPU ms per all-reduce per process; cpu-bound = busbw if every process had a core to itself (size*2(N-1)/N / cpu)',
+  );
+  console.log("busbw/2way = busbw against the two-way exchange: the ring's own overhead over its traffic pattern");
   console.log('   N    size  ms/iter  busbw GB/s  busbw/raw  target   cpu ms  cpu-bound GB/s  busbw/2way');
   for (const n of [2, 3, 4]) {
     await withWorkers(n, async (ps) => {
@@ -190,14 +214,28 @@ async function run(): Promise<void> {
         const bus = (mib * MiB * 2 * (n - 1)) / n;
         const ratio = bus / t.seconds / 1e9 / rawBw;
         const note = n > cores ? `   (${n} processes on ${cores} cores)` : '';
-        const cells = [col(n, 4, 0), col(`${mib} MiB`, 8), col(t.seconds * 1000, 8, 1), col(bus / t.seconds / 1e9, 11), col(ratio, 10)];
+        const cells = [
+          col(n, 4, 0),
+          col(`${mib} MiB`, 8),
+          col(t.seconds * 1000, 8, 1),
+          col(bus / t.seconds / 1e9, 11),
+          col(ratio, 10),
+        ];
         const vsBoth = bus / t.seconds / 1e9 / bothBw;
-        console.log(`${cells.join(' ')}  ${ratio >= TARGET ? 'PASS' : 'MISS'} ${col(t.cpu * 1000, 8, 1)} ${col(bus / t.cpu / 1e9, 15)} ${col(vsBoth, 11)}${note}`);
+        console.log(
+          `${cells.join(' ')}  ${ratio >= TARGET ? 'PASS' : 'MISS'} ${col(t.cpu * 1000, 8, 1)} ${col(bus / t.cpu / 1e9, 15)} ${col(vsBoth, 11)}${note}`,
+        );
       }
     });
   }
-  console.log(`raw point-to-point cpu-bound: ${rawCeiling.toFixed(2)} GB/s; PyTorch gloo all-reduce of 16 MB on these machines: ${GLOO_16MB} GB/s busbw`);
-  console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other processes share the ${cores} cores)`);
+  console.log(
+    `raw point-to-point cpu-bound: ${rawCeiling.toFixed(2)} GB/s; PyTorch gloo all-reduce of 16 MB on these machines: ${GLOO_16MB} GB/s busbw`,
+  );
+  console.log(
+    `load average during the run: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (other processes share the ${cores} cores)`,
+  );
   if (cores < 4) {
     console.log(`caveat: this machine has ${cores} cores, so N > ${cores} runs oversubscribed (processes share cores and each`);
     console.log('        ring step waits for the scheduler): those rows understate the transport.');

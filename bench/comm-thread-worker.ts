@@ -16,7 +16,8 @@ export type CommCommand =
   | { type: 'allReduce'; impl: Impl; elems: number; iters: number; computeMs?: number }
   | { type: 'close' };
 
-export type CommReply = { type: 'ready'; add: string } | { type: 'timing'; seconds: number } | { type: 'closed' } | { type: 'error'; message: string };
+export type CommReply =
+  { type: 'ready'; add: string } | { type: 'timing'; seconds: number } | { type: 'closed' } | { type: 'error'; message: string };
 
 let links: SocketLinks;
 let ring: RingCollectives;
@@ -59,7 +60,8 @@ async function allReduce(impl: Impl, elems: number, iters: number, computeMs?: n
   const data = array(impl, elems).fill(1);
   await c.allReduceSum(data); // warm-up, and a barrier
   const n = c.deviceIds.length;
-  for (const i of [0, elems >> 1, elems - 1]) if (data[i] !== n) throw new Error(`wrong all-reduce result ${data[i]} at ${i}, expected ${n}`);
+  for (const i of [0, elems >> 1, elems - 1])
+    if (data[i] !== n) throw new Error(`wrong all-reduce result ${data[i]} at ${i}, expected ${n}`);
   data.fill(0.5);
   const t0 = performance.now();
   for (let i = 0; i < iters; i++) await step(impl, data, computeMs);
@@ -70,7 +72,10 @@ async function handle(cmd: CommCommand): Promise<void> {
   switch (cmd.type) {
     case 'start': {
       const { deviceId, deviceIds } = cmd;
-      [links, threaded] = await Promise.all([SocketLinks.connect({ dir: cmd.dir, deviceId, deviceIds }), ThreadedCollectives.start({ dir: cmd.threadDir, deviceId, deviceIds })]);
+      [links, threaded] = await Promise.all([
+        SocketLinks.connect({ dir: cmd.dir, deviceId, deviceIds }),
+        ThreadedCollectives.start({ dir: cmd.threadDir, deviceId, deviceIds }),
+      ]);
       ring = new RingCollectives(links, { add: nativeBlas().add ?? undefined });
       return reply({ type: 'ready', add: threaded.add });
     }

@@ -22,9 +22,15 @@ class Proc {
   private waiting: ((r: CommReply) => void)[] = [];
 
   constructor() {
-    this.child = fork(WORKER, { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(WORKER, {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (r: CommReply) => this.waiting.shift()?.(r));
-    this.child.on('exit', (code) => this.waiting.splice(0).forEach((w) => w({ type: 'error', message: `worker exited (${code})` })));
+    this.child.on('exit', (code) =>
+      this.waiting.splice(0).forEach((w) => w({ type: 'error', message: `worker exited (${code})` })),
+    );
   }
 
   async ask(cmd: CommCommand): Promise<CommReply> {
@@ -42,7 +48,8 @@ async function round(ps: Proc[], impl: Impl, bytes: number, computeMs?: number, 
   return Math.max(...rs.map((r) => (r.type === 'timing' ? r.seconds : NaN)));
 }
 
-const fmt = (r: { best: number; median: number }, unit: string, digits = 2) => `best ${r.best.toFixed(digits)} / median ${r.median.toFixed(digits)} ${unit}`;
+const fmt = (r: { best: number; median: number }, unit: string, digits = 2) =>
+  `best ${r.best.toFixed(digits)} / median ${r.median.toFixed(digits)} ${unit}`;
 
 async function run(): Promise<void> {
   const bytes = 16 * MiB;
@@ -51,29 +58,55 @@ async function run(): Promise<void> {
   try {
     const ready = await Promise.all(ps.map((p, i) => p.ask({ type: 'start', dir, threadDir, deviceId: i, deviceIds: [0, 1] })));
     const add = ready[0]!.type === 'ready' ? ready[0].add : '?';
-    console.log(`## comm-thread: 16 MiB float32 all-reduce, N=2 processes, ${ROUNDS} alternating rounds of ${ITERS} (reduction add in the thread: ${add})`);
+    console.log(
+      `## comm-thread: 16 MiB float32 all-reduce, N=2 processes, ${ROUNDS} alternating rounds of ${ITERS} (reduction add in the thread: ${add})`,
+    );
     const busbw = (s: number) => bytes / s / 1e9; // size * 2(N-1)/N at N = 2
-    const [inThread, shared] = await alternate(ROUNDS, () => round(ps, 'inThread', bytes), () => round(ps, 'shared', bytes));
-    const [, plain] = await alternate(3, () => round(ps, 'inThread', bytes), () => round(ps, 'plain', bytes));
+    const [inThread, shared] = await alternate(
+      ROUNDS,
+      () => round(ps, 'inThread', bytes),
+      () => round(ps, 'shared', bytes),
+    );
+    const [, plain] = await alternate(
+      3,
+      () => round(ps, 'inThread', bytes),
+      () => round(ps, 'plain', bytes),
+    );
     // Best and median of the times, as bandwidths (the best time is the highest bandwidth).
-    const [a, b, c] = [inThread, shared, plain].map((xs) => roundsOf(xs)).map((r) => ({ best: busbw(r.best), median: busbw(r.median) }));
+    const [a, b, c] = [inThread, shared, plain]
+      .map((xs) => roundsOf(xs))
+      .map((r) => ({ best: busbw(r.best), median: busbw(r.median) }));
     console.log(`busbw on the worker's thread: ${fmt(a!, 'GB/s')}`);
-    console.log(`busbw on a communication thread, shared arrays: ${fmt(b!, 'GB/s')}: ${(b!.best / a!.best).toFixed(2)}x / ${(b!.median / a!.median).toFixed(2)}x`);
+    console.log(
+      `busbw on a communication thread, shared arrays: ${fmt(b!, 'GB/s')}: ${(b!.best / a!.best).toFixed(2)}x / ${(b!.median / a!.median).toFixed(2)}x`,
+    );
     console.log(`busbw on a communication thread, plain arrays (staged copies): ${fmt(c!, 'GB/s')} (3 rounds)`);
     // Work as long as the all-reduce alone, so perfect overlap would halve the step.
     const computeMs = Math.round(a!.best > 0 ? (bytes / (a!.best * 1e9)) * 1000 : 10);
-    const [seq, over] = await alternate(ROUNDS, () => round(ps, 'inThread', bytes, computeMs), () => round(ps, 'shared', bytes, computeMs));
+    const [seq, over] = await alternate(
+      ROUNDS,
+      () => round(ps, 'inThread', bytes, computeMs),
+      () => round(ps, 'shared', bytes, computeMs),
+    );
     const [s, o] = [roundsOf(seq.map((x) => x * 1000)), roundsOf(over.map((x) => x * 1000))];
-    console.log(`all-reduce + ${computeMs} ms of synchronous work per step: on the worker's thread ${fmt(s, 'ms', 1)},` +
-      ` overlapped on a communication thread ${fmt(o, 'ms', 1)}: ${(s.best / o.best).toFixed(2)}x / ${(s.median / o.median).toFixed(2)}x`);
+    console.log(
+      `all-reduce + ${computeMs} ms of synchronous work per step: on the worker's thread ${fmt(s, 'ms', 1)},` +
+        ` overlapped on a communication thread ${fmt(o, 'ms', 1)}: ${(s.best / o.best).toFixed(2)}x / ${(s.median / o.median).toFixed(2)}x`,
+    );
     // A tiny all-reduce (a step's loss and metric sums): the latency the thread hops add, awaited or waitSync'ed.
     const tiny = (impl: Impl, sync: boolean) => () => round(ps, impl, 16, sync ? 0 : undefined, 200);
     const [tinyIn, tinyAwait] = await alternate(ROUNDS, tiny('inThread', false), tiny('shared', false));
     const [, tinySync] = await alternate(ROUNDS, tiny('inThread', false), tiny('shared', true));
     const [ti, ta, tsy] = [tinyIn, tinyAwait, tinySync].map((xs) => roundsOf(xs.map((x) => x * 1e6)));
-    console.log(`16-byte all-reduce latency: on the worker's thread, awaited ${fmt(ti!, 'µs', 0)}; on a communication thread,` +
-      ` awaited ${fmt(ta!, 'µs', 0)}, waitSync ${fmt(tsy!, 'µs', 0)}`);
-    console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (each process has a main and a communication thread)`);
+    console.log(
+      `16-byte all-reduce latency: on the worker's thread, awaited ${fmt(ti!, 'µs', 0)}; on a communication thread,` +
+        ` awaited ${fmt(ta!, 'µs', 0)}, waitSync ${fmt(tsy!, 'µs', 0)}`,
+    );
+    console.log(
+      `load average: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores (each process has a main and a communication thread)`,
+    );
     await Promise.all(ps.map((p) => p.ask({ type: 'close' })));
   } finally {
     for (const p of ps) if (p.child.exitCode === null) p.child.kill('SIGKILL');

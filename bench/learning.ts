@@ -6,5 +6,6 @@ import { describeLossTrend, lossTrend } from '../src/core/evaluation/loss-trend'
 
 export function requireLearning(what: string, losses: readonly number[]): void {
   const trend = lossTrend(losses);
-  if (!trend?.fell) throw new Error(`refusing to report a throughput for ${what}: ${trend ? describeLossTrend(trend) : 'fewer than two steps'}`);
+  if (!trend?.fell)
+    throw new Error(`refusing to report a throughput for ${what}: ${trend ? describeLossTrend(trend) : 'fewer than two steps'}`);
 }

@@ -11,11 +11,21 @@ import type { StepProfile } from '../src/shared/api';
 import { requireLearning } from './learning';
 
 const MODEL = {
-  type: 'mlp', input: [784],
-  layers: [{ type: 'dense', units: 512, activation: 'relu' }, { type: 'dense', units: 512, activation: 'relu' }, { type: 'dense', units: 10 }],
-  loss: 'softmax_cross_entropy', metrics: ['accuracy'],
+  type: 'mlp',
+  input: [784],
+  layers: [
+    { type: 'dense', units: 512, activation: 'relu' },
+    { type: 'dense', units: 512, activation: 'relu' },
+    { type: 'dense', units: 10 },
+  ],
+  loss: 'softmax_cross_entropy',
+  metrics: ['accuracy'],
 };
-const DATA = { kind: 'synthetic' as const, name: 'blobs', options: { numClasses: 10, numFeatures: 784, samplesPerClass: 300, seed: 1 } };
+const DATA = {
+  kind: 'synthetic' as const,
+  name: 'blobs',
+  options: { numClasses: 10, numFeatures: 784, samplesPerClass: 300, seed: 1 },
+};
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] };
 const WARMUP = 3;
 const STEPS = 15;
@@ -38,7 +48,12 @@ export async function measureMeshTraining(n: number, layouts: Record<string, str
     const stats = await session.stats();
     const profile = perStep(before[0]!.profile!, stats[0]!.profile!);
     requireLearning(`the MLP on ${n} worker(s)`, losses);
-    return { samplesPerSec: (STEPS * 256) / seconds, stateBytes: Math.max(...stats.map((s) => s.shardBytes)), backend: session.infos[0]!.backend, profile };
+    return {
+      samplesPerSec: (STEPS * 256) / seconds,
+      stateBytes: Math.max(...stats.map((s) => s.shardBytes)),
+      backend: session.infos[0]!.backend,
+      profile,
+    };
   } finally {
     await session.close();
   }
@@ -54,9 +69,13 @@ function perStep(a: StepProfile, b: StepProfile) {
 
 /** Two lines: where device 0's step time goes and what it copies per step. */
 export function printProfile(n: number, p: ReturnType<typeof perStep>): void {
-  const ms = Object.entries(p.phaseMs).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  const ms = Object.entries(p.phaseMs)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
   const total = Object.values(p.copiedBytes).reduce((x, y) => x + y, 0);
-  const kb = Object.entries(p.copiedBytes).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`).join(', ');
+  const kb = Object.entries(p.copiedBytes)
+    .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`)
+    .join(', ');
   console.log(`   N=${n} device 0 ms/step: ${ms}`);
   console.log(`   N=${n} device 0 host copies KiB/step: ${kb}; total ${(total / 1024).toFixed(0)} KiB`);
 }
@@ -73,7 +92,9 @@ export const meshTrainingSection: BenchSection = {
       const sharded = n === 1 ? base : await measureMeshTraining(n, SHARDED);
       const replicated = await measureMeshTraining(n, {});
       const mb = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
-      console.log(`${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`);
+      console.log(
+        `${n}  ${sharded.samplesPerSec.toFixed(0).padStart(9)}   ${(sharded.samplesPerSec / base.samplesPerSec).toFixed(2)}x    ${mb(sharded.stateBytes).padStart(12)} (${(sharded.stateBytes / base.stateBytes).toFixed(2)}x of N=1)        ${mb(replicated.stateBytes)}`,
+      );
       printProfile(n, sharded.profile);
     }
     await compareCommThread(base);
@@ -111,10 +132,14 @@ async function alternate(name: string, n: number): Promise<[off: Measured, on: M
  */
 async function compareCommThread(base: Measured): Promise<void> {
   const [off, on] = await alternate('DTRAIN_COMM_THREAD', 2);
-  console.log(`N=2, 3 alternating rounds, best: ring on the worker's thread ${off.samplesPerSec.toFixed(0)} samples/s, communication thread (overlap) ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x`);
+  console.log(
+    `N=2, 3 alternating rounds, best: ring on the worker's thread ${off.samplesPerSec.toFixed(0)} samples/s, communication thread (overlap) ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x`,
+  );
   printProfile(2, off.profile);
   printProfile(2, on.profile);
   const n1Step = Object.values(base.profile.phaseMs).reduce((a, b) => a + b, 0);
   const n2Compute = Math.min(off.profile.phaseMs.compute, on.profile.phaseMs.compute);
-  console.log(`ceiling on these cores with a free exchange: N=1 step ${n1Step.toFixed(1)} ms / N=2 compute ${n2Compute.toFixed(1)} ms = ${(n1Step / n2Compute).toFixed(2)}x of N=1`);
+  console.log(
+    `ceiling on these cores with a free exchange: N=1 step ${n1Step.toFixed(1)} ms / N=2 compute ${n2Compute.toFixed(1)} ms = ${(n1Step / n2Compute).toFixed(2)}x of N=1`,
+  );
 }

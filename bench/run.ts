@@ -11,7 +11,17 @@ import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
 
-const sections: BenchSection[] = [adadeltaKernelSection, triadSection, { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench }, meshTrainingSection, collectivesSection, commThreadSection, checkpointSection, vsTorchSection, sweepSection];
+const sections: BenchSection[] = [
+  adadeltaKernelSection,
+  triadSection,
+  { description: 'model step samples/s on wasm, with and without the project kernels', ...trainingBench },
+  meshTrainingSection,
+  collectivesSection,
+  commThreadSection,
+  checkpointSection,
+  vsTorchSection,
+  sweepSection,
+];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {

@@ -35,7 +35,11 @@ export async function bestRoundMs(fn: () => unknown, warmup: number, steps: numb
 
 /** 1234567890 → "1.23 G". */
 export function si(x: number): string {
-  const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [f, u] of units) if (Math.abs(x) >= f) return `${(x / f).toFixed(2)} ${u}`;
   return x.toFixed(2) + ' ';
 }

@@ -71,7 +71,8 @@ function timeSteps(s: Setup, warmup: number, steps: number): number {
   return best;
 }
 
-const rate = (ms: number): string => `${Math.round((BATCH / ms) * 1000).toLocaleString('en-US')} samples/s (${ms.toFixed(1)} ms/step)`;
+const rate = (ms: number): string =>
+  `${Math.round((BATCH / ms) * 1000).toLocaleString('en-US')} samples/s (${ms.toFixed(1)} ms/step)`;
 
 /** Times `fast` and `slow` in alternating rounds (fair under a noisy machine); best of each. */
 function compare(s: Setup, fast: () => void, slow: () => void, rounds: number, fastSteps: number, slowSteps: number) {
@@ -114,7 +115,9 @@ async function run(): Promise<void> {
     registerProjectKernels();
   };
   const c = compare(cnn, backToProject, stockPlusFilter, 2, 3, 2);
-  console.log(`CNN 28x28x1 conv32-pool-conv64-pool-dense10 (${cnn.model.paramCount.toLocaleString('en-US')} params), batch ${BATCH}, loss+grads:`);
+  console.log(
+    `CNN 28x28x1 conv32-pool-conv64-pool-dense10 (${cnn.model.paramCount.toLocaleString('en-US')} params), batch ${BATCH}, loss+grads:`,
+  );
   console.log(`  wasm + project kernels:                    ${rate(c.fast)}`);
   console.log(`  wasm stock + our Conv2DBackpropFilter only: ${rate(c.slow)}`);
   console.log(`  speed-up: ${(c.slow / c.fast).toFixed(1)}×`);
@@ -126,7 +129,10 @@ async function run(): Promise<void> {
   }
   console.log(`native BLAS: ${blas.openblas}, one thread`);
   const onNative = () => registerProjectKernels({ native: blas.native });
-  for (const [name, s, steps] of [['MLP 784-512-512-10', mlp, 10], ['CNN conv32-pool-conv64-pool-dense10', cnn, 4]] as const) {
+  for (const [name, s, steps] of [
+    ['MLP 784-512-512-10', mlp, 10],
+    ['CNN conv32-pool-conv64-pool-dense10', cnn, 4],
+  ] as const) {
     const r = compare(s, onNative, project, 3, steps, steps);
     console.log(`${name}, batch ${BATCH}, loss+grads (alternating rounds, best of each):`);
     console.log(`  native BLAS:          ${rate(r.fast)}`);

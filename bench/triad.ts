@@ -24,7 +24,10 @@ function triadModule(): Uint8Array<ArrayBuffer> {
   b.simd(Simd.f32x4Add).simd(Simd.v128Store).op(4, 0);
   b.get(I).i32(16).op(Op.i32Add).tee(I).get(END).op(Op.i32LtU, Op.brIf, 0);
   b.op(Op.end, Op.end);
-  return encodeModule([{ name: 'triad', params: [I32, I32, I32, I32, F32], results: [], locals: [I32, I32, V128], body: b }], true);
+  return encodeModule(
+    [{ name: 'triad', params: [I32, I32, I32, I32, F32], results: [], locals: [I32, I32, V128], body: b }],
+    true,
+  );
 }
 
 function jsTriad(a: Float32Array, b: Float32Array, c: Float32Array, s: number): void {

@@ -22,11 +22,16 @@ import { bestRoundMs } from './timing';
 const PEER = fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url));
 const BATCH = 256;
 const CNN_SPEC = {
-  type: 'sequential', input: [28, 28, 1], loss: 'softmax_cross_entropy',
+  type: 'sequential',
+  input: [28, 28, 1],
+  loss: 'softmax_cross_entropy',
   layers: [
-    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' }, { type: 'maxPool2d', poolSize: 2 },
-    { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPool2d', poolSize: 2 },
-    { type: 'flatten' }, { type: 'dense', units: 10 },
+    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu', padding: 'same' },
+    { type: 'maxPool2d', poolSize: 2 },
+    { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
+    { type: 'maxPool2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dense', units: 10 },
   ],
 };
 
@@ -40,7 +45,11 @@ interface TorchFigures {
 
 /** A python that imports torch: $DTRAIN_TORCH_PYTHON, Debian's python3-torch, or the repo's .venv. */
 function torchPython(): { python: string } | { reason: string } {
-  const candidates = [process.env.DTRAIN_TORCH_PYTHON, '/usr/bin/python3', fileURLToPath(new URL('../.venv/bin/python', import.meta.url))];
+  const candidates = [
+    process.env.DTRAIN_TORCH_PYTHON,
+    '/usr/bin/python3',
+    fileURLToPath(new URL('../.venv/bin/python', import.meta.url)),
+  ];
   for (const python of candidates) {
     if (!python || !existsSync(python)) continue;
     if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return { python };
@@ -62,7 +71,16 @@ async function cnnSamplesPerSec(): Promise<number> {
   const model = buildModel(CNN_SPEC);
   const params = initParams(model, 1);
   const mesh = Mesh.parse('batch=1');
-  const vars = model.params.map((p) => new ShardedVariable({ name: p.path, globalShape: p.shape, layout: Layout.replicated(mesh, p.shape.length), deviceId: 0, initialValue: params.get(p.path)! }));
+  const vars = model.params.map(
+    (p) =>
+      new ShardedVariable({
+        name: p.path,
+        globalShape: p.shape,
+        layout: Layout.replicated(mesh, p.shape.length),
+        deviceId: 0,
+        initialValue: params.get(p.path)!,
+      }),
+  );
   const opt = new Adadelta({ learningRate: 0.1, mesh });
   opt.build(vars);
   const x = new Float32Array(BATCH * 28 * 28).map((_, i) => counterUniform(2, i));
@@ -83,7 +101,13 @@ async function cnnSamplesPerSec(): Promise<number> {
 async function adadeltaApiRate(): Promise<number> {
   const n = 10_000_000;
   const mesh = Mesh.parse('batch=1');
-  const v = new ShardedVariable({ name: 'w', globalShape: [n], layout: Layout.replicated(mesh, 1), deviceId: 0, initialValue: new Float32Array(n).fill(1) });
+  const v = new ShardedVariable({
+    name: 'w',
+    globalShape: [n],
+    layout: Layout.replicated(mesh, 1),
+    deviceId: 0,
+    initialValue: new Float32Array(n).fill(1),
+  });
   const opt = new Adadelta({ learningRate: 1, mesh });
   opt.build([v]);
   const g = new Float32Array(n).fill(1e-3);
@@ -91,7 +115,8 @@ async function adadeltaApiRate(): Promise<number> {
   return n / (ms / 1000);
 }
 
-const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /**
  * The MLP on 1 and 2 workers, `rounds` runs each, alternating, best of each: the PyTorch peer's
@@ -127,9 +152,13 @@ export const vsTorchSection: BenchSection = {
     const found = torchPython();
     const ring = await ringVsGloo('python' in found ? found.python : null);
     const g = ring.gloo;
-    console.log(`ring all-reduce 16 MiB N=2, ${RING_ROUNDS} rounds of ${RING_ITERS} alternating with gloo's (same sampling both sides):` +
-      ` dtrain best ${ring.dtrain.best.toFixed(2)} / median ${ring.dtrain.median.toFixed(2)} GB/s (cpu ${ring.dtrain.cpuMs.toFixed(1)} ms per all-reduce per process)` +
-      (g ? `, gloo best ${g.best.toFixed(2)} / median ${g.median.toFixed(2)} GB/s (cpu ${g.cpuMs.toFixed(1)} ms)` : ', gloo not run'));
+    console.log(
+      `ring all-reduce 16 MiB N=2, ${RING_ROUNDS} rounds of ${RING_ITERS} alternating with gloo's (same sampling both sides):` +
+        ` dtrain best ${ring.dtrain.best.toFixed(2)} / median ${ring.dtrain.median.toFixed(2)} GB/s (cpu ${ring.dtrain.cpuMs.toFixed(1)} ms per all-reduce per process)` +
+        (g
+          ? `, gloo best ${g.best.toFixed(2)} / median ${g.median.toFixed(2)} GB/s (cpu ${g.cpuMs.toFixed(1)} ms)`
+          : ', gloo not run'),
+    );
     const api = await adadeltaApiRate();
     tf.disposeVariables();
 
@@ -147,13 +176,17 @@ export const vsTorchSection: BenchSection = {
     for (const [name, ours, theirs, unit, target] of rows) {
       const ratio = theirs ? ours / theirs : null;
       const verdict = ratio === null || target === null ? '' : `${ratio >= target ? 'PASS' : 'MISS'} (≥ ${target}×)`;
-      console.log(`${name} | ${fmt(ours, unit === 'GB/s' ? 2 : 0)} ${unit} | ${theirs === null ? '—' : fmt(theirs, unit === 'GB/s' ? 2 : 0)} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} | ${verdict}`);
+      console.log(
+        `${name} | ${fmt(ours, unit === 'GB/s' ? 2 : 0)} ${unit} | ${theirs === null ? '—' : fmt(theirs, unit === 'GB/s' ? 2 : 0)} | ${ratio === null ? '—' : `${ratio.toFixed(2)}×`} | ${verdict}`,
+      );
     }
     const scaling = mlp2.samplesPerSec / mlp1.samplesPerSec;
     console.log(`2 workers / 1 worker: ${scaling.toFixed(2)}× ${scaling >= 1.6 ? 'PASS' : 'MISS'} (≥ 1.6×)`);
     if (torch) {
       const ddpEfficiency = torch.mlp_ddp_2 / torch.mlp_1;
-      console.log(`PyTorch DDP N=2 / N=1: ${ddpEfficiency.toFixed(2)}×; dtrain's ${scaling >= ddpEfficiency ? 'PASS' : 'MISS'} (≥ PyTorch's)`);
+      console.log(
+        `PyTorch DDP N=2 / N=1: ${ddpEfficiency.toFixed(2)}×; dtrain's ${scaling >= ddpEfficiency ? 'PASS' : 'MISS'} (≥ PyTorch's)`,
+      );
     }
   },
 };

@@ -32,8 +32,16 @@ function headerDir() {
 }
 
 const include = headerDir();
-if (include === null) skip(`node_api.h not found under ${[process.env.npm_config_nodedir, resolve(process.execPath, '..', '..')].filter(Boolean).map((p) => join(p, 'include', 'node')).join(' or ')}`);
-const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.c')).map((f) => join(sourceDir, f));
+if (include === null)
+  skip(
+    `node_api.h not found under ${[process.env.npm_config_nodedir, resolve(process.execPath, '..', '..')]
+      .filter(Boolean)
+      .map((p) => join(p, 'include', 'node'))
+      .join(' or ')}`,
+  );
+const sources = readdirSync(sourceDir)
+  .filter((f) => f.endsWith('.c'))
+  .map((f) => join(sourceDir, f));
 if (sources.length === 0) skip(`no C sources in ${relative(root, sourceDir)}`);
 
 const cc = process.env.CC || 'cc';
@@ -43,7 +51,10 @@ mkdirSync(outDir, { recursive: true });
 const partial = `${out}.${process.pid}.tmp`;
 const args = ['-O2', '-fPIC', '-shared', '-Wall', `-I${include}`, ...sources, '-o', partial, ...platformFlags];
 const result = spawnSync(cc, args, { encoding: 'utf8' });
-if (result.error) skip(`${cc} did not run (${result.error.code === 'ENOENT' ? 'no C compiler; install one, e.g. apt-get install gcc' : result.error.message})`);
+if (result.error)
+  skip(
+    `${cc} did not run (${result.error.code === 'ENOENT' ? 'no C compiler; install one, e.g. apt-get install gcc' : result.error.message})`,
+  );
 if (result.status !== 0) {
   rmSync(partial, { force: true });
   const first = `${result.stderr}`.split('\n').find((l) => /error/i.test(l)) ?? `${result.stderr}`.trim().split('\n')[0];

@@ -43,7 +43,17 @@ function buildCommand(projectDir, electronVersion) {
   if (packageVersion('@electron/rebuild')) {
     return ['npx', ['@electron/rebuild', '-f', '-w', 'better-sqlite3', '-v', electronVersion, '-m', projectDir]];
   }
-  return ['npm', ['rebuild', 'better-sqlite3', '--runtime=electron', `--target=${electronVersion}`, `--dist-url=${HEADERS}`, `--arch=${process.arch}`]];
+  return [
+    'npm',
+    [
+      'rebuild',
+      'better-sqlite3',
+      '--runtime=electron',
+      `--target=${electronVersion}`,
+      `--dist-url=${HEADERS}`,
+      `--arch=${process.arch}`,
+    ],
+  ];
 }
 
 function run(step, [cmd, args], cwd, dryRun) {
@@ -57,23 +67,38 @@ function run(step, [cmd, args], cwd, dryRun) {
 function stage(out, dryRun) {
   const source = dirname(require.resolve('better-sqlite3/package.json'));
   const target = join(out, 'node_modules', 'better-sqlite3');
-  console.log(`${dryRun ? '[dry-run] would copy' : 'copying'} ${relative(root, source)} → ${relative(root, target)} (without build/)`);
+  console.log(
+    `${dryRun ? '[dry-run] would copy' : 'copying'} ${relative(root, source)} → ${relative(root, target)} (without build/)`,
+  );
   if (dryRun) return;
   rmSync(target, { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
   cpSync(source, target, { recursive: true, filter: (p) => !p.startsWith(join(source, 'build')) });
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ name: 'dtrain-electron-native', private: true, dependencies: { 'better-sqlite3': packageVersion('better-sqlite3') } }, null, 2));
+  writeFileSync(
+    join(out, 'package.json'),
+    JSON.stringify(
+      { name: 'dtrain-electron-native', private: true, dependencies: { 'better-sqlite3': packageVersion('better-sqlite3') } },
+      null,
+      2,
+    ),
+  );
 }
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const electronVersion = packageVersion('electron');
   if (!electronVersion) throw new Error('electron is not installed (node_modules/electron/package.json is missing)');
-  console.log(`better-sqlite3 ${packageVersion('better-sqlite3')} for Electron ${electronVersion} (${process.platform}-${process.arch}); headers from ${HEADERS}`);
-  console.log(`builder: ${packageVersion('@electron/rebuild') ? '@electron/rebuild' : 'npm rebuild (no @electron/rebuild installed)'}`);
+  console.log(
+    `better-sqlite3 ${packageVersion('better-sqlite3')} for Electron ${electronVersion} (${process.platform}-${process.arch}); headers from ${HEADERS}`,
+  );
+  console.log(
+    `builder: ${packageVersion('@electron/rebuild') ? '@electron/rebuild' : 'npm rebuild (no @electron/rebuild installed)'}`,
+  );
   if (args.inPlace) {
     run('in-place rebuild', buildCommand(root, electronVersion), root, args.dryRun);
-    console.log('node_modules/better-sqlite3 now targets Electron: run `npm rebuild better-sqlite3` to restore the Node build before `npm test`.');
+    console.log(
+      'node_modules/better-sqlite3 now targets Electron: run `npm rebuild better-sqlite3` to restore the Node build before `npm test`.',
+    );
     return;
   }
   stage(args.out, args.dryRun);
@@ -81,7 +106,9 @@ function main() {
   const binding = join(args.out, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   if (!args.dryRun && !existsSync(binding)) throw new Error(`the build finished but ${binding} is missing`);
   console.log(`${args.dryRun ? 'would produce' : 'built'} ${relative(root, binding)}`);
-  console.log('Pass it as RunStore.open(path, { nativeBinding }) in the Electron main process; node_modules keeps the Node build for npm test.');
+  console.log(
+    'Pass it as RunStore.open(path, { nativeBinding }) in the Electron main process; node_modules keeps the Node build for npm test.',
+  );
 }
 
 try {

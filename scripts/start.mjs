@@ -47,7 +47,8 @@ function electronBinary() {
 
 function whyElectronCannotStart(binary) {
   if (binary.reason) return binary.reason;
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)';
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset)';
   return null;
 }
 
@@ -80,7 +81,9 @@ async function main() {
   const started = Date.now();
   const result = await run(binary.path, ['.', ...extraArgs]);
   if (result.code !== 0 && Date.now() - started < EARLY_EXIT_MS) {
-    return (await startWebMode(result.error ? result.error.message : `electron exited with code ${result.code} at startup`, extraArgs)).code;
+    return (
+      await startWebMode(result.error ? result.error.message : `electron exited with code ${result.code} at startup`, extraArgs)
+    ).code;
   }
   return result.code;
 }

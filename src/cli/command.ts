@@ -17,7 +17,12 @@ export const dbOption = { db: { type: 'string' } } as const;
 /** node:util parseArgs in strict mode, with its errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: string[], options: O, command: string, positionals = 0) {
   try {
-    const result = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
+    const result = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals > 0,
+      strict: true,
+    });
     if (result.positionals.length > positionals) throw new UsageError(`unexpected argument '${result.positionals[positionals]}'`);
     return result;
   } catch (e) {

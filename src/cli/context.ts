@@ -10,7 +10,10 @@ export const WORKER_ENTRY = fileURLToPath(new URL('../workers/device-worker.ts',
 export async function openService(db: string | undefined, options: { cpuOnly?: boolean; quiet?: boolean } = {}) {
   const { createTrainerService } = await import('../engine/service/index');
   return createTrainerService({
-    dbPath: db ? resolve(db) : defaultDbPath(), processHost: 'node', workerEntry: WORKER_ENTRY, cpuOnly: options.cpuOnly,
+    dbPath: db ? resolve(db) : defaultDbPath(),
+    processHost: 'node',
+    workerEntry: WORKER_ENTRY,
+    cpuOnly: options.cpuOnly,
     log: options.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   });
 }
@@ -18,7 +21,11 @@ export async function openService(db: string | undefined, options: { cpuOnly?: b
 type Service = Awaited<ReturnType<typeof openService>>;
 
 /** Opens the engine, runs one command's work with it, and always shuts it down (checkpointing live runs). */
-export async function withService<T>(db: string | undefined, options: { cpuOnly?: boolean; quiet?: boolean }, work: (service: Service) => Promise<T>): Promise<T> {
+export async function withService<T>(
+  db: string | undefined,
+  options: { cpuOnly?: boolean; quiet?: boolean },
+  work: (service: Service) => Promise<T>,
+): Promise<T> {
   const service = await openService(db, options);
   try {
     return await work(service);

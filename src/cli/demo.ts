@@ -3,13 +3,29 @@ import type { RunConfig } from '../shared/api';
 /** The run `dtrain serve --demo` (and `npm start` without Electron) starts: small, visible, real. */
 export const DEMO_RUN: RunConfig = {
   name: 'demo: Iris MLP on 2 workers',
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 32, activation: 'relu' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'builtin', name: 'iris' },
   mesh: 'batch=2',
   layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
   optimizer: {
-    learning_rate: { module: 'keras.optimizers.schedules', class_name: 'ExponentialDecay', config: { initial_learning_rate: 1.0, decay_steps: 500, decay_rate: 0.5, staircase: false, name: null }, registered_name: null },
-    rho: 0.95, epsilon: 1e-6, clipnorm: 1.0,
+    learning_rate: {
+      module: 'keras.optimizers.schedules',
+      class_name: 'ExponentialDecay',
+      config: { initial_learning_rate: 1.0, decay_steps: 500, decay_rate: 0.5, staircase: false, name: null },
+      registered_name: null,
+    },
+    rho: 0.95,
+    epsilon: 1e-6,
+    clipnorm: 1.0,
   },
   steps: 3000,
   globalBatchSize: 32,

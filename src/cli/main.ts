@@ -15,7 +15,20 @@ import { doctorCommand } from './commands/doctor';
 import { evaluateCommand } from './commands/evaluate';
 import { sweepCommand } from './commands/sweep';
 
-const COMMANDS: Command[] = [trainCommand, resumeCommand, runsCommand, showCommand, exportCommand, evaluateCommand, sweepCommand, importConfigCommand, serveCommand, devicesCommand, datasetsCommand, doctorCommand];
+const COMMANDS: Command[] = [
+  trainCommand,
+  resumeCommand,
+  runsCommand,
+  showCommand,
+  exportCommand,
+  evaluateCommand,
+  sweepCommand,
+  importConfigCommand,
+  serveCommand,
+  devicesCommand,
+  datasetsCommand,
+  doctorCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -28,7 +41,6 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run 'dtrain COMMAND --help' for a command's options.`;
 }
-
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -44,7 +44,10 @@ export class ProgressBar {
     const entries = Object.entries(p.metrics);
     const held = entries.filter(([k]) => k.startsWith('val_'));
     if (held.length > 0) this.validation = ` | ${held.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`;
-    const metrics = entries.filter(([k]) => !k.startsWith('val_')).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+    const metrics = entries
+      .filter(([k]) => !k.startsWith('val_'))
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(' ');
     const text = `step ${p.step}/${this.total} ${bar(fraction, 24)} loss ${p.loss.toFixed(4)}${metrics ? ` ${metrics}` : ''}${this.validation} | ${rate.toFixed(0)} samples/s | ETA ${clock(this.eta(p, now))}`;
     if (this.out.isTTY) {
       this.out.write(`\r${text.padEnd(this.out.columns ? Math.min(this.out.columns - 1, 140) : 120)}`);

@@ -1,6 +1,12 @@
 /** The public library: Keras-exact, mesh/layout-aware Adadelta and the DTensor pieces it stands on. */
 export { Adadelta, type AdadeltaArgs, type ConfigFlavour } from './optimizers/adadelta';
-export { BaseOptimizer, IterationsVariable, type GradAndVar, type ModelVariable, type OptimizerVariable } from './optimizers/base-optimizer';
+export {
+  BaseOptimizer,
+  IterationsVariable,
+  type GradAndVar,
+  type ModelVariable,
+  type OptimizerVariable,
+} from './optimizers/base-optimizer';
 export { IndexedSlices } from './optimizers/indexed-slices';
 export { ShardedVariable, type ShardedVariableOptions } from './variables/sharded-variable';
 export { Mesh } from './dtensor/mesh';

@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import { DatasetError, datasetFromArrays, decodeNpy, decodeNpz, type Dataset, type NpyArray, type Task } from '../core/data/index';
+import {
+  DatasetError,
+  datasetFromArrays,
+  decodeNpy,
+  decodeNpz,
+  type Dataset,
+  type NpyArray,
+  type Task,
+} from '../core/data/index';
 
 export interface NpzSource {
   kind: 'npz';
@@ -36,7 +44,8 @@ export function loadNpzDataset(source: NpzSource): Dataset {
 
 export function loadNpyDataset(source: NpySource): Dataset {
   for (const key of ['x', 'y'] as const) {
-    if (typeof source[key] !== 'string' || source[key] === '') throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
+    if (typeof source[key] !== 'string' || source[key] === '')
+      throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
   }
   const xPath = resolve(source.x);
   const yPath = resolve(source.y);

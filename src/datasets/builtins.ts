@@ -58,7 +58,9 @@ export function resolveBuiltin(name: string): { file: string; csv: CsvOptions } 
   const file = FILE_BUILTINS.find((b) => b.name === name);
   if (file) return { file: join(datasetsDir(), file.file), csv: file.csv };
   if (Object.hasOwn(SYNTHETIC_TASKS, name)) return { synthetic: name as SyntheticName };
-  const known = listBuiltinDatasets().map((b) => b.name).join(', ');
+  const known = listBuiltinDatasets()
+    .map((b) => b.name)
+    .join(', ');
   throw new DatasetError(`unknown builtin dataset '${name}' (known: ${known})`);
 }
 
@@ -78,7 +80,9 @@ export function datasetsDir(): string {
   }
   const found = candidates.find((c) => existsSync(join(c, 'iris.csv')));
   if (found === undefined) {
-    throw new DatasetError(`cannot find the builtin datasets folder (looked in ${candidates.join(', ')}); set DTRAIN_DATASETS_DIR`);
+    throw new DatasetError(
+      `cannot find the builtin datasets folder (looked in ${candidates.join(', ')}); set DTRAIN_DATASETS_DIR`,
+    );
   }
   return found;
 }

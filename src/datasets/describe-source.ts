@@ -14,8 +14,18 @@ import { datasetSourceOf } from './source';
 export async function describeDataSource(source: DataSource): Promise<DataSourceSummary> {
   if (source?.kind === 'images') return describeImageFolder(source);
   const { examples, featureShape, task, classNames, classCounts, targetDim } = await inspectDataSource(datasetSourceOf(source));
-  const classes = task === 'classification' && classCounts ? classCounts.map((count, k) => ({ name: classNames?.[k] ?? String(k), count })) : undefined;
-  return { unit: 'rows', examples, featureShape, task, ...(classes ? { classes } : {}), ...(targetDim !== undefined ? { targetDim } : {}) };
+  const classes =
+    task === 'classification' && classCounts
+      ? classCounts.map((count, k) => ({ name: classNames?.[k] ?? String(k), count }))
+      : undefined;
+  return {
+    unit: 'rows',
+    examples,
+    featureShape,
+    task,
+    ...(classes ? { classes } : {}),
+    ...(targetDim !== undefined ? { targetDim } : {}),
+  };
 }
 
 async function describeImageFolder(source: Extract<DataSource, { kind: 'images' }>): Promise<DataSourceSummary> {
@@ -24,7 +34,10 @@ async function describeImageFolder(source: Extract<DataSource, { kind: 'images' 
     throw new DatasetError(`cannot read image folder ${dir}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
   });
   // Class folders sorted by name: the label order the loader (and Keras) uses.
-  const names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (names.length === 0) throw new DatasetError(`image folder ${dir} has no class subfolders`);
   const classes = await Promise.all(
     names.map(async (name) => {
@@ -33,5 +46,11 @@ async function describeImageFolder(source: Extract<DataSource, { kind: 'images' 
     }),
   );
   const [height, width] = source.size;
-  return { unit: 'images', examples: classes.reduce((n, c) => n + c.count, 0), featureShape: [height, width, source.channels], task: 'classification', classes };
+  return {
+    unit: 'images',
+    examples: classes.reduce((n, c) => n + c.count, 0),
+    featureShape: [height, width, source.channels],
+    task: 'classification',
+    classes,
+  };
 }

@@ -34,17 +34,44 @@ export function loadImageDataset(source: ImageSource, options: ImageLoadOptions 
   const classes = listClasses(dir);
   const files = classes.map((c) => listImages(join(dir, c), dir));
   const entries = files.flatMap((list, label) => list.map((file) => ({ file, label })));
-  const key = cacheKey(dir, entries.map((e) => e.file), height, width, channels);
+  const key = cacheKey(
+    dir,
+    entries.map((e) => e.file),
+    height,
+    width,
+    channels,
+  );
   const cachePath = join(options.cacheDir ?? defaultCacheDir(), `${basename(dir)}-${key.slice(0, 20)}.npz`);
   let pixels = readCache(cachePath, entries.length * height * width * channels);
   if (!pixels) {
-    pixels = decodeAll(entries.map((e) => e.file), height, width, channels, options.decode ?? decodeImageFile);
-    writeCache(cachePath, pixels, entries.length, height, width, channels, entries.map((e) => e.label), classes);
+    pixels = decodeAll(
+      entries.map((e) => e.file),
+      height,
+      width,
+      channels,
+      options.decode ?? decodeImageFile,
+    );
+    writeCache(
+      cachePath,
+      pixels,
+      entries.length,
+      height,
+      width,
+      channels,
+      entries.map((e) => e.label),
+      classes,
+    );
   }
   if (rescale !== 1) for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i]! * rescale;
   return {
-    name: basename(dir), numExamples: entries.length, featureShape: [height, width, channels], x: pixels,
-    y: Int32Array.from(entries, (e) => e.label), task: 'classification', numClasses: classes.length, classNames: classes,
+    name: basename(dir),
+    numExamples: entries.length,
+    featureShape: [height, width, channels],
+    x: pixels,
+    y: Int32Array.from(entries, (e) => e.label),
+    task: 'classification',
+    numClasses: classes.length,
+    classNames: classes,
   };
 }
 
@@ -54,30 +81,47 @@ export function imageFolderSummary(source: ImageSource) {
   const classNames = listClasses(dir);
   const classCounts = classNames.map((c) => listImages(join(dir, c), dir).length);
   const examples = classCounts.reduce((a, b) => a + b, 0);
-  return { name: basename(dir), examples, featureShape: [height, width, channels], task: 'classification' as const, numClasses: classNames.length, classNames, classCounts };
+  return {
+    name: basename(dir),
+    examples,
+    featureShape: [height, width, channels],
+    task: 'classification' as const,
+    numClasses: classNames.length,
+    classNames,
+    classCounts,
+  };
 }
 
 function checkSource(s: ImageSource) {
-  if (typeof s.path !== 'string' || s.path === '') throw new DatasetError('images dataset source needs a path (a folder with one subfolder per class)');
+  if (typeof s.path !== 'string' || s.path === '')
+    throw new DatasetError('images dataset source needs a path (a folder with one subfolder per class)');
   const size = s.size as unknown;
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d >= 1 && d <= 4096)) {
     throw new DatasetError(`images "size" must be [height, width] in pixels (1–4096), got ${JSON.stringify(size)}`);
   }
-  if (s.channels !== 1 && s.channels !== 3) throw new DatasetError(`images "channels" must be 1 or 3, got ${JSON.stringify(s.channels)}`);
+  if (s.channels !== 1 && s.channels !== 3)
+    throw new DatasetError(`images "channels" must be 1 or 3, got ${JSON.stringify(s.channels)}`);
   const rescale = s.rescale ?? 1;
-  if (typeof rescale !== 'number' || !Number.isFinite(rescale)) throw new DatasetError(`images "rescale" must be a number, got ${JSON.stringify(s.rescale)}`);
+  if (typeof rescale !== 'number' || !Number.isFinite(rescale))
+    throw new DatasetError(`images "rescale" must be a number, got ${JSON.stringify(s.rescale)}`);
   return { dir: resolve(s.path), height: size[0] as number, width: size[1] as number, channels: s.channels, rescale };
 }
 
 function listClasses(dir: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    throw new DatasetError(`cannot read image folder ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message}`);
+    throw new DatasetError(
+      `cannot read image folder ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message}`,
+    );
   }
-  if (names.length === 0) throw new DatasetError(`${dir} has no class folders: put each class's .png/.jpg images in a subfolder named after the class`);
+  if (names.length === 0)
+    throw new DatasetError(`${dir} has no class folders: put each class's .png/.jpg images in a subfolder named after the class`);
   if (names.length === 1) throw new DatasetError(`${dir} has one class folder (${names[0]}); a classifier needs at least 2`);
   return names;
 }
@@ -93,7 +137,8 @@ function listImages(classDir: string, root: string): string[] {
     }
   };
   walk(classDir);
-  if (out.length === 0) throw new DatasetError(`class folder ${relative(root, classDir)} in ${root} holds no ${IMAGE_EXTENSIONS.join('/')} images`);
+  if (out.length === 0)
+    throw new DatasetError(`class folder ${relative(root, classDir)} in ${root} holds no ${IMAGE_EXTENSIONS.join('/')} images`);
   return out;
 }
 
@@ -104,7 +149,9 @@ function decodeAll(files: string[], h: number, w: number, c: 1 | 3, decode: Imag
     try {
       img = decode(file, readFileSync(file));
     } catch (err) {
-      throw new DatasetError(`${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      throw new DatasetError(
+        `${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
+      );
     }
     if (!(img.width > 0 && img.height > 0)) throw new DatasetError(`${file}: the image has no pixels`);
     out.set(resizeBilinear(toChannels(img.rgba, img.width, img.height, c), img.height, img.width, c, h, w), i * h * w * c);
@@ -117,7 +164,9 @@ function cacheKey(dir: string, files: string[], h: number, w: number, c: number)
     const st = statSync(f);
     return [relative(dir, f), st.size, st.mtimeMs];
   });
-  return createHash('sha256').update(JSON.stringify({ v: CACHE_VERSION, dir, files: stats, size: [h, w], channels: c })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ v: CACHE_VERSION, dir, files: stats, size: [h, w], channels: c }))
+    .digest('hex');
 }
 
 function defaultCacheDir(): string {
@@ -136,16 +185,28 @@ function readCache(path: string, expected: number): Float32Array | null {
 }
 
 /** Written to a temporary name and renamed, so workers loading at once never read half a file. */
-function writeCache(path: string, x: Float32Array, n: number, h: number, w: number, c: number, labels: number[], classes: string[]): void {
+function writeCache(
+  path: string,
+  x: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  labels: number[],
+  classes: string[],
+): void {
   try {
     mkdirSync(join(path, '..'), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     const names = new TextEncoder().encode(JSON.stringify(classes)); // np.load(f)['classes'].tobytes() is the JSON
-    writeFileSync(tmp, encodeNpz([
-      { name: 'x', values: x, dtype: 'float32', shape: [n, h, w, c] },
-      { name: 'y', values: labels, dtype: 'int32', shape: [n] },
-      { name: 'classes', values: names, dtype: 'uint8', shape: [names.length] },
-    ]));
+    writeFileSync(
+      tmp,
+      encodeNpz([
+        { name: 'x', values: x, dtype: 'float32', shape: [n, h, w, c] },
+        { name: 'y', values: labels, dtype: 'int32', shape: [n] },
+        { name: 'classes', values: names, dtype: 'uint8', shape: [names.length] },
+      ]),
+    );
     renameSync(tmp, path);
   } catch {
     // An unwritable cache only costs the next run a decode; the data itself is complete.

@@ -18,7 +18,8 @@ export async function inspectRunData(data: RunConfig['data'], seed: number): Pro
   const { validation: spec, ...source } = data as RunConfig['data'] & Record<string, unknown>;
   const full = await inspectDataSource(datasetSourceOf(source as DataSource));
   if (spec === undefined || spec === null) return { train: full, validation: null };
-  if (typeof spec !== 'object') throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
+  if (typeof spec !== 'object')
+    throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
   if ('fraction' in spec) return splitShapes(full, spec.fraction, spec.seed ?? seed);
   return { train: full, validation: await inspectHeldOut(spec, source as DataSource, full) };
 }
@@ -29,19 +30,31 @@ function splitShapes(full: DataSourceShape, f: number, seed: number): RunDataSha
   const groups = full.task === 'classification' && full.classCounts ? full.classCounts : [full.examples];
   const held = groups.map((n) => Math.round(n * f));
   const numValidation = held.reduce((a, b) => a + b, 0);
-  if (numValidation === full.examples) throw new DatasetError(`validationFraction ${f} leaves no training examples (${full.examples} in total)`);
+  if (numValidation === full.examples)
+    throw new DatasetError(`validationFraction ${f} leaves no training examples (${full.examples} in total)`);
   if (numValidation === 0) throw new DatasetError(`data.validation.fraction ${f} holds out no example of ${full.examples}`);
   const part = (name: string, examples: number, counts?: number[]): DataSourceShape => ({
-    ...full, name: `${full.name}/${name}`, examples, ...(full.classCounts && counts ? { classCounts: counts } : {}),
+    ...full,
+    name: `${full.name}/${name}`,
+    examples,
+    ...(full.classCounts && counts ? { classCounts: counts } : {}),
   });
   return {
-    train: part('train', full.examples - numValidation, full.classCounts?.map((n, k) => n - held[k]!)),
+    train: part(
+      'train',
+      full.examples - numValidation,
+      full.classCounts?.map((n, k) => n - held[k]!),
+    ),
     validation: part('validation', numValidation, full.classCounts ? held : undefined),
   };
 }
 
 /** loadHeldOut's source, inspected: same classes and task as the training data. */
-async function inspectHeldOut(spec: ValidationSource, trainingSource: DataSource, train: DataSourceShape): Promise<DataSourceShape> {
+async function inspectHeldOut(
+  spec: ValidationSource,
+  trainingSource: DataSource,
+  train: DataSourceShape,
+): Promise<DataSourceShape> {
   const source = heldOutSource(spec, trainingSource, train);
   const held = await inspectDataSource(datasetSourceOf(source));
   checkCompatible(held, train);

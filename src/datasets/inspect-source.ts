@@ -7,8 +7,19 @@
 import { createReadStream } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
-  DatasetError, arraysSummary, createCsvSummarizer, decodeNpy, decodeNpyHeader, isIntegerDtype, makeSynthetic, type CsvOptions, type Dataset,
-  type CsvSummary, type NpyArray, type SyntheticSpec, type Task,
+  DatasetError,
+  arraysSummary,
+  createCsvSummarizer,
+  decodeNpy,
+  decodeNpyHeader,
+  isIntegerDtype,
+  makeSynthetic,
+  type CsvOptions,
+  type Dataset,
+  type CsvSummary,
+  type NpyArray,
+  type SyntheticSpec,
+  type Task,
 } from '../core/data/index';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
@@ -51,7 +62,13 @@ export async function inspectDataSource(source: DatasetSource): Promise<DataSour
 
 /** A loaded dataset's shape (generated data, or a CSV whose task only a full read decides). */
 export function shapeOf(ds: Dataset): DataSourceShape {
-  const base = { name: ds.name, examples: ds.numExamples, featureShape: [...ds.featureShape], task: ds.task, ...(ds.xDtype ? { xDtype: ds.xDtype } : {}) };
+  const base = {
+    name: ds.name,
+    examples: ds.numExamples,
+    featureShape: [...ds.featureShape],
+    task: ds.task,
+    ...(ds.xDtype ? { xDtype: ds.xDtype } : {}),
+  };
   if (ds.task !== 'classification') return { ...base, targetDim: ds.targetDim ?? 1 };
   const classCounts = new Array<number>(ds.numClasses ?? 0).fill(0);
   for (let i = 0; i < ds.y.length; i++) classCounts[ds.y[i]!]!++;
@@ -98,7 +115,8 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
 
 async function inspectNpy(source: Extract<DatasetSource, { kind: 'npy' }>): Promise<DataSourceShape> {
   for (const key of ['x', 'y'] as const) {
-    if (typeof source[key] !== 'string' || source[key] === '') throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
+    if (typeof source[key] !== 'string' || source[key] === '')
+      throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
   }
   const [xPath, yPath] = [resolve(source.x), resolve(source.y)];
   const read = (path: string, whole: boolean) =>

@@ -25,7 +25,11 @@ export async function npzEntries(fh: FileHandle, fileSize: number): Promise<Map<
   const tail = await readAt(fh, fileSize - tailLen, tailLen);
   const tv = view(tail);
   let e = -1;
-  for (let i = tail.length - 22; i >= 0; i--) if (tv.getUint32(i, true) === EOCD) { e = i; break; }
+  for (let i = tail.length - 22; i >= 0; i--)
+    if (tv.getUint32(i, true) === EOCD) {
+      e = i;
+      break;
+    }
   if (e < 0) throw new DatasetError('not a valid .npz (zip) file: no end of central directory');
   let count = tv.getUint16(e + 10, true);
   let cdSize = tv.getUint32(e + 12, true);
@@ -53,10 +57,19 @@ export async function npzEntries(fh: FileHandle, fileSize: number): Promise<Map<
       if (cv.getUint16(x, true) !== 1) continue;
       let f = x + 4;
       if (uncompressed === 0xffffffff) f += 8;
-      if (compressedSize === 0xffffffff) { compressedSize = Number(cv.getBigUint64(f, true)); f += 8; }
+      if (compressedSize === 0xffffffff) {
+        compressedSize = Number(cv.getBigUint64(f, true));
+        f += 8;
+      }
       if (localOffset === 0xffffffff) localOffset = Number(cv.getBigUint64(f, true));
     }
-    if (!name.endsWith('/')) out.set(name.endsWith('.npy') ? name.slice(0, -4) : name, { key: name, method: cv.getUint16(p + 10, true), compressedSize, localOffset });
+    if (!name.endsWith('/'))
+      out.set(name.endsWith('.npy') ? name.slice(0, -4) : name, {
+        key: name,
+        method: cv.getUint16(p + 10, true),
+        compressedSize,
+        localOffset,
+      });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return out;
@@ -68,12 +81,16 @@ export async function readEntryPrefix(fh: FileHandle, entry: NpzEntryRef, want: 
   if (local.getUint32(0, true) !== LOCAL) throw new DatasetError(`not a valid .npz (zip) file: corrupt entry ${entry.key}`);
   const start = entry.localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
   if (entry.method === 0) return readAt(fh, start, Math.min(want, entry.compressedSize));
-  if (entry.method !== 8) throw new DatasetError(`.npz entry ${entry.key} uses zip method ${entry.method} (only stored and deflated are read)`);
+  if (entry.method !== 8)
+    throw new DatasetError(`.npz entry ${entry.key} uses zip method ${entry.method} (only stored and deflated are read)`);
   if (want === Infinity) return inflateSync(await readAt(fh, start, entry.compressedSize));
   // Inflate compressed pieces until `want` bytes came out: a header needs the first block or two.
   const parts: Uint8Array[] = [];
   let got = 0;
-  const inflate = new Inflate((chunk) => { parts.push(chunk); got += chunk.length; });
+  const inflate = new Inflate((chunk) => {
+    parts.push(chunk);
+    got += chunk.length;
+  });
   for (let at = 0; at < entry.compressedSize && got < want; at += 1 << 16) {
     const piece = await readAt(fh, start + at, Math.min(1 << 16, entry.compressedSize - at));
     inflate.push(piece, at + piece.length >= entry.compressedSize);

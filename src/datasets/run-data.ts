@@ -18,11 +18,16 @@ export function loadRunData(data: RunConfig['data'], seed: number): RunData {
   const { validation: spec, ...source } = data as RunConfig['data'] & Record<string, unknown>;
   const full = fullLoaders.loadDatasetSync(datasetSourceOf(source as DataSource));
   if (spec === undefined || spec === null) return { train: full, validation: null };
-  if (typeof spec !== 'object') throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
+  if (typeof spec !== 'object')
+    throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
   if ('fraction' in spec) {
     const { train, validation } = splitIndices(full, { validationFraction: spec.fraction, seed: spec.seed ?? seed });
-    if (validation.length === 0) throw new DatasetError(`data.validation.fraction ${spec.fraction} holds out no example of ${full.numExamples}`);
-    return { train: subsetDataset(full, train, `${full.name}/train`), validation: subsetDataset(full, validation, `${full.name}/validation`) };
+    if (validation.length === 0)
+      throw new DatasetError(`data.validation.fraction ${spec.fraction} holds out no example of ${full.numExamples}`);
+    return {
+      train: subsetDataset(full, train, `${full.name}/train`),
+      validation: subsetDataset(full, validation, `${full.name}/validation`),
+    };
   }
   return { train: full, validation: loadHeldOut(spec, source as DataSource, full) };
 }
@@ -40,13 +45,17 @@ export function heldOutSource(
   let source: Record<string, unknown>;
   if ('kind' in spec) source = { ...spec };
   else if ('path' in spec && typeof spec.path === 'string') {
-    if (!('path' in trainingSource)) throw new DatasetError(`data.validation {"path": …} needs file training data; for '${trainingSource.kind}' data give a full data source`);
+    if (!('path' in trainingSource))
+      throw new DatasetError(
+        `data.validation {"path": …} needs file training data; for '${trainingSource.kind}' data give a full data source`,
+      );
     source = { ...trainingSource, path: spec.path };
   } else throw new DatasetError('data.validation must be {"fraction": f}, {"path": FILE} or a data source');
   if (source.kind === 'csv') {
     if (train.classNames && source.classNames === undefined) source.classNames = train.classNames;
     if (source.task === undefined) source.task = train.task;
-    if (train.normalization && (source.normalize === undefined || typeof source.normalize === 'string')) source.normalize = train.normalization;
+    if (train.normalization && (source.normalize === undefined || typeof source.normalize === 'string'))
+      source.normalize = train.normalization;
   }
   return source as DataSource;
 }
@@ -63,9 +72,12 @@ type Comparable = Pick<Dataset, 'name' | 'featureShape' | 'task' | 'numClasses'>
 
 export function checkCompatible(held: Comparable, train: Comparable): void {
   if (held.featureShape.join() !== train.featureShape.join()) {
-    throw new DatasetError(`held-out data '${held.name}' has features of shape [${held.featureShape}], the training data [${train.featureShape}]`);
+    throw new DatasetError(
+      `held-out data '${held.name}' has features of shape [${held.featureShape}], the training data [${train.featureShape}]`,
+    );
   }
-  if (held.task !== train.task) throw new DatasetError(`held-out data '${held.name}' is a ${held.task} task, the training data ${train.task}`);
+  if (held.task !== train.task)
+    throw new DatasetError(`held-out data '${held.name}' is a ${held.task} task, the training data ${train.task}`);
   if (held.task === 'classification' && (held.numClasses ?? 0) > (train.numClasses ?? 0)) {
     throw new DatasetError(`held-out data '${held.name}' has ${held.numClasses} classes, the training data ${train.numClasses}`);
   }

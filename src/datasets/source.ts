@@ -28,15 +28,25 @@ const KINDS = Object.keys(SOURCE_KEYS);
  * silently train on z-scored data.
  */
 export function dataSourceIssues(source: unknown): ConfigIssue[] {
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return [{ path: 'data', message: 'a data source object is required, e.g. {"kind": "builtin", "name": "iris"}' }];
+  if (typeof source !== 'object' || source === null || Array.isArray(source))
+    return [{ path: 'data', message: 'a data source object is required, e.g. {"kind": "builtin", "name": "iris"}' }];
   const s = source as Record<string, unknown>;
   if (typeof s.kind !== 'string' || !KINDS.includes(s.kind)) {
-    return [{ path: 'data.kind', message: `unknown data source kind ${JSON.stringify(s.kind) ?? 'nothing'} (expected ${KINDS.join(', ')})` }];
+    return [
+      {
+        path: 'data.kind',
+        message: `unknown data source kind ${JSON.stringify(s.kind) ?? 'nothing'} (expected ${KINDS.join(', ')})`,
+      },
+    ];
   }
   const known = [...USAGE_KEYS, ...SOURCE_KEYS[s.kind as DataSource['kind']]];
-  const issues = Object.keys(s).filter((k) => !known.includes(k)).map((k) => ({ path: `data.${k}`, message: unknownKeyMessage(k, known) }));
-  if (PATH_KINDS.includes(s.kind) && (typeof s.path !== 'string' || s.path === '')) issues.push({ path: 'data.path', message: `a ${s.kind} source needs a path` });
-  if ((s.kind === 'builtin' || s.kind === 'synthetic') && (typeof s.name !== 'string' || s.name === '')) issues.push({ path: 'data.name', message: `a ${s.kind} source needs a dataset name` });
+  const issues = Object.keys(s)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({ path: `data.${k}`, message: unknownKeyMessage(k, known) }));
+  if (PATH_KINDS.includes(s.kind) && (typeof s.path !== 'string' || s.path === ''))
+    issues.push({ path: 'data.path', message: `a ${s.kind} source needs a path` });
+  if ((s.kind === 'builtin' || s.kind === 'synthetic') && (typeof s.name !== 'string' || s.name === ''))
+    issues.push({ path: 'data.name', message: `a ${s.kind} source needs a dataset name` });
   return issues;
 }
 
@@ -44,7 +54,8 @@ export function dataSourceIssues(source: unknown): ConfigIssue[] {
 export function datasetSourceOf(source: DataSource): DatasetSource {
   // Keys about how the data is used, not what it is, stay with the run: the batch order, held-out data.
   const { shuffle, validation: _validation, ...rest } = source as DataSource & { shuffle?: unknown; validation?: unknown };
-  if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new DatasetError(`data.shuffle must be true or false (got ${JSON.stringify(shuffle)})`);
+  if (shuffle !== undefined && typeof shuffle !== 'boolean')
+    throw new DatasetError(`data.shuffle must be true or false (got ${JSON.stringify(shuffle)})`);
   source = rest as DataSource;
   switch (source.kind) {
     case 'builtin':
@@ -60,6 +71,8 @@ export function datasetSourceOf(source: DataSource): DatasetSource {
     case 'images':
       return { ...source };
     default:
-      throw new Error(`unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic, csv, npz, npy or images)`);
+      throw new Error(
+        `unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic, csv, npz, npy or images)`,
+      );
   }
 }

@@ -53,7 +53,13 @@ async function start(): Promise<void> {
   // better-sqlite3 built for Electron's ABI by `npm run rebuild:electron`; node_modules keeps Node's build.
   const binding = join(app.getAppPath(), 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const nativeBinding = existsSync(binding) ? binding : undefined;
-  service = await createTrainerService({ dbPath, processHost: new ElectronProcessHost(utilityProcess.fork.bind(utilityProcess) as never), workerEntry: join(MAIN_DIR, 'device-worker.js'), nativeBinding, log });
+  service = await createTrainerService({
+    dbPath,
+    processHost: new ElectronProcessHost(utilityProcess.fork.bind(utilityProcess) as never),
+    workerEntry: join(MAIN_DIR, 'device-worker.js'),
+    nativeBinding,
+    log,
+  });
   service.subscribe((event: TrainerEvent) => {
     if (event.type === 'worker-crash') log(`worker for device ${event.deviceId} of run ${event.runId} crashed: ${event.reason}`);
   });
@@ -64,10 +70,12 @@ async function start(): Promise<void> {
 /** Races the service shutdown against a timeout, so a stuck worker cannot keep the app from quitting. */
 async function shutdown(): Promise<void> {
   if (!service) return;
-  const timeout = new Promise<void>((resolve) => setTimeout(() => {
-    log(`shutdown took over ${SHUTDOWN_TIMEOUT_MS / 1000}s; quitting anyway`);
-    resolve();
-  }, SHUTDOWN_TIMEOUT_MS).unref());
+  const timeout = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      log(`shutdown took over ${SHUTDOWN_TIMEOUT_MS / 1000}s; quitting anyway`);
+      resolve();
+    }, SHUTDOWN_TIMEOUT_MS).unref(),
+  );
   await Promise.race([service.shutdown().catch((err: Error) => log(`shutdown failed: ${err.message}`)), timeout]);
 }
 

@@ -44,7 +44,8 @@ export interface EarlyStoppingConfig {
 }
 
 /** A learning rate: a number, or a Keras schedule dict (either serialized form). */
-export type LearningRateSetting = number | { class_name: string; config: Record<string, unknown>; module?: string | null; registered_name?: string | null };
+export type LearningRateSetting =
+  number | { class_name: string; config: Record<string, unknown>; module?: string | null; registered_name?: string | null };
 
 /**
  * A model as a run config gives it: this project's JSON spec (`"type": "mlp" | "sequential"`, with

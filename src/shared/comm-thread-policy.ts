@@ -27,5 +27,8 @@ export function commThreadDecision(setting: string | undefined, ctx: CommThreadC
   if (ctx.workers < 2) return { on: false, why: 'one worker: nothing to exchange' };
   if (ctx.backend === 'tensorflow') return { on: true, why: 'the model step computes off the CPU' };
   const on = ctx.cores >= 2 * ctx.workers;
-  return { on, why: `${ctx.cores} cores for ${ctx.workers} workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it` };
+  return {
+    on,
+    why: `${ctx.cores} cores for ${ctx.workers} workers; the thread is used from 2 cores per worker, DTRAIN_COMM_THREAD=1 forces it`,
+  };
 }

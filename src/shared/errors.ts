@@ -29,7 +29,11 @@ export class ApiError extends Error {
   }
 
   toPayload(): ApiErrorPayload {
-    return { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues.map((i) => ({ path: i.path, message: i.message })) } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues ? { issues: this.issues.map((i) => ({ path: i.path, message: i.message })) } : {}),
+    };
   }
 
   static fromPayload(p: ApiErrorPayload): ApiError {

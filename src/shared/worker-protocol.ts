@@ -96,8 +96,7 @@ export interface WorkerApi {
 }
 
 export type WorkerEvent =
-  | { type: 'step'; deviceId: number; report: StepReport }
-  | { type: 'log'; deviceId: number; line: string };
+  { type: 'step'; deviceId: number; report: StepReport } | { type: 'log'; deviceId: number; line: string };
 
 /** Marks our own messages so the comlink listeners ignore them. */
 export const EVENT_TAG = '__dtrainEvent';

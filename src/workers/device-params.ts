@@ -47,11 +47,23 @@ interface Entry {
 export class DeviceParams {
   private readonly entries: Entry[];
 
-  constructor(params: ParamInit[], deviceId: number, readonly storage: Storage) {
+  constructor(
+    params: ParamInit[],
+    deviceId: number,
+    readonly storage: Storage,
+  ) {
     this.entries = params.map((p) => {
-      const variable = new ShardedVariable({ name: p.path, globalShape: p.shape, layout: p.layout, deviceId, initialValue: p.initial, storage });
+      const variable = new ShardedVariable({
+        name: p.path,
+        globalShape: p.shape,
+        layout: p.layout,
+        deviceId,
+        initialValue: p.initial,
+        storage,
+      });
       const full = p.replicated ? null : Float32Array.from(p.initial);
-      const fullTensor = full && storage === 'tensor' ? tf.tidy(() => tf.variable(tf.tensor(full, [...p.shape], 'float32'), false)) : null;
+      const fullTensor =
+        full && storage === 'tensor' ? tf.tidy(() => tf.variable(tf.tensor(full, [...p.shape], 'float32'), false)) : null;
       return { path: p.path, variable, full, fullTensor, replicated: p.replicated };
     });
   }
@@ -71,11 +83,13 @@ export class DeviceParams {
    * variable k first calls it (which blocks until its all-gather bucket is unpacked into the host array).
    */
   forwardValues(awaitGathered?: (k: number) => void): Map<string, ParamValue> {
-    return new Map(this.entries.map((e, k) => {
-      if (!awaitGathered || e.variable.storage !== 'host' || !e.full) return [e.path, this.forwardValue(e)];
-      const full = e.full;
-      return [e.path, { deferred: true, take: () => (awaitGathered(k), full) }];
-    }));
+    return new Map(
+      this.entries.map((e, k) => {
+        if (!awaitGathered || e.variable.storage !== 'host' || !e.full) return [e.path, this.forwardValue(e)];
+        const full = e.full;
+        return [e.path, { deferred: true, take: () => (awaitGathered(k), full) }];
+      }),
+    );
   }
 
   private forwardValue(e: Entry): ParamValue {

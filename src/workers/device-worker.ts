@@ -5,7 +5,13 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { endpointFor, electronParentChannel, nodeParentChannel, type ElectronParentPort, type MessageChannelLike } from './endpoints';
+import {
+  endpointFor,
+  electronParentChannel,
+  nodeParentChannel,
+  type ElectronParentPort,
+  type MessageChannelLike,
+} from './endpoints';
 import { rmSync } from 'node:fs';
 import { createWorkerApi, joinedSocketDir } from './worker-api';
 
@@ -19,11 +25,17 @@ function parentChannel(): MessageChannelLike {
  * it (a bundle may put that one in a shared chunk): from source the .ts (loaded through tsx), built as
  * out/main/comm-thread.js next to out/main/device-worker.js (electron.vite.config.ts).
  */
-const commThreadEntry = new URL(import.meta.url.endsWith('.ts') ? './transport/comm-thread.ts' : './comm-thread.js', import.meta.url);
+const commThreadEntry = new URL(
+  import.meta.url.endsWith('.ts') ? './transport/comm-thread.ts' : './comm-thread.js',
+  import.meta.url,
+);
 
 tf.env().set('PROD', true); // no debug checks, no tfjs console banners in worker logs
 const channel = parentChannel();
-Comlink.expose(createWorkerApi(channel, () => process.exit(0), { commThreadEntry }), endpointFor(channel));
+Comlink.expose(
+  createWorkerApi(channel, () => process.exit(0), { commThreadEntry }),
+  endpointFor(channel),
+);
 // A worker whose coordinator disappears must not linger, nor leave the ring's socket folder behind
 // (a killed coordinator cannot remove it; every worker tries, the first one succeeds).
 process.on('disconnect', () => {

@@ -19,7 +19,10 @@ export function endpointFor(channel: MessageChannelLike): Endpoint {
     postMessage: (message: unknown) => channel.send(message),
     addEventListener: (_type: string, listener: EventListenerOrEventListenerObject) => {
       const call = listener as unknown as Listener;
-      unsubscribers.set(listener, channel.on((payload) => call({ data: payload })));
+      unsubscribers.set(
+        listener,
+        channel.on((payload) => call({ data: payload })),
+      );
     },
     removeEventListener: (_type: string, listener: EventListenerOrEventListenerObject) => {
       unsubscribers.get(listener)?.();

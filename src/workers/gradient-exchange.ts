@@ -59,7 +59,11 @@ export class ExchangeBuckets {
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
   private readonly replicaShards = new Map<number, Float32Array>();
 
-  constructor(private readonly plans: ExchangePlan[], deviceId: number, options: ExchangeBucketsOptions = {}) {
+  constructor(
+    private readonly plans: ExchangePlan[],
+    deviceId: number,
+    options: ExchangeBucketsOptions = {},
+  ) {
     const devices = plans[0]?.devices ?? [deviceId];
     this.me = devices.indexOf(deviceId);
     this.single = devices.length === 1;
@@ -73,14 +77,19 @@ export class ExchangeBuckets {
     let at = 0;
     for (const b of this.reduceBuckets) {
       b.mineOffset = at;
-      for (const k of b.vars) (this.mineOffsets[k] = at), (at += this.pieceSizes[k]!);
+      for (const k of b.vars) ((this.mineOffsets[k] = at), (at += this.pieceSizes[k]!));
     }
     this.mine = allocHostBuffer('float32', at);
     this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
     this.landing = [];
-    this.replicaBuckets = groupBuckets(plans, (p) => (p.replicas.length > 1 ? p.replicas : null), (p) => p.replicaPieceSizes);
-    for (const b of this.replicaBuckets) b.indices.forEach((k) => this.replicaShards.set(k, new Float32Array(sum(plans[k]!.replicaPieceSizes))));
+    this.replicaBuckets = groupBuckets(
+      plans,
+      (p) => (p.replicas.length > 1 ? p.replicas : null),
+      (p) => p.replicaPieceSizes,
+    );
+    for (const b of this.replicaBuckets)
+      b.indices.forEach((k) => this.replicaShards.set(k, new Float32Array(sum(plans[k]!.replicaPieceSizes))));
   }
 
   /**
@@ -110,7 +119,9 @@ export class ExchangeBuckets {
     if (this.single) {
       // One device: its gradient is the sum. Landed ones are viewed afresh: the optimizer's heap may
       // have grown since sink() (views of a grown memory are detached).
-      const out = grads.map((g, k) => (this.packedNow[k] ? (this.landing[k]!.array() as Float32Array) : g ?? missingGrad(this.plans[k]!.path)));
+      const out = grads.map((g, k) =>
+        this.packedNow[k] ? (this.landing[k]!.array() as Float32Array) : (g ?? missingGrad(this.plans[k]!.path)),
+      );
       this.packedNow.fill(false);
       return out;
     }
@@ -125,7 +136,7 @@ export class ExchangeBuckets {
       if (!b.op) this.startReduce(b, c);
     }
     const started = this.reduceBuckets.map((b) => b.op!);
-    for (const b of this.reduceBuckets) (b.op = null), (b.waiting = b.vars.length);
+    for (const b of this.reduceBuckets) ((b.op = null), (b.waiting = b.vars.length));
     this.packedNow.fill(false);
     const views = await Promise.all(started);
     const mine = this.mine.array() as Float32Array;
@@ -140,12 +151,14 @@ export class ExchangeBuckets {
       // Member-major: member m's pieces of every variable in the bucket; a shard is its pieces in member order.
       let at = 0;
       const filled = b.indices.map(() => 0);
-      b.group.forEach((_, m) => b.indices.forEach((k, j) => {
-        const n = this.plans[k]!.replicaPieceSizes[m]!;
-        this.replicaShards.get(k)!.set(b.all.subarray(at, at + n), filled[j]);
-        filled[j]! += n;
-        at += n;
-      }));
+      b.group.forEach((_, m) =>
+        b.indices.forEach((k, j) => {
+          const n = this.plans[k]!.replicaPieceSizes[m]!;
+          this.replicaShards.get(k)!.set(b.all.subarray(at, at + n), filled[j]);
+          filled[j]! += n;
+          at += n;
+        }),
+      );
     }
     return shards.map((s, k) => this.replicaShards.get(k) ?? s);
   }
@@ -184,7 +197,7 @@ function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[
   const groups: number[][] = [];
   let bytes = Infinity;
   for (let k = plans.length - 1; k >= 0; k--) {
-    if (bytes >= capBytes) groups.push([]), (bytes = 0);
+    if (bytes >= capBytes) (groups.push([]), (bytes = 0));
     groups[groups.length - 1]!.push(k);
     bytes += 4 * size(plans[k]!.globalShape);
   }
@@ -193,7 +206,6 @@ function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[
     return { vars, packed: sharedFloat32(sum(chunkSizes)), chunkSizes, mineOffset: 0, waiting: vars.length, op: null };
   });
 }
-
 
 /** `length` elements of a variable's full gradient at `from` go to `to` in the packed buffer. */
 interface PackRun {
@@ -211,17 +223,19 @@ function packRunsOf(plans: ExchangePlan[], buckets: ReduceBucket[]): PackRun[][]
   const runs: PackRun[][] = plans.map(() => []);
   for (const bucket of buckets) {
     let offset = 0;
-    plans[0]!.devices.forEach((d, i) => bucket.vars.forEach((k) => {
-      const p = plans[k]!;
-      const { start, size: n } = p.pieces[i]!;
-      // The shard's runs, clipped to the piece [start, start + n) of the shard.
-      for (const r of shardRuns(p.globalShape, p.slicesOf.get(d)!)) {
-        const a = Math.max(start, r.localOffset);
-        const b = Math.min(start + n, r.localOffset + r.length);
-        if (a < b) runs[k]!.push({ from: r.globalOffset + (a - r.localOffset), to: offset + (a - start), length: b - a });
-      }
-      offset += n;
-    }));
+    plans[0]!.devices.forEach((d, i) =>
+      bucket.vars.forEach((k) => {
+        const p = plans[k]!;
+        const { start, size: n } = p.pieces[i]!;
+        // The shard's runs, clipped to the piece [start, start + n) of the shard.
+        for (const r of shardRuns(p.globalShape, p.slicesOf.get(d)!)) {
+          const a = Math.max(start, r.localOffset);
+          const b = Math.min(start + n, r.localOffset + r.length);
+          if (a < b) runs[k]!.push({ from: r.globalOffset + (a - r.localOffset), to: offset + (a - start), length: b - a });
+        }
+        offset += n;
+      }),
+    );
   }
   return runs;
 }
@@ -229,5 +243,3 @@ function packRunsOf(plans: ExchangePlan[], buckets: ReduceBucket[]): PackRun[][]
 function missingGrad(path: string): never {
   throw new Error(`internal: no gradient for ${path}`);
 }
-
-

@@ -21,7 +21,12 @@ export interface Bucket {
  * a group's variables are split into several buckets, each closed once it holds `capBytes` of full
  * values, so that the first ones can be used while the later ones still travel.
  */
-export function groupBuckets(plans: ExchangePlan[], groupOf: (p: ExchangePlan) => readonly number[] | null, sizesOf: (p: ExchangePlan) => number[], capBytes = Infinity): Bucket[] {
+export function groupBuckets(
+  plans: ExchangePlan[],
+  groupOf: (p: ExchangePlan) => readonly number[] | null,
+  sizesOf: (p: ExchangePlan) => number[],
+  capBytes = Infinity,
+): Bucket[] {
   const groups = new Map<string, number[][]>();
   plans.forEach((p, k) => {
     const g = groupOf(p);

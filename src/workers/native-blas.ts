@@ -22,7 +22,16 @@ export const FIX_ADDON = 'node scripts/build-native.mjs';
 /** `add`: the addon's dst += src for the collectives, whenever the addon loads (with or without OpenBLAS). */
 export type NativeBlasStatus =
   | { available: true; native: NativeGemm; add: AddInto | null; addonPath: string; library: string; openblas: string }
-  | { available: false; native: null; add: AddInto | null; addonPath: string; addonBuilt: boolean; disabled: boolean; reason: string; fix: string | null };
+  | {
+      available: false;
+      native: null;
+      add: AddInto | null;
+      addonPath: string;
+      addonBuilt: boolean;
+      disabled: boolean;
+      reason: string;
+      fix: string | null;
+    };
 
 interface Addon extends NativeGemm {
   open(path: string): { config: string; corename: string };
@@ -35,7 +44,8 @@ interface Addon extends NativeGemm {
  */
 export function nativeAdd(addon: Pick<Addon, 'addInto'>): AddInto {
   return (dst, src) => {
-    const a = dst.byteOffset, b = src.byteOffset;
+    const a = dst.byteOffset,
+      b = src.byteOffset;
     const partial = dst.buffer === src.buffer && a !== b && a < b + src.byteLength && b < a + dst.byteLength;
     if (partial) jsAddInto(dst, src);
     else addon.addInto(dst, src);
@@ -72,8 +82,16 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
   let add: AddInto | null = null;
-  const off = (reason: string, fix: string | null, disabled = false): NativeBlasStatus =>
-    ({ available: false, native: null, add, addonPath, addonBuilt, disabled, reason, fix });
+  const off = (reason: string, fix: string | null, disabled = false): NativeBlasStatus => ({
+    available: false,
+    native: null,
+    add,
+    addonPath,
+    addonBuilt,
+    disabled,
+    reason,
+    fix,
+  });
   if (env.DTRAIN_NATIVE_BLAS === '0') return off('turned off by DTRAIN_NATIVE_BLAS=0', null, true);
   if (!addonBuilt) return off(`the addon is not built (${addonPath} missing)`, FIX_ADDON);
   let addon: Addon;

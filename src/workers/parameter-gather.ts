@@ -28,8 +28,16 @@ export class ParameterGather {
   /** This round's operation per bucket; null once unpacked (or before the first round). */
   private readonly ops: (Promise<ReduceArray> | null)[];
 
-  constructor(private readonly plans: ExchangePlan[], bucketBytes = DEFAULT_BUCKET_BYTES) {
-    this.buckets = groupBuckets(plans, (p) => (p.replicated ? null : p.shardOwners), (p) => p.shardSizes, bucketBytes);
+  constructor(
+    private readonly plans: ExchangePlan[],
+    bucketBytes = DEFAULT_BUCKET_BYTES,
+  ) {
+    this.buckets = groupBuckets(
+      plans,
+      (p) => (p.replicated ? null : p.shardOwners),
+      (p) => p.shardSizes,
+      bucketBytes,
+    );
     this.bucketOf = plans.map(() => -1);
     this.buckets.forEach((b, j) => b.indices.forEach((k) => (this.bucketOf[k] = j)));
     this.ops = this.buckets.map(() => null);
@@ -85,11 +93,13 @@ export class ParameterGather {
   private unpack(j: number, all: Float32Array, target: GatherTarget): void {
     const b = this.buckets[j]!;
     let at = 0;
-    b.group.forEach((d, m) => b.indices.forEach((k) => {
-      const p = this.plans[k]!;
-      const n = p.shardSizes[m]!;
-      insertShard(target(k)!, p.globalShape, p.slicesOf.get(d)!, all.subarray(at, at + n));
-      at += n;
-    }));
+    b.group.forEach((d, m) =>
+      b.indices.forEach((k) => {
+        const p = this.plans[k]!;
+        const n = p.shardSizes[m]!;
+        insertShard(target(k)!, p.globalShape, p.slicesOf.get(d)!, all.subarray(at, at + n));
+        at += n;
+      }),
+    );
   }
 }

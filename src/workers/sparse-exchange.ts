@@ -14,7 +14,10 @@ import type { HostSparse } from '../core/optimizers/indexed-slices';
 export async function allGatherSparse(local: HostSparse[], c: Collectives): Promise<HostSparse[]> {
   const n = c.deviceIds.length;
   if (n === 1 || local.length === 0) return local;
-  const counts = (await c.allGather(Float64Array.from(local, (s) => s.rows.length), c.deviceIds.map(() => local.length))) as Float64Array;
+  const counts = (await c.allGather(
+    Float64Array.from(local, (s) => s.rows.length),
+    c.deviceIds.map(() => local.length),
+  )) as Float64Array;
   const countOf = (device: number, k: number) => counts[device * local.length + k]!;
   const rowTotals = c.deviceIds.map((_, d) => local.reduce((a, _s, k) => a + countOf(d, k), 0));
   const valueTotals = c.deviceIds.map((_, d) => local.reduce((a, s, k) => a + countOf(d, k) * s.rowSize, 0));
@@ -38,14 +41,16 @@ export async function allGatherSparse(local: HostSparse[], c: Collectives): Prom
   });
   let ri = 0;
   let vi = 0;
-  c.deviceIds.forEach((_d, d) => local.forEach((s, k) => {
-    const m = countOf(d, k);
-    const o = out[k]!;
-    o.rows.set(rows.subarray(ri, ri + m), o.at);
-    o.values.set(values.subarray(vi, vi + m * s.rowSize), o.at * s.rowSize);
-    o.at += m;
-    ri += m;
-    vi += m * s.rowSize;
-  }));
+  c.deviceIds.forEach((_d, d) =>
+    local.forEach((s, k) => {
+      const m = countOf(d, k);
+      const o = out[k]!;
+      o.rows.set(rows.subarray(ri, ri + m), o.at);
+      o.values.set(values.subarray(vi, vi + m * s.rowSize), o.at * s.rowSize);
+      o.at += m;
+      ri += m;
+      vi += m * s.rowSize;
+    }),
+  );
   return out.map(({ rows: rr, values: vv, rowSize }) => ({ rows: rr, values: vv, rowSize }));
 }

@@ -24,10 +24,19 @@ export class StepExchange {
   private readonly denseIndexOf: Map<string, number>;
 
   /** `collectives`: given, each reduce bucket starts as soon as gradSink has its last gradient. */
-  constructor(private readonly plans: ExchangePlan[], sparse: readonly boolean[], deviceId: number, collectives?: Collectives) {
+  constructor(
+    private readonly plans: ExchangePlan[],
+    sparse: readonly boolean[],
+    deviceId: number,
+    collectives?: Collectives,
+  ) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
     this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
-    this.reduceBuckets = new ExchangeBuckets(this.dense.map((i) => plans[i]!), deviceId, { collectives });
+    this.reduceBuckets = new ExchangeBuckets(
+      this.dense.map((i) => plans[i]!),
+      deviceId,
+      { collectives },
+    );
     this.gather = new ParameterGather(plans);
     this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
   }
@@ -45,7 +54,10 @@ export class StepExchange {
   /** Each variable's global gradient sum: the dense shard this device owns, or all sparse rows. */
   async reduce(sums: GradSums, c: Collectives): Promise<ExchangedGrad[]> {
     const out: ExchangedGrad[] = new Array(this.plans.length);
-    const dense = await this.reduceBuckets.reduce(this.dense.map((i) => sums.grads.get(this.plans[i]!.path)), c);
+    const dense = await this.reduceBuckets.reduce(
+      this.dense.map((i) => sums.grads.get(this.plans[i]!.path)),
+      c,
+    );
     this.dense.forEach((i, k) => (out[i] = dense[k]!));
     if (this.sparse.length > 0) {
       const local = this.sparse.map((i) => sums.sparse?.get(this.plans[i]!.path) ?? missing(this.plans[i]!.path));

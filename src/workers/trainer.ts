@@ -54,18 +54,37 @@ export class DeviceTrainer {
     const layouts = layoutMapOf(setup.layouts, mesh);
     const initial = initParams(model, setup.seed);
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
-    this.values = new DeviceParams(model.params.map((p, i) => ({
-      path: p.path, shape: p.shape, layout: plans[i]!.layout, initial: initial.get(p.path)!, replicated: plans[i]!.replicated,
-    })), deviceId, storage);
+    this.values = new DeviceParams(
+      model.params.map((p, i) => ({
+        path: p.path,
+        shape: p.shape,
+        layout: plans[i]!.layout,
+        initial: initial.get(p.path)!,
+        replicated: plans[i]!.replicated,
+      })),
+      deviceId,
+      storage,
+    );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
-    this.buckets = new StepExchange(plans, model.params.map((p) => !!p.sparse), deviceId, collectives);
+    this.buckets = new StepExchange(
+      plans,
+      model.params.map((p) => !!p.sparse),
+      deviceId,
+      collectives,
+    );
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
-  static create(deviceId: number, mesh: Mesh, setup: TrainSetup, collectives: Collectives, storage: Storage = 'host'): DeviceTrainer {
+  static create(
+    deviceId: number,
+    mesh: Mesh,
+    setup: TrainSetup,
+    collectives: Collectives,
+    storage: Storage = 'host',
+  ): DeviceTrainer {
     const model = buildModel(setup.model);
     const { train, validation } = loadRunData(setup.data, setup.seed);
     return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
@@ -87,7 +106,10 @@ export class DeviceTrainer {
 
   /** Bytes of this device's parameter shards and optimizer slots (falls as 1/N for sharded layouts). */
   get shardBytes(): number {
-    const vars = [...this.params.map((p) => p.variable), ...this.optimizer.variables.filter((v): v is ShardedVariable => v instanceof ShardedVariable)];
+    const vars = [
+      ...this.params.map((p) => p.variable),
+      ...this.optimizer.variables.filter((v): v is ShardedVariable => v instanceof ShardedVariable),
+    ];
     return vars.reduce((a, v) => a + v.localSize * (v.dtype === 'float64' ? 8 : 4), 0);
   }
 
@@ -99,14 +121,21 @@ export class DeviceTrainer {
     const { numExamples } = this.dataset;
     const { globalBatchSize: B, seed } = this.setup;
     const N = this.mesh.size;
-    const global = globalBatchIndices(numExamples, B, seed, step, { shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false });
+    const global = globalBatchIndices(numExamples, B, seed, step, {
+      shuffle: (this.setup.data as { shuffle?: unknown }).shuffle !== false,
+    });
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     const values = await this.stepValues();
     // Each gradient goes from backward straight to the exchange (gradSink).
-    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, { dropoutSeed: hashSeed(seed, step), exampleOffset: offset, scaleLoss: (l) => this.optimizer.scaleLoss(l), gradSink: this.buckets.gradSink });
+    const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
+      dropoutSeed: hashSeed(seed, step),
+      exampleOffset: offset,
+      scaleLoss: (l) => this.optimizer.scaleLoss(l),
+      gradSink: this.buckets.gradSink,
+    });
     return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
 
@@ -125,7 +154,12 @@ export class DeviceTrainer {
     // On a SharedArrayBuffer (a communication thread sums it in place, without staging copies),
     // allocated once: the last step's all-reduce was awaited before that step returned.
     const scalars = (this.scalarBuffer ??= sharedFloat64(3 + metricNames.length));
-    scalars.set([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0)]);
+    scalars.set([
+      sums.count,
+      sums.lossSum,
+      ...metricNames.map((m) => sums.metricSums[m]!),
+      this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0),
+    ]);
     // The global count is known here (every device draws the same global batch), so the scalars'
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
     // holding them up by a ring round trip. Collectives run in call order on every device.
@@ -140,15 +174,21 @@ export class DeviceTrainer {
     // batch; whatever reads the full parameters first waits for it (paramsGathered).
     this.startGather();
     await reported;
-    if (scalars[0] !== total) throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
+    if (scalars[0] !== total)
+      throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
     prof.mark('scalars');
     prof.end();
 
     this.lastStepMs = performance.now() - t0;
     const metrics = Object.fromEntries(metricNames.map((m, i) => [m, scalars[2 + i]! / total]));
     return {
-      step, count: total, loss: scalars[1]! / total, metrics, learningRate: this.optimizer.learningRate,
-      gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1), stepTimeMs: this.lastStepMs,
+      step,
+      count: total,
+      loss: scalars[1]! / total,
+      metrics,
+      learningRate: this.optimizer.learningRate,
+      gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1),
+      stepTimeMs: this.lastStepMs,
     };
   }
 
@@ -170,10 +210,21 @@ export class DeviceTrainer {
 
   /** Logical path, shape and specs of every variable exportShards() produces. */
   variableLayouts(): VariableLayout[] {
-    const out: VariableLayout[] = this.params.map((p) => ({ path: `params/${p.path}`, dtype: p.variable.dtype, globalShape: [...p.variable.globalShape], specs: [...p.variable.layout.shardingSpecs] }));
+    const out: VariableLayout[] = this.params.map((p) => ({
+      path: `params/${p.path}`,
+      dtype: p.variable.dtype,
+      globalShape: [...p.variable.globalShape],
+      specs: [...p.variable.layout.shardingSpecs],
+    }));
     for (const v of this.optimizer.variables) {
       if (v instanceof IterationsVariable) out.push({ path: 'optimizer/iteration', dtype: 'int64', globalShape: [], specs: [] });
-      else out.push({ path: `optimizer/${v.name}`, dtype: v.dtype, globalShape: [...v.globalShape], specs: [...v.layout.shardingSpecs] });
+      else
+        out.push({
+          path: `optimizer/${v.name}`,
+          dtype: v.dtype,
+          globalShape: [...v.globalShape],
+          specs: [...v.layout.shardingSpecs],
+        });
     }
     return out;
   }
@@ -183,12 +234,27 @@ export class DeviceTrainer {
     const out: ShardRecord[] = [];
     const add = (path: string, v: ShardedVariable) => {
       if (!isPrimaryReplica(v.layout, this.deviceId)) return;
-      out.push({ path, dtype: v.dtype, globalShape: [...v.globalShape], specs: [...v.layout.shardingSpecs], slices: v.slices.map((s) => ({ ...s })), data: v.readLocal() });
+      out.push({
+        path,
+        dtype: v.dtype,
+        globalShape: [...v.globalShape],
+        specs: [...v.layout.shardingSpecs],
+        slices: v.slices.map((s) => ({ ...s })),
+        data: v.readLocal(),
+      });
     };
     this.params.forEach((p) => add(`params/${p.path}`, p.variable));
     for (const v of this.optimizer.variables) {
       if (v instanceof IterationsVariable) {
-        if (this.rank === 0) out.push({ path: 'optimizer/iteration', dtype: 'int64', globalShape: [], specs: [], slices: [], data: Float64Array.of(v.value) });
+        if (this.rank === 0)
+          out.push({
+            path: 'optimizer/iteration',
+            dtype: 'int64',
+            globalShape: [],
+            specs: [],
+            slices: [],
+            data: Float64Array.of(v.value),
+          });
       } else {
         add(`optimizer/${v.name}`, v);
       }
@@ -203,11 +269,16 @@ export class DeviceTrainer {
     const take = (path: string, size: number) => {
       const s = byPath.get(path);
       if (!s) throw new Error(`checkpoint has no shard for ${path} on device ${this.deviceId}`);
-      if (s.data.length !== size) throw new Error(`checkpoint shard ${path} has ${s.data.length} values, device ${this.deviceId} needs ${size}`);
+      if (s.data.length !== size)
+        throw new Error(`checkpoint shard ${path} has ${s.data.length} values, device ${this.deviceId} needs ${size}`);
       return s.data;
     };
     for (const p of this.params) p.variable.assignLocal(take(`params/${p.path}`, p.variable.localSize));
-    this.optimizer.setWeights(this.optimizer.variables.map((v) => (v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize))));
+    this.optimizer.setWeights(
+      this.optimizer.variables.map((v) =>
+        v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),
+      ),
+    );
     this.startGather();
     await this.paramsGathered();
   }

@@ -41,15 +41,25 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       const comm = commThreadNote(commContext());
       const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
-        deviceId: options.deviceId, pid: process.pid, backend, backendNotes: notes,
-        cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null, rssBytes: process.memoryUsage().rss,
+        deviceId: options.deviceId,
+        pid: process.pid,
+        backend,
+        backendNotes: notes,
+        cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES ?? null,
+        rssBytes: process.memoryUsage().rss,
       };
     },
     async setup(setup) {
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       joinedSocketDir = setup.socketDir;
-      ring = await joinRing({ dir: setup.socketDir, deviceId: init.deviceId, deviceIds: [...mesh.deviceIds], threadEntry: options.commThreadEntry, context: commContext() });
+      ring = await joinRing({
+        dir: setup.socketDir,
+        deviceId: init.deviceId,
+        deviceIds: [...mesh.deviceIds],
+        threadEntry: options.commThreadEntry,
+        context: commContext(),
+      });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
       trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
@@ -80,8 +90,15 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     async stats() {
       const t = need();
       return {
-        deviceId: init!.deviceId, pid: process.pid, backend, shardBytes: t.shardBytes, rssBytes: process.memoryUsage().rss, stepTimeMs: t.lastStepMs,
-        storage: t.storage, numTensors: tf.memory().numTensors, profile: t.profiler.snapshot(),
+        deviceId: init!.deviceId,
+        pid: process.pid,
+        backend,
+        shardBytes: t.shardBytes,
+        rssBytes: process.memoryUsage().rss,
+        stepTimeMs: t.lastStepMs,
+        storage: t.storage,
+        numTensors: tf.memory().numTensors,
+        profile: t.profiler.snapshot(),
       };
     },
     async ping() {

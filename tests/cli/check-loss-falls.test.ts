@@ -22,5 +22,8 @@ test('--check-loss-falls passes a run that learns and fails one that does not', 
   writeFileSync(flat, JSON.stringify({ ...iris, steps: 20, optimizer: { learning_rate: 0.0 } }));
   const bad = dtrain('train', '--config', flat, '--check-loss-falls', '--devices', '1');
   assert.equal(bad.code, 1, bad.out + bad.err);
-  assert.match(bad.err, /^dtrain: --check-loss-falls: the loss did not fall: \d+\.\d+ over the first tenth of the steps, \d+\.\d+ over the last$/m);
+  assert.match(
+    bad.err,
+    /^dtrain: --check-loss-falls: the loss did not fall: \d+\.\d+ over the first tenth of the steps, \d+\.\d+ over the last$/m,
+  );
 });

@@ -16,7 +16,11 @@ export function cliSandbox(prefix: string, options: { dbName?: string; env?: Nod
   const db = join(dir, options.dbName ?? 'cli.db');
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const dtrain = (...args: string[]): CliResult => {
-    const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], { encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db, ...options.env }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DTRAIN_DB: db, ...options.env },
+      timeout: 120_000,
+    });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
   return { dir, db, dtrain };

@@ -19,16 +19,35 @@ const dir = mkdtempSync(join(tmpdir(), 'dtrain-ctrlc-'));
 const db = join(dir, 'ctrlc.db');
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const config = join(dir, 'long.json');
-writeFileSync(config, JSON.stringify({
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
-  data: { kind: 'builtin', name: 'iris' }, mesh: 'batch=2', layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
-  optimizer: { learning_rate: 0.5 }, steps: 1_000_000, globalBatchSize: 16, seed: 3, checkpointEvery: 50, keepCheckpoints: 3,
-}));
+writeFileSync(
+  config,
+  JSON.stringify({
+    model: {
+      type: 'mlp',
+      input: [4],
+      layers: [
+        { type: 'dense', units: 16, activation: 'relu' },
+        { type: 'dense', units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+    },
+    data: { kind: 'builtin', name: 'iris' },
+    mesh: 'batch=2',
+    layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
+    optimizer: { learning_rate: 0.5 },
+    steps: 1_000_000,
+    globalBatchSize: 16,
+    seed: 3,
+    checkpointEvery: 50,
+    keepCheckpoints: 3,
+  }),
+);
 
 /** `dtrain ...args` in a pty; `typeCtrlC()` types one Ctrl-C into its terminal. */
 function inTerminal(args: string[]) {
   const child = spawn(python!, [PTY, process.execPath, BIN, ...args], {
-    env: { ...process.env, DTRAIN_DB: db, DTRAIN_WATCHDOG_SECONDS: '900' }, stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, DTRAIN_DB: db, DTRAIN_WATCHDOG_SECONDS: '900' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -51,40 +70,52 @@ function runState(runId: string) {
   }
 }
 
-test('Ctrl-C in a terminal pauses the run at a checkpoint of the step reached, and resume continues', { skip, timeout: 240_000 }, async () => {
-  const t = inTerminal(['train', '--config', config]);
-  assert.ok(await waitUntil(() => t.step() >= 12, 120_000), `trained: ${t.out().slice(-300)}`);
-  t.typeCtrlC();
-  assert.equal(await t.exited, 0, t.out());
-  const runId = /run (\S+) started/.exec(t.out())![1]!;
-  const { run, checkpoints } = runState(runId);
-  assert.equal(run.status, 'paused', `${run.status}: ${run.error}`);
-  assert.equal(run.error, null);
-  assert.ok(run.step >= 12 && run.step < 50, `paused at ${run.step}, before the first scheduled checkpoint`);
-  assert.deepEqual(checkpoints, [run.step], 'one checkpoint, at the step reached');
-  assert.match(t.out(), new RegExp(`run ${runId} paused at step ${run.step}; continue with: dtrain resume ${runId}`));
-  assert.ok(t.workerPids().length === 2 && t.workerPids().every((p) => !isAlive(p)), 'the workers exited with the run');
+test(
+  'Ctrl-C in a terminal pauses the run at a checkpoint of the step reached, and resume continues',
+  { skip, timeout: 240_000 },
+  async () => {
+    const t = inTerminal(['train', '--config', config]);
+    assert.ok(await waitUntil(() => t.step() >= 12, 120_000), `trained: ${t.out().slice(-300)}`);
+    t.typeCtrlC();
+    assert.equal(await t.exited, 0, t.out());
+    const runId = /run (\S+) started/.exec(t.out())![1]!;
+    const { run, checkpoints } = runState(runId);
+    assert.equal(run.status, 'paused', `${run.status}: ${run.error}`);
+    assert.equal(run.error, null);
+    assert.ok(run.step >= 12 && run.step < 50, `paused at ${run.step}, before the first scheduled checkpoint`);
+    assert.deepEqual(checkpoints, [run.step], 'one checkpoint, at the step reached');
+    assert.match(t.out(), new RegExp(`run ${runId} paused at step ${run.step}; continue with: dtrain resume ${runId}`));
+    assert.ok(t.workerPids().length === 2 && t.workerPids().every((p) => !isAlive(p)), 'the workers exited with the run');
 
-  const resumed = spawnSync(process.execPath, [BIN, 'resume', runId, '--steps', String(run.step + 5)], { env: { ...process.env, DTRAIN_DB: db }, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(resumed.status, 0, resumed.stderr);
-  assert.match(resumed.stdout, new RegExp(`resuming from step ${run.step}\\n`));
-  assert.match(resumed.stdout, new RegExp(`completed at step ${run.step + 5}`));
-});
+    const resumed = spawnSync(process.execPath, [BIN, 'resume', runId, '--steps', String(run.step + 5)], {
+      env: { ...process.env, DTRAIN_DB: db },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`resuming from step ${run.step}\\n`));
+    assert.match(resumed.stdout, new RegExp(`completed at step ${run.step + 5}`));
+  },
+);
 
-test('a second Ctrl-C kills the workers at once, even a SIGSTOPped one; the run ends stopped', { skip, timeout: 240_000 }, async () => {
-  const t = inTerminal(['train', '--config', config]);
-  assert.ok(await waitUntil(() => t.step() >= 5, 120_000), `trained: ${t.out().slice(-300)}`);
-  const workers = t.workerPids();
-  assert.equal(workers.length, 2);
-  process.kill(workers[1]!, 'SIGSTOP'); // the pause can never finish its chunk now
-  t.typeCtrlC();
-  assert.ok(await waitUntil(() => /pausing after the current steps/.test(t.out()), 30_000));
-  t.typeCtrlC();
-  // The watchdog is set to 900 s: only the second Ctrl-C can end this run within the test's timeout.
-  assert.equal(await t.exited, 0, t.out());
-  const runId = /run (\S+) started/.exec(t.out())![1]!;
-  const { run } = runState(runId);
-  assert.equal(run.status, 'stopped', `${run.status}: ${run.error}`);
-  assert.equal(run.error, null);
-  assert.ok(await waitUntil(() => workers.every((p) => !isAlive(p)), 10_000), 'every worker is gone, the stopped one too');
-});
+test(
+  'a second Ctrl-C kills the workers at once, even a SIGSTOPped one; the run ends stopped',
+  { skip, timeout: 240_000 },
+  async () => {
+    const t = inTerminal(['train', '--config', config]);
+    assert.ok(await waitUntil(() => t.step() >= 5, 120_000), `trained: ${t.out().slice(-300)}`);
+    const workers = t.workerPids();
+    assert.equal(workers.length, 2);
+    process.kill(workers[1]!, 'SIGSTOP'); // the pause can never finish its chunk now
+    t.typeCtrlC();
+    assert.ok(await waitUntil(() => /pausing after the current steps/.test(t.out()), 30_000));
+    t.typeCtrlC();
+    // The watchdog is set to 900 s: only the second Ctrl-C can end this run within the test's timeout.
+    assert.equal(await t.exited, 0, t.out());
+    const runId = /run (\S+) started/.exec(t.out())![1]!;
+    const { run } = runState(runId);
+    assert.equal(run.status, 'stopped', `${run.status}: ${run.error}`);
+    assert.equal(run.error, null);
+    assert.ok(await waitUntil(() => workers.every((p) => !isAlive(p)), 10_000), 'every worker is gone, the stopped one too');
+  },
+);

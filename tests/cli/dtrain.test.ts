@@ -14,7 +14,16 @@ const { dir, db, dtrain } = cliSandbox('dtrain-cli-');
 
 const CONFIG = {
   name: 'cli test',
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 12, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 12, activation: 'relu' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'builtin', name: 'iris' },
   layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
   optimizer: { learning_rate: 1.0, rho: 0.95, epsilon: 1e-6 },
@@ -36,51 +45,82 @@ test('--help lists every command and each command has its own help', () => {
   }
 });
 
-test('train → runs → show → export; the exported LayersModel predicts what the checkpoint computes', { timeout: 180_000 }, async () => {
-  const configPath = join(dir, 'run.json');
-  writeFileSync(configPath, JSON.stringify(CONFIG));
-  const train = dtrain('train', '--config', configPath, '--devices', '2');
-  assert.equal(train.code, 0, train.err);
-  const runId = /run (\S+) started on mesh batch=2/.exec(train.out)![1]!;
-  assert.match(train.out, new RegExp(`run ${runId} completed at step 120`));
+test(
+  'train → runs → show → export; the exported LayersModel predicts what the checkpoint computes',
+  { timeout: 180_000 },
+  async () => {
+    const configPath = join(dir, 'run.json');
+    writeFileSync(configPath, JSON.stringify(CONFIG));
+    const train = dtrain('train', '--config', configPath, '--devices', '2');
+    assert.equal(train.code, 0, train.err);
+    const runId = /run (\S+) started on mesh batch=2/.exec(train.out)![1]!;
+    assert.match(train.out, new RegExp(`run ${runId} completed at step 120`));
 
-  const runs = JSON.parse(dtrain('runs', '--json').out);
-  assert.equal(runs[0].id, runId);
-  assert.equal(runs[0].status, 'completed');
-  assert.ok(runs[0].lastLoss < 0.5, `trained: last loss ${runs[0].lastLoss}`);
-  const show = dtrain('show', runId);
-  assert.match(show.out, /checkpoints\n  #\d+ step 50/);
+    const runs = JSON.parse(dtrain('runs', '--json').out);
+    assert.equal(runs[0].id, runId);
+    assert.equal(runs[0].status, 'completed');
+    assert.ok(runs[0].lastLoss < 0.5, `trained: last loss ${runs[0].lastLoss}`);
+    const show = dtrain('show', runId);
+    assert.match(show.out, /checkpoints\n  #\d+ step 50/);
 
-  const out = join(dir, 'export');
-  assert.equal(dtrain('export', runId, '--out', out).code, 0);
-  const modelJson = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-  const weights = readFileSync(join(out, 'weights.bin'));
-  const loaded = await tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-  }));
-  const store = RunStore.open(db, { readonly: true });
-  const { checkpoint } = store.latestValidCheckpoint(runId);
-  store.close();
-  const model = buildModel(CONFIG.model);
-  const params = new Map(checkpoint!.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice(7), tf.tensor(Float32Array.from(assembleGlobal(t)))]));
-  const shaped = new Map(model.params.map((p) => [p.path, params.get(p.path)!.reshape(p.shape)]));
-  const iris = loadDatasetSync({ kind: 'builtin', name: 'iris' });
-  const x = tf.tensor2d(iris.x, [iris.numExamples, 4]);
-  const ours = forward(model, shaped, x).dataSync();
-  const theirs = (loaded.predict(x) as tf.Tensor).dataSync();
-  ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]!) < 1e-4, `logit ${i}: ${v} vs ${theirs[i]}`));
-  // optimizer.json is Keras 3's full Adadelta get_config(): its key set, the run's values.
-  const optimizer = JSON.parse(readFileSync(join(out, 'optimizer.json'), 'utf8'));
-  assert.deepEqual(Object.keys(optimizer).sort(), ['clipnorm', 'clipvalue', 'ema_momentum', 'ema_overwrite_frequency', 'epsilon', 'global_clipnorm', 'gradient_accumulation_steps', 'learning_rate', 'loss_scale_factor', 'name', 'rho', 'use_ema', 'weight_decay']);
-  assert.deepEqual([optimizer.learning_rate, optimizer.rho, optimizer.epsilon], [CONFIG.optimizer.learning_rate, CONFIG.optimizer.rho, CONFIG.optimizer.epsilon]);
-  assert.match(readFileSync(join(out, 'optimizer.json'), 'utf8'), /"learning_rate": 1\.0,/, 'a float, as Keras 3 requires');
-  assert.match(readFileSync(join(out, 'metrics.csv'), 'utf8'), /^step,/);
-});
+    const out = join(dir, 'export');
+    assert.equal(dtrain('export', runId, '--out', out).code, 0);
+    const modelJson = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    const weights = readFileSync(join(out, 'weights.bin'));
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
+    const store = RunStore.open(db, { readonly: true });
+    const { checkpoint } = store.latestValidCheckpoint(runId);
+    store.close();
+    const model = buildModel(CONFIG.model);
+    const params = new Map(
+      checkpoint!.tensors
+        .filter((t) => t.path.startsWith('params/'))
+        .map((t) => [t.path.slice(7), tf.tensor(Float32Array.from(assembleGlobal(t)))]),
+    );
+    const shaped = new Map(model.params.map((p) => [p.path, params.get(p.path)!.reshape(p.shape)]));
+    const iris = loadDatasetSync({ kind: 'builtin', name: 'iris' });
+    const x = tf.tensor2d(iris.x, [iris.numExamples, 4]);
+    const ours = forward(model, shaped, x).dataSync();
+    const theirs = (loaded.predict(x) as tf.Tensor).dataSync();
+    ours.forEach((v, i) => assert.ok(Math.abs(v - theirs[i]!) < 1e-4, `logit ${i}: ${v} vs ${theirs[i]}`));
+    // optimizer.json is Keras 3's full Adadelta get_config(): its key set, the run's values.
+    const optimizer = JSON.parse(readFileSync(join(out, 'optimizer.json'), 'utf8'));
+    assert.deepEqual(Object.keys(optimizer).sort(), [
+      'clipnorm',
+      'clipvalue',
+      'ema_momentum',
+      'ema_overwrite_frequency',
+      'epsilon',
+      'global_clipnorm',
+      'gradient_accumulation_steps',
+      'learning_rate',
+      'loss_scale_factor',
+      'name',
+      'rho',
+      'use_ema',
+      'weight_decay',
+    ]);
+    assert.deepEqual(
+      [optimizer.learning_rate, optimizer.rho, optimizer.epsilon],
+      [CONFIG.optimizer.learning_rate, CONFIG.optimizer.rho, CONFIG.optimizer.epsilon],
+    );
+    assert.match(readFileSync(join(out, 'optimizer.json'), 'utf8'), /"learning_rate": 1\.0,/, 'a float, as Keras 3 requires');
+    assert.match(readFileSync(join(out, 'metrics.csv'), 'utf8'), /^step,/);
+  },
+);
 
 test('import-config accepts a config written by Python Keras 2.13 and rejects another optimizer', () => {
   const file = join(dir, 'keras.json');
-  writeFileSync(file, '{"name": "Adadelta", "weight_decay": null, "clipnorm": null, "global_clipnorm": 1.0, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "jit_compile": true, "is_legacy_optimizer": false, "learning_rate": 0.0010000000474974513, "rho": 0.95, "epsilon": 1e-07}');
+  writeFileSync(
+    file,
+    '{"name": "Adadelta", "weight_decay": null, "clipnorm": null, "global_clipnorm": 1.0, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "jit_compile": true, "is_legacy_optimizer": false, "learning_rate": 0.0010000000474974513, "rho": 0.95, "epsilon": 1e-07}',
+  );
   const ok = dtrain('import-config', file);
   assert.equal(ok.code, 0, ok.err);
   assert.equal(JSON.parse(ok.out).global_clipnorm, 1);

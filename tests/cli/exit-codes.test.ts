@@ -24,7 +24,11 @@ function assertOneLine(r: ReturnType<typeof dtrain>, message: RegExp, what: stri
 }
 
 test('a run that does not exist exits 2 with one line, for every command that takes a run', () => {
-  for (const args of [['show', 'nosuchrun'], ['resume', 'nosuchrun'], ['export', 'nosuchrun', '--out', join(dir, 'x')]]) {
+  for (const args of [
+    ['show', 'nosuchrun'],
+    ['resume', 'nosuchrun'],
+    ['export', 'nosuchrun', '--out', join(dir, 'x')],
+  ]) {
     assertOneLine(dtrain(...args), /No run "nosuchrun"/, args.join(' '));
   }
 });
@@ -42,10 +46,18 @@ test('a database file of another application or not SQLite at all exits 2 with o
 
 test('a config typo exits 2 naming the key and creates no run', () => {
   const config = join(dir, 'typo.json');
-  writeFileSync(config, JSON.stringify({
-    model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
-    data: { kind: 'csv', path: 'resources/datasets/iris.csv', normalise: 'none' }, mesh: 'batch=1', optimizer: { learning_rate: 1 }, steps: 1, globalBatchSize: 8, seed: 0,
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
+      data: { kind: 'csv', path: 'resources/datasets/iris.csv', normalise: 'none' },
+      mesh: 'batch=1',
+      optimizer: { learning_rate: 1 },
+      steps: 1,
+      globalBatchSize: 8,
+      seed: 0,
+    }),
+  );
   const r = dtrain('train', '--config', config);
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, /data\.normalise: unknown key 'normalise' \(did you mean 'normalize'\?\)/);
@@ -58,7 +70,9 @@ test('a port outside 0..65535 exits 2 before anything starts', () => {
   assertOneLine(dtrain('serve', '--port=-1'), /--port must be an integer from 0 to 65535/, 'port -1');
 });
 
-const needsRenderer = existsSync('out/renderer/index.html') ? undefined : 'out/renderer is not built (npm run build builds it; npm test does)';
+const needsRenderer = existsSync('out/renderer/index.html')
+  ? undefined
+  : 'out/renderer is not built (npm run build builds it; npm test does)';
 
 test('a port in use and an unknown host exit 2 with one line', { skip: needsRenderer }, async () => {
   const blocker = createServer();
@@ -72,22 +86,28 @@ test('a port in use and an unknown host exit 2 with one line', { skip: needsRend
   assertOneLine(dtrain('serve', '--host', 'no-such-host.invalid'), /no such host name 'no-such-host\.invalid'/, 'unknown host');
 });
 
-test('serve --host 0.0.0.0 warns that the dashboard is reachable from the network and prints where', { skip: needsRenderer, timeout: 60_000 }, async () => {
-  const child = spawn(process.execPath, ['bin/dtrain.mjs', 'serve', '--host', '0.0.0.0'], { env: { ...process.env, DTRAIN_DB: db } });
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  try {
-    for (let i = 0; i < 600 && !/warning: /.test(err); i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 100));
-    assert.match(out, /dtrain dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=/);
-    assert.match(err, /^warning: listening on 0\.0\.0\.0: the dashboard is reachable from the network/m);
-    // Every printed network address carries the same port and token as the loopback URL.
-    const [, port, token] = /127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(out)!;
-    for (const m of err.matchAll(/reachable at (http:\/\/\S+)/g)) assert.ok(m[1]!.endsWith(`:${port}/?token=${token}`), m[1]);
-  } finally {
-    child.kill('SIGINT');
-    await new Promise((r) => child.once('exit', r));
-  }
-});
+test(
+  'serve --host 0.0.0.0 warns that the dashboard is reachable from the network and prints where',
+  { skip: needsRenderer, timeout: 60_000 },
+  async () => {
+    const child = spawn(process.execPath, ['bin/dtrain.mjs', 'serve', '--host', '0.0.0.0'], {
+      env: { ...process.env, DTRAIN_DB: db },
+    });
+    let err = '';
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 600 && !/warning: /.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, /dtrain dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      assert.match(err, /^warning: listening on 0\.0\.0\.0: the dashboard is reachable from the network/m);
+      // Every printed network address carries the same port and token as the loopback URL.
+      const [, port, token] = /127\.0\.0\.1:(\d+)\/\?token=(\S+)/.exec(out)!;
+      for (const m of err.matchAll(/reachable at (http:\/\/\S+)/g)) assert.ok(m[1]!.endsWith(`:${port}/?token=${token}`), m[1]);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+  },
+);

@@ -9,9 +9,10 @@ import { cliSandbox } from './cli-sandbox';
 const { dir, dtrain } = cliSandbox('dtrain-import-', { dbName: 'x.db' });
 
 // json.dumps(keras.optimizers.Adadelta(learning_rate=0.5, gradient_accumulation_steps=3, loss_scale_factor=8.0, clipnorm=1.0).get_config()), Keras 3.15.1
-const KERAS3 = '{"name": "adadelta", "learning_rate": 0.5, "weight_decay": null, "clipnorm": 1.0, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "loss_scale_factor": 8.0, "gradient_accumulation_steps": 3, "rho": 0.95, "epsilon": 1e-07}';
+const KERAS3 =
+  '{"name": "adadelta", "learning_rate": 0.5, "weight_decay": null, "clipnorm": 1.0, "global_clipnorm": null, "clipvalue": null, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": null, "loss_scale_factor": 8.0, "gradient_accumulation_steps": 3, "rho": 0.95, "epsilon": 1e-07}';
 
-test('import-config accepts a Keras 3 config and prints Keras 3\'s form; --flavour keras2 refuses what 2.x cannot hold', () => {
+test("import-config accepts a Keras 3 config and prints Keras 3's form; --flavour keras2 refuses what 2.x cannot hold", () => {
   const file = join(dir, 'k3.json');
   writeFileSync(file, KERAS3);
   const ok = dtrain('import-config', file);
@@ -25,7 +26,13 @@ test('import-config accepts a Keras 3 config and prints Keras 3\'s form; --flavo
 
 test('import-config --flavour keras2 writes the 2.13–2.15 keys; a bad flavour or accumulation step is one line, exit 2', () => {
   const file = join(dir, 'plain.json');
-  writeFileSync(file, KERAS3.replace('"loss_scale_factor": 8.0', '"loss_scale_factor": null').replace('"gradient_accumulation_steps": 3', '"gradient_accumulation_steps": null'));
+  writeFileSync(
+    file,
+    KERAS3.replace('"loss_scale_factor": 8.0', '"loss_scale_factor": null').replace(
+      '"gradient_accumulation_steps": 3',
+      '"gradient_accumulation_steps": null',
+    ),
+  );
   const k2 = dtrain('import-config', file, '--flavour', 'keras2');
   assert.equal(k2.code, 0, k2.err);
   const cfg = JSON.parse(k2.out);

@@ -19,7 +19,12 @@ function dtrain(...args: string[]) {
 }
 
 function dtrainIn(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [resolve('bin/dtrain.mjs'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, DTRAIN_DB: db }, timeout: 150_000 });
+  const r = spawnSync(process.execPath, [resolve('bin/dtrain.mjs'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, DTRAIN_DB: db },
+    timeout: 150_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -27,18 +32,57 @@ const layer = (class_name: string, config: object) => ({ module: 'keras.layers',
 
 /** Keras 3 `model.to_json()` of Input(int32 [6]) → Embedding(12, 4) → GlobalAveragePooling1D → Dense(2). */
 const EMBEDDING_MODEL = {
-  module: 'keras', class_name: 'Sequential', registered_name: null,
+  module: 'keras',
+  class_name: 'Sequential',
+  registered_name: null,
   config: {
-    name: 'sequential', trainable: true,
+    name: 'sequential',
+    trainable: true,
     layers: [
       layer('InputLayer', { batch_shape: [null, 6], dtype: 'int32', sparse: false, name: 'input_layer' }),
-      layer('Embedding', { name: 'embedding', input_dim: 12, output_dim: 4, embeddings_initializer: { module: 'keras.initializers', class_name: 'RandomUniform', config: { seed: null, minval: -0.05, maxval: 0.05 }, registered_name: null }, embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false }),
+      layer('Embedding', {
+        name: 'embedding',
+        input_dim: 12,
+        output_dim: 4,
+        embeddings_initializer: {
+          module: 'keras.initializers',
+          class_name: 'RandomUniform',
+          config: { seed: null, minval: -0.05, maxval: 0.05 },
+          registered_name: null,
+        },
+        embeddings_regularizer: null,
+        activity_regularizer: null,
+        embeddings_constraint: null,
+        mask_zero: false,
+      }),
       layer('GlobalAveragePooling1D', { name: 'global_average_pooling1d', data_format: 'channels_last', keepdims: false }),
-      layer('Dense', { name: 'dense', units: 2, activation: 'linear', use_bias: true, kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null }, bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null } }),
+      layer('Dense', {
+        name: 'dense',
+        units: 2,
+        activation: 'linear',
+        use_bias: true,
+        kernel_initializer: {
+          module: 'keras.initializers',
+          class_name: 'GlorotUniform',
+          config: { seed: null },
+          registered_name: null,
+        },
+        bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
+      }),
     ],
   },
   compile_config: {
-    loss: { module: 'keras.losses', class_name: 'SparseCategoricalCrossentropy', config: { name: 'sparse_categorical_crossentropy', reduction: 'sum_over_batch_size', from_logits: true, ignore_class: null }, registered_name: null },
+    loss: {
+      module: 'keras.losses',
+      class_name: 'SparseCategoricalCrossentropy',
+      config: {
+        name: 'sparse_categorical_crossentropy',
+        reduction: 'sum_over_batch_size',
+        from_logits: true,
+        ignore_class: null,
+      },
+      registered_name: null,
+    },
     metrics: ['accuracy'],
   },
 };
@@ -60,7 +104,10 @@ function config(extra: object) {
     model: { type: 'keras', jsonPath: join(dir, 'model.json') },
     data: { kind: 'csv', path: join(dir, 'tokens.csv'), labelColumn: 'label', normalize: 'none' },
     optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
-    steps: 12, globalBatchSize: 16, seed: 5, checkpointEvery: 0,
+    steps: 12,
+    globalBatchSize: 16,
+    seed: 5,
+    checkpointEvery: 0,
     ...extra,
   };
 }
@@ -69,7 +116,11 @@ function finalParams(runId: string): Map<string, Float64Array> {
   const store = RunStore.open(db, { readonly: true });
   try {
     const { checkpoint } = store.latestValidCheckpoint(runId);
-    return new Map(checkpoint!.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice(7), Float64Array.from(assembleGlobal(t))]));
+    return new Map(
+      checkpoint!.tensors
+        .filter((t) => t.path.startsWith('params/'))
+        .map((t) => [t.path.slice(7), Float64Array.from(assembleGlobal(t))]),
+    );
   } finally {
     store.close();
   }
@@ -85,26 +136,58 @@ function train(name: string, extra: object, devices: string): string {
   return runId;
 }
 
-test('a Keras Embedding model trains; 2 devices with the table row-sharded reach the parameters of 1 device', { timeout: 300_000 }, () => {
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(EMBEDDING_MODEL));
-  writeTokens(join(dir, 'tokens.csv'));
-  const one = finalParams(train('one', {}, '1'));
-  const two = finalParams(train('two', { layouts: { embeddings: ['batch', 'unsharded'] } }, '2'));
-  assert.deepEqual([...one.keys()].sort(), ['dense/bias', 'dense/kernel', 'embedding/embeddings'], 'checkpointed under Keras paths');
-  for (const [path, a] of one) {
-    const b = two.get(path)!;
-    let worst = 0;
-    a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[i]!))));
-    assert.ok(worst < 1e-5, `${path}: 1 and 2 devices differ by ${worst}`);
-  }
-  const runs = JSON.parse(dtrain('runs', '--json').out) as { lastLoss: number }[];
-  assert.ok(runs.every((r) => r.lastLoss < Math.log(2)), `the loss fell below chance: ${runs.map((r) => r.lastLoss)}`);
-});
+test(
+  'a Keras Embedding model trains; 2 devices with the table row-sharded reach the parameters of 1 device',
+  { timeout: 300_000 },
+  () => {
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(EMBEDDING_MODEL));
+    writeTokens(join(dir, 'tokens.csv'));
+    const one = finalParams(train('one', {}, '1'));
+    const two = finalParams(train('two', { layouts: { embeddings: ['batch', 'unsharded'] } }, '2'));
+    assert.deepEqual(
+      [...one.keys()].sort(),
+      ['dense/bias', 'dense/kernel', 'embedding/embeddings'],
+      'checkpointed under Keras paths',
+    );
+    for (const [path, a] of one) {
+      const b = two.get(path)!;
+      let worst = 0;
+      a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[i]!))));
+      assert.ok(worst < 1e-5, `${path}: 1 and 2 devices differ by ${worst}`);
+    }
+    const runs = JSON.parse(dtrain('runs', '--json').out) as { lastLoss: number }[];
+    assert.ok(
+      runs.every((r) => r.lastLoss < Math.log(2)),
+      `the loss fell below chance: ${runs.map((r) => r.lastLoss)}`,
+    );
+  },
+);
 
 test('Keras models that cannot train here are one line and exit code 2', { timeout: 120_000 }, () => {
   const cases: [object, RegExp][] = [
-    [{ ...EMBEDDING_MODEL, config: { ...EMBEDDING_MODEL.config, layers: [EMBEDDING_MODEL.config.layers[0], layer('LSTM', { name: 'lstm', units: 4 })] } }, /layer "lstm" has class LSTM, which is not supported \(supported: InputLayer, Dense/],
-    [{ ...EMBEDDING_MODEL, config: { ...EMBEDDING_MODEL.config, layers: [layer('InputLayer', { batch_shape: [null, 5], dtype: 'int32', name: 'input_layer' }), ...EMBEDDING_MODEL.config.layers.slice(1)] } }, /the model takes inputs of shape \[5\] but dataset .* has features of shape \[6\]/],
+    [
+      {
+        ...EMBEDDING_MODEL,
+        config: {
+          ...EMBEDDING_MODEL.config,
+          layers: [EMBEDDING_MODEL.config.layers[0], layer('LSTM', { name: 'lstm', units: 4 })],
+        },
+      },
+      /layer "lstm" has class LSTM, which is not supported \(supported: InputLayer, Dense/,
+    ],
+    [
+      {
+        ...EMBEDDING_MODEL,
+        config: {
+          ...EMBEDDING_MODEL.config,
+          layers: [
+            layer('InputLayer', { batch_shape: [null, 5], dtype: 'int32', name: 'input_layer' }),
+            ...EMBEDDING_MODEL.config.layers.slice(1),
+          ],
+        },
+      },
+      /the model takes inputs of shape \[5\] but dataset .* has features of shape \[6\]/,
+    ],
   ];
   writeTokens(join(dir, 'tokens.csv'));
   for (const [model, message] of cases) {
@@ -123,7 +206,7 @@ test('Keras models that cannot train here are one line and exit code 2', { timeo
   assert.match(r.err, /cannot read jsonPath .*nope\.json: no such file/);
 });
 
-test('a relative jsonPath is read from the config file\'s folder, not from the current directory', { timeout: 150_000 }, () => {
+test("a relative jsonPath is read from the config file's folder, not from the current directory", { timeout: 150_000 }, () => {
   const folder = join(dir, 'project');
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'model.json'), JSON.stringify(EMBEDDING_MODEL));

@@ -7,9 +7,22 @@ import type { MetricPoint } from '../../src/shared/api';
 
 function sink(): NodeJS.WriteStream & { lines: () => string[] } {
   let text = '';
-  return { isTTY: false, write: (s: string) => ((text += s), true), lines: () => text.split('\n').filter(Boolean) } as unknown as NodeJS.WriteStream & { lines: () => string[] };
+  return {
+    isTTY: false,
+    write: (s: string) => ((text += s), true),
+    lines: () => text.split('\n').filter(Boolean),
+  } as unknown as NodeJS.WriteStream & { lines: () => string[] };
 }
-const point = (step: number, metrics: Record<string, number> = {}): MetricPoint => ({ step, loss: 1 / step, metrics, learningRate: 1, gradNorm: 1, stepTimeMs: 10, samplesPerSec: 100, time: 0 });
+const point = (step: number, metrics: Record<string, number> = {}): MetricPoint => ({
+  step,
+  loss: 1 / step,
+  metrics,
+  learningRate: 1,
+  gradNorm: 1,
+  stepTimeMs: 10,
+  samplesPerSec: 100,
+  time: 0,
+});
 
 test('an evaluation step is printed once, with its own val_* figures, not first with the previous ones', () => {
   const out = sink();
@@ -24,9 +37,19 @@ test('an evaluation step is printed once, with its own val_* figures, not first 
   const lines = out.lines();
   const steps = lines.filter((l) => l.startsWith('step ')).map((l) => Number(/^step (\d+)\//.exec(l)![1]));
   assert.deepEqual(steps, [...new Set(steps)], `no step twice: ${steps}`);
-  assert.match(lines.find((l) => l.startsWith('step 10/'))!, /val_loss 0\.1000/);
-  assert.match(lines.find((l) => l.startsWith('step 20/'))!, /val_loss 0\.2000/);
-  assert.match(lines.find((l) => l.startsWith('step 12/'))!, /val_loss 0\.1000/, 'later lines carry the latest evaluation');
+  assert.match(
+    lines.find((l) => l.startsWith('step 10/'))!,
+    /val_loss 0\.1000/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('step 20/'))!,
+    /val_loss 0\.2000/,
+  );
+  assert.match(
+    lines.find((l) => l.startsWith('step 12/'))!,
+    /val_loss 0\.1000/,
+    'later lines carry the latest evaluation',
+  );
 });
 
 test('a held-back evaluation step is still printed when its evaluation never comes', () => {

@@ -13,12 +13,28 @@ const dir = mkdtempSync(join(tmpdir(), 'dtrain-sweep-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const BASE = {
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 8, activation: 'relu' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'builtin', name: 'iris', validation: { fraction: 0.2 } },
-  optimizer: { learning_rate: 1.0 }, steps: 12, globalBatchSize: 24, seed: 2, evalEvery: 3,
+  optimizer: { learning_rate: 1.0 },
+  steps: 12,
+  globalBatchSize: 24,
+  seed: 2,
+  evalEvery: 3,
 };
 writeFileSync(join(dir, 'base.json'), JSON.stringify(BASE));
-writeFileSync(join(dir, 'space.json'), JSON.stringify({ 'optimizer.learning_rate': [0.01, 0.3, 1.0], 'optimizer.rho': [0.9, 0.95] }));
+writeFileSync(
+  join(dir, 'space.json'),
+  JSON.stringify({ 'optimizer.learning_rate': [0.01, 0.3, 1.0], 'optimizer.rho': [0.9, 0.95] }),
+);
 
 function dtrain(db: string, ...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/dtrain.mjs', ...args, '--db', db], { encoding: 'utf8', timeout: 240_000 });
@@ -35,10 +51,17 @@ test('a grid sweep of 6 trials finishes; show ranks them; pruning follows the ru
   assert.equal(show.trials.length, 6);
   for (const t of show.trials) assert.ok(['completed', 'pruned'].includes(t.status), t.status);
   const values = show.trials.map((t: { objective: number }) => t.objective);
-  assert.deepEqual(values, [...values].sort((a: number, b: number) => a - b), 'ranked best first');
+  assert.deepEqual(
+    values,
+    [...values].sort((a: number, b: number) => a - b),
+    'ranked best first',
+  );
   assert.equal(show.best.runId, show.trials[0].runId);
   const list = JSON.parse(dtrain(db, 'sweep', 'list', '--json').out);
-  assert.deepEqual(list.map((s: { id: string; finishedCount: number }) => [s.id, s.finishedCount]), [[sweepId, 6]]);
+  assert.deepEqual(
+    list.map((s: { id: string; finishedCount: number }) => [s.id, s.finishedCount]),
+    [[sweepId, 6]],
+  );
 
   const store = RunStore.open(db, { readonly: true });
   try {
@@ -49,10 +72,17 @@ test('a grid sweep of 6 trials finishes; show ranks them; pruning follows the ru
       assert.equal(rec.kept, independentKeep(rec.value, earlier, 3, 'min'), `trial #${rec.trialIndex} at rung ${rec.rung}`);
     }
     const pruned = new Set(rungs.filter((x) => !x.kept).map((x) => x.trialIndex));
-    assert.deepEqual(new Set(show.trials.filter((t: { status: string }) => t.status === 'pruned').map((t: { index: number }) => t.index)), pruned);
+    assert.deepEqual(
+      new Set(show.trials.filter((t: { status: string }) => t.status === 'pruned').map((t: { index: number }) => t.index)),
+      pruned,
+    );
     for (const t of show.trials) {
       const run = store.getRun(t.runId);
-      if (t.status === 'pruned') assert.ok(run.step < 12 && /pruned at step \d+ by successive halving/.test(run.stopReason ?? ''), `${run.step} ${run.stopReason}`);
+      if (t.status === 'pruned')
+        assert.ok(
+          run.step < 12 && /pruned at step \d+ by successive halving/.test(run.stopReason ?? ''),
+          `${run.step} ${run.stopReason}`,
+        );
       else assert.equal(run.step, 12);
     }
   } finally {
@@ -63,17 +93,37 @@ test('a grid sweep of 6 trials finishes; show ranks them; pruning follows the ru
 test('a SIGKILLed sweep resumes without repeating a finished trial', { timeout: 300_000 }, async () => {
   const db = join(dir, 'kill.db');
   // Killed once two trials have finished (trials run in parallel, one per device).
-  const child = spawn(process.execPath, ['bin/dtrain.mjs', 'sweep', '--config', join(dir, 'base.json'), '--space', join(dir, 'space.json'), '--min-evals', '100', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/dtrain.mjs',
+      'sweep',
+      '--config',
+      join(dir, 'base.json'),
+      '--space',
+      join(dir, 'space.json'),
+      '--min-evals',
+      '100',
+      '--db',
+      db,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
-  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if ((out.match(/^trial #/gm) ?? []).length >= 2) resolve();
-  }));
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if ((out.match(/^trial #/gm) ?? []).length >= 2) resolve();
+    }),
+  );
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const sweepId = /^sweep (\S+)\n/.exec(out)![1]!;
   const store = RunStore.open(db, { readonly: true });
-  const before = store.getSweep(sweepId).trials.filter((t) => t.runStatus === 'completed').map((t) => ({ index: t.index, runId: t.runId, step: t.runStep }));
+  const before = store
+    .getSweep(sweepId)
+    .trials.filter((t) => t.runStatus === 'completed')
+    .map((t) => ({ index: t.index, runId: t.runId, step: t.runStep }));
   store.close();
   assert.ok(before.length >= 1 && before.length < 6, `${before.length} trials finished before the kill`);
 
@@ -83,7 +133,10 @@ test('a SIGKILLed sweep resumes without repeating a finished trial', { timeout: 
   try {
     const sweep = after.getSweep(sweepId);
     assert.equal(sweep.status, 'completed');
-    assert.ok(sweep.trials.every((t) => t.runStatus === 'completed' && t.runStep === 12), 'no rung within 4 evaluations: every trial completes');
+    assert.ok(
+      sweep.trials.every((t) => t.runStatus === 'completed' && t.runStep === 12),
+      'no rung within 4 evaluations: every trial completes',
+    );
     for (const b of before) {
       const t = sweep.trials[b.index]!;
       assert.equal(t.runId, b.runId, `trial #${b.index} keeps its run`);

@@ -62,13 +62,22 @@ test('classes are the sorted subfolders; PNG and JPEG decode; bilinear resize ma
       assert.equal(b, 0);
     }
   }
-  assert.ok([...img(1)].every((v, i) => v === [10, 20, 30][i % 3]), 'a constant image stays constant whatever the size');
-  assert.ok([...img(2)].every((v, i) => Math.abs(v - [200, 100, 50][i % 3]!) <= 4), 'the JPEG colour within JPEG loss');
+  assert.ok(
+    [...img(1)].every((v, i) => v === [10, 20, 30][i % 3]),
+    'a constant image stays constant whatever the size',
+  );
+  assert.ok(
+    [...img(2)].every((v, i) => Math.abs(v - [200, 100, 50][i % 3]!) <= 4),
+    'the JPEG colour within JPEG loss',
+  );
 });
 
 test('channels 1 is BT.601 luma; rescale multiplies; the run config path loads the same', () => {
   const dir = makeFolder('grey');
-  const ds = loadImageDataset({ kind: 'images', path: dir, size: [2, 2], channels: 1, rescale: 1 / 255 }, { cacheDir: join(root, 'cache2') });
+  const ds = loadImageDataset(
+    { kind: 'images', path: dir, size: [2, 2], channels: 1, rescale: 1 / 255 },
+    { cacheDir: join(root, 'cache2') },
+  );
   assert.deepEqual(ds.featureShape, [2, 2, 1]);
   const luma = (0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255;
   [...ds.x.subarray(4, 8)].forEach((v) => assert.ok(Math.abs(v - luma) < 1e-6, `${v} vs ${luma}`));
@@ -106,16 +115,26 @@ test('errors name the file or folder: unreadable image, empty class, no class fo
   const dir = makeFolder('broken');
   writeFileSync(join(dir, 'b_squares', 'z.png'), 'definitely not a png');
   const cacheDir = join(root, 'cache4');
-  const load = (extra: object = {}) => loadImageDataset({ kind: 'images', path: dir, size: [2, 2], channels: 3, ...extra }, { cacheDir });
-  assert.throws(() => load(), (e: Error) => e.message.startsWith(`${join(dir, 'b_squares', 'z.png')}: cannot read this image`) && !e.message.includes('\n'));
+  const load = (extra: object = {}) =>
+    loadImageDataset({ kind: 'images', path: dir, size: [2, 2], channels: 3, ...extra }, { cacheDir });
+  assert.throws(
+    () => load(),
+    (e: Error) => e.message.startsWith(`${join(dir, 'b_squares', 'z.png')}: cannot read this image`) && !e.message.includes('\n'),
+  );
   rmSync(join(dir, 'b_squares', 'z.png'));
   mkdirSync(join(dir, 'c_empty'));
   assert.throws(() => load(), /class folder c_empty in .*broken holds no \.png\/\.jpg\/\.jpeg images/);
   const flat = join(root, 'flat');
   mkdirSync(flat);
   writePng(join(flat, 'x.png'), 1, 1, () => [0, 0, 0]);
-  assert.throws(() => loadImageDataset({ kind: 'images', path: flat, size: [2, 2], channels: 3 }, { cacheDir }), /flat has no class folders/);
-  assert.throws(() => loadImageDataset({ kind: 'images', path: join(root, 'nope'), size: [2, 2], channels: 3 }, { cacheDir }), /cannot read image folder .*nope: no such folder/);
+  assert.throws(
+    () => loadImageDataset({ kind: 'images', path: flat, size: [2, 2], channels: 3 }, { cacheDir }),
+    /flat has no class folders/,
+  );
+  assert.throws(
+    () => loadImageDataset({ kind: 'images', path: join(root, 'nope'), size: [2, 2], channels: 3 }, { cacheDir }),
+    /cannot read image folder .*nope: no such folder/,
+  );
   assert.throws(() => load({ size: [0, 2] }), /"size" must be \[height, width\]/);
   assert.throws(() => load({ channels: 4 }), /"channels" must be 1 or 3/);
 });
@@ -125,7 +144,13 @@ test('describeDataset: images and classes with their counts, for the New-run pre
   const dir = makeFolder('described');
   const ds = loadImageDataset({ kind: 'images', path: dir, size: [5, 6], channels: 3 }, { cacheDir: join(root, 'cache5') });
   assert.deepEqual(describeDataset(ds), {
-    name: 'described', examples: 4, featureShape: [5, 6, 3], task: 'classification',
-    classes: [{ name: 'a_circles', count: 2 }, { name: 'b_squares', count: 2 }],
+    name: 'described',
+    examples: 4,
+    featureShape: [5, 6, 3],
+    task: 'classification',
+    classes: [
+      { name: 'a_circles', count: 2 },
+      { name: 'b_squares', count: 2 },
+    ],
   });
 });

@@ -58,26 +58,33 @@ function writeCsv(path: string, seed: number): { rows: number; counts: Map<strin
   return { rows, counts };
 }
 
-test('a large CSV is counted, not loaded: the inspector equals what was written and what the full load holds', { timeout: 120_000 }, async () => {
-  const seed = testSeed('inspect csv');
-  const path = join(dir, 'big.csv');
-  const { rows, counts } = writeCsv(path, seed);
-  const shape = await withoutFullLoads(() => inspectDataSource({ kind: 'csv', path }));
-  const names = [...counts.keys()].sort();
-  assert.equal(shape.examples, rows);
-  assert.deepEqual(shape.featureShape, [10]);
-  assert.equal(shape.task, 'classification');
-  assert.deepEqual(shape.classNames, names);
-  assert.deepEqual(shape.classCounts, names.map((n) => counts.get(n)));
-  assert.deepEqual(shape, shapeOf(await loadDataset({ kind: 'csv', path })));
-  // The held-out split's sizes are loadRunData's, per class.
-  const data = { kind: 'csv' as const, path, validation: { fraction: 0.15 } };
-  const inspected = await withoutFullLoads(() => inspectRunData(data, seed % 1000));
-  const loaded = loadRunData(data, seed % 1000);
-  assert.equal(inspected.train.examples, loaded.train.numExamples);
-  assert.equal(inspected.validation!.examples, loaded.validation!.numExamples);
-  assert.deepEqual(inspected.validation!.classCounts, shapeOf(loaded.validation!).classCounts);
-});
+test(
+  'a large CSV is counted, not loaded: the inspector equals what was written and what the full load holds',
+  { timeout: 120_000 },
+  async () => {
+    const seed = testSeed('inspect csv');
+    const path = join(dir, 'big.csv');
+    const { rows, counts } = writeCsv(path, seed);
+    const shape = await withoutFullLoads(() => inspectDataSource({ kind: 'csv', path }));
+    const names = [...counts.keys()].sort();
+    assert.equal(shape.examples, rows);
+    assert.deepEqual(shape.featureShape, [10]);
+    assert.equal(shape.task, 'classification');
+    assert.deepEqual(shape.classNames, names);
+    assert.deepEqual(
+      shape.classCounts,
+      names.map((n) => counts.get(n)),
+    );
+    assert.deepEqual(shape, shapeOf(await loadDataset({ kind: 'csv', path })));
+    // The held-out split's sizes are loadRunData's, per class.
+    const data = { kind: 'csv' as const, path, validation: { fraction: 0.15 } };
+    const inspected = await withoutFullLoads(() => inspectRunData(data, seed % 1000));
+    const loaded = loadRunData(data, seed % 1000);
+    assert.equal(inspected.train.examples, loaded.train.numExamples);
+    assert.equal(inspected.validation!.examples, loaded.validation!.numExamples);
+    assert.deepEqual(inspected.validation!.classCounts, shapeOf(loaded.validation!).classCounts);
+  },
+);
 
 test('CSV task inference matches the parser: fractional labels are regression, few integers are classes, a late text label is classes', async () => {
   const cases: [string, string[]][] = [
@@ -107,15 +114,33 @@ test('npz: the headers give the shape; x data cut short still inspects while a f
     const path = join(dir, `cut-${level}.npz`);
     writeFileSync(path, zipSync({ 'x.npy': fullX.subarray(0, fullX.length - 100), 'y.npy': yBytes }, { level }));
     const shape = await withoutFullLoads(() => inspectDataSource({ kind: 'npz', path }));
-    assert.deepEqual(shape, { name: `cut-${level}`, examples: n, featureShape: [2, 3], task: 'classification', numClasses: 4, classCounts: [13, 13, 12, 12], xDtype: 'float32' });
+    assert.deepEqual(shape, {
+      name: `cut-${level}`,
+      examples: n,
+      featureShape: [2, 3],
+      task: 'classification',
+      numClasses: 4,
+      classCounts: [13, 13, 12, 12],
+      xDtype: 'float32',
+    });
     assert.throws(() => loadNpzDataset({ kind: 'npz', path }), /truncated \.npy file/);
   }
   const whole = join(dir, 'whole.npz');
   writeFileSync(whole, zipSync({ 'y.npy': encodeNpy(x.slice(0, n), 'float64', [n, 1]), 'x.npy': fullX }, { level: 6 }));
   const regression = await inspectDataSource({ kind: 'npz', path: whole });
-  assert.deepEqual(regression, { name: 'whole', examples: n, featureShape: [2, 3], task: 'regression', targetDim: 1, xDtype: 'float32' });
+  assert.deepEqual(regression, {
+    name: 'whole',
+    examples: n,
+    featureShape: [2, 3],
+    task: 'regression',
+    targetDim: 1,
+    xDtype: 'float32',
+  });
   assert.deepEqual(regression, shapeOf(loadNpzDataset({ kind: 'npz', path: whole })));
-  await assert.rejects(inspectDataSource({ kind: 'npz', path: whole, x: 'pixels' }), /whole\.npz: no array 'pixels' \(it has: y, x\)/);
+  await assert.rejects(
+    inspectDataSource({ kind: 'npz', path: whole, x: 'pixels' }),
+    /whole\.npz: no array 'pixels' \(it has: y, x\)/,
+  );
 });
 
 test('npz written by numpy (savez and savez_compressed) inspects like it loads', async (t) => {
@@ -131,20 +156,39 @@ np.savez_compressed(sys.argv[1] + '/np-packed.npz', x=x, y=y)`;
   for (const name of ['np-plain', 'np-packed']) {
     const path = join(dir, `${name}.npz`);
     const shape = await withoutFullLoads(() => inspectDataSource({ kind: 'npz', path }));
-    assert.deepEqual(shape, { name, examples: 120, featureShape: [5], task: 'classification', numClasses: 3, classCounts: [40, 40, 40], xDtype: 'int32' });
+    assert.deepEqual(shape, {
+      name,
+      examples: 120,
+      featureShape: [5],
+      task: 'classification',
+      numClasses: 3,
+      classCounts: [40, 40, 40],
+      xDtype: 'int32',
+    });
     assert.deepEqual(shape, shapeOf(loadNpzDataset({ kind: 'npz', path })));
   }
 });
 
 test('an image folder is listed, not decoded: files that are not images still count', async () => {
   const root = join(dir, 'pets');
-  for (const [cls, files] of [['cat', 3], ['dog', 5]] as const) {
+  for (const [cls, files] of [
+    ['cat', 3],
+    ['dog', 5],
+  ] as const) {
     mkdirSync(join(root, cls, 'sub'), { recursive: true });
     for (let i = 0; i < files; i++) writeFileSync(join(root, cls, i % 2 ? 'sub' : '', `${i}.png`), 'not a png');
     writeFileSync(join(root, cls, 'notes.txt'), 'ignored');
   }
   const source = { kind: 'images' as const, path: root, size: [4, 4] as [number, number], channels: 1 as const };
   const shape = await withoutFullLoads(() => inspectDataSource(source));
-  assert.deepEqual(shape, { name: 'pets', examples: 8, featureShape: [4, 4, 1], task: 'classification', numClasses: 2, classNames: ['cat', 'dog'], classCounts: [3, 5] });
+  assert.deepEqual(shape, {
+    name: 'pets',
+    examples: 8,
+    featureShape: [4, 4, 1],
+    task: 'classification',
+    numClasses: 2,
+    classNames: ['cat', 'dog'],
+    classCounts: [3, 5],
+  });
   assert.throws(() => loadImageDataset(source, { cacheDir: join(dir, 'cache') }), /cannot read this image/);
 });

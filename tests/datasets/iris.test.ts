@@ -53,7 +53,13 @@ test('builtin iris: z-scored with stored stats, sorted species classes', async (
 
 test('the licence file carries the attribution and the licence', () => {
   const text = readFileSync(join(datasetsDir(), 'iris.LICENSE.md'), 'utf8');
-  for (const needle of ['10.24432/C56C76', 'Fisher', 'UCI Machine Learning Repository', 'Attribution 4.0 International', 'Section 5']) {
+  for (const needle of [
+    '10.24432/C56C76',
+    'Fisher',
+    'UCI Machine Learning Repository',
+    'Attribution 4.0 International',
+    'Section 5',
+  ]) {
     assert.ok(text.includes(needle), needle);
   }
 });

@@ -21,7 +21,10 @@ async function rejects(source: DatasetSource, message: string): Promise<void> {
 
 test('listBuiltinDatasets names each builtin with a one-line description', () => {
   const list = listBuiltinDatasets();
-  assert.deepEqual(list.map((b) => b.name), ['iris', 'synthetic-shapes', 'spirals', 'blobs', 'linear-regression']);
+  assert.deepEqual(
+    list.map((b) => b.name),
+    ['iris', 'synthetic-shapes', 'spirals', 'blobs', 'linear-regression'],
+  );
   for (const b of list) {
     assert.ok(b.description.length > 10 && !b.description.includes('\n'), b.name);
   }
@@ -77,8 +80,14 @@ test('parse errors are prefixed with the file path', async () => {
 });
 
 test('source errors', async () => {
-  await rejects({ kind: 'builtin', name: 'mnist' }, 'unknown builtin dataset \'mnist\' (known: iris, synthetic-shapes, spirals, blobs, linear-regression)');
-  await rejects({ kind: 'parquet' } as never, "unknown dataset source kind 'parquet' (use csv, builtin, synthetic, npz, npy or images)");
+  await rejects(
+    { kind: 'builtin', name: 'mnist' },
+    "unknown builtin dataset 'mnist' (known: iris, synthetic-shapes, spirals, blobs, linear-regression)",
+  );
+  await rejects(
+    { kind: 'parquet' } as never,
+    "unknown dataset source kind 'parquet' (use csv, builtin, synthetic, npz, npy or images)",
+  );
   await rejects({ kind: 'csv', path: '' }, 'csv dataset source needs a path');
 });
 

@@ -34,12 +34,19 @@ const LONG_LAYOUT = `dense_${'very_long_layer_name_'.repeat(8)}.*kernel`;
 let ids: string[] = [];
 
 const legendValues = (page: Page, testid: string) =>
-  page.locator(`[data-testid="${testid}"] .u-legend .u-series`).evaluateAll((rows) =>
-    rows.filter((r) => !(r as HTMLElement).hidden).map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? '']),
-  );
+  page
+    .locator(`[data-testid="${testid}"] .u-legend .u-series`)
+    .evaluateAll((rows) =>
+      rows
+        .filter((r) => !(r as HTMLElement).hidden)
+        .map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? '']),
+    );
 /** A chart's legend exists once uPlot has a width to draw in: wait for at least `n` rows. */
 const waitForLegend = (page: Page, testid: string, n: number) =>
-  page.waitForFunction(([id, rows]) => document.querySelectorAll(`[data-testid="${id}"] .u-legend .u-series`).length >= rows, [testid, n] as const);
+  page.waitForFunction(([id, rows]) => document.querySelectorAll(`[data-testid="${id}"] .u-legend .u-series`).length >= rows, [
+    testid,
+    n,
+  ] as const);
 const data = (page: Page, testid: string, key: string) => page.getByTestId(testid).getAttribute(`data-${key}`);
 
 test('charts: smoothing, log y, x by time, synced cursor; compare three runs', { timeout: 180_000 }, async (t) => {
@@ -49,7 +56,10 @@ test('charts: smoothing, log y, x by time, synced cursor; compare three runs', {
     ids = seedDatabase(db, [
       { config: { ...BASE_CONFIG, name: 'lr 1.0' }, points: points(0) },
       { config: { ...BASE_CONFIG, name: 'lr 0.5', optimizer: { learning_rate: 0.5, epsilon: 1e-7 } }, points: points(1) },
-      { config: { ...BASE_CONFIG, name: 'lr 1.0 sharded', layouts: { [LONG_LAYOUT]: ['batch', 'unsharded'] } }, points: points(2) },
+      {
+        config: { ...BASE_CONFIG, name: 'lr 1.0 sharded', layouts: { [LONG_LAYOUT]: ['batch', 'unsharded'] } },
+        points: points(2),
+      },
     ]);
   });
   try {
@@ -67,20 +77,26 @@ test('charts: smoothing, log y, x by time, synced cursor; compare three runs', {
     await t.test('smoothing follows TensorBoard’s EMA; 0 shows the raw curve', async () => {
       const losses = points(0).map((p) => p.loss);
       await page.getByTestId('chart-smoothing').fill('0.9');
-      await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-smoothing') === '0.9');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-smoothing') === '0.9',
+      );
       const shown = Number(await data(page, 'chart-loss', 'last-shown'));
       assert.ok(Math.abs(shown - tensorBoardLast(losses, 0.9)) < 1e-12, `${shown} vs ${tensorBoardLast(losses, 0.9)}`);
       assert.equal(Number(await data(page, 'chart-loss', 'last-raw')), losses.at(-1), 'the raw curve is still drawn beside it');
       assert.equal(await data(page, 'chart-lr', 'smoothing'), '0', 'the learning rate is never smoothed');
       await page.screenshot({ path: '/tmp/dash-live-smoothed.png', fullPage: true });
       await page.getByTestId('chart-smoothing').fill('0');
-      await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-smoothing') === '0');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-smoothing') === '0',
+      );
       assert.equal(Number(await data(page, 'chart-loss', 'last-shown')), losses.at(-1));
     });
 
     await t.test('log-scale y and x by relative time', async () => {
       await page.getByTestId('chart-log').check();
-      await page.waitForFunction(() => document.querySelector('[data-testid="chart-grad-norm"]')?.getAttribute('data-distr') === '3');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="chart-grad-norm"]')?.getAttribute('data-distr') === '3',
+      );
       assert.equal(await data(page, 'chart-loss', 'y-scale'), 'log');
       await page.getByTestId('chart-log').uncheck();
       await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-distr') === '1');
@@ -108,14 +124,23 @@ test('charts: smoothing, log y, x by time, synced cursor; compare three runs', {
     await t.test('compare three runs: every metric overlaid, only differing keys, "—" where a run lacks one', async () => {
       await page.goto(`${d.server.url}#/compare/${ids.join(',')}`);
       await page.getByTestId('diff-table').waitFor();
-      await page.waitForFunction(() => document.querySelector('[data-testid="compare-chart-accuracy"]')?.getAttribute('data-points') === '120');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="compare-chart-accuracy"]')?.getAttribute('data-points') === '120',
+      );
       assert.equal(await data(page, 'compare-chart', 'points'), '120');
       await waitForLegend(page, 'compare-chart', 7);
       const lossLabels = (await legendValues(page, 'compare-chart')).map(([l]) => l).slice(1);
-      assert.deepEqual(lossLabels, ['lr 1.0 · loss', 'lr 1.0 · val_loss', 'lr 0.5 · loss', 'lr 0.5 · val_loss', 'lr 1.0 sharded · loss', 'lr 1.0 sharded · val_loss']);
-      const rows = await page.locator('[data-testid="diff-table"] tbody tr').evaluateAll((trs) =>
-        trs.map((tr) => Array.from(tr.children, (c) => c.textContent)),
-      );
+      assert.deepEqual(lossLabels, [
+        'lr 1.0 · loss',
+        'lr 1.0 · val_loss',
+        'lr 0.5 · loss',
+        'lr 0.5 · val_loss',
+        'lr 1.0 sharded · loss',
+        'lr 1.0 sharded · val_loss',
+      ]);
+      const rows = await page
+        .locator('[data-testid="diff-table"] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
       assert.deepEqual(rows, [
         [`layouts.${LONG_LAYOUT}`, '—', '—', '["batch","unsharded"]'],
         ['name', 'lr 1.0', 'lr 0.5', 'lr 1.0 sharded'],

@@ -29,7 +29,9 @@ test('new run: the data preview describes the source and sets the model input', 
     await page.getByTestId('data-kind-csv').check();
     await page.getByTestId('field-data-path').fill(csv);
     await page.getByTestId('field-data-labelColumn').fill('label');
-    await page.waitForFunction(() => document.querySelector('[data-testid="data-preview-size"]')?.textContent?.startsWith('6 rows'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="data-preview-size"]')?.textContent?.startsWith('6 rows'),
+    );
     assert.equal(await page.getByTestId('data-preview-size').textContent(), '6 rows · each [2] · classification');
     assert.deepEqual(await page.locator('[data-testid="data-preview-classes"] li').allTextContents(), ['a 3', 'b 2', 'c 1']);
     const model = JSON.parse(await page.getByTestId('field-model').inputValue()) as { input: number[] };

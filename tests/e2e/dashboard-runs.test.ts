@@ -23,7 +23,8 @@ function readDb(d: Dashboard) {
   }
 }
 
-const rowNames = (page: Page) => page.locator('[data-testid="runs-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-name')));
+const rowNames = (page: Page) =>
+  page.locator('[data-testid="runs-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-name')));
 
 test('runs list: long names, filter, sort, edit and delete (the database changes)', { timeout: 180_000 }, async (t) => {
   const reason = chromiumMissingReason();
@@ -52,7 +53,10 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
     await t.test('the long name wraps in its run page title instead of widening the page', async () => {
       const live = await d.open(`#/run/${ids[1]}`, { width: 700 });
       await live.getByTestId('chart-loss').waitFor();
-      const [scroll, client] = await live.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      const [scroll, client] = await live.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
       assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px window`);
       await live.close();
     });
@@ -86,7 +90,11 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
       await page.getByTestId(`run-edit-${ids[2]}`).click();
       await page.getByTestId('edit-name').fill('   ');
       await page.getByTestId('edit-dialog-confirm').click();
-      assert.match((await page.getByTestId('edit-dialog-error').textContent()) ?? '', /cannot be empty/, 'the engine’s refusal shows inline');
+      assert.match(
+        (await page.getByTestId('edit-dialog-error').textContent()) ?? '',
+        /cannot be empty/,
+        'the engine’s refusal shows inline',
+      );
       await page.getByTestId('edit-name').fill('beta renamed');
       await page.getByTestId('edit-tags').fill('best, lr 0.5 ,best');
       await page.getByTestId('edit-notes').fill('smoothest curve');
@@ -108,9 +116,18 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
       await page.getByTestId(`run-delete-${ids[0]}`).click();
       await page.getByTestId('delete-dialog-confirm').click();
       await page.getByTestId(`run-row-${ids[0]}`).waitFor({ state: 'detached' });
-      assert.deepEqual(readDb(d).map((r) => r.id).sort(), [ids[1], ids[2]].sort());
+      assert.deepEqual(
+        readDb(d)
+          .map((r) => r.id)
+          .sort(),
+        [ids[1], ids[2]].sort(),
+      );
       const db = new Database(d.dbPath, { readonly: true });
-      assert.deepEqual(db.prepare('SELECT count(*) AS n FROM metrics WHERE run_id = ?').get(ids[0]), { n: 0 }, 'its metric rows are gone');
+      assert.deepEqual(
+        db.prepare('SELECT count(*) AS n FROM metrics WHERE run_id = ?').get(ids[0]),
+        { n: 0 },
+        'its metric rows are gone',
+      );
       db.close();
     });
     assert.deepEqual(d.errors, [], 'no uncaught errors in the page');

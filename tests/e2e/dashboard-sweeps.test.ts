@@ -20,86 +20,110 @@ const TRIALS = [
 /** val_loss per trial (min is best): trial 2 best, then 1, 3, 0; trial 4 has not run. */
 const OBJECTIVES = [0.9, 0.4, 0.25, 0.7, null];
 
-test('sweeps: ranked live table, best highlighted, parallel coordinates, open and compare trials', { timeout: 150_000 }, async (t) => {
-  const reason = chromiumMissingReason();
-  if (reason) return t.skip(reason);
-  let sweepId = '';
-  const runIds: string[] = [];
-  let store: RunStore | null = null;
-  const d = await startDashboard((db) => {
-    store = RunStore.open(db);
-    sweepId = store.createSweep({
-      name: 'adadelta lr × rho', method: 'grid', monitor: 'val_loss', mode: 'min',
-      space: { 'optimizer.learning_rate': [0.01, 0.1, 1, 10], 'optimizer.rho': [0.9, 0.95] }, baseConfig: BASE_CONFIG,
-      options: { trials: 5, devicesPerTrial: 1, seed: 3, eta: 3, minEvals: 1 }, trials: TRIALS,
-    });
-    OBJECTIVES.forEach((objective, i) => {
-      if (objective === null) return;
-      const id = store!.createRun({ ...BASE_CONFIG, name: `trial ${i}`, optimizer: { learning_rate: TRIALS[i]['optimizer.learning_rate'], rho: TRIALS[i]['optimizer.rho'] } });
-      store!.appendMetrics(id, [metricPoint(0, 1, { val_loss: 1.1 }), metricPoint(9, objective, { val_loss: objective })]);
-      store!.updateRun(id, { status: 'completed', step: 10 });
-      store!.setTrialRun(sweepId, i, id);
-      store!.setTrialObjective(sweepId, i, objective);
-      runIds[i] = id;
-    });
-  });
-  const s = store as unknown as RunStore;
-  try {
-    const page = await d.open('#/sweeps');
-    await page.getByTestId(`open-sweep-${sweepId}`).click();
-    await page.getByTestId('trial-table').waitFor();
-
-    await t.test('trials ranked by val_loss, best highlighted, pending last', async () => {
-      const order = await page.locator('[data-testid="trial-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
-      assert.deepEqual(order, ['trial-row-2', 'trial-row-1', 'trial-row-3', 'trial-row-0', 'trial-row-4']);
-      assert.deepEqual(await page.locator('tr[data-best="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))), ['trial-row-2']);
-      assert.equal(await page.getByTestId('trial-objective-2').textContent(), '0.25');
-      assert.equal(await page.getByTestId('trial-objective-4').textContent(), '—');
-      assert.match((await page.getByTestId('sweep-summary').textContent()) ?? '', /5 grid trials/);
-    });
-
-    await t.test('parallel coordinates: one axis per hyperparameter and the objective, one line per trial', async () => {
-      const plot = page.getByTestId('parallel-coords');
-      assert.equal(await plot.getAttribute('data-axes'), 'optimizer.learning_rate,optimizer.rho,val_loss');
-      assert.equal(await plot.locator('polyline').count(), 5);
-      assert.deepEqual(await plot.locator('polyline.pc-best').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-trial'))), ['2']);
-      await page.screenshot({ path: '/tmp/dash-sweep.png', fullPage: true });
-    });
-
-    await t.test('one click opens a trial’s run; two ticked trials compare', async () => {
-      await page.getByTestId('open-trial-1').click();
-      await page.locator(`[data-testid="view-live"][data-run-id="${runIds[1]}"]`).waitFor();
-      await page.goBack();
-      await page.getByTestId('trial-table').waitFor();
-      // Click on the line itself (its first vertex: trial 3 alone has learning rate 10).
-      const at = await page.locator('polyline[data-trial="3"]').evaluate((line) => {
-        const [x, y] = line.getAttribute('points')!.split(' ')[0].split(',').map(Number);
-        const box = (line as SVGPolylineElement).ownerSVGElement!.getBoundingClientRect();
-        return { x: box.x + x, y: box.y + y };
+test(
+  'sweeps: ranked live table, best highlighted, parallel coordinates, open and compare trials',
+  { timeout: 150_000 },
+  async (t) => {
+    const reason = chromiumMissingReason();
+    if (reason) return t.skip(reason);
+    let sweepId = '';
+    const runIds: string[] = [];
+    let store: RunStore | null = null;
+    const d = await startDashboard((db) => {
+      store = RunStore.open(db);
+      sweepId = store.createSweep({
+        name: 'adadelta lr × rho',
+        method: 'grid',
+        monitor: 'val_loss',
+        mode: 'min',
+        space: { 'optimizer.learning_rate': [0.01, 0.1, 1, 10], 'optimizer.rho': [0.9, 0.95] },
+        baseConfig: BASE_CONFIG,
+        options: { trials: 5, devicesPerTrial: 1, seed: 3, eta: 3, minEvals: 1 },
+        trials: TRIALS,
       });
-      await page.mouse.click(at.x, at.y);
-      await page.locator(`[data-testid="view-live"][data-run-id="${runIds[3]}"]`).waitFor();
-      await page.goBack();
-      await page.getByTestId('select-trial-2').check();
-      await page.getByTestId('select-trial-0').check();
-      await page.getByTestId('compare-trials').click();
-      await page.getByTestId('view-compare').waitFor();
-      assert.ok(page.url().endsWith(`#/compare/${runIds[2]},${runIds[0]}`), page.url());
+      OBJECTIVES.forEach((objective, i) => {
+        if (objective === null) return;
+        const id = store!.createRun({
+          ...BASE_CONFIG,
+          name: `trial ${i}`,
+          optimizer: { learning_rate: TRIALS[i]['optimizer.learning_rate'], rho: TRIALS[i]['optimizer.rho'] },
+        });
+        store!.appendMetrics(id, [metricPoint(0, 1, { val_loss: 1.1 }), metricPoint(9, objective, { val_loss: objective })]);
+        store!.updateRun(id, { status: 'completed', step: 10 });
+        store!.setTrialRun(sweepId, i, id);
+        store!.setTrialObjective(sweepId, i, objective);
+        runIds[i] = id;
+      });
     });
-
-    await t.test('a better objective recorded by the sweep process re-ranks the open table', async () => {
-      await page.goto(`${d.server.url}#/sweep/${sweepId}`);
+    const s = store as unknown as RunStore;
+    try {
+      const page = await d.open('#/sweeps');
+      await page.getByTestId(`open-sweep-${sweepId}`).click();
       await page.getByTestId('trial-table').waitFor();
-      s.setTrialObjective(sweepId, 3, 0.1);
-      await page.locator('[data-testid="trial-row-3"][data-best="true"]').waitFor({ timeout: 10_000 });
-      assert.equal(await page.locator('[data-testid="trial-table"] tbody tr').first().getAttribute('data-testid'), 'trial-row-3');
-    });
-    const dark = await d.open(`#/sweep/${sweepId}`, { theme: 'dark', width: 700 });
-    await dark.getByTestId('parallel-coords').waitFor();
-    await dark.screenshot({ path: '/tmp/dash-sweep-dark-narrow.png', fullPage: true });
-    assert.deepEqual(d.errors, [], 'no uncaught errors in the page');
-  } finally {
-    s.close();
-    await d.close();
-  }
-});
+
+      await t.test('trials ranked by val_loss, best highlighted, pending last', async () => {
+        const order = await page
+          .locator('[data-testid="trial-table"] tbody tr')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid')));
+        assert.deepEqual(order, ['trial-row-2', 'trial-row-1', 'trial-row-3', 'trial-row-0', 'trial-row-4']);
+        assert.deepEqual(
+          await page.locator('tr[data-best="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid'))),
+          ['trial-row-2'],
+        );
+        assert.equal(await page.getByTestId('trial-objective-2').textContent(), '0.25');
+        assert.equal(await page.getByTestId('trial-objective-4').textContent(), '—');
+        assert.match((await page.getByTestId('sweep-summary').textContent()) ?? '', /5 grid trials/);
+      });
+
+      await t.test('parallel coordinates: one axis per hyperparameter and the objective, one line per trial', async () => {
+        const plot = page.getByTestId('parallel-coords');
+        assert.equal(await plot.getAttribute('data-axes'), 'optimizer.learning_rate,optimizer.rho,val_loss');
+        assert.equal(await plot.locator('polyline').count(), 5);
+        assert.deepEqual(
+          await plot.locator('polyline.pc-best').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-trial'))),
+          ['2'],
+        );
+        await page.screenshot({ path: '/tmp/dash-sweep.png', fullPage: true });
+      });
+
+      await t.test('one click opens a trial’s run; two ticked trials compare', async () => {
+        await page.getByTestId('open-trial-1').click();
+        await page.locator(`[data-testid="view-live"][data-run-id="${runIds[1]}"]`).waitFor();
+        await page.goBack();
+        await page.getByTestId('trial-table').waitFor();
+        // Click on the line itself (its first vertex: trial 3 alone has learning rate 10).
+        const at = await page.locator('polyline[data-trial="3"]').evaluate((line) => {
+          const [x, y] = line.getAttribute('points')!.split(' ')[0].split(',').map(Number);
+          const box = (line as SVGPolylineElement).ownerSVGElement!.getBoundingClientRect();
+          return { x: box.x + x, y: box.y + y };
+        });
+        await page.mouse.click(at.x, at.y);
+        await page.locator(`[data-testid="view-live"][data-run-id="${runIds[3]}"]`).waitFor();
+        await page.goBack();
+        await page.getByTestId('select-trial-2').check();
+        await page.getByTestId('select-trial-0').check();
+        await page.getByTestId('compare-trials').click();
+        await page.getByTestId('view-compare').waitFor();
+        assert.ok(page.url().endsWith(`#/compare/${runIds[2]},${runIds[0]}`), page.url());
+      });
+
+      await t.test('a better objective recorded by the sweep process re-ranks the open table', async () => {
+        await page.goto(`${d.server.url}#/sweep/${sweepId}`);
+        await page.getByTestId('trial-table').waitFor();
+        s.setTrialObjective(sweepId, 3, 0.1);
+        await page.locator('[data-testid="trial-row-3"][data-best="true"]').waitFor({ timeout: 10_000 });
+        assert.equal(
+          await page.locator('[data-testid="trial-table"] tbody tr').first().getAttribute('data-testid'),
+          'trial-row-3',
+        );
+      });
+      const dark = await d.open(`#/sweep/${sweepId}`, { theme: 'dark', width: 700 });
+      await dark.getByTestId('parallel-coords').waitFor();
+      await dark.screenshot({ path: '/tmp/dash-sweep-dark-narrow.png', fullPage: true });
+      assert.deepEqual(d.errors, [], 'no uncaught errors in the page');
+    } finally {
+      s.close();
+      await d.close();
+    }
+  },
+);

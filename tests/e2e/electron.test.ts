@@ -21,7 +21,8 @@ function electronDirs(): { DTRAIN_USER_DATA_DIR: string; DTRAIN_DB: string } {
 
 test('the Electron app starts, serves the API over IPC and quits cleanly', { timeout: 180_000 }, async (t) => {
   const electron = findElectron();
-  const reason = 'reason' in electron ? electron.reason : displayMissing() ? 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' : null;
+  const reason =
+    'reason' in electron ? electron.reason : displayMissing() ? 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' : null;
   if (reason !== null || !('path' in electron)) {
     console.log(`skipping Electron e2e: ${reason}`);
     return t.skip(reason ?? undefined);

@@ -35,7 +35,11 @@ test('web mode: a wrong token shows the missing-token help and stops reconnectin
       // A refused page must stay refused: the backoff would have retried twice within this wait.
       await page.getByText('Not connected').or(page.getByText('Disconnected — retrying')).first().waitFor();
       await page.waitForTimeout(2_000);
-      const result = { text: (await problem.textContent()) ?? '', sockets, status: (await page.locator('[data-state]').first().getAttribute('data-state')) ?? '' };
+      const result = {
+        text: (await problem.textContent()) ?? '',
+        sockets,
+        status: (await page.locator('[data-state]').first().getAttribute('data-state')) ?? '',
+      };
       await page.close();
       return result;
     };

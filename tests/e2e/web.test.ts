@@ -62,10 +62,24 @@ let firstRun = '';
 let expectedDoctorSummary = '';
 
 const KERAS_CONFIG = JSON.stringify({
-  name: 'Adadelta', weight_decay: null, clipnorm: null, global_clipnorm: 1.0, clipvalue: null, use_ema: true, ema_momentum: 0.9,
-  ema_overwrite_frequency: null, jit_compile: false, is_legacy_optimizer: false, rho: 0.9, epsilon: 1e-6,
-  learning_rate: { module: 'keras.optimizers.schedules', class_name: 'ExponentialDecay', registered_name: null,
-    config: { initial_learning_rate: 1.0, decay_steps: 100, decay_rate: 0.5, staircase: true, name: null } },
+  name: 'Adadelta',
+  weight_decay: null,
+  clipnorm: null,
+  global_clipnorm: 1.0,
+  clipvalue: null,
+  use_ema: true,
+  ema_momentum: 0.9,
+  ema_overwrite_frequency: null,
+  jit_compile: false,
+  is_legacy_optimizer: false,
+  rho: 0.9,
+  epsilon: 1e-6,
+  learning_rate: {
+    module: 'keras.optimizers.schedules',
+    class_name: 'ExponentialDecay',
+    registered_name: null,
+    config: { initial_learning_rate: 1.0, decay_steps: 100, decay_rate: 0.5, staircase: true, name: null },
+  },
 });
 
 async function formValidationAndImport(page: Page): Promise<void> {

@@ -23,7 +23,11 @@ test('defaultDbPath: DTRAIN_DB wins (made absolute), then XDG_DATA_HOME, then ~/
 test('the CLI without --db opens the database defaultDbPath names (the one the desktop app opens)', { timeout: 120_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'dtrain-home-'));
   try {
-    for (const env of [{ HOME: home, XDG_DATA_HOME: join(home, 'xdg') }, { HOME: home, DTRAIN_DB: join(home, 'chosen.db') }, { HOME: home }]) {
+    for (const env of [
+      { HOME: home, XDG_DATA_HOME: join(home, 'xdg') },
+      { HOME: home, DTRAIN_DB: join(home, 'chosen.db') },
+      { HOME: home },
+    ]) {
       const { DTRAIN_DB: _d, XDG_DATA_HOME: _x, ...rest } = process.env;
       const full = { ...rest, ...env, DTRAIN_DEBUG: '' };
       const r = spawnSync(process.execPath, ['bin/dtrain.mjs', 'runs'], { encoding: 'utf8', env: full, timeout: 60_000 });

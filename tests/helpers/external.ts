@@ -12,9 +12,13 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 
 /** `shared/` beside the checkout (or two levels up, for a git worktree); $DTRAIN_SHARED wins. */
 export function sharedDir(): { dir: string } | { reason: string } {
-  const candidates = [process.env.DTRAIN_SHARED, join(REPO_ROOT, '..', 'shared'), join(REPO_ROOT, '..', '..', 'shared')].filter((d): d is string => !!d);
+  const candidates = [process.env.DTRAIN_SHARED, join(REPO_ROOT, '..', 'shared'), join(REPO_ROOT, '..', '..', 'shared')].filter(
+    (d): d is string => !!d,
+  );
   const dir = candidates.find((d) => existsSync(join(d, 'fixtures')));
-  return dir ? { dir } : { reason: `no shared/fixtures beside the checkout (looked in ${candidates.join(', ')}; set DTRAIN_SHARED)` };
+  return dir
+    ? { dir }
+    : { reason: `no shared/fixtures beside the checkout (looked in ${candidates.join(', ')}; set DTRAIN_SHARED)` };
 }
 
 /** The Keras 3 fixtures folder, or why it is absent. */
@@ -31,9 +35,14 @@ let kerasPython: { python: string; version: string } | { reason: string } | unde
 export function pythonWithKeras(): { python: string; version: string } | { reason: string } {
   if (kerasPython) return kerasPython;
   const python = process.env.DTRAIN_PYTHON || join(REPO_ROOT, '.venv', 'bin', 'python');
-  if (!existsSync(python)) return (kerasPython = { reason: `no Python with Keras (${python} is absent; .ci/run makes it, or set DTRAIN_PYTHON)` });
-  const probe = spawnSync(python, ['-c', 'import keras; print(keras.__version__)'], { env: { ...process.env, KERAS_BACKEND: 'jax' }, encoding: 'utf8' });
-  if (probe.status !== 0) return (kerasPython = { reason: `${python} cannot import keras: ${probe.stderr.trim().split('\n').pop()}` });
+  if (!existsSync(python))
+    return (kerasPython = { reason: `no Python with Keras (${python} is absent; .ci/run makes it, or set DTRAIN_PYTHON)` });
+  const probe = spawnSync(python, ['-c', 'import keras; print(keras.__version__)'], {
+    env: { ...process.env, KERAS_BACKEND: 'jax' },
+    encoding: 'utf8',
+  });
+  if (probe.status !== 0)
+    return (kerasPython = { reason: `${python} cannot import keras: ${probe.stderr.trim().split('\n').pop()}` });
   return (kerasPython = { python, version: probe.stdout.trim() });
 }
 
@@ -42,10 +51,14 @@ let numpyPython: { python: string } | { reason: string } | undefined;
 /** A python that imports numpy ($DTRAIN_PYTHON, the repo's .venv, else python3 on PATH), or why not. */
 export function pythonWithNumpy(): { python: string } | { reason: string } {
   if (numpyPython) return numpyPython;
-  const candidates = [process.env.DTRAIN_PYTHON, join(REPO_ROOT, '.venv', 'bin', 'python'), 'python3'].filter((p): p is string => !!p);
+  const candidates = [process.env.DTRAIN_PYTHON, join(REPO_ROOT, '.venv', 'bin', 'python'), 'python3'].filter(
+    (p): p is string => !!p,
+  );
   for (const python of candidates) {
     const probe = spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' });
     if (probe.status === 0) return (numpyPython = { python });
   }
-  return (numpyPython = { reason: `no Python with numpy (tried ${candidates.join(', ')}; .ci/run makes .venv, or set DTRAIN_PYTHON)` });
+  return (numpyPython = {
+    reason: `no Python with numpy (tried ${candidates.join(', ')}; .ci/run makes .venv, or set DTRAIN_PYTHON)`,
+  });
 }

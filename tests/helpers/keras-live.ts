@@ -24,16 +24,26 @@ export function nest(flatValues: ArrayLike<number>, shape: readonly number[]): u
   if (shape.length === 0) return flatValues[0];
   const [n, ...rest] = shape;
   const size = rest.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n! }, (_, i) => (rest.length === 0 ? flatValues[i] : nest(Array.prototype.slice.call(flatValues, i * size, (i + 1) * size), rest)));
+  return Array.from({ length: n! }, (_, i) =>
+    rest.length === 0 ? flatValues[i] : nest(Array.prototype.slice.call(flatValues, i * size, (i + 1) * size), rest),
+  );
 }
 
-export function kerasContinue(python: string, archive: string, batches: { x: unknown; y: unknown }[], xDtype = 'float32'): KerasContinuation {
+export function kerasContinue(
+  python: string,
+  archive: string,
+  batches: { x: unknown; y: unknown }[],
+  xDtype = 'float32',
+): KerasContinuation {
   const dir = mkdtempSync(join(tmpdir(), 'dtrain-keras-'));
   try {
     const request = join(dir, 'request.json');
     writeFileSync(request, JSON.stringify({ archive, batches, x_dtype: xDtype }));
     const r = spawnSync(python, [join(REPO_ROOT, 'tests', 'helpers', 'keras_continue.py'), request], {
-      env: { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu' }, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 300_000,
+      env: { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu' },
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      timeout: 300_000,
     });
     if (r.status !== 0) throw new Error(`keras_continue.py failed (${r.status}): ${r.stderr.slice(-2000)}`);
     return JSON.parse(r.stdout) as KerasContinuation;

@@ -8,7 +8,15 @@
 
 export type RefLayer =
   | { kind: 'dense'; kernel: string; bias: string; units: number; relu: boolean }
-  | { kind: 'conv2d'; kernel: string; bias: string; filters: number; size: [number, number]; padding: 'valid' | 'same'; relu: boolean }
+  | {
+      kind: 'conv2d';
+      kernel: string;
+      bias: string;
+      filters: number;
+      size: [number, number];
+      padding: 'valid' | 'same';
+      relu: boolean;
+    }
   /** 2×2 windows, stride 2, valid padding. */
   | { kind: 'maxPool2d' }
   | { kind: 'flatten' }
@@ -128,7 +136,11 @@ export function refLoss(model: RefModel, params: RefParams, x: ArrayLike<number>
   const size = model.input.reduce((a, b) => a * b, 1);
   let total = 0;
   for (const r of rows) {
-    const z = refLogits(model, params, Float64Array.from({ length: size }, (_, i) => x[r * size + i]!));
+    const z = refLogits(
+      model,
+      params,
+      Float64Array.from({ length: size }, (_, i) => x[r * size + i]!),
+    );
     const m = Math.max(...z);
     const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
     total += lse - z[y[r]!]!;
@@ -137,7 +149,13 @@ export function refLoss(model: RefModel, params: RefParams, x: ArrayLike<number>
 }
 
 /** Gradient of refLoss with respect to every parameter, by central differences (float64, h = 1e-6). */
-export function refGrads(model: RefModel, params: RefParams, x: ArrayLike<number>, y: ArrayLike<number>, rows: number[]): RefParams {
+export function refGrads(
+  model: RefModel,
+  params: RefParams,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number[],
+): RefParams {
   const h = 1e-6;
   const out: RefParams = new Map();
   for (const [path, p] of params) {
@@ -173,7 +191,11 @@ export interface RefState {
 
 export function refState(params: RefParams): RefState {
   const zeros = () => new Map([...params].map(([k, v]) => [k, new Float64Array(v.length)]));
-  return { params: new Map([...params].map(([k, v]) => [k, Float64Array.from(v)])), accumulatedGrad: zeros(), accumulatedDelta: zeros() };
+  return {
+    params: new Map([...params].map(([k, v]) => [k, Float64Array.from(v)])),
+    accumulatedGrad: zeros(),
+    accumulatedDelta: zeros(),
+  };
 }
 
 /** One Adadelta step (Keras's update_step: the new E[g²] and the old E[Δx²]) in float64. */
@@ -201,8 +223,14 @@ export function refAdadeltaStep(s: RefState, grads: RefParams, o: RefAdadelta): 
  * its update) and the final state.
  */
 export function refTrain(
-  model: RefModel, initial: RefParams, x: ArrayLike<number>, y: ArrayLike<number>, numRows: number,
-  batch: number, steps: number, o: RefAdadelta,
+  model: RefModel,
+  initial: RefParams,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  numRows: number,
+  batch: number,
+  steps: number,
+  o: RefAdadelta,
 ): { losses: number[]; state: RefState } {
   const state = refState(initial);
   const losses: number[] = [];

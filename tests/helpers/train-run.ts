@@ -6,7 +6,17 @@ import type { ShardRecord, TrainSetup } from '../../src/shared/worker-protocol';
 /** An MLP large enough for two reduce and two gather buckets of 1 MiB, rows sharded over `batch`. */
 export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
   // 64·1024 + 1024·256 floats (1.3 MB): reduce buckets [dense_2, dense_1] [dense], gather buckets [dense, dense_1.kernel] [the rest]
-  model: { type: 'mlp', input: [64], layers: [{ type: 'dense', units: 1024, activation: 'relu' }, { type: 'dense', units: 256, activation: 'relu' }, { type: 'dense', units: 10 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [64],
+    layers: [
+      { type: 'dense', units: 1024, activation: 'relu' },
+      { type: 'dense', units: 256, activation: 'relu' },
+      { type: 'dense', units: 10 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'synthetic', name: 'blobs', options: { numClasses: 10, numFeatures: 64, samplesPerClass: 20, seed: 5 } },
   layouts: { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] },
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
@@ -20,10 +30,16 @@ export interface TrainedRun {
   initial: ShardRecord[];
 }
 
-const byPlace = (shards: ShardRecord[]) => shards.sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`));
+const byPlace = (shards: ShardRecord[]) =>
+  shards.sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`));
 
 /** `env`: variables the forked workers read (DTRAIN_COMM_THREAD, DTRAIN_BACKEND, DTRAIN_NATIVE_BLAS), restored afterwards. */
-export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'>, steps: number, env: Record<string, string>): Promise<TrainedRun> {
+export async function trainRun(
+  mesh: string,
+  setup: Omit<TrainSetup, 'socketDir'>,
+  steps: number,
+  env: Record<string, string>,
+): Promise<TrainedRun> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {

@@ -7,7 +7,14 @@ import { finiteRange, joinCurves } from '../../src/renderer/src/views/runs/join'
 import type { MetricPoint } from '../../src/shared/api';
 
 const pt = (step: number, loss: number, metrics: Record<string, number> = {}): MetricPoint => ({
-  step, loss, metrics, learningRate: 0.1, gradNorm: 1, stepTimeMs: 2, samplesPerSec: 500, time: 1000 + step * 10,
+  step,
+  loss,
+  metrics,
+  learningRate: 0.1,
+  gradNorm: 1,
+  stepTimeMs: 2,
+  samplesPerSec: 500,
+  time: 1000 + step * 10,
 });
 
 test('SeriesStore grows past its capacity and keeps every value; gaps stay NaN', () => {
@@ -48,7 +55,10 @@ test('RunMetrics appends points, reports new metric names, and replaces re-done 
 });
 
 test('joinCurves aligns runs on the union of steps with NaN gaps', () => {
-  const [x, a, b] = joinCurves([[pt(0, 1), pt(2, 0.5)], [pt(1, 2), pt(2, 1.5), pt(3, Number.POSITIVE_INFINITY)]]);
+  const [x, a, b] = joinCurves([
+    [pt(0, 1), pt(2, 0.5)],
+    [pt(1, 2), pt(2, 1.5), pt(3, Number.POSITIVE_INFINITY)],
+  ]);
   assert.deepEqual([...x], [0, 1, 2, 3]);
   assert.deepEqual([...(a as Float64Array)].map(String), ['1', 'NaN', '0.5', 'NaN']);
   assert.deepEqual([...(b as Float64Array)].map(String), ['NaN', '2', '1.5', 'NaN']);

@@ -4,7 +4,17 @@
  * of a committed e2e test: those run against createTrainerService.
  */
 import type {
-  CheckpointInfo, ConfigIssue, DeviceInfo, DeviceStats, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, TrainerApi, TrainerEvent,
+  CheckpointInfo,
+  ConfigIssue,
+  DeviceInfo,
+  DeviceStats,
+  LearningRateSetting,
+  MetricPoint,
+  RunConfig,
+  RunDetail,
+  RunStatus,
+  TrainerApi,
+  TrainerEvent,
 } from '../../src/shared/api';
 import { deserialize, scheduleSeries } from '../../src/core/optimizers/schedules';
 import { sampleDoctorReport } from './doctor-sample';
@@ -66,8 +76,22 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     const id = `run-${counter}`;
     const now = Date.now();
     const detail: RunDetail = {
-      id, name: config.name ?? `run ${counter}`, status, createdAt: now, updatedAt: now, step: 0, steps: config.steps,
-      lastLoss: null, mesh: config.mesh, tags: [], durationMs: null, config, checkpoints: [], devices: [], error: null, notes: '',
+      id,
+      name: config.name ?? `run ${counter}`,
+      status,
+      createdAt: now,
+      updatedAt: now,
+      step: 0,
+      steps: config.steps,
+      lastLoss: null,
+      mesh: config.mesh,
+      tags: [],
+      durationMs: null,
+      config,
+      checkpoints: [],
+      devices: [],
+      error: null,
+      notes: '',
     };
     const run: DevRun = { detail, points: [], timer: null, rng: mulberry(config.seed + counter) };
     runs.set(id, run);
@@ -78,16 +102,25 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     const lr = lrAt(run.detail.config.optimizer.learning_rate, step);
     const loss = 1.1 * Math.exp(-step / (run.detail.steps / 4)) + 0.05 + 0.04 * (run.rng() - 0.5);
     return {
-      step, loss, time, learningRate: lr, gradNorm: 2 * Math.exp(-step / run.detail.steps) + 0.3 * run.rng(),
+      step,
+      loss,
+      time,
+      learningRate: lr,
+      gradNorm: 2 * Math.exp(-step / run.detail.steps) + 0.3 * run.rng(),
       metrics: { accuracy: Math.min(1, 0.33 + 0.67 * (1 - Math.exp(-step / (run.detail.steps / 5))) + 0.02 * (run.rng() - 0.5)) },
-      stepTimeMs: 4 + run.rng() * 1.5, samplesPerSec: run.detail.config.globalBatchSize * (200 + 30 * run.rng()),
+      stepTimeMs: 4 + run.rng() * 1.5,
+      samplesPerSec: run.detail.config.globalBatchSize * (200 + 30 * run.rng()),
     };
   };
 
   const deviceStats = (run: DevRun): DeviceStats[] =>
     Array.from({ length: meshSize(run.detail.mesh) }, (_, i) => ({
-      deviceId: i, pid: 40000 + i, backend: i < 2 ? 'tensorflow' : 'wasm', shardBytes: 1_234_567 / (i + 1),
-      rssBytes: 310_000_000 + i * 1_000_000, stepTimeMs: 4 + run.rng(),
+      deviceId: i,
+      pid: 40000 + i,
+      backend: i < 2 ? 'tensorflow' : 'wasm',
+      shardBytes: 1_234_567 / (i + 1),
+      rssBytes: 310_000_000 + i * 1_000_000,
+      stepTimeMs: 4 + run.rng(),
     }));
 
   const setStatus = (run: DevRun, status: RunStatus): void => {
@@ -96,7 +129,12 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
   };
 
   const checkpoint = (run: DevRun): void => {
-    const c: CheckpointInfo = { id: run.detail.checkpoints.length + 1, step: run.detail.step, createdAt: Date.now(), bytes: 3_700_000 };
+    const c: CheckpointInfo = {
+      id: run.detail.checkpoints.length + 1,
+      step: run.detail.step,
+      createdAt: Date.now(),
+      bytes: 3_700_000,
+    };
     run.detail.checkpoints.push(c);
     run.detail.checkpoints = run.detail.checkpoints.slice(-(run.detail.config.keepCheckpoints ?? 3));
     emit({ type: 'checkpoint', runId: run.detail.id, checkpoint: c });
@@ -157,8 +195,10 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     },
     async validateRunConfig(config) {
       const issues: ConfigIssue[] = [];
-      if (meshSize(config.mesh) > DEVICES.length) issues.push({ path: 'mesh', message: `mesh needs ${meshSize(config.mesh)} devices; ${DEVICES.length} available` });
-      if (config.globalBatchSize % meshSize(config.mesh) !== 0) issues.push({ path: 'globalBatchSize', message: 'must divide evenly over the batch dimension' });
+      if (meshSize(config.mesh) > DEVICES.length)
+        issues.push({ path: 'mesh', message: `mesh needs ${meshSize(config.mesh)} devices; ${DEVICES.length} available` });
+      if (config.globalBatchSize % meshSize(config.mesh) !== 0)
+        issues.push({ path: 'globalBatchSize', message: 'must divide evenly over the batch dimension' });
       if (!Array.isArray(config.model.layers)) issues.push({ path: 'model.layers', message: 'is required' });
       return issues;
     },
@@ -198,7 +238,9 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
         return m;
       });
       const keys = [...new Set(flat.flatMap((m) => [...m.keys()]))].sort();
-      return keys.map((path) => ({ path, values: flat.map((m) => m.get(path)) })).filter((d) => new Set(d.values.map((v) => JSON.stringify(v))).size > 1);
+      return keys
+        .map((path) => ({ path, values: flat.map((m) => m.get(path)) }))
+        .filter((d) => new Set(d.values.map((v) => JSON.stringify(v))).size > 1);
     },
     async exportMetricsCsv(id) {
       return ['step,loss,learning_rate', ...get(id).points.map((p) => `${p.step},${p.loss},${p.learningRate}`)].join('\n');
@@ -232,11 +274,18 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       } catch (err) {
         throw invalidInput(`not valid JSON: ${(err as Error).message}`);
       }
-      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalidInput('the optimizer config must be a JSON object');
+      if (typeof config !== 'object' || config === null || Array.isArray(config))
+        throw invalidInput('the optimizer config must be a JSON object');
       return { config: config as Record<string, unknown> };
     },
     async describeDataSource() {
-      return { unit: 'rows' as const, examples: 150, featureShape: [4], task: 'classification' as const, classes: ['setosa', 'versicolor', 'virginica'].map((name) => ({ name, count: 50 })) };
+      return {
+        unit: 'rows' as const,
+        examples: 150,
+        featureShape: [4],
+        task: 'classification' as const,
+        classes: ['setosa', 'versicolor', 'virginica'].map((name) => ({ name, count: 50 })),
+      };
     },
     async renameRun(id, name) {
       get(id).detail.name = name;
@@ -263,8 +312,17 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
     },
     seedRun(name, count, config = {}) {
       const base: RunConfig = {
-        name, model: { type: 'mlp', layers: [] }, data: { kind: 'builtin', name: 'iris' }, mesh: 'batch=2', optimizer: { learning_rate: 1.0, rho: 0.95 },
-        steps: count, globalBatchSize: 64, seed: 0, checkpointEvery: 0, keepCheckpoints: 3, ...config,
+        name,
+        model: { type: 'mlp', layers: [] },
+        data: { kind: 'builtin', name: 'iris' },
+        mesh: 'batch=2',
+        optimizer: { learning_rate: 1.0, rho: 0.95 },
+        steps: count,
+        globalBatchSize: 64,
+        seed: 0,
+        checkpointEvery: 0,
+        keepCheckpoints: 3,
+        ...config,
       };
       const run = makeRun(base, 'completed');
       const t0 = Date.now() - count * 5;

@@ -37,7 +37,13 @@ test('formatJson keeps short structures on one line and round-trips', () => {
 });
 
 test('hash routes round-trip', () => {
-  const routes: Route[] = [{ view: 'new' }, { view: 'new', fromRunId: 'r 1' }, { view: 'runs' }, { view: 'run', runId: 'a/b' }, { view: 'compare', runIds: ['a', 'b'] }];
+  const routes: Route[] = [
+    { view: 'new' },
+    { view: 'new', fromRunId: 'r 1' },
+    { view: 'runs' },
+    { view: 'run', runId: 'a/b' },
+    { view: 'compare', runIds: ['a', 'b'] },
+  ];
   for (const route of routes) {
     assert.deepEqual(parseRoute(routeHash(route)), route);
   }

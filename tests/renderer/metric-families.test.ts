@@ -15,7 +15,16 @@ test('each training metric is paired with its val_ twin; an orphan val_ metric s
 });
 
 test('joinCurves picks any metric; metricNames lists loss first then what runs reported', () => {
-  const p = (step: number, metrics: Record<string, number>): MetricPoint => ({ step, loss: 1, metrics, learningRate: 1, gradNorm: 1, stepTimeMs: 1, samplesPerSec: 1, time: step });
+  const p = (step: number, metrics: Record<string, number>): MetricPoint => ({
+    step,
+    loss: 1,
+    metrics,
+    learningRate: 1,
+    gradNorm: 1,
+    stepTimeMs: 1,
+    samplesPerSec: 1,
+    time: step,
+  });
   const runs = [[p(0, { accuracy: 0.5 }), p(2, { accuracy: 0.7, val_accuracy: 0.6 })], [p(1, { accuracy: 0.4 })]];
   const [x, a, b] = joinCurves(runs, 'val_accuracy');
   assert.deepEqual([...x], [0, 1, 2]);
@@ -23,4 +32,3 @@ test('joinCurves picks any metric; metricNames lists loss first then what runs r
   assert.deepEqual([...(b as Float64Array)].map(String), ['NaN', 'NaN', 'NaN']);
   assert.deepEqual(metricNames(runs), ['loss', 'accuracy', 'val_accuracy']);
 });
-

@@ -12,7 +12,10 @@ test('numbers: linear positions; a learning rate from 0.01 to 10 gets a log axis
   const lr = makeAxis('optimizer.learning_rate', [0.01, 0.1, 10]);
   assert.equal(lr.kind, 'log');
   assert.ok(Math.abs(lr.position(0.1)! - 1 / 3) < 1e-12, 'one decade of three');
-  assert.deepEqual(lr.ticks.map((t) => t.label), ['0.01', '0.1', '1', '10']);
+  assert.deepEqual(
+    lr.ticks.map((t) => t.label),
+    ['0.01', '0.1', '1', '10'],
+  );
   assert.equal(lr.position(null), null);
   assert.equal(makeAxis('k', [5, 5]).position(5), 0.5, 'a single value sits mid-axis');
 });
@@ -20,7 +23,14 @@ test('numbers: linear positions; a learning rate from 0.01 to 10 gets a log axis
 test('strings and booleans are categories in first-seen order', () => {
   const a = makeAxis('data.normalize', ['zscore', 'minmax', 'zscore', true]);
   assert.equal(a.kind, 'category');
-  assert.deepEqual(a.ticks.map((t) => [t.label, t.at]), [['zscore', 0], ['minmax', 0.5], ['true', 1]]);
+  assert.deepEqual(
+    a.ticks.map((t) => [t.label, t.at]),
+    [
+      ['zscore', 0],
+      ['minmax', 0.5],
+      ['true', 1],
+    ],
+  );
   assert.equal(a.position('minmax'), 0.5);
   assert.equal(a.position('other'), null);
 });

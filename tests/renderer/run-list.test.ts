@@ -5,7 +5,18 @@ import { filterRuns, parseTagText, sortRuns } from '../../src/renderer/src/views
 import type { RunSummary } from '../../src/shared/api';
 
 const run = (id: string, o: Partial<RunSummary>): RunSummary => ({
-  id, name: id, status: 'completed', createdAt: 0, updatedAt: 0, step: 0, steps: 10, lastLoss: null, mesh: 'batch=1', tags: [], durationMs: null, ...o,
+  id,
+  name: id,
+  status: 'completed',
+  createdAt: 0,
+  updatedAt: 0,
+  step: 0,
+  steps: 10,
+  lastLoss: null,
+  mesh: 'batch=1',
+  tags: [],
+  durationMs: null,
+  ...o,
 });
 const runs = [
   run('a', { lastLoss: 0.5, tags: ['x'], createdAt: 3, step: 5 }),
@@ -20,7 +31,11 @@ test('sort: by loss either way with no-loss and NaN runs last; names in natural 
   assert.deepEqual(ids(sortRuns(runs, { key: 'lastLoss', dir: 'desc' })), ['a', 'c', 'b', 'd']);
   assert.deepEqual(ids(sortRuns([runs[1], runs[2]], { key: 'name', dir: 'asc' })), ['c', 'b'], '"Run 9" before "Run 10"');
   assert.deepEqual(ids(sortRuns(runs, { key: 'createdAt', dir: 'desc' })), ['d', 'a', 'c', 'b']);
-  assert.deepEqual(ids(sortRuns(runs, { key: 'progress', dir: 'desc' })), ['c', 'a', 'b', 'd'], '10/10, 5/10, then ties in input order');
+  assert.deepEqual(
+    ids(sortRuns(runs, { key: 'progress', dir: 'desc' })),
+    ['c', 'a', 'b', 'd'],
+    '10/10, 5/10, then ties in input order',
+  );
 });
 
 test('filter: status, tag and case-insensitive text over name, id, mesh and tags', () => {

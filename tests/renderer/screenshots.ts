@@ -30,7 +30,8 @@ if (process.argv.includes('--serve')) {
 }
 
 async function shoot(page: Page, theme: string): Promise<void> {
-  const shot = (name: string) => page.screenshot({ path: artifactPath('dev-screenshots', `${name}-${theme}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: artifactPath('dev-screenshots', `${name}-${theme}.png`), fullPage: true });
   await page.goto(server.url);
   await page.getByTestId('view-new').waitFor();
   await page.waitForTimeout(800);

@@ -38,7 +38,8 @@ test('smoothEma equals the closed-form debiased EMA for several weights, NaN and
     const want = reference(ys, w);
     for (let i = 0; i < ys.length; i++) {
       if (!Number.isFinite(want[i])) assert.equal(String(got[i]), String(want[i]), `w=${w} i=${i} passes through`);
-      else assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * Math.max(1, Math.abs(want[i])), `w=${w} i=${i}: ${got[i]} vs ${want[i]}`);
+      else
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * Math.max(1, Math.abs(want[i])), `w=${w} i=${i}: ${got[i]} vs ${want[i]}`);
     }
   }
 });

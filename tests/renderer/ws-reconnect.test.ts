@@ -65,7 +65,10 @@ test('a connection that never opened while the server is unreachable keeps retry
     assert.equal(h.timers.length, attempt + 1);
     h.timers[attempt].fn();
   }
-  assert.deepEqual(h.timers.map((t) => t.ms), [500, 1000, 2000, 4000]);
+  assert.deepEqual(
+    h.timers.map((t) => t.ms),
+    [500, 1000, 2000, 4000],
+  );
   assert.equal(h.sockets.length, 5);
   assert.deepEqual(h.refusals, []);
 });

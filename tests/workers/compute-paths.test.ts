@@ -36,9 +36,15 @@ interface Case {
 
 const uniform = (rand: () => number, n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
 const labels = (rand: () => number, n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 3));
-const npzData = (file: string) => ({ kind: 'npz', path: file, x: 'x', y: 'y', shuffle: false, task: 'classification' }) as unknown as TrainSetup['data'];
+const npzData = (file: string) =>
+  ({ kind: 'npz', path: file, x: 'x', y: 'y', shuffle: false, task: 'classification' }) as unknown as TrainSetup['data'];
 const ADADELTA = { learningRate: 1.0, rho: 0.9, epsilon: 1e-6 };
-const optimizerConfig = (o: RefAdadelta) => ({ learning_rate: o.learningRate, rho: o.rho, epsilon: o.epsilon, ...(o.clipnorm ? { clipnorm: o.clipnorm } : {}) });
+const optimizerConfig = (o: RefAdadelta) => ({
+  learning_rate: o.learningRate,
+  rho: o.rho,
+  epsilon: o.epsilon,
+  ...(o.clipnorm ? { clipnorm: o.clipnorm } : {}),
+});
 
 const MLP_REF: RefModel = {
   input: [5],
@@ -47,10 +53,25 @@ const MLP_REF: RefModel = {
     { kind: 'dense', kernel: 'dense_1.kernel', bias: 'dense_1.bias', units: 3, relu: false },
   ],
 };
-const mlpSetup = (layouts: Record<string, string[]>, o: RefAdadelta) => (file: string): Omit<TrainSetup, 'socketDir'> => ({
-  model: { type: 'mlp', input: [5], layers: [{ type: 'dense', units: 7, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: [] },
-  data: npzData(file), layouts, optimizer: optimizerConfig(o), globalBatchSize: BATCH, seed: 7,
-});
+const mlpSetup =
+  (layouts: Record<string, string[]>, o: RefAdadelta) =>
+  (file: string): Omit<TrainSetup, 'socketDir'> => ({
+    model: {
+      type: 'mlp',
+      input: [5],
+      layers: [
+        { type: 'dense', units: 7, activation: 'relu' },
+        { type: 'dense', units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+      metrics: [],
+    },
+    data: npzData(file),
+    layouts,
+    optimizer: optimizerConfig(o),
+    globalBatchSize: BATCH,
+    seed: 7,
+  });
 const mlpData = (rand: () => number) => ({ x: uniform(rand, 24 * 5), y: labels(rand, 24), rows: 24, shape: [5] });
 
 const CNN_REF: RefModel = {
@@ -65,23 +86,72 @@ const CNN_REF: RefModel = {
 
 /** Keras 3's JSON of Sequential([Input((3,), int32), Embedding(11, 4), GlobalAveragePooling1D(), Dense(3)]). */
 const EMBEDDING_JSON = {
-  module: 'keras', class_name: 'Sequential', registered_name: null,
+  module: 'keras',
+  class_name: 'Sequential',
+  registered_name: null,
   config: {
-    name: 'sequential', trainable: true,
+    name: 'sequential',
+    trainable: true,
     layers: [
-      { module: 'keras.layers', class_name: 'InputLayer', registered_name: null, config: { batch_shape: [null, 3], dtype: 'int32', sparse: false, name: 'input_layer' } },
-      { module: 'keras.layers', class_name: 'Embedding', registered_name: null, build_config: { input_shape: [null, 3] }, config: {
-        name: 'embedding', trainable: true, input_dim: 11, output_dim: 4, mask_zero: false,
-        embeddings_initializer: { module: 'keras.initializers', class_name: 'RandomUniform', config: { seed: null, minval: -0.5, maxval: 0.5 }, registered_name: null },
-        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
-      } },
-      { module: 'keras.layers', class_name: 'GlobalAveragePooling1D', registered_name: null, config: { name: 'global_average_pooling1d', trainable: true, data_format: 'channels_last', keepdims: false } },
-      { module: 'keras.layers', class_name: 'Dense', registered_name: null, build_config: { input_shape: [null, 4] }, config: {
-        name: 'dense', trainable: true, units: 3, activation: 'linear', use_bias: true,
-        kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null },
-        bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
-      } },
+      {
+        module: 'keras.layers',
+        class_name: 'InputLayer',
+        registered_name: null,
+        config: { batch_shape: [null, 3], dtype: 'int32', sparse: false, name: 'input_layer' },
+      },
+      {
+        module: 'keras.layers',
+        class_name: 'Embedding',
+        registered_name: null,
+        build_config: { input_shape: [null, 3] },
+        config: {
+          name: 'embedding',
+          trainable: true,
+          input_dim: 11,
+          output_dim: 4,
+          mask_zero: false,
+          embeddings_initializer: {
+            module: 'keras.initializers',
+            class_name: 'RandomUniform',
+            config: { seed: null, minval: -0.5, maxval: 0.5 },
+            registered_name: null,
+          },
+          embeddings_regularizer: null,
+          activity_regularizer: null,
+          embeddings_constraint: null,
+        },
+      },
+      {
+        module: 'keras.layers',
+        class_name: 'GlobalAveragePooling1D',
+        registered_name: null,
+        config: { name: 'global_average_pooling1d', trainable: true, data_format: 'channels_last', keepdims: false },
+      },
+      {
+        module: 'keras.layers',
+        class_name: 'Dense',
+        registered_name: null,
+        build_config: { input_shape: [null, 4] },
+        config: {
+          name: 'dense',
+          trainable: true,
+          units: 3,
+          activation: 'linear',
+          use_bias: true,
+          kernel_initializer: {
+            module: 'keras.initializers',
+            class_name: 'GlorotUniform',
+            config: { seed: null },
+            registered_name: null,
+          },
+          bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
+          kernel_regularizer: null,
+          bias_regularizer: null,
+          activity_regularizer: null,
+          kernel_constraint: null,
+          bias_constraint: null,
+        },
+      },
     ],
   },
 };
@@ -98,28 +168,68 @@ const CASES: Case[] = [
   { name: 'dense, 1 device', mesh: 'batch=1', ref: MLP_REF, optimizer: ADADELTA, setup: mlpSetup({}, ADADELTA), data: mlpData },
   {
     // Uneven shards (5 rows and 3 biases over 2 devices) and per-variable clipping over the shards.
-    name: 'dense, kernels and a bias sharded over 2 devices, clipnorm', mesh: 'batch=2', ref: MLP_REF,
+    name: 'dense, kernels and a bias sharded over 2 devices, clipnorm',
+    mesh: 'batch=2',
+    ref: MLP_REF,
     optimizer: { ...ADADELTA, clipnorm: 0.5 },
     setup: mlpSetup({ 'dense.*kernel': ['batch', 'unsharded'], 'dense_1.bias': ['batch'] }, { ...ADADELTA, clipnorm: 0.5 }),
     data: mlpData,
   },
   {
-    name: 'conv, 2 devices data parallel', mesh: 'batch=2', ref: CNN_REF, optimizer: ADADELTA,
+    name: 'conv, 2 devices data parallel',
+    mesh: 'batch=2',
+    ref: CNN_REF,
+    optimizer: ADADELTA,
     setup: (file) => ({
-      model: { type: 'sequential', input: [6, 6, 2], layers: [
-        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'maxPool2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 3 },
-      ], loss: 'softmax_cross_entropy', metrics: [] },
-      data: npzData(file), layouts: {}, optimizer: optimizerConfig(ADADELTA), globalBatchSize: BATCH, seed: 5,
+      model: {
+        type: 'sequential',
+        input: [6, 6, 2],
+        layers: [
+          { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' },
+          { type: 'maxPool2d', poolSize: 2 },
+          { type: 'flatten' },
+          { type: 'dense', units: 3 },
+        ],
+        loss: 'softmax_cross_entropy',
+        metrics: [],
+      },
+      data: npzData(file),
+      layouts: {},
+      optimizer: optimizerConfig(ADADELTA),
+      globalBatchSize: BATCH,
+      seed: 5,
     }),
     data: (rand) => ({ x: uniform(rand, 16 * 72), y: labels(rand, 16), rows: 16, shape: [6, 6, 2] }),
   },
   {
-    name: 'embedding (sparse gradients), table rows sharded over 2 devices', mesh: 'batch=2', ref: EMBEDDING_REF, optimizer: ADADELTA,
-    setup: (file) => ({
-      model: { type: 'keras', json: EMBEDDING_JSON, loss: { module: 'keras.losses', class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true }, registered_name: null } },
-      data: npzData(file), layouts: { 'embedding.*': ['batch', 'unsharded'] }, optimizer: optimizerConfig(ADADELTA), globalBatchSize: BATCH, seed: 9,
-    }) as unknown as Omit<TrainSetup, 'socketDir'>,
-    data: (rand) => ({ x: Int32Array.from({ length: 16 * 3 }, () => Math.floor(rand() * 11)), y: labels(rand, 16), rows: 16, shape: [3] }),
+    name: 'embedding (sparse gradients), table rows sharded over 2 devices',
+    mesh: 'batch=2',
+    ref: EMBEDDING_REF,
+    optimizer: ADADELTA,
+    setup: (file) =>
+      ({
+        model: {
+          type: 'keras',
+          json: EMBEDDING_JSON,
+          loss: {
+            module: 'keras.losses',
+            class_name: 'SparseCategoricalCrossentropy',
+            config: { from_logits: true },
+            registered_name: null,
+          },
+        },
+        data: npzData(file),
+        layouts: { 'embedding.*': ['batch', 'unsharded'] },
+        optimizer: optimizerConfig(ADADELTA),
+        globalBatchSize: BATCH,
+        seed: 9,
+      }) as unknown as Omit<TrainSetup, 'socketDir'>,
+    data: (rand) => ({
+      x: Int32Array.from({ length: 16 * 3 }, () => Math.floor(rand() * 11)),
+      y: labels(rand, 16),
+      rows: 16,
+      shape: [3],
+    }),
   },
 ];
 
@@ -136,22 +246,33 @@ for (const path of computePaths()) {
         const data = c.data(seededRandom(seed));
         const file = join(dir, `${c.name.replace(/\W+/g, '-')}.npz`);
         const intX = data.x instanceof Int32Array;
-        writeFileSync(file, encodeNpz([
-          { name: 'x', values: data.x, dtype: intX ? 'int32' : 'float32', shape: [data.rows, ...data.shape] },
-          { name: 'y', values: data.y, dtype: 'int32', shape: [data.rows] },
-        ]));
+        writeFileSync(
+          file,
+          encodeNpz([
+            { name: 'x', values: data.x, dtype: intX ? 'int32' : 'float32', shape: [data.rows, ...data.shape] },
+            { name: 'y', values: data.y, dtype: 'int32', shape: [data.rows] },
+          ]),
+        );
         const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS, path.env);
         const initial = paramsOf(assemble(run.initial));
         const ref = refTrain(c.ref, initial, data.x, data.y, data.rows, BATCH, STEPS, c.optimizer);
 
         assert.equal(run.losses.length, STEPS);
-        ref.losses.forEach((l, i) => assert.ok(Math.abs(run.losses[i]! - l) <= TOL * Math.max(1, Math.abs(l)), `step ${i}: loss ${run.losses[i]} where the reference has ${l}`));
+        ref.losses.forEach((l, i) =>
+          assert.ok(
+            Math.abs(run.losses[i]! - l) <= TOL * Math.max(1, Math.abs(l)),
+            `step ${i}: loss ${run.losses[i]} where the reference has ${l}`,
+          ),
+        );
         const final = assemble(run.shards);
         for (const [p, x0] of initial) {
           const r = relativeToChange(final.get(`params/${p}`)!, ref.state.params.get(p)!, x0);
           assert.ok(r < TOL, `${p}: off by ${r.toExponential(2)} of the reference's change`);
           const zeros = new Float64Array(x0.length);
-          for (const [slot, refSlot] of [['accumulated_grad', ref.state.accumulatedGrad], ['accumulated_delta_var', ref.state.accumulatedDelta]] as const) {
+          for (const [slot, refSlot] of [
+            ['accumulated_grad', ref.state.accumulatedGrad],
+            ['accumulated_delta_var', ref.state.accumulatedDelta],
+          ] as const) {
             const key = [...final.keys()].find((k) => k.endsWith(`/${slot}/${p}`) && k.startsWith('optimizer/'))!; // optimizer/<its name>/<slot>/<path>
             const rs = relativeToChange(final.get(key)!, refSlot.get(p)!, zeros);
             assert.ok(rs < TOL, `${slot} of ${p}: off by ${rs.toExponential(2)} of the reference's value`);

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { IRIS_MLP, startSession } from '../engine/coordinator/helpers';
 
 async function reports(mesh: string) {
-  const session = await startSession(mesh, { ...IRIS_MLP, globalBatchSize: 40, layouts: { 'dense.*kernel': ['batch', 'unsharded'] } });
+  const session = await startSession(mesh, {
+    ...IRIS_MLP,
+    globalBatchSize: 40,
+    layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
+  });
   try {
     const out: { count: number; loss: number }[] = [];
     session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && out.push({ count: e.report.count, loss: e.report.loss }));
@@ -21,7 +25,13 @@ async function reports(mesh: string) {
 test('1 and 2 workers: count 40 every step and the same losses', { timeout: 120_000 }, async () => {
   const one = await reports('batch=1');
   const two = await reports('batch=2');
-  assert.deepEqual(one.map((r) => r.count), [40, 40, 40, 40, 40]);
-  assert.deepEqual(two.map((r) => r.count), [40, 40, 40, 40, 40]);
+  assert.deepEqual(
+    one.map((r) => r.count),
+    [40, 40, 40, 40, 40],
+  );
+  assert.deepEqual(
+    two.map((r) => r.count),
+    [40, 40, 40, 40, 40],
+  );
   one.forEach((r, i) => assert.ok(Math.abs(r.loss - two[i]!.loss) < 1e-5, `step ${i}: ${r.loss} vs ${two[i]!.loss}`));
 });

@@ -38,19 +38,21 @@ test('reduce gives each device its piece of the summed shard, sink-packed or not
   const devices = [...mesh.deviceIds];
   const grads = devices.map(() => VARS.map(([, shape]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, int)));
   const colls = createLocalCollectives(devices);
-  const results = await Promise.all(devices.map(async (d, r) => {
-    const plans = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
-    const buckets = new ExchangeBuckets(plans, d);
-    // Variables 0 and 2 arrive through the sink (as views that are overwritten afterwards).
-    const given = grads[r]!.map((g, k) => {
-      if (k % 2 === 1) return g;
-      const view = g.slice();
-      assert.equal(buckets.sink(k, view), null);
-      view.fill(NaN);
-      return undefined;
-    });
-    return { plans, out: (await buckets.reduce(given, colls[r]!)).map((s) => [...s]) };
-  }));
+  const results = await Promise.all(
+    devices.map(async (d, r) => {
+      const plans = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
+      const buckets = new ExchangeBuckets(plans, d);
+      // Variables 0 and 2 arrive through the sink (as views that are overwritten afterwards).
+      const given = grads[r]!.map((g, k) => {
+        if (k % 2 === 1) return g;
+        const view = g.slice();
+        assert.equal(buckets.sink(k, view), null);
+        view.fill(NaN);
+        return undefined;
+      });
+      return { plans, out: (await buckets.reduce(given, colls[r]!)).map((s) => [...s]) };
+    }),
+  );
   devices.forEach((d, r) => {
     VARS.forEach(([, shape, specs], k) => {
       const layout = new Layout(specs, mesh);

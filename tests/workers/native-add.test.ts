@@ -11,7 +11,9 @@ import { seededRandom, testSeed } from '../helpers/seed';
 
 const status = loadNativeBlas({ env: {} }); // the environment's DTRAIN_NATIVE_BLAS=0 must not skip these
 const add = status.add;
-const skip = add ? false : `native add unavailable: ${status.available ? 'the addon has no addInto' : status.reason} (fix: node scripts/build-native.mjs)`;
+const skip = add
+  ? false
+  : `native add unavailable: ${status.available ? 'the addon has no addInto' : status.reason} (fix: node scripts/build-native.mjs)`;
 if (skip) process.stdout.write(`${skip}\n`);
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -22,14 +24,22 @@ function special(C: Ctor, rand: () => number): number | bigint {
   const bits = (hi: number, lo: number) => (f32 ? hi : (BigInt(hi) << 32n) | BigInt(lo));
   const payload = Math.floor(rand() * 0x3fffff) + 1;
   switch (Math.floor(rand() * 9)) {
-    case 0: return f32 ? (0x7fc00000 | payload) >>> 0 : bits(0x7ff80000 | (payload & 0x7ffff), payload); // quiet NaN
-    case 1: return f32 ? (0xff800000 | payload) >>> 0 : bits(0xfff00000 | (payload & 0x7ffff), payload | 1); // signalling NaN
-    case 2: return f32 ? 0x7f800000 : bits(0x7ff00000, 0); // +Inf
-    case 3: return f32 ? 0xff800000 : bits(0xfff00000, 0); // -Inf
-    case 4: return f32 ? payload : bits(0, payload); // positive subnormal
-    case 5: return f32 ? (0x80000000 | payload) >>> 0 : bits(0x80000000, payload); // negative subnormal
-    case 6: return f32 ? 0x80000000 : bits(0x80000000, 0); // -0
-    default: return -1; // an ordinary number (set below)
+    case 0:
+      return f32 ? (0x7fc00000 | payload) >>> 0 : bits(0x7ff80000 | (payload & 0x7ffff), payload); // quiet NaN
+    case 1:
+      return f32 ? (0xff800000 | payload) >>> 0 : bits(0xfff00000 | (payload & 0x7ffff), payload | 1); // signalling NaN
+    case 2:
+      return f32 ? 0x7f800000 : bits(0x7ff00000, 0); // +Inf
+    case 3:
+      return f32 ? 0xff800000 : bits(0xfff00000, 0); // -Inf
+    case 4:
+      return f32 ? payload : bits(0, payload); // positive subnormal
+    case 5:
+      return f32 ? (0x80000000 | payload) >>> 0 : bits(0x80000000, payload); // negative subnormal
+    case 6:
+      return f32 ? 0x80000000 : bits(0x80000000, 0); // -0
+    default:
+      return -1; // an ordinary number (set below)
   }
 }
 
@@ -51,7 +61,12 @@ describe('native addInto', { skip }, () => {
     const rand = seededRandom(testSeed('native addInto vs JS loop'));
     for (const C of [Float32Array, Float64Array] as const) {
       for (const n of [1, 2, 15, 16, 17, 31, 33, 100, 1001, 65_537]) {
-        for (const [offD, offS] of [[0, 0], [1, 3], [5, 0], [0, 7]]) {
+        for (const [offD, offS] of [
+          [0, 0],
+          [1, 3],
+          [5, 0],
+          [0, 7],
+        ]) {
           const dBuf = randomArray(C, n + offD + 4, rand);
           const sBuf = randomArray(C, n + offS, rand);
           const d = dBuf.subarray(offD, offD + n);
@@ -75,10 +90,13 @@ describe('native addInto', { skip }, () => {
     }
   });
 
-  test('the same array as dst and src doubles it; arrays overlapping in part get the JS loop\'s element-by-element result', () => {
+  test("the same array as dst and src doubles it; arrays overlapping in part get the JS loop's element-by-element result", () => {
     const a = Float32Array.from({ length: 37 }, (_, i) => i - 3.25);
     add!(a, a);
-    assert.deepEqual(Array.from(a), Array.from({ length: 37 }, (_, i) => 2 * (i - 3.25)));
+    assert.deepEqual(
+      Array.from(a),
+      Array.from({ length: 37 }, (_, i) => 2 * (i - 3.25)),
+    );
     for (const shift of [1, -1, 5, -16]) {
       const buf = Float32Array.from({ length: 60 }, (_, i) => ((i * 7) % 11) - 5);
       const ref = buf.slice();

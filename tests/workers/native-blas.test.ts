@@ -72,8 +72,14 @@ describe('the addon checks every size before touching memory', { skip }, () => {
     const b = new Float32Array(12); // 3×4
     const c = new Float32Array(8); // 2×4
     n.sgemm(false, false, 2, 4, 3, 1, a, 3, b, 4, 0, c, 4); // fits exactly
-    assert.throws(() => n.sgemm(false, false, 2, 4, 3, 1, a.subarray(1), 3, b, 4, 0, c, 4), /RangeError: sgemm: A has 5 elements, the sizes given need 6/);
-    assert.throws(() => n.sgemm(false, false, 2, 4, 3, 1, a, 3, b.subarray(0, 11), 4, 0, c, 4), /sgemm: B has 11 elements, the sizes given need 12/);
+    assert.throws(
+      () => n.sgemm(false, false, 2, 4, 3, 1, a.subarray(1), 3, b, 4, 0, c, 4),
+      /RangeError: sgemm: A has 5 elements, the sizes given need 6/,
+    );
+    assert.throws(
+      () => n.sgemm(false, false, 2, 4, 3, 1, a, 3, b.subarray(0, 11), 4, 0, c, 4),
+      /sgemm: B has 11 elements, the sizes given need 12/,
+    );
     assert.throws(() => n.sgemm(false, false, 2, 4, 3, 1, a, 3, b, 4, 0, c.subarray(0, 7), 4), /sgemm: C has 7 elements/);
     // Transposed, A is read as 3×2 with lda ≥ 2; the same 6 elements fit, lda 3 does not.
     assert.throws(() => n.sgemm(true, false, 2, 4, 3, 1, a, 3, b, 4, 0, c, 4), /sgemm: A has 6 elements, the sizes given need 8/);
@@ -81,8 +87,14 @@ describe('the addon checks every size before touching memory', { skip }, () => {
     assert.throws(() => n.sgemm(false, true, 2, 4, 3, 1, a, 3, b, 2, 0, c, 4), /sgemm: ldb \(2\) must be at least max\(1, 3\)/);
     assert.throws(() => n.sgemm(false, false, 2.5, 4, 3, 1, a, 3, b, 4, 0, c, 4), /sgemm: M must be an integer/);
     assert.throws(() => n.sgemm(false, false, -1, 4, 3, 1, a, 3, b, 4, 0, c, 4), /sgemm: M must be an integer in \[0,/);
-    assert.throws(() => n.sgemm(false, false, 2, 4, 3, 1, new Float64Array(6) as unknown as Float32Array, 3, b, 4, 0, c, 4), /TypeError: sgemm: A must be a Float32Array/);
-    assert.throws(() => (n.sgemm as unknown as (...x: unknown[]) => void)(false, false, 2, 4), /TypeError: sgemm: expected 13 arguments, got 4/);
+    assert.throws(
+      () => n.sgemm(false, false, 2, 4, 3, 1, new Float64Array(6) as unknown as Float32Array, 3, b, 4, 0, c, 4),
+      /TypeError: sgemm: A must be a Float32Array/,
+    );
+    assert.throws(
+      () => (n.sgemm as unknown as (...x: unknown[]) => void)(false, false, 2, 4),
+      /TypeError: sgemm: expected 13 arguments, got 4/,
+    );
   });
 
   test('opening OpenBLAS starts no thread pool and leaves OPENBLAS_NUM_THREADS unset (fresh process)', () => {
@@ -124,7 +136,11 @@ describe('the addon checks every size before touching memory', { skip }, () => {
 
   test('im2col follows its definition, and col2im is its adjoint: <im2col(x), c> = <x, col2im(c)>', () => {
     const rand = seededRandom(testSeed('im2col adjoint'));
-    for (const [N, H, W, C, FH, FW, SH, SW, top, left] of [[2, 5, 7, 3, 3, 2, 1, 1, 1, 0], [1, 9, 6, 2, 2, 3, 2, 3, 0, 1], [3, 4, 4, 1, 5, 5, 2, 2, 2, 2]]) {
+    for (const [N, H, W, C, FH, FW, SH, SW, top, left] of [
+      [2, 5, 7, 3, 3, 2, 1, 1, 1, 0],
+      [1, 9, 6, 2, 2, 3, 2, 3, 0, 1],
+      [3, 4, 4, 1, 5, 5, 2, 2, 2, 2],
+    ]) {
       const OH = Math.floor((H + 2 * top - FH) / SH) + 1;
       const OW = Math.floor((W + 2 * left - FW) / SW) + 1;
       const K = FH * FW * C;

@@ -20,16 +20,27 @@ for (const mesh of ['batch=2', 'batch=3']) {
     assert.equal(plain.losses.length, STEPS);
     assert.deepEqual(overlapped.losses, plain.losses);
     assert.ok(plain.losses[STEPS - 1]! < plain.losses[0]!, `it trains: ${plain.losses}`);
-    assert.deepEqual(overlapped.shards.map((s) => s.path), plain.shards.map((s) => s.path));
-    plain.shards.forEach((s, i) => assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`));
+    assert.deepEqual(
+      overlapped.shards.map((s) => s.path),
+      plain.shards.map((s) => s.path),
+    );
+    plain.shards.forEach((s, i) =>
+      assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`),
+    );
   });
 }
 
 // Tensor storage (the GPU step's data path, forced here on wasm) keeps the full values in tf.Variables
 // that the gather's end uploads into: forward must not read them before that, thread or not.
-test('batch=2, tensor storage through the communication thread gives host storage\'s bits without it', { timeout: 120_000 }, async () => {
-  const plain = await run('batch=2', false, 'host');
-  const overlapped = await run('batch=2', true, 'tensor');
-  assert.deepEqual(overlapped.losses, plain.losses);
-  plain.shards.forEach((s, i) => assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`));
-});
+test(
+  "batch=2, tensor storage through the communication thread gives host storage's bits without it",
+  { timeout: 120_000 },
+  async () => {
+    const plain = await run('batch=2', false, 'host');
+    const overlapped = await run('batch=2', true, 'tensor');
+    assert.deepEqual(overlapped.losses, plain.losses);
+    plain.shards.forEach((s, i) =>
+      assert.equal(bits(overlapped.shards[i]!.data), bits(s.data), `${s.path} from ${JSON.stringify(s.slices)}`),
+    );
+  },
+);

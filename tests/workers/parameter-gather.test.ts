@@ -27,7 +27,8 @@ function cut(full: Float32Array, shape: number[], specs: string[], d: number): F
   const [rows, cols] = shape.length === 2 ? shape : [shape[0]!, 1];
   const span = (n: number, sharded: boolean) => {
     if (!sharded) return [0, n];
-    const base = Math.floor(n / 3), extra = n % 3; // larger shards first
+    const base = Math.floor(n / 3),
+      extra = n % 3; // larger shards first
     const start = d * base + Math.min(d, extra);
     return [start, base + (d < extra ? 1 : 0)];
   };
@@ -43,19 +44,29 @@ test('every device rebuilds every sharded value, bucket by bucket in forward ord
   const rand = seededRandom(seed);
   const wholes = VARS.map(([, shape]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() - 0.5));
   const rings = memoryLinks(DEVICES).map((l) => new RingCollectives(l, { pieceBytes: 20 }));
-  const results = await Promise.all(DEVICES.map(async (d, r) => {
-    const plans = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
-    const gather = new ParameterGather(plans, 100); // a.kernel (140 B) alone, then b.kernel and b.bias
-    assert.equal(gather.bucketCount, 2);
-    const fulls = plans.map((p) => (p.replicated ? null : new Float32Array(wholes[plans.indexOf(p)]!.length).fill(NaN)));
-    gather.start((k) => cut(wholes[k]!, VARS[k]![1], VARS[k]![2], d), rings[r]!);
-    assert.deepEqual(VARS.map((_, k) => gather.ready(k)), [false, true, false, false]);
-    await gather.finish((k) => fulls[k] ?? null);
-    assert.deepEqual(VARS.map((_, k) => gather.ready(k)), [true, true, true, true]);
-    return fulls;
-  }));
-  results.forEach((fulls, r) => VARS.forEach(([path], k) => {
-    if (k === 1) return assert.equal(fulls[k], null);
-    assert.deepEqual([...fulls[k]!], [...wholes[k]!], `device ${r} ${path}`);
-  }));
+  const results = await Promise.all(
+    DEVICES.map(async (d, r) => {
+      const plans = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
+      const gather = new ParameterGather(plans, 100); // a.kernel (140 B) alone, then b.kernel and b.bias
+      assert.equal(gather.bucketCount, 2);
+      const fulls = plans.map((p) => (p.replicated ? null : new Float32Array(wholes[plans.indexOf(p)]!.length).fill(NaN)));
+      gather.start((k) => cut(wholes[k]!, VARS[k]![1], VARS[k]![2], d), rings[r]!);
+      assert.deepEqual(
+        VARS.map((_, k) => gather.ready(k)),
+        [false, true, false, false],
+      );
+      await gather.finish((k) => fulls[k] ?? null);
+      assert.deepEqual(
+        VARS.map((_, k) => gather.ready(k)),
+        [true, true, true, true],
+      );
+      return fulls;
+    }),
+  );
+  results.forEach((fulls, r) =>
+    VARS.forEach(([path], k) => {
+      if (k === 1) return assert.equal(fulls[k], null);
+      assert.deepEqual([...fulls[k]!], [...wholes[k]!], `device ${r} ${path}`);
+    }),
+  );
 });

@@ -35,17 +35,23 @@ function counting(c: Collectives): Collectives & { started: number } {
   return wrapped;
 }
 
-async function run(grads: Float32Array[][], bucketBytes: number, viaHooks: boolean): Promise<{ shards: number[][][]; startedEarly: number[] }> {
+async function run(
+  grads: Float32Array[][],
+  bucketBytes: number,
+  viaHooks: boolean,
+): Promise<{ shards: number[][][]; startedEarly: number[] }> {
   const rings = memoryLinks(DEVICES).map((l) => counting(new RingCollectives(l, { pieceBytes: 12, window: 2 })));
   const startedEarly: number[] = [];
-  const shards = await Promise.all(DEVICES.map(async (d, r) => {
-    const plans: ExchangePlan[] = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
-    const buckets = new ExchangeBuckets(plans, d, viaHooks ? { collectives: rings[r], bucketBytes } : { bucketBytes });
-    if (viaHooks) for (let k = VARS.length - 1; k >= 0; k--) assert.equal(buckets.sink(k, grads[r]![k]!.slice()), null);
-    startedEarly.push(rings[r]!.started);
-    const out = await buckets.reduce(viaHooks ? VARS.map(() => undefined) : grads[r]!, rings[r]!);
-    return out.map((s) => [...s]);
-  }));
+  const shards = await Promise.all(
+    DEVICES.map(async (d, r) => {
+      const plans: ExchangePlan[] = VARS.map(([path, shape, specs]) => planExchange(path, shape, new Layout(specs, mesh), d));
+      const buckets = new ExchangeBuckets(plans, d, viaHooks ? { collectives: rings[r], bucketBytes } : { bucketBytes });
+      if (viaHooks) for (let k = VARS.length - 1; k >= 0; k--) assert.equal(buckets.sink(k, grads[r]![k]!.slice()), null);
+      startedEarly.push(rings[r]!.started);
+      const out = await buckets.reduce(viaHooks ? VARS.map(() => undefined) : grads[r]!, rings[r]!);
+      return out.map((s) => [...s]);
+    }),
+  );
   return { shards, startedEarly };
 }
 
@@ -58,7 +64,10 @@ test('buckets started during backward give the bits of one bucket after backward
   const one = await run(grads, Infinity, false);
   const hooked = await run(grads, 48, true);
   assert.deepEqual(one.startedEarly, [0, 0, 0]);
-  assert.ok(hooked.startedEarly.every((n) => n >= 3), `several buckets started before reduce(): ${hooked.startedEarly}`);
+  assert.ok(
+    hooked.startedEarly.every((n) => n >= 3),
+    `several buckets started before reduce(): ${hooked.startedEarly}`,
+  );
   assert.deepEqual(hooked.shards, one.shards);
 
   // Reference: element e of variable k lies in piece m of its shard (device m's part); the ring sums
@@ -68,8 +77,10 @@ test('buckets started during backward give the bits of one bucket after backward
       const plan = planExchange(path, shape, new Layout(specs, mesh), d);
       const slices = plan.slicesOf.get(d)!;
       const cols = shape.length === 2 ? shape[1]! : 1;
-      const rowStart = slices[0]!.start, rowCount = slices[0]!.size;
-      const colStart = shape.length === 2 ? slices[1]!.start : 0, colCount = shape.length === 2 ? slices[1]!.size : 1;
+      const rowStart = slices[0]!.start,
+        rowCount = slices[0]!.size;
+      const colStart = shape.length === 2 ? slices[1]!.start : 0,
+        colCount = shape.length === 2 ? slices[1]!.size : 1;
       const expected: number[] = [];
       for (let i = 0; i < rowCount * colCount; i++) {
         const flat = (rowStart + Math.floor(i / colCount)) * cols + colStart + (i % colCount);

@@ -22,8 +22,10 @@ function inputs(n: number, rand: () => number): Float32Array {
     const r = rand();
     if (r < 0.01) u[i] = (0x7fc00000 | (i + 1)) >>> 0;
     else if (r < 0.02) u[i] = rand() < 0.5 ? 0x7f800000 : 0xff800000;
-    else if (r < 0.03) u[i] = (i % 0x7fffff) + 1; // subnormal
-    else if (r < 0.04) u[i] = 0x80000000; // -0
+    else if (r < 0.03)
+      u[i] = (i % 0x7fffff) + 1; // subnormal
+    else if (r < 0.04)
+      u[i] = 0x80000000; // -0
     else a[i] = (rand() - 0.5) * 2 ** Math.floor(rand() * 40 - 20);
   }
   return a;
@@ -43,7 +45,9 @@ async function allReduceOn(n: number, data: Float32Array[], withAdd: boolean): P
   const links = await Promise.all(ids.map((deviceId) => SocketLinks.connect({ dir, deviceId, deviceIds: ids })));
   try {
     // Small pieces and a short window: many pieces, ragged ends, scratch reuse.
-    const rings = links.map((l) => new RingCollectives(l, { pieceBytes: 4 * 1000 + 4, window: 3, add: withAdd ? add! : undefined }));
+    const rings = links.map(
+      (l) => new RingCollectives(l, { pieceBytes: 4 * 1000 + 4, window: 3, add: withAdd ? add! : undefined }),
+    );
     const out = data.map((d) => d.slice());
     await Promise.all(rings.map((r, i) => r.allReduceSum(out[i]!)));
     // Reduce-scatter of uneven chunks through the same add, then the gathered pieces back into one array.
@@ -61,25 +65,30 @@ async function allReduceOn(n: number, data: Float32Array[], withAdd: boolean): P
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 for (const n of [2, 3]) {
-  test(`ring over sockets, N=${n}: the native add gives the JS loop's bits, and the ring-order sums`, { skip, timeout: 60_000 }, async () => {
-    const rand = seededRandom(testSeed(`ring native add N=${n}`));
-    for (const len of [1, 1001, 12_347]) {
-      const data = Array.from({ length: n }, () => inputs(len, rand));
-      const viaJs = await allReduceOn(n, data, false);
-      const viaNative = await allReduceOn(n, data, true);
-      for (let j = 0; j < viaJs.length; j++) assert.ok(bits(viaNative[j]!).equals(bits(viaJs[j]!)), `len ${len}, result ${j}: native and JS rings differ`);
-      // The all-reduce results (first n) against the independent float32 ring-order sum.
-      const offs = offsetsOf(balancedSizes(len, n));
-      for (let k = 0; k < n; k++) {
-        for (let i = offs[k]!; i < offs[k + 1]!; i++) {
-          const want = ringSum(data, i, k);
-          for (let m = 0; m < n; m++) {
-            const got = viaNative[m]![i]!;
-            if (Number.isNaN(want)) assert.ok(Number.isNaN(got), `len ${len} [${i}] on ${m}: ${got}, want NaN`);
-            else assert.ok(Object.is(got, want), `len ${len} [${i}] on ${m}: ${got}, want ${want}`);
+  test(
+    `ring over sockets, N=${n}: the native add gives the JS loop's bits, and the ring-order sums`,
+    { skip, timeout: 60_000 },
+    async () => {
+      const rand = seededRandom(testSeed(`ring native add N=${n}`));
+      for (const len of [1, 1001, 12_347]) {
+        const data = Array.from({ length: n }, () => inputs(len, rand));
+        const viaJs = await allReduceOn(n, data, false);
+        const viaNative = await allReduceOn(n, data, true);
+        for (let j = 0; j < viaJs.length; j++)
+          assert.ok(bits(viaNative[j]!).equals(bits(viaJs[j]!)), `len ${len}, result ${j}: native and JS rings differ`);
+        // The all-reduce results (first n) against the independent float32 ring-order sum.
+        const offs = offsetsOf(balancedSizes(len, n));
+        for (let k = 0; k < n; k++) {
+          for (let i = offs[k]!; i < offs[k + 1]!; i++) {
+            const want = ringSum(data, i, k);
+            for (let m = 0; m < n; m++) {
+              const got = viaNative[m]![i]!;
+              if (Number.isNaN(want)) assert.ok(Number.isNaN(got), `len ${len} [${i}] on ${m}: ${got}, want NaN`);
+              else assert.ok(Object.is(got, want), `len ${len} [${i}] on ${m}: ${got}, want ${want}`);
+            }
           }
         }
       }
-    }
-  });
+    },
+  );
 }

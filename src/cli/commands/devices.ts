@@ -9,7 +9,10 @@ export const devicesCommand: Command = {
   async run(argv) {
     const { values } = parse(argv, { cpu: { type: 'boolean' }, ...dbOption }, 'devices');
     return withService(values.db, { cpuOnly: values.cpu, quiet: true }, async (service) => {
-      for (const d of await service.listDevices()) process.stdout.write(`${d.deviceId}  ${d.label}${d.memoryBytes ? `  ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''}\n`);
+      for (const d of await service.listDevices())
+        process.stdout.write(
+          `${d.deviceId}  ${d.label}${d.memoryBytes ? `  ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''}\n`,
+        );
       return 0;
     });
   },

@@ -16,7 +16,12 @@ run's held-out data (data.validation), else its training data, and prints loss a
   --checkpoint STEP the checkpoint at this step
   --json            print the result as JSON`,
   async run(argv) {
-    const { values, positionals } = parse(argv, { ...dbOption, data: { type: 'string' }, checkpoint: { type: 'string' }, json: { type: 'boolean' } }, 'evaluate', 1);
+    const { values, positionals } = parse(
+      argv,
+      { ...dbOption, data: { type: 'string' }, checkpoint: { type: 'string' }, json: { type: 'boolean' } },
+      'evaluate',
+      1,
+    );
     if (!positionals[0]) throw new UsageError("missing RUN (see 'dtrain runs')");
     const data = values.data === undefined ? undefined : readSource(values.data);
     const checkpointStep = intOption(values.checkpoint, 'checkpoint');
@@ -31,9 +36,18 @@ run's held-out data (data.validation), else its training data, and prints loss a
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
       }
-      const metrics = Object.entries(r.metrics).map(([k, v]) => `  ${k} ${v.toFixed(6)}`).join('');
-      const which = r.restoredBestFrom !== undefined ? ` (the run's final state: the best weights, restored from step ${r.restoredBestFrom})` : r.best ? ' (best)' : '';
-      process.stdout.write(`run ${r.runId} checkpoint at step ${r.step}${which} on ${r.data} (${r.count} examples): loss ${r.loss.toFixed(6)}${metrics}\n`);
+      const metrics = Object.entries(r.metrics)
+        .map(([k, v]) => `  ${k} ${v.toFixed(6)}`)
+        .join('');
+      const which =
+        r.restoredBestFrom !== undefined
+          ? ` (the run's final state: the best weights, restored from step ${r.restoredBestFrom})`
+          : r.best
+            ? ' (best)'
+            : '';
+      process.stdout.write(
+        `run ${r.runId} checkpoint at step ${r.step}${which} on ${r.data} (${r.count} examples): loss ${r.loss.toFixed(6)}${metrics}\n`,
+      );
       return 0;
     });
   },
@@ -53,7 +67,9 @@ function readSource(text: string): unknown {
       return fromJson(readFileSync(text, 'utf8'), text);
     } catch (e) {
       if (e instanceof UsageError) throw e;
-      throw new UsageError(`cannot read --data ${text}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      throw new UsageError(
+        `cannot read --data ${text}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
     }
   }
   return { path: text };

@@ -15,7 +15,12 @@ export interface FollowOptions {
   checkLossFalls?: boolean;
 }
 
-export async function followRun(service: TrainerService, runId: string, steps: number, options: FollowOptions = {}): Promise<number> {
+export async function followRun(
+  service: TrainerService,
+  runId: string,
+  steps: number,
+  options: FollowOptions = {},
+): Promise<number> {
   // The run's stored config (defaults applied) says which steps an evaluation follows; read after
   // subscribing, so no point is missed meanwhile.
   let config: RunConfig | null = null;
@@ -37,9 +42,11 @@ export async function followRun(service: TrainerService, runId: string, steps: n
   let interrupts = 0;
   const onSigint = () => {
     interrupts += 1;
-    process.stderr.write(interrupts === 1
-      ? '\npausing after the current steps (Ctrl-C again to stop at once, losing the steps since the last checkpoint)...\n'
-      : '\nstopping: killing the workers...\n');
+    process.stderr.write(
+      interrupts === 1
+        ? '\npausing after the current steps (Ctrl-C again to stop at once, losing the steps since the last checkpoint)...\n'
+        : '\nstopping: killing the workers...\n',
+    );
     void (interrupts === 1 ? service.pauseRun(runId) : service.abortRun(runId)).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
@@ -56,7 +63,9 @@ export async function followRun(service: TrainerService, runId: string, steps: n
     const trend = lossTrend([...losses.entries()].sort((a, b) => a[0] - b[0]).map(([, l]) => l));
     if (trend) process.stdout.write(`${describeLossTrend(trend)}\n`);
     if (options.checkLossFalls && !trend?.fell) {
-      process.stderr.write(`dtrain: --check-loss-falls: ${trend ? describeLossTrend(trend) : 'fewer than two steps were trained'}\n`);
+      process.stderr.write(
+        `dtrain: --check-loss-falls: ${trend ? describeLossTrend(trend) : 'fewer than two steps were trained'}\n`,
+      );
       return 1;
     }
     return 0;

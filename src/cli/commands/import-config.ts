@@ -11,7 +11,8 @@ export const importConfigCommand: Command = {
     const { values, positionals } = parse(argv, { out: { type: 'string' }, flavour: { type: 'string' } }, 'import-config', 1);
     if (!positionals[0]) throw new UsageError('missing FILE');
     const flavour = values.flavour ?? 'keras3';
-    if (flavour !== 'keras3' && flavour !== 'keras2') throw new UsageError(`--flavour must be keras3 or keras2 (got '${flavour}')`);
+    if (flavour !== 'keras3' && flavour !== 'keras2')
+      throw new UsageError(`--flavour must be keras3 or keras2 (got '${flavour}')`);
     let text: string;
     try {
       text = readFileSync(positionals[0], 'utf8');

@@ -17,14 +17,28 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
   --check-loss-falls          exit 1 unless the loss fell over the resumed steps (see train --help)
   --db PATH                   database file`,
   async run(argv) {
-    const { values, positionals } = parse(argv, { devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, cpu: { type: 'boolean' }, 'check-loss-falls': { type: 'boolean' }, ...dbOption }, 'resume', 1);
+    const { values, positionals } = parse(
+      argv,
+      {
+        devices: { type: 'string' },
+        mesh: { type: 'string' },
+        steps: { type: 'string' },
+        cpu: { type: 'boolean' },
+        'check-loss-falls': { type: 'boolean' },
+        ...dbOption,
+      },
+      'resume',
+      1,
+    );
     const runId = positionals[0];
     if (!runId) throw new UsageError("missing RUN (see 'dtrain runs')");
     return withService(values.db, { cpuOnly: values.cpu }, async (service) => {
       const run = await service.getRun(runId);
       const steps = intOption(values.steps, 'steps', 1);
       if (steps !== undefined && steps <= run.step) {
-        throw new UsageError(`run ${runId} is already at step ${run.step}; --steps is the run's total and must be more than that`);
+        throw new UsageError(
+          `run ${runId} is already at step ${run.step}; --steps is the run's total and must be more than that`,
+        );
       }
       await service.resumeRun(runId, { mesh: meshOption(values), steps });
       // The newest checkpoint that verifies (a corrupt newer one is skipped), known once it is restored.

@@ -14,7 +14,15 @@ export const runsCommand: Command = {
       if (values.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       else if (runs.length === 0) process.stdout.write('no runs yet: start one with dtrain train --config FILE\n');
       else {
-        const rows = runs.map((r) => [r.id, r.name, r.status, `${r.step}/${r.steps}`, r.lastLoss === null ? '-' : r.lastLoss.toFixed(4), r.mesh, formatDate(r.updatedAt)]);
+        const rows = runs.map((r) => [
+          r.id,
+          r.name,
+          r.status,
+          `${r.step}/${r.steps}`,
+          r.lastLoss === null ? '-' : r.lastLoss.toFixed(4),
+          r.mesh,
+          formatDate(r.updatedAt),
+        ]);
         process.stdout.write(table([['ID', 'NAME', 'STATUS', 'STEP', 'LOSS', 'MESH', 'UPDATED'], ...rows]));
       }
       return 0;

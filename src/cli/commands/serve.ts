@@ -25,7 +25,17 @@ without which the API refuses connections.
   --cpu         use CPU workers even if GPUs are present
   --db PATH     database file`,
   async run(argv) {
-    const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, cpu: { type: 'boolean' }, db: { type: 'string' } }, 'serve');
+    const { values } = parse(
+      argv,
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        demo: { type: 'boolean' },
+        cpu: { type: 'boolean' },
+        db: { type: 'string' },
+      },
+      'serve',
+    );
     const port = intOption(values.port, 'port', 0, 65535);
     ensureRendererBuilt();
     const { startServer } = await import('../../engine/serve/index');
@@ -33,7 +43,11 @@ without which the API refuses connections.
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer({
-        api: service, subscribe: (l) => service.subscribe(l), staticDir: STATIC_DIR, host: values.host, port,
+        api: service,
+        subscribe: (l) => service.subscribe(l),
+        staticDir: STATIC_DIR,
+        host: values.host,
+        port,
         log: (line) => process.stderr.write(`${line}\n`),
       });
     } catch (e) {
@@ -43,7 +57,9 @@ without which the API refuses connections.
     process.stdout.write(`dtrain dashboard: ${server.url}\n`);
     if (values.host && !isLoopbackHost(values.host)) {
       // Beyond loopback the token is the only lock: say so, and where the dashboard now answers.
-      process.stderr.write(`warning: listening on ${values.host}: the dashboard is reachable from the network by anyone who has the token\n`);
+      process.stderr.write(
+        `warning: listening on ${values.host}: the dashboard is reachable from the network by anyone who has the token\n`,
+      );
       for (const url of server.networkUrls) process.stderr.write(`  reachable at ${url}\n`);
     }
     if (values.demo) {
@@ -66,6 +82,10 @@ without which the API refuses connections.
 function ensureRendererBuilt(): void {
   if (existsSync(`${STATIC_DIR}/index.html`)) return;
   process.stderr.write('building the dashboard (first start only)...\n');
-  const r = spawnSync(process.execPath, [`${ROOT}node_modules/electron-vite/bin/electron-vite.js`, 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(`${STATIC_DIR}/index.html`)) throw new Error('building the dashboard failed; run `npm run build` to see why');
+  const r = spawnSync(process.execPath, [`${ROOT}node_modules/electron-vite/bin/electron-vite.js`, 'build'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0 || !existsSync(`${STATIC_DIR}/index.html`))
+    throw new Error('building the dashboard failed; run `npm run build` to see why');
 }

@@ -18,10 +18,32 @@ export const showCommand: Command = {
         return 0;
       }
       const lines = [
-        `run ${run.id}  ${run.name}`, `status   ${run.status}${run.error ? ` (${run.error})` : ''}${run.stopReason ? ` (${run.stopReason})` : ''}`, `step     ${run.step}/${run.steps}`,
-        `mesh     ${run.mesh}`, `created  ${formatDate(run.createdAt)}   updated ${formatDate(run.updatedAt)}`, '', 'config', indent(JSON.stringify(run.config, null, 2)), '',
-        'checkpoints', ...(run.checkpoints.length ? run.checkpoints.map((c) => `  #${c.id} step ${c.step}  ${(c.bytes / 1e6).toFixed(2)} MB  ${formatDate(c.createdAt)}${c.best ? '  best' : ''}${c.restoredBestFrom !== undefined ? `  restored best (weights of step ${c.restoredBestFrom})` : ''}`) : ['  none']),
-        '', 'last metrics', ...(last.length ? last.map((p) => `  step ${p.step}  loss ${p.loss.toFixed(5)}  ${Object.entries(p.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}  lr ${p.learningRate.toPrecision(4)}  |g| ${p.gradNorm.toPrecision(4)}`) : ['  none']),
+        `run ${run.id}  ${run.name}`,
+        `status   ${run.status}${run.error ? ` (${run.error})` : ''}${run.stopReason ? ` (${run.stopReason})` : ''}`,
+        `step     ${run.step}/${run.steps}`,
+        `mesh     ${run.mesh}`,
+        `created  ${formatDate(run.createdAt)}   updated ${formatDate(run.updatedAt)}`,
+        '',
+        'config',
+        indent(JSON.stringify(run.config, null, 2)),
+        '',
+        'checkpoints',
+        ...(run.checkpoints.length
+          ? run.checkpoints.map(
+              (c) =>
+                `  #${c.id} step ${c.step}  ${(c.bytes / 1e6).toFixed(2)} MB  ${formatDate(c.createdAt)}${c.best ? '  best' : ''}${c.restoredBestFrom !== undefined ? `  restored best (weights of step ${c.restoredBestFrom})` : ''}`,
+            )
+          : ['  none']),
+        '',
+        'last metrics',
+        ...(last.length
+          ? last.map(
+              (p) =>
+                `  step ${p.step}  loss ${p.loss.toFixed(5)}  ${Object.entries(p.metrics)
+                  .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                  .join('  ')}  lr ${p.learningRate.toPrecision(4)}  |g| ${p.gradNorm.toPrecision(4)}`,
+            )
+          : ['  none']),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;

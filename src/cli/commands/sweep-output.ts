@@ -9,7 +9,9 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -23,17 +25,25 @@ export function printSweeps(sweeps: SweepSummary[], json: boolean): void {
   if (sweeps.length === 0) return void process.stdout.write('no sweeps\n');
   for (const s of sweeps) {
     const best = s.best ? `best ${s.objective.monitor} ${s.best.value.toPrecision(6)} (run ${s.best.runId})` : 'no result yet';
-    process.stdout.write(`${s.id}  ${s.status.padEnd(9)} ${s.method.padEnd(6)} ${s.finishedCount}/${s.trialCount} trials  ${best}  ${formatDate(s.createdAt)}  ${s.name}\n`);
+    process.stdout.write(
+      `${s.id}  ${s.status.padEnd(9)} ${s.method.padEnd(6)} ${s.finishedCount}/${s.trialCount} trials  ${best}  ${formatDate(s.createdAt)}  ${s.name}\n`,
+    );
   }
 }
 
 export function printSweep(s: SweepDetail, json: boolean): void {
   if (json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-  const lines = [`sweep ${s.id}  ${s.name}  ${s.status}  ${s.method}, ${s.objective.mode} ${s.objective.monitor}`, s.summary, '',
-    `rank  trial  run       status     rung  ${s.objective.monitor.padEnd(12)} settings`];
+  const lines = [
+    `sweep ${s.id}  ${s.name}  ${s.status}  ${s.method}, ${s.objective.mode} ${s.objective.monitor}`,
+    s.summary,
+    '',
+    `rank  trial  run       status     rung  ${s.objective.monitor.padEnd(12)} settings`,
+  ];
   s.trials.forEach((t, i) => {
     const value = t.objective === null ? '—' : t.objective.toPrecision(6);
-    lines.push(`${String(i + 1).padStart(4)}  ${`#${t.index}`.padStart(5)}  ${(t.runId ?? '—').padEnd(8)}  ${t.status.padEnd(9)}  ${String(t.rung).padStart(4)}  ${value.padEnd(12)} ${JSON.stringify(t.settings)}`);
+    lines.push(
+      `${String(i + 1).padStart(4)}  ${`#${t.index}`.padStart(5)}  ${(t.runId ?? '—').padEnd(8)}  ${t.status.padEnd(9)}  ${String(t.rung).padStart(4)}  ${value.padEnd(12)} ${JSON.stringify(t.settings)}`,
+    );
   });
   process.stdout.write(`${lines.join('\n')}\n`);
 }

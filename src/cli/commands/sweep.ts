@@ -42,21 +42,45 @@ without repeating a finished trial.
 };
 
 async function start(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    ...dbOption, config: { type: 'string' }, space: { type: 'string' }, trials: { type: 'string' }, 'devices-per-trial': { type: 'string' },
-    method: { type: 'string' }, seed: { type: 'string' }, monitor: { type: 'string' }, mode: { type: 'string' }, eta: { type: 'string' },
-    'min-evals': { type: 'string' }, name: { type: 'string' }, cpu: { type: 'boolean' },
-  }, 'sweep');
+  const { values } = parse(
+    argv,
+    {
+      ...dbOption,
+      config: { type: 'string' },
+      space: { type: 'string' },
+      trials: { type: 'string' },
+      'devices-per-trial': { type: 'string' },
+      method: { type: 'string' },
+      seed: { type: 'string' },
+      monitor: { type: 'string' },
+      mode: { type: 'string' },
+      eta: { type: 'string' },
+      'min-evals': { type: 'string' },
+      name: { type: 'string' },
+      cpu: { type: 'boolean' },
+    },
+    'sweep',
+  );
   if (!values.config) throw new UsageError("missing --config BASE.json (see 'dtrain sweep --help')");
   if (!values.space) throw new UsageError("missing --space SPACE.json (see 'dtrain sweep --help')");
-  if (values.method !== undefined && values.method !== 'grid' && values.method !== 'random') throw new UsageError(`--method must be grid or random (got '${values.method}')`);
-  if (values.mode !== undefined && values.mode !== 'min' && values.mode !== 'max') throw new UsageError(`--mode must be min or max (got '${values.mode}')`);
+  if (values.method !== undefined && values.method !== 'grid' && values.method !== 'random')
+    throw new UsageError(`--method must be grid or random (got '${values.method}')`);
+  if (values.mode !== undefined && values.mode !== 'min' && values.mode !== 'max')
+    throw new UsageError(`--mode must be min or max (got '${values.mode}')`);
   const baseConfig = withPathsFromConfigFolder(readConfig(values.config), values.config);
   const space = readJsonFile(values.space, 'space');
   const spec = {
-    baseConfig, space, method: values.method as 'grid' | 'random' | undefined, trials: intOption(values.trials, 'trials', 1),
-    devicesPerTrial: intOption(values['devices-per-trial'], 'devices-per-trial', 1), seed: intOption(values.seed, 'seed'), monitor: values.monitor,
-    mode: values.mode as 'min' | 'max' | undefined, eta: intOption(values.eta, 'eta', 2), minEvals: intOption(values['min-evals'], 'min-evals', 1), name: values.name,
+    baseConfig,
+    space,
+    method: values.method as 'grid' | 'random' | undefined,
+    trials: intOption(values.trials, 'trials', 1),
+    devicesPerTrial: intOption(values['devices-per-trial'], 'devices-per-trial', 1),
+    seed: intOption(values.seed, 'seed'),
+    monitor: values.monitor,
+    mode: values.mode as 'min' | 'max' | undefined,
+    eta: intOption(values.eta, 'eta', 2),
+    minEvals: intOption(values['min-evals'], 'min-evals', 1),
+    name: values.name,
   };
   return withService(values.db, { cpuOnly: values.cpu, quiet: true }, async (service) => {
     let sweepId: string;
@@ -89,12 +113,17 @@ async function follow(service: Service, sweepId: string): Promise<number> {
   const reported = new Set<string>();
   const off = service.subscribe((e) => {
     if (e.type !== 'status' || reported.has(e.runId) || e.status === 'running') return;
-    void service.getSweep(sweepId).then((s) => {
-      const t = s.trials.find((x) => x.runId === e.runId);
-      if (!t || reported.has(e.runId)) return;
-      reported.add(e.runId);
-      process.stdout.write(`trial #${t.index} run ${e.runId} ${t.status} at step ${e.step}: ${s.objective.monitor} ${t.objective?.toPrecision(6) ?? '—'}\n`);
-    }, () => undefined);
+    void service.getSweep(sweepId).then(
+      (s) => {
+        const t = s.trials.find((x) => x.runId === e.runId);
+        if (!t || reported.has(e.runId)) return;
+        reported.add(e.runId);
+        process.stdout.write(
+          `trial #${t.index} run ${e.runId} ${t.status} at step ${e.step}: ${s.objective.monitor} ${t.objective?.toPrecision(6) ?? '—'}\n`,
+        );
+      },
+      () => undefined,
+    );
   });
   const onSigint = () => {
     process.stderr.write('\npausing the sweep (running trials pause after a checkpoint)...\n');

@@ -28,25 +28,47 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
                          the steps against the last tenth): a smoke test that training works
   --db PATH              database file (default $DTRAIN_DB or ~/.local/share/dtrain/dtrain.db)`,
   async run(argv) {
-    const { values } = parse(argv, {
-      config: { type: 'string' }, devices: { type: 'string' }, mesh: { type: 'string' }, steps: { type: 'string' }, seed: { type: 'string' },
-      batch: { type: 'string' }, name: { type: 'string' }, 'checkpoint-every': { type: 'string' }, cpu: { type: 'boolean' }, db: { type: 'string' },
-      'check-loss-falls': { type: 'boolean' },
-    }, 'train');
+    const { values } = parse(
+      argv,
+      {
+        config: { type: 'string' },
+        devices: { type: 'string' },
+        mesh: { type: 'string' },
+        steps: { type: 'string' },
+        seed: { type: 'string' },
+        batch: { type: 'string' },
+        name: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        cpu: { type: 'boolean' },
+        db: { type: 'string' },
+        'check-loss-falls': { type: 'boolean' },
+      },
+      'train',
+    );
     if (!values.config) throw new UsageError("missing --config FILE (see 'dtrain train --help')");
     const mesh = meshOption(values);
     const overrides: Partial<RunConfig> = {
-      mesh, steps: intOption(values.steps, 'steps', 1), seed: intOption(values.seed, 'seed'),
-      globalBatchSize: intOption(values.batch, 'batch', 1), name: values.name, checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every'),
+      mesh,
+      steps: intOption(values.steps, 'steps', 1),
+      seed: intOption(values.seed, 'seed'),
+      globalBatchSize: intOption(values.batch, 'batch', 1),
+      name: values.name,
+      checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every'),
     };
     const config = withPathsFromConfigFolder(readConfig(values.config), values.config);
     overrides.mesh = mesh ?? config.mesh ?? 'batch=1';
-    const merged = { ...config, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as RunConfig;
+    const merged = {
+      ...config,
+      ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    } as RunConfig;
     const service = await openService(values.db, { cpuOnly: values.cpu });
     try {
       // startRun validates (once) and refuses a bad config before any run or worker exists.
       const { runId } = await service.startRun(merged).catch((e: unknown) => {
-        if (e instanceof ApiError && e.issues?.length) throw new UsageError(`invalid config ${values.config}:\n${e.issues.map((i) => `  ${i.path || 'config'}: ${i.message}`).join('\n')}`);
+        if (e instanceof ApiError && e.issues?.length)
+          throw new UsageError(
+            `invalid config ${values.config}:\n${e.issues.map((i) => `  ${i.path || 'config'}: ${i.message}`).join('\n')}`,
+          );
         throw e;
       });
       process.stdout.write(`run ${runId} started on mesh ${merged.mesh}\n`);
@@ -62,11 +84,14 @@ export function readConfig(path: string): RunConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(
+      `cannot read config ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('the top level must be an object');
     return parsed as RunConfig;
   } catch (e) {
     throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
@@ -88,10 +113,12 @@ export function withPathsFromConfigFolder(config: RunConfig, configFile: string)
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const dataKeys = (d: Record<string, unknown>) => (d.kind === 'npy' ? ['x', 'y'] : ['path']);
   let out = config;
-  if (isObject(out?.model) && out.model.type === 'keras') out = { ...out, model: fix(out.model, ['path', 'jsonPath']) as RunConfig['model'] };
+  if (isObject(out?.model) && out.model.type === 'keras')
+    out = { ...out, model: fix(out.model, ['path', 'jsonPath']) as RunConfig['model'] };
   if (isObject(out?.data)) {
     let data = fix(out.data, dataKeys(out.data));
-    if (isObject(data.validation) && !('fraction' in data.validation)) data = { ...data, validation: fix(data.validation, 'kind' in data.validation ? dataKeys(data.validation) : ['path']) };
+    if (isObject(data.validation) && !('fraction' in data.validation))
+      data = { ...data, validation: fix(data.validation, 'kind' in data.validation ? dataKeys(data.validation) : ['path']) };
     out = { ...out, data: data as unknown as RunConfig['data'] };
   }
   return out;

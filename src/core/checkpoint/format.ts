@@ -111,7 +111,9 @@ export function validateTensor(tensor: CheckpointTensor): void {
   }
   const layout = layoutOf(tensor.layout ?? ({} as TensorLayout));
   if (layout.rank !== shape.length) {
-    throw new ValueError(`${where}: layout ${layout} has rank ${layout.rank}, but the shape [${shape.join(', ')}] has rank ${shape.length}.`);
+    throw new ValueError(
+      `${where}: layout ${layout} has rank ${layout.rank}, but the shape [${shape.join(', ')}] has rank ${shape.length}.`,
+    );
   }
   if (!Array.isArray(tensor.shards)) throw new ValueError(`${where}: shards must be an array.`);
   tensor.shards.forEach((shard, i) => validateShard(tensor, shard, `${where} shard ${i}`));
@@ -121,14 +123,19 @@ export function validateTensor(tensor: CheckpointTensor): void {
 function validateShard(tensor: CheckpointTensor, shard: CheckpointShard, where: string): void {
   const { slices, data } = shard;
   const fits = (s: AxisSlice, axis: number) =>
-    Number.isInteger(s?.start) && Number.isInteger(s?.size) && s.start >= 0 && s.size >= 0 &&
+    Number.isInteger(s?.start) &&
+    Number.isInteger(s?.size) &&
+    s.start >= 0 &&
+    s.size >= 0 &&
     s.start + s.size <= tensor.globalShape[axis];
   if (!Array.isArray(slices) || slices.length !== tensor.globalShape.length || !slices.every(fits)) {
     throw new ValueError(`${where}: slices ${JSON.stringify(slices)} do not fit in shape [${tensor.globalShape.join(', ')}].`);
   }
   const wantType = tensor.dtype === 'float32' ? Float32Array : Float64Array;
   if (!(data instanceof wantType)) {
-    throw new ValueError(`${where}: ${tensor.dtype} data must be a ${wantType.name}, got ${data?.constructor?.name ?? typeof data}.`);
+    throw new ValueError(
+      `${where}: ${tensor.dtype} data must be a ${wantType.name}, got ${data?.constructor?.name ?? typeof data}.`,
+    );
   }
   if (data.length !== sliceVolume(slices)) {
     throw new ValueError(`${where}: has ${data.length} elements, but slices [${slicesKey(slices)}] hold ${sliceVolume(slices)}.`);

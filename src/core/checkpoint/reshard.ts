@@ -65,7 +65,9 @@ export function regionOf(tensor: CheckpointTensor, wanted: readonly AxisSlice[])
   }
   // Shards are disjoint (validated), so a shortfall means a hole in the saved tensor.
   if (copied !== out.length) {
-    throw new ValueError(`Checkpoint tensor "${tensor.path}": region [${key}] is only ${copied} of ${out.length} elements covered.`);
+    throw new ValueError(
+      `Checkpoint tensor "${tensor.path}": region [${key}] is only ${copied} of ${out.length} elements covered.`,
+    );
   }
   return out;
 }
@@ -73,8 +75,17 @@ export function regionOf(tensor: CheckpointTensor, wanted: readonly AxisSlice[])
 /** Copies `common` (global coordinates) from `shard` into `out`, which holds the region `target`. */
 function copyRegion(shard: CheckpointShard, common: AxisSlice[], out: FloatArray, target: readonly AxisSlice[]): void {
   const relative = (origin: readonly AxisSlice[]) => common.map((s, i) => ({ start: s.start - origin[i].start, size: s.size }));
-  const piece = extractShard(shard.data, shard.slices.map((s) => s.size), relative(shard.slices));
-  insertShard(out, target.map((s) => s.size), relative(target), piece);
+  const piece = extractShard(
+    shard.data,
+    shard.slices.map((s) => s.size),
+    relative(shard.slices),
+  );
+  insertShard(
+    out,
+    target.map((s) => s.size),
+    relative(target),
+    piece,
+  );
 }
 
 /** The same tensor saved under `newLayout`: one shard per distinct region (primary replicas). */

@@ -36,7 +36,9 @@ export function piecesOf(start: number, length: number, pieceElems: number): Ran
 export function resultBuffer(like: ReduceArray, length: number, out: ReduceArray | undefined, what: string): ReduceArray {
   if (!out) return allocLike(like, length);
   if (out.constructor !== like.constructor || out.length !== length) {
-    throw new RangeError(`${what}: out must be a ${like.constructor.name} of ${length} elements, got a ${out.constructor.name} of ${out.length}`);
+    throw new RangeError(
+      `${what}: out must be a ${like.constructor.name} of ${length} elements, got a ${out.constructor.name} of ${out.length}`,
+    );
   }
   return out;
 }
@@ -58,8 +60,8 @@ function addF32(d: Float32Array, s: Float32Array): void {
   const n = d.length;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
-    d[i] += s[i], d[i + 1] += s[i + 1], d[i + 2] += s[i + 2], d[i + 3] += s[i + 3];
-    d[i + 4] += s[i + 4], d[i + 5] += s[i + 5], d[i + 6] += s[i + 6], d[i + 7] += s[i + 7];
+    ((d[i] += s[i]), (d[i + 1] += s[i + 1]), (d[i + 2] += s[i + 2]), (d[i + 3] += s[i + 3]));
+    ((d[i + 4] += s[i + 4]), (d[i + 5] += s[i + 5]), (d[i + 6] += s[i + 6]), (d[i + 7] += s[i + 7]));
   }
   for (; i < n; i++) d[i] += s[i];
 }
@@ -68,8 +70,8 @@ function addF64(d: Float64Array, s: Float64Array): void {
   const n = d.length;
   let i = 0;
   for (; i + 8 <= n; i += 8) {
-    d[i] += s[i], d[i + 1] += s[i + 1], d[i + 2] += s[i + 2], d[i + 3] += s[i + 3];
-    d[i + 4] += s[i + 4], d[i + 5] += s[i + 5], d[i + 6] += s[i + 6], d[i + 7] += s[i + 7];
+    ((d[i] += s[i]), (d[i + 1] += s[i + 1]), (d[i + 2] += s[i + 2]), (d[i + 3] += s[i + 3]));
+    ((d[i + 4] += s[i + 4]), (d[i + 5] += s[i + 5]), (d[i + 6] += s[i + 6]), (d[i + 7] += s[i + 7]));
   }
   for (; i < n; i++) d[i] += s[i];
 }

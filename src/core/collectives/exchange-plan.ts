@@ -41,7 +41,14 @@ export function planExchange(path: string, globalShape: readonly number[], layou
   const replicas = replicaGroup(layout, deviceId);
   const owners = shardGroup(layout, deviceId);
   return {
-    path, globalShape, layout, deviceId, devices, slicesOf, pieces, replicas,
+    path,
+    globalShape,
+    layout,
+    deviceId,
+    devices,
+    slicesOf,
+    pieces,
+    replicas,
     replicaPieceSizes: replicas.map((d) => pieces[devices.indexOf(d)]!.size),
     shardOwners: owners,
     shardSizes: owners.map((d) => count(slicesOf.get(d)!)),

@@ -71,11 +71,19 @@ class LocalCollectives implements Collectives {
   }
 
   async reduceScatterSum(data: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], out?: ReduceArray) {
-    return intoOut((await this.hub.submit(this.deviceId, { op: 'reduceScatterSum', data, chunkSizes }, group))!, out, 'reduceScatterSum');
+    return intoOut(
+      (await this.hub.submit(this.deviceId, { op: 'reduceScatterSum', data, chunkSizes }, group))!,
+      out,
+      'reduceScatterSum',
+    );
   }
 
   async allGather(chunk: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], out?: ReduceArray) {
-    return intoOut((await this.hub.submit(this.deviceId, { op: 'allGather', data: chunk, chunkSizes }, group))!, out, 'allGather');
+    return intoOut(
+      (await this.hub.submit(this.deviceId, { op: 'allGather', data: chunk, chunkSizes }, group))!,
+      out,
+      'allGather',
+    );
   }
 
   async broadcast(data: ReduceArray, rootDeviceId: number, group?: readonly number[]): Promise<void> {
@@ -102,8 +110,13 @@ class Hub {
       const group = [...(groupArg ?? this.deviceIds)]; // our own copy: the caller may reuse its array
       const stale = group.find((id) => this.outOfStep.has(id));
       if (stale !== undefined) {
-        return reject(failure(call, group, `device ${stale} is out of step after an earlier collective error: ` +
-          this.outOfStep.get(stale)!.message));
+        return reject(
+          failure(
+            call,
+            group,
+            `device ${stale} is out of step after an earlier collective error: ` + this.outOfStep.get(stale)!.message,
+          ),
+        );
       }
       const groupKey = group.join(',');
       if (!this.notePeers(call, group, groupKey)) return;
@@ -135,9 +148,12 @@ class Hub {
         mine.push({ op: call.op, groupKey });
         this.pairNotes.set(`${call.deviceId}>${peer}`, mine);
       } else if (note.groupKey !== groupKey) {
-        const error = failure(call, group,
+        const error = failure(
+          call,
+          group,
           `device ${peer} called ${note.op} on group [${note.groupKey}] at this point; devices must call ` +
-            'collectives on the groups they share in the same order (SPMD)');
+            'collectives on the groups they share in the same order (SPMD)',
+        );
         this.markOutOfStep([call.deviceId, peer], error);
         call.reject(error);
         return false;
@@ -202,8 +218,11 @@ function checkArguments(call: Call, group: readonly number[]): Error | undefined
 /** Why `call` cannot join the same operation as `first` (undefined when it can). */
 function mismatch(first: Call | undefined, call: Call, group: readonly number[]): Error | undefined {
   if (!first || describe(first) === describe(call)) return undefined;
-  return failure(call, group,
-    `members disagree: device ${first.deviceId} called ${describe(first)}, device ${call.deviceId} called ${describe(call)}`);
+  return failure(
+    call,
+    group,
+    `members disagree: device ${first.deviceId} called ${describe(first)}, device ${call.deviceId} called ${describe(call)}`,
+  );
 }
 
 /** The part of a call every member must agree on (allGather chunks differ in length by design). */
@@ -231,7 +250,10 @@ function complete(rdv: Rendezvous): void {
       offset += size;
     });
   } else if (op === 'allGather') {
-    const whole = newLike(calls[0].data, calls[0].chunkSizes!.reduce((a, b) => a + b, 0));
+    const whole = newLike(
+      calls[0].data,
+      calls[0].chunkSizes!.reduce((a, b) => a + b, 0),
+    );
     let offset = 0;
     for (const call of calls) whole.set(call.data, (offset += call.data.length) - call.data.length);
     calls.forEach((call) => call.resolve(whole.slice()));

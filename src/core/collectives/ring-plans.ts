@@ -52,7 +52,13 @@ export function allReducePlan(data: ReduceArray, s: PlanShape, window: number, s
  * Reduce-scatter into `result` (member r's chunk). Partial sums of non-final steps live in two
  * alternating scratch buffers: step t reuses the memory of step t - 2 once its forward was sent.
  */
-export function reduceScatterPlan(data: ReduceArray, sizes: readonly number[], s: PlanShape, result: ReduceArray, scratch: ScratchFn): RelayPlan {
+export function reduceScatterPlan(
+  data: ReduceArray,
+  sizes: readonly number[],
+  s: PlanShape,
+  result: ReduceArray,
+  scratch: ScratchFn,
+): RelayPlan {
   const { r, n, pieceElems, add } = s;
   const offs = offsetsOf(sizes);
   const initial = piecesOf(offs[mod(r - 1, n)], sizes[mod(r - 1, n)], pieceElems).map((p) => data.subarray(p.start, p.end));

@@ -60,23 +60,36 @@ export class RingCollectives implements Collectives {
   async allReduceSum(data: ReduceArray, group: readonly number[] = this.deviceIds): Promise<void> {
     checkArray(data, 'allReduceSum data');
     const pos = groupPosition(group, this.deviceIds, this.deviceId);
-    await this.run(group, () => (group.length === 1 ? NOTHING : allReducePlan(data, this.shape(data, pos, group), this.window, this.scratchFor(data))));
+    await this.run(group, () =>
+      group.length === 1 ? NOTHING : allReducePlan(data, this.shape(data, pos, group), this.window, this.scratchFor(data)),
+    );
   }
 
-  async reduceScatterSum(data: ReduceArray, chunkSizes: readonly number[], group: readonly number[] = this.deviceIds, out?: ReduceArray): Promise<ReduceArray> {
+  async reduceScatterSum(
+    data: ReduceArray,
+    chunkSizes: readonly number[],
+    group: readonly number[] = this.deviceIds,
+    out?: ReduceArray,
+  ): Promise<ReduceArray> {
     checkArray(data, 'reduceScatterSum data');
     const pos = groupPosition(group, this.deviceIds, this.deviceId);
     checkSizes(chunkSizes, group.length, data.length);
     const result = resultBuffer(data, chunkSizes[pos]!, out, 'reduceScatterSum');
     await this.run(group, () => {
-      if (group.length > 1) return reduceScatterPlan(data, chunkSizes, this.shape(data, pos, group), result, this.scratchFor(data));
+      if (group.length > 1)
+        return reduceScatterPlan(data, chunkSizes, this.shape(data, pos, group), result, this.scratchFor(data));
       result.set(data);
       return NOTHING;
     });
     return result;
   }
 
-  async allGather(chunk: ReduceArray, chunkSizes: readonly number[], group: readonly number[] = this.deviceIds, into?: ReduceArray): Promise<ReduceArray> {
+  async allGather(
+    chunk: ReduceArray,
+    chunkSizes: readonly number[],
+    group: readonly number[] = this.deviceIds,
+    into?: ReduceArray,
+  ): Promise<ReduceArray> {
     checkArray(chunk, 'allGather chunk');
     const pos = groupPosition(group, this.deviceIds, this.deviceId);
     checkSizes(chunkSizes, group.length);
@@ -135,7 +148,10 @@ export class RingCollectives implements Collectives {
   }
 
   private async execute(group: readonly number[], makePlan: () => RelayPlan): Promise<void> {
-    if (this.failure) throw new Error(`device ${this.deviceId}: collectives unusable after an earlier failure: ${this.failure.message}`, { cause: this.failure });
+    if (this.failure)
+      throw new Error(`device ${this.deviceId}: collectives unusable after an earlier failure: ${this.failure.message}`, {
+        cause: this.failure,
+      });
     const gone = group.find((d) => this.lost.has(d));
     if (gone !== undefined) throw this.lost.get(gone)!;
     const n = group.length;
@@ -144,7 +160,10 @@ export class RingCollectives implements Collectives {
     const aborted = new Promise<never>((_, reject) => (abort = reject));
     this.active = { group, abort };
     try {
-      await Promise.race([runRelay(this.links, group[(pos - 1 + n) % n], group[(pos + 1) % n], makePlan(), this.window), aborted]);
+      await Promise.race([
+        runRelay(this.links, group[(pos - 1 + n) % n], group[(pos + 1) % n], makePlan(), this.window),
+        aborted,
+      ]);
     } catch (e) {
       // Links may still hold receives of the failed operation: later ones would read the wrong bytes.
       this.failure ??= e instanceof Error ? e : new Error(String(e));

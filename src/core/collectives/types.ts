@@ -32,13 +32,23 @@ export interface Collectives {
    * or written into `out` (same type, exactly that length) and returned, so a caller that steps in a
    * loop reuses its buffers instead of paying fresh-memory page faults every step.
    */
-  reduceScatterSum(data: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], out?: ReduceArray): Promise<ReduceArray>;
+  reduceScatterSum(
+    data: ReduceArray,
+    chunkSizes: readonly number[],
+    group?: readonly number[],
+    out?: ReduceArray,
+  ): Promise<ReduceArray>;
 
   /**
    * Concatenation in group order of every member's `chunk` (chunk lengths may differ per member and are
    * given by `chunkSizes`); returns the whole array (new, or `out` when given, as for reduceScatterSum).
    */
-  allGather(chunk: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], out?: ReduceArray): Promise<ReduceArray>;
+  allGather(
+    chunk: ReduceArray,
+    chunkSizes: readonly number[],
+    group?: readonly number[],
+    out?: ReduceArray,
+  ): Promise<ReduceArray>;
 
   /** Copies `data` of the member `rootDeviceId` into `data` on every member of `group`. */
   broadcast(data: ReduceArray, rootDeviceId: number, group?: readonly number[]): Promise<void>;

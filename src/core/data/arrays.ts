@@ -25,7 +25,11 @@ export function datasetFromArrays(name: string, x: NpyArray, y: NpyArray, option
 }
 
 /** What x's and y's headers say (and y's labels, for the class count), checked as a load checks them. */
-export function arraysSummary(x: Pick<NpyArray, 'dtype' | 'shape'>, y: NpyArray | Pick<NpyArray, 'dtype' | 'shape'>, options: ArrayDatasetOptions = {}) {
+export function arraysSummary(
+  x: Pick<NpyArray, 'dtype' | 'shape'>,
+  y: NpyArray | Pick<NpyArray, 'dtype' | 'shape'>,
+  options: ArrayDatasetOptions = {},
+) {
   const { n, featureShape, task, yPerRow } = arrayLayout(x, y, options);
   if (task !== 'classification') return { examples: n, featureShape, task, targetDim: yPerRow, xDtype: x.dtype };
   const { numClasses, labels } = classIndices(y as NpyArray, n);
@@ -44,7 +48,8 @@ function arrayLayout(x: Pick<NpyArray, 'shape'>, y: Pick<NpyArray, 'dtype' | 'sh
   if (featureShape.some((d) => d === 0)) throw new DatasetError(`x has shape (${x.shape.join(', ')}): an example has no values`);
   const yPerRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
   const task: Task = options.task ?? (isIntegerDtype(y.dtype) && yPerRow === 1 ? 'classification' : 'regression');
-  if (task === 'classification' && yPerRow !== 1) throw new DatasetError(`classification labels must have shape (n,) or (n, 1), y has (${y.shape.join(', ')})`);
+  if (task === 'classification' && yPerRow !== 1)
+    throw new DatasetError(`classification labels must have shape (n,) or (n, 1), y has (${y.shape.join(', ')})`);
   return { n, featureShape, task, yPerRow };
 }
 
@@ -54,7 +59,8 @@ function classIndices(y: NpyArray, n: number): { labels: Int32Array; numClasses:
   let max = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new DatasetError(`label ${v} at row ${i} is not a class index (integers from 0)`);
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+      throw new DatasetError(`label ${v} at row ${i} is not a class index (integers from 0)`);
     labels[i] = v;
     if (v > max) max = v;
   }
@@ -67,7 +73,9 @@ function toFloat32(a: NpyArray, what: string): Float32Array {
   if (isIntegerDtype(a.dtype)) {
     for (let i = 0; i < values.length; i++) {
       if (Math.abs(values[i]!) > EXACT_INT) {
-        throw new DatasetError(`${what} holds the integer ${values[i]} at flat index ${i}: integers beyond 2^24 cannot stay exact as float32 inputs`);
+        throw new DatasetError(
+          `${what} holds the integer ${values[i]} at flat index ${i}: integers beyond 2^24 cannot stay exact as float32 inputs`,
+        );
       }
     }
   }

@@ -125,10 +125,7 @@ export function localBatchIndices(
 }
 
 /** Copies the rows at `indices` (features and labels/targets) into fresh contiguous arrays. */
-export function gatherRows(
-  dataset: Dataset,
-  indices: ArrayLike<number>,
-): { x: Float32Array; y: Int32Array | Float32Array } {
+export function gatherRows(dataset: Dataset, indices: ArrayLike<number>): { x: Float32Array; y: Int32Array | Float32Array } {
   const fx = featureSize(dataset);
   const fy = targetSize(dataset);
   const m = indices.length;

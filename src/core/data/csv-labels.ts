@@ -41,7 +41,9 @@ export function encodeClasses(
   opts: { classNames?: string[]; classOrder?: ClassOrder },
 ): { y: Int32Array; classNames: string[] } {
   const keys = classKeys(col);
-  const names = opts.classNames ? checkClassNames(opts.classNames) : distinctClasses(keys, col.numeric, opts.classOrder ?? 'sorted');
+  const names = opts.classNames
+    ? checkClassNames(opts.classNames)
+    : distinctClasses(keys, col.numeric, opts.classOrder ?? 'sorted');
   // Explicit classNames define the classes, so an evaluation file may hold only some of them.
   if (names.length < 2 && !opts.classNames) {
     throw new DatasetError(

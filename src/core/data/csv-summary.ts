@@ -38,12 +38,19 @@ export class LabelTally {
     else this.distinct.set(cell, { line, count: 1, value });
     // Auto task with many distinct or fractional numbers is regression unless a text label follows.
     if (this.task === undefined && this.allNumeric) {
-      if (!Number.isInteger(value) || (this.distinct.size > MAX_AUTO_CLASSES && distinctNumbers(this.distinct) > MAX_AUTO_CLASSES)) this.distinct = null;
+      if (
+        !Number.isInteger(value) ||
+        (this.distinct.size > MAX_AUTO_CLASSES && distinctNumbers(this.distinct) > MAX_AUTO_CLASSES)
+      )
+        this.distinct = null;
     }
   }
 
   /** The task and classes, as the full parser would find them (throws its errors). */
-  resolve(opts: { task?: Task; classNames?: string[]; classOrder?: ClassOrder }, display: string): Pick<CsvSummary, 'task' | 'numClasses' | 'classNames' | 'classCounts' | 'targetDim'> {
+  resolve(
+    opts: { task?: Task; classNames?: string[]; classOrder?: ClassOrder },
+    display: string,
+  ): Pick<CsvSummary, 'task' | 'numClasses' | 'classNames' | 'classCounts' | 'targetDim'> {
     if (this.distinct === null) return { task: 'regression', targetDim: 1 };
     const entries = [...this.distinct.entries()];
     const numeric = this.allNumeric ? Float64Array.from(entries, ([, e]) => e.value) : null;

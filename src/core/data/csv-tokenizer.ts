@@ -29,7 +29,9 @@ export class CsvTokenizer {
     private readonly onRecord: RecordHandler,
   ) {
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new DatasetError(`CSV delimiter must be one character other than a quote or newline (got ${JSON.stringify(delimiter)})`);
+      throw new DatasetError(
+        `CSV delimiter must be one character other than a quote or newline (got ${JSON.stringify(delimiter)})`,
+      );
     }
     this.delim = delimiter.charCodeAt(0);
   }

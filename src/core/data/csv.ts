@@ -96,7 +96,10 @@ class CsvBuilder {
   private readonly tally: LabelTally | null;
   private rows = 0;
 
-  constructor(private readonly opts: CsvOptions, summaryOnly: boolean) {
+  constructor(
+    private readonly opts: CsvOptions,
+    summaryOnly: boolean,
+  ) {
     this.tally = summaryOnly ? new LabelTally(opts.task) : null;
     if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
       throw new DatasetError(`task must be 'classification' or 'regression' (got '${String(opts.task)}')`);

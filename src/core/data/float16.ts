@@ -19,7 +19,7 @@ export function float16Bits(x: number): number {
   if (2 ** e > a) e--;
   else if (2 ** (e + 1) <= a) e++;
   let m = roundHalfEven((a / 2 ** e - 1) * 1024);
-  if (m === 1024) (m = 0), e++;
+  if (m === 1024) ((m = 0), e++);
   return sign | ((e + 15) << 10) | m;
 }
 

@@ -13,13 +13,20 @@ export function toChannels(rgba: Uint8Array, width: number, height: number, chan
     const g = rgba[4 * p + 1]!;
     const b = rgba[4 * p + 2]!;
     if (channels === 1) out[p] = 0.299 * r + 0.587 * g + 0.114 * b;
-    else (out[3 * p] = r), (out[3 * p + 1] = g), (out[3 * p + 2] = b);
+    else ((out[3 * p] = r), (out[3 * p + 1] = g), (out[3 * p + 2] = b));
   }
   return out;
 }
 
 /** Bilinear resize of an HWC image to outH × outW (half-pixel centres, edges clamped). */
-export function resizeBilinear(src: Float32Array, inH: number, inW: number, channels: number, outH: number, outW: number): Float32Array {
+export function resizeBilinear(
+  src: Float32Array,
+  inH: number,
+  inW: number,
+  channels: number,
+  outH: number,
+  outW: number,
+): Float32Array {
   if (inH === outH && inW === outW) return src.slice();
   const out = new Float32Array(outH * outW * channels);
   const ys = axisTaps(inH, outH);

@@ -27,13 +27,7 @@ export {
 export type { BatchOptions } from './batches';
 export { splitIndices, subsetDataset, trainValidationSplit } from './split';
 export type { SplitOptions } from './split';
-export {
-  SYNTHETIC_DESCRIPTIONS,
-  makeBlobs,
-  makeLinearRegression,
-  makeSpirals,
-  makeSynthetic,
-} from './synthetic';
+export { SYNTHETIC_DESCRIPTIONS, makeBlobs, makeLinearRegression, makeSpirals, makeSynthetic } from './synthetic';
 export type { BlobsOptions, LinearRegressionOptions, SpiralsOptions, SyntheticName, SyntheticSpec } from './synthetic';
 export { SHAPE_CLASSES, makeShapes } from './shapes';
 export type { ShapesOptions } from './shapes';

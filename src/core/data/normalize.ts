@@ -90,12 +90,7 @@ export function applyNormalization(
 }
 
 /** Maps normalized features back to raw units (for display and export checks). */
-export function invertNormalization(
-  values: Values,
-  numRows: number,
-  numFeatures: number,
-  norm: Normalization,
-): Float64Array {
+export function invertNormalization(values: Values, numRows: number, numFeatures: number, norm: Normalization): Float64Array {
   const { offset, divisor } = affineOf(norm, numFeatures);
   const out = new Float64Array(numRows * numFeatures);
   for (let r = 0, o = 0; r < numRows; r++) {
@@ -107,13 +102,24 @@ export function invertNormalization(
 /** Validates a (possibly user-supplied, e.g. from a checkpoint) normalization object. */
 export function checkNormalization(norm: Normalization, numFeatures: number): void {
   const arrays: [string, number[]][] =
-    norm.kind === 'zscore' ? [['mean', norm.mean], ['std', norm.std]]
-    : norm.kind === 'minmax' ? [['min', norm.min], ['max', norm.max]]
-    : norm.kind === 'none' ? []
-    : fail(`unknown normalization kind '${String((norm as { kind: unknown }).kind)}'`);
+    norm.kind === 'zscore'
+      ? [
+          ['mean', norm.mean],
+          ['std', norm.std],
+        ]
+      : norm.kind === 'minmax'
+        ? [
+            ['min', norm.min],
+            ['max', norm.max],
+          ]
+        : norm.kind === 'none'
+          ? []
+          : fail(`unknown normalization kind '${String((norm as { kind: unknown }).kind)}'`);
   for (const [key, arr] of arrays) {
     if (!Array.isArray(arr) || arr.length !== numFeatures) {
-      fail(`normalization ${key} must have ${numFeatures} values (one per feature), got ${Array.isArray(arr) ? arr.length : typeof arr}`);
+      fail(
+        `normalization ${key} must have ${numFeatures} values (one per feature), got ${Array.isArray(arr) ? arr.length : typeof arr}`,
+      );
     }
     if (arr.some((v) => typeof v !== 'number' || !Number.isFinite(v))) fail(`normalization ${key} has a non-finite value`);
   }

@@ -7,13 +7,20 @@ import { DatasetError } from './types';
 import { float16Bits, float16ToNumber } from './float16';
 
 export type NpyDtype =
-  | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64'
-  | 'float16' | 'float32' | 'float64';
+  'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float16' | 'float32' | 'float64';
 
 /** Decoded values, always in native (little-endian) C order. float16 is widened to Float32Array. */
 export type NpyData =
-  | Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 
 export interface NpyArray {
   dtype: NpyDtype;
@@ -28,12 +35,32 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 // kind letter + item size → dtype; the byte-order character is handled separately.
 const DTYPES: Record<string, NpyDtype> = {
-  b1: 'bool', i1: 'int8', u1: 'uint8', i2: 'int16', u2: 'uint16', i4: 'int32', u4: 'uint32',
-  i8: 'int64', u8: 'uint64', f2: 'float16', f4: 'float32', f8: 'float64',
+  b1: 'bool',
+  i1: 'int8',
+  u1: 'uint8',
+  i2: 'int16',
+  u2: 'uint16',
+  i4: 'int32',
+  u4: 'uint32',
+  i8: 'int64',
+  u8: 'uint64',
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
 };
 const ITEM_SIZE: Record<NpyDtype, number> = {
-  bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8,
-  float16: 2, float32: 4, float64: 8,
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  float16: 2,
+  float32: 4,
+  float64: 8,
 };
 const DESCR: Record<NpyDtype, string> = Object.fromEntries(
   Object.entries(DTYPES).map(([code, dtype]) => [dtype, `${ITEM_SIZE[dtype] === 1 ? '|' : '<'}${code}`]),
@@ -46,7 +73,9 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const itemSize = ITEM_SIZE[dtype];
   if (bytes.length - dataStart < count * itemSize) {
-    throw new DatasetError(`truncated .npy file: shape (${shape.join(', ')}) of ${dtype} needs ${count * itemSize} bytes, the file has ${bytes.length - dataStart}`);
+    throw new DatasetError(
+      `truncated .npy file: shape (${shape.join(', ')}) of ${dtype} needs ${count * itemSize} bytes, the file has ${bytes.length - dataStart}`,
+    );
   }
   const flat = readValues(view, dataStart, count, dtype, littleEndian);
   return { dtype, shape, data: fortranOrder && shape.length > 1 ? fortranToC(flat, shape) : flat };
@@ -116,11 +145,15 @@ export function isIntegerDtype(dtype: NpyDtype): boolean {
 
 function parseHeader(header: string): { descr: string; fortranOrder: boolean; shape: number[] } {
   const descr = /'descr'\s*:\s*(['"])(.*?)\1/.exec(header);
-  if (/'descr'\s*:\s*\[/.test(header)) throw new DatasetError('structured (record) arrays are not supported: save plain numeric arrays');
+  if (/'descr'\s*:\s*\[/.test(header))
+    throw new DatasetError('structured (record) arrays are not supported: save plain numeric arrays');
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !fortran || !shape) throw new DatasetError(`corrupt .npy header: ${JSON.stringify(header.trim().slice(0, 120))}`);
-  const dims = shape[1]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dims = shape[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (dims.some((d) => !/^\d+L?$/.test(d))) throw new DatasetError(`corrupt .npy header: bad shape (${shape[1]})`);
   return { descr: descr[2]!, fortranOrder: fortran[1] === 'True', shape: dims.map((d) => parseInt(d, 10)) };
 }
@@ -128,7 +161,8 @@ function parseHeader(header: string): { descr: string; fortranOrder: boolean; sh
 function dtypeOf(descr: string): { dtype: NpyDtype; littleEndian: boolean } {
   const order = descr[0]!;
   const code = '<>|='.includes(order) ? descr.slice(1) : descr;
-  if (code === 'O') throw new DatasetError("object arrays (dtype 'O') cannot be read: save a numeric array (e.g. x.astype('float32'))");
+  if (code === 'O')
+    throw new DatasetError("object arrays (dtype 'O') cannot be read: save a numeric array (e.g. x.astype('float32'))");
   const dtype = DTYPES[code === '?' ? 'b1' : code === 'b' ? 'i1' : code === 'B' ? 'u1' : code];
   if (!dtype) throw new DatasetError(`unsupported dtype '${descr}': use bool, int8..int64, uint8..uint64 or float16/32/64`);
   return { dtype, littleEndian: order !== '>' };
@@ -136,16 +170,28 @@ function dtypeOf(descr: string): { dtype: NpyDtype; littleEndian: boolean } {
 
 function allocate(dtype: NpyDtype, n: number): NpyData {
   switch (dtype) {
-    case 'bool': case 'uint8': return new Uint8Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float16': case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
+    case 'bool':
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'uint64':
+      return new BigUint64Array(n);
+    case 'float16':
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
   }
 }
 
@@ -211,7 +257,7 @@ function fortranToC(src: NpyData, shape: number[]): NpyData {
   const s = src as unknown as ArrayLike<number | bigint>;
   const rank = shape.length;
   const fStride = new Array<number>(rank);
-  for (let d = 0, acc = 1; d < rank; d++) (fStride[d] = acc), (acc *= shape[d]!);
+  for (let d = 0, acc = 1; d < rank; d++) ((fStride[d] = acc), (acc *= shape[d]!));
   const idx = new Array<number>(rank).fill(0);
   for (let c = 0; c < src.length; c++) {
     let f = 0;

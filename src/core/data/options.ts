@@ -34,7 +34,8 @@ export class OptionReader {
   num(key: string, fallback: number, min: number, exclusive = false): number {
     const v = this.values[key] ?? fallback;
     const ok = typeof v === 'number' && Number.isFinite(v) && (exclusive ? v > min : v >= min);
-    if (!ok) throw new DatasetError(`${this.owner}: ${key} must be a finite number ${exclusive ? '>' : '>='} ${min} (got ${String(v)})`);
+    if (!ok)
+      throw new DatasetError(`${this.owner}: ${key} must be a finite number ${exclusive ? '>' : '>='} ${min} (got ${String(v)})`);
     return v as number;
   }
 
@@ -50,7 +51,9 @@ export class OptionReader {
   /** Throws when the generated data would be unreasonably large. */
   checkSize(numValues: number): void {
     if (numValues > MAX_GENERATED_VALUES) {
-      throw new DatasetError(`${this.owner}: the requested size (${numValues} values) exceeds the limit of ${MAX_GENERATED_VALUES}`);
+      throw new DatasetError(
+        `${this.owner}: the requested size (${numValues} values) exceeds the limit of ${MAX_GENERATED_VALUES}`,
+      );
     }
   }
 }

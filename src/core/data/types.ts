@@ -57,8 +57,10 @@ export function validateDataset(ds: Dataset): void {
   };
   if (!Number.isInteger(ds.numExamples) || ds.numExamples < 0) fail(`bad numExamples ${ds.numExamples}`);
   if (ds.featureShape.some((d) => !Number.isInteger(d) || d < 1)) fail(`bad featureShape [${ds.featureShape}]`);
-  if (ds.x.length !== ds.numExamples * featureSize(ds)) fail(`x has ${ds.x.length} values, expected ${ds.numExamples * featureSize(ds)}`);
-  if (ds.y.length !== ds.numExamples * targetSize(ds)) fail(`y has ${ds.y.length} values, expected ${ds.numExamples * targetSize(ds)}`);
+  if (ds.x.length !== ds.numExamples * featureSize(ds))
+    fail(`x has ${ds.x.length} values, expected ${ds.numExamples * featureSize(ds)}`);
+  if (ds.y.length !== ds.numExamples * targetSize(ds))
+    fail(`y has ${ds.y.length} values, expected ${ds.numExamples * targetSize(ds)}`);
   if (ds.task === 'classification') {
     if (!(ds.y instanceof Int32Array)) fail('classification labels must be an Int32Array');
     const k = ds.numClasses ?? 0;

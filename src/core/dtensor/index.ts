@@ -18,12 +18,4 @@ export {
   shardIndex,
   shardSlices,
 } from './shard';
-export type {
-  DeviceId,
-  GlobalShape,
-  ReplicaIndex,
-  ShardIndex,
-  ShardShape,
-  ShardableArray,
-  AxisSlice,
-} from './types';
+export type { DeviceId, GlobalShape, ReplicaIndex, ShardIndex, ShardShape, ShardableArray, AxisSlice } from './types';

@@ -52,8 +52,7 @@ export class LayoutMap {
     const existing = this.map.get(key);
     if (existing) {
       throw new ValueError(
-        `${key} already exist in the LayoutMap with value ${existing.layout}. ` +
-          'Please make sure to not use duplicated keys.',
+        `${key} already exist in the LayoutMap with value ${existing.layout}. ` + 'Please make sure to not use duplicated keys.',
       );
     }
     if (!(layout instanceof Layout)) {
@@ -117,9 +116,7 @@ function compileKey(key: string): RegExp {
   try {
     return new RegExp(key, 'y');
   } catch (error) {
-    throw new ValueError(
-      `LayoutMap key ${JSON.stringify(key)} is not a valid regular expression: ${(error as Error).message}`,
-    );
+    throw new ValueError(`LayoutMap key ${JSON.stringify(key)} is not a valid regular expression: ${(error as Error).message}`);
   }
 }
 

@@ -7,15 +7,7 @@
  */
 import { ValueError } from '../errors';
 import { Layout, MATCH } from './layout';
-import type {
-  DeviceId,
-  GlobalShape,
-  ReplicaIndex,
-  ShardIndex,
-  ShardShape,
-  ShardableArray,
-  AxisSlice,
-} from './types';
+import type { DeviceId, GlobalShape, ReplicaIndex, ShardIndex, ShardShape, ShardableArray, AxisSlice } from './types';
 import { isNonNegativeInteger, pyList } from './types';
 
 export type { AxisSlice } from './types';

@@ -31,7 +31,11 @@ export function resolveMode(monitor: string, mode: MonitorMode | 'auto' | undefi
 }
 
 /** Feeds one evaluation's monitored value; returns the new state, whether it improved and whether to stop. */
-export function observe(state: EarlyStoppingState, value: number, rule: EarlyStoppingRule): { state: EarlyStoppingState; improved: boolean; stop: boolean } {
+export function observe(
+  state: EarlyStoppingState,
+  value: number,
+  rule: EarlyStoppingRule,
+): { state: EarlyStoppingState; improved: boolean; stop: boolean } {
   const epoch = state.evaluations;
   const delta = rule.mode === 'min' ? -Math.abs(rule.minDelta) : Math.abs(rule.minDelta);
   const next = { ...state, evaluations: epoch + 1, wait: state.wait + 1 };

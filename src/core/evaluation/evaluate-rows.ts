@@ -6,7 +6,13 @@ import { gatherRows, type Dataset } from '../data/index';
 /** Rows per forward pass: bounds the memory of evaluating a large held-out set. */
 const CHUNK_ROWS = 1024;
 
-export function evaluateSlice(model: Model, params: Map<string, ParamValue>, dataset: Dataset, start: number, size: number): BatchSums {
+export function evaluateSlice(
+  model: Model,
+  params: Map<string, ParamValue>,
+  dataset: Dataset,
+  start: number,
+  size: number,
+): BatchSums {
   const metricSums: Record<string, number> = Object.fromEntries(model.metrics.map((m) => [m, 0]));
   const total: BatchSums = { count: 0, lossSum: 0, metricSums };
   for (let at = start; at < start + size; at += CHUNK_ROWS) {

@@ -25,5 +25,7 @@ export function lossTrend(losses: readonly number[], minDrop = 0.1): LossTrend |
 /** One line for a person: "loss fell from 1.0986 to 0.0308" or why it did not. */
 export function describeLossTrend(t: LossTrend): string {
   const f = (x: number) => x.toFixed(4);
-  return t.fell ? `loss fell from ${f(t.first)} to ${f(t.last)}` : `the loss did not fall: ${f(t.first)} over the first tenth of the steps, ${f(t.last)} over the last`;
+  return t.fell
+    ? `loss fell from ${f(t.first)} to ${f(t.last)}`
+    : `the loss did not fall: ${f(t.first)} over the first tenth of the steps, ${f(t.last)} over the last`;
 }

@@ -145,7 +145,19 @@ function resolveLayer(spec: LayerSpec, name: string, inShape: number[], path: st
       const bias = spec.useBias === false ? null : `${name}.bias`;
       const activation = spec.activation ?? 'linear';
       const outShape = [h, w, spec.filters];
-      return { kind: 'conv2d', name, inShape, outShape, filters: spec.filters, kernelSize, strides, padding, activation, kernel: `${name}.kernel`, bias };
+      return {
+        kind: 'conv2d',
+        name,
+        inShape,
+        outShape,
+        filters: spec.filters,
+        kernelSize,
+        strides,
+        padding,
+        activation,
+        kernel: `${name}.kernel`,
+        bias,
+      };
     }
     case 'maxPool2d': {
       const poolSize = toPair(spec.poolSize ?? 2);
@@ -166,7 +178,9 @@ function resolveLayer(spec: LayerSpec, name: string, inShape: number[], path: st
 function paramsOf(layer: ResolvedLayer): ParamSpec[] {
   if (layer.kind === 'dense') {
     const fanIn = size(layer.inShape);
-    const out: ParamSpec[] = [{ path: layer.kernel, shape: [fanIn, layer.units], init: { kind: 'glorot_uniform', fanIn, fanOut: layer.units } }];
+    const out: ParamSpec[] = [
+      { path: layer.kernel, shape: [fanIn, layer.units], init: { kind: 'glorot_uniform', fanIn, fanOut: layer.units } },
+    ];
     if (layer.bias) out.push({ path: layer.bias, shape: [layer.units], init: { kind: 'zeros' } });
     return out;
   }
@@ -238,4 +252,3 @@ export function buildModel(rawSpec: unknown): Model {
     metrics: [...(spec.metrics ?? [])],
   };
 }
-

@@ -35,7 +35,8 @@ export function placeholder(shape: readonly number[], param: DeferredParam): { t
     tensor,
     fill: () => {
       const values = param.take();
-      if (values.length !== tensor.size) throw new Error(`internal: deferred parameter has ${values.length} values, its tensor ${tensor.size}`);
+      if (values.length !== tensor.size)
+        throw new Error(`internal: deferred parameter has ${values.length} values, its tensor ${tensor.size}`);
       memoryOf(tensor).set(values);
       countCopy('upload', values.byteLength);
     },

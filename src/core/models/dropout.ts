@@ -27,7 +27,15 @@ function high24(k: number, lo: number): number {
  * scale where u >>> 8 >= threshold, else 0 (the sign bit of threshold − 1 − u: no branch to
  * mispredict on random bits).
  */
-export function fillMaskRun(mask: Float32Array, at: number, k: number, lo0: number, n: number, threshold: number, scale: number): void {
+export function fillMaskRun(
+  mask: Float32Array,
+  at: number,
+  k: number,
+  lo0: number,
+  n: number,
+  threshold: number,
+  scale: number,
+): void {
   for (let i = 0; i < n; i++) mask[at + i] = ((threshold - 1 - high24(k, (lo0 + i) | 0)) >>> 31) * scale;
 }
 
@@ -41,7 +49,14 @@ export const keepThreshold = (rate: number): number => Math.ceil(rate * 16777216
  * the element-by-element loop over counterUniform took ~3 ms for a [256, 512] mask (once per dropout
  * layer and step), this ~4× less. On wasm the DropoutMask kernel makes the same bits on the heap.
  */
-export function dropoutMask(rate: number, seed: number, layerIndex: number, offset: number, batch: number, features: number): Float32Array {
+export function dropoutMask(
+  rate: number,
+  seed: number,
+  layerIndex: number,
+  offset: number,
+  batch: number,
+  features: number,
+): Float32Array {
   const key = streamKey(seed, layerIndex);
   const scale = 1 / (1 - rate);
   const threshold = keepThreshold(rate);

@@ -55,7 +55,10 @@ function applyDropout(h: tf.Tensor, layer: Extract<ResolvedLayer, { kind: 'dropo
   }
   const batch = h.shape[0];
   const features = h.size / Math.max(batch, 1);
-  return tf.mul(h, dropoutMaskTensor(layer.rate, opts.dropoutSeed, layer.index, opts.exampleOffset ?? 0, batch, features, h.shape));
+  return tf.mul(
+    h,
+    dropoutMaskTensor(layer.rate, opts.dropoutSeed, layer.index, opts.exampleOffset ?? 0, batch, features, h.shape),
+  );
 }
 
 function withBias(y: tf.Tensor, params: Map<string, tf.Tensor>, bias: string | null): tf.Tensor {
@@ -127,7 +130,11 @@ export type ParamValue = Float32Array | tf.Tensor | DeferredParam;
  * Deferred values are taken now and uploaded, unless `fills` is given and the backend can write a
  * tensor in place: then the tensor is a placeholder and `fills` gets the function that fills it.
  */
-export function paramTensors(model: Model, values: Map<string, ParamValue>, fills?: Map<string, () => void>): Map<string, tf.Tensor> {
+export function paramTensors(
+  model: Model,
+  values: Map<string, ParamValue>,
+  fills?: Map<string, () => void>,
+): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   const later = fills !== undefined && writableInPlace();
   for (const p of model.params) {
@@ -149,7 +156,8 @@ export function paramTensors(model: Model, values: Map<string, ParamValue>, fill
       continue;
     }
     if (v.size !== n) throw new Error(`parameter "${p.path}" has ${v.size} values, shape [${p.shape}] needs ${n}`);
-    if (v.shape.join() !== p.shape.join()) throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
+    if (v.shape.join() !== p.shape.join())
+      throw new Error(`parameter "${p.path}" has shape [${v.shape}], the model needs [${p.shape}]`);
     out.set(p.path, v);
   }
   return out;

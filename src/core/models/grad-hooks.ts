@@ -19,7 +19,11 @@ export type GradReady = (path: string, grad: tf.Tensor) => void;
  * reads gets no hook and no call). `fills`: placeholders filled on first `get`, before any kernel
  * reads them (deferred-params.ts). Call inside the function being differentiated.
  */
-export function hookedParams(params: Map<string, tf.Tensor>, ready: GradReady, fills?: Map<string, () => void>): Map<string, tf.Tensor> {
+export function hookedParams(
+  params: Map<string, tf.Tensor>,
+  ready: GradReady,
+  fills?: Map<string, () => void>,
+): Map<string, tf.Tensor> {
   return new HookedParams(params, ready, fills);
 }
 
@@ -40,7 +44,7 @@ class HookedParams extends Map<string, tf.Tensor> {
     const raw = super.get(path);
     if (raw === undefined) return undefined;
     const fill = this.fills?.get(path);
-    if (fill) this.fills!.delete(path), fill();
+    if (fill) (this.fills!.delete(path), fill());
     const ready = this.ready;
     const withHook = tf.customGrad((...args) => ({
       value: tf.clone(args[0] as tf.Tensor),

@@ -25,7 +25,8 @@ export function checkLabels(model: Model, y: Labels, batchSize: number): Labels 
     return out;
   }
   const n = batchSize * model.outputShape.reduce((a, b) => a * b, 1);
-  if (y.length !== n) throw new RangeError(`targets: expected ${n} values (batch ${batchSize} × [${model.outputShape}]), got ${y.length}`);
+  if (y.length !== n)
+    throw new RangeError(`targets: expected ${n} values (batch ${batchSize} × [${model.outputShape}]), got ${y.length}`);
   return y instanceof Float32Array ? y : Float32Array.from(y);
 }
 

@@ -68,7 +68,10 @@ export interface ModelSpec {
 export class ModelSpecError extends Error {
   override name = 'ModelSpecError';
   /** The spec path the problem concerns (`layers[0].units`), so a form can show it at the field. */
-  constructor(message: string, readonly path = '') {
+  constructor(
+    message: string,
+    readonly path = '',
+  ) {
     super(message);
   }
 }
@@ -79,7 +82,7 @@ type Check = (v: unknown, path: string) => void;
 const fail = (path: string, msg: string): never => {
   throw new ModelSpecError(`model spec: ${path}: ${msg}`, path === '(root)' ? '' : path);
 };
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v)));
 
 const posInt: Check = (v, p) => {
   if (!Number.isInteger(v) || (v as number) < 1) fail(p, `expected a positive integer, got ${show(v)}`);
@@ -117,7 +120,13 @@ const LAYER_KEYS: Record<LayerSpec['type'], { required: Record<string, Check>; o
   },
   conv2d: {
     required: { filters: posInt, kernelSize: pair },
-    optional: { strides: pair, padding: oneOf(['valid', 'same']), activation: oneOf(ACTIVATIONS), useBias: bool, name: layerName },
+    optional: {
+      strides: pair,
+      padding: oneOf(['valid', 'same']),
+      activation: oneOf(ACTIVATIONS),
+      useBias: bool,
+      name: layerName,
+    },
   },
   maxPool2d: {
     required: {},

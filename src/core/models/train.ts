@@ -65,7 +65,9 @@ function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 0) throw new RangeError(`batchSize must be an integer >= 0, got ${batchSize}`);
   const per = model.inputShape.reduce((a, b) => a * b, 1);
   if (x.length !== batchSize * per) {
-    throw new RangeError(`inputs: expected ${batchSize * per} values (batch ${batchSize} × [${model.inputShape}]), got ${x.length}`);
+    throw new RangeError(
+      `inputs: expected ${batchSize * per} values (batch ${batchSize} × [${model.inputShape}]), got ${x.length}`,
+    );
   }
 }
 
@@ -73,10 +75,20 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
   const metrics: Record<string, number> = {};
   for (const m of model.metrics) metrics[m] = 0;
   const grads = new Map<string, Float32Array>();
-  if (withGrads) for (const p of model.params.filter((q) => !q.sparse)) grads.set(p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
+  if (withGrads)
+    for (const p of model.params.filter((q) => !q.sparse))
+      grads.set(p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1)));
   const sparseParams = model.params.filter((p) => p.sparse);
   if (!withGrads || sparseParams.length === 0) return { count: 0, lossSum: 0, metricSums: metrics, grads };
-  const sparse = new Map(sparseParams.map((p) => [p.path, { rows: new Int32Array(0), values: new Float32Array(0), rowSize: p.shape.slice(1).reduce((a, b) => a * b, 1) }] as [string, HostSparse]));
+  const sparse = new Map(
+    sparseParams.map(
+      (p) =>
+        [
+          p.path,
+          { rows: new Int32Array(0), values: new Float32Array(0), rowSize: p.shape.slice(1).reduce((a, b) => a * b, 1) },
+        ] as [string, HostSparse],
+    ),
+  );
   return { count: 0, lossSum: 0, metricSums: metrics, grads, sparse };
 }
 
@@ -183,7 +195,13 @@ export function lossAndGradsSum(
 }
 
 /** Loss and metric sums without gradients (dropout off). */
-export function evaluateSum(model: Model, params: Map<string, ParamValue>, x: Float32Array, y: Labels, batchSize: number): BatchSums {
+export function evaluateSum(
+  model: Model,
+  params: Map<string, ParamValue>,
+  x: Float32Array,
+  y: Labels,
+  batchSize: number,
+): BatchSums {
   checkInputs(model, x, batchSize);
   const labels = checkLabels(model, y, batchSize);
   if (batchSize === 0) return zeroSums(model, false);
@@ -223,7 +241,17 @@ export function combineSums(parts: GradSums[]): GradSums {
   const sparse = new Map<string, HostSparse>();
   for (const [path, first] of parts[0].sparse) {
     const all = parts.map((p) => p.sparse!.get(path)!);
-    sparse.set(path, { rows: concat(all.map((a) => a.rows), Int32Array), values: concat(all.map((a) => a.values as Float32Array), Float32Array), rowSize: first.rowSize });
+    sparse.set(path, {
+      rows: concat(
+        all.map((a) => a.rows),
+        Int32Array,
+      ),
+      values: concat(
+        all.map((a) => a.values as Float32Array),
+        Float32Array,
+      ),
+      rowSize: first.rowSize,
+    });
   }
   return { count, lossSum, metricSums: metrics, grads, sparse };
 }
@@ -276,6 +304,12 @@ export function lossAndGrads(
 }
 
 /** Mean loss and metrics (dropout off). */
-export function evaluate(model: Model, params: Map<string, Float32Array>, x: Float32Array, y: Labels, batchSize: number): BatchMeans {
+export function evaluate(
+  model: Model,
+  params: Map<string, Float32Array>,
+  x: Float32Array,
+  y: Labels,
+  batchSize: number,
+): BatchMeans {
   return meansFromSums(evaluateSum(model, params, x, y, batchSize));
 }

@@ -5,9 +5,7 @@ import { adadeltaDense, adadeltaSparse } from './kernels/adadelta-fused';
 import { wasmSimdSupported } from './kernels/wasm-heap';
 import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
 import type { AdadeltaScalars } from './adadelta-math';
-import {
-  argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat,
-} from './optimizer-config';
+import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';
 import { ValueError } from '../errors';
 
 export interface AdadeltaArgs extends BaseOptimizerArgs, MeshArgs {
@@ -18,9 +16,23 @@ export interface AdadeltaArgs extends BaseOptimizerArgs, MeshArgs {
 }
 
 const ARG_KEYS = new Set([
-  'learningRate', 'rho', 'epsilon', 'weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'useEma',
-  'emaMomentum', 'emaOverwriteFrequency', 'jitCompile', 'name', 'mesh', 'collectives', 'lossScaleFactor',
-  'gradientAccumulationSteps', 'emaFirstStep',
+  'learningRate',
+  'rho',
+  'epsilon',
+  'weightDecay',
+  'clipnorm',
+  'clipvalue',
+  'globalClipnorm',
+  'useEma',
+  'emaMomentum',
+  'emaOverwriteFrequency',
+  'jitCompile',
+  'name',
+  'mesh',
+  'collectives',
+  'lossScaleFactor',
+  'gradientAccumulationSteps',
+  'emaFirstStep',
 ]);
 
 /** Which Keras a config is written for: Keras 3 (default) or tf.keras 2.11–2.15. */
@@ -40,7 +52,8 @@ export class Adadelta extends BaseOptimizer {
 
   constructor(args: AdadeltaArgs = {}) {
     for (const key of Object.keys(args)) {
-      if (!ARG_KEYS.has(key)) throw new TypeError(`${key} is not a valid argument, kwargs should be empty  for \`optimizer_experimental.Optimizer\`.`);
+      if (!ARG_KEYS.has(key))
+        throw new TypeError(`${key} is not a valid argument, kwargs should be empty  for \`optimizer_experimental.Optimizer\`.`);
     }
     super(args, 'Adadelta');
     // null is refused here rather than failing later in arithmetic as Keras's epsilon=None does.
@@ -48,7 +61,8 @@ export class Adadelta extends BaseOptimizer {
     // accumulator); we refuse them up front, in the words Keras uses for ema_momentum's range.
     this.rho = checkNumber('rho', args.rho === undefined ? 0.95 : args.rho);
     this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? 1e-7 : args.epsilon);
-    if (this.rho < 0 || this.rho > 1) throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
+    if (this.rho < 0 || this.rho > 1)
+      throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
     if (this.epsilon < 0) throw new ValueError(`\`epsilon\` must be >= 0. Received: epsilon=${pyRepr(this.epsilon)}`);
   }
 
@@ -74,7 +88,8 @@ export class Adadelta extends BaseOptimizer {
     const s: AdadeltaScalars = { lr: Math.fround(this.learningRate), rho: this.rho, epsilon: this.epsilon };
     if (v.storage === 'tensor') {
       if (g.kind === 'sparse') adadeltaSparseTensor(v.tensorVariable(), eg.tensorVariable(), ed.tensorVariable(), g.sparse, s);
-      else if (g.kind === 'dense-tensor') adadeltaDenseTensor(v.tensorVariable(), eg.tensorVariable(), ed.tensorVariable(), g.tensor, s);
+      else if (g.kind === 'dense-tensor')
+        adadeltaDenseTensor(v.tensorVariable(), eg.tensorVariable(), ed.tensorVariable(), g.tensor, s);
       else throw new Error('internal: host gradient for a tensor variable');
       return;
     }
@@ -112,8 +127,12 @@ export class Adadelta extends BaseOptimizer {
         epsilon: this.epsilon,
       };
     }
-    for (const [key, value] of [['loss_scale_factor', this.lossScaleFactor], ['gradient_accumulation_steps', this.gradientAccumulationSteps]] as const) {
-      if (value !== null) throw new ValueError(`${key}=${value} has no tf.keras 2.x form: write this config in the Keras 3 flavour`);
+    for (const [key, value] of [
+      ['loss_scale_factor', this.lossScaleFactor],
+      ['gradient_accumulation_steps', this.gradientAccumulationSteps],
+    ] as const) {
+      if (value !== null)
+        throw new ValueError(`${key}=${value} has no tf.keras 2.x form: write this config in the Keras 3 flavour`);
     }
     return {
       name: this.name,
@@ -136,7 +155,10 @@ export class Adadelta extends BaseOptimizer {
    * Builds an optimizer from a Keras config (any of the three forms); the mesh, and `emaFirstStep` (not a
    * Keras key: 'keras3' when continuing a Keras 3 archive), are given separately.
    */
-  static fromConfig(config: Record<string, unknown>, meshArgs: MeshArgs & Pick<BaseOptimizerArgs, 'emaFirstStep'> = {}): Adadelta {
+  static fromConfig(
+    config: Record<string, unknown>,
+    meshArgs: MeshArgs & Pick<BaseOptimizerArgs, 'emaFirstStep'> = {},
+  ): Adadelta {
     const args = argsFromConfig(config, { rho: 'rho', epsilon: 'epsilon' }, 'Adadelta');
     return new Adadelta({ ...(args as AdadeltaArgs), ...meshArgs });
   }

@@ -32,7 +32,10 @@ export interface MeshArgs {
 export class IterationsVariable {
   readonly name = 'iteration';
   readonly dtype = 'int64';
-  constructor(public value: number, readonly layout: Layout) {}
+  constructor(
+    public value: number,
+    readonly layout: Layout,
+  ) {}
 }
 export type OptimizerVariable = IterationsVariable | ShardedVariable;
 
@@ -107,7 +110,8 @@ export abstract class BaseOptimizer {
         `Cannot set \`iterations\` to a new Variable after the Optimizer weights have been created. Here it is attempting to set \`iterations\` to ${value}.Usually this means you are trying to set \`iterations\` after calling \`apply_gradients()\`. Please set \`iterations\` before calling \`apply_gradients()\`.`,
       );
     }
-    if (!Number.isInteger(value) || value < 0) throw new ValueError(`\`iterations\` must be a non-negative integer. Received: ${value}`);
+    if (!Number.isInteger(value) || value < 0)
+      throw new ValueError(`\`iterations\` must be a non-negative integer. Received: ${value}`);
     this.iterationsVar.value = value * (this.gradientAccumulationSteps ?? 1);
   }
 
@@ -148,7 +152,9 @@ export abstract class BaseOptimizer {
    * when enabled), then the subclass's slots.
    */
   get variables(): OptimizerVariable[] {
-    const perVariable = this.trackedVariables.flatMap((_, i) => [this.averages[i], this.accumulators[i]].filter((v): v is ShardedVariable => v !== undefined));
+    const perVariable = this.trackedVariables.flatMap((_, i) =>
+      [this.averages[i], this.accumulators[i]].filter((v): v is ShardedVariable => v !== undefined),
+    );
     return [this.iterationsVar, ...perVariable, ...this.slotVariables()];
   }
   protected abstract slotVariables(): ShardedVariable[];
@@ -187,24 +193,47 @@ export abstract class BaseOptimizer {
    * A slot shaped like `modelVar`: zeros with its layout; a tensor initial value becomes replicated on
    * the optimizer mesh; a ShardedVariable initial value gives its values (EMA averages start as copies).
    */
-  addVariableFromReference(modelVar: ModelVariable, variableName: string, initialValue?: tf.Tensor | ShardedVariable): ShardedVariable {
+  addVariableFromReference(
+    modelVar: ModelVariable,
+    variableName: string,
+    initialValue?: tf.Tensor | ShardedVariable,
+  ): ShardedVariable {
     const ref = this.asSharded(modelVar);
     const name = `${this.nameScope}/${variableName}/${ref.name}`;
     const base = { name, dtype: ref.dtype, storage: ref.storage, deviceId: this.deviceId, trainable: false } as const;
     if (initialValue instanceof tf.Tensor) {
-      return new ShardedVariable({ ...base, globalShape: initialValue.shape, layout: Layout.replicated(this.mesh, initialValue.rank), initialValue: initialValue.dataSync() as Float32Array });
+      return new ShardedVariable({
+        ...base,
+        globalShape: initialValue.shape,
+        layout: Layout.replicated(this.mesh, initialValue.rank),
+        initialValue: initialValue.dataSync() as Float32Array,
+      });
     }
     const values = initialValue ? initialValue.readLocal() : undefined;
-    return new ShardedVariable({ ...base, globalShape: ref.globalShape, layout: ref.layout, initialValue: values, initialIsLocal: true });
+    return new ShardedVariable({
+      ...base,
+      globalShape: ref.globalShape,
+      layout: ref.layout,
+      initialValue: values,
+      initialIsLocal: true,
+    });
   }
 
   /** A replicated variable of the given shape (Keras add_variable). */
-  addVariable(shape: readonly number[], options: { dtype?: 'float32' | 'float64'; initializer?: 'zeros' | 'ones'; name?: string } = {}): ShardedVariable {
+  addVariable(
+    shape: readonly number[],
+    options: { dtype?: 'float32' | 'float64'; initializer?: 'zeros' | 'ones'; name?: string } = {},
+  ): ShardedVariable {
     const size = shape.reduce((a, b) => a * b, 1);
     const fill = options.initializer === 'ones' ? 1 : 0;
     return new ShardedVariable({
-      name: options.name ?? 'Variable', globalShape: shape, dtype: options.dtype, layout: Layout.replicated(this.mesh, shape.length),
-      deviceId: this.deviceId, initialValue: new Array<number>(size).fill(fill), trainable: false,
+      name: options.name ?? 'Variable',
+      globalShape: shape,
+      dtype: options.dtype,
+      layout: Layout.replicated(this.mesh, shape.length),
+      deviceId: this.deviceId,
+      initialValue: new Array<number>(size).fill(fill),
+      trainable: false,
     });
   }
 
@@ -225,9 +254,11 @@ export abstract class BaseOptimizer {
       if (w === undefined) return;
       const size = typeof w === 'number' ? 0 : w.length;
       const expected = v instanceof IterationsVariable ? 0 : v.localSize;
-      if ((typeof w === 'number') !== (v instanceof IterationsVariable) || size !== expected) {
+      if ((typeof w === 'number') !== v instanceof IterationsVariable || size !== expected) {
         const shape = v instanceof IterationsVariable ? '()' : `(${v.localShape.join(', ')})`;
-        throw new ValueError(`Optimizer variable ${v.name} has shape ${shape} not compatible with provided weight shape ${typeof w === 'number' ? '()' : `(${size},)`}.`);
+        throw new ValueError(
+          `Optimizer variable ${v.name} has shape ${shape} not compatible with provided weight shape ${typeof w === 'number' ? '()' : `(${size},)`}.`,
+        );
       }
       if (v instanceof IterationsVariable) v.value = w as number;
       else v.assignLocal(w as ArrayLike<number>);
@@ -256,7 +287,12 @@ export abstract class BaseOptimizer {
       if (n && (this.callCount + 1) % n !== 0) {
         grads.forEach((g, i) => accumulate(this.accumulatorOf(vars[i]!), g));
       } else {
-        if (n) grads = this.replace(grads, vars.map((v, i) => takeMean(this.accumulatorOf(v), grads[i]!, n)), inputs);
+        if (n)
+          grads = this.replace(
+            grads,
+            vars.map((v, i) => takeMean(this.accumulatorOf(v), grads[i]!, n)),
+            inputs,
+          );
         // Clipping makes new gradients: replace() frees the uploads they supersede (the caller's tensors stay).
         grads = this.replace(grads, await clipGradients(grads, vars, this, this.collectives), inputs);
         grads = grads.map((g) => (g.kind === 'sparse' ? { kind: 'sparse', sparse: deduplicateSparse(g.sparse) } : g));
@@ -286,7 +322,11 @@ export abstract class BaseOptimizer {
   /** g / loss_scale_factor, in each gradient's dtype (before accumulation and clipping, as Keras 3). */
   private unscale(grads: Grad[], vars: ShardedVariable[], inputs: Set<tf.Tensor>): Grad[] {
     const s = this.lossScaleFactor!;
-    return this.replace(grads, grads.map((g, i) => transformGrad(g, { kind: 'scale', mul: 1, div: vars[i]!.dtype === 'float32' ? Math.fround(s) : s })), inputs);
+    return this.replace(
+      grads,
+      grads.map((g, i) => transformGrad(g, { kind: 'scale', mul: 1, div: vars[i]!.dtype === 'float32' ? Math.fround(s) : s })),
+      inputs,
+    );
   }
 
   /** Swaps in new gradients, disposing replaced tensors the caller did not pass in. */
@@ -300,9 +340,15 @@ export abstract class BaseOptimizer {
   }
 
   /** Gradients of `loss` (a function) with respect to each variable, null where it does not depend on it. */
-  computeGradients(loss: unknown, varList: readonly ModelVariable[] | (() => readonly ModelVariable[]), tape?: unknown): [tf.Tensor | null, ModelVariable][] {
+  computeGradients(
+    loss: unknown,
+    varList: readonly ModelVariable[] | (() => readonly ModelVariable[]),
+    tape?: unknown,
+  ): [tf.Tensor | null, ModelVariable][] {
     if (typeof loss !== 'function') {
-      throw new ValueError(`\`tape\` is required when a \`Tensor\` loss is passed. Received: loss=${describe(loss)}, tape=${pyRepr(tape)}.`);
+      throw new ValueError(
+        `\`tape\` is required when a \`Tensor\` loss is passed. Received: loss=${describe(loss)}, tape=${pyRepr(tape)}.`,
+      );
     }
     return computeGradientsOf(loss as () => tf.Scalar, varList, (v) => this.asSharded(v));
   }
@@ -334,7 +380,9 @@ export abstract class BaseOptimizer {
       );
     }
     if (missing.length > 0) {
-      warn(`Gradients do not exist for variables [${missing.map((n) => `'${n}'`).join(', ')}] when minimizing the loss. If you're using \`model.compile()\`, did you forget to provide a \`loss\` argument?`);
+      warn(
+        `Gradients do not exist for variables [${missing.map((n) => `'${n}'`).join(', ')}] when minimizing the loss. If you're using \`model.compile()\`, did you forget to provide a \`loss\` argument?`,
+      );
     }
     return present;
   }

@@ -8,7 +8,12 @@ import { sumOfSquares, type Grad } from './gradients';
  * Keras's _clip_gradients over sharded variables (spec §6). Norms are float64 sums of squares of the
  * local shards, all-reduced once per step over the whole mesh, so a sharded run clips like an unsharded one.
  */
-export async function clipGradients(grads: Grad[], vars: ShardedVariable[], o: ClipOptions, collectives?: Collectives): Promise<Grad[]> {
+export async function clipGradients(
+  grads: Grad[],
+  vars: ShardedVariable[],
+  o: ClipOptions,
+  collectives?: Collectives,
+): Promise<Grad[]> {
   const rule = activeClipRule(o);
   if (rule === null) return grads;
   if (rule === 'clipvalue') return grads.map((g) => transformGrad(g, { kind: 'clamp', c: o.clipvalue! }));

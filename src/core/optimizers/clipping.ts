@@ -63,7 +63,10 @@ function clampHost(data: FloatArray, c: number): FloatArray {
 }
 
 /** Applies g·mul/div (div null: g·mul) or a clamp to one gradient, returning a new gradient. */
-export function transformGrad(g: Grad, op: { kind: 'scale'; mul: number; div: number | null } | { kind: 'clamp'; c: number }): Grad {
+export function transformGrad(
+  g: Grad,
+  op: { kind: 'scale'; mul: number; div: number | null } | { kind: 'clamp'; c: number },
+): Grad {
   const host = (data: FloatArray) => (op.kind === 'clamp' ? clampHost(data, op.c) : scaleHost(data, op.mul, op.div));
   switch (g.kind) {
     case 'dense-host':

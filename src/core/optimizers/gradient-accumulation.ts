@@ -26,7 +26,13 @@ function denseTensor(g: Grad, shape: readonly number[]): tf.Tensor {
   if (g.kind === 'dense-tensor') return g.tensor;
   if (g.kind === 'dense-host') return tf.tensor(g.data, [...shape], 'float32');
   const { rows, values, rowSize } = g.sparse;
-  return tf.unsortedSegmentSum(tf.tensor2d(Float32Array.from(values), [rows.length, rowSize], 'float32'), tf.tensor1d(rows, 'int32'), shape[0]!).reshape([...shape]);
+  return tf
+    .unsortedSegmentSum(
+      tf.tensor2d(Float32Array.from(values), [rows.length, rowSize], 'float32'),
+      tf.tensor1d(rows, 'int32'),
+      shape[0]!,
+    )
+    .reshape([...shape]);
 }
 
 /** acc ← g + acc (a call that is not an update step). */

@@ -11,7 +11,11 @@ export type GradientInput = tf.Tensor | IndexedSlices | FloatArray | null | unde
 /** A gradient normalised to one variable's local shard. Sparse rows are local row numbers. */
 export type Grad =
   | { kind: 'dense-host'; data: FloatArray }
-  | { kind: 'dense-tensor'; tensor: tf.Tensor; /** The same values on the host, when they came from there (spares a read-back for norms). */ host?: Float32Array }
+  | {
+      kind: 'dense-tensor';
+      tensor: tf.Tensor;
+      /** The same values on the host, when they came from there (spares a read-back for norms). */ host?: Float32Array;
+    }
   | { kind: 'sparse'; sparse: HostSparse };
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -38,7 +42,8 @@ export function toLocalGradient(grad: Exclude<GradientInput, null | undefined>, 
       const host = Float32Array.from(isGlobal ? cut(grad, v) : grad);
       return { kind: 'dense-tensor', tensor: tf.tensor(host, [...v.localShape], 'float32'), host };
     }
-    if (isGlobal) return { kind: 'dense-tensor', tensor: tf.tensor(cut(grad.dataSync() as Float32Array, v), [...v.localShape], 'float32') };
+    if (isGlobal)
+      return { kind: 'dense-tensor', tensor: tf.tensor(cut(grad.dataSync() as Float32Array, v), [...v.localShape], 'float32') };
     return { kind: 'dense-tensor', tensor: grad.shape.join() === v.localShape.join() ? grad : grad.reshape([...v.localShape]) };
   }
   let data: FloatArray = grad instanceof tf.Tensor ? (grad.dataSync() as Float32Array) : grad;
@@ -78,7 +83,8 @@ function localSparse(grad: IndexedSlices, v: ShardedVariable): HostSparse {
 
 /** Sum of squares of a gradient's local values, in float64 (the same on every kernel and device count). */
 export function sumOfSquares(g: Grad): number {
-  const data = g.kind === 'dense-host' ? g.data : g.kind === 'sparse' ? g.sparse.values : (g.host ?? (g.tensor.dataSync() as Float32Array));
+  const data =
+    g.kind === 'dense-host' ? g.data : g.kind === 'sparse' ? g.sparse.values : (g.host ?? (g.tensor.dataSync() as Float32Array));
   return addSquares(0, data);
 }
 

@@ -22,6 +22,9 @@ export function describe(v: unknown): string {
   if (v instanceof tf.Tensor) return `<Tensor shape=[${v.shape.join(', ')}] dtype=${v.dtype}>`;
   if (v instanceof ShardedVariable) return `<ShardedVariable '${v.name}'>`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
-  return v === null ? 'None' : typeof v === 'object' ? `an object (${v.constructor?.name ?? 'Object'})` : `${typeof v} ${String(v)}`;
+  return v === null
+    ? 'None'
+    : typeof v === 'object'
+      ? `an object (${v.constructor?.name ?? 'Object'})`
+      : `${typeof v} ${String(v)}`;
 }
-

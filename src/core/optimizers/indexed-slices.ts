@@ -13,7 +13,11 @@ export class IndexedSlices {
   readonly indices: tf.Tensor | Int32Array | readonly number[];
   readonly denseShape: readonly number[];
 
-  constructor(values: tf.Tensor | FloatArray, indices: tf.Tensor | Int32Array | readonly number[], denseShape: readonly number[]) {
+  constructor(
+    values: tf.Tensor | FloatArray,
+    indices: tf.Tensor | Int32Array | readonly number[],
+    denseShape: readonly number[],
+  ) {
     this.values = values;
     this.indices = indices;
     this.denseShape = [...denseShape];
@@ -69,7 +73,8 @@ export function deduplicateSparse(sparse: HostSparse): HostSparse {
     }
   }
   if (unique.length === rows.length) return sparse;
-  const summed = values instanceof Float32Array ? new Float32Array(unique.length * rowSize) : new Float64Array(unique.length * rowSize);
+  const summed =
+    values instanceof Float32Array ? new Float32Array(unique.length * rowSize) : new Float64Array(unique.length * rowSize);
   for (let i = 0; i < rows.length; i++) {
     const dst = slotOf.get(rows[i]!)! * rowSize;
     const src = i * rowSize;
@@ -86,7 +91,9 @@ export function restrictRows(sparse: HostSparse, start: number, size: number): H
     if (r >= start && r < start + size) keep.push(i);
   });
   const rows = new Int32Array(keep.length);
-  const values = new (sparse.values.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(keep.length * sparse.rowSize);
+  const values = new (sparse.values.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(
+    keep.length * sparse.rowSize,
+  );
   keep.forEach((i, k) => {
     rows[k] = sparse.rows[i]! - start;
     values.set(sparse.values.subarray(i * sparse.rowSize, (i + 1) * sparse.rowSize), k * sparse.rowSize);

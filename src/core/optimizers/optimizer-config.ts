@@ -48,7 +48,9 @@ export function validateBaseArgs(a: BaseOptimizerArgs): void {
   const n = a.gradientAccumulationSteps;
   // Keras 3 checks truthiness first (0 and None mean no accumulation); we also refuse non-integers.
   if (n && !(typeof n === 'number' && Number.isInteger(n) && n >= 2)) {
-    throw new ValueError(`\`gradient_accumulation_steps\` must be an integer >= 2. Received: gradient_accumulation_steps=${pyRepr(n)}`);
+    throw new ValueError(
+      `\`gradient_accumulation_steps\` must be an integer >= 2. Received: gradient_accumulation_steps=${pyRepr(n)}`,
+    );
   }
   if (a.emaFirstStep !== undefined && a.emaFirstStep !== 'keras2' && a.emaFirstStep !== 'keras3') {
     throw new ValueError(`\`emaFirstStep\` must be 'keras2' or 'keras3'. Received: ${pyRepr(a.emaFirstStep)}`);
@@ -72,10 +74,13 @@ export function validateBaseArgs(a: BaseOptimizerArgs): void {
   }
   for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'emaMomentum', 'lossScaleFactor'] as const) {
     const v = a[key];
-    if (v != null && typeof v !== 'number') throw new TypeError(`\`${snake(key)}\` must be a number or None. Received: ${pyRepr(v)}`);
+    if (v != null && typeof v !== 'number')
+      throw new TypeError(`\`${snake(key)}\` must be a number or None. Received: ${pyRepr(v)}`);
   }
   if (a.lossScaleFactor != null && !(Number.isFinite(a.lossScaleFactor) && a.lossScaleFactor !== 0)) {
-    throw new ValueError(`\`loss_scale_factor\` must be a finite, non-zero number or None. Received: loss_scale_factor=${pyRepr(a.lossScaleFactor)}`);
+    throw new ValueError(
+      `\`loss_scale_factor\` must be a finite, non-zero number or None. Received: loss_scale_factor=${pyRepr(a.lossScaleFactor)}`,
+    );
   }
 }
 
@@ -88,7 +93,11 @@ export function checkLeftoverKwargs(config: Record<string, unknown>, extraKeys: 
     if (key in CONFIG_KEYS || extraKeys.includes(key)) continue;
     if (key === 'is_legacy_optimizer' || key === 'gradients_clip_option' || key === 'ema_option') continue;
     if (key === 'lr') {
-      warn('`lr` is deprecated in Keras optimizer, please use `learning_rate` or use the legacy optimizer, e.g.,tf.keras.optimizers.legacy.' + className + '.');
+      warn(
+        '`lr` is deprecated in Keras optimizer, please use `learning_rate` or use the legacy optimizer, e.g.,tf.keras.optimizers.legacy.' +
+          className +
+          '.',
+      );
       continue;
     }
     if (DEPRECATED_KWARGS.has(key)) {
@@ -101,7 +110,11 @@ export function checkLeftoverKwargs(config: Record<string, unknown>, extraKeys: 
 }
 
 /** Keras config (snake_case) → constructor arguments; schedules in either dict form are deserialised. */
-export function argsFromConfig(config: Record<string, unknown>, extra: Record<string, string>, className: string): Record<string, unknown> {
+export function argsFromConfig(
+  config: Record<string, unknown>,
+  extra: Record<string, string>,
+  className: string,
+): Record<string, unknown> {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new TypeError(`An optimizer config must be an object of Keras config keys. Received: ${pyRepr(config)}`);
   }

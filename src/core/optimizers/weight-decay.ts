@@ -4,7 +4,9 @@ import type { ShardedVariable } from '../variables/sharded-variable';
 /** Keras's _apply_weight_decay: v ← v − v·wd·lr, each op in the variable's dtype (lr is float32). */
 export function decayWeights(v: ShardedVariable, wd: number, lr: number): void {
   if (v.storage === 'tensor') {
-    tf.tidy(() => v.tensorVariable().assign(tf.sub(v.tensorVariable(), tf.mul(tf.mul(v.tensorVariable(), tf.scalar(wd)), tf.scalar(lr)))));
+    tf.tidy(() =>
+      v.tensorVariable().assign(tf.sub(v.tensorVariable(), tf.mul(tf.mul(v.tensorVariable(), tf.scalar(wd)), tf.scalar(lr)))),
+    );
     return;
   }
   const x = v.hostArray();

@@ -36,12 +36,15 @@ export function keepsAtRung(value: number, earlier: readonly number[], rule: Hal
 /** The rule in words, for the sweep's summary and the docs. */
 export function describeHalving(rule: HalvingRule, mode: Mode): string {
   const rungs = [0, 1, 2].map((k) => rule.minEvals * rule.eta ** k).join(', ');
-  return `Successive halving (eta ${rule.eta}): rungs at ${rungs}, … evaluations; a trial reaching a rung goes on only if `
-    + `fewer than ⌈n/${rule.eta}⌉ of the n values recorded there so far (its own included) are strictly ${mode === 'min' ? 'lower' : 'higher'} `
-    + `than its best ${mode === 'min' ? 'minimum' : 'maximum'}; otherwise it is pruned (stopped).`;
+  return (
+    `Successive halving (eta ${rule.eta}): rungs at ${rungs}, … evaluations; a trial reaching a rung goes on only if ` +
+    `fewer than ⌈n/${rule.eta}⌉ of the n values recorded there so far (its own included) are strictly ${mode === 'min' ? 'lower' : 'higher'} ` +
+    `than its best ${mode === 'min' ? 'minimum' : 'maximum'}; otherwise it is pruned (stopped).`
+  );
 }
 
 export function checkHalvingRule(rule: HalvingRule): void {
   if (!Number.isInteger(rule.eta) || rule.eta < 2) throw new Error(`eta must be an integer ≥ 2 (got ${rule.eta})`);
-  if (!Number.isInteger(rule.minEvals) || rule.minEvals < 1) throw new Error(`minEvals must be an integer ≥ 1 (got ${rule.minEvals})`);
+  if (!Number.isInteger(rule.minEvals) || rule.minEvals < 1)
+    throw new Error(`minEvals must be an integer ≥ 1 (got ${rule.minEvals})`);
 }

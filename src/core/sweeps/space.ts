@@ -4,7 +4,8 @@
  */
 import { Rng, checkSeed } from '../data/prng';
 
-export type SpaceEntry = readonly unknown[] | { log: [number, number] } | { uniform: [number, number] } | { int: [number, number] };
+export type SpaceEntry =
+  readonly unknown[] | { log: [number, number] } | { uniform: [number, number] } | { int: [number, number] };
 export type SearchSpace = Record<string, SpaceEntry>;
 export type TrialSettings = Record<string, unknown>;
 
@@ -18,7 +19,8 @@ const SAMPLE_STREAM = 0x5ee9;
 
 /** Checks a parsed SPACE JSON; every problem names its config path. */
 export function parseSpace(raw: unknown): SearchSpace {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SweepSpaceError('the search space must be a JSON object of config path → values or range');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new SweepSpaceError('the search space must be a JSON object of config path → values or range');
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length === 0) throw new SweepSpaceError('the search space is empty');
   for (const [path, entry] of entries) checkEntry(path, entry);
@@ -26,14 +28,18 @@ export function parseSpace(raw: unknown): SearchSpace {
 }
 
 function checkEntry(path: string, entry: unknown): void {
-  if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(path)) throw new SweepSpaceError(`'${path}' is not a dotted config path (e.g. optimizer.learning_rate)`);
+  if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(path))
+    throw new SweepSpaceError(`'${path}' is not a dotted config path (e.g. optimizer.learning_rate)`);
   if (Array.isArray(entry)) {
     if (entry.length === 0) throw new SweepSpaceError(`${path}: the list of values is empty`);
     return;
   }
   const keys = typeof entry === 'object' && entry !== null ? Object.keys(entry) : [];
   const kind = keys.length === 1 ? RANGE_KINDS.find((k) => k === keys[0]) : undefined;
-  if (!kind) throw new SweepSpaceError(`${path}: expected a list of values or one of {"log": [a, b]}, {"uniform": [a, b]}, {"int": [a, b]}`);
+  if (!kind)
+    throw new SweepSpaceError(
+      `${path}: expected a list of values or one of {"log": [a, b]}, {"uniform": [a, b]}, {"int": [a, b]}`,
+    );
   const range = (entry as Record<string, unknown>)[kind];
   if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new SweepSpaceError(`${path}: {"${kind}": [a, b]} needs two finite numbers`);
@@ -41,7 +47,8 @@ function checkEntry(path: string, entry: unknown): void {
   const [a, b] = range as [number, number];
   if (!(a <= b)) throw new SweepSpaceError(`${path}: the range [${a}, ${b}] is empty (a must be ≤ b)`);
   if (kind === 'log' && !(a > 0)) throw new SweepSpaceError(`${path}: a log range needs a > 0 (got ${a})`);
-  if (kind === 'int' && !(Number.isSafeInteger(a) && Number.isSafeInteger(b))) throw new SweepSpaceError(`${path}: an int range needs integer bounds`);
+  if (kind === 'int' && !(Number.isSafeInteger(a) && Number.isSafeInteger(b)))
+    throw new SweepSpaceError(`${path}: an int range needs integer bounds`);
 }
 
 /** True when every entry is a list (a grid needs finite lists). */
@@ -52,7 +59,9 @@ export function isGridable(space: SearchSpace): boolean {
 /** Every combination, in order: the first path varies slowest, the last fastest. */
 export function gridTrials(space: SearchSpace): TrialSettings[] {
   const paths = Object.keys(space);
-  for (const p of paths) if (!Array.isArray(space[p])) throw new SweepSpaceError(`${p}: a grid needs a list of values, not a range (use --method random)`);
+  for (const p of paths)
+    if (!Array.isArray(space[p]))
+      throw new SweepSpaceError(`${p}: a grid needs a list of values, not a range (use --method random)`);
   let out: TrialSettings[] = [{}];
   for (const p of paths) out = out.flatMap((t) => (space[p] as unknown[]).map((v) => ({ ...t, [p]: v })));
   return out;
@@ -61,7 +70,8 @@ export function gridTrials(space: SearchSpace): TrialSettings[] {
 /** `count` seeded draws: lists uniformly, log ranges log-uniformly, int ranges inclusive of both ends. */
 export function randomTrials(space: SearchSpace, count: number, seed: number): TrialSettings[] {
   checkSeed(seed);
-  if (!Number.isSafeInteger(count) || count < 1) throw new SweepSpaceError(`the number of trials must be an integer ≥ 1 (got ${count})`);
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new SweepSpaceError(`the number of trials must be an integer ≥ 1 (got ${count})`);
   const rng = new Rng(SAMPLE_STREAM, seed);
   return Array.from({ length: count }, () => Object.fromEntries(Object.entries(space).map(([p, e]) => [p, draw(e, rng)])));
 }

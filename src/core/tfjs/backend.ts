@@ -83,7 +83,10 @@ const WHY: Record<BackendName, string> = {
 };
 
 /** Tries the backends in `preference` order and activates the first that works. */
-export async function selectBackend(preference: BackendName[] = DEFAULT_ORDER, options: SelectBackendOptions = {}): Promise<BackendSelection> {
+export async function selectBackend(
+  preference: BackendName[] = DEFAULT_ORDER,
+  options: SelectBackendOptions = {},
+): Promise<BackendSelection> {
   const skipped: { name: BackendName; reason: string }[] = [];
   for (const name of preference) {
     const failure = name === 'tensorflow' ? await tryTensorflow() : name === 'wasm' ? await tryWasm(options) : await tryCpu();
@@ -93,10 +96,16 @@ export async function selectBackend(preference: BackendName[] = DEFAULT_ORDER, o
     }
     const kernels = name === 'wasm' && options.projectKernels !== false ? registerProjectKernels({ native: options.native }) : [];
     const nativeBlas = kernels.length > 0 && options.native !== undefined;
-    const why = name === 'wasm' && kernels.length === 0 ? 'wasm loaded (single-threaded, stock kernels only)'
-      : nativeBlas ? 'wasm loaded (single-threaded, project kernels, matmul and conv on native BLAS)' : WHY[name];
+    const why =
+      name === 'wasm' && kernels.length === 0
+        ? 'wasm loaded (single-threaded, stock kernels only)'
+        : nativeBlas
+          ? 'wasm loaded (single-threaded, project kernels, matmul and conv on native BLAS)'
+          : WHY[name];
     const reason = [why, ...skipped.map((s) => `${s.name} skipped: ${s.reason}`)].join('; ');
     return { name, reason, skipped, projectKernels: kernels, nativeBlas };
   }
-  throw new Error(`no tfjs backend available: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'empty preference list'}`);
+  throw new Error(
+    `no tfjs backend available: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'empty preference list'}`,
+  );
 }

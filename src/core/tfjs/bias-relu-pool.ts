@@ -24,14 +24,26 @@ function fused(attrs: PoolAttrs) {
     return {
       value: y,
       gradFunc: (dy, saved) => {
-        const [dx, db] = tf.engine().runKernel(BIAS_RELU_POOL_GRAD, { dy: dy as tf.Tensor, x: saved[0]!, bias: saved[1]! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const [dx, db] = tf
+          .engine()
+          .runKernel(
+            BIAS_RELU_POOL_GRAD,
+            { dy: dy as tf.Tensor, x: saved[0]!, bias: saved[1]! },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor[];
         return [dx!, tf.reshape(db!, bt.shape)];
       },
     };
   });
 }
 
-export function biasReluMaxPool(x: tf.Tensor4D, bias: tf.Tensor, filterSize: [number, number], strides: [number, number], pad: 'valid' | 'same'): tf.Tensor4D {
+export function biasReluMaxPool(
+  x: tf.Tensor4D,
+  bias: tf.Tensor,
+  filterSize: [number, number],
+  strides: [number, number],
+  pad: 'valid' | 'same',
+): tf.Tensor4D {
   const attrs: PoolAttrs = { filterSize, strides, pad };
   if (fusable(x, bias, attrs)) return fused(attrs)(x, bias) as tf.Tensor4D;
   return tf.maxPool(biasRelu(x, bias) as tf.Tensor4D, filterSize, strides, pad);

@@ -24,7 +24,9 @@ const fused = tf.customGrad((x, bias, save) => {
   return {
     value: y,
     gradFunc: (dy, saved) => {
-      const [dx, db] = tf.engine().runKernel(BIAS_RELU_GRAD, { dy: dy as tf.Tensor, y: saved[0]! }, { biasSize: bt.size }) as tf.Tensor[];
+      const [dx, db] = tf
+        .engine()
+        .runKernel(BIAS_RELU_GRAD, { dy: dy as tf.Tensor, y: saved[0]! }, { biasSize: bt.size }) as tf.Tensor[];
       return [dx!, tf.reshape(db!, bt.shape)];
     },
   };

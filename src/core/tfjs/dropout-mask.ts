@@ -9,8 +9,24 @@ import { streamKey } from '../models/prng';
 import { DROPOUT_MASK } from './kernels/dropout-mask';
 
 /** dropoutMask(rate, seed, layerIndex, offset, batch, features) shaped as `shape` (batch · features values). */
-export function dropoutMaskTensor(rate: number, seed: number, layerIndex: number, offset: number, batch: number, features: number, shape: number[]): tf.Tensor {
-  if (getKernel(DROPOUT_MASK, tf.getBackend()) === undefined) return tf.tensor(dropoutMask(rate, seed, layerIndex, offset, batch, features), shape, 'float32');
-  const attrs = { key: streamKey(seed, layerIndex), start: offset * features, size: batch * features, threshold: keepThreshold(rate), scale: 1 / (1 - rate), shape };
+export function dropoutMaskTensor(
+  rate: number,
+  seed: number,
+  layerIndex: number,
+  offset: number,
+  batch: number,
+  features: number,
+  shape: number[],
+): tf.Tensor {
+  if (getKernel(DROPOUT_MASK, tf.getBackend()) === undefined)
+    return tf.tensor(dropoutMask(rate, seed, layerIndex, offset, batch, features), shape, 'float32');
+  const attrs = {
+    key: streamKey(seed, layerIndex),
+    start: offset * features,
+    size: batch * features,
+    threshold: keepThreshold(rate),
+    scale: 1 / (1 - rate),
+    shape,
+  };
   return tf.engine().runKernel(DROPOUT_MASK, {}, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }

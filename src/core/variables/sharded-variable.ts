@@ -76,9 +76,12 @@ export class ShardedVariable {
     }
     const local = this.localInitial(options);
     if (storage === 'tensor') {
-      if (this.dtype !== 'float32') throw new ValueError(`Variable ${name}: tfjs tensors are float32; float64 needs host storage.`);
+      if (this.dtype !== 'float32')
+        throw new ValueError(`Variable ${name}: tfjs tensors are float32; float64 needs host storage.`);
       // tidy: the variable holds its own reference; the upload it was made from is freed.
-      this.tensorVar = tf.tidy(() => tf.variable(tf.tensor(local ?? new Float32Array(this.localSize), [...this.localShape], 'float32'), false));
+      this.tensorVar = tf.tidy(() =>
+        tf.variable(tf.tensor(local ?? new Float32Array(this.localSize), [...this.localShape], 'float32'), false),
+      );
     } else {
       this.host = allocHostBuffer(this.dtype, this.localSize);
       if (local) this.host.array().set(local);
@@ -88,7 +91,15 @@ export class ShardedVariable {
   /** A replicated view of a user's tf.Variable (its tensor stays where it is). */
   static wrap(variable: tf.Variable, layout: Layout, deviceId: number): ShardedVariable {
     return new ShardedVariable(
-      { name: variable.name, globalShape: variable.shape, layout, deviceId, dtype: 'float32', storage: 'tensor', trainable: variable.trainable },
+      {
+        name: variable.name,
+        globalShape: variable.shape,
+        layout,
+        deviceId,
+        dtype: 'float32',
+        storage: 'tensor',
+        trainable: variable.trainable,
+      },
       variable,
     );
   }
@@ -159,7 +170,9 @@ export class ShardedVariable {
     const globalSize = this.globalShape.reduce((a, b) => a * b, 1);
     if (options.initialIsLocal) {
       if (init.length !== this.localSize) {
-        throw new ValueError(`Variable ${this.name}: initial shard has ${init.length} elements, the local shard needs ${this.localSize}.`);
+        throw new ValueError(
+          `Variable ${this.name}: initial shard has ${init.length} elements, the local shard needs ${this.localSize}.`,
+        );
       }
       return ctor.from(init);
     }

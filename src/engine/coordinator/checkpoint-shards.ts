@@ -23,7 +23,12 @@ export function toCheckpointTensors(records: ShardRecord[], meshText: string): C
 }
 
 /** The shard records one device of `mesh` needs, from a checkpoint saved on any mesh. */
-export function shardsForDevice(tensors: CheckpointTensor[], layouts: VariableLayout[], mesh: Mesh, deviceId: number): ShardRecord[] {
+export function shardsForDevice(
+  tensors: CheckpointTensor[],
+  layouts: VariableLayout[],
+  mesh: Mesh,
+  deviceId: number,
+): ShardRecord[] {
   const byPath = new Map(tensors.map((t) => [t.path, t]));
   return layouts.map((v) => {
     const tensor = byPath.get(v.path);
@@ -33,6 +38,13 @@ export function shardsForDevice(tensors: CheckpointTensor[], layouts: VariableLa
     }
     const layout = new Layout(v.specs, mesh);
     const data = localShardFor(tensor, layout, deviceId);
-    return { path: v.path, dtype: v.dtype, globalShape: v.globalShape, specs: v.specs, slices: shardSlices(v.globalShape, layout, deviceId), data };
+    return {
+      path: v.path,
+      dtype: v.dtype,
+      globalShape: v.globalShape,
+      specs: v.specs,
+      slices: shardSlices(v.globalShape, layout, deviceId),
+      data,
+    };
   });
 }

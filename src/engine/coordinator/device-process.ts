@@ -5,7 +5,10 @@ import type { ExitInfo, ProcessHandle, ProcessHost } from './process-host';
 
 /** A worker that died; names the device, why, and what it last printed. */
 export class WorkerDiedError extends Error {
-  constructor(readonly deviceId: number, readonly exit: ExitInfo) {
+  constructor(
+    readonly deviceId: number,
+    readonly exit: ExitInfo,
+  ) {
     const said = exit.stderrTail.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
     super(`device ${deviceId} worker ${describeExit(exit)}${said ? `: ${said}` : ''}`);
     this.name = 'WorkerDiedError';
@@ -14,7 +17,10 @@ export class WorkerDiedError extends Error {
 
 /** A worker that is alive but made no progress (stopped, deadlocked, a hung GPU call) for too long. */
 export class WorkerStalledError extends Error {
-  constructor(readonly deviceId: number, readonly ms: number) {
+  constructor(
+    readonly deviceId: number,
+    readonly ms: number,
+  ) {
     super(`device ${deviceId} worker made no progress for ${Math.round(ms / 1000)} s (stalled); the run was stopped`);
     this.name = 'WorkerStalledError';
   }
@@ -24,11 +30,16 @@ export type WorkerFailure = WorkerDiedError | WorkerStalledError;
 
 export function describeExit(e: ExitInfo): string {
   switch (e.reason) {
-    case 'oom': return 'ran out of memory';
-    case 'killed': return `was killed (${e.signal})`;
-    case 'launch-failed': return 'could not be started';
-    case 'clean-exit': return 'exited unexpectedly';
-    default: return `crashed (exit code ${e.code})`;
+    case 'oom':
+      return 'ran out of memory';
+    case 'killed':
+      return `was killed (${e.signal})`;
+    case 'launch-failed':
+      return 'could not be started';
+    case 'clean-exit':
+      return 'exited unexpectedly';
+    default:
+      return `crashed (exit code ${e.code})`;
   }
 }
 
@@ -41,12 +52,17 @@ export class DeviceProcess {
   private readonly api: Comlink.Remote<WorkerApi>;
   private exitInfo?: ExitInfo;
 
-  private constructor(readonly deviceId: number, private readonly handle: ProcessHandle) {
+  private constructor(
+    readonly deviceId: number,
+    private readonly handle: ProcessHandle,
+  ) {
     this.api = Comlink.wrap<WorkerApi>(endpointFor(handle.channel));
-    this.exited = new Promise((resolve) => handle.onExit((info) => {
-      this.exitInfo = info;
-      resolve(info);
-    }));
+    this.exited = new Promise((resolve) =>
+      handle.onExit((info) => {
+        this.exitInfo = info;
+        resolve(info);
+      }),
+    );
   }
 
   static start(host: ProcessHost, entry: string, deviceId: number, env: Record<string, string>): DeviceProcess {

@@ -9,7 +9,9 @@ import { probeGpus } from '../doctor/nvidia-smi';
 export async function discoverGpus(env: NodeJS.ProcessEnv = process.env): Promise<DeviceInfo[]> {
   const { gpus } = await probeGpus(env, 5000);
   return gpus.map((g) => ({
-    deviceId: g.index, label: `GPU ${g.index} (${g.name})`, kind: 'GPU' as const,
+    deviceId: g.index,
+    label: `GPU ${g.index} (${g.name})`,
+    kind: 'GPU' as const,
     ...(g.memoryTotalMiB === null ? {} : { memoryBytes: g.memoryTotalMiB * 1024 * 1024 }),
   }));
 }
@@ -25,7 +27,9 @@ export function cpuDevices(count: number): DeviceInfo[] {
 export function chooseDevices(size: number, gpus: DeviceInfo[], options: { cpu?: boolean } = {}): DeviceInfo[] {
   if (options.cpu || gpus.length === 0) return cpuDevices(size);
   if (size > gpus.length) {
-    throw new Error(`the mesh needs ${size} devices but only ${gpus.length} GPU(s) were found; use fewer devices or --cpu for CPU workers`);
+    throw new Error(
+      `the mesh needs ${size} devices but only ${gpus.length} GPU(s) were found; use fewer devices or --cpu for CPU workers`,
+    );
   }
   return gpus.slice(0, size).map((g, i) => ({ ...g, deviceId: i, label: g.label }));
 }
@@ -41,7 +45,8 @@ const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 export function backendOrder(device: DeviceInfo, env: NodeJS.ProcessEnv = process.env): BackendName[] {
   const forced = env.DTRAIN_BACKEND;
   if (forced !== undefined && forced !== '' && forced !== 'auto') {
-    if (!BACKENDS.includes(forced as BackendName)) throw new Error(`DTRAIN_BACKEND must be auto, tensorflow, wasm or cpu, got '${forced}'`);
+    if (!BACKENDS.includes(forced as BackendName))
+      throw new Error(`DTRAIN_BACKEND must be auto, tensorflow, wasm or cpu, got '${forced}'`);
     return [forced as BackendName];
   }
   return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];

@@ -6,8 +6,15 @@
 import type { StepReport, ShardRecord } from '../../shared/worker-protocol';
 
 export class RunDivergedError extends Error {
-  constructor(readonly step: number, readonly reason: string, lastCheckpointStep: number | null) {
-    const kept = lastCheckpointStep === null ? 'no checkpoint was written before it' : `the last finite checkpoint (step ${lastCheckpointStep}) is kept`;
+  constructor(
+    readonly step: number,
+    readonly reason: string,
+    lastCheckpointStep: number | null,
+  ) {
+    const kept =
+      lastCheckpointStep === null
+        ? 'no checkpoint was written before it'
+        : `the last finite checkpoint (step ${lastCheckpointStep}) is kept`;
     super(`training diverged at step ${step}: ${reason}; the run was stopped (TerminateOnNaN) and ${kept}`);
     this.name = 'RunDivergedError';
   }

@@ -4,7 +4,12 @@
  * (the evaluations up to the restored checkpoint), so a paused run stops exactly where an
  * uninterrupted one would.
  */
-import { initialEarlyStopping, observe, type EarlyStoppingRule, type EarlyStoppingState } from '../../core/evaluation/early-stopping';
+import {
+  initialEarlyStopping,
+  observe,
+  type EarlyStoppingRule,
+  type EarlyStoppingState,
+} from '../../core/evaluation/early-stopping';
 import type { MetricPoint } from '../../shared/api';
 
 export class EarlyStopMonitor {

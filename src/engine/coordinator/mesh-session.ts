@@ -6,7 +6,15 @@
 import { rm } from 'node:fs/promises';
 import type { Mesh } from '../../core/dtensor/mesh';
 import type { DeviceInfo, DeviceStats } from '../../shared/api';
-import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout, WorkerInfo, WorkerEvent } from '../../shared/worker-protocol';
+import type {
+  EvalReport,
+  ShardRecord,
+  StepReport,
+  TrainSetup,
+  VariableLayout,
+  WorkerInfo,
+  WorkerEvent,
+} from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
 import { backendOrder, workerEnv } from './devices';
@@ -49,19 +57,40 @@ export class MeshSession {
 
   static async start(options: MeshSessionOptions, setup: Omit<TrainSetup, 'socketDir'>): Promise<MeshSession> {
     const { host, workerEntry, mesh, devices, log } = options;
-    if (devices.length !== mesh.size) throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
+    if (devices.length !== mesh.size)
+      throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
     const backends = devices.map((d) => backendOrder(d)); // a bad DTRAIN_BACKEND is refused before any fork
     const workers = mesh.deviceIds.map((id, i) =>
-      DeviceProcess.start(host, workerEntry, id, workerEnv(devices[i]!, devices[i]!.kind === 'GPU' ? devices[i]!.deviceId : null)));
+      DeviceProcess.start(
+        host,
+        workerEntry,
+        id,
+        workerEnv(devices[i]!, devices[i]!.kind === 'GPU' ? devices[i]!.deviceId : null),
+      ),
+    );
     try {
-      const infos = await allOrKill(workers, (w, i) => w.call((api) => api.init({
-        deviceId: w.deviceId, mesh: mesh.toString(), backends: backends[i]!,
-      })));
-      infos.forEach((info) => log?.(`[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`));
+      const infos = await allOrKill(workers, (w, i) =>
+        w.call((api) =>
+          api.init({
+            deviceId: w.deviceId,
+            mesh: mesh.toString(),
+            backends: backends[i]!,
+          }),
+        ),
+      );
+      infos.forEach((info) =>
+        log?.(
+          `[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`,
+        ),
+      );
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
-      ready.forEach((r, i) => log?.(`[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`));
+      ready.forEach((r, i) =>
+        log?.(
+          `[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`,
+        ),
+      );
       return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
     } catch (e) {
       await rm(socketDir, { recursive: true, force: true });
@@ -115,8 +144,25 @@ export class MeshSession {
     if (stale().length === 0) return;
     this.checking = true;
     try {
-      const answered = new Map(await Promise.all(this.workers.map(async (w) =>
-        [w.deviceId, await Promise.race([w.call((api) => api.ping()).then(() => true, () => false), delay(PING_TIMEOUT_MS).then(() => false)])] as const)));
+      const answered = new Map(
+        await Promise.all(
+          this.workers.map(
+            async (w) =>
+              [
+                w.deviceId,
+                await Promise.race([
+                  w
+                    .call((api) => api.ping())
+                    .then(
+                      () => true,
+                      () => false,
+                    ),
+                  delay(PING_TIMEOUT_MS).then(() => false),
+                ]),
+              ] as const,
+          ),
+        ),
+      );
       if (this.failure || this.closed) return;
       const suspects = stale().sort((a, b) => silentFor(b.deviceId) - silentFor(a.deviceId));
       const alive = this.workers.some((w) => answered.get(w.deviceId) && busy.get(w.deviceId) !== false);
@@ -209,10 +255,13 @@ async function allOrKill<T>(workers: DeviceProcess[], fn: (w: DeviceProcess, i: 
   } catch (first) {
     // A broken ring usually means a peer died and its exit event is still on its way: let it arrive
     // (briefly) before killing the rest, so the error names the cause, not the symptom.
-    if (!(first instanceof WorkerDiedError)) await Promise.race([Promise.any(workers.map((w) => w.exited)), delay(EXIT_GRACE_MS)]);
+    if (!(first instanceof WorkerDiedError))
+      await Promise.race([Promise.any(workers.map((w) => w.exited)), delay(EXIT_GRACE_MS)]);
     workers.forEach((w) => w.kill());
     const reasons = (await Promise.allSettled(calls)).flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-    const diedOnItsOwn = reasons.find((r) => r instanceof WorkerDiedError && !workers.find((w) => w.deviceId === r.deviceId)!.killedByCoordinator);
+    const diedOnItsOwn = reasons.find(
+      (r) => r instanceof WorkerDiedError && !workers.find((w) => w.deviceId === r.deviceId)!.killedByCoordinator,
+    );
     throw diedOnItsOwn ?? first;
   }
 }

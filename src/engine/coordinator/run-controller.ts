@@ -13,7 +13,11 @@ import { EarlyStopMonitor } from './early-stop-monitor';
 import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../service/evaluation-config';
 
 /** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
-export type EvaluationHook = (e: { step: number; evaluations: number; point: MetricPoint }) => { stop: false } | { stop: true; reason: string };
+export type EvaluationHook = (e: {
+  step: number;
+  evaluations: number;
+  point: MetricPoint;
+}) => { stop: false } | { stop: true; reason: string };
 
 export interface RunControllerOptions {
   store: RunStore;
@@ -45,7 +49,10 @@ export class RunController {
   /** Why the run ended before its last step (early stopping, a sweep's pruning). */
   private stopReason: string | null = null;
 
-  constructor(private readonly o: RunControllerOptions, startStep: number) {
+  constructor(
+    private readonly o: RunControllerOptions,
+    startStep: number,
+  ) {
     this.step = startStep;
     const rule = earlyStoppingRule(o.config);
     this.earlyStop = rule ? new EarlyStopMonitor(rule) : null;
@@ -70,7 +77,10 @@ export class RunController {
     }
     store.rewindTo(runId, checkpoint.id);
     const layouts = await session.variableLayouts();
-    await session.importShards((deviceId) => shardsForDevice(checkpoint.tensors, layouts, session.mesh, deviceId), checkpoint.iterations);
+    await session.importShards(
+      (deviceId) => shardsForDevice(checkpoint.tensors, layouts, session.mesh, deviceId),
+      checkpoint.iterations,
+    );
     this.step = checkpoint.step;
     this.checkpointedStep = checkpoint.step;
     this.replayEvaluations();
@@ -86,7 +96,9 @@ export class RunController {
 
   /** Whether an evaluation runs after `step`: only when there is something to evaluate or monitor. */
   private evaluates(step: number): boolean {
-    return (this.o.hasValidation || this.earlyStop !== null || this.o.onEvaluation !== undefined) && isEvalStep(this.o.config, step);
+    return (
+      (this.o.hasValidation || this.earlyStop !== null || this.o.onEvaluation !== undefined) && isEvalStep(this.o.config, step)
+    );
   }
 
   pause(): void {
@@ -118,7 +130,12 @@ export class RunController {
     while (this.step < config.steps && !this.request && !ended) {
       finalBest = false;
       const nextCheckpoint = every > 0 ? (Math.floor(this.step / every) + 1) * every : config.steps;
-      const count = Math.min(this.o.chunkSteps ?? 5, config.steps - this.step, nextCheckpoint - this.step, nextEvalStep(config, this.step) - this.step);
+      const count = Math.min(
+        this.o.chunkSteps ?? 5,
+        config.steps - this.step,
+        nextCheckpoint - this.step,
+        nextEvalStep(config, this.step) - this.step,
+      );
       const training = this.o.session.train(this.step, count);
       const walError = this.copyWalIfPending();
       const report = await training;
@@ -137,12 +154,18 @@ export class RunController {
       if (this.step < config.steps && !ended && !this.request && wanted) await this.checkpoint({ best: evaluation?.improved });
       else finalBest = evaluation?.improved ?? false;
     }
-    if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest) await this.restoreBest();
+    if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest)
+      await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
     if (this.checkpointedStep !== this.step) await this.checkpoint({ best: finalBest });
     const walError = this.copyWalIfPending();
     if (walError) throw walError;
-    const status: RunStatus = this.step >= config.steps || ended === 'early-stopped' ? 'completed' : this.request === 'stop' || ended ? 'stopped' : 'paused';
+    const status: RunStatus =
+      this.step >= config.steps || ended === 'early-stopped'
+        ? 'completed'
+        : this.request === 'stop' || ended
+          ? 'stopped'
+          : 'paused';
     store.updateRun(runId, { status, step: this.step, stopReason: this.stopReason });
     emit({ type: 'status', runId, status, step: this.step });
     return status;
@@ -200,10 +223,17 @@ export class RunController {
     }
     const iterations = records.find((r) => r.path === 'optimizer/iteration')?.data[0] ?? this.step;
     const restored = this.restoredFrom !== null ? { restoredBestFrom: this.restoredFrom } : {};
-    const info = store.writeCheckpoint(runId, {
-      step: this.step, iterations, mesh: session.mesh.toString(), tensors: toCheckpointTensors(records, session.mesh.toString()),
-      state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize, ...restored },
-    }, { keep: config.keepCheckpoints ?? 3, copyWal: false, best: options.best ?? false });
+    const info = store.writeCheckpoint(
+      runId,
+      {
+        step: this.step,
+        iterations,
+        mesh: session.mesh.toString(),
+        tensors: toCheckpointTensors(records, session.mesh.toString()),
+        state: { dataCursor: this.step, seed: config.seed, globalBatchSize: config.globalBatchSize, ...restored },
+      },
+      { keep: config.keepCheckpoints ?? 3, copyWal: false, best: options.best ?? false },
+    );
     this.walPending = true;
     this.checkpointsWritten += 1;
     this.checkpointedStep = this.step;
@@ -232,8 +262,14 @@ export class RunController {
   private record(r: StepReport): void {
     const samplesPerSec = r.stepTimeMs > 0 ? (r.count * 1000) / r.stepTimeMs : 0;
     this.pending.push({
-      step: r.step + 1, loss: r.loss, metrics: r.metrics, learningRate: r.learningRate, gradNorm: r.gradNorm,
-      stepTimeMs: r.stepTimeMs, samplesPerSec, time: Date.now(),
+      step: r.step + 1,
+      loss: r.loss,
+      metrics: r.metrics,
+      learningRate: r.learningRate,
+      gradNorm: r.gradNorm,
+      stepTimeMs: r.stepTimeMs,
+      samplesPerSec,
+      time: Date.now(),
     });
     try {
       this.flush(false);

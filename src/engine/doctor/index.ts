@@ -24,9 +24,26 @@ export interface DoctorOptions {
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const root = options.root ?? projectRoot();
-  const [gpus, libraries, tfjsNodeGpu] = await Promise.all([probeGpus(env), probeLibraries({ env }), probeTfjsNodeGpu(root, env)]);
-  const probes = { gpus, libraries, tfjsNodeGpu, wasmBackend: probeWasm(root), nativeBlas: probeNativeBlas(root, env), desktop: probeDesktop(root) };
+  const [gpus, libraries, tfjsNodeGpu] = await Promise.all([
+    probeGpus(env),
+    probeLibraries({ env }),
+    probeTfjsNodeGpu(root, env),
+  ]);
+  const probes = {
+    gpus,
+    libraries,
+    tfjsNodeGpu,
+    wasmBackend: probeWasm(root),
+    nativeBlas: probeNativeBlas(root, env),
+    desktop: probeDesktop(root),
+  };
   const workers = planWorkers(probes, options.cpuCount ?? cpus().length, env);
   const problems = findProblems(probes);
-  return { canTrain: !problems.some((p) => p.severity === 'error') && workers.length > 0, summary: summarize(probes, workers, problems), ...probes, workers, problems };
+  return {
+    canTrain: !problems.some((p) => p.severity === 'error') && workers.length > 0,
+    summary: summarize(probes, workers, problems),
+    ...probes,
+    workers,
+    problems,
+  };
 }

@@ -63,12 +63,20 @@ export async function probeLibraries(search: LibrarySearch = {}): Promise<Librar
   });
 }
 
-const found = (file: string, what: string, path: string, via: LibraryProbe['via']): LibraryProbe => ({ file, what, path, via, offPathDir: null });
+const found = (file: string, what: string, path: string, via: LibraryProbe['via']): LibraryProbe => ({
+  file,
+  what,
+  path,
+  via,
+  offPathDir: null,
+});
 
 /** /usr/local/cuda-11.2/lib64 and friends. */
 function versionedCudaHomes(): string[] {
   try {
-    return readdirSync('/usr/local').filter((d) => /^cuda-\d/.test(d)).map((d) => `/usr/local/${d}/lib64`);
+    return readdirSync('/usr/local')
+      .filter((d) => /^cuda-\d/.test(d))
+      .map((d) => `/usr/local/${d}/lib64`);
   } catch {
     return [];
   }
@@ -88,7 +96,8 @@ export function parseLdconfig(text: string): Map<string, string> {
 async function readLdconfig(env: NodeJS.ProcessEnv): Promise<string> {
   for (const cmd of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
     const out = await new Promise<string | null>((resolve) =>
-      execFile(cmd, ['-p'], { env, timeout: 10_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout) => resolve(err ? null : stdout)));
+      execFile(cmd, ['-p'], { env, timeout: 10_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout) => resolve(err ? null : stdout)),
+    );
     if (out !== null) return out;
   }
   return '';

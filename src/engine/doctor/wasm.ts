@@ -13,5 +13,7 @@ export function probeWasm(root: string): { available: boolean; error: string | n
     return { available: false, error: '@tensorflow/tfjs-backend-wasm is not installed' };
   }
   const missing = FILES.filter((f) => !existsSync(join(dist, f)));
-  return missing.length === 0 ? { available: true, error: null } : { available: false, error: `missing ${missing.join(', ')} in ${dist}` };
+  return missing.length === 0
+    ? { available: true, error: null }
+    : { available: false, error: `missing ${missing.join(', ')} in ${dist}` };
 }

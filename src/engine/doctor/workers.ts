@@ -19,7 +19,8 @@ export function planWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv 
   const plans = forcedBackend(p, env, baseWorkers(p, cpuCount, env));
   const blas = p.nativeBlas.openblas !== null;
   return plans.map((w) => ({
-    ...w, nativeBlas: w.backend === 'wasm' && blas,
+    ...w,
+    nativeBlas: w.backend === 'wasm' && blas,
     commThread: commThreadDecision(env.DTRAIN_COMM_THREAD, { workers: plans.length, backend: w.backend, cores: cpuCount }),
   }));
 }
@@ -39,11 +40,21 @@ function forcedBackend(p: Probes, env: NodeJS.ProcessEnv, plans: BasePlan[]): Ba
   if (forced !== 'wasm' && forced !== 'cpu' && forced !== 'tensorflow') return plans;
   return plans.map((w) => {
     if (w.backend === forced) return { ...w, why: `${w.why} (DTRAIN_BACKEND=${forced})` };
-    const unavailable = forced === 'wasm' && !p.wasmBackend.available ? `the wasm backend is unavailable (${p.wasmBackend.error}): workers will fail to start`
-      : forced === 'tensorflow' && !p.tfjsNodeGpu.loads ? '@tensorflow/tfjs-node-gpu does not load: workers will fail to start' : null;
+    const unavailable =
+      forced === 'wasm' && !p.wasmBackend.available
+        ? `the wasm backend is unavailable (${p.wasmBackend.error}): workers will fail to start`
+        : forced === 'tensorflow' && !p.tfjsNodeGpu.loads
+          ? '@tensorflow/tfjs-node-gpu does not load: workers will fail to start'
+          : null;
     const computesOn = forced === 'tensorflow' && w.computesOn === 'GPU' ? ('GPU' as const) : ('CPU' as const);
     const storage = storageFor(env, forced);
-    return { ...w, backend: forced, computesOn, storage, why: `DTRAIN_BACKEND=${forced}${unavailable ? `: ${unavailable}` : forced === 'cpu' ? ': the cpu backend (slow)' : ''}` };
+    return {
+      ...w,
+      backend: forced,
+      computesOn,
+      storage,
+      why: `DTRAIN_BACKEND=${forced}${unavailable ? `: ${unavailable}` : forced === 'cpu' ? ': the cpu backend (slow)' : ''}`,
+    };
   });
 }
 
@@ -51,11 +62,22 @@ function baseWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv): BaseP
   const storage = (backend: WorkerPlan['backend']) => storageFor(env, backend);
   const fallback = p.wasmBackend.available ? ('wasm' as const) : ('cpu' as const);
   const kernels = p.nativeBlas.openblas !== null ? 'project kernels, matmul and convolution on native BLAS' : 'project kernels';
-  const fallbackWhy = p.wasmBackend.available ? `wasm backend on the CPU (${kernels})` : `cpu backend (slow): the wasm backend is unavailable (${p.wasmBackend.error})`;
+  const fallbackWhy = p.wasmBackend.available
+    ? `wasm backend on the CPU (${kernels})`
+    : `cpu backend (slow): the wasm backend is unavailable (${p.wasmBackend.error})`;
   if (p.gpus.status !== 'found') {
-    const noGpu = p.gpus.status === 'no-nvidia-smi' ? 'nvidia-smi is not installed' : p.gpus.status === 'failed' ? `nvidia-smi failed (${p.gpus.error})` : 'nvidia-smi lists no GPU';
+    const noGpu =
+      p.gpus.status === 'no-nvidia-smi'
+        ? 'nvidia-smi is not installed'
+        : p.gpus.status === 'failed'
+          ? `nvidia-smi failed (${p.gpus.error})`
+          : 'nvidia-smi lists no GPU';
     return Array.from({ length: cpuCount }, (_, i) => ({
-      deviceId: i, device: `CPU worker ${i}`, backend: fallback, computesOn: 'CPU' as const, storage: storage(fallback),
+      deviceId: i,
+      device: `CPU worker ${i}`,
+      backend: fallback,
+      computesOn: 'CPU' as const,
+      storage: storage(fallback),
       why: `no GPU (${noGpu}): one CPU worker per core stands in for a GPU; ${fallbackWhy}`,
     }));
   }
@@ -64,13 +86,29 @@ function baseWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv): BaseP
     const device = `GPU ${g.index} (${g.name})`;
     const tf = p.tfjsNodeGpu;
     if (!tf.loads) {
-      const reason = tf.installed ? `@tensorflow/tfjs-node-gpu ${tf.version} does not load (${tf.error})` : '@tensorflow/tfjs-node-gpu is not installed';
-      return { deviceId: i, device, backend: fallback, computesOn: 'CPU' as const, storage: storage(fallback), why: `${reason}: ${fallbackWhy}, the GPU stays idle` };
+      const reason = tf.installed
+        ? `@tensorflow/tfjs-node-gpu ${tf.version} does not load (${tf.error})`
+        : '@tensorflow/tfjs-node-gpu is not installed';
+      return {
+        deviceId: i,
+        device,
+        backend: fallback,
+        computesOn: 'CPU' as const,
+        storage: storage(fallback),
+        why: `${reason}: ${fallbackWhy}, the GPU stays idle`,
+      };
     }
     const onGpu = missing.length === 0 && tf.usesGpu !== false;
     const why = onGpu
       ? `@tensorflow/tfjs-node-gpu ${tf.version} loads and TensorFlow finds CUDA 11 and cuDNN 8; pinned with CUDA_VISIBLE_DEVICES=${g.index}`
       : `@tensorflow/tfjs-node-gpu ${tf.version} loads, but TensorFlow computes on the CPU: ${missing.length ? `${missing.join(', ')} not found by the loader` : 'it reports no GPU device'}`;
-    return { deviceId: i, device, backend: 'tensorflow' as const, computesOn: onGpu ? ('GPU' as const) : ('CPU' as const), storage: storage('tensorflow'), why };
+    return {
+      deviceId: i,
+      device,
+      backend: 'tensorflow' as const,
+      computesOn: onGpu ? ('GPU' as const) : ('CPU' as const),
+      storage: storage('tensorflow'),
+      why,
+    };
   });
 }

@@ -12,10 +12,24 @@ function layerFor(l: ResolvedLayer, first: boolean): tf.layers.Layer[] {
     case 'dense': {
       const flatten = l.inShape.length > 1 ? [tf.layers.flatten({ ...input, name: `${l.name}_flatten` })] : [];
       const denseInput = flatten.length ? {} : input;
-      return [...flatten, tf.layers.dense({ ...denseInput, units: l.units, activation: l.activation, useBias: l.bias !== null, name: l.name })];
+      return [
+        ...flatten,
+        tf.layers.dense({ ...denseInput, units: l.units, activation: l.activation, useBias: l.bias !== null, name: l.name }),
+      ];
     }
     case 'conv2d':
-      return [tf.layers.conv2d({ ...input, filters: l.filters, kernelSize: l.kernelSize, strides: l.strides, padding: l.padding, activation: l.activation, useBias: l.bias !== null, name: l.name })];
+      return [
+        tf.layers.conv2d({
+          ...input,
+          filters: l.filters,
+          kernelSize: l.kernelSize,
+          strides: l.strides,
+          padding: l.padding,
+          activation: l.activation,
+          useBias: l.bias !== null,
+          name: l.name,
+        }),
+      ];
     case 'maxPool2d':
       return [tf.layers.maxPooling2d({ ...input, poolSize: l.poolSize, strides: l.strides, padding: l.padding, name: l.name })];
     case 'flatten':
@@ -50,14 +64,19 @@ export function toLayersModel(model: Model, params: Map<string, Float32Array | F
 /** The files of a LayersModel save: model.json text and the weights.bin bytes. */
 export async function layersModelFiles(model: tf.LayersModel): Promise<{ modelJson: string; weights: Uint8Array }> {
   let out: { modelJson: string; weights: Uint8Array } | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const data = artifacts.weightData as ArrayBuffer;
-    const json = {
-      format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`, convertedBy: 'dtrain',
-      modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    };
-    out = { modelJson: JSON.stringify(json), weights: new Uint8Array(data) };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData as ArrayBuffer;
+      const json = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: 'dtrain',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      out = { modelJson: JSON.stringify(json), weights: new Uint8Array(data) };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength } };
+    }),
+  );
   return out!;
 }

@@ -52,7 +52,8 @@ export function prepareOutDir(dir: string, force = false): string {
   const abs = resolve(dir);
   const kind = kindOf(abs);
   if (kind === 'file') throw invalidInput(`${abs} is a file; export needs a folder`);
-  if (kind === 'dir' && readdirSync(abs).length > 0 && !force) throw invalidInput(`${abs} is not empty; choose a new folder or pass --force to overwrite its files`);
+  if (kind === 'dir' && readdirSync(abs).length > 0 && !force)
+    throw invalidInput(`${abs} is not empty; choose a new folder or pass --force to overwrite its files`);
   makeDir(abs);
   try {
     accessSync(abs, constants.W_OK);

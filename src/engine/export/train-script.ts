@@ -22,9 +22,14 @@ export interface TrainScriptInput {
 export function trainScript(o: TrainScriptInput): string {
   const mesh = Mesh.parse(o.mesh);
   const dims = mesh.dimNames.map((name, i) => `${py(name)}: ${mesh.shape[i]}`).join(', ');
-  const layoutLines = o.variables.map((v) => `    ${py(v.kerasPath)}: (${v.specs.map(py).join(', ')}${v.specs.length === 1 ? ',' : ''}),`);
+  const layoutLines = o.variables.map(
+    (v) => `    ${py(v.kerasPath)}: (${v.specs.map(py).join(', ')}${v.specs.length === 1 ? ',' : ''}),`,
+  );
   const notes = o.variables.filter((v) => v.unsharded.length > 0).map((v) => `#   ${v.kerasPath}: ${v.unsharded.join('; ')}`);
-  const notesBlock = notes.length === 0 ? '' : `# Sharded by the run but not here (dtrain splits an axis unevenly, JAX's shardings refuse it):\n${notes.join('\n')}\n`;
+  const notesBlock =
+    notes.length === 0
+      ? ''
+      : `# Sharded by the run but not here (dtrain splits an axis unevenly, JAX's shardings refuse it):\n${notes.join('\n')}\n`;
   return `"""Continue dtrain run ${o.runId} (${o.runName.replace(/"/g, "'")}) from its step ${o.step} with Keras 3 under keras.distribution.
 
     python train.py [--steps N] [--out FILE.keras]

@@ -44,14 +44,22 @@ function scalar(d: H5Dataset): number {
 }
 
 /** The state of `params` (trainable, in Keras's order) and of an optimizer with `optimizerConfig`. */
-export function archiveState(archive: KerasArchive, params: readonly KerasParam[], optimizerConfig: Record<string, unknown> | null, what: string): KerasRunState {
+export function archiveState(
+  archive: KerasArchive,
+  params: readonly KerasParam[],
+  optimizerConfig: Record<string, unknown> | null,
+  what: string,
+): KerasRunState {
   const layers = layerVars(archive.weights, what);
   const values = new Map<string, Float32Array>();
   for (const p of params) {
     const entry = layers.get(p.layer);
     const d = entry?.vars[p.index];
     if (!d) throw invalidInput(`${what}: model.weights.h5 has no layers/${p.layer}/vars/${p.index} for ${p.path}`);
-    if (!sameShape(d.shape, p.shape)) throw invalidInput(`${what}: layers/${p.layer}/vars/${p.index} (${p.path}) has shape [${d.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`);
+    if (!sameShape(d.shape, p.shape))
+      throw invalidInput(
+        `${what}: layers/${p.layer}/vars/${p.index} (${p.path}) has shape [${d.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`,
+      );
     values.set(p.path, floats(d));
   }
   const saved = optimizerVars(archive.weights, what);
@@ -65,7 +73,8 @@ export function archiveState(archive: KerasArchive, params: readonly KerasParam[
   const slots = new Map<string, Float32Array>();
   for (const o of order) if (o.kind === 'slot') slots.set(varKey(o), floats(named.get(varKey(o))!));
   const iterations = scalar(named.get('iteration')!);
-  if (!Number.isSafeInteger(iterations) || iterations < 0) throw invalidInput(`${what}: the optimizer's iteration is ${iterations}, not a step count`);
+  if (!Number.isSafeInteger(iterations) || iterations < 0)
+    throw invalidInput(`${what}: the optimizer's iteration is ${iterations}, not a step count`);
   const lr = named.get('learning_rate');
   return { params: values, optimizer: { iterations, learningRate: lr ? Math.fround(scalar(lr)) : null, slots } };
 }

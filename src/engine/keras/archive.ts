@@ -36,7 +36,8 @@ function parseJson(bytes: Uint8Array, name: string, what: string): Record<string
   } catch (e) {
     throw invalidInput(`${what}: ${name} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidInput(`${what}: ${name} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidInput(`${what}: ${name} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -46,7 +47,8 @@ export async function readKerasArchive(bytes: Uint8Array, what = 'the archive'):
   const missing = [CONFIG_FILE, WEIGHTS_FILE].filter((f) => !(f in files));
   if (missing.length) throw invalidInput(`${what} is not a .keras archive: it has no ${missing.join(' and no ')}`);
   const config = parseJson(files[CONFIG_FILE]!, CONFIG_FILE, what);
-  if (typeof config.class_name !== 'string' || typeof config.config !== 'object') throw invalidInput(`${what}: ${CONFIG_FILE} has no model (class_name and config)`);
+  if (typeof config.class_name !== 'string' || typeof config.config !== 'object')
+    throw invalidInput(`${what}: ${CONFIG_FILE} has no model (class_name and config)`);
   const metadata = METADATA_FILE in files ? parseJson(files[METADATA_FILE]!, METADATA_FILE, what) : {};
   const weights = await readH5(files[WEIGHTS_FILE]!, `${WEIGHTS_FILE} in ${what}`);
   return { config, metadata, weights };

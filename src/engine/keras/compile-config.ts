@@ -9,16 +9,28 @@ export function keras3OptimizerConfig(config: Record<string, unknown>): Record<s
   return Adadelta.fromConfig(config).getConfig({ flavour: 'keras3', scheduleFormat: 'keras2.13' });
 }
 
-export const serializedOptimizer = (config: Record<string, unknown>) => ({ module: 'keras.optimizers', class_name: 'Adadelta', config, registered_name: null });
+export const serializedOptimizer = (config: Record<string, unknown>) => ({
+  module: 'keras.optimizers',
+  class_name: 'Adadelta',
+  config,
+  registered_name: null,
+});
 
 export type KerasLossName = 'sparse_cce_logits' | 'mse';
 
 const LOSS_OBJECTS: Record<KerasLossName, Record<string, unknown>> = {
   sparse_cce_logits: {
-    module: 'keras.losses', class_name: 'SparseCategoricalCrossentropy', registered_name: null,
+    module: 'keras.losses',
+    class_name: 'SparseCategoricalCrossentropy',
+    registered_name: null,
     config: { name: 'sparse_categorical_crossentropy', reduction: 'sum_over_batch_size', from_logits: true, ignore_class: null },
   },
-  mse: { module: 'keras.losses', class_name: 'MeanSquaredError', registered_name: null, config: { name: 'mean_squared_error', reduction: 'sum_over_batch_size' } },
+  mse: {
+    module: 'keras.losses',
+    class_name: 'MeanSquaredError',
+    registered_name: null,
+    config: { name: 'mean_squared_error', reduction: 'sum_over_batch_size' },
+  },
 };
 
 /**
@@ -26,10 +38,20 @@ const LOSS_OBJECTS: Record<KerasLossName, Record<string, unknown>> = {
  * saves `compile(metrics=…)`: names or serialised metric objects; null for none), so Keras's
  * evaluate and fit on the archive report the run's metrics, not the loss alone.
  */
-export function compileConfig(optimizer: Record<string, unknown>, loss: Record<string, unknown>, metrics: unknown = null): Record<string, unknown> {
+export function compileConfig(
+  optimizer: Record<string, unknown>,
+  loss: Record<string, unknown>,
+  metrics: unknown = null,
+): Record<string, unknown> {
   return {
-    optimizer: serializedOptimizer(optimizer), loss, loss_weights: null, metrics, weighted_metrics: null,
-    run_eagerly: false, steps_per_execution: 1, jit_compile: true,
+    optimizer: serializedOptimizer(optimizer),
+    loss,
+    loss_weights: null,
+    metrics,
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: true,
   };
 }
 

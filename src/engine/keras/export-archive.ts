@@ -11,7 +11,12 @@ import { optimizerVarOrder, varKey } from './optimizer-order';
 import type { KerasModelDescription } from './spec-to-keras';
 import { weightsTree, type LayerNode } from './weights-file';
 
-const float32 = (shape: number[], values: ArrayLike<number>): H5Dataset => ({ kind: 'dataset', shape, dtype: 'float32', data: Float32Array.from(values) });
+const float32 = (shape: number[], values: ArrayLike<number>): H5Dataset => ({
+  kind: 'dataset',
+  shape,
+  dtype: 'float32',
+  data: Float32Array.from(values),
+});
 
 export interface RunStateForExport {
   params: Map<string, ArrayLike<number>>;
@@ -27,21 +32,30 @@ function dateSaved(d: Date): string {
 }
 
 /** `optimizerConfig` is the Keras 3 get_config() (see compile-config.ts). */
-export function toKerasArchive(model: KerasModelDescription, optimizerConfig: Record<string, unknown>, state: RunStateForExport, now = new Date()): KerasArchive {
+export function toKerasArchive(
+  model: KerasModelDescription,
+  optimizerConfig: Record<string, unknown>,
+  state: RunStateForExport,
+  now = new Date(),
+): KerasArchive {
   const nodes = (keys: LayerKey[], prefix: string): LayerNode[] =>
     keys.map((k) => {
       const path = prefix + k.key;
-      const vars = model.params.filter((p) => p.layer === path).sort((a, b) => a.index - b.index).map((p) => {
-        const values = state.params.get(p.path);
-        if (!values) throw new Error(`internal: no values for ${p.path}`);
-        return float32(p.shape, values);
-      });
+      const vars = model.params
+        .filter((p) => p.layer === path)
+        .sort((a, b) => a.index - b.index)
+        .map((p) => {
+          const values = state.params.get(p.path);
+          if (!values) throw new Error(`internal: no values for ${p.path}`);
+          return float32(p.shape, values);
+        });
       return { key: k.key, name: k.name, vars, ...(k.layers ? { layers: nodes(k.layers, `${path}/layers/`) } : {}) };
     });
   const layers = nodes(layerKeys(model.modelConfig), '');
   const opt = state.optimizer;
   const optimizerVars = optimizerVarOrder(optimizerConfig, model.params).map((o): H5Dataset => {
-    if (o.kind === 'iteration') return { kind: 'dataset', shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(opt.iterations)) };
+    if (o.kind === 'iteration')
+      return { kind: 'dataset', shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(opt.iterations)) };
     if (o.kind === 'learning_rate') return float32([], [opt.learningRate ?? Number(optimizerConfig.learning_rate)]);
     const values = opt.slots.get(varKey(o));
     if (!values) throw new Error(`internal: no optimizer slot ${varKey(o)}`);

@@ -75,7 +75,8 @@ function readGroup(g: InstanceType<typeof h5wasm.Group>, what: string): H5Group 
   for (const key of g.keys()) {
     const child: H5Entity = g.get(key);
     if (child instanceof h5wasm.Group) out.children.set(key, readGroup(child, what));
-    else if (child instanceof h5wasm.Dataset) out.children.set(key, readDataset(child, `${g.path === '/' ? '' : g.path}/${key}`, what));
+    else if (child instanceof h5wasm.Dataset)
+      out.children.set(key, readDataset(child, `${g.path === '/' ? '' : g.path}/${key}`, what));
   }
   return out;
 }
@@ -84,16 +85,27 @@ function readDataset(d: InstanceType<typeof h5wasm.Dataset>, path: string, what:
   const m = d.metadata;
   const shape = [...(d.shape ?? [])];
   const dtype: H5DType | null =
-    m.type === 1 && m.size === 4 ? 'float32' : m.type === 1 && m.size === 8 ? 'float64' : m.type === 0 && m.signed && m.size === 4 ? 'int32' : m.type === 0 && m.signed && m.size === 8 ? 'int64' : null;
+    m.type === 1 && m.size === 4
+      ? 'float32'
+      : m.type === 1 && m.size === 8
+        ? 'float64'
+        : m.type === 0 && m.signed && m.size === 4
+          ? 'int32'
+          : m.type === 0 && m.signed && m.size === 8
+            ? 'int64'
+            : null;
   if (!dtype) throw invalidInput(`${what}: dataset ${path} has a type this trainer does not read (${d.dtype})`);
   const raw = d.value as unknown;
   // A scalar dataset reads as a bare number (or bigint for int64); arrays as typed arrays.
   const values = (typeof raw === 'number' || typeof raw === 'bigint' ? [raw] : raw) as ArrayLike<number> & ArrayLike<bigint>;
   const data =
-    dtype === 'float32' ? Float32Array.from(values)
-    : dtype === 'float64' ? Float64Array.from(values)
-    : dtype === 'int32' ? Int32Array.from(values)
-    : BigInt64Array.from(values, (v) => BigInt(v));
+    dtype === 'float32'
+      ? Float32Array.from(values)
+      : dtype === 'float64'
+        ? Float64Array.from(values)
+        : dtype === 'int32'
+          ? Int32Array.from(values)
+          : BigInt64Array.from(values, (v) => BigInt(v));
   return { kind: 'dataset', shape, dtype, data };
 }
 

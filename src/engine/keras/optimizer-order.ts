@@ -10,7 +10,12 @@ import type { H5Dataset } from './h5-tree';
 export type OptimizerVarKind =
   | { kind: 'iteration' }
   | { kind: 'learning_rate' }
-  | { kind: 'slot'; slot: 'average' | 'gradient_accumulator' | 'accumulated_grad' | 'accumulated_delta_var'; param: string; shape: number[] };
+  | {
+      kind: 'slot';
+      slot: 'average' | 'gradient_accumulator' | 'accumulated_grad' | 'accumulated_delta_var';
+      param: string;
+      shape: number[];
+    };
 
 export interface TrainableVar {
   /** The run's parameter path (`dense/kernel`). */
@@ -24,9 +29,11 @@ export const isSchedule = (lr: unknown): boolean => typeof lr === 'object' && lr
 export function optimizerVarOrder(config: Record<string, unknown>, params: readonly TrainableVar[]): OptimizerVarKind[] {
   const out: OptimizerVarKind[] = [{ kind: 'iteration' }];
   if (!isSchedule(config.learning_rate)) out.push({ kind: 'learning_rate' });
-  const each = (slot: 'average' | 'gradient_accumulator') => params.forEach((p) => out.push({ kind: 'slot', slot, param: p.path, shape: p.shape }));
+  const each = (slot: 'average' | 'gradient_accumulator') =>
+    params.forEach((p) => out.push({ kind: 'slot', slot, param: p.path, shape: p.shape }));
   if (config.use_ema) each('average');
-  if (typeof config.gradient_accumulation_steps === 'number' && config.gradient_accumulation_steps > 0) each('gradient_accumulator');
+  if (typeof config.gradient_accumulation_steps === 'number' && config.gradient_accumulation_steps > 0)
+    each('gradient_accumulator');
   for (const p of params) {
     out.push({ kind: 'slot', slot: 'accumulated_grad', param: p.path, shape: p.shape });
     out.push({ kind: 'slot', slot: 'accumulated_delta_var', param: p.path, shape: p.shape });
@@ -40,7 +47,11 @@ export const varKey = (v: OptimizerVarKind): string => (v.kind === 'slot' ? `${v
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The archive's optimizer variables by `varKey`, checked against the expected order and shapes. */
-export function nameOptimizerVars(vars: readonly H5Dataset[], order: readonly OptimizerVarKind[], what: string): Map<string, H5Dataset> {
+export function nameOptimizerVars(
+  vars: readonly H5Dataset[],
+  order: readonly OptimizerVarKind[],
+  what: string,
+): Map<string, H5Dataset> {
   if (vars.length !== order.length) {
     throw invalidInput(
       `${what}: the optimizer has ${vars.length} saved variables, its config and the model's ${order.filter((o) => o.kind === 'slot' && o.slot === 'accumulated_grad').length} trainable variables need ${order.length}`,
@@ -50,7 +61,10 @@ export function nameOptimizerVars(vars: readonly H5Dataset[], order: readonly Op
   order.forEach((o, i) => {
     const v = vars[i]!;
     const shape = o.kind === 'slot' ? o.shape : [];
-    if (!sameShape(v.shape, shape)) throw invalidInput(`${what}: optimizer/vars/${i} (${varKey(o)}) has shape [${v.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    if (!sameShape(v.shape, shape))
+      throw invalidInput(
+        `${what}: optimizer/vars/${i} (${varKey(o)}) has shape [${v.shape.join(', ')}], expected [${shape.join(', ')}]`,
+      );
     out.set(varKey(o), v);
   });
   return out;

@@ -4,9 +4,25 @@
  * the keys that hold floats in Keras's configs (and the elements of such lists) get a decimal point.
  */
 const FLOAT_KEYS = new Set([
-  'learning_rate', 'initial_learning_rate', 'end_learning_rate', 'rho', 'epsilon', 'ema_momentum', 'weight_decay',
-  'clipnorm', 'clipvalue', 'global_clipnorm', 'loss_scale_factor', 'decay_rate', 'alpha', 'power', 't_mul', 'm_mul',
-  'warmup_target', 'values', 'rate',
+  'learning_rate',
+  'initial_learning_rate',
+  'end_learning_rate',
+  'rho',
+  'epsilon',
+  'ema_momentum',
+  'weight_decay',
+  'clipnorm',
+  'clipvalue',
+  'global_clipnorm',
+  'loss_scale_factor',
+  'decay_rate',
+  'alpha',
+  'power',
+  't_mul',
+  'm_mul',
+  'warmup_target',
+  'values',
+  'rate',
 ]);
 
 const MARK = '\u0000float:';
@@ -14,7 +30,8 @@ const MARK = '\u0000float:';
 function markFloats(value: unknown, isFloat: boolean): unknown {
   if (typeof value === 'number') return isFloat && Number.isInteger(value) ? `${MARK}${value}` : value;
   if (Array.isArray(value)) return value.map((v) => markFloats(v, isFloat));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v, FLOAT_KEYS.has(k))]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markFloats(v, FLOAT_KEYS.has(k))]));
   return value;
 }
 

@@ -20,11 +20,17 @@ export function kerasModelOf(config: RunConfig): KerasModelDescription {
   const model = buildModel(config.model as never);
   if (!model.keras) return specToKeras(model);
   const { compile_config: _compile, ...modelConfig } = model.keras.modelConfig;
-  if (!isObj(modelConfig.config) || typeof modelConfig.class_name !== 'string') throw invalidInput('the run\'s Keras model config has no class_name and config to export');
+  if (!isObj(modelConfig.config) || typeof modelConfig.class_name !== 'string')
+    throw invalidInput("the run's Keras model config has no class_name and config to export");
   const loss = model.keras.compileConfig?.loss;
   return {
-    modelConfig, params: kerasParamsOf(model), metrics: model.keras.compileConfig?.metrics ?? null,
-    loss: loss === undefined || loss === null ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits') : (loss as Record<string, unknown>),
+    modelConfig,
+    params: kerasParamsOf(model),
+    metrics: model.keras.compileConfig?.metrics ?? null,
+    loss:
+      loss === undefined || loss === null
+        ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits')
+        : (loss as Record<string, unknown>),
   };
 }
 

@@ -39,7 +39,9 @@ function readArchiveFile(path: string): Uint8Array {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw invalidInput(`model.path: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
+    throw invalidInput(
+      `model.path: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
+    );
   }
 }
 
@@ -50,7 +52,9 @@ function archiveOptimizer(archive: KerasArchive, path: string): Record<string, u
   const opt = compile.optimizer;
   const className = isObj(opt) ? opt.class_name : opt;
   if (className !== 'Adadelta' && className !== 'adadelta') {
-    throw invalidInput(`${path}: its optimizer is ${String(className)}; this trainer trains with Adadelta: give an "optimizer" in the run config to start a fresh one`);
+    throw invalidInput(
+      `${path}: its optimizer is ${String(className)}; this trainer trains with Adadelta: give an "optimizer" in the run config to start a fresh one`,
+    );
   }
   return isObj(opt) && isObj(opt.config) ? { ...opt.config } : {};
 }
@@ -60,7 +64,8 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   const m = config.model;
   if (!isObj(m) || m.type !== 'keras' || m.path === undefined) return { config, initial: null };
   if (typeof m.path !== 'string' || m.path === '') throw invalidInput('model.path must be the path of a .keras file');
-  if (m.json !== undefined || m.jsonPath !== undefined) throw invalidInput('model: give "path" (a .keras archive) or "json"/"jsonPath" (a model config), not both');
+  if (m.json !== undefined || m.jsonPath !== undefined)
+    throw invalidInput('model: give "path" (a .keras archive) or "json"/"jsonPath" (a model config), not both');
   const archive = await readKerasArchive(readArchiveFile(m.path), m.path);
   let model: Model;
   try {
@@ -70,7 +75,8 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   }
   const fromArchive = config.optimizer === undefined ? archiveOptimizer(archive, m.path) : null;
   const optimizer = config.optimizer ?? fromArchive;
-  if (!optimizer) throw invalidInput(`${m.path} was saved without an optimizer (no compile_config): give an "optimizer" in the run config`);
+  if (!optimizer)
+    throw invalidInput(`${m.path} was saved without an optimizer (no compile_config): give an "optimizer" in the run config`);
   const params = kerasParamsOf(model);
   const state = archiveState(archive, params, fromArchive, m.path);
   const resolved: RunConfig = { ...config, model: { ...m, json: archive.config }, optimizer };
@@ -78,14 +84,22 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
 }
 
 const whole = (path: string, shape: number[], data: Float32Array): CheckpointTensor => ({
-  path, dtype: 'float32', globalShape: shape, layout: { specs: shape.map(() => 'unsharded'), mesh: 'batch=1' },
+  path,
+  dtype: 'float32',
+  globalShape: shape,
+  layout: { specs: shape.map(() => 'unsharded'), mesh: 'batch=1' },
   shards: [{ slices: shape.map((size) => ({ start: 0, size })), data }],
 });
 
 /** The archive's state as a step-0 checkpoint: weights, and the optimizer's state or a fresh one. */
 function initialCheckpoint(config: RunConfig, model: Model, state: KerasRunState): CheckpointData {
   const opt = Adadelta.fromConfig(config.optimizer);
-  const slotNames = [...(opt.useEma ? ['average'] : []), ...(opt.gradientAccumulationSteps ? ['gradient_accumulator'] : []), 'accumulated_grad', 'accumulated_delta_var'];
+  const slotNames = [
+    ...(opt.useEma ? ['average'] : []),
+    ...(opt.gradientAccumulationSteps ? ['gradient_accumulator'] : []),
+    'accumulated_grad',
+    'accumulated_delta_var',
+  ];
   const tensors: CheckpointTensor[] = [];
   for (const p of model.params) {
     const weights = state.params.get(p.path)!;
@@ -93,10 +107,28 @@ function initialCheckpoint(config: RunConfig, model: Model, state: KerasRunState
     for (const slot of slotNames) {
       // A fresh optimizer: zero accumulators, EMA averages starting at the weights (as Keras builds them).
       const saved = state.optimizer?.slots.get(`${slot}/${p.path}`);
-      tensors.push(whole(`optimizer/${opt.name}/${slot}/${p.path}`, p.shape, saved ?? (slot === 'average' ? weights.slice() : new Float32Array(weights.length))));
+      tensors.push(
+        whole(
+          `optimizer/${opt.name}/${slot}/${p.path}`,
+          p.shape,
+          saved ?? (slot === 'average' ? weights.slice() : new Float32Array(weights.length)),
+        ),
+      );
     }
   }
   const iterations = state.optimizer?.iterations ?? 0;
-  tensors.push({ path: 'optimizer/iteration', dtype: 'int64', globalShape: [], layout: { specs: [], mesh: 'batch=1' }, shards: [{ slices: [], data: Float64Array.of(iterations) }] });
-  return { step: 0, iterations, mesh: 'batch=1', tensors, state: { dataCursor: 0, seed: config.seed, globalBatchSize: config.globalBatchSize } };
+  tensors.push({
+    path: 'optimizer/iteration',
+    dtype: 'int64',
+    globalShape: [],
+    layout: { specs: [], mesh: 'batch=1' },
+    shards: [{ slices: [], data: Float64Array.of(iterations) }],
+  });
+  return {
+    step: 0,
+    iterations,
+    mesh: 'batch=1',
+    tensors,
+    state: { dataCursor: 0, seed: config.seed, globalBatchSize: config.globalBatchSize },
+  };
 }

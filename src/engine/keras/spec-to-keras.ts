@@ -11,23 +11,53 @@ import { layerKeys } from './layer-keys';
 const batchShape = (shape: readonly number[]) => [null, ...shape];
 
 function layer(className: string, config: Record<string, unknown>, inShape: readonly number[]): Record<string, unknown> {
-  return { module: 'keras.layers', class_name: className, config: { trainable: true, dtype: 'float32', ...config }, registered_name: null, build_config: { input_shape: batchShape(inShape) } };
+  return {
+    module: 'keras.layers',
+    class_name: className,
+    config: { trainable: true, dtype: 'float32', ...config },
+    registered_name: null,
+    build_config: { input_shape: batchShape(inShape) },
+  };
 }
 
 function kerasLayers(l: ResolvedLayer): Record<string, unknown>[] {
   switch (l.kind) {
     case 'dense': {
-      const flatten = l.inShape.length > 1 ? [layer('Flatten', { name: `${l.name}_flatten`, data_format: 'channels_last' }, l.inShape)] : [];
+      const flatten =
+        l.inShape.length > 1 ? [layer('Flatten', { name: `${l.name}_flatten`, data_format: 'channels_last' }, l.inShape)] : [];
       const inShape = l.inShape.length > 1 ? [l.inShape.reduce((a, b) => a * b, 1)] : l.inShape;
-      return [...flatten, layer('Dense', { name: l.name, units: l.units, activation: l.activation, use_bias: l.bias !== null }, inShape)];
+      return [
+        ...flatten,
+        layer('Dense', { name: l.name, units: l.units, activation: l.activation, use_bias: l.bias !== null }, inShape),
+      ];
     }
     case 'conv2d':
-      return [layer('Conv2D', {
-        name: l.name, filters: l.filters, kernel_size: l.kernelSize, strides: l.strides, padding: l.padding, data_format: 'channels_last',
-        dilation_rate: [1, 1], groups: 1, activation: l.activation, use_bias: l.bias !== null,
-      }, l.inShape)];
+      return [
+        layer(
+          'Conv2D',
+          {
+            name: l.name,
+            filters: l.filters,
+            kernel_size: l.kernelSize,
+            strides: l.strides,
+            padding: l.padding,
+            data_format: 'channels_last',
+            dilation_rate: [1, 1],
+            groups: 1,
+            activation: l.activation,
+            use_bias: l.bias !== null,
+          },
+          l.inShape,
+        ),
+      ];
     case 'maxPool2d':
-      return [layer('MaxPooling2D', { name: l.name, pool_size: l.poolSize, strides: l.strides, padding: l.padding, data_format: 'channels_last' }, l.inShape)];
+      return [
+        layer(
+          'MaxPooling2D',
+          { name: l.name, pool_size: l.poolSize, strides: l.strides, padding: l.padding, data_format: 'channels_last' },
+          l.inShape,
+        ),
+      ];
     case 'flatten':
       return [layer('Flatten', { name: l.name, data_format: 'channels_last' }, l.inShape)];
     case 'dropout':
@@ -50,10 +80,23 @@ export interface KerasModelDescription {
 /** The Keras Sequential equivalent of a spec model. */
 export function specToKeras(model: Model): KerasModelDescription {
   const name = model.spec.name ?? 'sequential';
-  const input = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: batchShape(model.inputShape), dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null };
+  const input = {
+    module: 'keras.layers',
+    class_name: 'InputLayer',
+    config: { batch_shape: batchShape(model.inputShape), dtype: 'float32', sparse: false, name: 'input_layer' },
+    registered_name: null,
+  };
   const modelConfig = {
-    module: 'keras', class_name: 'Sequential', registered_name: null,
-    config: { name, trainable: true, dtype: 'float32', layers: [input, ...model.layers.flatMap(kerasLayers)], build_input_shape: batchShape(model.inputShape) },
+    module: 'keras',
+    class_name: 'Sequential',
+    registered_name: null,
+    config: {
+      name,
+      trainable: true,
+      dtype: 'float32',
+      layers: [input, ...model.layers.flatMap(kerasLayers)],
+      build_input_shape: batchShape(model.inputShape),
+    },
     build_config: { input_shape: batchShape(model.inputShape) },
   };
   const keyOf = new Map(layerKeys(modelConfig).map((k) => [k.name, k.key]));

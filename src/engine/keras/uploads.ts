@@ -11,10 +11,14 @@ import { prepareOutDir, writeFileAtomic } from '../export/out-path';
 import { readKerasArchive } from './archive';
 
 export async function storeUploadedArchive(dir: string, fileName: string, base64: string): Promise<string> {
-  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw invalidInput(`${fileName}: the upload is not base64`);
+  if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    throw invalidInput(`${fileName}: the upload is not base64`);
   const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
   await readKerasArchive(bytes, String(fileName)); // refuse what a run could not use, before storing it
-  const safe = String(fileName).replace(/[^\w.-]+/g, '_').replace(/\.keras$/i, '') || 'model';
+  const safe =
+    String(fileName)
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/\.keras$/i, '') || 'model';
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const path = join(dir, `${safe}-${hash}.keras`);
   if (!existsSync(path)) {

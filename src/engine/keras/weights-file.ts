@@ -80,7 +80,11 @@ function layersGroup(layers: LayerNode[]): H5Group {
 }
 
 /** The tree Keras's loader reads: `layers/…`, `optimizer/vars` (when given) and the model's own empty `vars`. */
-export function weightsTree(modelName: string, layers: LayerNode[], optimizer: { name: string; vars: H5Dataset[] } | null): H5Group {
+export function weightsTree(
+  modelName: string,
+  layers: LayerNode[],
+  optimizer: { name: string; vars: H5Dataset[] } | null,
+): H5Group {
   const root = group();
   root.children.set('layers', layersGroup(layers));
   if (optimizer) {

@@ -99,7 +99,14 @@ export class ActiveRuns {
     await Promise.allSettled([...this.runs.values()].map((a) => a.done));
   }
 
-  private async drive(runId: string, config: RunConfig, resume: boolean, entry: ActiveRun, previousConfig?: RunConfig, options: LaunchOptions = {}): Promise<RunStatus> {
+  private async drive(
+    runId: string,
+    config: RunConfig,
+    resume: boolean,
+    entry: ActiveRun,
+    previousConfig?: RunConfig,
+    options: LaunchOptions = {},
+  ): Promise<RunStatus> {
     const { store, emit } = this.o;
     let session: MeshSession | undefined;
     try {
@@ -107,13 +114,32 @@ export class ActiveRuns {
       const devices = await this.o.devicesFor(mesh.size, options.deviceIds);
       store.updateRun(runId, { status: 'running', error: null });
       emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
-      session = await MeshSession.start({ host: this.o.host, workerEntry: this.o.workerEntry, mesh, devices, log: this.o.log, stallTimeoutMs: watchdogMs(config) }, {
-        model: config.model, data: config.data, layouts: config.layouts ?? {},
-        optimizer: config.optimizer, emaFirstStep: config.emaFirstStep ?? 'keras2', globalBatchSize: config.globalBatchSize, seed: config.seed, variableStorage: variableStorageOf(config),
-      });
+      session = await MeshSession.start(
+        {
+          host: this.o.host,
+          workerEntry: this.o.workerEntry,
+          mesh,
+          devices,
+          log: this.o.log,
+          stallTimeoutMs: watchdogMs(config),
+        },
+        {
+          model: config.model,
+          data: config.data,
+          layouts: config.layouts ?? {},
+          optimizer: config.optimizer,
+          emaFirstStep: config.emaFirstStep ?? 'keras2',
+          globalBatchSize: config.globalBatchSize,
+          seed: config.seed,
+          variableStorage: variableStorageOf(config),
+        },
+      );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
       const hasValidation = config.data.validation !== undefined && config.data.validation !== null;
-      const controller = new RunController({ store, runId, config, session, emit, hasValidation, onEvaluation: options.onEvaluation }, 0);
+      const controller = new RunController(
+        { store, runId, config, session, emit, hasValidation, onEvaluation: options.onEvaluation },
+        0,
+      );
       entry.setRestored(resume ? await controller.restoreLatest() : 0);
       entry.controller = controller;
       if (entry.request === 'pause') controller.pause();
@@ -129,14 +155,17 @@ export class ActiveRuns {
       }
       const error = e instanceof Error ? e.message : String(e);
       this.o.log?.(`run ${runId} failed: ${error}`);
-      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0)) this.tryWrite(() => store.updateRun(runId, { config: previousConfig }));
+      if (previousConfig && !(entry.controller?.checkpointsWritten ?? 0))
+        this.tryWrite(() => store.updateRun(runId, { config: previousConfig }));
       const step = recordFailure(store, runId, error, this.o.log) ?? entry.controller?.currentStep ?? 0;
       emit({ type: 'status', runId, status: 'failed', step, error });
       return 'failed';
     } finally {
       // The workers go down even when the failure was the store's (a full disk), and neither a
       // worker's complaint about closing nor a lease that cannot be written hides the run's end.
-      await session?.close().catch((e: unknown) => this.o.log?.(`run ${runId}: closing the workers: ${e instanceof Error ? e.message : String(e)}`));
+      await session
+        ?.close()
+        .catch((e: unknown) => this.o.log?.(`run ${runId}: closing the workers: ${e instanceof Error ? e.message : String(e)}`));
       this.tryWrite(() => store.releaseRunLease(runId));
     }
   }

@@ -38,7 +38,8 @@ export function importOptimizerConfig(json: string, flavour: ConfigFlavour = 'ke
     throw invalidInput(`not valid JSON: ${(e as Error).message}`);
   }
   const body = isKerasObject(parsed) ? checkClass(parsed) : parsed;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the optimizer config must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidInput('the optimizer config must be a JSON object');
   try {
     return { config: Adadelta.fromConfig(body as Record<string, unknown>).getConfig({ flavour }) };
   } catch (e) {

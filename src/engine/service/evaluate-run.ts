@@ -27,9 +27,16 @@ export interface EvaluationResult {
   metrics: Record<string, number>;
 }
 
-export async function evaluateRun(store: RunStore, runId: string, options: { data?: unknown; checkpointStep?: number } = {}): Promise<EvaluationResult> {
+export async function evaluateRun(
+  store: RunStore,
+  runId: string,
+  options: { data?: unknown; checkpointStep?: number } = {},
+): Promise<EvaluationResult> {
   const run = store.getRun(runId);
-  const checkpoint = options.checkpointStep !== undefined ? store.checkpointAtStep(runId, options.checkpointStep) : store.defaultCheckpoint(runId).checkpoint;
+  const checkpoint =
+    options.checkpointStep !== undefined
+      ? store.checkpointAtStep(runId, options.checkpointStep)
+      : store.defaultCheckpoint(runId).checkpoint;
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to evaluate`);
   const info = store.listCheckpoints(runId).find((c) => c.id === checkpoint.id);
   const best = info?.best === true;
@@ -47,7 +54,11 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
     label = dataset.name;
   }
   const model = buildModel(run.config.model);
-  const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]));
+  const params = new Map(
+    checkpoint.tensors
+      .filter((t) => t.path.startsWith('params/'))
+      .map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]),
+  );
   // The workers' backend and kernels (native BLAS where they have it), so the figures match the run's
   // val_* ones. Imported here, not at the top: registering wasm on import would make it the engine's
   // default before anything initialised it.
@@ -56,5 +67,14 @@ export async function evaluateRun(store: RunStore, runId: string, options: { dat
   await selectBackend(['wasm', 'cpu'], { native: nativeBlas().native ?? undefined });
   const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
-  return { runId, step: checkpoint.step, best, ...restored, data: label, count: sums.count, loss: sums.lossSum / sums.count, metrics };
+  return {
+    runId,
+    step: checkpoint.step,
+    best,
+    ...restored,
+    data: label,
+    count: sums.count,
+    loss: sums.lossSum / sums.count,
+    metrics,
+  };
 }

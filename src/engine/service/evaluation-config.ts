@@ -11,14 +11,21 @@ export function monitorNames(model: Model, hasValidation: boolean): string[] {
   return hasValidation ? [...train, ...train.map((m) => `val_${m}`)] : train;
 }
 
-export function checkEvaluation(config: RunConfig, model: Model | undefined, hasValidation: boolean | undefined, add: (path: string, message: string) => void): void {
+export function checkEvaluation(
+  config: RunConfig,
+  model: Model | undefined,
+  hasValidation: boolean | undefined,
+  add: (path: string, message: string) => void,
+): void {
   if (config.evalEvery !== undefined && !(Number.isSafeInteger(config.evalEvery) && config.evalEvery >= 1)) {
     add('evalEvery', `evalEvery must be an integer ≥ 1 (got ${JSON.stringify(config.evalEvery)})`);
   }
   const es = config.earlyStopping;
   if (es === undefined) return;
   if (typeof es !== 'object' || es === null || Array.isArray(es)) return add('earlyStopping', 'earlyStopping must be an object');
-  for (const key of Object.keys(es)) if (!EARLY_STOPPING_KEYS.has(key)) add(`earlyStopping.${key}`, `unknown key '${key}' (known: ${[...EARLY_STOPPING_KEYS].join(', ')})`);
+  for (const key of Object.keys(es))
+    if (!EARLY_STOPPING_KEYS.has(key))
+      add(`earlyStopping.${key}`, `unknown key '${key}' (known: ${[...EARLY_STOPPING_KEYS].join(', ')})`);
   const monitor = es.monitor ?? 'val_loss';
   if (model && hasValidation !== undefined) {
     const names = monitorNames(model, hasValidation);
@@ -27,17 +34,27 @@ export function checkEvaluation(config: RunConfig, model: Model | undefined, has
       add('earlyStopping.monitor', `cannot monitor '${monitor}'${hint}; this run has: ${names.join(', ')}`);
     }
   }
-  if (es.mode !== undefined && !['min', 'max', 'auto'].includes(es.mode)) add('earlyStopping.mode', `mode must be 'min', 'max' or 'auto' (got ${JSON.stringify(es.mode)})`);
-  if (es.patience !== undefined && !(Number.isSafeInteger(es.patience) && es.patience >= 0)) add('earlyStopping.patience', `patience must be an integer ≥ 0 (got ${JSON.stringify(es.patience)})`);
-  if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && Number.isFinite(es.minDelta))) add('earlyStopping.minDelta', `minDelta must be a number (got ${JSON.stringify(es.minDelta)})`);
-  if (es.restoreBest !== undefined && typeof es.restoreBest !== 'boolean') add('earlyStopping.restoreBest', 'restoreBest must be true or false');
+  if (es.mode !== undefined && !['min', 'max', 'auto'].includes(es.mode))
+    add('earlyStopping.mode', `mode must be 'min', 'max' or 'auto' (got ${JSON.stringify(es.mode)})`);
+  if (es.patience !== undefined && !(Number.isSafeInteger(es.patience) && es.patience >= 0))
+    add('earlyStopping.patience', `patience must be an integer ≥ 0 (got ${JSON.stringify(es.patience)})`);
+  if (es.minDelta !== undefined && !(typeof es.minDelta === 'number' && Number.isFinite(es.minDelta)))
+    add('earlyStopping.minDelta', `minDelta must be a number (got ${JSON.stringify(es.minDelta)})`);
+  if (es.restoreBest !== undefined && typeof es.restoreBest !== 'boolean')
+    add('earlyStopping.restoreBest', 'restoreBest must be true or false');
 }
 
 export function earlyStoppingRule(config: RunConfig): (EarlyStoppingRule & { restoreBest: boolean }) | null {
   const es = config.earlyStopping;
   if (!es) return null;
   const monitor = es.monitor ?? 'val_loss';
-  return { monitor, mode: resolveMode(monitor, es.mode), patience: es.patience ?? 0, minDelta: es.minDelta ?? 0, restoreBest: es.restoreBest ?? false };
+  return {
+    monitor,
+    mode: resolveMode(monitor, es.mode),
+    patience: es.patience ?? 0,
+    minDelta: es.minDelta ?? 0,
+    restoreBest: es.restoreBest ?? false,
+  };
 }
 
 /**

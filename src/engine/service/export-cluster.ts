@@ -25,10 +25,16 @@ function dataNpz(config: RunConfig, step: number, steps: number): Uint8Array {
   const B = config.globalBatchSize;
   const shuffle = (config.data as { shuffle?: unknown }).shuffle !== false;
   const order = new Int32Array(steps * B);
-  for (let t = 0; t < steps; t++) order.set(localBatchIndices(ds.numExamples, B, config.seed, step + t, 1, 0, { shuffle }), t * B);
+  for (let t = 0; t < steps; t++)
+    order.set(localBatchIndices(ds.numExamples, B, config.seed, step + t, 1, 0, { shuffle }), t * B);
   const intX = ds.xDtype !== undefined && /int/.test(ds.xDtype);
   const entries: NpzEntry[] = [
-    { name: 'x', values: intX ? Int32Array.from(ds.x) : ds.x, dtype: intX ? 'int32' : 'float32', shape: [ds.numExamples, ...ds.featureShape] },
+    {
+      name: 'x',
+      values: intX ? Int32Array.from(ds.x) : ds.x,
+      dtype: intX ? 'int32' : 'float32',
+      shape: [ds.numExamples, ...ds.featureShape],
+    },
     ds.task === 'regression'
       ? { name: 'y', values: ds.y, dtype: 'float32', shape: [ds.numExamples, ds.targetDim ?? 1] }
       : { name: 'y', values: ds.y, dtype: 'int32', shape: [ds.numExamples] },
@@ -37,7 +43,12 @@ function dataNpz(config: RunConfig, step: number, steps: number): Uint8Array {
   return encodeNpz(entries);
 }
 
-export async function exportCluster(store: RunStore, runId: string, outDir: string, options: ExportOptions = {}): Promise<{ dir: string; files: string[] }> {
+export async function exportCluster(
+  store: RunStore,
+  runId: string,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<{ dir: string; files: string[] }> {
   const run = store.getRun(runId);
   const { checkpoint } = store.latestValidCheckpoint(runId);
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export`);
@@ -48,13 +59,30 @@ export async function exportCluster(store: RunStore, runId: string, outDir: stri
   const steps = remaining > 0 ? remaining : Math.max(1, Math.floor(numExamples / config.globalBatchSize));
   // No optimizer: the archive's config and state continue.
   const back: Omit<RunConfig, 'optimizer'> = {
-    name: `${run.name} (back from the cluster)`, model: { type: 'keras', path: 'trained.keras' }, parent: runId,
-    data: config.data, mesh: config.mesh, layouts: config.layouts ?? {}, steps, globalBatchSize: config.globalBatchSize, seed: config.seed,
+    name: `${run.name} (back from the cluster)`,
+    model: { type: 'keras', path: 'trained.keras' },
+    parent: runId,
+    data: config.data,
+    mesh: config.mesh,
+    layouts: config.layouts ?? {},
+    steps,
+    globalBatchSize: config.globalBatchSize,
+    seed: config.seed,
   };
   const files: [string, string | Uint8Array][] = [
     ['model.keras', await writeKerasArchive(runToKerasArchive(config, checkpoint))],
     ['data.npz', dataNpz(config, checkpoint.step, steps)],
-    ['train.py', trainScript({ runId, runName: run.name, mesh: config.mesh, variables: clusterLayouts(config), globalBatchSize: config.globalBatchSize, step: checkpoint.step })],
+    [
+      'train.py',
+      trainScript({
+        runId,
+        runName: run.name,
+        mesh: config.mesh,
+        variables: clusterLayouts(config),
+        globalBatchSize: config.globalBatchSize,
+        step: checkpoint.step,
+      }),
+    ],
     ['import.json', `${JSON.stringify(back, null, 2)}\n`],
   ];
   const dir = prepareOutDir(outDir, options.force);

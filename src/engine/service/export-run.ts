@@ -23,7 +23,8 @@ export interface ExportOptions {
 function latest(store: RunStore, runId: string) {
   const run = store.getRun(runId);
   const { checkpoint, skipped } = store.defaultCheckpoint(runId); // the best one (early stopping), else the newest
-  if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
+  if (!checkpoint)
+    throw invalidInput(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
   return { run, checkpoint };
 }
 
@@ -34,19 +35,35 @@ export async function kerasArchiveBytes(store: RunStore, runId: string): Promise
 }
 
 /** Writes the run's Keras 3 archive to `file`. */
-export async function exportKeras(store: RunStore, runId: string, file: string, options: ExportOptions = {}): Promise<{ file: string }> {
+export async function exportKeras(
+  store: RunStore,
+  runId: string,
+  file: string,
+  options: ExportOptions = {},
+): Promise<{ file: string }> {
   const bytes = await kerasArchiveBytes(store, runId);
   const abs = prepareOutFile(file, options.force);
   writeFileAtomic(abs, bytes);
   return { file: abs };
 }
 
-export async function exportRun(store: RunStore, runId: string, outDir: string, options: ExportOptions = {}): Promise<{ dir: string; files: string[] }> {
+export async function exportRun(
+  store: RunStore,
+  runId: string,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<{ dir: string; files: string[] }> {
   const { run, checkpoint } = latest(store, runId);
-  const files: [string, string | Uint8Array][] = [['model.keras', await writeKerasArchive(runToKerasArchive(run.config, checkpoint))]];
+  const files: [string, string | Uint8Array][] = [
+    ['model.keras', await writeKerasArchive(runToKerasArchive(run.config, checkpoint))],
+  ];
   if (run.config.model.type !== 'keras') {
     const model = buildModel(run.config.model as never);
-    const params = new Map(checkpoint.tensors.filter((t) => t.path.startsWith('params/')).map((t) => [t.path.slice('params/'.length), assembleGlobal(t)]));
+    const params = new Map(
+      checkpoint.tensors
+        .filter((t) => t.path.startsWith('params/'))
+        .map((t) => [t.path.slice('params/'.length), assembleGlobal(t)]),
+    );
     const layers = toLayersModel(model, params);
     const { modelJson, weights } = await layersModelFiles(layers);
     layers.dispose();
@@ -55,7 +72,10 @@ export async function exportRun(store: RunStore, runId: string, outDir: string, 
   files.push(
     ['optimizer.json', `${pythonJson(keras3OptimizerConfig(run.config.optimizer), 2)}\n`],
     ['metrics.csv', store.metricsCsv(runId)],
-    ['run.json', `${JSON.stringify({ id: run.id, name: run.name, status: run.status, step: checkpoint.step, config: run.config }, null, 2)}\n`],
+    [
+      'run.json',
+      `${JSON.stringify({ id: run.id, name: run.name, status: run.status, step: checkpoint.step, config: run.config }, null, 2)}\n`,
+    ],
   );
   // Everything is computed before the folder is touched: bad input leaves nothing behind.
   const dir = prepareOutDir(outDir, options.force);

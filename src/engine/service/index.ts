@@ -34,7 +34,12 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
   const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding });
   const host = options.processHost === 'node' ? new NodeProcessHost() : options.processHost;
   const service = new TrainerService({
-    store, host, workerEntry: options.workerEntry, cpuOnly: options.cpuOnly, log: options.log, freeMemory: options.freeMemory,
+    store,
+    host,
+    workerEntry: options.workerEntry,
+    cpuOnly: options.cpuOnly,
+    log: options.log,
+    freeMemory: options.freeMemory,
     exportDir: options.exportDir ?? join(dirname(options.dbPath), 'exports'),
   });
   const shutdown = service.shutdown.bind(service);
@@ -44,6 +49,5 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
   };
   return service;
 }
-
 
 export { TrainerService };

@@ -49,8 +49,14 @@ export function estimateWorkerMemory(model: Model, config: RunConfig, mesh: Mesh
   const perExample = model.layers.reduce((a, l) => a + prod(l.outShape), prod(model.inputShape)) * 4 * 3;
   const localBatch = Math.ceil(config.globalBatchSize / mesh.size);
   const m = {
-    shards, slots: shards * slotCount, fullParams: unreplicated, gradients: full, exchange: full,
-    activations: perExample * localBatch, runtime: RUNTIME_BYTES, perExample,
+    shards,
+    slots: shards * slotCount,
+    fullParams: unreplicated,
+    gradients: full,
+    exchange: full,
+    activations: perExample * localBatch,
+    runtime: RUNTIME_BYTES,
+    perExample,
   };
   return { ...m, total: m.shards + m.slots + m.fullParams + m.gradients + m.exchange + m.activations + m.runtime };
 }
@@ -63,18 +69,27 @@ export function formatBytes(n: number): string {
  * One line saying why the run does not fit and what would, or null when it fits. CPU workers share
  * the host's free memory; a GPU worker's model state must fit in its GPU's memory.
  */
-export function memoryProblem(m: WorkerMemory, config: RunConfig, devices: DeviceInfo[], free: number = freemem()): string | null {
+export function memoryProblem(
+  m: WorkerMemory,
+  config: RunConfig,
+  devices: DeviceInfo[],
+  free: number = freemem(),
+): string | null {
   const gpu = devices.find((d) => d.kind === 'GPU' && d.memoryBytes);
   const n = devices.length;
   const need = gpu ? m.total - m.runtime : m.total * n;
   const have = gpu ? gpu.memoryBytes! : free;
   if (need <= have) return null;
-  const where = gpu ? `${formatBytes(have)} on ${gpu.label}` : `${formatBytes(have)} of free memory for ${n} worker${n > 1 ? 's' : ''}`;
+  const where = gpu
+    ? `${formatBytes(have)} on ${gpu.label}`
+    : `${formatBytes(have)} of free memory for ${n} worker${n > 1 ? 's' : ''}`;
   const perWorker = gpu ? have : have / n;
   const fixed = m.total - m.activations - (gpu ? m.runtime : 0);
   const batch = Math.floor((perWorker - fixed) / m.perExample) * n;
   const smaller = batch >= n ? `, a globalBatchSize of at most ${batch} (now ${config.globalBatchSize})` : '';
-  return `the run needs about ${formatBytes(m.total)} per worker (parameter shards ${formatBytes(m.shards)}, optimizer slots ${formatBytes(m.slots)}, `
-    + `full parameters ${formatBytes(m.fullParams)}, gradients ${formatBytes(m.gradients)}, exchange ${formatBytes(m.exchange)}, `
-    + `activations ${formatBytes(m.activations)}) but there is ${where}; it would fit with more devices and the large variables sharded over them (layouts)${smaller}`;
+  return (
+    `the run needs about ${formatBytes(m.total)} per worker (parameter shards ${formatBytes(m.shards)}, optimizer slots ${formatBytes(m.slots)}, ` +
+    `full parameters ${formatBytes(m.fullParams)}, gradients ${formatBytes(m.gradients)}, exchange ${formatBytes(m.exchange)}, ` +
+    `activations ${formatBytes(m.activations)}) but there is ${where}; it would fit with more devices and the large variables sharded over them (layouts)${smaller}`
+  );
 }

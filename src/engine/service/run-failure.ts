@@ -24,7 +24,9 @@ export function recordFailure(store: FailureStore, runId: string, error: string,
   try {
     return store.updateRun(runId, { status: 'failed', error }).step;
   } catch (e) {
-    log?.(`run ${runId}: the failure could not be stored either (${e instanceof Error ? e.message : String(e)}); it will read as interrupted`);
+    log?.(
+      `run ${runId}: the failure could not be stored either (${e instanceof Error ? e.message : String(e)}); it will read as interrupted`,
+    );
     return null;
   }
 }

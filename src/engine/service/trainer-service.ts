@@ -6,7 +6,21 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Mesh } from '../../core/dtensor/mesh';
 import type {
-  DataSource, DataSourceSummary, DatasetInfo, DeviceInfo, LearningRateSetting, MetricPoint, RunConfig, RunDetail, RunStatus, RunSummary, SweepDetail, SweepStatus, SweepSummary, TrainerApi, TrainerEvent,
+  DataSource,
+  DataSourceSummary,
+  DatasetInfo,
+  DeviceInfo,
+  LearningRateSetting,
+  MetricPoint,
+  RunConfig,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  SweepDetail,
+  SweepStatus,
+  SweepSummary,
+  TrainerApi,
+  TrainerEvent,
 } from '../../shared/api';
 import type { DoctorReport } from '../../shared/doctor';
 import type { RunStore } from '../store/index';
@@ -57,7 +71,11 @@ export class TrainerService implements TrainerApi {
 
   constructor(private readonly o: TrainerServiceOptions) {
     this.runs = new ActiveRuns({
-      store: o.store, host: o.host, workerEntry: o.workerEntry, log: o.log, emit: (e) => this.emit(e),
+      store: o.store,
+      host: o.host,
+      workerEntry: o.workerEntry,
+      log: o.log,
+      emit: (e) => this.emit(e),
       devicesFor: (size, deviceIds) => this.devicesFor(size, deviceIds),
     });
   }
@@ -75,11 +93,16 @@ export class TrainerService implements TrainerApi {
   }
 
   async listDatasets(): Promise<DatasetInfo[]> {
-    return listBuiltinDatasets().map((d) => ({ name: d.name, kind: d.origin === 'file' ? 'builtin' : 'synthetic', description: d.description }));
+    return listBuiltinDatasets().map((d) => ({
+      name: d.name,
+      kind: d.origin === 'file' ? 'builtin' : 'synthetic',
+      description: d.description,
+    }));
   }
 
   async validateRunConfig(config: RunConfig) {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalidInput('the run config must be a JSON object');
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw invalidInput('the run config must be a JSON object');
     let resolved: RunConfig;
     try {
       resolved = (await resolveKerasModel(config)).config;
@@ -115,11 +138,18 @@ export class TrainerService implements TrainerApi {
   async resumeRun(runId: string, options: { mesh?: string; steps?: number } & LaunchOptions = {}): Promise<void> {
     if (this.runs.has(runId)) throw conflict(`run ${runId} is already running`);
     const run = this.o.store.getRun(requireId(runId));
-    if (run.status === 'completed' && !(options.steps && options.steps > run.steps)) throw conflict(`run ${runId} has completed all ${run.steps} steps`);
+    if (run.status === 'completed' && !(options.steps && options.steps > run.steps))
+      throw conflict(`run ${runId} has completed all ${run.steps} steps`);
     if (options.steps !== undefined && options.steps <= run.step) {
-      throw invalidInput(`run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`);
+      throw invalidInput(
+        `run ${runId} is already at step ${run.step}; --steps must be more than that (it is the run's total, not a number of extra steps)`,
+      );
     }
-    const config = { ...run.config, ...(options.mesh ? { mesh: options.mesh } : {}), ...(options.steps ? { steps: options.steps } : {}) };
+    const config = {
+      ...run.config,
+      ...(options.mesh ? { mesh: options.mesh } : {}),
+      ...(options.steps ? { steps: options.steps } : {}),
+    };
     const { issues, model, mesh } = await checkRunConfig(config);
     if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
     await this.refuseIfTooBig(config, model, mesh); // a resume on fewer devices holds bigger shards
@@ -174,7 +204,8 @@ export class TrainerService implements TrainerApi {
   }
 
   async getMetrics(runId: string, sinceStep?: number): Promise<MetricPoint[]> {
-    if (sinceStep !== undefined && !Number.isSafeInteger(sinceStep)) throw invalidInput(`sinceStep must be an integer (got ${JSON.stringify(sinceStep)})`);
+    if (sinceStep !== undefined && !Number.isSafeInteger(sinceStep))
+      throw invalidInput(`sinceStep must be an integer (got ${JSON.stringify(sinceStep)})`);
     return this.o.store.getMetrics(requireId(runId), sinceStep);
   }
 
@@ -290,7 +321,10 @@ export class TrainerService implements TrainerApi {
     this.known(runId);
     if (this.runs.has(runId)) throw conflict(`run ${runId} is training; stop it before deleting it`);
     const lease = this.o.store.runLease(runId);
-    if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is being trained by another dtrain process (pid ${lease.pid} on ${lease.host}); stop it there first`);
+    if (lease?.alive && !lease.mine)
+      throw conflict(
+        `run ${runId} is being trained by another dtrain process (pid ${lease.pid} on ${lease.host}); stop it there first`,
+      );
     if (!this.o.store.deleteRun(runId)) throw notFound(`no run ${runId}`);
   }
 
@@ -317,12 +351,14 @@ export class TrainerService implements TrainerApi {
   private refuseElsewhere(runId: string, verb: 'pause' | 'stop'): void {
     if (this.runs.has(runId)) return;
     const lease = this.o.store.runLease(runId);
-    if (lease?.alive && !lease.mine) throw conflict(`run ${runId} is trained by another dtrain process (pid ${lease.pid} on ${lease.host}); ${verb} it there`);
+    if (lease?.alive && !lease.mine)
+      throw conflict(`run ${runId} is trained by another dtrain process (pid ${lease.pid} on ${lease.host}); ${verb} it there`);
   }
 
   /** The run id, or a not-found ApiError (the dashboard shows its message; the CLI exits 2). */
   private known(runId: string): string {
-    if (typeof runId !== 'string' || !this.o.store.listRuns().some((r) => r.id === runId)) throw notFound(`no run ${JSON.stringify(runId)}`);
+    if (typeof runId !== 'string' || !this.o.store.listRuns().some((r) => r.id === runId))
+      throw notFound(`no run ${JSON.stringify(runId)}`);
     return runId;
   }
 
@@ -349,10 +385,11 @@ export class TrainerService implements TrainerApi {
     const lease = this.o.store.acquireRunLease(runId);
     if (!lease.ok) {
       const { pid, host } = lease.holder;
-      throw conflict(`run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`);
+      throw conflict(
+        `run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`,
+      );
     }
   }
-
 }
 
 /** A file-name-safe version of a run name. */
@@ -362,6 +399,7 @@ function safeFileName(name: string): string {
 
 /** A run id from a caller (IPC, WebSocket, CLI) must be a non-empty string before it reaches SQLite. */
 function requireId(runId: unknown): string {
-  if (typeof runId !== 'string' || runId === '') throw invalidInput(`a run id must be a non-empty string (got ${JSON.stringify(runId) ?? 'nothing'})`);
+  if (typeof runId !== 'string' || runId === '')
+    throw invalidInput(`a run id must be a non-empty string (got ${JSON.stringify(runId) ?? 'nothing'})`);
   return runId;
 }

@@ -73,7 +73,12 @@ export function loadCheckpoint(ctx: StoreContext, checkpointId: number): LoadedC
     return readVerified(ctx, row);
   } catch (error) {
     const code = sqliteCode(error);
-    if (error instanceof Mismatch || error instanceof ValueError || error instanceof SyntaxError || code.startsWith('SQLITE_CORRUPT')) {
+    if (
+      error instanceof Mismatch ||
+      error instanceof ValueError ||
+      error instanceof SyntaxError ||
+      code.startsWith('SQLITE_CORRUPT')
+    ) {
       const reason = code ? `SQLite could not read it (${code}: ${(error as Error).message})` : (error as Error).message;
       throw new CheckpointCorruptError(ctx.file, row.id, row.run_id, row.step, reason, { cause: error });
     }
@@ -82,7 +87,10 @@ export function loadCheckpoint(ctx: StoreContext, checkpointId: number): LoadedC
 }
 
 function readVerified(ctx: StoreContext, row: CheckpointRow): LoadedCheckpoint {
-  const tensorRows = sql(ctx, 'SELECT path, dtype, global_shape, specs, mesh FROM checkpoint_tensors WHERE checkpoint_id = ? ORDER BY path').all(row.id) as TensorRow[];
+  const tensorRows = sql(
+    ctx,
+    'SELECT path, dtype, global_shape, specs, mesh FROM checkpoint_tensors WHERE checkpoint_id = ? ORDER BY path',
+  ).all(row.id) as TensorRow[];
   const tensors = new Map<string, { manifest: ManifestTensor; tensor: CheckpointTensor }>();
   for (const t of tensorRows) {
     const layout = { specs: JSON.parse(t.specs) as string[], mesh: t.mesh };
@@ -90,7 +98,10 @@ function readVerified(ctx: StoreContext, row: CheckpointRow): LoadedCheckpoint {
     const manifest: ManifestTensor = { path: t.path, dtype: t.dtype, globalShape, layout, shards: [] };
     tensors.set(t.path, { manifest, tensor: { path: t.path, dtype: t.dtype, globalShape, layout, shards: [] } });
   }
-  const partRows = sql(ctx, 'SELECT path, slices, part, hash, data FROM checkpoint_shards WHERE checkpoint_id = ? ORDER BY path, slices, part');
+  const partRows = sql(
+    ctx,
+    'SELECT path, slices, part, hash, data FROM checkpoint_shards WHERE checkpoint_id = ? ORDER BY path, slices, part',
+  );
   let pending: PartRow[] = [];
   const flush = () => {
     if (pending.length > 0) addShard(tensors, pending);
@@ -102,8 +113,12 @@ function readVerified(ctx: StoreContext, row: CheckpointRow): LoadedCheckpoint {
   }
   flush();
   const header = { step: row.step, iterations: row.iterations, stateJson: row.state, mesh: row.mesh };
-  const computed = manifestHash(header, [...tensors.values()].map((t) => t.manifest));
-  if (computed !== row.hash) throw new Mismatch(`its manifest hash is ${computed}, expected ${row.hash} (a shard or tensor row is missing or altered)`);
+  const computed = manifestHash(
+    header,
+    [...tensors.values()].map((t) => t.manifest),
+  );
+  if (computed !== row.hash)
+    throw new Mismatch(`its manifest hash is ${computed}, expected ${row.hash} (a shard or tensor row is missing or altered)`);
   for (const { tensor } of tensors.values()) checkComplete(tensor);
   return {
     id: row.id,
@@ -127,7 +142,8 @@ function addShard(tensors: Map<string, { manifest: ManifestTensor; tensor: Check
   const partHashes = parts.map((p, i) => {
     if (p.part !== i) throw new Mismatch(`shard [${slices}] of "${path}" is missing part ${i}`);
     const actual = hash64(p.data);
-    if (actual !== p.hash) throw new Mismatch(`shard [${slices}] of "${path}" (part ${i}) hashes to ${actual}, expected ${p.hash}`);
+    if (actual !== p.hash)
+      throw new Mismatch(`shard [${slices}] of "${path}" (part ${i}) hashes to ${actual}, expected ${p.hash}`);
     return actual;
   });
   const bytes = concatParts(parts.map((p) => p.data));

@@ -65,18 +65,28 @@ export function prepareCheckpoint(file: string, data: CheckpointData, maxPartByt
       bytes += size;
       return { slices: slicesKey(s.slices), bytes: size, partHashes: parts[i].map((p) => hash64(p)) };
     });
-    const manifest = { path: tensor.path, dtype: tensor.dtype, globalShape: [...tensor.globalShape], layout: tensor.layout, shards };
+    const manifest = {
+      path: tensor.path,
+      dtype: tensor.dtype,
+      globalShape: [...tensor.globalShape],
+      layout: tensor.layout,
+      shards,
+    };
     return { manifest, parts };
   });
   const header = { step: data.step, iterations: data.iterations, stateJson, mesh: data.mesh };
-  const hash = manifestHash(header, tensors.map((t) => t.manifest));
+  const hash = manifestHash(
+    header,
+    tensors.map((t) => t.manifest),
+  );
   return { ...header, bytes, hash, tensors };
 }
 
 function checkHeader(file: string, data: CheckpointData): void {
   const bad = (what: string) => new StoreError('invalid', file, `Cannot save checkpoint: ${what}.`);
   if (!Number.isInteger(data?.step) || data.step < 0) throw bad(`step must be a non-negative integer, got ${data?.step}`);
-  if (!Number.isInteger(data.iterations) || data.iterations < 0) throw bad(`iterations must be a non-negative integer, got ${data.iterations}`);
+  if (!Number.isInteger(data.iterations) || data.iterations < 0)
+    throw bad(`iterations must be a non-negative integer, got ${data.iterations}`);
   if (typeof data.mesh !== 'string' || data.mesh === '') throw bad('mesh must be mesh text such as "batch=2"');
   if (!Array.isArray(data.tensors)) throw bad('tensors must be an array');
 }
@@ -85,9 +95,15 @@ function checkHeader(file: string, data: CheckpointData): void {
  * Inserts a prepared checkpoint and applies retention, in one transaction committed with
  * synchronous=FULL (the WAL is fsynced before this returns: a checkpoint survives power loss).
  */
-export function insertCheckpoint(ctx: StoreContext, runId: string, prepared: PreparedCheckpoint, options: WriteCheckpointOptions = {}): CheckpointInfo {
+export function insertCheckpoint(
+  ctx: StoreContext,
+  runId: string,
+  prepared: PreparedCheckpoint,
+  options: WriteCheckpointOptions = {},
+): CheckpointInfo {
   const keep = options.keep ?? 3;
-  if (!Number.isInteger(keep) || keep < 1) throw new StoreError('invalid', ctx.file, `keep must be a positive integer, got ${keep}.`);
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new StoreError('invalid', ctx.file, `keep must be a positive integer, got ${keep}.`);
   // FULL: the WAL is fsynced at commit. Autocheckpoint off for this commit, so the copy into the main
   // file (another full write of the data) is a separate, optional step below.
   const autocheckpoint = ctx.db.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -101,7 +117,16 @@ export function insertCheckpoint(ctx: StoreContext, runId: string, prepared: Pre
       const { lastInsertRowid } = sql(
         ctx,
         'INSERT INTO checkpoints (run_id, step, iterations, state, mesh, created_at, bytes, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(runId, prepared.step, prepared.iterations, prepared.stateJson, prepared.mesh, createdAt, prepared.bytes, prepared.hash);
+      ).run(
+        runId,
+        prepared.step,
+        prepared.iterations,
+        prepared.stateJson,
+        prepared.mesh,
+        createdAt,
+        prepared.bytes,
+        prepared.hash,
+      );
       const id = Number(lastInsertRowid);
       for (const tensor of prepared.tensors) insertTensor(ctx, id, tensor);
       if (options.best) markBest(ctx, runId, id);
@@ -123,7 +148,10 @@ export function checkpointWal(ctx: StoreContext): { walFrames: number; copied: n
 }
 
 function insertTensor(ctx: StoreContext, checkpointId: number, { manifest, parts }: PreparedCheckpoint['tensors'][number]): void {
-  sql(ctx, 'INSERT INTO checkpoint_tensors (checkpoint_id, path, dtype, global_shape, specs, mesh) VALUES (?, ?, ?, ?, ?, ?)').run(
+  sql(
+    ctx,
+    'INSERT INTO checkpoint_tensors (checkpoint_id, path, dtype, global_shape, specs, mesh) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(
     checkpointId,
     manifest.path,
     manifest.dtype,
@@ -131,9 +159,14 @@ function insertTensor(ctx: StoreContext, checkpointId: number, { manifest, parts
     JSON.stringify(manifest.layout.specs),
     manifest.layout.mesh,
   );
-  const insertPart = sql(ctx, 'INSERT INTO checkpoint_shards (checkpoint_id, path, slices, part, hash, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertPart = sql(
+    ctx,
+    'INSERT INTO checkpoint_shards (checkpoint_id, path, slices, part, hash, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   manifest.shards.forEach((shard, i) => {
-    parts[i].forEach((bytes, part) => insertPart.run(checkpointId, manifest.path, shard.slices, part, shard.partHashes[part], bytes));
+    parts[i].forEach((bytes, part) =>
+      insertPart.run(checkpointId, manifest.path, shard.slices, part, shard.partHashes[part], bytes),
+    );
   });
 }
 
@@ -156,18 +189,22 @@ export function markBest(ctx: StoreContext, runId: string, checkpointId: number)
 
 /** The id of the run's checkpoint marked best, if any. */
 export function bestCheckpointId(ctx: StoreContext, runId: string): number | null {
-  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND best = 1 ORDER BY id DESC LIMIT 1').get(runId) as { id: number } | undefined;
+  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND best = 1 ORDER BY id DESC LIMIT 1').get(runId) as
+    { id: number } | undefined;
   return row?.id ?? null;
 }
 
 /** The id of the run's newest checkpoint at `step`, if any. */
 export function checkpointIdAtStep(ctx: StoreContext, runId: string, step: number): number | null {
-  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1').get(runId, step) as { id: number } | undefined;
+  const row = sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1').get(runId, step) as
+    { id: number } | undefined;
   return row?.id ?? null;
 }
 
 export function listCheckpoints(ctx: StoreContext, runId: string): CheckpointInfo[] {
-  const rows = sql(ctx, 'SELECT id, step, created_at, bytes, best, state FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId) as {
+  const rows = sql(ctx, 'SELECT id, step, created_at, bytes, best, state FROM checkpoints WHERE run_id = ? ORDER BY id').all(
+    runId,
+  ) as {
     id: number;
     step: number;
     created_at: number;
@@ -177,7 +214,14 @@ export function listCheckpoints(ctx: StoreContext, runId: string): CheckpointInf
   }[];
   return rows.map((r) => {
     const restored = restoredBestFrom(r.state);
-    return { id: r.id, step: r.step, createdAt: r.created_at, bytes: r.bytes, ...(r.best ? { best: true } : {}), ...(restored === null ? {} : { restoredBestFrom: restored }) };
+    return {
+      id: r.id,
+      step: r.step,
+      createdAt: r.created_at,
+      bytes: r.bytes,
+      ...(r.best ? { best: true } : {}),
+      ...(restored === null ? {} : { restoredBestFrom: restored }),
+    };
   });
 }
 
@@ -193,7 +237,9 @@ export function restoredBestFrom(stateJson: string): number | null {
 
 /** Checkpoint ids of a run, newest first. */
 export function checkpointIdsNewestFirst(ctx: StoreContext, runId: string): number[] {
-  return (sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC').all(runId) as { id: number }[]).map((r) => r.id);
+  return (sql(ctx, 'SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC').all(runId) as { id: number }[]).map(
+    (r) => r.id,
+  );
 }
 
 /**
@@ -224,7 +270,8 @@ export interface RewindResult {
  */
 export function rewindTo(ctx: StoreContext, runId: string, checkpointId: number): RewindResult {
   return writeTransaction(ctx, () => {
-    const cp = sql(ctx, 'SELECT run_id, step FROM checkpoints WHERE id = ?').get(checkpointId) as { run_id: string; step: number } | undefined;
+    const cp = sql(ctx, 'SELECT run_id, step FROM checkpoints WHERE id = ?').get(checkpointId) as
+      { run_id: string; step: number } | undefined;
     if (!cp || cp.run_id !== runId) {
       throw new StoreError('not-found', ctx.file, `Run ${runId} has no checkpoint ${checkpointId} in ${ctx.file}.`);
     }

@@ -84,7 +84,9 @@ interface Identity {
 function readIdentity(db: Database.Database): Identity {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+    name: string;
+  }[];
   return { appId, version, tables: rows.map((r) => r.name) };
 }
 
@@ -92,12 +94,20 @@ function checkIdentity(file: string, { appId, version, tables }: Identity): void
   const untouched = 'it was left untouched';
   if (appId !== 0 && appId !== APP_ID) {
     const hex = `0x${(appId >>> 0).toString(16).padStart(8, '0')}`;
-    throw new StoreError('foreign', file, `${file} is an SQLite database of another application (application_id ${hex}), not a dtrain database; ${untouched}.`);
+    throw new StoreError(
+      'foreign',
+      file,
+      `${file} is an SQLite database of another application (application_id ${hex}), not a dtrain database; ${untouched}.`,
+    );
   }
   const unknown = tables.filter((t) => !KNOWN_TABLES.includes(t));
   if ((appId === 0 && (tables.length > 0 || version !== 0)) || unknown.length > 0) {
     const list = (unknown.length > 0 ? unknown : tables).slice(0, 5).join(', ');
-    throw new StoreError('foreign', file, `${file} is an SQLite database with unknown tables (${list}), not a dtrain database; ${untouched}.`);
+    throw new StoreError(
+      'foreign',
+      file,
+      `${file} is an SQLite database with unknown tables (${list}), not a dtrain database; ${untouched}.`,
+    );
   }
   if (version > LATEST_SCHEMA) {
     throw new StoreError(

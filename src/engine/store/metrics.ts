@@ -22,7 +22,11 @@ interface MetricRow {
 export function appendMetrics(ctx: StoreContext, runId: string, points: readonly MetricPoint[]): void {
   for (const p of points) {
     if (!Number.isInteger(p?.step) || p.step < 0) {
-      throw new StoreError('invalid', ctx.file, `A metric point needs a non-negative integer step, got ${JSON.stringify(p?.step)}.`);
+      throw new StoreError(
+        'invalid',
+        ctx.file,
+        `A metric point needs a non-negative integer step, got ${JSON.stringify(p?.step)}.`,
+      );
     }
   }
   const insert = sql(
@@ -57,7 +61,10 @@ export function mergeMetrics(ctx: StoreContext, runId: string, step: number, ext
 /** The run's points in step order; with `sinceStep`, only steps after it (for live polling). */
 export function getMetrics(ctx: StoreContext, runId: string, sinceStep?: number): MetricPoint[] {
   requireRun(ctx, runId);
-  const rows = sql(ctx, 'SELECT * FROM metrics WHERE run_id = ? AND step > ? ORDER BY step').all(runId, sinceStep ?? -1) as MetricRow[];
+  const rows = sql(ctx, 'SELECT * FROM metrics WHERE run_id = ? AND step > ? ORDER BY step').all(
+    runId,
+    sinceStep ?? -1,
+  ) as MetricRow[];
   return rows.map(toPoint);
 }
 
@@ -87,7 +94,8 @@ export function encodeMetrics(metrics: Record<string, number>): string {
 export function decodeMetrics(text: string): Record<string, number> {
   const parsed = JSON.parse(text) as Record<string, number | string | null>;
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(parsed)) out[k] = typeof v === 'string' ? (NON_FINITE[v] ?? Number(v)) : v === null ? NaN : v;
+  for (const [k, v] of Object.entries(parsed))
+    out[k] = typeof v === 'string' ? (NON_FINITE[v] ?? Number(v)) : v === null ? NaN : v;
   return out;
 }
 

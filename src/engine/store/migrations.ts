@@ -182,7 +182,18 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */
-export const KNOWN_TABLES = ['runs', 'metrics', 'checkpoints', 'checkpoint_tensors', 'checkpoint_shards', 'device_stats', 'run_leases', 'sweeps', 'sweep_trials', 'sweep_rungs'];
+export const KNOWN_TABLES = [
+  'runs',
+  'metrics',
+  'checkpoints',
+  'checkpoint_tensors',
+  'checkpoint_shards',
+  'device_stats',
+  'run_leases',
+  'sweeps',
+  'sweep_trials',
+  'sweep_rungs',
+];
 
 /** Throws unless versions run 1, 2, … with no gap or repeat and every entry has a title and apply. */
 export function validateMigrations(list: readonly Migration[]): number {

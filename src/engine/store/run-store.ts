@@ -55,7 +55,9 @@ export class RunStore {
 
   /** `PRAGMA integrity_check`: ['ok'] when the file is sound, else SQLite's list of problems. */
   integrityCheck(): string[] {
-    return this.guard(() => (this.ctx.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check));
+    return this.guard(() =>
+      (this.ctx.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check),
+    );
   }
 
   /** Copies the WAL into the main file now (see WriteCheckpointOptions.copyWal). */
@@ -141,7 +143,11 @@ export class RunStore {
   }
 
   /** Inserts a checkpoint already validated and hashed by `prepareCheckpoint` (e.g. on another thread). */
-  writePreparedCheckpoint(runId: string, prepared: checkpoints.PreparedCheckpoint, options?: checkpoints.WriteCheckpointOptions): CheckpointInfo {
+  writePreparedCheckpoint(
+    runId: string,
+    prepared: checkpoints.PreparedCheckpoint,
+    options?: checkpoints.WriteCheckpointOptions,
+  ): CheckpointInfo {
     return this.guard(() => checkpoints.insertCheckpoint(this.ctx, runId, prepared, options));
   }
 
@@ -173,7 +179,11 @@ export class RunStore {
       const id = checkpoints.checkpointIdAtStep(this.ctx, runId, step);
       if (id === null) {
         const steps = checkpoints.listCheckpoints(this.ctx, runId).map((c) => c.step);
-        throw new StoreError('not-found', this.path, `Run ${runId} has no checkpoint at step ${step} (checkpoints at: ${steps.join(', ') || 'none'}).`);
+        throw new StoreError(
+          'not-found',
+          this.path,
+          `Run ${runId} has no checkpoint at step ${step} (checkpoints at: ${steps.join(', ') || 'none'}).`,
+        );
       }
       return load.loadCheckpoint(this.ctx, id);
     });

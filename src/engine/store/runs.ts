@@ -73,7 +73,18 @@ export function createRun(ctx: StoreContext, config: RunConfig, options: NewRunO
     const id = newRunId(ctx.idBytes);
     try {
       const name = options.name ?? config.name ?? `run-${id}`;
-      insert.run(id, name, options.status ?? 'created', now, now, JSON.stringify(config), config.mesh, config.steps, options.notes ?? '', options.parentId ?? null);
+      insert.run(
+        id,
+        name,
+        options.status ?? 'created',
+        now,
+        now,
+        JSON.stringify(config),
+        config.mesh,
+        config.steps,
+        options.notes ?? '',
+        options.parentId ?? null,
+      );
       return id;
     } catch (error) {
       // A 48-bit id collision is rare; draw again rather than fail.
@@ -92,7 +103,12 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
     requireRun(ctx, runId);
     if (patch.tags !== undefined) sql(ctx, 'UPDATE runs SET tags = ? WHERE id = ?').run(JSON.stringify(patch.tags), runId);
     if (patch.config !== undefined) {
-      sql(ctx, 'UPDATE runs SET config = ?, mesh = ?, steps = ? WHERE id = ?').run(JSON.stringify(patch.config), patch.config.mesh, patch.config.steps, runId);
+      sql(ctx, 'UPDATE runs SET config = ?, mesh = ?, steps = ? WHERE id = ?').run(
+        JSON.stringify(patch.config),
+        patch.config.mesh,
+        patch.config.steps,
+        runId,
+      );
     }
     sql(
       ctx,
@@ -145,11 +161,20 @@ export function parseConfig(ctx: StoreContext, row: RunRow): RunConfig {
  * transaction. `isTraining` sees the run's lease holder (if any) inside that transaction, so a
  * process that starts training it meanwhile cannot lose its run underneath it. False if there was none.
  */
-export function deleteRun(ctx: StoreContext, runId: string, isTraining: (holder: { pid: number; host: string }) => boolean = () => false): boolean {
+export function deleteRun(
+  ctx: StoreContext,
+  runId: string,
+  isTraining: (holder: { pid: number; host: string }) => boolean = () => false,
+): boolean {
   return writeTransaction(ctx, () => {
-    const lease = sql(ctx, 'SELECT pid, host FROM run_leases WHERE run_id = ?').get(runId) as { pid: number; host: string } | undefined;
+    const lease = sql(ctx, 'SELECT pid, host FROM run_leases WHERE run_id = ?').get(runId) as
+      { pid: number; host: string } | undefined;
     if (lease && isTraining(lease)) {
-      throw new StoreError('invalid', ctx.file, `Run ${runId} is being trained (pid ${lease.pid} on ${lease.host}); stop it before deleting it.`);
+      throw new StoreError(
+        'invalid',
+        ctx.file,
+        `Run ${runId} is being trained (pid ${lease.pid} on ${lease.host}); stop it before deleting it.`,
+      );
     }
     return sql(ctx, 'DELETE FROM runs WHERE id = ?').run(runId).changes > 0;
   });
@@ -183,15 +208,27 @@ function parseTags(text: string | undefined): string[] {
 function checkConfig(ctx: StoreContext, config: RunConfig): void {
   if (typeof config !== 'object' || config === null) throw new StoreError('invalid', ctx.file, 'A run needs a RunConfig object.');
   if (typeof config.mesh !== 'string' || config.mesh === '') {
-    throw new StoreError('invalid', ctx.file, `RunConfig.mesh must be mesh text such as "batch=2", got ${JSON.stringify(config.mesh)}.`);
+    throw new StoreError(
+      'invalid',
+      ctx.file,
+      `RunConfig.mesh must be mesh text such as "batch=2", got ${JSON.stringify(config.mesh)}.`,
+    );
   }
   if (!Number.isInteger(config.steps) || config.steps < 0) {
-    throw new StoreError('invalid', ctx.file, `RunConfig.steps must be a non-negative integer, got ${JSON.stringify(config.steps)}.`);
+    throw new StoreError(
+      'invalid',
+      ctx.file,
+      `RunConfig.steps must be a non-negative integer, got ${JSON.stringify(config.steps)}.`,
+    );
   }
 }
 
 function checkStatus(ctx: StoreContext, status: RunStatus): void {
   if (!RUN_STATUSES.includes(status)) {
-    throw new StoreError('invalid', ctx.file, `Unknown run status ${JSON.stringify(status)}; expected one of ${RUN_STATUSES.join(', ')}.`);
+    throw new StoreError(
+      'invalid',
+      ctx.file,
+      `Unknown run status ${JSON.stringify(status)}; expected one of ${RUN_STATUSES.join(', ')}.`,
+    );
   }
 }

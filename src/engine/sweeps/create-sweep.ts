@@ -33,7 +33,8 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
   const method = spec.method ?? (isGridable(space) ? 'grid' : 'random');
   const seed = spec.seed ?? 0;
   const devicesPerTrial = spec.devicesPerTrial ?? 1;
-  if (!Number.isSafeInteger(devicesPerTrial) || devicesPerTrial < 1) throw invalidInput(`--devices-per-trial must be an integer ≥ 1 (got ${devicesPerTrial})`);
+  if (!Number.isSafeInteger(devicesPerTrial) || devicesPerTrial < 1)
+    throw invalidInput(`--devices-per-trial must be an integer ≥ 1 (got ${devicesPerTrial})`);
   if (devicesPerTrial > deviceCount) throw invalidInput(`a trial needs ${devicesPerTrial} devices but there are ${deviceCount}`);
   const rule = { eta: spec.eta ?? 3, minEvals: spec.minEvals ?? 1 };
   try {
@@ -43,7 +44,8 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
   }
   let trials;
   try {
-    trials = method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed);
+    trials =
+      method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed);
   } catch (e) {
     throw invalidInput(`search space: ${(e as Error).message}`);
   }
@@ -57,11 +59,21 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
       throw invalidInput(`trial #${i}: ${(e as Error).message}`);
     }
     const { issues } = await checkRunConfig(config);
-    if (issues.length > 0) throw invalidInput(`trial #${i} (${JSON.stringify(settings)}): ${issues.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`);
-    if (i === 0 && monitor.startsWith('val_') && !config.data.validation) throw invalidInput(`the objective ${monitor} needs data.validation in the base config`);
+    if (issues.length > 0)
+      throw invalidInput(
+        `trial #${i} (${JSON.stringify(settings)}): ${issues.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`,
+      );
+    if (i === 0 && monitor.startsWith('val_') && !config.data.validation)
+      throw invalidInput(`the objective ${monitor} needs data.validation in the base config`);
   }
   return store.createSweep({
-    name: spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, method, monitor, mode, space,
-    baseConfig: spec.baseConfig, options: { trials: trials.length, devicesPerTrial, seed, ...rule }, trials,
+    name: spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`,
+    method,
+    monitor,
+    mode,
+    space,
+    baseConfig: spec.baseConfig,
+    options: { trials: trials.length, devicesPerTrial, seed, ...rule },
+    trials,
   });
 }

@@ -20,10 +20,19 @@ export function toSweepTrial(t: TrialRecord): SweepTrial {
 }
 
 export function sweepSummary(s: SweepRecord): SweepSummary {
-  const [best] = rankTrials(s.trials.filter((t) => t.runId !== null && t.objective !== null), s.mode);
+  const [best] = rankTrials(
+    s.trials.filter((t) => t.runId !== null && t.objective !== null),
+    s.mode,
+  );
   return {
-    id: s.id, name: s.name, status: s.status, createdAt: s.createdAt, method: s.method,
-    objective: { monitor: s.monitor, mode: s.mode }, trialCount: s.trials.length, finishedCount: s.trials.filter(isFinished).length,
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    createdAt: s.createdAt,
+    method: s.method,
+    objective: { monitor: s.monitor, mode: s.mode },
+    trialCount: s.trials.length,
+    finishedCount: s.trials.filter(isFinished).length,
     best: best ? { runId: best.runId!, value: best.objective! } : null,
   };
 }
@@ -39,9 +48,9 @@ function summaryText(s: SweepRecord): string {
   const best = sweepSummary(s).best;
   const pruned = s.trials.filter((t) => t.pruned).map((t) => `#${t.index} at rung ${t.rung}`);
   return [
-    `${s.trials.length} ${s.method} trials (seed ${seed}, ${devicesPerTrial} device${devicesPerTrial === 1 ? '' : 's'} each) of ${Object.keys(s.space).join(', ')}, `
-      + `objective ${s.mode} ${s.monitor}: ${count('completed')} completed, ${count('pruned')} pruned, ${count('failed')} failed, `
-      + `${s.trials.length - count('completed') - count('pruned') - count('failed')} not finished.`,
+    `${s.trials.length} ${s.method} trials (seed ${seed}, ${devicesPerTrial} device${devicesPerTrial === 1 ? '' : 's'} each) of ${Object.keys(s.space).join(', ')}, ` +
+      `objective ${s.mode} ${s.monitor}: ${count('completed')} completed, ${count('pruned')} pruned, ${count('failed')} failed, ` +
+      `${s.trials.length - count('completed') - count('pruned') - count('failed')} not finished.`,
     describeHalving({ eta, minEvals }, s.mode),
     pruned.length ? `Pruned: ${pruned.join(', ')}.` : 'No trial was pruned.',
     best ? `Best: run ${best.runId} with ${s.monitor} ${best.value.toPrecision(6)}.` : 'No trial has an objective value yet.',

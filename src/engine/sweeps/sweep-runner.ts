@@ -45,8 +45,12 @@ export class SweepRunner {
     });
     await Promise.all(lanes);
     const trials = this.store.getSweep(this.sweepId).trials;
-    const status: SweepStatus = this.paused && !trials.every(isFinished) ? 'paused'
-      : trials.every((t) => t.pruned || t.runStatus === 'failed') && trials.some((t) => t.runStatus === 'failed') ? 'failed' : 'completed';
+    const status: SweepStatus =
+      this.paused && !trials.every(isFinished)
+        ? 'paused'
+        : trials.every((t) => t.pruned || t.runStatus === 'failed') && trials.some((t) => t.runStatus === 'failed')
+          ? 'failed'
+          : 'completed';
     this.setStatus(status);
     return status;
   }
@@ -95,9 +99,14 @@ export class SweepRunner {
       const rung = rungAt(evaluations, rule);
       if (rung === null || step >= config.steps) return { stop: false };
       const objective = best;
-      const kept = this.store.recordRung(this.sweepId, rung, trial.index, objective, (earlier) => keepsAtRung(objective, earlier, rule, mode));
+      const kept = this.store.recordRung(this.sweepId, rung, trial.index, objective, (earlier) =>
+        keepsAtRung(objective, earlier, rule, mode),
+      );
       if (kept) return { stop: false };
-      return { stop: true, reason: `pruned at step ${step} by successive halving: rung ${rung} (${evaluations} evaluations), ${monitor} ${objective.toPrecision(6)} not in the top 1/${rule.eta}` };
+      return {
+        stop: true,
+        reason: `pruned at step ${step} by successive halving: rung ${rung} (${evaluations} evaluations), ${monitor} ${objective.toPrecision(6)} not in the top 1/${rule.eta}`,
+      };
     };
   }
 
@@ -134,6 +143,7 @@ export function trialConfig(sweep: SweepRecord, trial: TrialRecord, devices: num
 export function deviceGroups(devices: DeviceInfo[], perTrial: number): number[][] {
   if (perTrial > devices.length) throw new Error(`a trial needs ${perTrial} devices but there are ${devices.length}`);
   const groups: number[][] = [];
-  for (let i = 0; i + perTrial <= devices.length; i += perTrial) groups.push(devices.slice(i, i + perTrial).map((d) => d.deviceId));
+  for (let i = 0; i + perTrial <= devices.length; i += perTrial)
+    groups.push(devices.slice(i, i + perTrial).map((d) => d.deviceId));
   return groups;
 }

@@ -17,13 +17,19 @@ export function bridgeWindow(win: BrowserWindow, api: TrainerApi, subscribe: Sub
   const send = (msg: TransportMessage): void => {
     if (!win.isDestroyed()) win.webContents.send(IPC_CHANNEL, msg);
   };
-  const dispose = serveApi(api, subscribe, send, (handler) => {
-    const listener = (event: IpcMainEvent, msg: unknown): void => {
-      if (fromAppFrame(event, win)) handler(msg);
-    };
-    ipcMain.on(IPC_CHANNEL, listener);
-    return () => void ipcMain.off(IPC_CHANNEL, listener);
-  }, (method, err) => console.error(`[dtrain] ${method} failed:`, err));
+  const dispose = serveApi(
+    api,
+    subscribe,
+    send,
+    (handler) => {
+      const listener = (event: IpcMainEvent, msg: unknown): void => {
+        if (fromAppFrame(event, win)) handler(msg);
+      };
+      ipcMain.on(IPC_CHANNEL, listener);
+      return () => void ipcMain.off(IPC_CHANNEL, listener);
+    },
+    (method, err) => console.error(`[dtrain] ${method} failed:`, err),
+  );
   win.on('closed', dispose);
   return (command) => send({ kind: 'command', command });
 }

@@ -3,7 +3,14 @@
  * utilityProcess.fork's `env` REPLACES the environment, so the parent's is merged in here.
  */
 import type { UtilityProcess } from 'electron';
-import { exitReason, tailKeeper, type ExitInfo, type ForkOptions, type ProcessHandle, type ProcessHost } from '../../engine/coordinator/process-host';
+import {
+  exitReason,
+  tailKeeper,
+  type ExitInfo,
+  type ForkOptions,
+  type ProcessHandle,
+  type ProcessHost,
+} from '../../engine/coordinator/process-host';
 
 type Fork = (modulePath: string, args: string[], options: Record<string, unknown>) => UtilityProcess;
 
@@ -13,7 +20,11 @@ export class ElectronProcessHost implements ProcessHost {
 
   fork(entry: string, options: ForkOptions): ProcessHandle {
     const stderr = tailKeeper();
-    const child = this.forkUtility(entry, [], { env: { ...process.env, ...options.env }, serviceName: options.name, stdio: 'pipe' });
+    const child = this.forkUtility(entry, [], {
+      env: { ...process.env, ...options.env },
+      serviceName: options.name,
+      stdio: 'pipe',
+    });
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
     let spawned = false;
     child.once('spawn', () => (spawned = true));

@@ -43,12 +43,36 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     },
   };
 
-  const links = { new: navLink('New run', '#/new', 'nav-new', 'N'), runs: navLink('Runs', '#/runs', 'nav-runs', 'R'), sweeps: navLink('Sweeps', '#/sweeps', 'nav-sweeps', 'S') };
+  const links = {
+    new: navLink('New run', '#/new', 'nav-new', 'N'),
+    runs: navLink('Runs', '#/runs', 'nav-runs', 'R'),
+    sweeps: navLink('Sweeps', '#/sweeps', 'nav-sweeps', 'S'),
+  };
   const liveLink = navLink('Live', '#/runs', 'nav-live', 'L');
   liveLink.hidden = true;
   const status = h('span', { class: 'connection', 'data-testid': 'connection-state', role: 'status' });
-  const themeButton = h('button', { type: 'button', class: 'icon-button', 'data-testid': 'theme-toggle', 'aria-label': 'Toggle light or dark theme', title: 'Toggle theme (T)' }, '◐');
-  const helpButton = h('button', { type: 'button', class: 'icon-button', 'data-testid': 'help-button', 'aria-label': 'Keyboard shortcuts and help', title: 'Help (?)' }, '?');
+  const themeButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button',
+      'data-testid': 'theme-toggle',
+      'aria-label': 'Toggle light or dark theme',
+      title: 'Toggle theme (T)',
+    },
+    '◐',
+  );
+  const helpButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button',
+      'data-testid': 'help-button',
+      'aria-label': 'Keyboard shortcuts and help',
+      title: 'Help (?)',
+    },
+    '?',
+  );
   const help = createHelpDialog(connection.mode);
   const main = h('main', { id: 'main', tabindex: '-1', class: 'main' });
 
@@ -70,7 +94,11 @@ export function createApp(root: HTMLElement, connection: Connection): App {
   let problemBanner: HTMLElement | null = null;
   const showProblem = (message: string): void => {
     if (problemBanner) return void (problemBanner.textContent = message);
-    problemBanner = h('div', { class: 'banner banner-error page-banner', role: 'alert', 'data-testid': 'connection-problem' }, message);
+    problemBanner = h(
+      'div',
+      { class: 'banner banner-error page-banner', role: 'alert', 'data-testid': 'connection-problem' },
+      message,
+    );
     main.before(problemBanner);
   };
   if (connection.problem) showProblem(connection.problem);
@@ -128,7 +156,15 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     setConnectionState(state) {
       status.dataset.state = state;
       status.textContent =
-        connection.mode === 'desktop' ? '' : state === 'open' ? 'Connected' : state === 'connecting' ? 'Connecting…' : state === 'refused' ? 'Not connected' : 'Disconnected — retrying';
+        connection.mode === 'desktop'
+          ? ''
+          : state === 'open'
+            ? 'Connected'
+            : state === 'connecting'
+              ? 'Connecting…'
+              : state === 'refused'
+                ? 'Not connected'
+                : 'Disconnected — retrying';
       status.hidden = connection.mode === 'desktop';
     },
     showProblem,

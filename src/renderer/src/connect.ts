@@ -51,7 +51,10 @@ export function connect(
   const ipc = window.dtrainIpc;
   if (ipc) {
     onState('open');
-    const api = createApiClient((msg) => ipc.send(msg), (handler) => ipc.subscribe(handler));
+    const api = createApiClient(
+      (msg) => ipc.send(msg),
+      (handler) => ipc.subscribe(handler),
+    );
     return { api, mode: 'desktop', onShellCommand: (l) => api.onShellCommand(l) };
   }
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';

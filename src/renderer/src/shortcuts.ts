@@ -27,19 +27,38 @@ export const SHORTCUTS: Shortcut[] = [
 /** The help panel: a modal dialog (focus stays inside; Esc closes it). */
 export function createHelpDialog(mode: 'desktop' | 'web'): HTMLDialogElement {
   const rows = SHORTCUTS.map((s) =>
-    h('tr', null, h('td', null, s.keys.map((k, i) => [i > 0 ? ' + ' : null, h('kbd', null, k)])), h('td', null, s.description), h('td', { class: 'muted' }, s.scope)),
+    h(
+      'tr',
+      null,
+      h(
+        'td',
+        null,
+        s.keys.map((k, i) => [i > 0 ? ' + ' : null, h('kbd', null, k)]),
+      ),
+      h('td', null, s.description),
+      h('td', { class: 'muted' }, s.scope),
+    ),
   );
   const close = h('button', { type: 'button', class: 'button', 'data-testid': 'help-close' }, 'Close');
   const dialog = h(
     'dialog',
     { class: 'help-dialog', 'aria-labelledby': 'help-title', 'data-testid': 'help-dialog' },
     h('h2', { id: 'help-title' }, 'Keyboard shortcuts'),
-    h('table', { class: 'table' }, h('thead', null, h('tr', null, h('th', null, 'Keys'), h('th', null, 'Action'), h('th', null, 'Where'))), h('tbody', null, rows)),
+    h(
+      'table',
+      { class: 'table' },
+      h('thead', null, h('tr', null, h('th', null, 'Keys'), h('th', null, 'Action'), h('th', null, 'Where'))),
+      h('tbody', null, rows),
+    ),
     h(
       'p',
       { class: 'muted' },
       mode === 'web'
-        ? ['Web mode: this page talks to ', h('code', null, 'dtrain serve'), ' over a WebSocket, authorised by the token in the URL it printed. Anyone with that URL can control training: do not share it.']
+        ? [
+            'Web mode: this page talks to ',
+            h('code', null, 'dtrain serve'),
+            ' over a WebSocket, authorised by the token in the URL it printed. Anyone with that URL can control training: do not share it.',
+          ]
         : 'Desktop mode: the File, View and Help menus offer the same actions.',
     ),
     h('div', { class: 'dialog-actions' }, close),

@@ -73,7 +73,8 @@ export function createApiClient(send: (msg: TransportMessage) => void, onMessage
       pending.delete(msg.id);
       if (msg.ok) waiting.resolve(msg.value);
       // The engine's error comes back as an ApiError with its code, so callers can branch on it.
-      else waiting.reject(isApiErrorPayload(msg.error) ? ApiError.fromPayload(msg.error) : new ApiError('internal', 'call failed'));
+      else
+        waiting.reject(isApiErrorPayload(msg.error) ? ApiError.fromPayload(msg.error) : new ApiError('internal', 'call failed'));
     }
   };
   const unsubscribe = onMessage(receive);

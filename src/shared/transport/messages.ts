@@ -16,8 +16,7 @@ export interface CallMessage {
 }
 
 export type ResultMessage =
-  | { kind: 'result'; id: number; ok: true; value: unknown }
-  | { kind: 'result'; id: number; ok: false; error: ApiErrorPayload };
+  { kind: 'result'; id: number; ok: true; value: unknown } | { kind: 'result'; id: number; ok: false; error: ApiErrorPayload };
 
 export interface EventMessage {
   kind: 'event';

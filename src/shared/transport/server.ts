@@ -46,7 +46,8 @@ export function serveApi(
   const handle = async (raw: unknown): Promise<void> => {
     const call = parseCall(raw);
     if (!('kind' in call)) {
-      if (call.id !== null) reply({ kind: 'result', id: call.id, ok: false, error: new ApiError('invalid-input', call.error).toPayload() });
+      if (call.id !== null)
+        reply({ kind: 'result', id: call.id, ok: false, error: new ApiError('invalid-input', call.error).toPayload() });
       return;
     }
     try {

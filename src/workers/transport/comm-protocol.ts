@@ -35,8 +35,22 @@ export interface CommThreadInit extends RingJoin {
 /** Operations, each numbered by the main thread in call order. `group` undefined means all devices. */
 export type OpRequest =
   | { type: 'allReduce'; seq: number; data: ReduceArray; group?: readonly number[] }
-  | { type: 'reduceScatter'; seq: number; data: ReduceArray; chunkSizes: readonly number[]; group?: readonly number[]; out: ReduceArray }
-  | { type: 'allGather'; seq: number; chunk: ReduceArray; chunkSizes: readonly number[]; group?: readonly number[]; out: ReduceArray }
+  | {
+      type: 'reduceScatter';
+      seq: number;
+      data: ReduceArray;
+      chunkSizes: readonly number[];
+      group?: readonly number[];
+      out: ReduceArray;
+    }
+  | {
+      type: 'allGather';
+      seq: number;
+      chunk: ReduceArray;
+      chunkSizes: readonly number[];
+      group?: readonly number[];
+      out: ReduceArray;
+    }
   | { type: 'broadcast'; seq: number; data: ReduceArray; root: number; group?: readonly number[] };
 
 export type ThreadRequest = OpRequest | { type: 'close' };

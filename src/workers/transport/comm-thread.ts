@@ -11,7 +11,16 @@ import { RingCollectives } from '../../core/collectives/ring';
 import type { ReduceArray } from '../../core/collectives/types';
 import { loadNativeBlas } from '../native-blas';
 import { SocketLinks } from './socket-links';
-import { COMM_THREAD_TAG, CTL_COMPLETED, CTL_DEAD, toWire, type CommThreadInit, type OpRequest, type ThreadReply, type ThreadRequest } from './comm-protocol';
+import {
+  COMM_THREAD_TAG,
+  CTL_COMPLETED,
+  CTL_DEAD,
+  toWire,
+  type CommThreadInit,
+  type OpRequest,
+  type ThreadReply,
+  type ThreadRequest,
+} from './comm-protocol';
 
 function run(init: CommThreadInit): void {
   const { port, control } = init;
@@ -49,13 +58,15 @@ function run(init: CommThreadInit): void {
   };
 
   const execute = (op: OpRequest): void => {
-    const p = start(op).then(
-      () => reply({ type: 'done', seq: op.seq }),
-      (e: unknown) => reply({ type: 'done', seq: op.seq, error: toWire(e) }),
-    ).finally(() => {
-      outstanding.delete(p);
-      wake();
-    });
+    const p = start(op)
+      .then(
+        () => reply({ type: 'done', seq: op.seq }),
+        (e: unknown) => reply({ type: 'done', seq: op.seq, error: toWire(e) }),
+      )
+      .finally(() => {
+        outstanding.delete(p);
+        wake();
+      });
     outstanding.add(p);
   };
 

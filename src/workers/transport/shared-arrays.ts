@@ -78,7 +78,7 @@ export class Binding {
   /** After the thread finished: copy results back (on success) and return the staging buffer. */
   after(ok: boolean): void {
     if (!this.staged) return;
-    if (ok && this.output) this.caller.set(this.shared), countCopy('pack', this.caller.byteLength);
+    if (ok && this.output) (this.caller.set(this.shared), countCopy('pack', this.caller.byteLength));
     this.pool.give(this.shared);
   }
 }

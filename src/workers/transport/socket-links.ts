@@ -49,7 +49,8 @@ export class SocketLinks implements PeerLinks {
     private readonly dir: string,
   ) {
     this.deviceIds = [...deviceIds].sort((a, b) => a - b);
-    for (const id of this.deviceIds) if (id !== deviceId) this.peers.set(id, { id, sends: new Set(), byeReader: false, byeWriter: false, lost: false });
+    for (const id of this.deviceIds)
+      if (id !== deviceId) this.peers.set(id, { id, sends: new Set(), byeReader: false, byeWriter: false, lost: false });
   }
 
   /** Listens, connects to every peer and waits until all peers are connected both ways. */
@@ -76,7 +77,8 @@ export class SocketLinks implements PeerLinks {
     const bytes = bytesOf(data);
     if (p.sendError) return Promise.reject(p.sendError);
     if (bytes.byteLength === 0) return Promise.resolve();
-    if (bytes.byteLength > MAX_MESSAGE_BYTES) return Promise.reject(new RangeError(`message of ${bytes.byteLength} bytes exceeds ${MAX_MESSAGE_BYTES}`));
+    if (bytes.byteLength > MAX_MESSAGE_BYTES)
+      return Promise.reject(new RangeError(`message of ${bytes.byteLength} bytes exceeds ${MAX_MESSAGE_BYTES}`));
     return new Promise((resolve, reject) => {
       p.sends.add(reject);
       const w = p.writer!;
@@ -120,7 +122,7 @@ export class SocketLinks implements PeerLinks {
     const peers = [...this.peers.values()];
     const aborting = peers.some((p) => p.sends.size > 0 || (p.frames?.pending ?? 0) > 0);
     const error = new Error(`links of device ${this.deviceId} are closed`);
-    for (const p of peers) this.failSends(p, error), p.frames?.fail(error);
+    for (const p of peers) (this.failSends(p, error), p.frames?.fail(error));
     const bye = frame(TAG_BYE, aborting ? 1 : 0);
     const sockets = peers.flatMap((p) => [p.reader, p.writer]).filter((s): s is net.Socket => s !== undefined);
     await Promise.all([...sockets.map((s) => endSocket(s, bye, aborting ? 100 : 1000)), this.closeServer()]);
@@ -194,14 +196,15 @@ export class SocketLinks implements PeerLinks {
    */
   private onBye(p: Peer, side: 'reader' | 'writer', tag: number, value: number): void {
     if (tag !== TAG_BYE) return this.lose(p, this.lostError(p.id, `protocol error (unexpected frame 0x${tag.toString(16)})`));
-    if (value !== 0) return this.lose(p, new Error(`device ${this.deviceId}: device ${p.id} closed its links with operations pending`));
+    if (value !== 0)
+      return this.lose(p, new Error(`device ${this.deviceId}: device ${p.id} closed its links with operations pending`));
     this.endDirection(p, side);
   }
 
   private endDirection(p: Peer, side: 'reader' | 'writer'): void {
     const error = new Error(`device ${this.deviceId}: device ${p.id} closed its links`);
-    if (side === 'reader') (p.byeReader = true), p.frames?.fail(error);
-    else (p.byeWriter = true), this.failSends(p, error);
+    if (side === 'reader') ((p.byeReader = true), p.frames?.fail(error));
+    else ((p.byeWriter = true), this.failSends(p, error));
   }
 
   /**
@@ -238,7 +241,9 @@ export class SocketLinks implements PeerLinks {
 
   private timeoutError(ms: number): Error {
     const missing = [...this.peers.values()].filter((p) => !p.writer || !p.reader).map((p) => p.id);
-    return new Error(`device ${this.deviceId}: timed out after ${ms} ms waiting for devices [${missing.join(', ')}] to connect (sockets in ${this.dir})`);
+    return new Error(
+      `device ${this.deviceId}: timed out after ${ms} ms waiting for devices [${missing.join(', ')}] to connect (sockets in ${this.dir})`,
+    );
   }
 
   private noLink(id: number): Error {
@@ -255,7 +260,7 @@ export class SocketLinks implements PeerLinks {
   private destroyAll(): void {
     this.closing ??= Promise.resolve();
     for (const s of this.setupSockets) s.destroy();
-    for (const p of this.peers.values()) p.reader?.destroy(), p.writer?.destroy();
+    for (const p of this.peers.values()) (p.reader?.destroy(), p.writer?.destroy());
     void this.closeServer();
   }
 }

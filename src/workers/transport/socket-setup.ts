@@ -42,10 +42,12 @@ export function connectReader(ctx: SetupContext, p: Peer): Promise<void> {
         s.destroy();
         p.onAck = undefined;
         if (ctx.deadline === 0) return; // setup is over (finished or timed out)
-        if (retry) setTimeout(attempt, RETRY_MS); // the overall timeout ends the retries
+        if (retry)
+          setTimeout(attempt, RETRY_MS); // the overall timeout ends the retries
         else reject(new Error(`device ${ctx.self}: cannot connect to device ${p.id} at ${ctx.path(p.id)} (${reason})`));
       };
-      const onError = (err: NodeJS.ErrnoException): void => failEarly(`${err.code ?? ''} ${err.message}`.trim(), RETRYABLE.has(err.code ?? ''));
+      const onError = (err: NodeJS.ErrnoException): void =>
+        failEarly(`${err.code ?? ''} ${err.message}`.trim(), RETRYABLE.has(err.code ?? ''));
       const onEnd = (): void => failEarly('it closed the connection during the handshake', false);
       s.on('error', onError);
       s.on('end', onEnd);

@@ -9,7 +9,17 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Collectives, ReduceArray } from '../../core/collectives/types';
 import { checkArray, checkSizes, groupPosition, offsetsOf, resultBuffer } from '../../core/collectives/chunking';
-import { COMM_THREAD_TAG, CTL_COMPLETED, CTL_DEAD, CTL_SLOTS, fromWire, type CommThreadInit, type OpRequest, type RingJoin, type ThreadReply } from './comm-protocol';
+import {
+  COMM_THREAD_TAG,
+  CTL_COMPLETED,
+  CTL_DEAD,
+  CTL_SLOTS,
+  fromWire,
+  type CommThreadInit,
+  type OpRequest,
+  type RingJoin,
+  type ThreadReply,
+} from './comm-protocol';
 import { Binding, StagingPool } from './shared-arrays';
 import { spawnThread } from './spawn-thread';
 
@@ -58,13 +68,24 @@ export class ThreadedCollectives implements Collectives {
   private readonly exited: Promise<void>;
   private ready!: { resolve: () => void; reject: (e: Error) => void };
 
-  private constructor(readonly deviceId: number, options: ThreadedCollectivesOptions) {
+  private constructor(
+    readonly deviceId: number,
+    options: ThreadedCollectivesOptions,
+  ) {
     this.deviceIds = [...options.deviceIds].sort((a, b) => a - b);
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: CommThreadInit = {
-      tag: COMM_THREAD_TAG, port: channel.port2, control: this.control, dir: options.dir, deviceId, deviceIds: this.deviceIds,
-      connectTimeoutMs: options.connectTimeoutMs, pieceBytes: options.pieceBytes, window: options.window, nativeAdd: options.nativeAdd ?? true,
+      tag: COMM_THREAD_TAG,
+      port: channel.port2,
+      control: this.control,
+      dir: options.dir,
+      deviceId,
+      deviceIds: this.deviceIds,
+      connectTimeoutMs: options.connectTimeoutMs,
+      pieceBytes: options.pieceBytes,
+      window: options.window,
+      nativeAdd: options.nativeAdd ?? true,
     };
     const entry = options.threadEntry ?? defaultEntry();
     this.thread = spawnThread(entry, init, [channel.port2], `dtrain comm device ${deviceId}`);
@@ -95,30 +116,47 @@ export class ThreadedCollectives implements Collectives {
     });
   }
 
-  reduceScatterSum(data: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], out?: ReduceArray): Promise<ReduceArray> {
+  reduceScatterSum(
+    data: ReduceArray,
+    chunkSizes: readonly number[],
+    group?: readonly number[],
+    out?: ReduceArray,
+  ): Promise<ReduceArray> {
     let result: ReduceArray;
-    return this.issue(() => {
-      checkArray(data, 'reduceScatterSum data');
-      const pos = groupPosition(group ?? this.deviceIds, this.deviceIds, this.deviceId);
-      checkSizes(chunkSizes, (group ?? this.deviceIds).length, data.length);
-      result = resultBuffer(data, chunkSizes[pos]!, out, 'reduceScatterSum');
-      const [d, o] = [this.bind(data, true, false), this.bind(result, false, true)];
-      return { request: { type: 'reduceScatter', seq: 0, data: d.shared, chunkSizes, group, out: o.shared }, bindings: [d, o] };
-    }, () => result);
+    return this.issue(
+      () => {
+        checkArray(data, 'reduceScatterSum data');
+        const pos = groupPosition(group ?? this.deviceIds, this.deviceIds, this.deviceId);
+        checkSizes(chunkSizes, (group ?? this.deviceIds).length, data.length);
+        result = resultBuffer(data, chunkSizes[pos]!, out, 'reduceScatterSum');
+        const [d, o] = [this.bind(data, true, false), this.bind(result, false, true)];
+        return { request: { type: 'reduceScatter', seq: 0, data: d.shared, chunkSizes, group, out: o.shared }, bindings: [d, o] };
+      },
+      () => result,
+    );
   }
 
-  allGather(chunk: ReduceArray, chunkSizes: readonly number[], group?: readonly number[], into?: ReduceArray): Promise<ReduceArray> {
+  allGather(
+    chunk: ReduceArray,
+    chunkSizes: readonly number[],
+    group?: readonly number[],
+    into?: ReduceArray,
+  ): Promise<ReduceArray> {
     let result: ReduceArray;
-    return this.issue(() => {
-      checkArray(chunk, 'allGather chunk');
-      const g = group ?? this.deviceIds;
-      const pos = groupPosition(g, this.deviceIds, this.deviceId);
-      checkSizes(chunkSizes, g.length);
-      if (chunk.length !== chunkSizes[pos]) throw new RangeError(`allGather: chunk has ${chunk.length} elements, chunkSizes[${pos}] is ${chunkSizes[pos]}`);
-      result = resultBuffer(chunk, offsetsOf(chunkSizes)[g.length]!, into, 'allGather');
-      const [c, o] = [this.bind(chunk, true, false), this.bind(result, false, true)];
-      return { request: { type: 'allGather', seq: 0, chunk: c.shared, chunkSizes, group, out: o.shared }, bindings: [c, o] };
-    }, () => result);
+    return this.issue(
+      () => {
+        checkArray(chunk, 'allGather chunk');
+        const g = group ?? this.deviceIds;
+        const pos = groupPosition(g, this.deviceIds, this.deviceId);
+        checkSizes(chunkSizes, g.length);
+        if (chunk.length !== chunkSizes[pos])
+          throw new RangeError(`allGather: chunk has ${chunk.length} elements, chunkSizes[${pos}] is ${chunkSizes[pos]}`);
+        result = resultBuffer(chunk, offsetsOf(chunkSizes)[g.length]!, into, 'allGather');
+        const [c, o] = [this.bind(chunk, true, false), this.bind(result, false, true)];
+        return { request: { type: 'allGather', seq: 0, chunk: c.shared, chunkSizes, group, out: o.shared }, bindings: [c, o] };
+      },
+      () => result,
+    );
   }
 
   broadcast(data: ReduceArray, rootDeviceId: number, group?: readonly number[]): Promise<void> {
@@ -264,8 +302,8 @@ export class ThreadedCollectives implements Collectives {
 
   private settle(op: Op, error?: Error): void {
     for (const b of op.bindings) b.after(!error);
-    if (error) (op.state = 'failed'), (op.error = error), op.reject(error);
-    else (op.state = 'ok'), op.resolve();
+    if (error) ((op.state = 'failed'), (op.error = error), op.reject(error));
+    else ((op.state = 'ok'), op.resolve());
   }
 
   /** The thread is gone: every pending and later operation rejects with `error`. */

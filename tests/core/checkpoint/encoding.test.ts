@@ -63,7 +63,10 @@ test('shard bytes round trip: float32, float64 views; int64 as real int64', () =
 test('splitParts keeps whole elements and concatParts restores the blob', () => {
   const bytes = Uint8Array.from({ length: 40 }, (_, i) => i);
   const parts = splitParts(bytes, 10, 4);
-  assert.deepEqual(parts.map((p) => p.byteLength), [8, 8, 8, 8, 8]);
+  assert.deepEqual(
+    parts.map((p) => p.byteLength),
+    [8, 8, 8, 8, 8],
+  );
   assert.deepEqual(concatParts(parts), bytes);
   assert.equal(splitParts(bytes, 64, 4).length, 1);
 });

@@ -9,7 +9,7 @@ test('src/core/checkpoint imports only core code (no node:, SQLite, Electron or 
     const source = readFileSync(join(dir, file), 'utf8');
     const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     for (const spec of imports) {
-      assert.ok(spec.startsWith('./') || spec.startsWith('../') , `${file} imports ${spec}`);
+      assert.ok(spec.startsWith('./') || spec.startsWith('../'), `${file} imports ${spec}`);
       assert.ok(!/\.\.\/\.\.\/|main|workers|cli/.test(spec), `${file} imports ${spec}`);
     }
   }

@@ -21,7 +21,13 @@ function saved(globalShape: number[], layout: Layout, global = arange(globalShap
     deviceId,
     data: extractShard(global, globalShape, shardSlices(globalShape, layout, deviceId)),
   }));
-  return tensorFromDeviceShards({ path: 'optimizer/Adadelta/accumulated_grad/dense.kernel', dtype: 'float32', globalShape, layout, shards });
+  return tensorFromDeviceShards({
+    path: 'optimizer/Adadelta/accumulated_grad/dense.kernel',
+    dtype: 'float32',
+    globalShape,
+    layout,
+    shards,
+  });
 }
 
 function layoutOn(meshText: string, specs: string[]): Layout {
@@ -59,7 +65,11 @@ test('2×2 → 3 devices: both axes sharded onto one', () => {
   const from = layoutOn('batch=2,model=2', ['batch', 'model']);
   checkReshard([5, 7], from, layoutOn('batch=3', ['batch', UNSHARDED]));
   checkReshard([5, 7], from, layoutOn('batch=3', [UNSHARDED, 'batch']));
-  checkReshard([4, 3, 5], layoutOn('batch=2,model=2', ['model', UNSHARDED, 'batch']), layoutOn('batch=3', [UNSHARDED, UNSHARDED, 'batch']));
+  checkReshard(
+    [4, 3, 5],
+    layoutOn('batch=2,model=2', ['model', UNSHARDED, 'batch']),
+    layoutOn('batch=3', [UNSHARDED, UNSHARDED, 'batch']),
+  );
 });
 
 test('replicas are saved once: a 2×2 mesh sharding over model keeps 2 shards', () => {
@@ -86,7 +96,12 @@ test('a missing region is an error that names it', () => {
   assert.throws(() => assembleGlobal(tensor), /cover 12 of 16 elements; missing \[4:6,0:2\]/);
   assert.throws(() => localShardFor(tensor, layoutOn('batch=1', [UNSHARDED, UNSHARDED]), 0), /missing \[4:6,0:2\]/);
   assert.throws(
-    () => tensorFromDeviceShards({ ...tensor, layout: layoutOn('batch=4', ['batch', UNSHARDED]), shards: [{ deviceId: 0, data: new Float32Array(4) }] }),
+    () =>
+      tensorFromDeviceShards({
+        ...tensor,
+        layout: layoutOn('batch=4', ['batch', UNSHARDED]),
+        shards: [{ deviceId: 0, data: new Float32Array(4) }],
+      }),
     /missing/,
   );
 });
@@ -104,7 +119,10 @@ test('overlapping or ill-sized shards are refused', () => {
 test('float64 tensors and empty shards (3 rows over 4 devices)', () => {
   const layout = layoutOn('batch=4', ['batch']);
   const global = Float64Array.from([1.25, 2.5, 3.75]);
-  const shards = layout.mesh.deviceIds.map((deviceId) => ({ deviceId, data: extractShard(global, [3], shardSlices([3], layout, deviceId)) }));
+  const shards = layout.mesh.deviceIds.map((deviceId) => ({
+    deviceId,
+    data: extractShard(global, [3], shardSlices([3], layout, deviceId)),
+  }));
   const tensor = tensorFromDeviceShards({ path: 'params/b', dtype: 'float64', globalShape: [3], layout, shards });
   assert.deepEqual(assembleGlobal(tensor), global);
   assert.deepEqual(localShardFor(tensor, layoutOn('batch=2', ['batch']), 1), Float64Array.from([3.75]));

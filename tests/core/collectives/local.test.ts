@@ -6,7 +6,13 @@ import type { Collectives, ReduceArray } from '../../../src/core/collectives/typ
 /** Resolves to 'pending' when `p` has not settled after the microtask queue drains (a would-be hang). */
 async function state(p: Promise<unknown>): Promise<'fulfilled' | 'rejected' | 'pending'> {
   const tick = new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')));
-  return Promise.race([p.then(() => 'fulfilled' as const, () => 'rejected' as const), tick]);
+  return Promise.race([
+    p.then(
+      () => 'fulfilled' as const,
+      () => 'rejected' as const,
+    ),
+    tick,
+  ]);
 }
 
 const f32 = (...v: number[]) => Float32Array.from(v);
@@ -16,7 +22,10 @@ const bits = (a: ReduceArray) => [...new Uint8Array(a.buffer, a.byteOffset, a.by
 describe('createLocalCollectives', () => {
   it('makes one object per device', () => {
     const cs = createLocalCollectives([0, 1, 2]);
-    assert.deepEqual(cs.map((c) => c.deviceId), [0, 1, 2]);
+    assert.deepEqual(
+      cs.map((c) => c.deviceId),
+      [0, 1, 2],
+    );
     assert.deepEqual(cs[1].deviceIds, [0, 1, 2]);
     assert.throws(() => createLocalCollectives([]), /sorted ascending/);
     assert.throws(() => createLocalCollectives([1, 0]), /sorted ascending/);
@@ -38,9 +47,16 @@ describe('local collectives: results', () => {
 
   it('sums in ascending device order with f32 rounding, bit-identical on every member', async () => {
     const cs = createLocalCollectives([0, 1, 2, 3]);
-    const inputs = [[1e8, 0.1], [1, 1e-9], [-1e8, 3.3], [1, -0.7]];
+    const inputs = [
+      [1e8, 0.1],
+      [1, 1e-9],
+      [-1e8, 3.3],
+      [1, -0.7],
+    ];
     const data = inputs.map((v) => Float32Array.from(v));
-    const expected = [0, 1].map((i) => inputs.reduce((acc, v, k) => (k === 0 ? Math.fround(v[i]) : Math.fround(acc + Math.fround(v[i]))), 0));
+    const expected = [0, 1].map((i) =>
+      inputs.reduce((acc, v, k) => (k === 0 ? Math.fround(v[i]) : Math.fround(acc + Math.fround(v[i]))), 0),
+    );
     // Members call in scrambled order; the sum order must not depend on it.
     await Promise.all([3, 1, 0, 2].map((d) => cs[d].allReduceSum(data[d])));
     for (const x of data) {
@@ -54,8 +70,18 @@ describe('local collectives: results', () => {
   it('reduce-scatters uneven chunks (including an empty one)', async () => {
     const cs = createLocalCollectives([0, 1, 2, 3]);
     const sizes = [3, 0, 2, 1];
-    const out = await Promise.all(cs.map((c, d) => c.reduceScatterSum(f64(1, 2, 3, 4, 5, 6).map((x) => x * (d + 1)), sizes)));
-    assert.deepEqual(out.map((x) => [...x]), [[10, 20, 30], [], [40, 50], [60]]);
+    const out = await Promise.all(
+      cs.map((c, d) =>
+        c.reduceScatterSum(
+          f64(1, 2, 3, 4, 5, 6).map((x) => x * (d + 1)),
+          sizes,
+        ),
+      ),
+    );
+    assert.deepEqual(
+      out.map((x) => [...x]),
+      [[10, 20, 30], [], [40, 50], [60]],
+    );
     assert.ok(out.every((x) => x instanceof Float64Array));
   });
 
@@ -82,10 +108,24 @@ describe('local collectives: results', () => {
     const r = cs.map((_, d) => f32(d + 1));
     const k = cs.map((_, d) => f64(10 * (d + 1)));
     await Promise.all(cs.flatMap((c, d) => [c.allReduceSum(r[d], rows(d)), c.allReduceSum(k[d], cols(d))]));
-    assert.deepEqual(r.map((x) => x[0]), [3, 3, 7, 7]);
-    assert.deepEqual(k.map((x) => x[0]), [40, 60, 40, 60]);
+    assert.deepEqual(
+      r.map((x) => x[0]),
+      [3, 3, 7, 7],
+    );
+    assert.deepEqual(
+      k.map((x) => x[0]),
+      [40, 60, 40, 60],
+    );
     const gathered = await Promise.all(cs.map((c, d) => c.allGather(f64(d), [1, 1], cols(d))));
-    assert.deepEqual(gathered.map((x) => [...x]), [[0, 2], [1, 3], [0, 2], [1, 3]]);
+    assert.deepEqual(
+      gathered.map((x) => [...x]),
+      [
+        [0, 2],
+        [1, 3],
+        [0, 2],
+        [1, 3],
+      ],
+    );
   });
 
   it('queues operations when a member runs ahead', async () => {
@@ -96,10 +136,19 @@ describe('local collectives: results', () => {
     assert.equal(await state(ahead[0]), 'pending');
     const behind = b.map((x) => c1.allReduceSum(x));
     await Promise.all([...ahead, ...behind]);
-    assert.deepEqual(a.map((x) => x[0]), [11, 22, 33]);
-    assert.deepEqual(b.map((x) => x[0]), [11, 22, 33]);
+    assert.deepEqual(
+      a.map((x) => x[0]),
+      [11, 22, 33],
+    );
+    assert.deepEqual(
+      b.map((x) => x[0]),
+      [11, 22, 33],
+    );
     const s = await Promise.all([c0.reduceScatterSum(f32(1, 2), [1, 1]), c1.reduceScatterSum(f32(3, 4), [1, 1])]);
-    assert.deepEqual(s.map((x) => x[0]), [4, 6]);
+    assert.deepEqual(
+      s.map((x) => x[0]),
+      [4, 6],
+    );
   });
 
   it('completes a one-member group at once', async () => {
@@ -122,8 +171,10 @@ describe('local collectives: errors reject every member', () => {
 
   it('on mismatched lengths, dtypes, ops, chunkSizes and roots, and the group stays usable', async () => {
     const [c0, c1] = createLocalCollectives([0, 1]);
-    await expectAllReject([c0.allReduceSum(f32(1, 2)), c1.allReduceSum(f32(1))],
-      /members disagree: device 0 called allReduceSum\(2 float32\), device 1 called allReduceSum\(1 float32\)/);
+    await expectAllReject(
+      [c0.allReduceSum(f32(1, 2)), c1.allReduceSum(f32(1))],
+      /members disagree: device 0 called allReduceSum\(2 float32\), device 1 called allReduceSum\(1 float32\)/,
+    );
     await expectAllReject([c0.allReduceSum(f32(1)), c1.allReduceSum(f64(1))], /1 float32.*1 float64/);
     await expectAllReject([c0.allReduceSum(f32(1)), c1.broadcast(f32(1), 0)], /allReduceSum.*broadcast/);
     await expectAllReject([c0.allGather(f32(1), [1, 1]), c1.allGather(f32(1, 2), [1, 2])], /chunkSizes \[1,1\].*\[1,2\]/);
@@ -135,12 +186,16 @@ describe('local collectives: errors reject every member', () => {
 
   it('on bad arguments from one member', async () => {
     const [c0, c1] = createLocalCollectives([0, 1]);
-    await expectAllReject([c0.reduceScatterSum(f32(1, 2, 3), [1, 1]), c1.reduceScatterSum(f32(1, 2), [1, 1])],
-      /device 0\): data has 3 elements, but chunkSizes \[1,1\] call for 2/);
+    await expectAllReject(
+      [c0.reduceScatterSum(f32(1, 2, 3), [1, 1]), c1.reduceScatterSum(f32(1, 2), [1, 1])],
+      /device 0\): data has 3 elements, but chunkSizes \[1,1\] call for 2/,
+    );
     await expectAllReject([c0.allGather(f32(1), [1]), c1.allGather(f32(1), [1])], /chunkSizes must hold 2/);
     await expectAllReject([c0.broadcast(f32(1), 5), c1.broadcast(f32(1), 5)], /root device 5 is not in the group/);
-    await expectAllReject([c0.allReduceSum([1] as unknown as Float32Array), c1.allReduceSum(f32(1))],
-      /Float32Array or a Float64Array/);
+    await expectAllReject(
+      [c0.allReduceSum([1] as unknown as Float32Array), c1.allReduceSum(f32(1))],
+      /Float32Array or a Float64Array/,
+    );
   });
 
   it('on a malformed group, without leaving the peers hanging', async () => {

@@ -33,7 +33,13 @@ for (const [name, make] of IMPLEMENTATIONS) {
 
   test(`${name}: an out buffer of the wrong length or type is refused`, async () => {
     const [c] = make([0]);
-    await assert.rejects(c!.reduceScatterSum(new Float32Array(4), [4], undefined, new Float32Array(3)), /out must be a Float32Array of 4 elements/);
-    await assert.rejects(c!.allGather(new Float32Array(2), [2], undefined, new Float64Array(2)), /out must be a Float32Array of 2 elements/);
+    await assert.rejects(
+      c!.reduceScatterSum(new Float32Array(4), [4], undefined, new Float32Array(3)),
+      /out must be a Float32Array of 4 elements/,
+    );
+    await assert.rejects(
+      c!.allGather(new Float32Array(2), [2], undefined, new Float64Array(2)),
+      /out must be a Float32Array of 2 elements/,
+    );
   });
 }

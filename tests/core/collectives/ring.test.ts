@@ -30,11 +30,11 @@ class Channel {
       const r = this.recvs.shift()!;
       if (s.bytes.byteLength !== r.bytes.byteLength) {
         const e = new Error(`message of ${s.bytes.byteLength} bytes, receive of ${r.bytes.byteLength}`);
-        s.reject(e), r.reject(e), this.fail(e);
+        (s.reject(e), r.reject(e), this.fail(e));
         return;
       }
       r.bytes.set(s.bytes);
-      s.resolve(), r.resolve();
+      (s.resolve(), r.resolve());
     }
   }
 }
@@ -46,7 +46,10 @@ class MemoryMesh {
   readonly dead = new Set<number>();
   private seed: number;
 
-  constructor(readonly ids: number[], seed = 1) {
+  constructor(
+    readonly ids: number[],
+    seed = 1,
+  ) {
     this.seed = seed;
     this.links = ids.map((id) => new MemoryLinks(this, id));
   }
@@ -135,7 +138,7 @@ function reference(inputs: ReduceArray[]): { sum: Float64Array; tol: Float64Arra
   const sum = new Float64Array(n);
   const tol = new Float64Array(n);
   const eps = inputs[0] instanceof Float32Array ? 2 ** -23 : 2 ** -52;
-  for (const x of inputs) for (let i = 0; i < n; i++) (sum[i] += x[i]), (tol[i] += Math.abs(x[i]) * eps * inputs.length);
+  for (const x of inputs) for (let i = 0; i < n; i++) ((sum[i] += x[i]), (tol[i] += Math.abs(x[i]) * eps * inputs.length));
   return { sum, tol };
 }
 
@@ -166,7 +169,10 @@ test('allReduceSum: N=1..5, odd and tiny sizes, f32/f64: matches the float64 sum
   for (let n = 1; n <= 5; n++)
     for (const C of TYPES)
       for (const size of SIZES(n)) {
-        const { cs } = ring(Array.from({ length: n }, (_, i) => i), n * 1000 + size);
+        const { cs } = ring(
+          Array.from({ length: n }, (_, i) => i),
+          n * 1000 + size,
+        );
         const inputs = cs.map((_, i) => randomArray(C, size, 7 * i + size));
         const ref = reference(inputs);
         const data = inputs.map((x) => x.slice());
@@ -182,7 +188,12 @@ test('allReduceSum: result does not depend on interleaving, piece size or window
   const ids = [0, 1, 2, 3];
   const inputs = ids.map((i) => randomArray(Float32Array, 999, 40 + i));
   const results: ReduceArray[] = [];
-  for (const [seed, pieceBytes, window] of [[1, 64, 1], [2, 40, 8], [3, 4096, 2], [4, 1 << 20, 4]]) {
+  for (const [seed, pieceBytes, window] of [
+    [1, 64, 1],
+    [2, 40, 8],
+    [3, 4096, 2],
+    [4, 1 << 20, 4],
+  ]) {
     const { cs } = ring(ids, seed, { pieceBytes, window });
     const data = inputs.map((x) => x.slice());
     await Promise.all(cs.map((c, i) => c.allReduceSum(data[i])));
@@ -198,7 +209,11 @@ test('reduceScatterSum: arbitrary chunk sizes (zeros too), input untouched, same
         const next = rng(size + n);
         const cuts = Array.from({ length: n - 1 }, () => Math.floor((next() + 0.5) * (size + 1))).sort((a, b) => a - b);
         const sizes = [...cuts, size].map((c, i) => c - (i === 0 ? 0 : cuts[i - 1]));
-        const { cs } = ring(Array.from({ length: n }, (_, i) => i), size, { pieceBytes: 24, window: 5 });
+        const { cs } = ring(
+          Array.from({ length: n }, (_, i) => i),
+          size,
+          { pieceBytes: 24, window: 5 },
+        );
         const inputs = cs.map((_, i) => randomArray(C, size, 3 * i + size));
         const copies = inputs.map((x) => x.slice());
         const ref = reference(inputs);
@@ -225,7 +240,10 @@ test('allGather: per-member sizes (zeros too), f32/f64, N=1..5', T, async () => 
   for (let n = 1; n <= 5; n++)
     for (const C of TYPES) {
       const sizes = Array.from({ length: n }, (_, i) => [3, 0, 70, 1, 17][i]);
-      const { cs } = ring(Array.from({ length: n }, (_, i) => i), n);
+      const { cs } = ring(
+        Array.from({ length: n }, (_, i) => i),
+        n,
+      );
       const chunks = sizes.map((s, i) => randomArray(C, s, 11 * i));
       const want = new C(sizes.reduce((a, b) => a + b, 0));
       chunks.reduce((off, ch) => (want.set(ch, off), off + ch.length), 0);
@@ -238,7 +256,10 @@ test('broadcast: from every root, N=1..5, sizes smaller and larger than a piece'
   for (let n = 1; n <= 5; n++)
     for (const size of [0, 1, 5, 300])
       for (let root = 0; root < n; root++) {
-        const { cs } = ring(Array.from({ length: n }, (_, i) => i), root + size);
+        const { cs } = ring(
+          Array.from({ length: n }, (_, i) => i),
+          root + size,
+        );
         const data = cs.map((_, i) => randomArray(Float64Array, size, 100 * i + root));
         const want = data[root].slice();
         await Promise.all(cs.map((c, i) => c.broadcast(data[i], root)));
@@ -250,11 +271,21 @@ test('subgroups: disjoint groups run concurrently; non-members take no part', T,
   const { cs } = ring([0, 1, 2, 3, 4], 5);
   const x = cs.map((_, i) => randomArray(Float32Array, 257, i));
   const data = x.map((a) => a.slice());
-  const groups = [[0, 2], [1, 3, 4]];
-  await Promise.all(cs.map((c, i) => c.allReduceSum(data[i], groups.find((g) => g.includes(i))!)));
+  const groups = [
+    [0, 2],
+    [1, 3, 4],
+  ];
+  await Promise.all(
+    cs.map((c, i) =>
+      c.allReduceSum(
+        data[i],
+        groups.find((g) => g.includes(i))!,
+      ),
+    ),
+  );
   for (const g of groups) {
     const ref = reference(g.map((i) => x[i]));
-    for (const i of g) assertClose(data[i], ref), assertSameBits(data[i], data[g[0]], `group ${g}`);
+    for (const i of g) (assertClose(data[i], ref), assertSameBits(data[i], data[g[0]], `group ${g}`));
   }
   const sub = [1, 3, 4];
   const gathered = await Promise.all(sub.map((i) => cs[i].allGather(new Float32Array([i, i]), [2, 2, 2], sub)));

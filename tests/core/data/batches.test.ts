@@ -89,17 +89,23 @@ test('returned batches are copies (mutating one does not change the next call)',
 });
 
 test('localSlice has numpy array_split semantics', () => {
-  assert.deepEqual([0, 1, 2].map((r) => localSlice(10, 3, r)), [
-    { start: 0, size: 4 },
-    { start: 4, size: 3 },
-    { start: 7, size: 3 },
-  ]);
-  assert.deepEqual([0, 1, 2, 3].map((r) => localSlice(2, 4, r)), [
-    { start: 0, size: 1 },
-    { start: 1, size: 1 },
-    { start: 2, size: 0 },
-    { start: 2, size: 0 },
-  ]);
+  assert.deepEqual(
+    [0, 1, 2].map((r) => localSlice(10, 3, r)),
+    [
+      { start: 0, size: 4 },
+      { start: 4, size: 3 },
+      { start: 7, size: 3 },
+    ],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((r) => localSlice(2, 4, r)),
+    [
+      { start: 0, size: 1 },
+      { start: 1, size: 1 },
+      { start: 2, size: 0 },
+      { start: 2, size: 0 },
+    ],
+  );
   for (let B = 0; B <= 17; B++) {
     for (let N = 1; N <= 5; N++) {
       let next = 0;
@@ -128,7 +134,10 @@ test('concatenated local slices equal the global batch for N = 1..4 (device-coun
 });
 
 test('argument validation', () => {
-  assert.throws(() => globalBatchIndices(10, 11, 0, 0), /global batch size 11 is larger than the dataset \(10 examples\) with dropRemainder/);
+  assert.throws(
+    () => globalBatchIndices(10, 11, 0, 0),
+    /global batch size 11 is larger than the dataset \(10 examples\) with dropRemainder/,
+  );
   assert.throws(() => globalBatchIndices(10, 0, 0, 0), /globalBatchSize must be an integer >= 1/);
   assert.throws(() => globalBatchIndices(10, 2, 0, -1), /step must be an integer >= 0/);
   assert.throws(() => globalBatchIndices(10, 2, 0.5, 0), /seed must be a safe integer/);
@@ -155,7 +164,13 @@ test('gatherRows copies features and labels in index order', () => {
 });
 
 test('gatherRows handles multi-output regression targets', () => {
-  const reg: Dataset = { ...tiny, y: Float32Array.from([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]), task: 'regression', targetDim: 2, numClasses: undefined };
+  const reg: Dataset = {
+    ...tiny,
+    y: Float32Array.from([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]),
+    task: 'regression',
+    targetDim: 2,
+    numClasses: undefined,
+  };
   const { y } = gatherRows(reg, [2, 1]);
   assert.ok(y instanceof Float32Array);
   assert.deepEqual(Array.from(y), [2, 2.5, 1, 1.5]);
@@ -165,10 +180,14 @@ test('shuffle: false reads the file order, step t = rows t·B … t·B+B−1 wra
   const n = 10;
   const B = 4;
   const expected = (t: number) => Array.from({ length: B }, (_, i) => (t * B + i) % n);
-  for (let t = 0; t < 12; t++) assert.deepEqual([...globalBatchIndices(n, B, 99, t, { shuffle: false })], expected(t), `step ${t}`);
+  for (let t = 0; t < 12; t++)
+    assert.deepEqual([...globalBatchIndices(n, B, 99, t, { shuffle: false })], expected(t), `step ${t}`);
   assert.deepEqual([...globalBatchIndices(n, B, 1, 2, { shuffle: false })], [8, 9, 0, 1]);
   // A huge step still lands where modular arithmetic says.
-  assert.deepEqual([...globalBatchIndices(7, 3, 0, 2 ** 40 + 1, { shuffle: false })], [(((2 ** 40 + 1) % 7) * 3) % 7, ((((2 ** 40 + 1) % 7) * 3) + 1) % 7, ((((2 ** 40 + 1) % 7) * 3) + 2) % 7]);
+  assert.deepEqual(
+    [...globalBatchIndices(7, 3, 0, 2 ** 40 + 1, { shuffle: false })],
+    [(((2 ** 40 + 1) % 7) * 3) % 7, (((2 ** 40 + 1) % 7) * 3 + 1) % 7, (((2 ** 40 + 1) % 7) * 3 + 2) % 7],
+  );
   assert.throws(() => globalBatchIndices(3, 4, 0, 0, { shuffle: false }), /larger than the dataset/);
 });
 
@@ -179,7 +198,10 @@ test('shuffle: false on 1 and 3 devices: each device reads its contiguous slice,
     const global = Array.from({ length: B }, (_, i) => (t * B + i) % n);
     assert.deepEqual([...localBatchIndices(n, B, 5, t, 1, 0, { shuffle: false })], global);
     const parts = [0, 1, 2].map((r) => [...localBatchIndices(n, B, 5, t, 3, r, { shuffle: false })]);
-    assert.deepEqual(parts.map((p) => p.length), [3, 3, 2]);
+    assert.deepEqual(
+      parts.map((p) => p.length),
+      [3, 3, 2],
+    );
     assert.deepEqual(parts.flat(), global, `step ${t}`);
   }
   // The default stays the seeded shuffle.

@@ -5,8 +5,14 @@ import { CsvTokenizer, tokenizeCsv } from '../../../src/core/data/csv-tokenizer'
 const cells = (text: string, delimiter = ','): string[][] => tokenizeCsv(text, delimiter).map((r) => r.cells);
 
 test('plain rows, trailing newline optional', () => {
-  assert.deepEqual(cells('a,b\n1,2\n'), [['a', 'b'], ['1', '2']]);
-  assert.deepEqual(cells('a,b\n1,2'), [['a', 'b'], ['1', '2']]);
+  assert.deepEqual(cells('a,b\n1,2\n'), [
+    ['a', 'b'],
+    ['1', '2'],
+  ]);
+  assert.deepEqual(cells('a,b\n1,2'), [
+    ['a', 'b'],
+    ['1', '2'],
+  ]);
 });
 
 test('quoted fields hold delimiters, doubled quotes and newlines', () => {
@@ -19,24 +25,41 @@ test('quoted fields hold delimiters, doubled quotes and newlines', () => {
 });
 
 test('empty fields, empty quoted fields and a trailing delimiter', () => {
-  assert.deepEqual(cells('a,,c\n"",x,\n'), [['a', '', 'c'], ['', 'x', '']]);
+  assert.deepEqual(cells('a,,c\n"",x,\n'), [
+    ['a', '', 'c'],
+    ['', 'x', ''],
+  ]);
   assert.deepEqual(cells('""""'), [['"']]);
 });
 
 test('CRLF, lone CR, BOM and blank lines', () => {
-  assert.deepEqual(cells('\uFEFFa,b\r\n1,2\r\n\r\n3,4\r5,6\r\n'), [['a', 'b'], ['1', '2'], ['3', '4'], ['5', '6']]);
+  assert.deepEqual(cells('\uFEFFa,b\r\n1,2\r\n\r\n3,4\r5,6\r\n'), [
+    ['a', 'b'],
+    ['1', '2'],
+    ['3', '4'],
+    ['5', '6'],
+  ]);
   assert.deepEqual(cells('\n\n  \na\n\n'), [['a']]);
   assert.deepEqual(cells('"x\r\ny",1\r\n'), [['x\r\ny', '1']]);
 });
 
 test('line numbers count physical lines, including newlines inside quotes and skipped blank lines', () => {
   const rows = tokenizeCsv('h1,h2\n\n"a\nb",1\r\n"c\r\nd\re",2\n3,4');
-  assert.deepEqual(rows.map((r) => r.line), [1, 3, 5, 8]);
+  assert.deepEqual(
+    rows.map((r) => r.line),
+    [1, 3, 5, 8],
+  );
 });
 
 test('other delimiters', () => {
-  assert.deepEqual(cells('a\tb\n"x\ty"\t2\n', '\t'), [['a', 'b'], ['x\ty', '2']]);
-  assert.deepEqual(cells('a;b\n1,5;2\n', ';'), [['a', 'b'], ['1,5', '2']]);
+  assert.deepEqual(cells('a\tb\n"x\ty"\t2\n', '\t'), [
+    ['a', 'b'],
+    ['x\ty', '2'],
+  ]);
+  assert.deepEqual(cells('a;b\n1,5;2\n', ';'), [
+    ['a', 'b'],
+    ['1,5', '2'],
+  ]);
 });
 
 test('unterminated quote and junk after a closing quote are errors naming the line', () => {
@@ -71,5 +94,8 @@ test('character-by-character pushes work too', () => {
   const t = new CsvTokenizer(',', (c) => out.push(c));
   for (const ch of text) t.push(ch);
   t.end();
-  assert.deepEqual(out, [['a', 'b'], ['1\n2', '3']]);
+  assert.deepEqual(out, [
+    ['a', 'b'],
+    ['1\n2', '3'],
+  ]);
 });

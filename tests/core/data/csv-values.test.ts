@@ -5,11 +5,42 @@ import { Rng } from '../../../src/core/data/prng';
 
 test('parseNumberCell accepts plain decimals only', () => {
   const ok: [string, number][] = [
-    ['0', 0], ['-0', -0], ['+3', 3], ['1.', 1], ['.5', 0.5], ['-.5', -0.5], ['1e3', 1000], ['1E-3', 0.001],
-    ['2.5e+2', 250], [' 7 ', 7], ['007', 7], ['1e999', Infinity], ['-1e999', -Infinity], ['1e-999', 0],
+    ['0', 0],
+    ['-0', -0],
+    ['+3', 3],
+    ['1.', 1],
+    ['.5', 0.5],
+    ['-.5', -0.5],
+    ['1e3', 1000],
+    ['1E-3', 0.001],
+    ['2.5e+2', 250],
+    [' 7 ', 7],
+    ['007', 7],
+    ['1e999', Infinity],
+    ['-1e999', -Infinity],
+    ['1e-999', 0],
   ];
   for (const [s, v] of ok) assert.ok(Object.is(parseNumberCell(s), v), s);
-  for (const s of ['', ' ', '.', '+', '-', 'e5', '1e', '1e+', '1.2.3', '0x10', '0b1', '1_0', 'NaN', 'Infinity', '1,5', '5px', '--1', '1 2']) {
+  for (const s of [
+    '',
+    ' ',
+    '.',
+    '+',
+    '-',
+    'e5',
+    '1e',
+    '1e+',
+    '1.2.3',
+    '0x10',
+    '0b1',
+    '1_0',
+    'NaN',
+    'Infinity',
+    '1,5',
+    '5px',
+    '--1',
+    '1 2',
+  ]) {
     assert.ok(Number.isNaN(parseNumberCell(s)), JSON.stringify(s));
   }
 });

@@ -18,7 +18,9 @@ function fails(text: string, message: string, options: CsvOptions = {}): void {
 
 const IRIS_HEAD = 'sepal_length,sepal_width,petal_length,petal_width,species\n';
 const irisRows = (n: number): string =>
-  Array.from({ length: n }, (_, i) => `5.${i % 10},3.${i % 7},1.${i % 5},0.${i % 3},${i % 2 ? 'setosa' : 'virginica'}`).join('\n') + '\n';
+  Array.from({ length: n }, (_, i) => `5.${i % 10},3.${i % 7},1.${i % 5},0.${i % 3},${i % 2 ? 'setosa' : 'virginica'}`).join(
+    '\n',
+  ) + '\n';
 
 test('ragged row names the line and the counts', () => {
   const text = IRIS_HEAD + irisRows(15) + '5.1,3.5,1.4,setosa\n';
@@ -63,14 +65,23 @@ test('empty inputs', () => {
 });
 
 test('label column not found lists the columns', () => {
-  fails(IRIS_HEAD + irisRows(4), "label column 'class' not found; columns are: sepal_length, sepal_width, petal_length, petal_width, species", {
-    labelColumn: 'class',
+  fails(
+    IRIS_HEAD + irisRows(4),
+    "label column 'class' not found; columns are: sepal_length, sepal_width, petal_length, petal_width, species",
+    {
+      labelColumn: 'class',
+    },
+  );
+  fails('1,2,0\n3,4,1\n', 'label column index 3 is out of range: the file has 3 columns (column_1, column_2, column_3)', {
+    labelColumn: 3,
   });
-  fails('1,2,0\n3,4,1\n', 'label column index 3 is out of range: the file has 3 columns (column_1, column_2, column_3)', { labelColumn: 3 });
 });
 
 test('a class label column with one class is refused', () => {
-  fails('x,y\n1,a\n2,a\n', "label column 'y' has only one class ('a'); classification needs at least 2 (or use task: 'regression')");
+  fails(
+    'x,y\n1,a\n2,a\n',
+    "label column 'y' has only one class ('a'); classification needs at least 2 (or use task: 'regression')",
+  );
 });
 
 test('explicit regression needs numeric targets', () => {

@@ -52,13 +52,22 @@ test('decodeNpy: bool, uint8 and float16 bit patterns', () => {
   // Encoding rounds to the same bits.
   const enc = encodeNpy([1, -2, 65504, 2 ** -24, 1 / 3], 'float16', [5]);
   const back = new DataView(enc.buffer, enc.length - 10);
-  assert.deepEqual(bits.map((_, i) => back.getUint16(i * 2, true)), bits);
+  assert.deepEqual(
+    bits.map((_, i) => back.getUint16(i * 2, true)),
+    bits,
+  );
 });
 
 test('decodeNpy: object arrays, structured arrays, truncated data and bad magic are clear errors', () => {
-  assert.throws(() => decodeNpy(handMadeNpy('|O', '(2,)', false, new Uint8Array(16))), /object arrays \(dtype 'O'\) cannot be read/);
+  assert.throws(
+    () => decodeNpy(handMadeNpy('|O', '(2,)', false, new Uint8Array(16))),
+    /object arrays \(dtype 'O'\) cannot be read/,
+  );
   assert.throws(() => decodeNpy(handMadeNpy('<U3', '(2,)', false, new Uint8Array(24))), /unsupported dtype '<U3'/);
-  assert.throws(() => decodeNpy(handMadeNpy('<f4', '(4,)', false, new Uint8Array(8))), /truncated \.npy file: shape \(4\) of float32 needs 16 bytes, the file has 8/);
+  assert.throws(
+    () => decodeNpy(handMadeNpy('<f4', '(4,)', false, new Uint8Array(8))),
+    /truncated \.npy file: shape \(4\) of float32 needs 16 bytes, the file has 8/,
+  );
   assert.throws(() => decodeNpy(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])), /not a \.npy file/);
   const structured = new TextEncoder().encode("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }");
   const raw = handMadeNpy('<f4', '(1,)', false, new Uint8Array(4));
@@ -68,10 +77,18 @@ test('decodeNpy: object arrays, structured arrays, truncated data and bad magic 
 
 test('encodeNpy → decodeNpy round trip for every dtype; header aligned to 64 bytes', () => {
   const cases: [NpyDtype, number[]][] = [
-    ['bool', [1, 0, 1, 1]], ['int8', [-128, 0, 5, 127]], ['uint8', [0, 1, 200, 255]], ['int16', [-32768, 1, 2, 32767]],
-    ['uint16', [0, 65535, 3, 4]], ['int32', [-(2 ** 31), 0, 7, 2 ** 31 - 1]], ['uint32', [0, 2 ** 32 - 1, 1, 2]],
-    ['int64', [-(2 ** 53), 0, 3, 2 ** 53]], ['uint64', [0, 1, 2, 2 ** 53]], ['float16', [0.5, -1.5, 1024, 0]],
-    ['float32', [0.25, -3, 2 ** 100, 7]], ['float64', [Math.PI, -1e-300, 0, 1]],
+    ['bool', [1, 0, 1, 1]],
+    ['int8', [-128, 0, 5, 127]],
+    ['uint8', [0, 1, 200, 255]],
+    ['int16', [-32768, 1, 2, 32767]],
+    ['uint16', [0, 65535, 3, 4]],
+    ['int32', [-(2 ** 31), 0, 7, 2 ** 31 - 1]],
+    ['uint32', [0, 2 ** 32 - 1, 1, 2]],
+    ['int64', [-(2 ** 53), 0, 3, 2 ** 53]],
+    ['uint64', [0, 1, 2, 2 ** 53]],
+    ['float16', [0.5, -1.5, 1024, 0]],
+    ['float32', [0.25, -3, 2 ** 100, 7]],
+    ['float64', [Math.PI, -1e-300, 0, 1]],
   ];
   for (const [dtype, values] of cases) {
     const bytes = encodeNpy(values, dtype, [2, 2]);
@@ -88,10 +105,13 @@ test('encodeNpy → decodeNpy round trip for every dtype; header aligned to 64 b
 
 test('encodeNpz / decodeNpz round trip, stored and deflated', () => {
   for (const compress of [false, true]) {
-    const npz = encodeNpz([
-      { name: 'x', values: [1, 2, 3, 4, 5, 6], dtype: 'float32', shape: [3, 2] },
-      { name: 'y', values: [0, 1, 0], dtype: 'int64', shape: [3] },
-    ], { compress });
+    const npz = encodeNpz(
+      [
+        { name: 'x', values: [1, 2, 3, 4, 5, 6], dtype: 'float32', shape: [3, 2] },
+        { name: 'y', values: [0, 1, 0], dtype: 'int64', shape: [3] },
+      ],
+      { compress },
+    );
     const arrays = decodeNpz(npz);
     assert.deepEqual([...arrays.keys()].sort(), ['x', 'y']);
     assert.deepEqual([...arrays.get('x')!().data], [1, 2, 3, 4, 5, 6]);
@@ -102,10 +122,13 @@ test('encodeNpz / decodeNpz round trip, stored and deflated', () => {
 
 const py = pythonWithNumpy();
 
-test('real numpy: files numpy writes decode to numpy\'s values (every dtype, both orders, both endians, savez and savez_compressed)', { skip: 'reason' in py ? py.reason : false }, () => {
-  if ('reason' in py) return;
-  const dir = mkdtempSync(join(tmpdir(), 'npy-'));
-  const script = `
+test(
+  "real numpy: files numpy writes decode to numpy's values (every dtype, both orders, both endians, savez and savez_compressed)",
+  { skip: 'reason' in py ? py.reason : false },
+  () => {
+    if ('reason' in py) return;
+    const dir = mkdtempSync(join(tmpdir(), 'npy-'));
+    const script = `
 import numpy as np, sys
 d = sys.argv[1]
 base = np.arange(24).reshape(2, 3, 4) - 7
@@ -118,39 +141,62 @@ for dt in ['bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64
 np.savez(f'{d}/plain.npz', x=base.astype('float32'), y=np.arange(2))
 np.savez_compressed(f'{d}/packed.npz', x=base.astype('float64'), y=np.arange(2))
 `;
-  const run = spawnSync(py.python, ['-c', script, dir], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  const expected = (dtype: string): number[] => {
-    const v = Array.from({ length: 24 }, (_, i) => i - 7);
-    if (dtype === 'bool') return v.map((x) => (x !== 0 ? 1 : 0));
-    if (dtype.startsWith('u')) return v.map(Math.abs);
-    if (dtype.startsWith('float')) return v.map((x) => x / 4);
-    return v;
-  };
-  for (const dtype of ['bool', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float16', 'float32', 'float64']) {
-    for (const variant of ['c', 'f', 'be']) {
-      const a = decodeNpy(readFileSync(join(dir, `${dtype}_${variant}.npy`)));
-      assert.equal(a.dtype, dtype, `${dtype}_${variant}`);
-      assert.deepEqual(a.shape, [2, 3, 4]);
-      assert.deepEqual([...a.data].map(Number), expected(dtype), `${dtype}_${variant}`);
+    const run = spawnSync(py.python, ['-c', script, dir], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const expected = (dtype: string): number[] => {
+      const v = Array.from({ length: 24 }, (_, i) => i - 7);
+      if (dtype === 'bool') return v.map((x) => (x !== 0 ? 1 : 0));
+      if (dtype.startsWith('u')) return v.map(Math.abs);
+      if (dtype.startsWith('float')) return v.map((x) => x / 4);
+      return v;
+    };
+    for (const dtype of [
+      'bool',
+      'int8',
+      'uint8',
+      'int16',
+      'uint16',
+      'int32',
+      'uint32',
+      'int64',
+      'uint64',
+      'float16',
+      'float32',
+      'float64',
+    ]) {
+      for (const variant of ['c', 'f', 'be']) {
+        const a = decodeNpy(readFileSync(join(dir, `${dtype}_${variant}.npy`)));
+        assert.equal(a.dtype, dtype, `${dtype}_${variant}`);
+        assert.deepEqual(a.shape, [2, 3, 4]);
+        assert.deepEqual([...a.data].map(Number), expected(dtype), `${dtype}_${variant}`);
+      }
     }
-  }
-  for (const f of ['plain', 'packed']) {
-    const arrays = decodeNpz(readFileSync(join(dir, `${f}.npz`)));
-    assert.deepEqual([...arrays.get('x')!().data], expected('float32').map((x) => x * 4));
-    assert.deepEqual([...arrays.get('y')!().data].map(Number), [0, 1]);
-  }
-});
+    for (const f of ['plain', 'packed']) {
+      const arrays = decodeNpz(readFileSync(join(dir, `${f}.npz`)));
+      assert.deepEqual(
+        [...arrays.get('x')!().data],
+        expected('float32').map((x) => x * 4),
+      );
+      assert.deepEqual([...arrays.get('y')!().data].map(Number), [0, 1]);
+    }
+  },
+);
 
 test('real numpy: numpy.load reads what encodeNpy / encodeNpz write', { skip: 'reason' in py ? py.reason : false }, () => {
   if ('reason' in py) return;
   const dir = mkdtempSync(join(tmpdir(), 'npy-'));
   writeFileSync(join(dir, 'a.npy'), encodeNpy([1.5, -2, 3.25, 4, 5, 6], 'float32', [2, 3]));
-  writeFileSync(join(dir, 'b.npz'), encodeNpz([
-    { name: 'x', values: [0.5, 1, 65504, -0], dtype: 'float16', shape: [4] },
-    { name: 'y', values: BigInt64Array.of(-5n, 2n ** 62n), dtype: 'int64', shape: [2, 1] },
-    { name: 'm', values: [1, 0], dtype: 'bool', shape: [2] },
-  ], { compress: true }));
+  writeFileSync(
+    join(dir, 'b.npz'),
+    encodeNpz(
+      [
+        { name: 'x', values: [0.5, 1, 65504, -0], dtype: 'float16', shape: [4] },
+        { name: 'y', values: BigInt64Array.of(-5n, 2n ** 62n), dtype: 'int64', shape: [2, 1] },
+        { name: 'm', values: [1, 0], dtype: 'bool', shape: [2] },
+      ],
+      { compress: true },
+    ),
+  );
   const script = `
 import numpy as np, json, sys
 d = sys.argv[1]

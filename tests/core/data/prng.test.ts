@@ -10,7 +10,10 @@ test('xoshiro128** matches the reference output for state {1, 2, 3, 4}', () => {
 
 test('seeded streams are reproducible and pinned', () => {
   const a = new Rng(1);
-  assert.deepEqual([a.nextUint32(), a.nextUint32(), a.nextUint32(), a.nextUint32()], [160361254, 4105054131, 776699933, 613109527]);
+  assert.deepEqual(
+    [a.nextUint32(), a.nextUint32(), a.nextUint32(), a.nextUint32()],
+    [160361254, 4105054131, 776699933, 613109527],
+  );
   const b = new Rng(5, 6);
   const c = new Rng(5, 6);
   for (let i = 0; i < 100; i++) assert.equal(b.nextUint32(), c.nextUint32());

@@ -59,7 +59,11 @@ test('blobs: class means sit near seeded centres, spread = clusterStd', () => {
 });
 
 test('linear-regression: y = Wx + b exactly when noise is 0', () => {
-  const { dataset: ds, weights, bias } = makeLinearRegression({ numExamples: 50, numFeatures: 3, targetDim: 2, noise: 0, seed: 1 });
+  const {
+    dataset: ds,
+    weights,
+    bias,
+  } = makeLinearRegression({ numExamples: 50, numFeatures: 3, targetDim: 2, noise: 0, seed: 1 });
   assert.equal(ds.task, 'regression');
   assert.equal(ds.targetDim, 2);
   assert.ok(ds.y instanceof Float32Array);
@@ -94,7 +98,9 @@ test('synthetic-shapes: 8×8×1 images of four classes', () => {
 test('option validation names generator and option', () => {
   assert.throws(() => makeSpirals({ numClasses: 1 }), { message: 'spirals: numClasses must be an integer in [2, 1000] (got 1)' });
   assert.throws(() => makeBlobs({ clusterStd: -1 }), { message: 'blobs: clusterStd must be a finite number >= 0 (got -1)' });
-  assert.throws(() => makeShapes({ samplesPerClass: 2.5 }), { message: 'synthetic-shapes: samplesPerClass must be an integer >= 1 (got 2.5)' });
+  assert.throws(() => makeShapes({ samplesPerClass: 2.5 }), {
+    message: 'synthetic-shapes: samplesPerClass must be an integer >= 1 (got 2.5)',
+  });
   assert.throws(() => makeSpirals({ seed: 0.5 }), /spirals: seed must be a safe integer/);
   assert.throws(() => makeSpirals({ sampelsPerClass: 5 } as never), /spirals: unknown option 'sampelsPerClass'/);
   assert.throws(() => makeLinearRegression({ numExamples: 1e9, numFeatures: 100 }), /exceeds the limit/);

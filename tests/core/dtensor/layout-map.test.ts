@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Layout, LayoutMap, Mesh, UNSHARDED } from '../../../src/core/dtensor';
 
-const mesh = new Mesh({ dims: [['batch', 2], ['model', 2]] });
+const mesh = new Mesh({
+  dims: [
+    ['batch', 2],
+    ['model', 2],
+  ],
+});
 const layout2d = new Layout([UNSHARDED, 'model'], mesh);
 const layout1d = new Layout(['model'], mesh);
 const layout4d = new Layout(['batch', UNSHARDED, UNSHARDED, 'model'], mesh);
@@ -63,9 +68,11 @@ describe('LayoutMap', () => {
     const map = new LayoutMap(mesh).set('d1.kernel', layout2d);
     assert.throws(
       () => map.set('d1.kernel', layout1d),
-      (e: Error) => e.name === 'ValueError' && e.message ===
-        "d1.kernel already exist in the LayoutMap with value Layout(sharding_specs=['unsharded', 'model'], " +
-          'mesh=batch=2,model=2). Please make sure to not use duplicated keys.',
+      (e: Error) =>
+        e.name === 'ValueError' &&
+        e.message ===
+          "d1.kernel already exist in the LayoutMap with value Layout(sharding_specs=['unsharded', 'model'], " +
+            'mesh=batch=2,model=2). Please make sure to not use duplicated keys.',
     );
     assert.throws(() => map.set('x', ['batch'] as unknown as Layout), /\["batch"\] should be a Layout type, got Array/);
     assert.throws(() => map.set('y', layout1d.toJSON() as unknown as Layout), /should be a Layout type, got Object/);

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { Layout, MATCH, Mesh, UNSHARDED } from '../../../src/core/dtensor';
 import { ValueError } from '../../../src/core/errors';
 
-const mesh = new Mesh({ dims: [['batch', 2], ['model', 4]] });
+const mesh = new Mesh({
+  dims: [
+    ['batch', 2],
+    ['model', 4],
+  ],
+});
 
 describe('Layout', () => {
   it('counts shards per axis', () => {
@@ -39,14 +44,16 @@ describe('Layout', () => {
   it('uses DTensor error texts', () => {
     assert.throws(
       () => new Layout(['batch', 'batch'], mesh),
-      (e: Error) => e instanceof ValueError && e.message ===
-        "Mesh dimension batch was repeated in sharding specification ['batch', 'batch']. " +
-          'Mesh dimensions must be unique in a layout.',
+      (e: Error) =>
+        e instanceof ValueError &&
+        e.message ===
+          "Mesh dimension batch was repeated in sharding specification ['batch', 'batch']. " +
+            'Mesh dimensions must be unique in a layout.',
     );
     assert.throws(
       () => new Layout(['x', UNSHARDED], mesh),
-      (e: Error) => e instanceof ValueError &&
-        e.message === 'x: A dimension sharding must either be a valid mesh dimension or UNSHARDED.',
+      (e: Error) =>
+        e instanceof ValueError && e.message === 'x: A dimension sharding must either be a valid mesh dimension or UNSHARDED.',
     );
     assert.throws(() => new Layout(['batch'], {} as Mesh), /mesh is not a valid Mesh object/);
   });

@@ -3,11 +3,22 @@ import assert from 'node:assert/strict';
 import { Mesh } from '../../../src/core/dtensor';
 import { ValueError } from '../../../src/core/errors';
 
-const mesh2x2 = () => new Mesh({ dims: [['batch', 2], ['model', 2]] });
+const mesh2x2 = () =>
+  new Mesh({
+    dims: [
+      ['batch', 2],
+      ['model', 2],
+    ],
+  });
 
 describe('Mesh', () => {
   it('describes a row-major device grid', () => {
-    const mesh = new Mesh({ dims: [['x', 3], ['y', 2]] });
+    const mesh = new Mesh({
+      dims: [
+        ['x', 3],
+        ['y', 2],
+      ],
+    });
     assert.deepEqual(mesh.dimNames, ['x', 'y']);
     assert.deepEqual(mesh.shape, [3, 2]);
     assert.equal(mesh.size, 6);
@@ -47,14 +58,23 @@ describe('Mesh', () => {
     assert.equal(mesh.contains('x'), false);
     assert.throws(
       () => mesh.dimSize('x'),
-      (e: Error) => e instanceof ValueError &&
-        e.message === `"x" not a dimension name in current mesh. Dimension names: ['batch', 'model'].`,
+      (e: Error) =>
+        e instanceof ValueError && e.message === `"x" not a dimension name in current mesh. Dimension names: ['batch', 'model'].`,
     );
   });
 
   it('refuses invalid meshes with clear errors', () => {
     assert.throws(() => new Mesh({ dims: [] }), /at least one named dimension/);
-    assert.throws(() => new Mesh({ dims: [['batch', 2], ['batch', 2]] }), /batch is repeated/);
+    assert.throws(
+      () =>
+        new Mesh({
+          dims: [
+            ['batch', 2],
+            ['batch', 2],
+          ],
+        }),
+      /batch is repeated/,
+    );
     assert.throws(() => new Mesh({ dims: [['batch', 0]] }), /positive integer size, got 0/);
     assert.throws(() => new Mesh({ dims: [['batch', 1.5]] }), /positive integer size/);
     assert.throws(() => new Mesh({ dims: [['unsharded', 2]] }), /Invalid mesh dimension name/);

@@ -9,7 +9,9 @@ import { seededRandom, testSeed } from '../../helpers/seed';
 function reference(rate: number, seed: number, layer: number, offset: number, batch: number, features: number): Float32Array {
   const key = streamKey(seed, layer);
   const out = new Float32Array(batch * features);
-  for (let b = 0; b < batch; b++) for (let j = 0; j < features; j++) out[b * features + j] = counterUniform(key, (offset + b) * features + j) >= rate ? 1 / (1 - rate) : 0;
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < features; j++)
+      out[b * features + j] = counterUniform(key, (offset + b) * features + j) >= rate ? 1 / (1 - rate) : 0;
   return out;
 }
 
@@ -23,14 +25,20 @@ test('dropoutMask equals the per-element definition: rates, offsets, counters pa
     [Math.floor(2 ** 33 / 64) + 1, 3, 64, 0], // past 2^33
     [0, 1, 1, 4],
   ];
-  for (let t = 0; t < 6; t++) cases.push([Math.floor(rand() * 1e9), 1 + Math.floor(rand() * 6), 1 + Math.floor(rand() * 300), Math.floor(rand() * 5)]);
+  for (let t = 0; t < 6; t++)
+    cases.push([Math.floor(rand() * 1e9), 1 + Math.floor(rand() * 6), 1 + Math.floor(rand() * 300), Math.floor(rand() * 5)]);
   for (const rate of rates) {
     for (const [offset, batch, features, layer] of cases) {
       const seed = Math.floor(rand() * 2 ** 31);
       const got = dropoutMask(rate, seed, layer, offset, batch, features);
       const want = reference(rate, seed, layer, offset, batch, features);
       assert.equal(got.length, want.length);
-      for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `rate ${rate} offset ${offset} [${batch}, ${features}] layer ${layer} seed ${seed}: element ${i}`);
+      for (let i = 0; i < want.length; i++)
+        assert.equal(
+          got[i],
+          want[i],
+          `rate ${rate} offset ${offset} [${batch}, ${features}] layer ${layer} seed ${seed}: element ${i}`,
+        );
     }
   }
 });

@@ -39,7 +39,10 @@ const CNN: ModelSpec = {
 
 function batch(model: Model, n: number, rand: () => number): { x: Float32Array; y: Int32Array } {
   const per = model.inputShape.reduce((a, b) => a * b, 1);
-  return { x: Float32Array.from({ length: n * per }, () => 2 * rand() - 1), y: Int32Array.from({ length: n }, () => Math.floor(rand() * model.outputShape[0]!)) };
+  return {
+    x: Float32Array.from({ length: n * per }, () => 2 * rand() - 1),
+    y: Int32Array.from({ length: n }, () => Math.floor(rand() * model.outputShape[0]!)),
+  };
 }
 
 /** The layer a parameter belongs to, by its position in the model's layer list. */
@@ -51,7 +54,10 @@ function layerIndex(model: Model, path: string): number {
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`gradient hooks on ${backend}`, () => {
-    for (const [name, spec] of [['MLP with dropout', MLP], ['CNN with the fused conv-pool op', CNN]] as const) {
+    for (const [name, spec] of [
+      ['MLP with dropout', MLP],
+      ['CNN with the fused conv-pool op', CNN],
+    ] as const) {
       test(`${name}: the sink gets the unhooked gradients, bit for bit, last layer first`, async () => {
         assert.equal((await selectBackend([backend])).name, backend);
         const seed = testSeed(`grad-hooks ${backend} ${name}`);
@@ -74,12 +80,21 @@ for (const backend of ['wasm', 'cpu'] as const) {
         assert.equal(hooked.lossSum, plain.lossSum);
         assert.deepEqual(order.slice().sort(), model.params.map((p) => p.path).sort(), 'each parameter handed over once');
         for (const p of model.params) {
-          const a = hooked.grads.get(p.path)!, b = plain.grads.get(p.path)!;
-          assert.ok(b.some((v) => v !== 0), `${p.path}: a gradient that is not all zero`);
-          assert.deepEqual(new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length), `${p.path}: same bits`);
+          const a = hooked.grads.get(p.path)!,
+            b = plain.grads.get(p.path)!;
+          assert.ok(
+            b.some((v) => v !== 0),
+            `${p.path}: a gradient that is not all zero`,
+          );
+          assert.deepEqual(
+            new Uint32Array(a.buffer, a.byteOffset, a.length),
+            new Uint32Array(b.buffer, b.byteOffset, b.length),
+            `${p.path}: same bits`,
+          );
         }
         const layers = order.map((p) => layerIndex(model, p));
-        for (let i = 1; i < layers.length; i++) assert.ok(layers[i]! <= layers[i - 1]!, `hook order by layer: ${order.join(', ')}`);
+        for (let i = 1; i < layers.length; i++)
+          assert.ok(layers[i]! <= layers[i - 1]!, `hook order by layer: ${order.join(', ')}`);
         assert.ok(layers[0]! > layers[layers.length - 1]!, 'the last layer comes before the first');
       });
     }
@@ -100,14 +115,29 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const sink = (_: string, view: Float32Array) => Float32Array.from(view);
     const plain = lossAndGradsSum(model, params, x, y, 5, { dropoutSeed: seed, gradSink: sink });
     const taken: { path: string; tensors: number }[] = [];
-    const deferred = new Map(model.params.map((p) => [p.path, { deferred: true as const, take: () => (taken.push({ path: p.path, tensors: tf.memory().numTensors }), params.get(p.path)!) }]));
+    const deferred = new Map(
+      model.params.map((p) => [
+        p.path,
+        {
+          deferred: true as const,
+          take: () => (taken.push({ path: p.path, tensors: tf.memory().numTensors }), params.get(p.path)!),
+        },
+      ]),
+    );
     const later = lossAndGradsSum(model, deferred, x, y, 5, { dropoutSeed: seed, gradSink: sink });
     assert.equal(later.lossSum, plain.lossSum);
     for (const p of model.params) assert.deepEqual(later.grads.get(p.path), plain.grads.get(p.path), p.path);
     const layers = taken.map((t) => layerIndex(model, t.path));
-    assert.deepEqual(layers, layers.slice().sort((a, b) => a - b), `forward order: ${taken.map((t) => t.path)}`);
+    assert.deepEqual(
+      layers,
+      layers.slice().sort((a, b) => a - b),
+      `forward order: ${taken.map((t) => t.path)}`,
+    );
     const first = taken.find((t) => layerIndex(model, t.path) === layers[0])!;
     const last = taken.find((t) => layerIndex(model, t.path) === layers[layers.length - 1])!;
-    assert.ok(last.tensors > first.tensors, `kernels ran between the first and the last take (${first.tensors} → ${last.tensors} tensors)`);
+    assert.ok(
+      last.tensors > first.tensors,
+      `kernels ran between the first and the last take (${first.tensors} → ${last.tensors} tensors)`,
+    );
   });
 }

@@ -23,7 +23,8 @@ function data(model: Model, batch: number, seed: number): { x: Float32Array; y: 
 function checkGradients(model: Model, batch: number, perParam = 12): void {
   const params = initParams(model, 7);
   // Non-zero biases so their gradients pass through every activation regime.
-  for (const p of model.params) if (p.init.kind === 'zeros') params.get(p.path)!.forEach((_, i, a) => (a[i] = 0.1 * Math.sin(i + 1)));
+  for (const p of model.params)
+    if (p.init.kind === 'zeros') params.get(p.path)!.forEach((_, i, a) => (a[i] = 0.1 * Math.sin(i + 1)));
   const { x, y } = data(model, batch, 11);
   const result = lossAndGrads(model, params, x, y, batch);
   const p64 = toFloat64(params);
@@ -127,7 +128,9 @@ describe('gradients vs float64 finite differences (wasm + project kernels)', () 
       assert.ok(Math.abs(onWasm.loss - onCpu.loss) < 1e-5);
       for (const [path, g] of onCpu.grads) {
         const w = onWasm.grads.get(path)!;
-        g.forEach((v, i) => assert.ok(Math.abs(v - w[i]) <= 1e-5 * Math.max(1, Math.abs(v)), `${path}[${i}] cpu ${v} wasm ${w[i]}`));
+        g.forEach((v, i) =>
+          assert.ok(Math.abs(v - w[i]) <= 1e-5 * Math.max(1, Math.abs(v)), `${path}[${i}] cpu ${v} wasm ${w[i]}`),
+        );
       }
     } finally {
       await tf.setBackend('wasm');

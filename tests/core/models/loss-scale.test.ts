@@ -9,7 +9,15 @@ import { Adadelta } from '../../../src/core';
 await useCpuBackend();
 
 test('lossAndGradsSum with scaleLoss: gradients × factor, loss sum unchanged', () => {
-  const model = buildModel({ type: 'mlp', input: [3], layers: [{ type: 'dense', units: 4, activation: 'relu' }, { type: 'dense', units: 2 }], loss: 'softmax_cross_entropy' });
+  const model = buildModel({
+    type: 'mlp',
+    input: [3],
+    layers: [
+      { type: 'dense', units: 4, activation: 'relu' },
+      { type: 'dense', units: 2 },
+    ],
+    loss: 'softmax_cross_entropy',
+  });
   const params = initParams(model, 5);
   const x = Float32Array.from([0.5, -1, 2, 1, 0.25, -0.5]);
   const y = Int32Array.from([1, 0]);
@@ -19,7 +27,10 @@ test('lossAndGradsSum with scaleLoss: gradients × factor, loss sum unchanged', 
   assert.equal(scaled.lossSum, plain.lossSum);
   for (const [path, g] of plain.grads) {
     const s = scaled.grads.get(path)!;
-    assert.ok(g.some((v) => v !== 0), `${path} has a gradient`);
+    assert.ok(
+      g.some((v) => v !== 0),
+      `${path} has a gradient`,
+    );
     g.forEach((v, i) => assert.equal(s[i], v * 8, `${path}[${i}]`)); // 8 is a power of two: exact
   }
 });

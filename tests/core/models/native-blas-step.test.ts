@@ -10,11 +10,19 @@ import { seededRandom, testSeed } from '../../helpers/seed';
 const { native, skip } = nativeForTests();
 
 const MLP = {
-  type: 'mlp', input: [37], loss: 'softmax_cross_entropy',
-  layers: [{ type: 'dense', units: 29, activation: 'relu' }, { type: 'dense', units: 17, activation: 'relu' }, { type: 'dense', units: 5 }],
+  type: 'mlp',
+  input: [37],
+  loss: 'softmax_cross_entropy',
+  layers: [
+    { type: 'dense', units: 29, activation: 'relu' },
+    { type: 'dense', units: 17, activation: 'relu' },
+    { type: 'dense', units: 5 },
+  ],
 };
 const CNN = {
-  type: 'sequential', input: [15, 13, 3], loss: 'softmax_cross_entropy',
+  type: 'sequential',
+  input: [15, 13, 3],
+  loss: 'softmax_cross_entropy',
   layers: [
     { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu', padding: 'same' },
     { type: 'maxPool2d', poolSize: 2 },
@@ -29,9 +37,18 @@ describe('a training step on native BLAS equals the wasm-kernel step', { skip },
   // Counts native calls, so a pass cannot come from the wasm kernels running both steps.
   const calls = { sgemm: 0, im2col: 0, col2im: 0 };
   const counting: NativeGemm = {
-    sgemm: (...a) => { calls.sgemm++; native!.sgemm(...a); },
-    im2col: (...a) => { calls.im2col++; native!.im2col(...a); },
-    col2im: (...a) => { calls.col2im++; native!.col2im(...a); },
+    sgemm: (...a) => {
+      calls.sgemm++;
+      native!.sgemm(...a);
+    },
+    im2col: (...a) => {
+      calls.im2col++;
+      native!.im2col(...a);
+    },
+    col2im: (...a) => {
+      calls.col2im++;
+      native!.col2im(...a);
+    },
   };
   before(async () => {
     rand = seededRandom(testSeed('native BLAS training step'));
@@ -39,12 +56,22 @@ describe('a training step on native BLAS equals the wasm-kernel step', { skip },
   });
   after(() => registerProjectKernels());
 
-  function step(model: Model, params: Map<string, Float32Array>, x: Float32Array, y: Int32Array, batch: number, onNative: boolean) {
+  function step(
+    model: Model,
+    params: Map<string, Float32Array>,
+    x: Float32Array,
+    y: Int32Array,
+    batch: number,
+    onNative: boolean,
+  ) {
     registerProjectKernels(onNative ? { native: counting } : {});
     return lossAndGrads(model, params, x, y, batch);
   }
 
-  for (const [name, spec] of [['MLP 37-29-17-5', MLP], ['CNN conv3x3 same, pool, conv2x3 stride 2 valid, dense', CNN]] as const) {
+  for (const [name, spec] of [
+    ['MLP 37-29-17-5', MLP],
+    ['CNN conv3x3 same, pool, conv2x3 stride 2 valid, dense', CNN],
+  ] as const) {
     test(name, () => {
       const model = buildModel(spec);
       const batch = 19;
@@ -60,7 +87,10 @@ describe('a training step on native BLAS equals the wasm-kernel step', { skip },
       assert.ok(calls.sgemm >= 3 * dense - 1, `sgemm calls ${calls.sgemm} for ${dense} dense layers`);
       // Every conv layer: forward and filter gradient through im2col, input gradient (not the first) through col2im.
       const convs = model.params.filter((p) => p.shape.length === 4).length;
-      assert.ok(calls.im2col >= 2 * convs && calls.col2im >= convs - 1, `im2col ${calls.im2col}, col2im ${calls.col2im} for ${convs} conv layers`);
+      assert.ok(
+        calls.im2col >= 2 * convs && calls.col2im >= convs - 1,
+        `im2col ${calls.im2col}, col2im ${calls.col2im} for ${convs} conv layers`,
+      );
       Object.assign(calls, { sgemm: 0, im2col: 0, col2im: 0 });
       assert.ok(Math.abs(blas.loss - wasm.loss) <= 1e-5 * Math.abs(wasm.loss), `loss ${blas.loss} vs ${wasm.loss}`);
       for (const p of model.params) {

@@ -39,8 +39,14 @@ function dense(h: Float64Array, W: Float64Array, b: Float64Array | null, units: 
 
 /** Convolution (W given) or max pooling (W null) of one HWC example. */
 function window2d(
-  h: Float64Array, inShape: number[], k: [number, number], s: [number, number], padding: 'valid' | 'same',
-  W: Float64Array | null, b: Float64Array | null, filters: number,
+  h: Float64Array,
+  inShape: number[],
+  k: [number, number],
+  s: [number, number],
+  padding: 'valid' | 'same',
+  W: Float64Array | null,
+  b: Float64Array | null,
+  filters: number,
 ): Float64Array {
   const [H, Wd, C] = inShape;
   const gh = axisGeometry(H, k[0], s[0], padding);
@@ -73,7 +79,16 @@ function applyLayer(h: Float64Array, layer: ResolvedLayer, params: Params): Floa
     case 'dense':
       return activate(dense(h, p(layer.kernel)!, p(layer.bias), layer.units), layer.activation);
     case 'conv2d': {
-      const y = window2d(h, layer.inShape, layer.kernelSize, layer.strides, layer.padding, p(layer.kernel), p(layer.bias), layer.filters);
+      const y = window2d(
+        h,
+        layer.inShape,
+        layer.kernelSize,
+        layer.strides,
+        layer.padding,
+        p(layer.kernel),
+        p(layer.bias),
+        layer.filters,
+      );
       return activate(y, layer.activation);
     }
     case 'maxPool2d':
@@ -113,7 +128,14 @@ export function refLoss(model: Model, params: Params, x: ArrayLike<number>, y: A
 
 /** Central-difference derivative of refLoss with respect to element `index` of parameter `path`. */
 export function numericGrad(
-  model: Model, params: Params, x: ArrayLike<number>, y: ArrayLike<number>, batch: number, path: string, index: number, h = 1e-6,
+  model: Model,
+  params: Params,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  batch: number,
+  path: string,
+  index: number,
+  h = 1e-6,
 ): number {
   const p = params.get(path)!;
   const saved = p[index];

@@ -5,8 +5,17 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/core/tfjs';
 import {
-  buildModel, combineSums, evaluate, evaluateSum, forward, initParams, lossAndGrads, lossAndGradsSum, meansFromSums,
-  paramTensors, type Model,
+  buildModel,
+  combineSums,
+  evaluate,
+  evaluateSum,
+  forward,
+  initParams,
+  lossAndGrads,
+  lossAndGradsSum,
+  meansFromSums,
+  paramTensors,
+  type Model,
 } from '../../../src/core/models';
 import { counterUniform } from '../../../src/core/models/prng';
 
@@ -95,19 +104,37 @@ describe('training step on wasm', () => {
   });
 
   test('slices of different sizes combine into the exact full-batch mean (MLP with dropout, CNN, mse)', () => {
-    const mse = buildModel({ type: 'mlp', input: [4], layers: [{ type: 'dense', units: 5, activation: 'tanh' }, { type: 'dense', units: 2 }], loss: 'mse', metrics: ['mae'] });
+    const mse = buildModel({
+      type: 'mlp',
+      input: [4],
+      layers: [
+        { type: 'dense', units: 5, activation: 'tanh' },
+        { type: 'dense', units: 2 },
+      ],
+      loss: 'mse',
+      metrics: ['mae'],
+    });
     for (const model of [MLP, CNN, mse]) {
       const params = initParams(model, 4);
       const inSize = model.inputShape.reduce((a, b) => a * b, 1);
       const n = 11;
       const x = new Float32Array(n * inSize).map((_, i) => counterUniform(8, i) * 2 - 1);
-      const y = model.loss === 'mse' ? new Float32Array(n * 2).map((_, i) => counterUniform(9, i)) : new Int32Array(n).map((_, i) => (i * 7) % 3);
+      const y =
+        model.loss === 'mse'
+          ? new Float32Array(n * 2).map((_, i) => counterUniform(9, i))
+          : new Int32Array(n).map((_, i) => (i * 7) % 3);
       const opts = { dropoutSeed: 77 };
       const full = lossAndGrads(model, params, x, y, n, opts);
       const cut = 4;
       const yCut = model.loss === 'mse' ? cut * 2 : cut;
-      const a = lossAndGradsSum(model, params, x.subarray(0, cut * inSize), y.subarray(0, yCut), cut, { ...opts, exampleOffset: 0 });
-      const b = lossAndGradsSum(model, params, x.subarray(cut * inSize), y.subarray(yCut), n - cut, { ...opts, exampleOffset: cut });
+      const a = lossAndGradsSum(model, params, x.subarray(0, cut * inSize), y.subarray(0, yCut), cut, {
+        ...opts,
+        exampleOffset: 0,
+      });
+      const b = lossAndGradsSum(model, params, x.subarray(cut * inSize), y.subarray(yCut), n - cut, {
+        ...opts,
+        exampleOffset: cut,
+      });
       const combined = meansFromSums(combineSums([a, b]));
       assert.equal(combined.count, n);
       assert.ok(Math.abs(combined.loss - full.loss) < 1e-6, `loss ${combined.loss} vs ${full.loss}`);
@@ -130,7 +157,15 @@ describe('training step on wasm', () => {
     assert.throws(() => lossAndGrads(MLP, params, x, y, 30), /layer "dropout" is a dropout layer: pass dropoutSeed/);
     assert.equal(evaluate(MLP, params, x, y, 30).loss, evaluate(MLP, params, x, y, 30).loss);
     const ones = tf.tidy(() => {
-      const m = buildModel({ type: 'mlp', input: [1000], layers: [{ type: 'dropout', rate: 0.3 }, { type: 'dense', units: 2 }], loss: 'mse' });
+      const m = buildModel({
+        type: 'mlp',
+        input: [1000],
+        layers: [
+          { type: 'dropout', rate: 0.3 },
+          { type: 'dense', units: 2 },
+        ],
+        loss: 'mse',
+      });
       const pt = paramTensors(m, initParams(m, 1));
       const h = forward({ ...m, layers: m.layers.slice(0, 1) }, pt, tf.ones([4, 1000]), { training: true, dropoutSeed: 1 });
       return Array.from(h.dataSync());
@@ -158,12 +193,21 @@ describe('training step on wasm', () => {
 
   test('input errors are clear', () => {
     const params = initParams(MLP, 1);
-    assert.throws(() => lossAndGrads(MLP, params, new Float32Array(7), new Int32Array(2), 2, { dropoutSeed: 1 }), /inputs: expected 8 values \(batch 2 × \[4\]\), got 7/);
-    assert.throws(() => lossAndGrads(MLP, params, new Float32Array(8), Int32Array.from([0, 3]), 2, { dropoutSeed: 1 }), /labels\[1\] = 3: expected an integer class index in \[0, 3\)/);
+    assert.throws(
+      () => lossAndGrads(MLP, params, new Float32Array(7), new Int32Array(2), 2, { dropoutSeed: 1 }),
+      /inputs: expected 8 values \(batch 2 × \[4\]\), got 7/,
+    );
+    assert.throws(
+      () => lossAndGrads(MLP, params, new Float32Array(8), Int32Array.from([0, 3]), 2, { dropoutSeed: 1 }),
+      /labels\[1\] = 3: expected an integer class index in \[0, 3\)/,
+    );
     assert.throws(() => evaluate(MLP, params, new Float32Array(8), Float32Array.from([0.5, 1]), 2), /labels\[0\] = 0.5/);
     const missing = new Map(params);
     missing.delete('dense_1.bias');
-    assert.throws(() => evaluate(MLP, missing, new Float32Array(8), Int32Array.from([0, 1]), 2), /missing parameter "dense_1.bias"/);
+    assert.throws(
+      () => evaluate(MLP, missing, new Float32Array(8), Int32Array.from([0, 1]), 2),
+      /missing parameter "dense_1.bias"/,
+    );
   });
 
   test('no tensor leak per step (lossAndGrads, evaluate, failed steps)', () => {

@@ -25,7 +25,8 @@ test('constructor defaults are Keras defaults', () => {
 
 test('base validation errors carry Keras texts, in Keras order', () => {
   assert.throws(() => new Adadelta({ useEma: true, emaMomentum: 1.5 }), {
-    name: 'ValueError', message: '`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=1.5',
+    name: 'ValueError',
+    message: '`ema_momentum` must be in the range [0, 1]. Received: ema_momentum=1.5',
   });
   assert.throws(() => new Adadelta({ useEma: true, emaOverwriteFrequency: 2.5 }), {
     message: '`ema_overwrite_frequency` must be an integer > 1 or None. Received: ema_overwrite_frequency=2.5',
@@ -38,7 +39,8 @@ test('base validation errors carry Keras texts, in Keras order', () => {
   new Adadelta({ useEma: true, emaOverwriteFrequency: 1 });
   new Adadelta({ useEma: true, emaOverwriteFrequency: 0 });
   assert.throws(() => new Adadelta({ bogus: 1 } as never), {
-    name: 'TypeError', message: 'bogus is not a valid argument, kwargs should be empty  for `optimizer_experimental.Optimizer`.',
+    name: 'TypeError',
+    message: 'bogus is not a valid argument, kwargs should be empty  for `optimizer_experimental.Optimizer`.',
   });
 });
 
@@ -48,7 +50,9 @@ test('learning rate setter: number assigns (float32), schedule replaces, number 
   assert.equal(opt.lr, Math.fround(0.3));
   opt.lr = 0.2;
   assert.equal(opt.learningRate, Math.fround(0.2));
-  const sched = new Adadelta({ learningRate: new schedules.ExponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 }) });
+  const sched = new Adadelta({
+    learningRate: new schedules.ExponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 }),
+  });
   assert.throws(() => (sched.learningRate = 0.1), { name: 'TypeError', message: /created with a `LearningRateSchedule` object/ });
   sched.learningRate = new schedules.PiecewiseConstantDecay({ boundaries: [1], values: [0.5, 0.25] });
   assert.equal(sched.learningRate, 0.5);
@@ -79,8 +83,10 @@ test('build is one-shot; a variable not in the first build gets Keras KeyError',
   opt.build([a]);
   opt.build([a, b]);
   assert.equal(opt.variables.length, 3); // iteration + two slots of a
-  await assert.rejects(opt.applyGradients([[tf.ones([2]), b]]), (e: Error) =>
-    e instanceof KeyError && e.message.startsWith('The optimizer cannot recognize variable b. This usually means'));
+  await assert.rejects(
+    opt.applyGradients([[tf.ones([2]), b]]),
+    (e: Error) => e instanceof KeyError && e.message.startsWith('The optimizer cannot recognize variable b. This usually means'),
+  );
   assert.deepEqual(Array.from(b.dataSync()), [1, 1], 'nothing updated');
 });
 
@@ -89,11 +95,18 @@ test('variables order and names: iteration, averages, then interleaved slots', (
   const b = tf.variable(tf.ones([3]), true, 'w');
   const opt = new Adadelta({ useEma: true });
   opt.build([a, b]);
-  assert.deepEqual(opt.variables.map((v) => v.name), [
-    'iteration', 'Adadelta/average/Variable', 'Adadelta/average/w',
-    'Adadelta/accumulated_grad/Variable', 'Adadelta/accumulated_delta_var/Variable',
-    'Adadelta/accumulated_grad/w', 'Adadelta/accumulated_delta_var/w',
-  ]);
+  assert.deepEqual(
+    opt.variables.map((v) => v.name),
+    [
+      'iteration',
+      'Adadelta/average/Variable',
+      'Adadelta/average/w',
+      'Adadelta/accumulated_grad/Variable',
+      'Adadelta/accumulated_delta_var/Variable',
+      'Adadelta/accumulated_grad/w',
+      'Adadelta/accumulated_delta_var/w',
+    ],
+  );
 });
 
 test('null gradients: warning names the variables; all null is a ValueError', async () => {
@@ -101,21 +114,43 @@ test('null gradients: warning names the variables; all null is a ValueError', as
   const a = tf.variable(tf.ones([2]), true, 'ga');
   const b = tf.variable(tf.ones([2]), true, 'gb');
   const opt = new Adadelta();
-  await opt.applyGradients([[tf.ones([2]), a], [null, b]]);
+  await opt.applyGradients([
+    [tf.ones([2]), a],
+    [null, b],
+  ]);
   assert.match(seen[0]!, /^Gradients do not exist for variables \['gb'\] when minimizing the loss/);
-  await assert.rejects(opt.applyGradients([[null, a], [null, b]]), {
-    name: 'ValueError', message: /^No gradients provided for any variable: \(\['ga', 'gb'\],\)\. Provided `grads_and_vars` is/,
-  });
+  await assert.rejects(
+    opt.applyGradients([
+      [null, a],
+      [null, b],
+    ]),
+    {
+      name: 'ValueError',
+      message: /^No gradients provided for any variable: \(\['ga', 'gb'\],\)\. Provided `grads_and_vars` is/,
+    },
+  );
   assert.equal(opt.iterations, 1);
 });
 
 test('malformed grads_and_vars and wrong shapes are clear errors', async () => {
   const opt = new Adadelta();
   const v = tf.variable(tf.ones([2]));
-  await assert.rejects(opt.applyGradients(5 as never), { name: 'TypeError', message: /must be a list of \(gradient, variable\) pairs/ });
-  await assert.rejects(opt.applyGradients([[tf.ones([2])]] as never), { name: 'TypeError', message: /item 0 is an array of length 1/ });
-  await assert.rejects(opt.applyGradients([[tf.ones([2]), 'x']] as never), { name: 'TypeError', message: /Expected a tf.Variable or a ShardedVariable/ });
-  await assert.rejects(opt.applyGradients([[tf.ones([3]), v]]), { name: 'ValueError', message: /Gradient for variable .* has shape \[3\]/ });
+  await assert.rejects(opt.applyGradients(5 as never), {
+    name: 'TypeError',
+    message: /must be a list of \(gradient, variable\) pairs/,
+  });
+  await assert.rejects(opt.applyGradients([[tf.ones([2])]] as never), {
+    name: 'TypeError',
+    message: /item 0 is an array of length 1/,
+  });
+  await assert.rejects(opt.applyGradients([[tf.ones([2]), 'x']] as never), {
+    name: 'TypeError',
+    message: /Expected a tf.Variable or a ShardedVariable/,
+  });
+  await assert.rejects(opt.applyGradients([[tf.ones([3]), v]]), {
+    name: 'ValueError',
+    message: /Gradient for variable .* has shape \[3\]/,
+  });
 });
 
 test('computeGradients needs a function loss (Keras tape error text) and returns null for unused variables', async () => {
@@ -123,14 +158,15 @@ test('computeGradients needs a function loss (Keras tape error text) and returns
   const used = tf.variable(tf.tensor1d([1, 2]));
   const unused = tf.variable(tf.tensor1d([3]));
   assert.throws(() => opt.computeGradients(tf.scalar(1), [used]), {
-    name: 'ValueError', message: /^`tape` is required when a `Tensor` loss is passed\. Received: loss=<Tensor shape=\[\] dtype=float32>, tape=None\./,
+    name: 'ValueError',
+    message: /^`tape` is required when a `Tensor` loss is passed\. Received: loss=<Tensor shape=\[\] dtype=float32>, tape=None\./,
   });
   const pairs = opt.computeGradients(() => tf.sum(tf.square(used)), [used, unused]);
   assert.deepEqual(Array.from(pairs[0]![0]!.dataSync()), [2, 4]);
   assert.equal(pairs[1]![0], null);
 });
 
-test('minimize on a tf.Variable: x=[1,2], loss Σx², lr .1 gives Keras values (not tfjs\'s)', async () => {
+test("minimize on a tf.Variable: x=[1,2], loss Σx², lr .1 gives Keras values (not tfjs's)", async () => {
   const x = tf.variable(tf.tensor1d([1, 2]));
   const opt = new Adadelta({ learningRate: 0.1 });
   await opt.minimize(() => tf.sum(tf.square(x)), [x]);
@@ -150,7 +186,10 @@ test('set_weights: unbuilt is a ValueError; shapes are checked; save → load �
   const b = makeRun();
   b.opt.build([b.v]);
   assert.throws(() => b.opt.setWeights([1, new Float32Array(2)]), {
-    message: 'Optimizer variable Adadelta/accumulated_grad/' + b.v.name + ' has shape (3) not compatible with provided weight shape (2,).',
+    message:
+      'Optimizer variable Adadelta/accumulated_grad/' +
+      b.v.name +
+      ' has shape (3) not compatible with provided weight shape (2,).',
   });
   b.opt.setWeights(a.opt.getWeights());
   b.v.assign(a.v);

@@ -19,11 +19,19 @@ function makeVar(kind: Kind, values: number[], shape: number[], dtype: 'float32'
     return { v, read: () => Array.from(v.dataSync()) };
   }
   const mesh = Mesh.single();
-  const v = new ShardedVariable({ name: 'x', globalShape: shape, layout: Layout.replicated(mesh, shape.length), deviceId: 0, dtype, initialValue: values });
+  const v = new ShardedVariable({
+    name: 'x',
+    globalShape: shape,
+    layout: Layout.replicated(mesh, shape.length),
+    deviceId: 0,
+    dtype,
+    initialValue: values,
+  });
   return { v, read: () => Array.from(v.readLocal()) };
 }
 
-const optFor = (kind: Kind, args: ConstructorParameters<typeof Adadelta>[0]) => new Adadelta({ ...args, jitCompile: kind !== 'fused-js' });
+const optFor = (kind: Kind, args: ConstructorParameters<typeof Adadelta>[0]) =>
+  new Adadelta({ ...args, jitCompile: kind !== 'fused-js' });
 
 for (const kind of KINDS) {
   test(`G1 sparse minimize, rho=1 eps=1 lr=1 gives [[-111, -138]] exactly (${kind})`, async () => {
@@ -54,7 +62,11 @@ for (const kind of KINDS) {
   test(`G5 x=[1,2] g=[.1,.2] lr 1 eps 1e-6, 3 steps and slots (${kind})`, async () => {
     const { v, read } = makeVar(kind, [1, 2], [2]);
     const opt = optFor(kind, { learningRate: 1, rho: 0.95, epsilon: 1e-6 });
-    const expected = [[0.995532334, 1.99552894], [0.991007805, 1.99100101], [0.986444831, 1.98643458]];
+    const expected = [
+      [0.995532334, 1.99552894],
+      [0.991007805, 1.99100101],
+      [0.986444831, 1.98643458],
+    ];
     for (const want of expected) {
       await opt.applyGradients([[tf.tensor1d([0.1, 0.2]), v]]);
       assert.deepEqual(read(), f32(want));
@@ -68,7 +80,11 @@ for (const kind of KINDS) {
     const { v, read } = makeVar(kind, [1, -2], [2]);
     const lr = new schedules.ExponentialDecay({ initialLearningRate: 1.0, decaySteps: 1, decayRate: 0.5 });
     const opt = optFor(kind, { learningRate: lr, rho: 0.9, epsilon: 1e-6 });
-    const want = [[0.996837735, -1.99683774], [0.995215535, -1.99521554], [0.994390309, -1.99439037]];
+    const want = [
+      [0.996837735, -1.99683774],
+      [0.995215535, -1.99521554],
+      [0.994390309, -1.99439037],
+    ];
     const lrs = [1, 0.5, 0.25];
     for (let i = 0; i < 3; i++) {
       await opt.applyGradients([[tf.tensor1d([1, -1]), v]]);
@@ -131,7 +147,9 @@ test('matches an independent float64 reference over 20 random steps (float32 tol
       await opt.applyGradients([[tf.tensor1d(g), v]]);
       refDenseStep(r, g, Math.fround(0.5), 0.9, 1e-6);
     }
-    read().forEach((x, i) => assert.ok(Math.abs(x - r.x[i]!) <= 2e-5 * Math.max(1, Math.abs(r.x[i]!)), `${kind}[${i}]: ${x} vs ${r.x[i]}`));
+    read().forEach((x, i) =>
+      assert.ok(Math.abs(x - r.x[i]!) <= 2e-5 * Math.max(1, Math.abs(r.x[i]!)), `${kind}[${i}]: ${x} vs ${r.x[i]}`),
+    );
   }
   assert.ok(ref.x.length === 37);
 });

@@ -5,12 +5,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../helpers/tf';
 import { seededValues } from '../../helpers/reference-adadelta';
-import { Adadelta, IndexedSlices, Layout, Mesh, ShardedVariable, UNSHARDED, createLocalCollectives, type AdadeltaArgs } from '../../../src/core';
+import {
+  Adadelta,
+  IndexedSlices,
+  Layout,
+  Mesh,
+  ShardedVariable,
+  UNSHARDED,
+  createLocalCollectives,
+  type AdadeltaArgs,
+} from '../../../src/core';
 import { insertShard } from '../../../src/core/dtensor/shard';
 
 await useCpuBackend();
 
-interface VarSpec { name: string; shape: number[]; specs: string[] }
+interface VarSpec {
+  name: string;
+  shape: number[];
+  specs: string[];
+}
 const VARS: VarSpec[] = [
   { name: 'dense.kernel', shape: [7, 5], specs: ['model', UNSHARDED] }, // 7 rows over 2/3/4 shards: uneven
   { name: 'dense.bias', shape: [5], specs: [UNSHARDED] }, // replicated
@@ -32,10 +45,19 @@ function gradsAt(t: number) {
 async function run(mesh: Mesh, args: AdadeltaArgs, steps: number) {
   const collectives = createLocalCollectives(mesh.deviceIds);
   const devices = mesh.deviceIds.map((deviceId, k) => {
-    const vars = VARS.map((spec, i) => new ShardedVariable({
-      name: spec.name, globalShape: spec.shape, layout: new Layout(spec.specs.map((s) => (mesh.contains(s) ? s : UNSHARDED)), mesh),
-      deviceId, initialValue: seededValues(i + 1, size(spec.shape)),
-    }));
+    const vars = VARS.map(
+      (spec, i) =>
+        new ShardedVariable({
+          name: spec.name,
+          globalShape: spec.shape,
+          layout: new Layout(
+            spec.specs.map((s) => (mesh.contains(s) ? s : UNSHARDED)),
+            mesh,
+          ),
+          deviceId,
+          initialValue: seededValues(i + 1, size(spec.shape)),
+        }),
+    );
     return { vars, opt: new Adadelta({ ...args, mesh, collectives: collectives[k] }) };
   });
   for (let t = 0; t < steps; t++) {
@@ -115,7 +137,10 @@ test('a sharded variable takes its local shard gradient or the global one, and r
   const b = new ShardedVariable({ name: 'a', globalShape: [4], layout, deviceId: 1, initialValue: [1, 1, 1, 1] });
   const oa = new Adadelta({ mesh, collectives: c0 });
   const ob = new Adadelta({ mesh, collectives: c1 });
-  await Promise.all([oa.applyGradients([[new Float32Array([1, 1]), a]]), ob.applyGradients([[new Float32Array([1, 1, 1, 1]), b]])]);
+  await Promise.all([
+    oa.applyGradients([[new Float32Array([1, 1]), a]]),
+    ob.applyGradients([[new Float32Array([1, 1, 1, 1]), b]]),
+  ]);
   assert.deepEqual(Array.from(a.readLocal()), Array.from(b.readLocal()));
   await assert.rejects(oa.applyGradients([[new Float32Array(3), a]]), /expected its local shard \[2\] or its global shape \[4\]/);
 });

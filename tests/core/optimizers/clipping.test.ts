@@ -24,7 +24,16 @@ test('clipnorm=1 on [100,100] gives [√2/2, √2/2]', async () => {
 });
 
 test('global_clipnorm=1 on two tensors [100,100] gives [0.5,0.5] each', async () => {
-  close(await clipped({ globalClipnorm: 1 }, [[100, 100], [100, 100]]), [[0.5, 0.5], [0.5, 0.5]]);
+  close(
+    await clipped({ globalClipnorm: 1 }, [
+      [100, 100],
+      [100, 100],
+    ]),
+    [
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ],
+  );
 });
 
 test('clipvalue=1 on [100,100] gives [1,1]; under the limit nothing changes', async () => {
@@ -34,14 +43,34 @@ test('clipvalue=1 on [100,100] gives [1,1]; under the limit nothing changes', as
 
 test('priority: clipnorm with clipvalue applies only clipnorm; global_clipnorm with clipvalue only the global norm', async () => {
   close(await clipped({ clipnorm: 1, clipvalue: 0.1 }, [[100, 100]]), [[Math.SQRT1_2, Math.SQRT1_2]]);
-  close(await clipped({ globalClipnorm: 1, clipvalue: 0.1 }, [[100, 100], [100, 100]]), [[0.5, 0.5], [0.5, 0.5]]);
+  close(
+    await clipped({ globalClipnorm: 1, clipvalue: 0.1 }, [
+      [100, 100],
+      [100, 100],
+    ]),
+    [
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ],
+  );
 });
 
 test('random gradients match a float64 reference of clip_by_norm and clip_by_global_norm', async () => {
-  const gs = [[3, -4, 1.5], [0.2, -7, 2, 2]];
-  close(await clipped({ clipnorm: 2 }, gs), gs.map((g) => refClipByNorm(g, 2).map(Math.abs)), 1e-6);
+  const gs = [
+    [3, -4, 1.5],
+    [0.2, -7, 2, 2],
+  ];
+  close(
+    await clipped({ clipnorm: 2 }, gs),
+    gs.map((g) => refClipByNorm(g, 2).map(Math.abs)),
+    1e-6,
+  );
   const scale = refGlobalScale(gs, 3);
-  close(await clipped({ globalClipnorm: 3 }, gs), gs.map((g) => g.map((x) => Math.abs(x * scale))), 1e-6);
+  close(
+    await clipped({ globalClipnorm: 3 }, gs),
+    gs.map((g) => g.map((x) => Math.abs(x * scale))),
+    1e-6,
+  );
 });
 
 test('a sharded variable is clipped by its global norm, not its shard norm', async () => {

@@ -13,9 +13,16 @@ const near = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= 
 for (const kind of ['tensor', 'host'] as const) {
   test(`average tracks the new values and overwrites every 3rd step (${kind})`, async () => {
     const opt = new Adadelta({ learningRate: 1, useEma: true, emaMomentum: 0.5, emaOverwriteFrequency: 3 });
-    const target = kind === 'tensor'
-      ? tf.variable(tf.tensor1d([2, -1]))
-      : new ShardedVariable({ name: 'x', globalShape: [2], layout: Layout.replicated(opt.mesh, 1), deviceId: 0, initialValue: [2, -1] });
+    const target =
+      kind === 'tensor'
+        ? tf.variable(tf.tensor1d([2, -1]))
+        : new ShardedVariable({
+            name: 'x',
+            globalShape: [2],
+            layout: Layout.replicated(opt.mesh, 1),
+            deviceId: 0,
+            initialValue: [2, -1],
+          });
     const values = () => (target instanceof ShardedVariable ? Array.from(target.readLocal()) : Array.from(target.dataSync()));
     const ref = refInit([2, -1]);
     let avg = [2, -1];

@@ -13,14 +13,23 @@ console.log(`seed ${seed} (set DTRAIN_TEST_SEED to change)`);
 test('grid expansion: every combination, first path slowest', () => {
   const trials = gridTrials(parseSpace({ 'optimizer.rho': [0.9, 0.95], globalBatchSize: [32, 64, 128] }));
   assert.deepEqual(trials, [
-    { 'optimizer.rho': 0.9, globalBatchSize: 32 }, { 'optimizer.rho': 0.9, globalBatchSize: 64 }, { 'optimizer.rho': 0.9, globalBatchSize: 128 },
-    { 'optimizer.rho': 0.95, globalBatchSize: 32 }, { 'optimizer.rho': 0.95, globalBatchSize: 64 }, { 'optimizer.rho': 0.95, globalBatchSize: 128 },
+    { 'optimizer.rho': 0.9, globalBatchSize: 32 },
+    { 'optimizer.rho': 0.9, globalBatchSize: 64 },
+    { 'optimizer.rho': 0.9, globalBatchSize: 128 },
+    { 'optimizer.rho': 0.95, globalBatchSize: 32 },
+    { 'optimizer.rho': 0.95, globalBatchSize: 64 },
+    { 'optimizer.rho': 0.95, globalBatchSize: 128 },
   ]);
   assert.throws(() => gridTrials(parseSpace({ lr: { log: [0.01, 1] } })), /a grid needs a list of values, not a range/);
 });
 
 test('random draws are seeded and stay in their ranges', () => {
-  const space = parseSpace({ 'optimizer.learning_rate': { log: [0.01, 10] }, 'optimizer.rho': [0.9, 0.95, 0.99], eps: { uniform: [1, 2] }, n: { int: [3, 5] } });
+  const space = parseSpace({
+    'optimizer.learning_rate': { log: [0.01, 10] },
+    'optimizer.rho': [0.9, 0.95, 0.99],
+    eps: { uniform: [1, 2] },
+    n: { int: [3, 5] },
+  });
   const a = randomTrials(space, 200, seed);
   assert.deepEqual(randomTrials(space, 200, seed), a);
   assert.notDeepEqual(randomTrials(space, 200, seed + 1), a);
@@ -54,18 +63,29 @@ test('config paths are set in a copy', () => {
 
 test('rungs sit at minEvals·eta^k evaluations', () => {
   const rule = { eta: 3, minEvals: 2 };
-  assert.deepEqual([1, 2, 3, 6, 12, 18, 54].map((e) => rungAt(e, rule)), [null, 0, null, 1, null, 2, 3]);
+  assert.deepEqual(
+    [1, 2, 3, 6, 12, 18, 54].map((e) => rungAt(e, rule)),
+    [null, 0, null, 1, null, 2, 3],
+  );
 });
 
 test('successive halving keeps exactly what the restated rule keeps, for recorded arrival sequences', () => {
   // Values arriving at one rung, in order (recorded from a sweep's val_loss at its first rung, plus ties).
-  const sequences = [[1.306, 1.305, 1.288, 1.281, 1.227, 1.247], [0.5, 0.5, 0.7, 0.4, 0.4, 0.9, 0.3, 0.45, 0.41], [2, 1, 3]];
+  const sequences = [
+    [1.306, 1.305, 1.288, 1.281, 1.227, 1.247],
+    [0.5, 0.5, 0.7, 0.4, 0.4, 0.9, 0.3, 0.45, 0.41],
+    [2, 1, 3],
+  ];
   for (const mode of ['min', 'max'] as const) {
     for (const eta of [2, 3, 4]) {
       for (const values of sequences) {
         values.forEach((v, i) => {
           const earlier = values.slice(0, i);
-          assert.equal(keepsAtRung(v, earlier, { eta, minEvals: 1 }, mode), independentKeep(v, earlier, eta, mode), `${mode} eta ${eta} ${values} @${i}`);
+          assert.equal(
+            keepsAtRung(v, earlier, { eta, minEvals: 1 }, mode),
+            independentKeep(v, earlier, eta, mode),
+            `${mode} eta ${eta} ${values} @${i}`,
+          );
         });
       }
     }

@@ -12,7 +12,11 @@ import { biasReluMaxPool } from '../../../src/core/tfjs/bias-relu-pool';
 import { seededRandom, testSeed } from '../../helpers/seed';
 
 type Shape = [number, number, number, number];
-interface Case { shape: Shape; pool: [number, number]; pad: 'valid' | 'same' }
+interface Case {
+  shape: Shape;
+  pool: [number, number];
+  pad: 'valid' | 'same';
+}
 
 function reference(xv: Float32Array, bv: Float32Array, dyv: Float32Array, { shape, pool }: Case) {
   const [N, H, W, C] = shape;
@@ -72,9 +76,14 @@ function data(rand: () => number, c: Case, special: boolean) {
   const n = c.shape.reduce((a, b) => a * b, 1);
   const SPECIAL = [NaN, Infinity, -Infinity, -0, 0];
   // Quantised values: ties within windows are common.
-  const pick = () => (special && rand() < 0.04 ? SPECIAL[Math.floor(rand() * SPECIAL.length)]! : Math.round((rand() - 0.5) * 8) / 4);
+  const pick = () =>
+    special && rand() < 0.04 ? SPECIAL[Math.floor(rand() * SPECIAL.length)]! : Math.round((rand() - 0.5) * 8) / 4;
   const outN = n / (c.pool[0] * c.pool[1]);
-  return { xv: new Float32Array(n).map(pick), bv: new Float32Array(c.shape[3]).map(pick), dyv: new Float32Array(outN).map(() => (rand() < 0.05 ? -0 : rand() - 0.5)) };
+  return {
+    xv: new Float32Array(n).map(pick),
+    bv: new Float32Array(c.shape[3]).map(pick),
+    dyv: new Float32Array(outN).map(() => (rand() < 0.05 ? -0 : rand() - 0.5)),
+  };
 }
 
 describe('biasReluMaxPool', () => {

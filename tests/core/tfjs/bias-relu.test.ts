@@ -58,7 +58,15 @@ function data(rand: () => number, shape: number[], c: number, special = true) {
 
 const rowsOf = (shape: number[]) => shape.slice(0, -1).reduce((a, b) => a * b, 1);
 
-const SHAPES: number[][] = [[256, 512], [3, 7, 5, 32], [2, 5, 3, 4], [9, 12], [5, 10], [3, 3, 3], [1, 1, 8]];
+const SHAPES: number[][] = [
+  [256, 512],
+  [3, 7, 5, 32],
+  [2, 5, 3, 4],
+  [9, 12],
+  [5, 10],
+  [3, 3, 3],
+  [1, 1, 8],
+];
 
 describe('biasRelu', () => {
   before(async () => {

@@ -15,7 +15,9 @@ function rand(shape: number[], quantize = false): Input {
   const n = shape.reduce((a, b) => a * b, 1);
   const s = seed++;
   // Quantized values make ties (max-pool) likely.
-  const values = new Float32Array(n).map((_, i) => (quantize ? Math.round(counterUniform(s, i) * 4) / 4 : 2 * counterUniform(s, i) - 1));
+  const values = new Float32Array(n).map((_, i) =>
+    quantize ? Math.round(counterUniform(s, i) * 4) / 4 : 2 * counterUniform(s, i) - 1,
+  );
   return { shape, values };
 }
 
@@ -36,7 +38,10 @@ async function compare(kernel: string, inputs: Record<string, Input>, attrs: Nam
   await tf.setBackend('wasm');
   assert.deepEqual(got.shape, want.shape, `${kernel} shape`);
   want.values.forEach((w, i) => {
-    assert.ok(Math.abs(got.values[i] - w) <= tol * Math.max(1, Math.abs(w)), `${kernel}[${i}]: wasm ${got.values[i]} vs cpu ${w}`);
+    assert.ok(
+      Math.abs(got.values[i] - w) <= tol * Math.max(1, Math.abs(w)),
+      `${kernel}[${i}]: wasm ${got.values[i]} vs cpu ${w}`,
+    );
   });
 }
 
@@ -47,7 +52,12 @@ describe('wasm project kernels equal the cpu stock kernels', () => {
   });
 
   test('BatchMatMul, every transpose combination, 2-D and batched with broadcasting', async () => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const a = rand(ta ? [47, 33] : [33, 47]);
       const b = rand(tb ? [29, 47] : [47, 29]);
       await compare('BatchMatMul', { a, b }, { transposeA: ta, transposeB: tb });
@@ -72,7 +82,13 @@ describe('wasm project kernels equal the cpu stock kernels', () => {
       { x: [2, 6, 6, 2], f: [3, 3, 2, 3], strides: 1, pad: 1 },
     ];
     for (const c of cases) {
-      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad);
+      const info = tf.backend_util.computeConv2DInfo(
+        c.x as [number, number, number, number],
+        c.f as [number, number, number, number],
+        c.strides,
+        1,
+        c.pad,
+      );
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f } as unknown as NamedAttrMap;
       await compare('Conv2DBackpropFilter', { x: rand(c.x), dy: rand(info.outShape) }, attrs);
     }
@@ -97,7 +113,13 @@ describe('wasm project kernels equal the cpu stock kernels', () => {
       { x: [2, 6, 6, 2], f: [3, 3, 2, 3], strides: 1, pad: 1 },
     ];
     for (const c of cases) {
-      const info = tf.backend_util.computeConv2DInfo(c.x as [number, number, number, number], c.f as [number, number, number, number], c.strides, 1, c.pad);
+      const info = tf.backend_util.computeConv2DInfo(
+        c.x as [number, number, number, number],
+        c.f as [number, number, number, number],
+        c.strides,
+        1,
+        c.pad,
+      );
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as NamedAttrMap;
       await compare('Conv2DBackpropInput', { dy: rand(info.outShape), filter: rand(c.f) }, attrs);
     }
@@ -151,8 +173,12 @@ describe('wasm project kernels equal the cpu stock kernels', () => {
       for (let i = 0; i < 3; i++) {
         tf.matMul(a, a, true, false);
         tf.matMul(a, a, false, true);
-        tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.reshape(a, [2, 10, 30, 1]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')))(tf.ones([3, 3, 1, 2]));
-        tf.grad((t: tf.Tensor) => tf.sum(tf.conv2d(t as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 2, 'same')))(tf.reshape(a, [2, 10, 30, 1]));
+        tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.reshape(a, [2, 10, 30, 1]) as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')))(
+          tf.ones([3, 3, 1, 2]),
+        );
+        tf.grad((t: tf.Tensor) => tf.sum(tf.conv2d(t as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 2, 'same')))(
+          tf.reshape(a, [2, 10, 30, 1]),
+        );
         tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(tf.reshape(a, [2, 10, 30, 1]));
         tf.sum(tf.reshape(a, [10, 2, 30]), [0, 1]);
         tf.unsortedSegmentSum(a, tf.zeros([20], 'int32'), 2);

@@ -23,9 +23,18 @@ describe('native-BLAS convolution kernels equal a float64 reference', { skip }, 
   before(async () => {
     rand = seededRandom(testSeed('native conv'));
     const counting: NativeGemm = {
-      sgemm: (...a) => { calls.sgemm++; native!.sgemm(...a); },
-      im2col: (...a) => { calls.im2col++; native!.im2col(...a); },
-      col2im: (...a) => { calls.col2im++; native!.col2im(...a); },
+      sgemm: (...a) => {
+        calls.sgemm++;
+        native!.sgemm(...a);
+      },
+      im2col: (...a) => {
+        calls.im2col++;
+        native!.im2col(...a);
+      },
+      col2im: (...a) => {
+        calls.col2im++;
+        native!.col2im(...a);
+      },
     };
     assert.equal((await selectBackend(['wasm'], { native: counting })).nativeBlas, true);
   });
@@ -33,9 +42,27 @@ describe('native-BLAS convolution kernels equal a float64 reference', { skip }, 
 
   /** A random case: geometry as tfjs computes it (its own padding rules), and the tensors' values. */
   function randomCase(pad: Pad, strides: [number, number], fh = int(1, 4), fw = int(1, 4)) {
-    const N = int(1, 4), H = int(fh, 11), W = int(fw, 10), C = int(1, 5), CO = int(1, 6);
+    const N = int(1, 4),
+      H = int(fh, 11),
+      W = int(fw, 10),
+      C = int(1, 5),
+      CO = int(1, 6);
     const info = tf.backend_util.computeConv2DInfo([N, H, W, C], [fh, fw, C, CO], strides, 1, pad, 'floor');
-    const g: ConvGeom = { N, H, W, C, FH: fh, FW: fw, CO, SH: strides[0], SW: strides[1], top: info.padInfo.top, left: info.padInfo.left, OH: info.outHeight, OW: info.outWidth };
+    const g: ConvGeom = {
+      N,
+      H,
+      W,
+      C,
+      FH: fh,
+      FW: fw,
+      CO,
+      SH: strides[0],
+      SW: strides[1],
+      top: info.padInfo.top,
+      left: info.padInfo.left,
+      OH: info.outHeight,
+      OW: info.outWidth,
+    };
     return { g, attrs: { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: 'floor' } };
   }
 
@@ -57,14 +84,27 @@ describe('native-BLAS convolution kernels equal a float64 reference', { skip }, 
     const what = `x[${xs}] w[${ws}] ${JSON.stringify(attrs)}`;
     const before = calls.sgemm;
     assertClose(run('Conv2D', { x: [x, xs], filter: [w, ws] }, attrs), conv2dRef(x, w, g), `Conv2D ${what}`);
-    assertClose(run('Conv2DBackpropInput', { dy: [dy, ys], filter: [w, ws] }, { ...attrs, inputShape: xs }), conv2dBackpropInputRef(dy, w, g), `Conv2DBackpropInput ${what}`);
-    assertClose(run('Conv2DBackpropFilter', { x: [x, xs], dy: [dy, ys] }, { ...attrs, filterShape: ws }), conv2dBackpropFilterRef(x, dy, g), `Conv2DBackpropFilter ${what}`);
+    assertClose(
+      run('Conv2DBackpropInput', { dy: [dy, ys], filter: [w, ws] }, { ...attrs, inputShape: xs }),
+      conv2dBackpropInputRef(dy, w, g),
+      `Conv2DBackpropInput ${what}`,
+    );
+    assertClose(
+      run('Conv2DBackpropFilter', { x: [x, xs], dy: [dy, ys] }, { ...attrs, filterShape: ws }),
+      conv2dBackpropFilterRef(x, dy, g),
+      `Conv2DBackpropFilter ${what}`,
+    );
     assert.equal(calls.sgemm > before, expectNative, `${what}: native path ${expectNative ? 'expected' : 'not expected'}`);
   }
 
   test('same and valid padding, strides 1, 2 and mixed, non-square kernels, odd sizes', () => {
     for (const pad of ['same', 'valid'] as const) {
-      for (const strides of [[1, 1], [2, 2], [1, 2], [2, 1]] as [number, number][]) {
+      for (const strides of [
+        [1, 1],
+        [2, 2],
+        [1, 2],
+        [2, 1],
+      ] as [number, number][]) {
         for (let r = 0; r < 3; r++) {
           const { g, attrs } = randomCase(pad, strides);
           checkAll(g, attrs);
@@ -80,7 +120,15 @@ describe('native-BLAS convolution kernels equal a float64 reference', { skip }, 
       const s = int(1, 2);
       const numeric = randomCase(int(0, 2), [s, s], f, f);
       checkAll(numeric.g, numeric.attrs);
-      const sides = randomCase([[0, 0], [int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)], [0, 0]], [int(1, 2), int(1, 2)]);
+      const sides = randomCase(
+        [
+          [0, 0],
+          [int(0, 2), int(0, 2)],
+          [int(0, 2), int(0, 2)],
+          [0, 0],
+        ],
+        [int(1, 2), int(1, 2)],
+      );
       checkAll(sides.g, sides.attrs);
     }
     const im2col = calls.im2col;
@@ -111,11 +159,16 @@ describe('native-BLAS convolution kernels equal a float64 reference', { skip }, 
     const x = values(2 * 9 * 8 * 3);
     const w = values(2 * 3 * 3 * 4);
     const before = calls.sgemm;
-    const got = run('Conv2D', { x: [x, [2, 9, 8, 3]], filter: [w, [2, 3, 3, 4]] }, { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 2 });
+    const got = run(
+      'Conv2D',
+      { x: [x, [2, 9, 8, 3]], filter: [w, [2, 3, 3, 4]] },
+      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 2 },
+    );
     assert.equal(calls.sgemm, before);
     // Dilation 2 taps = a 3×5 kernel with zeros between the taps.
     const wd = new Float32Array(3 * 5 * 3 * 4);
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) wd.set(w.subarray((i * 3 + j) * 12, (i * 3 + j + 1) * 12), (i * 2 * 5 + j * 2) * 12);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) wd.set(w.subarray((i * 3 + j) * 12, (i * 3 + j + 1) * 12), (i * 2 * 5 + j * 2) * 12);
     const g: ConvGeom = { N: 2, H: 9, W: 8, C: 3, FH: 3, FW: 5, CO: 4, SH: 1, SW: 1, top: 0, left: 0, OH: 7, OW: 4 };
     assertClose(got, conv2dRef(x, wd, g), 'dilated Conv2D');
   });

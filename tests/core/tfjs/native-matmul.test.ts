@@ -19,7 +19,13 @@ describe('native-BLAS matmul kernels equal a float64 reference', { skip }, () =>
   before(async () => {
     rand = seededRandom(testSeed('native matmul'));
     // Counts the calls, so a pass cannot come from the wasm kernel answering instead.
-    const counting: NativeGemm = { ...native!, sgemm: (...args) => { sgemmCalls++; native!.sgemm(...args); } };
+    const counting: NativeGemm = {
+      ...native!,
+      sgemm: (...args) => {
+        sgemmCalls++;
+        native!.sgemm(...args);
+      },
+    };
     const sel = await selectBackend(['wasm'], { native: counting });
     assert.equal(sel.nativeBlas, true);
   });
@@ -36,25 +42,47 @@ describe('native-BLAS matmul kernels equal a float64 reference', { skip }, () =>
     const bv = values(bShape.reduce((x, y) => x * y, 1));
     const before = sgemmCalls;
     const out = tf.tidy(() => {
-      const y = tf.engine().runKernel(kernel, { a: tf.tensor(av, aShape), b: tf.tensor(bv, bShape) }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
+      const y = tf
+        .engine()
+        .runKernel(
+          kernel,
+          { a: tf.tensor(av, aShape), b: tf.tensor(bv, bShape) },
+          { transposeA: ta, transposeB: tb },
+        ) as tf.Tensor;
       return { shape: y.shape, data: y.dataSync() as Float32Array };
     });
     const ba = batchA.reduce((x, y) => x * y, 1);
     const bb = batchB.reduce((x, y) => x * y, 1);
     const batch = Math.max(ba, bb);
-    const outer = batchA.length >= batchB.length ? batchA.map((d, i) => Math.max(d, batchB[i - (batchA.length - batchB.length)] ?? 1)) : batchB.map((d, i) => Math.max(d, batchA[i - (batchB.length - batchA.length)] ?? 1));
+    const outer =
+      batchA.length >= batchB.length
+        ? batchA.map((d, i) => Math.max(d, batchB[i - (batchA.length - batchB.length)] ?? 1))
+        : batchB.map((d, i) => Math.max(d, batchA[i - (batchB.length - batchA.length)] ?? 1));
     const what = `${kernel} a[${aShape}]${ta ? 'ᵀ' : ''} b[${bShape}]${tb ? 'ᵀ' : ''}`;
     assert.deepEqual(out.shape, [...outer, M, N], what);
     assert.equal(sgemmCalls - before, batch, `${what}: one sgemm per batch entry`);
     for (let i = 0; i < batch; i++) {
       const ai = ba === 1 ? 0 : i;
       const bi = bb === 1 ? 0 : i;
-      const ref = matmulRef(av.subarray(ai * M * K, (ai + 1) * M * K), bv.subarray(bi * K * N, (bi + 1) * K * N), M, N, K, ta, tb);
+      const ref = matmulRef(
+        av.subarray(ai * M * K, (ai + 1) * M * K),
+        bv.subarray(bi * K * N, (bi + 1) * K * N),
+        M,
+        N,
+        K,
+        ta,
+        tb,
+      );
       assertClose(out.data.subarray(i * M * N, (i + 1) * M * N), ref, `${what} batch ${i}`);
     }
   }
 
-  const TRANSPOSES = [[false, false], [true, false], [false, true], [true, true]] as const;
+  const TRANSPOSES = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const;
 
   test('2-D, every transpose combination, odd sizes', () => {
     for (const [ta, tb] of TRANSPOSES) for (let r = 0; r < 3; r++) check('BatchMatMul', [], [], ta, tb);
@@ -88,8 +116,18 @@ describe('native-BLAS matmul kernels equal a float64 reference', { skip }, () =>
     const av = values(batch * M * K);
     const bv = values(batch * K * N);
     const calls = sgemmCalls;
-    const out = tf.tidy(() => (tf.engine().runKernel('_FusedMatMul', { a: tf.tensor(av, aShape), b: tf.tensor(bv, bShape), bias: tf.tensor(bias, [N]) },
-      { transposeA: ta, transposeB: tb, activation, leakyreluAlpha: alpha }) as tf.Tensor).dataSync() as Float32Array);
+    const out = tf.tidy(
+      () =>
+        (
+          tf
+            .engine()
+            .runKernel(
+              '_FusedMatMul',
+              { a: tf.tensor(av, aShape), b: tf.tensor(bv, bShape), bias: tf.tensor(bias, [N]) },
+              { transposeA: ta, transposeB: tb, activation, leakyreluAlpha: alpha },
+            ) as tf.Tensor
+        ).dataSync() as Float32Array,
+    );
     assert.equal(sgemmCalls - calls, batch, 'one sgemm per batch entry');
     for (let i = 0; i < batch; i++) {
       const ref = matmulRef(av.subarray(i * M * K, (i + 1) * M * K), bv.subarray(i * K * N, (i + 1) * K * N), M, N, K, ta, tb);

@@ -28,8 +28,19 @@ export function matmulRef(a: Float32Array, b: Float32Array, M: number, N: number
 }
 
 export interface ConvGeom {
-  N: number; H: number; W: number; C: number; FH: number; FW: number; CO: number;
-  SH: number; SW: number; top: number; left: number; OH: number; OW: number;
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  FH: number;
+  FW: number;
+  CO: number;
+  SH: number;
+  SW: number;
+  top: number;
+  left: number;
+  OH: number;
+  OW: number;
 }
 
 /** Calls f(n, oh, ow, i, j, xIndex) for every filter tap that lands inside the image (dilation 1). */
@@ -99,6 +110,7 @@ export function assertClose(got: ArrayLike<number>, want: Ref, what: string): vo
   if (got.length !== want.values.length) throw new Error(`${what}: ${got.length} values, want ${want.values.length}`);
   for (let i = 0; i < got.length; i++) {
     const err = Math.abs(got[i]! - want.values[i]!);
-    if (!(err <= 1e-5 * want.scale[i]! + 1e-6)) throw new Error(`${what}[${i}]: got ${got[i]}, want ${want.values[i]} (error ${err})`);
+    if (!(err <= 1e-5 * want.scale[i]! + 1e-6))
+      throw new Error(`${what}[${i}]: got ${got[i]}, want ${want.values[i]} (error ${err})`);
   }
 }

@@ -41,7 +41,12 @@ export const BASE_CONFIG: RunConfig = {
   seed: 1,
 };
 
-export function metricPoint(step: number, loss: number, metrics: Record<string, number> = {}, time = 1_700_000_000_000 + step * 100): MetricPoint {
+export function metricPoint(
+  step: number,
+  loss: number,
+  metrics: Record<string, number> = {},
+  time = 1_700_000_000_000 + step * 100,
+): MetricPoint {
   return { step, loss, metrics, learningRate: 1, gradNorm: 0.5, stepTimeMs: 3, samplesPerSec: 1000, time };
 }
 
@@ -65,7 +70,11 @@ export async function startDashboard(seed: (dbPath: string) => void = () => {}):
   const dir = mkdtempSync(join(tmpdir(), 'dtrain-dash-'));
   const dbPath = join(dir, 'dtrain.sqlite');
   seed(dbPath);
-  const service = await createTrainerService({ dbPath, processHost: 'node', workerEntry: resolve(REPO_ROOT, 'src/workers/device-worker.ts') });
+  const service = await createTrainerService({
+    dbPath,
+    processHost: 'node',
+    workerEntry: resolve(REPO_ROOT, 'src/workers/device-worker.ts'),
+  });
   const server = await startServer({ api: service, subscribe: (l) => service.subscribe(l), staticDir: await buildRenderer() });
   const browser = await launchChromium();
   const errors: string[] = [];
@@ -76,7 +85,10 @@ export async function startDashboard(seed: (dbPath: string) => void = () => {}):
     browser,
     errors,
     async open(hash, o = {}) {
-      const page = await browser.newPage({ viewport: { width: o.width ?? 1300, height: o.height ?? 900 }, colorScheme: o.theme ?? 'light' });
+      const page = await browser.newPage({
+        viewport: { width: o.width ?? 1300, height: o.height ?? 900 },
+        colorScheme: o.theme ?? 'light',
+      });
       page.on('pageerror', (err) => errors.push(err.message));
       await page.goto(`${base}${hash}`);
       return page;

@@ -33,7 +33,10 @@ const OUTPUTS = ['out/main/index.js', 'out/main/device-worker.js', 'out/preload/
 /** Runs `electron-vite build` when an output is missing or older than src/ or the build config. */
 export function ensureAppBuilt(): void {
   const outputs = OUTPUTS.map((p) => join(REPO_ROOT, p));
-  const fresh = outputs.every(existsSync) && Math.min(...outputs.map((p) => statSync(p).mtimeMs)) >= Math.max(newest(join(REPO_ROOT, 'src')), newest(join(REPO_ROOT, 'electron.vite.config.ts')));
+  const fresh =
+    outputs.every(existsSync) &&
+    Math.min(...outputs.map((p) => statSync(p).mtimeMs)) >=
+      Math.max(newest(join(REPO_ROOT, 'src')), newest(join(REPO_ROOT, 'electron.vite.config.ts')));
   if (fresh) return;
   const cli = join(REPO_ROOT, 'node_modules/electron-vite/bin/electron-vite.js');
   const result = spawnSync(process.execPath, [cli, 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });

@@ -10,7 +10,12 @@ import { loadDatasetSync } from '../../../src/datasets/load';
 const B = 30;
 
 async function run(meshText: string) {
-  const setup = { ...IRIS_MLP, data: { kind: 'builtin', name: 'iris', shuffle: false }, globalBatchSize: B, optimizer: { ...IRIS_MLP.optimizer, gradient_accumulation_steps: 2 } };
+  const setup = {
+    ...IRIS_MLP,
+    data: { kind: 'builtin', name: 'iris', shuffle: false },
+    globalBatchSize: B,
+    optimizer: { ...IRIS_MLP.optimizer, gradient_accumulation_steps: 2 },
+  };
   const session = await startSession(meshText, setup as never);
   try {
     const losses: number[] = [];
@@ -30,13 +35,24 @@ test('shuffle: false on 1 and 3 worker processes reads the file order and gives 
   const model = buildModel(IRIS_MLP.model);
   const params = initParams(model, IRIS_MLP.seed);
   const firstRows = evaluateSum(model, params, iris.x.subarray(0, B * 4), iris.y.subarray(0, B) as Int32Array, B);
-  assert.ok(Math.abs(one.losses[0]! - firstRows.lossSum / B) < 1e-5, `step 0 loss ${one.losses[0]} vs rows 0..29: ${firstRows.lossSum / B}`);
+  assert.ok(
+    Math.abs(one.losses[0]! - firstRows.lossSum / B) < 1e-5,
+    `step 0 loss ${one.losses[0]} vs rows 0..29: ${firstRows.lossSum / B}`,
+  );
   // Step 1 still has the initial weights (the first of two accumulation calls only accumulates): rows 30..59.
   const nextRows = evaluateSum(model, params, iris.x.subarray(B * 4, 2 * B * 4), iris.y.subarray(B, 2 * B) as Int32Array, B);
-  assert.ok(Math.abs(one.losses[1]! - nextRows.lossSum / B) < 1e-5, `step 1 loss ${one.losses[1]} vs rows 30..59: ${nextRows.lossSum / B}`);
+  assert.ok(
+    Math.abs(one.losses[1]! - nextRows.lossSum / B) < 1e-5,
+    `step 1 loss ${one.losses[1]} vs rows 30..59: ${nextRows.lossSum / B}`,
+  );
   one.losses.forEach((l, i) => assert.ok(Math.abs(l - three.losses[i]!) < 1e-5, `loss ${i}: ${l} vs ${three.losses[i]}`));
   for (const [path, ref] of one.state) {
-    three.state.get(path)!.forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 2e-5 * Math.max(1, Math.abs(ref[i]!)), `${path}[${i}]`));
+    three.state
+      .get(path)!
+      .forEach((v, i) => assert.ok(Math.abs(v - ref[i]!) <= 2e-5 * Math.max(1, Math.abs(ref[i]!)), `${path}[${i}]`));
   }
-  assert.ok([...one.state.keys()].some((p) => p.includes('gradient_accumulator')), 'accumulators are checkpointed with the run');
+  assert.ok(
+    [...one.state.keys()].some((p) => p.includes('gradient_accumulator')),
+    'accumulators are checkpointed with the run',
+  );
 });

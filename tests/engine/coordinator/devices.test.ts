@@ -9,14 +9,18 @@ const envWith = (bin: string) => ({ ...process.env, PATH: `${bin}:/usr/bin:/bin`
 const MiB = 1024 * 1024;
 
 test('discoverGpus: every listed GPU with its total memory; a comma in the name or [N/A] memory is read right', async () => {
-  const csv = '0, NVIDIA GeForce RTX 3090, 535.104.05, 24576, 1024\n1, Tesla V100, PCIe 32GB, 535.104.05, 32768, 0\n2, NVIDIA A100-SXM4-40GB, 535.104.05, [N/A], [N/A]\n';
+  const csv =
+    '0, NVIDIA GeForce RTX 3090, 535.104.05, 24576, 1024\n1, Tesla V100, PCIe 32GB, 535.104.05, 32768, 0\n2, NVIDIA A100-SXM4-40GB, 535.104.05, [N/A], [N/A]\n';
   const gpus = await discoverGpus(envWith(fakeBin({ csv })));
   assert.deepEqual(gpus, [
     { deviceId: 0, label: 'GPU 0 (NVIDIA GeForce RTX 3090)', kind: 'GPU', memoryBytes: 24576 * MiB },
     { deviceId: 1, label: 'GPU 1 (Tesla V100, PCIe 32GB)', kind: 'GPU', memoryBytes: 32768 * MiB },
     { deviceId: 2, label: 'GPU 2 (NVIDIA A100-SXM4-40GB)', kind: 'GPU' },
   ]);
-  assert.deepEqual(chooseDevices(2, gpus).map((d) => d.memoryBytes), [24576 * MiB, 32768 * MiB]);
+  assert.deepEqual(
+    chooseDevices(2, gpus).map((d) => d.memoryBytes),
+    [24576 * MiB, 32768 * MiB],
+  );
 });
 
 test('discoverGpus: no nvidia-smi, or one that fails, means no GPUs (CPU workers stand in)', async () => {

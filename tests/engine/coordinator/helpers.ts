@@ -10,7 +10,10 @@ export const WORKER_ENTRY = resolve('src/workers/device-worker.ts');
 
 export function startSession(meshText: string, setup: Omit<TrainSetup, 'socketDir'>): Promise<MeshSession> {
   const mesh = Mesh.parse(meshText);
-  return MeshSession.start({ host: new NodeProcessHost(), workerEntry: WORKER_ENTRY, mesh, devices: cpuDevices(mesh.size) }, setup);
+  return MeshSession.start(
+    { host: new NodeProcessHost(), workerEntry: WORKER_ENTRY, mesh, devices: cpuDevices(mesh.size) },
+    setup,
+  );
 }
 
 /** Global values by logical path, assembled from every device's primary shards. */
@@ -25,7 +28,16 @@ export function assemble(shards: ShardRecord[]): Map<string, Float64Array> {
 }
 
 export const IRIS_MLP: Omit<TrainSetup, 'socketDir'> = {
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 16, activation: 'relu' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'builtin', name: 'iris' },
   layouts: {},
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },

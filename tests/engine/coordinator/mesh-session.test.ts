@@ -33,16 +33,20 @@ function assertClose(a: Map<string, Float64Array>, b: Map<string, Float64Array>,
 
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense_1.bias': ['batch'] };
 
-test('N = 2, 3, 4 workers equal the 1-device run (kernels sharded over batch, 3 output biases over 4 devices)', { timeout: 240_000 }, async () => {
-  const optimizer = { clipnorm: 0.5, use_ema: true, ema_momentum: 0.9, ema_overwrite_frequency: 4 };
-  const reference = await trainRun('batch=1', optimizer, SHARDED);
-  assert.equal(reference.losses.length, STEPS);
-  for (const mesh of ['batch=2', 'batch=3', 'batch=4']) {
-    const run = await trainRun(mesh, optimizer, SHARDED);
-    assertClose(run.state, reference.state, mesh);
-    run.losses.forEach((l, i) => assert.ok(Math.abs(l - reference.losses[i]!) < 1e-5, `${mesh} loss ${i}`));
-  }
-});
+test(
+  'N = 2, 3, 4 workers equal the 1-device run (kernels sharded over batch, 3 output biases over 4 devices)',
+  { timeout: 240_000 },
+  async () => {
+    const optimizer = { clipnorm: 0.5, use_ema: true, ema_momentum: 0.9, ema_overwrite_frequency: 4 };
+    const reference = await trainRun('batch=1', optimizer, SHARDED);
+    assert.equal(reference.losses.length, STEPS);
+    for (const mesh of ['batch=2', 'batch=3', 'batch=4']) {
+      const run = await trainRun(mesh, optimizer, SHARDED);
+      assertClose(run.state, reference.state, mesh);
+      run.losses.forEach((l, i) => assert.ok(Math.abs(l - reference.losses[i]!) < 1e-5, `${mesh} loss ${i}`));
+    }
+  },
+);
 
 test('a 2×2 mesh with global_clipnorm equals the 1-device run', { timeout: 120_000 }, async () => {
   const optimizer = { global_clipnorm: 0.8 };

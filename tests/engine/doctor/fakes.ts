@@ -3,8 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const TWO_GPUS_CSV = '0, NVIDIA GeForce RTX 3090, 535.104.05, 24576, 1024\n1, NVIDIA A100-SXM4-40GB, 535.104.05, 40960, [N/A]\n';
-export const DRIVER_DOWN = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
+export const TWO_GPUS_CSV =
+  '0, NVIDIA GeForce RTX 3090, 535.104.05, 24576, 1024\n1, NVIDIA A100-SXM4-40GB, 535.104.05, 40960, [N/A]\n';
+export const DRIVER_DOWN =
+  "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
 
 const made: string[] = [];
 process.on('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -45,7 +47,10 @@ export function fakeRoot(tfjsNodeGpu: string | null): string {
   if (tfjsNodeGpu !== null) {
     const pkg = join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu');
     mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.cjs' }));
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', version: '4.22.0', main: 'index.cjs' }),
+    );
     writeFileSync(join(pkg, 'index.cjs'), tfjsNodeGpu);
   }
   return root;

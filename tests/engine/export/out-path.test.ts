@@ -55,9 +55,13 @@ test('a file where a folder belongs is one clear line, not EEXIST', () => {
   }
 });
 
-test('/proc/x is refused at once with one line (recursive mkdir spins there)', { skip: existsSync('/proc/self') ? undefined : 'no /proc on this system' }, () => {
-  assert.throws(() => prepareOutDir('/proc/dtrain-export-test/x'), invalid(/^cannot create \/proc\/dtrain-export-test\/x: /));
-});
+test(
+  '/proc/x is refused at once with one line (recursive mkdir spins there)',
+  { skip: existsSync('/proc/self') ? undefined : 'no /proc on this system' },
+  () => {
+    assert.throws(() => prepareOutDir('/proc/dtrain-export-test/x'), invalid(/^cannot create \/proc\/dtrain-export-test\/x: /));
+  },
+);
 
 test('an existing file is not overwritten without force; a folder is not a file name', () => {
   const root = scratch();

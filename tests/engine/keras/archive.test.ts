@@ -20,7 +20,9 @@ if (cases.length === 0) test('Keras 3 fixture archives', { skip: skipReason }, (
 /** The params of a fixture model, named from `at_save` (Keras's weight order) and placed by layer key. */
 function paramsOf(c: (typeof cases)[number], archive: Awaited<ReturnType<typeof readKerasArchive>>): KerasParam[] {
   const layers = layerVars(archive.weights, c.name);
-  const places = layerKeys(archive.config as never).flatMap((l) => (layers.get(l.key)?.vars ?? []).map((_, index) => ({ layer: l.key, index })));
+  const places = layerKeys(archive.config as never).flatMap((l) =>
+    (layers.get(l.key)?.vars ?? []).map((_, index) => ({ layer: l.key, index })),
+  );
   const names = Object.keys(c.at_save.weights);
   assert.equal(places.length, names.length, 'one weight-file variable per Keras weight');
   return names.map((path, i) => ({ path, shape: shapeOf(c.at_save.weights[path]!), ...places[i]! }));
@@ -32,7 +34,8 @@ for (const c of cases) {
     assert.equal(archive.metadata.keras_version, '3.15.1');
     const params = paramsOf(c, archive);
     const state = archiveState(archive, params, c.optimizer_config, c.name);
-    for (const p of params) assert.deepEqual([...state.params.get(p.path)!], flat(c.at_save.weights[p.path]!).map(Math.fround), p.path);
+    for (const p of params)
+      assert.deepEqual([...state.params.get(p.path)!], flat(c.at_save.weights[p.path]!).map(Math.fround), p.path);
     // Optimizer variables, in Keras's order, against at_save's (which is in Keras's order too).
     const saved = optimizerVars(archive.weights, c.name)!;
     const expected = Object.entries(c.at_save.optimizer);
@@ -44,13 +47,28 @@ for (const c of cases) {
     });
     assert.equal(saved.name, 'adadelta');
     assert.equal(state.optimizer!.iterations, c.steps_in_archive);
-    assert.equal(state.optimizer!.learningRate, 'adadelta/learning_rate' in c.at_save.optimizer ? Math.fround(c.at_save.optimizer['adadelta/learning_rate'] as number) : null);
+    assert.equal(
+      state.optimizer!.learningRate,
+      'adadelta/learning_rate' in c.at_save.optimizer
+        ? Math.fround(c.at_save.optimizer['adadelta/learning_rate'] as number)
+        : null,
+    );
     // Slots by name: the first parameter's accumulators are at_save's.
     const first = params[0]!;
     const prefix = `adadelta/${Object.keys(c.at_save.weights)[0]!.replaceAll('/', '_')}`;
-    assert.deepEqual([...state.optimizer!.slots.get(`accumulated_grad/${first.path}`)!], flat(c.at_save.optimizer[`${prefix}_accumulated_grad`]!).map(Math.fround));
-    assert.deepEqual([...state.optimizer!.slots.get(`accumulated_delta_var/${first.path}`)!], flat(c.at_save.optimizer[`${prefix}_accumulated_delta_var`]!).map(Math.fround));
-    if (c.optimizer_config.use_ema) assert.deepEqual([...state.optimizer!.slots.get(`average/${first.path}`)!], flat(c.at_save.optimizer[`${prefix}_average`]!).map(Math.fround));
+    assert.deepEqual(
+      [...state.optimizer!.slots.get(`accumulated_grad/${first.path}`)!],
+      flat(c.at_save.optimizer[`${prefix}_accumulated_grad`]!).map(Math.fround),
+    );
+    assert.deepEqual(
+      [...state.optimizer!.slots.get(`accumulated_delta_var/${first.path}`)!],
+      flat(c.at_save.optimizer[`${prefix}_accumulated_delta_var`]!).map(Math.fround),
+    );
+    if (c.optimizer_config.use_ema)
+      assert.deepEqual(
+        [...state.optimizer!.slots.get(`average/${first.path}`)!],
+        flat(c.at_save.optimizer[`${prefix}_average`]!).map(Math.fround),
+      );
   });
 
   test(`${c.name}: written back, the archive has the same structure, names, shapes and values`, async () => {
@@ -60,7 +78,8 @@ for (const c of cases) {
     assert.deepEqual(again.metadata, archive.metadata);
     const describe = (a: typeof archive) => {
       const out: string[] = [];
-      for (const [path, e] of layerVars(a.weights, 'x')) out.push(`${path} ${e.name} ${e.vars.map((v) => `${v.dtype}[${v.shape}]=${[...v.data].join(',')}`).join(' ')}`);
+      for (const [path, e] of layerVars(a.weights, 'x'))
+        out.push(`${path} ${e.name} ${e.vars.map((v) => `${v.dtype}[${v.shape}]=${[...v.data].join(',')}`).join(' ')}`);
       const o = optimizerVars(a.weights, 'x')!;
       out.push(`optimizer ${o.name} ${o.vars.map((v) => `${v.dtype}[${v.shape}]=${[...v.data].join(',')}`).join(' ')}`);
       return out.sort();
@@ -79,11 +98,17 @@ test('bad archives are refused with one clear line', { skip: skipReason }, async
     });
   };
   const good = unzipSync(cases[0]!.archiveBytes);
-  await expectInvalid(strToU8('PK\u0003\u0004 this is not really a zip'), /x\.keras is not a \.keras archive: not a readable zip/);
+  await expectInvalid(
+    strToU8('PK\u0003\u0004 this is not really a zip'),
+    /x\.keras is not a \.keras archive: not a readable zip/,
+  );
   await expectInvalid(cases[0]!.archiveBytes.slice(0, 200), /not a readable zip/);
   const { 'config.json': _config, ...noConfig } = good;
   await expectInvalid(zipSync(noConfig), /x\.keras is not a \.keras archive: it has no config\.json/);
-  await expectInvalid(zipSync({ ...good, 'model.weights.h5': strToU8('garbage') }), /model\.weights\.h5 in x\.keras is not an HDF5 file/);
+  await expectInvalid(
+    zipSync({ ...good, 'model.weights.h5': strToU8('garbage') }),
+    /model\.weights\.h5 in x\.keras is not an HDF5 file/,
+  );
   await expectInvalid(zipSync({ ...good, 'config.json': strToU8('{"class_name": ') }), /config\.json is not valid JSON/);
   // A valid HDF5 file without Keras's groups: readable, but the layer lookup names what is missing.
   const empty = await readKerasArchive(zipSync({ ...good, 'model.weights.h5': await writeH5(group({ name: 'x' })) }), 'x.keras');
@@ -95,6 +120,12 @@ test('an optimizer whose variables do not fit its config is refused, naming the 
   const archive = await readKerasArchive(c.archiveBytes, 'mlp.keras');
   const params = paramsOf(c, archive);
   // mlp's learning rate is a schedule: a float learning rate would need one more variable.
-  assert.throws(() => archiveState(archive, params, { ...c.optimizer_config, learning_rate: 1.0 }, 'mlp.keras'), /mlp\.keras: the optimizer has 9 saved variables, its config and the model's 4 trainable variables need 10/);
-  assert.throws(() => archiveState(archive, [{ ...params[0]!, shape: [7, 16] }, ...params.slice(1)], c.optimizer_config, 'mlp.keras'), /layers\/dense\/vars\/0 \(sequential\/dense\/kernel\) has shape \[6, 16\], the model needs \[7, 16\]/);
+  assert.throws(
+    () => archiveState(archive, params, { ...c.optimizer_config, learning_rate: 1.0 }, 'mlp.keras'),
+    /mlp\.keras: the optimizer has 9 saved variables, its config and the model's 4 trainable variables need 10/,
+  );
+  assert.throws(
+    () => archiveState(archive, [{ ...params[0]!, shape: [7, 16] }, ...params.slice(1)], c.optimizer_config, 'mlp.keras'),
+    /layers\/dense\/vars\/0 \(sequential\/dense\/kernel\) has shape \[6, 16\], the model needs \[7, 16\]/,
+  );
 });

@@ -41,45 +41,70 @@ print(json.dumps({"paths": [v.path for v in model.trainable_variables], "at_save
                   "iterations": int(model.optimizer.iterations)}))
 `;
 
-interface KerasRecord { paths: string[]; at_save: number[][]; weights: number[][]; averages: number[][]; iterations: number }
+interface KerasRecord {
+  paths: string[];
+  at_save: number[][];
+  weights: number[][];
+  averages: number[][];
+  iterations: number;
+}
 
-test('a run from a Keras 3 archive saved at iteration 0 follows Keras 3\'s EMA first step', { skip: 'reason' in keras ? keras.reason : undefined, timeout: 600_000 }, async () => {
-  const python = 'python' in keras ? keras.python : '';
-  const SEED = testSeed('ema first step');
-  await withService(async (service, dir) => {
-    const r = spawnSync(python, ['-c', SCRIPT, dir, String(SEED)], { env: { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu' }, encoding: 'utf8', timeout: 300_000 });
-    assert.equal(r.status, 0, r.stderr.slice(-2000));
-    const k = JSON.parse(r.stdout.trim().split('\n').pop()!) as KerasRecord;
-    assert.equal(k.iterations, 2);
-    const config = (emaFirstStep?: 'keras2') => ({
-      model: { type: 'keras', path: join(dir, 'start.keras') },
-      data: { kind: 'npz', path: join(dir, 'data.npz'), x: 'x', y: 'y', shuffle: false },
-      mesh: 'batch=1', steps: 2, globalBatchSize: 8, seed: 1, checkpointEvery: 0, ...(emaFirstStep ? { emaFirstStep } : {}),
-    }) as unknown as RunConfig;
+test(
+  "a run from a Keras 3 archive saved at iteration 0 follows Keras 3's EMA first step",
+  { skip: 'reason' in keras ? keras.reason : undefined, timeout: 600_000 },
+  async () => {
+    const python = 'python' in keras ? keras.python : '';
+    const SEED = testSeed('ema first step');
+    await withService(async (service, dir) => {
+      const r = spawnSync(python, ['-c', SCRIPT, dir, String(SEED)], {
+        env: { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu' },
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      assert.equal(r.status, 0, r.stderr.slice(-2000));
+      const k = JSON.parse(r.stdout.trim().split('\n').pop()!) as KerasRecord;
+      assert.equal(k.iterations, 2);
+      const config = (emaFirstStep?: 'keras2') =>
+        ({
+          model: { type: 'keras', path: join(dir, 'start.keras') },
+          data: { kind: 'npz', path: join(dir, 'data.npz'), x: 'x', y: 'y', shuffle: false },
+          mesh: 'batch=1',
+          steps: 2,
+          globalBatchSize: 8,
+          seed: 1,
+          checkpointEvery: 0,
+          ...(emaFirstStep ? { emaFirstStep } : {}),
+        }) as unknown as RunConfig;
 
-    const continued = async (emaFirstStep?: 'keras2') => {
-      const { runId } = await service.startRun(config(emaFirstStep));
-      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
-      return { run: await service.getRun(runId), state: finalState(dir, runId) };
-    };
-    // Our paths are Keras's without the model's name; the average slot sits under the optimizer's name.
-    const ours = k.paths.map((p) => p.replace(/^sequential\//, ''));
-    const slot = (values: Map<string, number[]>, p: string) => [...values].find(([path]) => path.endsWith(`/average/${p}`))![1];
+      const continued = async (emaFirstStep?: 'keras2') => {
+        const { runId } = await service.startRun(config(emaFirstStep));
+        assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+        return { run: await service.getRun(runId), state: finalState(dir, runId) };
+      };
+      // Our paths are Keras's without the model's name; the average slot sits under the optimizer's name.
+      const ours = k.paths.map((p) => p.replace(/^sequential\//, ''));
+      const slot = (values: Map<string, number[]>, p: string) => [...values].find(([path]) => path.endsWith(`/average/${p}`))![1];
 
-    const keras3 = await continued();
-    assert.equal(keras3.run.config.emaFirstStep, 'keras3', 'the rule is stored with the run');
-    assert.equal(keras3.state.iterations, 2);
-    ours.forEach((p, i) => {
-      const w = relativeToChange(keras3.state.values.get(`params/${p}`)!, k.weights[i]!, k.at_save[i]!);
-      assert.ok(w < TOL, `${p}: weights differ from Keras by ${w.toExponential(2)} of the change`);
-      const a = relativeToChange(slot(keras3.state.values, p), k.averages[i]!, k.at_save[i]!);
-      assert.ok(a < TOL, `${p}: EMA average differs from Keras by ${a.toExponential(2)} of the change`);
+      const keras3 = await continued();
+      assert.equal(keras3.run.config.emaFirstStep, 'keras3', 'the rule is stored with the run');
+      assert.equal(keras3.state.iterations, 2);
+      ours.forEach((p, i) => {
+        const w = relativeToChange(keras3.state.values.get(`params/${p}`)!, k.weights[i]!, k.at_save[i]!);
+        assert.ok(w < TOL, `${p}: weights differ from Keras by ${w.toExponential(2)} of the change`);
+        const a = relativeToChange(slot(keras3.state.values, p), k.averages[i]!, k.at_save[i]!);
+        assert.ok(a < TOL, `${p}: EMA average differs from Keras by ${a.toExponential(2)} of the change`);
+      });
+
+      // tf.keras 2.x's rule on the same archive: the weights agree, the averages do not.
+      const keras2 = await continued('keras2');
+      assert.equal(keras2.run.config.emaFirstStep, 'keras2');
+      const worst = Math.max(
+        ...ours.map((p, i) => relativeToChange(slot(keras2.state.values, p), k.averages[i]!, k.at_save[i]!)),
+      );
+      assert.ok(
+        worst > TOL * 100,
+        `with keras2 semantics the averages should miss Keras 3's, but differ by only ${worst.toExponential(2)} of the change`,
+      );
     });
-
-    // tf.keras 2.x's rule on the same archive: the weights agree, the averages do not.
-    const keras2 = await continued('keras2');
-    assert.equal(keras2.run.config.emaFirstStep, 'keras2');
-    const worst = Math.max(...ours.map((p, i) => relativeToChange(slot(keras2.state.values, p), k.averages[i]!, k.at_save[i]!)));
-    assert.ok(worst > TOL * 100, `with keras2 semantics the averages should miss Keras 3's, but differ by only ${worst.toExponential(2)} of the change`);
-  });
-});
+  },
+);

@@ -25,7 +25,14 @@ function describe(a: KerasArchive): string[] {
 
 for (const c of cases) {
   test(`${c.name}: imported as a run and exported again, the archive is the same`, async () => {
-    const run = { model: { type: 'keras', path: c.archivePath }, data: { kind: 'builtin', name: 'iris' }, mesh: 'batch=1', steps: 1, globalBatchSize: 8, seed: 1 } as unknown as RunConfig;
+    const run = {
+      model: { type: 'keras', path: c.archivePath },
+      data: { kind: 'builtin', name: 'iris' },
+      mesh: 'batch=1',
+      steps: 1,
+      globalBatchSize: 8,
+      seed: 1,
+    } as unknown as RunConfig;
     const { config, initial } = await resolveKerasModel(run);
     const original = await readKerasArchive(c.archiveBytes, c.archivePath);
     const again = await readKerasArchive(await writeKerasArchive(runToKerasArchive(config, initial!)), 'exported');

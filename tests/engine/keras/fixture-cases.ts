@@ -13,7 +13,12 @@ export interface FixtureCase {
   steps_in_archive: number;
   batches: { x: Nested; y: Nested }[];
   at_save: { weights: Record<string, Nested>; optimizer: Record<string, Nested> };
-  after_more_steps: { weights: Record<string, Nested>; optimizer: Record<string, Nested>; losses: number[]; weights_after_finalize?: Record<string, Nested> };
+  after_more_steps: {
+    weights: Record<string, Nested>;
+    optimizer: Record<string, Nested>;
+    losses: number[];
+    weights_after_finalize?: Record<string, Nested>;
+  };
   archiveBytes: Uint8Array;
   archivePath: string;
 }

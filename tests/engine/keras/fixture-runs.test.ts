@@ -29,10 +29,18 @@ function writeBatches(c: FixtureCase, file: string): void {
   const xShape = [c.batches.length * shapeOf(c.batches[0]!.x)[0]!, ...shapeOf(c.batches[0]!.x).slice(1)];
   const yShape = [c.batches.length * shapeOf(c.batches[0]!.y)[0]!, ...shapeOf(c.batches[0]!.y).slice(1)];
   const intX = c.name === 'embedding';
-  writeFileSync(file, encodeNpz([
-    { name: 'x', values: intX ? Int32Array.from(xs) : Float32Array.from(xs), dtype: intX ? 'int32' : 'float32', shape: xShape },
-    { name: 'y', values: c.loss === 'mse' ? Float32Array.from(ys) : Int32Array.from(ys), dtype: c.loss === 'mse' ? 'float32' : 'int32', shape: yShape },
-  ]));
+  writeFileSync(
+    file,
+    encodeNpz([
+      { name: 'x', values: intX ? Int32Array.from(xs) : Float32Array.from(xs), dtype: intX ? 'int32' : 'float32', shape: xShape },
+      {
+        name: 'y',
+        values: c.loss === 'mse' ? Float32Array.from(ys) : Int32Array.from(ys),
+        dtype: c.loss === 'mse' ? 'float32' : 'int32',
+        shape: yShape,
+      },
+    ]),
+  );
 }
 
 const kerasName = (weight: string) => weight.replace(/^(sequential|functional)\//, '');
@@ -43,57 +51,98 @@ const slotName = (weight: string, slot: string) => `adadelta/${weight.replaceAll
 const kernels = computePaths().filter((p) => p.name === 'wasm+blas host' || p.name === 'wasm host');
 
 for (const c of cases) {
-  for (const mesh of ['batch=1', 'batch=2']) for (const path of kernels) {
-    test(`${c.name} on ${mesh}, ${path.name}: the run continues the archive to Keras's numbers`, { skip: path.skip, timeout: 300_000 }, async (t) => {
-      const saved = Object.fromEntries(Object.keys(path.env).map((k) => [k, process.env[k]]));
-      Object.assign(process.env, path.env);
-      t.after(() => {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-      });
-      await withService(async (service, dir) => {
-        const data = join(dir, 'batches.npz');
-        writeBatches(c, data);
-        const config = {
-          name: c.name, model: { type: 'keras', path: c.archivePath },
-          data: { kind: 'npz', path: data, x: 'x', y: 'y', shuffle: false, task: c.loss === 'mse' ? 'regression' : 'classification' },
-          mesh, steps: c.batches.length, globalBatchSize: shapeOf(c.batches[0]!.x)[0]!, seed: 1, checkpointEvery: 0,
-        } as unknown as RunConfig;
-        // npz data with shuffle false is part of this build: a data issue is a failure, not a skip.
-        assert.deepEqual(await service.validateRunConfig(config), []);
-        const { runId } = await service.startRun(config);
-        assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
-        const ours = finalState(dir, runId);
-        assert.equal(ours.step, c.batches.length, "the run's own steps count from 0");
-        assert.equal(ours.iterations, c.steps_in_archive + c.batches.length, "the optimizer's iterations continue from the archive's");
+  for (const mesh of ['batch=1', 'batch=2'])
+    for (const path of kernels) {
+      test(
+        `${c.name} on ${mesh}, ${path.name}: the run continues the archive to Keras's numbers`,
+        { skip: path.skip, timeout: 300_000 },
+        async (t) => {
+          const saved = Object.fromEntries(Object.keys(path.env).map((k) => [k, process.env[k]]));
+          Object.assign(process.env, path.env);
+          t.after(() => {
+            for (const [k, v] of Object.entries(saved))
+              if (v === undefined) delete process.env[k];
+              else process.env[k] = v;
+          });
+          await withService(async (service, dir) => {
+            const data = join(dir, 'batches.npz');
+            writeBatches(c, data);
+            const config = {
+              name: c.name,
+              model: { type: 'keras', path: c.archivePath },
+              data: {
+                kind: 'npz',
+                path: data,
+                x: 'x',
+                y: 'y',
+                shuffle: false,
+                task: c.loss === 'mse' ? 'regression' : 'classification',
+              },
+              mesh,
+              steps: c.batches.length,
+              globalBatchSize: shapeOf(c.batches[0]!.x)[0]!,
+              seed: 1,
+              checkpointEvery: 0,
+            } as unknown as RunConfig;
+            // npz data with shuffle false is part of this build: a data issue is a failure, not a skip.
+            assert.deepEqual(await service.validateRunConfig(config), []);
+            const { runId } = await service.startRun(config);
+            assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+            const ours = finalState(dir, runId);
+            assert.equal(ours.step, c.batches.length, "the run's own steps count from 0");
+            assert.equal(
+              ours.iterations,
+              c.steps_in_archive + c.batches.length,
+              "the optimizer's iterations continue from the archive's",
+            );
 
-        for (const w of Object.keys(c.at_save.weights)) {
-          const r = relativeToChange(ours.values.get(`params/${kerasName(w)}`)!, flat(c.after_more_steps.weights[w]!), flat(c.at_save.weights[w]!));
-          assert.ok(r < TOL, `${w}: off by ${r.toExponential(2)} of Keras's change`);
-          for (const slot of ['accumulated_grad', 'accumulated_delta_var', ...(c.optimizer_config.use_ema ? ['average'] : [])]) {
-            const k = slotName(w, slot);
-            const rs = relativeToChange(ours.values.get(`optimizer/adadelta/${slot}/${kerasName(w)}`)!, flat(c.after_more_steps.optimizer[k]!), flat(c.at_save.optimizer[k]!));
-            assert.ok(rs < TOL, `${k}: off by ${rs.toExponential(2)} of Keras's change`);
-          }
-        }
-        const losses = (await service.getMetrics(runId)).map((p) => p.loss);
-        c.after_more_steps.losses.forEach((l, i) => assert.ok(Math.abs(losses[i]! - l) <= TOL * Math.abs(l), `loss ${i}: ${losses[i]} vs Keras ${l}`));
+            for (const w of Object.keys(c.at_save.weights)) {
+              const r = relativeToChange(
+                ours.values.get(`params/${kerasName(w)}`)!,
+                flat(c.after_more_steps.weights[w]!),
+                flat(c.at_save.weights[w]!),
+              );
+              assert.ok(r < TOL, `${w}: off by ${r.toExponential(2)} of Keras's change`);
+              for (const slot of [
+                'accumulated_grad',
+                'accumulated_delta_var',
+                ...(c.optimizer_config.use_ema ? ['average'] : []),
+              ]) {
+                const k = slotName(w, slot);
+                const rs = relativeToChange(
+                  ours.values.get(`optimizer/adadelta/${slot}/${kerasName(w)}`)!,
+                  flat(c.after_more_steps.optimizer[k]!),
+                  flat(c.at_save.optimizer[k]!),
+                );
+                assert.ok(rs < TOL, `${k}: off by ${rs.toExponential(2)} of Keras's change`);
+              }
+            }
+            const losses = (await service.getMetrics(runId)).map((p) => p.loss);
+            c.after_more_steps.losses.forEach((l, i) =>
+              assert.ok(Math.abs(losses[i]! - l) <= TOL * Math.abs(l), `loss ${i}: ${losses[i]} vs Keras ${l}`),
+            );
 
-        // Exported, the archive holds the run's final state in Keras's order.
-        const file = join(dir, 'out.keras');
-        await service.exportKeras(runId, file);
-        const { readFileSync } = await import('node:fs');
-        const archive = await readKerasArchive(new Uint8Array(readFileSync(file)), file);
-        const saved = optimizerVars(archive.weights, file)!;
-        const names = Object.keys(c.after_more_steps.optimizer);
-        assert.equal(saved.vars.length, names.length);
-        assert.equal(Number(saved.vars[0]!.data[0]), c.steps_in_archive + c.batches.length);
-        names.forEach((k, i) => {
-          if (i === 0) return;
-          const m = /^adadelta\/(.+)_(average|accumulated_grad|accumulated_delta_var)$/.exec(k);
-          const expected = m ? ours.values.get(`optimizer/adadelta/${m[2]}/${kerasName(Object.keys(c.at_save.weights).find((w) => w.replaceAll('/', '_') === m[1])!)}`)! : [Math.fround(c.optimizer_config.learning_rate as number)];
-          assert.deepEqual(Array.from(saved.vars[i]!.data, Number), expected.map(Math.fround), k);
-        });
-      });
-    });
-  }
+            // Exported, the archive holds the run's final state in Keras's order.
+            const file = join(dir, 'out.keras');
+            await service.exportKeras(runId, file);
+            const { readFileSync } = await import('node:fs');
+            const archive = await readKerasArchive(new Uint8Array(readFileSync(file)), file);
+            const saved = optimizerVars(archive.weights, file)!;
+            const names = Object.keys(c.after_more_steps.optimizer);
+            assert.equal(saved.vars.length, names.length);
+            assert.equal(Number(saved.vars[0]!.data[0]), c.steps_in_archive + c.batches.length);
+            names.forEach((k, i) => {
+              if (i === 0) return;
+              const m = /^adadelta\/(.+)_(average|accumulated_grad|accumulated_delta_var)$/.exec(k);
+              const expected = m
+                ? ours.values.get(
+                    `optimizer/adadelta/${m[2]}/${kerasName(Object.keys(c.at_save.weights).find((w) => w.replaceAll('/', '_') === m[1])!)}`,
+                  )!
+                : [Math.fround(c.optimizer_config.learning_rate as number)];
+              assert.deepEqual(Array.from(saved.vars[i]!.data, Number), expected.map(Math.fround), k);
+            });
+          });
+        },
+      );
+    }
 }

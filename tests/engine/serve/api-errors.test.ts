@@ -25,11 +25,21 @@ let close: () => void;
 
 before(async () => {
   service = await createTrainerService({ dbPath: join(dir, 'e.db'), processHost: 'node', workerEntry: '/nonexistent-worker.ts' });
-  server = await startServer({ api: service, subscribe: (l) => service.subscribe(l), staticDir: fixture.root, log: (l) => serverLog.push(l) });
-  const opened = await openSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { Origin: `http://127.0.0.1:${server.port}` });
+  server = await startServer({
+    api: service,
+    subscribe: (l) => service.subscribe(l),
+    staticDir: fixture.root,
+    log: (l) => serverLog.push(l),
+  });
+  const opened = await openSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+    Origin: `http://127.0.0.1:${server.port}`,
+  });
   assert.ok('ws' in opened);
   const { ws } = opened;
-  client = createApiClient((m) => ws.send(encodeMessage(m)), (h) => void ws.on('message', (d) => h(decodeMessage(String(d)))));
+  client = createApiClient(
+    (m) => ws.send(encodeMessage(m)),
+    (h) => void ws.on('message', (d) => h(decodeMessage(String(d)))),
+  );
   close = () => ws.close();
 });
 after(async () => {
@@ -40,7 +50,10 @@ after(async () => {
 });
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+  const err = await p.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof ApiError, `an ApiError, got ${String(err)}`);
   return err;
 }
@@ -73,11 +86,14 @@ test('an invalid config is refused with field-level issues before a run is creat
   const bad = { ...CONFIG, data: { kind: 'csv', path: join(dir, 'x.csv'), normalise: 'none' } } as unknown as RunConfig;
   const err = await failure(client.startRun(bad));
   assert.equal(err.code, 'invalid-input');
-  assert.ok(err.issues?.some((i) => i.path === 'data.normalise' && /did you mean 'normalize'/.test(i.message)), JSON.stringify(err.issues));
+  assert.ok(
+    err.issues?.some((i) => i.path === 'data.normalise' && /did you mean 'normalize'/.test(i.message)),
+    JSON.stringify(err.issues),
+  );
   assert.deepEqual(await client.listRuns(), [], 'no run was created');
 });
 
-test('a bad optimizer config import rejects with invalid-input and Keras\'s text', async () => {
+test("a bad optimizer config import rejects with invalid-input and Keras's text", async () => {
   const err = await failure(client.importOptimizerConfig('{"rho": 0.9, "bogus": 1}'));
   assert.equal(err.code, 'invalid-input');
   assert.match(err.message, /bogus/);

@@ -57,8 +57,22 @@ export class FakeTrainer implements TrainerApi {
     const id = `run-${this.runs.size + 1}`;
     const now = 1_700_000_000_000;
     this.runs.set(id, {
-      id, name: config.name ?? id, status: 'running', createdAt: now, updatedAt: now, step: 0, steps: config.steps, lastLoss: null,
-      mesh: config.mesh, tags: [], durationMs: null, config, checkpoints: [], devices: [], error: null, notes: '',
+      id,
+      name: config.name ?? id,
+      status: 'running',
+      createdAt: now,
+      updatedAt: now,
+      step: 0,
+      steps: config.steps,
+      lastLoss: null,
+      mesh: config.mesh,
+      tags: [],
+      durationMs: null,
+      config,
+      checkpoints: [],
+      devices: [],
+      error: null,
+      notes: '',
     });
     this.metrics.set(id, []);
     return { runId: id };
@@ -74,7 +88,21 @@ export class FakeTrainer implements TrainerApi {
     this.run(runId).status = 'stopped';
   }
   async listRuns() {
-    return [...this.runs.values()].map(({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh, tags, durationMs }) => ({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh, tags, durationMs }));
+    return [...this.runs.values()].map(
+      ({ id, name, status, createdAt, updatedAt, step, steps, lastLoss, mesh, tags, durationMs }) => ({
+        id,
+        name,
+        status,
+        createdAt,
+        updatedAt,
+        step,
+        steps,
+        lastLoss,
+        mesh,
+        tags,
+        durationMs,
+      }),
+    );
   }
   async getRun(runId: string) {
     return this.run(runId);
@@ -117,7 +145,13 @@ export class FakeTrainer implements TrainerApi {
   }
   async describeDataSource(source: unknown) {
     this.record('describeDataSource', [source]);
-    return { unit: 'rows' as const, examples: 150, featureShape: [4], task: 'classification' as const, classes: [{ name: '0', count: 150 }] };
+    return {
+      unit: 'rows' as const,
+      examples: 150,
+      featureShape: [4],
+      task: 'classification' as const,
+      classes: [{ name: '0', count: 150 }],
+    };
   }
   async renameRun(runId: string, name: string) {
     this.record('renameRun', [runId, name]);
@@ -149,7 +183,16 @@ export class FakeTrainer implements TrainerApi {
 }
 
 export function point(step: number, loss: number): MetricPoint {
-  return { step, loss, metrics: { accuracy: 0.5 }, learningRate: 1, gradNorm: 0.1, stepTimeMs: 2, samplesPerSec: 1000, time: 1_700_000_000_000 + step };
+  return {
+    step,
+    loss,
+    metrics: { accuracy: 0.5 },
+    learningRate: 1,
+    gradNorm: 0.1,
+    stepTimeMs: 2,
+    samplesPerSec: 1000,
+    time: 1_700_000_000_000 + step,
+  };
 }
 
 export const CONFIG: RunConfig = {

@@ -21,14 +21,21 @@ before(async () => {
 });
 after(() => server.close());
 
-const wsUrl = (token: string | null, path = '/api'): string => `ws://${base}${path}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
+const wsUrl = (token: string | null, path = '/api'): string =>
+  `ws://${base}${path}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
 
 describe('startServer', () => {
   test('listens on loopback with a random port and a long random token in the page URL', async () => {
     assert.ok(server.port > 0);
     assert.ok(server.token.length >= 40, '32 random bytes, base64url');
     assert.equal(server.url, `http://127.0.0.1:${server.port}/?token=${server.token}`);
-    const other = await startServer({ api: trainer, subscribe: trainer.subscribe, staticDir: fixture.root, token: 'given-token', port: 0 });
+    const other = await startServer({
+      api: trainer,
+      subscribe: trainer.subscribe,
+      staticDir: fixture.root,
+      token: 'given-token',
+      port: 0,
+    });
     try {
       assert.notEqual(other.port, server.port);
       assert.equal(other.token, 'given-token');
@@ -47,7 +54,10 @@ describe('WebSocket /api', () => {
       (m) => ws.send(encodeMessage(m)),
       (h) => void ws.on('message', (d) => h(decodeMessage(String(d)))),
     );
-    assert.deepEqual((await client.listDevices()).map((d) => d.label), ['CPU worker 0']);
+    assert.deepEqual(
+      (await client.listDevices()).map((d) => d.label),
+      ['CPU worker 0'],
+    );
     const events: string[] = [];
     client.onEvent((e) => events.push(e.type));
     trainer.emit({ type: 'status', runId: 'r', status: 'running', step: 0 });
@@ -57,13 +67,25 @@ describe('WebSocket /api', () => {
   });
 
   test('no token, a wrong token or a token of the wrong length is refused with 403', async () => {
-    for (const token of [null, '', 'wrong', `${server.token}x`, server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A')]) {
+    for (const token of [
+      null,
+      '',
+      'wrong',
+      `${server.token}x`,
+      server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A'),
+    ]) {
       assert.deepEqual(await openSocket(wsUrl(token)), { refused: 403 }, `token ${token}`);
     }
   });
 
   test('another page (foreign Origin) is refused even with the token', async () => {
-    for (const origin of ['http://evil.example', `http://127.0.0.1:${server.port + 1}`, 'http://localhost:3000', 'null', `https://${base}`]) {
+    for (const origin of [
+      'http://evil.example',
+      `http://127.0.0.1:${server.port + 1}`,
+      'http://localhost:3000',
+      'null',
+      `https://${base}`,
+    ]) {
       assert.deepEqual(await openSocket(wsUrl(server.token), { Origin: origin }), { refused: 403 }, origin);
     }
   });
@@ -171,10 +193,17 @@ describe('static files', () => {
     assert.equal(missing.body, `${TOKEN_HELP}\n`);
     for (const token of ['', 'wrong', `${server.token}x`, server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A')]) {
       const wrong = await rawGet(server.port, `/api/access?token=${encodeURIComponent(token)}`);
-      assert.deepEqual({ status: wrong.status, body: wrong.body }, { status: missing.status, body: missing.body }, `token '${token}'`);
+      assert.deepEqual(
+        { status: wrong.status, body: wrong.body },
+        { status: missing.status, body: missing.body },
+        `token '${token}'`,
+      );
     }
     const right = await rawGet(server.port, `/api/access?token=${encodeURIComponent(server.token)}`);
     assert.equal(right.status, 204);
-    assert.equal((await rawGet(server.port, `/api/access?token=${server.token}`, { Host: `evil.example:${server.port}` })).status, 403);
+    assert.equal(
+      (await rawGet(server.port, `/api/access?token=${server.token}`, { Host: `evil.example:${server.port}` })).status,
+      403,
+    );
   });
 });

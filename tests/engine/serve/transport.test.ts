@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TrainerEvent } from '../../../src/shared/api';
 import { ApiError, INTERNAL_MESSAGE } from '../../../src/shared/errors';
-import { TRAINER_METHODS, createApiClient, decodeMessage, encodeMessage, serveApi, type TransportMessage } from '../../../src/shared/transport/index';
+import {
+  TRAINER_METHODS,
+  createApiClient,
+  decodeMessage,
+  encodeMessage,
+  serveApi,
+  type TransportMessage,
+} from '../../../src/shared/transport/index';
 import { CONFIG, FakeTrainer, point } from './fake-trainer';
 
 type Wire = 'clone' | 'json';
@@ -26,7 +33,13 @@ function connect(wire: Wire, trainer = new FakeTrainer()) {
   };
   const serverSent: TransportMessage[] = [];
   const logged: { method: string; err: unknown }[] = [];
-  const dispose = serveApi(trainer, trainer.subscribe, (m) => (serverSent.push(m), deliver(toClient, m)), onMessage(toServer), (method, err) => logged.push({ method, err }));
+  const dispose = serveApi(
+    trainer,
+    trainer.subscribe,
+    (m) => (serverSent.push(m), deliver(toClient, m)),
+    onMessage(toServer),
+    (method, err) => logged.push({ method, err }),
+  );
   const client = createApiClient((m) => deliver(toServer, m), onMessage(toClient));
   const rawCall = (msg: unknown): void => void setImmediate(() => toServer.forEach((h) => h(msg)));
   return { client, trainer, dispose, serverSent, rawCall, logged };
@@ -52,11 +65,23 @@ for (const wire of ['clone', 'json'] as const) {
       assert.equal((await client.getRun(runId)).status, 'paused');
       await client.resumeRun(runId);
       await client.stopRun(second);
-      assert.deepEqual((await client.listRuns()).map((r) => [r.id, r.status]), [[runId, 'running'], [second, 'stopped']]);
-      assert.deepEqual((await client.getMetrics(runId, 1)).map((p) => p.step), [2]);
+      assert.deepEqual(
+        (await client.listRuns()).map((r) => [r.id, r.status]),
+        [
+          [runId, 'running'],
+          [second, 'stopped'],
+        ],
+      );
+      assert.deepEqual(
+        (await client.getMetrics(runId, 1)).map((p) => p.step),
+        [2],
+      );
       assert.deepEqual(await client.diffConfigs([runId, second]), [{ path: 'steps', values: [10, 20] }]);
       assert.equal(await client.exportMetricsCsv(runId), 'step,loss\n1,0.9\n2,0.8');
-      assert.deepEqual(await client.exportRun(runId, '/x'), { dir: '/x', files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'] });
+      assert.deepEqual(await client.exportRun(runId, '/x'), {
+        dir: '/x',
+        files: ['model.json', 'weights.bin', 'optimizer.json', 'metrics.csv'],
+      });
       assert.deepEqual(await client.previewLearningRate(0.5, 3), [0.5, 0.5, 0.5]);
       assert.deepEqual(await client.importOptimizerConfig('{"rho":0.9}'), { config: { rho: 0.9 } });
     });
@@ -78,14 +103,19 @@ for (const wire of ['clone', 'json'] as const) {
       assert.ok(result && result.kind === 'result' && !result.ok);
       assert.deepEqual(Object.keys(result.error).sort(), ['code', 'message']);
       const bad = await client.importOptimizerConfig('{rho').catch((e: unknown) => e);
-      assert.ok(bad instanceof ApiError && bad.code === 'invalid-input', 'importOptimizerConfig rejects instead of returning {error}');
+      assert.ok(
+        bad instanceof ApiError && bad.code === 'invalid-input',
+        'importOptimizerConfig rejects instead of returning {error}',
+      );
       assert.match(bad.message, /^not valid JSON/);
     });
 
     test('field-level issues travel with an invalid-input error', async () => {
       const { client, trainer } = connect(wire);
       trainer.startRun = async () => {
-        throw new ApiError('invalid-input', 'data.normalise: unknown key', [{ path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" }]);
+        throw new ApiError('invalid-input', 'data.normalise: unknown key', [
+          { path: 'data.normalise', message: "unknown key 'normalise' (did you mean 'normalize'?)" },
+        ]);
       };
       const err = await client.startRun(CONFIG).catch((e: unknown) => e);
       assert.ok(err instanceof ApiError);
@@ -112,7 +142,15 @@ for (const wire of ['clone', 'json'] as const) {
 
     test('only allow-listed methods can be called', async () => {
       const { rawCall, serverSent, trainer } = connect(wire);
-      for (const [i, method] of ['shutdown', 'subscribe', 'constructor', '__proto__', 'toString', 'emit', 'hasOwnProperty'].entries()) {
+      for (const [i, method] of [
+        'shutdown',
+        'subscribe',
+        'constructor',
+        '__proto__',
+        'toString',
+        'emit',
+        'hasOwnProperty',
+      ].entries()) {
         rawCall({ kind: 'call', id: i + 1, method, args: [] });
       }
       await until(() => serverSent.length === 7, 'seven refusals');
@@ -133,7 +171,9 @@ for (const wire of ['clone', 'json'] as const) {
       rawCall({ kind: 'call', id: 9, method: 'listDevices', args: 'nope' });
       await until(() => serverSent.length > 0, 'the refusal');
       await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(serverSent, [{ kind: 'result', id: 9, ok: false, error: { code: 'invalid-input', message: 'call args must be an array' } }]);
+      assert.deepEqual(serverSent, [
+        { kind: 'result', id: 9, ok: false, error: { code: 'invalid-input', message: 'call args must be an array' } },
+      ]);
       assert.equal((await client.listDevices()).length, 1, 'still serving');
     });
 
@@ -141,7 +181,11 @@ for (const wire of ['clone', 'json'] as const) {
       const { client, trainer, dispose } = connect(wire);
       const seen: TrainerEvent[] = [];
       const off = client.onEvent((e) => seen.push(e));
-      const event: TrainerEvent = { type: 'metrics', runId: 'r', points: [point(1, Number.NaN), point(2, Number.POSITIVE_INFINITY)] };
+      const event: TrainerEvent = {
+        type: 'metrics',
+        runId: 'r',
+        points: [point(1, Number.NaN), point(2, Number.POSITIVE_INFINITY)],
+      };
       trainer.emit(event);
       trainer.emit({ type: 'worker-crash', runId: 'r', deviceId: 1, reason: 'killed' });
       await until(() => seen.length === 2, 'two events');
@@ -163,22 +207,35 @@ for (const wire of ['clone', 'json'] as const) {
 test('the allow-list is exactly the TrainerApi methods', () => {
   const trainer = new FakeTrainer();
   const methods = Object.getOwnPropertyNames(FakeTrainer.prototype).filter(
-    (n) => n !== 'constructor' && n !== 'shutdown' && n !== 'emit' && n !== 'pushMetrics' && n !== 'record' && n !== 'run' && n !== 'listenerCount',
+    (n) =>
+      n !== 'constructor' &&
+      n !== 'shutdown' &&
+      n !== 'emit' &&
+      n !== 'pushMetrics' &&
+      n !== 'record' &&
+      n !== 'run' &&
+      n !== 'listenerCount',
   );
   assert.deepEqual([...TRAINER_METHODS].sort(), methods.sort());
   assert.ok(!TRAINER_METHODS.includes('subscribe' as never) && typeof trainer.subscribe === 'function');
 });
 
 test('failPending rejects calls still waiting (a dropped connection)', async () => {
-  const client = createApiClient(() => {}, () => {});
+  const client = createApiClient(
+    () => {},
+    () => {},
+  );
   const pending = client.listRuns();
   client.failPending('Connection to the trainer lost');
   await assert.rejects(pending, { message: 'Connection to the trainer lost', code: 'internal' });
 });
 
 test('a send that throws rejects the call instead of hanging', async () => {
-  const client = createApiClient(() => {
-    throw new Error('Not connected');
-  }, () => {});
+  const client = createApiClient(
+    () => {
+      throw new Error('Not connected');
+    },
+    () => {},
+  );
   await assert.rejects(client.listRuns(), { message: 'Not connected' });
 });

@@ -5,7 +5,14 @@ import { diffConfigs } from '../../../src/engine/service/config-tools';
 import type { RunConfig } from '../../../src/shared/api';
 
 test('diffConfigs lists only differing keys and marks the runs that lack a key', () => {
-  const base = { model: {}, data: { kind: 'builtin', name: 'iris' }, mesh: 'batch=1', steps: 10, globalBatchSize: 8, seed: 0 } as unknown as RunConfig;
+  const base = {
+    model: {},
+    data: { kind: 'builtin', name: 'iris' },
+    mesh: 'batch=1',
+    steps: 10,
+    globalBatchSize: 8,
+    seed: 0,
+  } as unknown as RunConfig;
   const a = { ...base, optimizer: { rho: 0.9, clipnorm: null } };
   const b = { ...base, optimizer: { rho: 0.95 } };
   const c = { ...base, optimizer: { rho: 0.9, clipnorm: null }, seed: 3 };

@@ -8,7 +8,9 @@ import type { RunConfig, TrainerEvent } from '../../../src/shared/api';
 
 export const WORKER_ENTRY = resolve('src/workers/device-worker.ts');
 
-export async function withService<T>(fn: (s: Awaited<ReturnType<typeof createTrainerService>>, dir: string) => Promise<T>): Promise<T> {
+export async function withService<T>(
+  fn: (s: Awaited<ReturnType<typeof createTrainerService>>, dir: string) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'dtrain-svc-'));
   const service = await createTrainerService({ dbPath: join(dir, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
   try {
@@ -21,7 +23,16 @@ export async function withService<T>(fn: (s: Awaited<ReturnType<typeof createTra
 
 export const IRIS_RUN: RunConfig = {
   name: 'test',
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy', metrics: ['accuracy'] },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 8, activation: 'tanh' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+    metrics: ['accuracy'],
+  },
   data: { kind: 'builtin', name: 'iris' },
   mesh: 'batch=2',
   layouts: { 'dense.*kernel': ['batch', 'unsharded'], 'dense_1.bias': ['batch'] },
@@ -38,7 +49,11 @@ export function finalState(dir: string, runId: string) {
   try {
     const { checkpoint } = store.latestValidCheckpoint(runId);
     if (!checkpoint) throw new Error('no checkpoint');
-    return { step: checkpoint.step, iterations: checkpoint.iterations, values: new Map(checkpoint.tensors.map((t) => [t.path, Array.from(assembleGlobal(t))])) };
+    return {
+      step: checkpoint.step,
+      iterations: checkpoint.iterations,
+      values: new Map(checkpoint.tensors.map((t) => [t.path, Array.from(assembleGlobal(t))])),
+    };
   } finally {
     store.close();
   }

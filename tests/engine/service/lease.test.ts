@@ -17,7 +17,10 @@ test('resume is refused while another live process holds the run, and allowed af
     const store = RunStore.open(join(dir, 'runs.db'));
     try {
       assert.equal(store.acquireRunLease(runId, { pid: other.pid!, host: hostname() }).ok, true);
-      await assert.rejects(service.resumeRun(runId, { steps: 8 }), new RegExp(`run ${runId} is being trained by another dtrain process \\(pid ${other.pid} on `));
+      await assert.rejects(
+        service.resumeRun(runId, { steps: 8 }),
+        new RegExp(`run ${runId} is being trained by another dtrain process \\(pid ${other.pid} on `),
+      );
       assert.equal((await service.getRun(runId)).steps, 4, 'a refused resume changes nothing');
       other.kill('SIGKILL');
       await new Promise((r) => other.once('exit', r));

@@ -5,31 +5,43 @@ import assert from 'node:assert/strict';
 import { IRIS_RUN, eventsOf, withService } from './helpers';
 import { watchdogMs } from '../../../src/engine/service/active-runs';
 
-test('a pause on a scheduled checkpoint step keeps one checkpoint per step and the older ones', { timeout: 180_000 }, async () => {
-  await withService(async (service) => {
-    const events = eventsOf(service);
-    // Chunks end at multiples of checkpointEvery (5), so wherever the pause lands, a checkpoint is due there.
-    const { runId } = await service.startRun({ ...IRIS_RUN, steps: 10_000, checkpointEvery: 5, keepCheckpoints: 2 });
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (events.some((e) => e.type === 'checkpoint' && e.runId === runId && e.checkpoint.step >= 10)) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 5);
-    });
-    await service.pauseRun(runId);
-    assert.equal(await service.waitForRun(runId), 'paused');
-    const run = await service.getRun(runId);
-    assert.equal(run.step % 5, 0, `paused at ${run.step}`);
-    assert.deepEqual(run.checkpoints.map((c) => c.step), [run.step - 5, run.step], 'the two newest steps, each once');
+test(
+  'a pause on a scheduled checkpoint step keeps one checkpoint per step and the older ones',
+  { timeout: 180_000 },
+  async () => {
+    await withService(async (service) => {
+      const events = eventsOf(service);
+      // Chunks end at multiples of checkpointEvery (5), so wherever the pause lands, a checkpoint is due there.
+      const { runId } = await service.startRun({ ...IRIS_RUN, steps: 10_000, checkpointEvery: 5, keepCheckpoints: 2 });
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (events.some((e) => e.type === 'checkpoint' && e.runId === runId && e.checkpoint.step >= 10)) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 5);
+      });
+      await service.pauseRun(runId);
+      assert.equal(await service.waitForRun(runId), 'paused');
+      const run = await service.getRun(runId);
+      assert.equal(run.step % 5, 0, `paused at ${run.step}`);
+      assert.deepEqual(
+        run.checkpoints.map((c) => c.step),
+        [run.step - 5, run.step],
+        'the two newest steps, each once',
+      );
 
-    await service.resumeRun(runId);
-    await service.pauseRun(runId); // at once: the resumed run pauses at the step it restored
-    assert.equal(await service.waitForRun(runId), 'paused');
-    assert.deepEqual((await service.getRun(runId)).checkpoints.map((c) => c.step), [run.step - 5, run.step], 'no second checkpoint of the restored step');
-  });
-});
+      await service.resumeRun(runId);
+      await service.pauseRun(runId); // at once: the resumed run pauses at the step it restored
+      assert.equal(await service.waitForRun(runId), 'paused');
+      assert.deepEqual(
+        (await service.getRun(runId)).checkpoints.map((c) => c.step),
+        [run.step - 5, run.step],
+        'no second checkpoint of the restored step',
+      );
+    });
+  },
+);
 
 test('the stall watchdog: watchdogSeconds, else $DTRAIN_WATCHDOG_SECONDS, else 120 s', async () => {
   assert.equal(watchdogMs({ ...IRIS_RUN }, {}), 120_000);

@@ -17,7 +17,15 @@ import { zipSync } from 'fflate';
 import { encodeNpy } from '../../../src/core/data/index';
 
 const IRIS: RunConfig = {
-  model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 8 }, { type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
+  model: {
+    type: 'mlp',
+    input: [4],
+    layers: [
+      { type: 'dense', units: 8 },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax_cross_entropy',
+  },
   data: { kind: 'builtin', name: 'iris' },
   mesh: 'batch=2',
   optimizer: { learning_rate: 1 },
@@ -42,23 +50,33 @@ test("typos inside data, model and layers are errors with a suggestion (issue 11
     { path: 'data.pth', message: "unknown key 'pth' (did you mean 'path'?)" },
     { path: 'data.path', message: 'a csv source needs a path' },
   ]);
-  const layers = [{ type: 'dense', units: 8, activaton: 'relu' }, { type: 'dense', units: 3 }];
+  const layers = [
+    { type: 'dense', units: 8, activaton: 'relu' },
+    { type: 'dense', units: 3 },
+  ];
   const [layer] = await issuesOf({ ...IRIS, model: { ...IRIS.model, layers } });
   assert.equal(layer!.path, 'model.layers[0].activaton');
   assert.match(layer!.message, /did you mean 'activation'\?/);
-  assert.deepEqual((await issuesOf({ ...IRIS, globalBatchSise: 16 })).map((i) => i.message), [
-    "unknown key 'globalBatchSise' (did you mean 'globalBatchSize'?)",
-  ]);
+  assert.deepEqual(
+    (await issuesOf({ ...IRIS, globalBatchSise: 16 })).map((i) => i.message),
+    ["unknown key 'globalBatchSise' (did you mean 'globalBatchSize'?)"],
+  );
 });
 
 test('a missing optimizer is an issue, not a worker failure', async () => {
   const { optimizer: _o, ...noOptimizer } = IRIS;
-  assert.deepEqual((await issuesOf(noOptimizer)).map((i) => i.path), ['optimizer']);
+  assert.deepEqual(
+    (await issuesOf(noOptimizer)).map((i) => i.path),
+    ['optimizer'],
+  );
 });
 
 test('a global batch larger than the dataset is an issue (Iris has 150 examples)', async () => {
   const issues = await issuesOf({ ...IRIS, globalBatchSize: 151 });
-  assert.deepEqual(issues.map((i) => i.path), ['globalBatchSize']);
+  assert.deepEqual(
+    issues.map((i) => i.path),
+    ['globalBatchSize'],
+  );
   assert.match(issues[0]!.message, /larger than dataset 'iris' \(150 examples\)/);
   assert.deepEqual(await issuesOf({ ...IRIS, globalBatchSize: 150 }), []);
 });
@@ -71,10 +89,21 @@ test('a layout whose rank differs from the variable it matches is an issue', asy
 
 test('startRun refuses these before creating a run: invalid-input with the issues', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dtrain-config-'));
-  const service = await createTrainerService({ dbPath: join(dir, 'c.db'), processHost: 'node', workerEntry: '/nonexistent-worker.ts' });
+  const service = await createTrainerService({
+    dbPath: join(dir, 'c.db'),
+    processHost: 'node',
+    workerEntry: '/nonexistent-worker.ts',
+  });
   try {
-    for (const bad of [{ ...IRIS, globalBatchSize: 500 }, { ...IRIS, layouts: { 'dense.*kernel': ['batch'] } }, { ...IRIS, optimizer: undefined }]) {
-      const err = await service.startRun(bad as RunConfig).then(() => null, (e: unknown) => e);
+    for (const bad of [
+      { ...IRIS, globalBatchSize: 500 },
+      { ...IRIS, layouts: { 'dense.*kernel': ['batch'] } },
+      { ...IRIS, optimizer: undefined },
+    ]) {
+      const err = await service.startRun(bad as RunConfig).then(
+        () => null,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ApiError && err.code === 'invalid-input' && (err.issues?.length ?? 0) > 0, String(err));
     }
     assert.deepEqual(await service.listRuns(), []);
@@ -97,14 +126,28 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     writeFileSync(csv, `p,q,r,s,label\n${rows.join('\n')}\n`);
     const x = encodeNpy(new Float32Array(40 * 6), 'float32', [40, 6]);
     const npz = join(dir, 'cut.npz');
-    writeFileSync(npz, zipSync({ 'x.npy': x.subarray(0, 200), 'y.npy': encodeNpy(new Int32Array(40).map((_, i) => i % 2), 'int32', [40]) }));
+    writeFileSync(
+      npz,
+      zipSync({
+        'x.npy': x.subarray(0, 200),
+        'y.npy': encodeNpy(
+          new Int32Array(40).map((_, i) => i % 2),
+          'int32',
+          [40],
+        ),
+      }),
+    );
     fullLoaders.loadDataset = refuse;
     fullLoaders.loadDatasetSync = refuse;
     const checked = await checkRunConfig({ ...IRIS, data: { kind: 'csv', path: csv, validation: { fraction: 0.2 } } });
     assert.deepEqual(checked.issues, []);
     assert.equal(checked.dataset!.examples, 2400);
     assert.equal(checked.validation!.examples, 600);
-    const wrong = await issuesOf({ ...IRIS, model: { ...IRIS.model, layers: [{ type: 'dense', units: 2 }] }, data: { kind: 'csv', path: csv } });
+    const wrong = await issuesOf({
+      ...IRIS,
+      model: { ...IRIS.model, layers: [{ type: 'dense', units: 2 }] },
+      data: { kind: 'csv', path: csv },
+    });
     assert.deepEqual(wrong, [{ path: 'model.layers', message: "the model outputs 2 values but dataset 'rows' has 3 classes" }]);
     const npzIssues = await issuesOf({ ...IRIS, globalBatchSize: 41, data: { kind: 'npz', path: npz } });
     assert.deepEqual(npzIssues, [

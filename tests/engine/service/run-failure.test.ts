@@ -47,7 +47,10 @@ test('a status write refused once is retried after the WAL copy and stores faile
     let refusals = 1;
     const logs: string[] = [];
     const target = fillable(store, () => refusals-- > 0);
-    assert.equal(recordFailure(target, id, FULL_REASON, (l) => logs.push(l)), 40);
+    assert.equal(
+      recordFailure(target, id, FULL_REASON, (l) => logs.push(l)),
+      40,
+    );
     assert.equal(target.walCopies, 1);
     assert.deepEqual([store.getRun(id).status, store.getRun(id).error], ['failed', FULL_REASON]);
     assert.deepEqual(logs, []);
@@ -58,8 +61,19 @@ test('when no write fits, it logs one line, returns null and leaves the row for 
     const id = store.createRun(IRIS_RUN);
     store.updateRun(id, { status: 'running', step: 7 });
     const logs: string[] = [];
-    assert.equal(recordFailure(fillable(store, () => true), id, FULL_REASON, (l) => logs.push(l)), null);
+    assert.equal(
+      recordFailure(
+        fillable(store, () => true),
+        id,
+        FULL_REASON,
+        (l) => logs.push(l),
+      ),
+      null,
+    );
     assert.equal(logs.length, 1);
-    assert.match(logs[0], new RegExp(`^run ${id}: the failure could not be stored either .*disk is full.*; it will read as interrupted$`));
+    assert.match(
+      logs[0],
+      new RegExp(`^run ${id}: the failure could not be stored either .*disk is full.*; it will read as interrupted$`),
+    );
     assert.equal(store.getRun(id).status, 'running');
   }));

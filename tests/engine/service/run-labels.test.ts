@@ -27,7 +27,10 @@ test('rename, notes and tags are checked, stored and listed', () =>
     await service.setRunNotes(id, 'rho 0.9 diverged\nafter step 40');
     const run = await service.getRun(id);
     assert.deepEqual([run.name, run.tags, run.notes], [long, ['best', 'lr'], 'rho 0.9 diverged\nafter step 40']);
-    assert.deepEqual((await service.listRuns()).map((r) => r.tags), [['best', 'lr']]);
+    assert.deepEqual(
+      (await service.listRuns()).map((r) => r.tags),
+      [['best', 'lr']],
+    );
   }));
 
 test('delete: refused while another live process trains the run, then removes it', () =>
@@ -37,7 +40,10 @@ test('delete: refused while another live process trains the run, then removes it
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       assert.equal(store.acquireRunLease(id, { pid: other.pid!, host: hostname() }).ok, true);
-      await assert.rejects(service.deleteRun(id), (e: unknown) => code('conflict')(e) && new RegExp(`pid ${other.pid}`).test((e as Error).message));
+      await assert.rejects(
+        service.deleteRun(id),
+        (e: unknown) => code('conflict')(e) && new RegExp(`pid ${other.pid}`).test((e as Error).message),
+      );
       store.releaseRunLease(id, { pid: other.pid!, host: hostname() });
       await service.deleteRun(id);
       assert.deepEqual(await service.listRuns(), []);

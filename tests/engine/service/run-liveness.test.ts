@@ -25,7 +25,10 @@ test('trained elsewhere, then interrupted when that process dies', () =>
       assert.deepEqual((await service.getRun(id)).elsewhere, { pid: other.pid, host: hostname() });
       assert.equal((await service.listRuns()).find((r) => r.id === idle)!.elsewhere, undefined);
       for (const call of [() => service.pauseRun(id), () => service.stopRun(id)]) {
-        await assert.rejects(call(), (e: unknown) => e instanceof ApiError && e.code === 'conflict' && e.message.includes(`pid ${other.pid}`));
+        await assert.rejects(
+          call(),
+          (e: unknown) => e instanceof ApiError && e.code === 'conflict' && e.message.includes(`pid ${other.pid}`),
+        );
       }
       assert.equal(store.getRun(id).status, 'running', 'the row was not marked stopped behind the trainer’s back');
 

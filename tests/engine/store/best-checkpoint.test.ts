@@ -14,14 +14,28 @@ test('a best checkpoint is kept whatever keep says, and defaultCheckpoint picks 
   const best = store.writeCheckpoint(runId, sampleCheckpoint(20), { keep: 2, best: true });
   for (const step of [30, 40, 50]) store.writeCheckpoint(runId, sampleCheckpoint(step), { keep: 2 });
   const list = store.listCheckpoints(runId);
-  assert.deepEqual(list.map((c) => c.step), [20, 40, 50], 'newest 2 plus the best');
-  assert.deepEqual(list.filter((c) => c.best).map((c) => c.id), [best.id]);
+  assert.deepEqual(
+    list.map((c) => c.step),
+    [20, 40, 50],
+    'newest 2 plus the best',
+  );
+  assert.deepEqual(
+    list.filter((c) => c.best).map((c) => c.id),
+    [best.id],
+  );
   assert.equal(store.defaultCheckpoint(runId).checkpoint?.step, 20);
   assert.equal(store.latestValidCheckpoint(runId).checkpoint?.step, 50);
 
   // A later best replaces the mark; the old best becomes ordinary, and retention (newest 2 ordinary) drops it.
   store.writeCheckpoint(runId, sampleCheckpoint(60), { keep: 2, best: true });
-  assert.deepEqual(store.listCheckpoints(runId).map((c) => [c.step, c.best ?? false]), [[40, false], [50, false], [60, true]]);
+  assert.deepEqual(
+    store.listCheckpoints(runId).map((c) => [c.step, c.best ?? false]),
+    [
+      [40, false],
+      [50, false],
+      [60, true],
+    ],
+  );
   assert.equal(store.defaultCheckpoint(runId).checkpoint?.step, 60);
   assert.equal(store.checkpointAtStep(runId, 50).step, 50);
   assert.throws(() => store.checkpointAtStep(runId, 45), /no checkpoint at step 45 \(checkpoints at: 40, 50, 60\)/);

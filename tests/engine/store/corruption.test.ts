@@ -30,21 +30,38 @@ function setup(name: string): { file: string; runId: string; ids: number[] } {
 
 function expectFallback(file: string, runId: string, ids: number[], reason: RegExp): void {
   const store = RunStore.open(file);
-  assert.throws(() => store.latestCheckpoint(runId), (e: unknown) => e instanceof CheckpointCorruptError && e.checkpointId === ids[2] && reason.test(e.message));
+  assert.throws(
+    () => store.latestCheckpoint(runId),
+    (e: unknown) => e instanceof CheckpointCorruptError && e.checkpointId === ids[2] && reason.test(e.message),
+  );
   const { checkpoint, skipped } = store.latestValidCheckpoint(runId);
   assert.equal(checkpoint?.id, ids[1]);
   assert.equal(checkpoint?.step, 2);
-  assert.deepEqual(skipped.map((e) => e.checkpointId), [ids[2]]);
-  assert.deepEqual(store.listCheckpoints(runId).map((c) => c.id), ids, 'the corrupt checkpoint is reported, not deleted');
+  assert.deepEqual(
+    skipped.map((e) => e.checkpointId),
+    [ids[2]],
+  );
+  assert.deepEqual(
+    store.listCheckpoints(runId).map((c) => c.id),
+    ids,
+    'the corrupt checkpoint is reported, not deleted',
+  );
   store.close();
 }
 
 test('garbage written over the newest checkpoint blob through SQL', () => {
   const { file, runId, ids } = setup('sql-garbage.db');
   const db = new Database(file);
-  db.prepare("UPDATE checkpoint_shards SET data = randomblob(length(data)) WHERE checkpoint_id = ? AND path LIKE '%/big'").run(ids[2]);
+  db.prepare("UPDATE checkpoint_shards SET data = randomblob(length(data)) WHERE checkpoint_id = ? AND path LIKE '%/big'").run(
+    ids[2],
+  );
   db.close();
-  expectFallback(file, runId, ids, /shard \[\d+:\d+,0:100\] of "optimizer\/Adadelta\/accumulated_grad\/big" \(part 0\) hashes to/);
+  expectFallback(
+    file,
+    runId,
+    ids,
+    /shard \[\d+:\d+,0:100\] of "optimizer\/Adadelta\/accumulated_grad\/big" \(part 0\) hashes to/,
+  );
 });
 
 test('bytes flipped on disk inside the newest blob (below SQLite: no structural error)', () => {
@@ -64,7 +81,9 @@ test('bytes flipped on disk inside the newest blob (below SQLite: no structural 
 test('a deleted shard row or an edited step fails the manifest hash', () => {
   const { file, runId, ids } = setup('manifest.db');
   const db = new Database(file);
-  db.prepare("DELETE FROM checkpoint_shards WHERE checkpoint_id = ? AND path = 'params/dense.kernel' AND slices LIKE '0:%'").run(ids[2]);
+  db.prepare("DELETE FROM checkpoint_shards WHERE checkpoint_id = ? AND path = 'params/dense.kernel' AND slices LIKE '0:%'").run(
+    ids[2],
+  );
   db.close();
   expectFallback(file, runId, ids, /manifest hash/);
   const db2 = new Database(file);
@@ -85,6 +104,9 @@ test('every checkpoint corrupt: null with all of them reported', () => {
   const store = RunStore.open(file);
   const { checkpoint, skipped } = store.latestValidCheckpoint(runId);
   assert.equal(checkpoint, null);
-  assert.deepEqual(skipped.map((e) => e.checkpointId), [...ids].reverse());
+  assert.deepEqual(
+    skipped.map((e) => e.checkpointId),
+    [...ids].reverse(),
+  );
   store.close();
 });

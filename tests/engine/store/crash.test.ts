@@ -41,12 +41,15 @@ interface Tally {
 }
 
 function readLog(file: string): LogEntry[] {
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogEntry);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogEntry);
 }
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Checks the database after a kill and returns its signature (the next trial's starting point). */
@@ -114,7 +117,15 @@ async function runLane(lane: number, trials: number, seed: number, tally: Tally)
 
 test(`SIGKILL during metric and multi-MB checkpoint writes, ${TRIALS} trials`, { timeout: 150_000 }, async (t) => {
   const seed = process.env.DTRAIN_CRASH_SEED ? Number(process.env.DTRAIN_CRASH_SEED) : testSeed('crash lanes');
-  const tally: Tally = { trials: 0, inFlight: {}, inFlightCommitted: 0, inCheckpointTransaction: 0, tornCommits: 0, tornCheckpointCommits: 0, checkpointsCommitted: 0 };
+  const tally: Tally = {
+    trials: 0,
+    inFlight: {},
+    inFlightCommitted: 0,
+    inCheckpointTransaction: 0,
+    tornCommits: 0,
+    tornCheckpointCommits: 0,
+    checkpointsCommitted: 0,
+  };
   const started = performance.now();
   await Promise.all(Array.from({ length: LANES }, (_, lane) => runLane(lane, Math.ceil(TRIALS / LANES), seed + lane, tally)));
   t.diagnostic(

@@ -37,7 +37,10 @@ test('an SQLite header followed by garbage is reported, not a crash', () => {
   bytes.write('SQLite format 3\0', 0, 'latin1');
   writeFileSync(file, bytes);
   const before = readFileSync(file);
-  assert.throws(() => RunStore.open(file), (e: unknown) => e instanceof StoreError && ['corrupt', 'not-sqlite'].includes(e.kind) && e.message.includes(file));
+  assert.throws(
+    () => RunStore.open(file),
+    (e: unknown) => e instanceof StoreError && ['corrupt', 'not-sqlite'].includes(e.kind) && e.message.includes(file),
+  );
   assert.deepEqual(readFileSync(file), before);
 });
 
@@ -62,7 +65,7 @@ test('a foreign SQLite file (other application_id, or unknown tables) is refused
 
   const plain = tmp.file('plain.db');
   const db2 = new Database(plain);
-  db2.exec('CREATE TABLE users (name TEXT); INSERT INTO users VALUES (\'ada\')');
+  db2.exec("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada')");
   db2.close();
   refuses(plain, 'foreign', /unknown tables \(users\), not a dtrain database/);
 });
@@ -73,19 +76,29 @@ test('a database written by a newer dtrain is refused with both schema numbers',
   const db = new Database(file);
   db.pragma(`user_version = ${LATEST_SCHEMA + 2}`);
   db.close();
-  refuses(file, 'newer-schema', new RegExp(`this database was written by a newer dtrain \\(schema ${LATEST_SCHEMA + 2} > ${LATEST_SCHEMA}\\)`));
+  refuses(
+    file,
+    'newer-schema',
+    new RegExp(`this database was written by a newer dtrain \\(schema ${LATEST_SCHEMA + 2} > ${LATEST_SCHEMA}\\)`),
+  );
   refuses(file, 'newer-schema', /newer dtrain/, { readonly: true });
 });
 
 test('read-only: missing file, old schema, and writes are clear errors; reads work', () => {
-  assert.throws(() => RunStore.open(tmp.file('missing.db'), { readonly: true }), (e: unknown) => e instanceof StoreError && e.kind === 'not-found');
+  assert.throws(
+    () => RunStore.open(tmp.file('missing.db'), { readonly: true }),
+    (e: unknown) => e instanceof StoreError && e.kind === 'not-found',
+  );
   const file = tmp.file('ro.db');
   const writer = RunStore.open(file);
   const id = writer.createRun(sampleConfig());
   writer.appendMetrics(id, [point(1, 0.5)]);
   const reader = RunStore.open(file, { readonly: true });
   assert.equal(reader.getMetrics(id).length, 1);
-  assert.throws(() => reader.appendMetrics(id, [point(2, 0.4)]), (e: unknown) => e instanceof StoreError && e.kind === 'readonly');
+  assert.throws(
+    () => reader.appendMetrics(id, [point(2, 0.4)]),
+    (e: unknown) => e instanceof StoreError && e.kind === 'readonly',
+  );
   reader.close();
   writer.close();
 
@@ -120,5 +133,8 @@ test('nativeBinding selects the better_sqlite3.node to load (how Electron gets i
   store.createRun(sampleConfig());
   assert.equal(store.listRuns().length, 1);
   store.close();
-  assert.throws(() => RunStore.open(tmp.file('x.db'), { nativeBinding: tmp.file('missing.node') }), /missing\.node|Cannot find|cannot open/i);
+  assert.throws(
+    () => RunStore.open(tmp.file('x.db'), { nativeBinding: tmp.file('missing.node') }),
+    /missing\.node|Cannot find|cannot open/i,
+  );
 });

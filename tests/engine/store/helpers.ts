@@ -27,7 +27,16 @@ export function sampleConfig(overrides: Partial<RunConfig> = {}): RunConfig {
 }
 
 export function point(step: number, loss: number, extra: Record<string, number> = {}): MetricPoint {
-  return { step, loss, metrics: extra, learningRate: 0.001, gradNorm: 0.5, stepTimeMs: 3.5, samplesPerSec: 1000, time: 1_700_000_000_000 + step };
+  return {
+    step,
+    loss,
+    metrics: extra,
+    learningRate: 0.001,
+    gradNorm: 0.5,
+    stepTimeMs: 3.5,
+    samplesPerSec: 1000,
+    time: 1_700_000_000_000 + step,
+  };
 }
 
 /** Deterministic pseudo-random floats (mulberry32), so a test can regenerate what was saved. */
@@ -58,7 +67,11 @@ export function sampleCheckpoint(step: number, meshText = 'batch=2', seed = step
   const kernel = new Layout(['batch', UNSHARDED], mesh);
   const bias = Layout.replicated(mesh, 1);
   const tensors: CheckpointTensor[] = [];
-  for (const [i, prefix] of ['params', 'optimizer/Adadelta/accumulated_grad', 'optimizer/Adadelta/accumulated_delta_var'].entries()) {
+  for (const [i, prefix] of [
+    'params',
+    'optimizer/Adadelta/accumulated_grad',
+    'optimizer/Adadelta/accumulated_delta_var',
+  ].entries()) {
     tensors.push(shardedTensor(`${prefix}/dense.kernel`, [7, 3], kernel, floats(seed * 10 + i, 21)));
     tensors.push(shardedTensor(`${prefix}/dense.bias`, [3], bias, floats(seed * 10 + i + 5, 3)));
   }
@@ -69,5 +82,11 @@ export function sampleCheckpoint(step: number, meshText = 'batch=2', seed = step
     layout: { specs: [], mesh: meshText },
     shards: [{ slices: [], data: Float64Array.of(step) }],
   });
-  return { step, iterations: step, state: { rng: [1, 2, 3, seed], cursor: { epoch: 0, index: step * 32 } }, mesh: meshText, tensors };
+  return {
+    step,
+    iterations: step,
+    state: { rng: [1, 2, 3, seed], cursor: { epoch: 0, index: step * 32 } },
+    mesh: meshText,
+    tensors,
+  };
 }

@@ -34,7 +34,9 @@ test('a schema-1 database written by hand upgrades to the latest and keeps its d
       loss REAL, learning_rate REAL, grad_norm REAL, step_time_ms REAL, samples_per_sec REAL, time REAL,
       metrics TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (run_id, step)) STRICT, WITHOUT ROWID;`);
   const config = sampleConfig({ name: 'old run' });
-  db.prepare("INSERT INTO runs VALUES ('oldrun01', 'old run', 'paused', 1000, 2000, ?, 'batch=2', 100, 2)").run(JSON.stringify(config));
+  db.prepare("INSERT INTO runs VALUES ('oldrun01', 'old run', 'paused', 1000, 2000, ?, 'batch=2', 100, 2)").run(
+    JSON.stringify(config),
+  );
   db.prepare("INSERT INTO metrics VALUES ('oldrun01', 1, 0.9, 0.001, 0.5, 3, 100, 1001, '{\"accuracy\":0.4}')").run();
   db.prepare("INSERT INTO metrics VALUES ('oldrun01', 2, 0.8, 0.001, 0.4, 3, 100, 1002, '{}')").run();
   db.close();
@@ -47,7 +49,13 @@ test('a schema-1 database written by hand upgrades to the latest and keeps its d
     { name: 'old run', status: 'paused', step: 2, notes: '', error: null, lastLoss: 0.8 },
   );
   assert.deepEqual(run.config, config);
-  assert.deepEqual(store.getMetrics('oldrun01').map((p) => [p.step, p.loss, p.metrics]), [[1, 0.9, { accuracy: 0.4 }], [2, 0.8, {}]]);
+  assert.deepEqual(
+    store.getMetrics('oldrun01').map((p) => [p.step, p.loss, p.metrics]),
+    [
+      [1, 0.9, { accuracy: 0.4 }],
+      [2, 0.8, {}],
+    ],
+  );
   // The upgraded run takes the newer features: checkpoints, device stats, notes.
   const info = store.writeCheckpoint('oldrun01', sampleCheckpoint(2));
   assert.equal(store.loadCheckpoint(info.id).step, 2);
@@ -66,7 +74,14 @@ test('a migration that fails midway leaves the database at its old version, noth
   const db = new Database(':memory:');
   const failing: Migration[] = [
     MIGRATIONS[0],
-    { version: 2, title: 'breaks', apply: (d) => { d.exec('CREATE TABLE half (x)'); throw new Error('disk on fire'); } },
+    {
+      version: 2,
+      title: 'breaks',
+      apply: (d) => {
+        d.exec('CREATE TABLE half (x)');
+        throw new Error('disk on fire');
+      },
+    },
   ];
   db.transaction(() => applyMigrations(db, 0, MIGRATIONS.slice(0, 1))).immediate();
   assert.throws(() => db.transaction(() => applyMigrations(db, 1, failing)).immediate(), /disk on fire/);

@@ -15,7 +15,10 @@ test("a draw whose id would start with '-' is drawn again", () => {
   });
   assert.equal(calls, 3);
   assert.equal(id, '_AAAAAAA', "'_' may lead: only '-' reads as an option");
-  assert.equal(newRunId(() => Uint8Array.of(0, 0, 0, 0, 0, 0)), 'AAAAAAAA');
+  assert.equal(
+    newRunId(() => Uint8Array.of(0, 0, 0, 0, 0, 0)),
+    'AAAAAAAA',
+  );
 });
 
 test("a sweep id never starts with '-' either (`dtrain sweep show -x…` read it as an option)", (t) => {
@@ -26,8 +29,14 @@ test("a sweep id never starts with '-' either (`dtrain sweep show -x…` read it
   const store = RunStore.open(tmp.file('s.db'), { idBytes: () => draws.shift() ?? Uint8Array.of(0, 0, 0, 0, 0, 2) });
   t.after(() => store.close());
   const id = store.createSweep({
-    name: 'ids', method: 'grid', monitor: 'val_loss', mode: 'min', space: { 'optimizer.rho': [0.9] }, baseConfig: sampleConfig(),
-    options: { trials: 1, devicesPerTrial: 1, seed: 0, eta: 3, minEvals: 1 }, trials: [{ 'optimizer.rho': 0.9 }],
+    name: 'ids',
+    method: 'grid',
+    monitor: 'val_loss',
+    mode: 'min',
+    space: { 'optimizer.rho': [0.9] },
+    baseConfig: sampleConfig(),
+    options: { trials: 1, devicesPerTrial: 1, seed: 0, eta: 3, minEvals: 1 },
+    trials: [{ 'optimizer.rho': 0.9 }],
   });
   assert.equal(id, 'AAAAAAAB');
   assert.equal(store.getSweep(id).name, 'ids');

@@ -21,7 +21,9 @@ function rowCounts(file: string, runId: string): Record<string, number> {
       metrics: count('SELECT count(*) AS n FROM metrics WHERE run_id = ?'),
       devices: count('SELECT count(*) AS n FROM device_stats WHERE run_id = ?'),
       checkpoints: count('SELECT count(*) AS n FROM checkpoints WHERE run_id = ?'),
-      tensors: count('SELECT count(*) AS n FROM checkpoint_tensors WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)'),
+      tensors: count(
+        'SELECT count(*) AS n FROM checkpoint_tensors WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)',
+      ),
       shards: db.prepare('SELECT count(*) AS n FROM checkpoint_shards').get() as never,
       leases: count('SELECT count(*) AS n FROM run_leases WHERE run_id = ?'),
     };
@@ -60,11 +62,20 @@ test('delete removes the run with its metrics, device stats, checkpoints and lea
   assert.throws(() => store.deleteRun(gone), /being trained/);
   store.releaseRunLease(gone);
   const before = rowCounts(file, gone);
-  assert.deepEqual({ ...before, shards: undefined }, { runs: 1, metrics: 2, devices: 1, checkpoints: 1, tensors: 7, shards: undefined, leases: 0 });
+  assert.deepEqual(
+    { ...before, shards: undefined },
+    { runs: 1, metrics: 2, devices: 1, checkpoints: 1, tensors: 7, shards: undefined, leases: 0 },
+  );
   assert.equal(store.deleteRun(gone), true);
   const after = rowCounts(file, gone);
-  assert.deepEqual({ ...after, shards: undefined }, { runs: 0, metrics: 0, devices: 0, checkpoints: 0, tensors: 0, shards: undefined, leases: 0 });
-  assert.ok((after.shards as unknown as { n: number }).n < (before.shards as unknown as { n: number }).n, 'the deleted checkpoint’s shards are gone');
+  assert.deepEqual(
+    { ...after, shards: undefined },
+    { runs: 0, metrics: 0, devices: 0, checkpoints: 0, tensors: 0, shards: undefined, leases: 0 },
+  );
+  assert.ok(
+    (after.shards as unknown as { n: number }).n < (before.shards as unknown as { n: number }).n,
+    'the deleted checkpoint’s shards are gone',
+  );
   assert.deepEqual(rowCounts(file, keep).metrics, 2, 'the other run is untouched');
   assert.equal(store.getRun(keep).checkpoints.length, 1);
   assert.deepEqual(store.integrityCheck(), ['ok']);
@@ -80,8 +91,15 @@ test('delete is refused while another live process holds the lease, allowed once
   try {
     assert.equal(store.acquireRunLease(id, { pid: other.pid!, host: hostname() }).ok, true);
     const lease = store.runLease(id);
-    assert.deepEqual(lease && { pid: lease.pid, alive: lease.alive, mine: lease.mine }, { pid: other.pid, alive: true, mine: false });
-    assert.throws(() => store.deleteRun(id), (e: unknown) => e instanceof StoreError && e.kind === 'invalid' && /being trained \(pid \d+/.test(e.message));
+    assert.deepEqual(lease && { pid: lease.pid, alive: lease.alive, mine: lease.mine }, {
+      pid: other.pid,
+      alive: true,
+      mine: false,
+    });
+    assert.throws(
+      () => store.deleteRun(id),
+      (e: unknown) => e instanceof StoreError && e.kind === 'invalid' && /being trained \(pid \d+/.test(e.message),
+    );
     assert.equal(rowCounts(file, id).metrics, 1, 'nothing was deleted');
     other.kill('SIGKILL');
     await new Promise((r) => other.once('exit', r));
@@ -102,11 +120,16 @@ test('a database from before tags (version 5) gains the tags column with an empt
   db.pragma(`application_id = ${APP_ID}`);
   db.transaction(() => applyMigrations(db, 0, MIGRATIONS.slice(0, 5)))();
   assert.equal(db.pragma('user_version', { simple: true }), 5);
-  db.prepare("INSERT INTO runs (id, name, status, created_at, updated_at, config, mesh, steps) VALUES ('before01', 'old', 'paused', 1, 2, ?, 'batch=2', 100)").run(JSON.stringify(sampleConfig()));
+  db.prepare(
+    "INSERT INTO runs (id, name, status, created_at, updated_at, config, mesh, steps) VALUES ('before01', 'old', 'paused', 1, 2, ?, 'batch=2', 100)",
+  ).run(JSON.stringify(sampleConfig()));
   db.close();
   const store = RunStore.open(file);
   assert.deepEqual(store.getRun('before01').tags, []);
-  assert.deepEqual(store.listRuns().map((r) => r.tags), [[]]);
+  assert.deepEqual(
+    store.listRuns().map((r) => r.tags),
+    [[]],
+  );
   assert.ok(store.schemaVersion() >= 6);
   store.close();
 });

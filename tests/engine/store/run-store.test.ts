@@ -42,14 +42,23 @@ test('runs: create, list with last loss, update, get detail, delete cascades', (
   assert.equal(detail.error, 'worker gpu1 crashed');
   assert.equal(detail.notes, 'retry');
   assert.deepEqual(detail.config, sampleConfig({ name: 'first' }));
-  assert.deepEqual(detail.devices.map((d) => [d.deviceId, d.stepTimeMs]), [[0, 2.5], [1, 3]]);
+  assert.deepEqual(
+    detail.devices.map((d) => [d.deviceId, d.stepTimeMs]),
+    [
+      [0, 2.5],
+      [1, 3],
+    ],
+  );
   store.updateRun(a, { error: null });
   assert.equal(store.getRun(a).error, null);
 
   store.writeCheckpoint(a, sampleCheckpoint(2));
   assert.equal(store.deleteRun(a), true);
   assert.equal(store.deleteRun(a), false);
-  assert.throws(() => store.getRun(a), (e: unknown) => e instanceof StoreError && e.kind === 'not-found');
+  assert.throws(
+    () => store.getRun(a),
+    (e: unknown) => e instanceof StoreError && e.kind === 'not-found',
+  );
   assert.throws(() => store.appendMetrics(a, [point(3, 1)]), /No run/);
   assert.deepEqual(store.integrityCheck(), ['ok']);
   store.close();
@@ -71,11 +80,17 @@ test('metrics: a rewound step is replaced, sinceStep filters, NaN and Infinity s
   store.appendMetrics(id, [point(1, 1.0, { accuracy: 0.5 }), point(2, 0.8, { accuracy: 0.6 })]);
   store.appendMetrics(id, [point(2, 0.75, { accuracy: 0.65, 'f1,macro': 0.3 }), point(3, NaN, { accuracy: Infinity })]);
   const all = store.getMetrics(id);
-  assert.deepEqual(all.map((p) => p.step), [1, 2, 3]);
+  assert.deepEqual(
+    all.map((p) => p.step),
+    [1, 2, 3],
+  );
   assert.equal(all[1].loss, 0.75);
   assert.ok(Number.isNaN(all[2].loss));
   assert.equal(all[2].metrics.accuracy, Infinity);
-  assert.deepEqual(store.getMetrics(id, 1).map((p) => p.step), [2, 3]);
+  assert.deepEqual(
+    store.getMetrics(id, 1).map((p) => p.step),
+    [2, 3],
+  );
   assert.ok(Number.isNaN(store.listRuns()[0].lastLoss!), 'a NaN last loss reads as NaN, not as "none"');
   const csv = store.metricsCsv(id).trimEnd().split('\n');
   assert.equal(csv[0], 'step,time,loss,learning_rate,grad_norm,step_time_ms,samples_per_sec,accuracy,"f1,macro"');
@@ -122,7 +137,10 @@ test('retention keeps the newest K of this run only; ids are never reused', () =
   const b = store.createRun(sampleConfig());
   const bInfo = store.writeCheckpoint(b, sampleCheckpoint(1));
   const ids = [1, 2, 3, 4, 5].map((step) => store.writeCheckpoint(a, sampleCheckpoint(step), { keep: 2 }).id);
-  assert.deepEqual(store.listCheckpoints(a).map((c) => c.id), ids.slice(3));
+  assert.deepEqual(
+    store.listCheckpoints(a).map((c) => c.id),
+    ids.slice(3),
+  );
   assert.deepEqual(store.listCheckpoints(b), [bInfo], "another run's checkpoint is untouched");
   store.deleteRun(a);
   const next = store.writeCheckpoint(b, sampleCheckpoint(2), { keep: 5 });
@@ -137,7 +155,8 @@ test('a shard larger than maxPartBytes is stored as several parts and verifies',
   const data = sampleCheckpoint(1);
   const info = store.writeCheckpoint(id, data);
   const loaded = store.loadCheckpoint(info.id);
-  for (const t of data.tensors) assert.deepEqual(assembleGlobal(loaded.tensors.find((x) => x.path === t.path)!), assembleGlobal(t));
+  for (const t of data.tensors)
+    assert.deepEqual(assembleGlobal(loaded.tensors.find((x) => x.path === t.path)!), assembleGlobal(t));
   store.close();
 });
 
@@ -159,24 +178,44 @@ test('rewindTo drops later metrics, device stats and newer checkpoints, and sets
   const store = openFresh('rewind.db');
   const id = store.createRun(sampleConfig());
   const other = store.createRun(sampleConfig());
-  store.appendMetrics(id, [1, 2, 3, 4, 5, 6].map((s) => point(s, 1 / s)));
-  store.appendMetrics(other, [1, 2, 3, 4, 5, 6].map((s) => point(s, 1 / s)));
-  for (const s of [3, 6]) store.appendDeviceStats(id, s, [{ deviceId: 0, pid: 1, backend: 'cpu', shardBytes: 1, rssBytes: 1, stepTimeMs: 1 }]);
+  store.appendMetrics(
+    id,
+    [1, 2, 3, 4, 5, 6].map((s) => point(s, 1 / s)),
+  );
+  store.appendMetrics(
+    other,
+    [1, 2, 3, 4, 5, 6].map((s) => point(s, 1 / s)),
+  );
+  for (const s of [3, 6])
+    store.appendDeviceStats(id, s, [{ deviceId: 0, pid: 1, backend: 'cpu', shardBytes: 1, rssBytes: 1, stepTimeMs: 1 }]);
   const at2 = store.writeCheckpoint(id, sampleCheckpoint(2), { keep: 5 });
   const at4 = store.writeCheckpoint(id, sampleCheckpoint(4), { keep: 5 });
   store.updateRun(id, { step: 6 });
   const result = store.rewindTo(id, at2.id);
   assert.deepEqual(result, { step: 2, metricsDeleted: 4, checkpointsDeleted: 1 });
-  assert.deepEqual(store.getMetrics(id).map((p) => p.step), [1, 2]);
+  assert.deepEqual(
+    store.getMetrics(id).map((p) => p.step),
+    [1, 2],
+  );
   assert.equal(store.getRun(id).step, 2);
   assert.deepEqual(store.getRun(id).devices, []);
-  assert.deepEqual(store.listCheckpoints(id).map((c) => c.id), [at2.id]);
+  assert.deepEqual(
+    store.listCheckpoints(id).map((c) => c.id),
+    [at2.id],
+  );
   assert.equal(store.getMetrics(other).length, 6, 'other runs are untouched');
   assert.throws(() => store.loadCheckpoint(at4.id), /No checkpoint/);
   assert.throws(() => store.rewindTo(other, at2.id), /has no checkpoint/);
   // Resuming re-records steps 3.. without doubling back.
   store.appendMetrics(id, [point(3, 0.2)]);
-  assert.deepEqual(store.getMetrics(id).map((p) => [p.step, p.loss]), [[1, 1], [2, 0.5], [3, 0.2]]);
+  assert.deepEqual(
+    store.getMetrics(id).map((p) => [p.step, p.loss]),
+    [
+      [1, 1],
+      [2, 0.5],
+      [3, 0.2],
+    ],
+  );
   store.close();
 });
 

@@ -11,7 +11,11 @@ import { RingCollectives } from '../../../src/core/collectives/ring';
 const kinds = ['MessagePort', 'PipeWrap', 'PipeServerWrap'];
 const resources = () => process.getActiveResourcesInfo().filter((r) => kinds.includes(r)).length;
 
-for (const [env, Kind] of [[{}, ThreadedCollectives], [{ DTRAIN_COMM_THREAD: '1' }, ThreadedCollectives], [{ DTRAIN_COMM_THREAD: '0' }, RingCollectives]] as const) {
+for (const [env, Kind] of [
+  [{}, ThreadedCollectives],
+  [{ DTRAIN_COMM_THREAD: '1' }, ThreadedCollectives],
+  [{ DTRAIN_COMM_THREAD: '0' }, RingCollectives],
+] as const) {
   test(`joinRing with ${JSON.stringify(env)} uses ${Kind.name}`, { timeout: 30_000 }, async () => {
     const before = resources();
     const dir = await makeSocketDir('dtj-');

@@ -34,7 +34,9 @@ export function activationOf(raw: unknown, layer: string): { name: string; fn: A
   let name: unknown = raw ?? 'linear';
   if (isObj(raw)) name = typeof raw.config === 'string' ? raw.config : raw.class_name;
   if (typeof name !== 'string' || !(name in ACTIVATION_FNS)) {
-    return fail(`layer "${layer}": activation ${JSON.stringify(raw)} is not supported (supported: ${ACTIVATION_NAMES.join(', ')})`);
+    return fail(
+      `layer "${layer}": activation ${JSON.stringify(raw)} is not supported (supported: ${ACTIVATION_NAMES.join(', ')})`,
+    );
   }
   return { name, fn: ACTIVATION_FNS[name]! };
 }

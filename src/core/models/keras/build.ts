@@ -28,12 +28,33 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     paths.add(p.path);
   }
   // A placeholder spec: JSON-spec consumers (the tfjs exporter) see a model without spec layers.
-  const spec: ModelSpec = { type: 'sequential', input: graph.inputShape, layers: [], loss: head.family, metrics: head.metrics, name: entry.name };
-  const keras: KerasParts = { name: entry.name, className: entry.className, inputDtype: entry.inputDtype, modelConfig, compileConfig: compile, graph, head };
+  const spec: ModelSpec = {
+    type: 'sequential',
+    input: graph.inputShape,
+    layers: [],
+    loss: head.family,
+    metrics: head.metrics,
+    name: entry.name,
+  };
+  const keras: KerasParts = {
+    name: entry.name,
+    className: entry.className,
+    inputDtype: entry.inputDtype,
+    modelConfig,
+    compileConfig: compile,
+    graph,
+    head,
+  };
   return {
-    spec, inputShape: graph.inputShape, outputShape, layers: [], params,
+    spec,
+    inputShape: graph.inputShape,
+    outputShape,
+    layers: [],
+    params,
     paramCount: params.reduce((a, p) => a + size(p.shape), 0),
-    loss: head.family, metrics: [...head.metrics], keras,
+    loss: head.family,
+    metrics: [...head.metrics],
+    keras,
   };
 }
 
@@ -43,12 +64,25 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
  */
 export function buildKerasRunModel(raw: Obj): Model {
   const allowed = new Set(['type', 'json', 'jsonPath', 'loss', 'metrics', 'path']);
-  for (const k of Object.keys(raw)) if (!allowed.has(k)) fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, loss, metrics)`);
+  for (const k of Object.keys(raw))
+    if (!allowed.has(k)) fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, loss, metrics)`);
   if (raw.json === undefined) {
-    return fail(raw.jsonPath !== undefined ? `jsonPath ${JSON.stringify(raw.jsonPath)} was not read (internal: resolve it before building)` : 'a keras model needs "json" (the output of model.to_json()) or "jsonPath"');
+    return fail(
+      raw.jsonPath !== undefined
+        ? `jsonPath ${JSON.stringify(raw.jsonPath)} was not read (internal: resolve it before building)`
+        : 'a keras model needs "json" (the output of model.to_json()) or "jsonPath"',
+    );
   }
   const json = typeof raw.json === 'string' ? parseModelJson(raw.json) : raw.json;
-  const inner = isObj(json) && isObj(json.compile_config) ? json.compile_config : isObj(json) && isObj(json.config) && isObj(json.config.compile_config) ? json.config.compile_config : null;
-  const compile = raw.loss !== undefined ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) } : inner;
+  const inner =
+    isObj(json) && isObj(json.compile_config)
+      ? json.compile_config
+      : isObj(json) && isObj(json.config) && isObj(json.config.compile_config)
+        ? json.config.compile_config
+        : null;
+  const compile =
+    raw.loss !== undefined
+      ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) }
+      : inner;
   return buildKerasModel(json, compile);
 }

@@ -64,10 +64,12 @@ export function readModelEntry(json: Obj): ModelEntry {
 }
 
 function layerBasics(raw: unknown, i: number): { className: string; name: string; config: Obj } {
-  if (!isObj(raw) || typeof raw.class_name !== 'string' || !isObj(raw.config)) fail(`layers[${i}] is not a {class_name, config} object`);
+  if (!isObj(raw) || typeof raw.class_name !== 'string' || !isObj(raw.config))
+    fail(`layers[${i}] is not a {class_name, config} object`);
   const r = raw as Obj;
   const config = r.config as Obj;
-  const name = typeof config.name === 'string' ? config.name : typeof r.name === 'string' ? r.name : fail(`layers[${i}] has no name`);
+  const name =
+    typeof config.name === 'string' ? config.name : typeof r.name === 'string' ? r.name : fail(`layers[${i}] has no name`);
   return { className: r.class_name as string, name, config };
 }
 
@@ -97,11 +99,13 @@ function readSequential(name: string, config: Obj): ModelEntry {
       inputShape = inputShapeOf(lc);
       inputDtype = dtypeOf(lc);
       // 2.x puts batch_input_shape on the first real layer; an InputLayer may be absent.
-      if (className !== 'InputLayer') layers.push({ className: 'InputLayer', name: `${name}_input`, config: { dtype: inputDtype }, inbound: [] });
+      if (className !== 'InputLayer')
+        layers.push({ className: 'InputLayer', name: `${name}_input`, config: { dtype: inputDtype }, inbound: [] });
     }
     layers.push({ className, name: lname, config: lc, inbound: layers.length === 0 ? [] : [layers[layers.length - 1]!.name] });
   });
-  if (inputShape === null && Array.isArray(config.build_input_shape)) inputShape = (config.build_input_shape as (number | null)[]).slice(1);
+  if (inputShape === null && Array.isArray(config.build_input_shape))
+    inputShape = (config.build_input_shape as (number | null)[]).slice(1);
   return { className: 'Sequential', name, layers, output: layers[layers.length - 1]!.name, inputShape, inputDtype };
 }
 
@@ -122,7 +126,10 @@ function inboundNames(raw: Obj, lname: string): string[] {
     }
   };
   const pushHistory = (h: unknown[]) => {
-    if (h[1] !== 0 || h[2] !== 0) fail(`layer "${lname}" takes output ${h[2]} of call ${h[1]} of "${h[0]}" (shared layers and multi-output layers are not supported)`);
+    if (h[1] !== 0 || h[2] !== 0)
+      fail(
+        `layer "${lname}" takes output ${h[2]} of call ${h[1]} of "${h[0]}" (shared layers and multi-output layers are not supported)`,
+      );
     out.push(String(h[0]));
   };
   visit(nodes[0]);
@@ -133,7 +140,11 @@ function inboundNames(raw: Obj, lname: string): string[] {
 function endpointNames(v: unknown, what: string, model: string): string[] {
   if (!Array.isArray(v)) return fail(`functional model "${model}" has no ${what}`);
   const list = typeof v[0] === 'string' ? [v] : v;
-  return list.map((e) => (Array.isArray(e) && typeof e[0] === 'string' ? e[0] : fail(`functional model "${model}": bad ${what} entry ${JSON.stringify(e)}`)));
+  return list.map((e) =>
+    Array.isArray(e) && typeof e[0] === 'string'
+      ? e[0]
+      : fail(`functional model "${model}": bad ${what} entry ${JSON.stringify(e)}`),
+  );
 }
 
 function readFunctional(name: string, config: Obj): ModelEntry {
@@ -145,6 +156,15 @@ function readFunctional(name: string, config: Obj): ModelEntry {
   const outputs = endpointNames(config.output_layers, 'output_layers', name);
   if (inputs.length !== 1) fail(`functional model "${name}" has ${inputs.length} inputs (one input is supported)`);
   if (outputs.length !== 1) fail(`functional model "${name}" has ${outputs.length} outputs (one output is supported)`);
-  const input = layers.find((l) => l.name === inputs[0]) ?? fail(`functional model "${name}": input layer "${inputs[0]}" is not among its layers`);
-  return { className: 'Functional', name, layers, output: outputs[0]!, inputShape: inputShapeOf(input.config), inputDtype: dtypeOf(input.config) };
+  const input =
+    layers.find((l) => l.name === inputs[0]) ??
+    fail(`functional model "${name}": input layer "${inputs[0]}" is not among its layers`);
+  return {
+    className: 'Functional',
+    name,
+    layers,
+    output: outputs[0]!,
+    inputShape: inputShapeOf(input.config),
+    inputDtype: dtypeOf(input.config),
+  };
 }

@@ -10,8 +10,17 @@ import { fail, type ModelEntry } from './config';
 import type { KerasNode, LayerContext, Translator } from './layer-types';
 import { conv2d, dense, embedding, layerNormalization } from './layers-weighted';
 import {
-  activation, add, averagePooling2d, concatenate, dropout, flatten, globalAveragePooling1d, globalAveragePooling2d,
-  inputLayer, maxPooling2d, reshape,
+  activation,
+  add,
+  averagePooling2d,
+  concatenate,
+  dropout,
+  flatten,
+  globalAveragePooling1d,
+  globalAveragePooling2d,
+  inputLayer,
+  maxPooling2d,
+  reshape,
 } from './layers-shaping';
 
 const TRANSLATORS: Record<string, Translator> = {
@@ -33,7 +42,23 @@ const TRANSLATORS: Record<string, Translator> = {
   Concatenate: concatenate,
   Add: add,
 };
-export const SUPPORTED_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling1D', 'GlobalAveragePooling2D', 'Flatten', 'Dropout', 'Activation', 'Reshape', 'Embedding', 'LayerNormalization', 'Concatenate', 'Add'];
+export const SUPPORTED_LAYERS = [
+  'InputLayer',
+  'Dense',
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling1D',
+  'GlobalAveragePooling2D',
+  'Flatten',
+  'Dropout',
+  'Activation',
+  'Reshape',
+  'Embedding',
+  'LayerNormalization',
+  'Concatenate',
+  'Add',
+];
 
 export interface KerasGraph {
   nodes: KerasNode[];
@@ -45,7 +70,10 @@ export interface KerasGraph {
 /** Translates every layer (shapes checked along the way) and lists the parameters in Keras's weight order. */
 export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: ParamSpec[] } {
   const unsupported = entry.layers.find((l) => !(l.className in TRANSLATORS));
-  if (unsupported) fail(`layer "${unsupported.name}" has class ${unsupported.className}, which is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`);
+  if (unsupported)
+    fail(
+      `layer "${unsupported.name}" has class ${unsupported.className}, which is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`,
+    );
   const inputs = entry.layers.filter((l) => l.className === 'InputLayer');
   if (inputs.length !== 1) fail(`model "${entry.name}" has ${inputs.length} InputLayers (one is supported)`);
   const shape = entry.inputShape;
@@ -58,9 +86,19 @@ export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: Para
   const state = { dropouts: 0 };
   for (const layer of entry.layers) {
     if (shapes.has(layer.name)) fail(`layer name "${layer.name}" is used twice`);
-    const inShapes = layer.className === 'InputLayer' ? [inputShape] : layer.inbound.map((n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`));
+    const inShapes =
+      layer.className === 'InputLayer'
+        ? [inputShape]
+        : layer.inbound.map(
+            (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
+          );
     if (layer.className !== 'InputLayer' && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
-    const node = { name: layer.name, className: layer.className, inbound: layer.inbound, ...TRANSLATORS[layer.className]!(layer, inShapes, state) };
+    const node = {
+      name: layer.name,
+      className: layer.className,
+      inbound: layer.inbound,
+      ...TRANSLATORS[layer.className]!(layer, inShapes, state),
+    };
     shapes.set(layer.name, node.outShape);
     nodes.push(node);
   }
@@ -71,7 +109,12 @@ export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: Para
 }
 
 /** Keras's `to_snake_case` of a class name. */
-const snakeCase = (name: string) => name.replace(/\W+/g, '').replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+const snakeCase = (name: string) =>
+  name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 
 /**
  * The key of each layer in model.weights.h5: Keras saves a layer list by class, not by name — the
@@ -91,7 +134,13 @@ function weightsFileKeys(entry: ModelEntry): Map<string, string> {
 }
 
 /** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
-export function runGraph(graph: KerasGraph, params: Map<string, tf.Tensor>, x: tf.Tensor, ctx: LayerContext, until?: Set<string>): Map<string, tf.Tensor> {
+export function runGraph(
+  graph: KerasGraph,
+  params: Map<string, tf.Tensor>,
+  x: tf.Tensor,
+  ctx: LayerContext,
+  until?: Set<string>,
+): Map<string, tf.Tensor> {
   const values = new Map<string, tf.Tensor>();
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
@@ -125,4 +174,3 @@ function fusedPools(graph: KerasGraph, until?: Set<string>): Map<string, KerasNo
   }
   return out;
 }
-

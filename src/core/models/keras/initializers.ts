@@ -15,21 +15,31 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[shape.length - 2]! * rf, fanOut: shape[shape.length - 1]! * rf };
 }
 
-const SUPPORTED = 'Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, VarianceScaling';
+const SUPPORTED =
+  'Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, VarianceScaling';
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Keras's VarianceScaling: scale / fan → uniform ±√(3·var) or a normal (truncated: stddev / .8796). */
 function varianceScaling(shape: readonly number[], scale: number, mode: string, distribution: string, where: string): ParamInit {
   const { fanIn, fanOut } = fans(shape);
-  const fan = mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : mode === 'fan_avg' ? (fanIn + fanOut) / 2 : fail(`${where}: VarianceScaling mode "${mode}" is not supported`);
+  const fan =
+    mode === 'fan_in'
+      ? fanIn
+      : mode === 'fan_out'
+        ? fanOut
+        : mode === 'fan_avg'
+          ? (fanIn + fanOut) / 2
+          : fail(`${where}: VarianceScaling mode "${mode}" is not supported`);
   const variance = scale / Math.max(1, fan);
   if (distribution === 'uniform') {
     const limit = Math.sqrt(3 * variance);
     return { kind: 'uniform', min: -limit, max: limit };
   }
-  if (distribution === 'truncated_normal') return { kind: 'normal', mean: 0, stddev: Math.sqrt(variance) / 0.87962566103423978, truncated: true };
-  if (distribution === 'untruncated_normal' || distribution === 'normal') return { kind: 'normal', mean: 0, stddev: Math.sqrt(variance), truncated: false };
+  if (distribution === 'truncated_normal')
+    return { kind: 'normal', mean: 0, stddev: Math.sqrt(variance) / 0.87962566103423978, truncated: true };
+  if (distribution === 'untruncated_normal' || distribution === 'normal')
+    return { kind: 'normal', mean: 0, stddev: Math.sqrt(variance), truncated: false };
   return fail(`${where}: VarianceScaling distribution "${distribution}" is not supported`);
 }
 
@@ -37,7 +47,12 @@ const num = (c: Record<string, unknown>, k: string, d: number) => (typeof c[k] =
 
 /** The ParamInit of a Keras initializer config (a name string or a {class_name, config} object). */
 export function initializerOf(raw: unknown, shape: readonly number[], where: string): ParamInit {
-  const className = typeof raw === 'string' ? raw : isObj(raw) && typeof raw.class_name === 'string' ? raw.class_name : fail(`${where}: initializer ${JSON.stringify(raw)} is not a Keras initializer`);
+  const className =
+    typeof raw === 'string'
+      ? raw
+      : isObj(raw) && typeof raw.class_name === 'string'
+        ? raw.class_name
+        : fail(`${where}: initializer ${JSON.stringify(raw)} is not a Keras initializer`);
   const c = isObj(raw) && isObj(raw.config) ? raw.config : {};
   switch (snake(className)) {
     case 'zeros':
@@ -67,7 +82,13 @@ export function initializerOf(raw: unknown, shape: readonly number[], where: str
     case 'lecun_normal':
       return varianceScaling(shape, 1, 'fan_in', 'truncated_normal', where);
     case 'variance_scaling':
-      return varianceScaling(shape, num(c, 'scale', 1), String(c.mode ?? 'fan_in'), String(c.distribution ?? 'truncated_normal'), where);
+      return varianceScaling(
+        shape,
+        num(c, 'scale', 1),
+        String(c.mode ?? 'fan_in'),
+        String(c.distribution ?? 'truncated_normal'),
+        where,
+      );
     default:
       return fail(`${where}: initializer "${className}" is not supported (supported: ${SUPPORTED})`);
   }

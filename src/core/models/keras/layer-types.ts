@@ -38,7 +38,11 @@ export interface TranslateState {
   dropouts: number;
 }
 
-export type Translator = (entry: LayerEntry, inShapes: number[][], state: TranslateState) => Omit<KerasNode, 'name' | 'className' | 'inbound'>;
+export type Translator = (
+  entry: LayerEntry,
+  inShapes: number[][],
+  state: TranslateState,
+) => Omit<KerasNode, 'name' | 'className' | 'inbound'>;
 
 export const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -52,13 +56,15 @@ export function param(params: Map<string, tf.Tensor>, path: string): tf.Tensor {
 export function refuseSet(entry: LayerEntry, keys: string[]): void {
   for (const k of keys) {
     const v = entry.config[k];
-    if (v !== undefined && v !== null && v !== false) fail(`layer "${entry.name}" (${entry.className}): ${k} is not supported (got ${JSON.stringify(v)})`);
+    if (v !== undefined && v !== null && v !== false)
+      fail(`layer "${entry.name}" (${entry.className}): ${k} is not supported (got ${JSON.stringify(v)})`);
   }
 }
 
 export function channelsLast(entry: LayerEntry): void {
   const f = entry.config.data_format;
-  if (f !== undefined && f !== null && f !== 'channels_last') fail(`layer "${entry.name}" (${entry.className}): data_format "${String(f)}" is not supported (channels_last only)`);
+  if (f !== undefined && f !== null && f !== 'channels_last')
+    fail(`layer "${entry.name}" (${entry.className}): data_format "${String(f)}" is not supported (channels_last only)`);
 }
 
 export function oneInput(entry: LayerEntry, inShapes: number[][]): number[] {
@@ -69,7 +75,8 @@ export function oneInput(entry: LayerEntry, inShapes: number[][]): number[] {
 export function pairOf(v: unknown, fallback: [number, number] | null, what: string, entry: LayerEntry): [number, number] {
   if (v === undefined || v === null) return fallback ?? fail(`layer "${entry.name}": ${what} is required`);
   const arr = Array.isArray(v) ? v : [v, v];
-  if (arr.length !== 2 || !arr.every((e) => Number.isInteger(e) && e > 0)) fail(`layer "${entry.name}": ${what} must be a positive integer or a pair, got ${JSON.stringify(v)}`);
+  if (arr.length !== 2 || !arr.every((e) => Number.isInteger(e) && e > 0))
+    fail(`layer "${entry.name}": ${what} must be a positive integer or a pair, got ${JSON.stringify(v)}`);
   return [arr[0] as number, arr[1] as number];
 }
 
@@ -79,23 +86,36 @@ export function paddingOf(entry: LayerEntry): 'valid' | 'same' {
   return p;
 }
 
-export function windowShape(entry: LayerEntry, inShape: number[], k: [number, number], s: [number, number], pad: 'valid' | 'same', channels: number): number[] {
-  if (inShape.length !== 3) fail(`layer "${entry.name}" (${entry.className}) needs a rank-3 input [height, width, channels], got [${inShape}]`);
-  const out = [0, 1].map((i) => (pad === 'same' ? Math.ceil(inShape[i]! / s[i]!) : Math.floor((inShape[i]! - k[i]!) / s[i]!) + 1));
-  if (out.some((n) => n < 1)) fail(`layer "${entry.name}" (${entry.className}): window [${k}] does not fit input [${inShape}] with padding "valid"`);
+export function windowShape(
+  entry: LayerEntry,
+  inShape: number[],
+  k: [number, number],
+  s: [number, number],
+  pad: 'valid' | 'same',
+  channels: number,
+): number[] {
+  if (inShape.length !== 3)
+    fail(`layer "${entry.name}" (${entry.className}) needs a rank-3 input [height, width, channels], got [${inShape}]`);
+  const out = [0, 1].map((i) =>
+    pad === 'same' ? Math.ceil(inShape[i]! / s[i]!) : Math.floor((inShape[i]! - k[i]!) / s[i]!) + 1,
+  );
+  if (out.some((n) => n < 1))
+    fail(`layer "${entry.name}" (${entry.className}): window [${k}] does not fit input [${inShape}] with padding "valid"`);
   return [out[0]!, out[1]!, channels];
 }
 
 /** A config value that must be a number (with a default). */
 export function numberOf(c: Obj, key: string, fallback: number, entry: LayerEntry): number {
   const v = c[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`layer "${entry.name}": ${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(`layer "${entry.name}": ${key} must be a number, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 /** Keras axis (counted with the batch axis, may be negative) → axis into the full tensor. */
 export function fullAxis(axis: number, rankWithBatch: number, entry: LayerEntry): number {
   const a = axis < 0 ? rankWithBatch + axis : axis;
-  if (!Number.isInteger(a) || a < 1 || a >= rankWithBatch) fail(`layer "${entry.name}": axis ${axis} is not a feature axis of a rank-${rankWithBatch} input`);
+  if (!Number.isInteger(a) || a < 1 || a >= rankWithBatch)
+    fail(`layer "${entry.name}": axis ${axis} is not a feature axis of a rank-${rankWithBatch} input`);
   return a;
 }

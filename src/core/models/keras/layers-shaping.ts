@@ -5,7 +5,11 @@ import { activationOf } from './activations';
 import { fail } from './config';
 import { channelsLast, fullAxis, numberOf, oneInput, pairOf, paddingOf, size, windowShape, type Translator } from './layer-types';
 
-export const inputLayer: Translator = (entry, inShapes) => ({ outShape: oneInput(entry, inShapes), params: [], apply: ([x]) => x! });
+export const inputLayer: Translator = (entry, inShapes) => ({
+  outShape: oneInput(entry, inShapes),
+  params: [],
+  apply: ([x]) => x!,
+});
 
 function pooling(kind: 'max' | 'avg'): Translator {
   return (entry, inShapes) => {
@@ -16,7 +20,12 @@ function pooling(kind: 'max' | 'avg'): Translator {
     const pad = paddingOf(entry);
     const outShape = windowShape(entry, inShape, k, s, pad, inShape[2] ?? 0);
     const op = kind === 'max' ? tf.maxPool : tf.avgPool;
-    return { outShape, params: [], ...(kind === 'max' ? { maxPool: { size: k, strides: s, pad } } : {}), apply: ([x]) => op(x as tf.Tensor4D, k, s, pad) };
+    return {
+      outShape,
+      params: [],
+      ...(kind === 'max' ? { maxPool: { size: k, strides: s, pad } } : {}),
+      apply: ([x]) => op(x as tf.Tensor4D, k, s, pad),
+    };
   };
 }
 export const maxPooling2d = pooling('max');
@@ -26,12 +35,14 @@ function globalAverage(spatialRank: number): Translator {
   return (entry, inShapes) => {
     const inShape = oneInput(entry, inShapes);
     channelsLast(entry);
-    if (inShape.length !== spatialRank + 1) fail(`layer "${entry.name}" (${entry.className}) needs a rank-${spatialRank + 1} input, got [${inShape}]`);
+    if (inShape.length !== spatialRank + 1)
+      fail(`layer "${entry.name}" (${entry.className}) needs a rank-${spatialRank + 1} input, got [${inShape}]`);
     const keep = entry.config.keepdims === true;
     const axes = Array.from({ length: spatialRank }, (_, i) => i + 1);
     const channels = inShape[spatialRank]!;
     return {
-      outShape: keep ? [...axes.map(() => 1), channels] : [channels], params: [],
+      outShape: keep ? [...axes.map(() => 1), channels] : [channels],
+      params: [],
       apply: ([x]) => tf.mean(x!, axes, keep),
     };
   };
@@ -48,8 +59,14 @@ export const flatten: Translator = (entry, inShapes) => {
 export const reshape: Translator = (entry, inShapes) => {
   const inShape = oneInput(entry, inShapes);
   const target = entry.config.target_shape;
-  if (!Array.isArray(target) || !target.every((n) => Number.isInteger(n) && (n > 0 || n === -1)) || target.filter((n) => n === -1).length > 1) {
-    return fail(`layer "${entry.name}" (Reshape): target_shape must be positive integers with at most one -1, got ${JSON.stringify(target)}`);
+  if (
+    !Array.isArray(target) ||
+    !target.every((n) => Number.isInteger(n) && (n > 0 || n === -1)) ||
+    target.filter((n) => n === -1).length > 1
+  ) {
+    return fail(
+      `layer "${entry.name}" (Reshape): target_shape must be positive integers with at most one -1, got ${JSON.stringify(target)}`,
+    );
   }
   const known = size((target as number[]).filter((n) => n !== -1));
   const outShape = (target as number[]).map((n) => (n === -1 ? size(inShape) / known : n));
@@ -67,10 +84,12 @@ export const dropout: Translator = (entry, inShapes, state) => {
   if (entry.config.noise_shape != null) fail(`layer "${entry.name}" (Dropout): noise_shape is not supported`);
   const index = state.dropouts++;
   return {
-    outShape: inShape, params: [],
+    outShape: inShape,
+    params: [],
     apply: ([x], _p, ctx) => {
       if (!ctx.training || rate === 0) return x!;
-      if (ctx.dropoutSeed === undefined) throw new Error(`forward: layer "${entry.name}" is a dropout layer: pass dropoutSeed when training`);
+      if (ctx.dropoutSeed === undefined)
+        throw new Error(`forward: layer "${entry.name}" is a dropout layer: pass dropoutSeed when training`);
       const batch = x!.shape[0]!;
       return tf.mul(x!, dropoutMaskTensor(rate, ctx.dropoutSeed, index, ctx.exampleOffset, batch, size(inShape), x!.shape));
     },
@@ -89,7 +108,10 @@ export const concatenate: Translator = (entry, inShapes) => {
   const outShape = [...inShapes[0]!];
   inShapes.slice(1).forEach((s) => {
     const same = s.length === rank - 1 && s.every((n, i) => i === axis - 1 || n === outShape[i]);
-    if (!same) fail(`layer "${entry.name}" (Concatenate): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ off axis ${axis}`);
+    if (!same)
+      fail(
+        `layer "${entry.name}" (Concatenate): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ off axis ${axis}`,
+      );
     outShape[axis - 1]! += s[axis - 1]!;
   });
   return { outShape, params: [], apply: (xs) => tf.concat(xs, axis) };
@@ -97,6 +119,7 @@ export const concatenate: Translator = (entry, inShapes) => {
 
 export const add: Translator = (entry, inShapes) => {
   if (inShapes.length < 2) fail(`layer "${entry.name}" (Add) needs at least two inputs, got ${inShapes.length}`);
-  if (inShapes.some((s) => s.join() !== inShapes[0]!.join())) fail(`layer "${entry.name}" (Add): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ`);
+  if (inShapes.some((s) => s.join() !== inShapes[0]!.join()))
+    fail(`layer "${entry.name}" (Add): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ`);
   return { outShape: [...inShapes[0]!], params: [], apply: (xs) => xs.reduce((a, b) => tf.add(a, b)) };
 };

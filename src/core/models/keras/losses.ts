@@ -10,7 +10,12 @@ import { fail, isObj } from './config';
 
 const EPSILON = 1e-7;
 
-export type LossKind = 'sparse_categorical_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy' | 'mean_squared_error' | 'mean_absolute_error';
+export type LossKind =
+  | 'sparse_categorical_crossentropy'
+  | 'categorical_crossentropy'
+  | 'binary_crossentropy'
+  | 'mean_squared_error'
+  | 'mean_absolute_error';
 
 export interface LossHead {
   kind: LossKind;
@@ -39,7 +44,8 @@ const ALIASES: Record<string, LossKind> = {
   mean_absolute_error: 'mean_absolute_error',
   meanabsoluteerror: 'mean_absolute_error',
 };
-export const SUPPORTED_LOSSES = 'SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError';
+export const SUPPORTED_LOSSES =
+  'SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError';
 
 /**
  * Keras metrics this trainer computes (every accuracy variant reports as "accuracy"), by the names a
@@ -47,17 +53,29 @@ export const SUPPORTED_LOSSES = 'SparseCategoricalCrossentropy, CategoricalCross
  * kinds whose outputs the metric's rule fits (an accuracy of another family is refused, not guessed).
  */
 const METRICS: Record<string, { metric: MetricName; family?: 'binary' | 'categorical' | 'sparse'; args: string[] }> = {
-  accuracy: { metric: 'accuracy', args: [] }, acc: { metric: 'accuracy', args: [] },
-  sparse_categorical_accuracy: { metric: 'accuracy', family: 'sparse', args: [] }, sparsecategoricalaccuracy: { metric: 'accuracy', family: 'sparse', args: [] },
-  categorical_accuracy: { metric: 'accuracy', family: 'categorical', args: [] }, categoricalaccuracy: { metric: 'accuracy', family: 'categorical', args: [] },
-  binary_accuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] }, binaryaccuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] },
-  mae: { metric: 'mae', args: [] }, mean_absolute_error: { metric: 'mae', args: [] }, meanabsoluteerror: { metric: 'mae', args: [] },
+  accuracy: { metric: 'accuracy', args: [] },
+  acc: { metric: 'accuracy', args: [] },
+  sparse_categorical_accuracy: { metric: 'accuracy', family: 'sparse', args: [] },
+  sparsecategoricalaccuracy: { metric: 'accuracy', family: 'sparse', args: [] },
+  categorical_accuracy: { metric: 'accuracy', family: 'categorical', args: [] },
+  categoricalaccuracy: { metric: 'accuracy', family: 'categorical', args: [] },
+  binary_accuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] },
+  binaryaccuracy: { metric: 'accuracy', family: 'binary', args: ['threshold'] },
+  mae: { metric: 'mae', args: [] },
+  mean_absolute_error: { metric: 'mae', args: [] },
+  meanabsoluteerror: { metric: 'mae', args: [] },
 };
 /** Arguments every Keras metric saves, honoured here by being what this trainer does anyway. */
 const COMMON_ARGS = ['name', 'dtype'];
 
 const familyOf = (kind: LossKind): 'binary' | 'categorical' | 'sparse' | null =>
-  kind === 'binary_crossentropy' ? 'binary' : kind === 'categorical_crossentropy' ? 'categorical' : kind === 'sparse_categorical_crossentropy' ? 'sparse' : null;
+  kind === 'binary_crossentropy'
+    ? 'binary'
+    : kind === 'categorical_crossentropy'
+      ? 'categorical'
+      : kind === 'sparse_categorical_crossentropy'
+        ? 'sparse'
+        : null;
 
 /**
  * The declared metrics this trainer computes, with every argument Keras saved for them honoured or
@@ -75,14 +93,18 @@ function metricsOf(raw: unknown, kind: LossKind): { metrics: MetricName[]; accur
     const known = METRICS[name.toLowerCase()];
     if (!known) return;
     const label = typeof m === 'string' ? `metric "${m}"` : `metric ${name}`;
-    if (known.family && known.family !== familyOf(kind)) fail(`${label} does not fit the loss ${kind} (its outputs are not ${known.family} predictions)`);
+    if (known.family && known.family !== familyOf(kind))
+      fail(`${label} does not fit the loss ${kind} (its outputs are not ${known.family} predictions)`);
     const config = isObj(m) && isObj(m.config) ? m.config : {};
     for (const [arg, value] of Object.entries(config)) {
-      if (!COMMON_ARGS.includes(arg) && !known.args.includes(arg)) fail(`${label}: argument ${arg}=${JSON.stringify(value)} is not supported`);
+      if (!COMMON_ARGS.includes(arg) && !known.args.includes(arg))
+        fail(`${label}: argument ${arg}=${JSON.stringify(value)} is not supported`);
     }
-    if (config.dtype !== undefined && config.dtype !== null && config.dtype !== 'float32') fail(`${label}: dtype ${JSON.stringify(config.dtype)} is not supported (float32)`);
+    if (config.dtype !== undefined && config.dtype !== null && config.dtype !== 'float32')
+      fail(`${label}: dtype ${JSON.stringify(config.dtype)} is not supported (float32)`);
     if (config.threshold !== undefined) {
-      if (typeof config.threshold !== 'number' || !Number.isFinite(config.threshold)) fail(`${label}: threshold must be a number, got ${JSON.stringify(config.threshold)}`);
+      if (typeof config.threshold !== 'number' || !Number.isFinite(config.threshold))
+        fail(`${label}: threshold must be a number, got ${JSON.stringify(config.threshold)}`);
       accuracyThreshold = config.threshold as number;
     }
     if (!metrics.includes(known.metric)) metrics.push(known.metric);
@@ -94,17 +116,29 @@ function metricsOf(raw: unknown, kind: LossKind): { metrics: MetricName[]; accur
 /** The loss of a compile_config (`loss` as a name or a serialised Keras loss object). */
 export function lossHeadOf(compileConfig: Record<string, unknown> | null | undefined): LossHead {
   const raw = compileConfig?.loss;
-  if (raw === undefined || raw === null) return fail(`no loss: give the model a compile_config with a loss (supported: ${SUPPORTED_LOSSES}) or "loss" in the run's model`);
+  if (raw === undefined || raw === null)
+    return fail(
+      `no loss: give the model a compile_config with a loss (supported: ${SUPPORTED_LOSSES}) or "loss" in the run's model`,
+    );
   const name = typeof raw === 'string' ? raw : isObj(raw) && typeof raw.class_name === 'string' ? raw.class_name : '';
-  const kind = ALIASES[name.toLowerCase()] ?? fail(`loss ${JSON.stringify(raw)} is not supported (supported: ${SUPPORTED_LOSSES})`);
+  const kind =
+    ALIASES[name.toLowerCase()] ?? fail(`loss ${JSON.stringify(raw)} is not supported (supported: ${SUPPORTED_LOSSES})`);
   const c = isObj(raw) && isObj(raw.config) ? raw.config : {};
   const reduction = c.reduction ?? 'sum_over_batch_size';
-  if (reduction !== 'sum_over_batch_size' && reduction !== 'auto') fail(`loss reduction "${String(reduction)}" is not supported (sum_over_batch_size)`);
+  if (reduction !== 'sum_over_batch_size' && reduction !== 'auto')
+    fail(`loss reduction "${String(reduction)}" is not supported (sum_over_batch_size)`);
   if (c.ignore_class != null) fail('loss ignore_class is not supported');
   if (c.axis !== undefined && c.axis !== -1) fail(`loss axis ${JSON.stringify(c.axis)} is not supported (-1)`);
   const labelSmoothing = typeof c.label_smoothing === 'number' ? c.label_smoothing : 0;
   const family: LossName = kind === 'sparse_categorical_crossentropy' ? 'softmax_cross_entropy' : 'mse';
-  return { kind, fromLogits: c.from_logits === true, labelSmoothing, family, ...metricsOf(compileConfig?.metrics, kind), config: raw };
+  return {
+    kind,
+    fromLogits: c.from_logits === true,
+    labelSmoothing,
+    family,
+    ...metricsOf(compileConfig?.metrics, kind),
+    config: raw,
+  };
 }
 
 /** log σ(x) = −softplus(−x) (tfjs's logSigmoid has no wasm kernel). */
@@ -124,8 +158,11 @@ function lastAxisLoss(head: LossHead, out: tf.Tensor, labels: tf.Tensor, classes
       return tf.neg(tf.sum(tf.mul(target, logProb), -1));
     }
     case 'binary_crossentropy': {
-      const target = head.labelSmoothing > 0 ? tf.add(tf.mul(labels, 1 - head.labelSmoothing), 0.5 * head.labelSmoothing) : labels;
-      const [logP, logQ] = head.fromLogits ? [logSigmoid(out), logSigmoid(tf.neg(out))] : [tf.log(clip(out)), tf.log(tf.sub(1, clip(out)))];
+      const target =
+        head.labelSmoothing > 0 ? tf.add(tf.mul(labels, 1 - head.labelSmoothing), 0.5 * head.labelSmoothing) : labels;
+      const [logP, logQ] = head.fromLogits
+        ? [logSigmoid(out), logSigmoid(tf.neg(out))]
+        : [tf.log(clip(out)), tf.log(tf.sub(1, clip(out)))];
       return tf.mean(tf.neg(tf.add(tf.mul(target, logP), tf.mul(tf.sub(1, target), logQ))), -1);
     }
     case 'mean_squared_error':
@@ -150,13 +187,17 @@ export function labelsPerExample(head: LossHead, outShape: number[]): number {
 
 export function headCheckLabels(head: LossHead, outShape: number[], y: Labels, batchSize: number): Labels {
   const per = labelsPerExample(head, outShape);
-  if (y.length !== batchSize * per) throw new RangeError(`labels: expected ${batchSize * per} values (batch ${batchSize} × ${per}) for ${head.kind}, got ${y.length}`);
+  if (y.length !== batchSize * per)
+    throw new RangeError(
+      `labels: expected ${batchSize * per} values (batch ${batchSize} × ${per}) for ${head.kind}, got ${y.length}`,
+    );
   if (head.kind !== 'sparse_categorical_crossentropy') return y instanceof Float32Array ? y : Float32Array.from(y);
   const classes = outShape[outShape.length - 1]!;
   const out = y instanceof Int32Array ? y : new Int32Array(y.length);
   for (let i = 0; i < y.length; i++) {
     const c = y[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= classes) throw new RangeError(`labels[${i}] = ${c}: expected an integer class index in [0, ${classes})`);
+    if (!Number.isInteger(c) || c < 0 || c >= classes)
+      throw new RangeError(`labels[${i}] = ${c}: expected an integer class index in [0, ${classes})`);
     out[i] = c;
   }
   return out;

@@ -41,7 +41,9 @@ export function embeddingStep(
     for (let i = 0; i < values.length; i++) {
       const id = values[i]!;
       if (!Number.isInteger(id) || id < 0 || id >= inputDim) {
-        throw new RangeError(`embedding "${node.name}": input id ${id} at position ${i} is outside [0, ${inputDim}) (input_dim ${inputDim})`);
+        throw new RangeError(
+          `embedding "${node.name}": input id ${id} at position ${i} is outside [0, ${inputDim}) (input_dim ${inputDim})`,
+        );
       }
     }
     const idTensor = tf.cast(raw, 'int32');

@@ -30,7 +30,12 @@ export interface DenseKernelOptions {
 
 /** Dense update of v, Eg (accumulated_grad), Ed (accumulated_delta_var) by g, in place. */
 export function adadeltaDense(
-  v: HostBuffer, eg: HostBuffer, ed: HostBuffer, g: Grad, s: AdadeltaScalars, options?: DenseKernelOptions,
+  v: HostBuffer,
+  eg: HostBuffer,
+  ed: HostBuffer,
+  g: Grad,
+  s: AdadeltaScalars,
+  options?: DenseKernelOptions,
 ): void {
   const n = checkState(v, eg, ed);
   if (g.length !== n) throw new RangeError(`adadelta: gradient has ${g.length} elements, variable ${n}`);
@@ -75,7 +80,14 @@ function checkState(v: HostBuffer, eg: HostBuffer, ed: HostBuffer): number {
  * reading the gradient once (a whole-array copy first made the public API path ~1.5x slower than
  * the kernel on 10M elements), and the scratch stays small.
  */
-function denseWasmStaged(v: HostBuffer, eg: HostBuffer, ed: HostBuffer, g: Float32Array | Float64Array, n: number, s: AdadeltaScalars): void {
+function denseWasmStaged(
+  v: HostBuffer,
+  eg: HostBuffer,
+  ed: HostBuffer,
+  g: Float32Array | Float64Array,
+  n: number,
+  s: AdadeltaScalars,
+): void {
   const size = Math.min(n, staging);
   if (gScratch === null || gScratch.length < size) {
     gScratch?.free();
@@ -161,8 +173,13 @@ let rowMark = new Int32Array(0);
  * every row's Eg and Ed decay; rows without a gradient get delta = -0, so v keeps its value.
  */
 export function adadeltaSparse(
-  v: HostBuffer, eg: HostBuffer, ed: HostBuffer,
-  rows: Int32Array, values: Float32Array | Float64Array, rowSize: number, s: AdadeltaScalars,
+  v: HostBuffer,
+  eg: HostBuffer,
+  ed: HostBuffer,
+  rows: Int32Array,
+  values: Float32Array | Float64Array,
+  rowSize: number,
+  s: AdadeltaScalars,
 ): void {
   const n = checkState(v, eg, ed);
   if (!Number.isInteger(rowSize) || rowSize <= 0 || n % rowSize !== 0) {
@@ -197,8 +214,13 @@ function markRows(rows: Int32Array, numRows: number): void {
 }
 
 function sparseF32(
-  v: Float32Array, eg: Float32Array, ed: Float32Array,
-  mark: Int32Array, values: Float32Array | Float64Array, rowSize: number, s: AdadeltaScalars,
+  v: Float32Array,
+  eg: Float32Array,
+  ed: Float32Array,
+  mark: Int32Array,
+  values: Float32Array | Float64Array,
+  rowSize: number,
+  s: AdadeltaScalars,
 ): void {
   const rho = r(s.rho);
   const omr = r(1 - s.rho);
@@ -227,8 +249,13 @@ function sparseF32(
 }
 
 function sparseF64(
-  v: Float64Array, eg: Float64Array, ed: Float64Array,
-  mark: Int32Array, values: Float32Array | Float64Array, rowSize: number, s: AdadeltaScalars,
+  v: Float64Array,
+  eg: Float64Array,
+  ed: Float64Array,
+  mark: Int32Array,
+  values: Float32Array | Float64Array,
+  rowSize: number,
+  s: AdadeltaScalars,
 ): void {
   const rho = s.rho;
   const omr = 1 - rho;

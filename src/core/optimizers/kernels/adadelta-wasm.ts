@@ -116,8 +116,15 @@ export function adadeltaModuleBytes(): Uint8Array<ArrayBuffer> {
 }
 
 export type AdadeltaF32 = (
-  v: number, eg: number, ed: number, g: number, n: number,
-  rho: number, omr: number, eps: number, lr: number,
+  v: number,
+  eg: number,
+  ed: number,
+  g: number,
+  n: number,
+  rho: number,
+  omr: number,
+  eps: number,
+  lr: number,
 ) => void;
 
 let cached: { memory: WebAssembly.Memory; fn: AdadeltaF32 } | null = null;

@@ -47,7 +47,10 @@ function kernel(memory: WebAssembly.Memory): DivideF32 {
   if (cached === null || cached.memory !== memory) {
     const params: ValType[] = [I32, I32, F32];
     const bytes = encodeModule([{ name: 'divide_f32', params, results: [], locals: [I32, I32, I32, V128], body: body() }], true);
-    cached = { memory, fn: new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.divide_f32 as DivideF32 };
+    cached = {
+      memory,
+      fn: new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.divide_f32 as DivideF32,
+    };
   }
   return cached.fn;
 }

@@ -149,7 +149,14 @@ export function encodeModule(funcs: FuncDef[], importMemory: boolean): Uint8Arra
     return [...uleb(code.length), ...code];
   });
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...(importMemory ? section(2, vec(imports)) : []),
     ...section(3, vec(funcIdx)),

@@ -199,7 +199,11 @@ export function wasmSimdSupported(): boolean {
   if (simd === null) {
     try {
       // () -> () { v128.const 0; f32x4.sqrt; drop }
-      const body = new Body().simd(Simd.v128Const).op(...new Array(16).fill(0)).simd(Simd.f32x4Sqrt).op(Op.drop);
+      const body = new Body()
+        .simd(Simd.v128Const)
+        .op(...new Array(16).fill(0))
+        .simd(Simd.f32x4Sqrt)
+        .op(Op.drop);
       const bytes = encodeModule([{ name: 'f', params: [], results: [], locals: [], body }], false);
       simd = typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
     } catch {

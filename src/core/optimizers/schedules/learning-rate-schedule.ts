@@ -42,12 +42,7 @@ export function classNameOf(cls: ScheduleClass): string {
  * Checks a snake_case config dict the way Python's `cls(**config)` would: an unknown key or a
  * missing required key is an error. Returns the dict for reading.
  */
-export function readConfig(
-  owner: string,
-  config: unknown,
-  keys: readonly string[],
-  required: readonly string[],
-): ScheduleConfig {
+export function readConfig(owner: string, config: unknown, keys: readonly string[], required: readonly string[]): ScheduleConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new TypeError(`${owner}.fromConfig: config must be a dict (plain object). Received: ${String(config)}`);
   }

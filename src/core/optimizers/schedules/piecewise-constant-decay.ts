@@ -46,7 +46,9 @@ function checkBoundaries(boundaries: number[]): void {
   if (boundaries.length === 0) throw new RangeError(`${OWNER}: \`boundaries\` must hold at least one step.`);
   for (let i = 1; i < boundaries.length; i++) {
     if (!(boundaries[i] > boundaries[i - 1])) {
-      throw new RangeError(`${OWNER}: \`boundaries\` must be strictly increasing. Received: boundaries=[${boundaries.join(', ')}]`);
+      throw new RangeError(
+        `${OWNER}: \`boundaries\` must be strictly increasing. Received: boundaries=[${boundaries.join(', ')}]`,
+      );
     }
   }
 }

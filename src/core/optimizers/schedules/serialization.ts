@@ -116,12 +116,7 @@ function knownNames(customObjects: CustomObjects): string {
  * Custom objects and registered classes come first (Keras looks them up before its own module),
  * by registered name, then by class name; then the built-ins by class name.
  */
-function resolveClass(
-  className: string,
-  registeredName: unknown,
-  module: unknown,
-  customObjects: CustomObjects,
-): ScheduleClass {
+function resolveClass(className: string, registeredName: unknown, module: unknown, customObjects: CustomObjects): ScheduleClass {
   const names = typeof registeredName === 'string' ? [registeredName, className] : [className];
   for (const name of names) {
     const found = Object.hasOwn(customObjects, name) ? customObjects[name] : getRegisteredSchedule(name);

@@ -65,7 +65,10 @@ export abstract class StepDecaySchedule extends LearningRateSchedule {
   }
 
   /** `new this`: like a Python classmethod, a subclass rebuilds as itself. */
-  static fromConfig<T extends StepDecaySchedule>(this: (new (o: StepDecayOptions) => T) & { className: string }, config: Record<string, unknown>): T {
+  static fromConfig<T extends StepDecaySchedule>(
+    this: (new (o: StepDecayOptions) => T) & { className: string },
+    config: Record<string, unknown>,
+  ): T {
     const c = readConfig(this.className, config, KEYS, ['initial_learning_rate', 'decay_steps', 'decay_rate']);
     return new this({
       initialLearningRate: c.initial_learning_rate as number,

@@ -13,14 +13,19 @@ function biasAddModule(): FuncDef[] {
   const [x, out, bytes, b, rowBytes, q, c] = [0, 1, 2, 3, 4, 5, 6];
   const a = new Asm();
   a.i32(0).set(q);
-  a.forLoop(q, bytes, () => a.add(q, rowBytes).set(q), () => {
-    a.i32(0).set(c);
-    a.forLoop(c, rowBytes, 16, () => {
-      a.get(out).get(q).op(Core.i32Add).get(c).op(Core.i32Add);
-      a.get(x).get(q).op(Core.i32Add).get(c).op(Core.i32Add).vload();
-      a.add(b, c).vload().v(Vec.f32x4Add).vstore();
-    });
-  });
+  a.forLoop(
+    q,
+    bytes,
+    () => a.add(q, rowBytes).set(q),
+    () => {
+      a.i32(0).set(c);
+      a.forLoop(c, rowBytes, 16, () => {
+        a.get(out).get(q).op(Core.i32Add).get(c).op(Core.i32Add);
+        a.get(x).get(q).op(Core.i32Add).get(c).op(Core.i32Add).vload();
+        a.add(b, c).vload().v(Vec.f32x4Add).vstore();
+      });
+    },
+  );
   return [{ name: 'bias_add', params: [I32, I32, I32, I32, I32], results: [], locals: [I32, I32], body: a }];
 }
 

@@ -28,7 +28,22 @@ const L = { row: 7, ow: 8, cg: 9, pix: 10, q: 11, end: 12, a: 13, bv: 14, best: 
 
 /** Per-position relu values, then two float64x2 accumulators per channel group. */
 function locals(positions: number, groups: number): ValType[] {
-  return [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, ...Array<ValType>(positions + 2 * groups).fill(V128)];
+  return [
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    I32,
+    V128,
+    V128,
+    V128,
+    V128,
+    V128,
+    V128,
+    ...Array<ValType>(positions + 2 * groups).fill(V128),
+  ];
 }
 
 /** Pushes relu(local t): pmax(t, 0) keeps t unless t < 0 (so NaN stays NaN), then + 0 turns −0 into +0. */
@@ -71,7 +86,9 @@ function body(grad: boolean, fh: number, fw: number, rowBytes: number, pixBytes:
         b.add(P.dy, L.cg).vload().set(L.d);
         offsets.forEach((off, k) => {
           b.add(P.out, L.cg).f32x4(0).get(L.d).get(L.w).i32(k).v(Vec.i32x4Splat).v(Vec.i32x4Eq).v(Vec.and).v(Vec.f32x4Add);
-          step(b, L.v0 + k).v(Vec.f32x4Mul).vstore(off);
+          step(b, L.v0 + k)
+            .v(Vec.f32x4Mul)
+            .vstore(off);
         });
       });
       bump(P.x, fw * pixBytes);
@@ -82,19 +99,44 @@ function body(grad: boolean, fh: number, fw: number, rowBytes: number, pixBytes:
       // The bias sums over this window row's fh input rows, in memory order (out has moved one row on),
       // one float64 accumulator pair per channel group kept in locals.
       b.get(P.out).i32(rowBytes).op(Core.i32Sub).set(L.q);
-      b.get(P.out).i32((fh - 1) * rowBytes).op(Core.i32Add).set(L.end);
-      b.forLoop(L.q, L.end, () => bump(L.q, pixBytes), () => {
-        for (let g = 0; g < groups; g++) {
-          b.get(L.q).vload(16 * g).set(L.t);
-          b.get(acc0 + 2 * g).get(L.t).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).set(acc0 + 2 * g);
-          b.get(acc0 + 2 * g + 1).get(L.t).get(L.t).v(Vec.shuffle).op(...HIGH_TO_LOW).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).set(acc0 + 2 * g + 1);
-        }
-      });
+      b.get(P.out)
+        .i32((fh - 1) * rowBytes)
+        .op(Core.i32Add)
+        .set(L.end);
+      b.forLoop(
+        L.q,
+        L.end,
+        () => bump(L.q, pixBytes),
+        () => {
+          for (let g = 0; g < groups; g++) {
+            b.get(L.q)
+              .vload(16 * g)
+              .set(L.t);
+            b.get(acc0 + 2 * g)
+              .get(L.t)
+              .v(Vec.f64x2PromoteLow)
+              .v(Vec.f64x2Add)
+              .set(acc0 + 2 * g);
+            b.get(acc0 + 2 * g + 1)
+              .get(L.t)
+              .get(L.t)
+              .v(Vec.shuffle)
+              .op(...HIGH_TO_LOW)
+              .v(Vec.f64x2PromoteLow)
+              .v(Vec.f64x2Add)
+              .set(acc0 + 2 * g + 1);
+          }
+        },
+      );
     }
     bump(P.x, (fh - 1) * rowBytes);
     if (grad) bump(P.out, (fh - 1) * rowBytes);
   });
-  if (grad) for (let g = 0; g < 2 * groups; g++) b.get(P.acc).get(acc0 + g).vstore(16 * g);
+  if (grad)
+    for (let g = 0; g < 2 * groups; g++)
+      b.get(P.acc)
+        .get(acc0 + g)
+        .vstore(16 * g);
   return b;
 }
 
@@ -116,14 +158,22 @@ export interface PoolAttrs {
 export function fusedPoolInfo(shape: number[], attrs: PoolAttrs): backend_util.Conv2DInfo | null {
   // Channels up to 256: the bias sums keep two locals per four channels, unrolled.
   if (shape.length !== 4 || shape[3]! % 4 !== 0 || shape[3] === 0 || shape[3]! > 256) return null;
-  const info = backend_util.computePool2DInfo(shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad);
-  const ok = tiles(info) && info.filterHeight * info.filterWidth <= MAX_POSITIONS && info.batchSize * info.outHeight * info.outWidth > 0;
+  const info = backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+  );
+  const ok =
+    tiles(info) && info.filterHeight * info.filterWidth <= MAX_POSITIONS && info.batchSize * info.outHeight * info.outWidth > 0;
   return ok ? info : null;
 }
 
 function setup(backend: WasmBackend, x: TensorInfo, attrs: PoolAttrs) {
   const info = x.dtype === 'float32' ? fusedPoolInfo(x.shape, attrs) : null;
-  if (info === null) throw new Error(`${BIAS_RELU_POOL}: float32 [N, H, W, C in fours] with tiling windows only, got ${x.dtype} [${x.shape}]`);
+  if (info === null)
+    throw new Error(`${BIAS_RELU_POOL}: float32 [N, H, W, C in fours] with tiling windows only, got ${x.dtype} [${x.shape}]`);
   const { filterHeight: fh, filterWidth: fw, inWidth: w, inChannels: c } = info;
   const simd = simdFuncs(backend, `bias-relu-pool ${fh} ${fw} ${w} ${c}`, () => module(fh, fw, w * c * 4, c * 4));
   if (simd === null) throw new Error(`${BIAS_RELU_POOL}: needs WebAssembly SIMD and the wasm heap`);
@@ -152,7 +202,15 @@ const biasReluPoolGrad: KernelFunc = ({ inputs, backend: b, attrs }) => {
   const scratch = backend.makeOutput([2 * c], 'float32'); // c float64 accumulators
   try {
     backend.typedArrayFromHeap(scratch).fill(0);
-    simd.grad(addr(backend, x), addr(backend, dx), addr(backend, dy), info.batchSize * info.outHeight, info.outWidth, addr(backend, bias), addr(backend, scratch));
+    simd.grad(
+      addr(backend, x),
+      addr(backend, dx),
+      addr(backend, dy),
+      info.batchSize * info.outHeight,
+      info.outWidth,
+      addr(backend, bias),
+      addr(backend, scratch),
+    );
     const f32 = backend.typedArrayFromHeap(scratch) as Float32Array;
     (backend.typedArrayFromHeap(db) as Float32Array).set(new Float64Array(f32.buffer, f32.byteOffset, c));
   } finally {
@@ -162,4 +220,8 @@ const biasReluPoolGrad: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 export const biasReluPoolConfig: KernelConfig = { kernelName: BIAS_RELU_POOL, backendName: 'wasm', kernelFunc: biasReluPool };
-export const biasReluPoolGradConfig: KernelConfig = { kernelName: BIAS_RELU_POOL_GRAD, backendName: 'wasm', kernelFunc: biasReluPoolGrad };
+export const biasReluPoolGradConfig: KernelConfig = {
+  kernelName: BIAS_RELU_POOL_GRAD,
+  backendName: 'wasm',
+  kernelFunc: biasReluPoolGrad,
+};

@@ -23,10 +23,15 @@ function at(b: Asm, base: number, q: number, c: number): Asm {
 /** for q in rows (step rowBytes), c in [0, rowBytes) step 16: body() */
 function rows(b: Asm, q: number, c: number, bytes: number, rowBytes: number, body: () => void): void {
   b.i32(0).set(q);
-  b.forLoop(q, bytes, () => b.add(q, rowBytes).set(q), () => {
-    b.i32(0).set(c);
-    b.forLoop(c, rowBytes, 16, body);
-  });
+  b.forLoop(
+    q,
+    bytes,
+    () => b.add(q, rowBytes).set(q),
+    () => {
+      b.i32(0).set(c);
+      b.forLoop(c, rowBytes, 16, body);
+    },
+  );
 }
 
 /** bias_relu(x, out, bytes, b, rowBytes): out = relu(x + b) — v where v > 0, v where NaN, else +0. */
@@ -54,15 +59,31 @@ function gradFunc(): FuncDef {
     at(b, dx, q, c).get(d).vstore();
     b.get(acc).get(c).i32(2).op(Core.i32Mul, Core.i32Add).set(a); // float64 lanes: twice the bytes
     b.get(a).get(a).vload().get(d).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).vstore();
-    b.get(a).get(a).vload(16).get(d).get(d).v(Vec.shuffle).op(...HIGH_TO_LOW).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).vstore(16);
+    b.get(a)
+      .get(a)
+      .vload(16)
+      .get(d)
+      .get(d)
+      .v(Vec.shuffle)
+      .op(...HIGH_TO_LOW)
+      .v(Vec.f64x2PromoteLow)
+      .v(Vec.f64x2Add)
+      .vstore(16);
   });
-  return { name: 'bias_relu_grad', params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, I32, I32, V128, V128], body: b };
+  return {
+    name: 'bias_relu_grad',
+    params: [I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [I32, I32, I32, V128, V128],
+    body: b,
+  };
 }
 
 const biasReluModule = (): FuncDef[] => [forwardFunc(), gradFunc()];
 
 function funcs(backend: WasmBackend, x: TensorInfo, c: number) {
-  if (x.dtype !== 'float32' || c % 4 !== 0 || c === 0 || sizeOf(x.shape) % c !== 0) throw new Error(`${BIAS_RELU}: float32 with a bias of whole v128s only, got ${x.dtype} [${x.shape}] and ${c}`);
+  if (x.dtype !== 'float32' || c % 4 !== 0 || c === 0 || sizeOf(x.shape) % c !== 0)
+    throw new Error(`${BIAS_RELU}: float32 with a bias of whole v128s only, got ${x.dtype} [${x.shape}] and ${c}`);
   const simd = simdFuncs(backend, 'bias-relu', biasReluModule);
   if (simd === null) throw new Error(`${BIAS_RELU}: needs WebAssembly SIMD and the wasm heap`);
   return simd;

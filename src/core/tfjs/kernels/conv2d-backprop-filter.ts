@@ -78,9 +78,18 @@ const conv2dBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
   };
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   if (format !== 'channelsLast') throw new Error('Conv2DBackpropFilter (wasm project kernel): only NHWC is supported');
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error('Conv2DBackpropFilter (wasm project kernel): float32 only');
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
+    throw new Error('Conv2DBackpropFilter (wasm project kernel): float32 only');
   const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    format,
+  );
   const K = filterShape[0] * filterShape[1] * filterShape[2];
   const chunk = Math.max(1, Math.floor(bpfLimits.maxCols / Math.max(1, K * info.outHeight * info.outWidth)));
   let acc: TensorInfo | null = null;

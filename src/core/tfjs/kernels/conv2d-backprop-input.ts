@@ -74,7 +74,12 @@ const conv2dBackpropInput: KernelFunc = (args) => {
   try {
     return run(backend, 'Conv2D', { x, filter: w }, {
       strides: [1, 1],
-      pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
+      pad: [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
       dilations: [1, 1],
     } as never);

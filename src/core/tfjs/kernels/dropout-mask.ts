@@ -32,11 +32,22 @@ function maskFunc(): FuncDef {
     shr(16);
   };
   // lanes = lo0 + [0, 1, 2, 3]; kv = splat(k)
-  b.get(lo0).v(I32X4.splat).simd(Vec.const).op(...new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer)).v(I32X4.add).set(lanes);
+  b.get(lo0)
+    .v(I32X4.splat)
+    .simd(Vec.const)
+    .op(...new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer))
+    .v(I32X4.add)
+    .set(lanes);
   b.get(k).v(I32X4.splat).set(kv);
   b.i32(0).set(i);
   b.forLoop(i, bytes, 16, () => {
-    b.get(kv).get(lanes).i32(GOLDEN | 0).v(I32X4.splat).v(I32X4.mul).v(I32X4.add).set(h);
+    b.get(kv)
+      .get(lanes)
+      .i32(GOLDEN | 0)
+      .v(I32X4.splat)
+      .v(I32X4.mul)
+      .v(I32X4.add)
+      .set(h);
     mix();
     b.get(h).get(kv).v(XOR).set(h);
     mix();

@@ -37,7 +37,16 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   MaxPool: maxPoolConfig,
 };
 /** Kernels stock wasm does not have. */
-const ADDED: KernelConfig[] = [conv2dBackpropFilterConfig, unsortedSegmentSumConfig, reluGradConfig, biasReluConfig, biasReluGradConfig, biasReluPoolConfig, biasReluPoolGradConfig, dropoutMaskConfig];
+const ADDED: KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  unsortedSegmentSumConfig,
+  reluGradConfig,
+  biasReluConfig,
+  biasReluGradConfig,
+  biasReluPoolConfig,
+  biasReluPoolGradConfig,
+  dropoutMaskConfig,
+];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
 const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
@@ -67,7 +76,8 @@ function swap(config: KernelConfig): void {
 
 function stockConfig(name: string): KernelConfig {
   const config = getKernel(name, 'wasm');
-  if (config === undefined) throw new Error(`project kernels: stock wasm kernel '${name}' not found (import @tensorflow/tfjs-backend-wasm first)`);
+  if (config === undefined)
+    throw new Error(`project kernels: stock wasm kernel '${name}' not found (import @tensorflow/tfjs-backend-wasm first)`);
   rememberStock(name, config);
   return config;
 }

@@ -11,7 +11,23 @@ import { Asm, Core, I32, V128, Vec, type FuncDef, type ValType } from './simd';
 // Parameters: byte addresses of x and dx at (n, first window row, 0, 0) and of dy at (n, oh, 0, 0),
 // the window's row count, OW, W, bytes per pixel (C·4), stride, filter width and left padding in columns.
 const P = { x: 0, dx: 1, dy: 2, nr: 3, ow: 4, w: 5, pix: 6, sw: 7, fw: 8, left: 9 } as const;
-const L = { ow: 10, c0: 11, c1: 12, cg: 13, r: 14, c: 15, k: 16, rowStride: 17, cs: 18, off: 19, best: 20, where: 21, d: 22, m: 23, v: 24 } as const;
+const L = {
+  ow: 10,
+  c0: 11,
+  c1: 12,
+  cg: 13,
+  r: 14,
+  c: 15,
+  k: 16,
+  rowStride: 17,
+  cs: 18,
+  off: 19,
+  best: 20,
+  where: 21,
+  d: 22,
+  m: 23,
+  v: 24,
+} as const;
 const LOCALS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128];
 
 /** for r in [0, nr), c in [c0, c1): off = r·rowStride + c·pix + cg; body(); k++ */
@@ -20,7 +36,15 @@ function windowLoop(b: Asm, body: () => void): void {
   b.forLoop(L.r, P.nr, 1, () => {
     b.get(L.c0).set(L.c);
     b.forLoop(L.c, L.c1, 1, () => {
-      b.get(L.r).get(L.rowStride).op(Core.i32Mul).get(L.c).get(P.pix).op(Core.i32Mul, Core.i32Add).get(L.cg).op(Core.i32Add).set(L.off);
+      b.get(L.r)
+        .get(L.rowStride)
+        .op(Core.i32Mul)
+        .get(L.c)
+        .get(P.pix)
+        .op(Core.i32Mul, Core.i32Add)
+        .get(L.cg)
+        .op(Core.i32Add)
+        .set(L.off);
       body();
       b.get(L.k).i32(1).op(Core.i32Add).set(L.k);
     });

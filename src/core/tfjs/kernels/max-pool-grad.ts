@@ -48,7 +48,14 @@ function poolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Array, info:
   dx.set(acc);
 }
 
-function poolBackpropSimd(simd: SimdFuncs, backend: WasmBackend, input: TensorInfo, dy: TensorInfo, dx: TensorInfo, info: PoolInfo): void {
+function poolBackpropSimd(
+  simd: SimdFuncs,
+  backend: WasmBackend,
+  input: TensorInfo,
+  dy: TensorInfo,
+  dx: TensorInfo,
+  info: PoolInfo,
+): void {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
   const { top, left } = info.padInfo;
@@ -79,7 +86,14 @@ const maxPoolGrad: KernelFunc = (args) => {
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
   if (input.dtype !== 'float32') return stockKernel('MaxPoolGrad').kernelFunc(args);
-  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const dx = backend.makeOutput(input.shape, 'float32');
   // SIMD only where windows do not overlap: each dx then gets at most one term, so float32 sums are exact.
   const disjoint = info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth;

@@ -40,7 +40,16 @@ function tileBody(grad: boolean, fh: number, fw: number, rowBytes: number, pixBy
         }
         b.add(P.dy, L.cg).vload().set(L.d);
         offsets.forEach((off, k) => {
-          b.add(P.out, L.cg).f32x4(0).get(L.d).get(L.w).i32(k).v(Vec.i32x4Splat).v(Vec.i32x4Eq).v(Vec.and).v(Vec.f32x4Add).vstore(off);
+          b.add(P.out, L.cg)
+            .f32x4(0)
+            .get(L.d)
+            .get(L.w)
+            .i32(k)
+            .v(Vec.i32x4Splat)
+            .v(Vec.i32x4Eq)
+            .v(Vec.and)
+            .v(Vec.f32x4Add)
+            .vstore(off);
         });
       });
       bump(P.x, fw * pixBytes);
@@ -68,13 +77,36 @@ export function maxPoolTileModule(fh: number, fw: number, rowBytes: number, pixB
 }
 
 /** True when every input position lies in exactly one window. */
-export function tiles(info: { filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; padInfo: { top: number; left: number }; outHeight: number; outWidth: number; inHeight: number; inWidth: number }): boolean {
+export function tiles(info: {
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padInfo: { top: number; left: number };
+  outHeight: number;
+  outWidth: number;
+  inHeight: number;
+  inWidth: number;
+}): boolean {
   const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW, padInfo } = info;
-  return SH === FH && SW === FW && padInfo.top === 0 && padInfo.left === 0 && info.outHeight * SH === info.inHeight && info.outWidth * SW === info.inWidth;
+  return (
+    SH === FH &&
+    SW === FW &&
+    padInfo.top === 0 &&
+    padInfo.left === 0 &&
+    info.outHeight * SH === info.inHeight &&
+    info.outWidth * SW === info.inWidth
+  );
 }
 
 /** The unrolled functions for this pool geometry (compiled once per shape), or null. */
-export function tileFuncs(simd: (key: string, make: () => FuncDef[]) => Record<string, (...a: number[]) => void> | null, fh: number, fw: number, w: number, c: number) {
+export function tileFuncs(
+  simd: (key: string, make: () => FuncDef[]) => Record<string, (...a: number[]) => void> | null,
+  fh: number,
+  fw: number,
+  w: number,
+  c: number,
+) {
   if (fh * fw > MAX_TILE || c % 4 !== 0) return null;
   return simd(`max-pool-tile ${fh} ${fw} ${w} ${c}`, () => maxPoolTileModule(fh, fw, w * c * 4, c * 4));
 }

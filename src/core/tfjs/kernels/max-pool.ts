@@ -19,7 +19,14 @@ const maxPool: KernelFunc = (args) => {
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
   };
   if (x.dtype !== 'float32' || x.shape.length !== 4) return stockKernel('MaxPool').kernelFunc(args);
-  const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const { batchSize: N, inWidth: W, inChannels: C, filterHeight: FH, filterWidth: FW, outHeight: OH, outWidth: OW } = info;
   const tile = tiles(info) && N * OH * OW > 0 ? tileFuncs((key, make) => simdFuncs(backend, key, make), FH, FW, W, C) : null;
   if (tile === null) return stockKernel('MaxPool').kernelFunc(args);

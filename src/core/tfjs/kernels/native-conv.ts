@@ -30,18 +30,38 @@ interface ConvAttrs {
 function convInfo(xShape: Shape4, filterShape: Shape4, a: ConvAttrs, dtypes: string[]): Info | null {
   const format = backend_util.convertConv2DDataFormat(a.dataFormat);
   if (format !== 'channelsLast' || dtypes.some((d) => d !== 'float32')) return null;
-  const info = backend_util.computeConv2DInfo(xShape, filterShape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, format);
+  const info = backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    format,
+  );
   // Non-integer output sizes come from a numeric pad tfjs cannot honour (it sizes both axes by the filter height).
-  const ok = info.dilationHeight === 1 && info.dilationWidth === 1 && info.padInfo.top >= 0 && info.padInfo.left >= 0 &&
-    Number.isInteger(info.outHeight) && Number.isInteger(info.outWidth) &&
+  const ok =
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.padInfo.top >= 0 &&
+    info.padInfo.left >= 0 &&
+    Number.isInteger(info.outHeight) &&
+    Number.isInteger(info.outWidth) &&
     info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.inHeight * info.inWidth * info.inChannels > 0;
   return ok ? info : null;
 }
 
 /** x itself is the column matrix: 1×1 taps, stride 1, no padding. */
 const pointwise = (i: Info): boolean =>
-  i.filterHeight === 1 && i.filterWidth === 1 && i.strideHeight === 1 && i.strideWidth === 1 &&
-  i.padInfo.top === 0 && i.padInfo.left === 0 && i.outHeight === i.inHeight && i.outWidth === i.inWidth;
+  i.filterHeight === 1 &&
+  i.filterWidth === 1 &&
+  i.strideHeight === 1 &&
+  i.strideWidth === 1 &&
+  i.padInfo.top === 0 &&
+  i.padInfo.left === 0 &&
+  i.outHeight === i.inHeight &&
+  i.outWidth === i.inWidth;
 
 /** Calls body(n0, nb, cols) for batch chunks whose columns fit nativeLimits.maxCols. */
 function chunks(info: Info, body: (n0: number, nb: number, cols: Float32Array) => void): void {
@@ -54,12 +74,31 @@ function chunks(info: Info, body: (n0: number, nb: number, cols: Float32Array) =
 
 /** im2col/col2im's geometry arguments after (image or cols) for `nb` examples. */
 const geometry = (i: Info, nb: number) =>
-  [nb, i.inHeight, i.inWidth, i.inChannels, i.filterHeight, i.filterWidth, i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left, i.outHeight, i.outWidth] as const;
+  [
+    nb,
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.filterHeight,
+    i.filterWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.padInfo.top,
+    i.padInfo.left,
+    i.outHeight,
+    i.outWidth,
+  ] as const;
 
 /** Channels in and out, output pixels per example, input floats per example, column length. */
 function sizes(i: Info) {
   const C = i.inChannels;
-  return { C, CO: i.outChannels, P: i.outHeight * i.outWidth, HWC: i.inHeight * i.inWidth * C, K: i.filterHeight * i.filterWidth * C };
+  return {
+    C,
+    CO: i.outChannels,
+    P: i.outHeight * i.outWidth,
+    HWC: i.inHeight * i.inWidth * C,
+    K: i.filterHeight * i.filterWidth * C,
+  };
 }
 
 const f32 = (backend: WasmBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
@@ -112,13 +151,31 @@ function backpropFilter(native: NativeGemm, backend: WasmBackend, x: TensorInfo,
   chunks(info, (n0, nb, cols) => {
     native.im2col(xv.subarray(n0 * HWC, (n0 + nb) * HWC), ...geometry(info, nb), cols);
     // beta 0 on the first chunk (the output starts uninitialised), 1 after: the chunks sum in place.
-    native.sgemm(true, false, K, CO, nb * P, 1, cols, K, dyv.subarray(n0 * P * CO, (n0 + nb) * P * CO), CO, n0 === 0 ? 0 : 1, dwv, CO);
+    native.sgemm(
+      true,
+      false,
+      K,
+      CO,
+      nb * P,
+      1,
+      cols,
+      K,
+      dyv.subarray(n0 * P * CO, (n0 + nb) * P * CO),
+      CO,
+      n0 === 0 ? 0 : 1,
+      dwv,
+      CO,
+    );
   });
   return out;
 }
 
 const wrap = (fallback: KernelConfig, kernelFunc: KernelFunc): KernelConfig => ({
-  kernelName: fallback.kernelName, backendName: 'wasm', setupFunc: fallback.setupFunc, disposeFunc: fallback.disposeFunc, kernelFunc,
+  kernelName: fallback.kernelName,
+  backendName: 'wasm',
+  setupFunc: fallback.setupFunc,
+  disposeFunc: fallback.disposeFunc,
+  kernelFunc,
 });
 
 export function nativeConv2DConfig(native: NativeGemm, fallback: KernelConfig): KernelConfig {

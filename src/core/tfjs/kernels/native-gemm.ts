@@ -7,21 +7,56 @@
 export interface NativeGemm {
   /** C = alpha·op(A)·op(B) + beta·C, row-major; op(A) is M×K, op(B) is K×N. Throws on a length that does not fit. */
   sgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
   ): void;
   /**
    * NHWC x [N, H, W, C] → cols [N·OH·OW, FH·FW·C] (dilation 1; taps outside the image read 0):
    * cols[n, oh, ow, (i·FW + j)·C + c] = x[n, oh·SH + i − padTop, ow·SW + j − padLeft, c].
    */
   im2col(
-    x: Float32Array, N: number, H: number, W: number, C: number, FH: number, FW: number, SH: number, SW: number,
-    padTop: number, padLeft: number, OH: number, OW: number, cols: Float32Array,
+    x: Float32Array,
+    N: number,
+    H: number,
+    W: number,
+    C: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    padTop: number,
+    padLeft: number,
+    OH: number,
+    OW: number,
+    cols: Float32Array,
   ): void;
   /** The adjoint of im2col: x (overwritten) = the sum of every cols value at the pixel im2col read it from. */
   col2im(
-    cols: Float32Array, N: number, H: number, W: number, C: number, FH: number, FW: number, SH: number, SW: number,
-    padTop: number, padLeft: number, OH: number, OW: number, x: Float32Array,
+    cols: Float32Array,
+    N: number,
+    H: number,
+    W: number,
+    C: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    padTop: number,
+    padLeft: number,
+    OH: number,
+    OW: number,
+    x: Float32Array,
   ): void;
 }
 

@@ -18,7 +18,14 @@ interface MatMulAttrs {
 }
 
 /** a·b (with transposes) into a new output, or null when `fallback` must handle it. */
-export function nativeMatMul(native: NativeGemm, backend: WasmBackend, a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean): TensorInfo | null {
+export function nativeMatMul(
+  native: NativeGemm,
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  ta: boolean,
+  tb: boolean,
+): TensorInfo | null {
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || ra < 2 || rb < 2) return null;
@@ -57,16 +64,27 @@ export function nativeMatMul(native: NativeGemm, backend: WasmBackend, a: Tensor
 }
 
 /** _FusedMatMul's activations → the stock wasm kernel and attrs that apply them. */
-function activationKernel(attrs: MatMulAttrs, prelu: TensorInfo | undefined): [string, Record<string, TensorInfo>, NamedAttrMap] | null | 'unknown' {
+function activationKernel(
+  attrs: MatMulAttrs,
+  prelu: TensorInfo | undefined,
+): [string, Record<string, TensorInfo>, NamedAttrMap] | null | 'unknown' {
   switch (attrs.activation ?? 'linear') {
-    case 'linear': return null;
-    case 'relu': return ['Relu', {}, {}];
-    case 'relu6': return ['Relu6', {}, {}];
-    case 'elu': return ['Elu', {}, {}];
-    case 'sigmoid': return ['Sigmoid', {}, {}];
-    case 'leakyrelu': return ['LeakyRelu', {}, { alpha: attrs.leakyreluAlpha ?? 0.2 }];
-    case 'prelu': return prelu ? ['Prelu', { alpha: prelu }, {}] : 'unknown';
-    default: return 'unknown';
+    case 'linear':
+      return null;
+    case 'relu':
+      return ['Relu', {}, {}];
+    case 'relu6':
+      return ['Relu6', {}, {}];
+    case 'elu':
+      return ['Elu', {}, {}];
+    case 'sigmoid':
+      return ['Sigmoid', {}, {}];
+    case 'leakyrelu':
+      return ['LeakyRelu', {}, { alpha: attrs.leakyreluAlpha ?? 0.2 }];
+    case 'prelu':
+      return prelu ? ['Prelu', { alpha: prelu }, {}] : 'unknown';
+    default:
+      return 'unknown';
   }
 }
 
@@ -92,5 +110,11 @@ export function nativeMatMulConfig(native: NativeGemm, fallback: KernelConfig): 
     }
     return out;
   };
-  return { kernelName: fallback.kernelName, backendName: 'wasm', setupFunc: fallback.setupFunc, disposeFunc: fallback.disposeFunc, kernelFunc };
+  return {
+    kernelName: fallback.kernelName,
+    backendName: 'wasm',
+    setupFunc: fallback.setupFunc,
+    disposeFunc: fallback.disposeFunc,
+    kernelFunc,
+  };
 }

@@ -33,13 +33,15 @@ function stepTimes(x: number, dy: number): number {
 const reluGrad: KernelFunc = ({ inputs, backend: b }) => {
   const backend = b as WasmBackend;
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`ReluGrad: float32 only, got x ${x.dtype}, dy ${dy.dtype}`);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32')
+    throw new Error(`ReluGrad: float32 only, got x ${x.dtype}, dy ${dy.dtype}`);
   if (sizeOf(x.shape) !== sizeOf(dy.shape)) throw new Error(`ReluGrad: x [${x.shape}] and dy [${dy.shape}] differ in size`);
   const n = sizeOf(x.shape);
   const out = backend.makeOutput(x.shape, 'float32');
   const simd = simdFuncs(backend, 'relu-grad', reluGradModule);
   const n4 = simd === null ? 0 : n - (n % 4);
-  if (n4 > 0) simd!.relu_grad(heapAddress(backend, x.dataId), heapAddress(backend, dy.dataId), heapAddress(backend, out.dataId), n4 * 4);
+  if (n4 > 0)
+    simd!.relu_grad(heapAddress(backend, x.dataId), heapAddress(backend, dy.dataId), heapAddress(backend, out.dataId), n4 * 4);
   // Views after the allocation (memory growth detaches older ones).
   const xv = backend.typedArrayFromHeap(x) as Float32Array;
   const dyv = backend.typedArrayFromHeap(dy) as Float32Array;

@@ -25,15 +25,29 @@ function sumRowsModule(): FuncDef[] {
   const [p, end, rowBytes, acc, c, a, v] = [0, 1, 2, 3, 4, 5, 6];
   const b = new Asm();
   const highToLow = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-  b.forLoop(p, end, () => b.add(p, rowBytes).set(p), () => {
-    b.i32(0).set(c);
-    b.forLoop(c, rowBytes, 16, () => {
-      b.add(p, c).vload().set(v);
-      b.get(acc).get(c).i32(2).op(Core.i32Mul, Core.i32Add).set(a); // float64 lanes: twice the bytes
-      b.get(a).get(a).vload().get(v).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).vstore();
-      b.get(a).get(a).vload(16).get(v).get(v).v(Vec.shuffle).op(...highToLow).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).vstore(16);
-    });
-  });
+  b.forLoop(
+    p,
+    end,
+    () => b.add(p, rowBytes).set(p),
+    () => {
+      b.i32(0).set(c);
+      b.forLoop(c, rowBytes, 16, () => {
+        b.add(p, c).vload().set(v);
+        b.get(acc).get(c).i32(2).op(Core.i32Mul, Core.i32Add).set(a); // float64 lanes: twice the bytes
+        b.get(a).get(a).vload().get(v).v(Vec.f64x2PromoteLow).v(Vec.f64x2Add).vstore();
+        b.get(a)
+          .get(a)
+          .vload(16)
+          .get(v)
+          .get(v)
+          .v(Vec.shuffle)
+          .op(...highToLow)
+          .v(Vec.f64x2PromoteLow)
+          .v(Vec.f64x2Add)
+          .vstore(16);
+      });
+    },
+  );
   return [{ name: 'sum_rows', params: [I32, I32, I32, I32], results: [], locals: [I32, I32, V128], body: b }];
 }
 

@@ -10,7 +10,8 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend: b, attrs }) => {
   const backend = b as WasmBackend;
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum (wasm project kernel): dtype ${x.dtype} not supported`);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32')
+    throw new Error(`UnsortedSegmentSum (wasm project kernel): dtype ${x.dtype} not supported`);
   const idRank = segmentIds.shape.length;
   const n = sizeOf(segmentIds.shape);
   const inner = sizeOf(x.shape.slice(idRank));

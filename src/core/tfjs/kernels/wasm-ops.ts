@@ -29,7 +29,12 @@ export function stockKernel(kernelName: string): KernelConfig {
 }
 
 /** Runs a stock wasm kernel on backend-level tensors; the caller owns (and disposes) the output. */
-export function run(backend: WasmBackend, kernelName: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+export function run(
+  backend: WasmBackend,
+  kernelName: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
   const out = stockKernel(kernelName).kernelFunc({ inputs, backend, attrs } as never);
   if (Array.isArray(out)) throw new Error(`project kernels: '${kernelName}' returned several outputs`);
   return out;

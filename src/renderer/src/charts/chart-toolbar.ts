@@ -9,10 +9,23 @@ export interface ChartToolbar {
 
 export function createChartToolbar(): ChartToolbar {
   const s = chartSettings();
-  const slider = h('input', { type: 'range', id: 'chart-smoothing', min: 0, max: 0.99, step: 0.01, value: String(s.smoothing), 'data-testid': 'chart-smoothing' });
+  const slider = h('input', {
+    type: 'range',
+    id: 'chart-smoothing',
+    min: 0,
+    max: 0.99,
+    step: 0.01,
+    value: String(s.smoothing),
+    'data-testid': 'chart-smoothing',
+  });
   const shown = h('output', { for: 'chart-smoothing', class: 'smoothing-value', 'data-testid': 'chart-smoothing-value' });
   const log = h('input', { type: 'checkbox', id: 'chart-log', checked: s.logY, 'data-testid': 'chart-log' });
-  const x = h('select', { id: 'chart-x', 'data-testid': 'chart-x' }, h('option', { value: 'step' }, 'Step'), h('option', { value: 'time' }, 'Relative time'));
+  const x = h(
+    'select',
+    { id: 'chart-x', 'data-testid': 'chart-x' },
+    h('option', { value: 'step' }, 'Step'),
+    h('option', { value: 'time' }, 'Relative time'),
+  );
   x.value = s.x;
   const sync = (v: ChartSettings): void => {
     slider.value = String(v.smoothing);

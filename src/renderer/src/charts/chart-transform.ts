@@ -26,7 +26,13 @@ export class Buffers {
 /** Whether a chart with these settings draws a faint raw copy beside each smoothed series. */
 export const drawsRaw = (s: ChartSettings, smoothable: boolean): boolean => smoothable && s.smoothing > 0;
 
-export function transformColumns(raw: uPlot.AlignedData, time: ArrayLike<number> | null, s: ChartSettings, smoothable: boolean, bufs: Buffers): Transformed {
+export function transformColumns(
+  raw: uPlot.AlignedData,
+  time: ArrayLike<number> | null,
+  s: ChartSettings,
+  smoothable: boolean,
+  bufs: Buffers,
+): Transformed {
   const n = raw[0].length;
   let slot = 0;
   let x: ArrayLike<number> = raw[0];

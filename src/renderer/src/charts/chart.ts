@@ -95,7 +95,13 @@ export class Chart implements Drawable {
   constructor(private spec: ChartSpec) {
     this.body = h('div', { class: 'chart-body' });
     this.empty = h('p', { class: 'chart-empty' }, 'No data yet');
-    this.element = h('figure', { class: 'chart', 'data-testid': spec.testid }, h('figcaption', null, spec.title), this.body, this.empty);
+    this.element = h(
+      'figure',
+      { class: 'chart', 'data-testid': spec.testid },
+      h('figcaption', null, spec.title),
+      this.body,
+      this.empty,
+    );
     this.resize = new ResizeObserver(() => this.onResize());
     this.resize.observe(this.body);
     this.stops = [onThemeChange(() => this.rebuild()), onChartSettings(() => this.invalidate())];
@@ -219,7 +225,10 @@ export class Chart implements Drawable {
       },
       axes: [xAxis, { ...axis(fmt), size: 72 }],
       series: [
-        { label: byTime ? 'time' : (this.spec.xLabel ?? 'step'), value: (_u, v) => (v == null ? '—' : byTime ? compactSeconds(v) : Math.round(v).toLocaleString('en-US')) },
+        {
+          label: byTime ? 'time' : (this.spec.xLabel ?? 'step'),
+          value: (_u, v) => (v == null ? '—' : byTime ? compactSeconds(v) : Math.round(v).toLocaleString('en-US')),
+        },
         ...series,
       ],
       legend: { live: true },

@@ -4,7 +4,15 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { useCpuBackend } from '../../../helpers/tf';
-import { buildKerasModel, buildModel, evaluate, forward, initParams, lossAndGrads, parseModelJson } from '../../../../src/core/models/index';
+import {
+  buildKerasModel,
+  buildModel,
+  evaluate,
+  forward,
+  initParams,
+  lossAndGrads,
+  parseModelJson,
+} from '../../../../src/core/models/index';
 
 /** What tf.keras 2.15's `model.to_json()` prints for a small Sequential (no module, batch_input_shape). */
 const KERAS2_JSON = JSON.stringify({
@@ -12,10 +20,50 @@ const KERAS2_JSON = JSON.stringify({
   config: {
     name: 'sequential',
     layers: [
-      { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } },
-      { class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: 'float32', units: 4, activation: 'tanh', use_bias: true, kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null } },
-      { class_name: 'LayerNormalization', config: { name: 'layer_normalization', axis: [1], epsilon: 0.001, center: true, scale: true, beta_initializer: { class_name: 'Zeros', config: {} }, gamma_initializer: { class_name: 'Ones', config: {} } } },
-      { class_name: 'Dense', config: { name: 'dense_1', units: 2, activation: 'softmax', use_bias: false, kernel_initializer: { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.5 } } } },
+      {
+        class_name: 'InputLayer',
+        config: { batch_input_shape: [null, 3], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' },
+      },
+      {
+        class_name: 'Dense',
+        config: {
+          name: 'dense',
+          trainable: true,
+          dtype: 'float32',
+          units: 4,
+          activation: 'tanh',
+          use_bias: true,
+          kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+          bias_initializer: { class_name: 'Zeros', config: {} },
+          kernel_regularizer: null,
+          bias_regularizer: null,
+          activity_regularizer: null,
+          kernel_constraint: null,
+          bias_constraint: null,
+        },
+      },
+      {
+        class_name: 'LayerNormalization',
+        config: {
+          name: 'layer_normalization',
+          axis: [1],
+          epsilon: 0.001,
+          center: true,
+          scale: true,
+          beta_initializer: { class_name: 'Zeros', config: {} },
+          gamma_initializer: { class_name: 'Ones', config: {} },
+        },
+      },
+      {
+        class_name: 'Dense',
+        config: {
+          name: 'dense_1',
+          units: 2,
+          activation: 'softmax',
+          use_bias: false,
+          kernel_initializer: { class_name: 'RandomNormal', config: { mean: 0, stddev: 0.5 } },
+        },
+      },
     ],
   },
   keras_version: '2.15.0',
@@ -28,10 +76,30 @@ const KERAS2_FUNCTIONAL = {
   config: {
     name: 'model',
     layers: [
-      { class_name: 'InputLayer', config: { batch_input_shape: [null, 2], dtype: 'float32', name: 'x' }, name: 'x', inbound_nodes: [] },
+      {
+        class_name: 'InputLayer',
+        config: { batch_input_shape: [null, 2], dtype: 'float32', name: 'x' },
+        name: 'x',
+        inbound_nodes: [],
+      },
       { class_name: 'Dense', config: { name: 'a', units: 2, activation: 'relu' }, name: 'a', inbound_nodes: [[['x', 0, 0, {}]]] },
-      { class_name: 'Dense', config: { name: 'b', units: 2, activation: 'linear' }, name: 'b', inbound_nodes: [[['x', 0, 0, {}]]] },
-      { class_name: 'Add', config: { name: 'add' }, name: 'add', inbound_nodes: [[['a', 0, 0, {}], ['b', 0, 0, {}]]] },
+      {
+        class_name: 'Dense',
+        config: { name: 'b', units: 2, activation: 'linear' },
+        name: 'b',
+        inbound_nodes: [[['x', 0, 0, {}]]],
+      },
+      {
+        class_name: 'Add',
+        config: { name: 'add' },
+        name: 'add',
+        inbound_nodes: [
+          [
+            ['a', 0, 0, {}],
+            ['b', 0, 0, {}],
+          ],
+        ],
+      },
     ],
     input_layers: [['x', 0, 0]],
     output_layers: [['add', 0, 0]],
@@ -47,28 +115,44 @@ describe('buildKerasModel', () => {
     const m = buildKerasModel(parseModelJson(KERAS2_JSON), { loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
     assert.deepEqual(m.inputShape, [3]);
     assert.deepEqual(m.outputShape, [2]);
-    assert.deepEqual(m.params.map((p) => [p.path, p.shape, p.h5]), [
-      ['dense/kernel', [3, 4], { layer: 'dense', index: 0 }],
-      ['dense/bias', [4], { layer: 'dense', index: 1 }],
-      ['layer_normalization/gamma', [4], { layer: 'layer_normalization', index: 0 }],
-      ['layer_normalization/beta', [4], { layer: 'layer_normalization', index: 1 }],
-      ['dense_1/kernel', [4, 2], { layer: 'dense_1', index: 0 }],
-    ]);
+    assert.deepEqual(
+      m.params.map((p) => [p.path, p.shape, p.h5]),
+      [
+        ['dense/kernel', [3, 4], { layer: 'dense', index: 0 }],
+        ['dense/bias', [4], { layer: 'dense', index: 1 }],
+        ['layer_normalization/gamma', [4], { layer: 'layer_normalization', index: 0 }],
+        ['layer_normalization/beta', [4], { layer: 'layer_normalization', index: 1 }],
+        ['dense_1/kernel', [4, 2], { layer: 'dense_1', index: 0 }],
+      ],
+    );
     assert.equal(m.paramCount, 12 + 4 + 8 + 8);
     assert.deepEqual(m.metrics, ['accuracy']);
     const init = initParams(m, 7);
     assert.deepEqual([...init.get('layer_normalization/gamma')!], [1, 1, 1, 1], 'Ones');
     const k = init.get('dense/kernel')!;
     const limit = Math.sqrt(6 / (3 + 4));
-    assert.ok(k.every((v) => Math.abs(v) <= limit) && new Set(k).size === k.length, 'GlorotUniform within its limit, all distinct');
+    assert.ok(
+      k.every((v) => Math.abs(v) <= limit) && new Set(k).size === k.length,
+      'GlorotUniform within its limit, all distinct',
+    );
   });
 
   test('forward pass equals a float64 reference (Dense tanh → LayerNormalization → Dense softmax)', () => {
     const m = buildKerasModel(parseModelJson(KERAS2_JSON), { loss: 'sparse_categorical_crossentropy' });
     const p = initParams(m, 3);
     const x = Float32Array.from([0.5, -1, 2, 1.5, 0.25, -0.75]);
-    const out = tf.tidy(() => forward(m, new Map([...p].map(([k, v]) => [k, tf.tensor(v, m.params.find((q) => q.path === k)!.shape)])), tf.tensor(x, [2, 3])).dataSync());
-    const W = p.get('dense/kernel')!, b = p.get('dense/bias')!, g = p.get('layer_normalization/gamma')!, be = p.get('layer_normalization/beta')!, W2 = p.get('dense_1/kernel')!;
+    const out = tf.tidy(() =>
+      forward(
+        m,
+        new Map([...p].map(([k, v]) => [k, tf.tensor(v, m.params.find((q) => q.path === k)!.shape)])),
+        tf.tensor(x, [2, 3]),
+      ).dataSync(),
+    );
+    const W = p.get('dense/kernel')!,
+      b = p.get('dense/bias')!,
+      g = p.get('layer_normalization/gamma')!,
+      be = p.get('layer_normalization/beta')!,
+      W2 = p.get('dense_1/kernel')!;
     for (let n = 0; n < 2; n++) {
       const h = [0, 1, 2, 3].map((j) => Math.tanh([0, 1, 2].reduce((a, i) => a + x[n * 3 + i]! * W[i * 4 + j]!, b[j]!)));
       const mean = h.reduce((a, v) => a + v, 0) / 4;
@@ -82,9 +166,15 @@ describe('buildKerasModel', () => {
 
   test('tf.keras 2.x Functional with Add; mse loss from a bare name', () => {
     const m = buildKerasModel(KERAS2_FUNCTIONAL, { loss: 'mse' });
-    assert.deepEqual(m.params.map((p) => p.path), ['a/kernel', 'a/bias', 'b/kernel', 'b/bias']);
+    assert.deepEqual(
+      m.params.map((p) => p.path),
+      ['a/kernel', 'a/bias', 'b/kernel', 'b/bias'],
+    );
     // Keras keys saved layers by class (dense, dense_1), not by name.
-    assert.deepEqual(m.params.map((p) => `${p.h5!.layer}/vars/${p.h5!.index}`), ['dense/vars/0', 'dense/vars/1', 'dense_1/vars/0', 'dense_1/vars/1']);
+    assert.deepEqual(
+      m.params.map((p) => `${p.h5!.layer}/vars/${p.h5!.index}`),
+      ['dense/vars/0', 'dense/vars/1', 'dense_1/vars/0', 'dense_1/vars/1'],
+    );
     assert.deepEqual(m.outputShape, [2]);
     const params = new Map(m.params.map((p) => [p.path, new Float32Array(p.shape.reduce((a, b) => a * b, 1))]));
     params.set('a/kernel', Float32Array.of(1, 0, 0, 1));
@@ -94,30 +184,86 @@ describe('buildKerasModel', () => {
   });
 
   test('an unsupported layer is one line naming its class and the supported list', () => {
-    const json = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 4, 3], name: 'in' } }, { class_name: 'LSTM', config: { name: 'lstm', units: 2 } }] } };
-    assert.throws(() => buildKerasModel(json, { loss: 'mse' }), (e: Error) => {
-      assert.equal(e.message.split('\n').length, 1);
-      assert.match(e.message, /layer "lstm" has class LSTM, which is not supported \(supported: InputLayer, Dense, Conv2D, .*LayerNormalization, Concatenate, Add\)/);
-      return true;
-    });
+    const json = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_shape: [null, 4, 3], name: 'in' } },
+          { class_name: 'LSTM', config: { name: 'lstm', units: 2 } },
+        ],
+      },
+    };
+    assert.throws(
+      () => buildKerasModel(json, { loss: 'mse' }),
+      (e: Error) => {
+        assert.equal(e.message.split('\n').length, 1);
+        assert.match(
+          e.message,
+          /layer "lstm" has class LSTM, which is not supported \(supported: InputLayer, Dense, Conv2D, .*LayerNormalization, Concatenate, Add\)/,
+        );
+        return true;
+      },
+    );
   });
 
   test('regularizers, unsupported losses and activations are refused, not ignored', () => {
-    const withLayer = (layer: object) => ({ class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'in' } }, layer] } });
-    assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, kernel_regularizer: { class_name: 'L2', config: { l2: 0.01 } } } }), { loss: 'mse' }), /layer "d" \(Dense\): kernel_regularizer is not supported/);
-    assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_tanh' } }), { loss: 'mse' }), /activation "hard_tanh" is not supported \(supported: linear, relu/);
-    assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } }), { loss: 'huber' }), /loss "huber" is not supported \(supported: SparseCategoricalCrossentropy/);
+    const withLayer = (layer: object) => ({
+      class_name: 'Sequential',
+      config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'in' } }, layer] },
+    });
+    assert.throws(
+      () =>
+        buildKerasModel(
+          withLayer({
+            class_name: 'Dense',
+            config: { name: 'd', units: 1, kernel_regularizer: { class_name: 'L2', config: { l2: 0.01 } } },
+          }),
+          { loss: 'mse' },
+        ),
+      /layer "d" \(Dense\): kernel_regularizer is not supported/,
+    );
+    assert.throws(
+      () =>
+        buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_tanh' } }), {
+          loss: 'mse',
+        }),
+      /activation "hard_tanh" is not supported \(supported: linear, relu/,
+    );
+    assert.throws(
+      () => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } }), { loss: 'huber' }),
+      /loss "huber" is not supported \(supported: SparseCategoricalCrossentropy/,
+    );
     assert.throws(() => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } })), /no loss/);
     // tfjs cannot differentiate a dilated convolution: refused when built, not failing at the first step.
-    const image = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 6, 6, 1], name: 'in' } }, { class_name: 'Conv2D', config: { name: 'c', filters: 1, kernel_size: 2, dilation_rate: [2, 2] } }] } };
-    assert.throws(() => buildKerasModel(image, { loss: 'mse' }), /layer "c" \(Conv2D\): dilation_rate \[2,2\] is not supported \(1 only\)/);
+    const image = {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_shape: [null, 6, 6, 1], name: 'in' } },
+          { class_name: 'Conv2D', config: { name: 'c', filters: 1, kernel_size: 2, dilation_rate: [2, 2] } },
+        ],
+      },
+    };
+    assert.throws(
+      () => buildKerasModel(image, { loss: 'mse' }),
+      /layer "c" \(Conv2D\): dilation_rate \[2,2\] is not supported \(1 only\)/,
+    );
   });
 
   test('the run config form "type": "keras" goes through buildModel; inputs that do not fit are one line', () => {
-    const m = buildModel({ type: 'keras', json: KERAS2_JSON, loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: false } } });
+    const m = buildModel({
+      type: 'keras',
+      json: KERAS2_JSON,
+      loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: false } },
+    });
     assert.equal(m.keras?.head.kind, 'sparse_categorical_crossentropy');
     const params = initParams(m, 1);
-    assert.throws(() => lossAndGrads(m, params, new Float32Array(8), Int32Array.of(0, 1), 2), /inputs: expected 6 values \(batch 2 × \[3\]\), got 8/);
+    assert.throws(
+      () => lossAndGrads(m, params, new Float32Array(8), Int32Array.of(0, 1), 2),
+      /inputs: expected 6 values \(batch 2 × \[3\]\), got 8/,
+    );
     assert.throws(() => buildModel({ type: 'keras', jsonPath: 'm.json' }), /was not read/);
     assert.throws(() => buildModel({ type: 'keras', json: '{"oops"' }), /keras model: not JSON/);
   });

@@ -37,7 +37,11 @@ export function rowShardedLayouts(model: Model): Record<string, string[]> {
   return out;
 }
 
-export async function continueCase(c: FixtureCase, meshText: string, layouts: (m: Model) => Record<string, string[]> = () => ({})): Promise<Continued> {
+export async function continueCase(
+  c: FixtureCase,
+  meshText: string,
+  layouts: (m: Model) => Record<string, string[]> = () => ({}),
+): Promise<Continued> {
   const model = buildKerasModel(c.model_json);
   const kpath = kerasPaths(model, c);
   const mesh = Mesh.parse(meshText);
@@ -47,9 +51,22 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
   const cfg = optimizerConfig(c);
   const global = (k: string) => Float32Array.from(flat(c.at_save.optimizer[k]));
   const devices = mesh.deviceIds.map((d, rank) => {
-    const vars = model.params.map((p) => new ShardedVariable({ name: p.path, globalShape: p.shape, layout: map.layoutFor(p.path, p.shape.length), deviceId: d, initialValue: flat(c.at_save.weights[kpath.get(p.path)!]) }));
+    const vars = model.params.map(
+      (p) =>
+        new ShardedVariable({
+          name: p.path,
+          globalShape: p.shape,
+          layout: map.layoutFor(p.path, p.shape.length),
+          deviceId: d,
+          initialValue: flat(c.at_save.weights[kpath.get(p.path)!]),
+        }),
+    );
     const plans = model.params.map((p, i) => planExchange(p.path, p.shape, vars[i]!.layout, d));
-    const exchange = new StepExchange(plans, model.params.map((p) => !!p.sparse), d);
+    const exchange = new StepExchange(
+      plans,
+      model.params.map((p) => !!p.sparse),
+      d,
+    );
     // Keras 3's EMA first step differs from the seed's only at iteration 0; these continue from 3.
     const opt = Adadelta.fromConfig(cfg, { mesh, collectives: colls[rank] });
     opt.iterations = Number(c.at_save.optimizer['adadelta/iteration']);
@@ -73,7 +90,14 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
     const { start, size } = localSlice(B, N, dev.rank);
     const lp = labelsPer(y, B);
     const params = new Map(dev.vars.map((v, i) => [v.name, dev.fulls[i] ?? (v.hostArray() as Float32Array)]));
-    const sums = lossAndGradsSum(model, params, x.subarray(start * per, (start + size) * per), y.subarray(start * lp, (start + size) * lp), size, { dropoutSeed: 1, exampleOffset: start });
+    const sums = lossAndGradsSum(
+      model,
+      params,
+      x.subarray(start * per, (start + size) * per),
+      y.subarray(start * lp, (start + size) * lp),
+      size,
+      { dropoutSeed: 1, exampleOffset: start },
+    );
     const grads = await dev.exchange.reduce(sums, dev.coll);
     const scalars = Float64Array.of(sums.count, sums.lossSum);
     if (N > 1) await dev.coll.allReduceSum(scalars);
@@ -104,7 +128,10 @@ export async function continueCase(c: FixtureCase, meshText: string, layouts: (m
   const optimizer = new Map<string, Float32Array>();
   const names = [
     ...(devices[0]!.opt.useEma ? model.params.map((p) => slotKey(kpath.get(p.path)!, 'average')) : []),
-    ...model.params.flatMap((p) => [slotKey(kpath.get(p.path)!, 'accumulated_grad'), slotKey(kpath.get(p.path)!, 'accumulated_delta_var')]),
+    ...model.params.flatMap((p) => [
+      slotKey(kpath.get(p.path)!, 'accumulated_grad'),
+      slotKey(kpath.get(p.path)!, 'accumulated_delta_var'),
+    ]),
   ];
   names.forEach((name, j) => {
     const first = devices[0]!.opt.variables[j + 1] as ShardedVariable;
@@ -138,6 +165,7 @@ export function compareWithKeras(c: FixtureCase, got: Continued): void {
   for (const [k, v] of got.optimizer) assertNear(`${c.name} ${k}`, v, flat(want.optimizer[k]), flat(c.at_save.optimizer[k]));
   if (want.weights_after_finalize) {
     assert.ok(got.finalized, `${c.name}: Keras finalized EMA weights, the optimizer here has no EMA`);
-    for (const [k, w] of got.finalized) assertNear(`${c.name} finalized ${k}`, w, flat(want.weights_after_finalize[k]), flat(c.at_save.weights[k]));
+    for (const [k, w] of got.finalized)
+      assertNear(`${c.name} finalized ${k}`, w, flat(want.weights_after_finalize[k]), flat(c.at_save.weights[k]));
   }
 }

@@ -33,7 +33,12 @@ export const flat = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[
  */
 export function kerasPaths(model: Model, c: FixtureCase): Map<string, string> {
   const keys = Object.keys(c.at_save.weights);
-  return new Map(model.params.map((p) => [p.path, keys.find((k) => k === p.path || k.endsWith(`/${p.path}`)) ?? assert.fail(`no fixture weight for ${p.path}`)]));
+  return new Map(
+    model.params.map((p) => [
+      p.path,
+      keys.find((k) => k === p.path || k.endsWith(`/${p.path}`)) ?? assert.fail(`no fixture weight for ${p.path}`),
+    ]),
+  );
 }
 
 /** Keras's optimizer variable name for a slot of the weight at Keras path `kpath`. */
@@ -66,5 +71,8 @@ export function assertNear(label: string, ours: ArrayLike<number>, keras: number
     const d = Math.abs(ours[i]! - keras[i]!);
     if (d > worst) [worst, at] = [d, i];
   }
-  assert.ok(worst <= tol, `${label}: element ${at} is ${ours[at]}, Keras ${keras[at]} (off by ${worst.toExponential(3)}, allowed ${tol.toExponential(3)} = ${rtol} × change ${change.toExponential(3)})`);
+  assert.ok(
+    worst <= tol,
+    `${label}: element ${at} is ${ours[at]}, Keras ${keras[at]} (off by ${worst.toExponential(3)}, allowed ${tol.toExponential(3)} = ${rtol} × change ${change.toExponential(3)})`,
+  );
 }

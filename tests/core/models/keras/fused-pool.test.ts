@@ -10,14 +10,23 @@ import { buildKerasModel, initParams, lossAndGradsSum, type Model } from '../../
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 const dense = (name: string, units: number) => ({ class_name: 'Dense', config: { name, units, activation: 'linear' } });
-const conv = { class_name: 'Conv2D', config: { name: 'conv', filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'relu', use_bias: true } };
+const conv = {
+  class_name: 'Conv2D',
+  config: { name: 'conv', filters: 4, kernel_size: [3, 3], padding: 'same', activation: 'relu', use_bias: true },
+};
 const pool = { class_name: 'MaxPooling2D', config: { name: 'pool', pool_size: [2, 2], padding: 'valid' } };
 
 const SEQUENTIAL = {
   class_name: 'Sequential',
   config: {
     name: 'seq',
-    layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 8, 8, 1], name: 'x' } }, conv, pool, { class_name: 'Flatten', config: { name: 'flat' } }, dense('out', 3)],
+    layers: [
+      { class_name: 'InputLayer', config: { batch_input_shape: [null, 8, 8, 1], name: 'x' } },
+      conv,
+      pool,
+      { class_name: 'Flatten', config: { name: 'flat' } },
+      dense('out', 3),
+    ],
   },
 };
 
@@ -32,7 +41,17 @@ const TWO_CONSUMERS = {
       { ...pool, name: 'pool', inbound_nodes: [[['conv', 0, 0, {}]]] },
       { class_name: 'Flatten', config: { name: 'f1' }, name: 'f1', inbound_nodes: [[['pool', 0, 0, {}]]] },
       { class_name: 'Flatten', config: { name: 'f2' }, name: 'f2', inbound_nodes: [[['conv', 0, 0, {}]]] },
-      { class_name: 'Concatenate', config: { name: 'cat', axis: -1 }, name: 'cat', inbound_nodes: [[['f1', 0, 0, {}], ['f2', 0, 0, {}]]] },
+      {
+        class_name: 'Concatenate',
+        config: { name: 'cat', axis: -1 },
+        name: 'cat',
+        inbound_nodes: [
+          [
+            ['f1', 0, 0, {}],
+            ['f2', 0, 0, {}],
+          ],
+        ],
+      },
       { ...dense('out', 3), name: 'out', inbound_nodes: [[['cat', 0, 0, {}]]] },
     ],
     input_layers: [['x', 0, 0]],
@@ -57,7 +76,10 @@ describe('Keras conv → max-pool fusion', () => {
     await selectBackend(['wasm']);
   });
 
-  for (const [label, json, fuses] of [['Sequential conv → pool', SEQUENTIAL, true], ['conv with a second consumer', TWO_CONSUMERS, false]] as const) {
+  for (const [label, json, fuses] of [
+    ['Sequential conv → pool', SEQUENTIAL, true],
+    ['conv with a second consumer', TWO_CONSUMERS, false],
+  ] as const) {
     test(`${label}: ${fuses ? 'fused' : 'not fused'}, the same loss and gradients as unfused`, async () => {
       const seed = testSeed(`keras fused pool (${label})`);
       const model = buildKerasModel(json, { loss: 'sparse_categorical_crossentropy', from_logits: true });

@@ -42,7 +42,11 @@ describe('the sparse exchange: N devices give the bits of one', { skip }, () => 
     const table = [...one.weights.keys()].find((k) => k.endsWith('embedding/embeddings'))!;
     const slots = [...one.optimizer.keys()].filter((k) => k.includes('embedding_embeddings'));
     assert.equal(slots.length, 2);
-    for (const [mesh, layouts] of [['batch=2', undefined], ['model=2', rowShardedLayouts], ['batch=4', undefined]] as const) {
+    for (const [mesh, layouts] of [
+      ['batch=2', undefined],
+      ['model=2', rowShardedLayouts],
+      ['batch=4', undefined],
+    ] as const) {
       const many = await continueCase(firstStep, mesh, layouts);
       assert.deepEqual(many.weights.get(table), one.weights.get(table), `${mesh}: ${table}`);
       for (const k of slots) assert.deepEqual(many.optimizer.get(k), one.optimizer.get(k), `${mesh}: ${k}`);

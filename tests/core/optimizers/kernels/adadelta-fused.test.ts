@@ -2,8 +2,18 @@
 // reference, the sparse one-pass update, argument checks and no per-call allocation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adadeltaDense, adadeltaSparse, releaseKernelScratch, setWasmChunkElements } from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer, plainHostBuffer, wasmHeapMemory, wasmHeapStats } from '../../../../src/core/optimizers/kernels/wasm-heap';
+import {
+  adadeltaDense,
+  adadeltaSparse,
+  releaseKernelScratch,
+  setWasmChunkElements,
+} from '../../../../src/core/optimizers/kernels/adadelta-fused';
+import {
+  allocHostBuffer,
+  plainHostBuffer,
+  wasmHeapMemory,
+  wasmHeapStats,
+} from '../../../../src/core/optimizers/kernels/wasm-heap';
 import { freeState, makeState, type State } from './helpers';
 
 /** Deterministic PRNG (mulberry32), so failures reproduce. */
@@ -21,10 +31,14 @@ type Kind = 'mixed' | 'zeros' | 'tiny' | 'huge';
 function sample(rand: () => number, kind: Kind, positive = false): number {
   const sign = positive || rand() < 0.5 ? 1 : -1;
   switch (kind) {
-    case 'zeros': return rand() < 0.7 ? 0 : sign * rand();
-    case 'tiny': return sign * 10 ** (-45 + 10 * rand()); // includes float32 subnormals
-    case 'huge': return sign * 10 ** (15 + 23 * rand()); // g*g overflows to Infinity
-    default: return sign * 10 ** (-6 + 8 * rand());
+    case 'zeros':
+      return rand() < 0.7 ? 0 : sign * rand();
+    case 'tiny':
+      return sign * 10 ** (-45 + 10 * rand()); // includes float32 subnormals
+    case 'huge':
+      return sign * 10 ** (15 + 23 * rand()); // g*g overflows to Infinity
+    default:
+      return sign * 10 ** (-6 + 8 * rand());
   }
 }
 
@@ -166,10 +180,18 @@ test('options.simd = false runs the JS loop on heap state, with the same bits', 
 });
 
 /** Independent float64 reference of spec §8 dense (plain math, hyper-parameters unrounded). */
-function referenceDense(v: Float64Array, eg: Float64Array, ed: Float64Array, g: ArrayLike<number>, lr: number, rho: number, eps: number): void {
+function referenceDense(
+  v: Float64Array,
+  eg: Float64Array,
+  ed: Float64Array,
+  g: ArrayLike<number>,
+  lr: number,
+  rho: number,
+  eps: number,
+): void {
   for (let i = 0; i < v.length; i++) {
     eg[i] = rho * eg[i] + (1 - rho) * g[i] * g[i];
-    const delta = -Math.sqrt(ed[i] + eps) / Math.sqrt(eg[i] + eps) * g[i];
+    const delta = (-Math.sqrt(ed[i] + eps) / Math.sqrt(eg[i] + eps)) * g[i];
     ed[i] = rho * ed[i] + (1 - rho) * delta * delta;
     v[i] += lr * delta;
   }

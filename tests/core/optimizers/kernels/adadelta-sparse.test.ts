@@ -11,8 +11,16 @@ import { makeState } from './helpers';
  * per-operation rounding (Math.fround for float32, identity for float64).
  */
 function referenceSparse(
-  v: Float64Array | Float32Array, eg: Float64Array | Float32Array, ed: Float64Array | Float32Array,
-  rows: number[], values: number[], rowSize: number, lr: number, rho: number, eps: number, round: (x: number) => number,
+  v: Float64Array | Float32Array,
+  eg: Float64Array | Float32Array,
+  ed: Float64Array | Float32Array,
+  rows: number[],
+  values: number[],
+  rowSize: number,
+  lr: number,
+  rho: number,
+  eps: number,
+  round: (x: number) => number,
 ): void {
   const rm1 = round(rho - 1);
   const omr = round(1 - rho);
@@ -36,7 +44,7 @@ function referenceSparse(
 
 function randomCase(seed: number, numRows: number, rowSize: number) {
   let a = seed;
-  const rand = () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (a = (a * 1103515245 + 12345) % 2147483648) / 2147483648;
   const order = [...Array(numRows).keys()].sort(() => rand() - 0.5);
   const rows = order.slice(0, Math.floor(numRows / 2)); // unordered, unique
   const values = rows.flatMap(() => Array.from({ length: rowSize }, () => Math.fround((rand() - 0.5) * 4)));

@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  allocHeapBuffer, allocHostBuffer, plainHostBuffer, setWasmHeapDisabled,
-  wasmHeapMemory, wasmHeapStats, wasmSimdSupported,
+  allocHeapBuffer,
+  allocHostBuffer,
+  plainHostBuffer,
+  setWasmHeapDisabled,
+  wasmHeapMemory,
+  wasmHeapStats,
+  wasmSimdSupported,
 } from '../../../../src/core/optimizers/kernels/wasm-heap';
 
 test('SIMD wasm is available in this Node (the fused kernel relies on it)', () => {

@@ -12,10 +12,7 @@ import {
 
 /** tf.test assertAllClose with rtol = atol = 1e-6: |a − b| ≤ atol + rtol·|b|. */
 function assertClose(actual: number, expected: number, tol = 1e-6): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tol + tol * Math.abs(expected),
-    `expected ${expected}, got ${actual}`,
-  );
+  assert.ok(Math.abs(actual - expected) <= tol + tol * Math.abs(expected), `expected ${expected}, got ${actual}`);
 }
 
 describe('ExponentialDecay golden', () => {
@@ -37,7 +34,14 @@ describe('ExponentialDecay golden', () => {
 describe('PiecewiseConstantDecay golden', () => {
   it('([100,110,120], [1,.1,.01,.001]) at the boundaries and beyond', () => {
     const s = new PiecewiseConstantDecay({ boundaries: [100, 110, 120], values: [1, 0.1, 0.01, 0.001] });
-    const cases: Array<[number, number]> = [[-999, 1], [100, 1], [105, 0.1], [110, 0.1], [120, 0.01], [999, 0.001]];
+    const cases: Array<[number, number]> = [
+      [-999, 1],
+      [100, 1],
+      [105, 0.1],
+      [110, 0.1],
+      [120, 0.01],
+      [999, 0.001],
+    ];
     for (const [step, expected] of cases) {
       assertClose(s.call(step), expected);
       assert.equal(s.call(step), Math.fround(expected), `step ${step} returns the float32 value`);
@@ -95,13 +99,7 @@ describe('CosineDecay golden', () => {
 describe('CosineDecayRestarts golden', () => {
   it('(1, 1000) @1250, with m_mul 0.9, with t_mul 1', () => {
     assertClose(new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 1000 }).call(1250), 0.9619397663);
-    assertClose(
-      new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 1000, mMul: 0.9 }).call(1250),
-      0.8657457896,
-    );
-    assertClose(
-      new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 1000, tMul: 1 }).call(1250),
-      0.8535533906,
-    );
+    assertClose(new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 1000, mMul: 0.9 }).call(1250), 0.8657457896);
+    assertClose(new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 1000, tMul: 1 }).call(1250), 0.8535533906);
   });
 });

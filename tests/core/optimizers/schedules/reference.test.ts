@@ -120,14 +120,24 @@ describe('float32 schedules agree with a float64 reference', () => {
 
   it('CosineDecay, without and with warmup, with alpha', () => {
     for (const alpha of [0, 0.1]) {
-      assertAgrees(new CosineDecay({ initialLearningRate: 0.2, decaySteps: 1000, alpha }), cosRef(0.2, 1000, alpha, null, 0), 0.2);
+      assertAgrees(
+        new CosineDecay({ initialLearningRate: 0.2, decaySteps: 1000, alpha }),
+        cosRef(0.2, 1000, alpha, null, 0),
+        0.2,
+      );
       const warm = new CosineDecay({ initialLearningRate: 0.01, decaySteps: 2000, alpha, warmupTarget: 0.3, warmupSteps: 250 });
       assertAgrees(warm, cosRef(0.01, 2000, alpha, 0.3, 250), 0.3);
     }
   });
 
   it('CosineDecayRestarts over several t_mul / m_mul / alpha', () => {
-    const cases: Array<[number, number, number]> = [[2, 1, 0], [1, 1, 0], [1, 0.8, 0.05], [1.5, 0.9, 0.1], [3, 1, 0]];
+    const cases: Array<[number, number, number]> = [
+      [2, 1, 0],
+      [1, 1, 0],
+      [1, 0.8, 0.05],
+      [1.5, 0.9, 0.1],
+      [3, 1, 0],
+    ];
     for (const [tMul, mMul, alpha] of cases) {
       const s = new CosineDecayRestarts({ initialLearningRate: 0.5, firstDecaySteps: 100, tMul, mMul, alpha });
       assertAgrees(s, restartsRef(0.5, 100, tMul, mMul, alpha), 0.5, restartsTol(0.5, 100, tMul));

@@ -48,9 +48,23 @@ describe('getConfig', () => {
 
   it('defaults match Keras', () => {
     const cfg = new CosineDecay({ initialLearningRate: 1, decaySteps: 10 }).getConfig();
-    assert.deepEqual(cfg, { initial_learning_rate: 1, decay_steps: 10, alpha: 0, name: null, warmup_target: null, warmup_steps: 0 });
+    assert.deepEqual(cfg, {
+      initial_learning_rate: 1,
+      decay_steps: 10,
+      alpha: 0,
+      name: null,
+      warmup_target: null,
+      warmup_steps: 0,
+    });
     const poly = new PolynomialDecay({ initialLearningRate: 1, decaySteps: 10 }).getConfig();
-    assert.deepEqual(poly, { initial_learning_rate: 1, decay_steps: 10, end_learning_rate: 0.0001, power: 1, cycle: false, name: null });
+    assert.deepEqual(poly, {
+      initial_learning_rate: 1,
+      decay_steps: 10,
+      end_learning_rate: 0.0001,
+      power: 1,
+      cycle: false,
+      name: null,
+    });
   });
 });
 
@@ -95,7 +109,8 @@ describe('dicts as Python Keras writes them', () => {
   });
 
   it('a Keras 2.11 legacy dict deserializes', () => {
-    const legacy = '{"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [100, 110], "values": [1.0, 0.5, 0.1], "name": null}}';
+    const legacy =
+      '{"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [100, 110], "values": [1.0, 0.5, 0.1], "name": null}}';
     const s = deserialize(JSON.parse(legacy));
     assert.ok(s instanceof PiecewiseConstantDecay);
     assert.equal(s.call(105), 0.5);
@@ -111,7 +126,10 @@ describe('dicts as Python Keras writes them', () => {
   });
 
   it('a config with float32-noise values (read back from a tensor) still loads', () => {
-    const dict = { class_name: 'InverseTimeDecay', config: { initial_learning_rate: 0.10000000149011612, decay_steps: 10, decay_rate: 0.5, staircase: false, name: null } };
+    const dict = {
+      class_name: 'InverseTimeDecay',
+      config: { initial_learning_rate: 0.10000000149011612, decay_steps: 10, decay_rate: 0.5, staircase: false, name: null },
+    };
     assert.equal(deserialize(dict).call(0), Math.fround(0.1));
   });
 });
@@ -151,8 +169,16 @@ class HalfEvery extends LearningRateSchedule {
 describe('custom schedules', () => {
   it('unregistered: module null and registered_name = class name (Keras 2.15 optimizer test)', () => {
     const dict = serialize(new OneOverT(0.05));
-    assert.deepEqual(dict, { module: null, class_name: 'OneOverT', config: { initial_learning_rate: 0.05 }, registered_name: 'OneOverT' });
-    assert.deepEqual(serialize(new OneOverT(0.05), { format: 'legacy' }), { class_name: 'OneOverT', config: { initial_learning_rate: 0.05 } });
+    assert.deepEqual(dict, {
+      module: null,
+      class_name: 'OneOverT',
+      config: { initial_learning_rate: 0.05 },
+      registered_name: 'OneOverT',
+    });
+    assert.deepEqual(serialize(new OneOverT(0.05), { format: 'legacy' }), {
+      class_name: 'OneOverT',
+      config: { initial_learning_rate: 0.05 },
+    });
   });
 
   it('unregistered: loads through customObjects, and fails clearly without them', () => {
@@ -160,8 +186,14 @@ describe('custom schedules', () => {
     const s = deserialize(dict, { OneOverT });
     assert.ok(s instanceof OneOverT);
     assert.equal(s.call(4), Math.fround(0.01));
-    assert.throws(() => deserialize(dict), (e: Error) => e instanceof TypeError && /Cannot deserialize object of type `OneOverT`/.test(e.message));
-    assert.throws(() => deserialize(serialize(new OneOverT(1), { format: 'legacy' })), /Could not locate class 'OneOverT'.*Known schedules: ExponentialDecay/);
+    assert.throws(
+      () => deserialize(dict),
+      (e: Error) => e instanceof TypeError && /Cannot deserialize object of type `OneOverT`/.test(e.message),
+    );
+    assert.throws(
+      () => deserialize(serialize(new OneOverT(1), { format: 'legacy' })),
+      /Could not locate class 'OneOverT'.*Known schedules: ExponentialDecay/,
+    );
   });
 
   it('registered: "package>Name", module = package, and loads without customObjects', () => {
@@ -169,7 +201,12 @@ describe('custom schedules', () => {
     assert.equal(getRegisteredName(HalfEvery), 'dtrain>HalfEvery');
     const s = new HalfEvery({ every: 10 });
     const dict = serialize(s);
-    assert.deepEqual(dict, { module: 'dtrain', class_name: 'HalfEvery', config: { every: 10 }, registered_name: 'dtrain>HalfEvery' });
+    assert.deepEqual(dict, {
+      module: 'dtrain',
+      class_name: 'HalfEvery',
+      config: { every: 10 },
+      registered_name: 'dtrain>HalfEvery',
+    });
     assertSameSchedule(s, deserialize(JSON.parse(JSON.stringify(dict))));
     // The legacy serializer writes the registered name as class_name.
     const legacy = serialize(s, { format: 'legacy' });
@@ -192,7 +229,7 @@ describe('custom schedules', () => {
     assert.throws(() => registerSchedule(Other, { package: 'twins', name: 'T' }), /twins>T has already been registered to Twin/);
   });
 
-  it('a subclass of a built-in serializes under its own name, not the built-in\'s', () => {
+  it("a subclass of a built-in serializes under its own name, not the built-in's", () => {
     class SlowExp extends ExponentialDecay {}
     const dict = serialize(new SlowExp({ initialLearningRate: 1, decaySteps: 10, decayRate: 0.5 }));
     assert.equal(dict.class_name, 'SlowExp');
@@ -202,7 +239,10 @@ describe('custom schedules', () => {
 
   it('customObjects take precedence over built-ins of the same name (as in Keras)', () => {
     class ExponentialDecayPatched extends OneOverT {}
-    const s = deserialize({ class_name: 'ExponentialDecay', config: { initial_learning_rate: 2 } }, { ExponentialDecay: ExponentialDecayPatched });
+    const s = deserialize(
+      { class_name: 'ExponentialDecay', config: { initial_learning_rate: 2 } },
+      { ExponentialDecay: ExponentialDecayPatched },
+    );
     assert.ok(s instanceof ExponentialDecayPatched);
   });
 });

@@ -14,47 +14,64 @@ import {
 } from '../../../../src/core/optimizers/schedules/index';
 
 describe('PiecewiseConstantDecay checks', () => {
-  it('length mismatch gives Keras\'s message', () => {
-    assert.throws(
-      () => new PiecewiseConstantDecay({ boundaries: [100, 110], values: [1, 0.1] }),
-      {
-        name: 'RangeError',
-        message:
-          'The length of boundaries should be 1 less than the length of values. ' +
-          'Received: boundaries=[100, 110] of length 2, and values=[1, 0.1] of length 2.',
-      },
-    );
+  it("length mismatch gives Keras's message", () => {
+    assert.throws(() => new PiecewiseConstantDecay({ boundaries: [100, 110], values: [1, 0.1] }), {
+      name: 'RangeError',
+      message:
+        'The length of boundaries should be 1 less than the length of values. ' +
+        'Received: boundaries=[100, 110] of length 2, and values=[1, 0.1] of length 2.',
+    });
   });
 
   it('refuses empty and non-increasing boundaries, and non-numbers', () => {
     assert.throws(() => new PiecewiseConstantDecay({ boundaries: [], values: [1] }), /at least one step/);
     assert.throws(() => new PiecewiseConstantDecay({ boundaries: [10, 10], values: [1, 2, 3] }), /strictly increasing/);
-    assert.throws(() => new PiecewiseConstantDecay({ boundaries: [10, NaN], values: [1, 2, 3] }), /`boundaries\[1\]` must be a finite number/);
+    assert.throws(
+      () => new PiecewiseConstantDecay({ boundaries: [10, NaN], values: [1, 2, 3] }),
+      /`boundaries\[1\]` must be a finite number/,
+    );
   });
 
-  it('accepts negative steps (Keras\'s test evaluates at −999)', () => {
+  it("accepts negative steps (Keras's test evaluates at −999)", () => {
     const s = new PiecewiseConstantDecay({ boundaries: [0], values: [3, 4] });
     assert.equal(s.call(-5), 3);
   });
 });
 
 describe('constructor checks', () => {
-  it('decay_steps must be > 0 (Keras 3\'s message)', () => {
+  it("decay_steps must be > 0 (Keras 3's message)", () => {
+    assert.throws(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.9 }), {
+      name: 'RangeError',
+      message: 'ExponentialDecay: Argument `decay_steps` must be > 0. Received: decay_steps=0',
+    });
     assert.throws(
-      () => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.9 }),
-      { name: 'RangeError', message: 'ExponentialDecay: Argument `decay_steps` must be > 0. Received: decay_steps=0' },
+      () => new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: -1, decayRate: 0.9 }),
+      /`decay_steps` must be > 0/,
     );
-    assert.throws(() => new InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: -1, decayRate: 0.9 }), /`decay_steps` must be > 0/);
-    assert.throws(() => new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: Infinity }), /`decay_steps` must be a finite number/);
+    assert.throws(
+      () => new PolynomialDecay({ initialLearningRate: 0.1, decaySteps: Infinity }),
+      /`decay_steps` must be a finite number/,
+    );
     assert.throws(() => new CosineDecay({ initialLearningRate: 0.1, decaySteps: NaN }), /`decay_steps` must be a finite number/);
-    assert.throws(() => new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 0 }), /`first_decay_steps` must be > 0/);
+    assert.throws(
+      () => new CosineDecayRestarts({ initialLearningRate: 0.1, firstDecaySteps: 0 }),
+      /`first_decay_steps` must be > 0/,
+    );
   });
 
   it('refuses non-finite rates, t_mul ≤ 0, negative warmup and wrong types', () => {
-    assert.throws(() => new ExponentialDecay({ initialLearningRate: NaN, decaySteps: 1, decayRate: 0.9 }), /`initial_learning_rate` must be a finite number/);
+    assert.throws(
+      () => new ExponentialDecay({ initialLearningRate: NaN, decaySteps: 1, decayRate: 0.9 }),
+      /`initial_learning_rate` must be a finite number/,
+    );
     assert.throws(() => new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 10, tMul: 0 }), /`t_mul` must be > 0/);
-    assert.throws(() => new CosineDecay({ initialLearningRate: 1, decaySteps: 10, warmupTarget: 1, warmupSteps: -1 }), /`warmup_steps` must be >= 0/);
-    const bad = { initialLearningRate: 1, decaySteps: 10, decayRate: 0.5, staircase: 'yes' } as unknown as ConstructorParameters<typeof ExponentialDecay>[0];
+    assert.throws(
+      () => new CosineDecay({ initialLearningRate: 1, decaySteps: 10, warmupTarget: 1, warmupSteps: -1 }),
+      /`warmup_steps` must be >= 0/,
+    );
+    const bad = { initialLearningRate: 1, decaySteps: 10, decayRate: 0.5, staircase: 'yes' } as unknown as ConstructorParameters<
+      typeof ExponentialDecay
+    >[0];
     assert.throws(() => new ExponentialDecay(bad), /`staircase` must be a boolean/);
   });
 
@@ -63,7 +80,10 @@ describe('constructor checks', () => {
       () => ExponentialDecay.fromConfig({ initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.9, decay: 1 }),
       /unexpected keyword argument 'decay'/,
     );
-    assert.throws(() => PolynomialDecay.fromConfig({ initial_learning_rate: 0.1 }), /missing required argument\(s\): 'decay_steps'/);
+    assert.throws(
+      () => PolynomialDecay.fromConfig({ initial_learning_rate: 0.1 }),
+      /missing required argument\(s\): 'decay_steps'/,
+    );
   });
 });
 
@@ -86,13 +106,23 @@ describe('step checks', () => {
 describe('serialize / deserialize errors', () => {
   it('an unknown class names itself and lists the known schedules', () => {
     const dict = { module: 'keras.optimizers.schedules', class_name: 'WarmupLinear', config: {}, registered_name: null };
-    assert.throws(() => deserialize(dict), (e: Error) => {
-      assert.match(e.message, /Could not locate class 'WarmupLinear'/);
-      for (const known of ['ExponentialDecay', 'PiecewiseConstantDecay', 'PolynomialDecay', 'InverseTimeDecay', 'CosineDecay', 'CosineDecayRestarts']) {
-        assert.ok(e.message.includes(known), `lists ${known}`);
-      }
-      return true;
-    });
+    assert.throws(
+      () => deserialize(dict),
+      (e: Error) => {
+        assert.match(e.message, /Could not locate class 'WarmupLinear'/);
+        for (const known of [
+          'ExponentialDecay',
+          'PiecewiseConstantDecay',
+          'PolynomialDecay',
+          'InverseTimeDecay',
+          'CosineDecay',
+          'CosineDecayRestarts',
+        ]) {
+          assert.ok(e.message.includes(known), `lists ${known}`);
+        }
+        return true;
+      },
+    );
   });
 
   it('malformed dicts are refused clearly', () => {

@@ -47,11 +47,23 @@ describe('Add (bias) on wasm', () => {
     const cases: [number[], number[]][] = [
       [[256, 512], [512]],
       [[3, 5, 7, 32], [32]],
-      [[2, 3, 8], [3, 8]],
-      [[4, 6, 12], [1, 1, 12]],
+      [
+        [2, 3, 8],
+        [3, 8],
+      ],
+      [
+        [4, 6, 12],
+        [1, 1, 12],
+      ],
       [[5, 10], [10]],
-      [[4, 4], [4, 4]],
-      [[7, 3, 4], [1, 4]],
+      [
+        [4, 4],
+        [4, 4],
+      ],
+      [
+        [7, 3, 4],
+        [1, 4],
+      ],
       [[8], [2, 8]], // the bias is the first operand
     ];
     for (let t = 0; t < 20; t++) {
@@ -62,20 +74,34 @@ describe('Add (bias) on wasm', () => {
       const av = new Float32Array(sizeOf(as)).map(() => (rand() - 0.5) * 10 ** pick(-4, 4));
       const bv = new Float32Array(sizeOf(bs)).map(() => (rand() - 0.5) * 10 ** pick(-4, 4));
       const want = reference(av, as, bv, bs);
-      for (const [x, y] of [[[av, as], [bv, bs]], [[bv, bs], [av, as]]] as const) {
+      for (const [x, y] of [
+        [
+          [av, as],
+          [bv, bs],
+        ],
+        [
+          [bv, bs],
+          [av, as],
+        ],
+      ] as const) {
         const got = tf.tidy(() => tf.add(tf.tensor(x[0], x[1]), tf.tensor(y[0], y[1])).dataSync());
         assert.equal(got.length, want.length);
-        for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `[${x[1]}] + [${y[1]}] at ${i}: ${got[i]}, reference ${want[i]}`);
+        for (let i = 0; i < want.length; i++)
+          assert.ok(Object.is(got[i], want[i]), `[${x[1]}] + [${y[1]}] at ${i}: ${got[i]}, reference ${want[i]}`);
       }
     }
   });
 
   test('int32 bias adds and NaN/∞ lanes', () => {
-    const got = tf.tidy(() => tf.add(tf.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4], 'int32'), tf.tensor([10, 20, 30, 40], [4], 'int32')));
+    const got = tf.tidy(() =>
+      tf.add(tf.tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4], 'int32'), tf.tensor([10, 20, 30, 40], [4], 'int32')),
+    );
     assert.equal(got.dtype, 'int32');
     assert.deepEqual(Array.from(got.dataSync()), [11, 22, 33, 44, 15, 26, 37, 48]);
     got.dispose();
-    const f = tf.tidy(() => tf.add(tf.tensor([NaN, Infinity, -Infinity, 1, -0, 2, 3, 4], [2, 4]), tf.tensor([-0, -Infinity, 1, -1], [4])).dataSync());
+    const f = tf.tidy(() =>
+      tf.add(tf.tensor([NaN, Infinity, -Infinity, 1, -0, 2, 3, 4], [2, 4]), tf.tensor([-0, -Infinity, 1, -1], [4])).dataSync(),
+    );
     assert.ok(Number.isNaN(f[0]) && Number.isNaN(f[1]));
     assert.deepEqual(Array.from(f).slice(2), [-Infinity, 0, -0, -Infinity, 4, 3]);
     assert.ok(Object.is(f[3], 0) && Object.is(f[4], -0));

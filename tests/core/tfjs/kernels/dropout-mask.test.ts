@@ -12,7 +12,9 @@ import { seededRandom, testSeed } from '../../../helpers/seed';
 function reference(rate: number, seed: number, layer: number, offset: number, batch: number, features: number): Float32Array {
   const key = streamKey(seed, layer);
   const out = new Float32Array(batch * features);
-  for (let b = 0; b < batch; b++) for (let j = 0; j < features; j++) out[b * features + j] = counterUniform(key, (offset + b) * features + j) >= rate ? 1 / (1 - rate) : 0;
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < features; j++)
+      out[b * features + j] = counterUniform(key, (offset + b) * features + j) >= rate ? 1 / (1 - rate) : 0;
   return out;
 }
 
@@ -25,7 +27,15 @@ function cases(rand: () => number): [number, number, number, number, number, num
     [0, 11, 3, 17, 2, 3],
     [1 / 16777216, 12, 0, 1, 1, 1],
   ];
-  for (let t = 0; t < 8; t++) list.push([rand() * 0.95, Math.floor(rand() * 2 ** 31), Math.floor(rand() * 4), Math.floor(rand() * 1e9), 1 + Math.floor(rand() * 9), 1 + Math.floor(rand() * 200)]);
+  for (let t = 0; t < 8; t++)
+    list.push([
+      rand() * 0.95,
+      Math.floor(rand() * 2 ** 31),
+      Math.floor(rand() * 4),
+      Math.floor(rand() * 1e9),
+      1 + Math.floor(rand() * 9),
+      1 + Math.floor(rand() * 200),
+    ]);
   return list;
 }
 
@@ -43,7 +53,11 @@ describe('DropoutMask on wasm', () => {
         const got = tf.tidy(() => dropoutMaskTensor(rate, seed, layer, offset, batch, features, [batch, features]).dataSync());
         const want = reference(rate, seed, layer, offset, batch, features);
         assert.equal(got.length, want.length);
-        for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${label} rate ${rate} seed ${seed} offset ${offset} [${batch}, ${features}] at ${i}: ${got[i]}, reference ${want[i]}`);
+        for (let i = 0; i < want.length; i++)
+          assert.ok(
+            Object.is(got[i], want[i]),
+            `${label} rate ${rate} seed ${seed} offset ${offset} [${batch}, ${features}] at ${i}: ${got[i]}, reference ${want[i]}`,
+          );
       }
     };
     check('kernel');

@@ -8,7 +8,12 @@ import '../../../../src/core/tfjs/gradients';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 type Pad = 'valid' | 'same';
-interface Case { shape: [number, number, number, number]; pool: [number, number]; strides: [number, number]; pad: Pad }
+interface Case {
+  shape: [number, number, number, number];
+  pool: [number, number];
+  strides: [number, number];
+  pad: Pad;
+}
 
 function reference(x: Float32Array, dy: Float32Array, c: Case): Float32Array {
   const info = tf.backend_util.computePool2DInfo(c.shape, c.pool, c.strides, 1, c.pad);
@@ -47,11 +52,18 @@ function check(c: Case, rand: () => number, label: string): void {
     const x = tf.tensor4d(xv, c.shape);
     const y = tf.maxPool(x, c.pool, c.strides, c.pad);
     const dyv = new Float32Array(y.size).map(() => (rand() < 0.05 ? -0 : rand() * 2 - 1));
-    const dx = tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(dyv, y.shape), input: x, output: y }, { filterSize: c.pool, strides: c.strides, pad: c.pad }) as tf.Tensor;
+    const dx = tf
+      .engine()
+      .runKernel(
+        'MaxPoolGrad',
+        { dy: tf.tensor(dyv, y.shape), input: x, output: y },
+        { filterSize: c.pool, strides: c.strides, pad: c.pad },
+      ) as tf.Tensor;
     assert.deepEqual(dx.shape, c.shape);
     const got = dx.dataSync() as Float32Array;
     const want = reference(xv, dyv, c);
-    for (let i = 0; i < size; i++) assert.ok(Object.is(got[i], want[i]), `${label} ${JSON.stringify(c)} dx[${i}]: ${got[i]}, reference ${want[i]}`);
+    for (let i = 0; i < size; i++)
+      assert.ok(Object.is(got[i], want[i]), `${label} ${JSON.stringify(c)} dx[${i}]: ${got[i]}, reference ${want[i]}`);
   });
 }
 
@@ -83,7 +95,12 @@ describe('MaxPoolGrad on wasm equals the float64 reference bit for bit', () => {
     const pick = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
     for (let t = 0; t < 40; t++) {
       const pool: [number, number] = [pick(1, 3), pick(1, 3)];
-      const shape: [number, number, number, number] = [pick(1, 3), pick(pool[0], 11), pick(pool[1], 11), [1, 3, 4, 5, 8, 16][pick(0, 5)]];
+      const shape: [number, number, number, number] = [
+        pick(1, 3),
+        pick(pool[0], 11),
+        pick(pool[1], 11),
+        [1, 3, 4, 5, 8, 16][pick(0, 5)],
+      ];
       check({ shape, pool, strides: [pick(1, 3), pick(1, 3)], pad: rand() < 0.5 ? 'valid' : 'same' }, rand, `random #${t}`);
     }
   });
@@ -93,7 +110,11 @@ describe('MaxPoolGrad on wasm equals the float64 reference bit for bit', () => {
     const c: Case = { shape: [2, 6, 6, 4], pool: [2, 2], strides: [2, 2], pad: 'valid' };
     const xv = input(rand, 2 * 6 * 6 * 4, false);
     const ids = tf.backend().numDataIds();
-    const got = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, c.pool, c.strides, c.pad)))(tf.tensor4d(xv, c.shape)).dataSync());
+    const got = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.maxPool(x as tf.Tensor4D, c.pool, c.strides, c.pad)))(tf.tensor4d(xv, c.shape))
+        .dataSync(),
+    );
     const want = reference(xv, new Float32Array(2 * 3 * 3 * 4).fill(1), c);
     assert.deepEqual(Array.from(got), Array.from(want));
     assert.equal(tf.backend().numDataIds(), ids);

@@ -9,7 +9,13 @@ import { seededRandom, testSeed } from '../../../helpers/seed';
 
 type Shape = [number, number, number, number];
 
-function reference(x: Float32Array, shape: Shape, pool: [number, number], strides: [number, number], pad: 'valid' | 'same'): Float32Array {
+function reference(
+  x: Float32Array,
+  shape: Shape,
+  pool: [number, number],
+  strides: [number, number],
+  pad: 'valid' | 'same',
+): Float32Array {
   const info = tf.backend_util.computePool2DInfo(shape, pool, strides, 1, pad);
   const [N, H, W, C] = shape;
   const out = new Float32Array(N * info.outHeight * info.outWidth * C);
@@ -30,7 +36,14 @@ function reference(x: Float32Array, shape: Shape, pool: [number, number], stride
   return out;
 }
 
-function check(rand: () => number, shape: Shape, pool: [number, number], strides: [number, number], pad: 'valid' | 'same', special: boolean): void {
+function check(
+  rand: () => number,
+  shape: Shape,
+  pool: [number, number],
+  strides: [number, number],
+  pad: 'valid' | 'same',
+  special: boolean,
+): void {
   const xv = new Float32Array(shape.reduce((a, b) => a * b, 1)).map(() => {
     const u = rand();
     if (special && u < 0.05) return [NaN, -Infinity, -0, 0, NaN][Math.floor(u * 100)];
@@ -39,7 +52,11 @@ function check(rand: () => number, shape: Shape, pool: [number, number], strides
   const got = tf.tidy(() => tf.maxPool(tf.tensor4d(xv, shape), pool, strides, pad).dataSync());
   const want = reference(xv, shape, pool, strides, pad);
   assert.equal(got.length, want.length);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `[${shape}] pool [${pool}] strides [${strides}] ${pad} y[${i}]: ${got[i]}, reference ${want[i]}`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(
+      Object.is(got[i], want[i]),
+      `[${shape}] pool [${pool}] strides [${strides}] ${pad} y[${i}]: ${got[i]}, reference ${want[i]}`,
+    );
 }
 
 describe('MaxPool on wasm', () => {

@@ -25,7 +25,9 @@ function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, label: stri
 const reluGradOf = (xv: Float32Array, dyv: Float32Array, shape: number[]) =>
   tf.tidy(() => {
     const dy = tf.tensor(dyv, shape);
-    return tf.grad((x: tf.Tensor) => tf.mul(tf.relu(x), dy))(tf.tensor(xv, shape)).dataSync();
+    return tf
+      .grad((x: tf.Tensor) => tf.mul(tf.relu(x), dy))(tf.tensor(xv, shape))
+      .dataSync();
   });
 
 describe('the relu gradient in one pass', () => {
@@ -39,7 +41,9 @@ describe('the relu gradient in one pass', () => {
     for (const n of [1, 3, 4, 7, 64, 1001, 4099]) {
       const xv = values(rand, n);
       const dyv = values(rand, n);
-      const got = tf.tidy(() => tf.engine().runKernel('ReluGrad', { dy: tf.tensor(dyv, [n]), x: tf.tensor(xv, [n]) }) as tf.Tensor).dataSync();
+      const got = tf
+        .tidy(() => tf.engine().runKernel('ReluGrad', { dy: tf.tensor(dyv, [n]), x: tf.tensor(xv, [n]) }) as tf.Tensor)
+        .dataSync();
       assertSame(got, reference(xv, dyv), `n=${n}`);
     }
   });
@@ -74,7 +78,9 @@ describe('the relu gradient in one pass', () => {
     const got = tf.tidy(() => {
       const x = tf.tensor(xv, [50]);
       const w = tf.tensor(wv, [50]);
-      return tf.grad((dy: tf.Tensor) => tf.sum(tf.mul(w, tf.engine().runKernel('ReluGrad', { dy, x }) as tf.Tensor)))(tf.ones([50])).dataSync();
+      return tf
+        .grad((dy: tf.Tensor) => tf.sum(tf.mul(w, tf.engine().runKernel('ReluGrad', { dy, x }) as tf.Tensor)))(tf.ones([50]))
+        .dataSync();
     });
     assertSame(got, reference(xv, wv), 'd/d(dy)');
   });

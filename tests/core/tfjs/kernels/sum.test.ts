@@ -38,7 +38,8 @@ describe('Sum over leading axes on wasm', () => {
         assert.deepEqual(s.shape, keepDims ? [...Array(k).fill(1), ...rest] : rest);
         const got = s.dataSync();
         const want = reference(xv, rows, cols);
-        for (let c = 0; c < cols; c++) assert.ok(Object.is(got[c], want[c]), `[${shape}] column ${c}: ${got[c]}, reference ${want[c]}`);
+        for (let c = 0; c < cols; c++)
+          assert.ok(Object.is(got[c], want[c]), `[${shape}] column ${c}: ${got[c]}, reference ${want[c]}`);
       });
     }
   });
@@ -46,7 +47,10 @@ describe('Sum over leading axes on wasm', () => {
   test('few rows and other axes go to the stock kernel (float32), within float32 rounding', () => {
     const rand = seededRandom(testSeed('sum stock path'));
     const xv = new Float32Array(6 * 5 * 8).map(() => rand() - 0.5);
-    const got = tf.tidy(() => [tf.sum(tf.tensor3d(xv, [6, 5, 8]), [0, 1]).dataSync(), tf.sum(tf.tensor3d(xv, [6, 5, 8]), [0, 2]).dataSync()]);
+    const got = tf.tidy(() => [
+      tf.sum(tf.tensor3d(xv, [6, 5, 8]), [0, 1]).dataSync(),
+      tf.sum(tf.tensor3d(xv, [6, 5, 8]), [0, 2]).dataSync(),
+    ]);
     const want0 = reference(xv, 30, 8);
     for (let c = 0; c < 8; c++) assert.ok(Math.abs(got[0][c] - want0[c]) <= 1e-5, `axes [0,1] column ${c}`);
     for (let j = 0; j < 5; j++) {

@@ -21,11 +21,25 @@ export function createRunControls(api: RendererApi, runId: string, onDone: (erro
   let elsewhere = false;
   let inFlight = false;
   const pause = h('button', { type: 'button', class: 'button', 'data-testid': 'pause-run', 'aria-keyshortcuts': 'P' }, 'Pause');
-  const resume = h('button', { type: 'button', class: 'button', 'data-testid': 'resume-run', 'aria-keyshortcuts': 'P' }, 'Resume');
-  const stop = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'stop-run', 'aria-keyshortcuts': 'X' }, 'Stop');
+  const resume = h(
+    'button',
+    { type: 'button', class: 'button', 'data-testid': 'resume-run', 'aria-keyshortcuts': 'P' },
+    'Resume',
+  );
+  const stop = h(
+    'button',
+    { type: 'button', class: 'button button-danger', 'data-testid': 'stop-run', 'aria-keyshortcuts': 'X' },
+    'Stop',
+  );
   const confirm = h('button', { type: 'button', class: 'button button-danger', 'data-testid': 'stop-confirm' }, 'Stop run');
   const cancel = h('button', { type: 'button', class: 'button', 'data-testid': 'stop-cancel' }, 'Cancel');
-  const confirmBox = h('span', { class: 'confirm', role: 'group', 'aria-label': 'Confirm stop', hidden: true }, h('span', null, 'Stop and checkpoint?'), confirm, cancel);
+  const confirmBox = h(
+    'span',
+    { class: 'confirm', role: 'group', 'aria-label': 'Confirm stop', hidden: true },
+    h('span', null, 'Stop and checkpoint?'),
+    confirm,
+    cancel,
+  );
 
   const render = (): void => {
     pause.disabled = inFlight || elsewhere || !CAN_PAUSE.includes(status);

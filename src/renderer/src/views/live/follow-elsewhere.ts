@@ -11,7 +11,11 @@ export const POLL_MS = 1500;
 export function elsewhereBadge(run: RunSummary, testid = 'run-elsewhere'): HTMLElement | null {
   if (!run.elsewhere) return null;
   const { pid, host } = run.elsewhere;
-  return h('span', { class: 'badge badge-elsewhere', 'data-testid': testid, title: `Trained by dtrain pid ${pid} on ${host}` }, 'trained elsewhere');
+  return h(
+    'span',
+    { class: 'badge badge-elsewhere', 'data-testid': testid, title: `Trained by dtrain pid ${pid} on ${host}` },
+    'trained elsewhere',
+  );
 }
 
 export interface Follower {
@@ -20,7 +24,13 @@ export interface Follower {
   dispose(): void;
 }
 
-export function followElsewhere(api: RendererApi, runId: string, lastStep: () => number, onPoints: (p: MetricPoint[]) => void, onDetail: (d: RunDetail) => void): Follower {
+export function followElsewhere(
+  api: RendererApi,
+  runId: string,
+  lastStep: () => number,
+  onPoints: (p: MetricPoint[]) => void,
+  onDetail: (d: RunDetail) => void,
+): Follower {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let active = false;
   const poll = async (): Promise<void> => {

@@ -65,7 +65,12 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
 
   const showBanner = (text: string, testid: string): void => {
     const dismiss = h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Dismiss' }, '×');
-    const banner = h('div', { class: 'banner banner-error', role: 'alert', 'data-testid': testid }, h('span', null, text), dismiss);
+    const banner = h(
+      'div',
+      { class: 'banner banner-error', role: 'alert', 'data-testid': testid },
+      h('span', null, text),
+      dismiss,
+    );
     dismiss.addEventListener('click', () => banner.remove());
     banners.appendChild(banner);
   };
@@ -82,7 +87,8 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     banners.querySelector('[data-testid="run-error"]')?.remove();
     if (d.status === 'failed' && d.error) showBanner(`Run failed: ${d.error}`, 'run-error');
     elsewhereNote.hidden = !d.elsewhere;
-    if (d.elsewhere) elsewhereNote.textContent = `Trained by another dtrain process (pid ${d.elsewhere.pid} on ${d.elsewhere.host}). This view follows its progress from the database; pause or stop it where it runs.`;
+    if (d.elsewhere)
+      elsewhereNote.textContent = `Trained by another dtrain process (pid ${d.elsewhere.pid} on ${d.elsewhere.host}). This view follows its progress from the database; pause or stop it where it runs.`;
     follower.sync(d);
   };
 
@@ -151,7 +157,12 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     banners,
     tiles.element,
     charts.element,
-    h('div', { class: 'panels' }, panel('Devices', h('div', null, devicesBody, devicesNote), 'devices-panel'), panel('Checkpoints', checkpointsBody, 'checkpoints-panel')),
+    h(
+      'div',
+      { class: 'panels' },
+      panel('Devices', h('div', null, devicesBody, devicesNote), 'devices-panel'),
+      panel('Checkpoints', checkpointsBody, 'checkpoints-panel'),
+    ),
   );
 
   return {

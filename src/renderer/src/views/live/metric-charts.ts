@@ -25,8 +25,23 @@ export function createMetricCharts(run: RunMetrics): MetricCharts {
   const steps = () => store.column('step');
   const time = () => store.column('time');
   const base = { time, sync, followSettings: true, smoothable: true };
-  const single = (title: string, testid: string, column: string, color: number, formatY?: (v: number) => string, smoothable = true): Chart =>
-    new Chart({ ...base, smoothable, title, testid, series: [{ label: title, color }], data: () => [steps(), store.column(column)], formatY });
+  const single = (
+    title: string,
+    testid: string,
+    column: string,
+    color: number,
+    formatY?: (v: number) => string,
+    smoothable = true,
+  ): Chart =>
+    new Chart({
+      ...base,
+      smoothable,
+      title,
+      testid,
+      series: [{ label: title, color }],
+      data: () => [steps(), store.column(column)],
+      formatY,
+    });
 
   // 'loss' is a base column; every other metric lives in a metric: column.
   const column = (name: string) => (name === 'loss' ? 'loss' : metricColumn(name));

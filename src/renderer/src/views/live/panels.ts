@@ -14,7 +14,12 @@ function table(testid: string, headers: string[], rows: HTMLTableRowElement[], e
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', { class: 'table', 'data-testid': testid }, h('thead', null, h('tr', null, headers.map(th))), h('tbody', null, rows)),
+    h(
+      'table',
+      { class: 'table', 'data-testid': testid },
+      h('thead', null, h('tr', null, headers.map(th))),
+      h('tbody', null, rows),
+    ),
   );
 }
 
@@ -33,14 +38,23 @@ export function renderDevices(parent: HTMLElement, devices: DeviceStats[]): void
         h('td', { class: 'num' }, formatMs(d.stepTimeMs)),
       ),
     );
-  replaceChildren(parent, table('device-table', ['Device', 'Backend', 'PID#', 'Shards#', 'RSS#', 'Step time#'], rows, 'No workers running.'));
+  replaceChildren(
+    parent,
+    table('device-table', ['Device', 'Backend', 'PID#', 'Shards#', 'RSS#', 'Step time#'], rows, 'No workers running.'),
+  );
 }
 
 export function renderCheckpoints(parent: HTMLElement, checkpoints: CheckpointInfo[]): void {
   const rows = [...checkpoints]
     .sort((a, b) => b.step - a.step)
     .map((c) =>
-      h('tr', { 'data-testid': `checkpoint-row-${c.id}` }, h('td', { class: 'num' }, formatInt(c.step)), h('td', null, formatTime(c.createdAt)), h('td', { class: 'num' }, formatBytes(c.bytes))),
+      h(
+        'tr',
+        { 'data-testid': `checkpoint-row-${c.id}` },
+        h('td', { class: 'num' }, formatInt(c.step)),
+        h('td', null, formatTime(c.createdAt)),
+        h('td', { class: 'num' }, formatBytes(c.bytes)),
+      ),
     );
   replaceChildren(parent, table('checkpoint-table', ['Step#', 'Saved', 'Size#'], rows, 'No checkpoints yet.'));
 }

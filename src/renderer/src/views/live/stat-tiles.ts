@@ -30,7 +30,11 @@ export function createStatTiles(run: RunMetrics): StatTiles {
   };
   const metricValues: HTMLElement[] = [];
   const progress = h('progress', { max: 1, value: 0, 'data-testid': 'run-progress', 'aria-label': 'Progress' });
-  const list = h('dl', { class: 'tiles' }, Object.values(tiles).map((t) => t.el));
+  const list = h(
+    'dl',
+    { class: 'tiles' },
+    Object.values(tiles).map((t) => t.el),
+  );
   const element = h('div', { class: 'stats' }, progress, list);
   const { store } = run;
 

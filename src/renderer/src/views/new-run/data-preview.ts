@@ -18,18 +18,33 @@ const MAX_CLASSES_SHOWN = 12;
 
 function describe(s: DataSourceSummary): HTMLElement[] {
   const what = s.unit === 'images' ? 'images' : 'rows';
-  const lines: HTMLElement[] = [h('p', { 'data-testid': 'data-preview-size' }, `${formatInt(s.examples)} ${what} · each [${s.featureShape.join(', ')}] · ${s.task}`)];
+  const lines: HTMLElement[] = [
+    h(
+      'p',
+      { 'data-testid': 'data-preview-size' },
+      `${formatInt(s.examples)} ${what} · each [${s.featureShape.join(', ')}] · ${s.task}`,
+    ),
+  ];
   if (s.classes) {
     const shown = s.classes.slice(0, MAX_CLASSES_SHOWN);
     lines.push(
       h(
         'ul',
         { class: 'class-counts', 'data-testid': 'data-preview-classes', 'aria-label': `${s.classes.length} classes` },
-        shown.map((c) => h('li', null, h('span', { class: 'class-name', title: c.name }, c.name), ' ', h('span', { class: 'muted' }, formatInt(c.count)))),
+        shown.map((c) =>
+          h(
+            'li',
+            null,
+            h('span', { class: 'class-name', title: c.name }, c.name),
+            ' ',
+            h('span', { class: 'muted' }, formatInt(c.count)),
+          ),
+        ),
         s.classes.length > shown.length ? h('li', { class: 'muted' }, `… ${s.classes.length - shown.length} more`) : null,
       ),
     );
-  } else if (s.targetDim !== undefined) lines.push(h('p', { class: 'muted' }, `${s.targetDim} target value${s.targetDim === 1 ? '' : 's'} per example`));
+  } else if (s.targetDim !== undefined)
+    lines.push(h('p', { class: 'muted' }, `${s.targetDim} target value${s.targetDim === 1 ? '' : 's'} per example`));
   return lines;
 }
 

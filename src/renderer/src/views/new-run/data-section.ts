@@ -78,7 +78,9 @@ export function createDataSection(fields: FieldRegistry): DataSection {
     setDatasets(list) {
       datasets = list;
       const previous = builtin.value;
-      builtin.replaceChildren(...list.map((d) => h('option', { value: d.name }, `${d.name}${d.kind === 'synthetic' ? ' (synthetic)' : ''}`)));
+      builtin.replaceChildren(
+        ...list.map((d) => h('option', { value: d.name }, `${d.name}${d.kind === 'synthetic' ? ' (synthetic)' : ''}`)),
+      );
       if (list.some((d) => d.name === previous)) builtin.value = previous;
       sync();
     },
@@ -106,12 +108,16 @@ export function createDataSection(fields: FieldRegistry): DataSection {
     read(c) {
       if (!csvRadio.input.checked) {
         const info = datasets.find((d) => d.name === builtin.value);
-        if (!info) return c.add('data', 'Choose a dataset.'), null;
+        if (!info) return (c.add('data', 'Choose a dataset.'), null);
         return info.kind === 'synthetic' ? { kind: 'synthetic', name: info.name } : { kind: 'builtin', name: info.name };
       }
-      if (path.value.trim() === '') return c.add('data.path', 'Enter the path of a CSV file.'), null;
+      if (path.value.trim() === '') return (c.add('data.path', 'Enter the path of a CSV file.'), null);
       const label = labelColumn.value.trim();
-      const source: DataSource = { kind: 'csv', path: path.value.trim(), normalize: normalize.value as 'none' | 'zscore' | 'minmax' };
+      const source: DataSource = {
+        kind: 'csv',
+        path: path.value.trim(),
+        normalize: normalize.value as 'none' | 'zscore' | 'minmax',
+      };
       if (label !== '') source.labelColumn = /^\d+$/.test(label) ? Number(label) : label;
       return source;
     },

@@ -26,11 +26,20 @@ function deviceLabel(d: DeviceInfo): string {
 }
 
 export function createDevicesSection(fields: FieldRegistry): DevicesSection {
-  const list = h('div', { class: 'device-list', role: 'group', 'aria-label': 'Devices', 'data-testid': 'device-list' }, h('p', { class: 'muted' }, 'Loading devices…'));
+  const list = h(
+    'div',
+    { class: 'device-list', role: 'group', 'aria-label': 'Devices', 'data-testid': 'device-list' },
+    h('p', { class: 'muted' }, 'Loading devices…'),
+  );
   const custom = h('input', { type: 'checkbox', 'data-testid': 'mesh-custom' });
   const mesh = input({ value: 'batch=1', placeholder: 'batch=2,model=2' });
   const summary = h('p', { class: 'field-hint', 'data-testid': 'mesh-summary', 'aria-live': 'polite' });
-  const layouts = h('textarea', { rows: 4, class: 'code', spellcheck: 'false', placeholder: '{ "dense.*kernel": ["unsharded", "model"] }' });
+  const layouts = h('textarea', {
+    rows: 4,
+    class: 'code',
+    spellcheck: 'false',
+    placeholder: '{ "dense.*kernel": ["unsharded", "model"] }',
+  });
   const doctor = createDoctorPanel();
   let boxes: HTMLInputElement[] = [];
 
@@ -42,7 +51,8 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
     const prefix = boxes.every((b, i) => b.checked === i < selectedCount());
     summary.textContent = custom.checked
       ? 'Custom mesh: its size must not exceed the device count.'
-      : `Mesh ${mesh.value}: data parallel over ${selectedCount()} device(s).` + (prefix ? '' : ' Workers are placed on the first devices in this list.');
+      : `Mesh ${mesh.value}: data parallel over ${selectedCount()} device(s).` +
+        (prefix ? '' : ' Workers are placed on the first devices in this list.');
   };
   custom.addEventListener('change', sync);
   const customId = nextId('c');
@@ -60,20 +70,33 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
       'details',
       { class: 'advanced' },
       h('summary', null, 'Variable layouts (advanced)'),
-      fields.row('layouts', 'Layouts JSON', layouts, 'Regex on variable names → sharding per axis (a mesh dim or "unsharded"). Unmatched variables are replicated.'),
+      fields.row(
+        'layouts',
+        'Layouts JSON',
+        layouts,
+        'Regex on variable names → sharding per axis (a mesh dim or "unsharded"). Unmatched variables are replicated.',
+      ),
     ),
   );
 
   return {
     element,
     setDevices(devices) {
-      boxes = devices.map((d, i) => h('input', { type: 'checkbox', checked: i === 0, value: String(d.deviceId), 'data-testid': `device-${d.deviceId}` }));
+      boxes = devices.map((d, i) =>
+        h('input', { type: 'checkbox', checked: i === 0, value: String(d.deviceId), 'data-testid': `device-${d.deviceId}` }),
+      );
       list.replaceChildren(
         ...devices.map((d, i) => {
           const id = nextId('dev');
           boxes[i].id = id;
           boxes[i].addEventListener('change', sync);
-          return h('label', { for: id, class: 'device-option' }, boxes[i], h('span', { class: 'device-kind' }, d.kind), h('span', null, deviceLabel(d)));
+          return h(
+            'label',
+            { for: id, class: 'device-option' },
+            boxes[i],
+            h('span', { class: 'device-kind' }, d.kind),
+            h('span', null, deviceLabel(d)),
+          );
         }),
       );
       if (devices.length === 0) list.replaceChildren(h('p', { class: 'muted' }, 'No devices reported by the trainer.'));
@@ -90,8 +113,9 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
       sync();
     },
     read(c) {
-      if (!custom.checked && selectedCount() === 0) return c.add('mesh', 'Select at least one device.'), null;
-      if (!MESH_RE.test(mesh.value)) return c.add('mesh', 'Write the mesh as name=size pairs, e.g. batch=2 or batch=2,model=2.'), null;
+      if (!custom.checked && selectedCount() === 0) return (c.add('mesh', 'Select at least one device.'), null);
+      if (!MESH_RE.test(mesh.value))
+        return (c.add('mesh', 'Write the mesh as name=size pairs, e.g. batch=2 or batch=2,model=2.'), null);
       const map = c.jsonObject('layouts', layouts.value, true);
       if (map && Object.values(map).some((v) => !Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
         c.add('layouts', 'Each layout must be a list of axis names, e.g. ["unsharded", "model"].');

@@ -16,9 +16,19 @@ export interface DoctorView {
 /** The report as lines for the panel: one per GPU, one per distinct worker plan, one per problem. */
 export function doctorView(r: DoctorReport): DoctorView {
   const tone = r.problems.some((p) => p.severity === 'error') ? 'error' : r.problems.length ? 'warning' : 'ok';
-  const gpus = r.gpus.status === 'found'
-    ? r.gpus.gpus.map((g) => `GPU ${g.index}: ${g.name} · driver ${g.driver} · ${g.memoryTotalMiB === null ? '?' : (g.memoryTotalMiB / 1024).toFixed(1)} GiB`)
-    : [r.gpus.status === 'failed' ? `No GPU: nvidia-smi failed (${r.gpus.error})` : r.gpus.status === 'none' ? 'No GPU: nvidia-smi lists none' : 'No GPU: nvidia-smi is not installed'];
+  const gpus =
+    r.gpus.status === 'found'
+      ? r.gpus.gpus.map(
+          (g) =>
+            `GPU ${g.index}: ${g.name} · driver ${g.driver} · ${g.memoryTotalMiB === null ? '?' : (g.memoryTotalMiB / 1024).toFixed(1)} GiB`,
+        )
+      : [
+          r.gpus.status === 'failed'
+            ? `No GPU: nvidia-smi failed (${r.gpus.error})`
+            : r.gpus.status === 'none'
+              ? 'No GPU: nvidia-smi lists none'
+              : 'No GPU: nvidia-smi is not installed',
+        ];
   const seen = new Map<string, number>();
   for (const w of r.workers) {
     const kernels = w.backend === 'wasm' ? (w.nativeBlas ? ', native BLAS' : ', wasm kernels') : '';
@@ -27,7 +37,13 @@ export function doctorView(r: DoctorReport): DoctorView {
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   const workers = [...seen].map(([line, n]) => (line.startsWith('CPU workers') ? `${n} ${line}` : line));
-  return { headline: r.summary, tone, gpus, workers, problems: r.problems.map((p) => ({ tone: p.severity, what: p.what, fix: p.fix })) };
+  return {
+    headline: r.summary,
+    tone,
+    gpus,
+    workers,
+    problems: r.problems.map((p) => ({ tone: p.severity, what: p.what, fix: p.fix })),
+  };
 }
 
 export interface DoctorPanel {
@@ -37,9 +53,19 @@ export interface DoctorPanel {
 }
 
 export function createDoctorPanel(): DoctorPanel {
-  const headline = h('p', { class: 'doctor-headline', 'data-testid': 'doctor-summary', 'aria-live': 'polite' }, 'Checking this machine…');
+  const headline = h(
+    'p',
+    { class: 'doctor-headline', 'data-testid': 'doctor-summary', 'aria-live': 'polite' },
+    'Checking this machine…',
+  );
   const body = h('div', { class: 'doctor-body' });
-  const element = h('details', { class: 'advanced doctor', 'data-testid': 'doctor-panel' }, h('summary', null, 'Machine check (dtrain doctor)'), headline, body);
+  const element = h(
+    'details',
+    { class: 'advanced doctor', 'data-testid': 'doctor-panel' },
+    h('summary', null, 'Machine check (dtrain doctor)'),
+    headline,
+    body,
+  );
   return {
     element,
     show(report) {
@@ -49,12 +75,24 @@ export function createDoctorPanel(): DoctorPanel {
       if (v.tone !== 'ok') element.open = true;
       replaceChildren(
         body,
-        h('ul', { class: 'doctor-list' }, v.gpus.map((g) => h('li', null, g))),
+        h(
+          'ul',
+          { class: 'doctor-list' },
+          v.gpus.map((g) => h('li', null, g)),
+        ),
         h('h3', null, 'Workers'),
-        h('ul', { class: 'doctor-list', 'data-testid': 'doctor-workers' }, v.workers.map((w) => h('li', null, w))),
+        h(
+          'ul',
+          { class: 'doctor-list', 'data-testid': 'doctor-workers' },
+          v.workers.map((w) => h('li', null, w)),
+        ),
         v.problems.length ? h('h3', null, 'Problems and fixes') : null,
         v.problems.length
-          ? h('ul', { class: 'doctor-list', 'data-testid': 'doctor-problems' }, v.problems.map((p) => h('li', { 'data-tone': p.tone }, p.what, h('br'), 'Fix: ', h('code', null, p.fix))))
+          ? h(
+              'ul',
+              { class: 'doctor-list', 'data-testid': 'doctor-problems' },
+              v.problems.map((p) => h('li', { 'data-tone': p.tone }, p.what, h('br'), 'Fix: ', h('code', null, p.fix))),
+            )
           : null,
       );
     },

@@ -106,12 +106,22 @@ export function checkbox(checked: boolean, testid?: string): HTMLInputElement {
 }
 
 export function select(options: { value: string; label: string }[], value?: string, testid?: string): HTMLSelectElement {
-  const el = h('select', { 'data-testid': testid }, options.map((o) => h('option', { value: o.value }, o.label)));
+  const el = h(
+    'select',
+    { 'data-testid': testid },
+    options.map((o) => h('option', { value: o.value }, o.label)),
+  );
   if (value !== undefined) el.value = value;
   return el;
 }
 
 export function section(title: string, description: Child, ...children: Child[]): HTMLElement {
   const id = nextId('sec');
-  return h('section', { class: 'form-section', 'aria-labelledby': id }, h('h2', { id }, title), description ? h('p', { class: 'section-lead' }, description) : null, children);
+  return h(
+    'section',
+    { class: 'form-section', 'aria-labelledby': id },
+    h('h2', { id }, title),
+    description ? h('p', { class: 'section-lead' }, description) : null,
+    children,
+  );
 }

@@ -20,12 +20,25 @@ async function base64Of(file: File): Promise<string> {
   return btoa(binary);
 }
 
-export function createKerasArchivePicker(api: RendererApi, onModel: (model: { type: 'keras'; path: string }) => void): KerasArchivePicker {
-  const file = h('input', { type: 'file', accept: '.keras', 'data-testid': 'keras-archive-file', 'aria-describedby': 'keras-archive-hint keras-archive-error' });
+export function createKerasArchivePicker(
+  api: RendererApi,
+  onModel: (model: { type: 'keras'; path: string }) => void,
+): KerasArchivePicker {
+  const file = h('input', {
+    type: 'file',
+    accept: '.keras',
+    'data-testid': 'keras-archive-file',
+    'aria-describedby': 'keras-archive-hint keras-archive-error',
+  });
   const error = h('p', { class: 'field-error', id: 'keras-archive-error', 'data-testid': 'keras-archive-error', hidden: true });
   const status = h('p', { class: 'field-hint', 'data-testid': 'keras-archive-status', 'aria-live': 'polite' });
   const keepOptimizer = h('input', { type: 'checkbox', checked: true, 'data-testid': 'keras-archive-optimizer' });
-  const keepRow = h('label', { class: 'field-check', hidden: true }, keepOptimizer, " Continue the archive's optimizer (its config and state: iterations, accumulators, EMA); uncheck to use the Optimizer section");
+  const keepRow = h(
+    'label',
+    { class: 'field-check', hidden: true },
+    keepOptimizer,
+    " Continue the archive's optimizer (its config and state: iterations, accumulators, EMA); uncheck to use the Optimizer section",
+  );
   let loaded = false;
 
   file.addEventListener('change', async () => {
@@ -53,7 +66,11 @@ export function createKerasArchivePicker(api: RendererApi, onModel: (model: { ty
     'div',
     { class: 'field' },
     h('label', null, 'Keras archive (.keras)', file),
-    h('p', { class: 'field-hint', id: 'keras-archive-hint' }, 'Builds the model, loss and weights from a Keras 3 archive. Without an optimizer section the archive\'s optimizer state continues where Keras stopped.'),
+    h(
+      'p',
+      { class: 'field-hint', id: 'keras-archive-hint' },
+      "Builds the model, loss and weights from a Keras 3 archive. Without an optimizer section the archive's optimizer state continues where Keras stopped.",
+    ),
     keepRow,
     status,
     error,

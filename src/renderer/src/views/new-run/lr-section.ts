@@ -22,13 +22,18 @@ const PREVIEW_MAX_STEPS = 200_000;
 const PATH = 'optimizer.learning_rate';
 
 export function createLrSection(fields: FieldRegistry, api: RendererApi, getSteps: () => number): LrSection {
-  const type = select([{ value: 'constant', label: 'Constant' }, ...Object.entries(SCHEDULES).map(([v, d]) => ({ value: v, label: d.label }))], 'constant', 'field-lr-type');
+  const type = select(
+    [{ value: 'constant', label: 'Constant' }, ...Object.entries(SCHEDULES).map(([v, d]) => ({ value: v, label: d.label }))],
+    'constant',
+    'field-lr-type',
+  );
   const constant = input({ value: '1.0', inputmode: 'decimal' });
   const formula = h('p', { class: 'field-hint formula' });
   const params = new Map<string, Control>();
   const rows = new Map<string, HTMLElement>();
   for (const [key, p] of Object.entries(PARAMS)) {
-    const control = p.type.kind === 'bool' ? checkbox(p.default === true) : input({ value: String(p.default), inputmode: 'decimal' });
+    const control =
+      p.type.kind === 'bool' ? checkbox(p.default === true) : input({ value: String(p.default), inputmode: 'decimal' });
     params.set(key, control);
     rows.set(key, fields.row(`${PATH}.config.${key}`, p.label, control, p.hint));
   }
@@ -100,7 +105,14 @@ export function createLrSection(fields: FieldRegistry, api: RendererApi, getStep
   const element = h(
     'div',
     { class: 'lr-editor' },
-    h('div', { class: 'lr-fields' }, fields.row(`${PATH}.class_name`, 'Schedule', type), formula, constantRow, h('div', { class: 'grid-2' }, [...rows.values()])),
+    h(
+      'div',
+      { class: 'lr-fields' },
+      fields.row(`${PATH}.class_name`, 'Schedule', type),
+      formula,
+      constantRow,
+      h('div', { class: 'grid-2' }, [...rows.values()]),
+    ),
     h('div', { class: 'lr-preview' }, chart.element, previewNote),
   );
   element.addEventListener('input', () => updatePreview());
@@ -121,7 +133,8 @@ export function createLrSection(fields: FieldRegistry, api: RendererApi, getStep
       } else if (setting && typeof setting === 'object' && typeof (setting as { class_name?: unknown }).class_name === 'string') {
         const s = setting as { class_name: string; config?: Record<string, unknown> };
         const name = scheduleName(s.class_name);
-        if (!SCHEDULES[name]) return `The schedule ${s.class_name} cannot be edited here (supported: ${Object.keys(SCHEDULES).join(', ')}).`;
+        if (!SCHEDULES[name])
+          return `The schedule ${s.class_name} cannot be edited here (supported: ${Object.keys(SCHEDULES).join(', ')}).`;
         type.value = name;
         for (const key of SCHEDULES[name].keys) fillParam(params.get(key)!, s.config?.[key]);
       } else return 'learning_rate must be a number or a schedule dict.';

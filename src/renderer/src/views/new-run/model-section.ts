@@ -17,11 +17,19 @@ export interface ModelSection {
   continuesArchiveOptimizer(): boolean;
 }
 
-export function createModelSection(fields: FieldRegistry, api: RendererApi, onPreset: (preset: ModelPreset) => void): ModelSection {
+export function createModelSection(
+  fields: FieldRegistry,
+  api: RendererApi,
+  onPreset: (preset: ModelPreset) => void,
+): ModelSection {
   const text = h('textarea', { rows: 12, class: 'code', spellcheck: 'false', 'data-testid': 'field-model' });
   text.value = presetJson(MODEL_PRESETS[0]);
   const buttons = MODEL_PRESETS.map((preset) => {
-    const b = h('button', { type: 'button', class: 'button button-small', 'data-testid': `preset-${preset.id}` }, `${preset.label} preset`);
+    const b = h(
+      'button',
+      { type: 'button', class: 'button button-small', 'data-testid': `preset-${preset.id}` },
+      `${preset.label} preset`,
+    );
     b.addEventListener('click', () => {
       text.value = presetJson(preset);
       text.dispatchEvent(new Event('change', { bubbles: true }));
@@ -70,7 +78,8 @@ export function createModelSection(fields: FieldRegistry, api: RendererApi, onPr
       } catch {
         return false; // the user is mid-edit: leave their text alone
       }
-      if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !('layers' in spec || 'input' in spec)) return false;
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || !('layers' in spec || 'input' in spec))
+        return false;
       const model = spec as Record<string, unknown>;
       if (JSON.stringify(model.input) === JSON.stringify(shape)) return true;
       model.input = shape;

@@ -42,15 +42,30 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   data.element.addEventListener('input', syncPreview);
   const devices = createDevicesSection(fields);
   const optimizer = createOptimizerSection(fields, api, training.steps);
-  const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', 'data-testid': 'issue-summary', hidden: true });
+  const summary = h('div', {
+    class: 'error-summary',
+    role: 'alert',
+    tabindex: '-1',
+    'data-testid': 'issue-summary',
+    hidden: true,
+  });
   const status = h('p', { class: 'form-status', 'aria-live': 'polite', 'data-testid': 'form-status' });
   const check = h('button', { type: 'button', class: 'button', 'data-testid': 'validate-run' }, 'Check config');
-  const start = h('button', { type: 'submit', class: 'button button-primary', 'data-testid': 'start-run', 'aria-keyshortcuts': 'Control+Enter' }, 'Start run');
+  const start = h(
+    'button',
+    { type: 'submit', class: 'button button-primary', 'data-testid': 'start-run', 'aria-keyshortcuts': 'Control+Enter' },
+    'Start run',
+  );
 
   const form = h(
     'form',
     { class: 'run-form', novalidate: true, 'data-testid': 'new-run-form' },
-    h('div', { class: 'form-columns' }, h('div', null, training.element, data.element, devices.element), h('div', null, model.element, optimizer.element)),
+    h(
+      'div',
+      { class: 'form-columns' },
+      h('div', null, training.element, data.element, devices.element),
+      h('div', null, model.element, optimizer.element),
+    ),
     h('div', { class: 'form-footer' }, status, check, start),
   );
 
@@ -58,9 +73,21 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
     const c = new IssueCollector();
     // An uploaded archive's own optimizer (config and state) continues when the run gives none.
     const fromArchive = model.continuesArchiveOptimizer();
-    const parts = { t: training.read(c), d: data.read(c), m: model.read(c), mesh: devices.read(c), o: fromArchive ? {} : optimizer.read(c) };
+    const parts = {
+      t: training.read(c),
+      d: data.read(c),
+      m: model.read(c),
+      mesh: devices.read(c),
+      o: fromArchive ? {} : optimizer.read(c),
+    };
     if (!parts.t || !parts.d || !parts.m || !parts.mesh || !parts.o) return { config: null, issues: c.issues };
-    const config = { ...parts.t, data: parts.d, model: parts.m, ...parts.mesh, ...(fromArchive ? {} : { optimizer: parts.o }) } as RunConfig;
+    const config = {
+      ...parts.t,
+      data: parts.d,
+      model: parts.m,
+      ...parts.mesh,
+      ...(fromArchive ? {} : { optimizer: parts.o }),
+    } as RunConfig;
     return { config, issues: c.issues };
   };
 
@@ -80,7 +107,11 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
       });
       return h('li', null, link, ' ', issue.message);
     };
-    replaceChildren(summary, h('h2', null, issues.length === 1 ? 'Fix 1 problem' : `Fix ${issues.length} problems`), h('ul', null, issues.map(item)));
+    replaceChildren(
+      summary,
+      h('h2', null, issues.length === 1 ? 'Fix 1 problem' : `Fix ${issues.length} problems`),
+      h('ul', null, issues.map(item)),
+    );
     if (first && unplaced.length === 0) first.focus();
     else summary.focus();
   };
@@ -94,7 +125,7 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   /** Client checks, then the engine's. Returns the config when both are clean. */
   const validate = async (): Promise<RunConfig | null> => {
     const { config, issues } = collect();
-    if (!config) return showIssues(issues, true), null;
+    if (!config) return (showIssues(issues, true), null);
     busy(true, 'Checking…');
     try {
       const serverIssues = await api.validateRunConfig(config);
@@ -153,12 +184,24 @@ export function createNewRunView(ctx: ViewContext, fromRunId?: string): View {
   };
   load().catch((err: Error) => showIssues([{ path: '', message: `Could not load devices or datasets: ${err.message}` }], true));
   // Not awaited with the lists: the check spawns probes and may take seconds.
-  api.doctor().then((report) => devices.setDoctor(report), (err: Error) => devices.setDoctor({ error: err.message }));
+  api.doctor().then(
+    (report) => devices.setDoctor(report),
+    (err: Error) => devices.setDoctor({ error: err.message }),
+  );
 
   const element = h(
     'div',
     { class: 'view view-new', 'data-testid': 'view-new' },
-    h('div', { class: 'view-header' }, h('div', null, h('h1', null, 'New run'), h('p', { class: 'lead' }, 'Train a model with the sharded, Keras-exact Adadelta on this machine’s devices.'))),
+    h(
+      'div',
+      { class: 'view-header' },
+      h(
+        'div',
+        null,
+        h('h1', null, 'New run'),
+        h('p', { class: 'lead' }, 'Train a model with the sharded, Keras-exact Adadelta on this machine’s devices.'),
+      ),
+    ),
     summary,
     form,
   );

@@ -18,7 +18,17 @@ export interface OptimizerSection {
 
 const P = 'optimizer';
 /** Keys the form edits; anything else in an imported config is carried through unchanged. */
-const EDITED = ['learning_rate', 'rho', 'epsilon', 'clipnorm', 'global_clipnorm', 'clipvalue', 'use_ema', 'ema_momentum', 'ema_overwrite_frequency'];
+const EDITED = [
+  'learning_rate',
+  'rho',
+  'epsilon',
+  'clipnorm',
+  'global_clipnorm',
+  'clipvalue',
+  'use_ema',
+  'ema_momentum',
+  'ema_overwrite_frequency',
+];
 
 export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, getSteps: () => number): OptimizerSection {
   const lr = createLrSection(fields, api, getSteps);
@@ -31,8 +41,18 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
   const useEma = checkbox(false);
   const emaMomentum = num('0.99');
   const emaEvery = num('', 'never');
-  const importText = h('textarea', { rows: 5, class: 'code', spellcheck: 'false', 'data-testid': 'import-json', placeholder: '{"name": "Adadelta", "learning_rate": 0.001, "rho": 0.95, …}' });
-  const importButton = h('button', { type: 'button', class: 'button button-small', 'data-testid': 'import-optimizer' }, 'Import config');
+  const importText = h('textarea', {
+    rows: 5,
+    class: 'code',
+    spellcheck: 'false',
+    'data-testid': 'import-json',
+    placeholder: '{"name": "Adadelta", "learning_rate": 0.001, "rho": 0.95, …}',
+  });
+  const importButton = h(
+    'button',
+    { type: 'button', class: 'button button-small', 'data-testid': 'import-optimizer' },
+    'Import config',
+  );
   const importStatus = h('p', { class: 'field-hint', 'data-testid': 'import-status', 'aria-live': 'polite' });
   let extras: Record<string, unknown> = { name: 'Adadelta' };
 
@@ -121,8 +141,12 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
         global_clipnorm: c.number(`${P}.global_clipnorm`, globalClipnorm.value, { min: 0, above: true, optional: true }),
         clipvalue: c.number(`${P}.clipvalue`, clipvalue.value, { min: 0, above: true, optional: true }),
         use_ema: useEma.checked,
-        ema_momentum: useEma.checked ? c.number(`${P}.ema_momentum`, emaMomentum.value, { min: 0, max: 1 }) : Number(emaMomentum.value) || 0.99,
-        ema_overwrite_frequency: useEma.checked ? c.number(`${P}.ema_overwrite_frequency`, emaEvery.value, { integer: true, min: 1, optional: true }) : null,
+        ema_momentum: useEma.checked
+          ? c.number(`${P}.ema_momentum`, emaMomentum.value, { min: 0, max: 1 })
+          : Number(emaMomentum.value) || 0.99,
+        ema_overwrite_frequency: useEma.checked
+          ? c.number(`${P}.ema_overwrite_frequency`, emaEvery.value, { integer: true, min: 1, optional: true })
+          : null,
       };
       if (config.clipnorm !== null && config.global_clipnorm !== null) {
         c.add(`${P}.global_clipnorm`, 'Set at most one of clipnorm and global_clipnorm (Keras refuses both).');

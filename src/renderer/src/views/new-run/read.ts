@@ -51,7 +51,10 @@ export class IssueCollector {
 
   /** A comma-separated list of numbers. */
   numberList(path: string, text: string): number[] | null {
-    const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const values = parts.map(Number);
     if (parts.length === 0 || values.some((v) => !Number.isFinite(v))) {
       this.add(path, `Must be a comma-separated list of numbers; got "${text.trim()}".`);

@@ -15,7 +15,11 @@ export function createCompareCharts(runs: RunDetail[], metrics: MetricPoint[][])
     // Every join has the same x (the union of all runs' steps), so the columns line up.
     const data: uPlot.AlignedData = [joined[0][0], ...runs.flatMap((_r, i) => joined.map((j) => j[i + 1]))];
     const series: SeriesSpec[] = runs.flatMap((r, i) =>
-      names.map((n) => (n === f.val ? { label: `${r.name} · ${n}`, color: i, dash: [5, 3], sparse: true } : { label: `${r.name} · ${n}`, color: i })),
+      names.map((n) =>
+        n === f.val
+          ? { label: `${r.name} · ${n}`, color: i, dash: [5, 3], sparse: true }
+          : { label: `${r.name} · ${n}`, color: i },
+      ),
     );
     return new Chart({
       title: familyTitle(f.name),

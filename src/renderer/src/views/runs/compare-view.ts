@@ -20,7 +20,10 @@ export function createCompareView(ctx: ViewContext, runIds: string[]): View {
     const runs = await Promise.all(runIds.map((id) => api.getRun(id)));
     const [metrics, diffs] = await Promise.all([Promise.all(runIds.map((id) => api.getMetrics(id))), api.diffConfigs(runIds)]);
     charts = createCompareCharts(runs, metrics);
-    replaceChildren(chartSlot, charts.map((c) => h('div', { class: 'chart-cell' }, c.element)));
+    replaceChildren(
+      chartSlot,
+      charts.map((c) => h('div', { class: 'chart-cell' }, c.element)),
+    );
     for (const c of charts) c.invalidate();
     replaceChildren(
       legend,
@@ -38,17 +41,29 @@ export function createCompareView(ctx: ViewContext, runIds: string[]): View {
     );
     replaceChildren(diffBody, renderConfigDiff(runs, diffs));
   };
-  load().catch((err: Error) => replaceChildren(diffBody, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not compare: ${err.message}`)));
+  load().catch((err: Error) =>
+    replaceChildren(diffBody, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not compare: ${err.message}`)),
+  );
 
   return {
     element: h(
       'div',
       { class: 'view view-compare', 'data-testid': 'view-compare' },
-      h('div', { class: 'view-header' }, h('div', null, h('h1', null, 'Compare runs'), h('p', { class: 'lead' }, `${runIds.length} runs`)), h('a', { class: 'button', href: '#/runs' }, 'Back to runs')),
+      h(
+        'div',
+        { class: 'view-header' },
+        h('div', null, h('h1', null, 'Compare runs'), h('p', { class: 'lead' }, `${runIds.length} runs`)),
+        h('a', { class: 'button', href: '#/runs' }, 'Back to runs'),
+      ),
       legend,
       toolbar.element,
       chartSlot,
-      h('section', { class: 'panel diff-panel', 'aria-labelledby': 'diff-title' }, h('h2', { id: 'diff-title' }, 'Config differences'), diffBody),
+      h(
+        'section',
+        { class: 'panel diff-panel', 'aria-labelledby': 'diff-title' },
+        h('h2', { id: 'diff-title' }, 'Config differences'),
+        diffBody,
+      ),
     ),
     title: 'Compare runs',
     dispose: () => {

@@ -15,9 +15,34 @@ export function renderConfigDiff(runs: RunDetail[], diffs: ConfigDiff[]): HTMLEl
     h(
       'table',
       { class: 'table diff-table', 'data-testid': 'diff-table' },
-      h('colgroup', null, h('col', { class: 'diff-key-col' }), runs.map(() => h('col'))),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Config key'), runs.map((r) => h('th', { scope: 'col', title: r.name }, r.name)))),
-      h('tbody', null, diffs.map((d) => h('tr', { 'data-testid': `diff-row-${d.path}` }, h('th', { scope: 'row' }, h('code', null, d.path)), runs.map((_r, i) => cell(d, i))))),
+      h(
+        'colgroup',
+        null,
+        h('col', { class: 'diff-key-col' }),
+        runs.map(() => h('col')),
+      ),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'Config key'),
+          runs.map((r) => h('th', { scope: 'col', title: r.name }, r.name)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        diffs.map((d) =>
+          h(
+            'tr',
+            { 'data-testid': `diff-row-${d.path}` },
+            h('th', { scope: 'row' }, h('code', null, d.path)),
+            runs.map((_r, i) => cell(d, i)),
+          ),
+        ),
+      ),
     ),
   );
 }

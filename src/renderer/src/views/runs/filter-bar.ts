@@ -12,7 +12,11 @@ export interface FilterBar {
 
 function options(select: HTMLSelectElement, anyLabel: string, values: string[]): void {
   const current = select.value;
-  replaceChildren(select, h('option', { value: '' }, anyLabel), values.map((v) => h('option', { value: v }, v)));
+  replaceChildren(
+    select,
+    h('option', { value: '' }, anyLabel),
+    values.map((v) => h('option', { value: v }, v)),
+  );
   // A value no run has any more (its last run deleted) falls back to "any".
   select.value = values.includes(current) ? current : '';
 }
@@ -20,7 +24,12 @@ function options(select: HTMLSelectElement, anyLabel: string, values: string[]):
 export function createFilterBar(onChange: (f: RunFilter) => void): FilterBar {
   const status = h('select', { 'data-testid': 'filter-status', 'aria-label': 'Filter by status' });
   const tag = h('select', { 'data-testid': 'filter-tag', 'aria-label': 'Filter by tag' });
-  const text = h('input', { type: 'search', placeholder: 'Filter by name, id, mesh or tag', 'data-testid': 'filter-text', 'aria-label': 'Filter by text' });
+  const text = h('input', {
+    type: 'search',
+    placeholder: 'Filter by name, id, mesh or tag',
+    'data-testid': 'filter-text',
+    'aria-label': 'Filter by text',
+  });
   const value = (): RunFilter => ({ status: status.value as RunStatus | '', tag: tag.value, text: text.value });
   for (const el of [status, tag]) el.addEventListener('change', () => onChange(value()));
   text.addEventListener('input', () => onChange(value()));

@@ -8,9 +8,20 @@ import { parseTagText } from './run-list';
 
 function dialogShell(title: string, testid: string, body: HTMLElement[], confirmLabel: string, danger = false) {
   const error = h('p', { class: 'field-error', role: 'alert', 'data-testid': `${testid}-error`, hidden: true });
-  const ok = h('button', { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `${testid}-confirm` }, confirmLabel);
+  const ok = h(
+    'button',
+    { type: 'submit', class: `button ${danger ? 'button-danger' : 'button-primary'}`, 'data-testid': `${testid}-confirm` },
+    confirmLabel,
+  );
   const cancel = h('button', { type: 'button', class: 'button', 'data-testid': `${testid}-cancel` }, 'Cancel');
-  const form = h('form', { method: 'dialog', class: 'dialog-form' }, h('h2', null, title), body, error, h('div', { class: 'dialog-actions' }, cancel, ok));
+  const form = h(
+    'form',
+    { method: 'dialog', class: 'dialog-form' },
+    h('h2', null, title),
+    body,
+    error,
+    h('div', { class: 'dialog-actions' }, cancel, ok),
+  );
   const dialog = h('dialog', { class: 'help-dialog run-dialog', 'data-testid': testid }, form);
   cancel.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => dialog.remove());
@@ -35,8 +46,21 @@ function dialogShell(title: string, testid: string, body: HTMLElement[], confirm
 
 export async function openEditDialog(api: RendererApi, run: RunSummary, onSaved: () => void): Promise<void> {
   const detail = await api.getRun(run.id);
-  const name = h('input', { type: 'text', id: 'edit-name', value: detail.name, required: true, maxlength: 200, 'data-testid': 'edit-name' });
-  const tags = h('input', { type: 'text', id: 'edit-tags', value: detail.tags.join(', '), placeholder: 'baseline, lr sweep', 'data-testid': 'edit-tags' });
+  const name = h('input', {
+    type: 'text',
+    id: 'edit-name',
+    value: detail.name,
+    required: true,
+    maxlength: 200,
+    'data-testid': 'edit-name',
+  });
+  const tags = h('input', {
+    type: 'text',
+    id: 'edit-tags',
+    value: detail.tags.join(', '),
+    placeholder: 'baseline, lr sweep',
+    'data-testid': 'edit-tags',
+  });
   const notes = h('textarea', { id: 'edit-notes', rows: 5, 'data-testid': 'edit-notes' });
   notes.value = detail.notes;
   const field = (label: string, id: string, input: HTMLElement, hint?: string) =>
@@ -44,7 +68,11 @@ export async function openEditDialog(api: RendererApi, run: RunSummary, onSaved:
   const { dialog, onSubmit } = dialogShell(
     'Edit run',
     'edit-dialog',
-    [field('Name', 'edit-name', name), field('Tags', 'edit-tags', tags, 'Separated by commas.'), field('Notes', 'edit-notes', notes)],
+    [
+      field('Name', 'edit-name', name),
+      field('Tags', 'edit-tags', tags, 'Separated by commas.'),
+      field('Notes', 'edit-notes', notes),
+    ],
     'Save',
   );
   onSubmit(async () => {
@@ -62,7 +90,15 @@ export function openDeleteDialog(api: RendererApi, run: RunSummary, onDeleted: (
   const { dialog, onSubmit } = dialogShell(
     'Delete run?',
     'delete-dialog',
-    [h('p', { class: 'dialog-text' }, 'This deletes ', h('strong', { class: 'break-anywhere' }, run.name), ' with its checkpoints and metric history. It cannot be undone.')],
+    [
+      h(
+        'p',
+        { class: 'dialog-text' },
+        'This deletes ',
+        h('strong', { class: 'break-anywhere' }, run.name),
+        ' with its checkpoints and metric history. It cannot be undone.',
+      ),
+    ],
     'Delete run',
     true,
   );

@@ -45,7 +45,10 @@ export function sortRuns(runs: RunSummary[], sort: RunSort): RunSummary[] {
     .map((r, i) => ({ r, i, v: sortValue(r, sort.key) }))
     .sort((a, b) => {
       if (a.v === null || b.v === null) return a.v === b.v ? a.i - b.i : a.v === null ? 1 : -1;
-      const c = typeof a.v === 'string' ? a.v.localeCompare(String(b.v), undefined, { numeric: true, sensitivity: 'base' }) : a.v - (b.v as number);
+      const c =
+        typeof a.v === 'string'
+          ? a.v.localeCompare(String(b.v), undefined, { numeric: true, sensitivity: 'base' })
+          : a.v - (b.v as number);
       return c !== 0 ? sign * c : a.i - b.i;
     })
     .map((x) => x.r);
@@ -58,5 +61,12 @@ export function allTags(runs: RunSummary[]): string[] {
 
 /** "a, b ,, c" → ['a', 'b', 'c'] (what the tag field holds). */
 export function parseTagText(text: string): string[] {
-  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -27,18 +27,51 @@ const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
 function header(sort: RunSort, onSort: (key: SortKey) => void): HTMLTableRowElement {
   const cells = COLUMNS.map((c) => {
     const active = sort.key === c.key;
-    const button = h('button', { type: 'button', class: 'sort-button', 'data-testid': `sort-${c.key}` }, c.label, h('span', { 'aria-hidden': 'true', class: 'sort-arrow' }, active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''));
+    const button = h(
+      'button',
+      { type: 'button', class: 'sort-button', 'data-testid': `sort-${c.key}` },
+      c.label,
+      h('span', { 'aria-hidden': 'true', class: 'sort-arrow' }, active ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''),
+    );
     button.addEventListener('click', () => onSort(c.key));
-    return h('th', { scope: 'col', class: c.num ? 'num' : null, 'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : null }, button);
+    return h(
+      'th',
+      {
+        scope: 'col',
+        class: c.num ? 'num' : null,
+        'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : null,
+      },
+      button,
+    );
   });
-  return h('tr', null, h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')), cells, h('th', { scope: 'col' }, 'Actions'));
+  return h(
+    'tr',
+    null,
+    h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')),
+    cells,
+    h('th', { scope: 'col' }, 'Actions'),
+  );
 }
 
 function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
-  const box = h('input', { type: 'checkbox', checked: a.isSelected(r.id), 'aria-label': `Select ${r.name} for comparison`, 'data-testid': `select-run-${r.id}` });
+  const box = h('input', {
+    type: 'checkbox',
+    checked: a.isSelected(r.id),
+    'aria-label': `Select ${r.name} for comparison`,
+    'data-testid': `select-run-${r.id}`,
+  });
   box.addEventListener('change', () => a.onSelect(r.id, box.checked));
   const button = (label: string, testid: string, run: () => void, cls = ''): HTMLButtonElement => {
-    const b = h('button', { type: 'button', class: `button button-small ${cls}`, 'data-testid': `${testid}-${r.id}`, 'aria-label': `${label} ${r.name}` }, label);
+    const b = h(
+      'button',
+      {
+        type: 'button',
+        class: `button button-small ${cls}`,
+        'data-testid': `${testid}-${r.id}`,
+        'aria-label': `${label} ${r.name}`,
+      },
+      label,
+    );
     b.addEventListener('click', run);
     return b;
   };
@@ -49,8 +82,17 @@ function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
     h(
       'td',
       { class: 'cell-name' },
-      h('a', { href: `#/run/${encodeURIComponent(r.id)}`, class: 'run-name', title: r.name, 'data-testid': `open-run-${r.id}` }, r.name),
-      r.tags.length > 0 && h('span', { class: 'tag-list', 'data-testid': `run-tags-${r.id}` }, r.tags.map((t) => h('span', { class: 'tag', title: t }, t))),
+      h(
+        'a',
+        { href: `#/run/${encodeURIComponent(r.id)}`, class: 'run-name', title: r.name, 'data-testid': `open-run-${r.id}` },
+        r.name,
+      ),
+      r.tags.length > 0 &&
+        h(
+          'span',
+          { class: 'tag-list', 'data-testid': `run-tags-${r.id}` },
+          r.tags.map((t) => h('span', { class: 'tag', title: t }, t)),
+        ),
     ),
     h('td', null, statusBadge(r.status, `run-status-${r.id}`), elsewhereBadge(r, `run-elsewhere-${r.id}`)),
     h('td', { class: 'num' }, `${formatInt(r.step)} / ${formatInt(r.steps)}`),
@@ -58,7 +100,17 @@ function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
     h('td', { class: 'num', 'data-testid': `run-duration-${r.id}` }, formatDuration(r.durationMs)),
     h('td', null, h('code', null, r.mesh)),
     h('td', null, formatTime(r.createdAt)),
-    h('td', null, h('div', { class: 'actions' }, button('Edit', 'run-edit', () => a.onEdit(r)), ...a.extra(r), button('Delete', 'run-delete', () => a.onDelete(r), 'button-danger-quiet'))),
+    h(
+      'td',
+      null,
+      h(
+        'div',
+        { class: 'actions' },
+        button('Edit', 'run-edit', () => a.onEdit(r)),
+        ...a.extra(r),
+        button('Delete', 'run-delete', () => a.onDelete(r), 'button-danger-quiet'),
+      ),
+    ),
   );
 }
 
@@ -71,7 +123,11 @@ export function runsTable(runs: RunSummary[], sort: RunSort, onSort: (key: SortK
       { class: 'table runs-table', 'data-testid': 'runs-table' },
       h('caption', { class: 'sr-only' }, 'Runs; the column headers sort'),
       h('thead', null, header(sort, onSort)),
-      h('tbody', null, runs.map((r) => row(r, actions))),
+      h(
+        'tbody',
+        null,
+        runs.map((r) => row(r, actions)),
+      ),
     ),
   );
 }

@@ -19,7 +19,11 @@ export function createRunsView(ctx: ViewContext): View {
   let runs: RunSummary[] = [];
   let sort: RunSort = DEFAULT_SORT;
   const body = h('div', { 'data-testid': 'runs-body' }, h('p', { class: 'muted' }, 'Loading runs…'));
-  const compare = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'compare-runs', disabled: true }, 'Compare selected');
+  const compare = h(
+    'button',
+    { type: 'button', class: 'button button-primary', 'data-testid': 'compare-runs', disabled: true },
+    'Compare selected',
+  );
   const refreshButton = h('button', { type: 'button', class: 'button', 'data-testid': 'refresh-runs' }, 'Refresh');
   const hint = h('span', { class: 'muted', 'aria-live': 'polite' }, 'Select two or more runs to compare.');
   const count = h('span', { class: 'muted', 'data-testid': 'runs-count', 'aria-live': 'polite' });
@@ -45,7 +49,16 @@ export function createRunsView(ctx: ViewContext): View {
       }),
     extra: (r: RunSummary) => {
       const b = (label: string, testid: string, run: () => void) => {
-        const el = h('button', { type: 'button', class: 'button button-small', 'data-testid': `${testid}-${r.id}`, 'aria-label': `${label} ${r.name}` }, label);
+        const el = h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button-small',
+            'data-testid': `${testid}-${r.id}`,
+            'aria-label': `${label} ${r.name}`,
+          },
+          label,
+        );
         el.addEventListener('click', run);
         return el;
       };
@@ -53,7 +66,11 @@ export function createRunsView(ctx: ViewContext): View {
         b('CSV', 'run-csv', () => void exportCsv(api, r.id, r.name)),
         b('Export', 'run-export', () => void exportRunFolder(api, r.id, r.name)),
         b('.keras', 'run-keras', () => void downloadKerasArchive(api, r.id, r.name)),
-        h('a', { class: 'button button-small', href: `#/new/${encodeURIComponent(r.id)}`, 'aria-label': `Duplicate ${r.name}` }, 'Duplicate'),
+        h(
+          'a',
+          { class: 'button button-small', href: `#/new/${encodeURIComponent(r.id)}`, 'aria-label': `Duplicate ${r.name}` },
+          'Duplicate',
+        ),
       ];
     },
   };
@@ -69,11 +86,23 @@ export function createRunsView(ctx: ViewContext): View {
     syncCompare();
     if (runs.length === 0) {
       count.textContent = '';
-      return replaceChildren(body, h('div', { class: 'empty-state' }, h('p', null, 'No runs yet.'), h('a', { class: 'button button-primary', href: '#/new' }, 'Start a run')));
+      return replaceChildren(
+        body,
+        h(
+          'div',
+          { class: 'empty-state' },
+          h('p', null, 'No runs yet.'),
+          h('a', { class: 'button button-primary', href: '#/new' }, 'Start a run'),
+        ),
+      );
     }
     const shown = sortRuns(filterRuns(runs, filters.value()), sort);
     count.textContent = shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`;
-    if (shown.length === 0) return replaceChildren(body, h('p', { class: 'muted empty-state', 'data-testid': 'runs-none-match' }, 'No run matches the filters.'));
+    if (shown.length === 0)
+      return replaceChildren(
+        body,
+        h('p', { class: 'muted empty-state', 'data-testid': 'runs-none-match' }, 'No run matches the filters.'),
+      );
     replaceChildren(body, runsTable(shown, sort, onSort, actions));
   };
   const filters = createFilterBar(() => render());
@@ -89,7 +118,10 @@ export function createRunsView(ctx: ViewContext): View {
       render();
       if (!disposed && runs.some((r) => r.elsewhere)) poll = setTimeout(() => void load(), 3000);
     } catch (err) {
-      replaceChildren(body, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not list runs: ${(err as Error).message}`));
+      replaceChildren(
+        body,
+        h('p', { class: 'banner banner-error', role: 'alert' }, `Could not list runs: ${(err as Error).message}`),
+      );
     }
   };
   const reload = debounce(() => void load(), 400);
@@ -104,7 +136,17 @@ export function createRunsView(ctx: ViewContext): View {
     element: h(
       'div',
       { class: 'view view-runs', 'data-testid': 'view-runs' },
-      h('div', { class: 'view-header' }, h('div', null, h('h1', null, 'Runs'), h('p', { class: 'lead' }, 'Every run is kept with its config, checkpoints and metric history.')), h('div', { class: 'header-actions' }, hint, refreshButton, compare)),
+      h(
+        'div',
+        { class: 'view-header' },
+        h(
+          'div',
+          null,
+          h('h1', null, 'Runs'),
+          h('p', { class: 'lead' }, 'Every run is kept with its config, checkpoints and metric history.'),
+        ),
+        h('div', { class: 'header-actions' }, hint, refreshButton, compare),
+      ),
       h('div', { class: 'runs-toolbar' }, filters.element, count),
       body,
     ),

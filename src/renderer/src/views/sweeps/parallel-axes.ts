@@ -13,7 +13,8 @@ export interface Axis {
   position(value: unknown): number | null;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(3)));
+const fmt = (v: number): string =>
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(+v.toPrecision(3));
 
 export function makeAxis(key: string, values: unknown[]): Axis {
   const present = values.filter((v) => v !== undefined && v !== null);
@@ -25,7 +26,8 @@ export function makeAxis(key: string, values: unknown[]): Axis {
     const f = log ? Math.log10 : (v: number) => v;
     const lo = f(min);
     const span = f(max) - lo;
-    const position = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && (!log || v > 0) ? (span === 0 ? 0.5 : (f(v) - lo) / span) : null);
+    const position = (v: unknown): number | null =>
+      typeof v === 'number' && Number.isFinite(v) && (!log || v > 0) ? (span === 0 ? 0.5 : (f(v) - lo) / span) : null;
     const tickValues = span === 0 ? [min] : log ? decades(min, max) : [min, (min + max) / 2, max];
     return { key, kind: log ? 'log' : 'linear', position, ticks: tickValues.map((v) => ({ at: position(v)!, label: fmt(v) })) };
   }
@@ -36,7 +38,12 @@ export function makeAxis(key: string, values: unknown[]): Axis {
     const i = labels.indexOf(label(v));
     return i < 0 ? null : labels.length === 1 ? 0.5 : i / (labels.length - 1);
   };
-  return { key, kind: 'category', position, ticks: labels.map((l, i) => ({ at: labels.length === 1 ? 0.5 : i / (labels.length - 1), label: l })) };
+  return {
+    key,
+    kind: 'category',
+    position,
+    ticks: labels.map((l, i) => ({ at: labels.length === 1 ? 0.5 : i / (labels.length - 1), label: l })),
+  };
 }
 
 function label(v: unknown): string {

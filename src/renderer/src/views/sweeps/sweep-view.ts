@@ -25,7 +25,11 @@ export function createSweepView(ctx: ViewContext, sweepId: string): View {
   const summary = h('p', { class: 'sweep-summary', 'data-testid': 'sweep-summary' });
   const plotSlot = h('div', { class: 'pc-wrap' });
   const tableSlot = h('div');
-  const compare = h('button', { type: 'button', class: 'button button-primary', 'data-testid': 'compare-trials', disabled: true }, 'Compare selected');
+  const compare = h(
+    'button',
+    { type: 'button', class: 'button button-primary', 'data-testid': 'compare-trials', disabled: true },
+    'Compare selected',
+  );
   compare.addEventListener('click', () => navigate({ view: 'compare', runIds: [...selected] }));
   const syncCompare = (): void => {
     compare.disabled = selected.size < 2;
@@ -34,7 +38,10 @@ export function createSweepView(ctx: ViewContext, sweepId: string): View {
   const drawPlot = (): void => {
     if (!sweep) return;
     const width = Math.max(320, Math.floor(plotSlot.clientWidth || 800));
-    replaceChildren(plotSlot, parallelCoordinates(sweep, (t) => navigate({ view: 'run', runId: t.runId! }), width));
+    replaceChildren(
+      plotSlot,
+      parallelCoordinates(sweep, (t) => navigate({ view: 'run', runId: t.runId! }), width),
+    );
   };
   const resize = new ResizeObserver(debounce(drawPlot, 100));
   resize.observe(plotSlot);
@@ -61,13 +68,17 @@ export function createSweepView(ctx: ViewContext, sweepId: string): View {
     try {
       render(await api.getSweep(sweepId));
     } catch (err) {
-      replaceChildren(tableSlot, h('p', { class: 'banner banner-error', role: 'alert' }, `Could not load sweep ${sweepId}: ${(err as Error).message}`));
+      replaceChildren(
+        tableSlot,
+        h('p', { class: 'banner banner-error', role: 'alert' }, `Could not load sweep ${sweepId}: ${(err as Error).message}`),
+      );
     }
     if (!disposed && sweep?.status === 'running') poll = setTimeout(() => void load(), POLL_MS);
   };
   const reload = debounce(() => void load(), 300);
   const stop = api.onEvent((e) => {
-    if ((e.type === 'sweep' && e.sweepId === sweepId) || (e.type === 'status' && sweep?.trials.some((t) => t.runId === e.runId))) reload();
+    if ((e.type === 'sweep' && e.sweepId === sweepId) || (e.type === 'status' && sweep?.trials.some((t) => t.runId === e.runId)))
+      reload();
   });
   void load();
 
@@ -75,9 +86,19 @@ export function createSweepView(ctx: ViewContext, sweepId: string): View {
     element: h(
       'div',
       { class: 'view view-sweep', 'data-testid': 'view-sweep', 'data-sweep-id': sweepId },
-      h('div', { class: 'view-header' }, h('div', null, title, lead), h('div', { class: 'header-actions' }, h('a', { class: 'button', href: '#/sweeps' }, 'All sweeps'), compare)),
+      h(
+        'div',
+        { class: 'view-header' },
+        h('div', null, title, lead),
+        h('div', { class: 'header-actions' }, h('a', { class: 'button', href: '#/sweeps' }, 'All sweeps'), compare),
+      ),
       summary,
-      h('section', { class: 'panel', 'aria-label': 'Hyperparameters against the objective' }, h('h2', null, 'Hyperparameters against the objective'), plotSlot),
+      h(
+        'section',
+        { class: 'panel', 'aria-label': 'Hyperparameters against the objective' },
+        h('h2', null, 'Hyperparameters against the objective'),
+        plotSlot,
+      ),
       h('section', { class: 'panel trials-panel', 'aria-label': 'Trials' }, h('h2', null, 'Trials, best first'), tableSlot),
     ),
     title: 'Sweep',

@@ -9,7 +9,12 @@ export function trialTable(sweep: SweepDetail, selected: Set<string>, onSelect: 
   const row = (t: SweepTrial, rank: number): HTMLTableRowElement => {
     const best = t.runId !== null && t.runId === bestRun;
     const box = t.runId
-      ? h('input', { type: 'checkbox', checked: selected.has(t.runId), 'aria-label': `Select trial ${t.index} to compare`, 'data-testid': `select-trial-${t.index}` })
+      ? h('input', {
+          type: 'checkbox',
+          checked: selected.has(t.runId),
+          'aria-label': `Select trial ${t.index} to compare`,
+          'data-testid': `select-trial-${t.index}`,
+        })
       : null;
     box?.addEventListener('change', () => {
       if (box.checked) selected.add(t.runId!);
@@ -18,10 +23,22 @@ export function trialTable(sweep: SweepDetail, selected: Set<string>, onSelect: 
     });
     return h(
       'tr',
-      { class: best ? 'trial-best' : null, 'data-testid': `trial-row-${t.index}`, 'data-best': best ? 'true' : null, 'data-rank': rank },
+      {
+        class: best ? 'trial-best' : null,
+        'data-testid': `trial-row-${t.index}`,
+        'data-best': best ? 'true' : null,
+        'data-rank': rank,
+      },
       h('td', null, box),
       h('td', { class: 'num' }, t.objective === null ? '—' : String(rank)),
-      h('td', null, t.runId ? h('a', { href: `#/run/${encodeURIComponent(t.runId)}`, 'data-testid': `open-trial-${t.index}` }, `#${t.index}`) : `#${t.index}`, best ? h('span', { class: 'badge badge-best' }, 'best') : null),
+      h(
+        'td',
+        null,
+        t.runId
+          ? h('a', { href: `#/run/${encodeURIComponent(t.runId)}`, 'data-testid': `open-trial-${t.index}` }, `#${t.index}`)
+          : `#${t.index}`,
+        best ? h('span', { class: 'badge badge-best' }, 'best') : null,
+      ),
       h('td', null, h('span', { class: `badge badge-${t.status}` }, t.status)),
       h('td', { class: 'num', 'data-testid': `trial-objective-${t.index}` }, formatNumber(t.objective)),
       keys.map((k) => h('td', { class: 'num' }, h('code', null, t.settings[k] === undefined ? '—' : formatValue(t.settings[k])))),
@@ -51,7 +68,11 @@ export function trialTable(sweep: SweepDetail, selected: Set<string>, onSelect: 
           h('th', { scope: 'col', class: 'num' }, 'Rung'),
         ),
       ),
-      h('tbody', null, sweep.trials.map((t) => row(t, t.objective === null ? 0 : ++rank))),
+      h(
+        'tbody',
+        null,
+        sweep.trials.map((t) => row(t, t.objective === null ? 0 : ++rank)),
+      ),
     ),
   );
 }
