@@ -3,7 +3,7 @@
  * served over IPC. The engine (coordinator, store, workers) lives in the service; this file only
  * wires it to Electron and shuts it down (checkpointing running runs) before quitting.
  */
-import { BrowserWindow, Menu, app, utilityProcess } from 'electron';
+import { type BrowserWindow, Menu, app, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainerEvent } from '../shared/api';

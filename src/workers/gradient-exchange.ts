@@ -9,6 +9,7 @@ import { groupBuckets, size, sum, type Bucket } from './group-buckets';
 import { sharedFloat32 } from './transport/shared-arrays';
 import { allocHostBuffer, type HostBuffer } from '../core/optimizers/kernels/wasm-heap';
 import { countCopy } from '../core/metering/copy-meter';
+import { awaitedLater } from '../core/async/observed';
 
 /** Default size of a reduce-scatter bucket: large enough that per-message latency does not dominate. */
 export const DEFAULT_BUCKET_BYTES = 1 << 20;
@@ -172,7 +173,7 @@ export class ExchangeBuckets {
   private startReduce(b: ReduceBucket, c: Collectives): void {
     const out = (this.mine.array() as Float32Array).subarray(b.mineOffset, b.mineOffset + b.chunkSizes[this.me]!);
     const op = c.reduceScatterSum(b.packed, b.chunkSizes, undefined, out);
-    op.catch(() => {}); // awaited in reduce(); a failure while backward still runs must not go unhandled
+    awaitedLater(op); // in reduce(); a failure while backward still runs must not go unhandled
     b.op = op;
   }
 }

@@ -11,6 +11,7 @@ import { insertShard } from '../core/dtensor/shard';
 import { countCopy } from '../core/metering/copy-meter';
 import { DEFAULT_BUCKET_BYTES } from './gradient-exchange';
 import { groupBuckets, type Bucket } from './group-buckets';
+import { awaitedLater } from '../core/async/observed';
 
 /** Blocks until an operation of the collectives has settled; throws its error (ThreadedCollectives.waitSync). */
 export type WaitSync = (op: Promise<unknown>) => void;
@@ -58,7 +59,7 @@ export class ParameterGather {
       b.indices.forEach((k, i) => b.send.set(shardOf(k), b.sendOffsets[i]!));
       countCopy('pack', b.send.byteLength + b.all.byteLength); // packed now, unpacked when waited for
       const op = b.group.length === 1 ? Promise.resolve(b.send) : c.allGather(b.send, b.memberSizes, b.group, b.all);
-      op.catch(() => {}); // awaited by finish()/finishSync(); unhandled until then otherwise
+      awaitedLater(op); // by finish()/finishSync()
       this.ops[j] = op;
     });
   }

@@ -3,7 +3,7 @@
  * same code on its own batch slice and its own shards). See docs/architecture.md, "One training step".
  */
 import type { Collectives } from '../core/collectives/types';
-import { Mesh } from '../core/dtensor/mesh';
+import { type Mesh } from '../core/dtensor/mesh';
 import { Layout } from '../core/dtensor/layout';
 import { LayoutMap } from '../core/dtensor/layout-map';
 import { isPrimaryReplica } from '../core/dtensor/shard';
@@ -20,6 +20,7 @@ import { DeviceParams } from './device-params';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
+import { awaitedLater, settled } from '../core/async/observed';
 
 interface Param {
   path: string;
@@ -164,7 +165,7 @@ export class DeviceTrainer {
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
-    reported.catch(() => {}); // awaited below; a failure is also the gather's
+    awaitedLater(reported); // below; a failure is also the gather's
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
     prof.mark('scalars');
 
@@ -264,7 +265,7 @@ export class DeviceTrainer {
 
   /** Loads this device's shards (already cut to its layouts by the coordinator) and the step counter. */
   async importShards(shards: ShardRecord[], iterations: number): Promise<void> {
-    await this.paramsGathered().catch(() => {}); // the gather below replaces what it would have brought
+    await settled(this.paramsGathered()); // the gather below replaces what it would have brought, or fails itself
     const byPath = new Map(shards.map((s) => [s.path, s]));
     const take = (path: string, size: number) => {
       const s = byPath.get(path);

@@ -10,6 +10,7 @@ import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
+import { settled } from '../core/async/observed';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -105,7 +106,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       return process.pid;
     },
     async shutdown() {
-      await trainer?.paramsGathered().catch(() => {}); // a gather still running finishes before the links close
+      await settled(trainer?.paramsGathered()); // a gather still running finishes before the links close; shutting down, its outcome does not matter
       await ring?.close();
       ring = undefined;
       setTimeout(exit, 10);

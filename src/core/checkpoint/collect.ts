@@ -4,7 +4,7 @@
  * and storing them N times would multiply the checkpoint). Pure.
  */
 import { ValueError } from '../errors';
-import { Layout } from '../dtensor/layout';
+import { type Layout } from '../dtensor/layout';
 import { isPrimaryReplica, shardSlices } from '../dtensor/shard';
 import type { DeviceId } from '../dtensor/types';
 import { type CheckpointDType, type CheckpointShard, type CheckpointTensor, slicesKey, tensorLayout } from './format';

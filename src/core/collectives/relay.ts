@@ -44,7 +44,7 @@ export async function runRelay(links: PeerLinks, prev: number, next: number, pla
     sends.push(p);
     return p;
   };
-  for (const data of plan.initial) send(data);
+  for (const data of plan.initial) void send(data); // its failure goes to failSend, and `sends` is awaited
 
   const { incoming } = plan;
   const forwards: (Forward | undefined)[] = [];

@@ -6,6 +6,7 @@ import type { RelayPlan } from './relay';
 import { runRelay } from './relay';
 import { allGatherPlan, allReducePlan, broadcastPlan, reduceScatterPlan, type PlanShape, type ScratchFn } from './ring-plans';
 import { addInto, allocLike, checkArray, checkSizes, groupPosition, offsetsOf, resultBuffer } from './chunking';
+import { settled } from '../async/observed';
 
 export interface RingOptions {
   /** Bytes per pipelined piece (default 1 MiB). */
@@ -143,7 +144,7 @@ export class RingCollectives implements Collectives {
   /** Queues one operation; runs its plan unless the object failed or a member is already lost. */
   private run(group: readonly number[], makePlan: () => RelayPlan): Promise<void> {
     const op = this.tail.then(() => this.execute(group, makePlan));
-    this.tail = op.catch(() => {});
+    this.tail = settled(op); // the queue goes on after a failed operation; its caller gets the failure from `op`
     return op;
   }
 

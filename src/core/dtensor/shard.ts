@@ -6,7 +6,7 @@
  * uneven splits; handling them lets any model shape run on any mesh.)
  */
 import { ValueError } from '../errors';
-import { Layout, MATCH } from './layout';
+import { type Layout, MATCH } from './layout';
 import type { DeviceId, GlobalShape, ReplicaIndex, ShardIndex, ShardShape, ShardableArray, AxisSlice } from './types';
 import { isNonNegativeInteger, pyList } from './types';
 

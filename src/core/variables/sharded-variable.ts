@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Layout } from '../dtensor/layout';
+import { type Layout } from '../dtensor/layout';
 import { extractShard, localShape, shardSlices, type AxisSlice } from '../dtensor/shard';
 import { allocHostBuffer, type HostBuffer } from '../optimizers/kernels/wasm-heap';
 import { ValueError } from '../errors';

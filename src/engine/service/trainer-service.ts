@@ -4,7 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Mesh } from '../../core/dtensor/mesh';
+import { type Mesh } from '../../core/dtensor/mesh';
 import type {
   DataSource,
   DataSourceSummary,

@@ -2,7 +2,7 @@
 // typed arrays. Each ordered pair (a → b) has its own connection, opened by the *reader* b to a's
 // listening socket `<dir>/dev-<a>.sock`: the reader is the client because only client sockets accept
 // net's `onread` option (zero-copy receive), and one-way connections keep the two directions independent.
-import net from 'node:net';
+import type net from 'node:net';
 import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

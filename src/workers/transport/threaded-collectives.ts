@@ -22,6 +22,7 @@ import {
 } from './comm-protocol';
 import { Binding, StagingPool } from './shared-arrays';
 import { spawnThread } from './spawn-thread';
+import { awaitedLater } from '../../core/async/observed';
 
 export { sharedFloat32, sharedFloat64 } from './shared-arrays';
 
@@ -176,7 +177,7 @@ export class ThreadedCollectives implements Collectives {
    */
   waitSync(op: Promise<unknown>): void {
     const o = this.lookup(op, 'waitSync');
-    op.catch(() => {}); // the failure is reported by throwing here
+    awaitedLater(op); // its failure is thrown below, synchronously
     for (;;) {
       const seen = Atomics.load(this.control, CTL_COMPLETED);
       this.drain();

@@ -7,7 +7,7 @@ import {
   CosineDecayRestarts,
   ExponentialDecay,
   InverseTimeDecay,
-  LearningRateSchedule,
+  type LearningRateSchedule,
   PiecewiseConstantDecay,
   PolynomialDecay,
 } from '../../../../src/core/optimizers/schedules/index';

@@ -8,7 +8,7 @@ import { createChartToolbar } from '../../charts/chart-toolbar';
 import { h } from '../../dom';
 import { formatMs, formatNumber } from '../../format';
 import { familyTitle, metricFamilies, type MetricFamily } from './metric-families';
-import { RunMetrics, metricColumn } from './run-metrics';
+import { type RunMetrics, metricColumn } from './run-metrics';
 
 export interface MetricCharts {
   element: HTMLElement;

@@ -2,7 +2,7 @@
 import { requestDraw, type Drawable } from '../../charts/draw-scheduler';
 import { h } from '../../dom';
 import { formatDuration, formatInt, formatMs, formatNumber } from '../../format';
-import { RunMetrics, metricColumn } from './run-metrics';
+import { type RunMetrics, metricColumn } from './run-metrics';
 
 export interface StatTiles extends Drawable {
   element: HTMLElement;

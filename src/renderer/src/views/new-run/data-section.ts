@@ -1,7 +1,7 @@
 /** Dataset choice: a built-in (from `listDatasets`) or a CSV file on the engine's machine. */
 import type { DataSource, DatasetInfo } from '../../../../shared/api';
 import { h, nextId } from '../../dom';
-import { FieldRegistry, input, section, select } from './fields';
+import { type FieldRegistry, input, section, select } from './fields';
 import { IssueCollector } from './read';
 
 export interface DataSection {

@@ -7,7 +7,7 @@ import type { DoctorReport } from '../../../../shared/doctor';
 import { createDoctorPanel } from './doctor-panel';
 import { h, nextId } from '../../dom';
 import { formatBytes } from '../../format';
-import { FieldRegistry, input, section } from './fields';
+import { type FieldRegistry, input, section } from './fields';
 import type { IssueCollector } from './read';
 
 export interface DevicesSection {

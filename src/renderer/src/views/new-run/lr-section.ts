@@ -5,7 +5,7 @@
 import type { LearningRateSetting, RendererApi } from '../../../../shared/api';
 import { Chart } from '../../charts/chart';
 import { debounce, h } from '../../dom';
-import { FieldRegistry, checkbox, input, select, type Control } from './fields';
+import { type FieldRegistry, checkbox, input, select, type Control } from './fields';
 import { IssueCollector } from './read';
 import { PARAMS, SCHEDULES, scheduleName } from './schedules';
 

@@ -1,6 +1,6 @@
 /** The model as a JSON spec, with presets (MLP, CNN) that also pick a dataset that fits them. */
 import { h } from '../../dom';
-import { FieldRegistry, section } from './fields';
+import { type FieldRegistry, section } from './fields';
 import { formatJson } from './json-format';
 import { MODEL_PRESETS, presetJson, type ModelPreset } from './presets';
 import type { IssueCollector } from './read';

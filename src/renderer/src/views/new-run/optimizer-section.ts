@@ -4,7 +4,7 @@
  */
 import type { RendererApi } from '../../../../shared/api';
 import { h } from '../../dom';
-import { FieldRegistry, checkbox, input, section } from './fields';
+import { type FieldRegistry, checkbox, input, section } from './fields';
 import { createLrSection } from './lr-section';
 import type { IssueCollector } from './read';
 

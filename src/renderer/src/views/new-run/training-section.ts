@@ -1,7 +1,7 @@
 /** Run name, length, batch, seed and checkpoint policy. */
 import type { RunConfig } from '../../../../shared/api';
 import { h } from '../../dom';
-import { FieldRegistry, input, section } from './fields';
+import { type FieldRegistry, input, section } from './fields';
 import type { IssueCollector } from './read';
 
 type TrainingPart = Pick<RunConfig, 'name' | 'steps' | 'globalBatchSize' | 'seed' | 'checkpointEvery' | 'keepCheckpoints'>;
