@@ -80,12 +80,79 @@ module.exports = {
       from: { pathNot: '^src/(main|preload)/' },
       to: { path: '(^|/)node_modules/electron/|^electron$' },
     },
+    // Layers inside src/core, bottom to top (docs/architecture.md, "Layers inside the layers"):
+    //   base: errors, text, metering, async, random, wasm
+    //   dtensor, data
+    //   tfjs, variables, collectives, checkpoint, sweeps
+    //   optimizers
+    //   models (keras/ below the rest of models)
+    //   evaluation, index
+    {
+      name: 'core-base-is-leaf',
+      severity: 'error',
+      comment: 'The base of core (errors, text, metering, async, random, wasm) imports nothing else of core.',
+      from: { path: '^src/core/(errors\\.ts|text/|metering/|async/|random/|wasm/)' },
+      to: { path: '^src/core/', pathNot: '^src/core/(errors\\.ts|text/|metering/|async/|random/|wasm/)' },
+    },
+    {
+      name: 'core-dtensor-data-low',
+      severity: 'error',
+      comment: 'Mesh/layout math and data transforms sit just above the base: they import only the base and each other.',
+      from: { path: '^src/core/(dtensor|data)/' },
+      to: {
+        path: '^src/core/(tfjs|variables|collectives|checkpoint|sweeps|optimizers|models|evaluation)/|^src/core/index\\.ts$',
+      },
+    },
+    {
+      name: 'core-middle-below-optimizers',
+      severity: 'error',
+      comment: 'Kernels, variables, collectives, checkpoints and sweeps serve the optimizer and the models; they import neither.',
+      from: { path: '^src/core/(tfjs|variables|collectives|checkpoint|sweeps)/' },
+      to: { path: '^src/core/(optimizers|models|evaluation)/|^src/core/index\\.ts$' },
+    },
+    {
+      name: 'core-optimizers-below-models',
+      severity: 'error',
+      comment: 'The optimizer knows variables and gradients, not models.',
+      from: { path: '^src/core/optimizers/' },
+      to: { path: '^src/core/(models|evaluation)/|^src/core/index\\.ts$' },
+    },
+    {
+      name: 'core-models-below-evaluation',
+      severity: 'error',
+      comment: 'Evaluation and the public entry use the models; the models do not use them.',
+      from: { path: '^src/core/models/' },
+      to: { path: '^src/core/evaluation/|^src/core/index\\.ts$' },
+    },
+    {
+      name: 'keras-translation-below-models',
+      severity: 'error',
+      comment:
+        'models/keras/ translates Keras configs from the model parts (parts.ts, spec.ts); the builders and the step above it use it, never the reverse.',
+      from: { path: '^src/core/models/keras/' },
+      to: { path: '^src/core/models/[^/]+\\.ts$', pathNot: '^src/core/models/(parts|spec)\\.ts$' },
+    },
+    {
+      name: 'engine-service-on-top',
+      severity: 'error',
+      comment:
+        'service/ is the top of the engine (the TrainerApi): coordinator, sweeps, store, config, keras, export and doctor sit below it.',
+      from: { path: '^src/engine/', pathNot: '^src/engine/service/' },
+      to: { path: '^src/engine/service/' },
+    },
+    {
+      name: 'engine-store-at-bottom',
+      severity: 'error',
+      comment: 'The store (SQLite) is the bottom of the engine: it knows records, not runs, workers or services.',
+      from: { path: '^src/engine/store/' },
+      to: { path: '^src/engine/', pathNot: '^src/engine/store/' },
+    },
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'No import cycles between modules (a type-only edge does not load anything and is allowed).',
+      comment: 'No import cycles between modules, type-only ones included.',
       from: { path: '^src/' },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
   ],
   options: {

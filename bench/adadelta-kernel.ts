@@ -3,7 +3,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { adadeltaDense } from '../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer, plainHostBuffer, wasmHeapStats, type HostBuffer } from '../src/core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer, plainHostBuffer, wasmHeapStats, type HostBuffer } from '../src/core/wasm/heap';
 import type { BenchSection } from './section';
 import { measureTriad, printTriad } from './triad';
 import { mib, si, timeMedian } from './timing';

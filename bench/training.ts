@@ -12,7 +12,7 @@ import { registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { buildModel, initParams, lossAndGrads, type Model } from '../src/core/models';
 import { registerProjectKernels, selectBackend, unregisterProjectKernels } from '../src/core/tfjs';
 import { conv2dBackpropFilterConfig } from '../src/core/tfjs/kernels/conv2d-backprop-filter';
-import { counterUniform } from '../src/core/models/prng';
+import { counterUniform } from '../src/core/random/counter';
 import { nativeBlas } from '../src/workers/native-blas';
 
 const BATCH = 256;

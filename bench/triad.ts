@@ -1,7 +1,7 @@
 // STREAM-style triad a[i] = b[i] + s*c[i]: the memory-bandwidth baseline for the
 // kernel bench. Best of a plain JS loop and a WASM SIMD loop over heap buffers.
-import { Body, F32, I32, Op, Simd, V128, encodeModule } from '../src/core/optimizers/kernels/wasm-encoder';
-import { allocHeapBuffer, wasmHeapMemory } from '../src/core/optimizers/kernels/wasm-heap';
+import { Body, F32, I32, Op, Simd, V128, encodeModule } from '../src/core/wasm/encoder';
+import { allocHeapBuffer, wasmHeapMemory } from '../src/core/wasm/heap';
 import type { BenchSection } from './section';
 import { si, timeMedian } from './timing';
 

@@ -12,7 +12,7 @@ import { ShardedVariable } from '../src/core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGrads } from '../src/core/models';
 import { requireLearning } from './learning';
 import { selectBackend } from '../src/core/tfjs';
-import { counterUniform } from '../src/core/models/prng';
+import { counterUniform } from '../src/core/random/counter';
 import { nativeBlas, nativeBlasNote } from '../src/workers/native-blas';
 import { RING_ITERS, RING_ROUNDS, ringVsGloo } from './ring-vs-gloo';
 import { measureMeshTraining } from './mesh-training';

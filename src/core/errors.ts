@@ -12,6 +12,11 @@ export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
 
+/** Thrown for every user-facing data problem; the message is one line and names line/column if any. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
+
 /** Where optimizer warnings go (Keras logs them); tests and the CLI can redirect them. */
 export type WarningHandler = (message: string) => void;
 let warningHandler: WarningHandler = (message) => console.warn(`WARNING: ${message}`);

@@ -7,7 +7,7 @@ import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { shardRuns } from '../core/dtensor/shard';
 import { groupBuckets, size, sum, type Bucket } from './group-buckets';
 import { sharedFloat32 } from './transport/shared-arrays';
-import { allocHostBuffer, type HostBuffer } from '../core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer, type HostBuffer } from '../core/wasm/heap';
 import { countCopy } from '../core/metering/copy-meter';
 import { awaitedLater } from '../core/async/observed';
 

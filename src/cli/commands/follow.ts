@@ -1,6 +1,6 @@
 import type { TrainerService } from '../../engine/service/trainer-service';
 import type { RunConfig } from '../../shared/api';
-import { isEvalStep } from '../../engine/service/evaluation-config';
+import { isEvalStep } from '../../engine/config/evaluation-config';
 import { ProgressBar } from '../progress';
 import { describeLossTrend, lossTrend } from '../../core/evaluation/loss-trend';
 

@@ -4,7 +4,7 @@
  * so an N-device run sees the same data as a 1-device run, and resuming at step k replays exactly
  * the batches an uninterrupted run would have seen.
  */
-import { Rng, checkSeed } from './prng';
+import { Rng, checkSeed } from '../random/stream';
 import { DatasetError, featureSize, targetSize, type Dataset } from './types';
 
 export interface BatchOptions {

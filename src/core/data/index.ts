@@ -1,7 +1,7 @@
 /** Datasets and the seeded batch order (pure: no process or file APIs; see src/datasets for files). */
 export { DatasetError, featureSize, targetSize, validateDataset } from './types';
 export type { Dataset, Normalization, NormalizationKind, Task } from './types';
-export { Rng, hashSeed, splitmix32 } from './prng';
+export { Rng, hashSeed, splitmix32 } from '../random/stream';
 export { CsvTokenizer, tokenizeCsv } from './csv-tokenizer';
 export { createCsvParser, createCsvSummarizer, parseCsv } from './csv';
 export type { CsvOptions, CsvParser, CsvSummarizer } from './csv';

@@ -4,7 +4,7 @@
  * Small enough to train a CNN in seconds, hard enough that a linear model is not perfect.
  */
 import { OptionReader } from './options';
-import { Rng } from './prng';
+import { Rng } from '../random/stream';
 import type { Dataset } from './types';
 
 export interface ShapesOptions {

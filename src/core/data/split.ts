@@ -1,5 +1,5 @@
 /** Seeded train/validation split (stratified by class for classification) and dataset subsets. */
-import { Rng, checkSeed } from './prng';
+import { Rng, checkSeed } from '../random/stream';
 import { gatherRows } from './batches';
 import { DatasetError, validateDataset, type Dataset } from './types';
 

@@ -4,7 +4,7 @@
  * class i % numClasses (classes interleaved; batch order is shuffled anyway).
  */
 import { OptionReader } from './options';
-import { Rng } from './prng';
+import { Rng } from '../random/stream';
 import { makeShapes, SHAPE_CLASSES, type ShapesOptions } from './shapes';
 import { DatasetError, type Dataset } from './types';
 

@@ -2,6 +2,7 @@
  * The in-memory dataset every trainer process works on. Workers load the same dataset from the same
  * (serializable) source and pick their rows by index, so everything here is plain typed arrays.
  */
+import { DatasetError } from '../errors';
 
 export type Task = 'classification' | 'regression';
 
@@ -35,10 +36,7 @@ export interface Dataset {
   xDtype?: string;
 }
 
-/** Thrown for every user-facing data problem; the message is one line and names line/column if any. */
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
+export { DatasetError };
 
 /** Number of feature values per example. */
 export function featureSize(ds: Pick<Dataset, 'featureShape'>): number {

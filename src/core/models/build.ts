@@ -14,77 +14,12 @@ import {
   type Padding,
   type Pair,
 } from './spec';
-import type { KerasGraph } from './keras/graph';
-import { buildKerasRunModel } from './keras/build';
-import type { LossHead } from './keras/losses';
+import { buildKerasRunModel } from './keras-model';
+import type { Model } from './model';
+import type { ParamInit, ParamSpec, ResolvedLayer } from './parts';
 
-export type ParamInit =
-  | { kind: 'glorot_uniform'; fanIn: number; fanOut: number }
-  | { kind: 'zeros' }
-  | { kind: 'constant'; value: number }
-  | { kind: 'uniform'; min: number; max: number }
-  | { kind: 'normal'; mean: number; stddev: number; truncated: boolean };
-
-export interface ParamSpec {
-  path: string;
-  shape: number[];
-  init: ParamInit;
-  /** Keras models: where the variable lives in model.weights.h5 (`layers/<layer>/vars/<index>`; the layer key is Keras's class-based key, e.g. `dense_1`). */
-  h5?: { layer: string; index: number };
-  /** Its gradient is sparse (an Embedding table): rows of the batch's ids, as IndexedSlices. */
-  sparse?: boolean;
-}
-
-interface LayerBase {
-  name: string;
-  inShape: number[];
-  outShape: number[];
-}
-export type ResolvedLayer = LayerBase &
-  (
-    | { kind: 'dense'; units: number; activation: Activation; kernel: string; bias: string | null }
-    | {
-        kind: 'conv2d';
-        filters: number;
-        kernelSize: [number, number];
-        strides: [number, number];
-        padding: Padding;
-        activation: Activation;
-        kernel: string;
-        bias: string | null;
-      }
-    | { kind: 'maxPool2d'; poolSize: [number, number]; strides: [number, number]; padding: Padding }
-    | { kind: 'flatten' }
-    | { kind: 'dropout'; rate: number; index: number }
-    | { kind: 'activation'; activation: Activation }
-  );
-
-export interface Model {
-  spec: ModelSpec;
-  inputShape: number[];
-  outputShape: number[];
-  layers: ResolvedLayer[];
-  params: ParamSpec[];
-  paramCount: number;
-  loss: LossName;
-  metrics: MetricName[];
-  /** Set for a model built from a Keras model config: its own forward pass and loss. */
-  keras?: KerasParts;
-}
-
-/** What a Keras-config model adds: the graph's forward pass and the compiled loss (see keras/). */
-export interface KerasParts {
-  /** Keras's model name and class (Sequential or Functional). */
-  name: string;
-  className: string;
-  /** The input dtype Keras declared (int32 for ids fed to an Embedding). */
-  inputDtype: string;
-  /** The model config and compile config as given, for exporting back to Keras. */
-  modelConfig: Record<string, unknown>;
-  compileConfig: Record<string, unknown> | null;
-  graph: KerasGraph;
-  head: LossHead;
-}
+export type { Model, KerasParts } from './model';
+export type { ParamInit, ParamSpec, ResolvedLayer } from './parts';
 
 const KERAS_NAMES: Record<LayerSpec['type'], string> = {
   dense: 'dense',

@@ -7,7 +7,7 @@ import { isDeferred, placeholder, writableInPlace, type DeferredParam } from './
 import { countCopy } from '../metering/copy-meter';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
-import { dropoutMask } from './dropout';
+import { dropoutMask } from '../random/dropout-mask';
 import { biasRelu } from '../tfjs/bias-relu';
 import { dropoutMaskTensor } from '../tfjs/dropout-mask';
 import { biasReluMaxPool } from '../tfjs/bias-relu-pool';

@@ -23,5 +23,6 @@ export {
   type GradMeans,
   type StepOptions,
 } from './train';
-export type { Labels } from './losses';
-export { buildKerasModel, buildKerasRunModel, parseModelJson, KerasConfigError, SUPPORTED_LAYERS } from './keras/index';
+export type { Labels } from './parts';
+export { buildKerasModel, buildKerasRunModel } from './keras-model';
+export { parseModelJson, KerasConfigError, SUPPORTED_LAYERS } from './keras/index';

@@ -4,7 +4,7 @@
  * on the device count or on which shard a worker materialises.
  */
 import type { Model, ParamSpec } from './build';
-import { counterUniform, hashString, streamKey } from './prng';
+import { counterUniform, hashString, streamKey } from '../random/counter';
 
 /** Elements [start, start + length) of parameter `param`'s initial value (flattened, row-major). */
 export function initParamSlice(param: ParamSpec, seed: number, start = 0, length?: number): Float32Array {

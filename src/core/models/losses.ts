@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './build';
 import { headCheckLabels, headLabelTensor, headMetricSums, headPerExample } from './keras/losses';
 
-export type Labels = Float32Array | Int32Array;
+export type { Labels } from './parts';
+import type { Labels } from './parts';
 
 /** Checks the label array and returns it in the dtype the loss wants. */
 export function checkLabels(model: Model, y: Labels, batchSize: number): Labels {

@@ -12,7 +12,7 @@ import type { Model } from './build';
 import { forward, paramTensors, type ForwardOptions, type ParamValue } from './forward';
 import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
 import type { HostSparse } from '../optimizers/indexed-slices';
-import { embeddingStep } from './keras/sparse-step';
+import { embeddingStep } from './embedding-step';
 import { countCopy } from '../metering/copy-meter';
 import { hookedParams } from './grad-hooks';
 

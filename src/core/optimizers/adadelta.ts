@@ -2,7 +2,7 @@ import type { ShardedVariable } from '../variables/sharded-variable';
 import { BaseOptimizer, type MeshArgs } from './base-optimizer';
 import type { Grad } from './gradients';
 import { adadeltaDense, adadeltaSparse } from './kernels/adadelta-fused';
-import { wasmSimdSupported } from './kernels/wasm-heap';
+import { wasmSimdSupported } from '../wasm/heap';
 import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
 import type { AdadeltaScalars } from './adadelta-math';
 import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors';
+import type { FloatArray } from '../variables/sharded-variable';
 
-export type FloatArray = Float32Array | Float64Array;
+export type { FloatArray };
 
 /**
  * A sparse gradient: rows `indices` (along axis 0 of a tensor of `denseShape`) with the given `values`

@@ -2,7 +2,7 @@
  * A sweep's search space: config path → a list of values, or a range (`{"log": [a, b]}`,
  * `{"uniform": [a, b]}`, `{"int": [a, b]}`). Grid expansion and seeded random sampling, both pure.
  */
-import { Rng, checkSeed } from '../data/prng';
+import { Rng, checkSeed } from '../random/stream';
 
 export type SpaceEntry =
   readonly unknown[] | { log: [number, number] } | { uniform: [number, number] } | { int: [number, number] };

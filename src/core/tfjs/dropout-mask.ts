@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
-import { dropoutMask, keepThreshold } from '../models/dropout';
-import { streamKey } from '../models/prng';
+import { dropoutMask, keepThreshold } from '../random/dropout-mask';
+import { streamKey } from '../random/counter';
 import { DROPOUT_MASK } from './kernels/dropout-mask';
 
 /** dropoutMask(rate, seed, layerIndex, offset, batch, features) shaped as `shape` (batch · features values). */

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Layout } from '../dtensor/layout';
 import { extractShard, localShape, shardSlices, type AxisSlice } from '../dtensor/shard';
-import { allocHostBuffer, type HostBuffer } from '../optimizers/kernels/wasm-heap';
+import { allocHostBuffer, type HostBuffer } from '../wasm/heap';
 import { ValueError } from '../errors';
-import type { FloatArray } from '../optimizers/indexed-slices';
 
 export type FloatDType = 'float32' | 'float64';
 export type Storage = 'host' | 'tensor';
+/** A variable's host values: float32, or float64 for float64 variables. */
+export type FloatArray = Float32Array | Float64Array;
 
 let nextUniqueId = 1;
 

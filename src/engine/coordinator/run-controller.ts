@@ -10,7 +10,7 @@ import type { MeshSession } from './mesh-session';
 import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
 import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
 import { EarlyStopMonitor } from './early-stop-monitor';
-import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../service/evaluation-config';
+import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../config/evaluation-config';
 
 /** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
 export type EvaluationHook = (e: {

@@ -10,7 +10,7 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { MeshSession } from '../coordinator/mesh-session';
 import { RunController, type EvaluationHook } from '../coordinator/run-controller';
 import { recordFailure } from './run-failure';
-import { variableStorageOf } from './run-config';
+import { variableStorageOf } from '../config/run-config';
 import { conflict } from '../../shared/errors';
 
 /** Engine-side options of a run (not part of the renderer API): what a sweep needs. */

@@ -5,7 +5,7 @@ import { gridTrials, isGridable, parseSpace, randomTrials, SweepSpaceError } fro
 import { withSettings } from '../../core/sweeps/config-path';
 import { checkHalvingRule } from '../../core/sweeps/halving';
 import type { RunStore } from '../store/index';
-import { checkRunConfig, withDefaults } from '../service/run-config';
+import { checkRunConfig, withDefaults } from '../config/run-config';
 
 export interface SweepSpec {
   baseConfig: RunConfig;

@@ -8,7 +8,7 @@ import type { DeviceInfo, MetricPoint, RunConfig, SweepStatus, TrainerEvent } fr
 import type { RunStore, SweepRecord, TrialRecord } from '../store/index';
 import type { EvaluationHook } from '../coordinator/run-controller';
 import { monitoredValue } from '../coordinator/early-stop-monitor';
-import { isEvalStep } from '../service/evaluation-config';
+import { isEvalStep } from '../config/evaluation-config';
 import { isBetter, keepsAtRung, rungAt } from '../../core/sweeps/halving';
 import { withSettings } from '../../core/sweeps/config-path';
 import { isFinished } from './describe';

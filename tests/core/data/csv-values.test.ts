@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { looksLikeHeader, parseNumberCell } from '../../../src/core/data/csv-values';
-import { Rng } from '../../../src/core/data/prng';
+import { Rng } from '../../../src/core/random/stream';
 
 test('parseNumberCell accepts plain decimals only', () => {
   const ok: [string, number][] = [

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../src/core/tfjs';
 import { buildModel, initParams, lossAndGrads, type Model } from '../../../src/core/models';
-import { counterUniform } from '../../../src/core/models/prng';
+import { counterUniform } from '../../../src/core/random/counter';
 import { numericGrad, refLoss, toFloat64 } from './reference';
 
 function data(model: Model, batch: number, seed: number): { x: Float32Array; y: Float32Array | Int32Array } {

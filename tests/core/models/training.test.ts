@@ -17,7 +17,7 @@ import {
   paramTensors,
   type Model,
 } from '../../../src/core/models';
-import { counterUniform } from '../../../src/core/models/prng';
+import { counterUniform } from '../../../src/core/random/counter';
 
 /** Three Gaussian-ish blobs in `dim` dimensions (class c centred at +2 on axis c). */
 function blobs(n: number, dim: number, seed: number): { x: Float32Array; y: Int32Array } {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, type NamedAttrMap } from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend, unregisterProjectKernels } from '../../../src/core/tfjs';
 import '../../../src/core/tfjs/gradients';
-import { counterUniform } from '../../../src/core/models/prng';
+import { counterUniform } from '../../../src/core/random/counter';
 import { bpfLimits } from '../../../src/core/tfjs/kernels/conv2d-backprop-filter';
 
 type Input = { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emaFirstStepFor } from '../../../src/engine/keras/ema-first-step';
-import { checkRunConfig } from '../../../src/engine/service/run-config';
+import { checkRunConfig } from '../../../src/engine/config/run-config';
 import type { RunConfig } from '../../../src/shared/api';
 
 const run = (model: unknown, extra: object = {}) =>

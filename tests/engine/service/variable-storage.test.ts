@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IRIS_RUN, eventsOf, finalState, withService } from './helpers';
 import { IRIS_MLP, startSession } from '../coordinator/helpers';
-import { variableStorageOf } from '../../../src/engine/service/run-config';
+import { variableStorageOf } from '../../../src/engine/config/run-config';
 import type { RunConfig } from '../../../src/shared/api';
 
 const STEPS = 12;

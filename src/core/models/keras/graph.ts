@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { biasReluMaxPool } from '../../tfjs/bias-relu-pool';
-import type { ParamSpec } from '../build';
+import type { ParamSpec } from '../parts';
 import { fail, type ModelEntry } from './config';
 import type { KerasNode, LayerContext, Translator } from './layer-types';
 import { conv2d, dense, embedding, layerNormalization } from './layers-weighted';

@@ -1,4 +1,3 @@
-export { buildKerasModel, buildKerasRunModel } from './build';
 export { parseModelJson, KerasConfigError } from './config';
 export { SUPPORTED_LAYERS } from './graph';
 export { SUPPORTED_LOSSES, type LossHead } from './losses';

@@ -3,7 +3,7 @@
  * project's counter-based streams (seeded by the run), so they follow Keras's distributions, not its
  * random bits.
  */
-import type { ParamInit } from '../build';
+import type { ParamInit } from '../parts';
 import { fail, isObj } from './config';
 
 /** Keras's fans: dense [in, out]; conv [kh, kw, cin, cout] → receptive field × channels. */

@@ -1,6 +1,6 @@
 /** What every layer translator produces: shapes, Keras-named parameters, and a tfjs forward function. */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ParamSpec } from '../build';
+import type { ParamSpec } from '../parts';
 import { fail, type LayerEntry, type Obj } from './config';
 
 export interface LayerContext {

@@ -1,6 +1,6 @@
 /** Translators of the layers that own variables: Dense, Conv2D, Embedding, LayerNormalization. */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamSpec } from '../build';
+import type { ParamSpec } from '../parts';
 import { activationOf } from './activations';
 import { biasRelu } from '../../tfjs/bias-relu';
 import { fail, type LayerEntry } from './config';

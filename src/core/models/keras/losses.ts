@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossName, MetricName } from '../spec';
-import type { Labels } from '../losses';
+import type { Labels } from '../parts';
 import { fail, isObj } from './config';
 
 const EPSILON = 1e-7;

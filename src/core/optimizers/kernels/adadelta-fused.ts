@@ -3,7 +3,7 @@
 // loop that rounds every operation with Math.fround (bit-identical to the wasm).
 // float64: plain JS, with lr rounded to float32 (Keras keeps lr in a float32 variable).
 import { adadeltaKernel } from './adadelta-wasm';
-import { allocHeapBuffer, wasmHeapMemory, type HeapBuffer, type HostBuffer } from './wasm-heap';
+import { allocHeapBuffer, wasmHeapMemory, type HeapBuffer, type HostBuffer } from '../../wasm/heap';
 import { countCopy } from '../../metering/copy-meter';
 
 export interface AdadeltaScalars {

@@ -1,7 +1,7 @@
 // The fused float32 Adadelta kernel as a WASM SIMD (f32x4) function, assembled
 // here from TypeScript. One loop of 4 lanes, then a scalar loop for the tail;
 // both evaluate exactly the same f32 operation sequence as the JS fround path.
-import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from './wasm-encoder';
+import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from '../../wasm/encoder';
 
 // Parameters: byte offsets of v, Eg, Ed, g; element count n; then f32 rho, 1-rho, eps, lr.
 const P = { v: 0, eg: 1, ed: 2, g: 3, n: 4, rho: 5, omr: 6, eps: 7, lr: 8 } as const;

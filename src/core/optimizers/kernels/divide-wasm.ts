@@ -3,8 +3,8 @@
 // JS's float64 division rounded to float32 (53 >= 2*24 + 2 bits: double rounding cannot change a
 // quotient), so both give the same bits whenever the divisor is exactly a float32 (any count < 2^24).
 // Only NaN payloads may differ; a NaN gradient ends the run anyway.
-import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from './wasm-encoder';
-import { wasmHeapMemory } from './wasm-heap';
+import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from '../../wasm/encoder';
+import { wasmHeapMemory } from '../../wasm/heap';
 
 // Parameters: byte offset, element count, divisor. Locals: byte index, SIMD end, end, splat divisor.
 const P = { at: 0, n: 1, d: 2 } as const;

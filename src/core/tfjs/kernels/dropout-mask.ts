@@ -7,8 +7,8 @@
  * (ceil(rate·2²⁴)), scale (1/(1−rate)), shape.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { fillMaskRun } from '../../models/dropout';
-import { GOLDEN, highWordKey } from '../../models/prng';
+import { fillMaskRun } from '../../random/dropout-mask';
+import { GOLDEN, highWordKey } from '../../random/counter';
 import { Asm, Core, F32, I32, V128, Vec, heapAddress, simdFuncs, type FuncDef } from './simd';
 import { sizeOf, type WasmBackend } from './wasm-ops';
 

@@ -5,8 +5,8 @@
  * JS loops over heap views were slower than the stock kernels for the element-wise work (mispredicted
  * branches, no vectors); these are not.
  */
-import { Body, F32, I32, V128, encodeModule, uleb, type FuncDef, type ValType } from '../../optimizers/kernels/wasm-encoder';
-import { wasmSimdSupported } from '../../optimizers/kernels/wasm-heap';
+import { Body, F32, I32, V128, encodeModule, uleb, type FuncDef, type ValType } from '../../wasm/encoder';
+import { wasmSimdSupported } from '../../wasm/heap';
 
 export { F32, I32, V128, type FuncDef, type ValType };
 

@@ -8,12 +8,7 @@ import {
   releaseKernelScratch,
   setWasmChunkElements,
 } from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import {
-  allocHostBuffer,
-  plainHostBuffer,
-  wasmHeapMemory,
-  wasmHeapStats,
-} from '../../../../src/core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer, plainHostBuffer, wasmHeapMemory, wasmHeapStats } from '../../../../src/core/wasm/heap';
 import { freeState, makeState, type State } from './helpers';
 
 /** Deterministic PRNG (mulberry32), so failures reproduce. */

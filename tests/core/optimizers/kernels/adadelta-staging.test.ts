@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adadeltaDense, setGradStagingElements } from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer } from '../../../../src/core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer } from '../../../../src/core/wasm/heap';
 import { copyTotals } from '../../../../src/core/metering/copy-meter';
 import { freeState, makeState } from './helpers';
 

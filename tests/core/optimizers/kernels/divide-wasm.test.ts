@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { divideInHeap } from '../../../../src/core/optimizers/kernels/divide-wasm';
-import { allocHostBuffer } from '../../../../src/core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer } from '../../../../src/core/wasm/heap';
 
 const seed = Number(process.env.TEST_SEED ?? 21);
 console.log(`divide-wasm seed ${seed} (set TEST_SEED to repeat)`);

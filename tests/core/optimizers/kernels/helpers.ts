@@ -1,5 +1,5 @@
 // Shared helpers for the kernel tests: state triples on either storage path.
-import { allocHostBuffer, plainHostBuffer, type HostBuffer } from '../../../../src/core/optimizers/kernels/wasm-heap';
+import { allocHostBuffer, plainHostBuffer, type HostBuffer } from '../../../../src/core/wasm/heap';
 
 export interface State {
   v: HostBuffer;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../../src/core/tfjs';
 import { dropoutMaskTensor } from '../../../../src/core/tfjs/dropout-mask';
-import { counterUniform, streamKey } from '../../../../src/core/models/prng';
+import { counterUniform, streamKey } from '../../../../src/core/random/counter';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 function reference(rate: number, seed: number, layer: number, offset: number, batch: number, features: number): Float32Array {

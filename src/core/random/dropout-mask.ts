@@ -3,7 +3,7 @@
  * the same example whatever the mesh. Its own module so the JSON-spec forward pass and the Keras graph
  * layers share it without importing each other.
  */
-import { GOLDEN, highWordKey, streamKey } from './prng';
+import { GOLDEN, highWordKey, streamKey } from './counter';
 
 const TWO_32 = 0x100000000;
 

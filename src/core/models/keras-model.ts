@@ -3,11 +3,11 @@
  * compile_config. Parameters keep Keras's names (`dense/kernel`, `embedding/embeddings`) and order (the
  * order of `model.weights`), each with its place in model.weights.h5.
  */
-import type { KerasParts, Model } from '../build';
-import type { ModelSpec } from '../spec';
-import { fail, isObj, parseModelJson, readModelEntry, type Obj } from './config';
-import { buildGraph } from './graph';
-import { lossHeadOf } from './losses';
+import type { KerasParts, Model } from './model';
+import type { ModelSpec } from './spec';
+import { fail, isObj, parseModelJson, readModelEntry, type Obj } from './keras/config';
+import { buildGraph } from './keras/graph';
+import { lossHeadOf } from './keras/losses';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

@@ -4,10 +4,10 @@
  * repeated ids, exactly what TensorFlow hands the optimizer — and no dense table-sized gradient is formed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../build';
-import type { HostSparse } from '../../optimizers/indexed-slices';
-import { runGraph } from './graph';
-import type { LayerContext } from './layer-types';
+import type { Model } from './build';
+import type { HostSparse } from '../optimizers/indexed-slices';
+import { runGraph } from './keras/graph';
+import type { LayerContext } from './keras/layer-types';
 
 export interface SparseGradOutputs {
   out: tf.Tensor;

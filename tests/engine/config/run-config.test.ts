@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkRunConfig } from '../../../src/engine/service/run-config';
+import { checkRunConfig } from '../../../src/engine/config/run-config';
 import { createTrainerService } from '../../../src/engine/service/index';
 import { ApiError } from '../../../src/shared/errors';
 import type { RunConfig } from '../../../src/shared/api';

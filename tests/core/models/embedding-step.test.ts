@@ -4,8 +4,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
-import { useCpuBackend } from '../../../helpers/tf';
-import { buildKerasModel, combineSums, forward, initParams, lossAndGradsSum } from '../../../../src/core/models/index';
+import { useCpuBackend } from '../../helpers/tf';
+import { buildKerasModel, combineSums, forward, initParams, lossAndGradsSum } from '../../../src/core/models/index';
 
 const MODEL = buildKerasModel(
   {

@@ -3,7 +3,7 @@
  * Our own so data order and synthetic data are identical in every process, runtime and version
  * (Math.random is neither seedable nor reproducible).
  */
-import { DatasetError } from './types';
+import { DatasetError } from '../errors';
 
 const TWO_POW_32 = 4294967296;
 

@@ -2,8 +2,8 @@
 // counterUniform(streamKey(seed, layer), (offset + b)·features + j) >= rate, else 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dropoutMask } from '../../../src/core/models/dropout';
-import { counterUniform, streamKey } from '../../../src/core/models/prng';
+import { dropoutMask } from '../../../src/core/random/dropout-mask';
+import { counterUniform, streamKey } from '../../../src/core/random/counter';
 import { seededRandom, testSeed } from '../../helpers/seed';
 
 function reference(rate: number, seed: number, layer: number, offset: number, batch: number, features: number): Float32Array {

@@ -1,7 +1,7 @@
 // Host storage for optimizer state that the fused WASM kernels can update in
 // place: one WebAssembly.Memory per process, with a small first-fit allocator.
 // Views go stale when the memory grows, so buffers are handles, not arrays.
-import { Body, Op, Simd, encodeModule } from './wasm-encoder';
+import { Body, Op, Simd, encodeModule } from './encoder';
 
 export type HostDtype = 'float32' | 'float64';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, hashSeed } from '../../../src/core/data/prng';
+import { Rng, hashSeed } from '../../../src/core/random/stream';
 
 test('xoshiro128** matches the reference output for state {1, 2, 3, 4}', () => {
   const rng = Rng.fromState([1, 2, 3, 4]);

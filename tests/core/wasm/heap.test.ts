@@ -8,7 +8,7 @@ import {
   wasmHeapMemory,
   wasmHeapStats,
   wasmSimdSupported,
-} from '../../../../src/core/optimizers/kernels/wasm-heap';
+} from '../../../src/core/wasm/heap';
 
 test('SIMD wasm is available in this Node (the fused kernel relies on it)', () => {
   assert.equal(wasmSimdSupported(), true);
