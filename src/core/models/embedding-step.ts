@@ -12,6 +12,8 @@ import type { LayerContext } from './keras/layer-types';
 export interface SparseGradOutputs {
   out: tf.Tensor;
   perExample: tf.Tensor;
+  /** The regularizer terms' sum added to the differentiated loss (0 without regularizers). */
+  extraLoss: number;
   dense: Map<string, Float32Array>;
   sparse: Map<string, HostSparse>;
 }
@@ -31,7 +33,8 @@ export function embeddingStep(
   const { graph } = model.keras!;
   const embeddings = graph.nodes.filter((n) => n.embedding);
   const idSources = new Set(embeddings.map((n) => n.inbound[0]!));
-  const pre = runGraph(graph, params, x, ctx, idSources);
+  // Only up to the ids: nothing of it is differentiated, so it adds no loss terms nor state updates.
+  const pre = runGraph(graph, params, x, { ...ctx, losses: undefined, stateUpdates: undefined }, idSources);
   const ids = new Map<string, tf.Tensor>();
   const rows = new Map<string, tf.Tensor>();
   for (const node of embeddings) {
@@ -54,6 +57,7 @@ export function embeddingStep(
   const names = [...rows.keys()];
   let out: tf.Tensor | undefined;
   let perExample: tf.Tensor | undefined;
+  let extra: tf.Tensor | undefined;
   const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const map = new Map(params);
     densePaths.forEach((p, i) => map.set(p, xs[i]!));
@@ -61,7 +65,9 @@ export function embeddingStep(
     const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
     out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
     perExample = tf.keep(lossOf(out));
-    return tf.sum(perExample) as tf.Scalar;
+    if (!ctx.losses?.length) return tf.sum(perExample) as tf.Scalar;
+    extra = tf.keep(tf.addN(ctx.losses));
+    return tf.add(tf.sum(perExample), extra) as tf.Scalar;
   })([...densePaths.map((p) => params.get(p)!), ...names.map((n) => rows.get(n)!)]);
   const dense = new Map(densePaths.map((p, i) => [p, owned(grads[i]!)] as [string, Float32Array]));
   const sparse = new Map<string, HostSparse>();
@@ -70,5 +76,7 @@ export function embeddingStep(
     const rowSize = g.shape[g.rank - 1]!;
     sparse.set(node.embedding!.table, { rows: Int32Array.from(ids.get(node.name)!.dataSync()), values: owned(g), rowSize });
   });
-  return { out: out!, perExample: perExample!, dense, sparse };
+  const extraLoss = extra ? extra.dataSync()[0]! : 0;
+  extra?.dispose();
+  return { out: out!, perExample: perExample!, extraLoss, dense, sparse };
 }

@@ -15,6 +15,7 @@ import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './embedding-step';
 import { countCopy } from '../metering/copy-meter';
 import { hookedParams } from './grad-hooks';
+import { extraLoss, finishExtras, stepExtras } from './step-extras';
 
 export interface BatchSums {
   /** Number of examples. */
@@ -25,6 +26,8 @@ export interface BatchSums {
   metricSums: Record<string, number>;
 }
 export interface GradSums extends BatchSums {
+  /** New values of the model's non-trainable variables (BatchNormalization's moving statistics), when it has any. */
+  stateUpdates?: Map<string, Float32Array>;
   /** Gradient of lossSum with respect to each parameter (except the sparse ones). */
   grads: Map<string, Float32Array>;
   /**
@@ -59,6 +62,11 @@ export interface StepOptions {
    * can start sending it while backward goes on.
    */
   gradSink?: (path: string, view: Float32Array) => Float32Array | null;
+  /**
+   * Sums a Float32Array in place over the data-parallel devices and returns when done (blocking):
+   * BatchNormalization's batch statistics and their gradients are the global batch's. Absent on one device.
+   */
+  allReduce?: (data: Float32Array) => void;
 }
 
 function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
@@ -108,6 +116,14 @@ function ownedData(t: tf.Tensor): Float32Array {
   return tf.getBackend() === 'wasm' ? d : d.slice();
 }
 
+/** A kept scalar's value (0 for none), disposing it. */
+function scalarOf(t: tf.Scalar | null): number {
+  if (!t) return 0;
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
 function sumOf(values: Float32Array): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
@@ -140,18 +156,27 @@ export function lossAndGradsSum(
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
     countCopy('upload', x.byteLength + labels.byteLength);
-    const fwd: ForwardOptions = { training: true, ...opts };
+    const extras = stepExtras(model, params, batchSize, true);
+    const fwd: ForwardOptions = { training: true, ...opts, extras };
     let out: tf.Tensor | undefined;
     let perExample: tf.Tensor | undefined;
+    let extra: tf.Scalar | null = null;
     if (model.params.some((p) => p.sparse)) {
-      const ctx = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+      const ctx = {
+        training: true,
+        dropoutSeed: opts.dropoutSeed,
+        exampleOffset: opts.exampleOffset ?? 0,
+        ...extras,
+        allReduce: opts.allReduce,
+      };
       const r = embeddingStep(model, pt, xt, ctx, (o) => perExampleLoss(model, o, yt), ownedData);
       result = {
         count: batchSize,
-        lossSum: sumOf(r.perExample.dataSync() as Float32Array),
+        lossSum: sumOf(r.perExample.dataSync() as Float32Array) + r.extraLoss,
         metricSums: metricSums(model, r.out.dataSync() as Float32Array, labels, batchSize),
         grads: r.dense,
         sparse: r.sparse,
+        stateUpdates: finishExtras(extras),
       };
       r.out.dispose();
       r.perExample.dispose();
@@ -170,7 +195,8 @@ export function lossAndGradsSum(
         // keep(): the gradient scope disposes everything but its value and grads; these are read below.
         out = tf.keep(forward(model, map, xt, fwd));
         perExample = tf.keep(perExampleLoss(model, out, yt));
-        const total = tf.sum(perExample) as tf.Scalar;
+        extra = extraLoss(extras);
+        const total = (extra ? tf.add(tf.sum(perExample), extra) : tf.sum(perExample)) as tf.Scalar;
         return opts.scaleLoss ? opts.scaleLoss(total) : total;
       })(paths.map((p) => pt.get(p)!));
       const gradMap = new Map<string, Float32Array>();
@@ -182,13 +208,15 @@ export function lossAndGradsSum(
       });
       result = {
         count: batchSize,
-        lossSum: sumOf(perExample!.dataSync() as Float32Array),
+        lossSum: sumOf(perExample!.dataSync() as Float32Array) + scalarOf(extra),
         metricSums: metricSums(model, out!.dataSync() as Float32Array, labels, batchSize),
         grads: gradMap,
+        stateUpdates: finishExtras(extras),
       };
     } finally {
       out?.dispose();
       perExample?.dispose();
+      (extra as tf.Scalar | null)?.dispose();
     }
   });
   return result!;
@@ -208,11 +236,14 @@ export function evaluateSum(
   let result: BatchSums | undefined;
   tf.tidy(() => {
     const pt = paramTensors(model, params);
-    const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false });
+    const extras = stepExtras(model, params, batchSize, false);
+    const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false, extras });
     const perExample = perExampleLoss(model, out, labelTensor(model, labels, batchSize));
+    const extra = extraLoss(extras);
+    finishExtras(extras);
     result = {
       count: batchSize,
-      lossSum: sumOf(perExample.dataSync() as Float32Array),
+      lossSum: sumOf(perExample.dataSync() as Float32Array) + scalarOf(extra),
       metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
     };
   });
