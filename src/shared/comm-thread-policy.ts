@@ -12,6 +12,11 @@ export interface CommThreadContext {
   backend: string;
   /** CPU cores this process may use (os.availableParallelism()). */
   cores: number;
+  /**
+   * The model's forward and backward passes all-reduce while they run (BatchNormalization's global
+   * batch statistics): only a communication thread can progress a collective inside a synchronous pass.
+   */
+  syncedPasses?: boolean;
 }
 
 /**
@@ -25,6 +30,8 @@ export interface CommThreadContext {
 export function commThreadDecision(setting: string | undefined, ctx: CommThreadContext): { on: boolean; why: string } {
   if (setting === '0' || setting === '1') return { on: setting === '1', why: `DTRAIN_COMM_THREAD=${setting}` };
   if (ctx.workers < 2) return { on: false, why: 'one worker: nothing to exchange' };
+  if (ctx.syncedPasses)
+    return { on: true, why: "the model's BatchNormalization all-reduces batch statistics inside forward and backward" };
   if (ctx.backend === 'tensorflow') return { on: true, why: 'the model step computes off the CPU' };
   const on = ctx.cores >= 2 * ctx.workers;
   return {

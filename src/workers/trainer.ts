@@ -21,6 +21,7 @@ import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
+import { ModelState, syncAllReduce } from './model-state';
 
 interface Param {
   path: string;
@@ -40,6 +41,9 @@ export class DeviceTrainer {
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler = new StepProfiler();
+  /** Non-trainable variables (moving statistics), replicated; and the all-reduce their batch statistics need. */
+  private readonly state: ModelState;
+  private readonly allReduce: ((data: Float32Array) => void) | undefined;
 
   private constructor(
     readonly deviceId: number,
@@ -77,6 +81,9 @@ export class DeviceTrainer {
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
+    this.state = new ModelState(model);
+    const synced = model.keras?.graph.syncsBatch === true;
+    this.allReduce = synced ? syncAllReduce(collectives, mesh.size, 'BatchNormalization (global batch statistics)') : undefined;
   }
 
   static create(
@@ -129,14 +136,16 @@ export class DeviceTrainer {
     const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
-    const values = await this.stepValues();
+    const values = this.state.withState(await this.stepValues());
     // Each gradient goes from backward straight to the exchange (gradSink).
     const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
       dropoutSeed: hashSeed(seed, step),
       exampleOffset: offset,
       scaleLoss: (l) => this.optimizer.scaleLoss(l),
       gradSink: this.buckets.gradSink,
+      allReduce: this.allReduce,
     });
+    this.state.apply(sums.stateUpdates);
     return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
 
@@ -201,7 +210,7 @@ export class DeviceTrainer {
     if (!this.validation) throw new Error('this run has no validation data (data.validation)');
     const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
     await this.paramsGathered();
-    const sums = evaluateSlice(this.model, this.values.forwardValues(), this.validation, start, size);
+    const sums = evaluateSlice(this.model, this.state.withState(this.values.forwardValues()), this.validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
     if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
@@ -227,7 +236,7 @@ export class DeviceTrainer {
           specs: [...v.layout.shardingSpecs],
         });
     }
-    return out;
+    return [...out, ...this.state.layouts()];
   }
 
   /** Primary-replica shards of parameters and optimizer variables, by logical path. */
@@ -260,7 +269,7 @@ export class DeviceTrainer {
         add(`optimizer/${v.name}`, v);
       }
     }
-    return out;
+    return [...out, ...this.state.records(this.rank === 0)];
   }
 
   /** Loads this device's shards (already cut to its layouts by the coordinator) and the step counter. */
@@ -275,6 +284,7 @@ export class DeviceTrainer {
       return s.data;
     };
     for (const p of this.params) p.variable.assignLocal(take(`params/${p.path}`, p.variable.localSize));
+    this.state.load(take);
     this.optimizer.setWeights(
       this.optimizer.variables.map((v) =>
         v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),

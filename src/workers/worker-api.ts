@@ -11,6 +11,7 @@ import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '..
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
+import { buildModel } from '../core/models/index';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -31,7 +32,12 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     return trainer;
   };
 
-  const commContext = (): CommThreadContext => ({ workers: Mesh.parse(init!.mesh).size, backend, cores: availableParallelism() });
+  const commContext = (syncedPasses = false): CommThreadContext => ({
+    workers: Mesh.parse(init!.mesh).size,
+    backend,
+    cores: availableParallelism(),
+    syncedPasses,
+  });
 
   return {
     async init(options) {
@@ -54,16 +60,25 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       joinedSocketDir = setup.socketDir;
+      const synced = buildModel(setup.model).keras?.graph.syncsBatch === true;
+      const context = commContext(synced);
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
-        context: commContext(),
+        context,
       });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
       trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
-      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
+      // The thread's line at init could not know the model; a model that needs it says so here.
+      const thread = synced && mesh.size > 1 ? `; ${commThreadNote(context)}` : '';
+      return {
+        paramCount: trainer.paramCount,
+        shardBytes: trainer.shardBytes,
+        storage,
+        parameters: trainer.parametersNote + thread,
+      };
     },
     async train(from, count) {
       const t = need();
