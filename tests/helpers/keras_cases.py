@@ -63,6 +63,12 @@ def batchnorm():
     return keras.Model(i, L.Dense(3)(x)), "sparse_categorical_crossentropy_logits"
 
 
+def batchnorm_pairs():
+    # Trained on batches of 2: on 2 devices each holds 1 example, whose own variance is 0 everywhere.
+    model, loss = batchnorm()
+    return model, loss, {"batch": 2}
+
+
 def conv1d_family():
     i = keras.Input((12, 3))
     x = L.Conv1D(4, 3, padding="causal")(i)
@@ -271,7 +277,10 @@ A = keras.applications
 
 
 def app(fn, size, **kw):
-    return lambda: (fn(weights=None, input_shape=(size, size, 3), classes=5, **kw), "sparse_categorical_crossentropy")
+    # Deep BatchNormalization networks at their random initialisation are chaotic in float32 (a 1e-7
+    # relative change of the input moves ResNet50's gradients by ~9%, measured): "noise" also records
+    # where Keras itself lands from inputs perturbed at float32's rounding, the yardstick for these.
+    return lambda: (fn(weights=None, input_shape=(size, size, 3), classes=5, **kw), "sparse_categorical_crossentropy", {"noise": True})
 
 
 def lstm_text():
@@ -313,6 +322,7 @@ CASES = {
     "conv2d_family": conv2d_family,
     "depthwise_groups": depthwise_groups,
     "batchnorm": batchnorm,
+    "batchnorm_pairs": batchnorm_pairs,
     "conv1d_family": conv1d_family,
     "activation_layers": activation_layers,
     "activation_names": activation_names,
@@ -376,6 +386,7 @@ def data(model, loss, extra, batch, n, rng):
 def run_case(name, outdir, batch=4, before=2, steps=3):
     built = CASES[name]()
     model, loss, extra = built if len(built) == 3 else (*built, {})
+    batch = extra.get("batch", batch)
     keras.utils.set_random_seed(7)
     jit = os.environ.get("KERAS_CASES_JIT", "1") == "1"
     model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss=LOSSES.get(loss, loss), jit_compile=jit)
@@ -387,6 +398,8 @@ def run_case(name, outdir, batch=4, before=2, steps=3):
     model.save(os.path.join(outdir, f"{name}.keras"))
     losses = [float(model.train_on_batch(*take(before + k))) for k in range(steps)]
     model.save(os.path.join(outdir, f"{name}.after.keras"))
+    if extra.get("noise"):
+        noise_run(name, outdir, [take(before + k) for k in range(steps)])
     rest = slice(before * batch, (before + steps) * batch)
     np.savez(os.path.join(outdir, f"{name}.npz"), x=x[rest], y=y[rest], losses=np.asarray(losses, "float64"))
     meta = {"batch": batch, "steps": steps, "x_dtype": str(x.dtype), "y_dtype": str(y.dtype), "input_shape": list(x.shape[1:])}
@@ -394,9 +407,24 @@ def run_case(name, outdir, batch=4, before=2, steps=3):
         json.dump(meta, f)
 
 
+def noise_run(name, outdir, batches):
+    """The same continuation from the saved archive, inputs × (1 + 1e-7·N(0, 1)): NAME.noise.keras."""
+    again = keras.saving.load_model(os.path.join(outdir, f"{name}.keras"))
+    jitter = np.random.RandomState(5)
+    for xb, yb in batches:
+        again.train_on_batch((xb * (1 + 1e-7 * jitter.randn(*xb.shape))).astype("float32"), yb)
+    again.save(os.path.join(outdir, f"{name}.noise.keras"))
+
+
 def main():
     if sys.argv[1] == "--list":
         print("\n".join(CASES))
+        return
+    if sys.argv[1] == "--noise":  # --noise OUTDIR CASE…: only the noise run, from existing files
+        for name in sys.argv[3:]:
+            d = np.load(os.path.join(sys.argv[2], f"{name}.npz"))
+            b = json.load(open(os.path.join(sys.argv[2], f"{name}.json")))["batch"]
+            noise_run(name, sys.argv[2], [(d["x"][k * b : (k + 1) * b], d["y"][k * b : (k + 1) * b]) for k in range(len(d["losses"]))])
         return
     outdir = sys.argv[1]
     for name in sys.argv[2:]:
