@@ -1,18 +1,28 @@
-/** Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot (Keras's, with broadcasting refused). */
+/** Merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum (broadcasting as Keras), Concatenate, Dot. */
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from './config';
 import { fullAxis, numberOf, type Translator } from './layer-types';
 
 const shapesText = (inShapes: number[][]) => inShapes.map((x) => `[${x}]`).join(', ');
 
-/** An elementwise merge of inputs of one shape, folded left to right as Keras's `_merge_function`. */
+/** numpy's broadcast of shapes of one rank (Keras's merges broadcast: EfficientNet's squeeze-excite multiplies [h, w, c] by [1, 1, c]). */
+function broadcastShapes(entry: { name: string }, what: string, inShapes: number[][]): number[] {
+  const rank = inShapes[0]!.length;
+  if (inShapes.some((s) => s.length !== rank))
+    fail(`layer "${entry.name}" (${what}): input shapes ${shapesText(inShapes)} differ in rank`);
+  return inShapes[0]!.map((_, i) => {
+    const dims = [...new Set(inShapes.map((s) => s[i]!).filter((d) => d !== 1))];
+    if (dims.length > 1) fail(`layer "${entry.name}" (${what}): input shapes ${shapesText(inShapes)} do not broadcast`);
+    return dims[0] ?? 1;
+  });
+}
+
+/** An elementwise merge, folded left to right as Keras's `_merge_function`. */
 function elementwise(what: string, min: number, max: number, fold: (xs: tf.Tensor[]) => tf.Tensor): Translator {
   return (entry, inShapes) => {
     if (inShapes.length < min || inShapes.length > max)
       fail(`layer "${entry.name}" (${what}) takes ${min === max ? min : `at least ${min}`} inputs, got ${inShapes.length}`);
-    if (inShapes.some((s) => s.join() !== inShapes[0]!.join()))
-      fail(`layer "${entry.name}" (${what}): input shapes ${shapesText(inShapes)} differ`);
-    return { outShape: [...inShapes[0]!], params: [], maskUse: 'merge', apply: (xs) => fold(xs) };
+    return { outShape: broadcastShapes(entry, what, inShapes), params: [], maskUse: 'merge', apply: (xs) => fold(xs) };
   };
 }
 

@@ -164,6 +164,42 @@ describe('buildKerasModel', () => {
     }
   });
 
+  test("merges broadcast as Keras's: squeeze-excite's [h, w, c] × [1, 1, c] against a float64 reference", () => {
+    const layer = (className: string, name: string, config: object, inbound: string[]) => ({
+      class_name: className,
+      config: { name, ...config },
+      name,
+      inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+    });
+    const graph = (other: object, merge: string) => ({
+      class_name: 'Functional',
+      config: {
+        name: 'se',
+        layers: [layer('InputLayer', 'x', { batch_input_shape: [null, 2, 2, 3] }, []), other, layer(merge, 'm', {}, ['x', 'o'])],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['m', 0, 0]],
+      },
+    });
+    const m = buildKerasModel(graph(layer('GlobalAveragePooling2D', 'o', { keepdims: true }, ['x']), 'Multiply'), {
+      loss: 'mse',
+    });
+    assert.deepEqual(m.outputShape, [2, 2, 3]);
+    const x = Float64Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
+    const out = tf.tidy(() => forward(m, new Map(), tf.tensor(Float32Array.from(x), [2, 2, 2, 3])).dataSync());
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++) {
+        const mean = [0, 1, 2, 3].reduce((a, p) => a + x[n * 12 + p * 3 + c]!, 0) / 4;
+        for (let p = 0; p < 4; p++) {
+          const at = n * 12 + p * 3 + c;
+          assert.ok(Math.abs(out[at]! - x[at]! * mean) < 1e-6, `[${n}, ${p}, ${c}]: ${out[at]} vs ${x[at]! * mean}`);
+        }
+      }
+    assert.throws(
+      () => buildKerasModel(graph(layer('Dense', 'o', { units: 2 }, ['x']), 'Subtract'), { loss: 'mse' }),
+      /layer "m" \(Subtract\): input shapes \[2,2,3\], \[2,2,2\] do not broadcast/,
+    );
+  });
+
   test('tf.keras 2.x Functional with Add; mse loss from a bare name', () => {
     const m = buildKerasModel(KERAS2_FUNCTIONAL, { loss: 'mse' });
     assert.deepEqual(
