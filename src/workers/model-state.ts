@@ -13,8 +13,11 @@ import { sharedFloat32 } from './transport/shared-arrays';
 export class ModelState {
   private readonly values: Map<string, Float32Array>;
 
-  constructor(private readonly model: Model) {
-    this.values = initState(model);
+  constructor(
+    private readonly model: Model,
+    seed: number,
+  ) {
+    this.values = initState(model, seed);
   }
 
   get size(): number {

@@ -81,7 +81,7 @@ export class DeviceTrainer {
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
-    this.state = new ModelState(model);
+    this.state = new ModelState(model, setup.seed);
     const synced = model.keras?.graph.syncsBatch === true;
     this.allReduce = synced ? syncAllReduce(collectives, mesh.size, 'BatchNormalization (global batch statistics)') : undefined;
   }

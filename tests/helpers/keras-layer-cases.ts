@@ -18,5 +18,6 @@ export const LAYER_CASES = [
   'nested',
   'regularized',
   'normalizations',
+  'frozen',
   'function_loss',
 ];

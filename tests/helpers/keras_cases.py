@@ -265,6 +265,18 @@ def normalizations():
     return keras.Model(i, L.Dense(2)(x)), "mse"
 
 
+def frozen():
+    # Fine-tuning as keras.io writes it: a frozen base (its BatchNormalization in inference mode), a
+    # frozen layer, a trainable head; the optimizer has slots for the trainable variables only.
+    base = keras.Sequential([keras.Input((6, 6, 3)), L.Conv2D(4, 3), L.BatchNormalization(), L.ReLU()], name="base")
+    base.trainable = False
+    i = keras.Input((6, 6, 3))
+    x = base(i, training=False)
+    x = L.GlobalAveragePooling2D()(x)
+    x = L.Dense(5, trainable=False)(x)
+    return keras.Model(i, L.Dense(2)(x)), "mse"
+
+
 def function_loss():
     # keras.io's mnist_cnn.py compiles with the function form of the loss.
     m = keras.Sequential([keras.Input((6, 6, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(), L.Flatten(), L.Dropout(0.0), L.Dense(3, activation="softmax")])
@@ -274,6 +286,7 @@ def function_loss():
 # --- whole architectures, small ---------------------------------------------------------------------
 
 A = keras.applications
+from keras.src.applications import efficientnet  # noqa: E402
 
 
 def app(fn, size, **kw):
@@ -338,10 +351,13 @@ CASES = {
     "nested": nested,
     "regularized": regularized,
     "normalizations": normalizations,
+    "frozen": frozen,
     "function_loss": function_loss,
     "ResNet50": app(lambda **k: A.ResNet50(**k), 32),
     "MobileNetV2": app(lambda **k: A.MobileNetV2(**k), 32),
-    "EfficientNetB0": app(lambda **k: A.EfficientNetB0(**k), 32),
+    # EfficientNetB0's blocks and coefficients with its dropout and drop-connect rates at 0: random
+    # masks cannot match Keras's RNG (README, "Random layers").
+    "EfficientNetB0": app(lambda **k: efficientnet.EfficientNet(1.0, 1.0, 224, 0.0, drop_connect_rate=0.0, name="efficientnetb0", **k), 32),
     "DenseNet121": app(lambda **k: A.DenseNet121(**k), 32),
     "Xception": app(lambda **k: A.Xception(**k), 71),
     "MobileNetV3Small": app(lambda **k: A.MobileNetV3Small(**k), 32),

@@ -88,7 +88,7 @@ export function initParams(model: Model, seed: number): Map<string, Float32Array
   return out;
 }
 
-/** Initial values of the non-trainable variables (moving statistics; none of them is random). */
+/** Initial values of the non-trainable variables (moving statistics, a frozen layer's weights), drawn like the parameters. */
 export function initState(model: Model, seed = 0): Map<string, Float32Array> {
   return new Map((model.state ?? []).map((p) => [p.path, initParamSlice(p, seed)]));
 }

@@ -90,14 +90,22 @@ export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): Bu
   };
 }
 
-/** The node with each variable's weights-file path below its layer's (`lstm` + `cell` → `lstm/cell`). */
+/**
+ * The node with each variable's weights-file path below its layer's (`lstm` + `cell` → `lstm/cell`). A
+ * frozen layer (`trainable: false`) keeps its variables, non-trainable, in `state`: not optimized, read
+ * from the state at run time (Keras's h5 order is unchanged by freezing).
+ */
 function placed(node: KerasNode, layer: LayerEntry): KerasNode {
   const place = (p: ParamSpec): ParamSpec => {
     if (layer.h5 === null) return fail(`internal: layer "${layer.name}" has variables but no place in the weights file`);
     const sub = p.h5?.layer ?? '';
     return { ...p, h5: { layer: sub ? `${layer.h5}/${sub}` : layer.h5, index: p.h5?.index ?? 0 } };
   };
-  return { ...node, params: node.params.map(place), ...(node.state ? { state: node.state.map(place) } : {}) };
+  const params = node.params.map(place);
+  const state = (node.state ?? []).map(place);
+  if (layer.config.trainable === false && params.length > 0)
+    return { ...node, params: [], state: [...params, ...state], frozen: true };
+  return { ...node, params, ...(node.state ? { state } : {}) };
 }
 
 /** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
@@ -126,7 +134,9 @@ export function runGraph(
     }
     const inputs = inputsOf(node);
     const inMasks = node.inbound.map((n) => masks.get(n) ?? null);
-    const out = node.apply(inputs, params, ctx, inMasks.some((m) => m) ? inMasks : undefined);
+    // A frozen layer's variables are non-trainable: they come with the state.
+    const own = node.frozen ? (ctx.state ?? params) : params;
+    const out = node.apply(inputs, own, ctx, inMasks.some((m) => m) ? inMasks : undefined);
     const mask = outputMask(node, inputs, inMasks);
     if (mask) masks.set(node.name, mask);
     if (ctx.losses) addPenalties(node, out, params, ctx);

@@ -55,6 +55,8 @@ export interface KerasNode {
   activityRegularizer?: Penalty;
   /** The activation applied last, if any (for loss checks). */
   activation?: string;
+  /** Its layer is frozen (`trainable: false`): its variables are in `state` and apply reads them from ctx.state. */
+  frozen?: boolean;
   /** Its training pass all-reduces over the data-parallel devices (BatchNormalization's statistics). */
   syncsBatch?: boolean;
   /** Set on Embedding layers: ids must lie in [0, inputDim). */

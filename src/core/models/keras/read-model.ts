@@ -198,7 +198,7 @@ function push(
     out.push(e);
     return e.name;
   }
-  const inner = readModel(layer.className, layer.name, layer.config, {
+  const inner = readModel(layer.className, layer.name, frozenIf(layer.config), {
     prefix: `${scope.prefix}${layer.name}/`,
     h5Prefix: `${scope.h5Prefix}${key}/layers/`,
     feeds: inbound,
@@ -207,6 +207,15 @@ function push(
   // The model's own entry: its place is the nested model's group (which holds its layers).
   out.push({ ...entry(layer, scope, [inner.output], call, key), config: { name: layer.name } });
   return scope.prefix + layer.name;
+}
+
+/** A frozen model's config with every layer inside it frozen too (Keras's `model.trainable = False` sets them all). */
+function frozenIf(config: Obj): Obj {
+  if (config.trainable !== false || !Array.isArray(config.layers)) return config;
+  const layers = (config.layers as unknown[]).map((l) =>
+    isObj(l) && isObj(l.config) ? { ...l, config: frozenIf({ ...l.config, trainable: false }) } : l,
+  );
+  return { ...config, layers };
 }
 
 /**
