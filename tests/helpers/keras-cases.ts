@@ -124,26 +124,8 @@ export function compareArchives(
 ): ArchiveComparison {
   const mine = datasetsOf(ours.weights);
   const theirs = datasetsOf(after.weights);
-  const start = datasetsOf(before.weights);
   const paths = [...theirs.keys()].filter((p) => p.startsWith('layers/') || p.startsWith('optimizer/'));
-  const changeOf = (path: string) => {
-    const [w, b] = [numbers(theirs.get(path)!), numbers(start.get(path) ?? theirs.get(path)!)];
-    return w.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-  };
-  const changes = new Map(paths.map((p) => [p, changeOf(p)]));
-  const moved = [...changes]
-    .filter(([p, c]) => p.startsWith('layers/') && c > 0)
-    .map(([, c]) => c)
-    .sort((a, b) => a - b);
-  const median = moved[Math.floor(moved.length / 2)] ?? 0;
-  // Adadelta's slots follow their variable: optimizer/vars/2+2k and 3+2k belong to trainable variable k.
-  const trainable = buildKerasModel(after.config, undefined, inputShape).params.map(
-    (p) => `layers/${p.h5!.layer}/vars/${p.h5!.index}`,
-  );
-  const owner = (path: string) => {
-    const m = /^optimizer\/vars\/(\d+)$/.exec(path);
-    return m && Number(m[1]) >= 2 ? trainable[Math.floor((Number(m[1]) - 2) / 2)] : path;
-  };
+  const allowance = noiseAllowances(after, before, inputShape);
   const worst = new Map<string, number>();
   const noise: string[] = [];
   for (const path of paths) {
@@ -151,18 +133,12 @@ export function compareArchives(
     const got = mine.get(path) ?? assert.fail(`${label}: our archive has no ${path} (Keras's shape [${want.shape}])`);
     assert.deepEqual(got.shape, want.shape, `${label}: ${path} shape`);
     const [g, w] = [numbers(got), numbers(want)];
-    const change = changes.get(path)!;
+    const change = allowance.change(path);
     const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const own = owner(path);
-    const ownChange = own ? (changes.get(own) ?? change) : change;
-    const isNoise = own !== undefined && own !== null && ownChange > 0 && ownChange < 0.01 * median;
+    const noiseTol = allowance.of(path);
+    const isNoise = noiseTol !== null;
     if (isNoise) noise.push(path);
-    // A noise variable's slots accumulate squares of its noise: judged against the square of its allowance.
-    const tol = isNoise
-      ? path.startsWith('layers/')
-        ? 0.01 * median
-        : (0.01 * median) ** 2
-      : rtol * change + 4e-7 * scale + 1e-30;
+    const tol = noiseTol ?? rtol * change + 4e-7 * scale + 1e-30;
     let bad = 0;
     let at = 0;
     for (let i = 0; i < w.length; i++) {
@@ -176,6 +152,47 @@ export function compareArchives(
     );
   }
   return { worst, noise };
+}
+
+/**
+ * Which variables of a Keras continuation moved by float noise only (moved less than 1% of the median
+ * change of the model's layer variables: a zero exact gradient) and what they are allowed: 1% of the
+ * median; their Adadelta slots (optimizer/vars/2+2k, 3+2k for trainable variable k), which accumulate
+ * squares, the square of that.
+ */
+export function noiseAllowances(after: KerasArchive, before: KerasArchive, inputShape?: number[]) {
+  const theirs = datasetsOf(after.weights);
+  const start = datasetsOf(before.weights);
+  const changes = new Map<string, number>();
+  for (const [path, d] of theirs) {
+    const [w, b] = [numbers(d), numbers(start.get(path) ?? d)];
+    changes.set(
+      path,
+      w.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0),
+    );
+  }
+  const moved = [...changes]
+    .filter(([p, c]) => p.startsWith('layers/') && c > 0)
+    .map(([, c]) => c)
+    .sort((a, b) => a - b);
+  const floor = 0.01 * (moved[Math.floor(moved.length / 2)] ?? 0);
+  const trainable = buildKerasModel(after.config, undefined, inputShape).params.map(
+    (p) => `layers/${p.h5!.layer}/vars/${p.h5!.index}`,
+  );
+  const owner = (path: string) => {
+    const m = /^optimizer\/vars\/(\d+)$/.exec(path);
+    return m ? (Number(m[1]) >= 2 ? trainable[Math.floor((Number(m[1]) - 2) / 2)] : undefined) : path;
+  };
+  return {
+    change: (path: string) => changes.get(path) ?? 0,
+    /** The allowance of a noise-level variable or slot; null for the others. */
+    of(path: string): number | null {
+      const own = owner(path);
+      const c = own === undefined ? 0 : (changes.get(own) ?? 0);
+      if (!(c > 0 && c < floor)) return null;
+      return path.startsWith('layers/') ? floor : floor ** 2;
+    },
+  };
 }
 
 export function compareLosses(label: string, ours: number[], keras: number[], rtol = 1e-4): void {
@@ -232,9 +249,13 @@ export function compareWithNoise(
   after: KerasArchive,
   before: KerasArchive,
   noise: KerasArchive,
+  inputShape?: number[],
   factor = 10,
 ): { within1e4: number; total: number; worstVsNoise: number } {
   const [mine, theirs, start, jitter] = [ours, after, before, noise].map((a) => datasetsOf(a.weights));
+  // Variables with a zero exact gradient (a conv bias before BatchNormalization) move by float noise
+  // only: as in compareArchives, they (and their slots) are held to their noise allowance instead.
+  const allowance = noiseAllowances(after, before, inputShape);
   let within1e4 = 0;
   let total = 0;
   let worstVsNoise = 0;
@@ -250,7 +271,7 @@ export function compareWithNoise(
       ourDiff = Math.max(ourDiff, Math.abs(g![i]! - w![i]!));
       noiseDiff = Math.max(noiseDiff, Math.abs(n![i]! - w![i]!));
     }
-    const strict = 1e-4 * change + 4e-7 * scale + 1e-30;
+    const strict = allowance.of(path) ?? 1e-4 * change + 4e-7 * scale + 1e-30;
     total++;
     if (ourDiff <= strict) within1e4++;
     else worstVsNoise = Math.max(worstVsNoise, ourDiff / Math.max(noiseDiff, 1e-30));

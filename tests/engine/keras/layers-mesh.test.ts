@@ -7,7 +7,6 @@
  * batch that gives each worker one example (whose own variance is 0 everywhere).
  */
 import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,10 +44,7 @@ describe('Keras layer cases as runs on real worker processes', { skip, timeout: 
 
   for (const name of LAYER_CASES) test(`${name} on 2 devices: Keras's numbers`, () => run(name, 'batch=2').then(() => {}));
 
-  test("BatchNormalization, one example per worker (batch=2, global batch 2): the global batch's statistics, as Keras on one device", async () => {
-    const r = await run(ONE_EACH, 'batch=2');
-    const log = (await service.getRun(r.runId)) as unknown as { workers?: unknown };
-    assert.ok(log, 'the run exists');
-  });
+  test("BatchNormalization, one example per worker (batch=2, global batch 2): the global batch's statistics, as Keras on one device", () =>
+    run(ONE_EACH, 'batch=2').then(() => {}));
   test('BatchNormalization on 1 device: the same numbers', () => run(ONE_EACH, 'batch=1').then(() => {}));
 });
