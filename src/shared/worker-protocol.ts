@@ -40,6 +40,13 @@ export interface TrainSetup {
   socketDir: string;
   /** Where parameters and optimizer slots live (resolved by the worker against its backend; default auto). */
   variableStorage?: VariableStorage;
+  /**
+   * Keep only shards between steps and gather each unit's parameters just before it computes
+   * (docs/architecture.md, "The memory model"); the engine resolves the run's `fullySharded`. Default false.
+   */
+  fullySharded?: boolean;
+  /** Fully sharded: dispose forward's gathered parameters and gather them again in backward. Default true. */
+  reshardAfterForward?: boolean;
 }
 
 /** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */

@@ -3,6 +3,7 @@
  * same code on its own batch slice and its own shards). See docs/architecture.md, "One training step".
  */
 import type { Collectives } from '../core/collectives/types';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Mesh } from '../core/dtensor/mesh';
 import { Layout } from '../core/dtensor/layout';
 import { LayoutMap } from '../core/dtensor/layout-map';
@@ -11,12 +12,14 @@ import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type GradSums, type Model, type ParamValue } from '../core/models/index';
+import { initShard } from '../core/models/init';
 import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
 import { loadRunData } from '../datasets/run-data';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
+import { FullyShardedStep } from './fully-sharded/sharded-step';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
@@ -40,6 +43,8 @@ export class DeviceTrainer {
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler = new StepProfiler();
+  /** Set when fully sharded (docs/architecture.md, "The memory model"): steps gather each unit's parameters before use. */
+  private readonly sharded: FullyShardedStep | null;
 
   private constructor(
     readonly deviceId: number,
@@ -53,18 +58,22 @@ export class DeviceTrainer {
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
     const layouts = layoutMapOf(setup.layouts, mesh);
-    const initial = initParams(model, setup.seed);
+    const fullySharded = setup.fullySharded === true;
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
+    // Fully sharded, a device draws only its shards of the initial values (never the whole model).
+    const initial = fullySharded ? null : initParams(model, setup.seed);
     this.values = new DeviceParams(
       model.params.map((p, i) => ({
         path: p.path,
         shape: p.shape,
         layout: plans[i]!.layout,
-        initial: initial.get(p.path)!,
+        initial: initial?.get(p.path) ?? initShard(p, setup.seed, plans[i]!.slicesOf.get(deviceId)!),
+        initialIsLocal: !initial,
         replicated: plans[i]!.replicated,
       })),
       deviceId,
       storage,
+      fullySharded,
     );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
@@ -73,7 +82,14 @@ export class DeviceTrainer {
       model.params.map((p) => !!p.sparse),
       deviceId,
       collectives,
+      fullySharded ? { units: FullyShardedStep.unitVars(model) } : undefined,
     );
+    this.sharded = fullySharded
+      ? new FullyShardedStep(model, this.values, plans, this.buckets, collectives, {
+          reshardAfterForward: setup.reshardAfterForward !== false,
+          profiler: this.profiler,
+        })
+      : null;
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
@@ -129,6 +145,15 @@ export class DeviceTrainer {
     const indices = global.subarray(slice.start, slice.start + slice.size);
     const { x, y } = gatherRows(this.dataset, indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
+    if (this.sharded) {
+      const options = {
+        dropoutSeed: hashSeed(seed, step),
+        exampleOffset: offset,
+        scaleLoss: (l: tf.Scalar) => this.optimizer.scaleLoss(l),
+      };
+      const sums = await this.sharded.step(x, y, indices.length, options);
+      return this.exchangeAndUpdate(step, sums, global.length, t0);
+    }
     const values = await this.stepValues();
     // Each gradient goes from backward straight to the exchange (gradSink).
     const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
@@ -172,8 +197,9 @@ export class DeviceTrainer {
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
     prof.mark('optimizer');
     // Not awaited here: the all-gather runs while this report goes out and the next step reads its
-    // batch; whatever reads the full parameters first waits for it (paramsGathered).
-    this.startGather();
+    // batch; whatever reads the full parameters first waits for it (paramsGathered). Fully sharded,
+    // nothing is gathered now: the next step gathers each unit when it needs it.
+    if (!this.sharded) this.startGather();
     await reported;
     if (scalars[0] !== total)
       throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
@@ -201,7 +227,10 @@ export class DeviceTrainer {
     if (!this.validation) throw new Error('this run has no validation data (data.validation)');
     const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
     await this.paramsGathered();
-    const sums = evaluateSlice(this.model, this.values.forwardValues(), this.validation, start, size);
+    const validation = this.validation;
+    const sums = this.sharded
+      ? await this.sharded.evaluate((indices) => gatherRows(validation, indices), start, size)
+      : evaluateSlice(this.model, this.values.forwardValues(), validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
     if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
@@ -280,6 +309,7 @@ export class DeviceTrainer {
         v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),
       ),
     );
+    if (this.sharded) return; // the next step gathers what it needs from these shards
     this.startGather();
     await this.paramsGathered();
   }
@@ -305,7 +335,7 @@ export class DeviceTrainer {
       c.waitSync!(op);
       this.profiler.charge('allGather', performance.now() - t0);
     };
-    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, target, waitSync));
+    return this.values.forwardValues((k) => this.buckets.gather!.finishSync(k, target, waitSync));
   }
 
   /**
@@ -315,13 +345,13 @@ export class DeviceTrainer {
   async paramsGathered(): Promise<void> {
     if (!this.gathering) return;
     this.gathering = false;
-    await this.buckets.gather.finish((k) => this.values.gatherTarget(k));
+    await this.buckets.gather!.finish((k) => this.values.gatherTarget(k));
     this.values.gathered();
   }
 
   /** Starts rebuilding every device's full parameters from the owners' updated shards. */
   private startGather(): void {
-    this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
+    this.buckets.gather!.start((k) => this.values.shardOf(k), this.collectives);
     this.gathering = true;
   }
 }
