@@ -96,6 +96,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         backend,
         shardBytes: t.shardBytes,
         rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024, // KiB on Linux and macOS
         stepTimeMs: t.lastStepMs,
         storage: t.storage,
         numTensors: tf.memory().numTensors,

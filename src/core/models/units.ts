@@ -33,6 +33,10 @@ export interface StepUnit {
   /** Its parameters' paths, in the model's parameter order (Embedding tables included). */
   params: string[];
   lookups: UnitLookup[];
+  /** Its output's shape (without the batch axis). */
+  outShape: number[];
+  /** Values per example of every layer output inside it (what recomputing and differentiating it holds). */
+  activationSize: number;
   /** The unit's output from its input (the first unit's input: the batch, reshaped to the model's input shape). */
   apply(h: tf.Tensor, params: Map<string, tf.Tensor>, ctx: UnitContext): tf.Tensor;
 }
@@ -53,6 +57,8 @@ interface Piece {
   lookups: UnitLookup[];
   from: number;
   to: number;
+  outShape: number[];
+  activationSize: number;
 }
 
 /** Parameter-free pieces join the unit before them; a piece with parameters starts a new unit once the current one has some. */
@@ -75,7 +81,15 @@ function specUnits(model: Model): Draft[] {
     const params = block.flatMap((l) =>
       l.kind === 'dense' || l.kind === 'conv2d' ? [l.kernel, ...(l.bias ? [l.bias] : [])] : [],
     );
-    pieces.push({ names: block.map((l) => l.name), params, lookups: [], from: i, to: i + block.length });
+    pieces.push({
+      names: block.map((l) => l.name),
+      params,
+      lookups: [],
+      from: i,
+      to: i + block.length,
+      outShape: block[block.length - 1]!.outShape,
+      activationSize: sum(block.map((l) => size(l.outShape))),
+    });
   }
   return group(pieces).map((ps) => {
     const from = ps[0]!.from;
@@ -100,6 +114,8 @@ function kerasUnits(graph: KerasGraph): Draft[] {
       lookups: nodes.flatMap((n) => (n.embedding ? [{ layer: n.name, ...n.embedding }] : [])),
       from,
       to: bounds[k + 1]!,
+      outShape: nodes[nodes.length - 1]!.outShape,
+      activationSize: sum(nodes.map((n) => size(n.outShape))),
     };
   });
   return group(pieces).map((ps) => {
@@ -140,5 +156,10 @@ function merge(pieces: Piece[]): Omit<Draft, 'apply'> {
     name: pieces.flatMap((p) => p.names).join('+') || 'input',
     params: pieces.flatMap((p) => p.params),
     lookups: pieces.flatMap((p) => p.lookups),
+    outShape: pieces[pieces.length - 1]!.outShape,
+    activationSize: sum(pieces.map((p) => p.activationSize)),
   };
 }
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

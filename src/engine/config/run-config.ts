@@ -31,6 +31,8 @@ const RUN_KEYS = new Set([
   'keepCheckpoints',
   'parent',
   'variableStorage',
+  'fullySharded',
+  'reshardAfterForward',
   'watchdogSeconds',
   'evalEvery',
   'earlyStopping',
@@ -101,6 +103,12 @@ export async function checkRunConfig(config: RunConfig): Promise<CheckedConfig> 
   if (config.checkpointEvery !== undefined) checkInteger(config.checkpointEvery, 'checkpointEvery', 0, add);
   if (config.keepCheckpoints !== undefined) checkInteger(config.keepCheckpoints, 'keepCheckpoints', 1, add);
   attempt('variableStorage', () => variableStorageOf(config));
+  const fs = config.fullySharded;
+  if (fs !== undefined && fs !== 'auto' && typeof fs !== 'boolean')
+    add('fullySharded', `fullySharded must be "auto", true or false (got ${JSON.stringify(fs)})`);
+  const raf = config.reshardAfterForward;
+  if (raf !== undefined && typeof raf !== 'boolean')
+    add('reshardAfterForward', `reshardAfterForward must be true or false (got ${JSON.stringify(raf)})`);
   const w = config.watchdogSeconds;
   if (w !== undefined && !(typeof w === 'number' && Number.isFinite(w) && w > 0))
     add('watchdogSeconds', `watchdogSeconds must be a number of seconds > 0 (got ${JSON.stringify(w)})`);

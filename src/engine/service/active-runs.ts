@@ -4,7 +4,7 @@
  * including those that arrive while its workers are still starting.
  */
 import { Mesh } from '../../core/dtensor/mesh';
-import type { DeviceInfo, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { DeviceInfo, RunConfig, RunMemory, RunStatus, TrainerEvent } from '../../shared/api';
 import type { RunStore } from '../store/index';
 import type { ProcessHost } from '../coordinator/process-host';
 import { MeshSession } from '../coordinator/mesh-session';
@@ -19,6 +19,8 @@ export interface LaunchOptions {
   onEvaluation?: EvaluationHook;
   /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
   deviceIds?: number[];
+  /** The memory check's plan (fully sharded or not, the estimate), recorded with the run. */
+  memory?: RunMemory;
 }
 
 export interface ActiveRunsOptions {
@@ -112,7 +114,7 @@ export class ActiveRuns {
     try {
       const mesh = Mesh.parse(config.mesh);
       const devices = await this.o.devicesFor(mesh.size, options.deviceIds);
-      store.updateRun(runId, { status: 'running', error: null });
+      store.updateRun(runId, { status: 'running', error: null, ...(options.memory ? { memory: options.memory } : {}) });
       emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start(
         {
@@ -132,6 +134,8 @@ export class ActiveRuns {
           globalBatchSize: config.globalBatchSize,
           seed: config.seed,
           variableStorage: variableStorageOf(config),
+          fullySharded: options.memory?.fullySharded ?? config.fullySharded === true,
+          reshardAfterForward: config.reshardAfterForward !== false,
         },
       );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));

@@ -2,9 +2,8 @@
  * The engine behind every front end (Electron window, `dtrain serve`, the CLI): runs, their worker
  * meshes, the store, and live events. Implements the typed TrainerApi of src/shared/api.ts.
  */
-import { cpus } from 'node:os';
+import { cpus, freemem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Mesh } from '../../core/dtensor/mesh';
 import type {
   DataSource,
   DataSourceSummary,
@@ -14,6 +13,7 @@ import type {
   MetricPoint,
   RunConfig,
   RunDetail,
+  RunMemory,
   RunStatus,
   RunSummary,
   SweepDetail,
@@ -31,8 +31,8 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, withDefaults } from '../config/run-config';
 import { inlineKerasJson } from '../config/keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
-import { estimateWorkerMemory, memoryProblem } from './memory-check';
-import type { Model } from '../../core/models/index';
+import { planRunMemory, runMemoryOf } from '../config/memory-fit';
+import type { CheckedConfig } from '../config/run-config';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
 import { exportCluster } from './export-cluster';
@@ -109,7 +109,11 @@ export class TrainerService implements TrainerApi {
     } catch (e) {
       return [{ path: 'model', message: e instanceof Error ? e.message : String(e) }];
     }
-    return (await checkRunConfig(resolved)).issues;
+    const checked = await checkRunConfig(resolved);
+    if (checked.issues.length > 0) return checked.issues;
+    // The New-run form warns before start with the reason a start would be refused.
+    const plan = await this.memoryPlan(withDefaults(resolved), checked);
+    return plan?.problem ? [{ path: 'mesh', message: plan.problem }] : [];
   }
 
   /**
@@ -118,9 +122,9 @@ export class TrainerService implements TrainerApi {
    */
   async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const resolved = await resolveKerasModel(withDefaults(raw));
-    const { issues, model, mesh } = await checkRunConfig(resolved.config);
-    if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
-    await this.refuseIfTooBig(resolved.config, model, mesh);
+    const checked = await checkRunConfig(resolved.config);
+    if (checked.issues.length > 0) throw invalidInput(describeIssues(checked.issues), checked.issues);
+    const memory = await this.refuseIfTooBig(resolved.config, checked);
     const inlined = inlineKerasJson(resolved.config); // the run keeps the model JSON itself, not a path
     // Stored with the run, so a resume keeps the rule it started with.
     const emaFirstStep = emaFirstStepFor(inlined);
@@ -130,7 +134,7 @@ export class TrainerService implements TrainerApi {
     const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
     if (initial) this.o.store.writeCheckpoint(runId, initial, { keep: config.keepCheckpoints ?? 3 });
     this.claim(runId);
-    this.runs.launch(runId, config, initial !== null, undefined, options);
+    this.runs.launch(runId, config, initial !== null, undefined, { ...options, memory });
     return { runId };
   }
 
@@ -150,15 +154,15 @@ export class TrainerService implements TrainerApi {
       ...(options.mesh ? { mesh: options.mesh } : {}),
       ...(options.steps ? { steps: options.steps } : {}),
     };
-    const { issues, model, mesh } = await checkRunConfig(config);
-    if (issues.length > 0) throw invalidInput(describeIssues(issues), issues);
-    await this.refuseIfTooBig(config, model, mesh); // a resume on fewer devices holds bigger shards
+    const checked = await checkRunConfig(config);
+    if (checked.issues.length > 0) throw invalidInput(describeIssues(checked.issues), checked.issues);
+    const memory = await this.refuseIfTooBig(config, checked); // a resume on fewer devices holds bigger shards
     this.claim(runId);
     // The new mesh/steps are saved now (the dashboard shows them) but put back if the resume fails
     // before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
     const changed = Boolean(options.mesh || options.steps);
     if (changed) this.o.store.updateRun(runId, { config });
-    this.runs.launch(runId, config, true, changed ? run.config : undefined, options);
+    this.runs.launch(runId, config, true, changed ? run.config : undefined, { ...options, memory });
   }
 
   async pauseRun(runId: string): Promise<void> {
@@ -334,17 +338,25 @@ export class TrainerService implements TrainerApi {
     await this.runs.pauseAll();
   }
 
-  /** A run that cannot fit in memory is refused before its row or any worker exists. */
-  private async refuseIfTooBig(config: RunConfig, model: Model | undefined, mesh: Mesh | undefined): Promise<void> {
-    if (!model || !mesh) return;
+  /**
+   * A run that cannot fit in memory is refused before its row or any worker exists; one that fits gets
+   * its plan: whether its parameters are fully sharded ("auto": only when gathered ones do not fit).
+   */
+  private async refuseIfTooBig(config: RunConfig, checked: CheckedConfig): Promise<RunMemory | undefined> {
+    const problem = await this.memoryPlan(config, checked);
+    if (problem?.problem) throw invalidInput(problem.problem);
+    return problem && runMemoryOf(config, problem);
+  }
+
+  private async memoryPlan(config: RunConfig, { model, mesh, dataset, validation }: CheckedConfig) {
+    if (!model || !mesh) return undefined;
     let devices: DeviceInfo[];
     try {
       devices = chooseDevices(mesh.size, await (this.gpus ??= discoverGpus()), { cpu: this.o.cpuOnly });
     } catch {
-      return; // too few GPUs: the launch says so
+      return undefined; // too few GPUs: the launch says so
     }
-    const problem = memoryProblem(estimateWorkerMemory(model, config, mesh), config, devices, this.o.freeMemory?.());
-    if (problem) throw invalidInput(problem);
+    return planRunMemory(config, { model, mesh, dataset, validation }, { devices, free: this.o.freeMemory?.() ?? freemem() });
   }
 
   /** Only the process that trains a run can pause or stop it: say which one that is. */

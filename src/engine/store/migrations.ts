@@ -179,6 +179,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs(id) ON DELETE SET NULL;');
     },
   },
+  {
+    version: 8,
+    title: "the memory check's plan of a run (fully sharded or not, the estimate) and each worker's peak resident memory",
+    apply(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN memory TEXT;
+        ALTER TABLE device_stats ADD COLUMN peak_rss_bytes INTEGER;`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */

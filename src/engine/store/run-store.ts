@@ -4,7 +4,16 @@
  * that name the file. Synchronous (better-sqlite3): the run controller copies the WAL while workers compute.
  */
 import type Database from 'better-sqlite3';
-import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary, SweepStatus } from '../../shared/api';
+import type {
+  CheckpointInfo,
+  DeviceStats,
+  MetricPoint,
+  RunConfig,
+  RunDetail,
+  RunMemory,
+  RunSummary,
+  SweepStatus,
+} from '../../shared/api';
 import type { CheckpointData } from '../../core/checkpoint/index';
 import type { StoreContext } from './context';
 import { type OpenOptions, openDatabase } from './database';
@@ -96,6 +105,7 @@ export class RunStore {
         notes: row.notes,
         stopReason: row.stop_reason,
         parentId: row.parent_id,
+        memory: row.memory === null ? null : (JSON.parse(row.memory) as RunMemory),
       };
     });
   }

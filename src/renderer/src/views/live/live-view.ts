@@ -2,7 +2,7 @@
  * One run, live: curves, latest numbers, controls, devices and checkpoints. History comes from
  * `getMetrics`; events that arrive while it loads are buffered and applied after, in order.
  */
-import type { RunDetail, RunStatus, TrainerEvent } from '../../../../shared/api';
+import type { RunDetail, RunMemory, RunStatus, TrainerEvent } from '../../../../shared/api';
 import { debounce, h, isTypingTarget, replaceChildren } from '../../dom';
 import { formatTime } from '../../format';
 import { downloadKerasArchive, exportCsv, exportRunFolder } from '../../run-actions';
@@ -27,6 +27,8 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
   const tiles = createStatTiles(run);
   let detail: RunDetail | null = null;
   let loaded = false;
+  /** The memory check's plan of the run's latest start, shown beside each worker's peak. */
+  let memory: RunMemory | null = null;
   const buffered: TrainerEvent[] = [];
 
   const title = h('h1', { 'data-testid': 'run-name' }, 'Loading run…');
@@ -82,7 +84,8 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
     meta.textContent = `Mesh ${d.mesh} · ${d.steps.toLocaleString('en-US')} steps · batch ${d.config.globalBatchSize} · started ${formatTime(d.createdAt)}`;
     setStatus(d.status);
     tiles.setTotalSteps(d.steps);
-    renderDevices(devicesBody, d.devices);
+    memory = d.memory ?? null;
+    renderDevices(devicesBody, d.devices, memory);
     renderCheckpoints(checkpointsBody, d.checkpoints);
     banners.querySelector('[data-testid="run-error"]')?.remove();
     if (d.status === 'failed' && d.error) showBanner(`Run failed: ${d.error}`, 'run-error');
@@ -100,7 +103,7 @@ export function createLiveView(ctx: ViewContext, runId: string): View {
       setStatus(e.status);
       if (e.status !== 'running') refresh();
     } else if (e.type === 'devices') {
-      renderDevices(devicesBody, e.devices);
+      renderDevices(devicesBody, e.devices, memory);
     } else if (e.type === 'checkpoint') {
       refresh(); // the list also loses pruned checkpoints: take it from the engine
     } else if (e.type === 'worker-crash') {
