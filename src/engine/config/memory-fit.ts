@@ -99,7 +99,7 @@ function describe(m: WorkerMemory): string {
     ['checkpoint copies', m.checkpoint],
   ];
   const mode = m.fullySharded ? 'fully sharded' : 'parameters gathered';
-  const listed = parts.filter(([, b]) => b > 0).map(([name, b]) => `${name} ${formatBytes(b)}`);
+  const listed = parts.filter(([, b]) => b >= 2 ** 20).map(([name, b]) => `${name} ${formatBytes(b)}`);
   return `the run needs about ${formatBytes(m.total)} per worker (${mode}: ${listed.join(', ')})`;
 }
 
