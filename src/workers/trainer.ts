@@ -13,8 +13,8 @@ import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type GradSums, type Model, type ParamValue } from '../core/models/index';
 import { initShard } from '../core/models/init';
-import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
-import { loadRunData } from '../datasets/run-data';
+import { globalBatchIndices, hashSeed, localSlice, type RowSource } from '../core/data/index';
+import { openRunRows } from '../datasets/run-rows';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
@@ -50,8 +50,8 @@ export class DeviceTrainer {
     readonly deviceId: number,
     readonly mesh: Mesh,
     private readonly model: Model,
-    private readonly dataset: Dataset,
-    private readonly validation: Dataset | null,
+    private readonly dataset: RowSource,
+    private readonly validation: RowSource | null,
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
@@ -95,15 +95,16 @@ export class DeviceTrainer {
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
-  static create(
+  /** Builds the model, opens the run's data (streamed from disk where its files allow), draws the parameters. */
+  static async create(
     deviceId: number,
     mesh: Mesh,
     setup: TrainSetup,
     collectives: Collectives,
     storage: Storage = 'host',
-  ): DeviceTrainer {
+  ): Promise<DeviceTrainer> {
     const model = buildModel(setup.model);
-    const { train, validation } = loadRunData(setup.data, setup.seed);
+    const { train, validation } = await openRunRows(setup.data, setup.seed);
     return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
   }
 
@@ -143,7 +144,7 @@ export class DeviceTrainer {
     });
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
-    const { x, y } = gatherRows(this.dataset, indices);
+    const { x, y } = this.dataset.readRows(indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
     if (this.sharded) {
       const options = {
@@ -229,7 +230,7 @@ export class DeviceTrainer {
     await this.paramsGathered();
     const validation = this.validation;
     const sums = this.sharded
-      ? await this.sharded.evaluate((indices) => gatherRows(validation, indices), start, size)
+      ? await this.sharded.evaluate((indices) => validation.readRows(indices), start, size)
       : evaluateSlice(this.model, this.values.forwardValues(), validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);

@@ -62,7 +62,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         context: commContext(),
       });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {

@@ -9,6 +9,7 @@
 import { Mesh } from '../../core/dtensor/mesh';
 import type { Model } from '../../core/models/index';
 import type { DataSourceShape } from '../../datasets/inspect-source';
+import type { Streaming } from '../../datasets/streaming';
 import type { DeviceInfo, RunConfig, RunMemory } from '../../shared/api';
 import {
   dataBytes,
@@ -156,10 +157,12 @@ export function planRunMemory(
   config: RunConfig,
   checked: { model: Model; mesh: Mesh; dataset?: DataSourceShape; validation?: DataSourceShape | null },
   ctx: FitContext,
+  streaming: Streaming = { streamed: false, cacheBytes: 0 },
 ): MemoryPlan {
   const storage = variableStorageOf(config);
   const localBatch = Math.ceil(config.globalBatchSize / checked.mesh.size);
-  const data = [checked.dataset, checked.validation].reduce((a, s) => a + (s ? dataBytes(s, localBatch) : 0), 0);
+  const parts = [checked.dataset, checked.validation];
+  const data = parts.reduce((a, s) => a + (s ? dataBytes({ ...s, ...streaming }, localBatch) : 0), 0);
   return planMemory(
     {
       model: checked.model,

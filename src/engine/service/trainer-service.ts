@@ -32,6 +32,7 @@ import { checkRunConfig, withDefaults } from '../config/run-config';
 import { inlineKerasJson } from '../config/keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
 import { planRunMemory, runMemoryOf } from '../config/memory-fit';
+import { dataStreaming } from '../../datasets/streaming';
 import type { CheckedConfig } from '../config/run-config';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
@@ -356,7 +357,8 @@ export class TrainerService implements TrainerApi {
     } catch {
       return undefined; // too few GPUs: the launch says so
     }
-    return planRunMemory(config, { model, mesh, dataset, validation }, { devices, free: this.o.freeMemory?.() ?? freemem() });
+    const free = this.o.freeMemory?.() ?? freemem();
+    return planRunMemory(config, { model, mesh, dataset, validation }, { devices, free }, await dataStreaming(config.data));
   }
 
   /** Only the process that trains a run can pause or stop it: say which one that is. */

@@ -11,6 +11,7 @@ import { LayoutMap } from '../../../src/core/dtensor/layout-map';
 import { planExchange } from '../../../src/core/collectives/exchange-plan';
 import { buildModel } from '../../../src/core/models/index';
 import {
+  dataBytes,
   estimateWorkerMemory,
   RUNTIME_BYTES,
   WASM_HEAP_BYTES,
@@ -178,4 +179,11 @@ test('a GPU: its memory holds the tensors; replicated layouts get a sharding sug
   const plan = planMemory(replicated, 'auto', { devices: gpus, free: 64 * GiB });
   assert.match(plan.problem!, /of tensors do not fit the 2\.0 GiB of GPU 0/);
   assert.match(plan.problem!, /\d+ devices would fit \(fully sharded, with each variable's first axis sharded over batch\)/);
+});
+
+test('data: a loaded source counts all its rows, a streamed one a batch, its labels and the image cache', () => {
+  const shape = { examples: 1_000_000, featureShape: [1024] };
+  assert.equal(dataBytes(shape, 32), 1_000_000 * (4096 + 4));
+  assert.equal(dataBytes({ ...shape, streamed: true }, 32), 2 * 32 * (4096 + 4) + 4 * 1_000_000);
+  assert.equal(dataBytes({ ...shape, streamed: true, cacheBytes: 256 * 2 ** 20 }, 32), 2 * 32 * (4096 + 4) + 4e6 + 256 * 2 ** 20);
 });
