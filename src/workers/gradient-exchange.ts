@@ -10,6 +10,7 @@ import { sharedFloat32 } from './transport/shared-arrays';
 import { allocHostBuffer, type HostBuffer } from '../core/wasm/heap';
 import { countCopy } from '../core/metering/copy-meter';
 import { awaitedLater } from '../core/async/observed';
+import { PackedPool } from './packed-pool';
 
 /** Default size of a reduce-scatter bucket: large enough that per-message latency does not dominate. */
 export const DEFAULT_BUCKET_BYTES = 1 << 20;
@@ -71,9 +72,8 @@ export class ExchangeBuckets {
   private readonly replicaBuckets: Bucket[];
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
   private readonly replicaShards = new Map<number, Float32Array>();
-  /** Pooled mode: free packed buffers, and the buckets whose reduce-scatters hold one, oldest first. */
-  private readonly pool: Float32Array[] | null;
-  private readonly holding: ReduceBucket[] = [];
+  /** Pooled mode (packed-pool.ts): the buffers buckets take before packing; null: one buffer per bucket. */
+  private readonly pool: PackedPool | null;
 
   constructor(
     private readonly plans: ExchangePlan[],
@@ -90,7 +90,7 @@ export class ExchangeBuckets {
       ? []
       : reduceBucketsOf(plans, options.buckets ?? bucketsBySize(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES), !pooled);
     const largest = Math.max(0, ...this.reduceBuckets.map((b) => sum(b.chunkSizes)));
-    this.pool = pooled ? Array.from({ length: options.pooledBuffers! }, () => sharedFloat32(largest)) : null;
+    this.pool = pooled ? new PackedPool(options.pooledBuffers!, largest) : null;
     this.bucketOf = plans.map(() => -1);
     this.reduceBuckets.forEach((b, j) => b.vars.forEach((k) => (this.bucketOf[k] = j)));
     this.pieceSizes = plans.map((p) => p.pieces[this.me]!.size);
@@ -115,7 +115,7 @@ export class ExchangeBuckets {
 
   /** Bytes of the packed buffers (the whole model's gradients, or the pool's). */
   get packedBytes(): number {
-    if (this.pool) return this.pool.length * (this.pool[0]?.byteLength ?? 0);
+    if (this.pool) return this.pool.bytes;
     return this.reduceBuckets.reduce((a, b) => a + 4 * sum(b.chunkSizes), 0);
   }
 
@@ -125,20 +125,8 @@ export class ExchangeBuckets {
    */
   async ready(vars: readonly number[]): Promise<void> {
     if (!this.pool) return;
-    for (const b of new Set(vars.map((k) => this.reduceBuckets[this.bucketOf[k]!]).filter((x) => x !== undefined))) {
-      while (!b.packed) {
-        const free = this.pool.pop();
-        if (free) b.packed = free;
-        else await this.release(this.holding.shift() ?? fail('a pooled bucket has no buffer and none is in flight'));
-      }
-    }
-  }
-
-  /** A pooled bucket's buffer back to the pool once its reduce-scatter has finished. */
-  private async release(b: ReduceBucket): Promise<void> {
-    await b.op;
-    this.pool!.push(b.packed!);
-    b.packed = null;
+    for (const b of new Set(vars.map((k) => this.reduceBuckets[this.bucketOf[k]!]).filter((x) => x !== undefined)))
+      await this.pool.take(b);
   }
 
   /**
@@ -186,7 +174,7 @@ export class ExchangeBuckets {
     }
     const started = this.reduceBuckets.map((b) => b.op!);
     const views = await Promise.all(started);
-    if (this.pool) while (this.holding.length > 0) await this.release(this.holding.shift()!);
+    await this.pool?.drain();
     for (const b of this.reduceBuckets) ((b.op = null), (b.waiting = b.vars.length));
     this.packedNow.fill(false);
     const mine = this.mine.array() as Float32Array;
@@ -226,7 +214,7 @@ export class ExchangeBuckets {
     const op = c.reduceScatterSum(packed, b.chunkSizes, undefined, out);
     awaitedLater(op); // in reduce(); a failure while backward still runs must not go unhandled
     b.op = op;
-    if (this.pool) this.holding.push(b);
+    this.pool?.started(b);
   }
 }
 
@@ -299,10 +287,6 @@ function packRunsOf(plans: ExchangePlan[], buckets: ReduceBucket[]): PackRun[][]
     );
   }
   return runs;
-}
-
-function fail(what: string): never {
-  throw new Error(`internal: ${what}`);
 }
 
 function missingGrad(path: string): never {
