@@ -1,7 +1,7 @@
 /** dtrain: the headless front end of the trainer (train, resume, runs, show, export, serve, ...). */
 import type { Command } from './command';
 import { UsageError } from './context';
-import { ApiError, exitCodeFor } from '../shared/errors';
+import { exitCodeFor, toApiError } from '../shared/errors';
 import { trainCommand } from './commands/train';
 import { resumeCommand } from './commands/resume';
 import { runsCommand } from './commands/runs';
@@ -65,6 +65,7 @@ try {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`dtrain: error: ${message}\n`);
   if (process.env.DTRAIN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  // The error contract decides the code: the user's input or a missing run (2), the engine (1).
-  process.exitCode = e instanceof ApiError ? exitCodeFor(e.code) : 1;
+  // The error contract decides the code, by the error's class: the user's input or a missing run (2),
+  // a conflict, a held lock or the engine (1).
+  process.exitCode = exitCodeFor(toApiError(e).code);
 }

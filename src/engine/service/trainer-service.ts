@@ -293,13 +293,9 @@ export class TrainerService implements TrainerApi {
     return sweepDetail(this.o.store.getSweep(sweepId));
   }
 
+  /** A missing file or a bad source is a DatasetError (invalid-input) where it is found; anything else is the engine's. */
   async describeDataSource(source: DataSource): Promise<DataSourceSummary> {
-    try {
-      return await describeSource(source);
-    } catch (e) {
-      // A missing file or a bad source is the user's input: one clear line, not an engine failure.
-      throw invalidInput(e instanceof Error ? e.message : String(e));
-    }
+    return describeSource(source);
   }
 
   async renameRun(runId: string, name: string): Promise<RunSummary> {

@@ -23,13 +23,7 @@ export interface SweepSpec {
 }
 
 export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number): Promise<string> {
-  let space;
-  try {
-    space = parseSpace(spec.space);
-  } catch (e) {
-    if (e instanceof SweepSpaceError) throw invalidInput(`search space: ${e.message}`);
-    throw e;
-  }
+  const space = inSpace(() => parseSpace(spec.space));
   const method = spec.method ?? (isGridable(space) ? 'grid' : 'random');
   const seed = spec.seed ?? 0;
   const devicesPerTrial = spec.devicesPerTrial ?? 1;
@@ -37,18 +31,10 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
     throw invalidInput(`--devices-per-trial must be an integer ≥ 1 (got ${devicesPerTrial})`);
   if (devicesPerTrial > deviceCount) throw invalidInput(`a trial needs ${devicesPerTrial} devices but there are ${deviceCount}`);
   const rule = { eta: spec.eta ?? 3, minEvals: spec.minEvals ?? 1 };
-  try {
-    checkHalvingRule(rule);
-  } catch (e) {
-    throw invalidInput((e as Error).message);
-  }
-  let trials;
-  try {
-    trials =
-      method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed);
-  } catch (e) {
-    throw invalidInput(`search space: ${(e as Error).message}`);
-  }
+  checkHalvingRule(rule); // a SweepSpaceError: the user's input
+  const trials = inSpace(() =>
+    method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed),
+  );
   const monitor = spec.monitor ?? 'val_loss';
   const mode = spec.mode ?? (/acc/.test(monitor) ? 'max' : 'min');
   for (const [i, settings] of trials.entries()) {
@@ -56,7 +42,8 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
     try {
       config = withDefaults({ ...withSettings(spec.baseConfig, settings), mesh: `batch=${devicesPerTrial}` });
     } catch (e) {
-      throw invalidInput(`trial #${i}: ${(e as Error).message}`);
+      if (e instanceof SweepSpaceError) throw new SweepSpaceError(`trial #${i}: ${e.message}`);
+      throw e;
     }
     const { issues } = await checkRunConfig(config);
     if (issues.length > 0)
@@ -76,4 +63,14 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
     options: { trials: trials.length, devicesPerTrial, seed, ...rule },
     trials,
   });
+}
+
+/** Runs `fn`; a problem of the space (a SweepSpaceError) is reported as the space's, anything else propagates. */
+function inSpace<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SweepSpaceError) throw new SweepSpaceError(`search space: ${e.message}`);
+    throw e;
+  }
 }
