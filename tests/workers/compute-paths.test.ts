@@ -27,7 +27,7 @@ const TOL = 1e-4;
 interface Case {
   name: string;
   mesh: string;
-  setup: (dataFile: string) => Omit<TrainSetup, 'socketDir'>;
+  setup: (dataFile: string) => Omit<TrainSetup, 'socketDir' | 'compute'>;
   ref: RefModel;
   optimizer: RefAdadelta;
   /** Rows of x (flattened per row) and integer labels. */
@@ -55,7 +55,7 @@ const MLP_REF: RefModel = {
 };
 const mlpSetup =
   (layouts: Record<string, string[]>, o: RefAdadelta) =>
-  (file: string): Omit<TrainSetup, 'socketDir'> => ({
+  (file: string): Omit<TrainSetup, 'socketDir' | 'compute'> => ({
     model: {
       type: 'mlp',
       input: [5],
@@ -223,7 +223,7 @@ const CASES: Case[] = [
         optimizer: optimizerConfig(ADADELTA),
         globalBatchSize: BATCH,
         seed: 9,
-      }) as unknown as Omit<TrainSetup, 'socketDir'>,
+      }) as unknown as Omit<TrainSetup, 'socketDir' | 'compute'>,
     data: (rand) => ({
       x: Int32Array.from({ length: 16 * 3 }, () => Math.floor(rand() * 11)),
       y: labels(rand, 16),
@@ -253,7 +253,7 @@ for (const path of computePaths()) {
             { name: 'y', values: data.y, dtype: 'int32', shape: [data.rows] },
           ]),
         );
-        const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS, path.env);
+        const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS);
         const initial = paramsOf(assemble(run.initial));
         const ref = refTrain(c.ref, initial, data.x, data.y, data.rows, BATCH, STEPS, c.optimizer);
 
