@@ -30,6 +30,8 @@ export interface TrainedRun {
   shards: ShardRecord[];
   /** Every shard before the first step (the run's initial values). */
   initial: ShardRecord[];
+  /** What each worker took: its backend, its start-up notes (native BLAS, communication thread), its storage. */
+  workers: { backend: string; notes: string[]; storage: string | undefined }[];
 }
 
 const byPlace = (shards: ShardRecord[]) =>
@@ -43,7 +45,9 @@ export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'
     session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
     const initial = byPlace(await session.exportShards());
     await session.train(0, steps);
-    return { losses, shards: byPlace(await session.exportShards()), initial };
+    const stats = await session.stats();
+    const workers = session.infos.map((w, i) => ({ backend: w.backend, notes: w.backendNotes, storage: stats[i]?.storage }));
+    return { losses, shards: byPlace(await session.exportShards()), initial, workers };
   } finally {
     await session.close();
   }

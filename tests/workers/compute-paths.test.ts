@@ -254,6 +254,20 @@ for (const path of computePaths()) {
           ]),
         );
         const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS);
+        // The workers took this path from the setup (they read no environment variable for it).
+        const { backend, nativeBlas, commThread, variableStorage } = path.compute;
+        for (const w of run.workers) {
+          assert.equal(w.backend, backend);
+          assert.equal(w.storage, variableStorage);
+          const blasNote = w.notes.find((n) => n.startsWith('native BLAS: '));
+          assert.ok(backend !== 'wasm' || blasNote?.startsWith(`native BLAS: ${nativeBlas ? 'on' : 'off'}`), blasNote);
+          assert.ok(
+            w.notes.includes(
+              `communication thread: ${commThread} (forced ${commThread} (commThread "${commThread}", DTRAIN_COMM_THREAD=${commThread === 'on' ? 1 : 0}))`,
+            ),
+            w.notes.join('; '),
+          );
+        }
         const initial = paramsOf(assemble(run.initial));
         const ref = refTrain(c.ref, initial, data.x, data.y, data.rows, BATCH, STEPS, c.optimizer);
 
