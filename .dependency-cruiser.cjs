@@ -23,6 +23,14 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'core-shared-leaves-only',
+      severity: 'error',
+      comment:
+        'Of src/shared, core imports only the pure leaves every side shares: errors.ts (UserError, the API codes its domain errors carry) and defaults.ts (the defaults its optimizer takes).',
+      from: { path: '^src/core/' },
+      to: { path: '^src/shared/', pathNot: '^src/shared/(errors|defaults)\\.ts$' },
+    },
+    {
       name: 'workers-not-engine',
       severity: 'error',
       comment:

@@ -99,6 +99,12 @@ export interface RunConfig {
   parent?: string;
   /** Where workers keep parameters and optimizer slots (default: `DTRAIN_VARIABLE_STORAGE`, else auto). */
   variableStorage?: VariableStorage;
+  /** The workers' tfjs backend (default: `DTRAIN_BACKEND`, else auto). */
+  backend?: BackendChoice;
+  /** Native BLAS for the wasm workers' matmul and convolution where it loads (default: `DTRAIN_NATIVE_BLAS`, else true). */
+  nativeBlas?: boolean;
+  /** The workers' communication thread (default: `DTRAIN_COMM_THREAD`, else auto). */
+  commThread?: CommThreadChoice;
   /** A worker without a finished step for this long is declared stalled and the run stopped (default 120). */
   watchdogSeconds?: number;
   /**
@@ -110,6 +116,24 @@ export interface RunConfig {
 
 /** auto: tfjs tensors on the `tensorflow` backend (GPU), the fused kernel's host memory elsewhere. */
 export type VariableStorage = 'auto' | 'host' | 'tensor';
+
+/** auto: tensorflow → wasm → cpu on a GPU, wasm → cpu on a CPU worker; a forced one fails rather than fall back. */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** on / off force the workers' communication thread; auto uses it where a core is free for it (docs/comm-thread.md). */
+export type CommThreadChoice = 'auto' | 'on' | 'off';
+
+/**
+ * The compute path a run's workers take: the tfjs backend, native BLAS where it loads, the
+ * communication thread, and where the variables live. Recorded with the run when it is created (each
+ * from the run config, else its DTRAIN_* variable, else auto; docs/settings.md), so a resume takes
+ * the same path wherever it is resumed; a variable set when resuming overrides it, with a note.
+ */
+export interface ComputeChoices {
+  backend: BackendChoice;
+  nativeBlas: boolean;
+  commThread: CommThreadChoice;
+  variableStorage: VariableStorage;
+}
 
 /** 'interrupted': marked running, but the process that trained it is gone (killed); resume continues it. */
 export type RunStatus = 'created' | 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
+import type { CommThreadChoice } from '../shared/api';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
@@ -31,15 +32,17 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     return trainer;
   };
 
-  const commContext = (): CommThreadContext => ({ workers: Mesh.parse(init!.mesh).size, backend, cores: availableParallelism() });
+  let mesh: Mesh | undefined;
+  const commContext = (): CommThreadContext => ({ workers: mesh!.size, backend, cores: availableParallelism() });
 
   return {
     async init(options) {
       init = options;
-      const blas = nativeBlas();
+      mesh = Mesh.parse(options.mesh);
+      const blas = nativeBlas(options.nativeBlas);
       const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
-      const comm = commThreadNote(commContext());
+      const comm = commThreadNote(options.commThread, commContext());
       const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
         deviceId: options.deviceId,
@@ -51,17 +54,18 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       };
     },
     async setup(setup) {
-      if (!init) throw new Error('device worker: init() has not run');
-      const mesh = Mesh.parse(init.mesh);
+      if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
+        commThread: init.commThread,
         context: commContext(),
+        nativeAdd: init.nativeBlas,
       });
-      const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
+      const storage = resolveStorage(setup.compute.variableStorage, backend);
       trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
@@ -115,7 +119,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
 }
 
 /** The worker log's line on the communication thread: on or off, and why. */
-function commThreadNote(ctx: CommThreadContext): string {
-  const { on, why } = commThreadDecision(process.env.DTRAIN_COMM_THREAD, ctx);
+function commThreadNote(choice: CommThreadChoice, ctx: CommThreadContext): string {
+  const { on, why } = commThreadDecision(choice, ctx);
   return `communication thread: ${on ? 'on' : 'off'} (${why})`;
 }

@@ -7,6 +7,7 @@ import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kerne
 import type { AdadeltaScalars } from './adadelta-math';
 import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';
 import { ValueError } from '../errors';
+import { ADADELTA_DEFAULTS } from '../../shared/defaults';
 
 export interface AdadeltaArgs extends BaseOptimizerArgs, MeshArgs {
   /** Decay rate of both moving averages (default 0.95). */
@@ -59,8 +60,8 @@ export class Adadelta extends BaseOptimizer {
     // null is refused here rather than failing later in arithmetic as Keras's epsilon=None does.
     // Keras accepts any rho/epsilon and trains on NaN from the first step (sqrt of a negative
     // accumulator); we refuse them up front, in the words Keras uses for ema_momentum's range.
-    this.rho = checkNumber('rho', args.rho === undefined ? 0.95 : args.rho);
-    this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? 1e-7 : args.epsilon);
+    this.rho = checkNumber('rho', args.rho === undefined ? ADADELTA_DEFAULTS.rho : args.rho);
+    this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? ADADELTA_DEFAULTS.epsilon : args.epsilon);
     if (this.rho < 0 || this.rho > 1)
       throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
     if (this.epsilon < 0) throw new ValueError(`\`epsilon\` must be >= 0. Received: epsilon=${pyRepr(this.epsilon)}`);

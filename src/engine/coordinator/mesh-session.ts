@@ -61,7 +61,7 @@ export class MeshSession {
       throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
-    const backends = devices.map((d) => backendOrder(d)); // a bad DTRAIN_BACKEND is refused before any fork
+    const { backend, nativeBlas, commThread } = setup.compute;
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(
         host,
@@ -76,7 +76,9 @@ export class MeshSession {
           api.init({
             deviceId: w.deviceId,
             mesh: mesh.toString(),
-            backends: backends[i]!,
+            backends: backendOrder(devices[i]!, backend),
+            nativeBlas,
+            commThread,
           }),
         ),
       );

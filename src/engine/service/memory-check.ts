@@ -6,12 +6,9 @@
  * the runtime itself.
  */
 import { freemem } from 'node:os';
-import { Layout } from '../../core/dtensor/layout';
-import { LayoutMap } from '../../core/dtensor/layout-map';
-import type { Mesh } from '../../core/dtensor/mesh';
 import { localShape } from '../../core/dtensor/shard';
-import type { Model } from '../../core/models/index';
 import type { DeviceInfo, RunConfig } from '../../shared/api';
+import type { RunShape } from '../config/run-shape';
 
 /** Node, tfjs and the wasm backend in one worker process, before any model (measured: ~100-150 MB). */
 export const RUNTIME_BYTES = 150 * 2 ** 20;
@@ -31,9 +28,8 @@ export interface WorkerMemory {
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-export function estimateWorkerMemory(model: Model, config: RunConfig, mesh: Mesh): WorkerMemory {
-  const map = new LayoutMap(mesh);
-  for (const [key, specs] of Object.entries(config.layouts ?? {})) map.set(key, new Layout(specs, mesh));
+export function estimateWorkerMemory(run: Pick<RunShape, 'model' | 'config' | 'mesh' | 'layouts'>): WorkerMemory {
+  const { model, config, mesh, layouts: map } = run;
   let shards = 0;
   let full = 0;
   let unreplicated = 0;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTrainerService } from '../../../src/engine/service/index';
 import { estimateWorkerMemory, RUNTIME_BYTES } from '../../../src/engine/service/memory-check';
-import { buildModel } from '../../../src/core/models/index';
-import { Mesh } from '../../../src/core/dtensor/mesh';
+import { storedRunShape } from '../../../src/engine/config/run-shape';
+import { NO_SETTINGS } from '../../../src/shared/settings';
 import { IRIS_RUN, WORKER_ENTRY, withService } from './helpers';
 
 const BIG = {
@@ -69,8 +69,7 @@ test(
   { timeout: 120_000 },
   async () => {
     // IRIS_RUN: 4 → 8 (tanh) → 3, dense.*kernel sharded over batch=2, dense_1.bias too, EMA on.
-    const model = buildModel(IRIS_RUN.model);
-    const m = estimateWorkerMemory(model, IRIS_RUN, Mesh.parse('batch=2'));
+    const m = estimateWorkerMemory(storedRunShape(IRIS_RUN, NO_SETTINGS));
     const params = 4 * 8 + 8 + 8 * 3 + 3; // 67 floats
     // Local shards, the larger device's: dense.kernel rows 2 of 4 → 16, dense.bias 8, dense_1.kernel rows 4 of 8 → 12, dense_1.bias 2 of 3.
     const shards = 16 + 8 + 12 + 2;

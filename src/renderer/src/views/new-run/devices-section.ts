@@ -9,6 +9,7 @@ import { h, nextId } from '../../dom';
 import { formatBytes } from '../../format';
 import { type FieldRegistry, input, section } from './fields';
 import type { IssueCollector } from './read';
+import { DEFAULT_MESH } from '../../../../shared/defaults';
 
 export interface DevicesSection {
   element: HTMLElement;
@@ -32,7 +33,7 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
     h('p', { class: 'muted' }, 'Loading devices…'),
   );
   const custom = h('input', { type: 'checkbox', 'data-testid': 'mesh-custom' });
-  const mesh = input({ value: 'batch=1', placeholder: 'batch=2,model=2' });
+  const mesh = input({ value: DEFAULT_MESH, placeholder: 'batch=2,model=2' });
   const summary = h('p', { class: 'field-hint', 'data-testid': 'mesh-summary', 'aria-live': 'polite' });
   const layouts = h('textarea', {
     rows: 4,

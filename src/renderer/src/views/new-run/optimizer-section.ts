@@ -3,6 +3,7 @@
  * clipping, EMA, plus an import box for a config JSON written by Python Keras.
  */
 import type { RendererApi } from '../../../../shared/api';
+import { ADADELTA_DEFAULTS } from '../../../../shared/defaults';
 import { h } from '../../dom';
 import { type FieldRegistry, checkbox, input, section } from './fields';
 import { createLrSection } from './lr-section';
@@ -33,13 +34,13 @@ const EDITED = [
 export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, getSteps: () => number): OptimizerSection {
   const lr = createLrSection(fields, api, getSteps);
   const num = (value: string, placeholder?: string): HTMLInputElement => input({ value, placeholder, inputmode: 'decimal' });
-  const rho = num('0.95');
-  const epsilon = num('1e-7');
+  const rho = num(String(ADADELTA_DEFAULTS.rho));
+  const epsilon = num(String(ADADELTA_DEFAULTS.epsilon));
   const clipnorm = num('', 'none');
   const globalClipnorm = num('', 'none');
   const clipvalue = num('', 'none');
   const useEma = checkbox(false);
-  const emaMomentum = num('0.99');
+  const emaMomentum = num(String(ADADELTA_DEFAULTS.ema_momentum));
   const emaEvery = num('', 'never');
   const importText = h('textarea', {
     rows: 5,
@@ -67,13 +68,13 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
   const fill = (config: Record<string, unknown>): string | null => {
     const lrError = 'learning_rate' in config ? lr.fill(config.learning_rate) : null;
     if (lrError) return lrError;
-    setText(rho, config.rho ?? 0.95);
-    setText(epsilon, config.epsilon ?? 1e-7);
+    setText(rho, config.rho ?? ADADELTA_DEFAULTS.rho);
+    setText(epsilon, config.epsilon ?? ADADELTA_DEFAULTS.epsilon);
     setText(clipnorm, config.clipnorm);
     setText(globalClipnorm, config.global_clipnorm);
     setText(clipvalue, config.clipvalue);
     useEma.checked = config.use_ema === true;
-    setText(emaMomentum, config.ema_momentum ?? 0.99);
+    setText(emaMomentum, config.ema_momentum ?? ADADELTA_DEFAULTS.ema_momentum);
     setText(emaEvery, config.ema_overwrite_frequency);
     syncEma();
     extras = Object.fromEntries(Object.entries(config).filter(([k]) => !EDITED.includes(k)));

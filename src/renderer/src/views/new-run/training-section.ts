@@ -1,5 +1,6 @@
 /** Run name, length, batch, seed and checkpoint policy. */
 import type { RunConfig } from '../../../../shared/api';
+import { RUN_DEFAULTS } from '../../../../shared/defaults';
 import { h } from '../../dom';
 import { type FieldRegistry, input, section } from './fields';
 import type { IssueCollector } from './read';
@@ -21,7 +22,7 @@ export function createTrainingSection(fields: FieldRegistry): TrainingSection {
   const batch = input({ value: 64, inputmode: 'numeric' });
   const seed = input({ value: 0, inputmode: 'numeric' });
   const every = input({ value: 100, inputmode: 'numeric' });
-  const keep = input({ value: 3, inputmode: 'numeric' });
+  const keep = input({ value: RUN_DEFAULTS.keepCheckpoints, inputmode: 'numeric' });
   const element = section(
     'Run',
     null,
@@ -45,8 +46,8 @@ export function createTrainingSection(fields: FieldRegistry): TrainingSection {
       steps.value = String(config.steps);
       batch.value = String(config.globalBatchSize);
       seed.value = String(config.seed);
-      every.value = String(config.checkpointEvery ?? 0);
-      keep.value = String(config.keepCheckpoints ?? 3);
+      every.value = String(config.checkpointEvery ?? RUN_DEFAULTS.checkpointEvery);
+      keep.value = String(config.keepCheckpoints ?? RUN_DEFAULTS.keepCheckpoints);
     },
     read(c) {
       const before = c.issues.length;

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkRunConfig } from '../../../src/engine/config/run-config';
+import { parseRun } from '../../../src/engine/config/parse-run';
+import { NO_SETTINGS } from '../../../src/shared/settings';
 import { createTrainerService } from '../../../src/engine/service/index';
 import { ApiError } from '../../../src/shared/errors';
 import type { RunConfig } from '../../../src/shared/api';
@@ -34,7 +35,11 @@ const IRIS: RunConfig = {
   seed: 0,
 };
 
-const issuesOf = async (config: unknown) => (await checkRunConfig(config as RunConfig)).issues;
+const parse = (config: unknown) => parseRun(config, { settings: NO_SETTINGS });
+const issuesOf = async (config: unknown) => {
+  const parsed = await parse(config);
+  return Array.isArray(parsed) ? parsed : [];
+};
 
 test('the sample config is valid', async () => {
   assert.deepEqual(await issuesOf(IRIS), []);
@@ -139,10 +144,10 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     );
     fullLoaders.loadDataset = refuse;
     fullLoaders.loadDatasetSync = refuse;
-    const checked = await checkRunConfig({ ...IRIS, data: { kind: 'csv', path: csv, validation: { fraction: 0.2 } } });
-    assert.deepEqual(checked.issues, []);
-    assert.equal(checked.dataset!.examples, 2400);
-    assert.equal(checked.validation!.examples, 600);
+    const checked = await parse({ ...IRIS, data: { kind: 'csv', path: csv, validation: { fraction: 0.2 } } });
+    assert.ok(!Array.isArray(checked), JSON.stringify(checked));
+    assert.equal(checked.data.train.examples, 2400);
+    assert.equal(checked.data.validation!.examples, 600);
     const wrong = await issuesOf({
       ...IRIS,
       model: { ...IRIS.model, layers: [{ type: 'dense', units: 2 }] },
