@@ -2,7 +2,7 @@
 // fround paths vs tfjs-wasm's own Adadelta and the memory-bandwidth bound.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { adadeltaDense } from '../src/core/optimizers/kernels/adadelta-fused';
+import { adadeltaDense, adadeltaSparse } from '../src/core/optimizers/kernels/adadelta-fused';
 import { allocHostBuffer, plainHostBuffer, wasmHeapStats, type HostBuffer } from '../src/core/wasm/heap';
 import type { BenchSection } from './section';
 import { measureTriad, printTriad } from './triad';
@@ -43,6 +43,26 @@ function freeState(s: State): void {
 async function fusedRate(heap: boolean, reps: number): Promise<number> {
   const s = makeState(N, heap);
   const ms = await timeMedian(() => adadeltaDense(s.v, s.eg, s.ed, s.g, HP), reps, 2);
+  freeState(s);
+  return N / (ms / 1e3);
+}
+
+/** Elements/s of the float64 JS loop (float64 variables). */
+async function float64Rate(reps: number): Promise<number> {
+  const mk = () => plainHostBuffer(new Float64Array(N));
+  const [v, eg, ed] = [mk(), mk(), mk()];
+  const g = new Float64Array(N).map((_, i) => ((i % 13) - 6) / 10);
+  const ms = await timeMedian(() => adadeltaDense(v, eg, ed, g, HP), reps, 2);
+  return N / (ms / 1e3);
+}
+
+/** Elements/s of the float32 sparse JS loop: rows of 64, a gradient on every 4th row, all rows decayed. */
+async function sparseRate(reps: number): Promise<number> {
+  const rowSize = 64;
+  const s = makeState(N, true);
+  const rows = Int32Array.from({ length: N / rowSize / 4 }, (_, k) => 4 * k);
+  const values = new Float32Array(rows.length * rowSize).map((_, i) => ((i % 13) - 6) / 10);
+  const ms = await timeMedian(() => adadeltaSparse(s.v, s.eg, s.ed, rows, values, rowSize, HP), reps, 2);
   freeState(s);
   return N / (ms / 1e3);
 }
@@ -122,6 +142,10 @@ export const adadeltaKernelSection: BenchSection = {
     console.log(`fused WASM SIMD (in place)  ${si(fused)}elem/s  (${si(fused * BYTES_PER_ELEMENT)}B/s)`);
     const js = await fusedRate(false, 5);
     console.log(`fused JS fround             ${si(js)}elem/s`);
+    const f64 = await float64Rate(5);
+    console.log(`JS float64 dense           ${si(f64)}elem/s`);
+    const sparse = await sparseRate(5);
+    console.log(`JS fround sparse (1/4 rows) ${si(sparse)}elem/s (every row decays)`);
     const tfjs = await tfjsWasmRate(7);
     console.log(`tfjs-wasm tf.train.adadelta ${si(tfjs.rate)}elem/s  (tensors leaked per run: ${tfjs.leaked})`);
 
@@ -130,6 +154,8 @@ export const adadeltaKernelSection: BenchSection = {
     // STREAM counts 12 B/elem for the triad, but its separate output array also costs a
     // write-allocate read; the in-place kernel writes lines it already read, so it can exceed 1x.
     console.log(`JS fround / tfjs-wasm: ${(js / tfjs.rate).toFixed(2)}x`);
+    console.log(`JS float64 / tfjs-wasm: ${(f64 / tfjs.rate).toFixed(2)}x`);
+    console.log(`JS fround sparse / tfjs-wasm: ${(sparse / tfjs.rate).toFixed(2)}x`);
     await heapStability();
   },
 };

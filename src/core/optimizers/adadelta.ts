@@ -4,7 +4,7 @@ import type { Grad } from './gradients';
 import { adadeltaDense, adadeltaSparse } from './kernels/adadelta-fused';
 import { wasmSimdSupported } from '../wasm/heap';
 import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
-import type { AdadeltaScalars } from './adadelta-math';
+import type { AdadeltaScalars } from './adadelta-rule';
 import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';
 import { ValueError } from '../errors';
 

@@ -5,16 +5,11 @@
 import { adadeltaKernel } from './adadelta-wasm';
 import { allocHeapBuffer, wasmHeapMemory, type HeapBuffer, type HostBuffer } from '../../wasm/heap';
 import { countCopy } from '../../metering/copy-meter';
-
-export interface AdadeltaScalars {
-  lr: number;
-  rho: number;
-  epsilon: number;
-}
+import { denseF32, denseF64, sparseF32, sparseF64 } from './adadelta-loops';
+import { float32Constants, type AdadeltaScalars } from '../adadelta-rule';
 
 type Grad = HostBuffer | Float32Array | Float64Array;
 
-const r = Math.fround;
 // Elements per wasm call, so byte offsets/counts stay inside the i32 range.
 let chunk = 1 << 28;
 
@@ -121,47 +116,11 @@ export function setGradStagingElements(n: number): void {
 /** Updates elements [at, at + n) of the state; the gradient's piece starts at byte `gOff`. */
 function denseWasm(v: HostBuffer, eg: HostBuffer, ed: HostBuffer, gOff: number, at: number, n: number, s: AdadeltaScalars): void {
   const kernel = adadeltaKernel(wasmHeapMemory()!);
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
+  const c = float32Constants(s);
   for (let start = 0; start < n; start += chunk) {
     const b = (at + start) * 4;
     const len = Math.min(chunk, n - start);
-    kernel(v.byteOffset + b, eg.byteOffset + b, ed.byteOffset + b, gOff + start * 4, len, rho, omr, eps, lr);
-  }
-}
-
-/** float32 reference loop: every operation rounded to float32, in the wasm kernel's order. */
-function denseF32(v: Float32Array, eg: Float32Array, ed: Float32Array, g: Float32Array | Float64Array, s: AdadeltaScalars): void {
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
-  for (let i = 0, n = v.length; i < n; i++) {
-    const gi = r(g[i]);
-    const e = r(r(rho * eg[i]) + r(r(omr * gi) * gi));
-    eg[i] = e;
-    const edi = ed[i];
-    const d = r(r(-r(Math.sqrt(r(edi + eps))) * gi) / r(Math.sqrt(r(e + eps))));
-    ed[i] = r(r(rho * edi) + r(r(omr * d) * d));
-    v[i] = r(v[i] + r(lr * d));
-  }
-}
-
-function denseF64(v: Float64Array, eg: Float64Array, ed: Float64Array, g: Float32Array | Float64Array, s: AdadeltaScalars): void {
-  const rho = s.rho;
-  const omr = 1 - rho;
-  const eps = s.epsilon;
-  const lr = r(s.lr);
-  for (let i = 0, n = v.length; i < n; i++) {
-    const gi = g[i];
-    const e = rho * eg[i] + omr * gi * gi;
-    eg[i] = e;
-    const edi = ed[i];
-    const d = (-Math.sqrt(edi + eps) * gi) / Math.sqrt(e + eps);
-    ed[i] = rho * edi + omr * d * d;
-    v[i] = v[i] + lr * d;
+    kernel(v.byteOffset + b, eg.byteOffset + b, ed.byteOffset + b, gOff + start * 4, len, c.rho, c.oneMinusRho, c.epsilon, c.lr);
   }
 }
 
@@ -210,75 +169,5 @@ function markRows(rows: Int32Array, numRows: number): void {
       throw new RangeError(`adadelta: row index ${row} is out of range [0, ${numRows}) or repeated`);
     }
     rowMark[row] = k + 1;
-  }
-}
-
-function sparseF32(
-  v: Float32Array,
-  eg: Float32Array,
-  ed: Float32Array,
-  mark: Int32Array,
-  values: Float32Array | Float64Array,
-  rowSize: number,
-  s: AdadeltaScalars,
-): void {
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const rm1 = r(s.rho - 1);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
-  const numRows = v.length / rowSize;
-  for (let row = 0; row < numRows; row++) {
-    const k = mark[row] - 1;
-    const base = row * rowSize;
-    for (let j = 0; j < rowSize; j++) {
-      const i = base + j;
-      let e = r(eg[i] + r(rm1 * eg[i]));
-      let gi = 0;
-      if (k >= 0) {
-        gi = r(values[k * rowSize + j]);
-        e = r(e + r(omr * r(gi * gi)));
-      }
-      eg[i] = e;
-      const edi = ed[i];
-      const d = r(r(-r(Math.sqrt(r(edi + eps))) * gi) / r(Math.sqrt(r(e + eps))));
-      ed[i] = r(r(rho * edi) + r(r(omr * d) * d));
-      v[i] = r(v[i] + r(lr * d));
-    }
-  }
-}
-
-function sparseF64(
-  v: Float64Array,
-  eg: Float64Array,
-  ed: Float64Array,
-  mark: Int32Array,
-  values: Float32Array | Float64Array,
-  rowSize: number,
-  s: AdadeltaScalars,
-): void {
-  const rho = s.rho;
-  const omr = 1 - rho;
-  const rm1 = rho - 1;
-  const eps = s.epsilon;
-  const lr = r(s.lr);
-  const numRows = v.length / rowSize;
-  for (let row = 0; row < numRows; row++) {
-    const k = mark[row] - 1;
-    const base = row * rowSize;
-    for (let j = 0; j < rowSize; j++) {
-      const i = base + j;
-      let e = eg[i] + rm1 * eg[i];
-      let gi = 0;
-      if (k >= 0) {
-        gi = values[k * rowSize + j];
-        e = e + omr * (gi * gi);
-      }
-      eg[i] = e;
-      const edi = ed[i];
-      const d = (-Math.sqrt(edi + eps) * gi) / Math.sqrt(e + eps);
-      ed[i] = rho * edi + omr * d * d;
-      v[i] = v[i] + lr * d;
-    }
   }
 }
