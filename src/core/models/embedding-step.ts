@@ -60,7 +60,8 @@ export function embeddingStep(
     const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
     out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
     perExample = tf.keep(loss.perExample(out));
-    return tf.sum(perExample) as tf.Scalar;
+    const total = tf.sum(perExample) as tf.Scalar;
+    return loss.scale ? loss.scale(total) : total;
   })([...densePaths.map((p) => params.get(p)!), ...names.map((n) => rows.get(n)!)]);
   const dense = handOff.finish(densePaths, grads.slice(0, densePaths.length));
   const sparse = new Map<string, HostSparse>();
