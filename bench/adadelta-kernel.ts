@@ -2,8 +2,9 @@
 // fround paths vs tfjs-wasm's own Adadelta and the memory-bandwidth bound.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { adadeltaDense, adadeltaSparse } from '../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer, plainHostBuffer, wasmHeapStats, type HostBuffer } from '../src/core/wasm/heap';
+import { FusedAdadelta } from '../src/core/optimizers/kernels/adadelta-fused';
+import { plainHostBuffer, type HostBuffer } from '../src/core/wasm/heap';
+import { ComputeContext } from '../src/core/context';
 import type { BenchSection } from './section';
 import { measureTriad, printTriad } from './triad';
 import { mib, si, timeMedian } from './timing';
@@ -14,6 +15,11 @@ const STABILITY_STEPS = 1000;
 /** Adadelta reads v, Eg, Ed, g and writes v, Eg, Ed: 7 float32 per element. */
 const BYTES_PER_ELEMENT = 28;
 const HP = { lr: 1e-3, rho: 0.95, epsilon: 1e-7 };
+/** The bench's own heap and copy meter, and the kernels on them. */
+const context = new ComputeContext();
+const kernels = new FusedAdadelta(context.copies);
+const adadeltaDense = kernels.dense.bind(kernels);
+const adadeltaSparse = kernels.sparse.bind(kernels);
 
 interface State {
   v: HostBuffer;
@@ -23,7 +29,7 @@ interface State {
 }
 
 function makeState(n: number, heap: boolean): State {
-  const mk = (): HostBuffer => (heap ? allocHostBuffer('float32', n) : plainHostBuffer(new Float32Array(n)));
+  const mk = (): HostBuffer => (heap ? context.heap.allocHost('float32', n) : plainHostBuffer(new Float32Array(n)));
   const s = { v: mk(), eg: mk(), ed: mk(), g: mk() };
   if (heap && !s.v.inWasmHeap) throw new Error('wasm SIMD heap unavailable: cannot bench the fused kernel');
   const v = s.v.array();
@@ -110,7 +116,7 @@ async function heapStability(): Promise<void> {
   adadeltaDense(s.v, s.eg, s.ed, plainG, HP);
   gc();
   const before = process.memoryUsage();
-  const heapBefore = wasmHeapStats()!.committedBytes;
+  const heapBefore = context.heap.stats()!.committedBytes;
   const t0 = performance.now();
   for (let i = 0; i < STABILITY_STEPS; i++) adadeltaDense(s.v, s.eg, s.ed, i % 2 ? s.g : plainG, HP);
   const secs = (performance.now() - t0) / 1e3;
@@ -124,7 +130,7 @@ async function heapStability(): Promise<void> {
   console.log('  ' + memLine('after', after));
   console.log(
     `  delta   rss ${mib(after.rss - before.rss)}, heapUsed ${mib(after.heapUsed - before.heapUsed)}, ` +
-      `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(wasmHeapStats()!.committedBytes - heapBefore)}`,
+      `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(context.heap.stats()!.committedBytes - heapBefore)}`,
   );
   freeState(s);
 }

@@ -11,6 +11,7 @@ import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '..
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
+import { ComputeContext } from '../core/context';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -54,15 +55,18 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       if (!init) throw new Error('device worker: init() has not run');
       const mesh = Mesh.parse(init.mesh);
       joinedSocketDir = setup.socketDir;
+      // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
+      const context = new ComputeContext();
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
         context: commContext(),
+        copies: context.copies,
       });
       const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {

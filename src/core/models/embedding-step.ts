@@ -10,7 +10,7 @@ import type { HostSparse } from '../optimizers/indexed-slices';
 import { runGraph } from './keras/graph';
 import type { LayerContext } from './keras/layer-types';
 import type { StepLoss, StepOutputs } from './dense-step';
-import { ownedData, type GradHandOff } from './grad-handoff';
+import type { GradHandOff } from './grad-handoff';
 
 /**
  * Inside a tidy scope: forward and backward of the Σ per-example loss. Ids are checked here, before
@@ -68,7 +68,11 @@ export function embeddingStep(
   embeddings.forEach((node, k) => {
     const g = grads[densePaths.length + k]!;
     const rowSize = g.shape[g.rank - 1]!;
-    sparse.set(node.embedding!.table, { rows: Int32Array.from(ids.get(node.name)!.dataSync()), values: ownedData(g), rowSize });
+    sparse.set(node.embedding!.table, {
+      rows: Int32Array.from(ids.get(node.name)!.dataSync()),
+      values: handOff.download(g),
+      rowSize,
+    });
   });
   return { out: out!, perExample: perExample!, grads: dense, sparse };
 }

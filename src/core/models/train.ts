@@ -15,7 +15,7 @@ import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './embedding-step';
 import { denseStep, type StepLoss, type StepOutputs } from './dense-step';
 import { collectGrads, sinkGrads, type GradSink } from './grad-handoff';
-import { countCopy } from '../metering/copy-meter';
+import { defaultContext, type ComputeContext } from '../context';
 
 export type { GradSink } from './grad-handoff';
 
@@ -62,6 +62,8 @@ export interface StepOptions {
    * can start sending it while backward goes on.
    */
   gradSink?: GradSink;
+  /** Whose copy meter counts the step's uploads and downloads (default: the library's default context). */
+  context?: ComputeContext;
 }
 
 function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
@@ -126,13 +128,14 @@ export function lossAndGradsSum(
   const sparse = model.params.some((p) => p.sparse);
   // The embedding step runs forward up to the ids before the tape: it collects its gradients after
   // backward, and cannot wait for deferred parameters (a sink's fills).
-  const handOff = opts.gradSink && !sparse ? sinkGrads(opts.gradSink) : collectGrads();
+  const { copies } = opts.context ?? defaultContext;
+  const handOff = opts.gradSink && !sparse ? sinkGrads(opts.gradSink, copies) : collectGrads(copies);
   let result: GradSums | undefined;
   tf.tidy(() => {
-    const pt = paramTensors(model, params, handOff.fills);
+    const pt = paramTensors(model, params, handOff.fills, copies);
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
-    countCopy('upload', x.byteLength + labels.byteLength);
+    copies.count('upload', x.byteLength + labels.byteLength);
     const ctx = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
     const loss: StepLoss = { perExample: (out) => perExampleLoss(model, out, yt), scale: opts.scaleLoss };
     const step = sparse ? embeddingStep(model, pt, xt, ctx, loss, handOff) : denseStep(model, pt, xt, ctx, loss, handOff);

@@ -8,7 +8,7 @@ import type { GradientStep } from './apply-pipeline';
 import type { AdadeltaScalars } from './adadelta-rule';
 import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
 import type { Grad } from './gradients';
-import { adadeltaDense, adadeltaSparse } from './kernels/adadelta-fused';
+import type { FusedAdadelta } from './kernels/adadelta-fused';
 
 export interface AdadeltaSlots {
   /** `accumulated_grad`, E[g²], one per tracked variable. */
@@ -22,6 +22,8 @@ export interface AdadeltaSettings {
   epsilon: number;
   /** jit_compile: the WASM SIMD kernel where the state is in the wasm heap; false: the JS loop. */
   simd: boolean;
+  /** The host-storage kernels, with their working memory (the optimizer's own). */
+  kernels: FusedAdadelta;
 }
 
 export function adadeltaStep(o: AdadeltaSettings): GradientStep<AdadeltaSlots> {
@@ -35,7 +37,7 @@ export function adadeltaStep(o: AdadeltaSettings): GradientStep<AdadeltaSlots> {
       const s: AdadeltaScalars = { lr: Math.fround(call.learningRate), rho: o.rho, epsilon: o.epsilon };
       call.vars.forEach((v, i) => {
         const k = call.tracked[i]!;
-        updateVariable(v, grads[i]!, slots.accumulatedGrads[k]!, slots.accumulatedDeltaVars[k]!, s, o.simd);
+        updateVariable(v, grads[i]!, slots.accumulatedGrads[k]!, slots.accumulatedDeltaVars[k]!, s, o);
       });
       return grads;
     },
@@ -49,7 +51,7 @@ export function updateVariable(
   eg: ShardedVariable,
   ed: ShardedVariable,
   s: AdadeltaScalars,
-  simd: boolean,
+  host: Pick<AdadeltaSettings, 'simd' | 'kernels'>,
 ): void {
   if (v.localSize === 0) return; // an empty shard (more shards than rows) has nothing to update
   if (v.storage === 'tensor') {
@@ -60,9 +62,9 @@ export function updateVariable(
     return;
   }
   if (g.kind === 'sparse') {
-    adadeltaSparse(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.sparse.rows, g.sparse.values, g.sparse.rowSize, s);
+    host.kernels.sparse(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.sparse.rows, g.sparse.values, g.sparse.rowSize, s);
   } else if (g.kind === 'dense-host') {
-    adadeltaDense(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.data, s, { simd });
+    host.kernels.dense(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.data, s, { simd: host.simd });
   } else {
     throw new Error('internal: tensor gradient for a host variable');
   }

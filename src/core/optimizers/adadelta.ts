@@ -3,6 +3,7 @@ import { BaseOptimizer, type MeshArgs } from './base-optimizer';
 import type { Grad } from './gradients';
 import { wasmSimdSupported } from '../wasm/heap';
 import { adadeltaStep, updateVariable, type AdadeltaSlots } from './adadelta-step';
+import { FusedAdadelta } from './kernels/adadelta-fused';
 import type { GradientStep } from './apply-pipeline';
 import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';
 import { ValueError } from '../errors';
@@ -29,6 +30,7 @@ const ARG_KEYS = new Set([
   'name',
   'mesh',
   'collectives',
+  'context',
   'lossScaleFactor',
   'gradientAccumulationSteps',
   'emaFirstStep',
@@ -45,6 +47,8 @@ export type ConfigFlavour = 'keras3' | 'keras2';
 export class Adadelta extends BaseOptimizer {
   readonly rho: number;
   readonly epsilon: number;
+  /** The fused kernels' working memory, this optimizer's own (its copies counted on its context). */
+  private readonly kernels: FusedAdadelta;
 
   constructor(args: AdadeltaArgs = {}) {
     for (const key of Object.keys(args)) {
@@ -60,10 +64,11 @@ export class Adadelta extends BaseOptimizer {
     if (this.rho < 0 || this.rho > 1)
       throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
     if (this.epsilon < 0) throw new ValueError(`\`epsilon\` must be >= 0. Received: epsilon=${pyRepr(this.epsilon)}`);
+    this.kernels = new FusedAdadelta(this.context.copies);
   }
 
   protected updateRule(): GradientStep<AdadeltaSlots> {
-    return adadeltaStep({ rho: this.rho, epsilon: this.epsilon, simd: this.jitCompile });
+    return adadeltaStep({ rho: this.rho, epsilon: this.epsilon, simd: this.jitCompile, kernels: this.kernels });
   }
 
   private get slots(): AdadeltaSlots {
@@ -85,7 +90,7 @@ export class Adadelta extends BaseOptimizer {
   protected updateStepLocal(g: Grad, v: ShardedVariable): void {
     const { accumulatedGrad, accumulatedDeltaVar } = this.slotsOf(v);
     const s = { lr: Math.fround(this.learningRate), rho: this.rho, epsilon: this.epsilon };
-    updateVariable(v, g, accumulatedGrad, accumulatedDeltaVar, s, this.jitCompile);
+    updateVariable(v, g, accumulatedGrad, accumulatedDeltaVar, s, { simd: this.jitCompile, kernels: this.kernels });
   }
 
   /**

@@ -3,6 +3,7 @@ import { KeyError, RuntimeError, ValueError } from '../errors';
 import { Layout } from '../dtensor/layout';
 import { Mesh } from '../dtensor/mesh';
 import type { Collectives } from '../collectives/types';
+import { defaultContext, type ComputeContext } from '../context';
 import { ShardedVariable } from '../variables/sharded-variable';
 import { LearningRateSchedule } from './schedules';
 import { deduplicateSparse } from './indexed-slices';
@@ -36,6 +37,8 @@ export interface MeshArgs {
   mesh?: Mesh;
   /** How this device reaches the others for cross-shard norms (default: none, a single device). */
   collectives?: Collectives;
+  /** Whose heap and copy meter the optimizer uses (default: the library's default context). */
+  context?: ComputeContext;
 }
 
 /**
@@ -47,6 +50,7 @@ export abstract class BaseOptimizer {
   readonly name: string;
   readonly mesh: Mesh;
   readonly collectives?: Collectives;
+  readonly context: ComputeContext;
   readonly deviceId: number;
   weightDecay: number | null;
   clipnorm: number | null;
@@ -77,6 +81,7 @@ export abstract class BaseOptimizer {
     this.nameScope = this.name;
     this.mesh = args.mesh ?? Mesh.single();
     this.collectives = args.collectives;
+    this.context = args.context ?? defaultContext;
     this.deviceId = args.collectives?.deviceId ?? this.mesh.deviceIds[0]!;
     this.weightDecay = args.weightDecay ?? null;
     this.clipnorm = args.clipnorm ?? null;
@@ -232,7 +237,7 @@ export abstract class BaseOptimizer {
 
   /** A replicated variable of the given shape (Keras add_variable). */
   addVariable(shape: readonly number[], options: ReplicatedVariableOptions = {}): ShardedVariable {
-    return replicatedVariable(shape, options, this.mesh, this.deviceId);
+    return replicatedVariable(shape, options, this.mesh, this.deviceId, this.context.heap);
   }
 
   /** The local values of `variables`, in order (iterations as a number). */

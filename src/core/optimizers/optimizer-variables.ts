@@ -4,6 +4,7 @@ import { ValueError } from '../errors';
 import { Layout } from '../dtensor/layout';
 import type { Mesh } from '../dtensor/mesh';
 import { ShardedVariable } from '../variables/sharded-variable';
+import type { HostHeap } from '../wasm/heap';
 
 /** The scalar step counter, replicated on every device (Keras: int64 `iteration`, layout rank-0 replicated). */
 export class IterationsVariable {
@@ -35,7 +36,8 @@ export function assignWeights(variables: readonly OptimizerVariable[], weights: 
 }
 
 /**
- * A non-trainable variable shaped like `ref`: zeros with its layout and storage; a tensor initial value
+ * A non-trainable variable shaped like `ref`: zeros with its layout, storage and heap (a fused kernel
+ * updates a variable and its slots in one memory); a tensor initial value
  * becomes replicated on `mesh`; a ShardedVariable initial value gives its local values.
  */
 export function variableLike(
@@ -45,7 +47,7 @@ export function variableLike(
   mesh: Mesh,
   deviceId: number,
 ): ShardedVariable {
-  const base = { name, dtype: ref.dtype, storage: ref.storage, deviceId, trainable: false } as const;
+  const base = { name, dtype: ref.dtype, storage: ref.storage, heap: ref.heap, deviceId, trainable: false } as const;
   if (initialValue instanceof tf.Tensor) {
     return new ShardedVariable({
       ...base,
@@ -76,6 +78,7 @@ export function replicatedVariable(
   options: ReplicatedVariableOptions,
   mesh: Mesh,
   deviceId: number,
+  heap: HostHeap,
 ): ShardedVariable {
   const size = shape.reduce((a, b) => a * b, 1);
   const fill = options.initializer === 'ones' ? 1 : 0;
@@ -85,6 +88,7 @@ export function replicatedVariable(
     dtype: options.dtype,
     layout: Layout.replicated(mesh, shape.length),
     deviceId,
+    heap,
     initialValue: new Array<number>(size).fill(fill),
     trainable: false,
   });

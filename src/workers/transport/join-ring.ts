@@ -3,6 +3,7 @@
 // (SocketLinks and RingCollectives beside the model step). commThreadOn() chooses.
 import { commThreadDecision, type CommThreadContext } from '../../shared/comm-thread-policy';
 import type { Collectives } from '../../core/collectives/types';
+import type { CopyMeter } from '../../core/metering/copy-meter';
 import { RingCollectives } from '../../core/collectives/ring';
 import { nativeBlas } from '../native-blas';
 import { SocketLinks } from './socket-links';
@@ -17,6 +18,8 @@ export interface JoinOptions {
   env?: NodeJS.ProcessEnv;
   /** For the default choice (commThreadOn); without it the thread is used. */
   context?: CommThreadContext;
+  /** Where a communication thread counts its staging copies (the worker's compute context's meter). */
+  copies?: CopyMeter;
 }
 
 export interface JoinedRing {
@@ -37,7 +40,7 @@ export function commThreadOn(env: NodeJS.ProcessEnv = process.env, ctx?: CommThr
 export async function joinRing(o: JoinOptions): Promise<JoinedRing> {
   const { dir, deviceId, deviceIds } = o;
   if (commThreadOn(o.env, o.context)) {
-    const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry });
+    const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry, copies: o.copies });
     return { collectives: threaded, close: () => threaded.close() };
   }
   const links = await SocketLinks.connect({ dir, deviceId, deviceIds });

@@ -11,6 +11,9 @@ import { paramTensors } from '../../../src/core/models/forward';
 import { denseStep, type StepLoss } from '../../../src/core/models/dense-step';
 import { embeddingStep } from '../../../src/core/models/embedding-step';
 import { collectGrads, sinkGrads } from '../../../src/core/models/grad-handoff';
+import { CopyMeter } from '../../../src/core/metering/copy-meter';
+
+const copies = new CopyMeter();
 
 await useCpuBackend();
 
@@ -61,9 +64,9 @@ function run(handOff: ReturnType<typeof collectGrads>) {
 
 test('collected and sunk gradients are the same bits, and the float64 gradient', () => {
   const before = tf.memory().numTensors;
-  const collected = run(collectGrads());
+  const collected = run(collectGrads(copies));
   const order: string[] = [];
-  const sunk = run(sinkGrads((path, view) => (order.push(path), Float32Array.from(view))));
+  const sunk = run(sinkGrads((path, view) => (order.push(path), Float32Array.from(view)), copies));
   assert.equal(tf.memory().numTensors, before, 'nothing leaks');
   assert.deepEqual(order.slice().sort(), model.params.map((p) => p.path).sort(), 'the sink gets each gradient once');
   for (const [path, expected] of collected.expected) {
@@ -79,7 +82,10 @@ test('a sink that keeps a gradient elsewhere (returns null) leaves it out of the
   const kept = new Map<string, Float32Array>();
   const [kernel, bias] = model.params.map((p) => p.path);
   const { grads } = run(
-    sinkGrads((path, view) => (path === kernel ? (kept.set(path, Float32Array.from(view)), null) : Float32Array.from(view))),
+    sinkGrads(
+      (path, view) => (path === kernel ? (kept.set(path, Float32Array.from(view)), null) : Float32Array.from(view)),
+      copies,
+    ),
   );
   assert.deepEqual([...grads.keys()], [bias]);
   assert.equal(kept.get(kernel!)!.length, 6);
@@ -113,7 +119,7 @@ test('the embedding step refuses a hand-off that waits for deferred parameters',
           tf.tensor([[0, 3]]),
           { training: true, exampleOffset: 0 },
           loss,
-          sinkGrads(() => null),
+          sinkGrads(() => null, copies),
         );
       }),
     /cannot wait for deferred parameters/,

@@ -18,8 +18,8 @@ import {
   type Arithmetic,
 } from '../../../src/core/optimizers/adadelta-rule';
 import { denseF32, denseF64, sparseF32, sparseF64 } from '../../../src/core/optimizers/kernels/adadelta-loops';
-import { adadeltaDense } from '../../../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer } from '../../../src/core/wasm/heap';
+import { FusedAdadelta } from '../../../src/core/optimizers/kernels/adadelta-fused';
+import { ComputeContext } from '../../../src/core/context';
 import { seededRandom, testSeed } from '../../helpers/seed';
 
 /** Infix text with every operation parenthesised, in the spec's notation. */
@@ -108,6 +108,8 @@ const HYPER: AdadeltaScalars[] = [
 ];
 
 test('the generated JS loops and the WASM SIMD kernel equal the rule evaluated directly, bit for bit', () => {
+  const context = new ComputeContext();
+  const kernels = new FusedAdadelta(context.copies);
   const rand = seededRandom(testSeed('adadelta-rule kernels'));
   const value = () => (rand() < 0.1 ? 0 : (rand() < 0.5 ? -1 : 1) * 10 ** (-8 + 12 * rand()));
   const n = 203; // 50 SIMD steps and a scalar tail of 3
@@ -128,11 +130,11 @@ test('the generated JS loops and the WASM SIMD kernel equal the rule evaluated d
       for (const k of ['v', 'eg', 'ed'] as const) assertSameBits(js[k], expected[k], `dense JS ${T.name} hyper ${step} ${k}`);
       if (float32) {
         const heap = [v0, eg0, ed0, g].map((a) => {
-          const b = allocHostBuffer('float32', n);
+          const b = context.heap.allocHost('float32', n);
           b.array().set(a);
           return b;
         });
-        adadeltaDense(heap[0]!, heap[1]!, heap[2]!, heap[3]!, s);
+        kernels.dense(heap[0]!, heap[1]!, heap[2]!, heap[3]!, s);
         ['v', 'eg', 'ed'].forEach((k, i) =>
           assertSameBits(heap[i]!.array(), expected[k as keyof Arrays], `wasm hyper ${step} ${k}`),
         );

@@ -4,6 +4,7 @@
 // over an arithmetic whose values are code that pushes a value on the wasm stack,
 // so the kernel evaluates exactly the f32 operation sequence the JS fround loop does.
 import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from '../../wasm/encoder';
+import type { HostHeap } from '../../wasm/heap';
 import { accumulatedDelta, accumulatedGrad, delta, updatedValue, type Arithmetic } from '../adadelta-rule';
 
 // Parameters: byte offsets of v, Eg, Ed, g; element count n; then f32 rho, 1-rho, eps, lr.
@@ -140,14 +141,9 @@ export type AdadeltaF32 = (
   lr: number,
 ) => void;
 
-let cached: { memory: WebAssembly.Memory; fn: AdadeltaF32 } | null = null;
-
-/** The kernel bound to `memory` (compiled once; small enough for synchronous compile). */
-export function adadeltaKernel(memory: WebAssembly.Memory): AdadeltaF32 {
-  if (cached === null || cached.memory !== memory) {
-    const mod = new WebAssembly.Module(adadeltaModuleBytes());
-    const inst = new WebAssembly.Instance(mod, { env: { memory } });
-    cached = { memory, fn: inst.exports.adadelta_f32 as AdadeltaF32 };
-  }
-  return cached.fn;
+/** The kernel bound to `heap`'s memory (compiled once per heap); call only once the heap holds the state. */
+export function adadeltaKernel(heap: HostHeap): AdadeltaF32 {
+  const exports = heap.instance('adadelta', adadeltaModuleBytes);
+  if (exports === null) throw new Error('internal: the adadelta kernel needs state in the heap');
+  return exports.adadelta_f32 as AdadeltaF32;
 }
