@@ -126,9 +126,9 @@ export function lossAndGradsSum(
   }
   if (batchSize === 0) return zeroSums(model, true);
   const sparse = model.params.some((p) => p.sparse);
+  const { copies } = opts.context ?? defaultContext;
   // The embedding step runs forward up to the ids before the tape: it collects its gradients after
   // backward, and cannot wait for deferred parameters (a sink's fills).
-  const { copies } = opts.context ?? defaultContext;
   const handOff = opts.gradSink && !sparse ? sinkGrads(opts.gradSink, copies) : collectGrads(copies);
   let result: GradSums | undefined;
   tf.tidy(() => {
