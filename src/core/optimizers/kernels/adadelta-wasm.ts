@@ -71,17 +71,19 @@ function addr(b: Body, base: number): Body {
   return b.get(base).get(L.i).op(Op.i32Add);
 }
 
+/** Code that pushes local `i`. */
+function local(i: number): Emit {
+  return (b) => void b.get(i);
+}
+
+/** Code that pushes the current element of the array at parameter `base`. */
+function element(f: Flavor, base: number): Emit {
+  return (b) => void f.load(addr(b, base));
+}
+
 /** One step of the update for `f.step / 4` elements at byte index i: the element rule, as code. */
-function element(b: Body, f: Flavor): void {
+function update(b: Body, f: Flavor): void {
   const A = arithmetic(f);
-  const local =
-    (i: number): Emit =>
-    (x) =>
-      void x.get(i);
-  const load =
-    (base: number): Emit =>
-    (x) =>
-      void f.load(addr(x, base));
   const store = (base: number, value: Emit, tee?: number) => {
     value(addr(b, base));
     if (tee !== undefined) b.tee(tee);
@@ -90,23 +92,23 @@ function element(b: Body, f: Flavor): void {
   const { c, t } = f;
   const k = { rho: local(c.rho), oneMinusRho: local(c.omr), epsilon: local(c.eps), lr: local(c.lr) };
   const [g, eg, ed, d] = [local(t.g), local(t.eg), local(t.ed), local(t.d)];
-  load(P.g)(b);
+  element(f, P.g)(b);
   b.set(t.g);
-  store(P.eg, accumulatedGrad(A, k, load(P.eg), g), t.eg);
-  load(P.ed)(b);
+  store(P.eg, accumulatedGrad(A, k, element(f, P.eg), g), t.eg); // E[g²]
+  element(f, P.ed)(b);
   b.set(t.ed);
-  delta(A, k, ed, eg, g)(b);
+  delta(A, k, ed, eg, g)(b); // Δx, from the new E[g²] and the old E[Δx²]
   b.set(t.d);
-  store(P.ed, accumulatedDelta(A, k, ed, d));
-  store(P.v, updatedValue(A, k, load(P.v), d));
+  store(P.ed, accumulatedDelta(A, k, ed, d)); // E[Δx²]
+  store(P.v, updatedValue(A, k, element(f, P.v), d));
 }
 
-/** while (i < end) { element; i += step } */
+/** while (i < end) { update; i += step } */
 function loop(b: Body, f: Flavor, end: number): void {
   b.op(Op.block, 0x40);
   b.get(L.i).get(end).op(Op.i32GeU, Op.brIf, 0);
   b.op(Op.loop, 0x40);
-  element(b, f);
+  update(b, f);
   b.get(L.i).i32(f.step).op(Op.i32Add).tee(L.i);
   b.get(end).op(Op.i32LtU, Op.brIf, 0);
   b.op(Op.end, Op.end);
