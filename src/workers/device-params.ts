@@ -15,7 +15,7 @@ import type { Layout } from '../core/dtensor/layout';
 import type { ParamValue } from '../core/models/index';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import type { VariableStorage } from '../shared/worker-protocol';
-import { countCopy } from '../core/metering/copy-meter';
+import { defaultContext, type ComputeContext } from '../core/context';
 
 /** auto: tensor storage where the backend computes off the CPU (tensorflow), host storage elsewhere. */
 export function resolveStorage(setting: VariableStorage, backend: string): Storage {
@@ -51,6 +51,7 @@ export class DeviceParams {
     params: ParamInit[],
     deviceId: number,
     readonly storage: Storage,
+    private readonly context: ComputeContext = defaultContext,
   ) {
     this.entries = params.map((p) => {
       const variable = new ShardedVariable({
@@ -60,6 +61,7 @@ export class DeviceParams {
         deviceId,
         initialValue: p.initial,
         storage,
+        heap: context.heap,
       });
       const full = p.replicated ? null : Float32Array.from(p.initial);
       const fullTensor =
@@ -105,7 +107,7 @@ export class DeviceParams {
     const v = this.entries[k]!.variable;
     if (v.storage === 'host') return v.hostArray() as Float32Array;
     const values = v.tensorVariable().dataSync() as Float32Array;
-    countCopy('download', values.byteLength);
+    this.context.copies.count('download', values.byteLength);
     return values;
   }
 
@@ -120,7 +122,7 @@ export class DeviceParams {
       if (!e.fullTensor) continue;
       const { fullTensor, full } = e;
       tf.tidy(() => fullTensor.assign(tf.tensor(full!, fullTensor.shape, 'float32')));
-      countCopy('upload', full!.byteLength);
+      this.context.copies.count('upload', full!.byteLength);
     }
   }
 }

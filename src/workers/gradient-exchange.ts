@@ -7,8 +7,8 @@ import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { shardRuns } from '../core/dtensor/shard';
 import { groupBuckets, size, sum, type Bucket } from './group-buckets';
 import { sharedFloat32 } from './transport/shared-arrays';
-import { allocHostBuffer, type HostBuffer } from '../core/wasm/heap';
-import { countCopy } from '../core/metering/copy-meter';
+import type { HostBuffer } from '../core/wasm/heap';
+import { defaultContext, type ComputeContext } from '../core/context';
 import { awaitedLater } from '../core/async/observed';
 
 /** Default size of a reduce-scatter bucket: large enough that per-message latency does not dominate. */
@@ -22,6 +22,8 @@ export interface ExchangeBucketsOptions {
   collectives?: Collectives;
   /** Gradients are bucketed in reverse variable order, a bucket closing once it holds this many bytes. */
   bucketBytes?: number;
+  /** Whose heap the results land in (the optimizer's, so its kernel reads them in place) and whose meter counts the packing. */
+  context?: ComputeContext;
 }
 
 /**
@@ -59,6 +61,7 @@ export class ExchangeBuckets {
   private readonly replicaBuckets: Bucket[];
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
   private readonly replicaShards = new Map<number, Float32Array>();
+  private readonly context: ComputeContext;
 
   constructor(
     private readonly plans: ExchangePlan[],
@@ -70,6 +73,7 @@ export class ExchangeBuckets {
     this.single = devices.length === 1;
     const noReduce = this.single;
     this.early = options.collectives;
+    this.context = options.context ?? defaultContext;
     this.reduceBuckets = noReduce ? [] : reduceBucketsOf(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
     this.bucketOf = plans.map(() => -1);
     this.reduceBuckets.forEach((b, j) => b.vars.forEach((k) => (this.bucketOf[k] = j)));
@@ -80,7 +84,7 @@ export class ExchangeBuckets {
       b.mineOffset = at;
       for (const k of b.vars) ((this.mineOffsets[k] = at), (at += this.pieceSizes[k]!));
     }
-    this.mine = allocHostBuffer('float32', at);
+    this.mine = this.context.heap.allocHost('float32', at);
     this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
     this.landing = [];
@@ -100,7 +104,10 @@ export class ExchangeBuckets {
    */
   sink(k: number, view: Float32Array): Float32Array | null {
     if (this.single) {
-      const out = (this.landing[k] ??= allocHostBuffer('float32', size(this.plans[k]!.globalShape))).array() as Float32Array;
+      const out = (this.landing[k] ??= this.context.heap.allocHost(
+        'float32',
+        size(this.plans[k]!.globalShape),
+      )).array() as Float32Array;
       out.set(view);
       this.packedNow[k] = true;
       return out;
@@ -132,7 +139,7 @@ export class ExchangeBuckets {
         if (this.packedNow[k]) continue;
         const p = this.plans[k]!;
         this.pack(k, grads[k] ?? missingGrad(p.path));
-        countCopy('pack', 4 * size(p.globalShape));
+        this.context.copies.count('pack', 4 * size(p.globalShape));
       }
       if (!b.op) this.startReduce(b, c);
     }
@@ -147,7 +154,7 @@ export class ExchangeBuckets {
     const shards = this.pieceSizes.map((n, k) => mine.subarray(this.mineOffsets[k]!, this.mineOffsets[k]! + n));
     for (const b of this.replicaBuckets) {
       b.indices.forEach((k, j) => b.send.set(shards[k]!, b.sendOffsets[j]!));
-      countCopy('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
+      this.context.copies.count('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
       await c.allGather(b.send, b.memberSizes, b.group, b.all);
       // Member-major: member m's pieces of every variable in the bucket; a shard is its pieces in member order.
       let at = 0;

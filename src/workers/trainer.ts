@@ -21,6 +21,7 @@ import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
+import { ComputeContext } from '../core/context';
 
 interface Param {
   path: string;
@@ -39,7 +40,7 @@ export class DeviceTrainer {
   /** An all-gather started after the last update, until something that reads full parameters waits for it. */
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
-  readonly profiler = new StepProfiler();
+  readonly profiler: StepProfiler;
 
   private constructor(
     readonly deviceId: number,
@@ -50,8 +51,11 @@ export class DeviceTrainer {
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
+    /** The heap of its variables, slots and exchange buffers, and the meter of its copies: this trainer's own. */
+    readonly context: ComputeContext,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
+    this.profiler = new StepProfiler(context.copies);
     const layouts = layoutMapOf(setup.layouts, mesh);
     const initial = initParams(model, setup.seed);
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
@@ -65,6 +69,7 @@ export class DeviceTrainer {
       })),
       deviceId,
       storage,
+      context,
     );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
@@ -73,22 +78,28 @@ export class DeviceTrainer {
       model.params.map((p) => !!p.sparse),
       deviceId,
       collectives,
+      context,
     );
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
-    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
+    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
   }
 
+  /**
+   * `context`: the worker's, which its ring already counts copies on; without one the trainer makes
+   * its own. Everything the trainer creates takes its heap and meter from it.
+   */
   static create(
     deviceId: number,
     mesh: Mesh,
     setup: TrainSetup,
     collectives: Collectives,
     storage: Storage = 'host',
+    context: ComputeContext = new ComputeContext(),
   ): DeviceTrainer {
     const model = buildModel(setup.model);
     const { train, validation } = loadRunData(setup.data, setup.seed);
-    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, context);
   }
 
   /** The worker log's note on where forward reads the parameters from. */
@@ -136,6 +147,7 @@ export class DeviceTrainer {
       exampleOffset: offset,
       scaleLoss: (l) => this.optimizer.scaleLoss(l),
       gradSink: this.buckets.gradSink,
+      context: this.context,
     });
     return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
@@ -166,7 +178,7 @@ export class DeviceTrainer {
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     awaitedLater(reported); // below; a failure is also the gather's
-    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
+    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
     prof.mark('scalars');
 
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));

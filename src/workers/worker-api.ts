@@ -12,6 +12,7 @@ import type { CommThreadChoice } from '../shared/api';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
+import { ComputeContext } from '../core/context';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -56,6 +57,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     async setup(setup) {
       if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
+      const context = new ComputeContext();
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
@@ -64,9 +67,10 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         commThread: init.commThread,
         context: commContext(),
         nativeAdd: init.nativeBlas,
+        copies: context.copies,
       });
       const storage = resolveStorage(setup.compute.variableStorage, backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {

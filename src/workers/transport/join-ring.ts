@@ -4,6 +4,7 @@
 import { commThreadDecision, type CommThreadContext } from '../../shared/comm-thread-policy';
 import type { CommThreadChoice } from '../../shared/api';
 import type { Collectives } from '../../core/collectives/types';
+import type { CopyMeter } from '../../core/metering/copy-meter';
 import { RingCollectives } from '../../core/collectives/ring';
 import { nativeBlas } from '../native-blas';
 import { SocketLinks } from './socket-links';
@@ -21,6 +22,8 @@ export interface JoinOptions {
   context?: CommThreadContext;
   /** The native addon's add for the ring's reductions where it loads (the run's nativeBlas; default true). */
   nativeAdd?: boolean;
+  /** Where a communication thread counts its staging copies (the worker's compute context's meter). */
+  copies?: CopyMeter;
 }
 
 export interface JoinedRing {
@@ -42,7 +45,7 @@ export async function joinRing(o: JoinOptions): Promise<JoinedRing> {
   const { dir, deviceId, deviceIds } = o;
   const nativeAdd = o.nativeAdd ?? true;
   if (commThreadOn(o.commThread, o.context)) {
-    const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry, nativeAdd });
+    const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry, nativeAdd, copies: o.copies });
     return { collectives: threaded, close: () => threaded.close() };
   }
   const links = await SocketLinks.connect({ dir, deviceId, deviceIds });
