@@ -45,7 +45,14 @@ export async function joinRing(o: JoinOptions): Promise<JoinedRing> {
   const { dir, deviceId, deviceIds } = o;
   const nativeAdd = o.nativeAdd ?? true;
   if (commThreadOn(o.commThread, o.context)) {
-    const threaded = await ThreadedCollectives.start({ dir, deviceId, deviceIds, threadEntry: o.threadEntry, nativeAdd, copies: o.copies });
+    const threaded = await ThreadedCollectives.start({
+      dir,
+      deviceId,
+      deviceIds,
+      threadEntry: o.threadEntry,
+      nativeAdd,
+      copies: o.copies,
+    });
     return { collectives: threaded, close: () => threaded.close() };
   }
   const links = await SocketLinks.connect({ dir, deviceId, deviceIds });
