@@ -2,7 +2,7 @@
  * Coordinator ↔ device-worker protocol. Calls go through comlink (WorkerApi); progress and metrics
  * are plain tagged messages on the same channel, because comlink proxies cannot cross process ports.
  */
-import type { DeviceStats, ModelSetting, OptimizerSetting, RunConfig, VariableStorage } from './api';
+import type { DeviceStats, ModelSetting, OptimizerSetting, OptimizerVariableStats, RunConfig, VariableStorage } from './api';
 
 export type { VariableStorage };
 
@@ -40,6 +40,8 @@ export interface TrainSetup {
   socketDir: string;
   /** Where parameters and optimizer slots live (resolved by the worker against its backend; default auto). */
   variableStorage?: VariableStorage;
+  /** Measure Adadelta's state every N steps (0 or absent: never); see OptimizerVariableStats. */
+  optimizerStatsEvery?: number;
 }
 
 /** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */
@@ -64,6 +66,13 @@ export interface StepReport {
   gradNorm: number;
   stepTimeMs: number;
   count: number;
+  /** Examples this device computed (its slice of the global batch). */
+  deviceExamples?: number;
+  /** The worker's resident set now and its peak so far. */
+  rssBytes?: number;
+  peakRssBytes?: number;
+  /** At every `optimizerStatsEvery`-th step: Adadelta's state per variable, reduced over the mesh. */
+  optimizerStats?: OptimizerVariableStats[];
 }
 
 /** Mean loss and metrics over the held-out set (every device reports the same all-reduced figures). */
