@@ -16,6 +16,7 @@ import { unknownKeyMessage } from '../../core/text/did-you-mean';
 import type { ConfigIssue, RunConfig, VariableStorage } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { checkEvaluation } from './evaluation-config';
+import { checkHistoryKeys, checkOptimizerKeys } from './history-config';
 
 const RUN_KEYS = new Set([
   'name',
@@ -35,6 +36,8 @@ const RUN_KEYS = new Set([
   'evalEvery',
   'earlyStopping',
   'emaFirstStep',
+  'optimizerStatsEvery',
+  'minStepMs',
 ]);
 const STORAGES: readonly string[] = ['auto', 'host', 'tensor'];
 
@@ -91,7 +94,7 @@ export async function checkRunConfig(config: RunConfig): Promise<CheckedConfig> 
   }
   if (config.optimizer === undefined)
     add('optimizer', 'an optimizer config is required (Keras Adadelta get_config() keys, e.g. {"learning_rate": 1.0})');
-  else attempt('optimizer', () => Adadelta.fromConfig(config.optimizer));
+  else if (checkOptimizerKeys(config.optimizer, add)) attempt('optimizer', () => Adadelta.fromConfig(config.optimizer));
   const ema = config.emaFirstStep;
   if (ema !== undefined && ema !== 'keras2' && ema !== 'keras3')
     add('emaFirstStep', `emaFirstStep must be "keras2" or "keras3" (got ${JSON.stringify(ema)})`);
@@ -115,6 +118,7 @@ export async function checkRunConfig(config: RunConfig): Promise<CheckedConfig> 
     );
   }
   checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
+  checkHistoryKeys(config, add);
   return { issues, model, dataset, validation: data?.validation, mesh };
 }
 

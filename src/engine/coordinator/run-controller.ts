@@ -4,13 +4,14 @@
  * the newest valid checkpoint with the metric history rewound to it in the same transaction.
  */
 import type { RunStore } from '../store/index';
-import type { MetricPoint, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { DeviceHistoryPoint, MetricPoint, OptimizerStatsPoint, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
 import type { StepReport } from '../../shared/worker-protocol';
 import type { MeshSession } from './mesh-session';
 import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
 import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
 import { EarlyStopMonitor } from './early-stop-monitor';
 import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../config/evaluation-config';
+import { DeviceSampler, paceDelayMs } from './run-history';
 
 /** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
 export type EvaluationHook = (e: {
@@ -38,7 +39,11 @@ export class RunController {
   private checkpointedStep = -1;
   private step: number;
   private pending: MetricPoint[] = [];
+  private pendingStats: OptimizerStatsPoint[] = [];
   private readonly perDeviceMs = new Map<number, number>();
+  private readonly devices = new DeviceSampler();
+  /** Set once the training loop has ended: the last device samples are taken whatever their age. */
+  private finishing = false;
   private lastFlush = 0;
   /** A checkpoint left its data in the WAL; copy it into the main file while the workers compute. */
   private walPending = false;
@@ -59,6 +64,7 @@ export class RunController {
     o.session.onEvent((e) => {
       if (e.type !== 'step') return;
       this.perDeviceMs.set(e.deviceId, e.report.stepTimeMs);
+      this.devices.observe(e.deviceId, e.report);
       if (e.deviceId === o.session.mesh.deviceIds[0]) this.record(e.report);
     });
   }
@@ -136,9 +142,11 @@ export class RunController {
         nextCheckpoint - this.step,
         nextEvalStep(config, this.step) - this.step,
       );
+      const chunkStarted = Date.now();
       const training = this.o.session.train(this.step, count);
       const walError = this.copyWalIfPending();
       const report = await training;
+      await sleep(paceDelayMs(count, config.minStepMs, Date.now() - chunkStarted));
       // A store write that failed meanwhile (a full disk) ends the run only now, with the workers idle.
       if (walError ?? this.writeError) throw walError ?? this.writeError;
       // Workers end a chunk early at a non-finite step; the report says which step that was.
@@ -154,6 +162,8 @@ export class RunController {
       if (this.step < config.steps && !ended && !this.request && wanted) await this.checkpoint({ best: evaluation?.improved });
       else finalBest = evaluation?.improved ?? false;
     }
+    this.finishing = true;
+    this.flushHistory(true);
     if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest)
       await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
@@ -260,6 +270,7 @@ export class RunController {
   }
 
   private record(r: StepReport): void {
+    if (r.optimizerStats) this.pendingStats.push({ step: r.step + 1, time: Date.now(), variables: r.optimizerStats });
     const samplesPerSec = r.stepTimeMs > 0 ? (r.count * 1000) / r.stepTimeMs : 0;
     this.pending.push({
       step: r.step + 1,
@@ -278,7 +289,7 @@ export class RunController {
     }
   }
 
-  /** Batches metric rows into one transaction and one event roughly every 250 ms. */
+  /** Batches metric rows into one transaction and one event roughly every 250 ms (with the run's other history). */
   private flush(force: boolean): void {
     if (this.pending.length === 0 || (!force && Date.now() - this.lastFlush < 250)) return;
     const points = this.pending;
@@ -287,5 +298,23 @@ export class RunController {
     this.o.store.appendMetrics(this.o.runId, points);
     this.o.store.updateRun(this.o.runId, { step: points[points.length - 1]!.step });
     this.o.emit({ type: 'metrics', runId: this.o.runId, points });
+    this.flushHistory(force);
+  }
+
+  /** Adadelta's figures as they arrive; each device's figures about once a second (and at a chunk's end). */
+  private flushHistory(force: boolean): void {
+    const { store, runId, emit } = this.o;
+    if (this.pendingStats.length > 0) {
+      const stats = this.pendingStats;
+      this.pendingStats = [];
+      store.appendOptimizerStats(runId, stats);
+      emit({ type: 'optimizer-stats', runId, points: stats });
+    }
+    const samples: DeviceHistoryPoint[] = this.devices.take(force && this.finishing);
+    if (samples.length === 0) return;
+    store.appendDeviceHistory(runId, samples);
+    emit({ type: 'device-history', runId, points: samples });
   }
 }
+
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());

@@ -11,6 +11,7 @@ import { MeshSession } from '../coordinator/mesh-session';
 import { RunController, type EvaluationHook } from '../coordinator/run-controller';
 import { recordFailure } from './run-failure';
 import { variableStorageOf } from '../config/run-config';
+import { optimizerStatsEveryOf } from '../config/history-config';
 import { conflict } from '../../shared/errors';
 
 /** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
@@ -132,6 +133,7 @@ export class ActiveRuns {
           globalBatchSize: config.globalBatchSize,
           seed: config.seed,
           variableStorage: variableStorageOf(config),
+          optimizerStatsEvery: optimizerStatsEveryOf(config),
         },
       );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));

@@ -8,7 +8,9 @@
 import { freemem } from 'node:os';
 import { Layout } from '../../core/dtensor/layout';
 import { LayoutMap } from '../../core/dtensor/layout-map';
-import type { Mesh } from '../../core/dtensor/mesh';
+import { Mesh } from '../../core/dtensor/mesh';
+import { buildModel } from '../../core/models/index';
+import { inlineKerasJson } from '../config/keras-model-file';
 import { localShape } from '../../core/dtensor/shard';
 import type { Model } from '../../core/models/index';
 import type { DeviceInfo, RunConfig } from '../../shared/api';
@@ -92,4 +94,13 @@ export function memoryProblem(
     `full parameters ${formatBytes(m.fullParams)}, gradients ${formatBytes(m.gradients)}, exchange ${formatBytes(m.exchange)}, ` +
     `activations ${formatBytes(m.activations)}) but there is ${where}; it would fit with more devices and the large variables sharded over them (layouts)${smaller}`
   );
+}
+
+/** One worker's estimated bytes for a stored run's config (null when its model or mesh cannot be built here). */
+export function estimateForConfig(config: RunConfig): number | null {
+  try {
+    return estimateWorkerMemory(buildModel(inlineKerasJson(config).model), config, Mesh.parse(config.mesh)).total;
+  } catch {
+    return null; // an old config this version no longer builds: the chart shows no estimate line
+  }
 }

@@ -6,6 +6,9 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Mesh } from '../../core/dtensor/mesh';
 import type {
+  CheckpointEvaluation,
+  DeviceHistory,
+  OptimizerStatsPoint,
   DataSource,
   DataSourceSummary,
   DatasetInfo,
@@ -31,7 +34,7 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { checkRunConfig, withDefaults } from '../config/run-config';
 import { inlineKerasJson } from '../config/keras-model-file';
 import { diffConfigs, importOptimizerConfig, previewLearningRate } from './config-tools';
-import { estimateWorkerMemory, memoryProblem } from './memory-check';
+import { estimateForConfig, estimateWorkerMemory, memoryProblem } from './memory-check';
 import type { Model } from '../../core/models/index';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';
 import { freshDir } from '../export/out-path';
@@ -219,7 +222,7 @@ export class TrainerService implements TrainerApi {
   }
 
   /** Without a folder: a new one per run (and per export) under the exports folder, never a shared one. */
-  async exportRun(runId: string, outDir?: string, options: { force?: boolean } = {}) {
+  async exportRun(runId: string, outDir?: string, options: { force?: boolean; checkpointStep?: number } = {}) {
     const run = this.o.store.getRun(requireId(runId));
     return exportRun(this.o.store, runId, outDir ?? freshDir(this.o.exportDir, `${safeFileName(run.name)}-${run.id}`), options);
   }
@@ -238,10 +241,27 @@ export class TrainerService implements TrainerApi {
     return exportKeras(this.o.store, runId, file, options);
   }
 
-  async exportKerasArchive(runId: string) {
-    const run = this.o.store.getRun(runId);
-    const bytes = await kerasArchiveBytes(this.o.store, runId);
-    return { fileName: `${safeFileName(run.name)}.keras`, base64: Buffer.from(bytes).toString('base64') };
+  async exportKerasArchive(runId: string, checkpointStep?: number) {
+    const run = this.o.store.getRun(requireId(runId));
+    const bytes = await kerasArchiveBytes(this.o.store, runId, checkpointStep);
+    const at = checkpointStep === undefined ? '' : `-step${checkpointStep}`;
+    return { fileName: `${safeFileName(run.name)}${at}.keras`, base64: Buffer.from(bytes).toString('base64') };
+  }
+
+  async evaluateCheckpoint(runId: string, step: number): Promise<CheckpointEvaluation> {
+    if (!Number.isSafeInteger(step)) throw invalidInput(`a checkpoint step must be an integer (got ${JSON.stringify(step)})`);
+    return evaluateRun(this.o.store, requireId(runId), { checkpointStep: step });
+  }
+
+  async getOptimizerStats(runId: string, sinceStep?: number): Promise<OptimizerStatsPoint[]> {
+    if (sinceStep !== undefined && !Number.isSafeInteger(sinceStep))
+      throw invalidInput(`sinceStep must be an integer (got ${JSON.stringify(sinceStep)})`);
+    return this.o.store.getOptimizerStats(requireId(runId), sinceStep);
+  }
+
+  async getDeviceHistory(runId: string): Promise<DeviceHistory> {
+    const { config } = this.o.store.getRun(requireId(runId));
+    return { memoryEstimateBytes: estimateForConfig(config), points: this.o.store.getDeviceHistory(runId) };
   }
 
   async previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]> {
