@@ -93,7 +93,7 @@ export interface RunConfig {
   evalEvery?: number;
   /**
    * Record Adadelta's per-variable state (accumulator norms, effective step size, update ratio, weight
-   * histograms) every N steps; 0 turns it off. Default: about 200 records per run (⌈steps / 200⌉).
+   * histograms) every N steps; 0 turns it off. Default: ⌈steps / 200⌉ and at least 10 (about 200 records for a long run).
    */
   optimizerStatsEvery?: number;
   /** Train no faster than one step per this many milliseconds (a demo a person can watch). Default 0. */

@@ -74,9 +74,15 @@ export interface VariableStateFigures {
   weightHistogram: Histogram;
 }
 
+/** Histogram bins for n values: about 2·(log2 n + 1) (Sturges, doubled), from 6 to 30. */
+export function histogramBins(n: number): number {
+  return Math.min(30, Math.max(6, 2 * Math.ceil(Math.log2(Math.max(1, n)) + 1)));
+}
+
 /** The figures of the (reduced) record at `offset`. */
-export function figuresOf(path: string, record: Float64Array, offset: number, bins = 30): VariableStateFigures {
+export function figuresOf(path: string, record: Float64Array, offset: number): VariableStateFigures {
   const paramNorm = Math.sqrt(record[offset + 3]!);
+  const bins = histogramBins(record[offset + 4]!);
   return {
     path,
     size: record[offset + 4]!,

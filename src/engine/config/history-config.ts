@@ -9,11 +9,14 @@ import type { RunConfig } from '../../shared/api';
 
 /** About this many optimizer-state records per run by default (a long run stays small). */
 export const OPTIMIZER_STATS_POINTS = 200;
+/** …and no more often than this: a measurement reads every element twice, so a short run of a big model stays fast. */
+export const OPTIMIZER_STATS_MIN_EVERY = 10;
 
-/** The run's `optimizerStatsEvery`, else ⌈steps / 200⌉; 0 means never. */
+/** The run's `optimizerStatsEvery`, else ⌈steps / 200⌉ and at least 10; 0 means never. */
 export function optimizerStatsEveryOf(config: RunConfig): number {
   if (config.optimizerStatsEvery !== undefined) return config.optimizerStatsEvery;
-  return Math.max(1, Math.ceil((Number.isSafeInteger(config.steps) ? config.steps : 0) / OPTIMIZER_STATS_POINTS));
+  const steps = Number.isSafeInteger(config.steps) ? config.steps : 0;
+  return Math.max(OPTIMIZER_STATS_MIN_EVERY, Math.ceil(steps / OPTIMIZER_STATS_POINTS));
 }
 
 export function checkHistoryKeys(config: RunConfig, add: (path: string, message: string) => void): void {

@@ -88,6 +88,15 @@ test('optimizerStatsEvery and minStepMs: integers ≥ 0, milliseconds from 0 to 
   );
 });
 
+test('optimizer state by default: about 200 records for a long run, no more often than every 10 steps', async () => {
+  const { optimizerStatsEveryOf } = await import('../../../src/engine/config/history-config');
+  assert.deepEqual(
+    [20, 1999, 2001, 100_000].map((steps) => optimizerStatsEveryOf({ ...IRIS, steps })),
+    [10, 10, 11, 500],
+  );
+  assert.equal(optimizerStatsEveryOf({ ...IRIS, steps: 100_000, optimizerStatsEvery: 0 }), 0, 'given: kept, 0 is never');
+});
+
 test('a missing optimizer is an issue, not a worker failure', async () => {
   const { optimizer: _o, ...noOptimizer } = IRIS;
   assert.deepEqual(
