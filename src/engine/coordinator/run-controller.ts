@@ -4,14 +4,14 @@
  * the newest valid checkpoint with the metric history rewound to it in the same transaction.
  */
 import type { RunStore } from '../store/index';
-import type { DeviceHistoryPoint, MetricPoint, OptimizerStatsPoint, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { MetricPoint, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
 import type { StepReport } from '../../shared/worker-protocol';
 import type { MeshSession } from './mesh-session';
 import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
 import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
 import { EarlyStopMonitor } from './early-stop-monitor';
 import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../config/evaluation-config';
-import { DeviceSampler, paceDelayMs } from './run-history';
+import { RunHistoryRecorder, paceDelayMs } from './run-history';
 
 /** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
 export type EvaluationHook = (e: {
@@ -39,11 +39,9 @@ export class RunController {
   private checkpointedStep = -1;
   private step: number;
   private pending: MetricPoint[] = [];
-  private pendingStats: OptimizerStatsPoint[] = [];
   private readonly perDeviceMs = new Map<number, number>();
-  private readonly devices = new DeviceSampler();
-  /** Set once the training loop has ended: the last device samples are taken whatever their age. */
-  private finishing = false;
+  /** Adadelta's figures and the per-device samples, written and streamed with the metrics. */
+  private readonly history: RunHistoryRecorder;
   private lastFlush = 0;
   /** A checkpoint left its data in the WAL; copy it into the main file while the workers compute. */
   private walPending = false;
@@ -61,10 +59,11 @@ export class RunController {
     this.step = startStep;
     const rule = earlyStoppingRule(o.config);
     this.earlyStop = rule ? new EarlyStopMonitor(rule) : null;
+    this.history = new RunHistoryRecorder(o.store, o.runId, o.emit);
     o.session.onEvent((e) => {
       if (e.type !== 'step') return;
       this.perDeviceMs.set(e.deviceId, e.report.stepTimeMs);
-      this.devices.observe(e.deviceId, e.report);
+      this.history.observe(e.deviceId, e.report);
       if (e.deviceId === o.session.mesh.deviceIds[0]) this.record(e.report);
     });
   }
@@ -162,8 +161,7 @@ export class RunController {
       if (this.step < config.steps && !ended && !this.request && wanted) await this.checkpoint({ best: evaluation?.improved });
       else finalBest = evaluation?.improved ?? false;
     }
-    this.finishing = true;
-    this.flushHistory(true);
+    this.history.flush(true);
     if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest)
       await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
@@ -270,7 +268,7 @@ export class RunController {
   }
 
   private record(r: StepReport): void {
-    if (r.optimizerStats) this.pendingStats.push({ step: r.step + 1, time: Date.now(), variables: r.optimizerStats });
+    this.history.record(r);
     const samplesPerSec = r.stepTimeMs > 0 ? (r.count * 1000) / r.stepTimeMs : 0;
     this.pending.push({
       step: r.step + 1,
@@ -298,22 +296,7 @@ export class RunController {
     this.o.store.appendMetrics(this.o.runId, points);
     this.o.store.updateRun(this.o.runId, { step: points[points.length - 1]!.step });
     this.o.emit({ type: 'metrics', runId: this.o.runId, points });
-    this.flushHistory(force);
-  }
-
-  /** Adadelta's figures as they arrive; each device's figures about once a second (and at a chunk's end). */
-  private flushHistory(force: boolean): void {
-    const { store, runId, emit } = this.o;
-    if (this.pendingStats.length > 0) {
-      const stats = this.pendingStats;
-      this.pendingStats = [];
-      store.appendOptimizerStats(runId, stats);
-      emit({ type: 'optimizer-stats', runId, points: stats });
-    }
-    const samples: DeviceHistoryPoint[] = this.devices.take(force && this.finishing);
-    if (samples.length === 0) return;
-    store.appendDeviceHistory(runId, samples);
-    emit({ type: 'device-history', runId, points: samples });
+    this.history.flush(false);
   }
 }
 
