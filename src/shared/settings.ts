@@ -22,6 +22,7 @@ export interface Settings {
   cacheDir: string | null;
   datasetsDir: string | null;
   userDataDir: string | null;
+  dashboardDir: string | null;
   debug: boolean;
   watchdogSeconds: number | null;
   /** Only the compute choices the environment sets explicitly. */
@@ -34,6 +35,7 @@ export const NO_SETTINGS: Readonly<Settings> = {
   cacheDir: null,
   datasetsDir: null,
   userDataDir: null,
+  dashboardDir: null,
   debug: false,
   watchdogSeconds: null,
   compute: {},
@@ -74,6 +76,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a folder path',
     default: "Electron's userData folder",
     what: "the desktop app's own state (caches, window storage), e.g. for tests; not the database",
+  },
+  {
+    name: 'DTRAIN_DASHBOARD_DIR',
+    accepts: 'a folder path',
+    default: "the package's out/renderer",
+    what: '`dtrain serve` serves the dashboard from there, building it there (once, under a lock) when it is missing',
   },
   { name: 'DTRAIN_DEBUG', accepts: '0 or 1', default: '0', what: 'the CLI prints the stack trace under its one-line error' },
   {
@@ -198,6 +206,7 @@ export function readSettings(env: Env): Settings {
     cacheDir: text(env, 'DTRAIN_CACHE_DIR'),
     datasetsDir: text(env, 'DTRAIN_DATASETS_DIR'),
     userDataDir: text(env, 'DTRAIN_USER_DATA_DIR'),
+    dashboardDir: text(env, 'DTRAIN_DASHBOARD_DIR'),
     debug: flag(env, 'DTRAIN_DEBUG') ?? false,
     watchdogSeconds,
     compute,

@@ -8,6 +8,7 @@ import type {
   DeviceStats,
   ModelSetting,
   OptimizerSetting,
+  OptimizerVariableStats,
   RunConfig,
   VariableStorage,
 } from './api';
@@ -56,6 +57,8 @@ export interface TrainSetup {
    * resolved against the backend). Workers read none of these from their environment.
    */
   compute: ComputeChoices;
+  /** Measure Adadelta's state every N steps (0 or absent: never); see OptimizerVariableStats. */
+  optimizerStatsEvery?: number;
 }
 
 /** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */
@@ -80,6 +83,13 @@ export interface StepReport {
   gradNorm: number;
   stepTimeMs: number;
   count: number;
+  /** Examples this device computed (its slice of the global batch). */
+  deviceExamples?: number;
+  /** The worker's resident set now and its peak so far. */
+  rssBytes?: number;
+  peakRssBytes?: number;
+  /** At every `optimizerStatsEvery`-th step: Adadelta's state per variable, reduced over the mesh. */
+  optimizerStats?: OptimizerVariableStats[];
 }
 
 /** Mean loss and metrics over the held-out set (every device reports the same all-reduced figures). */

@@ -22,6 +22,7 @@ import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
 import { ComputeContext } from '../core/context';
+import { OptimizerStats } from './optimizer-stats';
 
 interface Param {
   path: string;
@@ -41,6 +42,8 @@ export class DeviceTrainer {
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler: StepProfiler;
+  /** Adadelta's per-variable state every `optimizerStatsEvery` steps (docs/dashboard.md). */
+  private readonly stats: OptimizerStats;
 
   private constructor(
     readonly deviceId: number,
@@ -83,6 +86,7 @@ export class DeviceTrainer {
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
+    this.stats = new OptimizerStats(this.params, this.optimizer, setup.optimizerStatsEvery ?? 0, deviceId);
   }
 
   /**
@@ -181,11 +185,15 @@ export class DeviceTrainer {
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
     prof.mark('scalars');
 
+    const probe = this.stats.due(step) ? this.stats.begin() : null;
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
+    const localStats = probe?.measure();
     prof.mark('optimizer');
     // Not awaited here: the all-gather runs while this report goes out and the next step reads its
     // batch; whatever reads the full parameters first waits for it (paramsGathered).
     this.startGather();
+    // After the gather in call order on every device (collectives are SPMD), only at a measured step.
+    const optimizerStats = localStats ? await this.stats.reduce(localStats, this.collectives, N) : undefined;
     await reported;
     if (scalars[0] !== total)
       throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
@@ -202,6 +210,8 @@ export class DeviceTrainer {
       learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1),
       stepTimeMs: this.lastStepMs,
+      deviceExamples: sums.count,
+      ...(optimizerStats ? { optimizerStats } : {}),
     };
   }
 

@@ -77,7 +77,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       const t = need();
       let last = null;
       for (let step = from; step < from + count; step++) {
-        last = await t.step(step);
+        last = { ...(await t.step(step)), ...memoryNow() };
         emit({ type: 'step', deviceId: init!.deviceId, report: last });
         // Loss and gradient norm are all-reduced, so every device stops after the same step.
         if (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)) break;
@@ -120,6 +120,11 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       setTimeout(exit, 10);
     },
   };
+}
+
+/** The resident set now and the peak so far (getrusage's maxrss is in KiB), for the run's system charts. */
+function memoryNow(): { rssBytes: number; peakRssBytes: number } {
+  return { rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 /** The worker log's line on the communication thread: on or off, and why. */

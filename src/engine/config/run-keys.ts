@@ -22,6 +22,8 @@ const KEYS = {
   commThread: true,
   watchdogSeconds: true,
   emaFirstStep: true,
+  optimizerStatsEvery: true,
+  minStepMs: true,
 } satisfies Record<keyof RunConfig, true>;
 
 export const RUN_KEYS: readonly string[] = Object.keys(KEYS);

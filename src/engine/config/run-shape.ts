@@ -8,6 +8,7 @@ import { Mesh } from '../../core/dtensor/mesh';
 import { Layout } from '../../core/dtensor/layout';
 import { LayoutMap } from '../../core/dtensor/layout-map';
 import { Adadelta } from '../../core/optimizers/adadelta';
+import { checkOptimizerKeys } from './history-config';
 import { buildModel, type Model } from '../../core/models/index';
 import { ModelSpecError } from '../../core/models/spec';
 import { isArgumentError, UserError } from '../../core/errors';
@@ -66,7 +67,7 @@ export function checkShape(
   const layouts = mesh ? layoutMapOf(config, mesh, model, add) : undefined;
   if (config.optimizer === undefined)
     add('optimizer', 'an optimizer config is required (Keras Adadelta get_config() keys, e.g. {"learning_rate": 1.0})');
-  else attempt('optimizer', add, () => Adadelta.fromConfig(config.optimizer));
+  else if (checkOptimizerKeys(config.optimizer, add)) attempt('optimizer', add, () => Adadelta.fromConfig(config.optimizer));
   checkInteger(config.steps, 'steps', 1, add);
   checkInteger(config.globalBatchSize, 'globalBatchSize', 1, add);
   checkInteger(config.seed, 'seed', 0, add);

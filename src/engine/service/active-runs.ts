@@ -11,6 +11,7 @@ import { RunController, type EvaluationHook } from '../coordinator/run-controlle
 import { recordFailure } from './run-failure';
 import type { RunShape } from '../config/run-shape';
 import type { DevicePool } from './device-pool';
+import { optimizerStatsEveryOf } from '../config/history-config';
 import { conflict } from '../../shared/errors';
 
 /** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
@@ -135,6 +136,7 @@ export class ActiveRuns {
           globalBatchSize: config.globalBatchSize,
           seed: config.seed,
           compute: run.compute,
+          optimizerStatsEvery: optimizerStatsEveryOf(config),
         },
       );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));

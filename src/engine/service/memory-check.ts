@@ -8,7 +8,8 @@
 import { freemem } from 'node:os';
 import { localShape } from '../../core/dtensor/shard';
 import type { DeviceInfo, RunConfig } from '../../shared/api';
-import type { RunShape } from '../config/run-shape';
+import { storedRunShape, type RunShape } from '../config/run-shape';
+import type { Settings } from '../../shared/settings';
 
 /** Node, tfjs and the wasm backend in one worker process, before any model (measured: ~100-150 MB). */
 export const RUNTIME_BYTES = 150 * 2 ** 20;
@@ -88,4 +89,13 @@ export function memoryProblem(
     `full parameters ${formatBytes(m.fullParams)}, gradients ${formatBytes(m.gradients)}, exchange ${formatBytes(m.exchange)}, ` +
     `activations ${formatBytes(m.activations)}) but there is ${where}; it would fit with more devices and the large variables sharded over them (layouts)${smaller}`
   );
+}
+
+/** One worker's estimated bytes for a stored run's config (null when its model or mesh cannot be built here). */
+export function estimateForConfig(config: RunConfig, settings: Settings): number | null {
+  try {
+    return estimateWorkerMemory(storedRunShape(config, settings)).total;
+  } catch {
+    return null; // an old config this version no longer builds: the chart shows no estimate line
+  }
 }
