@@ -15,6 +15,7 @@ import { dataBytes, formatBytes } from '../src/engine/config/memory-estimate';
 import { planMemory } from '../src/engine/config/memory-fit';
 import type { DeviceStats, StepProfile } from '../src/shared/api';
 import type { TrainSetup } from '../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../src/shared/settings';
 import type { BenchSection } from './section';
 import { requireLearning } from './learning';
 
@@ -47,6 +48,7 @@ const setup = (fullySharded: boolean): Omit<TrainSetup, 'socketDir'> => ({
   globalBatchSize: BATCH,
   seed: 1,
   fullySharded,
+  compute: AUTO_COMPUTE,
 });
 
 function plan(n: number, fullySharded: 'auto' | boolean) {

@@ -1,30 +1,27 @@
 /**
  * An image folder read a batch at a time: the folder is listed once (classes, files, labels), and each
  * batch decodes the files it needs, keeping recently decoded images in a cache bounded in bytes
- * (`DTRAIN_IMAGE_CACHE_MB`, default 256). Nothing holds the whole decoded set, however many images
+ * (`DTRAIN_IMAGE_CACHE_MB`, default 256; set at the process's edge: places.ts). Nothing holds the whole decoded set, however many images
  * there are. Pixels are what loadImageDataset gives (decoded, converted to the channels, resized
  * bilinearly, times `rescale`), so a batch is the same bits either way.
  */
 import { basename, join } from 'node:path';
-import { DatasetError, rowSource, type RowSource } from '../core/data/index';
+import { rowSource, type RowSource } from '../core/data/index';
 import { decodeImageFile, type ImageDecoder } from './image-decode';
 import { checkSource, decodeImage, listClasses, listImages, type ImageSource } from './images';
+import { dataPlaces } from './places';
 
 export const DEFAULT_IMAGE_CACHE_MB = 256;
 
 export interface ImageRowsOptions {
   decode?: ImageDecoder;
-  /** The cache's bound in bytes (default: DTRAIN_IMAGE_CACHE_MB, else 256 MiB). */
+  /** The cache's bound in bytes (default: imageCacheBytes()). */
   cacheBytes?: number;
 }
 
-/** The image cache's bound: DTRAIN_IMAGE_CACHE_MB (MiB, 0 turns it off), else 256 MiB. */
-export function imageCacheBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.DTRAIN_IMAGE_CACHE_MB;
-  if (raw === undefined || raw === '') return DEFAULT_IMAGE_CACHE_MB * 2 ** 20;
-  const mb = Number(raw);
-  if (!Number.isFinite(mb) || mb < 0) throw new DatasetError(`DTRAIN_IMAGE_CACHE_MB must be a number of MiB ≥ 0 (got '${raw}')`);
-  return mb * 2 ** 20;
+/** The image cache's bound in bytes: `mb` MiB (0 turns it off; default: the process's DTRAIN_IMAGE_CACHE_MB), else 256 MiB. */
+export function imageCacheBytes(mb: number | null | undefined = dataPlaces().imageCacheMb): number {
+  return (mb ?? DEFAULT_IMAGE_CACHE_MB) * 2 ** 20;
 }
 
 export function imageRows(source: ImageSource, options: ImageRowsOptions = {}): RowSource & { cache: ImageCache } {

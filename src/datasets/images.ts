@@ -11,6 +11,7 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { DatasetError, decodeNpz, encodeNpz, type Dataset } from '../core/data/index';
 import { resizeBilinear, toChannels } from '../core/data/image-ops';
 import { IMAGE_EXTENSIONS, decodeImageFile, type ImageDecoder } from './image-decode';
+import { dataPlaces } from './places';
 
 export interface ImageSource {
   kind: 'images';
@@ -23,7 +24,7 @@ export interface ImageSource {
 
 export interface ImageLoadOptions {
   decode?: ImageDecoder;
-  /** Where cache files go: default $DTRAIN_CACHE_DIR, else $XDG_CACHE_HOME/dtrain or ~/.cache/dtrain. */
+  /** Where cache files go: default the process's DTRAIN_CACHE_DIR (dataPlaces), else $XDG_CACHE_HOME/dtrain or ~/.cache/dtrain. */
   cacheDir?: string;
 }
 
@@ -173,7 +174,8 @@ function cacheKey(dir: string, files: string[], h: number, w: number, c: number)
 }
 
 function defaultCacheDir(): string {
-  if (process.env.DTRAIN_CACHE_DIR) return resolve(process.env.DTRAIN_CACHE_DIR);
+  const given = dataPlaces().cacheDir;
+  if (given) return resolve(given);
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dtrain', 'images');
 }
 

@@ -71,7 +71,7 @@ export function datasetSourceOf(source: DataSource): DatasetSource {
     case 'images':
       return { ...source };
     default:
-      throw new Error(
+      throw new DatasetError(
         `unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic, csv, npz, npy or images)`,
       );
   }

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { decodeNpyHeader } from '../core/data/index';
+import { UserError } from '../core/errors';
 import type { DataSource, RunConfig } from '../shared/api';
 import { imageCacheBytes } from './image-rows';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
@@ -36,8 +37,10 @@ export async function dataStreaming(data: RunConfig['data']): Promise<Streaming>
         await fh.close();
       }
     }
-  } catch {
-    return loaded; // an unreadable file is the data check's to report
+  } catch (e) {
+    // An unreadable file or header is the data check's to report (parseRun); anything else is the engine's.
+    if (!(e instanceof UserError || isFileError(e))) throw e;
+    return loaded;
   }
   return loaded;
 }
@@ -52,6 +55,10 @@ async function byRows(path: string, at: number): Promise<boolean> {
     await fh.close();
   }
 }
+
+/** A file system error (ENOENT, EACCES, EISDIR…): the file, not the engine. */
+const isFileError = (e: unknown): boolean =>
+  typeof (e as { code?: unknown } | null)?.code === 'string' && 'syscall' in (e as object);
 
 /** C order (or one axis): row i sits at one offset. */
 function rowsContiguous(headerBytes: Uint8Array): boolean {

@@ -17,7 +17,7 @@ import type { Layout } from '../core/dtensor/layout';
 import type { ParamValue } from '../core/models/index';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import type { VariableStorage } from '../shared/worker-protocol';
-import { countCopy } from '../core/metering/copy-meter';
+import { defaultContext, type ComputeContext } from '../core/context';
 
 /** auto: tensor storage where the backend computes off the CPU (tensorflow), host storage elsewhere. */
 export function resolveStorage(setting: VariableStorage, backend: string): Storage {
@@ -55,6 +55,7 @@ export class DeviceParams {
     params: ParamInit[],
     deviceId: number,
     readonly storage: Storage,
+    private readonly context: ComputeContext = defaultContext,
     readonly fullySharded = false,
   ) {
     this.entries = params.map((p) => {
@@ -66,6 +67,7 @@ export class DeviceParams {
         initialValue: p.initial,
         initialIsLocal: p.initialIsLocal,
         storage,
+        heap: context.heap,
       });
       if (!p.replicated && p.initialIsLocal && !fullySharded)
         throw new Error(`internal: ${p.path} needs its whole initial value (gathered parameters)`);
@@ -99,7 +101,7 @@ export class DeviceParams {
     const v = this.entries[k]!.variable;
     if (v.storage === 'tensor') return { tensor: v.tensorVariable(), owned: false };
     const host = v.hostArray() as Float32Array;
-    countCopy('upload', host.byteLength);
+    this.context.copies.count('upload', host.byteLength);
     // The cpu backend keeps the array it is given: a view of the heap would go stale if the heap grew.
     const values = tf.getBackend() === 'cpu' ? host.slice() : host;
     return { tensor: tf.tensor(values, [...v.globalShape], 'float32'), owned: true };
@@ -137,7 +139,7 @@ export class DeviceParams {
     const v = this.entries[k]!.variable;
     if (v.storage === 'host') return v.hostArray() as Float32Array;
     const values = v.tensorVariable().dataSync() as Float32Array;
-    countCopy('download', values.byteLength);
+    this.context.copies.count('download', values.byteLength);
     return values;
   }
 
@@ -152,7 +154,7 @@ export class DeviceParams {
       if (!e.fullTensor) continue;
       const { fullTensor, full } = e;
       tf.tidy(() => fullTensor.assign(tf.tensor(full!, fullTensor.shape, 'float32')));
-      countCopy('upload', full!.byteLength);
+      this.context.copies.count('upload', full!.byteLength);
     }
   }
 }

@@ -7,8 +7,8 @@ import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { shardRuns } from '../core/dtensor/shard';
 import { groupBuckets, size, sum, type Bucket } from './group-buckets';
 import { sharedFloat32 } from './transport/shared-arrays';
-import { allocHostBuffer, type HostBuffer } from '../core/wasm/heap';
-import { countCopy } from '../core/metering/copy-meter';
+import type { HostBuffer } from '../core/wasm/heap';
+import { defaultContext, type ComputeContext } from '../core/context';
 import { awaitedLater } from '../core/async/observed';
 import { PackedPool } from './packed-pool';
 
@@ -35,6 +35,8 @@ export interface ExchangeBucketsOptions {
    * and returns to the pool when its reduce-scatter has finished.
    */
   pooledBuffers?: number;
+  /** Whose heap the results land in (the optimizer's, so its kernel reads them in place) and whose meter counts the packing. */
+  context?: ComputeContext;
 }
 
 /**
@@ -74,6 +76,7 @@ export class ExchangeBuckets {
   private readonly replicaShards = new Map<number, Float32Array>();
   /** Pooled mode (packed-pool.ts): the buffers buckets take before packing; null: one buffer per bucket. */
   private readonly pool: PackedPool | null;
+  private readonly context: ComputeContext;
 
   constructor(
     private readonly plans: ExchangePlan[],
@@ -85,6 +88,7 @@ export class ExchangeBuckets {
     this.single = devices.length === 1;
     const noReduce = this.single;
     this.early = options.collectives;
+    this.context = options.context ?? defaultContext;
     const pooled = (options.pooledBuffers ?? 0) > 0;
     this.reduceBuckets = noReduce
       ? []
@@ -100,7 +104,7 @@ export class ExchangeBuckets {
       b.mineOffset = at;
       for (const k of b.vars) ((this.mineOffsets[k] = at), (at += this.pieceSizes[k]!));
     }
-    this.mine = allocHostBuffer('float32', at);
+    this.mine = this.context.heap.allocHost('float32', at);
     this.packRuns = noReduce ? [] : packRunsOf(plans, this.reduceBuckets);
     this.packedNow = plans.map(() => false);
     this.landing = [];
@@ -136,7 +140,10 @@ export class ExchangeBuckets {
    */
   sink(k: number, view: Float32Array): Float32Array | null {
     if (this.single) {
-      const out = (this.landing[k] ??= allocHostBuffer('float32', size(this.plans[k]!.globalShape))).array() as Float32Array;
+      const out = (this.landing[k] ??= this.context.heap.allocHost(
+        'float32',
+        size(this.plans[k]!.globalShape),
+      )).array() as Float32Array;
       out.set(view);
       this.packedNow[k] = true;
       return out;
@@ -168,7 +175,7 @@ export class ExchangeBuckets {
         if (this.packedNow[k]) continue;
         const p = this.plans[k]!;
         this.pack(k, grads[k] ?? missingGrad(p.path));
-        countCopy('pack', 4 * size(p.globalShape));
+        this.context.copies.count('pack', 4 * size(p.globalShape));
       }
       if (!b.op) this.startReduce(b, c);
     }
@@ -184,7 +191,7 @@ export class ExchangeBuckets {
     const shards = this.pieceSizes.map((n, k) => mine.subarray(this.mineOffsets[k]!, this.mineOffsets[k]! + n));
     for (const b of this.replicaBuckets) {
       b.indices.forEach((k, j) => b.send.set(shards[k]!, b.sendOffsets[j]!));
-      countCopy('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
+      this.context.copies.count('pack', b.send.byteLength + b.all.byteLength); // packed here, unpacked below
       await c.allGather(b.send, b.memberSizes, b.group, b.all);
       // Member-major: member m's pieces of every variable in the bucket; a shard is its pieces in member order.
       let at = 0;

@@ -11,6 +11,8 @@ import { ParameterGather } from './parameter-gather';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { allGatherSparse } from './sparse-exchange';
 import { addSquares, divideInPlaceF32 } from '../core/optimizers/host-loops';
+import { defaultContext, type ComputeContext } from '../core/context';
+import type { HostHeap } from '../core/wasm/heap';
 
 /** A variable's summed gradient after the exchange: its dense shard, or every device's sparse rows (global ids). */
 export type ExchangedGrad = Float32Array | HostSparse;
@@ -33,12 +35,16 @@ export class StepExchange {
   readonly gather: ParameterGather | null;
   private readonly denseIndexOf: Map<string, number>;
 
-  /** `collectives`: given, each reduce bucket starts as soon as gradSink has its last gradient. */
+  /**
+   * `collectives`: given, each reduce bucket starts as soon as gradSink has its last gradient.
+   * `context`: the trainer's; gradients land in its heap, copies are counted on its meter.
+   */
   constructor(
     private readonly plans: ExchangePlan[],
     sparse: readonly boolean[],
     deviceId: number,
     collectives?: Collectives,
+    context: ComputeContext = defaultContext,
     fullySharded?: FullyShardedExchange,
   ) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
@@ -49,9 +55,9 @@ export class StepExchange {
     this.reduceBuckets = new ExchangeBuckets(
       this.dense.map((i) => plans[i]!),
       deviceId,
-      buckets ? { collectives, buckets, pooledBuffers: 2 } : { collectives },
+      buckets ? { collectives, context, buckets, pooledBuffers: 2 } : { collectives, context },
     );
-    this.gather = fullySharded ? null : new ParameterGather(plans);
+    this.gather = fullySharded ? null : new ParameterGather(plans, undefined, context.copies);
     this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
   }
 
@@ -91,11 +97,11 @@ export class StepExchange {
     return out;
   }
 
-  /** Divides every gradient by `total` in place (sparse rows: new values). */
-  static scale(grads: ExchangedGrad[], total: number): ExchangedGrad[] {
+  /** Divides every gradient by `total` in place (sparse rows: new values); those in `heap` with its SIMD kernel. */
+  static scale(grads: ExchangedGrad[], total: number, heap?: HostHeap): ExchangedGrad[] {
     return grads.map((g) => {
       if (g instanceof Float32Array) {
-        divideInPlaceF32(g, total);
+        divideInPlaceF32(g, total, heap);
         return g;
       }
       return { rows: g.rows, values: g.values.map((v) => v / total), rowSize: g.rowSize };

@@ -24,6 +24,8 @@ import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
+import { ComputeContext } from '../core/context';
+import { OptimizerStats } from './optimizer-stats';
 
 interface Param {
   path: string;
@@ -42,7 +44,9 @@ export class DeviceTrainer {
   /** An all-gather started after the last update, until something that reads full parameters waits for it. */
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
-  readonly profiler = new StepProfiler();
+  readonly profiler: StepProfiler;
+  /** Adadelta's per-variable state every `optimizerStatsEvery` steps (docs/dashboard.md). */
+  private readonly stats: OptimizerStats;
   /** Set when fully sharded (docs/architecture.md, "The memory model"): steps gather each unit's parameters before use. */
   private readonly sharded: FullyShardedStep | null;
 
@@ -55,8 +59,11 @@ export class DeviceTrainer {
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
+    /** The heap of its variables, slots and exchange buffers, and the meter of its copies: this trainer's own. */
+    readonly context: ComputeContext,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
+    this.profiler = new StepProfiler(context.copies);
     const layouts = layoutMapOf(setup.layouts, mesh);
     const fullySharded = setup.fullySharded === true;
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
@@ -73,6 +80,7 @@ export class DeviceTrainer {
       })),
       deviceId,
       storage,
+      context,
       fullySharded,
     );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
@@ -82,30 +90,37 @@ export class DeviceTrainer {
       model.params.map((p) => !!p.sparse),
       deviceId,
       collectives,
+      context,
       fullySharded ? { units: FullyShardedStep.unitVars(model) } : undefined,
     );
     this.sharded = fullySharded
-      ? new FullyShardedStep(model, this.values, plans, this.buckets, collectives, {
+      ? new FullyShardedStep(model, this.values, plans, this.buckets, collectives, context, {
           reshardAfterForward: setup.reshardAfterForward !== false,
           profiler: this.profiler,
         })
       : null;
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
-    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
+    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
+    this.stats = new OptimizerStats(this.params, this.optimizer, setup.optimizerStatsEvery ?? 0, deviceId);
   }
 
-  /** Builds the model, opens the run's data (streamed from disk where its files allow), draws the parameters. */
+  /**
+   * Builds the model, opens the run's data (streamed from disk where its files allow), draws the
+   * parameters. `context`: the worker's, which its ring already counts copies on; without one the
+   * trainer makes its own. Everything the trainer creates takes its heap and meter from it.
+   */
   static async create(
     deviceId: number,
     mesh: Mesh,
     setup: TrainSetup,
     collectives: Collectives,
     storage: Storage = 'host',
+    context: ComputeContext = new ComputeContext(),
   ): Promise<DeviceTrainer> {
     const model = buildModel(setup.model);
     const { train, validation } = await openRunRows(setup.data, setup.seed);
-    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, context);
   }
 
   /** The worker log's note on where forward reads the parameters from. */
@@ -162,6 +177,7 @@ export class DeviceTrainer {
       exampleOffset: offset,
       scaleLoss: (l) => this.optimizer.scaleLoss(l),
       gradSink: this.buckets.gradSink,
+      context: this.context,
     });
     return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
@@ -192,15 +208,19 @@ export class DeviceTrainer {
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     awaitedLater(reported); // below; a failure is also the gather's
-    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
+    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
     prof.mark('scalars');
 
+    const probe = this.stats.due(step) ? this.stats.begin() : null;
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
+    const localStats = probe?.measure();
     prof.mark('optimizer');
     // Not awaited here: the all-gather runs while this report goes out and the next step reads its
     // batch; whatever reads the full parameters first waits for it (paramsGathered). Fully sharded,
     // nothing is gathered now: the next step gathers each unit when it needs it.
     if (!this.sharded) this.startGather();
+    // After the gather in call order on every device (collectives are SPMD), only at a measured step.
+    const optimizerStats = localStats ? await this.stats.reduce(localStats, this.collectives, N) : undefined;
     await reported;
     if (scalars[0] !== total)
       throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
@@ -217,6 +237,8 @@ export class DeviceTrainer {
       learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1),
       stepTimeMs: this.lastStepMs,
+      deviceExamples: sums.count,
+      ...(optimizerStats ? { optimizerStats } : {}),
     };
   }
 

@@ -8,9 +8,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
+import type { CommThreadChoice } from '../shared/api';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
+import { ComputeContext } from '../core/context';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -31,15 +33,17 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     return trainer;
   };
 
-  const commContext = (): CommThreadContext => ({ workers: Mesh.parse(init!.mesh).size, backend, cores: availableParallelism() });
+  let mesh: Mesh | undefined;
+  const commContext = (): CommThreadContext => ({ workers: mesh!.size, backend, cores: availableParallelism() });
 
   return {
     async init(options) {
       init = options;
-      const blas = nativeBlas();
+      mesh = Mesh.parse(options.mesh);
+      const blas = nativeBlas(options.nativeBlas);
       const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
-      const comm = commThreadNote(commContext());
+      const comm = commThreadNote(options.commThread, commContext());
       const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
         deviceId: options.deviceId,
@@ -51,25 +55,29 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       };
     },
     async setup(setup) {
-      if (!init) throw new Error('device worker: init() has not run');
-      const mesh = Mesh.parse(init.mesh);
+      if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
+      const context = new ComputeContext();
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
+        commThread: init.commThread,
         context: commContext(),
+        nativeAdd: init.nativeBlas,
+        copies: context.copies,
       });
-      const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      const storage = resolveStorage(setup.compute.variableStorage, backend);
+      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {
       const t = need();
       let last = null;
       for (let step = from; step < from + count; step++) {
-        last = await t.step(step);
+        last = { ...(await t.step(step)), ...memoryNow() };
         emit({ type: 'step', deviceId: init!.deviceId, report: last });
         // Loss and gradient norm are all-reduced, so every device stops after the same step.
         if (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)) break;
@@ -115,8 +123,13 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   };
 }
 
+/** The resident set now and the peak so far (getrusage's maxrss is in KiB), for the run's system charts. */
+function memoryNow(): { rssBytes: number; peakRssBytes: number } {
+  return { rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
 /** The worker log's line on the communication thread: on or off, and why. */
-function commThreadNote(ctx: CommThreadContext): string {
-  const { on, why } = commThreadDecision(process.env.DTRAIN_COMM_THREAD, ctx);
+function commThreadNote(choice: CommThreadChoice, ctx: CommThreadContext): string {
+  const { on, why } = commThreadDecision(choice, ctx);
   return `communication thread: ${on ? 'on' : 'off'} (${why})`;
 }

@@ -17,6 +17,8 @@ import { openRows, openRunRows } from '../../src/datasets/run-rows';
 import { dataStreaming } from '../../src/datasets/streaming';
 import { imageCacheBytes, imageRows } from '../../src/datasets/image-rows';
 import { loadImageDataset } from '../../src/datasets/images';
+import { setDataPlaces } from '../../src/datasets/places';
+import { readSettings } from '../../src/shared/settings';
 import { decodeImageFile as loadedDecode } from '../../src/datasets/image-decode';
 import { seededRandom, testSeed } from '../helpers/seed';
 import { npyHeader } from '../helpers/npy-header';
@@ -239,12 +241,17 @@ test('an image folder decodes per batch into the loader’s pixels, the cache wi
   assert.equal(decoded, 4);
   rows.readRows([8]); // dropped: the least recently used
   assert.equal(decoded, 5);
-  assert.equal(imageCacheBytes({ DTRAIN_IMAGE_CACHE_MB: '64' }), 64 * 2 ** 20);
-  assert.equal(imageCacheBytes({}), 256 * 2 ** 20);
-  assert.throws(
-    () => imageCacheBytes({ DTRAIN_IMAGE_CACHE_MB: 'lots' }),
-    /DTRAIN_IMAGE_CACHE_MB must be a number of MiB ≥ 0 \(got 'lots'\)/,
-  );
+  // The bound comes from the process's settings (DTRAIN_IMAGE_CACHE_MB, read at its edge: settings.test.ts).
+  assert.equal(imageCacheBytes(readSettings({ DTRAIN_IMAGE_CACHE_MB: '64' }).imageCacheMb), 64 * 2 ** 20);
+  assert.equal(imageCacheBytes(readSettings({ DTRAIN_IMAGE_CACHE_MB: '0' }).imageCacheMb), 0);
+  assert.equal(imageCacheBytes(readSettings({}).imageCacheMb), 256 * 2 ** 20);
+  setDataPlaces({ datasetsDir: null, cacheDir: null, imageCacheMb: 2 });
+  try {
+    assert.equal(imageCacheBytes(), 2 * 2 ** 20, 'the edge set it for the process');
+    assert.equal(imageRows(source).cache.boundBytes, 2 * 2 ** 20);
+  } finally {
+    setDataPlaces({ datasetsDir: null, cacheDir: null });
+  }
 });
 
 test('the memory check learns from the headers alone which sources stream', async () => {

@@ -29,7 +29,7 @@ const TOL = 1e-4;
 interface Case {
   name: string;
   mesh: string;
-  setup: (dataFile: string) => Omit<TrainSetup, 'socketDir'>;
+  setup: (dataFile: string) => Omit<TrainSetup, 'socketDir' | 'compute'>;
   ref: RefModel;
   optimizer: RefAdadelta;
   /** Rows of x (flattened per row) and integer labels. */
@@ -57,7 +57,7 @@ const MLP_REF: RefModel = {
 };
 const mlpSetup =
   (layouts: Record<string, string[]>, o: RefAdadelta) =>
-  (file: string): Omit<TrainSetup, 'socketDir'> => ({
+  (file: string): Omit<TrainSetup, 'socketDir' | 'compute'> => ({
     model: {
       type: 'mlp',
       input: [5],
@@ -154,7 +154,7 @@ const CASES: Case[] = [
         optimizer: optimizerConfig(ADADELTA),
         globalBatchSize: BATCH,
         seed: 9,
-      }) as unknown as Omit<TrainSetup, 'socketDir'>,
+      }) as unknown as Omit<TrainSetup, 'socketDir' | 'compute'>,
     data: (rand) => ({
       x: Int32Array.from({ length: 16 * 3 }, () => Math.floor(rand() * 11)),
       y: labels(rand, 16),
@@ -194,7 +194,21 @@ for (const path of computePaths()) {
             { name: 'y', values: data.y, dtype: 'int32', shape: [data.rows] },
           ]),
         );
-        const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS, path.env);
+        const run = await trainRun(c.mesh, onPath(c.setup(file), path), STEPS);
+        // The workers took this path from the setup (they read no environment variable for it).
+        const { backend, nativeBlas, commThread, variableStorage } = path.compute;
+        for (const w of run.workers) {
+          assert.equal(w.backend, backend);
+          assert.equal(w.storage, variableStorage);
+          const blasNote = w.notes.find((n) => n.startsWith('native BLAS: '));
+          assert.ok(backend !== 'wasm' || blasNote?.startsWith(`native BLAS: ${nativeBlas ? 'on' : 'off'}`), blasNote);
+          assert.ok(
+            w.notes.includes(
+              `communication thread: ${commThread} (forced ${commThread} (commThread "${commThread}", DTRAIN_COMM_THREAD=${commThread === 'on' ? 1 : 0}))`,
+            ),
+            w.notes.join('; '),
+          );
+        }
         const initial = paramsOf(assemble(run.initial));
         const ref = refTrain(c.ref, initial, data.x, data.y, data.rows, BATCH, STEPS, c.optimizer);
 

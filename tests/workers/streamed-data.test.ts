@@ -18,6 +18,7 @@ import { startSession } from '../engine/coordinator/helpers';
 import { bits } from '../helpers/train-run';
 import { seededRandom, testSeed } from '../helpers/seed';
 import { npyHeader } from '../helpers/npy-header';
+import { AUTO_COMPUTE } from '../../src/shared/settings';
 
 type Setup = Omit<TrainSetup, 'socketDir'>;
 const dir = mkdtempSync(join(tmpdir(), 'dt-stream-workers-'));
@@ -53,6 +54,7 @@ const setup = (path: string): Setup => ({
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
   globalBatchSize: 12,
   seed: 21,
+  compute: AUTO_COMPUTE,
 });
 
 interface Outcome {
@@ -153,6 +155,7 @@ async function peakTraining(files: { x: string; y: string }): Promise<number[]> 
     optimizer: { learning_rate: 0.1 },
     globalBatchSize: 64,
     seed: 3,
+    compute: AUTO_COMPUTE,
   };
   const session = await startSession('batch=2', s);
   try {

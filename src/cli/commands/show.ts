@@ -3,6 +3,8 @@ import { dbOption, parse } from '../command';
 import { UsageError, withService } from '../context';
 import { formatDate, indent } from '../text';
 import type { RunDetail } from '../../shared/api';
+import { recordedCompute } from '../../engine/config/compute';
+import { describeCompute } from '../../shared/settings';
 
 export const showCommand: Command = {
   name: 'show',
@@ -14,8 +16,10 @@ export const showCommand: Command = {
     return withService(values.db, { quiet: true }, async (service) => {
       const run = await service.getRun(positionals[0]);
       const last = (await service.getMetrics(run.id, Math.max(0, run.step - 5))).slice(-5);
+      // The compute path the run recorded (its config's backend, nativeBlas, commThread, variableStorage).
+      const compute = recordedCompute(run.config);
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ ...run, lastMetrics: last }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...run, compute, lastMetrics: last }, null, 2)}\n`);
         return 0;
       }
       const lines = [
@@ -23,6 +27,7 @@ export const showCommand: Command = {
         `status   ${run.status}${run.error ? ` (${run.error})` : ''}${run.stopReason ? ` (${run.stopReason})` : ''}`,
         `step     ${run.step}/${run.steps}`,
         `mesh     ${run.mesh}`,
+        `compute  ${compute ? describeCompute(compute) : 'not recorded (a resume takes it from its environment)'}`,
         `created  ${formatDate(run.createdAt)}   updated ${formatDate(run.updatedAt)}`,
         '',
         'config',

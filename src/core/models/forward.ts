@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { isDeferred, placeholder, writableInPlace, type DeferredParam } from './deferred-params';
-import { countCopy } from '../metering/copy-meter';
+import type { CopyMeter } from '../metering/copy-meter';
+import { defaultContext } from '../context';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from '../random/dropout-mask';
@@ -148,11 +149,13 @@ export type ParamValue = Float32Array | tf.Tensor | DeferredParam;
  * inside tf.tidy); tensors (e.g. tf.Variables kept on the device) are used as they are, never copied.
  * Deferred values are taken now and uploaded, unless `fills` is given and the backend can write a
  * tensor in place: then the tensor is a placeholder and `fills` gets the function that fills it.
+ * Uploads are counted on `copies`.
  */
 export function paramTensors(
   model: Model,
   values: Map<string, ParamValue>,
   fills?: Map<string, () => void>,
+  copies: CopyMeter = defaultContext.copies,
 ): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   const later = fills !== undefined && writableInPlace();
@@ -162,16 +165,16 @@ export function paramTensors(
     if (v === undefined) throw new Error(`missing parameter "${p.path}"`);
     if (isDeferred(v)) {
       if (!later) {
-        out.set(p.path, upload(v.take(), p.path, p.shape));
+        out.set(p.path, upload(v.take(), p.path, p.shape, copies));
         continue;
       }
-      const { tensor, fill } = placeholder(p.shape, v);
+      const { tensor, fill } = placeholder(p.shape, v, copies);
       fills!.set(p.path, fill);
       out.set(p.path, tensor);
       continue;
     }
     if (!(v instanceof tf.Tensor)) {
-      out.set(p.path, upload(v, p.path, p.shape));
+      out.set(p.path, upload(v, p.path, p.shape, copies));
       continue;
     }
     if (v.size !== n) throw new Error(`parameter "${p.path}" has ${v.size} values, shape [${p.shape}] needs ${n}`);
@@ -182,9 +185,9 @@ export function paramTensors(
   return out;
 }
 
-function upload(v: Float32Array, path: string, shape: readonly number[]): tf.Tensor {
+function upload(v: Float32Array, path: string, shape: readonly number[], copies: CopyMeter): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (v.length !== n) throw new Error(`parameter "${path}" has ${v.length} values, shape [${shape}] needs ${n}`);
-  countCopy('upload', v.byteLength);
+  copies.count('upload', v.byteLength);
   return tf.tensor(v, [...shape], 'float32');
 }

@@ -7,17 +7,22 @@
  * unit after it, and hands the unit's gradients over as soon as they are complete.
  *
  * The steps between units are asynchronous, so a ring on the caller's thread moves bytes between them.
- * The kernels and their inputs are those of the whole-model tape (train.ts), so the loss, the metrics
- * and every gradient are the same bits.
+ * The pieces are the whole-model step's (train.ts): its input checks, its loss (dense-step.ts's
+ * StepLoss, loss scale included), its gradient hand-off (grad-handoff.ts: to `gradSink` as each unit
+ * completes, or collected) and its sums, with the same kernels, so the loss, the metrics and every
+ * gradient are the same bits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs/gradients';
 import type { Model } from './build';
 import type { StepUnit, UnitContext } from './units';
-import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
-import type { BatchSums, GradSums, StepOptions } from './train';
+import { checkLabels, labelTensor, perExampleLoss, type Labels } from './losses';
+import { batchSums, checkInputs, requireDropoutSeed, type BatchSums, type GradSums, type StepOptions } from './train';
+import type { StepLoss } from './dense-step';
+import { collectGrads, sinkGrads, type GradHandOff } from './grad-handoff';
 import type { HostSparse } from '../optimizers/indexed-slices';
-import { countCopy } from '../metering/copy-meter';
+import { defaultContext } from '../context';
+import type { CopyMeter } from '../metering/copy-meter';
 
 export type UnitPass = 'forward' | 'backward';
 
@@ -31,13 +36,15 @@ export interface UnitHooks {
   release(u: number, pass: UnitPass): void;
   /** Waited for before unit u's gradients are handed over (e.g. a free reduce-scatter buffer). */
   beforeGradients?(u: number): Promise<void>;
-  /** Unit u's dense gradients, complete; each view is valid only during the call. */
-  gradients(u: number, grads: Map<string, Float32Array>): void;
 }
 
-export type UnitStepOptions = Pick<StepOptions, 'dropoutSeed' | 'exampleOffset' | 'scaleLoss'>;
+/**
+ * lossAndGradsSum's options. With `gradSink`, each unit's dense gradients go to it right after the
+ * unit's backward (last unit first), before its parameters are released; without, they are collected.
+ */
+export type UnitStepOptions = Pick<StepOptions, 'dropoutSeed' | 'exampleOffset' | 'scaleLoss' | 'gradSink' | 'context'>;
 
-/** Loss, metric sums and gradients of the (local) batch; dense gradients go to hooks.gradients, sparse ones come back. */
+/** Loss, metric sums and gradients of the (local) batch, as lossAndGradsSum gives them. */
 export async function unitStepSums(
   model: Model,
   units: StepUnit[],
@@ -48,15 +55,15 @@ export async function unitStepSums(
   opts: UnitStepOptions = {},
 ): Promise<GradSums> {
   const labels = checkBatch(model, x, y, batchSize);
-  const dropout = model.layers.find((l) => l.kind === 'dropout' && l.rate > 0);
-  if (dropout && opts.dropoutSeed === undefined)
-    throw new Error(`lossAndGrads: layer "${dropout.name}" is a dropout layer: pass dropoutSeed`);
+  requireDropoutSeed(model, opts.dropoutSeed);
+  const { copies } = opts.context ?? defaultContext;
   const ctx: UnitContext = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
-  const step = new UnitStep(model, units, hooks, ctx, labels, batchSize);
+  const handOff = opts.gradSink ? sinkGrads(opts.gradSink, copies) : collectGrads(copies);
+  const step = new UnitStep(model, units, hooks, ctx, labels, batchSize, copies, opts.scaleLoss);
   try {
     const sums = await step.forward(x);
-    const sparse = await step.backward(opts.scaleLoss);
-    return { ...sums, grads: new Map(), ...(model.params.some((p) => p.sparse) ? { sparse } : {}) };
+    const { grads, sparse } = await step.backward(handOff);
+    return { ...sums, grads, ...(model.params.some((p) => p.sparse) ? { sparse } : {}) };
   } finally {
     step.dispose();
   }
@@ -70,16 +77,10 @@ export async function unitEvaluateSums(
   y: Labels,
   batchSize: number,
   hooks: Pick<UnitHooks, 'acquire' | 'release'>,
+  copies: CopyMeter = defaultContext.copies,
 ): Promise<BatchSums> {
   const labels = checkBatch(model, x, y, batchSize);
-  const step = new UnitStep(
-    model,
-    units,
-    { ...hooks, gradients: () => {} },
-    { training: false, exampleOffset: 0 },
-    labels,
-    batchSize,
-  );
+  const step = new UnitStep(model, units, hooks, { training: false, exampleOffset: 0 }, labels, batchSize, copies);
   try {
     return await step.forward(x);
   } finally {
@@ -87,13 +88,10 @@ export async function unitEvaluateSums(
   }
 }
 
+/** lossAndGradsSum's checks; a unit step needs at least one example (its tensors have a batch axis). */
 function checkBatch(model: Model, x: Float32Array, y: Labels, batchSize: number): Labels {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
-  const per = model.inputShape.reduce((a, b) => a * b, 1);
-  if (x.length !== batchSize * per)
-    throw new RangeError(
-      `inputs: expected ${batchSize * per} values (batch ${batchSize} × [${model.inputShape}]), got ${x.length}`,
-    );
+  checkInputs(model, x, batchSize);
   return checkLabels(model, y, batchSize);
 }
 
@@ -103,22 +101,27 @@ class UnitStep {
   private readonly inputs: (tf.Tensor | null)[] = [];
   /** Per Embedding layer: the rows forward looked up (the gradient's input) and their ids. */
   private readonly looked = new Map<string, { rows: tf.Tensor; ids: Int32Array; table: string }>();
+  private readonly loss: StepLoss;
   private readonly yt: tf.Tensor;
 
   constructor(
     private readonly model: Model,
     private readonly units: StepUnit[],
-    private readonly hooks: UnitHooks,
+    private readonly hooks: Pick<UnitHooks, 'acquire' | 'release'> & Partial<UnitHooks>,
     private readonly ctx: UnitContext,
     private readonly labels: Labels,
     private readonly batchSize: number,
+    private readonly copies: CopyMeter,
+    scale?: StepLoss['scale'],
   ) {
-    this.yt = labelTensor(model, labels, batchSize);
+    const yt = labelTensor(model, labels, batchSize);
+    this.yt = yt;
+    this.loss = { perExample: (out) => perExampleLoss(model, out, yt), scale };
   }
 
   async forward(x: Float32Array): Promise<BatchSums> {
     const { model, batchSize } = this;
-    countCopy('upload', x.byteLength + this.labels.byteLength);
+    this.copies.count('upload', x.byteLength + this.labels.byteLength);
     this.inputs.push(
       tf.tidy(() => tf.reshape(tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), [-1, ...model.inputShape])),
     );
@@ -130,13 +133,9 @@ class UnitStep {
       this.hooks.release(unit.index, 'forward');
     }
     const out = this.inputs[this.units.length]!;
-    const perExample = tf.tidy(() => perExampleLoss(model, out, this.yt));
+    const perExample = tf.tidy(() => this.loss.perExample(out));
     try {
-      return {
-        count: batchSize,
-        lossSum: sumOf(perExample.dataSync() as Float32Array),
-        metricSums: metricSums(model, out.dataSync() as Float32Array, this.labels, batchSize),
-      };
+      return batchSums(model, out, perExample, this.labels, batchSize);
     } finally {
       perExample.dispose();
     }
@@ -160,8 +159,12 @@ class UnitStep {
     };
   }
 
-  /** Backward, last unit first; returns the sparse (Embedding) gradients. */
-  async backward(scaleLoss?: (l: tf.Scalar) => tf.Scalar): Promise<Map<string, HostSparse>> {
+  /**
+   * Backward, last unit first: each unit's dense gradients to `handOff` as soon as they are complete
+   * (what it reports is the step's `grads`); the sparse (Embedding) gradients come back as rows.
+   */
+  async backward(handOff: GradHandOff): Promise<{ grads: Map<string, Float32Array>; sparse: Map<string, HostSparse> }> {
+    const grads = new Map<string, Float32Array>();
     const sparse = new Map<string, HostSparse>();
     const tables = new Set(this.model.params.filter((p) => p.sparse).map((p) => p.path));
     let dy: tf.Tensor | null = null;
@@ -171,37 +174,34 @@ class UnitStep {
       const dense = unit.params.filter((p) => !tables.has(p));
       const looked = unit.lookups.map((l) => this.looked.get(l.layer)!);
       const withInput = u > 0;
-      const xs = [...(withInput ? [this.inputs[u]!] : []), ...dense.map((p) => params.get(p)!), ...looked.map((l) => l.rows)];
       const last = u === this.units.length - 1;
+      const xs = [...(withInput ? [this.inputs[u]!] : []), ...dense.map((p) => params.get(p)!), ...looked.map((l) => l.rows)];
+      const at = withInput ? 1 : 0;
       const f = (...args: tf.Tensor[]): tf.Tensor => {
         const map = new Map(params);
-        const at = withInput ? 1 : 0;
         dense.forEach((p, i) => map.set(p, args[at + i]!));
         const rows = new Map(unit.lookups.map((l, i) => [l.layer, args[at + dense.length + i]!]));
         const embed = rows.size > 0 ? (layer: string) => rows.get(layer)! : undefined;
         const out = unit.apply(withInput ? args[0]! : this.inputs[0]!, map, { ...this.ctx, embed });
         if (!last) return out;
-        const total = tf.sum(perExampleLoss(this.model, out, this.yt)) as tf.Scalar;
-        return scaleLoss ? scaleLoss(total) : total;
+        const total = tf.sum(this.loss.perExample(out)) as tf.Scalar;
+        return this.loss.scale ? this.loss.scale(total) : total;
       };
-      const grads = tf.grads(f)(xs, dy ?? undefined);
+      const g = tf.grads(f)(xs, dy ?? undefined);
       dy?.dispose();
       this.inputs[u + 1]?.dispose();
       this.inputs[u + 1] = null;
-      dy = withInput ? grads[0]! : null;
-      const at = withInput ? 1 : 0;
+      dy = withInput ? g[0]! : null;
       await this.hooks.beforeGradients?.(u);
-      const views = new Map(dense.map((p, i) => [p, transientView(grads[at + i]!)] as [string, Float32Array]));
-      for (const v of views.values()) countCopy('download', v.byteLength); // the hook's copy out of the backend
-      this.hooks.gradients(u, views);
+      for (const [p, v] of handOff.finish(dense, g.slice(at, at + dense.length))) grads.set(p, v);
       looked.forEach((l, i) => {
-        const g = grads[at + dense.length + i]!;
-        sparse.set(l.table, { rows: l.ids, values: ownedData(g), rowSize: g.shape[g.rank - 1]! });
+        const rowGrad = g[at + dense.length + i]!;
+        sparse.set(l.table, { rows: l.ids, values: handOff.download(rowGrad), rowSize: rowGrad.shape[rowGrad.rank - 1]! });
       });
-      grads.slice(at).forEach((g) => g.dispose());
+      g.slice(at).forEach((t) => t.dispose());
       this.hooks.release(u, 'backward');
     }
-    return sparse;
+    return { grads, sparse };
   }
 
   dispose(): void {
@@ -209,26 +209,4 @@ class UnitStep {
     for (const l of this.looked.values()) l.rows.dispose();
     this.yt.dispose();
   }
-}
-
-/** A float32 tensor's values without a copy where the backend allows one (valid until the tensor is disposed). */
-function transientView(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
-  const d = t.dataSync() as Float32Array;
-  if (tf.getBackend() !== 'cpu') countCopy('download', d.byteLength); // other backends copy in dataSync
-  return d;
-}
-
-/** A tensor's values in a Float32Array nothing else holds (cpu's dataSync returns the live buffer). */
-function ownedData(t: tf.Tensor): Float32Array {
-  const d = t.dataSync() as Float32Array;
-  countCopy('download', d.byteLength);
-  return tf.getBackend() === 'wasm' ? d : d.slice();
-}
-
-function sumOf(values: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]!;
-  return s;
 }

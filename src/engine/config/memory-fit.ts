@@ -7,21 +7,8 @@
  * memory), its largest layer, and how many devices would fit.
  */
 import { Mesh } from '../../core/dtensor/mesh';
-import type { Model } from '../../core/models/index';
-import type { DataSourceShape } from '../../datasets/inspect-source';
-import type { Streaming } from '../../datasets/streaming';
-import type { DeviceInfo, RunConfig, RunMemory } from '../../shared/api';
-import {
-  dataBytes,
-  estimateWorkerMemory,
-  formatBytes,
-  WASM_HEAP_BYTES,
-  type MemoryInputs,
-  type WorkerMemory,
-} from './memory-estimate';
-import { variableStorageOf } from './run-config';
-import { availableParallelism } from 'node:os';
-import { commThreadDecision } from '../../shared/comm-thread-policy';
+import type { DeviceInfo } from '../../shared/api';
+import { estimateWorkerMemory, formatBytes, WASM_HEAP_BYTES, type MemoryInputs, type WorkerMemory } from './memory-estimate';
 
 export type FullyShardedSetting = 'auto' | boolean;
 
@@ -150,61 +137,4 @@ export function devicesThatFit(
     if (limitsPassed(m, inputs.storage, { ...ctx, devices }).length === 0) return { devices: grown.size, dim, suggested };
   }
   return null;
-}
-
-/** A checked run config's memory plan on these devices (checkRunConfig's model, mesh and data shapes). */
-export function planRunMemory(
-  config: RunConfig,
-  checked: { model: Model; mesh: Mesh; dataset?: DataSourceShape; validation?: DataSourceShape | null },
-  ctx: FitContext,
-  streaming: Streaming = { streamed: false, cacheBytes: 0 },
-): MemoryPlan {
-  const storage = variableStorageOf(config);
-  const localBatch = Math.ceil(config.globalBatchSize / checked.mesh.size);
-  const parts = [checked.dataset, checked.validation];
-  const data = parts.reduce((a, s) => a + (s ? dataBytes({ ...s, ...streaming }, localBatch) : 0), 0);
-  return planMemory(
-    {
-      model: checked.model,
-      mesh: checked.mesh,
-      layouts: config.layouts ?? {},
-      optimizer: config.optimizer,
-      globalBatchSize: config.globalBatchSize,
-      storage: storage === 'auto' ? (ctx.devices.some((d) => d.kind === 'GPU') ? 'tensor' : 'host') : storage,
-      reshardAfterForward: config.reshardAfterForward !== false,
-      dataBytes: data,
-      commThread: commThreadDecision(process.env.DTRAIN_COMM_THREAD, {
-        workers: checked.mesh.size,
-        backend: ctx.devices.some((d) => d.kind === 'GPU') ? 'tensorflow' : 'wasm',
-        cores: availableParallelism(),
-      }).on,
-    },
-    config.fullySharded ?? 'auto',
-    ctx,
-  );
-}
-
-/** What a run keeps of its plan (RunDetail.memory). */
-export function runMemoryOf(config: RunConfig, plan: MemoryPlan): RunMemory {
-  const { estimate: m } = plan;
-  const parts = {
-    shards: m.shards,
-    slots: m.slots,
-    gradientShards: m.gradientShards,
-    paramTensors: m.paramTensors,
-    gradTensors: m.gradTensors,
-    activations: m.activations,
-    hostParams: m.hostParams,
-    gatherBuffers: m.gatherBuffers,
-    reduceBuffers: m.reduceBuffers,
-    data: m.data,
-    checkpoint: m.checkpoint,
-    runtime: m.runtime,
-  };
-  return {
-    fullySharded: plan.fullySharded,
-    reshardAfterForward: config.reshardAfterForward !== false,
-    estimateBytes: m.total,
-    parts,
-  };
 }

@@ -2,8 +2,9 @@
  * Which devices a run uses: the GPUs nvidia-smi reports, or N CPU workers standing in for N GPUs.
  * Each device becomes one worker process pinned with CUDA_VISIBLE_DEVICES.
  */
-import type { DeviceInfo } from '../../shared/api';
+import type { BackendChoice, DeviceInfo } from '../../shared/api';
 import { probeGpus } from '../doctor/nvidia-smi';
+import { invalidInput } from '../../shared/errors';
 
 /** The GPUs nvidia-smi lists (none when it is absent or fails), read by the same parser as `dtrain doctor`. */
 export async function discoverGpus(env: NodeJS.ProcessEnv = process.env): Promise<DeviceInfo[]> {
@@ -27,28 +28,22 @@ export function cpuDevices(count: number): DeviceInfo[] {
 export function chooseDevices(size: number, gpus: DeviceInfo[], options: { cpu?: boolean } = {}): DeviceInfo[] {
   if (options.cpu || gpus.length === 0) return cpuDevices(size);
   if (size > gpus.length) {
-    throw new Error(
+    throw invalidInput(
       `the mesh needs ${size} devices but only ${gpus.length} GPU(s) were found; use fewer devices or --cpu for CPU workers`,
     );
   }
   return gpus.slice(0, size).map((g, i) => ({ ...g, deviceId: i, label: g.label }));
 }
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 /**
  * The tfjs backends a worker on `device` tries, in order: tensorflow → wasm → cpu on a GPU, wasm → cpu
- * on a CPU worker. `DTRAIN_BACKEND` (tensorflow, wasm or cpu) forces one, so a run (or a test) can take
- * the path a machine without the others would take; the worker then fails rather than fall back.
+ * on a CPU worker. The run's `backend` (DTRAIN_BACKEND for a new run) forces one, so a run (or a test)
+ * can take the path a machine without the others would take; the worker then fails rather than fall back.
  */
-export function backendOrder(device: DeviceInfo, env: NodeJS.ProcessEnv = process.env): BackendName[] {
-  const forced = env.DTRAIN_BACKEND;
-  if (forced !== undefined && forced !== '' && forced !== 'auto') {
-    if (!BACKENDS.includes(forced as BackendName))
-      throw new Error(`DTRAIN_BACKEND must be auto, tensorflow, wasm or cpu, got '${forced}'`);
-    return [forced as BackendName];
-  }
+export function backendOrder(device: DeviceInfo, choice: BackendChoice): BackendName[] {
+  if (choice !== 'auto') return [choice];
   return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }
 

@@ -20,6 +20,7 @@ import type { ProcessHost } from './process-host';
 import { backendOrder, workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 import { cpuMillis } from './process-cpu';
+import { workerStartLine } from './worker-log';
 
 export interface MeshSessionOptions {
   host: ProcessHost;
@@ -61,7 +62,7 @@ export class MeshSession {
       throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
-    const backends = devices.map((d) => backendOrder(d)); // a bad DTRAIN_BACKEND is refused before any fork
+    const { backend, nativeBlas, commThread } = setup.compute;
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(
         host,
@@ -76,21 +77,14 @@ export class MeshSession {
           api.init({
             deviceId: w.deviceId,
             mesh: mesh.toString(),
-            backends: backends[i]!,
+            backends: backendOrder(devices[i]!, backend),
+            nativeBlas,
+            commThread,
           }),
         ),
       );
-      infos.forEach((info) =>
-        log?.(
-          `[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`,
-        ),
-      );
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
-      ready.forEach((r, i) =>
-        log?.(
-          `[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`,
-        ),
-      );
+      infos.forEach((info, i) => log?.(workerStartLine(info, ready[i]!.storage)));
       return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
     } catch (e) {
       await rm(socketDir, { recursive: true, force: true });

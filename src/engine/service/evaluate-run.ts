@@ -3,13 +3,14 @@
  * set, else its training set), from the best checkpoint when there is one, else the newest.
  */
 import { assembleGlobal } from '../../core/checkpoint/index';
-import { buildModel } from '../../core/models/index';
 import { evaluateSlice } from '../../core/evaluation/evaluate-rows';
 import type { RowSource } from '../../core/data/index';
 import { openHeldOut, openRunRows } from '../../datasets/run-rows';
 import type { DataSource, ValidationSource } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
+import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
+import { storedRunShape } from '../config/run-shape';
 
 export interface EvaluationResult {
   runId: string;
@@ -31,9 +32,11 @@ export interface EvaluationResult {
 export async function evaluateRun(
   store: RunStore,
   runId: string,
+  settings: Settings,
   options: { data?: unknown; checkpointStep?: number } = {},
 ): Promise<EvaluationResult> {
   const run = store.getRun(runId);
+  const { model, compute } = storedRunShape(run.config, settings);
   const checkpoint =
     options.checkpointStep !== undefined
       ? store.checkpointAtStep(runId, options.checkpointStep)
@@ -59,18 +62,18 @@ export async function evaluateRun(
       opened.push(dataset);
       label = dataset.name;
     }
-    const model = buildModel(run.config.model);
     const params = new Map(
       checkpoint.tensors
         .filter((t) => t.path.startsWith('params/'))
         .map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]),
     );
-    // The workers' backend and kernels (native BLAS where they have it), so the figures match the run's
-    // val_* ones. Imported here, not at the top: registering wasm on import would make it the engine's
-    // default before anything initialised it.
+    // A CPU worker's backend and kernels on the run's compute path (native BLAS where it has it), so the
+    // figures match the run's val_* ones. Imported here, not at the top: registering wasm on import would
+    // make it the engine's default before anything initialised it.
     const { selectBackend } = await import('../../core/tfjs/backend');
     const { nativeBlas } = await import('../../workers/native-blas');
-    await selectBackend(['wasm', 'cpu'], { native: nativeBlas().native ?? undefined });
+    const order = compute.backend === 'cpu' || compute.backend === 'wasm' ? [compute.backend] : ['wasm' as const, 'cpu' as const];
+    await selectBackend(order, { native: nativeBlas(compute.nativeBlas).native ?? undefined });
     sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   } finally {
     for (const s of opened) s.close?.();

@@ -197,6 +197,7 @@ export function toSummary(row: RunRow): RunSummary {
     mesh: row.mesh,
     tags: parseTags(row.tags),
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    stopReason: row.stop_reason,
   };
 }
 

@@ -6,6 +6,7 @@
  * holds only its shards.
  */
 import type { Collectives } from '../../core/collectives/types';
+import type { ComputeContext } from '../../core/context';
 import type { ExchangePlan } from '../../core/collectives/exchange-plan';
 import type { Model } from '../../core/models/build';
 import type { BatchSums, GradSums } from '../../core/models/train';
@@ -19,6 +20,9 @@ import { UnitParams } from './unit-params';
 
 /** Rows per evaluation pass: bounds the activations of a large held-out set. */
 const EVAL_CHUNK_ROWS = 1024;
+
+/** What a step's own rule fixes: its dropout masks and the loss scale. */
+export type StepRule = Pick<UnitStepOptions, 'dropoutSeed' | 'exampleOffset' | 'scaleLoss'>;
 
 export interface FullyShardedOptions {
   reshardAfterForward: boolean;
@@ -35,6 +39,8 @@ export class FullyShardedStep {
     plans: ExchangePlan[],
     private readonly exchange: StepExchange,
     collectives: Collectives,
+    /** The trainer's: the uploads, packing and gradient copies are counted on its meter. */
+    private readonly context: ComputeContext,
     private readonly options: FullyShardedOptions,
   ) {
     this.units = stepUnits(model);
@@ -42,6 +48,7 @@ export class FullyShardedStep {
     this.params = new UnitParams(this.units, values, plans, sparse, collectives, {
       reshardAfterForward: options.reshardAfterForward,
       waited: (ms) => options.profiler.charge('allGather', ms),
+      copies: context.copies,
     });
   }
 
@@ -56,8 +63,11 @@ export class FullyShardedStep {
     return this.params.stagingBytes + this.exchange.packedBytes;
   }
 
-  /** Loss and metric sums of the local batch; the dense gradients are on their way to their owners. */
-  async step(x: Float32Array, y: Labels, batchSize: number, opts: UnitStepOptions): Promise<GradSums> {
+  /**
+   * Loss and metric sums of the local batch; the dense gradients went to the exchange's gradSink unit
+   * by unit, as backward completed them, and are on their way to their owners.
+   */
+  async step(x: Float32Array, y: Labels, batchSize: number, opts: StepRule): Promise<GradSums> {
     this.params.begin('train');
     try {
       return await unitStepSums(
@@ -74,11 +84,8 @@ export class FullyShardedStep {
             await this.exchange.ready(this.units[u]!.params);
             this.options.profiler.charge('reduceScatter', performance.now() - t0);
           },
-          gradients: (_u, grads) => {
-            for (const [path, view] of grads) this.exchange.gradSink(path, view);
-          },
         },
-        opts,
+        { ...opts, gradSink: this.exchange.gradSink, context: this.context },
       );
     } catch (e) {
       await this.params.abandon();
@@ -100,7 +107,7 @@ export class FullyShardedStep {
       this.params.begin('evaluate');
       let part: BatchSums;
       try {
-        part = await unitEvaluateSums(this.model, this.units, x, y, n, this.params);
+        part = await unitEvaluateSums(this.model, this.units, x, y, n, this.params, this.context.copies);
       } catch (e) {
         await this.params.abandon();
         throw e;

@@ -8,7 +8,8 @@
 import type { Collectives, ReduceArray } from '../../core/collectives/types';
 import type { ExchangePlan } from '../../core/collectives/exchange-plan';
 import { insertShard } from '../../core/dtensor/shard';
-import { countCopy } from '../../core/metering/copy-meter';
+import type { CopyMeter } from '../../core/metering/copy-meter';
+import { defaultContext } from '../../core/context';
 import { awaitedLater } from '../../core/async/observed';
 import { sharedFloat32 } from '../transport/shared-arrays';
 
@@ -32,10 +33,11 @@ export class UnitGather {
   /** The unit whose gather is in flight, and its operations. */
   private pending: { unit: number; ops: Promise<ReduceArray>[] } | null = null;
 
-  /** `unitVars`: each unit's variable indices (into `plans`). */
+  /** `unitVars`: each unit's variable indices (into `plans`); `copies`: the trainer's meter (packing is counted there). */
   constructor(
     private readonly plans: ExchangePlan[],
     unitVars: number[][],
+    private readonly copies: CopyMeter = defaultContext.copies,
   ) {
     this.units = unitVars.map((vars) => planUnit(plans, vars));
     const sendSize = Math.max(0, ...this.units.map((gs) => gs.reduce((a, g) => a + mySize(g, plans), 0)));
@@ -70,7 +72,7 @@ export class UnitGather {
       g.indices.forEach((k, i) => this.send.set(shardOf(k), g.sendAt + g.sendOffsets[i]!));
       const chunk = this.send.subarray(g.sendAt, g.sendAt + g.memberSizes[me]!);
       const out = this.all.subarray(g.allAt, g.allAt + sum(g.memberSizes));
-      countCopy('pack', chunk.byteLength + out.byteLength); // packed now, unpacked when finished
+      this.copies.count('pack', chunk.byteLength + out.byteLength); // packed now, unpacked when finished
       const op = c.allGather(chunk, g.memberSizes, g.group, out);
       awaitedLater(op); // by finish()
       return op;

@@ -12,7 +12,7 @@ import type { ExchangePlan } from '../../core/collectives/exchange-plan';
 import { memoryOf, writableInPlace } from '../../core/models/deferred-params';
 import type { StepUnit } from '../../core/models/units';
 import type { UnitPass } from '../../core/models/unit-step';
-import { countCopy } from '../../core/metering/copy-meter';
+import type { CopyMeter } from '../../core/metering/copy-meter';
 import type { DeviceParams } from '../device-params';
 import { UnitGather } from './unit-gather';
 
@@ -24,6 +24,8 @@ export interface UnitParamsOptions {
   reshardAfterForward: boolean;
   /** Time spent waiting for a gather (charged to the step profile's allGather phase). */
   waited?: (ms: number) => void;
+  /** The trainer's copy meter (its compute context's): the gathers' packing and the uploads are counted there. */
+  copies: CopyMeter;
 }
 
 export class UnitParams {
@@ -53,7 +55,7 @@ export class UnitParams {
     this.indexOf = new Map(this.paths.map((p, k) => [p, k]));
     this.forwardVars = units.map((u) => u.params.map((p) => this.indexOf.get(p)!));
     this.backwardVars = units.map((u) => u.params.filter((p) => !sparse.has(p)).map((p) => this.indexOf.get(p)!));
-    this.gather = new UnitGather(plans, [...this.forwardVars, ...this.backwardVars]);
+    this.gather = new UnitGather(plans, [...this.forwardVars, ...this.backwardVars], options.copies);
   }
 
   /** Bytes of the gather's staging buffers. */
@@ -140,13 +142,13 @@ export class UnitParams {
       const tensors = shapes.map((s) => tf.fill([...s], 0, 'float32'));
       const at = new Map(vars.map((k, i) => [k, tensors[i]!]));
       this.options.waited?.(await this.gather.finish(set, (k) => memoryOf(at.get(k)!))); // a view taken right before each write
-      tensors.forEach((t) => countCopy('upload', 4 * t.size));
+      tensors.forEach((t) => this.options.copies.count('upload', 4 * t.size));
       return tensors;
     }
     const host = shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
     const at = new Map(vars.map((k, i) => [k, host[i]!]));
     this.options.waited?.(await this.gather.finish(set, (k) => at.get(k)!));
-    host.forEach((h) => countCopy('upload', h.byteLength));
+    host.forEach((h) => this.options.copies.count('upload', h.byteLength));
     return host.map((h, i) => tf.tensor(h, [...shapes[i]!], 'float32'));
   }
 }

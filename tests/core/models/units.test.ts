@@ -113,10 +113,12 @@ function recordingHooks(model: Model, params: Map<string, Float32Array>) {
         held.get(u)?.forEach((t) => t.dispose());
       },
       beforeGradients: async (u: number) => void calls.push(`before ${u}`),
-      gradients: (u: number, g: Map<string, Float32Array>) => {
-        calls.push(`gradients ${u}: ${[...g.keys()].join(' ')}`);
-        for (const [p, v] of g) grads.set(p, Float32Array.from(v));
-      },
+    },
+    /** A worker's gradSink: takes each view during the call (it is valid only then), reports nothing. */
+    gradSink: (path: string, view: Float32Array) => {
+      calls.push(`gradient ${path}`);
+      grads.set(path, Float32Array.from(view));
+      return null;
     },
   };
 }
@@ -172,27 +174,27 @@ describe('stepUnits and unitStepSums', () => {
       const ids = name.includes('embedding');
       const x = Float32Array.from({ length: B * per }, () => (ids ? Math.floor(rand() * 11) : rand() * 2 - 1));
       const y = Int32Array.from({ length: B }, () => Math.floor(rand() * classes));
-      // A loss scale (Keras's loss_scale_factor) on the dense models: the whole-model tape's sparse step
-      // does not apply it (found while writing this test; reported, not changed here).
-      const scaleLoss = ids ? undefined : (l: tf.Scalar) => tf.mul(l, 4) as tf.Scalar;
+      // A loss scale (Keras's loss_scale_factor) on every model, the Embedding one included: the
+      // whole-model sparse step applies it too (embedding-step.ts; tests/core/models/loss-scale.test.ts).
+      const scaleLoss = (l: tf.Scalar) => tf.mul(l, 4) as tf.Scalar;
       const opts = { dropoutSeed: 17, exampleOffset: 5, scaleLoss };
       const whole = lossAndGradsSum(model, params, x, y, B, opts);
-      const { hooks, grads, calls } = recordingHooks(model, params);
+      const { hooks, grads, calls, gradSink } = recordingHooks(model, params);
       const before = tf.memory().numTensors;
       const units = stepUnits(model);
-      const sums = await unitStepSums(model, units, x, y, B, hooks, opts);
+      const sums = await unitStepSums(model, units, x, y, B, hooks, { ...opts, gradSink });
       assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
       assert.equal(sums.lossSum, whole.lossSum);
       assert.deepEqual(sums.metricSums, whole.metricSums);
       for (const [p, g] of whole.grads) assert.equal(bits(grads.get(p)!), bits(g), p);
       assert.equal(grads.size, whole.grads.size);
+      assert.equal(sums.grads.size, 0, 'the sink kept every gradient: none reported');
       for (const [p, s] of whole.sparse ?? []) {
         assert.deepEqual([...sums.sparse!.get(p)!.rows], [...s.rows], `${p} rows`);
         assert.equal(bits(sums.sparse!.get(p)!.values as Float32Array), bits(s.values as Float32Array), `${p} values`);
       }
-      // Forward asks for every unit in order, backward from the last; each unit's gradients are handed
-      // over right after its backward, before the unit's parameters are released.
-      const L = units.length;
+      // Forward asks for every unit in order, backward from the last; each unit's gradients go to the
+      // sink right after its backward, before the unit's parameters are released.
       const expected = [
         ...units.flatMap((u) => [`acquire ${u.index} forward`, `release ${u.index} forward`]),
         ...units
@@ -201,12 +203,16 @@ describe('stepUnits and unitStepSums', () => {
           .flatMap((u) => [
             `acquire ${u} backward`,
             `before ${u}`,
-            `gradients ${u}: ${units[u]!.params.filter((p) => !model.params.find((q) => q.path === p)!.sparse).join(' ')}`,
+            ...units[u]!.params.filter((p) => !model.params.find((q) => q.path === p)!.sparse).map((p) => `gradient ${p}`),
             `release ${u} backward`,
           ]),
       ];
       assert.deepEqual(calls, expected);
-      assert.equal(L, units.length);
+      // Without a sink the gradients are collected, as lossAndGradsSum collects them.
+      const collected = await unitStepSums(model, units, x, y, B, recordingHooks(model, params).hooks, opts);
+      assert.deepEqual([...collected.grads.keys()].sort(), [...whole.grads.keys()].sort());
+      for (const [p, g] of whole.grads) assert.equal(bits(collected.grads.get(p)!), bits(g), `${p} collected`);
+      assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
     });
   }
 

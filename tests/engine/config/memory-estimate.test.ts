@@ -98,7 +98,7 @@ test("the buffers counted are those the worker's exchange allocates", () => {
     const plans = MLP.params.map((p) => planExchange(p.path, p.shape, map.layoutFor(p.path, p.shape.length), device));
     const units = FullyShardedStep.unitVars(MLP);
     const gather = new UnitGather(plans, [...units, ...units]);
-    const exchange = new StepExchange(plans, [false, false, false, false, false, false], device, undefined, { units });
+    const exchange = new StepExchange(plans, [false, false, false, false, false, false], device, undefined, undefined, { units });
     const m = estimateWorkerMemory(inputs('batch=3', true));
     if (device === 0) {
       // Device 0 holds the larger shards (array_split), so the estimate is its.

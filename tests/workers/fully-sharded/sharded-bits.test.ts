@@ -19,9 +19,12 @@ import { startSession } from '../../engine/coordinator/helpers';
 import { bits, trainRun, type TrainedRun } from '../../helpers/train-run';
 import { seededRandom, testSeed } from '../../helpers/seed';
 import { EMBEDDING_JSON } from '../../helpers/embedding-model';
+import { AUTO_COMPUTE } from '../../../src/shared/settings';
 
 type Setup = Omit<TrainSetup, 'socketDir'>;
 const STEPS = 3;
+/** The run's compute path (TrainSetup.compute): the communication thread off unless a test says otherwise. */
+const OFF = { ...AUTO_COMPUTE, commThread: 'off' } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'dt-fsdp-bits-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +65,7 @@ const MLP: Setup = {
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6, clipnorm: 0.5, use_ema: true, ema_momentum: 0.9 },
   globalBatchSize: 15,
   seed: 4,
+  compute: OFF,
 };
 
 /** conv → max-pool (one fused op), flatten, dense; the conv kernel sharded over its filters; global clipping. */
@@ -83,6 +87,7 @@ const CNN: Setup = {
   optimizer: { learning_rate: 1.0, rho: 0.95, epsilon: 1e-7, global_clipnorm: 0.3 },
   globalBatchSize: 12,
   seed: 5,
+  compute: OFF,
 };
 
 /** A Keras model with an Embedding (sparse gradients), its table's rows and the dense kernel sharded; EMA. */
@@ -109,9 +114,8 @@ const EMBEDDING: Setup = {
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6, use_ema: true },
   globalBatchSize: 10,
   seed: 9,
+  compute: OFF,
 };
-
-const off = { DTRAIN_COMM_THREAD: '0' };
 
 function assertSameBits(sharded: TrainedRun, plain: TrainedRun, what: string): void {
   assert.equal(plain.losses.length, sharded.losses.length, what);
@@ -135,25 +139,29 @@ const CASES: { name: string; setup: Setup; meshes: string[] }[] = [
 for (const c of CASES) {
   for (const mesh of c.meshes) {
     test(`${c.name}, ${mesh}: fully sharded gives the gathered path's bits`, { timeout: 120_000 }, async () => {
-      const plain = await trainRun(mesh, c.setup, STEPS, off);
-      const sharded = await trainRun(mesh, { ...c.setup, fullySharded: true }, STEPS, off);
+      const plain = await trainRun(mesh, c.setup, STEPS);
+      const sharded = await trainRun(mesh, { ...c.setup, fullySharded: true }, STEPS);
       assertSameBits(sharded, plain, `${c.name} on ${mesh}`);
     });
   }
 }
 
 test('reshardAfterForward off (parameters kept for backward) gives the same bits', { timeout: 120_000 }, async () => {
-  const plain = await trainRun('batch=3', MLP, STEPS, off);
-  const kept = await trainRun('batch=3', { ...MLP, fullySharded: true, reshardAfterForward: false }, STEPS, off);
+  const plain = await trainRun('batch=3', MLP, STEPS);
+  const kept = await trainRun('batch=3', { ...MLP, fullySharded: true, reshardAfterForward: false }, STEPS);
   assertSameBits(kept, plain, 'reshardAfterForward off');
 });
 
 test('with the communication thread, and with tensor storage, the same bits', { timeout: 180_000 }, async () => {
-  const plain = await trainRun('batch=3', MLP, STEPS, off);
-  const thread = await trainRun('batch=3', { ...MLP, fullySharded: true }, STEPS, { DTRAIN_COMM_THREAD: '1' });
+  const plain = await trainRun('batch=3', MLP, STEPS);
+  const thread = await trainRun('batch=3', { ...MLP, fullySharded: true, compute: { ...OFF, commThread: 'on' } }, STEPS);
   assertSameBits(thread, plain, 'communication thread');
-  const tensor = await trainRun('batch=2', { ...EMBEDDING, fullySharded: true, variableStorage: 'tensor' }, STEPS, off);
-  assertSameBits(tensor, await trainRun('batch=2', EMBEDDING, STEPS, off), 'tensor storage');
+  const tensor = await trainRun(
+    'batch=2',
+    { ...EMBEDDING, fullySharded: true, compute: { ...OFF, variableStorage: 'tensor' } },
+    STEPS,
+  );
+  assertSameBits(tensor, await trainRun('batch=2', EMBEDDING, STEPS), 'tensor storage');
 });
 
 /** `first` steps on meshA, a checkpoint of every device's shards, then `then` more steps resumed on meshB. */
@@ -183,7 +191,7 @@ async function resumedOn(
     const shards = (await b.exportShards()).sort((x, y) =>
       `${x.path}${x.slices[0]?.start}`.localeCompare(`${y.path}${y.slices[0]?.start}`),
     );
-    return { losses, shards, initial: [] };
+    return { losses, shards, initial: [], workers: [] };
   } finally {
     await b.close();
   }

@@ -1,7 +1,7 @@
-/** The live view's side panels: per-device stats and the checkpoint list. */
-import type { CheckpointInfo, DeviceStats, RunMemory } from '../../../../shared/api';
+/** The run page's device panel (per-device stats) and the panel frame. */
+import type { DeviceStats, RunMemory } from '../../../../shared/api';
 import { h, replaceChildren } from '../../dom';
-import { formatBytes, formatInt, formatMs, formatTime } from '../../format';
+import { formatBytes, formatMs } from '../../format';
 
 /** Headers ending in '#' label numeric (right-aligned) columns. */
 function th(label: string): HTMLTableCellElement {
@@ -56,21 +56,6 @@ export function renderDevices(parent: HTMLElement, devices: DeviceStats[], memor
     ),
     ...(memory && devices.length > 0 ? [h('p', { class: 'muted', 'data-testid': 'memory-mode' }, mode)] : []),
   );
-}
-
-export function renderCheckpoints(parent: HTMLElement, checkpoints: CheckpointInfo[]): void {
-  const rows = [...checkpoints]
-    .sort((a, b) => b.step - a.step)
-    .map((c) =>
-      h(
-        'tr',
-        { 'data-testid': `checkpoint-row-${c.id}` },
-        h('td', { class: 'num' }, formatInt(c.step)),
-        h('td', null, formatTime(c.createdAt)),
-        h('td', { class: 'num' }, formatBytes(c.bytes)),
-      ),
-    );
-  replaceChildren(parent, table('checkpoint-table', ['Step#', 'Saved', 'Size#'], rows, 'No checkpoints yet.'));
 }
 
 export function panel(title: string, body: HTMLElement, testid: string): HTMLElement {
