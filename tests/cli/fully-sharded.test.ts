@@ -66,6 +66,10 @@ test('a fully sharded run trains, and show prints each worker’s peak beside th
   const train = dtrain('train', '--config', file, '--devices', '2');
   assert.equal(train.code, 0, train.err);
   const runId = /run (\S+) started on mesh batch=2/.exec(train.out)![1]!;
+  // Each worker's start line says how it holds the parameters.
+  const starts = `${train.out}\n${train.err}`.split('\n').filter((l) => l.startsWith('[worker dev'));
+  assert.equal(starts.length, 2, `${train.out}\n${train.err}`);
+  for (const l of starts) assert.match(l, /(host|tensor) storage; fully sharded \(why: dtrain doctor\)$/);
   const runs = JSON.parse(dtrain('runs', '--json').out);
   assert.equal(runs[0].status, 'completed');
   assert.ok(runs[0].lastLoss < 0.6, `it learns: last loss ${runs[0].lastLoss}`);
