@@ -112,6 +112,14 @@ export interface RunConfig {
   nativeBlas?: boolean;
   /** The workers' communication thread (default: `DTRAIN_COMM_THREAD`, else auto). */
   commThread?: CommThreadChoice;
+  /**
+   * Fully sharded parameters (FSDP, ZeRO-3; docs/architecture.md, "The memory model"): between steps a
+   * worker keeps only its shards, and each layer's parameters are gathered just before it computes.
+   * "auto" (default): only when the run would not fit in memory with its parameters gathered.
+   */
+  fullySharded?: 'auto' | boolean;
+  /** Fully sharded: free each layer's gathered parameters after forward and gather them again in backward (default true). */
+  reshardAfterForward?: boolean;
   /** A worker without a finished step for this long is declared stalled and the run stopped (default 120). */
   watchdogSeconds?: number;
   /**
@@ -165,6 +173,8 @@ export interface DeviceStats {
   storage?: 'host' | 'tensor';
   /** Live tfjs tensors in the worker: constant from step to step (growth would be a leak). */
   numTensors?: number;
+  /** The worker process's peak resident memory since it started (the OS's maxrss). */
+  peakRssBytes?: number;
   /** Where this worker's steps spent their time and what they copied, summed since setup. */
   profile?: StepProfile;
 }
@@ -242,6 +252,18 @@ export interface RunDetail extends RunSummary {
   notes: string;
   /** The run this one continues (`parent` in its config: e.g. its Keras archive came back from a cluster). */
   parentId?: string | null;
+  /** How its last start held the parameters and what the memory check estimated per worker. */
+  memory?: RunMemory | null;
+}
+
+/** The memory check's plan for a run's workers (docs/architecture.md, "The memory model"). */
+export interface RunMemory {
+  fullySharded: boolean;
+  reshardAfterForward: boolean;
+  /** One worker's estimated peak, in bytes (the largest worker when shards are uneven). */
+  estimateBytes: number;
+  /** Its parts: shards, slots, gradientShards, paramTensors, gradTensors, activations, hostParams, gatherBuffers, reduceBuffers, data, checkpoint, runtime. */
+  parts: Record<string, number>;
 }
 
 /**

@@ -20,6 +20,8 @@ export const AUTO_COMPUTE: Readonly<ComputeChoices> = {
 export interface Settings {
   db: string | null;
   cacheDir: string | null;
+  /** The decoded-image cache's bound in MiB (0: no cache); null: the default. */
+  imageCacheMb: number | null;
   datasetsDir: string | null;
   userDataDir: string | null;
   dashboardDir: string | null;
@@ -33,6 +35,7 @@ export interface Settings {
 export const NO_SETTINGS: Readonly<Settings> = {
   db: null,
   cacheDir: null,
+  imageCacheMb: null,
   datasetsDir: null,
   userDataDir: null,
   dashboardDir: null,
@@ -64,6 +67,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a folder path',
     default: '$XDG_CACHE_HOME/dtrain/images, else ~/.cache/dtrain/images',
     what: "where an image dataset's decoded pixels are cached",
+  },
+  {
+    name: 'DTRAIN_IMAGE_CACHE_MB',
+    accepts: 'a number of MiB ≥ 0',
+    default: '256',
+    what: 'the bound of the decoded images a worker keeps while it reads an image folder a batch at a time (0: none); the memory check counts it',
   },
   {
     name: 'DTRAIN_DATASETS_DIR',
@@ -185,15 +194,18 @@ function flag(env: Env, name: string): boolean | undefined {
 
 const text = (env: Env, name: string): string | null => (env[name] ? env[name] : null);
 
+/** A finite number `ok` accepts; null when unset. */
+function number(env: Env, name: string, ok: (v: number) => boolean): number | null {
+  const v = env[name];
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && ok(n) ? n : refuse(name, v);
+}
+
 /** The typed settings of this environment; throws an invalid-input ApiError naming the first bad variable. */
 export function readSettings(env: Env): Settings {
-  const seconds = env.DTRAIN_WATCHDOG_SECONDS;
-  let watchdogSeconds: number | null = null;
-  if (seconds !== undefined && seconds !== '') {
-    watchdogSeconds = Number(seconds);
-    if (seconds.trim() === '' || !Number.isFinite(watchdogSeconds) || watchdogSeconds <= 0)
-      refuse('DTRAIN_WATCHDOG_SECONDS', seconds);
-  }
+  const watchdogSeconds = number(env, 'DTRAIN_WATCHDOG_SECONDS', (v) => v > 0);
+  const imageCacheMb = number(env, 'DTRAIN_IMAGE_CACHE_MB', (v) => v >= 0);
   const thread = oneOf(env, 'DTRAIN_COMM_THREAD', ['0', '1', 'auto'] as const);
   const compute: Partial<ComputeChoices> = {
     ...definedAs('backend', oneOf(env, 'DTRAIN_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const)),
@@ -204,6 +216,7 @@ export function readSettings(env: Env): Settings {
   return {
     db: text(env, 'DTRAIN_DB'),
     cacheDir: text(env, 'DTRAIN_CACHE_DIR'),
+    imageCacheMb,
     datasetsDir: text(env, 'DTRAIN_DATASETS_DIR'),
     userDataDir: text(env, 'DTRAIN_USER_DATA_DIR'),
     dashboardDir: text(env, 'DTRAIN_DASHBOARD_DIR'),

@@ -52,6 +52,13 @@ export interface TrainSetup {
   /** Directory holding the ring's Unix sockets. */
   socketDir: string;
   /**
+   * Keep only shards between steps and gather each unit's parameters just before it computes
+   * (docs/architecture.md, "The memory model"); the engine resolves the run's `fullySharded`. Default false.
+   */
+  fullySharded?: boolean;
+  /** Fully sharded: dispose forward's gathered parameters and gather them again in backward. Default true. */
+  reshardAfterForward?: boolean;
+  /**
    * The run's compute path, as recorded with the run: the coordinator hands the backend order, native
    * BLAS and the communication thread to init(); setup() places the variables (variableStorage,
    * resolved against the backend). Workers read none of these from their environment.

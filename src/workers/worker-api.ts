@@ -70,7 +70,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         copies: context.copies,
       });
       const storage = resolveStorage(setup.compute.variableStorage, backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
+      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {
@@ -104,6 +104,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         backend,
         shardBytes: t.shardBytes,
         rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024, // KiB on Linux and macOS
         stepTimeMs: t.lastStepMs,
         storage: t.storage,
         numTensors: tf.memory().numTensors,

@@ -55,6 +55,7 @@ test('a bad DTRAIN_* value is one line naming the variable and what it accepts, 
     ['DTRAIN_COMM_THREAD', '2', '0, 1 or auto'],
     ['DTRAIN_NATIVE_BLAS', 'yes', '0 or 1'],
     ['DTRAIN_VARIABLE_STORAGE', 'gpu', 'auto, host or tensor'],
+    ['DTRAIN_IMAGE_CACHE_MB', 'lots', 'a number of MiB ≥ 0'],
   ] as const) {
     const r = dtrain({ [name]: value }, 'train', '--config', config);
     assert.equal(r.code, 2, `${name}=${value}: ${r.err}`);

@@ -20,6 +20,8 @@ const KEYS = {
   backend: true,
   nativeBlas: true,
   commThread: true,
+  fullySharded: true,
+  reshardAfterForward: true,
   watchdogSeconds: true,
   emaFirstStep: true,
   optimizerStatsEvery: true,

@@ -76,6 +76,12 @@ export function checkShape(
   const ema = config.emaFirstStep;
   if (ema !== undefined && ema !== 'keras2' && ema !== 'keras3')
     add('emaFirstStep', `emaFirstStep must be "keras2" or "keras3" (got ${JSON.stringify(ema)})`);
+  const fs = config.fullySharded;
+  if (fs !== undefined && fs !== 'auto' && typeof fs !== 'boolean')
+    add('fullySharded', `fullySharded must be "auto", true or false (got ${JSON.stringify(fs)})`);
+  const raf = config.reshardAfterForward;
+  if (raf !== undefined && typeof raf !== 'boolean')
+    add('reshardAfterForward', `reshardAfterForward must be true or false (got ${JSON.stringify(raf)})`);
   const w = config.watchdogSeconds;
   if (w !== undefined && !(typeof w === 'number' && Number.isFinite(w) && w > 0))
     add('watchdogSeconds', `watchdogSeconds must be a number of seconds > 0 (got ${JSON.stringify(w)})`);

@@ -1,7 +1,8 @@
 /**
- * One short line per worker when a run starts: its backend, kernels, communication thread and
- * storage, each as a verdict without its reasoning (`dtrain doctor` explains every choice), so the
- * start of a run fits a terminal.
+ * One short line per worker when a run starts: its backend, kernels, communication thread, storage
+ * and, when so, that its parameters are fully sharded (docs/architecture.md, "The memory model"), each
+ * as a verdict without its reasoning (`dtrain doctor` explains every choice), so the start of a run
+ * fits a terminal.
  */
 import type { WorkerInfo } from '../../shared/worker-protocol';
 
@@ -12,7 +13,7 @@ export function noteVerdict(note: string): string {
   return cut.length > 60 ? `${cut.slice(0, 59)}…` : cut;
 }
 
-export function workerStartLine(info: WorkerInfo, storage: 'host' | 'tensor'): string {
-  const notes = info.backendNotes.map(noteVerdict);
-  return `[worker dev${info.deviceId} ${info.pid}] ${info.backend}; ${[...notes, `${storage} storage`].join('; ')} (why: dtrain doctor)`;
+export function workerStartLine(info: WorkerInfo, storage: 'host' | 'tensor', fullySharded = false): string {
+  const notes = [...info.backendNotes.map(noteVerdict), `${storage} storage`, ...(fullySharded ? ['fully sharded'] : [])];
+  return `[worker dev${info.deviceId} ${info.pid}] ${info.backend}; ${notes.join('; ')} (why: dtrain doctor)`;
 }

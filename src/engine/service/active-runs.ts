@@ -3,7 +3,7 @@
  * end (completed, paused, stopped or failed), and the pause/stop/abort requests that reach it —
  * including those that arrive while its workers are still starting.
  */
-import type { RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { RunConfig, RunMemory, RunStatus, TrainerEvent } from '../../shared/api';
 import type { RunStore } from '../store/index';
 import type { ProcessHost } from '../coordinator/process-host';
 import { MeshSession } from '../coordinator/mesh-session';
@@ -20,6 +20,8 @@ export interface LaunchOptions {
   onEvaluation?: EvaluationHook;
   /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
   deviceIds?: number[];
+  /** The memory check's plan (fully sharded or not, the estimate), recorded with the run. */
+  memory?: RunMemory;
 }
 
 export interface ActiveRunsOptions {
@@ -116,7 +118,7 @@ export class ActiveRuns {
     let session: MeshSession | undefined;
     try {
       const devices = await this.o.devices.forMesh(mesh.size, options.deviceIds);
-      store.updateRun(runId, { status: 'running', error: null });
+      store.updateRun(runId, { status: 'running', error: null, ...(options.memory ? { memory: options.memory } : {}) });
       emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start(
         {
@@ -137,6 +139,8 @@ export class ActiveRuns {
           seed: config.seed,
           compute: run.compute,
           optimizerStatsEvery: optimizerStatsEveryOf(config),
+          fullySharded: options.memory?.fullySharded ?? config.fullySharded === true,
+          reshardAfterForward: config.reshardAfterForward !== false,
         },
       );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));

@@ -13,7 +13,6 @@ import type {
   OptimizerStatsPoint,
 } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
-import { estimateForConfig } from './memory-check';
 import { requireId } from './runs-service';
 import type { Settings } from '../../shared/settings';
 import { describeDataSource } from '../../datasets/describe-source';
@@ -59,10 +58,13 @@ export class DataService {
     return this.o.store.getOptimizerStats(requireId(runId), sinceStep);
   }
 
-  /** Each device's samples over time, beside the memory the check estimated for one worker. */
+  /**
+   * Each device's samples over time, beside the memory check's estimate of one worker's peak, as the
+   * run's latest start recorded it (null for a run from before runs recorded it).
+   */
   async getDeviceHistory(runId: string): Promise<DeviceHistory> {
-    const { config } = this.o.store.getRun(requireId(runId));
-    return { memoryEstimateBytes: estimateForConfig(config, this.o.settings), points: this.o.store.getDeviceHistory(runId) };
+    const { memory } = this.o.store.getRun(requireId(runId));
+    return { memoryEstimateBytes: memory?.estimateBytes ?? null, points: this.o.store.getDeviceHistory(runId) };
   }
 
   async previewLearningRate(setting: LearningRateSetting, steps: number): Promise<number[]> {

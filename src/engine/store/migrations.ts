@@ -204,6 +204,14 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT, WITHOUT ROWID;`);
     },
   },
+  {
+    version: 9,
+    title: "the memory check's plan of a run (fully sharded or not, the estimate) and each worker's peak resident memory",
+    apply(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN memory TEXT;
+        ALTER TABLE device_stats ADD COLUMN peak_rss_bytes INTEGER;`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */

@@ -12,6 +12,7 @@ import type {
   OptimizerStatsPoint,
   RunConfig,
   RunDetail,
+  RunMemory,
   RunSummary,
   SweepStatus,
 } from '../../shared/api';
@@ -106,6 +107,7 @@ export class RunStore {
         error: row.error,
         notes: row.notes,
         parentId: row.parent_id,
+        memory: row.memory === null ? null : (JSON.parse(row.memory) as RunMemory),
       };
     });
   }

@@ -199,3 +199,15 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fullySharded and reshardAfterForward: their values are checked at their fields', async () => {
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: 'auto', reshardAfterForward: false }), []);
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: true }), []);
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: 'yes', reshardAfterForward: 1 }), [
+    { path: 'fullySharded', message: 'fullySharded must be "auto", true or false (got "yes")' },
+    { path: 'reshardAfterForward', message: 'reshardAfterForward must be true or false (got 1)' },
+  ]);
+  const typo = await issuesOf({ ...IRIS, fullySharding: true });
+  assert.equal(typo[0]?.path, 'fullySharding');
+  assert.equal(typo[0]!.message, "unknown key 'fullySharding' (did you mean 'fullySharded'?)");
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEVICE_SAMPLE_MS, paceDelayMs } from '../../../src/engine/coordinator/run-history';
-import { RUNTIME_BYTES } from '../../../src/engine/service/memory-check';
+import { RUNTIME_BYTES } from '../../../src/engine/config/memory-estimate';
 import type { DeviceHistoryPoint } from '../../../src/shared/api';
 import { IRIS_RUN, withService } from './helpers';
 

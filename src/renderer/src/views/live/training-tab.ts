@@ -1,5 +1,5 @@
 /** The run page's first tab: latest numbers, the training curves, the devices and the checkpoints. */
-import type { DeviceStats, MetricPoint, RendererApi, RunDetail, RunStatus } from '../../../../shared/api';
+import type { DeviceStats, MetricPoint, RendererApi, RunDetail, RunMemory, RunStatus } from '../../../../shared/api';
 import { h } from '../../dom';
 import { createCheckpointPanel } from './checkpoint-panel';
 import { createMetricCharts } from './metric-charts';
@@ -23,6 +23,8 @@ export function createTrainingTab(api: RendererApi, runId: string): TrainingTab 
   const tiles = createStatTiles(run);
   const checkpoints = createCheckpointPanel(api, runId);
   const devicesBody = h('div');
+  /** The memory check's plan of the run's latest start, shown beside each worker's peak. */
+  let memory: RunMemory | null = null;
   const devicesNote = h('p', { class: 'field-hint', hidden: true }, 'Last report: this run’s workers have exited.');
   const element = h(
     'div',
@@ -45,7 +47,8 @@ export function createTrainingTab(api: RendererApi, runId: string): TrainingTab 
     },
     show(d) {
       tiles.setTotalSteps(d.steps);
-      renderDevices(devicesBody, d.devices);
+      memory = d.memory ?? null;
+      renderDevices(devicesBody, d.devices, memory);
       checkpoints.show(d.checkpoints, d.name);
       const best = d.checkpoints.find((c) => c.best);
       charts.setMarkers(best ? [{ step: best.step, label: `best (step ${best.step})` }] : []);
@@ -55,7 +58,7 @@ export function createTrainingTab(api: RendererApi, runId: string): TrainingTab 
       tiles.setCompleted(status === 'completed');
       devicesNote.hidden = !['stopped', 'completed', 'failed', 'interrupted'].includes(status);
     },
-    setDevices: (devices) => renderDevices(devicesBody, devices),
+    setDevices: (devices) => renderDevices(devicesBody, devices, memory),
     dispose: () => charts.dispose(),
   };
 }
