@@ -1,5 +1,5 @@
 /**
- * The fields of each file data source a run can read (README "A run config"): a CSV table, a NumPy
+ * The fields of each file data source a run can read (docs/run-config.md): a CSV table, a NumPy
  * .npz or a pair of .npy files, and a folder of images with one subfolder per class. Each reads its
  * source from its fields (null with the problems recorded) and fills its fields from a source.
  */
