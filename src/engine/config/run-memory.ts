@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import type { Streaming } from '../../datasets/streaming';
 import type { RunConfig, RunMemory } from '../../shared/api';
 import { commThreadDecision } from '../../shared/comm-thread-policy';
-import { backendOrder } from '../coordinator/devices';
+import { backendOrder } from './compute';
 import { dataBytes } from './memory-estimate';
 import { planMemory, type FitContext, type MemoryPlan } from './memory-fit';
 import type { ResolvedRun } from './parse-run';

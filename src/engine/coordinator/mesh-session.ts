@@ -17,7 +17,8 @@ import type {
 } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
-import { backendOrder, workerEnv } from './devices';
+import { backendOrder } from '../config/compute';
+import { workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 import { cpuMillis } from './process-cpu';
 import { stallVerdict } from './stall-verdict';
