@@ -23,6 +23,14 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'core-shared-leaves-only',
+      severity: 'error',
+      comment:
+        'Of src/shared, core imports only the pure leaves every side shares: errors.ts (UserError, the API codes its domain errors carry) and defaults.ts (the defaults its optimizer takes).',
+      from: { path: '^src/core/' },
+      to: { path: '^src/shared/', pathNot: '^src/shared/(errors|defaults)\\.ts$' },
+    },
+    {
       name: 'workers-not-engine',
       severity: 'error',
       comment:
@@ -81,7 +89,7 @@ module.exports = {
       to: { path: '(^|/)node_modules/electron/|^electron$' },
     },
     // Layers inside src/core, bottom to top (docs/architecture.md, "Layers inside the layers"):
-    //   base: errors, text, metering, async, random, wasm
+    //   base: errors, context, text, metering, async, random, wasm, statistics
     //   dtensor, data
     //   tfjs, variables, collectives, checkpoint, sweeps
     //   optimizers
@@ -90,9 +98,13 @@ module.exports = {
     {
       name: 'core-base-is-leaf',
       severity: 'error',
-      comment: 'The base of core (errors, text, metering, async, random, wasm) imports nothing else of core.',
-      from: { path: '^src/core/(errors\\.ts|text/|metering/|async/|random/|wasm/)' },
-      to: { path: '^src/core/', pathNot: '^src/core/(errors\\.ts|text/|metering/|async/|random/|wasm/)' },
+      comment:
+        'The base of core (errors, the compute context, text, metering, async, random, wasm, statistics) imports nothing else of core.',
+      from: { path: '^src/core/(errors\\.ts|context\\.ts|text/|metering/|async/|random/|wasm/|statistics/)' },
+      to: {
+        path: '^src/core/',
+        pathNot: '^src/core/(errors\\.ts|context\\.ts|text/|metering/|async/|random/|wasm/|statistics/)',
+      },
     },
     {
       name: 'core-dtensor-data-low',

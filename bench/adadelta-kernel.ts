@@ -2,8 +2,9 @@
 // fround paths vs tfjs-wasm's own Adadelta and the memory-bandwidth bound.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { adadeltaDense } from '../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer, plainHostBuffer, wasmHeapStats, type HostBuffer } from '../src/core/wasm/heap';
+import { FusedAdadelta } from '../src/core/optimizers/kernels/adadelta-fused';
+import { plainHostBuffer, type HostBuffer } from '../src/core/wasm/heap';
+import { ComputeContext } from '../src/core/context';
 import type { BenchSection } from './section';
 import { measureTriad, printTriad } from './triad';
 import { mib, si, timeMedian } from './timing';
@@ -14,6 +15,11 @@ const STABILITY_STEPS = 1000;
 /** Adadelta reads v, Eg, Ed, g and writes v, Eg, Ed: 7 float32 per element. */
 const BYTES_PER_ELEMENT = 28;
 const HP = { lr: 1e-3, rho: 0.95, epsilon: 1e-7 };
+/** The bench's own heap and copy meter, and the kernels on them. */
+const context = new ComputeContext();
+const kernels = new FusedAdadelta(context.copies);
+const adadeltaDense = kernels.dense.bind(kernels);
+const adadeltaSparse = kernels.sparse.bind(kernels);
 
 interface State {
   v: HostBuffer;
@@ -23,7 +29,7 @@ interface State {
 }
 
 function makeState(n: number, heap: boolean): State {
-  const mk = (): HostBuffer => (heap ? allocHostBuffer('float32', n) : plainHostBuffer(new Float32Array(n)));
+  const mk = (): HostBuffer => (heap ? context.heap.allocHost('float32', n) : plainHostBuffer(new Float32Array(n)));
   const s = { v: mk(), eg: mk(), ed: mk(), g: mk() };
   if (heap && !s.v.inWasmHeap) throw new Error('wasm SIMD heap unavailable: cannot bench the fused kernel');
   const v = s.v.array();
@@ -43,6 +49,26 @@ function freeState(s: State): void {
 async function fusedRate(heap: boolean, reps: number): Promise<number> {
   const s = makeState(N, heap);
   const ms = await timeMedian(() => adadeltaDense(s.v, s.eg, s.ed, s.g, HP), reps, 2);
+  freeState(s);
+  return N / (ms / 1e3);
+}
+
+/** Elements/s of the float64 JS loop (float64 variables). */
+async function float64Rate(reps: number): Promise<number> {
+  const mk = () => plainHostBuffer(new Float64Array(N));
+  const [v, eg, ed] = [mk(), mk(), mk()];
+  const g = new Float64Array(N).map((_, i) => ((i % 13) - 6) / 10);
+  const ms = await timeMedian(() => adadeltaDense(v, eg, ed, g, HP), reps, 2);
+  return N / (ms / 1e3);
+}
+
+/** Elements/s of the float32 sparse JS loop: rows of 64, a gradient on every 4th row, all rows decayed. */
+async function sparseRate(reps: number): Promise<number> {
+  const rowSize = 64;
+  const s = makeState(N, true);
+  const rows = Int32Array.from({ length: N / rowSize / 4 }, (_, k) => 4 * k);
+  const values = new Float32Array(rows.length * rowSize).map((_, i) => ((i % 13) - 6) / 10);
+  const ms = await timeMedian(() => adadeltaSparse(s.v, s.eg, s.ed, rows, values, rowSize, HP), reps, 2);
   freeState(s);
   return N / (ms / 1e3);
 }
@@ -90,7 +116,7 @@ async function heapStability(): Promise<void> {
   adadeltaDense(s.v, s.eg, s.ed, plainG, HP);
   gc();
   const before = process.memoryUsage();
-  const heapBefore = wasmHeapStats()!.committedBytes;
+  const heapBefore = context.heap.stats()!.committedBytes;
   const t0 = performance.now();
   for (let i = 0; i < STABILITY_STEPS; i++) adadeltaDense(s.v, s.eg, s.ed, i % 2 ? s.g : plainG, HP);
   const secs = (performance.now() - t0) / 1e3;
@@ -104,7 +130,7 @@ async function heapStability(): Promise<void> {
   console.log('  ' + memLine('after', after));
   console.log(
     `  delta   rss ${mib(after.rss - before.rss)}, heapUsed ${mib(after.heapUsed - before.heapUsed)}, ` +
-      `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(wasmHeapStats()!.committedBytes - heapBefore)}`,
+      `arrayBuffers ${mib(after.arrayBuffers - before.arrayBuffers)}, wasm heap ${mib(context.heap.stats()!.committedBytes - heapBefore)}`,
   );
   freeState(s);
 }
@@ -122,6 +148,10 @@ export const adadeltaKernelSection: BenchSection = {
     console.log(`fused WASM SIMD (in place)  ${si(fused)}elem/s  (${si(fused * BYTES_PER_ELEMENT)}B/s)`);
     const js = await fusedRate(false, 5);
     console.log(`fused JS fround             ${si(js)}elem/s`);
+    const f64 = await float64Rate(5);
+    console.log(`JS float64 dense           ${si(f64)}elem/s`);
+    const sparse = await sparseRate(5);
+    console.log(`JS fround sparse (1/4 rows) ${si(sparse)}elem/s (every row decays)`);
     const tfjs = await tfjsWasmRate(7);
     console.log(`tfjs-wasm tf.train.adadelta ${si(tfjs.rate)}elem/s  (tensors leaked per run: ${tfjs.leaked})`);
 
@@ -130,6 +160,8 @@ export const adadeltaKernelSection: BenchSection = {
     // STREAM counts 12 B/elem for the triad, but its separate output array also costs a
     // write-allocate read; the in-place kernel writes lines it already read, so it can exceed 1x.
     console.log(`JS fround / tfjs-wasm: ${(js / tfjs.rate).toFixed(2)}x`);
+    console.log(`JS float64 / tfjs-wasm: ${(f64 / tfjs.rate).toFixed(2)}x`);
+    console.log(`JS fround sparse / tfjs-wasm: ${(sparse / tfjs.rate).toFixed(2)}x`);
     await heapStability();
   },
 };

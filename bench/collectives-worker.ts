@@ -2,6 +2,7 @@
 import { SocketLinks } from '../src/workers/transport/socket-links';
 import { RingCollectives } from '../src/core/collectives/ring';
 import { nativeBlas } from '../src/workers/native-blas';
+import { benchCompute } from './compute';
 
 /** The reduction add of an all-reduce: the native addon's (what workers use when it loads) or the JS loop. */
 export type AddImpl = 'native' | 'js';
@@ -104,7 +105,7 @@ async function handle(cmd: BenchCommand): Promise<void> {
         native: new RingCollectives(links, {
           pieceBytes: cmd.pieceBytes,
           window: cmd.window,
-          add: nativeBlas().add ?? undefined,
+          add: nativeBlas(benchCompute().nativeBlas).add ?? undefined,
         }),
         js: new RingCollectives(links, { pieceBytes: cmd.pieceBytes, window: cmd.window }),
       };

@@ -10,6 +10,7 @@ import { nativeBlas } from '../src/workers/native-blas';
 import type { AddImpl, BenchCommand, BenchReply } from './collectives-worker';
 import type { BenchSection } from './section';
 import { median } from './timing';
+import { benchCompute } from './compute';
 
 const WORKER = fileURLToPath(new URL('./collectives-worker.ts', import.meta.url));
 const MiB = 1 << 20;
@@ -143,7 +144,7 @@ const ADD_ROUNDS = 7;
 
 /** The reduction add alone on 8 MiB (an N=2 16 MiB all-reduce's share), in the ring's 1 MiB pieces. */
 async function addAlone(): Promise<void> {
-  const native = nativeBlas().add;
+  const native = nativeBlas(benchCompute().nativeBlas).add;
   if (!native) return console.log('reduction add alone: native add unavailable (node scripts/build-native.mjs), JS loop only');
   const dst = new Float32Array(2 * MiB).fill(1);
   const piece = new Float32Array(MiB / 4).fill(1e-3);

@@ -6,6 +6,7 @@ import { RingCollectives } from '../src/core/collectives/ring';
 import { ThreadedCollectives, sharedFloat32 } from '../src/workers/transport/threaded-collectives';
 import { nativeBlas } from '../src/workers/native-blas';
 import type { Collectives } from '../src/core/collectives/types';
+import { benchCompute } from './compute';
 
 /** inThread: RingCollectives here; shared/plain: ThreadedCollectives with a SharedArrayBuffer or an ordinary array. */
 export type Impl = 'inThread' | 'shared' | 'plain';
@@ -76,7 +77,7 @@ async function handle(cmd: CommCommand): Promise<void> {
         SocketLinks.connect({ dir: cmd.dir, deviceId, deviceIds }),
         ThreadedCollectives.start({ dir: cmd.threadDir, deviceId, deviceIds }),
       ]);
-      ring = new RingCollectives(links, { add: nativeBlas().add ?? undefined });
+      ring = new RingCollectives(links, { add: nativeBlas(benchCompute().nativeBlas).add ?? undefined });
       return reply({ type: 'ready', add: threaded.add });
     }
     case 'allReduce':

@@ -9,6 +9,8 @@ import { NodeProcessHost } from '../src/engine/coordinator/node-process-host';
 import type { BenchSection } from './section';
 import type { StepProfile } from '../src/shared/api';
 import { requireLearning } from './learning';
+import { benchCompute } from './compute';
+import type { ComputeChoices } from '../src/shared/api';
 
 const MODEL = {
   type: 'mlp',
@@ -31,11 +33,19 @@ const WARMUP = 3;
 const STEPS = 15;
 
 /** Samples/s of the MLP on n CPU worker processes with these layouts, and the largest per-worker state. */
-export async function measureMeshTraining(n: number, layouts: Record<string, string[]>) {
+export async function measureMeshTraining(n: number, layouts: Record<string, string[]>, compute: Partial<ComputeChoices> = {}) {
   const mesh = Mesh.parse(`batch=${n}`);
   const session = await MeshSession.start(
     { host: new NodeProcessHost(), workerEntry: resolve('src/workers/device-worker.ts'), mesh, devices: cpuDevices(n) },
-    { model: MODEL, data: DATA, layouts, optimizer: { learning_rate: 0.1 }, globalBatchSize: 256, seed: 1 },
+    {
+      model: MODEL,
+      data: DATA,
+      layouts,
+      optimizer: { learning_rate: 0.1 },
+      globalBatchSize: 256,
+      seed: 1,
+      compute: benchCompute(compute),
+    },
   );
   try {
     const losses: number[] = [];
@@ -104,25 +114,18 @@ export const meshTrainingSection: BenchSection = {
 type Measured = Awaited<ReturnType<typeof measureMeshTraining>>;
 
 /**
- * n workers with the environment variable `name` (read by the forked workers) at '0' and at '1', in 3
- * alternating rounds, best of each: this VM's speed drifts between runs, alternation shares the drift.
+ * n workers with the communication thread off and on, in 3 alternating rounds, best of each: this
+ * VM's speed drifts between runs, alternation shares the drift.
  */
-async function alternate(name: string, n: number): Promise<[off: Measured, on: Measured]> {
-  const saved = process.env[name];
+async function alternateCommThread(n: number): Promise<[off: Measured, on: Measured]> {
   const best: Record<string, Measured> = {};
-  try {
-    for (let round = 0; round < 3; round++) {
-      for (const mode of ['0', '1']) {
-        process.env[name] = mode;
-        const m = await measureMeshTraining(n, SHARDED);
-        if (!best[mode] || m.samplesPerSec > best[mode]!.samplesPerSec) best[mode] = m;
-      }
+  for (let round = 0; round < 3; round++) {
+    for (const commThread of ['off', 'on'] as const) {
+      const m = await measureMeshTraining(n, SHARDED, { commThread });
+      if (!best[commThread] || m.samplesPerSec > best[commThread]!.samplesPerSec) best[commThread] = m;
     }
-  } finally {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
   }
-  return [best['0']!, best['1']!];
+  return [best.off!, best.on!];
 }
 
 /**
@@ -131,7 +134,7 @@ async function alternate(name: string, n: number): Promise<[off: Measured, on: M
  * ceiling the cores allow: N=1's whole step against N=2's compute alone (a free exchange).
  */
 async function compareCommThread(base: Measured): Promise<void> {
-  const [off, on] = await alternate('DTRAIN_COMM_THREAD', 2);
+  const [off, on] = await alternateCommThread(2);
   console.log(
     `N=2, 3 alternating rounds, best: ring on the worker's thread ${off.samplesPerSec.toFixed(0)} samples/s, communication thread (overlap) ${on.samplesPerSec.toFixed(0)}: ${(on.samplesPerSec / off.samplesPerSec).toFixed(2)}x`,
   );

@@ -19,6 +19,7 @@ import { resolveKerasModel } from '../src/engine/keras/run-model';
 import { shardsForDevice } from '../src/engine/coordinator/checkpoint-shards';
 import type { RunConfig } from '../src/shared/api';
 import type { TrainSetup } from '../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../src/shared/settings';
 import type { BenchSection } from './section';
 import { bestRoundMs } from './timing';
 
@@ -76,9 +77,10 @@ async function dtrainSamplesPerSec(dir: string, name: string): Promise<number> {
     globalBatchSize: BATCH,
     seed: 1,
     socketDir: '',
+    compute: AUTO_COMPUTE,
   };
   const mesh = Mesh.parse('batch=1');
-  const trainer = DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
+  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
   if (resolved.initial)
     await trainer.importShards(
       shardsForDevice(resolved.initial.tensors, trainer.variableLayouts(), mesh, 0),
@@ -103,7 +105,7 @@ async function run(): Promise<void> {
       console.log(`skipped: ${written.reason}`);
       return;
     }
-    const blas = nativeBlas();
+    const blas = nativeBlas(true);
     await selectBackend(['wasm'], blas.available ? { native: blas.native! } : {});
     console.log(`dtrain: 1 worker, wasm, ${nativeBlasNote(blas, 'wasm')}; batch ${BATCH}; one thread everywhere`);
     const jax = peerFigures(python, 'jax', dir);

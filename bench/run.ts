@@ -10,6 +10,7 @@ import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
+import { scaleSection } from './scale';
 import { modelsSection } from './models';
 
 const sections: BenchSection[] = [
@@ -22,6 +23,7 @@ const sections: BenchSection[] = [
   checkpointSection,
   vsTorchSection,
   sweepSection,
+  scaleSection,
   modelsSection,
 ];
 

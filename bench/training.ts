@@ -14,6 +14,7 @@ import { registerProjectKernels, selectBackend, unregisterProjectKernels } from 
 import { conv2dBackpropFilterConfig } from '../src/core/tfjs/kernels/conv2d-backprop-filter';
 import { counterUniform } from '../src/core/random/counter';
 import { nativeBlas } from '../src/workers/native-blas';
+import { benchCompute } from './compute';
 
 const BATCH = 256;
 
@@ -122,7 +123,7 @@ async function run(): Promise<void> {
   console.log(`  wasm stock + our Conv2DBackpropFilter only: ${rate(c.slow)}`);
   console.log(`  speed-up: ${(c.slow / c.fast).toFixed(1)}×`);
 
-  const blas = nativeBlas();
+  const blas = nativeBlas(benchCompute().nativeBlas);
   if (!blas.available) {
     console.log(`native BLAS skipped: ${blas.reason}${blas.fix ? ` (fix: ${blas.fix})` : ''}`);
     return;

@@ -18,6 +18,7 @@ import { RING_ITERS, RING_ROUNDS, ringVsGloo } from './ring-vs-gloo';
 import { measureMeshTraining } from './mesh-training';
 import type { BenchSection } from './section';
 import { bestRoundMs } from './timing';
+import { benchCompute } from './compute';
 
 const PEER = fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url));
 const BATCH = 256;
@@ -145,7 +146,7 @@ export const vsTorchSection: BenchSection = {
     const { mlp1, mlp2 } = await bestMeshRounds(3);
     console.log(`dtrain worker backend: ${mlp1.backend}`);
     // The CNN runs in this process: the same native BLAS a worker loads (DTRAIN_NATIVE_BLAS=0 turns both off).
-    const blas = nativeBlas();
+    const blas = nativeBlas(benchCompute().nativeBlas);
     console.log(nativeBlasNote(blas, 'wasm'));
     await selectBackend(['wasm'], { native: blas.native ?? undefined });
     const cnn = await cnnSamplesPerSec();

@@ -1,28 +1,33 @@
-// Runs every tests/**/*.test.ts file with Node's own test runner (tsx loads TypeScript).
-// Node 20's `--test` does not expand globs, so the file list is built here.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Runs the test files with Node's own test runner (tsx loads TypeScript), by tier:
+//   node scripts/run-tests.mjs [unit|integration|e2e|all] [PATH_FILTER …]
+// - unit: in-process tests (core, datasets, pure engine and renderer logic), run in parallel, one
+//   process per core: seconds, for feedback while editing;
+// - integration: tests that start processes (device workers, the dtrain CLI, Python Keras);
+// - e2e: the dashboard in real Chromium (tests/e2e);
+// - all (the default, what `npm test` and CI run): every file, one at a time.
+// A file's tier is read from what it imports (scripts/test-tiers.mjs). PATH_FILTERs keep only files
+// whose path contains one of them.
+import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { findTests, tierOf } from './test-tiers.mjs';
 
-function findTests(dir) {
-  const out = [];
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...findTests(path));
-    else if (name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
+const TIERS = ['unit', 'integration', 'e2e', 'all'];
 
-const filter = process.argv.slice(2);
-const files = findTests('tests').filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)));
+const args = process.argv.slice(2);
+const tier = TIERS.includes(args[0]) ? args.shift() : 'all';
+const filters = args;
+const files = findTests('tests')
+  .filter((f) => tier === 'all' || tierOf(f) === tier)
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)));
 if (files.length === 0) {
-  console.error(`no test files match ${filter.join(' ')}`);
+  console.error(`no ${tier} test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+const concurrency = tier === 'unit' ? availableParallelism() : 1;
+process.stdout.write(`${tier}: ${files.length} test files, ${concurrency} at a time\n`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,7 +1,8 @@
 /** dtrain: the headless front end of the trainer (train, resume, runs, show, export, serve, ...). */
 import type { Command } from './command';
-import { UsageError } from './context';
-import { ApiError, exitCodeFor } from '../shared/errors';
+import { UsageError, cliSettings } from './context';
+import { unknownVariables } from '../shared/settings';
+import { exitCodeFor, toApiError } from '../shared/errors';
 import { trainCommand } from './commands/train';
 import { resumeCommand } from './commands/resume';
 import { runsCommand } from './commands/runs';
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.help}\n`);
     return 0;
   }
+  // The environment is read once, here: a bad DTRAIN_* value stops every command before it starts.
+  cliSettings();
+  for (const name of unknownVariables(process.env))
+    process.stderr.write(`dtrain: warning: ${name} is not a dtrain setting (they are listed in docs/settings.md)\n`);
   return command.run(rest);
 }
 
@@ -64,7 +69,17 @@ try {
   // Every failure a user can cause is one line, never a stack trace (DTRAIN_DEBUG=1 shows it).
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`dtrain: error: ${message}\n`);
-  if (process.env.DTRAIN_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  // The error contract decides the code: the user's input or a missing run (2), the engine (1).
-  process.exitCode = e instanceof ApiError ? exitCodeFor(e.code) : 1;
+  if (debugging() && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  // The error contract decides the code, by the error's class: the user's input or a missing run (2),
+  // a conflict, a held lock or the engine (1).
+  process.exitCode = exitCodeFor(toApiError(e).code);
+}
+
+/** DTRAIN_DEBUG=1; a bad DTRAIN_* value is itself the error being printed, so it counts as off. */
+function debugging(): boolean {
+  try {
+    return cliSettings().debug;
+  } catch {
+    return false;
+  }
 }

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError, type CsvOptions, type Task } from '../core/data/index';
 import { SYNTHETIC_DESCRIPTIONS, type SyntheticName } from '../core/data/synthetic';
+import { dataPlaces } from './places';
 
 export interface BuiltinDatasetInfo {
   name: string;
@@ -65,13 +66,13 @@ export function resolveBuiltin(name: string): { file: string; csv: CsvOptions } 
 }
 
 /**
- * The folder holding the shipped dataset files: $DTRAIN_DATASETS_DIR,
+ * The folder holding the shipped dataset files: the process's DTRAIN_DATASETS_DIR (dataPlaces),
  * Electron's resources folder, or the nearest resources/datasets above this module (source
  * checkout and bundled out/ alike).
  */
 export function datasetsDir(): string {
-  const env = process.env.DTRAIN_DATASETS_DIR;
-  if (env) return resolve(env);
+  const given = dataPlaces().datasetsDir;
+  if (given) return resolve(given);
   const electronResources = (process as { resourcesPath?: string }).resourcesPath;
   const candidates = electronResources ? [join(electronResources, 'datasets')] : [];
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {

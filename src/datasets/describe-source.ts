@@ -9,10 +9,13 @@ import type { DataSource, DataSourceSummary } from '../shared/api';
 import { DatasetError } from '../core/data/index';
 import { IMAGE_EXTENSIONS } from './image-decode';
 import { inspectDataSource } from './inspect-source';
-import { datasetSourceOf } from './source';
+import { dataSourceIssues, datasetSourceOf } from './source';
 
 export async function describeDataSource(source: DataSource): Promise<DataSourceSummary> {
-  if (source?.kind === 'images') return describeImageFolder(source);
+  // A source that is not one (no kind, a typo in a key) is the caller's input, said as a run's validation says it.
+  const issues = dataSourceIssues(source);
+  if (issues.length > 0) throw new DatasetError(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  if (source.kind === 'images') return describeImageFolder(source);
   const { examples, featureShape, task, classNames, classCounts, targetDim } = await inspectDataSource(datasetSourceOf(source));
   const classes =
     task === 'classification' && classCounts

@@ -8,7 +8,7 @@ const USAGE_KEYS = ['kind', 'shuffle', 'validation'];
 
 /**
  * Keys each kind of `data` accepts besides USAGE_KEYS (CSV also takes the parser's options; see
- * README "A run config"). A new kind must be listed here: the Record type makes the compiler say so.
+ * docs/run-config.md). A new kind must be listed here: the Record type makes the compiler say so.
  */
 const SOURCE_KEYS: Record<DataSource['kind'], readonly string[]> = {
   builtin: ['name'],
@@ -71,7 +71,7 @@ export function datasetSourceOf(source: DataSource): DatasetSource {
     case 'images':
       return { ...source };
     default:
-      throw new Error(
+      throw new DatasetError(
         `unknown data source kind '${(source as { kind?: unknown }).kind}' (expected builtin, synthetic, csv, npz, npy or images)`,
       );
   }

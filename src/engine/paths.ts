@@ -4,10 +4,15 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Settings } from '../shared/settings';
 
-/** $DTRAIN_DB, else $XDG_DATA_HOME/dtrain/dtrain.db, else ~/.local/share/dtrain/dtrain.db. */
-export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
-  if (env.DTRAIN_DB) return resolve(env.DTRAIN_DB);
-  const data = env.XDG_DATA_HOME || join(home, '.local', 'share');
+/** The settings' DTRAIN_DB, else $XDG_DATA_HOME/dtrain/dtrain.db, else ~/.local/share/dtrain/dtrain.db. */
+export function defaultDbPath(
+  settings: Pick<Settings, 'db'>,
+  xdgDataHome: string | undefined = process.env.XDG_DATA_HOME,
+  home: string = homedir(),
+): string {
+  if (settings.db) return resolve(settings.db);
+  const data = xdgDataHome || join(home, '.local', 'share');
   return join(data, 'dtrain', 'dtrain.db');
 }

@@ -14,6 +14,7 @@ import { builtPaths, createMainWindow, denyAllPermissions } from './electron/win
 import { ElectronProcessHost } from './electron/utility-process-host';
 import { createTrainerService } from '../engine/service/index';
 import { defaultDbPath } from '../engine/paths';
+import { readSettings, type Settings } from '../shared/settings';
 
 type Service = Awaited<ReturnType<typeof createTrainerService>>;
 
@@ -26,8 +27,17 @@ let window: BrowserWindow | null = null;
 let sendCommand: (command: ShellCommand) => void = () => {};
 let quitting: 'no' | 'shutting-down' | 'done' = 'no';
 
+// The shell's edge: its environment is read once, here (a bad DTRAIN_* value is one line and exit 2).
+let settings: Settings;
+try {
+  settings = readSettings(process.env);
+} catch (err) {
+  console.error(`[dtrain] ${(err as Error).message}`);
+  app.exit(2);
+  throw err;
+}
 // Electron's own state (caches, window storage) can live elsewhere for tests; the database follows DTRAIN_DB.
-if (process.env.DTRAIN_USER_DATA_DIR) app.setPath('userData', process.env.DTRAIN_USER_DATA_DIR);
+if (settings.userDataDir) app.setPath('userData', settings.userDataDir);
 
 function focusWindow(): void {
   if (!window) return;
@@ -49,7 +59,7 @@ async function start(): Promise<void> {
   denyAllPermissions();
   Menu.setApplicationMenu(buildAppMenu((command) => sendCommand(command)));
   // The CLI's database: a run trained by `dtrain train` shows up here and the other way round.
-  const dbPath = defaultDbPath();
+  const dbPath = defaultDbPath(settings);
   // better-sqlite3 built for Electron's ABI by `npm run rebuild:electron`; node_modules keeps Node's build.
   const binding = join(app.getAppPath(), 'native/electron/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const nativeBinding = existsSync(binding) ? binding : undefined;
@@ -59,6 +69,7 @@ async function start(): Promise<void> {
     workerEntry: join(MAIN_DIR, 'device-worker.js'),
     nativeBinding,
     log,
+    settings,
   });
   service.subscribe((event: TrainerEvent) => {
     if (event.type === 'worker-crash') log(`worker for device ${event.deviceId} of run ${event.runId} crashed: ${event.reason}`);

@@ -5,7 +5,10 @@
  */
 import type { ConfigIssue } from './api';
 
-export type ApiErrorCode = 'invalid-input' | 'not-found' | 'conflict' | 'busy' | 'internal';
+export type ApiErrorCode = UserErrorCode | 'internal';
+
+/** The codes of a failure with a known cause outside the engine's own code. */
+export type UserErrorCode = 'invalid-input' | 'not-found' | 'conflict' | 'busy';
 
 export const API_ERROR_CODES: readonly ApiErrorCode[] = ['invalid-input', 'not-found', 'conflict', 'busy', 'internal'];
 
@@ -15,6 +18,25 @@ export interface ApiErrorPayload {
   message: string;
   /** Field-level problems (dotted config paths), for inline messages in forms. */
   issues?: ConfigIssue[];
+}
+
+/**
+ * The base of every error whose cause is known where it is thrown: the caller's input (a config, a
+ * data file, a model spec), something missing, a clash with the current state, or a held resource.
+ * It carries the ApiError code it crosses a boundary with, so `toApiError` maps it by its class and
+ * no caller has to guess from a message. Core's domain errors (DatasetError, ModelSpecError, …)
+ * extend it; core re-exports it from src/core/errors.ts. Anything else that is thrown is an engine
+ * failure (`internal`).
+ */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export class ApiError extends Error {
@@ -56,11 +78,13 @@ export function isApiErrorPayload(v: unknown): v is ApiErrorPayload {
 export const INTERNAL_MESSAGE = 'the engine failed unexpectedly (details are in its log)';
 
 /**
- * Any thrown value as an ApiError: ApiErrors (and subclasses such as the store's) keep their code
- * and message; anything else is `internal` with a generic message, its text kept only as the cause.
+ * Any thrown value as an ApiError, by its class: ApiErrors (and subclasses such as the store's) keep
+ * their code and message; a UserError crosses with its own code and message; anything else is
+ * `internal` with a generic message, its text kept only as the cause.
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof UserError) return new ApiError(err.code, err.message, undefined, { cause: err });
   return new ApiError('internal', INTERNAL_MESSAGE, undefined, { cause: err });
 }
 

@@ -2,7 +2,16 @@
  * Coordinator ↔ device-worker protocol. Calls go through comlink (WorkerApi); progress and metrics
  * are plain tagged messages on the same channel, because comlink proxies cannot cross process ports.
  */
-import type { DeviceStats, ModelSetting, OptimizerSetting, RunConfig, VariableStorage } from './api';
+import type {
+  CommThreadChoice,
+  ComputeChoices,
+  DeviceStats,
+  ModelSetting,
+  OptimizerSetting,
+  OptimizerVariableStats,
+  RunConfig,
+  VariableStorage,
+} from './api';
 
 export type { VariableStorage };
 
@@ -10,8 +19,12 @@ export interface WorkerInit {
   deviceId: number;
   /** Mesh text, e.g. `batch=2,model=2`. */
   mesh: string;
-  /** tfjs backends to try in order. */
+  /** tfjs backends to try in order (from the run's backend choice and the device). */
   backends: ('tensorflow' | 'wasm' | 'cpu')[];
+  /** The run's nativeBlas: the wasm kernels' matmul and convolution, and the ring's add, on the native addon where it loads. */
+  nativeBlas: boolean;
+  /** The run's commThread choice (the policy decides 'auto' with the worker's backend and the cores). */
+  commThread: CommThreadChoice;
 }
 
 export interface WorkerInfo {
@@ -38,8 +51,21 @@ export interface TrainSetup {
   seed: number;
   /** Directory holding the ring's Unix sockets. */
   socketDir: string;
-  /** Where parameters and optimizer slots live (resolved by the worker against its backend; default auto). */
-  variableStorage?: VariableStorage;
+  /**
+   * Keep only shards between steps and gather each unit's parameters just before it computes
+   * (docs/architecture.md, "The memory model"); the engine resolves the run's `fullySharded`. Default false.
+   */
+  fullySharded?: boolean;
+  /** Fully sharded: dispose forward's gathered parameters and gather them again in backward. Default true. */
+  reshardAfterForward?: boolean;
+  /**
+   * The run's compute path, as recorded with the run: the coordinator hands the backend order, native
+   * BLAS and the communication thread to init(); setup() places the variables (variableStorage,
+   * resolved against the backend). Workers read none of these from their environment.
+   */
+  compute: ComputeChoices;
+  /** Measure Adadelta's state every N steps (0 or absent: never); see OptimizerVariableStats. */
+  optimizerStatsEvery?: number;
 }
 
 /** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */
@@ -64,6 +90,13 @@ export interface StepReport {
   gradNorm: number;
   stepTimeMs: number;
   count: number;
+  /** Examples this device computed (its slice of the global batch). */
+  deviceExamples?: number;
+  /** The worker's resident set now and its peak so far. */
+  rssBytes?: number;
+  peakRssBytes?: number;
+  /** At every `optimizerStatsEvery`-th step: Adadelta's state per variable, reduced over the mesh. */
+  optimizerStats?: OptimizerVariableStats[];
 }
 
 /** Mean loss and metrics over the held-out set (every device reports the same all-reduced figures). */

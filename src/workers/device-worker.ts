@@ -1,7 +1,7 @@
 /**
  * Entry of a device worker process (Node child_process.fork or Electron utilityProcess). Exposes
  * WorkerApi over comlink on the parent channel; the ring to the other workers runs over Unix sockets,
- * owned by a communication thread (src/workers/transport/comm-thread.ts) unless DTRAIN_COMM_THREAD=0.
+ * owned by a communication thread (src/workers/transport/comm-thread.ts) when the run's commThread uses one.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +13,8 @@ import {
   type MessageChannelLike,
 } from './endpoints';
 import { rmSync } from 'node:fs';
+import { readSettings } from '../shared/settings';
+import { setDataPlaces } from '../datasets/places';
 import { createWorkerApi, joinedSocketDir } from './worker-api';
 
 function parentChannel(): MessageChannelLike {
@@ -30,6 +32,10 @@ const commThreadEntry = new URL(
   import.meta.url,
 );
 
+// The worker's edge: where the data lives comes from its environment (the engine's, inherited, and
+// already checked there); its compute path comes from the run (TrainSetup), never from the environment.
+const settings = readSettings(process.env);
+setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir, imageCacheMb: settings.imageCacheMb });
 tf.env().set('PROD', true); // no debug checks, no tfjs console banners in worker logs
 const channel = parentChannel();
 Comlink.expose(

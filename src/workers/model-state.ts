@@ -79,7 +79,7 @@ export function syncAllReduce(
   const c = collectives as Collectives & { waitSync?: (op: Promise<unknown>) => void };
   if (typeof c.waitSync !== 'function')
     throw new Error(
-      `${why} needs the communication thread to all-reduce batch statistics during the forward and backward passes on ${devices} devices; it is off (DTRAIN_COMM_THREAD=0): unset it or set DTRAIN_COMM_THREAD=1`,
+      `${why} needs the communication thread to all-reduce batch statistics during the forward and backward passes on ${devices} devices; the run has it off ("commThread": "off", or DTRAIN_COMM_THREAD=0 when it was created): use "auto" or "on"`,
     );
   // Shared buffers, one per size (a layer's forward and backward sums differ), reused every step.
   const buffers = new Map<number, Float32Array>();

@@ -2,8 +2,8 @@
  * Loads the native BLAS addon (native/blas, built by scripts/build-native.mjs) and opens OpenBLAS
  * through it, for the wasm project kernels' matmuls and convolutions; the addon's vector add (no
  * OpenBLAS needed) is the ring collectives' reduction add. Never throws: when anything is
- * missing the result says why and what fixes it, and training uses the wasm kernels.
- * DTRAIN_NATIVE_BLAS=0 turns it off.
+ * missing the result says why and what fixes it, and training uses the wasm kernels. A run's
+ * `nativeBlas: false` (DTRAIN_NATIVE_BLAS=0 for a new run) turns it off.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,7 +53,8 @@ export function nativeAdd(addon: Pick<Addon, 'addInto'>): AddInto {
 }
 
 export interface LoadOptions {
-  env?: NodeJS.ProcessEnv;
+  /** false: off without touching the addon (the run's nativeBlas; default true). */
+  enabled?: boolean;
   /** The dtrain package directory (default: found upwards from this module, as bundled or not). */
   root?: string;
   /** The addon file (default `<root>/native/blas/build/dtrain_blas.node`). */
@@ -78,7 +79,6 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
-  const env = options.env ?? process.env;
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
   let add: AddInto | null = null;
@@ -92,7 +92,7 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
     reason,
     fix,
   });
-  if (env.DTRAIN_NATIVE_BLAS === '0') return off('turned off by DTRAIN_NATIVE_BLAS=0', null, true);
+  if (options.enabled === false) return off('turned off (nativeBlas false: DTRAIN_NATIVE_BLAS=0 or the run config)', null, true);
   if (!addonBuilt) return off(`the addon is not built (${addonPath} missing)`, FIX_ADDON);
   let addon: Addon;
   try {
@@ -115,12 +115,13 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
   return off(`OpenBLAS not found (${failures.join('; ')})`, FIX_OPENBLAS);
 }
 
-let cached: NativeBlasStatus | undefined;
+const cached = new Map<boolean, NativeBlasStatus>();
 
-/** The process's native BLAS (loaded once, with the default options). */
-export function nativeBlas(): NativeBlasStatus {
-  cached ??= loadNativeBlas();
-  return cached;
+/** The process's native BLAS, loaded once, or why not (`enabled` false: the run's nativeBlas turned it off). */
+export function nativeBlas(enabled: boolean): NativeBlasStatus {
+  let status = cached.get(enabled);
+  if (!status) cached.set(enabled, (status = loadNativeBlas({ enabled })));
+  return status;
 }
 
 /** One line for the worker's backend notes. */

@@ -8,7 +8,8 @@
 import type { Collectives, ReduceArray } from '../core/collectives/types';
 import type { ExchangePlan } from '../core/collectives/exchange-plan';
 import { insertShard } from '../core/dtensor/shard';
-import { countCopy } from '../core/metering/copy-meter';
+import type { CopyMeter } from '../core/metering/copy-meter';
+import { defaultContext } from '../core/context';
 import { DEFAULT_BUCKET_BYTES } from './gradient-exchange';
 import { groupBuckets, type Bucket } from './group-buckets';
 import { awaitedLater } from '../core/async/observed';
@@ -32,6 +33,7 @@ export class ParameterGather {
   constructor(
     private readonly plans: ExchangePlan[],
     bucketBytes = DEFAULT_BUCKET_BYTES,
+    private readonly copies: CopyMeter = defaultContext.copies,
   ) {
     this.buckets = groupBuckets(
       plans,
@@ -57,7 +59,7 @@ export class ParameterGather {
     if (this.ops.some((op) => op !== null)) throw new Error('internal: a parameter gather started before the last one finished');
     this.buckets.forEach((b, j) => {
       b.indices.forEach((k, i) => b.send.set(shardOf(k), b.sendOffsets[i]!));
-      countCopy('pack', b.send.byteLength + b.all.byteLength); // packed now, unpacked when waited for
+      this.copies.count('pack', b.send.byteLength + b.all.byteLength); // packed now, unpacked when waited for
       const op = b.group.length === 1 ? Promise.resolve(b.send) : c.allGather(b.send, b.memberSizes, b.group, b.all);
       awaitedLater(op); // by finish()/finishSync()
       this.ops[j] = op;

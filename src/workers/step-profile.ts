@@ -1,9 +1,10 @@
 /**
- * The worker's running account of its steps: time per phase and host bytes copied (from the
- * process-wide copy meter), summed since setup. The benchmark reads it through stats() to show where
+ * The worker's running account of its steps: time per phase and host bytes copied (from its compute
+ * context's copy meter), summed since setup. The benchmark reads it through stats() to show where
  * a step's time goes and that removed copies stay removed.
  */
-import { copiesBetween, copyTotals, type CopyTotals } from '../core/metering/copy-meter';
+import { copiesBetween, type CopyMeter, type CopyTotals } from '../core/metering/copy-meter';
+import { defaultContext } from '../core/context';
 import type { StepProfile } from '../shared/api';
 
 export type StepPhase = keyof StepProfile['phaseMs'];
@@ -13,11 +14,15 @@ export class StepProfiler {
   private readonly phaseMs: StepProfile['phaseMs'] = { compute: 0, reduceScatter: 0, scalars: 0, optimizer: 0, allGather: 0 };
   private copied: CopyTotals = { download: 0, upload: 0, pack: 0, shard: 0, kernel: 0 };
   private last = 0;
-  private copiesAtStart: CopyTotals = copyTotals();
+  private copiesAtStart: CopyTotals;
+
+  constructor(private readonly copies: CopyMeter = defaultContext.copies) {
+    this.copiesAtStart = copies.totals();
+  }
 
   /** Starts a step's clock. */
   begin(): void {
-    this.copiesAtStart = copyTotals();
+    this.copiesAtStart = this.copies.totals();
     this.last = performance.now();
   }
 
@@ -39,7 +44,7 @@ export class StepProfiler {
 
   /** Ends a step: its copies are the meter's growth since begin(). */
   end(): void {
-    const d = copiesBetween(this.copiesAtStart, copyTotals());
+    const d = copiesBetween(this.copiesAtStart, this.copies.totals());
     for (const k of Object.keys(d) as (keyof CopyTotals)[]) this.copied[k] += d[k];
     this.steps += 1;
   }

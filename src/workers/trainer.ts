@@ -3,6 +3,7 @@
  * same code on its own batch slice and its own shards). See docs/architecture.md, "One training step".
  */
 import type { Collectives } from '../core/collectives/types';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Mesh } from '../core/dtensor/mesh';
 import { Layout } from '../core/dtensor/layout';
 import { LayoutMap } from '../core/dtensor/layout-map';
@@ -11,17 +12,21 @@ import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type GradSums, type Model, type ParamValue } from '../core/models/index';
-import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
-import { loadRunData } from '../datasets/run-data';
+import { initShard } from '../core/models/init';
+import { globalBatchIndices, hashSeed, localSlice, type RowSource } from '../core/data/index';
+import { openRunRows } from '../datasets/run-rows';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
+import { FullyShardedStep } from './fully-sharded/sharded-step';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
 import { ModelState, syncAllReduce } from './model-state';
+import { ComputeContext } from '../core/context';
+import { OptimizerStats } from './optimizer-stats';
 
 interface Param {
   path: string;
@@ -40,7 +45,11 @@ export class DeviceTrainer {
   /** An all-gather started after the last update, until something that reads full parameters waits for it. */
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
-  readonly profiler = new StepProfiler();
+  readonly profiler: StepProfiler;
+  /** Adadelta's per-variable state every `optimizerStatsEvery` steps (docs/dashboard.md). */
+  private readonly stats: OptimizerStats;
+  /** Set when fully sharded (docs/architecture.md, "The memory model"): steps gather each unit's parameters before use. */
+  private readonly sharded: FullyShardedStep | null;
   /** Non-trainable variables (moving statistics), replicated; and the all-reduce their batch statistics need. */
   private readonly state: ModelState;
   private readonly allReduce: ((data: Float32Array) => void) | undefined;
@@ -49,26 +58,34 @@ export class DeviceTrainer {
     readonly deviceId: number,
     readonly mesh: Mesh,
     private readonly model: Model,
-    private readonly dataset: Dataset,
-    private readonly validation: Dataset | null,
+    private readonly dataset: RowSource,
+    private readonly validation: RowSource | null,
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
+    /** The heap of its variables, slots and exchange buffers, and the meter of its copies: this trainer's own. */
+    readonly context: ComputeContext,
   ) {
     this.rank = mesh.deviceIds.indexOf(deviceId);
+    this.profiler = new StepProfiler(context.copies);
     const layouts = layoutMapOf(setup.layouts, mesh);
-    const initial = initParams(model, setup.seed);
+    const fullySharded = setup.fullySharded === true;
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
+    // Fully sharded, a device draws only its shards of the initial values (never the whole model).
+    const initial = fullySharded ? null : initParams(model, setup.seed);
     this.values = new DeviceParams(
       model.params.map((p, i) => ({
         path: p.path,
         shape: p.shape,
         layout: plans[i]!.layout,
-        initial: initial.get(p.path)!,
+        initial: initial?.get(p.path) ?? initShard(p, setup.seed, plans[i]!.slicesOf.get(deviceId)!),
+        initialIsLocal: !initial,
         replicated: plans[i]!.replicated,
       })),
       deviceId,
       storage,
+      context,
+      fullySharded,
     );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
@@ -77,25 +94,40 @@ export class DeviceTrainer {
       model.params.map((p) => !!p.sparse),
       deviceId,
       collectives,
+      context,
+      fullySharded ? { units: FullyShardedStep.unitVars(model) } : undefined,
     );
+    this.sharded = fullySharded
+      ? new FullyShardedStep(model, this.values, plans, this.buckets, collectives, context, {
+          reshardAfterForward: setup.reshardAfterForward !== false,
+          profiler: this.profiler,
+        })
+      : null;
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
-    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, emaFirstStep: setup.emaFirstStep });
+    this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
+    this.stats = new OptimizerStats(this.params, this.optimizer, setup.optimizerStatsEvery ?? 0, deviceId);
     this.state = new ModelState(model, setup.seed);
     const synced = model.keras?.graph.syncsBatch === true;
     this.allReduce = synced ? syncAllReduce(collectives, mesh.size, 'BatchNormalization (global batch statistics)') : undefined;
   }
 
-  static create(
+  /**
+   * Builds the model, opens the run's data (streamed from disk where its files allow), draws the
+   * parameters. `context`: the worker's, which its ring already counts copies on; without one the
+   * trainer makes its own. Everything the trainer creates takes its heap and meter from it.
+   */
+  static async create(
     deviceId: number,
     mesh: Mesh,
     setup: TrainSetup,
     collectives: Collectives,
     storage: Storage = 'host',
-  ): DeviceTrainer {
+    context: ComputeContext = new ComputeContext(),
+  ): Promise<DeviceTrainer> {
     const model = buildModel(setup.model);
-    const { train, validation } = loadRunData(setup.data, setup.seed);
-    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage);
+    const { train, validation } = await openRunRows(setup.data, setup.seed);
+    return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, context);
   }
 
   /** The worker log's note on where forward reads the parameters from. */
@@ -134,8 +166,17 @@ export class DeviceTrainer {
     });
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
-    const { x, y } = gatherRows(this.dataset, indices);
+    const { x, y } = this.dataset.readRows(indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
+    if (this.sharded) {
+      const options = {
+        dropoutSeed: hashSeed(seed, step),
+        exampleOffset: offset,
+        scaleLoss: (l: tf.Scalar) => this.optimizer.scaleLoss(l),
+      };
+      const sums = await this.sharded.step(x, y, indices.length, options);
+      return this.exchangeAndUpdate(step, sums, global.length, t0);
+    }
     const values = this.state.withState(await this.stepValues());
     // Each gradient goes from backward straight to the exchange (gradSink).
     const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
@@ -144,6 +185,7 @@ export class DeviceTrainer {
       scaleLoss: (l) => this.optimizer.scaleLoss(l),
       gradSink: this.buckets.gradSink,
       allReduce: this.allReduce,
+      context: this.context,
     });
     this.state.apply(sums.stateUpdates);
     return this.exchangeAndUpdate(step, sums, global.length, t0);
@@ -175,14 +217,19 @@ export class DeviceTrainer {
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     awaitedLater(reported); // below; a failure is also the gather's
-    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total)); // mean over the global batch
+    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
     prof.mark('scalars');
 
+    const probe = this.stats.due(step) ? this.stats.begin() : null;
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
+    const localStats = probe?.measure();
     prof.mark('optimizer');
     // Not awaited here: the all-gather runs while this report goes out and the next step reads its
-    // batch; whatever reads the full parameters first waits for it (paramsGathered).
-    this.startGather();
+    // batch; whatever reads the full parameters first waits for it (paramsGathered). Fully sharded,
+    // nothing is gathered now: the next step gathers each unit when it needs it.
+    if (!this.sharded) this.startGather();
+    // After the gather in call order on every device (collectives are SPMD), only at a measured step.
+    const optimizerStats = localStats ? await this.stats.reduce(localStats, this.collectives, N) : undefined;
     await reported;
     if (scalars[0] !== total)
       throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
@@ -199,6 +246,8 @@ export class DeviceTrainer {
       learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1),
       stepTimeMs: this.lastStepMs,
+      deviceExamples: sums.count,
+      ...(optimizerStats ? { optimizerStats } : {}),
     };
   }
 
@@ -210,7 +259,10 @@ export class DeviceTrainer {
     if (!this.validation) throw new Error('this run has no validation data (data.validation)');
     const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
     await this.paramsGathered();
-    const sums = evaluateSlice(this.model, this.state.withState(this.values.forwardValues()), this.validation, start, size);
+    const validation = this.validation;
+    const sums = this.sharded
+      ? await this.sharded.evaluate((indices) => validation.readRows(indices), start, size)
+      : evaluateSlice(this.model, this.state.withState(this.values.forwardValues()), validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
     if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
@@ -290,6 +342,7 @@ export class DeviceTrainer {
         v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),
       ),
     );
+    if (this.sharded) return; // the next step gathers what it needs from these shards
     this.startGather();
     await this.paramsGathered();
   }
@@ -315,7 +368,7 @@ export class DeviceTrainer {
       c.waitSync!(op);
       this.profiler.charge('allGather', performance.now() - t0);
     };
-    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, target, waitSync));
+    return this.values.forwardValues((k) => this.buckets.gather!.finishSync(k, target, waitSync));
   }
 
   /**
@@ -325,13 +378,13 @@ export class DeviceTrainer {
   async paramsGathered(): Promise<void> {
     if (!this.gathering) return;
     this.gathering = false;
-    await this.buckets.gather.finish((k) => this.values.gatherTarget(k));
+    await this.buckets.gather!.finish((k) => this.values.gatherTarget(k));
     this.values.gathered();
   }
 
   /** Starts rebuilding every device's full parameters from the owners' updated shards. */
   private startGather(): void {
-    this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
+    this.buckets.gather!.start((k) => this.values.shardOf(k), this.collectives);
     this.gathering = true;
   }
 }

@@ -8,10 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DeviceTrainer } from './trainer';
 import { resolveStorage } from './device-params';
 import { EVENT_TAG, type WorkerApi, type WorkerEvent, type WorkerInit } from '../shared/worker-protocol';
+import type { CommThreadChoice } from '../shared/api';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
 import { buildModel } from '../core/models/index';
+import { ComputeContext } from '../core/context';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -32,8 +34,9 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     return trainer;
   };
 
+  let mesh: Mesh | undefined;
   const commContext = (syncedPasses = false): CommThreadContext => ({
-    workers: Mesh.parse(init!.mesh).size,
+    workers: mesh!.size,
     backend,
     cores: availableParallelism(),
     syncedPasses,
@@ -42,10 +45,11 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   return {
     async init(options) {
       init = options;
-      const blas = nativeBlas();
+      mesh = Mesh.parse(options.mesh);
+      const blas = nativeBlas(options.nativeBlas);
       const chosen = await selectBackend(options.backends, { native: blas.native ?? undefined });
       backend = chosen.name;
-      const comm = commThreadNote(commContext());
+      const comm = commThreadNote(options.commThread, commContext());
       const notes = [...chosen.skipped.map((s) => `${s.name}: ${s.reason}`), nativeBlasNote(blas, chosen.name), comm];
       return {
         deviceId: options.deviceId,
@@ -57,22 +61,27 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       };
     },
     async setup(setup) {
-      if (!init) throw new Error('device worker: init() has not run');
-      const mesh = Mesh.parse(init.mesh);
+      if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      // A model whose passes all-reduce (BatchNormalization on a mesh) needs the communication thread.
       const synced = buildModel(setup.model).keras?.graph.syncsBatch === true;
-      const context = commContext(synced);
+      const threadContext = commContext(synced);
+      // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
+      const context = new ComputeContext();
       ring = await joinRing({
         dir: setup.socketDir,
         deviceId: init.deviceId,
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
-        context,
+        commThread: init.commThread,
+        context: threadContext,
+        nativeAdd: init.nativeBlas,
+        copies: context.copies,
       });
-      const storage = resolveStorage(setup.variableStorage ?? 'auto', backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage);
+      const storage = resolveStorage(setup.compute.variableStorage, backend);
+      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       // The thread's line at init could not know the model; a model that needs it says so here.
-      const thread = synced && mesh.size > 1 ? `; ${commThreadNote(context)}` : '';
+      const thread = synced && mesh.size > 1 ? `; ${commThreadNote(init.commThread, threadContext)}` : '';
       return {
         paramCount: trainer.paramCount,
         shardBytes: trainer.shardBytes,
@@ -84,7 +93,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       const t = need();
       let last = null;
       for (let step = from; step < from + count; step++) {
-        last = await t.step(step);
+        last = { ...(await t.step(step)), ...memoryNow() };
         emit({ type: 'step', deviceId: init!.deviceId, report: last });
         // Loss and gradient norm are all-reduced, so every device stops after the same step.
         if (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)) break;
@@ -111,6 +120,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         backend,
         shardBytes: t.shardBytes,
         rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024, // KiB on Linux and macOS
         stepTimeMs: t.lastStepMs,
         storage: t.storage,
         numTensors: tf.memory().numTensors,
@@ -129,8 +139,13 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   };
 }
 
+/** The resident set now and the peak so far (getrusage's maxrss is in KiB), for the run's system charts. */
+function memoryNow(): { rssBytes: number; peakRssBytes: number } {
+  return { rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
 /** The worker log's line on the communication thread: on or off, and why. */
-function commThreadNote(ctx: CommThreadContext): string {
-  const { on, why } = commThreadDecision(process.env.DTRAIN_COMM_THREAD, ctx);
+function commThreadNote(choice: CommThreadChoice, ctx: CommThreadContext): string {
+  const { on, why } = commThreadDecision(choice, ctx);
   return `communication thread: ${on ? 'on' : 'off'} (${why})`;
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { RunStore } from '../../src/engine/store/index';
 import { cliSandbox } from './cli-sandbox';
 
 const { dir, db, dtrain } = cliSandbox('dtrain-exit-', { dbName: 'exit.db', env: { DTRAIN_DEBUG: '' } });
@@ -111,3 +112,51 @@ test(
     }
   },
 );
+
+// The engine failing is not the user's input: `evaluate` turned every failure into exit 2.
+test('an engine failure during evaluate exits 1, not 2', () => {
+  const store = RunStore.open(db);
+  const runId = store.createRun({
+    model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
+    data: { kind: 'builtin', name: 'iris' },
+    mesh: 'batch=1',
+    optimizer: { learning_rate: 1 },
+    steps: 2,
+    globalBatchSize: 8,
+    seed: 0,
+  });
+  // A checkpoint that does not fit its own run's model: nothing a user typed can cause this.
+  const wrong = { specs: ['unsharded', 'unsharded'], mesh: 'batch=1' };
+  store.writeCheckpoint(
+    runId,
+    {
+      step: 1,
+      iterations: 1,
+      mesh: 'batch=1',
+      tensors: [
+        {
+          path: 'params/dense.kernel',
+          dtype: 'float32',
+          globalShape: [4, 5],
+          layout: wrong,
+          shards: [
+            {
+              slices: [
+                { start: 0, size: 4 },
+                { start: 0, size: 5 },
+              ],
+              data: new Float32Array(20),
+            },
+          ],
+        },
+      ],
+      state: { dataCursor: 1, seed: 0, globalBatchSize: 8 },
+    },
+    { keep: 3 },
+  );
+  store.close();
+  const r = dtrain('evaluate', runId);
+  assert.equal(r.code, 1, r.err);
+  assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+  assert.match(r.err, /^dtrain: error: parameter "dense\.kernel" has 20 values/);
+});

@@ -10,6 +10,7 @@ import jpeg from 'jpeg-js';
 import { loadImageDataset } from '../../src/datasets/images';
 import { decodeImageFile, type ImageDecoder } from '../../src/datasets/image-decode';
 import { loadDatasetSync } from '../../src/datasets/load';
+import { setDataPlaces } from '../../src/datasets/places';
 
 const root = mkdtempSync(join(tmpdir(), 'dtrain-images-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -82,7 +83,7 @@ test('channels 1 is BT.601 luma; rescale multiplies; the run config path loads t
   const luma = (0.299 * 10 + 0.587 * 20 + 0.114 * 30) / 255;
   [...ds.x.subarray(4, 8)].forEach((v) => assert.ok(Math.abs(v - luma) < 1e-6, `${v} vs ${luma}`));
   [...ds.x.subarray(12, 16)].forEach((v) => assert.ok(Math.abs(v - 1) < 1e-6));
-  process.env.DTRAIN_CACHE_DIR = join(root, 'cache2');
+  setDataPlaces({ datasetsDir: null, cacheDir: join(root, 'cache2') }); // the process's DTRAIN_CACHE_DIR
   const viaSource = loadDatasetSync({ kind: 'images', path: dir, size: [2, 2], channels: 1, rescale: 1 / 255 });
   assert.deepEqual([...viaSource.x], [...ds.x]);
 });

@@ -10,14 +10,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { defaultDbPath } from '../../src/engine/paths';
+import { readSettings } from '../../src/shared/settings';
+
+/** The path for an environment, read as a process reads it at its start. */
+const pathFor = (env: Record<string, string>, home: string) => defaultDbPath(readSettings(env), env.XDG_DATA_HOME, home);
 
 test('defaultDbPath: DTRAIN_DB wins (made absolute), then XDG_DATA_HOME, then ~/.local/share', () => {
-  assert.equal(defaultDbPath({ DTRAIN_DB: '/data/runs.db', XDG_DATA_HOME: '/xdg' }, '/home/ada'), '/data/runs.db');
-  assert.equal(defaultDbPath({ DTRAIN_DB: 'rel/runs.db' }, '/home/ada'), resolve('rel/runs.db'));
-  assert.equal(defaultDbPath({ XDG_DATA_HOME: '/xdg' }, '/home/ada'), '/xdg/dtrain/dtrain.db');
-  assert.equal(defaultDbPath({}, '/home/ada'), '/home/ada/.local/share/dtrain/dtrain.db');
+  assert.equal(pathFor({ DTRAIN_DB: '/data/runs.db', XDG_DATA_HOME: '/xdg' }, '/home/ada'), '/data/runs.db');
+  assert.equal(pathFor({ DTRAIN_DB: 'rel/runs.db' }, '/home/ada'), resolve('rel/runs.db'));
+  assert.equal(pathFor({ XDG_DATA_HOME: '/xdg' }, '/home/ada'), '/xdg/dtrain/dtrain.db');
+  assert.equal(pathFor({}, '/home/ada'), '/home/ada/.local/share/dtrain/dtrain.db');
   // Empty variables count as unset, as a shell `export DTRAIN_DB=` means.
-  assert.equal(defaultDbPath({ DTRAIN_DB: '', XDG_DATA_HOME: '' }, '/home/ada'), '/home/ada/.local/share/dtrain/dtrain.db');
+  assert.equal(pathFor({ DTRAIN_DB: '', XDG_DATA_HOME: '' }, '/home/ada'), '/home/ada/.local/share/dtrain/dtrain.db');
 });
 
 test('the CLI without --db opens the database defaultDbPath names (the one the desktop app opens)', { timeout: 120_000 }, () => {
@@ -32,7 +36,7 @@ test('the CLI without --db opens the database defaultDbPath names (the one the d
       const full = { ...rest, ...env, DTRAIN_DEBUG: '' };
       const r = spawnSync(process.execPath, ['bin/dtrain.mjs', 'runs'], { encoding: 'utf8', env: full, timeout: 60_000 });
       assert.equal(r.status, 0, `${JSON.stringify(env)}: ${r.stderr}`);
-      const expected = defaultDbPath(full, home);
+      const expected = pathFor(full as unknown as Record<string, string>, home);
       assert.ok(expected.startsWith(home), expected);
       assert.ok(existsSync(expected), `${JSON.stringify(env)}: no database at ${expected}`);
     }

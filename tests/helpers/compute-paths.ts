@@ -4,22 +4,24 @@
  * where parameters and slots live (`variableStorage` host or tensor), and the communication thread
  * on or off. A test runs the same small runs under each path (forEachComputePath) instead of
  * copying itself per setting; a path this machine cannot take is skipped with its printed reason.
+ * A path is the run's compute choices (TrainSetup.compute, or a run config's keys): the workers read
+ * no environment variable for it.
  */
 import { loadNativeBlas } from '../../src/workers/native-blas';
+import type { ComputeChoices } from '../../src/shared/api';
 import type { TrainSetup } from '../../src/shared/worker-protocol';
 
 export interface ComputePath {
   /** e.g. `wasm+blas host thread`. */
   name: string;
-  /** Variables the forked workers read. */
-  env: Record<string, string>;
-  variableStorage: 'host' | 'tensor';
+  /** The run's choices on this path. */
+  compute: ComputeChoices;
   /** Why this machine cannot take the path (the test skips and prints it). */
   skip?: string;
 }
 
 function blasSkip(): string | undefined {
-  const s = loadNativeBlas({ env: {} });
+  const s = loadNativeBlas();
   return s.available ? undefined : `native BLAS unavailable here: ${s.reason}${s.fix ? ` (fix: ${s.fix})` : ''}`;
 }
 
@@ -30,18 +32,17 @@ function blasSkip(): string | undefined {
 export function computePaths(): ComputePath[] {
   const noBlas = blasSkip();
   const kernels = [
-    { name: 'wasm+blas', env: { DTRAIN_BACKEND: 'wasm', DTRAIN_NATIVE_BLAS: '1' }, skip: noBlas },
-    { name: 'wasm', env: { DTRAIN_BACKEND: 'wasm', DTRAIN_NATIVE_BLAS: '0' }, skip: undefined },
-    { name: 'cpu', env: { DTRAIN_BACKEND: 'cpu', DTRAIN_NATIVE_BLAS: '0' }, skip: undefined },
-  ];
+    { name: 'wasm+blas', backend: 'wasm', nativeBlas: true, skip: noBlas },
+    { name: 'wasm', backend: 'wasm', nativeBlas: false, skip: undefined },
+    { name: 'cpu', backend: 'cpu', nativeBlas: false, skip: undefined },
+  ] as const;
   const out: ComputePath[] = [];
   for (const k of kernels) {
     for (const variableStorage of ['host', 'tensor'] as const) {
-      for (const thread of ['0', '1']) {
+      for (const commThread of ['off', 'on'] as const) {
         out.push({
-          name: `${k.name} ${variableStorage}${thread === '1' ? ' thread' : ''}`,
-          env: { ...k.env, DTRAIN_COMM_THREAD: thread },
-          variableStorage,
+          name: `${k.name} ${variableStorage}${commThread === 'on' ? ' thread' : ''}`,
+          compute: { backend: k.backend, nativeBlas: k.nativeBlas, commThread, variableStorage },
           ...(k.skip ? { skip: k.skip } : {}),
         });
       }
@@ -51,6 +52,6 @@ export function computePaths(): ComputePath[] {
 }
 
 /** `setup` as it runs on `path`. */
-export function onPath(setup: Omit<TrainSetup, 'socketDir'>, path: ComputePath): Omit<TrainSetup, 'socketDir'> {
-  return { ...setup, variableStorage: path.variableStorage };
+export function onPath(setup: Omit<TrainSetup, 'socketDir' | 'compute'>, path: ComputePath): Omit<TrainSetup, 'socketDir'> {
+  return { ...setup, compute: path.compute };
 }

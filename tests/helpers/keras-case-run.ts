@@ -18,6 +18,7 @@ import { readKerasArchive, type KerasArchive } from '../../src/engine/keras/arch
 import { shardsForDevice, toCheckpointTensors } from '../../src/engine/coordinator/checkpoint-shards';
 import type { RunConfig } from '../../src/shared/api';
 import type { TrainSetup } from '../../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../../src/shared/settings';
 import type { KerasCase } from './keras-cases';
 
 export interface Continued {
@@ -74,9 +75,10 @@ export async function continueInProcess(c: KerasCase): Promise<Continued> {
       globalBatchSize: c.batch,
       seed: 1,
       socketDir: '',
+      compute: AUTO_COMPUTE,
     };
     const mesh = Mesh.parse('batch=1');
-    const trainer = DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
+    const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
     await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
     const losses: number[] = [];
     for (let t = 0; t < c.steps; t++) losses.push((await trainer.step(t)).loss);

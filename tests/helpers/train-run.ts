@@ -2,6 +2,7 @@
 // returns what bit-for-bit comparisons need: device 0's reported losses and every exported shard.
 import { startSession } from '../engine/coordinator/helpers';
 import type { ShardRecord, TrainSetup } from '../../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../../src/shared/settings';
 
 /** An MLP large enough for two reduce and two gather buckets of 1 MiB, rows sharded over `batch`. */
 export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
@@ -22,42 +23,33 @@ export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
   globalBatchSize: 48,
   seed: 11,
+  compute: AUTO_COMPUTE,
 };
 export interface TrainedRun {
   losses: number[];
   shards: ShardRecord[];
   /** Every shard before the first step (the run's initial values). */
   initial: ShardRecord[];
+  /** What each worker took: its backend, its start-up notes (native BLAS, communication thread), its storage. */
+  workers: { backend: string; notes: string[]; storage: string | undefined }[];
 }
 
 const byPlace = (shards: ShardRecord[]) =>
   shards.sort((a, b) => `${a.path}${a.slices[0]?.start}`.localeCompare(`${b.path}${b.slices[0]?.start}`));
 
-/** `env`: variables the forked workers read (DTRAIN_COMM_THREAD, DTRAIN_BACKEND, DTRAIN_NATIVE_BLAS), restored afterwards. */
-export async function trainRun(
-  mesh: string,
-  setup: Omit<TrainSetup, 'socketDir'>,
-  steps: number,
-  env: Record<string, string>,
-): Promise<TrainedRun> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
+/** The compute path is the setup's (`compute`: backend, native BLAS, communication thread, storage). */
+export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'>, steps: number): Promise<TrainedRun> {
+  const session = await startSession(mesh, setup);
   try {
-    const session = await startSession(mesh, setup);
-    try {
-      const losses: number[] = [];
-      session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
-      const initial = byPlace(await session.exportShards());
-      await session.train(0, steps);
-      return { losses, shards: byPlace(await session.exportShards()), initial };
-    } finally {
-      await session.close();
-    }
+    const losses: number[] = [];
+    session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
+    const initial = byPlace(await session.exportShards());
+    await session.train(0, steps);
+    const stats = await session.stats();
+    const workers = session.infos.map((w, i) => ({ backend: w.backend, notes: w.backendNotes, storage: stats[i]?.storage }));
+    return { losses, shards: byPlace(await session.exportShards()), initial, workers };
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    await session.close();
   }
 }
 

@@ -3,7 +3,8 @@
  * (all-reduced inside forward and backward through the communication thread), so 2 workers holding
  * one example each reach what 1 worker holding both does — parameters, optimizer slots and the moving
  * statistics — although each worker's own batch has variance 0 everywhere. The worker log says the
- * thread is on and why; with DTRAIN_COMM_THREAD=0 such a run is refused in one line.
+ * thread is on and why; with the thread forced off ("commThread": "off", DTRAIN_COMM_THREAD=0) such a
+ * run is refused in one line.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { cpuDevices } from '../../src/engine/coordinator/devices';
 import { MeshSession } from '../../src/engine/coordinator/mesh-session';
 import { NodeProcessHost } from '../../src/engine/coordinator/node-process-host';
 import type { TrainSetup } from '../../src/shared/worker-protocol';
+import type { CommThreadChoice } from '../../src/shared/api';
+import { AUTO_COMPUTE } from '../../src/shared/settings';
 import { assemble } from '../engine/coordinator/helpers';
 
 const L = (class_name: string, config: object) => ({ module: 'keras.layers', class_name, config, registered_name: null });
@@ -39,39 +42,26 @@ const SETUP: Omit<TrainSetup, 'socketDir'> = {
   emaFirstStep: 'keras3',
   globalBatchSize: 2,
   seed: 7,
+  compute: AUTO_COMPUTE,
 };
 
-async function train(
-  meshText: string,
-  env: Record<string, string | undefined>,
-  log: string[],
-): Promise<Map<string, Float64Array>> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env))
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+async function train(meshText: string, commThread: CommThreadChoice, log: string[]): Promise<Map<string, Float64Array>> {
+  const mesh = Mesh.parse(meshText);
+  const session = await MeshSession.start(
+    {
+      host: new NodeProcessHost(),
+      workerEntry: resolve('src/workers/device-worker.ts'),
+      mesh,
+      devices: cpuDevices(mesh.size),
+      log: (l) => log.push(l),
+    },
+    { ...SETUP, compute: { ...SETUP.compute, commThread } },
+  );
   try {
-    const mesh = Mesh.parse(meshText);
-    const session = await MeshSession.start(
-      {
-        host: new NodeProcessHost(),
-        workerEntry: resolve('src/workers/device-worker.ts'),
-        mesh,
-        devices: cpuDevices(mesh.size),
-        log: (l) => log.push(l),
-      },
-      SETUP,
-    );
-    try {
-      await session.train(0, 5);
-      return assemble(await session.exportShards());
-    } finally {
-      await session.close();
-    }
+    await session.train(0, 5);
+    return assemble(await session.exportShards());
   } finally {
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    await session.close();
   }
 }
 
@@ -79,9 +69,9 @@ test(
   'BatchNormalization on 2 workers with one example each equals 1 worker with both; the log says why the thread is on',
   { timeout: 300_000 },
   async () => {
-    const one = await train('batch=1', { DTRAIN_COMM_THREAD: undefined }, []);
+    const one = await train('batch=1', 'auto', []);
     const log: string[] = [];
-    const two = await train('batch=2', { DTRAIN_COMM_THREAD: undefined }, log);
+    const two = await train('batch=2', 'auto', log);
     assert.ok(
       log.some((l) =>
         /communication thread: on \(the model's BatchNormalization all-reduces batch statistics inside forward and backward\)/.test(
@@ -112,8 +102,8 @@ test(
   { timeout: 120_000 },
   async () => {
     await assert.rejects(
-      train('batch=2', { DTRAIN_COMM_THREAD: '0' }, []),
-      /BatchNormalization \(global batch statistics\) needs the communication thread .*DTRAIN_COMM_THREAD=0/,
+      train('batch=2', 'off', []),
+      /BatchNormalization \(global batch statistics\) needs the communication thread .*"commThread": "off"/,
     );
   },
 );

@@ -13,15 +13,18 @@ import { seededRandom, testSeed } from '../helpers/seed';
 const { native, skip } = nativeForTests();
 
 describe('loadNativeBlas when it cannot be used', () => {
-  test('DTRAIN_NATIVE_BLAS=0 turns it off without touching the addon', () => {
-    const s = loadNativeBlas({ env: { DTRAIN_NATIVE_BLAS: '0' }, addonPath: '/nonexistent/dtrain_blas.node' });
+  test("a run's nativeBlas false (DTRAIN_NATIVE_BLAS=0) turns it off without touching the addon", () => {
+    const s = loadNativeBlas({ enabled: false, addonPath: '/nonexistent/dtrain_blas.node' });
     assert.equal(s.available, false);
     assert.ok(!s.available && s.disabled && s.fix === null);
-    assert.equal(nativeBlasNote(s, 'wasm'), 'native BLAS: off: turned off by DTRAIN_NATIVE_BLAS=0');
+    assert.equal(
+      nativeBlasNote(s, 'wasm'),
+      'native BLAS: off: turned off (nativeBlas false: DTRAIN_NATIVE_BLAS=0 or the run config)',
+    );
   });
 
   test('an addon that was never built: says so, and the build command', () => {
-    const s = loadNativeBlas({ env: {}, addonPath: '/nonexistent/native/blas/build/dtrain_blas.node' });
+    const s = loadNativeBlas({ addonPath: '/nonexistent/native/blas/build/dtrain_blas.node' });
     assert.ok(!s.available);
     assert.equal(s.addonBuilt, false);
     assert.match(s.reason, /^the addon is not built \(\/nonexistent\/native\/blas\/build\/dtrain_blas\.node missing\)$/);
@@ -34,7 +37,7 @@ describe('loadNativeBlas when it cannot be used', () => {
     try {
       const bad = join(dir, 'dtrain_blas.node');
       writeFileSync(bad, 'not an ELF file');
-      const s = loadNativeBlas({ env: {}, addonPath: bad });
+      const s = loadNativeBlas({ addonPath: bad });
       assert.ok(!s.available);
       assert.equal(s.addonBuilt, true);
       assert.match(s.reason, /does not load: .*(invalid ELF header|file too short)/);
@@ -45,11 +48,11 @@ describe('loadNativeBlas when it cannot be used', () => {
   });
 
   test('OpenBLAS missing (a library path that does not exist), or a library that is not OpenBLAS', { skip }, () => {
-    const s = loadNativeBlas({ env: {}, libraries: ['/nonexistent/libopenblas.so.0'] });
+    const s = loadNativeBlas({ libraries: ['/nonexistent/libopenblas.so.0'] });
     assert.ok(!s.available);
     assert.match(s.reason, /^OpenBLAS not found \(\/nonexistent\/libopenblas\.so\.0: cannot open shared object file/);
     assert.equal(s.fix, FIX_OPENBLAS);
-    const libm = loadNativeBlas({ env: {}, libraries: ['libm.so.6'] });
+    const libm = loadNativeBlas({ libraries: ['libm.so.6'] });
     assert.ok(!libm.available);
     assert.match(libm.reason, /not OpenBLAS: cblas_sgemm/);
     // A failed open leaves the OpenBLAS already opened in this process working.
@@ -59,7 +62,7 @@ describe('loadNativeBlas when it cannot be used', () => {
   });
 
   test('the note on other backends says native BLAS is not used', () => {
-    const s = loadNativeBlas({ env: { DTRAIN_NATIVE_BLAS: '0' } });
+    const s = loadNativeBlas({ enabled: false });
     assert.equal(nativeBlasNote(s, 'tensorflow'), 'native BLAS: not used (the tensorflow backend has its own kernels)');
   });
 });
@@ -100,7 +103,7 @@ describe('the addon checks every size before touching memory', { skip }, () => {
   test('opening OpenBLAS starts no thread pool and leaves OPENBLAS_NUM_THREADS unset (fresh process)', () => {
     const script = `const fs = require('fs');
       const threads = () => fs.readdirSync('/proc/self/task').length;
-      const lib = require(${JSON.stringify(loadNativeBlas({ env: {} }).addonPath)});
+      const lib = require(${JSON.stringify(loadNativeBlas().addonPath)});
       const before = threads();
       lib.open('libopenblas.so.0');
       console.log(JSON.stringify({ before, after: threads(), env: process.env.OPENBLAS_NUM_THREADS ?? null }));`;

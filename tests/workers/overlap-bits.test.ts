@@ -1,6 +1,6 @@
 // Overlap changes no number: real worker processes train the same run with the communication thread
 // (reduce-scatter buckets started from backward's hooks, the all-gather waited for layer by layer in
-// the next forward) and with DTRAIN_COMM_THREAD=0 (the ring on the main thread, every exchange
+// the next forward) and with the run's commThread off (the ring on the main thread, every exchange
 // awaited in turn); every exported shard of parameters and optimizer slots, and every reported loss,
 // must be the same bits, on 2 and 3 devices, and with tensor storage. The model is large enough for
 // two buckets each way.
@@ -11,7 +11,7 @@ import { TWO_BUCKET_MLP as SETUP, bits, trainRun } from '../helpers/train-run';
 const STEPS = 4;
 
 const run = (mesh: string, commThread: boolean, variableStorage: 'host' | 'tensor' = 'host') =>
-  trainRun(mesh, { ...SETUP, variableStorage }, STEPS, { DTRAIN_COMM_THREAD: commThread ? '1' : '0' });
+  trainRun(mesh, { ...SETUP, compute: { ...SETUP.compute, variableStorage, commThread: commThread ? 'on' : 'off' } }, STEPS);
 
 for (const mesh of ['batch=2', 'batch=3']) {
   test(`${mesh}: the communication thread's overlapped steps give the in-thread ring's bits`, { timeout: 120_000 }, async () => {

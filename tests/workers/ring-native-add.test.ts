@@ -10,7 +10,7 @@ import { balancedSizes, offsetsOf } from '../../src/core/collectives/chunking';
 import { loadNativeBlas } from '../../src/workers/native-blas';
 import { seededRandom, testSeed } from '../helpers/seed';
 
-const add = loadNativeBlas({ env: {} }).add;
+const add = loadNativeBlas().add;
 const skip = add ? false : 'native add unavailable (fix: node scripts/build-native.mjs)';
 if (skip) process.stdout.write(`${skip}\n`);
 

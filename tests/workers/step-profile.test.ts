@@ -21,21 +21,18 @@ const BATCH = 30; // iris: 4 features, int32 class labels
 const SHARDED = { 'dense.*kernel': ['batch', 'unsharded'], 'dense.*bias': ['batch'] };
 const STEPS = 3;
 
-/** `commThread`: DTRAIN_COMM_THREAD for the workers ('0': the ring on the worker's own thread). */
-async function profiles(mesh: string, layouts: Record<string, string[]>, commThread = '0'): Promise<StepProfile[]> {
-  const saved = process.env.DTRAIN_COMM_THREAD;
-  process.env.DTRAIN_COMM_THREAD = commThread;
+/** `commThread`: the run's choice for the workers ('off': the ring on the worker's own thread). */
+async function profiles(
+  mesh: string,
+  layouts: Record<string, string[]>,
+  commThread: 'on' | 'off' = 'off',
+): Promise<StepProfile[]> {
+  const session = await startSession(mesh, { ...SETUP, layouts, compute: { ...SETUP.compute, commThread } });
   try {
-    const session = await startSession(mesh, { ...SETUP, layouts });
-    try {
-      await session.train(0, STEPS);
-      return (await session.stats()).sort((a, b) => a.deviceId - b.deviceId).map((s) => s.profile!);
-    } finally {
-      await session.close();
-    }
+    await session.train(0, STEPS);
+    return (await session.stats()).sort((a, b) => a.deviceId - b.deviceId).map((s) => s.profile!);
   } finally {
-    if (saved === undefined) delete process.env.DTRAIN_COMM_THREAD;
-    else process.env.DTRAIN_COMM_THREAD = saved;
+    await session.close();
   }
 }
 
@@ -90,7 +87,7 @@ test(
     // uses them in place); only the reduce-scatter's result, written into the optimizer's wasm heap,
     // is staged: copied back once, this device's owned floats.
     const owned = [16, 11];
-    const ps = await profiles('batch=2', SHARDED, '1');
+    const ps = await profiles('batch=2', SHARDED, 'on');
     ps.forEach((p, d) => {
       assert.deepEqual(
         perStep(p),

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { parse } from '../command';
+import { cliSettings } from '../context';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -18,7 +19,7 @@ Exit code 0 when a run can start here (CPU workers count), 1 when it cannot.`,
   async run(argv) {
     const { values } = parse(argv, { json: { type: 'boolean' } }, 'doctor');
     const { runDoctor } = await import('../../engine/doctor/index');
-    const report = await runDoctor();
+    const report = await runDoctor({ settings: cliSettings() });
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write((await import('../doctor-text')).doctorText(report));
     return report.canTrain ? 0 : 1;

@@ -26,12 +26,9 @@ run's held-out data (data.validation), else its training data, and prints loss a
     const data = values.data === undefined ? undefined : readSource(values.data);
     const checkpointStep = intOption(values.checkpoint, 'checkpoint');
     return withService(values.db, { quiet: true }, async (service) => {
-      let r;
-      try {
-        r = await service.evaluateRun(positionals[0]!, { data, checkpointStep });
-      } catch (e) {
-        throw new UsageError((e as Error).message); // bad data, no such run or checkpoint: the user's input
-      }
+      // Bad data, no such run or checkpoint are the user's input (exit 2) by their error's class; an
+      // engine failure or a held lock is not (exit 1).
+      const r = await service.evaluateRun(positionals[0]!, { data, checkpointStep });
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;

@@ -2,6 +2,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import type { Command } from '../command';
 import { parse } from '../command';
 import { UsageError } from '../context';
+import { ApiError } from '../../shared/errors';
 
 export const importConfigCommand: Command = {
   name: 'import-config',
@@ -24,7 +25,9 @@ export const importConfigCommand: Command = {
     try {
       result = importOptimizerConfig(text, flavour);
     } catch (e) {
-      throw new UsageError(`${positionals[0]}: ${(e as Error).message}`);
+      // Its own refusals (invalid-input) name the file; an engine failure stays one.
+      if (e instanceof ApiError) throw new UsageError(`${positionals[0]}: ${e.message}`);
+      throw e;
     }
     const json = `${JSON.stringify(result.config, null, 2)}\n`;
     if (values.out) writeFileSync(values.out, json);

@@ -83,12 +83,7 @@ async function start(argv: string[]): Promise<number> {
     name: values.name,
   };
   return withService(values.db, { cpuOnly: values.cpu, quiet: true }, async (service) => {
-    let sweepId: string;
-    try {
-      ({ sweepId } = await service.createSweep(spec));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { sweepId } = await service.createSweep(spec);
     process.stdout.write(`sweep ${sweepId}\n`);
     return follow(service, sweepId);
   });
@@ -98,11 +93,7 @@ async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...dbOption, cpu: { type: 'boolean' } }, 'sweep resume', 1);
   if (!positionals[0]) throw new UsageError("missing ID (see 'dtrain sweep list')");
   return withService(values.db, { cpuOnly: values.cpu, quiet: true }, async (service) => {
-    try {
-      await service.getSweep(positionals[0]!);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    await service.getSweep(positionals[0]!); // no such sweep: not-found, exit 2
     process.stdout.write(`sweep ${positionals[0]}\n`);
     return follow(service, positionals[0]!);
   });
@@ -153,13 +144,7 @@ async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...dbOption, json: { type: 'boolean' } }, 'sweep show', 1);
   if (!positionals[0]) throw new UsageError("missing ID (see 'dtrain sweep list')");
   return withService(values.db, { quiet: true }, async (service) => {
-    let sweep;
-    try {
-      sweep = await service.getSweep(positionals[0]!);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    printSweep(sweep, values.json ?? false);
+    printSweep(await service.getSweep(positionals[0]!), values.json ?? false);
     return 0;
   });
 }

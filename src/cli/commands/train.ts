@@ -6,6 +6,7 @@ import { UsageError, openService } from '../context';
 import { followRun } from './follow';
 import type { RunConfig } from '../../shared/api';
 import { ApiError } from '../../shared/errors';
+import { DEFAULT_MESH } from '../../shared/defaults';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -56,7 +57,7 @@ Starts a run, shows a progress bar, and checkpoints into the database. Ctrl-C pa
       checkpointEvery: intOption(values['checkpoint-every'], 'checkpoint-every'),
     };
     const config = withPathsFromConfigFolder(readConfig(values.config), values.config);
-    overrides.mesh = mesh ?? config.mesh ?? 'batch=1';
+    overrides.mesh = mesh ?? config.mesh ?? DEFAULT_MESH;
     const merged = {
       ...config,
       ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),

@@ -1,8 +1,8 @@
 /**
  * Counts the bytes a training step copies on the host, by kind, so a benchmark can show that the
- * copies it removes are really gone. One process-wide meter (like tf.memory()): the code that copies
- * adds to it, a worker reads the totals. Adding is a couple of integer operations, cheap enough for
- * every step.
+ * copies it removes are really gone. One meter per compute context (core/context.ts): the code that
+ * copies adds to its context's meter, a worker reads the totals of its own. Adding is a couple of
+ * integer operations, cheap enough for every step.
  */
 export const COPY_KINDS = [
   /** Gradients read back from the tfjs backend into host arrays. */
@@ -19,15 +19,17 @@ export const COPY_KINDS = [
 export type CopyKind = (typeof COPY_KINDS)[number];
 export type CopyTotals = Record<CopyKind, number>;
 
-const totals: CopyTotals = { download: 0, upload: 0, pack: 0, shard: 0, kernel: 0 };
+export class CopyMeter {
+  private readonly counted: CopyTotals = { download: 0, upload: 0, pack: 0, shard: 0, kernel: 0 };
 
-export function countCopy(kind: CopyKind, bytes: number): void {
-  totals[kind] += bytes;
-}
+  count(kind: CopyKind, bytes: number): void {
+    this.counted[kind] += bytes;
+  }
 
-/** The bytes copied so far in this process, by kind (a snapshot). */
-export function copyTotals(): CopyTotals {
-  return { ...totals };
+  /** The bytes counted so far, by kind (a snapshot). */
+  totals(): CopyTotals {
+    return { ...this.counted };
+  }
 }
 
 /** `after − before`, by kind. */

@@ -4,7 +4,7 @@
  * layer first reads it, so the first layers compute while the later layers' values still travel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { countCopy } from '../metering/copy-meter';
+import type { CopyMeter } from '../metering/copy-meter';
 
 /** A parameter value to wait for: take() blocks until it is there and returns it. */
 export interface DeferredParam {
@@ -27,9 +27,13 @@ export function writableInPlace(): boolean {
 
 /**
  * A fresh tensor of `shape` (allocated in the backend, not uploaded) and the function that writes
- * `param`'s values into it: call that before any kernel reads the tensor.
+ * `param`'s values into it: call that before any kernel reads the tensor. The write counts as an upload.
  */
-export function placeholder(shape: readonly number[], param: DeferredParam): { tensor: tf.Tensor; fill: () => void } {
+export function placeholder(
+  shape: readonly number[],
+  param: DeferredParam,
+  copies: CopyMeter,
+): { tensor: tf.Tensor; fill: () => void } {
   const tensor = tf.fill([...shape], 0, 'float32');
   return {
     tensor,
@@ -38,7 +42,7 @@ export function placeholder(shape: readonly number[], param: DeferredParam): { t
       if (values.length !== tensor.size)
         throw new Error(`internal: deferred parameter has ${values.length} values, its tensor ${tensor.size}`);
       memoryOf(tensor).set(values);
-      countCopy('upload', values.byteLength);
+      copies.count('upload', values.byteLength);
     },
   };
 }
@@ -48,7 +52,7 @@ export function placeholder(shape: readonly number[], param: DeferredParam): { t
  * (backends may cache data derived from a tensor, e.g. tfjs-wasm's packed matMul weights). A view of
  * the wasm heap (stale once anything allocates: take it right before use) or the cpu's live array.
  */
-function memoryOf(t: tf.Tensor): Float32Array {
+export function memoryOf(t: tf.Tensor): Float32Array {
   const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
   if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array; // cpu: its live array

@@ -1,35 +1,32 @@
 /**
- * A training step's gradients when the model has Embedding tables. The looked-up rows, not the tables,
- * are inputs of the gradient: their gradient is one row per id, in batch order — an IndexedSlices with
- * repeated ids, exactly what TensorFlow hands the optimizer — and no dense table-sized gradient is formed.
+ * The sparse training step: forward and backward when the model has Embedding tables. The looked-up
+ * rows, not the tables, are inputs of the gradient: their gradient is one row per id, in batch order —
+ * an IndexedSlices with repeated ids, exactly what TensorFlow hands the optimizer — and no dense
+ * table-sized gradient is formed. The other parameters' gradients go through the step's GradHandOff.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './build';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { runGraph } from './keras/graph';
 import type { LayerContext } from './keras/layer-types';
-
-export interface SparseGradOutputs {
-  out: tf.Tensor;
-  perExample: tf.Tensor;
-  /** The regularizer terms' sum added to the differentiated loss (0 without regularizers). */
-  extraLoss: number;
-  dense: Map<string, Float32Array>;
-  sparse: Map<string, HostSparse>;
-}
+import { stepTotal, type StepLoss, type StepOutputs } from './dense-step';
+import type { GradHandOff } from './grad-handoff';
 
 /**
- * Inside a tidy scope: forward and backward of `lossOf(out)` (a per-example loss, summed). Ids are
- * checked here, before the gradient tape, because an error thrown under the tape leaks its tensors.
+ * Inside a tidy scope: forward and backward of the Σ per-example loss (and regularizer terms). Ids are checked here, before
+ * the gradient tape, because an error thrown under the tape leaks its tensors. The dense gradients go
+ * to `handOff` after backward (`finish`), not during it; and since forward runs up to the ids before
+ * the tape, every parameter must be there from the start (a hand-off with deferred fills is refused).
  */
 export function embeddingStep(
   model: Model,
   params: Map<string, tf.Tensor>,
   x: tf.Tensor,
   ctx: LayerContext,
-  lossOf: (out: tf.Tensor) => tf.Tensor,
-  owned: (t: tf.Tensor) => Float32Array,
-): SparseGradOutputs {
+  loss: StepLoss,
+  handOff: GradHandOff,
+): StepOutputs & { sparse: Map<string, HostSparse> } {
+  if (handOff.fills) throw new Error('internal: the embedding step cannot wait for deferred parameters');
   const { graph } = model.keras!;
   const embeddings = graph.nodes.filter((n) => n.embedding);
   const idSources = new Set(embeddings.map((n) => n.inbound[0]!));
@@ -57,26 +54,27 @@ export function embeddingStep(
   const names = [...rows.keys()];
   let out: tf.Tensor | undefined;
   let perExample: tf.Tensor | undefined;
-  let extra: tf.Tensor | undefined;
+  let extra: tf.Scalar | null = null;
   const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const map = new Map(params);
     densePaths.forEach((p, i) => map.set(p, xs[i]!));
     const looked = new Map(names.map((n, i) => [n, xs[densePaths.length + i]!] as [string, tf.Tensor]));
     const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
     out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
-    perExample = tf.keep(lossOf(out));
-    if (!ctx.losses?.length) return tf.sum(perExample) as tf.Scalar;
-    extra = tf.keep(tf.addN(ctx.losses));
-    return tf.add(tf.sum(perExample), extra) as tf.Scalar;
+    perExample = tf.keep(loss.perExample(out));
+    extra = loss.extra?.() ?? null;
+    return stepTotal(perExample, extra, loss);
   })([...densePaths.map((p) => params.get(p)!), ...names.map((n) => rows.get(n)!)]);
-  const dense = new Map(densePaths.map((p, i) => [p, owned(grads[i]!)] as [string, Float32Array]));
+  const dense = handOff.finish(densePaths, grads.slice(0, densePaths.length));
   const sparse = new Map<string, HostSparse>();
   embeddings.forEach((node, k) => {
     const g = grads[densePaths.length + k]!;
     const rowSize = g.shape[g.rank - 1]!;
-    sparse.set(node.embedding!.table, { rows: Int32Array.from(ids.get(node.name)!.dataSync()), values: owned(g), rowSize });
+    sparse.set(node.embedding!.table, {
+      rows: Int32Array.from(ids.get(node.name)!.dataSync()),
+      values: handOff.download(g),
+      rowSize,
+    });
   });
-  const extraLoss = extra ? extra.dataSync()[0]! : 0;
-  extra?.dispose();
-  return { out: out!, perExample: perExample!, extraLoss, dense, sparse };
+  return { out: out!, perExample: perExample!, extra, grads: dense, sparse };
 }

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { isDeferred, placeholder, writableInPlace, type DeferredParam } from './deferred-params';
-import { countCopy } from '../metering/copy-meter';
+import type { CopyMeter } from '../metering/copy-meter';
+import { defaultContext } from '../context';
 import type { Model, ResolvedLayer } from './build';
 import type { Activation } from './spec';
 import { dropoutMask } from '../random/dropout-mask';
@@ -117,19 +118,38 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
       return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
     }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);
-    for (let i = 0; i < model.layers.length; i++) {
-      const [layer, next] = [model.layers[i]!, model.layers[i + 1]];
-      // conv → bias → relu → max-pool as one op (one pass each way on wasm; the same values).
-      if (layer.kind === 'conv2d' && layer.activation === 'relu' && layer.bias !== null && next?.kind === 'maxPool2d') {
-        const y = tf.conv2d(h as tf.Tensor4D, param(params, layer.kernel) as tf.Tensor4D, layer.strides, layer.padding);
-        h = biasReluMaxPool(y, param(params, layer.bias), next.poolSize, next.strides, next.padding);
-        i++;
-        continue;
-      }
-      h = applyLayer(h, layer, params, opts);
-    }
+    for (let i = 0; i < model.layers.length; i += blockLength(model.layers, i)) h = applyBlock(model.layers, i, h, params, opts);
     return h;
   });
+}
+
+/** conv → bias → relu → max-pool runs as one op (one pass each way on wasm; the same values). */
+function fusesWithPool(layer: ResolvedLayer, next: ResolvedLayer | undefined): boolean {
+  return layer.kind === 'conv2d' && layer.activation === 'relu' && layer.bias !== null && next?.kind === 'maxPool2d';
+}
+
+/** Layers the block starting at `i` computes: 2 for a conv fused with its max-pool, else 1. */
+export function blockLength(layers: readonly ResolvedLayer[], i: number): number {
+  return fusesWithPool(layers[i]!, layers[i + 1]) ? 2 : 1;
+}
+
+/**
+ * The block of layers starting at `i` (see blockLength) applied to `h`: forward's loop body, also
+ * run unit by unit by a fully sharded step (units.ts), so both compute with the very same ops.
+ */
+export function applyBlock(
+  layers: readonly ResolvedLayer[],
+  i: number,
+  h: tf.Tensor,
+  params: Map<string, tf.Tensor>,
+  opts: ForwardOptions,
+): tf.Tensor {
+  const [layer, next] = [layers[i]!, layers[i + 1]];
+  if (!fusesWithPool(layer, next)) return applyLayer(h, layer, params, opts);
+  const conv = layer as Extract<ResolvedLayer, { kind: 'conv2d' }>;
+  const pool = next as Extract<ResolvedLayer, { kind: 'maxPool2d' }>;
+  const y = tf.conv2d(h as tf.Tensor4D, param(params, conv.kernel) as tf.Tensor4D, conv.strides, conv.padding);
+  return biasReluMaxPool(y, param(params, conv.bias!), pool.poolSize, pool.strides, pool.padding);
 }
 
 /**
@@ -143,11 +163,13 @@ export type ParamValue = Float32Array | tf.Tensor | DeferredParam;
  * inside tf.tidy); tensors (e.g. tf.Variables kept on the device) are used as they are, never copied.
  * Deferred values are taken now and uploaded, unless `fills` is given and the backend can write a
  * tensor in place: then the tensor is a placeholder and `fills` gets the function that fills it.
+ * Uploads are counted on `copies`.
  */
 export function paramTensors(
   model: Model,
   values: Map<string, ParamValue>,
   fills?: Map<string, () => void>,
+  copies: CopyMeter = defaultContext.copies,
 ): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   const later = fills !== undefined && writableInPlace();
@@ -157,16 +179,16 @@ export function paramTensors(
     if (v === undefined) throw new Error(`missing parameter "${p.path}"`);
     if (isDeferred(v)) {
       if (!later) {
-        out.set(p.path, upload(v.take(), p.path, p.shape));
+        out.set(p.path, upload(v.take(), p.path, p.shape, copies));
         continue;
       }
-      const { tensor, fill } = placeholder(p.shape, v);
+      const { tensor, fill } = placeholder(p.shape, v, copies);
       fills!.set(p.path, fill);
       out.set(p.path, tensor);
       continue;
     }
     if (!(v instanceof tf.Tensor)) {
-      out.set(p.path, upload(v, p.path, p.shape));
+      out.set(p.path, upload(v, p.path, p.shape, copies));
       continue;
     }
     if (v.size !== n) throw new Error(`parameter "${p.path}" has ${v.size} values, shape [${p.shape}] needs ${n}`);
@@ -177,9 +199,9 @@ export function paramTensors(
   return out;
 }
 
-function upload(v: Float32Array, path: string, shape: readonly number[]): tf.Tensor {
+function upload(v: Float32Array, path: string, shape: readonly number[], copies: CopyMeter): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   if (v.length !== n) throw new Error(`parameter "${path}" has ${v.length} values, shape [${shape}] needs ${n}`);
-  countCopy('upload', v.byteLength);
+  copies.count('upload', v.byteLength);
   return tf.tensor(v, [...shape], 'float32');
 }

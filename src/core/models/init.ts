@@ -5,6 +5,7 @@
  */
 import type { Model, ParamSpec } from './build';
 import { counterUniform, hashString, streamKey } from '../random/counter';
+import { shardRuns, type AxisSlice } from '../dtensor/shard';
 
 /** Elements [start, start + length) of parameter `param`'s initial value (flattened, row-major). */
 export function initParamSlice(param: ParamSpec, seed: number, start = 0, length?: number): Float32Array {
@@ -77,6 +78,16 @@ function orthogonal(shape: readonly number[], gain: number, key: number): Float3
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * m + r]! : q[r * m + c]!);
+  return out;
+}
+
+/**
+ * A device's shard (the region `slices` of the whole value) of a parameter's initial value, drawn run
+ * by run: the same numbers as cutting the whole value, without ever drawing it whole.
+ */
+export function initShard(param: ParamSpec, seed: number, slices: readonly AxisSlice[]): Float32Array {
+  const out = new Float32Array(slices.reduce((a, s) => a * s.size, 1));
+  for (const r of shardRuns(param.shape, slices)) out.set(initParamSlice(param, seed, r.globalOffset, r.length), r.localOffset);
   return out;
 }
 

@@ -3,6 +3,7 @@
  * layers is checked in build.ts, where shapes are inferred. Every error is one line naming the path.
  */
 import { unknownKeyMessage } from '../text/did-you-mean';
+import { UserError } from '../errors';
 
 export const ACTIVATIONS = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -65,14 +66,15 @@ export interface ModelSpec {
   name?: string;
 }
 
-export class ModelSpecError extends Error {
+/** A model spec or Keras model config the trainer cannot build: the user's input. */
+export class ModelSpecError extends UserError {
   override name = 'ModelSpecError';
   /** The spec path the problem concerns (`layers[0].units`), so a form can show it at the field. */
   constructor(
     message: string,
     readonly path = '',
   ) {
-    super(message);
+    super('invalid-input', message);
   }
 }
 

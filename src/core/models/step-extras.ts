@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './model';
 import type { ParamValue } from './forward';
 import { isDeferred } from './deferred-params';
-import { countCopy } from '../metering/copy-meter';
+import type { CopyMeter } from '../metering/copy-meter';
 
 export interface StepExtras {
   state: Map<string, tf.Tensor>;
@@ -22,7 +22,7 @@ export interface StepExtras {
 }
 
 /** The model's non-trainable variables as tensors, from `values` (which holds them beside the parameters). */
-export function stateTensors(model: Model, values: Map<string, ParamValue>): Map<string, tf.Tensor> {
+export function stateTensors(model: Model, values: Map<string, ParamValue>, copies: CopyMeter): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const s of model.state ?? []) {
     const v = values.get(s.path);
@@ -30,16 +30,22 @@ export function stateTensors(model: Model, values: Map<string, ParamValue>): Map
     if (v instanceof tf.Tensor) out.set(s.path, v);
     else {
       const data = isDeferred(v) ? v.take() : v;
-      countCopy('upload', data.byteLength);
+      copies.count('upload', data.byteLength);
       out.set(s.path, tf.tensor(data, s.shape, 'float32'));
     }
   }
   return out;
 }
 
-export function stepExtras(model: Model, values: Map<string, ParamValue>, batchSize: number, training: boolean): StepExtras {
+export function stepExtras(
+  model: Model,
+  values: Map<string, ParamValue>,
+  batchSize: number,
+  training: boolean,
+  copies: CopyMeter,
+): StepExtras {
   return {
-    state: stateTensors(model, values),
+    state: stateTensors(model, values, copies),
     stateUpdates: training && (model.state?.length ?? 0) > 0 ? new Map() : undefined,
     losses: [],
     weightLossScale: batchSize,
@@ -53,13 +59,13 @@ export function extraLoss(extras: StepExtras): tf.Scalar | null {
 }
 
 /** The new non-trainable values as host arrays, and every tensor the layers kept disposed. */
-export function finishExtras(extras: StepExtras): Map<string, Float32Array> | undefined {
+export function finishExtras(extras: StepExtras, copies: CopyMeter): Map<string, Float32Array> | undefined {
   for (const t of extras.losses) t.dispose();
   if (!extras.stateUpdates) return undefined;
   const out = new Map<string, Float32Array>();
   for (const [path, t] of extras.stateUpdates) {
     out.set(path, Float32Array.from(t.dataSync() as Float32Array));
-    countCopy('download', t.size * 4);
+    copies.count('download', t.size * 4);
     t.dispose();
   }
   return out;

@@ -9,13 +9,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs/gradients';
 import type { Model } from './build';
-import { forward, paramTensors, type ForwardOptions, type ParamValue } from './forward';
+import { forward, paramTensors, type ParamValue } from './forward';
 import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './embedding-step';
-import { countCopy } from '../metering/copy-meter';
-import { hookedParams } from './grad-hooks';
+import { denseStep, type StepLoss, type StepOutputs } from './dense-step';
+import { collectGrads, sinkGrads, type GradSink } from './grad-handoff';
+import { defaultContext, type ComputeContext } from '../context';
 import { extraLoss, finishExtras, stepExtras } from './step-extras';
+
+export type { GradSink } from './grad-handoff';
 
 export interface BatchSums {
   /** Number of examples. */
@@ -26,8 +29,6 @@ export interface BatchSums {
   metricSums: Record<string, number>;
 }
 export interface GradSums extends BatchSums {
-  /** New values of the model's non-trainable variables (BatchNormalization's moving statistics), when it has any. */
-  stateUpdates?: Map<string, Float32Array>;
   /** Gradient of lossSum with respect to each parameter (except the sparse ones). */
   grads: Map<string, Float32Array>;
   /**
@@ -35,6 +36,8 @@ export interface GradSums extends BatchSums {
    * batch order and possibly repeated (global row numbers). Absent when the model has none.
    */
   sparse?: Map<string, HostSparse>;
+  /** New values of the model's non-trainable variables (BatchNormalization's moving statistics), when it has any. */
+  stateUpdates?: Map<string, Float32Array>;
 }
 export interface BatchMeans {
   count: number;
@@ -61,15 +64,18 @@ export interface StepOptions {
    * backward, as soon as each gradient is complete (last layer first: grad-hooks.ts), so the caller
    * can start sending it while backward goes on.
    */
-  gradSink?: (path: string, view: Float32Array) => Float32Array | null;
+  gradSink?: GradSink;
   /**
    * Sums a Float32Array in place over the data-parallel devices and returns when done (blocking):
    * BatchNormalization's batch statistics and their gradients are the global batch's. Absent on one device.
    */
   allReduce?: (data: Float32Array) => void;
+  /** Whose copy meter counts the step's uploads and downloads (default: the library's default context). */
+  context?: ComputeContext;
 }
 
-function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
+/** The batch's inputs against the model's input shape (the unit step checks them the same way). */
+export function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 0) throw new RangeError(`batchSize must be an integer >= 0, got ${batchSize}`);
   const per = model.inputShape.reduce((a, b) => a * b, 1);
   if (x.length !== batchSize * per) {
@@ -100,22 +106,6 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
   return { count: 0, lossSum: 0, metricSums: metrics, grads, sparse };
 }
 
-/** A float32 tensor's values without a copy where the backend allows one (valid until the tensor is disposed). */
-function transientView(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
-  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
-  const d = t.dataSync() as Float32Array;
-  if (tf.getBackend() !== 'cpu') countCopy('download', d.byteLength); // other backends copy in dataSync
-  return d;
-}
-
-/** A tensor's values in a Float32Array nothing else holds (cpu's dataSync returns the live buffer). */
-function ownedData(t: tf.Tensor): Float32Array {
-  const d = t.dataSync() as Float32Array;
-  countCopy('download', d.byteLength); // wasm: dataSync's copy out of the heap; cpu: the slice below
-  return tf.getBackend() === 'wasm' ? d : d.slice();
-}
-
 /** A kept scalar's value (0 for none), disposing it. */
 function scalarOf(t: tf.Scalar | null): number {
   if (!t) return 0;
@@ -130,7 +120,28 @@ function sumOf(values: Float32Array): number {
   return s;
 }
 
-/** Loss sum, gradients of the loss sum, and metric sums over the given (local) batch; gradients come back as host arrays. */
+/** A batch's loss and metric sums from the model's output and the per-example loss (the unit step's too). */
+export function batchSums(
+  model: Model,
+  out: tf.Tensor,
+  perExample: tf.Tensor,
+  labels: Labels,
+  batchSize: number,
+  extraLossSum = 0,
+): BatchSums {
+  return {
+    count: batchSize,
+    lossSum: sumOf(perExample.dataSync() as Float32Array) + extraLossSum,
+    metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
+  };
+}
+
+/**
+ * Loss sum, gradients of the loss sum, and metric sums over the given (local) batch; gradients come back
+ * as host arrays. The dense step (dense-step.ts) or, with Embedding tables, the sparse step
+ * (embedding-step.ts) runs forward and backward; the gradients are handed over by a strategy
+ * (grad-handoff.ts): to `opts.gradSink` during backward, or collected after it.
+ */
 export function lossAndGradsSum(
   model: Model,
   params: Map<string, ParamValue>,
@@ -141,85 +152,56 @@ export function lossAndGradsSum(
 ): GradSums {
   checkInputs(model, x, batchSize);
   const labels = checkLabels(model, y, batchSize);
-  // Checked here, not in forward: an error thrown under the gradient tape leaks its saved tensors.
-  const dropout = model.layers.find((l) => l.kind === 'dropout' && l.rate > 0);
-  if (dropout && opts.dropoutSeed === undefined) {
-    throw new Error(`lossAndGrads: layer "${dropout.name}" is a dropout layer: pass dropoutSeed`);
-  }
+  requireDropoutSeed(model, opts.dropoutSeed);
   if (batchSize === 0) return zeroSums(model, true);
+  const sparse = model.params.some((p) => p.sparse);
+  const { copies } = opts.context ?? defaultContext;
+  // The embedding step runs forward up to the ids before the tape: it collects its gradients after
+  // backward, and cannot wait for deferred parameters (a sink's fills).
+  const handOff = opts.gradSink && !sparse ? sinkGrads(opts.gradSink, copies) : collectGrads(copies);
   let result: GradSums | undefined;
   tf.tidy(() => {
-    // With a sink (a worker's step), values still being gathered are filled when first read.
-    const fills = opts.gradSink && !model.params.some((p) => p.sparse) ? new Map<string, () => void>() : undefined;
-    const pt = paramTensors(model, params, fills);
-    const paths = [...pt.keys()];
+    const pt = paramTensors(model, params, handOff.fills, copies);
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
-    countCopy('upload', x.byteLength + labels.byteLength);
-    const extras = stepExtras(model, params, batchSize, true);
-    const fwd: ForwardOptions = { training: true, ...opts, extras };
-    let out: tf.Tensor | undefined;
-    let perExample: tf.Tensor | undefined;
-    let extra: tf.Scalar | null = null;
-    if (model.params.some((p) => p.sparse)) {
-      const ctx = {
-        training: true,
-        dropoutSeed: opts.dropoutSeed,
-        exampleOffset: opts.exampleOffset ?? 0,
-        ...extras,
-        allReduce: opts.allReduce,
-      };
-      const r = embeddingStep(model, pt, xt, ctx, (o) => perExampleLoss(model, o, yt), ownedData);
-      result = {
-        count: batchSize,
-        lossSum: sumOf(r.perExample.dataSync() as Float32Array) + r.extraLoss,
-        metricSums: metricSums(model, r.out.dataSync() as Float32Array, labels, batchSize),
-        grads: r.dense,
-        sparse: r.sparse,
-        stateUpdates: finishExtras(extras),
-      };
-      r.out.dispose();
-      r.perExample.dispose();
-      return;
-    }
-    const sunk = new Map<string, Float32Array | null>();
-    const sink = (path: string, grad: tf.Tensor): void => {
-      const view = transientView(grad);
-      countCopy('download', view.byteLength); // the sink's copy out of the backend
-      sunk.set(path, opts.gradSink!(path, view));
+    copies.count('upload', x.byteLength + labels.byteLength);
+    const extras = stepExtras(model, params, batchSize, true, copies);
+    const base = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+    const loss: StepLoss = {
+      perExample: (out) => perExampleLoss(model, out, yt),
+      extra: () => extraLoss(extras),
+      scale: opts.scaleLoss,
     };
-    try {
-      const { grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-        const raw = new Map(paths.map((p, i) => [p, ps[i]] as [string, tf.Tensor]));
-        const map = opts.gradSink ? hookedParams(raw, sink, fills) : raw;
-        // keep(): the gradient scope disposes everything but its value and grads; these are read below.
-        out = tf.keep(forward(model, map, xt, fwd));
-        perExample = tf.keep(perExampleLoss(model, out, yt));
-        extra = extraLoss(extras);
-        const total = (extra ? tf.add(tf.sum(perExample), extra) : tf.sum(perExample)) as tf.Scalar;
-        return opts.scaleLoss ? opts.scaleLoss(total) : total;
-      })(paths.map((p) => pt.get(p)!));
-      const gradMap = new Map<string, Float32Array>();
-      paths.forEach((p, i) => {
-        if (!opts.gradSink) return gradMap.set(p, ownedData(grads[i]));
-        if (!sunk.has(p)) sink(p, grads[i]); // a parameter forward never read: its (zero) gradient, now
-        const kept = sunk.get(p);
-        if (kept) gradMap.set(p, kept);
-      });
-      result = {
-        count: batchSize,
-        lossSum: sumOf(perExample!.dataSync() as Float32Array) + scalarOf(extra),
-        metricSums: metricSums(model, out!.dataSync() as Float32Array, labels, batchSize),
-        grads: gradMap,
-        stateUpdates: finishExtras(extras),
-      };
-    } finally {
-      out?.dispose();
-      perExample?.dispose();
-      (extra as tf.Scalar | null)?.dispose();
-    }
+    const step = sparse
+      ? embeddingStep(model, pt, xt, { ...base, ...extras, allReduce: opts.allReduce }, loss, handOff)
+      : denseStep(model, pt, xt, { ...base, extras, allReduce: opts.allReduce }, loss, handOff);
+    result = { ...sumsOf(model, step, labels, batchSize), stateUpdates: finishExtras(extras, copies) };
   });
   return result!;
+}
+
+/**
+ * A model with dropout needs the step's dropout seed. Checked before any step runs, not in forward:
+ * an error thrown under the gradient tape leaks its saved tensors.
+ */
+export function requireDropoutSeed(model: Model, dropoutSeed: number | undefined): void {
+  const dropout = model.layers.find((l) => l.kind === 'dropout' && l.rate > 0);
+  if (dropout && dropoutSeed === undefined)
+    throw new Error(`lossAndGrads: layer "${dropout.name}" is a dropout layer: pass dropoutSeed`);
+}
+
+/** A step's loss and metric sums and its gradients; disposes the tensors the step kept. */
+function sumsOf(model: Model, step: StepOutputs, labels: Labels, batchSize: number): GradSums {
+  try {
+    return {
+      ...batchSums(model, step.out, step.perExample, labels, batchSize, scalarOf(step.extra)),
+      grads: step.grads,
+      ...(step.sparse ? { sparse: step.sparse } : {}),
+    };
+  } finally {
+    step.out.dispose();
+    step.perExample.dispose();
+  }
 }
 
 /** Loss and metric sums without gradients (dropout off). */
@@ -236,16 +218,12 @@ export function evaluateSum(
   let result: BatchSums | undefined;
   tf.tidy(() => {
     const pt = paramTensors(model, params);
-    const extras = stepExtras(model, params, batchSize, false);
+    const extras = stepExtras(model, params, batchSize, false, defaultContext.copies);
     const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false, extras });
     const perExample = perExampleLoss(model, out, labelTensor(model, labels, batchSize));
     const extra = extraLoss(extras);
-    finishExtras(extras);
-    result = {
-      count: batchSize,
-      lossSum: sumOf(perExample.dataSync() as Float32Array) + scalarOf(extra),
-      metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
-    };
+    finishExtras(extras, defaultContext.copies);
+    result = batchSums(model, out, perExample, labels, batchSize, scalarOf(extra));
   });
   return result!;
 }

@@ -1,12 +1,13 @@
 import type { ShardedVariable } from '../variables/sharded-variable';
 import { BaseOptimizer, type MeshArgs } from './base-optimizer';
 import type { Grad } from './gradients';
-import { adadeltaDense, adadeltaSparse } from './kernels/adadelta-fused';
 import { wasmSimdSupported } from '../wasm/heap';
-import { adadeltaDenseTensor, adadeltaSparseTensor } from './adadelta-tfjs-kernel';
-import type { AdadeltaScalars } from './adadelta-math';
+import { adadeltaStep, updateVariable, type AdadeltaSlots } from './adadelta-step';
+import { FusedAdadelta } from './kernels/adadelta-fused';
+import type { GradientStep } from './apply-pipeline';
 import { argsFromConfig, pyRepr, serializeLearningRate, type BaseOptimizerArgs, type ScheduleFormat } from './optimizer-config';
 import { ValueError } from '../errors';
+import { ADADELTA_DEFAULTS } from '../../shared/defaults';
 
 export interface AdadeltaArgs extends BaseOptimizerArgs, MeshArgs {
   /** Decay rate of both moving averages (default 0.95). */
@@ -30,6 +31,7 @@ const ARG_KEYS = new Set([
   'name',
   'mesh',
   'collectives',
+  'context',
   'lossScaleFactor',
   'gradientAccumulationSteps',
   'emaFirstStep',
@@ -39,16 +41,16 @@ const ARG_KEYS = new Set([
 export type ConfigFlavour = 'keras3' | 'keras2';
 
 /**
- * Keras's Adadelta (tf.keras.dtensor.experimental.optimizers.Adadelta semantics, spec §8) on a mesh.
- * Slots `accumulated_grad` (E[g²]) and `accumulated_delta_var` (E[Δx²]) share each variable's layout.
- * Host-storage variables use the fused in-place kernel (WASM SIMD when `jitCompile`, else a JS loop);
- * tensor-storage variables (tf.Variable, the GPU path) use tfjs ops. Both give the same bits.
+ * Keras's Adadelta (tf.keras.dtensor.experimental.optimizers.Adadelta semantics; docs/optimizer-contract.md,
+ * "The Adadelta update step") on a mesh.
+ * Slots `accumulated_grad` (E[g²]) and `accumulated_delta_var` (E[Δx²]) share each variable's layout;
+ * they are the state of the chain's update step (adadelta-step.ts), which picks the kernel by storage.
  */
 export class Adadelta extends BaseOptimizer {
   readonly rho: number;
   readonly epsilon: number;
-  private accumulatedGrads: ShardedVariable[] = [];
-  private accumulatedDeltaVars: ShardedVariable[] = [];
+  /** The fused kernels' working memory, this optimizer's own (its copies counted on its context). */
+  private readonly kernels: FusedAdadelta;
 
   constructor(args: AdadeltaArgs = {}) {
     for (const key of Object.keys(args)) {
@@ -59,54 +61,44 @@ export class Adadelta extends BaseOptimizer {
     // null is refused here rather than failing later in arithmetic as Keras's epsilon=None does.
     // Keras accepts any rho/epsilon and trains on NaN from the first step (sqrt of a negative
     // accumulator); we refuse them up front, in the words Keras uses for ema_momentum's range.
-    this.rho = checkNumber('rho', args.rho === undefined ? 0.95 : args.rho);
-    this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? 1e-7 : args.epsilon);
+    this.rho = checkNumber('rho', args.rho === undefined ? ADADELTA_DEFAULTS.rho : args.rho);
+    this.epsilon = checkNumber('epsilon', args.epsilon === undefined ? ADADELTA_DEFAULTS.epsilon : args.epsilon);
     if (this.rho < 0 || this.rho > 1)
       throw new ValueError(`\`rho\` must be in the range [0, 1]. Received: rho=${pyRepr(this.rho)}`);
     if (this.epsilon < 0) throw new ValueError(`\`epsilon\` must be >= 0. Received: epsilon=${pyRepr(this.epsilon)}`);
+    this.kernels = new FusedAdadelta(this.context.copies);
   }
 
-  protected buildSlots(vars: ShardedVariable[]): void {
-    this.accumulatedGrads = vars.map((v) => this.addVariableFromReference(v, 'accumulated_grad'));
-    this.accumulatedDeltaVars = vars.map((v) => this.addVariableFromReference(v, 'accumulated_delta_var'));
+  protected updateRule(): GradientStep<AdadeltaSlots> {
+    return adadeltaStep({ rho: this.rho, epsilon: this.epsilon, simd: this.jitCompile, kernels: this.kernels });
+  }
+
+  private get slots(): AdadeltaSlots {
+    return this.stepState<AdadeltaSlots>('update') ?? { accumulatedGrads: [], accumulatedDeltaVars: [] };
   }
 
   /** Interleaved per variable, as Keras appends them: grad_0, delta_0, grad_1, delta_1, … */
   protected slotVariables(): ShardedVariable[] {
-    return this.accumulatedGrads.flatMap((g, i) => [g, this.accumulatedDeltaVars[i]!]);
+    const { accumulatedGrads, accumulatedDeltaVars } = this.slots;
+    return accumulatedGrads.flatMap((g, i) => [g, accumulatedDeltaVars[i]!]);
   }
 
   /** The `accumulated_grad` and `accumulated_delta_var` slots of a built variable. */
   slotsOf(variable: ShardedVariable): { accumulatedGrad: ShardedVariable; accumulatedDeltaVar: ShardedVariable } {
     const i = this.indexOf.get(this.knownVariable(variable).uniqueId)!;
-    return { accumulatedGrad: this.accumulatedGrads[i]!, accumulatedDeltaVar: this.accumulatedDeltaVars[i]! };
+    return { accumulatedGrad: this.slots.accumulatedGrads[i]!, accumulatedDeltaVar: this.slots.accumulatedDeltaVars[i]! };
   }
 
   protected updateStepLocal(g: Grad, v: ShardedVariable): void {
-    const { accumulatedGrad: eg, accumulatedDeltaVar: ed } = this.slotsOf(v);
-    if (v.localSize === 0) return; // an empty shard (more shards than rows) has nothing to update
-    const s: AdadeltaScalars = { lr: Math.fround(this.learningRate), rho: this.rho, epsilon: this.epsilon };
-    if (v.storage === 'tensor') {
-      if (g.kind === 'sparse') adadeltaSparseTensor(v.tensorVariable(), eg.tensorVariable(), ed.tensorVariable(), g.sparse, s);
-      else if (g.kind === 'dense-tensor')
-        adadeltaDenseTensor(v.tensorVariable(), eg.tensorVariable(), ed.tensorVariable(), g.tensor, s);
-      else throw new Error('internal: host gradient for a tensor variable');
-      return;
-    }
-    const kernel = { simd: this.jitCompile };
-    if (g.kind === 'sparse') {
-      adadeltaSparse(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.sparse.rows, g.sparse.values, g.sparse.rowSize, s);
-    } else if (g.kind === 'dense-host') {
-      adadeltaDense(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.data, s, kernel);
-    } else {
-      throw new Error('internal: tensor gradient for a host variable');
-    }
+    const { accumulatedGrad, accumulatedDeltaVar } = this.slotsOf(v);
+    const s = { lr: Math.fround(this.learningRate), rho: this.rho, epsilon: this.epsilon };
+    updateVariable(v, g, accumulatedGrad, accumulatedDeltaVar, s, { simd: this.jitCompile, kernels: this.kernels });
   }
 
   /**
    * Keras's get_config. Default: what Keras 3's from_config loads (its keys and order). `keras2`: the
-   * tf.keras 2.11–2.15 form (spec §11, `jit_compile` the effective value; `scheduleFormat` 'legacy' for
-   * 2.11/2.12), which cannot express the Keras 3-only settings.
+   * tf.keras 2.11–2.15 form (contract: "Serialization"; `jit_compile` the effective value;
+   * `scheduleFormat` 'legacy' for 2.11/2.12), which cannot express the Keras 3-only settings.
    */
   getConfig(options: { flavour?: ConfigFlavour; scheduleFormat?: ScheduleFormat } = {}): Record<string, unknown> {
     const schedule = this.learningRateSchedule;

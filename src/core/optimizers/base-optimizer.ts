@@ -1,21 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KeyError, RuntimeError, ValueError, warn } from '../errors';
+import { KeyError, RuntimeError, ValueError } from '../errors';
 import { Layout } from '../dtensor/layout';
 import { Mesh } from '../dtensor/mesh';
 import type { Collectives } from '../collectives/types';
+import { defaultContext, type ComputeContext } from '../context';
 import { ShardedVariable } from '../variables/sharded-variable';
 import { LearningRateSchedule } from './schedules';
 import { deduplicateSparse } from './indexed-slices';
-import { toLocalGradient, disposeGrad, type Grad, type GradientInput } from './gradients';
-import { clipGradients } from './clip-pipeline';
+import { toLocalGradient, type Grad, type GradientInput } from './gradients';
+import { clipStep } from './clip-pipeline';
 import { computeGradientsOf } from './compute-gradients';
-import { copyInto, updateAverage } from './ema';
-import { accumulate, takeMean } from './gradient-accumulation';
-import { transformGrad } from './clipping';
-import { decayWeights } from './weight-decay';
-import { describe, unzipPairs } from './grads-and-vars';
+import { copyInto, emaStep } from './ema';
+import { accumulateStep } from './gradient-accumulation';
+import { decayStep } from './weight-decay';
+import { dedupeStep, unscaleStep } from './apply-steps';
+import { initSteps, runSteps, type ApplyStep, type GradientStep, type InitializedStep } from './apply-pipeline';
+import { describe, dropMissingGradients, unzipPairs } from './grads-and-vars';
+import {
+  IterationsVariable,
+  assignWeights,
+  replicatedVariable,
+  variableLike,
+  type OptimizerVariable,
+  type ReplicatedVariableOptions,
+} from './optimizer-variables';
 
 export { describe } from './grads-and-vars';
+export { IterationsVariable, type OptimizerVariable } from './optimizer-variables';
 import { validateBaseArgs, pyRepr, type BaseOptimizerArgs } from './optimizer-config';
 
 export type ModelVariable = tf.Variable | ShardedVariable;
@@ -26,27 +37,20 @@ export interface MeshArgs {
   mesh?: Mesh;
   /** How this device reaches the others for cross-shard norms (default: none, a single device). */
   collectives?: Collectives;
+  /** Whose heap and copy meter the optimizer uses (default: the library's default context). */
+  context?: ComputeContext;
 }
-
-/** The scalar step counter, replicated on every device (Keras: int64 `iteration`, layout rank-0 replicated). */
-export class IterationsVariable {
-  readonly name = 'iteration';
-  readonly dtype = 'int64';
-  constructor(
-    public value: number,
-    readonly layout: Layout,
-  ) {}
-}
-export type OptimizerVariable = IterationsVariable | ShardedVariable;
 
 /**
- * Keras's base optimizer (spec §2–§11) over sharded variables: iterations, learning rate and schedules,
- * clipping, EMA, weight decay, the apply_gradients pipeline. Subclasses define build() and the update.
+ * Keras's base optimizer (docs/optimizer-contract.md) over sharded variables: iterations, learning
+ * rate and schedules, and apply_gradients as a chain of steps (apply-pipeline.ts): unscale → accumulate
+ * → clip → dedupe → decay → update → ema. Subclasses give the update step and its slots.
  */
 export abstract class BaseOptimizer {
   readonly name: string;
   readonly mesh: Mesh;
   readonly collectives?: Collectives;
+  readonly context: ComputeContext;
   readonly deviceId: number;
   weightDecay: number | null;
   clipnorm: number | null;
@@ -61,10 +65,10 @@ export abstract class BaseOptimizer {
   readonly gradientAccumulationSteps: number | null;
   readonly emaFirstStep: 'keras2' | 'keras3';
   protected built = false;
-  protected accumulators: ShardedVariable[] = [];
   protected trackedVariables: ShardedVariable[] = [];
   protected readonly indexOf = new Map<number, number>();
-  protected averages: ShardedVariable[] = [];
+  /** The apply steps with their state, made by build(). */
+  private steps: InitializedStep[] = [];
   private readonly wrapped = new WeakMap<tf.Variable, ShardedVariable>();
   private iterationsVar: IterationsVariable;
   private lrValue = 0;
@@ -77,6 +81,7 @@ export abstract class BaseOptimizer {
     this.nameScope = this.name;
     this.mesh = args.mesh ?? Mesh.single();
     this.collectives = args.collectives;
+    this.context = args.context ?? defaultContext;
     this.deviceId = args.collectives?.deviceId ?? this.mesh.deviceIds[0]!;
     this.weightDecay = args.weightDecay ?? null;
     this.clipnorm = args.clipnorm ?? null;
@@ -93,7 +98,7 @@ export abstract class BaseOptimizer {
     this.learningRate = args.learningRate ?? 0.001;
   }
 
-  // ---- iterations and learning rate (spec §4) ----
+  // ---- iterations and learning rate (contract: "Learning rate, lr and iterations") ----
   /** Applied steps. With gradient accumulation, Keras 3's floor(calls / N) (the stored counter counts calls). */
   get iterations(): number {
     const n = this.gradientAccumulationSteps;
@@ -146,18 +151,51 @@ export abstract class BaseOptimizer {
     return this.schedule;
   }
 
-  // ---- variables (spec §3) ----
+  // ---- variables (contract: "State variables") ----
   /**
    * Keras order: iteration, then per model variable its EMA average and gradient accumulator (each
    * when enabled), then the subclass's slots.
    */
   get variables(): OptimizerVariable[] {
+    const averages = this.stepState<ShardedVariable[]>('ema') ?? [];
+    const accumulators = this.stepState<ShardedVariable[]>('accumulate') ?? [];
     const perVariable = this.trackedVariables.flatMap((_, i) =>
-      [this.averages[i], this.accumulators[i]].filter((v): v is ShardedVariable => v !== undefined),
+      [averages[i], accumulators[i]].filter((v): v is ShardedVariable => v !== undefined),
     );
     return [this.iterationsVar, ...perVariable, ...this.slotVariables()];
   }
   protected abstract slotVariables(): ShardedVariable[];
+
+  /** The apply steps' names, in the order apply_gradients runs them (empty before build). */
+  get applyStepNames(): string[] {
+    return this.steps.map(({ step }) => step.name);
+  }
+
+  /**
+   * The chain, in Keras's order. Settings fixed at construction decide whether a step is there at all;
+   * clipping and weight decay are always there (their settings are attributes a user may change later).
+   */
+  protected applySteps(): ApplyStep[] {
+    const n = this.gradientAccumulationSteps;
+    return [
+      ...(this.lossScaleFactor !== null ? [unscaleStep(this.lossScaleFactor)] : []),
+      ...(n ? [accumulateStep(n)] : []),
+      clipStep(this, this.collectives),
+      dedupeStep(),
+      decayStep(this),
+      this.updateRule(),
+      ...(this.useEma
+        ? [emaStep({ momentum: this.emaMomentum, overwriteFrequency: this.emaOverwriteFrequency, firstStep: this.emaFirstStep })]
+        : []),
+    ];
+  }
+  /** The subclass's update (Keras's update_step) as the chain's `update` step, with its slots as state. */
+  protected abstract updateRule(): GradientStep<unknown>;
+
+  /** The state of the step called `name`, if the chain has one (after build). */
+  protected stepState<S>(name: string): S | undefined {
+    return this.steps.find(({ step }) => step.name === name)?.state as S | undefined;
+  }
 
   /** A tf.Variable is treated as replicated on the optimizer's mesh; a ShardedVariable is used as is. */
   asSharded(v: ModelVariable): ShardedVariable {
@@ -173,21 +211,16 @@ export abstract class BaseOptimizer {
     return s;
   }
 
-  /** Creates the optimizer state for `varList` once; later calls do nothing (Keras's one-shot build). */
+  /** Creates the optimizer state for `varList` once (each step's init); later calls do nothing (Keras's one-shot build). */
   build(varList: readonly ModelVariable[]): void {
     if (this.built) return;
     this.trackedVariables = varList.map((v) => this.asSharded(v));
     this.trackedVariables.forEach((v, i) => this.indexOf.set(v.uniqueId, i));
-    if (this.useEma) {
-      this.averages = this.trackedVariables.map((v) => this.addVariableFromReference(v, 'average', v));
-    }
-    if (this.gradientAccumulationSteps) {
-      this.accumulators = this.trackedVariables.map((v) => this.addVariableFromReference(v, 'gradient_accumulator'));
-    }
-    this.buildSlots(this.trackedVariables);
+    this.steps = initSteps(this.applySteps(), this.trackedVariables, (like, name, initial) =>
+      this.addVariableFromReference(like, name, initial),
+    );
     this.built = true;
   }
-  protected abstract buildSlots(vars: ShardedVariable[]): void;
 
   /**
    * A slot shaped like `modelVar`: zeros with its layout; a tensor initial value becomes replicated on
@@ -199,42 +232,12 @@ export abstract class BaseOptimizer {
     initialValue?: tf.Tensor | ShardedVariable,
   ): ShardedVariable {
     const ref = this.asSharded(modelVar);
-    const name = `${this.nameScope}/${variableName}/${ref.name}`;
-    const base = { name, dtype: ref.dtype, storage: ref.storage, deviceId: this.deviceId, trainable: false } as const;
-    if (initialValue instanceof tf.Tensor) {
-      return new ShardedVariable({
-        ...base,
-        globalShape: initialValue.shape,
-        layout: Layout.replicated(this.mesh, initialValue.rank),
-        initialValue: initialValue.dataSync() as Float32Array,
-      });
-    }
-    const values = initialValue ? initialValue.readLocal() : undefined;
-    return new ShardedVariable({
-      ...base,
-      globalShape: ref.globalShape,
-      layout: ref.layout,
-      initialValue: values,
-      initialIsLocal: true,
-    });
+    return variableLike(ref, `${this.nameScope}/${variableName}/${ref.name}`, initialValue, this.mesh, this.deviceId);
   }
 
   /** A replicated variable of the given shape (Keras add_variable). */
-  addVariable(
-    shape: readonly number[],
-    options: { dtype?: 'float32' | 'float64'; initializer?: 'zeros' | 'ones'; name?: string } = {},
-  ): ShardedVariable {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const fill = options.initializer === 'ones' ? 1 : 0;
-    return new ShardedVariable({
-      name: options.name ?? 'Variable',
-      globalShape: shape,
-      dtype: options.dtype,
-      layout: Layout.replicated(this.mesh, shape.length),
-      deviceId: this.deviceId,
-      initialValue: new Array<number>(size).fill(fill),
-      trainable: false,
-    });
+  addVariable(shape: readonly number[], options: ReplicatedVariableOptions = {}): ShardedVariable {
+    return replicatedVariable(shape, options, this.mesh, this.deviceId, this.context.heap);
   }
 
   /** The local values of `variables`, in order (iterations as a number). */
@@ -249,23 +252,10 @@ export abstract class BaseOptimizer {
         'You are calling `set_weights()` on an optimizer that has not yet been built. Please call `optimizer.build(trainable_variables)` to create the optimizer weights before calling `optimizer.set_weights()`.',
       );
     }
-    this.variables.forEach((v, i) => {
-      const w = weights[i];
-      if (w === undefined) return;
-      const size = typeof w === 'number' ? 0 : w.length;
-      const expected = v instanceof IterationsVariable ? 0 : v.localSize;
-      if ((typeof w === 'number') !== v instanceof IterationsVariable || size !== expected) {
-        const shape = v instanceof IterationsVariable ? '()' : `(${v.localShape.join(', ')})`;
-        throw new ValueError(
-          `Optimizer variable ${v.name} has shape ${shape} not compatible with provided weight shape ${typeof w === 'number' ? '()' : `(${size},)`}.`,
-        );
-      }
-      if (v instanceof IterationsVariable) v.value = w as number;
-      else v.assignLocal(w as ArrayLike<number>);
-    });
+    assignWeights(this.variables, weights);
   }
 
-  // ---- apply_gradients (spec §5) ----
+  // ---- apply_gradients (contract: "The apply_gradients pipeline") ----
   /**
    * Applies one step. Returns the new iterations count. Async because, on a sharded mesh, clipping
    * norms are all-reduced across devices; every device calls this with its own shards (SPMD).
@@ -276,38 +266,23 @@ export abstract class BaseOptimizer {
     if (pairs.length === 0) return this.iterations;
     this.nameScope = options.name ?? this.name;
     this.build(pairs.map(([, v]) => v));
-    const present = this.dropMissingGradients(pairs);
-    const entries = present.map(([g, v]) => ({ variable: this.knownVariable(v), input: g }));
-    const inputs = new Set(entries.map((e) => e.input).filter((g): g is tf.Tensor => g instanceof tf.Tensor));
-    let grads: Grad[] = entries.map((e) => toLocalGradient(e.input, e.variable));
-    const vars = entries.map((e) => e.variable);
-    try {
-      if (this.lossScaleFactor !== null) grads = this.unscale(grads, vars, inputs);
-      const n = this.gradientAccumulationSteps;
-      if (n && (this.callCount + 1) % n !== 0) {
-        grads.forEach((g, i) => accumulate(this.accumulatorOf(vars[i]!), g));
-      } else {
-        if (n)
-          grads = this.replace(
-            grads,
-            vars.map((v, i) => takeMean(this.accumulatorOf(v), grads[i]!, n)),
-            inputs,
-          );
-        // Clipping makes new gradients: replace() frees the uploads they supersede (the caller's tensors stay).
-        grads = this.replace(grads, await clipGradients(grads, vars, this, this.collectives), inputs);
-        grads = grads.map((g) => (g.kind === 'sparse' ? { kind: 'sparse', sparse: deduplicateSparse(g.sparse) } : g));
-        vars.forEach((variable) => this.applyWeightDecay(variable));
-        vars.forEach((variable, i) => this.updateStepLocal(grads[i]!, variable));
-      }
-      if (this.useEma) this.updateAverages(vars); // on every call, as Keras 3 does with accumulation
-    } finally {
-      grads.forEach((g) => disposeGrad(g, inputs));
-    }
+    const present = dropMissingGradients(pairs, (v) => this.asSharded(v).name);
+    const vars = present.map(([, v]) => this.knownVariable(v));
+    const callerTensors = new Set(present.map(([g]) => g).filter((g): g is tf.Tensor => g instanceof tf.Tensor));
+    const grads = present.map(([g], i) => toLocalGradient(g, vars[i]!));
+    const call = {
+      vars,
+      tracked: vars.map((v) => this.indexOf.get(v.uniqueId)!),
+      learningRate: this.lrValue,
+      iterations: this.iterations,
+      callCount: this.callCount,
+    };
+    await runSteps(this.steps, grads, call, callerTensors);
     this.iterationsVar.value += 1;
     return this.iterations;
   }
 
-  /** compute_gradients then apply_gradients (spec §10); the loss goes through scaleLoss first. */
+  /** compute_gradients then apply_gradients (contract: "compute_gradients and minimize"), the loss through scaleLoss. */
   async minimize(loss: () => tf.Scalar, varList: readonly ModelVariable[] | (() => readonly ModelVariable[])): Promise<void> {
     await this.applyGradients(this.computeGradients(() => this.scaleLoss(loss()), varList));
   }
@@ -317,26 +292,6 @@ export abstract class BaseOptimizer {
     if (this.lossScaleFactor === null) return loss;
     if (typeof loss === 'number') return (loss * this.lossScaleFactor) as T;
     return tf.mul(loss, tf.scalar(this.lossScaleFactor)) as T;
-  }
-
-  /** g / loss_scale_factor, in each gradient's dtype (before accumulation and clipping, as Keras 3). */
-  private unscale(grads: Grad[], vars: ShardedVariable[], inputs: Set<tf.Tensor>): Grad[] {
-    const s = this.lossScaleFactor!;
-    return this.replace(
-      grads,
-      grads.map((g, i) => transformGrad(g, { kind: 'scale', mul: 1, div: vars[i]!.dtype === 'float32' ? Math.fround(s) : s })),
-      inputs,
-    );
-  }
-
-  /** Swaps in new gradients, disposing replaced tensors the caller did not pass in. */
-  private replace(old: Grad[], next: Grad[], inputs: Set<tf.Tensor>): Grad[] {
-    old.forEach((g, i) => g !== next[i] && disposeGrad(g, inputs));
-    return next;
-  }
-
-  private accumulatorOf(v: ShardedVariable): ShardedVariable {
-    return this.accumulators[this.indexOf.get(v.uniqueId)!]!;
   }
 
   /** Gradients of `loss` (a function) with respect to each variable, null where it does not depend on it. */
@@ -356,9 +311,10 @@ export abstract class BaseOptimizer {
   /** Copies the moving averages into the variables when EMA is on (Keras finalize_variable_values). */
   finalizeVariableValues(varList: readonly ModelVariable[]): void {
     if (!this.useEma) return;
+    const averages = this.stepState<ShardedVariable[]>('ema')!;
     for (const v of varList) {
       const s = this.knownVariable(v);
-      copyInto(s, this.averages[this.indexOf.get(s.uniqueId)!]!);
+      copyInto(s, averages[this.indexOf.get(s.uniqueId)!]!);
     }
   }
 
@@ -370,23 +326,6 @@ export abstract class BaseOptimizer {
   }
   protected abstract updateStepLocal(g: Grad, v: ShardedVariable): void;
 
-  private dropMissingGradients(pairs: GradAndVar[]): [Exclude<GradientInput, null | undefined>, ModelVariable][] {
-    const present = pairs.filter(([g]) => g != null) as [Exclude<GradientInput, null | undefined>, ModelVariable][];
-    const missing = pairs.filter(([g]) => g == null).map(([, v]) => this.asSharded(v).name);
-    if (present.length === 0) {
-      const list = `[${missing.map((n) => `'${n}'`).join(', ')}]`;
-      throw new ValueError(
-        `No gradients provided for any variable: (${list},). Provided \`grads_and_vars\` is (${missing.map((n) => `(None, <Variable '${n}'>)`).join(', ')}).`,
-      );
-    }
-    if (missing.length > 0) {
-      warn(
-        `Gradients do not exist for variables [${missing.map((n) => `'${n}'`).join(', ')}] when minimizing the loss. If you're using \`model.compile()\`, did you forget to provide a \`loss\` argument?`,
-      );
-    }
-    return present;
-  }
-
   protected knownVariable(v: ModelVariable): ShardedVariable {
     const s = this.asSharded(v);
     if (!this.indexOf.has(s.uniqueId)) {
@@ -395,21 +334,5 @@ export abstract class BaseOptimizer {
       );
     }
     return s;
-  }
-
-  private applyWeightDecay(v: ShardedVariable): void {
-    if (this.weightDecay != null) decayWeights(v, this.weightDecay, this.lrValue);
-  }
-
-  /** EMA after the updates, before iterations moves (spec §9); overwrites on steps freq, 2·freq, … */
-  private updateAverages(vars: ShardedVariable[]): void {
-    const overwrite = this.emaOverwriteFrequency && (this.iterations + 1) % this.emaOverwriteFrequency === 0;
-    // Keras 3 uses momentum 0 while `iterations` is 0; tf.keras 2.x starts from a copy at build.
-    const momentum = this.emaFirstStep === 'keras3' && this.iterations === 0 ? 0 : this.emaMomentum;
-    for (const v of vars) {
-      const avg = this.averages[this.indexOf.get(v.uniqueId)!]!;
-      updateAverage(avg, v, momentum, this.emaFirstStep === 'keras3');
-      if (overwrite) copyInto(v, avg);
-    }
   }
 }

@@ -3,14 +3,16 @@ import { isPrimaryReplica } from '../dtensor/shard';
 import type { ShardedVariable } from '../variables/sharded-variable';
 import { activeClipRule, clipByNormFactors, globalNormScale, transformGrad, type ClipOptions } from './clipping';
 import { sumOfSquares, type Grad } from './gradients';
+import type { GradientStep } from './apply-pipeline';
 
 /**
- * Keras's _clip_gradients over sharded variables (spec §6). Norms are float64 sums of squares of the
- * local shards, all-reduced once per step over the whole mesh, so a sharded run clips like an unsharded one.
+ * Keras's _clip_gradients over sharded variables (docs/optimizer-contract.md, "Clipping"). Norms are float64
+ * sums of squares of the local shards, all-reduced once per step over the whole mesh, so a sharded run
+ * clips like an unsharded one.
  */
 export async function clipGradients(
   grads: Grad[],
-  vars: ShardedVariable[],
+  vars: readonly ShardedVariable[],
   o: ClipOptions,
   collectives?: Collectives,
 ): Promise<Grad[]> {
@@ -36,11 +38,27 @@ export async function clipGradients(
  * Per-variable sum of squares over the whole (global) gradient. Each shard is counted once: only the
  * device at coordinate 0 of every mesh dim the layout does not shard over contributes its shard.
  */
-async function globalSumsOfSquares(grads: Grad[], vars: ShardedVariable[], collectives?: Collectives): Promise<Float64Array> {
+async function globalSumsOfSquares(
+  grads: Grad[],
+  vars: readonly ShardedVariable[],
+  collectives?: Collectives,
+): Promise<Float64Array> {
   const sums = new Float64Array(grads.length);
   grads.forEach((g, i) => {
     if (isPrimaryReplica(vars[i]!.layout, vars[i]!.deviceId)) sums[i] = sumOfSquares(g);
   });
   if (collectives && collectives.deviceIds.length > 1) await collectives.allReduceSum(sums);
   return sums;
+}
+
+/**
+ * Clipping as an apply step. It reads the rule from `options` on every call (Keras's clipnorm and the
+ * others are settable attributes), so it is always in the chain and passes gradients through when none is set.
+ */
+export function clipStep(options: ClipOptions, collectives?: Collectives): GradientStep<null> {
+  return {
+    name: 'clip',
+    init: () => null,
+    update: (grads, _, call) => clipGradients(grads, call.vars, options, collectives),
+  };
 }

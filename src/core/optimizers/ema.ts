@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ShardedVariable } from '../variables/sharded-variable';
+import type { EveryCallStep } from './apply-pipeline';
 
 const f = Math.fround;
 
@@ -32,4 +33,34 @@ export function updateAverage(avg: ShardedVariable, v: ShardedVariable, momentum
 export function copyInto(target: ShardedVariable, source: ShardedVariable): void {
   if (target.storage === 'tensor') target.tensorVariable().assign(source.tensorVariable());
   else target.hostArray().set(source.hostArray());
+}
+
+export interface EmaSettings {
+  momentum: number;
+  /** Overwrite the variables with their averages on steps freq, 2·freq, … (null: never). */
+  overwriteFrequency: number | null;
+  firstStep: 'keras2' | 'keras3';
+}
+
+/**
+ * EMA as an apply step, its state one average per tracked variable (each starts as a copy of its
+ * variable). Runs after the updates on every call, before iterations moves (Keras 3 also on calls held
+ * back for accumulation); overwrites on steps freq, 2·freq, …
+ */
+export function emaStep(o: EmaSettings): EveryCallStep<ShardedVariable[]> {
+  return {
+    name: 'ema',
+    everyCall: true,
+    init: (tracked, add) => tracked.map((v) => add(v, 'average', v)),
+    update(averages, call) {
+      const overwrite = o.overwriteFrequency && (call.iterations + 1) % o.overwriteFrequency === 0;
+      // Keras 3 uses momentum 0 while `iterations` is 0; tf.keras 2.x starts from a copy at build.
+      const momentum = o.firstStep === 'keras3' && call.iterations === 0 ? 0 : o.momentum;
+      call.vars.forEach((v, i) => {
+        const avg = averages[call.tracked[i]!]!;
+        updateAverage(avg, v, momentum, o.firstStep === 'keras3');
+        if (overwrite) copyInto(v, avg);
+      });
+    },
+  };
 }

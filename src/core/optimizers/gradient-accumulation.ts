@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ShardedVariable } from '../variables/sharded-variable';
 import type { Grad } from './gradients';
 import type { FloatArray } from './indexed-slices';
+import type { GradientStep } from './apply-pipeline';
 
 /** The gradient as a dense host array of the variable's local shape (sparse rows summed, in order). */
 function denseHost(g: Grad, like: FloatArray): FloatArray {
@@ -61,4 +62,24 @@ export function takeMean(acc: ShardedVariable, g: Grad, steps: number): Grad {
   for (let i = 0; i < a.length; i++) out[i] = out[i]! / steps; // … and again after the division
   a.fill(0);
   return { kind: 'dense-host', data: out };
+}
+
+/**
+ * Accumulation as an apply step, its state one accumulator per tracked variable: a call that is not
+ * the N-th adds its gradients and holds them back (the gradient steps after it do not run); the N-th
+ * hands on the mean.
+ */
+export function accumulateStep(steps: number): GradientStep<ShardedVariable[]> {
+  return {
+    name: 'accumulate',
+    init: (tracked, add) => tracked.map((v) => add(v, 'gradient_accumulator')),
+    update(grads, accumulators, call) {
+      const accumulatorOf = (i: number) => accumulators[call.tracked[i]!]!;
+      if ((call.callCount + 1) % steps !== 0) {
+        grads.forEach((g, i) => accumulate(accumulatorOf(i), g));
+        return null;
+      }
+      return grads.map((g, i) => takeMean(accumulatorOf(i), g, steps));
+    },
+  };
 }

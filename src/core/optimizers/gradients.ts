@@ -88,6 +88,6 @@ export function sumOfSquares(g: Grad): number {
   return addSquares(0, data);
 }
 
-export function disposeGrad(g: Grad, keep: Set<tf.Tensor>): void {
+export function disposeGrad(g: Grad, keep: ReadonlySet<tf.Tensor>): void {
   if (g.kind === 'dense-tensor' && !keep.has(g.tensor)) g.tensor.dispose();
 }

@@ -1,9 +1,13 @@
 /** Checks and descriptions of apply_gradients' (gradient, variable) pairs, with Keras's messages. */
 import * as tf from '@tensorflow/tfjs-core';
+import { ValueError, warn } from '../errors';
 import { ShardedVariable } from '../variables/sharded-variable';
 import type { GradientInput } from './gradients';
 
-type Pair = readonly [GradientInput, tf.Variable | ShardedVariable];
+type Variable = tf.Variable | ShardedVariable;
+type Pair = readonly [GradientInput, Variable];
+/** A pair whose gradient is there. */
+export type PresentPair = [Exclude<GradientInput, null | undefined>, Variable];
 
 export function unzipPairs(gradsAndVars: Iterable<Pair>): Pair[] {
   if (gradsAndVars == null || typeof (gradsAndVars as Iterable<unknown>)[Symbol.iterator] !== 'function') {
@@ -27,4 +31,22 @@ export function describe(v: unknown): string {
     : typeof v === 'object'
       ? `an object (${v.constructor?.name ?? 'Object'})`
       : `${typeof v} ${String(v)}`;
+}
+
+/** The pairs that have a gradient; none is an error, some missing a warning (Keras's texts). */
+export function dropMissingGradients(pairs: readonly Pair[], nameOf: (v: Variable) => string): PresentPair[] {
+  const present = pairs.filter(([g]) => g != null) as PresentPair[];
+  const missing = pairs.filter(([g]) => g == null).map(([, v]) => nameOf(v));
+  if (present.length === 0) {
+    const list = `[${missing.map((n) => `'${n}'`).join(', ')}]`;
+    throw new ValueError(
+      `No gradients provided for any variable: (${list},). Provided \`grads_and_vars\` is (${missing.map((n) => `(None, <Variable '${n}'>)`).join(', ')}).`,
+    );
+  }
+  if (missing.length > 0) {
+    warn(
+      `Gradients do not exist for variables [${missing.map((n) => `'${n}'`).join(', ')}] when minimizing the loss. If you're using \`model.compile()\`, did you forget to provide a \`loss\` argument?`,
+    );
+  }
+  return present;
 }

@@ -5,6 +5,7 @@
  * are the same as the plain loops bit for bit: one float64 accumulator, same element order.
  */
 import { divideInHeap } from './kernels/divide-wasm';
+import type { HostHeap } from '../wasm/heap';
 
 /** acc + Σ a[i]² in float64, in index order. */
 export function addSquaresF32(acc: number, a: Float32Array): number {
@@ -28,10 +29,10 @@ export function addSquares(acc: number, a: Float32Array | Float64Array): number 
 }
 
 /**
- * a[i] = a[i] / d in place (a float64 division, rounded to float32 on store); arrays in the wasm
- * heap go to the SIMD kernel, which gives the same bits (see divide-wasm.ts).
+ * a[i] = a[i] / d in place (a float64 division, rounded to float32 on store); an array in `heap`
+ * goes to the SIMD kernel, which gives the same bits (see divide-wasm.ts).
  */
-export function divideInPlaceF32(a: Float32Array, d: number): void {
-  if (divideInHeap(a, d)) return;
+export function divideInPlaceF32(a: Float32Array, d: number, heap?: HostHeap): void {
+  if (heap && divideInHeap(heap, a, d)) return;
   for (let i = 0, n = a.length; i < n; i++) a[i] = a[i]! / d;
 }

@@ -1,4 +1,5 @@
 /** Sets a dotted config path (`optimizer.learning_rate`) in a copy of a config. */
+import { SweepSpaceError } from './space';
 
 export function withSetting<T extends object>(config: T, path: string, value: unknown): T {
   const out = structuredClone(config) as Record<string, unknown>;
@@ -7,7 +8,7 @@ export function withSetting<T extends object>(config: T, path: string, value: un
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
     if (next !== undefined && (typeof next !== 'object' || next === null || Array.isArray(next))) {
-      throw new Error(`cannot set ${path}: '${key}' is not an object in the base config`);
+      throw new SweepSpaceError(`cannot set ${path}: '${key}' is not an object in the base config`);
     }
     node = (node[key] ??= {}) as Record<string, unknown>;
   }

@@ -4,6 +4,8 @@
  * goes on only if it is among the best ⌈n/eta⌉ of the n values there (its own included). The first
  * trial at a rung always goes on. Pure: the sweep records values and decisions in arrival order.
  */
+import { SweepSpaceError } from './space';
+
 export type Mode = 'min' | 'max';
 
 export interface HalvingRule {
@@ -44,7 +46,7 @@ export function describeHalving(rule: HalvingRule, mode: Mode): string {
 }
 
 export function checkHalvingRule(rule: HalvingRule): void {
-  if (!Number.isInteger(rule.eta) || rule.eta < 2) throw new Error(`eta must be an integer ≥ 2 (got ${rule.eta})`);
+  if (!Number.isInteger(rule.eta) || rule.eta < 2) throw new SweepSpaceError(`eta must be an integer ≥ 2 (got ${rule.eta})`);
   if (!Number.isInteger(rule.minEvals) || rule.minEvals < 1)
-    throw new Error(`minEvals must be an integer ≥ 1 (got ${rule.minEvals})`);
+    throw new SweepSpaceError(`minEvals must be an integer ≥ 1 (got ${rule.minEvals})`);
 }

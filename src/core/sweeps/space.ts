@@ -3,14 +3,19 @@
  * `{"uniform": [a, b]}`, `{"int": [a, b]}`). Grid expansion and seeded random sampling, both pure.
  */
 import { Rng, checkSeed } from '../random/stream';
+import { UserError } from '../errors';
 
 export type SpaceEntry =
   readonly unknown[] | { log: [number, number] } | { uniform: [number, number] } | { int: [number, number] };
 export type SearchSpace = Record<string, SpaceEntry>;
 export type TrialSettings = Record<string, unknown>;
 
-export class SweepSpaceError extends Error {
+/** A search space, trial setting or halving rule the sweep cannot use: the user's input. */
+export class SweepSpaceError extends UserError {
   override name = 'SweepSpaceError';
+  constructor(message: string) {
+    super('invalid-input', message);
+  }
 }
 
 const RANGE_KINDS = ['log', 'uniform', 'int'] as const;

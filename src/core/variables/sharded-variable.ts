@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Layout } from '../dtensor/layout';
 import { extractShard, localShape, shardSlices, type AxisSlice } from '../dtensor/shard';
-import { allocHostBuffer, type HostBuffer } from '../wasm/heap';
+import type { HostBuffer, HostHeap } from '../wasm/heap';
+import { defaultContext } from '../context';
 import { ValueError } from '../errors';
 
 export type FloatDType = 'float32' | 'float64';
@@ -24,6 +25,8 @@ export interface ShardedVariableOptions {
    * 'tensor': the shard is a tf.Variable on the active tfjs backend (GPU with tfjs-node-gpu); float32 only.
    */
   storage?: Storage;
+  /** Where host storage lives (default: the default context's heap); the fused kernels need state in one heap. */
+  heap?: HostHeap;
   /** Either the whole global value (this device keeps its slice) or, with `initialIsLocal`, the shard. */
   initialValue?: ArrayLike<number>;
   initialIsLocal?: boolean;
@@ -47,6 +50,8 @@ export class ShardedVariable {
   /** Number of elements in the local shard. */
   readonly localSize: number;
   trainable: boolean;
+  /** The heap host storage comes from; optimizer slots made like this variable use it too. */
+  readonly heap: HostHeap;
   private host?: HostBuffer;
   private tensorVar?: tf.Variable;
   private ownsTensor = true;
@@ -69,6 +74,7 @@ export class ShardedVariable {
     this.localShape = localShape(globalShape, layout, deviceId);
     this.localSize = this.localShape.reduce((a, b) => a * b, 1);
     this.trainable = options.trainable ?? true;
+    this.heap = options.heap ?? defaultContext.heap;
     const storage = options.storage ?? 'host';
     if (wrapped) {
       this.tensorVar = wrapped;
@@ -84,7 +90,7 @@ export class ShardedVariable {
         tf.variable(tf.tensor(local ?? new Float32Array(this.localSize), [...this.localShape], 'float32'), false),
       );
     } else {
-      this.host = allocHostBuffer(this.dtype, this.localSize);
+      this.host = this.heap.allocHost(this.dtype, this.localSize);
       if (local) this.host.array().set(local);
     }
   }

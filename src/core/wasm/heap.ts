@@ -1,5 +1,6 @@
 // Host storage for optimizer state that the fused WASM kernels can update in
-// place: one WebAssembly.Memory per process, with a small first-fit allocator.
+// place: a HostHeap is one WebAssembly.Memory with a small first-fit allocator,
+// owned by a compute context (core/context.ts; a device worker's trainer has its own).
 // Views go stale when the memory grows, so buffers are handles, not arrays.
 import { Body, Op, Simd, encodeModule } from './encoder';
 
@@ -10,8 +11,10 @@ export interface HostBuffer {
   readonly length: number;
   /** Byte offset in the wasm heap (heap buffers) or in the array's own buffer. */
   readonly byteOffset: number;
-  /** True when the data lives in the shared wasm heap (the SIMD kernel can use it). */
+  /** True when the data lives in a wasm heap (the SIMD kernel can use it). */
   readonly inWasmHeap: boolean;
+  /** The heap holding the data, for heap buffers (undefined for plain arrays). */
+  readonly heap?: HostHeap;
   /** A view of the data. Do not keep it across allocations: the heap may grow. */
   array(): Float32Array | Float64Array;
   /** Returns the memory for reuse; later array() calls throw. Idempotent. */
@@ -20,6 +23,7 @@ export interface HostBuffer {
 
 export interface HeapBuffer extends HostBuffer {
   readonly dtype: 'float32';
+  readonly heap: HostHeap;
   array(): Float32Array;
 }
 
@@ -33,7 +37,7 @@ interface Block {
   size: number;
 }
 
-/** The process-wide heap: a WebAssembly.Memory plus a sorted, coalescing free list. */
+/** A WebAssembly.Memory plus a sorted, coalescing free list. */
 class WasmHeap {
   readonly memory: WebAssembly.Memory;
   private readonly freeList: Block[] = [];
@@ -138,11 +142,12 @@ class WasmHeapBuffer implements HeapBuffer {
   private freed = false;
 
   constructor(
-    private readonly heap: WasmHeap,
+    readonly heap: HostHeap,
+    private readonly memory: WasmHeap,
     readonly length: number,
     private readonly offset: number,
   ) {
-    this.view = new Float32Array(heap.memory.buffer, offset, length);
+    this.view = new Float32Array(memory.memory.buffer, offset, length);
   }
 
   // Throws after free(), so the wasm kernel (which only reads offsets) cannot write freed memory.
@@ -154,7 +159,7 @@ class WasmHeapBuffer implements HeapBuffer {
   // Cached view, re-made only after the memory grew (the old buffer is detached then).
   array(): Float32Array {
     if (this.freed) throw new Error('HeapBuffer used after free()');
-    const buf = this.heap.memory.buffer;
+    const buf = this.memory.memory.buffer;
     if (this.view.buffer !== buf) this.view = new Float32Array(buf, this.offset, this.length);
     return this.view;
   }
@@ -162,7 +167,7 @@ class WasmHeapBuffer implements HeapBuffer {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.heap.release(this.offset, this.length * 4);
+    this.memory.release(this.offset, this.length * 4);
   }
 }
 
@@ -190,64 +195,88 @@ class PlainBuffer implements HostBuffer {
   }
 }
 
-let heap: WasmHeap | null = null;
-let simd: boolean | null = null;
-let heapDisabled = false;
-
-/** Whether this runtime has WebAssembly with fixed-width SIMD (checked once). */
+/** Whether this runtime has WebAssembly with fixed-width SIMD (probed once, when the module loads). */
 export function wasmSimdSupported(): boolean {
-  if (simd === null) {
-    try {
-      // () -> () { v128.const 0; f32x4.sqrt; drop }
-      const body = new Body()
-        .simd(Simd.v128Const)
-        .op(...new Array(16).fill(0))
-        .simd(Simd.f32x4Sqrt)
-        .op(Op.drop);
-      const bytes = encodeModule([{ name: 'f', params: [], results: [], locals: [], body }], false);
-      simd = typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
-    } catch {
-      simd = false;
-    }
+  return SIMD_SUPPORTED;
+}
+
+const SIMD_SUPPORTED = probeSimd();
+
+function probeSimd(): boolean {
+  try {
+    // () -> () { v128.const 0; f32x4.sqrt; drop }
+    const body = new Body()
+      .simd(Simd.v128Const)
+      .op(...new Array(16).fill(0))
+      .simd(Simd.f32x4Sqrt)
+      .op(Op.drop);
+    const bytes = encodeModule([{ name: 'f', params: [], results: [], locals: [], body }], false);
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
+  } catch {
+    return false;
   }
-  return simd;
 }
 
-/** Turns heap placement off (or back on) for future allocations; for tests and benchmarks. */
-export function setWasmHeapDisabled(disabled: boolean): void {
-  heapDisabled = disabled;
-}
-
-/** The shared heap memory, or null when not created yet / unavailable. */
-export function wasmHeapMemory(): WebAssembly.Memory | null {
-  return heap?.memory ?? null;
-}
-
-export function wasmHeapStats(): HeapStats | null {
-  return heap?.stats() ?? null;
-}
-
-function getHeap(initialBytes: number): WasmHeap {
-  if (heap === null) heap = new WasmHeap(initialBytes);
-  return heap;
-}
-
-/** A float32 buffer in the wasm heap (throws if wasm SIMD is unavailable). */
-export function allocHeapBuffer(length: number): HeapBuffer {
-  checkLength(length);
-  if (!wasmSimdSupported()) throw new Error('wasm heap: WebAssembly SIMD is not available');
-  const h = getHeap(length * 4);
-  return new WasmHeapBuffer(h, length, h.alloc(length * 4));
+export interface HostHeapOptions {
+  /** false: float32 host storage goes to plain arrays, not the heap (tests and benchmarks compare both). */
+  placeInHeap?: boolean;
 }
 
 /**
- * Zeroed host storage for optimizer state. float32 goes into the wasm heap when
- * SIMD wasm is available (so the fused kernel runs in place), else a plain array.
+ * Host storage for one compute context: float32 buffers in one WebAssembly.Memory (created on the first
+ * allocation) that the fused kernels update in place, and the kernels compiled against that memory.
  */
-export function allocHostBuffer(dtype: HostDtype, length: number): HostBuffer {
-  checkLength(length);
-  if (dtype === 'float32' && !heapDisabled && wasmSimdSupported()) return allocHeapBuffer(length);
-  return new PlainBuffer(dtype === 'float32' ? new Float32Array(length) : new Float64Array(length));
+export class HostHeap {
+  readonly placeInHeap: boolean;
+  private heap: WasmHeap | null = null;
+  private readonly instances = new Map<string, WebAssembly.Exports>();
+
+  constructor(options: HostHeapOptions = {}) {
+    this.placeInHeap = options.placeInHeap ?? true;
+  }
+
+  /** The heap's memory, or null before the first heap allocation. */
+  get memory(): WebAssembly.Memory | null {
+    return this.heap?.memory ?? null;
+  }
+
+  stats(): HeapStats | null {
+    return this.heap?.stats() ?? null;
+  }
+
+  /** A float32 buffer in the heap (throws if wasm SIMD is unavailable). */
+  allocHeap(length: number): HeapBuffer {
+    checkLength(length);
+    if (!wasmSimdSupported()) throw new Error('wasm heap: WebAssembly SIMD is not available');
+    this.heap ??= new WasmHeap(length * 4);
+    return new WasmHeapBuffer(this, this.heap, length, this.heap.alloc(length * 4));
+  }
+
+  /**
+   * Zeroed host storage for optimizer state. float32 goes into the heap when SIMD wasm is available
+   * (so the fused kernel runs in place), else a plain array.
+   */
+  allocHost(dtype: HostDtype, length: number): HostBuffer {
+    checkLength(length);
+    if (dtype === 'float32' && this.placeInHeap && wasmSimdSupported()) return this.allocHeap(length);
+    return new PlainBuffer(dtype === 'float32' ? new Float32Array(length) : new Float64Array(length));
+  }
+
+  /**
+   * The exports of the module `bytes()` builds (it imports `env.memory`), bound to this heap's memory:
+   * compiled on first use, once per heap (small enough for synchronous compile). Null before the
+   * heap's first allocation: no memory to bind yet.
+   */
+  instance(key: string, bytes: () => Uint8Array<ArrayBuffer>): WebAssembly.Exports | null {
+    const memory = this.memory;
+    if (memory === null) return null;
+    let exports = this.instances.get(key);
+    if (exports === undefined) {
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes()), { env: { memory } }).exports;
+      this.instances.set(key, exports);
+    }
+    return exports;
+  }
 }
 
 /** Wraps an existing typed array as a (non-heap) HostBuffer, without copying. */

@@ -4,6 +4,7 @@
  */
 import type { DeviceInfo } from '../../shared/api';
 import { probeGpus } from '../doctor/nvidia-smi';
+import { invalidInput } from '../../shared/errors';
 
 /** The GPUs nvidia-smi lists (none when it is absent or fails), read by the same parser as `dtrain doctor`. */
 export async function discoverGpus(env: NodeJS.ProcessEnv = process.env): Promise<DeviceInfo[]> {
@@ -27,29 +28,11 @@ export function cpuDevices(count: number): DeviceInfo[] {
 export function chooseDevices(size: number, gpus: DeviceInfo[], options: { cpu?: boolean } = {}): DeviceInfo[] {
   if (options.cpu || gpus.length === 0) return cpuDevices(size);
   if (size > gpus.length) {
-    throw new Error(
+    throw invalidInput(
       `the mesh needs ${size} devices but only ${gpus.length} GPU(s) were found; use fewer devices or --cpu for CPU workers`,
     );
   }
   return gpus.slice(0, size).map((g, i) => ({ ...g, deviceId: i, label: g.label }));
-}
-
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-
-/**
- * The tfjs backends a worker on `device` tries, in order: tensorflow → wasm → cpu on a GPU, wasm → cpu
- * on a CPU worker. `DTRAIN_BACKEND` (tensorflow, wasm or cpu) forces one, so a run (or a test) can take
- * the path a machine without the others would take; the worker then fails rather than fall back.
- */
-export function backendOrder(device: DeviceInfo, env: NodeJS.ProcessEnv = process.env): BackendName[] {
-  const forced = env.DTRAIN_BACKEND;
-  if (forced !== undefined && forced !== '' && forced !== 'auto') {
-    if (!BACKENDS.includes(forced as BackendName))
-      throw new Error(`DTRAIN_BACKEND must be auto, tensorflow, wasm or cpu, got '${forced}'`);
-    return [forced as BackendName];
-  }
-  return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }
 
 /** The environment that pins a worker to its device (merged into the parent's by the process host). */

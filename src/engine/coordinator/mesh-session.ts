@@ -17,9 +17,12 @@ import type {
 } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
-import { backendOrder, workerEnv } from './devices';
+import { backendOrder } from '../config/compute';
+import { workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 import { cpuMillis } from './process-cpu';
+import { stallVerdict } from './stall-verdict';
+import { workerStartLine } from './worker-log';
 
 export interface MeshSessionOptions {
   host: ProcessHost;
@@ -61,7 +64,7 @@ export class MeshSession {
       throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
-    const backends = devices.map((d) => backendOrder(d)); // a bad DTRAIN_BACKEND is refused before any fork
+    const { backend, nativeBlas, commThread } = setup.compute;
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(
         host,
@@ -76,21 +79,14 @@ export class MeshSession {
           api.init({
             deviceId: w.deviceId,
             mesh: mesh.toString(),
-            backends: backends[i]!,
+            backends: backendOrder(devices[i]!, backend),
+            nativeBlas,
+            commThread,
           }),
         ),
       );
-      infos.forEach((info) =>
-        log?.(
-          `[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`,
-        ),
-      );
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
-      ready.forEach((r, i) =>
-        log?.(
-          `[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`,
-        ),
-      );
+      infos.forEach((info, i) => log?.(workerStartLine(info, ready[i]!.storage, setup.fullySharded === true)));
       return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
     } catch (e) {
       await rm(socketDir, { recursive: true, force: true });
@@ -127,51 +123,28 @@ export class MeshSession {
     }
   }
 
-  /**
-   * After the timeout without a finished step, a ping round decides. A worker shows life if it
-   * finishes a step meanwhile, or answers the ping and kept using CPU since the last check (it is
-   * computing a step longer than the timeout; where CPU time cannot be read, an answer is enough).
-   * In lock-step, one worker showing life means the others wait for it: no verdict, the clock is reset.
-   * Otherwise the stalled one is the worker that did not answer (stopped, hung in native code, a
-   * blocking GPU call), else the longest silent (all waiting: a deadlock), named with its real silence.
-   */
+  /** After the timeout without a finished step, a ping round, then the verdict (stall-verdict.ts). */
   private async checkStall(): Promise<void> {
     if (this.checking || this.failure) return;
     const now = Date.now();
-    const busy = new Map(this.workers.map((w) => [w.deviceId, this.cpuBusy(w, now)] as const));
+    const cpu = new Map(this.workers.map((w) => [w.deviceId, this.cpuShare(w, now)] as const));
     const silentFor = (d: number) => Date.now() - (this.lastProgress.get(d) ?? 0);
-    const stale = () => this.workers.filter((w) => silentFor(w.deviceId) > this.stallTimeoutMs);
-    if (stale().length === 0) return;
+    if (!this.workers.some((w) => silentFor(w.deviceId) > this.stallTimeoutMs)) return;
     this.checking = true;
     try {
-      const answered = new Map(
-        await Promise.all(
-          this.workers.map(
-            async (w) =>
-              [
-                w.deviceId,
-                await Promise.race([
-                  w
-                    .call((api) => api.ping())
-                    .then(
-                      () => true,
-                      () => false,
-                    ),
-                  delay(PING_TIMEOUT_MS).then(() => false),
-                ]),
-              ] as const,
-          ),
-        ),
-      );
+      const answered = await Promise.all(this.workers.map((w) => answersPing(w)));
       if (this.failure || this.closed) return;
-      const suspects = stale().sort((a, b) => silentFor(b.deviceId) - silentFor(a.deviceId));
-      const alive = this.workers.some((w) => answered.get(w.deviceId) && busy.get(w.deviceId) !== false);
-      if (suspects.length < this.workers.length || alive) {
-        if (alive) suspects.forEach((w) => this.lastProgress.set(w.deviceId, Date.now()));
-        return;
-      }
-      const culprit = suspects.find((w) => !answered.get(w.deviceId)) ?? suspects[0]!;
-      this.fail(new WorkerStalledError(culprit.deviceId, silentFor(culprit.deviceId)));
+      const verdict = stallVerdict(
+        this.workers.map((w, i) => ({
+          deviceId: w.deviceId,
+          silentMs: silentFor(w.deviceId),
+          answeredPing: answered[i]!,
+          cpuShare: cpu.get(w.deviceId)!,
+        })),
+        this.stallTimeoutMs,
+      );
+      if (verdict.stalled) this.fail(new WorkerStalledError(verdict.deviceId, verdict.silentMs));
+      else if (verdict.alive) this.workers.forEach((w) => this.lastProgress.set(w.deviceId, Date.now())); // the clock starts again
     } finally {
       this.checking = false;
     }
@@ -180,17 +153,14 @@ export class MeshSession {
   /** Per device: CPU milliseconds and when they were read, at the previous watchdog tick. */
   private readonly cpuSamples = new Map<number, { at: number; ms: number }>();
 
-  /**
-   * Whether the worker used at least a quarter of a core since the previous tick (computing, not
-   * waiting); null when its CPU time cannot be read.
-   */
-  private cpuBusy(w: DeviceProcess, now: number): boolean | null {
+  /** The share of a core the worker used since the previous tick; null when its CPU time cannot be read. */
+  private cpuShare(w: DeviceProcess, now: number): number | null {
     const ms = cpuMillis(w.pid);
     const previous = this.cpuSamples.get(w.deviceId);
     if (ms === null) return null;
     this.cpuSamples.set(w.deviceId, { at: now, ms });
     if (!previous || now <= previous.at) return null;
-    return (ms - previous.ms) / (now - previous.at) >= 0.25;
+    return (ms - previous.ms) / (now - previous.at);
   }
 
   /** Held-out loss and metrics, each worker evaluating its slice; device 0's (all-reduced) figures. */
@@ -242,6 +212,17 @@ export class MeshSession {
 
 const EXIT_GRACE_MS = 2000;
 const PING_TIMEOUT_MS = 2000;
+/** Whether the worker answers a ping within PING_TIMEOUT_MS. */
+function answersPing(w: DeviceProcess): Promise<boolean> {
+  const answer = w
+    .call((api) => api.ping())
+    .then(
+      () => true,
+      () => false,
+    );
+  return Promise.race([answer, delay(PING_TIMEOUT_MS).then(() => false)]);
+}
+
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**

@@ -5,6 +5,7 @@
  */
 import { cpus } from 'node:os';
 import type { DoctorReport } from '../../shared/doctor';
+import { readSettings, type Settings } from '../../shared/settings';
 import { probeGpus } from './nvidia-smi';
 import { probeLibraries } from './libraries';
 import { probeTfjsNodeGpu } from './tfjs-node-gpu';
@@ -16,13 +17,17 @@ import { findProblems, summarize } from './problems';
 import { projectRoot } from './project-root';
 
 export interface DoctorOptions {
+  /** What the probes search (PATH, LD_LIBRARY_PATH); default this process's environment. */
   env?: NodeJS.ProcessEnv;
+  /** The DTRAIN_* settings a new run here would take (default: read from `env`). */
+  settings?: Settings;
   root?: string;
   cpuCount?: number;
 }
 
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
+  const { compute } = options.settings ?? readSettings(env);
   const root = options.root ?? projectRoot();
   const [gpus, libraries, tfjsNodeGpu] = await Promise.all([
     probeGpus(env),
@@ -34,10 +39,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     libraries,
     tfjsNodeGpu,
     wasmBackend: probeWasm(root),
-    nativeBlas: probeNativeBlas(root, env),
+    nativeBlas: probeNativeBlas(root, compute.nativeBlas ?? true),
     desktop: probeDesktop(root),
   };
-  const workers = planWorkers(probes, options.cpuCount ?? cpus().length, env);
+  const workers = planWorkers(probes, options.cpuCount ?? cpus().length, compute);
   const problems = findProblems(probes);
   return {
     canTrain: !problems.some((p) => p.severity === 'error') && workers.length > 0,

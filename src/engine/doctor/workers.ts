@@ -1,9 +1,11 @@
 /**
- * The compute path each worker would take and why, from the probes alone. Mirrors what a run does: one
- * worker per GPU trying tensorflow → wasm → cpu, or, without GPUs, one CPU worker per core trying
- * wasm → cpu (DTRAIN_BACKEND forces one); storage follows DTRAIN_VARIABLE_STORAGE, else auto (tensor on
- * tensorflow); native BLAS on wasm where OpenBLAS opens; the communication thread by the workers' policy.
+ * The compute path each worker of a new run would take and why, from the probes and the compute choices
+ * the environment sets (src/shared/settings.ts). Mirrors what a run does: one worker per GPU trying
+ * tensorflow → wasm → cpu, or, without GPUs, one CPU worker per core trying wasm → cpu (DTRAIN_BACKEND
+ * forces one); storage follows DTRAIN_VARIABLE_STORAGE, else auto (tensor on tensorflow); native BLAS on
+ * wasm where OpenBLAS opens; the communication thread by the workers' policy.
  */
+import type { ComputeChoices } from '../../shared/api';
 import type { DoctorReport, WorkerPlan } from '../../shared/doctor';
 import { commThreadDecision } from '../../shared/comm-thread-policy';
 
@@ -15,29 +17,31 @@ export function missingGpuLibraries(p: Probes): string[] {
   return [...new Set([...p.libraries.filter((l) => l.path === null).map((l) => l.file), ...fromTf])];
 }
 
-export function planWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv = process.env): WorkerPlan[] {
-  const plans = forcedBackend(p, env, baseWorkers(p, cpuCount, env));
+type Choices = Partial<ComputeChoices>;
+
+export function planWorkers(p: Probes, cpuCount: number, compute: Choices = {}): WorkerPlan[] {
+  const plans = forcedBackend(p, compute, baseWorkers(p, cpuCount, compute));
   const blas = p.nativeBlas.openblas !== null;
   return plans.map((w) => ({
     ...w,
     nativeBlas: w.backend === 'wasm' && blas,
-    commThread: commThreadDecision(env.DTRAIN_COMM_THREAD, { workers: plans.length, backend: w.backend, cores: cpuCount }),
+    commThread: commThreadDecision(compute.commThread ?? 'auto', { workers: plans.length, backend: w.backend, cores: cpuCount }),
   }));
 }
 
 type BasePlan = Omit<WorkerPlan, 'nativeBlas' | 'commThread'>;
 
 /** DTRAIN_VARIABLE_STORAGE, else auto: tensor on the tensorflow backend, host elsewhere. */
-function storageFor(env: NodeJS.ProcessEnv, backend: WorkerPlan['backend']): WorkerPlan['storage'] {
-  const forced = env.DTRAIN_VARIABLE_STORAGE;
+function storageFor(compute: Choices, backend: WorkerPlan['backend']): WorkerPlan['storage'] {
+  const forced = compute.variableStorage;
   if (forced === 'host' || forced === 'tensor') return forced;
   return backend === 'tensorflow' ? 'tensor' : 'host';
 }
 
 /** DTRAIN_BACKEND=wasm|cpu|tensorflow: every worker takes that backend, or fails to start without it. */
-function forcedBackend(p: Probes, env: NodeJS.ProcessEnv, plans: BasePlan[]): BasePlan[] {
-  const forced = env.DTRAIN_BACKEND;
-  if (forced !== 'wasm' && forced !== 'cpu' && forced !== 'tensorflow') return plans;
+function forcedBackend(p: Probes, compute: Choices, plans: BasePlan[]): BasePlan[] {
+  const forced = compute.backend;
+  if (forced === undefined || forced === 'auto') return plans;
   return plans.map((w) => {
     if (w.backend === forced) return { ...w, why: `${w.why} (DTRAIN_BACKEND=${forced})` };
     const unavailable =
@@ -47,7 +51,7 @@ function forcedBackend(p: Probes, env: NodeJS.ProcessEnv, plans: BasePlan[]): Ba
           ? '@tensorflow/tfjs-node-gpu does not load: workers will fail to start'
           : null;
     const computesOn = forced === 'tensorflow' && w.computesOn === 'GPU' ? ('GPU' as const) : ('CPU' as const);
-    const storage = storageFor(env, forced);
+    const storage = storageFor(compute, forced);
     return {
       ...w,
       backend: forced,
@@ -58,8 +62,8 @@ function forcedBackend(p: Probes, env: NodeJS.ProcessEnv, plans: BasePlan[]): Ba
   });
 }
 
-function baseWorkers(p: Probes, cpuCount: number, env: NodeJS.ProcessEnv): BasePlan[] {
-  const storage = (backend: WorkerPlan['backend']) => storageFor(env, backend);
+function baseWorkers(p: Probes, cpuCount: number, compute: Choices): BasePlan[] {
+  const storage = (backend: WorkerPlan['backend']) => storageFor(compute, backend);
   const fallback = p.wasmBackend.available ? ('wasm' as const) : ('cpu' as const);
   const kernels = p.nativeBlas.openblas !== null ? 'project kernels, matmul and convolution on native BLAS' : 'project kernels';
   const fallbackWhy = p.wasmBackend.available

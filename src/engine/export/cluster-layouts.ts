@@ -5,10 +5,7 @@
  * left unsharded where its size does not divide over its mesh dim:
  * dtrain splits unevenly (numpy.array_split), JAX's shardings refuse it.
  */
-import { Layout } from '../../core/dtensor/layout';
-import { LayoutMap } from '../../core/dtensor/layout-map';
-import { Mesh } from '../../core/dtensor/mesh';
-import type { RunConfig } from '../../shared/api';
+import type { RunShape } from '../config/run-shape';
 import { kerasModelOf } from '../keras/run-archive';
 
 export interface ClusterVariable {
@@ -20,10 +17,8 @@ export interface ClusterVariable {
   unsharded: string[];
 }
 
-export function clusterLayouts(config: RunConfig): ClusterVariable[] {
-  const mesh = Mesh.parse(config.mesh);
-  const map = new LayoutMap(mesh);
-  for (const [key, specs] of Object.entries(config.layouts ?? {})) map.set(key, new Layout(specs, mesh));
+export function clusterLayouts(run: Pick<RunShape, 'config' | 'mesh' | 'layouts'>): ClusterVariable[] {
+  const { config, mesh, layouts: map } = run;
   const model = kerasModelOf(config);
   // In a model Keras loaded from an archive (as train.py does), a variable's path is
   // `<layer>/<weight>`, nested models included: the run's path for a Keras model, and a JSON-spec

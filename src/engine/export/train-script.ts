@@ -3,7 +3,7 @@
  * `keras.distribution` with the run's mesh, its layouts as a LayoutMap, its batch size and its data
  * order (data.npz holds the rows in file order and `order`, the row indices of the run's next batches).
  */
-import { Mesh } from '../../core/dtensor/mesh';
+import type { Mesh } from '../../core/dtensor/mesh';
 import type { ClusterVariable } from './cluster-layouts';
 
 const py = (v: unknown): string => (v === null ? 'None' : JSON.stringify(v));
@@ -11,7 +11,7 @@ const py = (v: unknown): string => (v === null ? 'None' : JSON.stringify(v));
 export interface TrainScriptInput {
   runId: string;
   runName: string;
-  mesh: string;
+  mesh: Mesh;
   /** Every variable's exact Keras path and sharding on the cluster (cluster-layouts.ts). */
   variables: ClusterVariable[];
   globalBatchSize: number;
@@ -20,7 +20,7 @@ export interface TrainScriptInput {
 }
 
 export function trainScript(o: TrainScriptInput): string {
-  const mesh = Mesh.parse(o.mesh);
+  const { mesh } = o;
   const dims = mesh.dimNames.map((name, i) => `${py(name)}: ${mesh.shape[i]}`).join(', ');
   const layoutLines = o.variables.map(
     (v) => `    ${py(v.kerasPath)}: (${v.specs.map(py).join(', ')}${v.specs.length === 1 ? ',' : ''}),`,

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { buildKerasModel, type Model } from '../../core/models/index';
+import { ModelSpecError } from '../../core/models/spec';
 import type { CheckpointData, CheckpointTensor } from '../../core/checkpoint/index';
 import type { RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
@@ -88,7 +89,9 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   try {
     model = buildKerasModel(archive.config, undefined, inputShape);
   } catch (e) {
-    throw invalidInput(`${m.path}: ${(e as Error).message}`);
+    // A config the builder refuses is the archive's problem: say which file; anything else is ours.
+    if (e instanceof ModelSpecError) throw invalidInput(`${m.path}: ${e.message}`);
+    throw e;
   }
   const fromArchive = config.optimizer === undefined ? archiveOptimizer(archive, m.path) : null;
   const optimizer = config.optimizer ?? fromArchive;

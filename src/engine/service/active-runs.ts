@@ -3,14 +3,15 @@
  * end (completed, paused, stopped or failed), and the pause/stop/abort requests that reach it —
  * including those that arrive while its workers are still starting.
  */
-import { Mesh } from '../../core/dtensor/mesh';
-import type { DeviceInfo, RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { RunConfig, RunMemory, RunStatus, TrainerEvent } from '../../shared/api';
 import type { RunStore } from '../store/index';
 import type { ProcessHost } from '../coordinator/process-host';
 import { MeshSession } from '../coordinator/mesh-session';
 import { RunController, type EvaluationHook } from '../coordinator/run-controller';
 import { recordFailure } from './run-failure';
-import { variableStorageOf } from '../config/run-config';
+import type { RunShape } from '../config/run-shape';
+import type { DevicePool } from './device-pool';
+import { optimizerStatsEveryOf } from '../config/history-config';
 import { conflict } from '../../shared/errors';
 
 /** Engine-side options of a run (not part of the renderer API): what a sweep needs. */
@@ -19,6 +20,8 @@ export interface LaunchOptions {
   onEvaluation?: EvaluationHook;
   /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
   deviceIds?: number[];
+  /** The memory check's plan (fully sharded or not, the estimate), recorded with the run. */
+  memory?: RunMemory;
 }
 
 export interface ActiveRunsOptions {
@@ -26,8 +29,8 @@ export interface ActiveRunsOptions {
   host: ProcessHost;
   workerEntry: string;
   emit: (e: TrainerEvent) => void;
-  /** The devices of a mesh of `size` (or the given ones). */
-  devicesFor: (size: number, deviceIds?: number[]) => Promise<DeviceInfo[]>;
+  /** Gives a mesh of `size` its devices (or the given ones). */
+  devices: Pick<DevicePool, 'forMesh'>;
   log?: (line: string) => void;
 }
 
@@ -64,12 +67,15 @@ export class ActiveRuns {
     return this.runs.get(runId)?.restored ?? Promise.resolve(null);
   }
 
-  /** Starts training the run in the background (its lease already claimed); `resume` restores its newest checkpoint first. */
-  launch(runId: string, config: RunConfig, resume: boolean, previousConfig?: RunConfig, options: LaunchOptions = {}): void {
+  /**
+   * Starts training the parsed run in the background (its lease already claimed); `resume` restores its
+   * newest checkpoint first.
+   */
+  launch(runId: string, run: RunShape, resume: boolean, previousConfig?: RunConfig, options: LaunchOptions = {}): void {
     let setRestored: (step: number | null) => void = () => undefined;
     const restored = new Promise<number | null>((resolve) => (setRestored = resolve));
     const entry: ActiveRun = { done: Promise.resolve('running'), restored, setRestored };
-    entry.done = this.drive(runId, config, resume, entry, previousConfig, options).finally(() => {
+    entry.done = this.drive(runId, run, resume, entry, previousConfig, options).finally(() => {
       entry.setRestored(null);
       this.runs.delete(runId);
     });
@@ -101,18 +107,18 @@ export class ActiveRuns {
 
   private async drive(
     runId: string,
-    config: RunConfig,
+    run: RunShape,
     resume: boolean,
     entry: ActiveRun,
     previousConfig?: RunConfig,
     options: LaunchOptions = {},
   ): Promise<RunStatus> {
     const { store, emit } = this.o;
+    const { config, mesh } = run;
     let session: MeshSession | undefined;
     try {
-      const mesh = Mesh.parse(config.mesh);
-      const devices = await this.o.devicesFor(mesh.size, options.deviceIds);
-      store.updateRun(runId, { status: 'running', error: null });
+      const devices = await this.o.devices.forMesh(mesh.size, options.deviceIds);
+      store.updateRun(runId, { status: 'running', error: null, ...(options.memory ? { memory: options.memory } : {}) });
       emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.start(
         {
@@ -121,17 +127,20 @@ export class ActiveRuns {
           mesh,
           devices,
           log: this.o.log,
-          stallTimeoutMs: watchdogMs(config),
+          stallTimeoutMs: run.watchdogMs,
         },
         {
           model: config.model,
           data: config.data,
           layouts: config.layouts ?? {},
           optimizer: config.optimizer,
-          emaFirstStep: config.emaFirstStep ?? 'keras2',
+          emaFirstStep: run.emaFirstStep,
           globalBatchSize: config.globalBatchSize,
           seed: config.seed,
-          variableStorage: variableStorageOf(config),
+          compute: run.compute,
+          optimizerStatsEvery: optimizerStatsEveryOf(config),
+          fullySharded: options.memory?.fullySharded ?? config.fullySharded === true,
+          reshardAfterForward: config.reshardAfterForward !== false,
         },
       );
       session.onFailure((e) => emit({ type: 'worker-crash', runId, deviceId: e.deviceId, reason: e.message }));
@@ -178,11 +187,4 @@ export class ActiveRuns {
       this.o.log?.(`store write failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-}
-
-/** The stall watchdog's timeout: the run's `watchdogSeconds`, else $DTRAIN_WATCHDOG_SECONDS, else 120 s. */
-export function watchdogMs(config: RunConfig, env: NodeJS.ProcessEnv = process.env): number {
-  const fromEnv = Number(env.DTRAIN_WATCHDOG_SECONDS);
-  const seconds = config.watchdogSeconds ?? (env.DTRAIN_WATCHDOG_SECONDS && fromEnv > 0 ? fromEnv : 120);
-  return seconds * 1000;
 }

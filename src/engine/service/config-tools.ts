@@ -2,7 +2,8 @@
 import { Adadelta, type ConfigFlavour } from '../../core/optimizers/adadelta';
 import { deserialize, scheduleSeries } from '../../core/optimizers/schedules/index';
 import type { ConfigDiff, LearningRateSetting, RunConfig } from '../../shared/api';
-import { ApiError, invalidInput } from '../../shared/errors';
+import { isArgumentError } from '../../core/errors';
+import { invalidInput } from '../../shared/errors';
 
 const MAX_PREVIEW_STEPS = 100_000;
 
@@ -18,7 +19,8 @@ export function previewLearningRate(setting: LearningRateSetting, steps: number)
     return Array.from(scheduleSeries(deserialize(setting), steps));
   } catch (e) {
     // Keras's own texts (ValueError, TypeError …) describe what is wrong with the schedule dict.
-    throw e instanceof ApiError ? e : invalidInput(`${(e as Error).name}: ${(e as Error).message}`);
+    if (isArgumentError(e)) throw invalidInput(`${e.name}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -43,7 +45,8 @@ export function importOptimizerConfig(json: string, flavour: ConfigFlavour = 'ke
   try {
     return { config: Adadelta.fromConfig(body as Record<string, unknown>).getConfig({ flavour }) };
   } catch (e) {
-    throw invalidInput(`${(e as Error).name}: ${(e as Error).message}`);
+    if (isArgumentError(e)) throw invalidInput(`${e.name}: ${e.message}`);
+    throw e;
   }
 }
 

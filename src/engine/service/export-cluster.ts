@@ -11,7 +11,9 @@ import { inspectDataSource } from '../../datasets/inspect-source';
 import { datasetSourceOf } from '../../datasets/source';
 import type { DataSource, RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
+import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
+import { storedRunShape } from '../config/run-shape';
 import { prepareOutDir, writeFileAtomic } from '../export/out-path';
 import { trainScript } from '../export/train-script';
 import { clusterLayouts } from '../export/cluster-layouts';
@@ -47,12 +49,14 @@ export async function exportCluster(
   store: RunStore,
   runId: string,
   outDir: string,
+  settings: Settings,
   options: ExportOptions = {},
 ): Promise<{ dir: string; files: string[] }> {
   const run = store.getRun(runId);
   const { checkpoint } = store.latestValidCheckpoint(runId);
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export`);
-  const { config } = run;
+  const shape = storedRunShape(run.config, settings);
+  const { config } = shape;
   // The run's remaining steps, or one pass over the data for a finished run.
   const remaining = config.steps - checkpoint.step;
   const numExamples = (await inspectDataSource(datasetSourceOf(config.data as DataSource))).examples; // data.npz loads it once, below
@@ -77,8 +81,8 @@ export async function exportCluster(
       trainScript({
         runId,
         runName: run.name,
-        mesh: config.mesh,
-        variables: clusterLayouts(config),
+        mesh: shape.mesh,
+        variables: clusterLayouts(shape),
         globalBatchSize: config.globalBatchSize,
         step: checkpoint.step,
       }),

@@ -6,6 +6,8 @@ import { RunStore } from '../store/index';
 import type { TrainerApi, TrainerEvent } from '../../shared/api';
 import { NodeProcessHost } from '../coordinator/node-process-host';
 import type { ProcessHost } from '../coordinator/process-host';
+import { readSettings, type Settings } from '../../shared/settings';
+import { setDataPlaces } from '../../datasets/places';
 import { TrainerService } from './trainer-service';
 
 export interface CreateTrainerServiceOptions {
@@ -20,6 +22,11 @@ export interface CreateTrainerServiceOptions {
   log?: (line: string) => void;
   /** Free host memory in bytes for the pre-start memory check (default os.freemem). */
   freeMemory?: () => number;
+  /**
+   * The process's DTRAIN_* settings, read once at its edge (the CLI passes the ones it read at its
+   * start); default: this process's environment, read now. A bad value is refused here.
+   */
+  settings?: Settings;
 }
 
 export type TrainerServiceHandle = TrainerApi & {
@@ -28,6 +35,8 @@ export type TrainerServiceHandle = TrainerApi & {
 };
 
 export async function createTrainerService(options: CreateTrainerServiceOptions): Promise<TrainerService & TrainerServiceHandle> {
+  const settings = options.settings ?? readSettings(process.env);
+  setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir, imageCacheMb: settings.imageCacheMb });
   // Production mode: no tfjs debug checks, and no console banner suggesting tfjs-node (backends are chosen per worker).
   tf.env().set('PROD', true);
   mkdirSync(dirname(options.dbPath), { recursive: true });
@@ -37,6 +46,7 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
     store,
     host,
     workerEntry: options.workerEntry,
+    settings,
     cpuOnly: options.cpuOnly,
     log: options.log,
     freeMemory: options.freeMemory,

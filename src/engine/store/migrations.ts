@@ -179,6 +179,39 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE runs ADD COLUMN parent_id TEXT REFERENCES runs(id) ON DELETE SET NULL;');
     },
   },
+  {
+    version: 8,
+    title: "Adadelta's per-variable state and each device's step time, throughput and memory over a run",
+    apply(db) {
+      db.exec(`
+        CREATE TABLE optimizer_stats (
+          run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          step INTEGER NOT NULL,
+          time REAL NOT NULL,
+          variables TEXT NOT NULL,
+          PRIMARY KEY (run_id, step)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE device_history (
+          run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          step INTEGER NOT NULL,
+          device_id INTEGER NOT NULL,
+          time REAL NOT NULL,
+          step_time_ms REAL,
+          samples_per_sec REAL,
+          rss_bytes INTEGER NOT NULL,
+          peak_rss_bytes INTEGER NOT NULL,
+          PRIMARY KEY (run_id, step, device_id)
+        ) STRICT, WITHOUT ROWID;`);
+    },
+  },
+  {
+    version: 9,
+    title: "the memory check's plan of a run (fully sharded or not, the estimate) and each worker's peak resident memory",
+    apply(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN memory TEXT;
+        ALTER TABLE device_stats ADD COLUMN peak_rss_bytes INTEGER;`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */
@@ -193,6 +226,8 @@ export const KNOWN_TABLES = [
   'sweeps',
   'sweep_trials',
   'sweep_rungs',
+  'optimizer_stats',
+  'device_history',
 ];
 
 /** Throws unless versions run 1, 2, … with no gap or repeat and every entry has a title and apply. */

@@ -4,8 +4,9 @@ import { invalidInput } from '../../shared/errors';
 import { gridTrials, isGridable, parseSpace, randomTrials, SweepSpaceError } from '../../core/sweeps/space';
 import { withSettings } from '../../core/sweeps/config-path';
 import { checkHalvingRule } from '../../core/sweeps/halving';
+import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
-import { checkRunConfig, withDefaults } from '../config/run-config';
+import { parseRun } from '../config/parse-run';
 
 export interface SweepSpec {
   baseConfig: RunConfig;
@@ -22,14 +23,9 @@ export interface SweepSpec {
   name?: string;
 }
 
-export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number): Promise<string> {
-  let space;
-  try {
-    space = parseSpace(spec.space);
-  } catch (e) {
-    if (e instanceof SweepSpaceError) throw invalidInput(`search space: ${e.message}`);
-    throw e;
-  }
+/** Every trial's config is parsed as its run will be (parseRun), so a bad one is refused before any trial runs. */
+export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount: number, settings: Settings): Promise<string> {
+  const space = inSpace(() => parseSpace(spec.space));
   const method = spec.method ?? (isGridable(space) ? 'grid' : 'random');
   const seed = spec.seed ?? 0;
   const devicesPerTrial = spec.devicesPerTrial ?? 1;
@@ -37,31 +33,24 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
     throw invalidInput(`--devices-per-trial must be an integer ≥ 1 (got ${devicesPerTrial})`);
   if (devicesPerTrial > deviceCount) throw invalidInput(`a trial needs ${devicesPerTrial} devices but there are ${deviceCount}`);
   const rule = { eta: spec.eta ?? 3, minEvals: spec.minEvals ?? 1 };
-  try {
-    checkHalvingRule(rule);
-  } catch (e) {
-    throw invalidInput((e as Error).message);
-  }
-  let trials;
-  try {
-    trials =
-      method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed);
-  } catch (e) {
-    throw invalidInput(`search space: ${(e as Error).message}`);
-  }
+  checkHalvingRule(rule); // a SweepSpaceError: the user's input
+  const trials = inSpace(() =>
+    method === 'grid' ? gridTrials(space).slice(0, spec.trials ?? Infinity) : randomTrials(space, spec.trials ?? 10, seed),
+  );
   const monitor = spec.monitor ?? 'val_loss';
   const mode = spec.mode ?? (/acc/.test(monitor) ? 'max' : 'min');
-  for (const [i, settings] of trials.entries()) {
+  for (const [i, trialSettings] of trials.entries()) {
     let config: RunConfig;
     try {
-      config = withDefaults({ ...withSettings(spec.baseConfig, settings), mesh: `batch=${devicesPerTrial}` });
+      config = { ...withSettings(spec.baseConfig, trialSettings), mesh: `batch=${devicesPerTrial}` };
     } catch (e) {
-      throw invalidInput(`trial #${i}: ${(e as Error).message}`);
+      if (e instanceof SweepSpaceError) throw new SweepSpaceError(`trial #${i}: ${e.message}`);
+      throw e;
     }
-    const { issues } = await checkRunConfig(config);
-    if (issues.length > 0)
+    const parsed = await parseRun(config, { settings });
+    if (Array.isArray(parsed))
       throw invalidInput(
-        `trial #${i} (${JSON.stringify(settings)}): ${issues.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`,
+        `trial #${i} (${JSON.stringify(trialSettings)}): ${parsed.map((x) => `${x.path || 'config'}: ${x.message}`).join('; ')}`,
       );
     if (i === 0 && monitor.startsWith('val_') && !config.data.validation)
       throw invalidInput(`the objective ${monitor} needs data.validation in the base config`);
@@ -76,4 +65,14 @@ export async function createSweep(store: RunStore, spec: SweepSpec, deviceCount:
     options: { trials: trials.length, devicesPerTrial, seed, ...rule },
     trials,
   });
+}
+
+/** Runs `fn`; a problem of the space (a SweepSpaceError) is reported as the space's, anything else propagates. */
+function inSpace<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SweepSpaceError) throw new SweepSpaceError(`search space: ${e.message}`);
+    throw e;
+  }
 }

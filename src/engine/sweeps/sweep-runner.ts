@@ -12,6 +12,7 @@ import { isEvalStep } from '../config/evaluation-config';
 import { isBetter, keepsAtRung, rungAt } from '../../core/sweeps/halving';
 import { withSettings } from '../../core/sweeps/config-path';
 import { isFinished } from './describe';
+import { invalidInput } from '../../shared/errors';
 
 /** What the runner needs of the trainer service. */
 export interface TrialHost {
@@ -141,7 +142,8 @@ export function trialConfig(sweep: SweepRecord, trial: TrialRecord, devices: num
 
 /** Disjoint groups of `perTrial` devices (one group when a trial needs them all). */
 export function deviceGroups(devices: DeviceInfo[], perTrial: number): number[][] {
-  if (perTrial > devices.length) throw new Error(`a trial needs ${perTrial} devices but there are ${devices.length}`);
+  // A sweep resumed where there are fewer devices than it was created with (or without --cpu).
+  if (perTrial > devices.length) throw invalidInput(`a trial needs ${perTrial} devices but there are ${devices.length}`);
   const groups: number[][] = [];
   for (let i = 0; i + perTrial <= devices.length; i += perTrial)
     groups.push(devices.slice(i, i + perTrial).map((d) => d.deviceId));

@@ -24,7 +24,8 @@ const logToConsole: InternalErrorLog = (method, err) => console.error(`transport
 /**
  * Serves `api` to one peer. Returns a dispose function that stops forwarding events and ignores
  * further calls (results of calls still running are dropped, as the peer is gone). Failures cross
- * as ApiError payloads `{code, message, issues?}`; anything not an ApiError becomes `internal`.
+ * as ApiError payloads `{code, message, issues?}`, classified by their class (toApiError): an
+ * ApiError or a UserError keeps its code, anything else becomes `internal`.
  */
 export function serveApi(
   api: TrainerApi,
@@ -56,7 +57,7 @@ export function serveApi(
       reply({ kind: 'result', id: call.id, ok: true, value: value === undefined ? null : value });
     } catch (err) {
       const error = toApiError(err);
-      if (!(err instanceof ApiError)) logInternal(call.method, err);
+      if (error.code === 'internal') logInternal(call.method, err);
       reply({ kind: 'result', id: call.id, ok: false, error: error.toPayload() });
     }
   };

@@ -1,6 +1,7 @@
 // Typed arrays on SharedArrayBuffers: posted to the communication thread they share memory (no copy).
 // Other arrays (ordinary buffers, views of a wasm heap) go through staging copies taken from a pool.
-import { countCopy } from '../../core/metering/copy-meter';
+import type { CopyMeter } from '../../core/metering/copy-meter';
+import { defaultContext } from '../../core/context';
 import type { ReduceArray } from '../../core/collectives/types';
 
 /** A Float32Array on a SharedArrayBuffer: the communication thread reads and writes it in place. */
@@ -22,10 +23,12 @@ const KEEP_PER_SIZE = 4;
 
 /**
  * Staging buffers for arrays that are not shared, reused between operations: first touches of fresh
- * memory cost page faults comparable to the transfer itself.
+ * memory cost page faults comparable to the transfer itself. The staging copies are counted on `copies`.
  */
 export class StagingPool {
   private readonly free = new Map<number, SharedArrayBuffer[]>();
+
+  constructor(readonly copies: CopyMeter = defaultContext.copies) {}
 
   /** A shared array of `like`'s type and `length` elements (contents unspecified). */
   take(like: ReduceArray, length: number): ReduceArray {
@@ -72,13 +75,13 @@ export class Binding {
   beforePost(): void {
     if (!this.copiesIn) return;
     this.shared.set(this.caller);
-    countCopy('pack', this.caller.byteLength);
+    this.pool.copies.count('pack', this.caller.byteLength);
   }
 
   /** After the thread finished: copy results back (on success) and return the staging buffer. */
   after(ok: boolean): void {
     if (!this.staged) return;
-    if (ok && this.output) (this.caller.set(this.shared), countCopy('pack', this.caller.byteLength));
+    if (ok && this.output) (this.caller.set(this.shared), this.pool.copies.count('pack', this.caller.byteLength));
     this.pool.give(this.shared);
   }
 }

@@ -23,6 +23,7 @@ import {
 import { Binding, StagingPool } from './shared-arrays';
 import { spawnThread } from './spawn-thread';
 import { awaitedLater } from '../../core/async/observed';
+import type { CopyMeter } from '../../core/metering/copy-meter';
 
 export { sharedFloat32, sharedFloat64 } from './shared-arrays';
 
@@ -31,6 +32,8 @@ export interface ThreadedCollectivesOptions extends RingJoin {
   nativeAdd?: boolean;
   /** The thread's entry; default comm-thread.ts/.js beside this module (a bundle must pass its own). */
   threadEntry?: URL;
+  /** Where the staging copies of arrays that are not shared are counted (default: the default context's meter). */
+  copies?: CopyMeter;
 }
 
 /** How long one Atomics.wait lasts before waitSync looks again whether the thread is still there. */
@@ -58,7 +61,7 @@ export class ThreadedCollectives implements Collectives {
   private readonly control = new Int32Array(new SharedArrayBuffer(CTL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   private readonly port: MessagePort;
   private readonly thread: Worker;
-  private readonly pool = new StagingPool();
+  private readonly pool: StagingPool;
   private readonly ops = new WeakMap<Promise<unknown>, Op>();
   private readonly inFlight = new Map<number, Op>();
   private readonly deferred: Op[] = [];
@@ -74,6 +77,7 @@ export class ThreadedCollectives implements Collectives {
     options: ThreadedCollectivesOptions,
   ) {
     this.deviceIds = [...options.deviceIds].sort((a, b) => a - b);
+    this.pool = new StagingPool(options.copies);
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: CommThreadInit = {

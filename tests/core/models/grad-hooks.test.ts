@@ -11,7 +11,6 @@ import { selectBackend } from '../../../src/core/tfjs';
 import { buildModel, initParams, lossAndGradsSum, type Model } from '../../../src/core/models';
 import type { ModelSpec } from '../../../src/core/models/spec';
 import { seededRandom, testSeed } from '../../helpers/seed';
-import { copyTotals } from '../../../src/core/metering/copy-meter';
 
 const MLP: ModelSpec = {
   type: 'mlp',

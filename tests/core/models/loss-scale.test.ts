@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../helpers/tf';
-import { buildModel, initParams, lossAndGradsSum } from '../../../src/core/models/index';
+import { buildKerasModel, buildModel, initParams, lossAndGradsSum } from '../../../src/core/models/index';
 import { Adadelta } from '../../../src/core';
 
 await useCpuBackend();
@@ -33,4 +33,41 @@ test('lossAndGradsSum with scaleLoss: gradients × factor, loss sum unchanged', 
     );
     g.forEach((v, i) => assert.equal(s[i], v * 8, `${path}[${i}]`)); // 8 is a power of two: exact
   }
+});
+
+test('with Embedding tables too: dense and sparse gradients × factor, loss sum unchanged', () => {
+  const model = buildKerasModel(
+    {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [
+          { class_name: 'InputLayer', config: { batch_shape: [null, 3], dtype: 'int32', name: 'ids' } },
+          { class_name: 'Embedding', config: { name: 'embedding', input_dim: 5, output_dim: 2 } },
+          { class_name: 'Flatten', config: { name: 'flatten' } },
+          { class_name: 'Dense', config: { name: 'dense', units: 3 } },
+        ],
+      },
+    },
+    { loss: { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } } },
+  );
+  const params = initParams(model, 11);
+  const x = Float32Array.of(0, 1, 1, 4, 1, 0, 2, 2, 2);
+  const y = Int32Array.of(0, 2, 1);
+  const opt = new Adadelta({ lossScaleFactor: 8 });
+  const plain = lossAndGradsSum(model, params, x, y, 3);
+  const scaled = lossAndGradsSum(model, params, x, y, 3, { scaleLoss: (l) => opt.scaleLoss(l) });
+  assert.equal(scaled.lossSum, plain.lossSum);
+  for (const [path, g] of plain.grads) {
+    assert.ok(
+      g.some((v) => v !== 0),
+      `${path} has a gradient`,
+    );
+    g.forEach((v, i) => assert.equal(scaled.grads.get(path)![i], v * 8, `${path}[${i}]`));
+  }
+  const rows = plain.sparse!.get('embedding/embeddings')!;
+  const scaledRows = scaled.sparse!.get('embedding/embeddings')!;
+  assert.deepEqual([...scaledRows.rows], [...rows.rows]);
+  assert.ok(rows.values.some((v) => v !== 0));
+  rows.values.forEach((v, i) => assert.equal(scaledRows.values[i], v * 8, `embedding row value ${i}`));
 });

@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  allocHeapBuffer,
-  allocHostBuffer,
-  plainHostBuffer,
-  setWasmHeapDisabled,
-  wasmHeapMemory,
-  wasmHeapStats,
-  wasmSimdSupported,
-} from '../../../src/core/wasm/heap';
+import { HostHeap, plainHostBuffer, wasmSimdSupported } from '../../../src/core/wasm/heap';
+
+/** This file's heap: nothing else allocates from it, so its stats are this file's alone. */
+const heap = new HostHeap();
+const allocHostBuffer = heap.allocHost.bind(heap);
+const allocHeapBuffer = heap.allocHeap.bind(heap);
 
 test('SIMD wasm is available in this Node (the fused kernel relies on it)', () => {
   assert.equal(wasmSimdSupported(), true);
@@ -22,7 +19,7 @@ test('float32 buffers live in the heap, 16-byte aligned and zeroed', () => {
     assert.equal(b.byteOffset % 16, 0);
     const a = b.array();
     assert.ok(a instanceof Float32Array);
-    assert.equal(a.buffer, wasmHeapMemory()!.buffer);
+    assert.equal(a.buffer, heap.memory!.buffer);
     assert.equal(a.length, b.length);
     assert.ok(a.every((x) => x === 0));
   }
@@ -32,19 +29,14 @@ test('float32 buffers live in the heap, 16-byte aligned and zeroed', () => {
   for (const b of bufs) b.free();
 });
 
-test('float64 buffers are plain Float64Arrays; disabling the heap gives plain float32', () => {
+test('float64 buffers are plain Float64Arrays; a heap with placeInHeap false gives plain float32', () => {
   const d = allocHostBuffer('float64', 7);
   assert.equal(d.inWasmHeap, false);
   assert.ok(d.array() instanceof Float64Array);
   assert.equal(d.array().length, 7);
-  setWasmHeapDisabled(true);
-  try {
-    const f = allocHostBuffer('float32', 5);
-    assert.equal(f.inWasmHeap, false);
-    assert.ok(f.array() instanceof Float32Array);
-  } finally {
-    setWasmHeapDisabled(false);
-  }
+  const f = new HostHeap({ placeInHeap: false }).allocHost('float32', 5);
+  assert.equal(f.inWasmHeap, false);
+  assert.ok(f.array() instanceof Float32Array);
   const src = new Float32Array([1, 2, 3]);
   const wrapped = plainHostBuffer(src);
   assert.equal(wrapped.array(), src);
@@ -68,24 +60,24 @@ test('adjacent free blocks coalesce', () => {
   const c = allocHostBuffer('float32', 64);
   assert.equal(b.byteOffset, a.byteOffset + 256);
   const aOff = a.byteOffset;
-  const before = wasmHeapStats()!.freeBlocks;
+  const before = heap.stats()!.freeBlocks;
   a.free();
   b.free(); // merges with a
-  assert.equal(wasmHeapStats()!.freeBlocks, before + 1);
+  assert.equal(heap.stats()!.freeBlocks, before + 1);
   const ab = allocHostBuffer('float32', 128); // fits exactly in the merged hole
   assert.equal(ab.byteOffset, aOff);
   ab.free();
   c.free(); // a+b+c merge back into the tail
-  assert.equal(wasmHeapStats()!.freeBlocks, before);
+  assert.equal(heap.stats()!.freeBlocks, before);
 });
 
 test('data survives memory growth; views are refreshed', () => {
   const a = allocHostBuffer('float32', 1000);
   for (let i = 0; i < 1000; i++) a.array()[i] = i * 0.5;
   const oldView = a.array();
-  const committed = wasmHeapStats()!.committedBytes;
+  const committed = heap.stats()!.committedBytes;
   const big = allocHostBuffer('float32', 32 * 1024 * 1024); // 128 MiB forces a grow
-  assert.ok(wasmHeapStats()!.committedBytes > committed);
+  assert.ok(heap.stats()!.committedBytes > committed);
   assert.equal(oldView.byteLength, 0, 'the old view is detached by the grow');
   const fresh = a.array();
   for (let i = 0; i < 1000; i++) assert.equal(fresh[i], i * 0.5);
@@ -115,4 +107,26 @@ test('bad lengths are rejected; zero length works', () => {
   const z = allocHostBuffer('float32', 0);
   assert.equal(z.array().length, 0);
   z.free();
+});
+
+test('two heaps are two memories: buffers, stats and compiled kernels are each their own', () => {
+  const [a, b] = [new HostHeap(), new HostHeap()];
+  assert.equal(a.memory, null, 'no memory before the first allocation');
+  assert.equal(
+    a.instance('k', () => new Uint8Array(0)),
+    null,
+    'nothing to bind a kernel to yet',
+  );
+  const x = a.allocHost('float32', 8);
+  const y = b.allocHost('float32', 8);
+  assert.notEqual(a.memory, b.memory);
+  assert.equal(x.heap, a);
+  assert.equal(y.heap, b);
+  assert.equal(x.array().buffer, a.memory!.buffer);
+  assert.equal(a.stats()!.usedBytes, 32);
+  assert.equal(b.stats()!.usedBytes, 32);
+  x.free();
+  assert.equal(a.stats()!.usedBytes, 0);
+  assert.equal(b.stats()!.usedBytes, 32, "freeing in one heap leaves the other's use");
+  y.free();
 });

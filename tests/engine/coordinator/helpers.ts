@@ -5,6 +5,7 @@ import { cpuDevices } from '../../../src/engine/coordinator/devices';
 import { MeshSession } from '../../../src/engine/coordinator/mesh-session';
 import { NodeProcessHost } from '../../../src/engine/coordinator/node-process-host';
 import type { ShardRecord, TrainSetup } from '../../../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../../../src/shared/settings';
 
 export const WORKER_ENTRY = resolve('src/workers/device-worker.ts');
 
@@ -43,4 +44,5 @@ export const IRIS_MLP: Omit<TrainSetup, 'socketDir'> = {
   optimizer: { learning_rate: 1.0, rho: 0.9, epsilon: 1e-6 },
   globalBatchSize: 30,
   seed: 3,
+  compute: AUTO_COMPUTE,
 };

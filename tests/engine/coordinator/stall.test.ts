@@ -44,8 +44,6 @@ test(
   'workers whose steps outlast the timeout but keep finishing them are not declared stalled',
   { timeout: 180_000 },
   async () => {
-    const saved = process.env.DTRAIN_BACKEND;
-    process.env.DTRAIN_BACKEND = 'cpu'; // about 0.4 s per step for this batch, more than the timeout
     const mesh = Mesh.parse('batch=2');
     const slow = {
       ...IRIS_MLP,
@@ -61,13 +59,12 @@ test(
       },
       data: { kind: 'synthetic', name: 'blobs', options: { numClasses: 3, numFeatures: 256, samplesPerClass: 300, seed: 1 } },
       globalBatchSize: 900,
+      compute: { ...IRIS_MLP.compute, backend: 'cpu' }, // about 0.4 s per step for this batch, more than the timeout
     } as typeof IRIS_MLP;
     const session = await MeshSession.start(
       { host: new NodeProcessHost(), workerEntry: WORKER_ENTRY, mesh, devices: cpuDevices(2), stallTimeoutMs: 300 },
       slow,
     );
-    if (saved === undefined) delete process.env.DTRAIN_BACKEND;
-    else process.env.DTRAIN_BACKEND = saved;
     const failures: string[] = [];
     session.onFailure((e) => failures.push(e.message));
     try {

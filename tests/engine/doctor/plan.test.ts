@@ -8,6 +8,10 @@ import { findProblems, summarize } from '../../../src/engine/doctor/problems';
 import { TENSORFLOW_GPU_LIBRARIES } from '../../../src/engine/doctor/libraries';
 import { runDoctor } from '../../../src/engine/doctor/index';
 import { fakeBin, fakeRoot } from './fakes';
+import { readSettings } from '../../../src/shared/settings';
+
+/** The compute choices the doctor plans with: the environment's, read as a process reads it at its start. */
+const envCompute = (env: Record<string, string>) => readSettings(env).compute;
 
 const LIBS = TENSORFLOW_GPU_LIBRARIES.map(([file, what]) => ({
   file,
@@ -55,7 +59,7 @@ test('a working GPU stack: tensorflow on the GPU with tensor storage, no problem
     '1 GPU(s) (NVIDIA RTX A4000, driver 535.104.05): workers use the tensorflow backend on the GPU. No problems found.',
   );
   assert.equal(
-    planWorkers(p, 8, { DTRAIN_VARIABLE_STORAGE: 'host' })[0]!.storage,
+    planWorkers(p, 8, envCompute({ DTRAIN_VARIABLE_STORAGE: 'host' }))[0]!.storage,
     'host',
     'the environment setting wins over auto',
   );
@@ -146,15 +150,18 @@ test('each worker plan names its compute path: native BLAS or wasm kernels, stor
   const noBlas = probes({ gpus: noGpu.gpus, nativeBlas: { ...noGpu.nativeBlas, openblas: null, error: 'OpenBLAS not found' } });
   assert.equal(planWorkers(noBlas, 2, {})[0]!.nativeBlas, false, 'without OpenBLAS: the wasm kernels');
   assert.equal(planWorkers(noGpu, 8, {})[0]!.commThread.on, false, '8 workers on 8 cores: off');
-  assert.deepEqual(planWorkers(noGpu, 2, { DTRAIN_COMM_THREAD: '1' })[0]!.commThread, { on: true, why: 'DTRAIN_COMM_THREAD=1' });
-  const cpu = planWorkers(noGpu, 2, { DTRAIN_BACKEND: 'cpu' })[0]!;
+  assert.deepEqual(planWorkers(noGpu, 2, envCompute({ DTRAIN_COMM_THREAD: '1' }))[0]!.commThread, {
+    on: true,
+    why: 'forced on (commThread "on", DTRAIN_COMM_THREAD=1)',
+  });
+  const cpu = planWorkers(noGpu, 2, envCompute({ DTRAIN_BACKEND: 'cpu' }))[0]!;
   assert.deepEqual([cpu.backend, cpu.nativeBlas, cpu.storage], ['cpu', false, 'host']);
   assert.match(cpu.why, /^DTRAIN_BACKEND=cpu: the cpu backend \(slow\)$/);
-  const gpu = planWorkers(probes(), 8, { DTRAIN_BACKEND: 'wasm' })[0]!;
+  const gpu = planWorkers(probes(), 8, envCompute({ DTRAIN_BACKEND: 'wasm' }))[0]!;
   assert.deepEqual([gpu.backend, gpu.computesOn, gpu.storage, gpu.nativeBlas], ['wasm', 'CPU', 'host', true]);
   const noWasm = probes({ gpus: noGpu.gpus, wasmBackend: { available: false, error: 'no .wasm file' } });
   assert.match(
-    planWorkers(noWasm, 1, { DTRAIN_BACKEND: 'wasm' })[0]!.why,
+    planWorkers(noWasm, 1, envCompute({ DTRAIN_BACKEND: 'wasm' }))[0]!.why,
     /unavailable \(no \.wasm file\): workers will fail to start/,
   );
 });

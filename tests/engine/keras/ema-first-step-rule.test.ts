@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emaFirstStepFor } from '../../../src/engine/keras/ema-first-step';
-import { checkRunConfig } from '../../../src/engine/config/run-config';
+import { parseRun } from '../../../src/engine/config/parse-run';
+import { NO_SETTINGS } from '../../../src/shared/settings';
 import type { RunConfig } from '../../../src/shared/api';
 
 const run = (model: unknown, extra: object = {}) =>
@@ -48,8 +49,10 @@ test('Keras 3 archives and JSON take keras3; tf.keras 2.x JSON keras2; spec mode
 
 test('emaFirstStep other than keras2/keras3 is refused at its key', async () => {
   const spec = { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' };
-  assert.deepEqual((await checkRunConfig(run(spec, { emaFirstStep: 'keras4' }))).issues, [
+  assert.deepEqual(await parseRun(run(spec, { emaFirstStep: 'keras4' }), { settings: NO_SETTINGS }), [
     { path: 'emaFirstStep', message: 'emaFirstStep must be "keras2" or "keras3" (got "keras4")' },
   ]);
-  assert.deepEqual((await checkRunConfig(run(spec, { emaFirstStep: 'keras3' }))).issues, []);
+  const parsed = await parseRun(run(spec, { emaFirstStep: 'keras3' }), { settings: NO_SETTINGS });
+  assert.ok(!Array.isArray(parsed), JSON.stringify(parsed));
+  assert.equal(parsed.emaFirstStep, 'keras3');
 });

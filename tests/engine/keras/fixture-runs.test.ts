@@ -56,14 +56,7 @@ for (const c of cases) {
       test(
         `${c.name} on ${mesh}, ${path.name}: the run continues the archive to Keras's numbers`,
         { skip: path.skip, timeout: 300_000 },
-        async (t) => {
-          const saved = Object.fromEntries(Object.keys(path.env).map((k) => [k, process.env[k]]));
-          Object.assign(process.env, path.env);
-          t.after(() => {
-            for (const [k, v] of Object.entries(saved))
-              if (v === undefined) delete process.env[k];
-              else process.env[k] = v;
-          });
+        async () => {
           await withService(async (service, dir) => {
             const data = join(dir, 'batches.npz');
             writeBatches(c, data);
@@ -83,6 +76,7 @@ for (const c of cases) {
               globalBatchSize: shapeOf(c.batches[0]!.x)[0]!,
               seed: 1,
               checkpointEvery: 0,
+              ...path.compute, // the path as the run's own choices: backend, nativeBlas, commThread, variableStorage
             } as unknown as RunConfig;
             // npz data with shuffle false is part of this build: a data issue is a failure, not a skip.
             assert.deepEqual(await service.validateRunConfig(config), []);

@@ -106,3 +106,15 @@ test('pausing a run that is not running is a conflict', async () => {
   assert.equal(err.code, 'conflict');
   assert.match(err.message, /is not running/);
 });
+
+test('a data source that is missing or is not one arrives as invalid-input, said as validation says it', async () => {
+  const missing = await failure(client.describeDataSource({ kind: 'csv', path: join(dir, 'nope.csv') }));
+  assert.equal(missing.code, 'invalid-input');
+  assert.match(missing.message, /nope\.csv.*no such file/);
+  // It was JavaScript's own TypeError text, passed off as the user's input.
+  const none = await failure(client.describeDataSource(null as never));
+  assert.equal(none.code, 'invalid-input');
+  assert.equal(none.message, 'data: a data source object is required, e.g. {"kind": "builtin", "name": "iris"}');
+  const typo = await failure(client.describeDataSource({ kind: 'csv', path: join(dir, 'x.csv'), normalise: 'none' } as never));
+  assert.match(typo.message, /data\.normalise: unknown key 'normalise' \(did you mean 'normalize'\?\)/);
+});

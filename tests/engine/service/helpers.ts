@@ -5,6 +5,7 @@ import { createTrainerService } from '../../../src/engine/service/index';
 import { assembleGlobal } from '../../../src/core/checkpoint/index';
 import { RunStore } from '../../../src/engine/store/index';
 import type { RunConfig, TrainerEvent } from '../../../src/shared/api';
+import { readSettings } from '../../../src/shared/settings';
 
 export const WORKER_ENTRY = resolve('src/workers/device-worker.ts');
 
@@ -19,6 +20,22 @@ export async function withService<T>(
     await service.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An engine on `dir`'s database started in a process whose environment is `env` (its DTRAIN_* settings
+ * are read from it, as a process reads its own at its start), with its log lines collected.
+ */
+export async function serviceWithEnv(dir: string, env: Record<string, string>) {
+  const log: string[] = [];
+  const service = await createTrainerService({
+    dbPath: join(dir, 'runs.db'),
+    processHost: 'node',
+    workerEntry: WORKER_ENTRY,
+    settings: readSettings(env),
+    log: (line) => log.push(line),
+  });
+  return Object.assign(service, { log });
 }
 
 export const IRIS_RUN: RunConfig = {

@@ -3,7 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IRIS_RUN, eventsOf, withService } from './helpers';
-import { watchdogMs } from '../../../src/engine/service/active-runs';
+import { parseRun } from '../../../src/engine/config/parse-run';
+import { readSettings } from '../../../src/shared/settings';
+import type { RunConfig } from '../../../src/shared/api';
+
+/** The run's watchdog as parseRun resolves it in a process with this environment. */
+async function watchdogMs(config: RunConfig, env: Record<string, string>): Promise<number> {
+  const run = await parseRun(config, { settings: readSettings(env) });
+  assert.ok(!Array.isArray(run), JSON.stringify(run));
+  return run.watchdogMs;
+}
 
 test(
   'a pause on a scheduled checkpoint step keeps one checkpoint per step and the older ones',
@@ -43,11 +52,14 @@ test(
   },
 );
 
-test('the stall watchdog: watchdogSeconds, else $DTRAIN_WATCHDOG_SECONDS, else 120 s', async () => {
-  assert.equal(watchdogMs({ ...IRIS_RUN }, {}), 120_000);
-  assert.equal(watchdogMs({ ...IRIS_RUN }, { DTRAIN_WATCHDOG_SECONDS: '7.5' }), 7_500);
-  assert.equal(watchdogMs({ ...IRIS_RUN, watchdogSeconds: 30 }, { DTRAIN_WATCHDOG_SECONDS: '7' }), 30_000);
-  assert.equal(watchdogMs({ ...IRIS_RUN }, { DTRAIN_WATCHDOG_SECONDS: 'soon' }), 120_000);
+test('the stall watchdog: watchdogSeconds, else $DTRAIN_WATCHDOG_SECONDS, else 120 s; a bad variable is refused', async () => {
+  assert.equal(await watchdogMs({ ...IRIS_RUN }, {}), 120_000);
+  assert.equal(await watchdogMs({ ...IRIS_RUN }, { DTRAIN_WATCHDOG_SECONDS: '7.5' }), 7_500);
+  assert.equal(await watchdogMs({ ...IRIS_RUN, watchdogSeconds: 30 }, { DTRAIN_WATCHDOG_SECONDS: '7' }), 30_000);
+  // It was silently 120 s.
+  assert.throws(() => readSettings({ DTRAIN_WATCHDOG_SECONDS: 'soon' }), {
+    message: "DTRAIN_WATCHDOG_SECONDS must be a number of seconds > 0 (got 'soon')",
+  });
   await withService(async (service) => {
     assert.deepEqual(await service.validateRunConfig({ ...IRIS_RUN, watchdogSeconds: 0 }), [
       { path: 'watchdogSeconds', message: 'watchdogSeconds must be a number of seconds > 0 (got 0)' },

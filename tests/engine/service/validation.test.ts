@@ -13,6 +13,7 @@ import type { RunConfig } from '../../../src/shared/api';
 import { eventsOf, withService } from './helpers';
 import { startSession } from '../coordinator/helpers';
 import { shardsForDevice } from '../../../src/engine/coordinator/checkpoint-shards';
+import { recordedCompute } from '../../../src/engine/config/compute';
 
 const CONFIG: RunConfig = {
   name: 'held-out',
@@ -88,6 +89,7 @@ test(
 
       // The final weights, evaluated by meshes of 1, 2 and 3 real workers (each worker its slice, sums all-reduced).
       const figures: { loss: number; metrics: Record<string, number> }[] = [];
+      const compute = recordedCompute((await service.getRun(runId)).config)!; // the path the run trained on
       for (const devices of [1, 2, 3]) {
         const session = await startSession(`batch=${devices}`, {
           model: CONFIG.model,
@@ -96,6 +98,7 @@ test(
           optimizer: CONFIG.optimizer,
           globalBatchSize: CONFIG.globalBatchSize,
           seed: CONFIG.seed,
+          compute,
         });
         try {
           const layouts = await session.variableLayouts();

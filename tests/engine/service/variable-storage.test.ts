@@ -1,5 +1,5 @@
-// Tensor storage (what a worker uses on the tensorflow backend, forced here on wasm with `variableStorage`
-// or DTRAIN_VARIABLE_STORAGE) against host storage, with real worker processes, the real ring and a real
+// Tensor storage (what a worker uses on the tensorflow backend, forced here on wasm with `variableStorage`,
+// or DTRAIN_VARIABLE_STORAGE where the run is created or resumed) against host storage, with real worker processes, the real ring and a real
 // database: the same parameters, slots and losses bit for bit on 1, 2 and 3 devices with sharded layouts,
 // across checkpoint/resume in both directions, and no tfjs tensor left behind from step to step.
 import { test } from 'node:test';
@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IRIS_RUN, eventsOf, finalState, withService } from './helpers';
+import { IRIS_RUN, eventsOf, finalState, serviceWithEnv, withService } from './helpers';
 import { IRIS_MLP, startSession } from '../coordinator/helpers';
-import { variableStorageOf } from '../../../src/engine/config/run-config';
-import type { RunConfig } from '../../../src/shared/api';
+import { parseRun } from '../../../src/engine/config/parse-run';
+import { readSettings } from '../../../src/shared/settings';
+import type { ConfigIssue, RunConfig, VariableStorage } from '../../../src/shared/api';
 
 const STEPS = 12;
 
@@ -61,41 +62,47 @@ test(
 );
 
 test(
-  'checkpoint/resume across storages: host → tensor (by DTRAIN_VARIABLE_STORAGE) and tensor → tensor equal an uninterrupted host run',
+  'checkpoint/resume across storages: host → tensor (DTRAIN_VARIABLE_STORAGE where it resumes) and tensor → tensor equal an uninterrupted host run',
   { timeout: 300_000 },
   async () => {
     await withService(async (service, dir) => {
       const config: RunConfig = { ...IRIS_RUN, mesh: 'batch=2', steps: STEPS };
       const straight = await train(service, dir, { ...config, variableStorage: 'host' });
 
-      const saved = process.env.DTRAIN_VARIABLE_STORAGE;
+      // Created where DTRAIN_VARIABLE_STORAGE=host, resumed where it is tensor: the explicit variable wins, with a note.
+      const creator = await serviceWithEnv(dir, { DTRAIN_VARIABLE_STORAGE: 'host' });
+      const first = await train(creator, dir, { ...config, steps: 5 });
+      await creator.shutdown();
+      const a = first.runId;
+      assert.deepEqual(first.storages, ['host', 'host']);
+      const resumer = await serviceWithEnv(dir, { DTRAIN_VARIABLE_STORAGE: 'tensor' });
       try {
-        process.env.DTRAIN_VARIABLE_STORAGE = 'host';
-        const first = await train(service, dir, { ...config, steps: 5 });
-        const a = first.runId;
-        assert.deepEqual(first.storages, ['host', 'host']);
-        process.env.DTRAIN_VARIABLE_STORAGE = 'tensor';
-        const events = eventsOf(service);
-        await service.resumeRun(a, { steps: STEPS });
-        assert.equal(await service.waitForRun(a), 'completed');
-        assert.deepEqual(storagesOf(events, a), ['tensor', 'tensor'], 'the resumed workers took the environment setting');
+        const events = eventsOf(resumer);
+        await resumer.resumeRun(a, { steps: STEPS });
+        assert.equal(await resumer.waitForRun(a), 'completed');
+        assert.deepEqual(storagesOf(events, a), ['tensor', 'tensor'], 'the resumed workers took the variable set there');
+        assert.ok(
+          resumer.log.includes(
+            `run ${a}: note: DTRAIN_VARIABLE_STORAGE overrides the run's recorded variableStorage (host → tensor)`,
+          ),
+          resumer.log.join('\n'),
+        );
         assertSameState(finalState(dir, a), straight.state, 'host → tensor');
         assert.deepEqual(
-          (await service.getMetrics(a)).map((p) => p.loss),
+          (await resumer.getMetrics(a)).map((p) => p.loss),
           straight.losses,
         );
-
-        // Tensor → tensor: the checkpoint is exported from tensor shards and imported into them.
-        const second = await train(service, dir, { ...config, steps: 5, variableStorage: 'tensor' });
-        const b = second.runId;
-        assert.deepEqual(second.storages, ['tensor', 'tensor']);
-        await service.resumeRun(b, { steps: STEPS });
-        assert.equal(await service.waitForRun(b), 'completed');
-        assertSameState(finalState(dir, b), straight.state, 'tensor → tensor');
       } finally {
-        if (saved === undefined) delete process.env.DTRAIN_VARIABLE_STORAGE;
-        else process.env.DTRAIN_VARIABLE_STORAGE = saved;
+        await resumer.shutdown();
       }
+
+      // Tensor → tensor: the checkpoint is exported from tensor shards and imported into them.
+      const second = await train(service, dir, { ...config, steps: 5, variableStorage: 'tensor' });
+      const b = second.runId;
+      assert.deepEqual(second.storages, ['tensor', 'tensor']);
+      await service.resumeRun(b, { steps: STEPS });
+      assert.equal(await service.waitForRun(b), 'completed');
+      assertSameState(finalState(dir, b), straight.state, 'tensor → tensor');
     });
   },
 );
@@ -110,7 +117,7 @@ test(
         ...IRIS_MLP,
         layouts,
         optimizer: { ...IRIS_MLP.optimizer, clipnorm: 0.5, use_ema: true },
-        variableStorage,
+        compute: { ...IRIS_MLP.compute, variableStorage },
       });
       try {
         await session.train(0, 2);
@@ -137,16 +144,22 @@ test(
   },
 );
 
-test('the setting: the config key first, then DTRAIN_VARIABLE_STORAGE, else auto; bad values are one clear error', () => {
+test('the setting: the config key first, then DTRAIN_VARIABLE_STORAGE, else auto; bad values are one clear error', async () => {
+  const storageOf = async (config: RunConfig, env: Record<string, string>): Promise<VariableStorage | ConfigIssue[]> => {
+    const run = await parseRun(config, { settings: readSettings(env) });
+    return Array.isArray(run) ? run : run.compute.variableStorage;
+  };
   const base = IRIS_RUN;
-  assert.equal(variableStorageOf(base, {}), 'auto');
-  assert.equal(variableStorageOf(base, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'tensor');
-  assert.equal(variableStorageOf({ ...base, variableStorage: 'host' }, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'host');
-  assert.throws(() => variableStorageOf(base, { DTRAIN_VARIABLE_STORAGE: 'gpu' }), {
+  assert.equal(await storageOf(base, {}), 'auto');
+  assert.equal(await storageOf(base, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'tensor');
+  assert.equal(await storageOf({ ...base, variableStorage: 'host' }, { DTRAIN_VARIABLE_STORAGE: 'tensor' }), 'host');
+  assert.throws(() => readSettings({ DTRAIN_VARIABLE_STORAGE: 'gpu' }), {
     name: 'ApiError',
     message: "DTRAIN_VARIABLE_STORAGE must be auto, host or tensor (got 'gpu')",
   });
-  assert.throws(() => variableStorageOf({ ...base, variableStorage: 'device' as never }, {}), { code: 'invalid-input' } as never);
+  assert.deepEqual(await storageOf({ ...base, variableStorage: 'device' as never }, {}), [
+    { path: 'variableStorage', message: 'variableStorage must be "auto", "host", "tensor" (got "device")' },
+  ]);
 });
 
 const layer = (class_name: string, config: object) => ({ module: 'keras.layers', class_name, config, registered_name: null });

@@ -1,4 +1,4 @@
-// joinRing: the communication thread by default, the old in-thread ring with DTRAIN_COMM_THREAD=0;
+// joinRing: the communication thread by default, the old in-thread ring with the run's commThread off;
 // both give the same sums, and close() releases every thread, port and socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,16 +11,16 @@ import { RingCollectives } from '../../../src/core/collectives/ring';
 const kinds = ['MessagePort', 'PipeWrap', 'PipeServerWrap'];
 const resources = () => process.getActiveResourcesInfo().filter((r) => kinds.includes(r)).length;
 
-for (const [env, Kind] of [
-  [{}, ThreadedCollectives],
-  [{ DTRAIN_COMM_THREAD: '1' }, ThreadedCollectives],
-  [{ DTRAIN_COMM_THREAD: '0' }, RingCollectives],
+for (const [commThread, Kind] of [
+  [undefined, ThreadedCollectives],
+  ['on', ThreadedCollectives],
+  ['off', RingCollectives],
 ] as const) {
-  test(`joinRing with ${JSON.stringify(env)} uses ${Kind.name}`, { timeout: 30_000 }, async () => {
+  test(`joinRing with commThread ${commThread ?? '(not given)'} uses ${Kind.name}`, { timeout: 30_000 }, async () => {
     const before = resources();
     const dir = await makeSocketDir('dtj-');
     try {
-      const rings = await Promise.all([0, 1].map((deviceId) => joinRing({ dir, deviceId, deviceIds: [0, 1], env })));
+      const rings = await Promise.all([0, 1].map((deviceId) => joinRing({ dir, deviceId, deviceIds: [0, 1], commThread })));
       for (const r of rings) assert.ok(r.collectives instanceof Kind);
       // Device d holds d + 0.5 + i: the sum 2i + 2 is exact in float32.
       const data = [0, 1].map((d) => Float32Array.from({ length: 1000 }, (_, i) => d + 0.5 + i));
@@ -38,14 +38,14 @@ for (const [env, Kind] of [
 // work that would otherwise take a core from a model step); the setting overrides it either way.
 test('commThreadOn: on with a core to spare or the model step off the CPU, off when every core runs a step', () => {
   const ctx = (workers: number, backend: string, cores: number) => ({ workers, backend, cores });
-  assert.equal(commThreadOn({}, ctx(2, 'wasm', 2)), false, '2 workers on 2 cores');
-  assert.equal(commThreadOn({}, ctx(3, 'cpu', 4)), false, '3 workers on 4 cores');
-  assert.equal(commThreadOn({}, ctx(2, 'wasm', 4)), true, '2 workers on 4 cores');
-  assert.equal(commThreadOn({}, ctx(4, 'tensorflow', 2)), true, 'GPU workers');
-  assert.equal(commThreadOn({}, ctx(1, 'wasm', 64)), false, 'one worker: nothing to exchange');
-  assert.equal(commThreadOn({}, ctx(1, 'tensorflow', 2)), false, 'one GPU worker');
-  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '1' }, ctx(1, 'wasm', 2)), true, 'one worker, forced on');
-  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: 'auto' }, ctx(2, 'wasm', 2)), false);
-  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '1' }, ctx(2, 'wasm', 2)), true, 'forced on');
-  assert.equal(commThreadOn({ DTRAIN_COMM_THREAD: '0' }, ctx(4, 'tensorflow', 64)), false, 'forced off');
+  assert.equal(commThreadOn('auto', ctx(2, 'wasm', 2)), false, '2 workers on 2 cores');
+  assert.equal(commThreadOn('auto', ctx(3, 'cpu', 4)), false, '3 workers on 4 cores');
+  assert.equal(commThreadOn('auto', ctx(2, 'wasm', 4)), true, '2 workers on 4 cores');
+  assert.equal(commThreadOn('auto', ctx(4, 'tensorflow', 2)), true, 'GPU workers');
+  assert.equal(commThreadOn('auto', ctx(1, 'wasm', 64)), false, 'one worker: nothing to exchange');
+  assert.equal(commThreadOn('auto', ctx(1, 'tensorflow', 2)), false, 'one GPU worker');
+  assert.equal(commThreadOn('on', ctx(1, 'wasm', 2)), true, 'one worker, forced on');
+  assert.equal(commThreadOn('auto', ctx(2, 'wasm', 2)), false);
+  assert.equal(commThreadOn('on', ctx(2, 'wasm', 2)), true, 'forced on');
+  assert.equal(commThreadOn('off', ctx(4, 'tensorflow', 64)), false, 'forced off');
 });

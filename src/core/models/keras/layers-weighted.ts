@@ -60,8 +60,7 @@ export const embedding: Translator = (entry, inShapes) => {
     ...(entry.config.mask_zero === true ? { makeMask: ([x]: tf.Tensor[]) => tf.notEqual(x!, 0) } : {}),
     apply: ([x], p, ctx) => {
       const ids = tf.cast(x!, 'int32');
-      const t = param(p, table.path);
-      return ctx.embed && table.sparse ? ctx.embed(entry.name, ids, t) : tf.gather(t, ids);
+      return ctx.embed && table.sparse ? ctx.embed(entry.name, ids, x!) : tf.gather(param(p, table.path), ids);
     },
   };
 };

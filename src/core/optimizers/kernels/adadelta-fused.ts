@@ -1,53 +1,189 @@
-// Fused, in-place Adadelta updates with exact Keras float semantics (spec §8).
-// float32: the WASM SIMD kernel when all state lives in the wasm heap, else a JS
+// Fused, in-place Adadelta updates with exact Keras float semantics (docs/adadelta-kernels.md).
+// float32: the WASM SIMD kernel when all state lives in one wasm heap, else a JS
 // loop that rounds every operation with Math.fround (bit-identical to the wasm).
 // float64: plain JS, with lr rounded to float32 (Keras keeps lr in a float32 variable).
 import { adadeltaKernel } from './adadelta-wasm';
-import { allocHeapBuffer, wasmHeapMemory, type HeapBuffer, type HostBuffer } from '../../wasm/heap';
-import { countCopy } from '../../metering/copy-meter';
-
-export interface AdadeltaScalars {
-  lr: number;
-  rho: number;
-  epsilon: number;
-}
+import type { HeapBuffer, HostBuffer, HostHeap } from '../../wasm/heap';
+import type { CopyMeter } from '../../metering/copy-meter';
+import { denseF32, denseF64, sparseF32, sparseF64 } from './adadelta-loops';
+import { float32Constants, type AdadeltaScalars } from '../adadelta-rule';
 
 type Grad = HostBuffer | Float32Array | Float64Array;
 
-const r = Math.fround;
 // Elements per wasm call, so byte offsets/counts stay inside the i32 range.
-let chunk = 1 << 28;
-
-let gScratch: HeapBuffer | null = null;
+const WASM_CALL_ELEMENTS = 1 << 28;
 // 16k floats (64 KiB, with the state's 3 x 64 KiB in flight) stays within L2 on current x86 cores.
-const DEFAULT_STAGING = 1 << 14;
-let staging = DEFAULT_STAGING;
+const STAGING_ELEMENTS = 1 << 14;
 
 export interface DenseKernelOptions {
   /** false forces the JS fround loop (jit_compile off); results are bit-identical either way. */
   simd?: boolean;
 }
 
-/** Dense update of v, Eg (accumulated_grad), Ed (accumulated_delta_var) by g, in place. */
-export function adadeltaDense(
-  v: HostBuffer,
-  eg: HostBuffer,
-  ed: HostBuffer,
-  g: Grad,
-  s: AdadeltaScalars,
-  options?: DenseKernelOptions,
-): void {
-  const n = checkState(v, eg, ed);
-  if (g.length !== n) throw new RangeError(`adadelta: gradient has ${g.length} elements, variable ${n}`);
-  if (v.dtype === 'float64') {
-    denseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, gArray(g), s);
-  } else if (options?.simd !== false && v.inWasmHeap && eg.inWasmHeap && ed.inWasmHeap) {
-    const at = heapOffsetOf(g);
-    if (at >= 0) denseWasm(v, eg, ed, at, 0, n, s);
-    else denseWasmStaged(v, eg, ed, gArray(g), n, s);
-  } else {
-    denseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, gArray(g), s);
+export interface FusedAdadeltaOptions {
+  /** Elements per wasm call (tests split calls; the real limit is only reached above 1 GiB). */
+  wasmCallElements?: number;
+  /** Elements per staged piece of a gradient outside the heap (tests and benchmarks vary it). */
+  stagingElements?: number;
+}
+
+/**
+ * The fused kernels with their working memory: the scratch a gradient outside the heap is staged
+ * through, and the sparse update's row marks. One per optimizer (its owner's), so nothing is shared
+ * between optimizers; the copies into the scratch are counted on `copies`.
+ */
+export class FusedAdadelta {
+  private scratch: HeapBuffer | null = null;
+  // Row → 1 + position in `rows` (0 = no gradient); grown as needed, reset after each call.
+  private rowMark = new Int32Array(0);
+  private readonly wasmCall: number;
+  private readonly staging: number;
+
+  constructor(
+    private readonly copies: CopyMeter,
+    options: FusedAdadeltaOptions = {},
+  ) {
+    this.wasmCall = positive(options.wasmCallElements) ?? WASM_CALL_ELEMENTS;
+    this.staging = positive(options.stagingElements) ?? STAGING_ELEMENTS;
   }
+
+  /** Dense update of v, Eg (accumulated_grad), Ed (accumulated_delta_var) by g, in place. */
+  dense(v: HostBuffer, eg: HostBuffer, ed: HostBuffer, g: Grad, s: AdadeltaScalars, options?: DenseKernelOptions): void {
+    const n = checkState(v, eg, ed);
+    if (g.length !== n) throw new RangeError(`adadelta: gradient has ${g.length} elements, variable ${n}`);
+    const heap = sharedHeap(v, eg, ed);
+    if (v.dtype === 'float64') {
+      denseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, gArray(g), s);
+    } else if (options?.simd !== false && heap) {
+      const at = heapOffsetOf(g, heap);
+      if (at >= 0) this.denseWasm(heap, v, eg, ed, at, 0, n, s);
+      else this.denseWasmStaged(heap, v, eg, ed, gArray(g), n, s);
+    } else {
+      denseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, gArray(g), s);
+    }
+  }
+
+  /**
+   * Keras's sparse update for de-duplicated `rows`, in one pass over all rows: every row's Eg and Ed
+   * decay; rows without a gradient get delta = -0, so v keeps its value.
+   */
+  sparse(
+    v: HostBuffer,
+    eg: HostBuffer,
+    ed: HostBuffer,
+    rows: Int32Array,
+    values: Float32Array | Float64Array,
+    rowSize: number,
+    s: AdadeltaScalars,
+  ): void {
+    const n = checkState(v, eg, ed);
+    if (!Number.isInteger(rowSize) || rowSize <= 0 || n % rowSize !== 0) {
+      throw new RangeError(`adadelta: rowSize ${rowSize} does not divide ${n} elements`);
+    }
+    if (values.length !== rows.length * rowSize) {
+      throw new RangeError(`adadelta: ${values.length} values for ${rows.length} rows of ${rowSize}`);
+    }
+    const mark = this.markRows(rows, n / rowSize);
+    try {
+      if (v.dtype === 'float64') {
+        sparseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, mark, values, rowSize, s);
+      } else {
+        sparseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, mark, values, rowSize, s);
+      }
+    } finally {
+      for (let k = 0; k < rows.length; k++) mark[rows[k]!] = 0; // rows were validated by markRows
+    }
+  }
+
+  /** Frees the gradient scratch (it keeps the largest size seen); the next staged call re-creates it. */
+  releaseScratch(): void {
+    this.scratch?.free();
+    this.scratch = null;
+  }
+
+  /**
+   * A gradient outside the heap is copied in piece by piece, each piece updated before the next is
+   * copied: the piece is still in cache when the kernel reads it, so the copy costs little more than
+   * reading the gradient once (a whole-array copy first made the public API path ~1.5x slower than
+   * the kernel on 10M elements), and the scratch stays small.
+   */
+  private denseWasmStaged(
+    heap: HostHeap,
+    v: HostBuffer,
+    eg: HostBuffer,
+    ed: HostBuffer,
+    g: Float32Array | Float64Array,
+    n: number,
+    s: AdadeltaScalars,
+  ): void {
+    const size = Math.min(n, this.staging);
+    if (this.scratch === null || this.scratch.heap !== heap || this.scratch.length < size) {
+      this.scratch?.free();
+      this.scratch = heap.allocHeap(size);
+    }
+    const scratch = this.scratch;
+    for (let start = 0; start < n; start += size) {
+      const len = Math.min(size, n - start);
+      // set() casts float64 to float32; the view is taken after any heap growth above.
+      scratch.array().set(start === 0 && len === g.length ? g : g.subarray(start, start + len));
+      this.denseWasm(heap, v, eg, ed, scratch.byteOffset, start, len, s);
+    }
+    this.copies.count('kernel', n * 4);
+  }
+
+  /** Updates elements [at, at + n) of the state; the gradient's piece starts at byte `gOff`. */
+  private denseWasm(
+    heap: HostHeap,
+    v: HostBuffer,
+    eg: HostBuffer,
+    ed: HostBuffer,
+    gOff: number,
+    at: number,
+    n: number,
+    s: AdadeltaScalars,
+  ): void {
+    const kernel = adadeltaKernel(heap);
+    const c = float32Constants(s);
+    for (let start = 0; start < n; start += this.wasmCall) {
+      const b = (at + start) * 4;
+      const len = Math.min(this.wasmCall, n - start);
+      kernel(
+        v.byteOffset + b,
+        eg.byteOffset + b,
+        ed.byteOffset + b,
+        gOff + start * 4,
+        len,
+        c.rho,
+        c.oneMinusRho,
+        c.epsilon,
+        c.lr,
+      );
+    }
+  }
+
+  private markRows(rows: Int32Array, numRows: number): Int32Array {
+    if (this.rowMark.length < numRows) this.rowMark = new Int32Array(Math.max(numRows, this.rowMark.length * 2));
+    const mark = this.rowMark;
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k]!;
+      if (row < 0 || row >= numRows || mark[row] !== 0) {
+        for (let j = 0; j < k; j++) mark[rows[j]!] = 0;
+        throw new RangeError(`adadelta: row index ${row} is out of range [0, ${numRows}) or repeated`);
+      }
+      mark[row] = k + 1;
+    }
+    return mark;
+  }
+}
+
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? Math.floor(n) : undefined;
+}
+
+/** The heap all three state buffers live in, or null (the WASM kernel reads one memory). */
+function sharedHeap(v: HostBuffer, eg: HostBuffer, ed: HostBuffer): HostHeap | null {
+  const heap = v.inWasmHeap ? v.heap : undefined;
+  return heap !== undefined && eg.heap === heap && ed.heap === heap && eg.inWasmHeap && ed.inWasmHeap ? heap : null;
 }
 
 function isHost(g: Grad): g is HostBuffer {
@@ -55,12 +191,12 @@ function isHost(g: Grad): g is HostBuffer {
 }
 
 /**
- * Byte offset of g in the heap, or -1: a heap buffer, or a Float32Array viewing the heap's memory (a
+ * Byte offset of g in `heap`, or -1: a buffer of that heap, or a Float32Array viewing its memory (a
  * worker lands its gradients there, so the kernel reads them where they are).
  */
-function heapOffsetOf(g: Grad): number {
-  if (isHost(g)) return g.inWasmHeap ? g.byteOffset : -1;
-  return g instanceof Float32Array && g.buffer === wasmHeapMemory()?.buffer ? g.byteOffset : -1;
+function heapOffsetOf(g: Grad, heap: HostHeap): number {
+  if (isHost(g)) return g.inWasmHeap && g.heap === heap ? g.byteOffset : -1;
+  return g instanceof Float32Array && g.buffer === heap.memory?.buffer ? g.byteOffset : -1;
 }
 
 function gArray(g: Grad): Float32Array | Float64Array {
@@ -72,213 +208,4 @@ function checkState(v: HostBuffer, eg: HostBuffer, ed: HostBuffer): number {
   if (eg.dtype !== v.dtype || ed.dtype !== v.dtype) throw new TypeError('adadelta: state dtypes differ');
   if (eg.length !== v.length || ed.length !== v.length) throw new RangeError('adadelta: state lengths differ');
   return v.length;
-}
-
-/**
- * A gradient outside the heap is copied in piece by piece, each piece updated before the next is
- * copied: the piece is still in cache when the kernel reads it, so the copy costs little more than
- * reading the gradient once (a whole-array copy first made the public API path ~1.5x slower than
- * the kernel on 10M elements), and the scratch stays small.
- */
-function denseWasmStaged(
-  v: HostBuffer,
-  eg: HostBuffer,
-  ed: HostBuffer,
-  g: Float32Array | Float64Array,
-  n: number,
-  s: AdadeltaScalars,
-): void {
-  const size = Math.min(n, staging);
-  if (gScratch === null || gScratch.length < size) {
-    gScratch?.free();
-    gScratch = allocHeapBuffer(size);
-  }
-  for (let start = 0; start < n; start += size) {
-    const len = Math.min(size, n - start);
-    // set() casts float64 to float32; the view is taken after any heap growth above.
-    gScratch.array().set(start === 0 && len === g.length ? g : g.subarray(start, start + len));
-    denseWasm(v, eg, ed, gScratch.byteOffset, start, len, s);
-  }
-  countCopy('kernel', n * 4);
-}
-
-/** Frees the cached gradient scratch (it keeps the largest size seen); the next call re-creates it. */
-export function releaseKernelScratch(): void {
-  gScratch?.free();
-  gScratch = null;
-}
-
-/** Test hook: split wasm calls into smaller pieces (the real limit is only hit above 1 GiB). */
-export function setWasmChunkElements(n: number): void {
-  chunk = n > 0 ? Math.floor(n) : 1 << 28;
-}
-
-/** Test and benchmark hook: elements per staged piece of a gradient outside the heap (0: default). */
-export function setGradStagingElements(n: number): void {
-  staging = n > 0 ? Math.floor(n) : DEFAULT_STAGING;
-}
-
-/** Updates elements [at, at + n) of the state; the gradient's piece starts at byte `gOff`. */
-function denseWasm(v: HostBuffer, eg: HostBuffer, ed: HostBuffer, gOff: number, at: number, n: number, s: AdadeltaScalars): void {
-  const kernel = adadeltaKernel(wasmHeapMemory()!);
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
-  for (let start = 0; start < n; start += chunk) {
-    const b = (at + start) * 4;
-    const len = Math.min(chunk, n - start);
-    kernel(v.byteOffset + b, eg.byteOffset + b, ed.byteOffset + b, gOff + start * 4, len, rho, omr, eps, lr);
-  }
-}
-
-/** float32 reference loop: every operation rounded to float32, in the wasm kernel's order. */
-function denseF32(v: Float32Array, eg: Float32Array, ed: Float32Array, g: Float32Array | Float64Array, s: AdadeltaScalars): void {
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
-  for (let i = 0, n = v.length; i < n; i++) {
-    const gi = r(g[i]);
-    const e = r(r(rho * eg[i]) + r(r(omr * gi) * gi));
-    eg[i] = e;
-    const edi = ed[i];
-    const d = r(r(-r(Math.sqrt(r(edi + eps))) * gi) / r(Math.sqrt(r(e + eps))));
-    ed[i] = r(r(rho * edi) + r(r(omr * d) * d));
-    v[i] = r(v[i] + r(lr * d));
-  }
-}
-
-function denseF64(v: Float64Array, eg: Float64Array, ed: Float64Array, g: Float32Array | Float64Array, s: AdadeltaScalars): void {
-  const rho = s.rho;
-  const omr = 1 - rho;
-  const eps = s.epsilon;
-  const lr = r(s.lr);
-  for (let i = 0, n = v.length; i < n; i++) {
-    const gi = g[i];
-    const e = rho * eg[i] + omr * gi * gi;
-    eg[i] = e;
-    const edi = ed[i];
-    const d = (-Math.sqrt(edi + eps) * gi) / Math.sqrt(e + eps);
-    ed[i] = rho * edi + omr * d * d;
-    v[i] = v[i] + lr * d;
-  }
-}
-
-// Row → 1 + position in `rows` (0 = no gradient); grown as needed, reset after each call.
-let rowMark = new Int32Array(0);
-
-/**
- * Keras's sparse update (spec §8) for de-duplicated `rows`, in one pass over all rows:
- * every row's Eg and Ed decay; rows without a gradient get delta = -0, so v keeps its value.
- */
-export function adadeltaSparse(
-  v: HostBuffer,
-  eg: HostBuffer,
-  ed: HostBuffer,
-  rows: Int32Array,
-  values: Float32Array | Float64Array,
-  rowSize: number,
-  s: AdadeltaScalars,
-): void {
-  const n = checkState(v, eg, ed);
-  if (!Number.isInteger(rowSize) || rowSize <= 0 || n % rowSize !== 0) {
-    throw new RangeError(`adadelta: rowSize ${rowSize} does not divide ${n} elements`);
-  }
-  if (values.length !== rows.length * rowSize) {
-    throw new RangeError(`adadelta: ${values.length} values for ${rows.length} rows of ${rowSize}`);
-  }
-  const numRows = n / rowSize;
-  markRows(rows, numRows);
-  try {
-    if (v.dtype === 'float64') {
-      sparseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, rowMark, values, rowSize, s);
-    } else {
-      sparseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, rowMark, values, rowSize, s);
-    }
-  } finally {
-    for (let k = 0; k < rows.length; k++) rowMark[rows[k]] = 0; // rows were validated by markRows
-  }
-}
-
-function markRows(rows: Int32Array, numRows: number): void {
-  if (rowMark.length < numRows) rowMark = new Int32Array(Math.max(numRows, rowMark.length * 2));
-  for (let k = 0; k < rows.length; k++) {
-    const row = rows[k];
-    if (row < 0 || row >= numRows || rowMark[row] !== 0) {
-      for (let j = 0; j < k; j++) rowMark[rows[j]] = 0;
-      throw new RangeError(`adadelta: row index ${row} is out of range [0, ${numRows}) or repeated`);
-    }
-    rowMark[row] = k + 1;
-  }
-}
-
-function sparseF32(
-  v: Float32Array,
-  eg: Float32Array,
-  ed: Float32Array,
-  mark: Int32Array,
-  values: Float32Array | Float64Array,
-  rowSize: number,
-  s: AdadeltaScalars,
-): void {
-  const rho = r(s.rho);
-  const omr = r(1 - s.rho);
-  const rm1 = r(s.rho - 1);
-  const eps = r(s.epsilon);
-  const lr = r(s.lr);
-  const numRows = v.length / rowSize;
-  for (let row = 0; row < numRows; row++) {
-    const k = mark[row] - 1;
-    const base = row * rowSize;
-    for (let j = 0; j < rowSize; j++) {
-      const i = base + j;
-      let e = r(eg[i] + r(rm1 * eg[i]));
-      let gi = 0;
-      if (k >= 0) {
-        gi = r(values[k * rowSize + j]);
-        e = r(e + r(omr * r(gi * gi)));
-      }
-      eg[i] = e;
-      const edi = ed[i];
-      const d = r(r(-r(Math.sqrt(r(edi + eps))) * gi) / r(Math.sqrt(r(e + eps))));
-      ed[i] = r(r(rho * edi) + r(r(omr * d) * d));
-      v[i] = r(v[i] + r(lr * d));
-    }
-  }
-}
-
-function sparseF64(
-  v: Float64Array,
-  eg: Float64Array,
-  ed: Float64Array,
-  mark: Int32Array,
-  values: Float32Array | Float64Array,
-  rowSize: number,
-  s: AdadeltaScalars,
-): void {
-  const rho = s.rho;
-  const omr = 1 - rho;
-  const rm1 = rho - 1;
-  const eps = s.epsilon;
-  const lr = r(s.lr);
-  const numRows = v.length / rowSize;
-  for (let row = 0; row < numRows; row++) {
-    const k = mark[row] - 1;
-    const base = row * rowSize;
-    for (let j = 0; j < rowSize; j++) {
-      const i = base + j;
-      let e = eg[i] + rm1 * eg[i];
-      let gi = 0;
-      if (k >= 0) {
-        gi = values[k * rowSize + j];
-        e = e + omr * (gi * gi);
-      }
-      eg[i] = e;
-      const edi = ed[i];
-      const d = (-Math.sqrt(edi + eps) * gi) / Math.sqrt(e + eps);
-      ed[i] = rho * edi + omr * d * d;
-      v[i] = v[i] + lr * d;
-    }
-  }
 }

@@ -1,7 +1,11 @@
 // The fused float32 Adadelta kernel as a WASM SIMD (f32x4) function, assembled
-// here from TypeScript. One loop of 4 lanes, then a scalar loop for the tail;
-// both evaluate exactly the same f32 operation sequence as the JS fround path.
+// here from TypeScript. One loop of 4 lanes, then a scalar loop for the tail.
+// Both are derived from the element rule (adadelta-rule.ts): the rule's formulas run
+// over an arithmetic whose values are code that pushes a value on the wasm stack,
+// so the kernel evaluates exactly the f32 operation sequence the JS fround loop does.
 import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from '../../wasm/encoder';
+import type { HostHeap } from '../../wasm/heap';
+import { accumulatedDelta, accumulatedGrad, delta, updatedValue, type Arithmetic } from '../adadelta-rule';
 
 // Parameters: byte offsets of v, Eg, Ed, g; element count n; then f32 rho, 1-rho, eps, lr.
 const P = { v: 0, eg: 1, ed: 2, g: 3, n: 4, rho: 5, omr: 6, eps: 7, lr: 8 } as const;
@@ -20,7 +24,7 @@ interface Flavor {
   neg(b: Body): Body;
   /** Locals holding rho, 1-rho, eps, lr in this width. */
   c: { rho: number; omr: number; eps: number; lr: number };
-  /** Temporaries: g, new Eg, old Ed, delta. */
+  /** Temporaries: g, new Eg, old Ed, delta (Δx). */
   t: { g: number; eg: number; ed: number; d: number };
 }
 
@@ -52,47 +56,59 @@ const scalar: Flavor = {
 
 const LOCALS: ValType[] = [I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128, F32, F32, F32, F32];
 
+/** Code that pushes one value (of the flavor's width) on the wasm stack. */
+type Emit = (b: Body) => void;
+
+/** The rule's arithmetic in this flavor: an operation's code is its operands' code, then its instruction. */
+function arithmetic(f: Flavor): Arithmetic<Emit> {
+  const binary = (op: (b: Body) => Body) => (x: Emit, y: Emit) => (b: Body) => (x(b), y(b), op(b));
+  const unary = (op: (b: Body) => Body) => (x: Emit) => (b: Body) => (x(b), op(b));
+  return { add: binary(f.add), mul: binary(f.mul), div: binary(f.div), sqrt: unary(f.sqrt), neg: unary(f.neg) };
+}
+
 /** Pushes base + i (the address of the current element of one array). */
 function addr(b: Body, base: number): Body {
   return b.get(base).get(L.i).op(Op.i32Add);
 }
 
-/** One step of the update for `f.step / 4` elements at byte index i. */
-function element(b: Body, f: Flavor): void {
-  const { c, t } = f;
-  // Eg = rho*Eg + ((1-rho)*g)*g
-  addr(b, P.eg);
-  f.load(addr(b.get(c.rho), P.eg));
-  f.mul(b);
-  f.load(addr(b.get(c.omr), P.g)).tee(t.g);
-  f.mul(b);
-  f.mul(b.get(t.g));
-  f.add(b);
-  f.store(b.tee(t.eg));
-  // d = ((-sqrt(Ed + eps)) * g) / sqrt(Eg_new + eps)
-  f.load(addr(b, P.ed)).tee(t.ed);
-  f.neg(f.sqrt(f.add(b.get(c.eps))));
-  f.mul(b.get(t.g));
-  f.sqrt(f.add(b.get(t.eg).get(c.eps)));
-  f.div(b).set(t.d);
-  // Ed = rho*Ed + ((1-rho)*d)*d
-  addr(b, P.ed);
-  f.mul(b.get(c.rho).get(t.ed));
-  f.mul(f.mul(b.get(c.omr).get(t.d)).get(t.d));
-  f.store(f.add(b));
-  // v = v + lr*d
-  addr(b, P.v);
-  f.load(addr(b, P.v));
-  f.mul(b.get(c.lr).get(t.d));
-  f.store(f.add(b));
+/** Code that pushes local `i`. */
+function local(i: number): Emit {
+  return (b) => void b.get(i);
 }
 
-/** while (i < end) { element; i += step } */
+/** Code that pushes the current element of the array at parameter `base`. */
+function element(f: Flavor, base: number): Emit {
+  return (b) => void f.load(addr(b, base));
+}
+
+/** One step of the update for `f.step / 4` elements at byte index i: the element rule, as code. */
+function update(b: Body, f: Flavor): void {
+  const A = arithmetic(f);
+  const store = (base: number, value: Emit, tee?: number) => {
+    value(addr(b, base));
+    if (tee !== undefined) b.tee(tee);
+    f.store(b);
+  };
+  const { c, t } = f;
+  const k = { rho: local(c.rho), oneMinusRho: local(c.omr), epsilon: local(c.eps), lr: local(c.lr) };
+  const [g, eg, ed, d] = [local(t.g), local(t.eg), local(t.ed), local(t.d)];
+  element(f, P.g)(b);
+  b.set(t.g);
+  store(P.eg, accumulatedGrad(A, k, element(f, P.eg), g), t.eg); // E[g²]
+  element(f, P.ed)(b);
+  b.set(t.ed);
+  delta(A, k, ed, eg, g)(b); // Δx, from the new E[g²] and the old E[Δx²]
+  b.set(t.d);
+  store(P.ed, accumulatedDelta(A, k, ed, d)); // E[Δx²]
+  store(P.v, updatedValue(A, k, element(f, P.v), d));
+}
+
+/** while (i < end) { update; i += step } */
 function loop(b: Body, f: Flavor, end: number): void {
   b.op(Op.block, 0x40);
   b.get(L.i).get(end).op(Op.i32GeU, Op.brIf, 0);
   b.op(Op.loop, 0x40);
-  element(b, f);
+  update(b, f);
   b.get(L.i).i32(f.step).op(Op.i32Add).tee(L.i);
   b.get(end).op(Op.i32LtU, Op.brIf, 0);
   b.op(Op.end, Op.end);
@@ -127,14 +143,9 @@ export type AdadeltaF32 = (
   lr: number,
 ) => void;
 
-let cached: { memory: WebAssembly.Memory; fn: AdadeltaF32 } | null = null;
-
-/** The kernel bound to `memory` (compiled once; small enough for synchronous compile). */
-export function adadeltaKernel(memory: WebAssembly.Memory): AdadeltaF32 {
-  if (cached === null || cached.memory !== memory) {
-    const mod = new WebAssembly.Module(adadeltaModuleBytes());
-    const inst = new WebAssembly.Instance(mod, { env: { memory } });
-    cached = { memory, fn: inst.exports.adadelta_f32 as AdadeltaF32 };
-  }
-  return cached.fn;
+/** The kernel bound to `heap`'s memory (compiled once per heap); call only once the heap holds the state. */
+export function adadeltaKernel(heap: HostHeap): AdadeltaF32 {
+  const exports = heap.instance('adadelta', adadeltaModuleBytes);
+  if (exports === null) throw new Error('internal: the adadelta kernel needs state in the heap');
+  return exports.adadelta_f32 as AdadeltaF32;
 }

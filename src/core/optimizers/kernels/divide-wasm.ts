@@ -4,7 +4,7 @@
 // quotient), so both give the same bits whenever the divisor is exactly a float32 (any count < 2^24).
 // Only NaN payloads may differ; a NaN gradient ends the run anyway.
 import { Body, F32, I32, Op, Simd, V128, encodeModule, type ValType } from '../../wasm/encoder';
-import { wasmHeapMemory } from '../../wasm/heap';
+import type { HostHeap } from '../../wasm/heap';
 
 // Parameters: byte offset, element count, divisor. Locals: byte index, SIMD end, end, splat divisor.
 const P = { at: 0, n: 1, d: 2 } as const;
@@ -41,27 +41,20 @@ function body(): Body {
 }
 
 type DivideF32 = (at: number, n: number, d: number) => void;
-let cached: { memory: WebAssembly.Memory; fn: DivideF32 } | null = null;
 
-function kernel(memory: WebAssembly.Memory): DivideF32 {
-  if (cached === null || cached.memory !== memory) {
-    const params: ValType[] = [I32, I32, F32];
-    const bytes = encodeModule([{ name: 'divide_f32', params, results: [], locals: [I32, I32, I32, V128], body: body() }], true);
-    cached = {
-      memory,
-      fn: new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.divide_f32 as DivideF32,
-    };
-  }
-  return cached.fn;
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const params: ValType[] = [I32, I32, F32];
+  return encodeModule([{ name: 'divide_f32', params, results: [], locals: [I32, I32, I32, V128], body: body() }], true);
 }
 
 /**
- * a[i] = a[i] / d for a view of the wasm heap with a divisor exact in float32; returns false (and
+ * a[i] = a[i] / d for a view of `heap`'s memory with a divisor exact in float32; returns false (and
  * does nothing) otherwise, for the caller's JS loop.
  */
-export function divideInHeap(a: Float32Array, d: number): boolean {
-  const memory = wasmHeapMemory();
+export function divideInHeap(heap: HostHeap, a: Float32Array, d: number): boolean {
+  const memory = heap.memory;
   if (memory === null || a.buffer !== memory.buffer || Math.fround(d) !== d) return false;
-  kernel(memory)(a.byteOffset, a.length, d);
+  const divide = heap.instance('divide', moduleBytes)!.divide_f32 as DivideF32;
+  divide(a.byteOffset, a.length, d);
   return true;
 }

@@ -16,7 +16,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { dropoutMaskConfig } from './dropout-mask';
 import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
-import type { NativeGemm } from './native-gemm';
+import { ColumnBuffer, type NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
 import { nativeConv2DBackpropFilterConfig, nativeConv2DBackpropInputConfig, nativeConv2DConfig } from './native-conv';
 import { maxPoolConfig } from './max-pool';
@@ -52,7 +52,7 @@ const ADDED: KernelConfig[] = [
 ];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
-const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig) => KernelConfig> = {
+const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, columns: ColumnBuffer) => KernelConfig> = {
   BatchMatMul: nativeMatMulConfig,
   _FusedMatMul: nativeMatMulConfig,
   Conv2D: nativeConv2DConfig,
@@ -100,7 +100,9 @@ export function registerProjectKernels(options: ProjectKernelOptions = {}): stri
   for (const [name, make] of Object.entries(WRAPPED)) configs.set(name, make(stockConfig(name)));
   for (const config of ADDED) configs.set(config.kernelName, config);
   if (native !== null) {
-    for (const [name, make] of Object.entries(NATIVE)) configs.set(name, make(native, configs.get(name) ?? stockConfig(name)));
+    const columns = new ColumnBuffer(); // the convolutions' im2col scratch, this registration's own
+    for (const [name, make] of Object.entries(NATIVE))
+      configs.set(name, make(native, configs.get(name) ?? stockConfig(name), columns));
   }
   for (const config of configs.values()) swap(config);
   activeNative = native;

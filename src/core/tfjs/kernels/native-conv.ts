@@ -6,11 +6,11 @@
  *   input grad     cols = dy [M, Cout] · Wᵀ, then dx = col2im(cols)
  *   filter grad    dW += colsᵀ · dy, summed over the chunks by sgemm's beta = 1
  * with M = examples·OH·OW. A 1×1 stride-1 unpadded conv needs no columns: x itself is [M, Cin].
- * The columns live in a reusable JS buffer (columnBuffer), chunked to nativeLimits.maxCols. NCHW,
+ * The columns live in a reusable JS buffer (a ColumnBuffer), chunked to nativeLimits.maxCols. NCHW,
  * dilation > 1, negative padding, empty tensors and non-float32 go to `fallback` (the wasm kernel).
  */
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { chunkSize, columnBuffer, type NativeGemm } from './native-gemm';
+import { chunkSize, type ColumnBuffer, type NativeGemm } from './native-gemm';
 import type { WasmBackend } from './wasm-ops';
 
 type Info = backend_util.Conv2DInfo;
@@ -64,11 +64,11 @@ const pointwise = (i: Info): boolean =>
   i.outWidth === i.inWidth;
 
 /** Calls body(n0, nb, cols) for batch chunks whose columns fit nativeLimits.maxCols. */
-function chunks(info: Info, body: (n0: number, nb: number, cols: Float32Array) => void): void {
+function chunks(info: Info, columns: ColumnBuffer, body: (n0: number, nb: number, cols: Float32Array) => void): void {
   const P = info.outHeight * info.outWidth;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const chunk = chunkSize(P, K);
-  const cols = columnBuffer(Math.min(chunk, info.batchSize) * P * K);
+  const cols = columns.take(Math.min(chunk, info.batchSize) * P * K);
   for (let n0 = 0; n0 < info.batchSize; n0 += chunk) body(n0, Math.min(chunk, info.batchSize - n0), cols);
 }
 
@@ -103,7 +103,14 @@ function sizes(i: Info) {
 
 const f32 = (backend: WasmBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
 
-function conv2d(native: NativeGemm, backend: WasmBackend, x: TensorInfo, filter: TensorInfo, info: Info): TensorInfo {
+function conv2d(
+  native: NativeGemm,
+  columns: ColumnBuffer,
+  backend: WasmBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: Info,
+): TensorInfo {
   const out = backend.makeOutput(info.outShape, 'float32');
   // Views after makeOutput (it may grow wasm memory); the native calls below allocate nothing there.
   const xv = f32(backend, x);
@@ -114,14 +121,21 @@ function conv2d(native: NativeGemm, backend: WasmBackend, x: TensorInfo, filter:
     native.sgemm(false, false, info.batchSize * P, CO, C, 1, xv, C, wv, CO, 0, yv, CO);
     return out;
   }
-  chunks(info, (n0, nb, cols) => {
+  chunks(info, columns, (n0, nb, cols) => {
     native.im2col(xv.subarray(n0 * HWC, (n0 + nb) * HWC), ...geometry(info, nb), cols);
     native.sgemm(false, false, nb * P, CO, K, 1, cols, K, wv, CO, 0, yv.subarray(n0 * P * CO, (n0 + nb) * P * CO), CO);
   });
   return out;
 }
 
-function backpropInput(native: NativeGemm, backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, info: Info): TensorInfo {
+function backpropInput(
+  native: NativeGemm,
+  columns: ColumnBuffer,
+  backend: WasmBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Info,
+): TensorInfo {
   const out = backend.makeOutput(info.inShape, 'float32');
   const dyv = f32(backend, dy);
   const wv = f32(backend, filter);
@@ -131,14 +145,21 @@ function backpropInput(native: NativeGemm, backend: WasmBackend, dy: TensorInfo,
     native.sgemm(false, true, info.batchSize * P, C, CO, 1, dyv, CO, wv, CO, 0, dxv, C);
     return out;
   }
-  chunks(info, (n0, nb, cols) => {
+  chunks(info, columns, (n0, nb, cols) => {
     native.sgemm(false, true, nb * P, K, CO, 1, dyv.subarray(n0 * P * CO, (n0 + nb) * P * CO), CO, wv, CO, 0, cols, K);
     native.col2im(cols, ...geometry(info, nb), dxv.subarray(n0 * HWC, (n0 + nb) * HWC));
   });
   return out;
 }
 
-function backpropFilter(native: NativeGemm, backend: WasmBackend, x: TensorInfo, dy: TensorInfo, info: Info): TensorInfo {
+function backpropFilter(
+  native: NativeGemm,
+  columns: ColumnBuffer,
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Info,
+): TensorInfo {
   const out = backend.makeOutput(info.filterShape, 'float32');
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
@@ -148,7 +169,7 @@ function backpropFilter(native: NativeGemm, backend: WasmBackend, x: TensorInfo,
     native.sgemm(true, false, C, CO, info.batchSize * P, 1, xv, C, dyv, CO, 0, dwv, CO);
     return out;
   }
-  chunks(info, (n0, nb, cols) => {
+  chunks(info, columns, (n0, nb, cols) => {
     native.im2col(xv.subarray(n0 * HWC, (n0 + nb) * HWC), ...geometry(info, nb), cols);
     // beta 0 on the first chunk (the output starts uninitialised), 1 after: the chunks sum in place.
     native.sgemm(
@@ -178,28 +199,32 @@ const wrap = (fallback: KernelConfig, kernelFunc: KernelFunc): KernelConfig => (
   kernelFunc,
 });
 
-export function nativeConv2DConfig(native: NativeGemm, fallback: KernelConfig): KernelConfig {
+export function nativeConv2DConfig(native: NativeGemm, fallback: KernelConfig, columns: ColumnBuffer): KernelConfig {
   return wrap(fallback, (args) => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const info = convInfo(x.shape as Shape4, filter.shape as Shape4, args.attrs as unknown as ConvAttrs, [x.dtype, filter.dtype]);
-    return info ? conv2d(native, args.backend as WasmBackend, x, filter, info) : fallback.kernelFunc(args);
+    return info ? conv2d(native, columns, args.backend as WasmBackend, x, filter, info) : fallback.kernelFunc(args);
   });
 }
 
-export function nativeConv2DBackpropInputConfig(native: NativeGemm, fallback: KernelConfig): KernelConfig {
+export function nativeConv2DBackpropInputConfig(native: NativeGemm, fallback: KernelConfig, columns: ColumnBuffer): KernelConfig {
   return wrap(fallback, (args) => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const attrs = args.attrs as unknown as ConvAttrs;
     const info = convInfo(attrs.inputShape!, filter.shape as Shape4, attrs, [dy.dtype, filter.dtype]);
-    return info ? backpropInput(native, args.backend as WasmBackend, dy, filter, info) : fallback.kernelFunc(args);
+    return info ? backpropInput(native, columns, args.backend as WasmBackend, dy, filter, info) : fallback.kernelFunc(args);
   });
 }
 
-export function nativeConv2DBackpropFilterConfig(native: NativeGemm, fallback: KernelConfig): KernelConfig {
+export function nativeConv2DBackpropFilterConfig(
+  native: NativeGemm,
+  fallback: KernelConfig,
+  columns: ColumnBuffer,
+): KernelConfig {
   return wrap(fallback, (args) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const attrs = args.attrs as unknown as ConvAttrs;
     const info = convInfo(x.shape as Shape4, attrs.filterShape!, attrs, [x.dtype, dy.dtype]);
-    return info ? backpropFilter(native, args.backend as WasmBackend, x, dy, info) : fallback.kernelFunc(args);
+    return info ? backpropFilter(native, columns, args.backend as WasmBackend, x, dy, info) : fallback.kernelFunc(args);
   });
 }

@@ -67,15 +67,19 @@ export interface NativeGemm {
  */
 export const nativeLimits = { maxCols: 1024 * 1024 };
 
-let scratch = new Float32Array(0);
-
 /**
- * A reusable column buffer of at least `n` floats. It lives on the JS heap, not in wasm memory: the
- * addon takes any Float32Array, and a buffer in wasm memory would grow the heap (and detach every view).
+ * A reusable column buffer, grown to the largest size asked for. It lives on the JS heap, not in wasm
+ * memory: the addon takes any Float32Array, and a buffer in wasm memory would grow the heap (and
+ * detach every view). One per registration of the native kernels (kernels/index.ts), not per process.
  */
-export function columnBuffer(n: number): Float32Array {
-  if (scratch.length < n) scratch = new Float32Array(n);
-  return scratch;
+export class ColumnBuffer {
+  private columns = new Float32Array(0);
+
+  /** At least `n` floats (contents unspecified). */
+  take(n: number): Float32Array {
+    if (this.columns.length < n) this.columns = new Float32Array(n);
+    return this.columns;
+  }
 }
 
 /** Examples per chunk so that one chunk's columns stay under nativeLimits.maxCols (at least 1). */

@@ -2,14 +2,9 @@
 // reference, the sparse one-pass update, argument checks and no per-call allocation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  adadeltaDense,
-  adadeltaSparse,
-  releaseKernelScratch,
-  setWasmChunkElements,
-} from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import { allocHostBuffer, plainHostBuffer, wasmHeapMemory, wasmHeapStats } from '../../../../src/core/wasm/heap';
-import { freeState, makeState, type State } from './helpers';
+import { FusedAdadelta } from '../../../../src/core/optimizers/kernels/adadelta-fused';
+import { plainHostBuffer } from '../../../../src/core/wasm/heap';
+import { context, freeState, heap as testHeap, kernels, makeState, type State } from './helpers';
 
 /** Deterministic PRNG (mulberry32), so failures reproduce. */
 function rng(seed: number): () => number {
@@ -84,14 +79,14 @@ test('WASM SIMD and JS fround paths are bit-identical on random data', () => {
       fill(heap.eg.array(), rand, kind, true);
       fill(heap.ed.array(), rand, kind, true);
       copyState(heap, plain);
-      const gHeap = allocHostBuffer('float32', n);
+      const gHeap = testHeap.allocHost('float32', n);
       HYPER.forEach((hp, step) => {
         const g = new Float32Array(n);
         fill(g, rand, kind);
         gHeap.array().set(g);
         // Alternate a heap-resident gradient with a plain one (copied into the scratch).
-        adadeltaDense(heap.v, heap.eg, heap.ed, step % 2 === 0 ? gHeap : g, hp);
-        adadeltaDense(plain.v, plain.eg, plain.ed, g, hp);
+        kernels.dense(heap.v, heap.eg, heap.ed, step % 2 === 0 ? gHeap : g, hp);
+        kernels.dense(plain.v, plain.eg, plain.ed, g, hp);
         assertSameState(heap, plain, `n=${n} ${kind} step ${step}`);
         cases++;
       });
@@ -111,8 +106,8 @@ test('a float64 gradient for float32 state is cast the same way on both paths', 
   for (let step = 0; step < 3; step++) {
     const g = new Float64Array(n);
     fill(g, rand, 'mixed');
-    adadeltaDense(heap.v, heap.eg, heap.ed, g, HYPER[0]);
-    adadeltaDense(plain.v, plain.eg, plain.ed, plain64(g), HYPER[0]);
+    kernels.dense(heap.v, heap.eg, heap.ed, g, HYPER[0]);
+    kernels.dense(plain.v, plain.eg, plain.ed, plain64(g), HYPER[0]);
   }
   assertSameState(heap, plain, 'f64 grad');
 });
@@ -131,13 +126,9 @@ test('wasm calls split into chunks give the same result', () => {
   copyState(whole, split);
   const g = new Float32Array(n);
   fill(g, rand, 'mixed');
-  adadeltaDense(whole.v, whole.eg, whole.ed, g, HYPER[0]);
-  setWasmChunkElements(7); // odd size: every chunk has a scalar tail
-  try {
-    adadeltaDense(split.v, split.eg, split.ed, g, HYPER[0]);
-  } finally {
-    setWasmChunkElements(0);
-  }
+  kernels.dense(whole.v, whole.eg, whole.ed, g, HYPER[0]);
+  const chunked = new FusedAdadelta(context.copies, { wasmCallElements: 7 }); // odd size: every chunk has a scalar tail
+  chunked.dense(split.v, split.eg, split.ed, g, HYPER[0]);
   assertSameState(whole, split, 'chunked');
 });
 
@@ -148,15 +139,15 @@ test('a growing gradient scratch (heap growth mid-run) keeps results identical',
     const plain = makeState('plain', new Float32Array(n).fill(0.5));
     const g = new Float32Array(n);
     fill(g, rand, 'mixed');
-    adadeltaDense(heap.v, heap.eg, heap.ed, g, HYPER[1]);
-    adadeltaDense(plain.v, plain.eg, plain.ed, g, HYPER[1]);
+    kernels.dense(heap.v, heap.eg, heap.ed, g, HYPER[1]);
+    kernels.dense(plain.v, plain.eg, plain.ed, g, HYPER[1]);
     assertSameState(heap, plain, `n=${n}`);
     freeState(heap);
     freeState(plain);
   }
-  releaseKernelScratch();
+  kernels.releaseScratch();
   const s = makeState('heap', [1, 2, 3]);
-  adadeltaDense(s.v, s.eg, s.ed, new Float32Array([1, 1, 1]), HYPER[0]); // scratch re-created
+  kernels.dense(s.v, s.eg, s.ed, new Float32Array([1, 1, 1]), HYPER[0]); // scratch re-created
   assert.ok(s.v.array().every((x, i) => x < i + 1));
 });
 
@@ -168,13 +159,16 @@ test('options.simd = false runs the JS loop on heap state, with the same bits', 
   for (let step = 0; step < 4; step++) {
     const g = new Float32Array(n);
     fill(g, rand, 'mixed');
-    adadeltaDense(a.v, a.eg, a.ed, g, HYPER[step]);
-    adadeltaDense(b.v, b.eg, b.ed, g, HYPER[step], { simd: false });
+    kernels.dense(a.v, a.eg, a.ed, g, HYPER[step]);
+    kernels.dense(b.v, b.eg, b.ed, g, HYPER[step], { simd: false });
   }
   assertSameState(a, b, 'simd off');
 });
 
-/** Independent float64 reference of spec §8 dense (plain math, hyper-parameters unrounded). */
+/**
+ * Independent float64 reference of the dense update (docs/optimizer-contract.md, "The Adadelta update
+ * step"; plain math, hyper-parameters unrounded).
+ */
 function referenceDense(
   v: Float64Array,
   eg: Float64Array,
@@ -211,7 +205,7 @@ test('float32 kernel tracks an independent float64 reference over 20 random step
   for (let step = 0; step < 20; step++) {
     const g = new Float32Array(n);
     for (let i = 0; i < n; i++) g[i] = (rand() - 0.5) * 10 ** (-2 + 3 * rand());
-    adadeltaDense(s.v, s.eg, s.ed, g, hp);
+    kernels.dense(s.v, s.eg, s.ed, g, hp);
     referenceDense(ref.v, ref.eg, ref.ed, g, hp.lr, hp.rho, hp.epsilon);
   }
   assertClose(s.v.array(), ref.v, 1e-5, 'v');
@@ -229,7 +223,7 @@ test('float64 kernel: lr is rounded to float32, everything else float64 (referen
   for (let step = 0; step < 10; step++) {
     const g = new Float64Array(n);
     fill(g, rand, 'mixed');
-    adadeltaDense(s.v, s.eg, s.ed, g, hp);
+    kernels.dense(s.v, s.eg, s.ed, g, hp);
     referenceDense(ref.v, ref.eg, ref.ed, g, 0.0010000000474974513, hp.rho, hp.epsilon);
   }
   assertClose(s.v.array(), ref.v, 1e-15, 'v');
@@ -238,19 +232,19 @@ test('float64 kernel: lr is rounded to float32, everything else float64 (referen
 });
 
 test('dense argument checks', () => {
-  const a = allocHostBuffer('float32', 4);
-  const b = allocHostBuffer('float32', 4);
-  const c = allocHostBuffer('float32', 5);
-  const d = allocHostBuffer('float64', 4);
+  const a = testHeap.allocHost('float32', 4);
+  const b = testHeap.allocHost('float32', 4);
+  const c = testHeap.allocHost('float32', 5);
+  const d = testHeap.allocHost('float64', 4);
   const hp = HYPER[0];
-  assert.throws(() => adadeltaDense(a, b, c, new Float32Array(4), hp), RangeError);
-  assert.throws(() => adadeltaDense(a, b, b, new Float32Array(3), hp), RangeError);
-  assert.throws(() => adadeltaDense(a, b, d, new Float32Array(4), hp), TypeError);
+  assert.throws(() => kernels.dense(a, b, c, new Float32Array(4), hp), RangeError);
+  assert.throws(() => kernels.dense(a, b, b, new Float32Array(3), hp), RangeError);
+  assert.throws(() => kernels.dense(a, b, d, new Float32Array(4), hp), TypeError);
   b.free();
-  assert.throws(() => adadeltaDense(a, b, a, new Float32Array(4), hp), /after free/);
+  assert.throws(() => kernels.dense(a, b, a, new Float32Array(4), hp), /after free/);
   const p = plainHostBuffer(new Float32Array(4));
   p.free();
-  assert.throws(() => adadeltaDense(p, a, a, new Float32Array(4), hp), /after free/);
+  assert.throws(() => kernels.dense(p, a, a, new Float32Array(4), hp), /after free/);
 });
 
 test('no per-call allocation: repeated calls add no wasm-heap bytes and never grow the gradient scratch', () => {
@@ -260,29 +254,29 @@ test('no per-call allocation: repeated calls add no wasm-heap bytes and never gr
   const heap = makeState('heap', new Float32Array(n).fill(1));
   const plain = makeState('plain', new Float32Array(n).fill(1));
   const f64 = makeState('plain', new Float64Array(n).fill(1), 'float64');
-  const gHeap = allocHostBuffer('float32', n);
+  const gHeap = testHeap.allocHost('float32', n);
   const g = new Float32Array(n).fill(0.5);
   const rows = new Int32Array([1, 5, 3]);
   const vals = new Float32Array(3).fill(0.25);
   const hp = HYPER[0];
   const cases: [string, () => void][] = [
-    ['wasm', () => adadeltaDense(heap.v, heap.eg, heap.ed, gHeap, hp)],
-    ['wasm+scratch', () => adadeltaDense(heap.v, heap.eg, heap.ed, g, hp)],
-    ['js', () => adadeltaDense(plain.v, plain.eg, plain.ed, g, hp)],
-    ['float64', () => adadeltaDense(f64.v, f64.eg, f64.ed, g, hp)],
-    ['sparse', () => adadeltaSparse(heap.v, heap.eg, heap.ed, rows, vals, 1, hp)],
+    ['wasm', () => kernels.dense(heap.v, heap.eg, heap.ed, gHeap, hp)],
+    ['wasm+scratch', () => kernels.dense(heap.v, heap.eg, heap.ed, g, hp)],
+    ['js', () => kernels.dense(plain.v, plain.eg, plain.ed, g, hp)],
+    ['float64', () => kernels.dense(f64.v, f64.eg, f64.ed, g, hp)],
+    ['sparse', () => kernels.sparse(heap.v, heap.eg, heap.ed, rows, vals, 1, hp)],
   ];
   for (const [name, fn] of cases) {
     fn();
-    const before = wasmHeapStats();
-    const memory = wasmHeapMemory()?.buffer;
+    const before = testHeap.stats();
+    const memory = testHeap.memory?.buffer;
     for (let i = 0; i < 1000; i++) fn();
-    assert.deepEqual(wasmHeapStats(), before, `${name}: the wasm heap changed`);
-    assert.equal(wasmHeapMemory()?.buffer, memory, `${name}: the wasm memory grew`);
+    assert.deepEqual(testHeap.stats(), before, `${name}: the wasm heap changed`);
+    assert.equal(testHeap.memory?.buffer, memory, `${name}: the wasm memory grew`);
   }
   // Control: a larger gradient does grow the scratch, and the stats see it.
-  const before = wasmHeapStats()!;
+  const before = testHeap.stats()!;
   const big = makeState('heap', new Float32Array(4 * n).fill(1));
-  adadeltaDense(big.v, big.eg, big.ed, new Float32Array(4 * n).fill(0.5), hp);
-  assert.ok(wasmHeapStats()!.usedBytes > before.usedBytes, 'a bigger state and scratch show up in the stats');
+  kernels.dense(big.v, big.eg, big.ed, new Float32Array(4 * n).fill(0.5), hp);
+  assert.ok(testHeap.stats()!.usedBytes > before.usedBytes, 'a bigger state and scratch show up in the stats');
 });

@@ -1,8 +1,7 @@
-// Golden values from spec §14 (G2–G7), on both float32 paths and on float64.
+// Golden values G2–G7 (docs/optimizer-contract.md, "Golden values"), on both float32 paths and on float64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adadeltaDense, adadeltaSparse } from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import { f32, freeState, makeState, type Path } from './helpers';
+import { f32, freeState, makeState, type Path, kernels } from './helpers';
 
 const DEFAULTS = { lr: 1e-3, rho: 0.95, epsilon: 1e-7 };
 const PATHS: Path[] = ['heap', 'plain'];
@@ -13,7 +12,7 @@ for (const path of PATHS) {
     const g = new Float32Array(16).fill(1);
     const expected = [0.9999985694885254, 0.9999971389770508, 0.9999957084655762];
     for (let step = 0; step < 3; step++) {
-      adadeltaDense(s.v, s.eg, s.ed, g, DEFAULTS);
+      kernels.dense(s.v, s.eg, s.ed, g, DEFAULTS);
       for (const x of s.v.array()) assert.equal(x, expected[step]);
       if (step === 0) {
         for (const x of s.eg.array()) assert.equal(x, 0.05000000074505806);
@@ -33,7 +32,7 @@ for (const path of PATHS) {
     ];
     const hp = { lr: 1, rho: 0.95, epsilon: 1e-6 };
     for (const row of expected) {
-      adadeltaDense(s.v, s.eg, s.ed, g, hp);
+      kernels.dense(s.v, s.eg, s.ed, g, hp);
       assert.deepEqual([...s.v.array()], row.map(f32));
     }
     assert.deepEqual([...s.eg.array()], [0.00142624998, 0.0057049999].map(f32));
@@ -45,7 +44,7 @@ for (const path of PATHS) {
     const s = makeState(path, [1, 2]);
     const g = new Float32Array([0.1, 0.1]);
     for (const want of [0.999552786, 0.999099851, 0.9986431, 0.99818337]) {
-      adadeltaDense(s.v, s.eg, s.ed, g, { lr: 1, rho: 0.95, epsilon: 1e-8 });
+      kernels.dense(s.v, s.eg, s.ed, g, { lr: 1, rho: 0.95, epsilon: 1e-8 });
       assert.ok(Math.abs(s.v.array()[0] - want) <= 1e-5 * want);
     }
     freeState(s);
@@ -60,7 +59,7 @@ for (const path of PATHS) {
       [0.994390309, -1.99439037],
     ];
     [1, 0.5, 0.25].forEach((lr, step) => {
-      adadeltaDense(s.v, s.eg, s.ed, g, { lr, rho: 0.9, epsilon: 1e-6 });
+      kernels.dense(s.v, s.eg, s.ed, g, { lr, rho: 0.9, epsilon: 1e-6 });
       assert.deepEqual([...s.v.array()], expected[step].map(f32));
     });
     freeState(s);
@@ -72,13 +71,14 @@ for (const path of PATHS) {
     const sparse = makeState(path, new Float32Array(5).fill(1));
     const g = new Float32Array([0, 1, 1.5, 0, 0]);
     for (let step = 0; step < 5; step++) {
-      adadeltaDense(dense.v, dense.eg, dense.ed, g, hp);
-      adadeltaSparse(sparse.v, sparse.eg, sparse.ed, new Int32Array([1, 2]), new Float32Array([1, 1.5]), 1, hp);
+      kernels.dense(dense.v, dense.eg, dense.ed, g, hp);
+      kernels.sparse(sparse.v, sparse.eg, sparse.ed, new Int32Array([1, 2]), new Float32Array([1, 1.5]), 1, hp);
     }
     const want = [1, 0.999985635, 0.999985635, 1, 1].map(f32);
     assert.deepEqual([...dense.v.array()], want);
     assert.deepEqual([...sparse.v.array()], want);
-    // The accumulators may differ in the last bit: sparse decays Eg as Eg + (rho-1)*Eg (spec §8).
+    // The accumulators may differ in the last bit: sparse decays Eg as Eg + (rho-1)*Eg
+    // (contract: "The Adadelta update step").
     for (const k of ['eg', 'ed'] as const) {
       const a = sparse[k].array();
       const b = dense[k].array();
@@ -91,18 +91,18 @@ for (const path of PATHS) {
 
 test('G4: float64 ones(10), defaults — dense then sparse steps on the same variable, exact', () => {
   const s = makeState('plain', new Float64Array(10).fill(1), 'float64');
-  adadeltaDense(s.v, s.eg, s.ed, new Float64Array(10).fill(0.01), DEFAULTS);
+  kernels.dense(s.v, s.eg, s.ed, new Float64Array(10).fill(0.01), DEFAULTS);
   for (const x of s.v.array()) assert.equal(x, 0.9999985997198495);
 
   const g = new Float64Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
-  for (let step = 0; step < 5; step++) adadeltaDense(s.v, s.eg, s.ed, g, DEFAULTS);
+  for (let step = 0; step < 5; step++) kernels.dense(s.v, s.eg, s.ed, g, DEFAULTS);
   const afterDense = [...s.v.array()];
   assert.deepEqual(afterDense.slice(0, 4), [0.9999886003016358, 0.9999885644776915, 0.9999885578008856, 0.999988555460824]);
 
   // idx [0,2,4,6,6], vals [0,.2,.4,.8,.8] de-duplicated: row 6 gets .8 + .8.
   const rows = new Int32Array([0, 2, 4, 6]);
   const vals = new Float64Array([0, 0.2, 0.4, 0.8 + 0.8]);
-  for (let step = 0; step < 5; step++) adadeltaSparse(s.v, s.eg, s.ed, rows, vals, 1, DEFAULTS);
+  for (let step = 0; step < 5; step++) kernels.sparse(s.v, s.eg, s.ed, rows, vals, 1, DEFAULTS);
   const x = s.v.array();
   assert.equal(x[2], 0.9999813844836226);
   assert.equal(x[4], 0.99998011771753);

@@ -2,12 +2,11 @@
 // gradient get Eg += (1-rho)*(g*g); checked against an independent densifying reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adadeltaSparse } from '../../../../src/core/optimizers/kernels/adadelta-fused';
-import { makeState } from './helpers';
+import { makeState, kernels } from './helpers';
 
 /**
- * Independent reference of spec §8 sparse, written the way the spec states it:
- * decay all of Eg, scatter-add, densify G, then dense Δ / Ed / v. `round` is the
+ * Independent reference of the sparse update, written the way docs/optimizer-contract.md ("The Adadelta
+ * update step") states it: decay all of Eg, scatter-add, densify G, then dense Δ / Ed / v. `round` is the
  * per-operation rounding (Math.fround for float32, identity for float64).
  */
 function referenceSparse(
@@ -61,7 +60,7 @@ for (const path of ['heap', 'plain'] as const) {
     const ref = { v: Float32Array.from(init), eg: new Float32Array(init.length), ed: new Float32Array(init.length) };
     for (let step = 0; step < 6; step++) {
       const { rows, values } = randomCase(step + 1, numRows, rowSize);
-      adadeltaSparse(s.v, s.eg, s.ed, Int32Array.from(rows), Float32Array.from(values), rowSize, hp);
+      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Float32Array.from(values), rowSize, hp);
       referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, hp.lr, hp.rho, hp.epsilon, Math.fround);
     }
     assert.deepEqual([...s.v.array()], [...ref.v]);
@@ -79,7 +78,7 @@ test('float64 sparse equals the float64 reference (lr rounded to float32)', () =
   const ref = { v: Float64Array.from(init), eg: new Float64Array(init.length), ed: new Float64Array(init.length) };
   for (let step = 0; step < 6; step++) {
     const { rows, values } = randomCase(step + 11, numRows, rowSize);
-    adadeltaSparse(s.v, s.eg, s.ed, Int32Array.from(rows), Float64Array.from(values), rowSize, hp);
+    kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Float64Array.from(values), rowSize, hp);
     referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, Math.fround(hp.lr), hp.rho, hp.epsilon, (x) => x);
   }
   assert.deepEqual([...s.v.array()], [...ref.v]);
@@ -91,7 +90,7 @@ test('rows without a gradient keep v but decay both accumulators', () => {
   const s = makeState('heap', [1, 1, 1]);
   s.eg.array().set([0.5, 0.5, 0.5]);
   s.ed.array().set([0.25, 0.25, 0.25]);
-  adadeltaSparse(s.v, s.eg, s.ed, new Int32Array([1]), new Float32Array([2]), 1, { lr: 1, rho: 0.5, epsilon: 1e-6 });
+  kernels.sparse(s.v, s.eg, s.ed, new Int32Array([1]), new Float32Array([2]), 1, { lr: 1, rho: 0.5, epsilon: 1e-6 });
   const [v, eg, ed] = [s.v.array(), s.eg.array(), s.ed.array()];
   assert.deepEqual([v[0], v[2]], [1, 1]);
   assert.deepEqual([eg[0], eg[2]], [0.25, 0.25]); // 0.5 + (0.5-1)*0.5
@@ -103,12 +102,12 @@ test('sparse argument checks; a failed call leaves no stale row marks', () => {
   const s = makeState('heap', new Float32Array(8).fill(1));
   const hp = { lr: 1, rho: 0.95, epsilon: 1e-7 };
   const call = (rows: number[], rowSize = 2) =>
-    adadeltaSparse(s.v, s.eg, s.ed, Int32Array.from(rows), new Float32Array(rows.length * rowSize).fill(1), rowSize, hp);
+    kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), new Float32Array(rows.length * rowSize).fill(1), rowSize, hp);
   assert.throws(() => call([0, 2, 0]), /repeated/);
   assert.throws(() => call([1, 4]), /out of range/);
   assert.throws(() => call([-1]), /out of range/);
   assert.throws(() => call([0], 3), /rowSize/);
-  assert.throws(() => adadeltaSparse(s.v, s.eg, s.ed, new Int32Array([0]), new Float32Array(3), 2, hp), /values/);
+  assert.throws(() => kernels.sparse(s.v, s.eg, s.ed, new Int32Array([0]), new Float32Array(3), 2, hp), /values/);
   // Rows 0 and 2 were marked before the failures: they must be usable again.
   call([0, 2]);
   call([2, 0, 3, 1]);
