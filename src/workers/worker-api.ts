@@ -80,13 +80,14 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       });
       const storage = resolveStorage(setup.compute.variableStorage, backend);
       trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
-      // The thread's line at init could not know the model; a model that needs it says so here.
-      const thread = synced && mesh.size > 1 ? `; ${commThreadNote(init.commThread, threadContext)}` : '';
+      // The thread's note at init could not know the model; a model that needs the thread says so here.
+      const thread = synced && mesh.size > 1 ? { commThread: commThreadNote(init.commThread, threadContext) } : {};
       return {
         paramCount: trainer.paramCount,
         shardBytes: trainer.shardBytes,
         storage,
-        parameters: trainer.parametersNote + thread,
+        parameters: trainer.parametersNote,
+        ...thread,
       };
     },
     async train(from, count) {
