@@ -11,6 +11,7 @@ import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
 import { scaleSection } from './scale';
+import { modelsSection } from './models';
 
 const sections: BenchSection[] = [
   adadeltaKernelSection,
@@ -23,6 +24,7 @@ const sections: BenchSection[] = [
   vsTorchSection,
   sweepSection,
   scaleSection,
+  modelsSection,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -14,6 +14,11 @@ export interface CommThreadContext {
   backend: string;
   /** CPU cores this process may use (os.availableParallelism()). */
   cores: number;
+  /**
+   * The model's forward and backward passes all-reduce while they run (BatchNormalization's global
+   * batch statistics): only a communication thread can progress a collective inside a synchronous pass.
+   */
+  syncedPasses?: boolean;
 }
 
 /**
@@ -30,6 +35,8 @@ export function commThreadDecision(choice: CommThreadChoice, ctx: CommThreadCont
       why: `forced ${choice} (commThread "${choice}", DTRAIN_COMM_THREAD=${choice === 'on' ? 1 : 0})`,
     };
   if (ctx.workers < 2) return { on: false, why: 'one worker: nothing to exchange' };
+  if (ctx.syncedPasses)
+    return { on: true, why: "the model's BatchNormalization all-reduces batch statistics inside forward and backward" };
   if (ctx.backend === 'tensorflow') return { on: true, why: 'the model step computes off the CPU' };
   const on = ctx.cores >= 2 * ctx.workers;
   return {

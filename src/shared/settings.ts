@@ -172,6 +172,20 @@ export const SETTINGS: readonly SettingDoc[] = [
     what: 'runs the slow packed-install test (npm pack + install)',
     testsOnly: true,
   },
+  {
+    name: 'DTRAIN_KERAS_CASES_DIR',
+    accepts: 'a folder path',
+    default: 'dtrain-keras-cases-<hash> in the temp folder',
+    what: 'where the live-Keras tests keep the models and numbers tests/helpers/keras_cases.py makes (reused while it and Keras are unchanged)',
+    testsOnly: true,
+  },
+  {
+    name: 'DTRAIN_KERAS_ARCHITECTURES',
+    accepts: '1',
+    default: 'unset (skipped)',
+    what: 'runs the slow whole-architecture tests against live Keras (ResNet50, MobileNetV2, EfficientNetB0, DenseNet121, Xception)',
+    testsOnly: true,
+  },
 ];
 
 type Env = Readonly<Record<string, string | undefined>>;

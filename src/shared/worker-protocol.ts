@@ -109,8 +109,17 @@ export interface EvalReport {
 export interface WorkerApi {
   init(init: WorkerInit): Promise<WorkerInfo>;
   /** Builds model, data, variables and optimizer, and connects the ring to every peer. */
-  /** `parameters`: where forward reads the parameters from, for the worker log. */
-  setup(setup: TrainSetup): Promise<{ paramCount: number; shardBytes: number; storage: 'host' | 'tensor'; parameters: string }>;
+  /**
+   * `parameters`: where forward reads the parameters from, for the worker log. `commThread`: the
+   * communication thread's note when the model changed init's decision (BatchNormalization on a mesh).
+   */
+  setup(setup: TrainSetup): Promise<{
+    paramCount: number;
+    shardBytes: number;
+    storage: 'host' | 'tensor';
+    parameters: string;
+    commThread?: string;
+  }>;
   /** Runs global steps [from, from+count); streams a `step` event per step. Resolves with the last report. */
   train(from: number, count: number): Promise<StepReport | null>;
   /** Evaluates the held-out set (data.validation) with the current parameters, sharded over the mesh. */

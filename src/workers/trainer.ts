@@ -24,6 +24,7 @@ import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
+import { ModelState, syncAllReduce } from './model-state';
 import { ComputeContext } from '../core/context';
 import { OptimizerStats } from './optimizer-stats';
 
@@ -49,6 +50,9 @@ export class DeviceTrainer {
   private readonly stats: OptimizerStats;
   /** Set when fully sharded (docs/architecture.md, "The memory model"): steps gather each unit's parameters before use. */
   private readonly sharded: FullyShardedStep | null;
+  /** Non-trainable variables (moving statistics), replicated; and the all-reduce their batch statistics need. */
+  private readonly state: ModelState;
+  private readonly allReduce: ((data: Float32Array) => void) | undefined;
 
   private constructor(
     readonly deviceId: number,
@@ -103,6 +107,9 @@ export class DeviceTrainer {
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
     this.stats = new OptimizerStats(this.params, this.optimizer, setup.optimizerStatsEvery ?? 0, deviceId);
+    this.state = new ModelState(model, setup.seed);
+    const synced = model.keras?.graph.syncsBatch === true;
+    this.allReduce = synced ? syncAllReduce(collectives, mesh.size, 'BatchNormalization (global batch statistics)') : undefined;
   }
 
   /**
@@ -170,15 +177,17 @@ export class DeviceTrainer {
       const sums = await this.sharded.step(x, y, indices.length, options);
       return this.exchangeAndUpdate(step, sums, global.length, t0);
     }
-    const values = await this.stepValues();
+    const values = this.state.withState(await this.stepValues());
     // Each gradient goes from backward straight to the exchange (gradSink).
     const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
       dropoutSeed: hashSeed(seed, step),
       exampleOffset: offset,
       scaleLoss: (l) => this.optimizer.scaleLoss(l),
       gradSink: this.buckets.gradSink,
+      allReduce: this.allReduce,
       context: this.context,
     });
+    this.state.apply(sums.stateUpdates);
     return this.exchangeAndUpdate(step, sums, global.length, t0);
   }
 
@@ -253,7 +262,7 @@ export class DeviceTrainer {
     const validation = this.validation;
     const sums = this.sharded
       ? await this.sharded.evaluate((indices) => validation.readRows(indices), start, size)
-      : evaluateSlice(this.model, this.values.forwardValues(), validation, start, size);
+      : evaluateSlice(this.model, this.state.withState(this.values.forwardValues()), validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
     if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
@@ -279,7 +288,7 @@ export class DeviceTrainer {
           specs: [...v.layout.shardingSpecs],
         });
     }
-    return out;
+    return [...out, ...this.state.layouts()];
   }
 
   /** Primary-replica shards of parameters and optimizer variables, by logical path. */
@@ -312,7 +321,7 @@ export class DeviceTrainer {
         add(`optimizer/${v.name}`, v);
       }
     }
-    return out;
+    return [...out, ...this.state.records(this.rank === 0)];
   }
 
   /** Loads this device's shards (already cut to its layouts by the coordinator) and the step counter. */
@@ -327,6 +336,7 @@ export class DeviceTrainer {
       return s.data;
     };
     for (const p of this.params) p.variable.assignLocal(take(`params/${p.path}`, p.variable.localSize));
+    this.state.load(take);
     this.optimizer.setWeights(
       this.optimizer.variables.map((v) =>
         v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),

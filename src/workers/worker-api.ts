@@ -12,6 +12,7 @@ import type { CommThreadChoice } from '../shared/api';
 import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
+import { buildModel } from '../core/models/index';
 import { ComputeContext } from '../core/context';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
@@ -34,7 +35,12 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   };
 
   let mesh: Mesh | undefined;
-  const commContext = (): CommThreadContext => ({ workers: mesh!.size, backend, cores: availableParallelism() });
+  const commContext = (syncedPasses = false): CommThreadContext => ({
+    workers: mesh!.size,
+    backend,
+    cores: availableParallelism(),
+    syncedPasses,
+  });
 
   return {
     async init(options) {
@@ -57,6 +63,9 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     async setup(setup) {
       if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      // A model whose passes all-reduce (BatchNormalization on a mesh) needs the communication thread.
+      const synced = buildModel(setup.model).keras?.graph.syncsBatch === true;
+      const threadContext = commContext(synced);
       // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
       const context = new ComputeContext();
       ring = await joinRing({
@@ -65,13 +74,21 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         deviceIds: [...mesh.deviceIds],
         threadEntry: options.commThreadEntry,
         commThread: init.commThread,
-        context: commContext(),
+        context: threadContext,
         nativeAdd: init.nativeBlas,
         copies: context.copies,
       });
       const storage = resolveStorage(setup.compute.variableStorage, backend);
       trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
-      return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
+      // The thread's note at init could not know the model; a model that needs the thread says so here.
+      const thread = synced && mesh.size > 1 ? { commThread: commThreadNote(init.commThread, threadContext) } : {};
+      return {
+        paramCount: trainer.paramCount,
+        shardBytes: trainer.shardBytes,
+        storage,
+        parameters: trainer.parametersNote,
+        ...thread,
+      };
     },
     async train(from, count) {
       const t = need();

@@ -9,11 +9,11 @@ import type { Model } from './build';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { runGraph } from './keras/graph';
 import type { LayerContext } from './keras/layer-types';
-import type { StepLoss, StepOutputs } from './dense-step';
+import { stepTotal, type StepLoss, type StepOutputs } from './dense-step';
 import type { GradHandOff } from './grad-handoff';
 
 /**
- * Inside a tidy scope: forward and backward of the Σ per-example loss. Ids are checked here, before
+ * Inside a tidy scope: forward and backward of the Σ per-example loss (and regularizer terms). Ids are checked here, before
  * the gradient tape, because an error thrown under the tape leaks its tensors. The dense gradients go
  * to `handOff` after backward (`finish`), not during it; and since forward runs up to the ids before
  * the tape, every parameter must be there from the start (a hand-off with deferred fills is refused).
@@ -30,7 +30,8 @@ export function embeddingStep(
   const { graph } = model.keras!;
   const embeddings = graph.nodes.filter((n) => n.embedding);
   const idSources = new Set(embeddings.map((n) => n.inbound[0]!));
-  const pre = runGraph(graph, params, x, ctx, idSources);
+  // Only up to the ids: nothing of it is differentiated, so it adds no loss terms nor state updates.
+  const pre = runGraph(graph, params, x, { ...ctx, losses: undefined, stateUpdates: undefined }, idSources);
   const ids = new Map<string, tf.Tensor>();
   const rows = new Map<string, tf.Tensor>();
   for (const node of embeddings) {
@@ -53,6 +54,7 @@ export function embeddingStep(
   const names = [...rows.keys()];
   let out: tf.Tensor | undefined;
   let perExample: tf.Tensor | undefined;
+  let extra: tf.Scalar | null = null;
   const { grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const map = new Map(params);
     densePaths.forEach((p, i) => map.set(p, xs[i]!));
@@ -60,8 +62,8 @@ export function embeddingStep(
     const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
     out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
     perExample = tf.keep(loss.perExample(out));
-    const total = tf.sum(perExample) as tf.Scalar;
-    return loss.scale ? loss.scale(total) : total;
+    extra = loss.extra?.() ?? null;
+    return stepTotal(perExample, extra, loss);
   })([...densePaths.map((p) => params.get(p)!), ...names.map((n) => rows.get(n)!)]);
   const dense = handOff.finish(densePaths, grads.slice(0, densePaths.length));
   const sparse = new Map<string, HostSparse>();
@@ -74,5 +76,5 @@ export function embeddingStep(
       rowSize,
     });
   });
-  return { out: out!, perExample: perExample!, grads: dense, sparse };
+  return { out: out!, perExample: perExample!, extra, grads: dense, sparse };
 }

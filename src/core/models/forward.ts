@@ -13,6 +13,7 @@ import { biasRelu } from '../tfjs/bias-relu';
 import { dropoutMaskTensor } from '../tfjs/dropout-mask';
 import { biasReluMaxPool } from '../tfjs/bias-relu-pool';
 import { runGraph } from './keras/graph';
+import type { LayerContext } from './keras/layer-types';
 
 export { dropoutMask };
 
@@ -26,6 +27,10 @@ export interface ForwardOptions {
    * so a batch split over workers draws exactly the masks of the unsplit batch. Default 0.
    */
   exampleOffset?: number;
+  /** Keras graphs: non-trainable variables, their updates and the regularizer terms (step-extras.ts). */
+  extras?: Pick<LayerContext, 'state' | 'stateUpdates' | 'losses' | 'weightLossScale'>;
+  /** Sums a Float32Array over the data-parallel devices, blocking (BatchNormalization's statistics); absent on one device. */
+  allReduce?: (data: Float32Array) => void;
 }
 
 function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
@@ -100,7 +105,16 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
   return tf.tidy(() => {
     if (model.keras) {
       const { graph } = model.keras;
-      const ctx = { training: opts.training ?? false, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+      const ctx = {
+        training: opts.training ?? false,
+        dropoutSeed: opts.dropoutSeed,
+        exampleOffset: opts.exampleOffset ?? 0,
+        state: opts.extras?.state ?? params,
+        stateUpdates: opts.extras?.stateUpdates,
+        losses: opts.extras?.losses,
+        weightLossScale: opts.extras?.weightLossScale,
+        allReduce: opts.allReduce,
+      };
       return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
     }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);

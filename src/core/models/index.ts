@@ -8,7 +8,7 @@ export {
   type LossName,
   type MetricName,
 } from './spec';
-export { initParams, initParamSlice } from './init';
+export { initParams, initParamSlice, initState } from './init';
 export { forward, paramTensors, dropoutMask, type ForwardOptions, type ParamValue } from './forward';
 export {
   lossAndGrads,
@@ -25,4 +25,4 @@ export {
 } from './train';
 export type { Labels } from './parts';
 export { buildKerasModel, buildKerasRunModel } from './keras-model';
-export { parseModelJson, KerasConfigError, SUPPORTED_LAYERS } from './keras/index';
+export { parseModelJson, KerasConfigError, SUPPORTED_LAYERS, savedLayers, kerasInputShape } from './keras/index';

@@ -31,6 +31,11 @@ export function initParamSlice(param: ParamSpec, seed: number, start = 0, length
     case 'uniform':
       for (let i = 0; i < n; i++) out[i] = init.min + (init.max - init.min) * counterUniform(key, start + i);
       return out;
+    case 'orthogonal':
+      return orthogonal(param.shape, init.gain, key).slice(start, start + n);
+    case 'values':
+      for (let i = 0; i < n; i++) out[i] = init.values[(start + i) % init.values.length]!;
+      return out;
     case 'normal':
       for (let i = 0; i < n; i++) out[i] = init.mean + init.stddev * standardNormal(key, start + i, init.truncated);
       return out;
@@ -51,6 +56,32 @@ function standardNormal(key: number, i: number, truncated: boolean): number {
 }
 
 /**
+ * Keras's Orthogonal: rows = Π shape[:-1], cols = shape[-1]; a normal [max, min] matrix's QR (modified
+ * Gram–Schmidt in float64), Q's columns signed by R's diagonal, transposed when rows < cols, × gain.
+ */
+function orthogonal(shape: readonly number[], gain: number, key: number): Float32Array {
+  const cols = shape[shape.length - 1] ?? 1;
+  const rows = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+  const [m, k] = [Math.max(rows, cols), Math.min(rows, cols)];
+  const q = Float64Array.from({ length: m * k }, (_, i) => standardNormal(key, i, false)); // column-major: q[c·m + r]
+  for (let c = 0; c < k; c++) {
+    for (let prev = 0; prev < c; prev++) {
+      let dot = 0;
+      for (let r = 0; r < m; r++) dot += q[prev * m + r]! * q[c * m + r]!;
+      for (let r = 0; r < m; r++) q[c * m + r] -= dot * q[prev * m + r]!;
+    }
+    let norm = 0;
+    for (let r = 0; r < m; r++) norm += q[c * m + r]! ** 2;
+    norm = Math.sqrt(norm) || 1; // R's diagonal is this positive norm: the sign fix keeps Q as it is
+    for (let r = 0; r < m; r++) q[c * m + r] /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c * m + r]! : q[r * m + c]!);
+  return out;
+}
+
+/**
  * A device's shard (the region `slices` of the whole value) of a parameter's initial value, drawn run
  * by run: the same numbers as cutting the whole value, without ever drawing it whole.
  */
@@ -66,4 +97,9 @@ export function initParams(model: Model, seed: number): Map<string, Float32Array
   const out = new Map<string, Float32Array>();
   for (const p of model.params) out.set(p.path, initParamSlice(p, seed));
   return out;
+}
+
+/** Initial values of the non-trainable variables (moving statistics, a frozen layer's weights), drawn like the parameters. */
+export function initState(model: Model, seed = 0): Map<string, Float32Array> {
+  return new Map((model.state ?? []).map((p) => [p.path, initParamSlice(p, seed)]));
 }

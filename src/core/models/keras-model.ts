@@ -5,7 +5,8 @@
  */
 import type { KerasParts, Model } from './model';
 import type { ModelSpec } from './spec';
-import { fail, isObj, parseModelJson, readModelEntry, type Obj } from './keras/config';
+import { fail, isObj, parseModelJson, type Obj } from './keras/config';
+import { readModelEntry } from './keras/read-model';
 import { buildGraph } from './keras/graph';
 import { lossHeadOf } from './keras/losses';
 
@@ -15,15 +16,15 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * `modelConfig`: the object `model.to_json()` prints, or a `.keras` archive's config.json (which carries
  * `compile_config`). `compileConfig` (or a bare `loss`) overrides the one inside.
  */
-export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null): Model {
+export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null, inputShape?: readonly number[]): Model {
   if (!isObj(modelConfig)) return fail('the model config must be a JSON object (the output of model.to_json())');
   const entry = readModelEntry(modelConfig);
   const compile = compileConfig ?? (isObj(modelConfig.compile_config) ? modelConfig.compile_config : null);
-  const { graph, params } = buildGraph(entry);
+  const { graph, params, state } = buildGraph(entry, inputShape);
   const head = lossHeadOf(compile);
   const outputShape = graph.nodes.find((n) => n.name === graph.output)!.outShape;
   const paths = new Set<string>();
-  for (const p of params) {
+  for (const p of [...params, ...state]) {
     if (paths.has(p.path)) fail(`two variables are named "${p.path}"`);
     paths.add(p.path);
   }
@@ -51,6 +52,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     outputShape,
     layers: [],
     params,
+    state,
     paramCount: params.reduce((a, p) => a + size(p.shape), 0),
     loss: head.family,
     metrics: [...head.metrics],
@@ -63,9 +65,13 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
  * read into `json` by the caller (core reads no files).
  */
 export function buildKerasRunModel(raw: Obj): Model {
-  const allowed = new Set(['type', 'json', 'jsonPath', 'loss', 'metrics', 'path']);
+  const allowed = new Set(['type', 'json', 'jsonPath', 'loss', 'metrics', 'path', 'inputShape']);
   for (const k of Object.keys(raw))
-    if (!allowed.has(k)) fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, loss, metrics)`);
+    if (!allowed.has(k))
+      fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, path, loss, metrics, inputShape)`);
+  const inputShape = raw.inputShape;
+  if (inputShape !== undefined && !(Array.isArray(inputShape) && inputShape.every((n) => Number.isInteger(n) && n > 0)))
+    fail(`inputShape must be positive integers (the input's shape without the batch axis), got ${JSON.stringify(inputShape)}`);
   if (raw.json === undefined) {
     return fail(
       raw.jsonPath !== undefined
@@ -84,5 +90,5 @@ export function buildKerasRunModel(raw: Obj): Model {
     raw.loss !== undefined
       ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) }
       : inner;
-  return buildKerasModel(json, compile);
+  return buildKerasModel(json, compile, inputShape as number[] | undefined);
 }

@@ -13,6 +13,8 @@ export interface Model {
   outputShape: number[];
   layers: ResolvedLayer[];
   params: ParamSpec[];
+  /** Non-trainable variables (BatchNormalization's moving statistics), replicated, not optimized. */
+  state?: ParamSpec[];
   paramCount: number;
   loss: LossName;
   metrics: MetricName[];

@@ -13,14 +13,23 @@ export type ParamInit =
   | { kind: 'zeros' }
   | { kind: 'constant'; value: number }
   | { kind: 'uniform'; min: number; max: number }
-  | { kind: 'normal'; mean: number; stddev: number; truncated: boolean };
+  | { kind: 'normal'; mean: number; stddev: number; truncated: boolean }
+  /** Keras's Orthogonal: the Q of a QR of a normal matrix (signs fixed by R's diagonal), times gain. */
+  | { kind: 'orthogonal'; gain: number }
+  /** Given values (a Normalization layer's mean and variance from its config), repeated to fill the shape. */
+  | { kind: 'values'; values: number[] };
 
 export interface ParamSpec {
   path: string;
   shape: number[];
   init: ParamInit;
-  /** Keras models: where the variable lives in model.weights.h5 (`layers/<layer>/vars/<index>`; the layer key is Keras's class-based key, e.g. `dense_1`). */
+  /**
+   * Keras models: where the variable lives in model.weights.h5, `layers/<layer>/vars/<index>`; `layer` is
+   * Keras's class-based key path (`dense_1`, `lstm/cell`, `sequential/layers/dense`).
+   */
   h5?: { layer: string; index: number };
+  /** Keras stores it as int32 (Normalization's `count`); values are float32 here, exported as Keras's dtype. */
+  dtype?: 'int32';
   /** Its gradient is sparse (an Embedding table): rows of the batch's ids, as IndexedSlices. */
   sparse?: boolean;
 }

@@ -16,6 +16,7 @@ import { embeddingStep } from './embedding-step';
 import { denseStep, type StepLoss, type StepOutputs } from './dense-step';
 import { collectGrads, sinkGrads, type GradSink } from './grad-handoff';
 import { defaultContext, type ComputeContext } from '../context';
+import { extraLoss, finishExtras, stepExtras } from './step-extras';
 
 export type { GradSink } from './grad-handoff';
 
@@ -35,6 +36,8 @@ export interface GradSums extends BatchSums {
    * batch order and possibly repeated (global row numbers). Absent when the model has none.
    */
   sparse?: Map<string, HostSparse>;
+  /** New values of the model's non-trainable variables (BatchNormalization's moving statistics), when it has any. */
+  stateUpdates?: Map<string, Float32Array>;
 }
 export interface BatchMeans {
   count: number;
@@ -62,6 +65,11 @@ export interface StepOptions {
    * can start sending it while backward goes on.
    */
   gradSink?: GradSink;
+  /**
+   * Sums a Float32Array in place over the data-parallel devices and returns when done (blocking):
+   * BatchNormalization's batch statistics and their gradients are the global batch's. Absent on one device.
+   */
+  allReduce?: (data: Float32Array) => void;
   /** Whose copy meter counts the step's uploads and downloads (default: the library's default context). */
   context?: ComputeContext;
 }
@@ -98,6 +106,14 @@ function zeroSums(model: Model, withGrads: boolean): GradSums {
   return { count: 0, lossSum: 0, metricSums: metrics, grads, sparse };
 }
 
+/** A kept scalar's value (0 for none), disposing it. */
+function scalarOf(t: tf.Scalar | null): number {
+  if (!t) return 0;
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
 function sumOf(values: Float32Array): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];
@@ -105,10 +121,17 @@ function sumOf(values: Float32Array): number {
 }
 
 /** A batch's loss and metric sums from the model's output and the per-example loss (the unit step's too). */
-export function batchSums(model: Model, out: tf.Tensor, perExample: tf.Tensor, labels: Labels, batchSize: number): BatchSums {
+export function batchSums(
+  model: Model,
+  out: tf.Tensor,
+  perExample: tf.Tensor,
+  labels: Labels,
+  batchSize: number,
+  extraLossSum = 0,
+): BatchSums {
   return {
     count: batchSize,
-    lossSum: sumOf(perExample.dataSync() as Float32Array),
+    lossSum: sumOf(perExample.dataSync() as Float32Array) + extraLossSum,
     metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
   };
 }
@@ -142,10 +165,17 @@ export function lossAndGradsSum(
     const xt = tf.tensor(x, [batchSize, ...model.inputShape], 'float32');
     const yt = labelTensor(model, labels, batchSize);
     copies.count('upload', x.byteLength + labels.byteLength);
-    const ctx = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
-    const loss: StepLoss = { perExample: (out) => perExampleLoss(model, out, yt), scale: opts.scaleLoss };
-    const step = sparse ? embeddingStep(model, pt, xt, ctx, loss, handOff) : denseStep(model, pt, xt, ctx, loss, handOff);
-    result = sumsOf(model, step, labels, batchSize);
+    const extras = stepExtras(model, params, batchSize, true, copies);
+    const base = { training: true, dropoutSeed: opts.dropoutSeed, exampleOffset: opts.exampleOffset ?? 0 };
+    const loss: StepLoss = {
+      perExample: (out) => perExampleLoss(model, out, yt),
+      extra: () => extraLoss(extras),
+      scale: opts.scaleLoss,
+    };
+    const step = sparse
+      ? embeddingStep(model, pt, xt, { ...base, ...extras, allReduce: opts.allReduce }, loss, handOff)
+      : denseStep(model, pt, xt, { ...base, extras, allReduce: opts.allReduce }, loss, handOff);
+    result = { ...sumsOf(model, step, labels, batchSize), stateUpdates: finishExtras(extras, copies) };
   });
   return result!;
 }
@@ -164,7 +194,7 @@ export function requireDropoutSeed(model: Model, dropoutSeed: number | undefined
 function sumsOf(model: Model, step: StepOutputs, labels: Labels, batchSize: number): GradSums {
   try {
     return {
-      ...batchSums(model, step.out, step.perExample, labels, batchSize),
+      ...batchSums(model, step.out, step.perExample, labels, batchSize, scalarOf(step.extra)),
       grads: step.grads,
       ...(step.sparse ? { sparse: step.sparse } : {}),
     };
@@ -188,9 +218,12 @@ export function evaluateSum(
   let result: BatchSums | undefined;
   tf.tidy(() => {
     const pt = paramTensors(model, params);
-    const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false });
+    const extras = stepExtras(model, params, batchSize, false, defaultContext.copies);
+    const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false, extras });
     const perExample = perExampleLoss(model, out, labelTensor(model, labels, batchSize));
-    result = batchSums(model, out, perExample, labels, batchSize);
+    const extra = extraLoss(extras);
+    finishExtras(extras, defaultContext.copies);
+    result = batchSums(model, out, perExample, labels, batchSize, scalarOf(extra));
   });
   return result!;
 }

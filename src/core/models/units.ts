@@ -41,9 +41,30 @@ export interface StepUnit {
   apply(h: tf.Tensor, params: Map<string, tf.Tensor>, ctx: UnitContext): tf.Tensor;
 }
 
-/** The model's units, in forward order. */
+/**
+ * Why a fully sharded step cannot run `model`, or null. A unit hands the next one tensor and nothing
+ * else: not a Keras mask, a layer's second output, non-trainable state and its updates, regularizer
+ * terms or a batch-statistics all-reduce. Such a model trains with its parameters gathered.
+ */
+export function unitsCannotRun(model: Model): string | null {
+  for (const n of model.keras?.graph.nodes ?? []) {
+    const what = n.state?.length
+      ? 'non-trainable variables (moving statistics, adapted or frozen weights)'
+      : n.makeMask
+        ? 'a Keras mask (mask_zero)'
+        : n.extraOutShapes?.length
+          ? 'several outputs'
+          : n.regularizers?.length || n.activityRegularizer
+            ? 'regularizers'
+            : null;
+    if (what) return `layer "${n.name}" (${n.className}) has ${what}, which fully sharded units do not carry`;
+  }
+  return null;
+}
+
+/** The model's units, in forward order (one unit for a model units cannot cut: unitsCannotRun). */
 export function stepUnits(model: Model): StepUnit[] {
-  const groups = model.keras ? kerasUnits(model.keras.graph) : specUnits(model);
+  const groups = model.keras ? kerasUnits(model.keras.graph, unitsCannotRun(model) === null) : specUnits(model);
   const order = new Map(model.params.map((p, i) => [p.path, i]));
   return groups.map((g, index) => ({ ...g, index, params: g.params.sort((a, b) => order.get(a)! - order.get(b)!) }));
 }
@@ -104,8 +125,8 @@ function specUnits(model: Model): Draft[] {
   });
 }
 
-function kerasUnits(graph: KerasGraph): Draft[] {
-  const bounds = [0, ...cutPoints(graph), graph.nodes.length];
+function kerasUnits(graph: KerasGraph, cut: boolean): Draft[] {
+  const bounds = [0, ...(cut ? cutPoints(graph) : []), graph.nodes.length];
   const pieces: Piece[] = bounds.slice(0, -1).map((from, k) => {
     const nodes = graph.nodes.slice(from, bounds[k + 1]);
     return {

@@ -8,6 +8,7 @@
  */
 import { Mesh } from '../../core/dtensor/mesh';
 import type { DeviceInfo } from '../../shared/api';
+import { unitsCannotRun } from '../../core/models/units';
 import { estimateWorkerMemory, formatBytes, WASM_HEAP_BYTES, type MemoryInputs, type WorkerMemory } from './memory-estimate';
 
 export type FullyShardedSetting = 'auto' | boolean;
@@ -34,8 +35,13 @@ export function planMemory(
   ctx: FitContext,
 ): MemoryPlan {
   const estimate = (fullySharded: boolean) => estimateWorkerMemory({ ...inputs, fullySharded });
+  const cannot = unitsCannotRun(inputs.model);
+  if (setting === true && cannot)
+    return { fullySharded: true, estimate: estimate(true), problem: `"fullySharded": true: ${cannot}; use "auto" or false` };
   if (setting !== 'auto') return withProblem(inputs, estimate(setting), ctx);
   const gathered = estimate(false);
+  // A model units cannot run is planned gathered only (refused if that does not fit).
+  if (cannot) return withProblem(inputs, gathered, ctx);
   if (limitsPassed(gathered, inputs.storage, ctx).length === 0) return { fullySharded: false, estimate: gathered, problem: null };
   return withProblem(inputs, estimate(true), ctx);
 }

@@ -86,7 +86,9 @@ export class MeshSession {
         ),
       );
       const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
-      infos.forEach((info, i) => log?.(workerStartLine(info, ready[i]!.storage, setup.fullySharded === true)));
+      infos.forEach((info, i) =>
+        log?.(workerStartLine(info, ready[i]!.storage, setup.fullySharded === true, ready[i]!.commThread)),
+      );
       return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
     } catch (e) {
       await rm(socketDir, { recursive: true, force: true });

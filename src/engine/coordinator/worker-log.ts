@@ -13,7 +13,14 @@ export function noteVerdict(note: string): string {
   return cut.length > 60 ? `${cut.slice(0, 59)}…` : cut;
 }
 
-export function workerStartLine(info: WorkerInfo, storage: 'host' | 'tensor', fullySharded = false): string {
-  const notes = [...info.backendNotes.map(noteVerdict), `${storage} storage`, ...(fullySharded ? ['fully sharded'] : [])];
+/**
+ * `commThread`: the worker's setup note when the model turned the thread on (BatchNormalization on a
+ * mesh, docs/keras-models.md): it replaces init's, with its reason, which no default would give.
+ */
+export function workerStartLine(info: WorkerInfo, storage: 'host' | 'tensor', fullySharded = false, commThread?: string): string {
+  const verdicts = info.backendNotes.map((n) =>
+    commThread && n.startsWith('communication thread:') ? commThread : noteVerdict(n),
+  );
+  const notes = [...verdicts, `${storage} storage`, ...(fullySharded ? ['fully sharded'] : [])];
   return `[worker dev${info.deviceId} ${info.pid}] ${info.backend}; ${notes.join('; ')} (why: dtrain doctor)`;
 }

@@ -14,6 +14,8 @@ export interface KerasParam {
   shape: number[];
   layer: string;
   index: number;
+  /** Keras's dtype when it is not float32 (Normalization's int32 `count`). */
+  dtype?: 'int32';
 }
 
 export interface KerasOptimizerState {
@@ -27,6 +29,8 @@ export interface KerasOptimizerState {
 
 export interface KerasRunState {
   params: Map<string, Float32Array>;
+  /** Non-trainable variables (moving statistics), read from their places like the parameters. */
+  state: Map<string, Float32Array>;
   /** Null when the archive holds no optimizer variables (saved before the optimizer was built). */
   optimizer: KerasOptimizerState | null;
 }
@@ -43,27 +47,28 @@ function scalar(d: H5Dataset): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
 
-/** The state of `params` (trainable, in Keras's order) and of an optimizer with `optimizerConfig`. */
+/**
+ * The state of `params` (trainable, in Keras's order), of the non-trainable variables `nonTrainable`
+ * and of an optimizer with `optimizerConfig`.
+ */
 export function archiveState(
   archive: KerasArchive,
   params: readonly KerasParam[],
   optimizerConfig: Record<string, unknown> | null,
   what: string,
+  nonTrainable: readonly KerasParam[] = [],
 ): KerasRunState {
   const layers = layerVars(archive.weights, what);
-  const values = new Map<string, Float32Array>();
-  for (const p of params) {
-    const entry = layers.get(p.layer);
-    const d = entry?.vars[p.index];
-    if (!d) throw invalidInput(`${what}: model.weights.h5 has no layers/${p.layer}/vars/${p.index} for ${p.path}`);
-    if (!sameShape(d.shape, p.shape))
-      throw invalidInput(
-        `${what}: layers/${p.layer}/vars/${p.index} (${p.path}) has shape [${d.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`,
-      );
-    values.set(p.path, floats(d));
-  }
+  const read = (list: readonly KerasParam[]) => {
+    const out = new Map<string, Float32Array>();
+    for (const p of list) out.set(p.path, variableOf(layers, p, what));
+    return out;
+  };
+  const values = read(params);
+  const state = read(nonTrainable);
   const saved = optimizerVars(archive.weights, what);
-  if (!saved || !optimizerConfig) return { params: values, optimizer: null };
+  if (!saved || !optimizerConfig) return { params: values, state, optimizer: null };
+
   const full = optimizerVarOrder(optimizerConfig, params);
   // Saved after compile but before any training, Keras's optimizer is unbuilt: only its iteration (and
   // learning rate) are written. Its slots then start fresh, as Keras would build them on the first step.
@@ -76,5 +81,15 @@ export function archiveState(
   if (!Number.isSafeInteger(iterations) || iterations < 0)
     throw invalidInput(`${what}: the optimizer's iteration is ${iterations}, not a step count`);
   const lr = named.get('learning_rate');
-  return { params: values, optimizer: { iterations, learningRate: lr ? Math.fround(scalar(lr)) : null, slots } };
+  return { params: values, state, optimizer: { iterations, learningRate: lr ? Math.fround(scalar(lr)) : null, slots } };
+}
+
+function variableOf(layers: ReturnType<typeof layerVars>, p: KerasParam, what: string): Float32Array {
+  const d = layers.get(p.layer)?.vars[p.index];
+  if (!d) throw invalidInput(`${what}: model.weights.h5 has no layers/${p.layer}/vars/${p.index} for ${p.path}`);
+  if (!sameShape(d.shape, p.shape))
+    throw invalidInput(
+      `${what}: layers/${p.layer}/vars/${p.index} (${p.path}) has shape [${d.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`,
+    );
+  return floats(d);
 }

@@ -6,10 +6,10 @@ import type { KerasArchive } from './archive';
 import type { KerasOptimizerState } from './archive-state';
 import type { H5Dataset } from './h5-tree';
 import { compileConfig } from './compile-config';
-import { layerKeys, type LayerKey } from './layer-keys';
+import { layerKeys } from './layer-keys';
 import { optimizerVarOrder, varKey } from './optimizer-order';
 import type { KerasModelDescription } from './spec-to-keras';
-import { weightsTree, type LayerNode } from './weights-file';
+import { weightsTree, type LayerVars } from './weights-file';
 
 const float32 = (shape: number[], values: ArrayLike<number>): H5Dataset => ({
   kind: 'dataset',
@@ -20,6 +20,8 @@ const float32 = (shape: number[], values: ArrayLike<number>): H5Dataset => ({
 
 export interface RunStateForExport {
   params: Map<string, ArrayLike<number>>;
+  /** Non-trainable variables (BatchNormalization's moving statistics) by path. */
+  state?: Map<string, ArrayLike<number>>;
   optimizer: KerasOptimizerState;
 }
 
@@ -31,6 +33,33 @@ function dateSaved(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}@${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/**
+ * Every saved layer's `vars` (its variables in index order, trainable and non-trainable), and the
+ * groups of sub-layers that hold variables (`lstm/cell`, `multi_head_attention/query_dense`).
+ */
+function layerGroups(model: KerasModelDescription, state: RunStateForExport): LayerVars[] {
+  const all = [
+    ...model.params.map((p) => ({ p, values: state.params.get(p.path) })),
+    ...(model.state ?? []).map((p) => ({ p, values: state.state?.get(p.path) })),
+  ];
+  const entries = new Map<string, LayerVars>();
+  for (const k of layerKeys(model.modelConfig)) entries.set(k.key, { path: k.key, name: k.name, vars: [] });
+  for (const { p } of all)
+    if (!entries.has(p.layer)) entries.set(p.layer, { path: p.layer, name: p.layer.split('/').pop()!, vars: [] });
+  for (const e of entries.values()) {
+    e.vars = all
+      .filter(({ p }) => p.layer === e.path)
+      .sort((a, b) => a.p.index - b.p.index)
+      .map(({ p, values }) => {
+        if (!values) throw new Error(`internal: no values for ${p.path}`);
+        return p.dtype === 'int32'
+          ? { kind: 'dataset' as const, shape: p.shape, dtype: 'int32' as const, data: Int32Array.from(values, Math.round) }
+          : float32(p.shape, values);
+      });
+  }
+  return [...entries.values()];
+}
+
 /** `optimizerConfig` is the Keras 3 get_config() (see compile-config.ts). */
 export function toKerasArchive(
   model: KerasModelDescription,
@@ -38,20 +67,7 @@ export function toKerasArchive(
   state: RunStateForExport,
   now = new Date(),
 ): KerasArchive {
-  const nodes = (keys: LayerKey[], prefix: string): LayerNode[] =>
-    keys.map((k) => {
-      const path = prefix + k.key;
-      const vars = model.params
-        .filter((p) => p.layer === path)
-        .sort((a, b) => a.index - b.index)
-        .map((p) => {
-          const values = state.params.get(p.path);
-          if (!values) throw new Error(`internal: no values for ${p.path}`);
-          return float32(p.shape, values);
-        });
-      return { key: k.key, name: k.name, vars, ...(k.layers ? { layers: nodes(k.layers, `${path}/layers/`) } : {}) };
-    });
-  const layers = nodes(layerKeys(model.modelConfig), '');
+  const layers = layerGroups(model, state);
   const opt = state.optimizer;
   const optimizerVars = optimizerVarOrder(optimizerConfig, model.params).map((o): H5Dataset => {
     if (o.kind === 'iteration')

@@ -8,7 +8,7 @@ import type { RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import type { KerasArchive } from './archive';
 import { keras3OptimizerConfig, lossObject } from './compile-config';
-import { kerasParamsOf } from './run-model';
+import { kerasParamsOf, kerasStateOf } from './run-model';
 import { toKerasArchive } from './export-archive';
 import { parseSlotPath } from './optimizer-order';
 import { specToKeras, type KerasModelDescription } from './spec-to-keras';
@@ -26,6 +26,7 @@ export function kerasModelOf(config: RunConfig): KerasModelDescription {
   return {
     modelConfig,
     params: kerasParamsOf(model),
+    state: kerasStateOf(model),
     metrics: model.keras.compileConfig?.metrics ?? null,
     loss:
       loss === undefined || loss === null
@@ -39,15 +40,18 @@ export function runToKerasArchive(config: RunConfig, checkpoint: CheckpointData)
   const model = kerasModelOf(config);
   const optimizerConfig = keras3OptimizerConfig(config.optimizer);
   const params = new Map<string, Float32Array | Float64Array>();
+  const state = new Map<string, Float32Array | Float64Array>();
   const slots = new Map<string, Float32Array>();
   for (const t of checkpoint.tensors) {
     if (t.path.startsWith('params/')) params.set(t.path.slice('params/'.length), assembleGlobal(t));
+    if (t.path.startsWith('state/')) state.set(t.path.slice('state/'.length), assembleGlobal(t));
     const slot = parseSlotPath(t.path);
     if (slot) slots.set(`${slot.slot}/${slot.param}`, Float32Array.from(assembleGlobal(t)));
   }
   const lr = optimizerConfig.learning_rate;
   return toKerasArchive(model, optimizerConfig, {
     params,
+    state,
     optimizer: { iterations: checkpoint.iterations, learningRate: typeof lr === 'number' ? Math.fround(lr) : null, slots },
   });
 }

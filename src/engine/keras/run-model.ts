@@ -14,6 +14,8 @@ import type { RunConfig } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { readKerasArchive, type KerasArchive } from './archive';
 import { archiveState, type KerasParam, type KerasRunState } from './archive-state';
+import { withDataInputShape } from './input-shape';
+import { inlineKerasJson } from '../config/keras-model-file';
 
 export interface ResolvedKerasRun {
   config: RunConfig;
@@ -29,9 +31,18 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
  * *named* like another layer's key (a Dense named "dense" after one named "x") is not confused with it.
  */
 export function kerasParamsOf(model: Model): KerasParam[] {
-  return model.params.map((p) => {
-    if (!p.h5) throw new Error(`internal: parameter ${p.path} has no place in a Keras weights file`);
-    return { path: p.path, shape: p.shape, layer: p.h5.layer, index: p.h5.index };
+  return placesOf(model.params);
+}
+
+/** The same for the model's non-trainable variables (moving statistics, adapted means). */
+export function kerasStateOf(model: Model): KerasParam[] {
+  return placesOf(model.state ?? []);
+}
+
+function placesOf(list: Model['params']): KerasParam[] {
+  return list.map((p) => {
+    if (!p.h5) throw new Error(`internal: variable ${p.path} has no place in a Keras weights file`);
+    return { path: p.path, shape: p.shape, layer: p.h5.layer, index: p.h5.index, ...(p.dtype ? { dtype: p.dtype } : {}) };
   });
 }
 
@@ -63,14 +74,20 @@ function archiveOptimizer(archive: KerasArchive, path: string): Record<string, u
 /** Resolves a Keras-archive model; any other config comes back unchanged with no initial state. */
 export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKerasRun> {
   const m = config.model;
-  if (!isObj(m) || m.type !== 'keras' || m.path === undefined) return { config, initial: null };
+  if (!isObj(m) || m.type !== 'keras') return { config, initial: null };
+  if (m.path === undefined) {
+    const json = (inlineKerasJson(config).model as { json?: unknown }).json;
+    return { config: await withDataInputShape(config, typeof json === 'string' ? safeParse(json) : json), initial: null };
+  }
   if (typeof m.path !== 'string' || m.path === '') throw invalidInput('model.path must be the path of a .keras file');
   if (m.json !== undefined || m.jsonPath !== undefined)
     throw invalidInput('model: give "path" (a .keras archive) or "json"/"jsonPath" (a model config), not both');
   const archive = await readKerasArchive(readArchiveFile(m.path), m.path);
+  const shaped = await withDataInputShape(config, archive.config);
+  const inputShape = (shaped.model as { inputShape?: number[] }).inputShape;
   let model: Model;
   try {
-    model = buildKerasModel(archive.config);
+    model = buildKerasModel(archive.config, undefined, inputShape);
   } catch (e) {
     // A config the builder refuses is the archive's problem: say which file; anything else is ours.
     if (e instanceof ModelSpecError) throw invalidInput(`${m.path}: ${e.message}`);
@@ -81,9 +98,21 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   if (!optimizer)
     throw invalidInput(`${m.path} was saved without an optimizer (no compile_config): give an "optimizer" in the run config`);
   const params = kerasParamsOf(model);
-  const state = archiveState(archive, params, fromArchive, m.path);
-  const resolved: RunConfig = { ...config, model: { ...m, json: archive.config }, optimizer };
+  const state = archiveState(archive, params, fromArchive, m.path, kerasStateOf(model));
+  const resolved: RunConfig = {
+    ...shaped,
+    model: { ...(shaped.model as object), json: archive.config } as unknown as RunConfig['model'],
+    optimizer,
+  };
   return { config: resolved, initial: initialCheckpoint(resolved, model, state) };
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // the builder reports it
+  }
 }
 
 const whole = (path: string, shape: number[], data: Float32Array): CheckpointTensor => ({
@@ -119,6 +148,7 @@ function initialCheckpoint(config: RunConfig, model: Model, state: KerasRunState
       );
     }
   }
+  for (const s of model.state ?? []) tensors.push(whole(`state/${s.path}`, s.shape, state.state.get(s.path)!));
   const iterations = state.optimizer?.iterations ?? 0;
   tensors.push({
     path: 'optimizer/iteration',

@@ -72,6 +72,8 @@ export interface KerasModelDescription {
   modelConfig: Record<string, unknown>;
   /** Trainable parameters in Keras's weight order, with their place in the weights file. */
   params: KerasParam[];
+  /** Non-trainable variables (BatchNormalization's moving statistics), with their places. */
+  state?: KerasParam[];
   loss: Record<string, unknown>;
   /** compile_config's `metrics`: Keras names or serialised metric objects, null for none. */
   metrics: unknown;

@@ -32,14 +32,15 @@ export function layerVars(root: H5Group, what: string): Map<string, VarsEntry> {
   const layers = root.children.get('layers');
   if (!layers || layers.kind !== 'group') throw invalidInput(`${what} has no 'layers' group: not the weights of a Keras 3 model`);
   const out = new Map<string, VarsEntry>();
+  // Every group below `layers/` may hold a `vars` group: layers, nested models' layers (`…/layers/…`)
+  // and sub-layers (an LSTM's `cell`, MultiHeadAttention's `query_dense`).
   const walk = (g: H5Group, prefix: string) => {
     for (const [key, child] of g.children) {
-      if (child.kind !== 'group') continue;
+      if (child.kind !== 'group' || key === 'vars') continue;
       const path = prefix ? `${prefix}/${key}` : key;
       const entry = varsOf(child, `layers/${path}`, what);
       if (entry) out.set(path, { ...entry, path });
-      const nested = child.children.get('layers');
-      if (nested && nested.kind === 'group') walk(nested, `${path}/layers`);
+      walk(child, path);
     }
   };
   walk(layers, '');
@@ -54,12 +55,11 @@ export function optimizerVars(root: H5Group, what: string): VarsEntry | null {
   return entry && entry.vars.length > 0 ? entry : null;
 }
 
-/** A layer of the model, as the weights file nests it: its key, name and (for a nested model) its layers. */
-export interface LayerNode {
-  key: string;
+/** A saveable's variables at its group path under `layers/` (`dense`, `lstm/cell`, `sequential/layers/dense`). */
+export interface LayerVars {
+  path: string;
   name: string;
   vars: H5Dataset[];
-  layers?: LayerNode[];
 }
 
 function varsGroup(name: string, vars: H5Dataset[]): H5Group {
@@ -68,21 +68,26 @@ function varsGroup(name: string, vars: H5Dataset[]): H5Group {
   return g;
 }
 
-function layersGroup(layers: LayerNode[]): H5Group {
-  const g = group();
-  for (const l of layers) {
-    const lg = group();
-    if (l.layers) lg.children.set('layers', layersGroup(l.layers));
-    lg.children.set('vars', varsGroup(l.name, l.vars));
-    g.children.set(l.key, lg);
+/** `layers/…` with each entry's `vars` group at its path (parent groups made on the way). */
+function layersGroup(entries: LayerVars[]): H5Group {
+  const root = group();
+  for (const e of entries) {
+    let g = root;
+    for (const segment of e.path.split('/')) {
+      let child = g.children.get(segment);
+      if (!child) g.children.set(segment, (child = group()));
+      if (child.kind !== 'group') throw new Error(`internal: ${e.path} crosses a dataset`);
+      g = child;
+    }
+    g.children.set('vars', varsGroup(e.name, e.vars));
   }
-  return g;
+  return root;
 }
 
 /** The tree Keras's loader reads: `layers/…`, `optimizer/vars` (when given) and the model's own empty `vars`. */
 export function weightsTree(
   modelName: string,
-  layers: LayerNode[],
+  layers: LayerVars[],
   optimizer: { name: string; vars: H5Dataset[] } | null,
 ): H5Group {
   const root = group();

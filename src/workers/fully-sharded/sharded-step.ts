@@ -11,7 +11,7 @@ import type { ExchangePlan } from '../../core/collectives/exchange-plan';
 import type { Model } from '../../core/models/build';
 import type { BatchSums, GradSums } from '../../core/models/train';
 import type { Labels } from '../../core/models/parts';
-import { stepUnits, type StepUnit } from '../../core/models/units';
+import { stepUnits, unitsCannotRun, type StepUnit } from '../../core/models/units';
 import { unitEvaluateSums, unitStepSums, type UnitStepOptions } from '../../core/models/unit-step';
 import type { DeviceParams } from '../device-params';
 import type { StepExchange } from '../step-exchange';
@@ -43,6 +43,8 @@ export class FullyShardedStep {
     private readonly context: ComputeContext,
     private readonly options: FullyShardedOptions,
   ) {
+    const cannot = unitsCannotRun(model);
+    if (cannot) throw new Error(`fully sharded parameters: ${cannot}`); // the plan refuses it first (memory-fit.ts)
     this.units = stepUnits(model);
     const sparse = new Set(model.params.filter((p) => p.sparse).map((p) => p.path));
     this.params = new UnitParams(this.units, values, plans, sparse, collectives, {

@@ -187,3 +187,38 @@ test('data: a loaded source counts all its rows, a streamed one a batch, its lab
   assert.equal(dataBytes({ ...shape, streamed: true }, 32), 2 * 32 * (4096 + 4) + 4 * 1_000_000);
   assert.equal(dataBytes({ ...shape, streamed: true, cacheBytes: 256 * 2 ** 20 }, 32), 2 * 32 * (4096 + 4) + 4e6 + 256 * 2 ** 20);
 });
+
+test('a Keras model with what units do not carry (BatchNormalization state) is never planned fully sharded', () => {
+  const L = (class_name: string, config: object) => ({ module: 'keras.layers', class_name, config, registered_name: null });
+  const bn = buildModel({
+    type: 'keras',
+    json: {
+      module: 'keras',
+      class_name: 'Sequential',
+      config: {
+        name: 'bn',
+        layers: [
+          L('InputLayer', { batch_shape: [null, 100], name: 'in' }),
+          L('Dense', { name: 'd1', units: 1000 }),
+          L('BatchNormalization', { name: 'norm' }),
+          L('Dense', { name: 'd2', units: 10 }),
+        ],
+      },
+    },
+    loss: 'mse',
+  });
+  const run = { ...inputs('batch=2', false), model: bn, layouts: {} };
+  const forced = planMemory(run, true, { devices: cpus(2), free: 20 * GiB });
+  assert.equal(
+    forced.problem,
+    '"fullySharded": true: layer "norm" (BatchNormalization) has non-trainable variables (moving statistics, adapted or frozen weights), which fully sharded units do not carry; use "auto" or false',
+  );
+  // auto: gathered when it fits; when it does not, refused as gathered, never fully sharded.
+  assert.deepEqual(
+    [planMemory(run, 'auto', { devices: cpus(2), free: 20 * GiB })].map((p) => [p.fullySharded, p.problem]),
+    [[false, null]],
+  );
+  const tight = planMemory(run, 'auto', { devices: cpus(2), free: 1 });
+  assert.equal(tight.fullySharded, false);
+  assert.match(tight.problem ?? '', /^the run needs about .* per worker \(parameters gathered/);
+});

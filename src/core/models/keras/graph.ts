@@ -1,136 +1,111 @@
 /**
  * A Keras model config as a graph of translated layers, in an order where every layer follows its
- * inputs (Sequential: the list; Functional: the config's layer list, which Keras writes topologically,
- * checked here). Evaluation walks that order once.
+ * inputs (read-model.ts: nested models inlined, each layer's place in the weights file known).
+ * Evaluation walks that order once.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { biasReluMaxPool } from '../../tfjs/bias-relu-pool';
 import type { ParamSpec } from '../parts';
-import { fail, type ModelEntry } from './config';
-import type { KerasNode, LayerContext, Translator } from './layer-types';
-import { conv2d, dense, embedding, layerNormalization } from './layers-weighted';
-import {
-  activation,
-  add,
-  averagePooling2d,
-  concatenate,
-  dropout,
-  flatten,
-  globalAveragePooling1d,
-  globalAveragePooling2d,
-  inputLayer,
-  maxPooling2d,
-  reshape,
-} from './layers-shaping';
-
-const TRANSLATORS: Record<string, Translator> = {
-  InputLayer: inputLayer,
-  Dense: dense,
-  Conv2D: conv2d,
-  MaxPooling2D: maxPooling2d,
-  MaxPool2D: maxPooling2d,
-  AveragePooling2D: averagePooling2d,
-  AvgPool2D: averagePooling2d,
-  GlobalAveragePooling1D: globalAveragePooling1d,
-  GlobalAveragePooling2D: globalAveragePooling2d,
-  Flatten: flatten,
-  Dropout: dropout,
-  Activation: activation,
-  Reshape: reshape,
-  Embedding: embedding,
-  LayerNormalization: layerNormalization,
-  Concatenate: concatenate,
-  Add: add,
-};
-export const SUPPORTED_LAYERS = [
-  'InputLayer',
-  'Dense',
-  'Conv2D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'Flatten',
-  'Dropout',
-  'Activation',
-  'Reshape',
-  'Embedding',
-  'LayerNormalization',
-  'Concatenate',
-  'Add',
-];
+import { fail, type LayerEntry, type ModelEntry } from './config';
+import type { KerasNode, LayerContext } from './layer-types';
+import { translatorOf, unsupportedIn } from './registry';
+import { penaltyOf, penaltyTensor } from './regularizers';
+import { outputMask, outputMasked, refuseMaskedOutput } from './masking';
 
 export interface KerasGraph {
   nodes: KerasNode[];
   input: string;
   output: string;
   inputShape: number[];
+  /** A layer's training pass all-reduces over the data-parallel devices: several devices need ctx.allReduce. */
+  syncsBatch: boolean;
 }
 
-/** Translates every layer (shapes checked along the way) and lists the parameters in Keras's weight order. */
-export function buildGraph(entry: ModelEntry): { graph: KerasGraph; params: ParamSpec[] } {
-  const unsupported = entry.layers.find((l) => !(l.className in TRANSLATORS));
-  if (unsupported)
-    fail(
-      `layer "${unsupported.name}" has class ${unsupported.className}, which is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`,
-    );
-  const inputs = entry.layers.filter((l) => l.className === 'InputLayer');
-  if (inputs.length !== 1) fail(`model "${entry.name}" has ${inputs.length} InputLayers (one is supported)`);
+export interface BuiltGraph {
+  graph: KerasGraph;
+  /** Trainable variables in Keras's order (`model.trainable_weights`). */
+  params: ParamSpec[];
+  /** Non-trainable variables (`model.non_trainable_weights`). */
+  state: ParamSpec[];
+}
+
+/**
+ * The input shape with each None dimension taken from `dataShape` (the data's feature shape), which
+ * must then fit the rest; without data, None dimensions are refused.
+ */
+function resolveInputShape(entry: ModelEntry, dataShape?: readonly number[]): number[] {
   const shape = entry.inputShape;
-  if (!shape || shape.length === 0 || !shape.every((n) => Number.isInteger(n) && (n as number) > 0)) {
-    fail(`model "${entry.name}" needs a fixed input shape (no None besides the batch axis), got ${JSON.stringify(shape)}`);
-  }
-  const inputShape = shape as number[];
+  const fixed = (n: number | null) => Number.isInteger(n) && (n as number) > 0;
+  if (!shape || shape.length === 0) return fail(`model "${entry.name}" states no input shape`);
+  if (shape.every(fixed)) return shape as number[];
+  if (!dataShape)
+    return fail(
+      `model "${entry.name}" has input shape ${JSON.stringify(shape)}: its None dimensions are taken from the data, give the run's data (or "inputShape" in the run's model)`,
+    );
+  if (dataShape.length !== shape.length || !shape.every((n, i) => n === null || n === dataShape[i]))
+    fail(`model "${entry.name}" takes inputs of shape ${JSON.stringify(shape)}, the data's are [${dataShape}]`);
+  return [...dataShape];
+}
+
+/** Translates every layer (shapes checked along the way) and lists the variables in Keras's order. */
+export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): BuiltGraph {
+  const unsupported = unsupportedIn(entry.layers);
+  if (unsupported) fail(unsupported);
+  const inputShape = resolveInputShape(entry, dataShape);
   const shapes = new Map<string, number[]>();
+  const masked = new Set<string>();
   const nodes: KerasNode[] = [];
   const state = { dropouts: 0 };
   for (const layer of entry.layers) {
     if (shapes.has(layer.name)) fail(`layer name "${layer.name}" is used twice`);
     const inShapes =
-      layer.className === 'InputLayer'
+      layer.name === entry.input
         ? [inputShape]
         : layer.inbound.map(
             (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
           );
-    if (layer.className !== 'InputLayer' && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
-    const node = {
+    if (layer.name !== entry.input && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
+    const activity = penaltyOf(layer.config.activity_regularizer, `layer "${layer.name}" activity_regularizer`);
+    const node: KerasNode = {
       name: layer.name,
       className: layer.className,
-      inbound: layer.inbound,
-      ...TRANSLATORS[layer.className]!(layer, inShapes, state),
+      inbound: layer.name === entry.input ? [] : layer.inbound,
+      ...translatorOf(layer)(layer, inShapes, state),
+      ...(activity ? { activityRegularizer: activity } : {}),
     };
     shapes.set(layer.name, node.outShape);
-    nodes.push(node);
+    node.extraOutShapes?.forEach((s, k) => shapes.set(`${layer.name}:${k + 1}`, s));
+    if (node.className === 'BatchNormalization' && node.inbound.some((n) => masked.has(n)))
+      fail(`layer "${node.name}" (BatchNormalization) receives a mask: masked batch statistics are not supported`);
+    if (outputMasked(node, masked)) masked.add(layer.name);
+    nodes.push(placed(node, layer));
   }
-  if (!shapes.has(entry.output)) fail(`model "${entry.name}": output layer "${entry.output}" is not among its layers`);
-  const keys = weightsFileKeys(entry);
-  const params = nodes.flatMap((n) => n.params.map((p) => ({ ...p, h5: { layer: keys.get(n.name)!, index: p.h5!.index } })));
-  return { graph: { nodes, input: inputs[0]!.name, output: entry.output, inputShape }, params };
+  if (!shapes.has(entry.output)) fail(`model "${entry.name}": output "${entry.output}" is not among its layers`);
+  refuseMaskedOutput(entry.name, entry.output, masked);
+
+  return {
+    graph: { nodes, input: entry.input, output: entry.output, inputShape, syncsBatch: nodes.some((n) => n.syncsBatch) },
+    params: nodes.flatMap((n) => n.params),
+    state: nodes.flatMap((n) => n.state ?? []),
+  };
 }
 
-/** Keras's `to_snake_case` of a class name. */
-const snakeCase = (name: string) =>
-  name
-    .replace(/\W+/g, '')
-    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase();
-
 /**
- * The key of each layer in model.weights.h5: Keras saves a layer list by class, not by name — the
- * snake_case class name, then `_1`, `_2`, … for repeats; a Sequential's InputLayer is not saved.
+ * The node with each variable's weights-file path below its layer's (`lstm` + `cell` → `lstm/cell`). A
+ * frozen layer (`trainable: false`) keeps its variables, non-trainable, in `state`: not optimized, read
+ * from the state at run time (Keras's h5 order is unchanged by freezing).
  */
-function weightsFileKeys(entry: ModelEntry): Map<string, string> {
-  const used = new Map<string, number>();
-  const out = new Map<string, string>();
-  for (const layer of entry.layers) {
-    if (entry.className === 'Sequential' && layer.className === 'InputLayer') continue;
-    const base = snakeCase(layer.className);
-    const n = used.get(base);
-    used.set(base, n === undefined ? 0 : n + 1);
-    out.set(layer.name, n === undefined ? base : `${base}_${n + 1}`);
-  }
-  return out;
+function placed(node: KerasNode, layer: LayerEntry): KerasNode {
+  const place = (p: ParamSpec): ParamSpec => {
+    if (layer.h5 === null) return fail(`internal: layer "${layer.name}" has variables but no place in the weights file`);
+    const sub = p.h5?.layer ?? '';
+    return { ...p, h5: { layer: sub ? `${layer.h5}/${sub}` : layer.h5, index: p.h5?.index ?? 0 } };
+  };
+  const params = node.params.map(place);
+  const state = (node.state ?? []).map(place);
+  if (layer.config.trainable === false && params.length > 0)
+    return { ...node, params: [], state: [...params, ...state], frozen: true };
+  return { ...node, params, ...(node.state ? { state } : {}) };
 }
 
 /** Runs the graph on `x` ([batch, ...inputShape]); `until` stops once those nodes have values. */
@@ -149,7 +124,8 @@ export function runGraph(
 /**
  * Runs the nodes at positions [from, to) of the graph's order, adding their outputs to `values`
  * (which holds what earlier nodes produced); `x` is what the InputLayer takes. runGraph runs them all;
- * a fully sharded step runs one unit's range at a time (models/units.ts).
+ * a fully sharded step runs one unit's range at a time (models/units.ts). `masks` holds the Keras
+ * masks of the values so far (masking.ts).
  */
 export function runNodes(
   graph: KerasGraph,
@@ -160,6 +136,7 @@ export function runNodes(
   from: number,
   to: number,
   until?: Set<string>,
+  masks = new Map<string, tf.Tensor>(),
 ): void {
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
@@ -175,7 +152,20 @@ export function runNodes(
       values.set(node.name, biasReluMaxPool(apply(inputsOf(conv), params) as tf.Tensor4D, params.get(bias)!, size, strides, pad));
       continue;
     }
-    values.set(node.name, node.apply(inputsOf(node), params, ctx));
+    const inputs = inputsOf(node);
+    const inMasks = node.inbound.map((n) => masks.get(n) ?? null);
+    // A frozen layer's variables are non-trainable: they come with the state.
+    const own = node.frozen ? (ctx.state ?? params) : params;
+    const out = node.apply(inputs, own, ctx, inMasks.some((m) => m) ? inMasks : undefined);
+    const mask = outputMask(node, inputs, inMasks);
+    if (mask) masks.set(node.name, mask);
+    if (ctx.losses) addPenalties(node, out, params, ctx);
+    if (!Array.isArray(out)) {
+      values.set(node.name, out);
+      continue;
+    }
+    values.set(node.name, out[0]!);
+    out.slice(1).forEach((t, k) => values.set(`${node.name}:${k + 1}`, t));
   }
 }
 
@@ -198,6 +188,18 @@ export function cutPoints(graph: KerasGraph): number[] {
     if (live === 1 && !fusedSpans.some(([c, q]) => c < p && p <= q)) cuts.push(p);
   }
   return cuts;
+}
+
+/**
+ * The node's regularizer terms (regularizers.ts): weights × ctx.weightLossScale, outputs summed over
+ * this device's examples. Kept past forward's tidy scope: the step sums and then disposes them.
+ */
+function addPenalties(node: KerasNode, out: tf.Tensor | tf.Tensor[], params: Map<string, tf.Tensor>, ctx: LayerContext): void {
+  const scale = ctx.weightLossScale ?? 0;
+  if (scale !== 0)
+    for (const r of node.regularizers ?? []) ctx.losses!.push(tf.keep(tf.mul(penaltyTensor(params.get(r.path)!, r), scale)));
+  if (node.activityRegularizer)
+    for (const t of Array.isArray(out) ? out : [out]) ctx.losses!.push(tf.keep(penaltyTensor(t, node.activityRegularizer)));
 }
 
 /** MaxPooling2D node → the Conv2D (bias, relu) it alone consumes, when that conv's output is needed nowhere else. */

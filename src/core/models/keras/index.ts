@@ -1,3 +1,4 @@
 export { parseModelJson, KerasConfigError } from './config';
-export { SUPPORTED_LAYERS } from './graph';
+export { SUPPORTED_LAYERS } from './registry';
 export { SUPPORTED_LOSSES, type LossHead } from './losses';
+export { savedLayers, kerasInputShape } from './read-model';

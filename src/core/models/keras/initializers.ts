@@ -16,7 +16,7 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 }
 
 const SUPPORTED =
-  'Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, VarianceScaling';
+  'Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, VarianceScaling, Orthogonal';
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
@@ -89,6 +89,8 @@ export function initializerOf(raw: unknown, shape: readonly number[], where: str
         String(c.distribution ?? 'truncated_normal'),
         where,
       );
+    case 'orthogonal':
+      return { kind: 'orthogonal', gain: num(c, 'gain', 1) };
     default:
       return fail(`${where}: initializer "${className}" is not supported (supported: ${SUPPORTED})`);
   }

@@ -1,54 +1,30 @@
-/** Translators of the layers without variables: input, pooling, reshaping, dropout, activation, merges. */
+/** Translators of the layers that move values around: input, flatten, reshape, permute, padding, cropping, upsampling. */
 import * as tf from '@tensorflow/tfjs-core';
-import { dropoutMaskTensor } from '../../tfjs/dropout-mask';
-import { activationOf } from './activations';
-import { fail } from './config';
-import { channelsLast, fullAxis, numberOf, oneInput, pairOf, paddingOf, size, windowShape, type Translator } from './layer-types';
+import { fail, type LayerEntry } from './config';
+import { channelsLast, oneInput, positiveInt, size, type Translator } from './layer-types';
 
+/** The model's input, or a nested model's input fed by the outer graph. */
 export const inputLayer: Translator = (entry, inShapes) => ({
   outShape: oneInput(entry, inShapes),
   params: [],
+  maskUse: 'pass',
   apply: ([x]) => x!,
 });
 
-function pooling(kind: 'max' | 'avg'): Translator {
-  return (entry, inShapes) => {
-    const inShape = oneInput(entry, inShapes);
-    channelsLast(entry);
-    const k = pairOf(entry.config.pool_size, [2, 2], 'pool_size', entry);
-    const s = pairOf(entry.config.strides, k, 'strides', entry);
-    const pad = paddingOf(entry);
-    const outShape = windowShape(entry, inShape, k, s, pad, inShape[2] ?? 0);
-    const op = kind === 'max' ? tf.maxPool : tf.avgPool;
-    return {
-      outShape,
-      params: [],
-      ...(kind === 'max' ? { maxPool: { size: k, strides: s, pad } } : {}),
-      apply: ([x]) => op(x as tf.Tensor4D, k, s, pad),
-    };
-  };
-}
-export const maxPooling2d = pooling('max');
-export const averagePooling2d = pooling('avg');
+/** A nested model's own entry: it passes its output layer's value on. */
+export const nestedModelOutput: Translator = (entry, inShapes) => ({
+  outShape: oneInput(entry, inShapes),
+  params: [],
+  maskUse: 'pass',
+  apply: ([x]) => x!,
+});
 
-function globalAverage(spatialRank: number): Translator {
-  return (entry, inShapes) => {
-    const inShape = oneInput(entry, inShapes);
-    channelsLast(entry);
-    if (inShape.length !== spatialRank + 1)
-      fail(`layer "${entry.name}" (${entry.className}) needs a rank-${spatialRank + 1} input, got [${inShape}]`);
-    const keep = entry.config.keepdims === true;
-    const axes = Array.from({ length: spatialRank }, (_, i) => i + 1);
-    const channels = inShape[spatialRank]!;
-    return {
-      outShape: keep ? [...axes.map(() => 1), channels] : [channels],
-      params: [],
-      apply: ([x]) => tf.mean(x!, axes, keep),
-    };
-  };
-}
-export const globalAveragePooling1d = globalAverage(1);
-export const globalAveragePooling2d = globalAverage(2);
+export const identity: Translator = (entry, inShapes) => ({
+  outShape: oneInput(entry, inShapes),
+  params: [],
+  maskUse: 'pass',
+  apply: ([x]) => x!,
+});
 
 export const flatten: Translator = (entry, inShapes) => {
   const inShape = oneInput(entry, inShapes);
@@ -76,50 +52,115 @@ export const reshape: Translator = (entry, inShapes) => {
   return { outShape, params: [], apply: ([x]) => tf.reshape(x!, [-1, ...outShape]) };
 };
 
-/** Our seeded masks (Keras's RNG is not reproducible here); rate 0 or inference is the identity, as in Keras. */
-export const dropout: Translator = (entry, inShapes, state) => {
+/** `dims`: a permutation of 1..rank (the batch axis stays first). */
+export const permute: Translator = (entry, inShapes) => {
   const inShape = oneInput(entry, inShapes);
-  const rate = numberOf(entry.config, 'rate', 0, entry);
-  if (!(rate >= 0 && rate < 1)) fail(`layer "${entry.name}" (Dropout): rate must be in [0, 1), got ${rate}`);
-  if (entry.config.noise_shape != null) fail(`layer "${entry.name}" (Dropout): noise_shape is not supported`);
-  const index = state.dropouts++;
-  return {
-    outShape: inShape,
-    params: [],
-    apply: ([x], _p, ctx) => {
-      if (!ctx.training || rate === 0) return x!;
-      if (ctx.dropoutSeed === undefined)
-        throw new Error(`forward: layer "${entry.name}" is a dropout layer: pass dropoutSeed when training`);
-      const batch = x!.shape[0]!;
-      return tf.mul(x!, dropoutMaskTensor(rate, ctx.dropoutSeed, index, ctx.exampleOffset, batch, size(inShape), x!.shape));
-    },
+  const dims = entry.config.dims;
+  const sorted = Array.isArray(dims) ? [...(dims as number[])].sort((a, b) => a - b) : [];
+  if (!Array.isArray(dims) || dims.length !== inShape.length || !sorted.every((d, i) => d === i + 1))
+    fail(`layer "${entry.name}" (Permute): dims must be a permutation of 1..${inShape.length}, got ${JSON.stringify(dims)}`);
+  const perm = [0, ...(dims as number[])];
+  return { outShape: (dims as number[]).map((d) => inShape[d - 1]!), params: [], apply: ([x]) => tf.transpose(x!, perm) };
+};
+
+export const repeatVector: Translator = (entry, inShapes) => {
+  const inShape = oneInput(entry, inShapes);
+  if (inShape.length !== 1) fail(`layer "${entry.name}" (RepeatVector) needs a rank-2 input, got [${inShape}]`);
+  const n = positiveInt(entry, 'n');
+  return { outShape: [n, inShape[0]!], params: [], apply: ([x]) => tf.tile(tf.expandDims(x!, 1), [1, n, 1]) };
+};
+
+/** ((before, after), …) per spatial axis from Keras's int / pair / pair-of-pairs forms. */
+function amounts(entry: LayerEntry, key: string, rank: number, fallback: number): [number, number][] {
+  const v = entry.config[key] ?? fallback;
+  const bad = () =>
+    fail(`layer "${entry.name}" (${entry.className}): ${key} ${JSON.stringify(v)} is not a count, a tuple or a tuple of pairs`);
+  const one = (e: unknown): [number, number] =>
+    Number.isInteger(e) && (e as number) >= 0
+      ? [e as number, e as number]
+      : Array.isArray(e) && e.length === 2 && e.every((n) => Number.isInteger(n) && n >= 0)
+        ? [e[0] as number, e[1] as number]
+        : bad();
+  if (!Array.isArray(v)) return Array.from({ length: rank }, () => one(v));
+  if (rank === 1) return [one(v)];
+  if (v.length !== rank) return bad();
+  return v.map(one);
+}
+
+function spatial(entry: LayerEntry, inShape: number[], rank: number): void {
+  channelsLast(entry);
+  if (inShape.length !== rank + 1)
+    fail(
+      `layer "${entry.name}" (${entry.className}) needs a rank-${rank + 2} input (batch, spatial axes, channels), got [${inShape}]`,
+    );
+}
+
+function zeroPadding(rank: number): Translator {
+  return (entry, inShapes) => {
+    const inShape = oneInput(entry, inShapes);
+    spatial(entry, inShape, rank);
+    const pads = amounts(entry, 'padding', rank, 1);
+    const outShape = inShape.map((n, i) => (i < rank ? n + pads[i]![0] + pads[i]![1] : n));
+    return { outShape, params: [], apply: ([x]) => tf.pad(x!, [[0, 0], ...pads, [0, 0]]) };
   };
-};
+}
+export const zeroPadding1d = zeroPadding(1);
+export const zeroPadding2d = zeroPadding(2);
 
-export const activation: Translator = (entry, inShapes) => {
-  const act = activationOf(entry.config.activation, entry.name);
-  return { outShape: oneInput(entry, inShapes), params: [], activation: act.name, apply: ([x]) => act.fn(x!) };
-};
+function cropping(rank: number): Translator {
+  return (entry, inShapes) => {
+    const inShape = oneInput(entry, inShapes);
+    spatial(entry, inShape, rank);
+    const crops = amounts(entry, 'cropping', rank, 0);
+    const outShape = inShape.map((n, i) => (i < rank ? n - crops[i]![0] - crops[i]![1] : n));
+    if (outShape.some((n) => n < 1))
+      fail(`layer "${entry.name}" (${entry.className}): cropping ${JSON.stringify(crops)} leaves nothing of [${inShape}]`);
+    const begin = [0, ...crops.map((c) => c[0]), 0];
+    return { outShape, params: [], apply: ([x]) => tf.slice(x!, begin, [-1, ...outShape]) };
+  };
+}
+export const cropping1d = cropping(1);
+export const cropping2d = cropping(2);
 
-export const concatenate: Translator = (entry, inShapes) => {
-  if (inShapes.length < 2) fail(`layer "${entry.name}" (Concatenate) needs at least two inputs, got ${inShapes.length}`);
-  const rank = inShapes[0]!.length + 1;
-  const axis = fullAxis(numberOf(entry.config, 'axis', -1, entry), rank, entry);
-  const outShape = [...inShapes[0]!];
-  inShapes.slice(1).forEach((s) => {
-    const same = s.length === rank - 1 && s.every((n, i) => i === axis - 1 || n === outShape[i]);
-    if (!same)
-      fail(
-        `layer "${entry.name}" (Concatenate): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ off axis ${axis}`,
-      );
-    outShape[axis - 1]! += s[axis - 1]!;
-  });
-  return { outShape, params: [], apply: (xs) => tf.concat(xs, axis) };
-};
+/**
+ * Nearest-neighbour upsampling by whole factors: each value repeated `size` times along its axis
+ * (UpSampling1D's `size`, UpSampling2D's with interpolation "nearest"; bilinear is refused).
+ */
+function upSampling(rank: number): Translator {
+  return (entry, inShapes) => {
+    const inShape = oneInput(entry, inShapes);
+    spatial(entry, inShape, rank);
+    const interpolation = entry.config.interpolation ?? 'nearest';
+    if (interpolation !== 'nearest')
+      fail(`layer "${entry.name}" (${entry.className}): interpolation "${String(interpolation)}" is not supported (nearest)`);
+    const raw = entry.config.size ?? 2;
+    const factors = Array.isArray(raw) ? (raw as number[]) : Array.from({ length: rank }, () => raw as number);
+    if (factors.length !== rank || !factors.every((f) => Number.isInteger(f) && f > 0))
+      fail(`layer "${entry.name}" (${entry.className}): size must be ${rank} positive integers, got ${JSON.stringify(raw)}`);
+    const outShape = inShape.map((n, i) => (i < rank ? n * factors[i]! : n));
+    return {
+      outShape,
+      params: [],
+      apply: ([x]) => factors.reduce((y, f, axis) => repeatAxis(y, axis + 1, f), x!),
+    };
+  };
+}
 
-export const add: Translator = (entry, inShapes) => {
-  if (inShapes.length < 2) fail(`layer "${entry.name}" (Add) needs at least two inputs, got ${inShapes.length}`);
-  if (inShapes.some((s) => s.join() !== inShapes[0]!.join()))
-    fail(`layer "${entry.name}" (Add): input shapes [${inShapes.map((x) => `[${x}]`).join(', ')}] differ`);
-  return { outShape: [...inShapes[0]!], params: [], apply: (xs) => xs.reduce((a, b) => tf.add(a, b)) };
-};
+/**
+ * Each slice along `axis` repeated `f` times in a row, as a rank-4 broadcast [outer, n, 1, inner] →
+ * [outer, n, f, inner] (tfjs's nearest-neighbour resize has a wrong gradient and tiles above rank 4
+ * have none).
+ */
+function repeatAxis(x: tf.Tensor, axis: number, f: number): tf.Tensor {
+  if (f === 1) return x;
+  const shape = x.shape;
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const wide = tf.broadcastTo(tf.reshape(x, [outer, shape[axis]!, 1, inner]), [outer, shape[axis]!, f, inner]);
+  const out = [...shape];
+  out[axis] = shape[axis]! * f;
+  return tf.reshape(wide, out);
+}
+
+export const upSampling1d = upSampling(1);
+export const upSampling2d = upSampling(2);

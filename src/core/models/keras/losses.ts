@@ -120,10 +120,18 @@ export function lossHeadOf(compileConfig: Record<string, unknown> | null | undef
     return fail(
       `no loss: give the model a compile_config with a loss (supported: ${SUPPORTED_LOSSES}) or "loss" in the run's model`,
     );
-  const name = typeof raw === 'string' ? raw : isObj(raw) && typeof raw.class_name === 'string' ? raw.class_name : '';
+  // A loss function (`loss=keras.losses.categorical_crossentropy`) is saved as class "function" with its name as config.
+  const name =
+    typeof raw === 'string'
+      ? raw
+      : isObj(raw) && raw.class_name === 'function' && typeof raw.config === 'string'
+        ? raw.config
+        : isObj(raw) && typeof raw.class_name === 'string'
+          ? raw.class_name
+          : '';
   const kind =
     ALIASES[name.toLowerCase()] ?? fail(`loss ${JSON.stringify(raw)} is not supported (supported: ${SUPPORTED_LOSSES})`);
-  const c = isObj(raw) && isObj(raw.config) ? raw.config : {};
+  const c = isObj(raw) && isObj(raw.config) ? raw.config : {}; // a function's defaults: what Keras calls it with
   const reduction = c.reduction ?? 'sum_over_batch_size';
   if (reduction !== 'sum_over_batch_size' && reduction !== 'auto')
     fail(`loss reduction "${String(reduction)}" is not supported (sum_over_batch_size)`);

@@ -2,7 +2,7 @@
  * Project kernels for the wasm backend: faster replacements for the stock kernels that dominate a
  * training step (transposed matMul — every matMul gradient —, Conv2DBackpropInput, MaxPoolGrad, Sum over
  * leading axes — every bias gradient) and the kernels stock wasm lacks (Conv2DBackpropFilter,
- * UnsortedSegmentSum). Registering replaces the stock entries in tfjs's kernel registry; unregistering
+ * UnsortedSegmentSum, the depthwise convolution's two gradients). Registering replaces the stock entries in tfjs's kernel registry; unregistering
  * restores them (benchmarks compare both). Given a native BLAS (`options.native`), the matmul and
  * convolution kernels run on it instead; each falls back to the wasm kernel below for what it does not handle.
  */
@@ -12,6 +12,7 @@ import { biasReluConfig, biasReluGradConfig } from './bias-relu';
 import { biasReluPoolConfig, biasReluPoolGradConfig } from './bias-relu-pool';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { dropoutMaskConfig } from './dropout-mask';
 import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
@@ -46,6 +47,8 @@ const ADDED: KernelConfig[] = [
   biasReluPoolConfig,
   biasReluPoolGradConfig,
   dropoutMaskConfig,
+  depthwiseBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
 ];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */

@@ -164,6 +164,42 @@ describe('buildKerasModel', () => {
     }
   });
 
+  test("merges broadcast as Keras's: squeeze-excite's [h, w, c] × [1, 1, c] against a float64 reference", () => {
+    const layer = (className: string, name: string, config: object, inbound: string[]) => ({
+      class_name: className,
+      config: { name, ...config },
+      name,
+      inbound_nodes: inbound.length ? [inbound.map((n) => [n, 0, 0, {}])] : [],
+    });
+    const graph = (other: object, merge: string) => ({
+      class_name: 'Functional',
+      config: {
+        name: 'se',
+        layers: [layer('InputLayer', 'x', { batch_input_shape: [null, 2, 2, 3] }, []), other, layer(merge, 'm', {}, ['x', 'o'])],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['m', 0, 0]],
+      },
+    });
+    const m = buildKerasModel(graph(layer('GlobalAveragePooling2D', 'o', { keepdims: true }, ['x']), 'Multiply'), {
+      loss: 'mse',
+    });
+    assert.deepEqual(m.outputShape, [2, 2, 3]);
+    const x = Float64Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
+    const out = tf.tidy(() => forward(m, new Map(), tf.tensor(Float32Array.from(x), [2, 2, 2, 3])).dataSync());
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++) {
+        const mean = [0, 1, 2, 3].reduce((a, p) => a + x[n * 12 + p * 3 + c]!, 0) / 4;
+        for (let p = 0; p < 4; p++) {
+          const at = n * 12 + p * 3 + c;
+          assert.ok(Math.abs(out[at]! - x[at]! * mean) < 1e-6, `[${n}, ${p}, ${c}]: ${out[at]} vs ${x[at]! * mean}`);
+        }
+      }
+    assert.throws(
+      () => buildKerasModel(graph(layer('Dense', 'o', { units: 2 }, ['x']), 'Subtract'), { loss: 'mse' }),
+      /layer "m" \(Subtract\): input shapes \[2,2,3\], \[2,2,2\] do not broadcast/,
+    );
+  });
+
   test('tf.keras 2.x Functional with Add; mse loss from a bare name', () => {
     const m = buildKerasModel(KERAS2_FUNCTIONAL, { loss: 'mse' });
     assert.deepEqual(
@@ -183,14 +219,17 @@ describe('buildKerasModel', () => {
     assert.equal(evaluate(m, params, Float32Array.of(1, -1), Float32Array.of(0, 0), 1).loss, 6.5);
   });
 
-  test('an unsupported layer is one line naming its class and the supported list', () => {
+  test('unsupported layers are one line naming every unsupported class, its layers and the supported list', () => {
     const json = {
       class_name: 'Sequential',
       config: {
         name: 's',
         layers: [
-          { class_name: 'InputLayer', config: { batch_shape: [null, 4, 3], name: 'in' } },
-          { class_name: 'LSTM', config: { name: 'lstm', units: 2 } },
+          { class_name: 'InputLayer', config: { batch_shape: [null, 4, 3, 3, 1], name: 'in' } },
+          { class_name: 'Conv3D', config: { name: 'c3', filters: 2, kernel_size: 1 } },
+          { class_name: 'ConvLSTM2D', config: { name: 'cl', filters: 2, kernel_size: 1 } },
+          { class_name: 'Conv3D', config: { name: 'c3b', filters: 2, kernel_size: 1 } },
+          { class_name: 'Flatten', config: { name: 'f' } },
         ],
       },
     };
@@ -200,14 +239,18 @@ describe('buildKerasModel', () => {
         assert.equal(e.message.split('\n').length, 1);
         assert.match(
           e.message,
-          /layer "lstm" has class LSTM, which is not supported \(supported: InputLayer, Dense, Conv2D, .*LayerNormalization, Concatenate, Add\)/,
+          /2 classes are not supported: Conv3D \(c3, c3b\); ConvLSTM2D \(cl\)\. Supported layers: InputLayer, Dense, /,
+        );
+        assert.match(
+          e.message,
+          /BatchNormalization, .*LSTM, GRU, Bidirectional, MultiHeadAttention; keras\.applications: LayerScale/,
         );
         return true;
       },
     );
   });
 
-  test('regularizers, unsupported losses and activations are refused, not ignored', () => {
+  test('constraints, unsupported regularizers, losses and activations are refused, not ignored', () => {
     const withLayer = (layer: object) => ({
       class_name: 'Sequential',
       config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'in' } }, layer] },
@@ -217,18 +260,40 @@ describe('buildKerasModel', () => {
         buildKerasModel(
           withLayer({
             class_name: 'Dense',
-            config: { name: 'd', units: 1, kernel_regularizer: { class_name: 'L2', config: { l2: 0.01 } } },
+            config: { name: 'd', units: 1, kernel_constraint: { class_name: 'MaxNorm', config: { max_value: 2 } } },
           }),
           { loss: 'mse' },
         ),
-      /layer "d" \(Dense\): kernel_regularizer is not supported/,
+      /layer "d" \(Dense\): kernel_constraint is not supported/,
     );
     assert.throws(
       () =>
-        buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_tanh' } }), {
+        buildKerasModel(
+          withLayer({
+            class_name: 'Dense',
+            config: {
+              name: 'd',
+              units: 1,
+              kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: { factor: 0.01 } },
+            },
+          }),
+          { loss: 'mse' },
+        ),
+      /layer "d" kernel_regularizer: regularizer .*OrthogonalRegularizer.* is not supported \(L1, L2, L1L2\)/,
+    );
+    assert.throws(
+      () =>
+        buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'threshold' } }), {
           loss: 'mse',
         }),
-      /activation "hard_tanh" is not supported \(supported: linear, relu/,
+      /activation "threshold" needs arguments/,
+    );
+    assert.throws(
+      () =>
+        buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'tanhh' } }), {
+          loss: 'mse',
+        }),
+      /activation "tanhh" is not supported \(supported: linear, relu/,
     );
     assert.throws(
       () => buildKerasModel(withLayer({ class_name: 'Dense', config: { name: 'd', units: 1 } }), { loss: 'huber' }),

@@ -129,6 +129,46 @@ const ACTIVATION_REFS: Record<string, (x: number) => number> = {
   mish: (x) => x * Math.tanh(Math.log1p(Math.exp(x))),
   // Φ(x) through erf's Taylor series (exact to float64 rounding on |z| ≤ 3.5).
   gelu: (x) => x * 0.5 * (1 + erf(x / Math.SQRT2)),
+  // jax.nn's definitions, which Keras 3's JAX backend calls.
+  celu: (x) => Math.max(0, x) + Math.expm1(Math.min(0, x)),
+  tanh_shrink: (x) => x - Math.tanh(x),
+  hard_silu: (x) => (x * Math.min(6, Math.max(0, x + 3))) / 6,
+  hard_swish: (x) => (x * Math.min(6, Math.max(0, x + 3))) / 6,
+  hard_tanh: (x) => Math.min(1, Math.max(-1, x)),
+  hard_shrink: (x) => (Math.abs(x) > 0.5 ? x : 0),
+  soft_shrink: (x) => (x > 0.5 ? x - 0.5 : x < -0.5 ? x + 0.5 : 0),
+  log_sigmoid: (x) => -Math.log1p(Math.exp(-x)),
+  sparse_plus: (x) => (x <= -1 ? 0 : x >= 1 ? x : (x + 1) ** 2 / 4),
+  sparse_sigmoid: (x) => 0.5 * Math.min(2, Math.max(0, x + 1)),
+  squareplus: (x) => (x + Math.sqrt(x * x + 4)) / 2,
+};
+
+/** Activations over the last axis, per row in float64 (jax.nn's definitions). */
+const ROW_REFS: Record<string, (row: number[]) => number[]> = {
+  softmax: (r) => {
+    const e = r.map((v) => Math.exp(v - Math.max(...r)));
+    return e.map((v) => v / e.reduce((a, b) => a + b, 0));
+  },
+  log_softmax: (r) => {
+    const m = Math.max(...r);
+    const lse = m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+    return r.map((v) => v - lse);
+  },
+  // Keras 3.15's JAX sparsemax (keras/src/backend/jax/nn.py), literally: sort descending, c = cumsum,
+  // support where z_i − (c_i − 1)/i > 0, τ = (Σ_support c_i − 1)/|support| (the cumulative sums, not
+  // the logits: Keras([1, 0.5]) = [0.25, 0], measured).
+  sparsemax: (r) => {
+    const z = [...r].sort((a, b) => b - a);
+    let cum = 0;
+    let k = 0;
+    let sum = 0;
+    z.forEach((v, i) => {
+      cum += v;
+      if (v - (cum - 1) / (i + 1) > 0) [k, sum] = [k + 1, sum + cum];
+    });
+    return r.map((v) => Math.max(0, v - (sum - 1) / k));
+  },
+  glu: (r) => r.slice(0, r.length / 2).map((a, i) => a * sig(r[r.length / 2 + i]!)),
 };
 function erf(z: number): number {
   if (Math.abs(z) > 3.5) return Math.sign(z); // erfc(3.5) < 1e-6 of float32's reach here
@@ -153,10 +193,25 @@ test('elementwise activations equal their float64 definitions (Keras 3 defaults)
       ),
     );
   }
+  const rows = [
+    [0.3, -1.2, 2.5, 0.9],
+    [1.0, 1.0, -0.5, 0.2],
+  ];
+  for (const [name, ref] of Object.entries(ROW_REFS)) {
+    const got = tf.tidy(() => activationOf(name, 'l').fn(tf.tensor2d(rows)).arraySync() as number[][]);
+    rows.forEach((r, b) =>
+      ref(r).forEach((want, i) =>
+        assert.ok(
+          Math.abs(got[b]![i]! - want) <= 2e-6 * Math.max(1, Math.abs(want)),
+          `${name} row ${b}[${i}]: ${got[b]![i]} vs ${want}`,
+        ),
+      ),
+    );
+  }
   assert.deepEqual(
-    Object.keys(ACTIVATION_REFS).sort(),
-    ACTIVATION_NAMES.filter((n) => n !== 'softmax' && n !== 'log_softmax').sort(),
-    'every elementwise activation has a reference',
+    [...Object.keys(ACTIVATION_REFS), ...Object.keys(ROW_REFS)].sort(),
+    [...ACTIVATION_NAMES].sort(),
+    'every activation has a reference',
   );
 });
 
@@ -172,7 +227,8 @@ const seq = (layers: object[], shape: number[], loss: unknown) =>
 const MODELS: [string, ReturnType<typeof seq>, Float32Array | Int32Array][] = [
   ...ACTIVATION_NAMES.map((a): [string, ReturnType<typeof seq>, Float32Array] => [
     `Dense ${a}`,
-    seq([L('Dense', { name: 'd', units: 3, activation: a })], [4], 'mse'),
+    // glu halves the last axis: 6 units give 3 outputs.
+    seq([L('Dense', { name: 'd', units: a === 'glu' ? 6 : 3, activation: a })], [4], 'mse'),
     Float32Array.from({ length: 12 }, (_, i) => (i % 3) / 2),
   ]),
   [

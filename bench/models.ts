@@ -1,0 +1,136 @@
+// Real Keras models on 1 worker against Keras 3 itself, in one run: ResNet50 (32×32), MobileNetV2
+// (32×32), an LSTM text model and a one-block Transformer encoder (bench/peers/keras_models_peer.py
+// builds them). The peer writes each model as a .keras archive with its batch; dtrain trains that
+// archive through the worker's step (DeviceTrainer: forward, backward, Adadelta) on its default
+// backend (wasm, with the native BLAS where it loads), and the peer times Keras's train_on_batch on the
+// same model, batch and one thread: on JAX, and on PyTorch (Keras's torch backend) where torch imports.
+// Target (docs/keras-models.md): ≥ 1.0× Keras-on-JAX CPU per step.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Mesh } from '../src/core/dtensor/mesh';
+import { createLocalCollectives } from '../src/core/collectives/local';
+import { selectBackend } from '../src/core/tfjs';
+import { DeviceTrainer } from '../src/workers/trainer';
+import { nativeBlas, nativeBlasNote } from '../src/workers/native-blas';
+import { resolveKerasModel } from '../src/engine/keras/run-model';
+import { shardsForDevice } from '../src/engine/coordinator/checkpoint-shards';
+import type { RunConfig } from '../src/shared/api';
+import type { TrainSetup } from '../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../src/shared/settings';
+import type { BenchSection } from './section';
+import { bestRoundMs } from './timing';
+
+const PEER = fileURLToPath(new URL('./peers/keras_models_peer.py', import.meta.url));
+const VENV_PYTHON = fileURLToPath(new URL('../.venv/bin/python', import.meta.url));
+const MODELS = ['ResNet50', 'MobileNetV2', 'LSTM', 'Transformer'] as const;
+const BATCH = 32;
+// The peer's statistic (keras_models_peer.py): best of ROUNDS rounds of STEPS steps after WARMUP.
+const [WARMUP, STEPS, ROUNDS] = [2, 3, 2];
+
+type PeerFigures = Record<(typeof MODELS)[number], number> & { keras: string; backend: string };
+
+/** One intra-op thread for JAX (XLA) and PyTorch, as dtrain's single-threaded worker. */
+const ONE_THREAD = {
+  XLA_FLAGS: '--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1',
+  JAX_PLATFORMS: 'cpu',
+  OMP_NUM_THREADS: '1',
+  MKL_NUM_THREADS: '1',
+  PYTHONWARNINGS: 'ignore',
+};
+
+function peer(python: string, backend: string, args: string[]): { out: string } | { reason: string } {
+  const env = { ...process.env, ...ONE_THREAD, KERAS_BACKEND: backend };
+  const r = spawnSync(python, [PEER, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { reason: `the Keras peer (${backend}) failed: ${r.stderr.trim().split('\n').pop()}` };
+  return { out: r.stdout };
+}
+
+function peerFigures(python: string, backend: string, dir: string): PeerFigures | { reason: string } {
+  if (backend === 'torch' && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
+    return { reason: `${python} cannot import torch (pip install torch in the .venv)` };
+  const r = peer(python, backend, [dir, 'time']);
+  return 'reason' in r ? r : (JSON.parse(r.out.trim().split('\n').pop()!) as PeerFigures);
+}
+
+/** Samples/s of the worker's training step on the model the peer wrote. */
+async function dtrainSamplesPerSec(dir: string, name: string): Promise<number> {
+  const config = {
+    name,
+    model: { type: 'keras', path: join(dir, `${name}.keras`) },
+    data: { kind: 'npz', path: join(dir, `${name}.npz`), x: 'x', y: 'y', shuffle: false, task: 'classification' },
+    mesh: 'batch=1',
+    steps: 1_000,
+    globalBatchSize: BATCH,
+    seed: 1,
+    checkpointEvery: 0,
+  } as unknown as RunConfig;
+  const resolved = await resolveKerasModel(config);
+  const setup: TrainSetup = {
+    model: resolved.config.model,
+    data: resolved.config.data,
+    layouts: {},
+    optimizer: resolved.config.optimizer,
+    emaFirstStep: 'keras3',
+    globalBatchSize: BATCH,
+    seed: 1,
+    socketDir: '',
+    compute: AUTO_COMPUTE,
+  };
+  const mesh = Mesh.parse('batch=1');
+  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
+  if (resolved.initial)
+    await trainer.importShards(
+      shardsForDevice(resolved.initial.tensors, trainer.variableLayouts(), mesh, 0),
+      resolved.initial.iterations,
+    );
+  let t = 0;
+  // The data holds one batch: every step (each epoch) trains on it, as the peer's train_on_batch does.
+  const ms = await bestRoundMs(() => trainer.step(t++), WARMUP, STEPS, ROUNDS);
+  return (BATCH * 1000) / ms;
+}
+
+async function run(): Promise<void> {
+  const python = process.env.DTRAIN_PYTHON || VENV_PYTHON;
+  if (!existsSync(python)) {
+    console.log(`skipped: no Python with Keras (${python} is absent; set DTRAIN_PYTHON)`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'dtrain-bench-models-'));
+  try {
+    const written = peer(python, 'jax', [dir, 'write']);
+    if ('reason' in written) {
+      console.log(`skipped: ${written.reason}`);
+      return;
+    }
+    const blas = nativeBlas(true);
+    await selectBackend(['wasm'], blas.available ? { native: blas.native! } : {});
+    console.log(`dtrain: 1 worker, wasm, ${nativeBlasNote(blas, 'wasm')}; batch ${BATCH}; one thread everywhere`);
+    const jax = peerFigures(python, 'jax', dir);
+    const torch = peerFigures(python, 'torch', dir);
+    if ('reason' in jax) console.log(`Keras on JAX: not measured: ${jax.reason}`);
+    else console.log(`Keras ${jax.keras} on JAX (CPU, one thread)`);
+    if ('reason' in torch) console.log(`PyTorch (Keras's torch backend): not measured: ${torch.reason}`);
+    const ratio = (ours: number, f: PeerFigures | { reason: string }, name: (typeof MODELS)[number]) =>
+      'reason' in f ? '—' : `${(ours / f[name]).toFixed(2)}×`;
+    const rate = (f: PeerFigures | { reason: string }, name: (typeof MODELS)[number]) =>
+      'reason' in f ? '—' : f[name].toFixed(1);
+    console.log('model        dtrain/s   keras-jax/s  torch/s   dtrain÷jax (target ≥ 1.0×)  dtrain÷torch');
+    for (const name of MODELS) {
+      const ours = await dtrainSamplesPerSec(dir, name);
+      console.log(
+        `${name.padEnd(12)} ${ours.toFixed(1).padStart(8)}   ${rate(jax, name).padStart(11)}  ${rate(torch, name).padStart(7)}   ${ratio(ours, jax, name).padStart(10)}                  ${ratio(ours, torch, name)}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const modelsSection: BenchSection = {
+  name: 'models',
+  description: 'real Keras models (ResNet50, MobileNetV2, LSTM, Transformer) on 1 worker vs Keras 3 on JAX and PyTorch',
+  run,
+};

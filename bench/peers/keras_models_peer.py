@@ -1,0 +1,109 @@
+"""Keras 3 peer for `npm run bench -- models`: builds the bench's four models, writes each as a .keras
+archive with its batches (so dtrain trains exactly the same model and data), and times Keras's own
+training step on them.
+
+  python keras_models_peer.py OUTDIR write     # OUTDIR/NAME.keras and OUTDIR/NAME.npz (x, y)
+  python keras_models_peer.py OUTDIR time      # one JSON line: {"keras", "backend", NAME: samples/s}
+
+KERAS_BACKEND picks the framework that runs the step (jax, or torch for the PyTorch figure). Each
+figure is the best of a few timed rounds of `train_on_batch` after warm-up (compilation excluded), on
+one intra-op thread, as dtrain's single-threaded worker.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+import keras
+from keras import layers as L
+from keras import ops
+
+WARMUP, STEPS, ROUNDS = 2, 3, 2
+
+
+def resnet50():
+    return keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10), {"image": (32, 32, 3)}
+
+
+def mobilenet_v2():
+    return keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), classes=10), {"image": (32, 32, 3)}
+
+
+def lstm():
+    # keras.io's bidirectional LSTM text classifier at a bench size.
+    i = keras.Input(shape=(64,), dtype="int32")
+    x = L.Embedding(2000, 64)(i)
+    x = L.LSTM(64, return_sequences=True)(x)
+    x = L.LSTM(64)(x)
+    return keras.Model(i, L.Dense(10, activation="softmax")(x)), {"ids": 2000, "length": 64}
+
+
+def transformer():
+    # keras.io's text_classification_with_transformer: one encoder block, position ids as ops.
+    maxlen, vocab, dim, heads, ff = 64, 2000, 64, 4, 128
+    i = keras.Input(shape=(maxlen,), dtype="int32")
+    positions = ops.cumsum(ops.ones_like(i), axis=1) - 1
+    x = L.Embedding(vocab, dim)(i) + L.Embedding(maxlen, dim)(positions)
+    attn = L.MultiHeadAttention(num_heads=heads, key_dim=dim // heads)(x, x)
+    x = L.LayerNormalization(epsilon=1e-6)(x + attn)
+    f = L.Dense(ff, activation="relu")(x)
+    x = L.LayerNormalization(epsilon=1e-6)(x + L.Dense(dim)(f))
+    x = L.GlobalAveragePooling1D()(x)
+    return keras.Model(i, L.Dense(10, activation="softmax")(x)), {"ids": vocab, "length": maxlen}
+
+
+MODELS = {"ResNet50": resnet50, "MobileNetV2": mobilenet_v2, "LSTM": lstm, "Transformer": transformer}
+BATCH = 32
+
+
+def batch_of(spec, rng):
+    if "image" in spec:
+        x = rng.standard_normal((BATCH, *spec["image"])).astype("float32")
+    else:
+        x = rng.integers(0, spec["ids"], (BATCH, spec["length"])).astype("int32")
+    return x, rng.integers(0, 10, (BATCH,)).astype("int32")
+
+
+def compiled(name):
+    keras.utils.set_random_seed(1)
+    model, spec = MODELS[name]()
+    model.compile(optimizer=keras.optimizers.Adadelta(learning_rate=1.0), loss="sparse_categorical_crossentropy")
+    return model, spec
+
+
+def write(outdir):
+    for name in MODELS:
+        model, spec = compiled(name)
+        x, y = batch_of(spec, np.random.default_rng(2))
+        model.save(os.path.join(outdir, f"{name}.keras"))
+        np.savez(os.path.join(outdir, f"{name}.npz"), x=x, y=y)
+
+
+def time_all():
+    out = {"keras": keras.__version__, "backend": keras.backend.backend()}
+    for name in MODELS:
+        model, spec = compiled(name)
+        x, y = batch_of(spec, np.random.default_rng(2))
+        for _ in range(WARMUP):
+            model.train_on_batch(x, y)
+        best = 0.0
+        for _ in range(ROUNDS):
+            t0 = time.perf_counter()
+            for _ in range(STEPS):
+                model.train_on_batch(x, y)
+            best = max(best, BATCH * STEPS / (time.perf_counter() - t0))
+        out[name] = best
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+    if sys.argv[2] == "write":
+        write(sys.argv[1])
+    else:
+        time_all()

@@ -1,0 +1,23 @@
+/** The layer families of tests/helpers/keras_cases.py that every live layer test runs (one small model each). */
+export const LAYER_CASES = [
+  'conv2d_family',
+  'depthwise_groups',
+  'batchnorm',
+  'conv1d_family',
+  'activation_layers',
+  'activation_names',
+  'preprocessing',
+  'merging',
+  'lstm_stack',
+  'gru_stack',
+  'rnn_states',
+  'bidirectional',
+  'attention',
+  'text_masking',
+  'ops_graph',
+  'nested',
+  'regularized',
+  'normalizations',
+  'frozen',
+  'function_loss',
+];
