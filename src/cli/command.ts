@@ -18,7 +18,7 @@ export const dbOption = { db: { type: 'string' } } as const;
 export function parse<O extends Options>(argv: string[], options: O, command: string, positionals = 0) {
   try {
     const result = parseArgs({
-      args: argv,
+      args: negativeValuesJoined(argv, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: positionals > 0,
       strict: true,
@@ -29,6 +29,23 @@ export function parse<O extends Options>(argv: string[], options: O, command: st
     if (e instanceof UsageError) throw new UsageError(`${e.message} (see 'dtrain ${command} --help')`);
     throw new UsageError(`${(e as Error).message.split('\n')[0]} (see 'dtrain ${command} --help')`);
   }
+}
+
+/**
+ * `--steps -1` as `--steps=-1`: parseArgs takes a value that starts with '-' for an option and stops
+ * with "argument is ambiguous"; joined, the value reaches its own check ("--steps must be ≥ 1").
+ */
+function negativeValuesJoined(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i]!)?.[1];
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }
 
 export function intOption(value: string | undefined, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
