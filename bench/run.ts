@@ -10,6 +10,7 @@ import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
+import { largeCheckpointSection } from './large-checkpoint';
 
 const sections: BenchSection[] = [
   adadeltaKernelSection,
@@ -21,6 +22,7 @@ const sections: BenchSection[] = [
   checkpointSection,
   vsTorchSection,
   sweepSection,
+  largeCheckpointSection,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -13,6 +13,8 @@ import type { MessageChannelLike } from './endpoints';
 import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
 import { ComputeContext } from '../core/context';
+import { ShardExport, ShardImport } from './shard-transfer';
+import { lifelineSocketDir } from './lifeline';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -27,6 +29,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   let backend = 'unknown';
   let ring: JoinedRing | undefined;
   let trainer: DeviceTrainer | undefined;
+  let exporting: ShardExport | undefined;
+  let importing: ShardImport | undefined;
   const emit = (event: WorkerEvent) => channel.send({ [EVENT_TAG]: true, event });
   const need = () => {
     if (!trainer || !init) throw new Error('device worker: setup() has not run');
@@ -57,6 +61,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     async setup(setup) {
       if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      lifelineSocketDir(setup.socketDir);
       // This worker's heap and copy meter: the ring counts its staging copies on it, the trainer the rest.
       const context = new ComputeContext();
       ring = await joinRing({
@@ -88,13 +93,33 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       return need().evaluate();
     },
     async exportShards() {
-      return need().exportShards();
+      exporting = new ShardExport(need().shardSources());
+      return exporting.headers();
+    },
+    async readShardPieces(pieces) {
+      if (!exporting) throw new Error('device worker: no shard export is staged');
+      return exporting.read(pieces);
+    },
+    async endShardExport() {
+      exporting = undefined;
     },
     async variableLayouts() {
       return need().variableLayouts();
     },
-    async importShards(shards, iterations) {
-      await need().importShards(shards, iterations);
+    async beginShardImport(shards, iterations) {
+      need();
+      importing = new ShardImport(shards, iterations);
+    },
+    async writeShardPieces(pieces) {
+      if (!importing) throw new Error('device worker: no shard import was begun');
+      importing.write(pieces);
+    },
+    async commitShardImport() {
+      if (!importing) throw new Error('device worker: no shard import was begun');
+      const { iterations } = importing;
+      const records = importing.complete();
+      importing = undefined;
+      await need().importShards(records, iterations);
     },
     async stats() {
       const t = need();

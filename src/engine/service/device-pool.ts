@@ -9,6 +9,8 @@ import { invalidInput } from '../../shared/errors';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
 import type { RunShape } from '../config/run-shape';
 import { estimateWorkerMemory, memoryProblem } from './memory-check';
+import { checkpointMemoryProblem } from './checkpoint-memory';
+import { freemem } from 'node:os';
 
 export interface DevicePoolOptions {
   /** Use CPU workers even where GPUs are present. */
@@ -51,7 +53,10 @@ export class DevicePool {
     } catch {
       return; // too few GPUs: the launch says so
     }
-    const problem = memoryProblem(estimateWorkerMemory(run), run.config, devices, this.o.freeMemory?.());
+    const workers = estimateWorkerMemory(run);
+    const free = this.o.freeMemory?.() ?? freemem();
+    // The engine holds a whole checkpoint while it writes it: a run that could never be saved is refused too.
+    const problem = memoryProblem(workers, run.config, devices, free) ?? checkpointMemoryProblem(run, workers, devices, free);
     if (problem) throw invalidInput(problem);
   }
 }
