@@ -24,6 +24,8 @@ export interface Settings {
   userDataDir: string | null;
   debug: boolean;
   watchdogSeconds: number | null;
+  /** How long this process's leases (the runs and sweeps it trains) last without a heartbeat. */
+  leaseSeconds: number;
   /** Only the compute choices the environment sets explicitly. */
   compute: Partial<ComputeChoices>;
 }
@@ -36,6 +38,7 @@ export const NO_SETTINGS: Readonly<Settings> = {
   userDataDir: null,
   debug: false,
   watchdogSeconds: null,
+  leaseSeconds: 60,
   compute: {},
 };
 
@@ -105,6 +108,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a number of seconds > 0',
     default: '120',
     what: 'the stall watchdog of runs whose config gives no `watchdogSeconds`',
+  },
+  {
+    name: 'DTRAIN_LEASE_SECONDS',
+    accepts: 'a number of seconds ≥ 1',
+    default: '60',
+    what: "how long the lease on a run or sweep this process trains stays valid without a heartbeat (one every third of it); another host's dtrain may take a lease over once it has expired (docs/leases.md)",
   },
   {
     name: 'DTRAIN_PYTHON',
@@ -186,6 +195,12 @@ export function readSettings(env: Env): Settings {
     if (seconds.trim() === '' || !Number.isFinite(watchdogSeconds) || watchdogSeconds <= 0)
       refuse('DTRAIN_WATCHDOG_SECONDS', seconds);
   }
+  const lease = env.DTRAIN_LEASE_SECONDS;
+  let leaseSeconds = NO_SETTINGS.leaseSeconds;
+  if (lease !== undefined && lease !== '') {
+    leaseSeconds = Number(lease);
+    if (lease.trim() === '' || !Number.isFinite(leaseSeconds) || leaseSeconds < 1) refuse('DTRAIN_LEASE_SECONDS', lease);
+  }
   const thread = oneOf(env, 'DTRAIN_COMM_THREAD', ['0', '1', 'auto'] as const);
   const compute: Partial<ComputeChoices> = {
     ...definedAs('backend', oneOf(env, 'DTRAIN_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const)),
@@ -200,6 +215,7 @@ export function readSettings(env: Env): Settings {
     userDataDir: text(env, 'DTRAIN_USER_DATA_DIR'),
     debug: flag(env, 'DTRAIN_DEBUG') ?? false,
     watchdogSeconds,
+    leaseSeconds,
     compute,
   };
 }
