@@ -13,11 +13,15 @@ const { dir, db, dtrain } = cliSandbox('dtrain-export-fail-');
 
 /** `dtrain ARGS` with writes limited to `kib` KiB per file. */
 function dtrainLimited(kib: number, ...args: string[]) {
-  const r = spawnSync('sh', ['-c', `ulimit -f ${kib * 2} && exec "$0" "$@"`, process.execPath, resolve('bin/dtrain.mjs'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, DTRAIN_DB: db },
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    'sh',
+    ['-c', `ulimit -f ${kib * 2} && exec "$0" "$@"`, process.execPath, resolve('bin/dtrain.mjs'), ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, DTRAIN_DB: db },
+      timeout: 120_000,
+    },
+  );
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -52,7 +56,10 @@ test('an export that fails part-way leaves no file and no folder behind; the ret
   const failed = dtrainLimited(100, 'export', runId, '--keras', keras);
   assert.equal(failed.code, 2, failed.err);
   assert.match(failed.err, /^dtrain: error: cannot write .*model\.keras: /);
-  assert.ok(!existsSync(join(dir, 'new')), `the folders it made are gone: ${existsSync(join(dir, 'new')) && readdirSync(join(dir, 'new'))}`);
+  assert.ok(
+    !existsSync(join(dir, 'new')),
+    `the folders it made are gone: ${existsSync(join(dir, 'new')) && readdirSync(join(dir, 'new'))}`,
+  );
 
   const out = join(dir, 'out');
   const failedDir = dtrainLimited(100, 'export', runId, '--out', out);

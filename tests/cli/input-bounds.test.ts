@@ -67,8 +67,18 @@ function trainOn(data: object, input: number[] = [4]): CliResult {
 }
 
 const N = 40;
-const xBytes = () => encodeNpy(Float32Array.from({ length: N * 4 }, (_, i) => (i % 13) / 13), 'float32', [N, 4]);
-const yBytes = () => encodeNpy(Int32Array.from({ length: N }, (_, i) => i % 2), 'int32', [N]);
+const xBytes = () =>
+  encodeNpy(
+    Float32Array.from({ length: N * 4 }, (_, i) => (i % 13) / 13),
+    'float32',
+    [N, 4],
+  );
+const yBytes = () =>
+  encodeNpy(
+    Int32Array.from({ length: N }, (_, i) => i % 2),
+    'int32',
+    [N],
+  );
 
 test('an npz with one flipped byte in x is refused by its CRC-32, stored or compressed, in printable words', () => {
   for (const level of [0, 6] as const) {
@@ -80,7 +90,11 @@ test('an npz with one flipped byte in x is refused by its CRC-32, stored or comp
     const path = join(dir, `flipped-${level}.npz`);
     writeFileSync(path, zip);
     const r = trainOn({ kind: 'npz', path });
-    refused(r, level === 0 ? /flipped-0\.npz: array 'x': 'x\.npy' is corrupt: bad CRC-32/ : /flipped-6\.npz: .*corrupt/, `level ${level}`);
+    refused(
+      r,
+      level === 0 ? /flipped-0\.npz: array 'x': 'x\.npy' is corrupt: bad CRC-32/ : /flipped-6\.npz: .*corrupt/,
+      `level ${level}`,
+    );
   }
   noRuns('flipped');
 });

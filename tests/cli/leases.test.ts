@@ -55,7 +55,10 @@ const canUnshare = spawnSync('unshare', ['-u', '-r', 'hostname', 'probe'], { std
 
 test(
   'a run killed on another host is refused while its lease is fresh, and resumes once it has expired',
-  { skip: canUnshare ? false : 'needs `unshare -u -r` (a user and UTS namespace) to run dtrain under another hostname', timeout: 240_000 },
+  {
+    skip: canUnshare ? false : 'needs `unshare -u -r` (a user and UTS namespace) to run dtrain under another hostname',
+    timeout: 240_000,
+  },
   async (t) => {
     const db = join(dir, 'host.db');
     const config = join(dir, 'long.json');
@@ -63,7 +66,20 @@ test(
     // dtrain under the hostname box-a, its lease (and heartbeat every 2 s) lasting 6 s.
     const child = spawn(
       'unshare',
-      ['-u', '-r', 'sh', '-c', 'hostname box-a && exec "$0" "$@"', process.execPath, BIN, 'train', '--config', config, '--db', db],
+      [
+        '-u',
+        '-r',
+        'sh',
+        '-c',
+        'hostname box-a && exec "$0" "$@"',
+        process.execPath,
+        BIN,
+        'train',
+        '--config',
+        config,
+        '--db',
+        db,
+      ],
       { env: { ...process.env, DTRAIN_LEASE_SECONDS: '6' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -86,9 +102,15 @@ test(
     assert.equal(early.code, 1, early.err);
     assert.match(
       early.err,
-      new RegExp(`run ${runId} is being trained by another dtrain process \\(pid ${lease.pid} on box-a, last seen \\d+ s ago\\);.*resume with --take-over`),
+      new RegExp(
+        `run ${runId} is being trained by another dtrain process \\(pid ${lease.pid} on box-a, last seen \\d+ s ago\\);.*resume with --take-over`,
+      ),
     );
-    assert.equal(withStore(db, (s) => s.getRun(runId).status), 'running', 'nothing was written');
+    assert.equal(
+      withStore(db, (s) => s.getRun(runId).status),
+      'running',
+      'nothing was written',
+    );
 
     // Expired: a plain resume takes it over and trains on from the newest checkpoint.
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 6500 - Date.now())));
@@ -97,37 +119,51 @@ test(
     assert.equal(later.code, 0, later.err);
     assert.match(later.out, new RegExp(`run ${runId} resuming from step ${step}\\n`));
     assert.match(later.out, new RegExp(`run ${runId} completed at step ${step + 5}`));
-    assert.equal(withStore(db, (s) => s.runLease(runId)), null, 'the lease was given back');
+    assert.equal(
+      withStore(db, (s) => s.runLease(runId)),
+      null,
+      'the lease was given back',
+    );
   },
 );
 
-test('two `sweep resume` at once: one runs the trials, the other is refused; no trial runs twice', { timeout: 300_000 }, async () => {
-  const db = join(dir, 'sweep.db');
-  const service = await createTrainerService({ dbPath: db, processHost: 'node', workerEntry: 'unused' });
-  const { sweepId } = await service.createSweep({
-    baseConfig: { ...IRIS, mesh: 'batch=1', steps: 9, evalEvery: 3 } as never,
-    space: { 'optimizer.learning_rate': [0.05, 0.3, 1.0, 2.0] },
-    name: 'race',
-  });
-  await service.shutdown();
-  const resume = () =>
-    new Promise<{ code: number | null; out: string; err: string }>((done) => {
-      const c = spawn(process.execPath, [BIN, 'sweep', 'resume', sweepId, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let [out, err] = ['', ''];
-      c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-      c.once('exit', (code) => done({ code, out, err }));
+test(
+  'two `sweep resume` at once: one runs the trials, the other is refused; no trial runs twice',
+  { timeout: 300_000 },
+  async () => {
+    const db = join(dir, 'sweep.db');
+    const service = await createTrainerService({ dbPath: db, processHost: 'node', workerEntry: 'unused' });
+    const { sweepId } = await service.createSweep({
+      baseConfig: { ...IRIS, mesh: 'batch=1', steps: 9, evalEvery: 3 } as never,
+      space: { 'optimizer.learning_rate': [0.05, 0.3, 1.0, 2.0] },
+      name: 'race',
     });
-  const results = await Promise.all([resume(), resume()]);
-  const ran = results.filter((r) => r.code === 0);
-  const refused = results.filter((r) => r.code !== 0);
-  assert.equal(ran.length, 1, JSON.stringify(results));
-  assert.equal(refused.length, 1, JSON.stringify(results));
-  assert.equal(refused[0]!.code, 1);
-  assert.match(refused[0]!.err, new RegExp(`sweep ${sweepId} is being run by another dtrain process \\(pid \\d+ on `));
-  const { trials, runs } = withStore(db, (s) => ({ trials: s.getSweep(sweepId).trials, runs: s.listRuns() }));
-  assert.equal(runs.length, 4, 'one run per trial');
-  assert.deepEqual(new Set(trials.map((t) => t.runId)).size, 4, 'each trial linked to its own run');
-  assert.ok(runs.every((r) => trials.some((t) => t.runId === r.id)), 'no unlinked extra run');
-  assert.equal(withStore(db, (s) => s.getSweep(sweepId).status), 'completed');
-});
+    await service.shutdown();
+    const resume = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        const c = spawn(process.execPath, [BIN, 'sweep', 'resume', sweepId, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let [out, err] = ['', ''];
+        c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+        c.once('exit', (code) => done({ code, out, err }));
+      });
+    const results = await Promise.all([resume(), resume()]);
+    const ran = results.filter((r) => r.code === 0);
+    const refused = results.filter((r) => r.code !== 0);
+    assert.equal(ran.length, 1, JSON.stringify(results));
+    assert.equal(refused.length, 1, JSON.stringify(results));
+    assert.equal(refused[0]!.code, 1);
+    assert.match(refused[0]!.err, new RegExp(`sweep ${sweepId} is being run by another dtrain process \\(pid \\d+ on `));
+    const { trials, runs } = withStore(db, (s) => ({ trials: s.getSweep(sweepId).trials, runs: s.listRuns() }));
+    assert.equal(runs.length, 4, 'one run per trial');
+    assert.deepEqual(new Set(trials.map((t) => t.runId)).size, 4, 'each trial linked to its own run');
+    assert.ok(
+      runs.every((r) => trials.some((t) => t.runId === r.id)),
+      'no unlinked extra run',
+    );
+    assert.equal(
+      withStore(db, (s) => s.getSweep(sweepId).status),
+      'completed',
+    );
+  },
+);
