@@ -189,3 +189,42 @@ test('negative numbers for numeric flags reach their own check, not "argument is
 test('a database SQLite cannot open there is the user input: exit 2, one line', () => {
   refused(dtrain('runs', '--db', '/proc/self/runs.db'), /\/proc\/self\/runs\.db/, 'cantopen');
 });
+
+test('a Keras model path that is /dev/zero, or an archive padded with deflated zeros, is refused unread', () => {
+  const kerasRun = (model: object) => {
+    const file = join(dir, `keras-${configs++}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model,
+        data: { kind: 'builtin', name: 'iris' },
+        mesh: 'batch=1',
+        optimizer: { learning_rate: 1.0 },
+        steps: 2,
+        globalBatchSize: 8,
+      }),
+    );
+    return dtrain('train', '--config', file);
+  };
+  refused(
+    kerasRun({ type: 'keras', path: '/dev/zero' }),
+    /model\.path: cannot read \/dev\/zero: it is a device, not a regular file/,
+    'path',
+  );
+  refused(kerasRun({ type: 'keras', jsonPath: '/dev/zero' }), /cannot read jsonPath \/dev\/zero: it is a device/, 'jsonPath');
+  // 64 MiB of zeros deflate to ~64 KB: the member says it inflates 1000 times its size.
+  const padded = join(dir, 'padded.keras');
+  writeFileSync(
+    padded,
+    zipSync({
+      'config.json': [new TextEncoder().encode('{"class_name": "Sequential", "config": {}}'), { level: 6 }],
+      'model.weights.h5': [new Uint8Array(64 * 2 ** 20), { level: 9 }],
+    }),
+  );
+  refused(
+    kerasRun({ type: 'keras', path: padded }),
+    /padded\.keras is not a usable \.keras archive: 'model\.weights\.h5' says it holds 67108864 bytes, more than the \d+ it can/,
+    'padded',
+  );
+  noRuns('keras');
+});
