@@ -29,4 +29,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard's views are built by factory functions; each stays short enough to read at once
+    // (issue 22: the view factories over 80 lines were split).
+    files: ['src/renderer/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
 );

@@ -11,6 +11,7 @@ import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
 import { largeCheckpointSection } from './large-checkpoint';
+import { scaleSection } from './scale';
 
 const sections: BenchSection[] = [
   adadeltaKernelSection,
@@ -23,6 +24,7 @@ const sections: BenchSection[] = [
   vsTorchSection,
   sweepSection,
   largeCheckpointSection,
+  scaleSection,
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 /**
  * Writes resources/datasets/shapes-png: the synthetic-shapes generator's 8×8 grey images, drawn 2×
  * larger (16×16, nearest) as PNG files in one folder per class — a small image folder made here, not
- * downloaded, for the README's `"kind": "images"` example. Run: node --import tsx scripts/make-shapes-png.ts
+ * downloaded, for the `"kind": "images"` example in docs/run-config.md. Run: node --import tsx scripts/make-shapes-png.ts
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -18,7 +18,7 @@ export const dbOption = { db: { type: 'string' } } as const;
 export function parse<O extends Options>(argv: string[], options: O, command: string, positionals = 0) {
   try {
     const result = parseArgs({
-      args: negativeValuesJoined(argv, options),
+      args: negativeValuesAttached(argv, options),
       options: { ...options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: positionals > 0,
       strict: true,
@@ -32,15 +32,15 @@ export function parse<O extends Options>(argv: string[], options: O, command: st
 }
 
 /**
- * `--steps -1` as `--steps=-1`: parseArgs takes a value that starts with '-' for an option and stops
- * with "argument is ambiguous"; joined, the value reaches its own check ("--steps must be ≥ 1").
+ * `--steps -3` as `--steps=-3`: node's parseArgs refuses a value that starts with '-' ("argument is
+ * ambiguous"), so a negative number reaches the option's own check ("must be an integer ≥ 1").
  */
-function negativeValuesJoined(argv: string[], options: Options): string[] {
+function negativeValuesAttached(argv: string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = /^--([^=]+)$/.exec(argv[i]!)?.[1];
     const next = argv[i + 1];
-    if (name && options[name]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
       out.push(`--${name}=${next}`);
       i++;
     } else out.push(argv[i]!);

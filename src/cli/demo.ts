@@ -1,6 +1,13 @@
 import type { RunConfig } from '../shared/api';
 
-/** The run `dtrain serve --demo` (and `npm start` without Electron) starts: small, visible, real. */
+/** Steps × minStepMs: the demo lasts about a minute however fast the machine is, long enough to watch live. */
+export const DEMO_STEPS = 3000;
+export const DEMO_STEP_MS = 20;
+
+/**
+ * The run `dtrain serve --demo` (and `npm start` without Electron) starts: small, visible, real, with
+ * held-out curves and the optimizer's state to look at.
+ */
 export const DEMO_RUN: RunConfig = {
   name: 'demo: Iris MLP on 2 workers',
   model: {
@@ -13,7 +20,7 @@ export const DEMO_RUN: RunConfig = {
     loss: 'softmax_cross_entropy',
     metrics: ['accuracy'],
   },
-  data: { kind: 'builtin', name: 'iris' },
+  data: { kind: 'builtin', name: 'iris', validation: { fraction: 0.2 } },
   mesh: 'batch=2',
   layouts: { 'dense.*kernel': ['batch', 'unsharded'] },
   optimizer: {
@@ -27,9 +34,12 @@ export const DEMO_RUN: RunConfig = {
     epsilon: 1e-6,
     clipnorm: 1.0,
   },
-  steps: 3000,
+  steps: DEMO_STEPS,
   globalBatchSize: 32,
   seed: 1,
   checkpointEvery: 250,
   keepCheckpoints: 3,
+  evalEvery: 50,
+  optimizerStatsEvery: 25,
+  minStepMs: DEMO_STEP_MS,
 };

@@ -22,3 +22,9 @@ export function indent(text: string): string {
     .map((l) => `  ${l}`)
     .join('\n');
 }
+
+/** `text` cut to `width` characters, the last one '…' when it was longer. */
+export function truncate(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+}

@@ -112,7 +112,7 @@ function checkHeader(file: string): void {
   }
 }
 
-function checkSource(s: ImageSource) {
+export function checkSource(s: ImageSource) {
   if (typeof s.path !== 'string' || s.path === '')
     throw new DatasetError('images dataset source needs a path (a folder with one subfolder per class)');
   const size = s.size as unknown;
@@ -127,7 +127,7 @@ function checkSource(s: ImageSource) {
   return { dir: resolve(s.path), height: size[0] as number, width: size[1] as number, channels: s.channels, rescale };
 }
 
-function listClasses(dir: string): string[] {
+export function listClasses(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir, { withFileTypes: true })
@@ -147,7 +147,7 @@ function listClasses(dir: string): string[] {
 }
 
 /** Image files under a class folder (recursively), sorted; an empty class is an error naming it. */
-function listImages(classDir: string, root: string): string[] {
+export function listImages(classDir: string, root: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -164,19 +164,22 @@ function listImages(classDir: string, root: string): string[] {
 
 function decodeAll(files: string[], h: number, w: number, c: 1 | 3, decode: ImageDecoder): Float32Array {
   const out = new Float32Array(files.length * h * w * c);
-  files.forEach((file, i) => {
-    let img;
-    try {
-      img = decode(file, readRegularFile(file));
-    } catch (err) {
-      throw new DatasetError(
-        `${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
-      );
-    }
-    if (!(img.width > 0 && img.height > 0)) throw new DatasetError(`${file}: the image has no pixels`);
-    out.set(resizeBilinear(toChannels(img.rgba, img.width, img.height, c), img.height, img.width, c, h, w), i * h * w * c);
-  });
+  files.forEach((file, i) => out.set(decodeImage(file, h, w, c, decode), i * h * w * c));
   return out;
+}
+
+/** One file's pixels (0–255), converted to `c` channels and resized bilinearly to h × w. */
+export function decodeImage(file: string, h: number, w: number, c: 1 | 3, decode: ImageDecoder): Float32Array {
+  let img;
+  try {
+    img = decode(file, readRegularFile(file));
+  } catch (err) {
+    throw new DatasetError(
+      `${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
+    );
+  }
+  if (!(img.width > 0 && img.height > 0)) throw new DatasetError(`${file}: the image has no pixels`);
+  return resizeBilinear(toChannels(img.rgba, img.width, img.height, c), img.height, img.width, c, h, w);
 }
 
 function cacheKey(dir: string, files: string[], h: number, w: number, c: number): string {

@@ -8,7 +8,7 @@ const USAGE_KEYS = ['kind', 'shuffle', 'validation'];
 
 /**
  * Keys each kind of `data` accepts besides USAGE_KEYS (CSV also takes the parser's options; see
- * README "A run config"). A new kind must be listed here: the Record type makes the compiler say so.
+ * docs/run-config.md). A new kind must be listed here: the Record type makes the compiler say so.
  */
 const SOURCE_KEYS: Record<DataSource['kind'], readonly string[]> = {
   builtin: ['name'],

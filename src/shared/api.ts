@@ -91,6 +91,13 @@ export interface RunConfig {
   keepCheckpoints?: number;
   /** Evaluate on `data.validation` every N steps (default: at every checkpoint and at the end). */
   evalEvery?: number;
+  /**
+   * Record Adadelta's per-variable state (accumulator norms, effective step size, update ratio, weight
+   * histograms) every N steps; 0 turns it off. Default: ⌈steps / 200⌉ and at least 10 (about 200 records for a long run).
+   */
+  optimizerStatsEvery?: number;
+  /** Train no faster than one step per this many milliseconds (a demo a person can watch). Default 0. */
+  minStepMs?: number;
   earlyStopping?: EarlyStoppingConfig;
   /**
    * The id of the run this one continues: with `"model": {"type": "keras", "path": …}` for an archive
@@ -105,6 +112,14 @@ export interface RunConfig {
   nativeBlas?: boolean;
   /** The workers' communication thread (default: `DTRAIN_COMM_THREAD`, else auto). */
   commThread?: CommThreadChoice;
+  /**
+   * Fully sharded parameters (FSDP, ZeRO-3; docs/architecture.md, "The memory model"): between steps a
+   * worker keeps only its shards, and each layer's parameters are gathered just before it computes.
+   * "auto" (default): only when the run would not fit in memory with its parameters gathered.
+   */
+  fullySharded?: 'auto' | boolean;
+  /** Fully sharded: free each layer's gathered parameters after forward and gather them again in backward (default true). */
+  reshardAfterForward?: boolean;
   /** A worker without a finished step for this long is declared stalled and the run stopped (default 120). */
   watchdogSeconds?: number;
   /**
@@ -158,6 +173,8 @@ export interface DeviceStats {
   storage?: 'host' | 'tensor';
   /** Live tfjs tensors in the worker: constant from step to step (growth would be a leak). */
   numTensors?: number;
+  /** The worker process's peak resident memory since it started (the OS's maxrss). */
+  peakRssBytes?: number;
   /** Where this worker's steps spent their time and what they copied, summed since setup. */
   profile?: StepProfile;
 }
@@ -223,6 +240,8 @@ export interface RunSummary {
    * run: only that process can pause or stop it; its progress is in the database.
    */
   elsewhere?: { pid: number; host: string };
+  /** Why a run ended before its last step, e.g. `early-stopped at step 60; best step 30 val_loss 0.2143`. */
+  stopReason?: string | null;
 }
 
 export interface RunDetail extends RunSummary {
@@ -231,10 +250,85 @@ export interface RunDetail extends RunSummary {
   devices: DeviceStats[];
   error: string | null;
   notes: string;
-  /** Why a run ended before its last step, e.g. `early-stopped at step 60; best step 30 val_loss 0.2143`. */
-  stopReason?: string | null;
   /** The run this one continues (`parent` in its config: e.g. its Keras archive came back from a cluster). */
   parentId?: string | null;
+  /** How its last start held the parameters and what the memory check estimated per worker. */
+  memory?: RunMemory | null;
+}
+
+/** The memory check's plan for a run's workers (docs/architecture.md, "The memory model"). */
+export interface RunMemory {
+  fullySharded: boolean;
+  reshardAfterForward: boolean;
+  /** One worker's estimated peak, in bytes (the largest worker when shards are uneven). */
+  estimateBytes: number;
+  /** Its parts: shards, slots, gradientShards, paramTensors, gradTensors, activations, hostParams, gatherBuffers, reduceBuffers, data, checkpoint, runtime. */
+  parts: Record<string, number>;
+}
+
+/**
+ * Adadelta's state for one variable at one step, over every element of the variable (all shards):
+ * what the workers compute every `optimizerStatsEvery` steps.
+ */
+export interface OptimizerVariableStats {
+  /** Logical path, e.g. `dense.kernel`. */
+  path: string;
+  /** Elements. */
+  size: number;
+  /** ‖accumulated_grad‖₂ (E[g²]) and ‖accumulated_delta_var‖₂ (E[Δx²]). */
+  accumulatedGradNorm: number;
+  accumulatedDeltaNorm: number;
+  /**
+   * The effective step size sqrt(E[Δx²]+ε)/sqrt(E[g²]+ε) per element (before the learning rate), at
+   * the 10th, 25th, 50th, 75th and 90th percentiles (within 2% relative: a mergeable sketch).
+   */
+  stepSize: number[];
+  /** ‖Δθ‖₂ / ‖θ‖₂ of the step's update. */
+  updateRatio: number;
+  paramNorm: number;
+  /** θ at TensorBoard's distribution percentiles: 0, 6.68, 15.87, 30.85, 50, 69.15, 84.13, 93.32, 100. */
+  weightQuantiles: number[];
+  /** θ re-binned into equal-width bins (edges has one more entry than counts). */
+  weightHistogram: { edges: number[]; counts: number[] };
+}
+
+export interface OptimizerStatsPoint {
+  /** The step the update completed (as MetricPoint.step). */
+  step: number;
+  time: number;
+  variables: OptimizerVariableStats[];
+}
+
+/** One device's figures at one step (sampled about once a second while a run trains). */
+export interface DeviceHistoryPoint {
+  step: number;
+  time: number;
+  deviceId: number;
+  stepTimeMs: number;
+  /** This device's examples per second (its slice of the global batch). */
+  samplesPerSec: number;
+  rssBytes: number;
+  /** The worker process's largest resident set so far. */
+  peakRssBytes: number;
+}
+
+export interface DeviceHistory {
+  /** The engine's memory estimate for one worker before the run started (null when it cannot say). */
+  memoryEstimateBytes: number | null;
+  points: DeviceHistoryPoint[];
+}
+
+/** Loss and metrics of one checkpoint (see TrainerApi.evaluateCheckpoint). */
+export interface CheckpointEvaluation {
+  runId: string;
+  step: number;
+  best: boolean;
+  restoredBestFrom?: number;
+  /** Which data: 'validation' or 'training'. */
+  data: string;
+  count: number;
+  loss: number;
+  metrics: Record<string, number>;
 }
 
 export interface DatasetInfo {
@@ -316,6 +410,8 @@ export type TrainerEvent =
   | { type: 'status'; runId: string; status: RunStatus; step: number; error?: string }
   | { type: 'devices'; runId: string; devices: DeviceStats[] }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointInfo }
+  | { type: 'optimizer-stats'; runId: string; points: OptimizerStatsPoint[] }
+  | { type: 'device-history'; runId: string; points: DeviceHistoryPoint[] }
   | { type: 'worker-crash'; runId: string; deviceId: number; reason: string }
   | { type: 'sweep'; sweepId: string };
 
@@ -340,9 +436,22 @@ export interface TrainerApi {
    * returns the folder. Without `outDir`, a new folder per run under the engine's exports folder; a
    * non-empty `outDir` is refused unless `force`.
    */
-  exportRun(runId: string, outDir?: string, options?: { force?: boolean }): Promise<{ dir: string; files: string[] }>;
-  /** The run's newest checkpoint as a Keras 3 `.keras` archive, base64 (for a browser download). */
-  exportKerasArchive(runId: string): Promise<{ fileName: string; base64: string }>;
+  exportRun(
+    runId: string,
+    outDir?: string,
+    options?: { force?: boolean; checkpointStep?: number },
+  ): Promise<{ dir: string; files: string[] }>;
+  /**
+   * The run's checkpoint (default: the best, else the newest; or the one at `checkpointStep`) as a Keras 3
+   * `.keras` archive, base64 (for a browser download).
+   */
+  exportKerasArchive(runId: string, checkpointStep?: number): Promise<{ fileName: string; base64: string }>;
+  /** Loss and metrics of the checkpoint at `step` on the run's held-out data (else its training data). */
+  evaluateCheckpoint(runId: string, step: number): Promise<CheckpointEvaluation>;
+  /** Adadelta's per-variable state every `optimizerStatsEvery` steps; with `sinceStep`, only later steps. */
+  getOptimizerStats(runId: string, sinceStep?: number): Promise<OptimizerStatsPoint[]>;
+  /** Per-device step time, throughput and memory over the run, with the memory estimate. */
+  getDeviceHistory(runId: string): Promise<DeviceHistory>;
   /**
    * Stores an uploaded `.keras` archive (base64) where the engine can read it, after checking it reads
    * as a Keras 3 archive; the returned path goes into a run config's `"model": {"type": "keras", "path"}`.

@@ -1,7 +1,7 @@
 /**
  * The defaults a run config and Adadelta's config take when a key is left out, in one place: the
  * engine fills them in (src/engine/config/parse-run.ts), core's optimizer takes them, and the New-run
- * form starts from them. Each is also in docs/settings.md's table or README's config reference.
+ * form starts from them. Each is also in docs/settings.md's table or docs/run-config.md.
  */
 
 /** Run config keys the engine fills in when a new run leaves them out. */

@@ -20,8 +20,11 @@ export const AUTO_COMPUTE: Readonly<ComputeChoices> = {
 export interface Settings {
   db: string | null;
   cacheDir: string | null;
+  /** The decoded-image cache's bound in MiB (0: no cache); null: the default. */
+  imageCacheMb: number | null;
   datasetsDir: string | null;
   userDataDir: string | null;
+  dashboardDir: string | null;
   debug: boolean;
   watchdogSeconds: number | null;
   /** How long this process's leases (the runs and sweeps it trains) last without a heartbeat. */
@@ -34,8 +37,10 @@ export interface Settings {
 export const NO_SETTINGS: Readonly<Settings> = {
   db: null,
   cacheDir: null,
+  imageCacheMb: null,
   datasetsDir: null,
   userDataDir: null,
+  dashboardDir: null,
   debug: false,
   watchdogSeconds: null,
   leaseSeconds: 60,
@@ -67,6 +72,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     what: "where an image dataset's decoded pixels are cached",
   },
   {
+    name: 'DTRAIN_IMAGE_CACHE_MB',
+    accepts: 'a number of MiB ≥ 0',
+    default: '256',
+    what: 'the bound of the decoded images a worker keeps while it reads an image folder a batch at a time (0: none); the memory check counts it',
+  },
+  {
     name: 'DTRAIN_DATASETS_DIR',
     accepts: 'a folder path',
     default: "the package's resources/datasets",
@@ -77,6 +88,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a folder path',
     default: "Electron's userData folder",
     what: "the desktop app's own state (caches, window storage), e.g. for tests; not the database",
+  },
+  {
+    name: 'DTRAIN_DASHBOARD_DIR',
+    accepts: 'a folder path',
+    default: "the package's out/renderer",
+    what: '`dtrain serve` serves the dashboard from there, building it there (once, under a lock) when it is missing',
   },
   { name: 'DTRAIN_DEBUG', accepts: '0 or 1', default: '0', what: 'the CLI prints the stack trace under its one-line error' },
   {
@@ -186,21 +203,19 @@ function flag(env: Env, name: string): boolean | undefined {
 
 const text = (env: Env, name: string): string | null => (env[name] ? env[name] : null);
 
+/** A finite number `ok` accepts; null when unset. */
+function number(env: Env, name: string, ok: (v: number) => boolean): number | null {
+  const v = env[name];
+  if (v === undefined || v === '') return null;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) && ok(n) ? n : refuse(name, v);
+}
+
 /** The typed settings of this environment; throws an invalid-input ApiError naming the first bad variable. */
 export function readSettings(env: Env): Settings {
-  const seconds = env.DTRAIN_WATCHDOG_SECONDS;
-  let watchdogSeconds: number | null = null;
-  if (seconds !== undefined && seconds !== '') {
-    watchdogSeconds = Number(seconds);
-    if (seconds.trim() === '' || !Number.isFinite(watchdogSeconds) || watchdogSeconds <= 0)
-      refuse('DTRAIN_WATCHDOG_SECONDS', seconds);
-  }
-  const lease = env.DTRAIN_LEASE_SECONDS;
-  let leaseSeconds = NO_SETTINGS.leaseSeconds;
-  if (lease !== undefined && lease !== '') {
-    leaseSeconds = Number(lease);
-    if (lease.trim() === '' || !Number.isFinite(leaseSeconds) || leaseSeconds < 1) refuse('DTRAIN_LEASE_SECONDS', lease);
-  }
+  const watchdogSeconds = number(env, 'DTRAIN_WATCHDOG_SECONDS', (v) => v > 0);
+  const imageCacheMb = number(env, 'DTRAIN_IMAGE_CACHE_MB', (v) => v >= 0);
+  const leaseSeconds = number(env, 'DTRAIN_LEASE_SECONDS', (v) => v >= 1) ?? NO_SETTINGS.leaseSeconds;
   const thread = oneOf(env, 'DTRAIN_COMM_THREAD', ['0', '1', 'auto'] as const);
   const compute: Partial<ComputeChoices> = {
     ...definedAs('backend', oneOf(env, 'DTRAIN_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const)),
@@ -211,8 +226,10 @@ export function readSettings(env: Env): Settings {
   return {
     db: text(env, 'DTRAIN_DB'),
     cacheDir: text(env, 'DTRAIN_CACHE_DIR'),
+    imageCacheMb,
     datasetsDir: text(env, 'DTRAIN_DATASETS_DIR'),
     userDataDir: text(env, 'DTRAIN_USER_DATA_DIR'),
+    dashboardDir: text(env, 'DTRAIN_DASHBOARD_DIR'),
     debug: flag(env, 'DTRAIN_DEBUG') ?? false,
     watchdogSeconds,
     leaseSeconds,

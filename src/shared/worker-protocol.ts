@@ -8,6 +8,7 @@ import type {
   DeviceStats,
   ModelSetting,
   OptimizerSetting,
+  OptimizerVariableStats,
   RunConfig,
   VariableStorage,
 } from './api';
@@ -51,11 +52,20 @@ export interface TrainSetup {
   /** Directory holding the ring's Unix sockets. */
   socketDir: string;
   /**
+   * Keep only shards between steps and gather each unit's parameters just before it computes
+   * (docs/architecture.md, "The memory model"); the engine resolves the run's `fullySharded`. Default false.
+   */
+  fullySharded?: boolean;
+  /** Fully sharded: dispose forward's gathered parameters and gather them again in backward. Default true. */
+  reshardAfterForward?: boolean;
+  /**
    * The run's compute path, as recorded with the run: the coordinator hands the backend order, native
    * BLAS and the communication thread to init(); setup() places the variables (variableStorage,
    * resolved against the backend). Workers read none of these from their environment.
    */
   compute: ComputeChoices;
+  /** Measure Adadelta's state every N steps (0 or absent: never); see OptimizerVariableStats. */
+  optimizerStatsEvery?: number;
 }
 
 /** A stored variable: logical path (`params/dense.kernel`, `optimizer/…`), dtype, global shape, sharding specs. */
@@ -82,6 +92,12 @@ export interface ShardHeader extends Omit<ShardRecord, 'data'> {
   length: number;
 }
 
+/**
+ * Bytes of shard values per call between the engine and a worker: far below the 2 GiB ceiling, large
+ * enough that calls cost nothing next to the copy (src/engine/coordinator/shard-transfer.ts).
+ */
+export const TRANSFER_CHUNK_BYTES = 64 * 2 ** 20;
+
 /** Elements [offset, offset + count) of the transfer's shard number `shard`. */
 export interface ShardPiece {
   shard: number;
@@ -97,6 +113,13 @@ export interface StepReport {
   gradNorm: number;
   stepTimeMs: number;
   count: number;
+  /** Examples this device computed (its slice of the global batch). */
+  deviceExamples?: number;
+  /** The worker's resident set now and its peak so far. */
+  rssBytes?: number;
+  peakRssBytes?: number;
+  /** At every `optimizerStatsEvery`-th step: Adadelta's state per variable, reduced over the mesh. */
+  optimizerStats?: OptimizerVariableStats[];
 }
 
 /** Mean loss and metrics over the held-out set (every device reports the same all-reduced figures). */

@@ -4,6 +4,8 @@
  * With tensor storage the shards, the optimizer slots and the full values stay on the backend as
  * tf.Variables: forward/backward reads them without an upload, and only what crosses the ring (the
  * updated shards out, the gathered values in) goes through host memory.
+ * Fully sharded (docs/architecture.md, "The memory model"), no full value is kept: a step gathers each
+ * unit's values into fresh tensors when it needs them (fully-sharded/unit-params.ts).
  * With host storage, forward uploads the host arrays into fresh tensors every step. Never into a
  * tensor forward already read: tfjs treats tensors as immutable, and tfjs-wasm's matMul (XNNPACK)
  * packs a weight tensor once and keeps the packed copy, so values written into a live tensor's memory
@@ -27,8 +29,9 @@ export interface ParamInit {
   path: string;
   shape: readonly number[];
   layout: Layout;
-  /** The whole initial value (every device draws the same). */
+  /** The whole initial value (every device draws the same), or with `initialIsLocal` this device's shard of it. */
   initial: Float32Array;
+  initialIsLocal?: boolean;
   /** True when this device's shard is the whole value (nothing to gather). */
   replicated: boolean;
 }
@@ -47,11 +50,13 @@ interface Entry {
 export class DeviceParams {
   private readonly entries: Entry[];
 
+  /** `fullySharded`: keep no full values (each step gathers them per unit). */
   constructor(
     params: ParamInit[],
     deviceId: number,
     readonly storage: Storage,
     private readonly context: ComputeContext = defaultContext,
+    readonly fullySharded = false,
   ) {
     this.entries = params.map((p) => {
       const variable = new ShardedVariable({
@@ -60,10 +65,13 @@ export class DeviceParams {
         layout: p.layout,
         deviceId,
         initialValue: p.initial,
+        initialIsLocal: p.initialIsLocal,
         storage,
         heap: context.heap,
       });
-      const full = p.replicated ? null : Float32Array.from(p.initial);
+      if (!p.replicated && p.initialIsLocal && !fullySharded)
+        throw new Error(`internal: ${p.path} needs its whole initial value (gathered parameters)`);
+      const full = p.replicated || fullySharded ? null : Float32Array.from(p.initial);
       const fullTensor =
         full && storage === 'tensor' ? tf.tidy(() => tf.variable(tf.tensor(full, [...p.shape], 'float32'), false)) : null;
       return { path: p.path, variable, full, fullTensor, replicated: p.replicated };
@@ -72,7 +80,31 @@ export class DeviceParams {
 
   /** Where forward reads the parameters from, for the worker's start-up line. */
   get note(): string {
+    if (this.fullySharded) return 'fully sharded: each unit gathered into fresh tensors just before it computes';
     return this.storage === 'tensor' ? 'forward reads them as tf.Variables' : 'uploaded into fresh tensors every step';
+  }
+
+  /** Whether variable k's shard is its whole value (nothing to gather). */
+  isReplicated(k: number): boolean {
+    return this.entries[k]!.replicated;
+  }
+
+  shapeOf(k: number): readonly number[] {
+    return this.entries[k]!.variable.globalShape;
+  }
+
+  /**
+   * A replicated variable's value for a fully sharded step: its tf.Variable (tensor storage, not
+   * `owned`), or its host shard uploaded into a fresh tensor (the caller disposes it).
+   */
+  replicatedTensor(k: number): { tensor: tf.Tensor; owned: boolean } {
+    const v = this.entries[k]!.variable;
+    if (v.storage === 'tensor') return { tensor: v.tensorVariable(), owned: false };
+    const host = v.hostArray() as Float32Array;
+    this.context.copies.count('upload', host.byteLength);
+    // The cpu backend keeps the array it is given: a view of the heap would go stale if the heap grew.
+    const values = tf.getBackend() === 'cpu' ? host.slice() : host;
+    return { tensor: tf.tensor(values, [...v.globalShape], 'float32'), owned: true };
   }
 
   get variables(): ShardedVariable[] {

@@ -39,7 +39,7 @@ startLifeline();
 // The worker's edge: where the data lives comes from its environment (the engine's, inherited, and
 // already checked there); its compute path comes from the run (TrainSetup), never from the environment.
 const settings = readSettings(process.env);
-setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir });
+setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir, imageCacheMb: settings.imageCacheMb });
 tf.env().set('PROD', true); // no debug checks, no tfjs console banners in worker logs
 const channel = parentChannel();
 Comlink.expose(

@@ -10,6 +10,7 @@ import { sharedFloat32 } from './transport/shared-arrays';
 import type { HostBuffer } from '../core/wasm/heap';
 import { defaultContext, type ComputeContext } from '../core/context';
 import { awaitedLater } from '../core/async/observed';
+import { PackedPool } from './packed-pool';
 
 /** Default size of a reduce-scatter bucket: large enough that per-message latency does not dominate. */
 export const DEFAULT_BUCKET_BYTES = 1 << 20;
@@ -22,6 +23,18 @@ export interface ExchangeBucketsOptions {
   collectives?: Collectives;
   /** Gradients are bucketed in reverse variable order, a bucket closing once it holds this many bytes. */
   bucketBytes?: number;
+  /**
+   * The buckets themselves, as variable indices, in the order their gradients complete (a fully
+   * sharded step: one bucket per unit, last unit first); replaces bucketBytes.
+   */
+  buckets?: number[][];
+  /**
+   * Buckets draw their packed buffers from a pool of this many, each as large as the largest bucket,
+   * instead of holding one each (a fully sharded step: two, so the buffers hold about two units'
+   * gradients, not the model's). A bucket's buffer is taken by ready() before sink() packs into it
+   * and returns to the pool when its reduce-scatter has finished.
+   */
+  pooledBuffers?: number;
   /** Whose heap the results land in (the optimizer's, so its kernel reads them in place) and whose meter counts the packing. */
   context?: ComputeContext;
 }
@@ -61,6 +74,8 @@ export class ExchangeBuckets {
   private readonly replicaBuckets: Bucket[];
   /** Variables in a replica bucket: their shard, rebuilt from the group's pieces. */
   private readonly replicaShards = new Map<number, Float32Array>();
+  /** Pooled mode (packed-pool.ts): the buffers buckets take before packing; null: one buffer per bucket. */
+  private readonly pool: PackedPool | null;
   private readonly context: ComputeContext;
 
   constructor(
@@ -74,7 +89,12 @@ export class ExchangeBuckets {
     const noReduce = this.single;
     this.early = options.collectives;
     this.context = options.context ?? defaultContext;
-    this.reduceBuckets = noReduce ? [] : reduceBucketsOf(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
+    const pooled = (options.pooledBuffers ?? 0) > 0;
+    this.reduceBuckets = noReduce
+      ? []
+      : reduceBucketsOf(plans, options.buckets ?? bucketsBySize(plans, options.bucketBytes ?? DEFAULT_BUCKET_BYTES), !pooled);
+    const largest = Math.max(0, ...this.reduceBuckets.map((b) => sum(b.chunkSizes)));
+    this.pool = pooled ? new PackedPool(options.pooledBuffers!, largest) : null;
     this.bucketOf = plans.map(() => -1);
     this.reduceBuckets.forEach((b, j) => b.vars.forEach((k) => (this.bucketOf[k] = j)));
     this.pieceSizes = plans.map((p) => p.pieces[this.me]!.size);
@@ -95,6 +115,22 @@ export class ExchangeBuckets {
     );
     for (const b of this.replicaBuckets)
       b.indices.forEach((k) => this.replicaShards.set(k, new Float32Array(sum(plans[k]!.replicaPieceSizes))));
+  }
+
+  /** Bytes of the packed buffers (the whole model's gradients, or the pool's). */
+  get packedBytes(): number {
+    if (this.pool) return this.pool.bytes;
+    return this.reduceBuckets.reduce((a, b) => a + 4 * sum(b.chunkSizes), 0);
+  }
+
+  /**
+   * Pooled mode: gives the buckets of variables `vars` a packed buffer before sink() packs them,
+   * waiting for the oldest reduce-scatter still holding one to finish if the pool is empty.
+   */
+  async ready(vars: readonly number[]): Promise<void> {
+    if (!this.pool) return;
+    for (const b of new Set(vars.map((k) => this.reduceBuckets[this.bucketOf[k]!]).filter((x) => x !== undefined)))
+      await this.pool.take(b);
   }
 
   /**
@@ -144,9 +180,10 @@ export class ExchangeBuckets {
       if (!b.op) this.startReduce(b, c);
     }
     const started = this.reduceBuckets.map((b) => b.op!);
+    const views = await Promise.all(started);
+    await this.pool?.drain();
     for (const b of this.reduceBuckets) ((b.op = null), (b.waiting = b.vars.length));
     this.packedNow.fill(false);
-    const views = await Promise.all(started);
     const mine = this.mine.array() as Float32Array;
     // Nothing allocates heap memory while the collectives run; if that ever changed, the sums would
     // have gone to a detached view: fail loudly rather than train on stale numbers.
@@ -173,15 +210,18 @@ export class ExchangeBuckets {
 
   private pack(k: number, grad: Float32Array): void {
     const packed = this.reduceBuckets[this.bucketOf[k]!]!.packed;
+    if (!packed) throw new Error(`internal: ${this.plans[k]!.path}'s gradient bucket has no buffer (call ready() first)`);
     for (const r of this.packRuns[k]!) packed.set(grad.subarray(r.from, r.from + r.length), r.to);
   }
 
   /** Starts bucket b's reduce-scatter into its part of `mine` (a fresh heap view: the heap may have grown since setup). */
   private startReduce(b: ReduceBucket, c: Collectives): void {
     const out = (this.mine.array() as Float32Array).subarray(b.mineOffset, b.mineOffset + b.chunkSizes[this.me]!);
-    const op = c.reduceScatterSum(b.packed, b.chunkSizes, undefined, out);
+    const packed = b.packed!.subarray(0, sum(b.chunkSizes));
+    const op = c.reduceScatterSum(packed, b.chunkSizes, undefined, out);
     awaitedLater(op); // in reduce(); a failure while backward still runs must not go unhandled
     b.op = op;
+    this.pool?.started(b);
   }
 }
 
@@ -189,8 +229,8 @@ export class ExchangeBuckets {
 interface ReduceBucket {
   /** Variable indices, in the order backward completes them (reverse variable order). */
   vars: number[];
-  /** Device-major, then the bucket's variables: device i's part of variable k is piece i of k's shard. */
-  packed: Float32Array;
+  /** Device-major, then the bucket's variables: device i's part of variable k is piece i of k's shard (pooled: null until ready()). */
+  packed: Float32Array | null;
   /** Elements of `packed` per device. */
   chunkSizes: number[];
   /** Where this device's result starts in `mine`. */
@@ -201,7 +241,8 @@ interface ReduceBucket {
   op: Promise<ReduceArray> | null;
 }
 
-function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[] {
+/** Reverse variable order, a bucket closing once it holds `capBytes`. */
+function bucketsBySize(plans: ExchangePlan[], capBytes: number): number[][] {
   const groups: number[][] = [];
   let bytes = Infinity;
   for (let k = plans.length - 1; k >= 0; k--) {
@@ -209,10 +250,17 @@ function reduceBucketsOf(plans: ExchangePlan[], capBytes: number): ReduceBucket[
     groups[groups.length - 1]!.push(k);
     bytes += 4 * size(plans[k]!.globalShape);
   }
-  return groups.map((vars) => {
-    const chunkSizes = plans[0]!.devices.map((_, i) => vars.reduce((a, k) => a + plans[k]!.pieces[i]!.size, 0));
-    return { vars, packed: sharedFloat32(sum(chunkSizes)), chunkSizes, mineOffset: 0, waiting: vars.length, op: null };
-  });
+  return groups;
+}
+
+function reduceBucketsOf(plans: ExchangePlan[], groups: number[][], ownBuffers: boolean): ReduceBucket[] {
+  return groups
+    .filter((vars) => vars.length > 0)
+    .map((vars) => {
+      const chunkSizes = plans[0]!.devices.map((_, i) => vars.reduce((a, k) => a + plans[k]!.pieces[i]!.size, 0));
+      const packed = ownBuffers ? sharedFloat32(sum(chunkSizes)) : null;
+      return { vars, packed, chunkSizes, mineOffset: 0, waiting: vars.length, op: null };
+    });
 }
 
 /** `length` elements of a variable's full gradient at `from` go to `to` in the packed buffer. */

@@ -17,12 +17,22 @@ import type { HostHeap } from '../core/wasm/heap';
 /** A variable's summed gradient after the exchange: its dense shard, or every device's sparse rows (global ids). */
 export type ExchangedGrad = Float32Array | HostSparse;
 
+/**
+ * A fully sharded step (docs/architecture.md, "The memory model"): each unit's gradients are one
+ * reduce bucket, started as soon as the unit's backward is done, in two pooled buffers; parameters
+ * are gathered unit by unit before use (fully-sharded/), not after the update.
+ */
+export interface FullyShardedExchange {
+  /** Each unit's variable indices (into the plans), in forward order. */
+  units: number[][];
+}
+
 export class StepExchange {
   private readonly dense: number[];
   private readonly sparse: number[];
   private readonly reduceBuckets: ExchangeBuckets;
-  /** The parameters' way back after the update. */
-  readonly gather: ParameterGather;
+  /** The parameters' way back after the update (null when fully sharded: gathered per unit instead). */
+  readonly gather: ParameterGather | null;
   private readonly denseIndexOf: Map<string, number>;
 
   /**
@@ -35,16 +45,30 @@ export class StepExchange {
     deviceId: number,
     collectives?: Collectives,
     context: ComputeContext = defaultContext,
+    fullySharded?: FullyShardedExchange,
   ) {
     this.dense = plans.flatMap((_, i) => (sparse[i] ? [] : [i]));
     this.sparse = plans.flatMap((_, i) => (sparse[i] ? [i] : []));
+    const denseOf = new Map(this.dense.map((i, k) => [i, k]));
+    // Last unit first: the order backward completes them.
+    const buckets = fullySharded?.units.map((vars) => vars.flatMap((i) => (denseOf.has(i) ? [denseOf.get(i)!] : []))).reverse();
     this.reduceBuckets = new ExchangeBuckets(
       this.dense.map((i) => plans[i]!),
       deviceId,
-      { collectives, context },
+      buckets ? { collectives, context, buckets, pooledBuffers: 2 } : { collectives, context },
     );
-    this.gather = new ParameterGather(plans, undefined, context.copies);
+    this.gather = fullySharded ? null : new ParameterGather(plans, undefined, context.copies);
     this.denseIndexOf = new Map(this.dense.map((i, k) => [plans[i]!.path, k]));
+  }
+
+  /** Fully sharded: before a unit's gradients go to gradSink, their bucket takes a pooled buffer (may wait). */
+  async ready(paths: readonly string[]): Promise<void> {
+    await this.reduceBuckets.ready(paths.flatMap((p) => (this.denseIndexOf.has(p) ? [this.denseIndexOf.get(p)!] : [])));
+  }
+
+  /** Bytes of the reduce-scatter's packed buffers. */
+  get packedBytes(): number {
+    return this.reduceBuckets.packedBytes;
   }
 
   /**

@@ -3,6 +3,7 @@
  * same code on its own batch slice and its own shards). See docs/architecture.md, "One training step".
  */
 import type { Collectives } from '../core/collectives/types';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Mesh } from '../core/dtensor/mesh';
 import { Layout } from '../core/dtensor/layout';
 import { LayoutMap } from '../core/dtensor/layout-map';
@@ -12,17 +13,20 @@ import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
 import { buildModel, initParams, lossAndGradsSum, type GradSums, type Model, type ParamValue } from '../core/models/index';
-import { gatherRows, globalBatchIndices, hashSeed, localSlice, type Dataset } from '../core/data/index';
-import { loadRunData } from '../datasets/run-data';
+import { initShard } from '../core/models/init';
+import { globalBatchIndices, hashSeed, localSlice, type RowSource } from '../core/data/index';
+import { openRunRows } from '../datasets/run-rows';
 import { evaluateSlice } from '../core/evaluation/evaluate-rows';
 import { planExchange, type ExchangePlan } from '../core/collectives/exchange-plan';
 import { StepExchange } from './step-exchange';
 import { DeviceParams } from './device-params';
+import { FullyShardedStep } from './fully-sharded/sharded-step';
 import { StepProfiler } from './step-profile';
 import { sharedFloat64 } from './transport/shared-arrays';
 import type { EvalReport, ShardRecord, StepReport, TrainSetup, VariableLayout } from '../shared/worker-protocol';
 import { awaitedLater, settled } from '../core/async/observed';
 import { ComputeContext } from '../core/context';
+import { OptimizerStats } from './optimizer-stats';
 
 interface Param {
   path: string;
@@ -42,13 +46,17 @@ export class DeviceTrainer {
   private gathering = false;
   /** Time per phase and bytes copied, summed over this device's steps (read by stats()). */
   readonly profiler: StepProfiler;
+  /** Adadelta's per-variable state every `optimizerStatsEvery` steps (docs/dashboard.md). */
+  private readonly stats: OptimizerStats;
+  /** Set when fully sharded (docs/architecture.md, "The memory model"): steps gather each unit's parameters before use. */
+  private readonly sharded: FullyShardedStep | null;
 
   private constructor(
     readonly deviceId: number,
     readonly mesh: Mesh,
     private readonly model: Model,
-    private readonly dataset: Dataset,
-    private readonly validation: Dataset | null,
+    private readonly dataset: RowSource,
+    private readonly validation: RowSource | null,
     private readonly setup: TrainSetup,
     private readonly collectives: Collectives,
     storage: Storage,
@@ -58,19 +66,23 @@ export class DeviceTrainer {
     this.rank = mesh.deviceIds.indexOf(deviceId);
     this.profiler = new StepProfiler(context.copies);
     const layouts = layoutMapOf(setup.layouts, mesh);
-    const initial = initParams(model, setup.seed);
+    const fullySharded = setup.fullySharded === true;
     const plans = model.params.map((p) => planExchange(p.path, p.shape, layouts.layoutFor(p.path, p.shape.length), deviceId));
+    // Fully sharded, a device draws only its shards of the initial values (never the whole model).
+    const initial = fullySharded ? null : initParams(model, setup.seed);
     this.values = new DeviceParams(
       model.params.map((p, i) => ({
         path: p.path,
         shape: p.shape,
         layout: plans[i]!.layout,
-        initial: initial.get(p.path)!,
+        initial: initial?.get(p.path) ?? initShard(p, setup.seed, plans[i]!.slicesOf.get(deviceId)!),
+        initialIsLocal: !initial,
         replicated: plans[i]!.replicated,
       })),
       deviceId,
       storage,
       context,
+      fullySharded,
     );
     this.params = model.params.map((p, i) => ({ path: p.path, variable: this.values.variables[i]!, plan: plans[i]! }));
     // The exchange starts each bucket's reduce-scatter from backward's gradient hooks.
@@ -80,26 +92,35 @@ export class DeviceTrainer {
       deviceId,
       collectives,
       context,
+      fullySharded ? { units: FullyShardedStep.unitVars(model) } : undefined,
     );
+    this.sharded = fullySharded
+      ? new FullyShardedStep(model, this.values, plans, this.buckets, collectives, context, {
+          reshardAfterForward: setup.reshardAfterForward !== false,
+          profiler: this.profiler,
+        })
+      : null;
     // Slots take their variable's storage, so with tensor storage the whole update runs as tfjs ops.
     this.optimizer = Adadelta.fromConfig(setup.optimizer, { mesh, collectives, context, emaFirstStep: setup.emaFirstStep });
     this.optimizer.build(this.params.map((p) => p.variable));
+    this.stats = new OptimizerStats(this.params, this.optimizer, setup.optimizerStatsEvery ?? 0, deviceId);
   }
 
   /**
-   * `context`: the worker's, which its ring already counts copies on; without one the trainer makes
-   * its own. Everything the trainer creates takes its heap and meter from it.
+   * Builds the model, opens the run's data (streamed from disk where its files allow), draws the
+   * parameters. `context`: the worker's, which its ring already counts copies on; without one the
+   * trainer makes its own. Everything the trainer creates takes its heap and meter from it.
    */
-  static create(
+  static async create(
     deviceId: number,
     mesh: Mesh,
     setup: TrainSetup,
     collectives: Collectives,
     storage: Storage = 'host',
     context: ComputeContext = new ComputeContext(),
-  ): DeviceTrainer {
+  ): Promise<DeviceTrainer> {
     const model = buildModel(setup.model);
-    const { train, validation } = loadRunData(setup.data, setup.seed);
+    const { train, validation } = await openRunRows(setup.data, setup.seed);
     return new DeviceTrainer(deviceId, mesh, model, train, validation, setup, collectives, storage, context);
   }
 
@@ -139,8 +160,17 @@ export class DeviceTrainer {
     });
     const slice = localSlice(global.length, N, this.rank);
     const indices = global.subarray(slice.start, slice.start + slice.size);
-    const { x, y } = gatherRows(this.dataset, indices);
+    const { x, y } = this.dataset.readRows(indices);
     const offset = localSlice(Math.min(B, numExamples), N, this.rank).start;
+    if (this.sharded) {
+      const options = {
+        dropoutSeed: hashSeed(seed, step),
+        exampleOffset: offset,
+        scaleLoss: (l: tf.Scalar) => this.optimizer.scaleLoss(l),
+      };
+      const sums = await this.sharded.step(x, y, indices.length, options);
+      return this.exchangeAndUpdate(step, sums, global.length, t0);
+    }
     const values = await this.stepValues();
     // Each gradient goes from backward straight to the exchange (gradSink).
     const sums = lossAndGradsSum(this.model, values, x, y, indices.length, {
@@ -182,11 +212,16 @@ export class DeviceTrainer {
     const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
     prof.mark('scalars');
 
+    const probe = this.stats.due(step) ? this.stats.begin() : null;
     await this.optimizer.applyGradients(this.params.map((p, i) => [input[i]!, p.variable] as const));
+    const localStats = probe?.measure();
     prof.mark('optimizer');
     // Not awaited here: the all-gather runs while this report goes out and the next step reads its
-    // batch; whatever reads the full parameters first waits for it (paramsGathered).
-    this.startGather();
+    // batch; whatever reads the full parameters first waits for it (paramsGathered). Fully sharded,
+    // nothing is gathered now: the next step gathers each unit when it needs it.
+    if (!this.sharded) this.startGather();
+    // After the gather in call order on every device (collectives are SPMD), only at a measured step.
+    const optimizerStats = localStats ? await this.stats.reduce(localStats, this.collectives, N) : undefined;
     await reported;
     if (scalars[0] !== total)
       throw new Error(`internal: the devices counted ${scalars[0]} examples, the global batch has ${total}`);
@@ -203,6 +238,8 @@ export class DeviceTrainer {
       learningRate: this.optimizer.learningRate,
       gradNorm: Math.sqrt(scalars[scalars.length - 1]!) / total / this.optimizer.scaleLoss(1),
       stepTimeMs: this.lastStepMs,
+      deviceExamples: sums.count,
+      ...(optimizerStats ? { optimizerStats } : {}),
     };
   }
 
@@ -214,7 +251,10 @@ export class DeviceTrainer {
     if (!this.validation) throw new Error('this run has no validation data (data.validation)');
     const { start, size } = localSlice(this.validation.numExamples, this.mesh.size, this.rank);
     await this.paramsGathered();
-    const sums = evaluateSlice(this.model, this.values.forwardValues(), this.validation, start, size);
+    const validation = this.validation;
+    const sums = this.sharded
+      ? await this.sharded.evaluate((indices) => validation.readRows(indices), start, size)
+      : evaluateSlice(this.model, this.values.forwardValues(), validation, start, size);
     const names = Object.keys(sums.metricSums).sort();
     const scalars = Float64Array.from([sums.count, sums.lossSum, ...names.map((m) => sums.metricSums[m]!)]);
     if (this.mesh.size > 1) await this.collectives.allReduceSum(scalars);
@@ -303,6 +343,7 @@ export class DeviceTrainer {
         v instanceof IterationsVariable ? iterations : take(`optimizer/${v.name}`, v.localSize),
       ),
     );
+    if (this.sharded) return; // the next step gathers what it needs from these shards
     this.startGather();
     await this.paramsGathered();
   }
@@ -328,7 +369,7 @@ export class DeviceTrainer {
       c.waitSync!(op);
       this.profiler.charge('allGather', performance.now() - t0);
     };
-    return this.values.forwardValues((k) => this.buckets.gather.finishSync(k, target, waitSync));
+    return this.values.forwardValues((k) => this.buckets.gather!.finishSync(k, target, waitSync));
   }
 
   /**
@@ -338,13 +379,13 @@ export class DeviceTrainer {
   async paramsGathered(): Promise<void> {
     if (!this.gathering) return;
     this.gathering = false;
-    await this.buckets.gather.finish((k) => this.values.gatherTarget(k));
+    await this.buckets.gather!.finish((k) => this.values.gatherTarget(k));
     this.values.gathered();
   }
 
   /** Starts rebuilding every device's full parameters from the owners' updated shards. */
   private startGather(): void {
-    this.buckets.gather.start((k) => this.values.shardOf(k), this.collectives);
+    this.buckets.gather!.start((k) => this.values.shardOf(k), this.collectives);
     this.gathering = true;
   }
 }

@@ -75,14 +75,14 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         copies: context.copies,
       });
       const storage = resolveStorage(setup.compute.variableStorage, backend);
-      trainer = DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
+      trainer = await DeviceTrainer.create(init.deviceId, mesh, setup, ring.collectives, storage, context);
       return { paramCount: trainer.paramCount, shardBytes: trainer.shardBytes, storage, parameters: trainer.parametersNote };
     },
     async train(from, count) {
       const t = need();
       let last = null;
       for (let step = from; step < from + count; step++) {
-        last = await t.step(step);
+        last = { ...(await t.step(step)), ...memoryNow() };
         emit({ type: 'step', deviceId: init!.deviceId, report: last });
         // Loss and gradient norm are all-reduced, so every device stops after the same step.
         if (!Number.isFinite(last.loss) || !Number.isFinite(last.gradNorm)) break;
@@ -129,6 +129,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
         backend,
         shardBytes: t.shardBytes,
         rssBytes: process.memoryUsage().rss,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024, // KiB on Linux and macOS
         stepTimeMs: t.lastStepMs,
         storage: t.storage,
         numTensors: tf.memory().numTensors,
@@ -145,6 +146,11 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       setTimeout(exit, 10);
     },
   };
+}
+
+/** The resident set now and the peak so far (getrusage's maxrss is in KiB), for the run's system charts. */
+function memoryNow(): { rssBytes: number; peakRssBytes: number } {
+  return { rssBytes: process.memoryUsage.rss(), peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 /** The worker log's line on the communication thread: on or off, and why. */

@@ -55,6 +55,7 @@ test('a bad DTRAIN_* value is one line naming the variable and what it accepts, 
     ['DTRAIN_COMM_THREAD', '2', '0, 1 or auto'],
     ['DTRAIN_NATIVE_BLAS', 'yes', '0 or 1'],
     ['DTRAIN_VARIABLE_STORAGE', 'gpu', 'auto, host or tensor'],
+    ['DTRAIN_IMAGE_CACHE_MB', 'lots', 'a number of MiB ≥ 0'],
   ] as const) {
     const r = dtrain({ [name]: value }, 'train', '--config', config);
     assert.equal(r.code, 2, `${name}=${value}: ${r.err}`);
@@ -83,8 +84,7 @@ test(
     );
     assert.equal(created.code, 0, created.err);
     const runId = /run (\S+) started/.exec(created.out)![1]!;
-    assert.match(created.err, /\[worker dev0 \d+\] backend cpu /);
-    assert.match(created.err, /\[worker dev0\] tensor storage/);
+    assert.match(created.err, /\[worker dev0 \d+\] cpu; .*; tensor storage/);
 
     const shown = dtrain({}, 'show', runId);
     assert.match(
@@ -98,8 +98,7 @@ test(
     // A shell without those variables: the run keeps the path it recorded (it took this shell's before).
     const kept = dtrain({}, 'resume', runId, '--steps', '4');
     assert.equal(kept.code, 0, kept.err);
-    assert.match(kept.err, /\[worker dev0 \d+\] backend cpu /);
-    assert.match(kept.err, /\[worker dev0\] tensor storage/);
+    assert.match(kept.err, /\[worker dev0 \d+\] cpu; .*; tensor storage/);
     assert.doesNotMatch(kept.err, /note:/);
 
     // A variable set when resuming overrides the recorded choice, says so, and is recorded.
@@ -109,7 +108,7 @@ test(
       moved.err,
       new RegExp(`run ${runId}: note: DTRAIN_BACKEND overrides the run's recorded backend \\(cpu → wasm\\)`),
     );
-    assert.match(moved.err, /\[worker dev0 \d+\] backend wasm /);
+    assert.match(moved.err, /\[worker dev0 \d+\] wasm; /);
     assert.match(dtrain({}, 'show', runId).out, /^compute {2}backend wasm, native BLAS off, communication thread auto/m);
   },
 );

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { RunStore } from '../../src/engine/store/index';
-import { chromiumMissingReason } from './helpers/browser';
+import { artifactPath, chromiumMissingReason } from './helpers/browser';
 import { BASE_CONFIG, metricPoint, seedDatabase, startDashboard, type Dashboard } from './helpers/dashboard-server';
 
 const LONG_NAME = `lr-${'0123456789'.repeat(13)}-end-of-a-very-long-name`.slice(0, 140);
@@ -21,6 +21,12 @@ function readDb(d: Dashboard) {
   } finally {
     store.close();
   }
+}
+
+/** Opens a row's menu and picks an item (edit, delete, the exports). */
+async function rowAction(page: Page, runId: string, item: string): Promise<void> {
+  await page.getByTestId(`run-menu-${runId}`).click();
+  await page.getByTestId(`${item}-${runId}`).click();
 }
 
 const rowNames = (page: Page) =>
@@ -61,6 +67,24 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
       await live.close();
     });
 
+    await t.test('at 900 px: the table fits, each row is one line high, every row’s actions are on screen', async () => {
+      const narrow = await d.open('#/runs', { width: 900, height: 800 });
+      await narrow.getByTestId('runs-table').waitFor();
+      await narrow.screenshot({ path: artifactPath('e2e', 'runs-900.png'), fullPage: true });
+      const wrap = await narrow.locator('.table-wrap').evaluate((el) => ({ client: el.clientWidth, scroll: el.scrollWidth }));
+      assert.ok(wrap.scroll <= wrap.client + 1, `no scrolling inside the table box (${wrap.scroll} > ${wrap.client})`);
+      for (const id of ids) {
+        const row = (await narrow.getByTestId(`run-row-${id}`).boundingBox())!;
+        assert.ok(row.height <= 64, `row ${id} is ${row.height} px tall`);
+        const menu = (await narrow.getByTestId(`run-menu-${id}`).boundingBox())!;
+        assert.ok(menu.x >= 0 && menu.x + menu.width <= 900, `the actions of ${id} are on screen (x ${menu.x})`);
+      }
+      await narrow.getByTestId(`run-menu-${ids[1]}`).click();
+      const items = (await narrow.getByTestId(`run-menu-${ids[1]}-items`).boundingBox())!;
+      assert.ok(items.x >= 0 && items.x + items.width <= 900 && items.height > 0, 'the open menu is on screen');
+      await narrow.close();
+    });
+
     await t.test('duration column, sort by any column, filter by status, tag and text', async () => {
       // Seeded points are 100 ms apart per step: 50 steps = 5 s, 90 steps = 9 s.
       assert.equal(await page.getByTestId(`run-duration-${ids[0]}`).textContent(), '5s');
@@ -87,18 +111,18 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
     });
 
     await t.test('rename, tag and annotate a run', async () => {
-      await page.getByTestId(`run-edit-${ids[2]}`).click();
+      await rowAction(page, ids[2]!, 'run-edit');
       await page.getByTestId('edit-name').fill('   ');
       await page.getByTestId('edit-dialog-confirm').click();
-      assert.match(
-        (await page.getByTestId('edit-dialog-error').textContent()) ?? '',
-        /cannot be empty/,
-        'the engine’s refusal shows inline',
-      );
+      // The engine answers asynchronously: wait for its refusal to show, then check it.
+      const refusal = page.getByTestId('edit-dialog-error').filter({ hasText: /\S/ });
+      await refusal.waitFor();
+      assert.match((await refusal.textContent()) ?? '', /cannot be empty/, 'the engine’s refusal shows inline');
       await page.getByTestId('edit-name').fill('beta renamed');
       await page.getByTestId('edit-tags').fill('best, lr 0.5 ,best');
       await page.getByTestId('edit-notes').fill('smoothest curve');
       await page.getByTestId('edit-dialog-confirm').click();
+      await page.getByTestId('edit-dialog').waitFor({ state: 'detached' }); // closed only once the engine has saved
       await page.locator(`[data-testid="run-row-${ids[2]}"][data-run-name="beta renamed"]`).waitFor();
       assert.equal(await page.getByTestId(`run-tags-${ids[2]}`).textContent(), 'bestlr 0.5');
       const run = readDb(d).find((r) => r.id === ids[2])!;
@@ -109,11 +133,13 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
     });
 
     await t.test('delete asks first; cancel keeps the run, confirm removes it from the database', async () => {
-      await page.getByTestId(`run-delete-${ids[0]}`).click();
+      await rowAction(page, ids[0]!, 'run-delete');
       await page.getByTestId('delete-dialog').waitFor();
       await page.getByTestId('delete-dialog-cancel').click();
+      // A dialog still closing would take the next click: wait until it is gone.
+      await page.getByTestId('delete-dialog').waitFor({ state: 'detached' });
       assert.equal(readDb(d).length, 3, 'cancel deletes nothing');
-      await page.getByTestId(`run-delete-${ids[0]}`).click();
+      await rowAction(page, ids[0]!, 'run-delete');
       await page.getByTestId('delete-dialog-confirm').click();
       await page.getByTestId(`run-row-${ids[0]}`).waitFor({ state: 'detached' });
       assert.deepEqual(
@@ -129,6 +155,17 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
         'its metric rows are gone',
       );
       db.close();
+    });
+
+    await t.test('the count reads "1 run" for one', async () => {
+      assert.equal(await page.getByTestId('runs-count').textContent(), '2 runs');
+      await rowAction(page, ids[1]!, 'run-delete');
+      await page.getByTestId('delete-dialog-confirm').click();
+      await page.getByTestId(`run-row-${ids[1]}`).waitFor({ state: 'detached' });
+      assert.equal(await page.getByTestId('runs-count').textContent(), '1 run');
+      await page.getByTestId('filter-text').fill('zzz');
+      assert.equal(await page.getByTestId('runs-count').textContent(), '0 of 1 run');
+      await page.getByTestId('filter-text').fill('');
     });
     assert.deepEqual(d.errors, [], 'no uncaught errors in the page');
   } finally {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunStore } from '../../src/engine/store/index';
-import { chromiumMissingReason } from './helpers/browser';
+import { artifactPath, chromiumMissingReason } from './helpers/browser';
 import { BASE_CONFIG, metricPoint, startDashboard } from './helpers/dashboard-server';
 
 const TRIALS = [
@@ -57,7 +57,7 @@ test(
     });
     const s = store as unknown as RunStore;
     try {
-      const page = await d.open('#/sweeps');
+      const page = await d.open('#/sweeps', { width: 1280, height: 800 });
       await page.getByTestId(`open-sweep-${sweepId}`).click();
       await page.getByTestId('trial-table').waitFor();
 
@@ -84,6 +84,55 @@ test(
           ['2'],
         );
         await page.screenshot({ path: '/tmp/dash-sweep.png', fullPage: true });
+      });
+
+      await t.test('the plot draws its axes over the lines and colours each line by its objective', async () => {
+        const order = await page
+          .getByTestId('parallel-coords')
+          .evaluate((svg) =>
+            Array.from(svg.children, (el) => el.tagName.toLowerCase()).filter((t) => t === 'polyline' || t === 'g'),
+          );
+        assert.deepEqual(
+          order,
+          [...Array(5).fill('polyline'), 'g', 'g', 'g'],
+          'every axis group after every line (SVG paints in order)',
+        );
+        const blue = async (trial: number) => {
+          const stroke = (await page.locator(`polyline[data-trial="${trial}"]`).getAttribute('stroke'))!;
+          return Number(/rgb\((\d+) (\d+) (\d+)\)/.exec(stroke)![3]);
+        };
+        // val_loss 0.25 (best) … 0.4 … 0.7 … 0.9 (worst): orange (blue 15) to blue (blue 211).
+        const ranked = [await blue(2), await blue(1), await blue(3), await blue(0)];
+        assert.deepEqual(
+          ranked,
+          [...ranked].sort((a, b) => b - a),
+          `bluer as the objective improves (${ranked})`,
+        );
+        assert.deepEqual([ranked[0], ranked[3]], [211, 15], 'the best and worst trials at the ends of the scale');
+      });
+
+      await t.test('which hyperparameter mattered most, and the objective against each one', async () => {
+        // Spearman ρ on ranks written out: lr ranks 1..4 (0.01, 0.1, 1, 10) against val_loss ranks
+        // (0.9, 0.4, 0.25, 0.7) → 4, 2, 1, 3: d = −3, 0, 2, 1, Σd² = 14, ρ = 1 − 6·14/(4·15) = −0.4.
+        assert.equal(Number(await page.getByTestId('importance-optimizer.learning_rate').getAttribute('data-score')), 0.4);
+        // rho 0.9, 0.95, 0.9, 0.95 (tied ranks 1.5, 3.5, 1.5, 3.5) against 4, 2, 1, 3: Pearson of the ranks.
+        const rx = [1.5, 3.5, 1.5, 3.5];
+        const ry = [4, 2, 1, 3];
+        const m = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+        const cov = rx.reduce((a, x, i) => a + (x - m(rx)) * (ry[i]! - m(ry)), 0);
+        const rho = cov / Math.sqrt(rx.reduce((a, x) => a + (x - m(rx)) ** 2, 0) * ry.reduce((a, y) => a + (y - m(ry)) ** 2, 0));
+        const score = Number(await page.getByTestId('importance-optimizer.rho').getAttribute('data-score'));
+        assert.ok(Math.abs(score - Math.abs(rho)) < 1e-12, `${score} vs ${Math.abs(rho)}`);
+        const first = await page.locator('[data-testid="importance"] li').first().getAttribute('data-testid');
+        assert.equal(first, 'importance-optimizer.learning_rate', 'the larger score first');
+        for (const key of ['optimizer.learning_rate', 'optimizer.rho'])
+          assert.equal(
+            await page.locator(`[data-testid="scatter-${key}"] circle`).count(),
+            4,
+            `${key}: one dot per finished trial`,
+          );
+        assert.equal(await page.getByTestId('scatter-optimizer.learning_rate').getAttribute('data-kind'), 'log');
+        await page.screenshot({ path: artifactPath('e2e', 'sweep-1280.png'), fullPage: true });
       });
 
       await t.test('one click opens a trial’s run; two ticked trials compare', async () => {

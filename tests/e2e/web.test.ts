@@ -172,6 +172,7 @@ async function historyCompareExport(page: Page): Promise<void> {
   await shot(page, 'compare');
 
   await page.getByTestId('nav-runs').click();
+  await page.getByTestId(`run-menu-${firstRun}`).click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`run-csv-${firstRun}`).click()]);
   const csvPath = artifactPath('e2e', 'e2e-two-devices-metrics.csv');
   await download.saveAs(csvPath);
@@ -180,6 +181,7 @@ async function historyCompareExport(page: Page): Promise<void> {
   assert.ok(lines.length > 5, 'one row per reported step');
 
   // The run as a Keras 3 archive, downloaded by the browser: a real archive with the optimizer state.
+  await page.getByTestId(`run-menu-${firstRun}`).click();
   const [kerasDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`run-keras-${firstRun}`).click()]);
   assert.match(kerasDownload.suggestedFilename(), /\.keras$/);
   const kerasPath = artifactPath('e2e', 'e2e-two-devices.keras');

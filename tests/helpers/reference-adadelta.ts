@@ -1,6 +1,7 @@
 /**
- * An independent float64 Adadelta written from Keras's update_step (spec §8), with no float32
- * rounding: the tests compare the library to it within float32 tolerance.
+ * An independent float64 Adadelta written from Keras's update_step (docs/optimizer-contract.md, "The
+ * Adadelta update step"), with no float32 rounding: the tests compare the library to it within float32
+ * tolerance.
  */
 export interface RefState {
   x: number[];

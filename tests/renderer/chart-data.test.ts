@@ -74,3 +74,29 @@ test('RunMetrics merges a late evaluation point into its step without dropping n
   assert.deepEqual([...run.store.column(metricColumn('val_loss'))].map(String), ['NaN', '0.85', 'NaN']);
   assert.equal(run.store.lastFinite(metricColumn('val_loss')), 0.85);
 });
+
+test('chart columns reach uPlot with null gaps (a NaN spiked log axes, froze zoom’s y and misplaced cursor dots)', async () => {
+  const { Buffers, transformColumns } = await import('../../src/renderer/src/charts/chart-transform');
+  const raw = [Float64Array.of(1, 2, 3, 4), Float64Array.of(0.5, NaN, 0.25, -1)] as never;
+  for (const logY of [false, true]) {
+    const { data, numeric, range } = transformColumns(raw, null, { smoothing: 0, logY, x: 'step' }, true, new Buffers());
+    assert.deepEqual(data[1], logY ? [0.5, null, 0.25, null] : [0.5, null, 0.25, -1], 'every gap is null, never NaN');
+    assert.equal(String(numeric[0]![1]), 'NaN');
+    assert.deepEqual(range, logY ? [0.25, 0.5] : [-1, 0.5]);
+  }
+  const wall = transformColumns(
+    [Float64Array.of(1, 2)] as never,
+    Float64Array.of(5000, 7000),
+    { smoothing: 0, logY: false, x: 'wall' },
+    false,
+    new Buffers(),
+  );
+  assert.deepEqual(Array.from(wall.data[0] as ArrayLike<number>), [5, 7], 'wall clock: epoch seconds');
+});
+
+test('a y range over float noise (a smoothed constant) is padded like a flat line', async () => {
+  const { padRange } = await import('../../src/renderer/src/charts/chart-options');
+  const [lo, hi] = padRange(3, 3.0000000000000004, false);
+  assert.ok(Math.abs(lo - 2.7) < 1e-12 && Math.abs(hi - 3.3) < 1e-12, `${lo}..${hi}: ±10% around 3`);
+  assert.deepEqual(padRange(1, 2, false), [0.95, 2.05]);
+});

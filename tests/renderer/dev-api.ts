@@ -258,6 +258,15 @@ export function createDevApi(options: { stepsPerTick?: number; tickMs?: number }
       if (typeof setting === 'number') return new Array(steps).fill(setting);
       return [...scheduleSeries(deserialize(setting as never), steps)];
     },
+    async evaluateCheckpoint(id: string) {
+      throw invalidInput(`the dev API does not evaluate checkpoints (run ${id})`);
+    },
+    async getOptimizerStats() {
+      return [];
+    },
+    async getDeviceHistory() {
+      return { memoryEstimateBytes: null, points: [] };
+    },
     async doctor() {
       return sampleDoctorReport();
     },

@@ -14,8 +14,10 @@ test('every variable to its typed value', () => {
   const s = readSettings({
     DTRAIN_DB: 'runs.db',
     DTRAIN_CACHE_DIR: '/c',
+    DTRAIN_IMAGE_CACHE_MB: '64',
     DTRAIN_DATASETS_DIR: '/d',
     DTRAIN_USER_DATA_DIR: '/u',
+    DTRAIN_DASHBOARD_DIR: '/r',
     DTRAIN_DEBUG: '1',
     DTRAIN_WATCHDOG_SECONDS: '2.5',
     DTRAIN_LEASE_SECONDS: '90',
@@ -27,8 +29,10 @@ test('every variable to its typed value', () => {
   assert.deepEqual(s, {
     db: 'runs.db',
     cacheDir: '/c',
+    imageCacheMb: 64,
     datasetsDir: '/d',
     userDataDir: '/u',
+    dashboardDir: '/r',
     debug: true,
     watchdogSeconds: 2.5,
     leaseSeconds: 90,
@@ -55,6 +59,9 @@ test('a bad value is one invalid-input line naming the variable and what it acce
     ['DTRAIN_NATIVE_BLAS', 'off', '0 or 1'],
     ['DTRAIN_VARIABLE_STORAGE', 'device', 'auto, host or tensor'],
     ['DTRAIN_DEBUG', 'yes', '0 or 1'],
+    ['DTRAIN_IMAGE_CACHE_MB', 'lots', 'a number of MiB ≥ 0'],
+    ['DTRAIN_IMAGE_CACHE_MB', '-1', 'a number of MiB ≥ 0'],
+    ['DTRAIN_IMAGE_CACHE_MB', ' ', 'a number of MiB ≥ 0'],
   ] as const) {
     assert.throws(() => readSettings({ [name]: value }), {
       code: 'invalid-input',

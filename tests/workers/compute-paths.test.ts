@@ -1,8 +1,9 @@
 /**
  * Training learns the right numbers on every compute path a user can land on (backend, native BLAS,
  * storage, communication thread; tests/helpers/compute-paths.ts): a few steps of real worker runs
- * (dense, conv, embedding; replicated and sharded layouts; 1 and 2 devices) against a float64
- * reference written in the test (tests/helpers/reference-training.ts). Before this test, forward on
+ * (dense, conv, embedding; replicated and sharded layouts, gathered and fully sharded parameters; 1 and
+ * 2 devices) against a float64 reference written in the test (tests/helpers/reference-training.ts).
+ * Before this test, forward on
  * wasm without BLAS read the first step's kernels forever (XNNPACK packs a weight tensor once, and the
  * optimizer wrote new values into that tensor's memory), while every "path A equals path B" test passed.
  */
@@ -19,6 +20,7 @@ import { relativeToChange } from '../helpers/keras-live';
 import { refTrain, type RefAdadelta, type RefModel, type RefParams } from '../helpers/reference-training';
 import { seededRandom, testSeed } from '../helpers/seed';
 import { trainRun } from '../helpers/train-run';
+import { EMBEDDING_JSON } from '../helpers/embedding-model';
 
 const STEPS = 4;
 const BATCH = 8;
@@ -84,77 +86,6 @@ const CNN_REF: RefModel = {
   ],
 };
 
-/** Keras 3's JSON of Sequential([Input((3,), int32), Embedding(11, 4), GlobalAveragePooling1D(), Dense(3)]). */
-const EMBEDDING_JSON = {
-  module: 'keras',
-  class_name: 'Sequential',
-  registered_name: null,
-  config: {
-    name: 'sequential',
-    trainable: true,
-    layers: [
-      {
-        module: 'keras.layers',
-        class_name: 'InputLayer',
-        registered_name: null,
-        config: { batch_shape: [null, 3], dtype: 'int32', sparse: false, name: 'input_layer' },
-      },
-      {
-        module: 'keras.layers',
-        class_name: 'Embedding',
-        registered_name: null,
-        build_config: { input_shape: [null, 3] },
-        config: {
-          name: 'embedding',
-          trainable: true,
-          input_dim: 11,
-          output_dim: 4,
-          mask_zero: false,
-          embeddings_initializer: {
-            module: 'keras.initializers',
-            class_name: 'RandomUniform',
-            config: { seed: null, minval: -0.5, maxval: 0.5 },
-            registered_name: null,
-          },
-          embeddings_regularizer: null,
-          activity_regularizer: null,
-          embeddings_constraint: null,
-        },
-      },
-      {
-        module: 'keras.layers',
-        class_name: 'GlobalAveragePooling1D',
-        registered_name: null,
-        config: { name: 'global_average_pooling1d', trainable: true, data_format: 'channels_last', keepdims: false },
-      },
-      {
-        module: 'keras.layers',
-        class_name: 'Dense',
-        registered_name: null,
-        build_config: { input_shape: [null, 4] },
-        config: {
-          name: 'dense',
-          trainable: true,
-          units: 3,
-          activation: 'linear',
-          use_bias: true,
-          kernel_initializer: {
-            module: 'keras.initializers',
-            class_name: 'GlorotUniform',
-            config: { seed: null },
-            registered_name: null,
-          },
-          bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-          kernel_regularizer: null,
-          bias_regularizer: null,
-          activity_regularizer: null,
-          kernel_constraint: null,
-          bias_constraint: null,
-        },
-      },
-    ],
-  },
-};
 const EMBEDDING_REF: RefModel = {
   input: [3],
   layers: [
@@ -232,6 +163,16 @@ const CASES: Case[] = [
     }),
   },
 ];
+
+// The same runs fully sharded (docs/architecture.md, "The memory model"): each unit's parameters
+// gathered into fresh tensors just before it computes, backward unit by unit.
+for (const name of [
+  'dense, kernels and a bias sharded over 2 devices, clipnorm',
+  'embedding (sparse gradients), table rows sharded over 2 devices',
+]) {
+  const c = CASES.find((k) => k.name === name)!;
+  CASES.push({ ...c, name: `${name}, fully sharded`, setup: (file) => ({ ...c.setup(file), fullySharded: true }) });
+}
 
 const paramsOf = (values: Map<string, Float64Array>): RefParams =>
   new Map([...values].filter(([k]) => k.startsWith('params/')).map(([k, v]) => [k.slice('params/'.length), v]));

@@ -1,7 +1,10 @@
 import type { Command } from '../command';
 import { dbOption, parse } from '../command';
 import { withService } from '../context';
-import { table, formatDate } from '../text';
+import { table, formatDate, truncate } from '../text';
+
+/** The NAME column's width: a long name is cut with '…' (`--json` and `show` give it whole). */
+const NAME_WIDTH = 40;
 
 export const runsCommand: Command = {
   name: 'runs',
@@ -16,7 +19,7 @@ export const runsCommand: Command = {
       else {
         const rows = runs.map((r) => [
           r.id,
-          r.name,
+          truncate(r.name, NAME_WIDTH),
           r.status,
           `${r.step}/${r.steps}`,
           r.lastLoss === null ? '-' : r.lastLoss.toFixed(4),

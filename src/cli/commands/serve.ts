@@ -1,14 +1,14 @@
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command';
 import { intOption, parse } from '../command';
-import { openService } from '../context';
+import { cliSettings, openService } from '../context';
+import { ensureDashboardBuilt } from '../dashboard-build';
 import { DEMO_RUN } from '../demo';
 import { isLoopbackHost } from '../../engine/serve/security';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const STATIC_DIR = `${ROOT}out/renderer`;
+/** Where the built dashboard is served from (built there on first use); DTRAIN_DASHBOARD_DIR moves it. */
+const staticDir = (): string => cliSettings().dashboardDir ?? `${ROOT}out/renderer`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -21,7 +21,8 @@ without which the API refuses connections.
 
   --port N      port (default: a free one)
   --host ADDR   listen address (default 127.0.0.1)
-  --demo        start a small demo run (Iris, 2 CPU workers) so there is something to watch
+  --demo        start a small demo run (Iris, 2 CPU workers, paced to last about a minute) and
+                print the address of its live page
   --cpu         use CPU workers even if GPUs are present
   --db PATH     database file`,
   async run(argv) {
@@ -37,7 +38,8 @@ without which the API refuses connections.
       'serve',
     );
     const port = intOption(values.port, 'port', 0, 65535);
-    ensureRendererBuilt();
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    await ensureDashboardBuilt({ dir: staticDir(), root: `${ROOT}src/renderer`, log });
     const { startServer } = await import('../../engine/serve/index');
     const service = await openService(values.db, { cpuOnly: values.cpu });
     let server: Awaited<ReturnType<typeof startServer>>;
@@ -45,26 +47,25 @@ without which the API refuses connections.
       server = await startServer({
         api: service,
         subscribe: (l) => service.subscribe(l),
-        staticDir: STATIC_DIR,
+        staticDir: staticDir(),
         host: values.host,
         port,
-        log: (line) => process.stderr.write(`${line}\n`),
+        log,
       });
     } catch (e) {
       await service.shutdown();
       throw e;
     }
-    process.stdout.write(`dtrain dashboard: ${server.url}\n`);
+    // With --demo the address opens on the demo run's live page, so a newcomer sees a run train.
+    const demo = values.demo ? await service.startRun(DEMO_RUN) : null;
+    if (demo) process.stdout.write(`demo run ${demo.runId} started\n`);
+    process.stdout.write(`dtrain dashboard: ${server.url}${demo ? `#/run/${demo.runId}` : ''}\n`);
     if (values.host && !isLoopbackHost(values.host)) {
       // Beyond loopback the token is the only lock: say so, and where the dashboard now answers.
       process.stderr.write(
         `warning: listening on ${values.host}: the dashboard is reachable from the network by anyone who has the token\n`,
       );
       for (const url of server.networkUrls) process.stderr.write(`  reachable at ${url}\n`);
-    }
-    if (values.demo) {
-      const { runId } = await service.startRun(DEMO_RUN);
-      process.stdout.write(`demo run ${runId} started\n`);
     }
     await new Promise<void>((resolve) => {
       const quit = () => resolve();
@@ -77,15 +78,3 @@ without which the API refuses connections.
     return 0;
   },
 };
-
-/** Web mode serves out/renderer; build it on first use so `dtrain serve` works after a plain install. */
-function ensureRendererBuilt(): void {
-  if (existsSync(`${STATIC_DIR}/index.html`)) return;
-  process.stderr.write('building the dashboard (first start only)...\n');
-  const r = spawnSync(process.execPath, [`${ROOT}node_modules/electron-vite/bin/electron-vite.js`, 'build'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (r.status !== 0 || !existsSync(`${STATIC_DIR}/index.html`))
-    throw new Error('building the dashboard failed; run `npm run build` to see why');
-}

@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { dbOption, parse } from '../command';
 import { UsageError, withService } from '../context';
 import { formatDate, indent } from '../text';
+import type { RunDetail } from '../../shared/api';
 import { recordedCompute } from '../../engine/config/compute';
 import { describeCompute } from '../../shared/settings';
 
@@ -31,6 +32,7 @@ export const showCommand: Command = {
         '',
         'config',
         indent(JSON.stringify(run.config, null, 2)),
+        ...memoryLines(run),
         '',
         'checkpoints',
         ...(run.checkpoints.length
@@ -55,3 +57,24 @@ export const showCommand: Command = {
     });
   },
 };
+
+const gib = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`);
+
+/**
+ * How the run's latest start held its parameters, the memory check's estimate of a worker's peak, and
+ * each worker's measured peak beside it (docs/architecture.md, "The memory model").
+ */
+function memoryLines(run: RunDetail): string[] {
+  const m = run.memory;
+  const peaks = run.devices.filter((d) => d.peakRssBytes);
+  if (!m && peaks.length === 0) return [];
+  const mode = !m ? '' : m.fullySharded ? `fully sharded${m.reshardAfterForward ? '' : ' (kept for backward)'}` : 'gathered';
+  return [
+    '',
+    m ? `memory   parameters ${mode}; estimate ${gib(m.estimateBytes)} per worker` : 'memory',
+    ...peaks.map(
+      (d) =>
+        `  device ${d.deviceId}  peak ${gib(d.peakRssBytes!)}${m ? ` (${(d.peakRssBytes! / m.estimateBytes).toFixed(2)} of the estimate)` : ''}  resident ${gib(d.rssBytes)}`,
+    ),
+  ];
+}

@@ -24,6 +24,24 @@ export function datasetFromArrays(name: string, x: NpyArray, y: NpyArray, option
   return { name, numExamples: n, featureShape, x: xs, y: toFloat32(y, 'y'), task, targetDim: yPerRow, xDtype: x.dtype };
 }
 
+/**
+ * A dataset's description and labels from x's header and the whole of y, checked as datasetFromArrays
+ * checks them: for a source whose features are read a batch at a time (featuresToFloat32).
+ */
+export function labelsFromArrays(
+  name: string,
+  x: Pick<NpyArray, 'dtype' | 'shape'>,
+  y: NpyArray,
+  options: ArrayDatasetOptions = {},
+): { info: Omit<Dataset, 'x' | 'y'>; labels: Int32Array | Float32Array } {
+  const { n, featureShape, task, yPerRow } = arrayLayout(x, y, options);
+  if (task === 'classification') {
+    const { labels, numClasses } = classIndices(y, n);
+    return { info: { name, numExamples: n, featureShape, task, numClasses, xDtype: x.dtype }, labels };
+  }
+  return { info: { name, numExamples: n, featureShape, task, targetDim: yPerRow, xDtype: x.dtype }, labels: toFloat32(y, 'y') };
+}
+
 /** What x's and y's headers say (and y's labels, for the class count), checked as a load checks them. */
 export function arraysSummary(
   x: Pick<NpyArray, 'dtype' | 'shape'>,
@@ -67,14 +85,19 @@ function classIndices(y: NpyArray, n: number): { labels: Int32Array; numClasses:
   return { labels, numClasses: Math.max(2, max + 1) };
 }
 
-function toFloat32(a: NpyArray, what: string): Float32Array {
+/** Values of (a part of) an array as float32 inputs; `flatOffset`: where the part starts, for the error. */
+export function featuresToFloat32(a: Pick<NpyArray, 'dtype' | 'data'>, flatOffset: number): Float32Array {
+  return toFloat32(a, 'x', flatOffset);
+}
+
+function toFloat32(a: Pick<NpyArray, 'dtype' | 'data'>, what: string, flatOffset = 0): Float32Array {
   if (a.data instanceof Float32Array) return a.data;
   const values = npyToNumbers(a);
   if (isIntegerDtype(a.dtype)) {
     for (let i = 0; i < values.length; i++) {
       if (Math.abs(values[i]!) > EXACT_INT) {
         throw new DatasetError(
-          `${what} holds the integer ${values[i]} at flat index ${i}: integers beyond 2^24 cannot stay exact as float32 inputs`,
+          `${what} holds the integer ${values[i]} at flat index ${flatOffset + i}: integers beyond 2^24 cannot stay exact as float32 inputs`,
         );
       }
     }

@@ -26,13 +26,24 @@ export {
 } from './batches';
 export type { BatchOptions } from './batches';
 export { splitIndices, subsetDataset, trainValidationSplit } from './split';
+export { inMemoryRows, rowSource, subsetRows } from './rows';
+export type { DatasetInfo, RowSource } from './rows';
 export type { SplitOptions } from './split';
 export { SYNTHETIC_DESCRIPTIONS, makeBlobs, makeLinearRegression, makeSpirals, makeSynthetic } from './synthetic';
 export type { BlobsOptions, LinearRegressionOptions, SpiralsOptions, SyntheticName, SyntheticSpec } from './synthetic';
 export { SHAPE_CLASSES, makeShapes } from './shapes';
 export type { ShapesOptions } from './shapes';
 export { datasetFingerprint } from './fingerprint';
-export { decodeNpy, decodeNpyHeader, encodeNpy, isIntegerDtype, npyDataBytes, npyItemSize, npyToNumbers } from './npy';
+export {
+  decodeNpy,
+  decodeNpyHeader,
+  encodeNpy,
+  isIntegerDtype,
+  npyDataBytes,
+  npyItemSize,
+  npyToNumbers,
+  readValues,
+} from './npy';
 export type { NpyArray, NpyData, NpyDtype, NpyHeader, NpyValues } from './npy';
 export { NPY_HEADER_BYTES, checkNpyEntry, decodeNpz, encodeNpz } from './npz';
 export type { DecodeNpzOptions, NpzEntry } from './npz';
@@ -50,7 +61,7 @@ export {
   zipEntries,
 } from './zip';
 export type { ZipEntry } from './zip';
-export { arraysSummary, datasetFromArrays } from './arrays';
+export { arraysSummary, datasetFromArrays, featuresToFloat32, labelsFromArrays } from './arrays';
 export type { ArrayDatasetOptions } from './arrays';
 export { describeDataset } from './describe';
 export type { DatasetSummary } from './describe';

@@ -87,9 +87,6 @@ export function npyDataBytes(h: Pick<NpyHeader, 'dtype' | 'shape'>): number {
   return h.shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[h.dtype];
 }
 
-/** The item size of a dtype in bytes. */
-export const npyItemSize = (dtype: NpyDtype): number => ITEM_SIZE[dtype];
-
 export interface NpyHeader {
   dtype: NpyDtype;
   shape: number[];
@@ -142,7 +139,7 @@ export function encodeNpy(values: NpyValues, dtype: NpyDtype, shape: readonly nu
 }
 
 /** Values of any decoded array as float64 numbers (64-bit integers beyond 2^53 lose precision). */
-export function npyToNumbers(array: NpyArray): Float64Array {
+export function npyToNumbers(array: Pick<NpyArray, 'data'>): Float64Array {
   const out = new Float64Array(array.data.length);
   for (let i = 0; i < out.length; i++) out[i] = Number(array.data[i]!);
   return out;
@@ -205,7 +202,13 @@ function allocate(dtype: NpyDtype, n: number): NpyData {
   }
 }
 
-function readValues(view: DataView, start: number, n: number, dtype: NpyDtype, le: boolean): NpyData {
+/** Bytes per value of a dtype. */
+export function npyItemSize(dtype: NpyDtype): number {
+  return ITEM_SIZE[dtype];
+}
+
+/** `n` values of `dtype` from `view` at byte `start`, native order (decodeNpy's reading, for a part of a file). */
+export function readValues(view: DataView, start: number, n: number, dtype: NpyDtype, le: boolean): NpyData {
   const size = ITEM_SIZE[dtype];
   if (le && dtype !== 'float16' && dtype !== 'bool') {
     // Native byte order: one copy into an aligned buffer instead of a read per value.

@@ -1,7 +1,7 @@
 /** Seeded train/validation split (stratified by class for classification) and dataset subsets. */
 import { Rng, checkSeed } from '../random/stream';
 import { gatherRows } from './batches';
-import { DatasetError, validateDataset, type Dataset } from './types';
+import { DatasetError, validateLabels, type Dataset } from './types';
 
 export interface SplitOptions {
   /** Share of examples held out, in [0, 1). */
@@ -17,13 +17,16 @@ const SPLIT_STREAM = 0x5b117;
  * Row indices of each part, ascending. Stratified: round(count_c × fraction) rows of every class c
  * go to validation, chosen by a seeded shuffle, so small classes are represented in both parts.
  */
-export function splitIndices(dataset: Dataset, options: SplitOptions): { train: Uint32Array; validation: Uint32Array } {
+export function splitIndices(
+  dataset: Pick<Dataset, 'name' | 'numExamples' | 'y' | 'task' | 'numClasses' | 'targetDim'>,
+  options: SplitOptions,
+): { train: Uint32Array; validation: Uint32Array } {
   const { validationFraction: f, seed } = options;
   if (typeof f !== 'number' || !(f >= 0 && f < 1)) {
     throw new DatasetError(`validationFraction must be in [0, 1) (got ${f})`);
   }
   checkSeed(seed);
-  validateDataset(dataset); // labels in range before they index the class groups
+  validateLabels(dataset); // labels in range before they index the class groups (the features play no part)
   const rng = new Rng(SPLIT_STREAM, seed);
   const stratify = dataset.task === 'classification' && (options.stratify ?? true);
   const groups = stratify ? rowsByClass(dataset) : [allRows(dataset.numExamples)];
@@ -68,7 +71,7 @@ function allRows(n: number): Uint32Array {
   return rows;
 }
 
-function rowsByClass(dataset: Dataset): Uint32Array[] {
+function rowsByClass(dataset: Pick<Dataset, 'numExamples' | 'y' | 'numClasses'>): Uint32Array[] {
   const k = dataset.numClasses ?? 0;
   const counts = new Uint32Array(k);
   for (let i = 0; i < dataset.numExamples; i++) counts[dataset.y[i]]++;

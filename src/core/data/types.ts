@@ -57,6 +57,14 @@ export function validateDataset(ds: Dataset): void {
   if (ds.featureShape.some((d) => !Number.isInteger(d) || d < 1)) fail(`bad featureShape [${ds.featureShape}]`);
   if (ds.x.length !== ds.numExamples * featureSize(ds))
     fail(`x has ${ds.x.length} values, expected ${ds.numExamples * featureSize(ds)}`);
+  validateLabels(ds);
+}
+
+/** Checks the labels or targets of a dataset (sizes, label range), whether or not its features are loaded. */
+export function validateLabels(ds: Pick<Dataset, 'name' | 'numExamples' | 'y' | 'task' | 'numClasses' | 'targetDim'>): void {
+  const fail = (msg: string): never => {
+    throw new DatasetError(`dataset '${ds.name}': ${msg}`);
+  };
   if (ds.y.length !== ds.numExamples * targetSize(ds))
     fail(`y has ${ds.y.length} values, expected ${ds.numExamples * targetSize(ds)}`);
   if (ds.task === 'classification') {

@@ -52,7 +52,7 @@ export function placeholder(
  * (backends may cache data derived from a tensor, e.g. tfjs-wasm's packed matMul weights). A view of
  * the wasm heap (stale once anything allocates: take it right before use) or the cpu's live array.
  */
-function memoryOf(t: tf.Tensor): Float32Array {
+export function memoryOf(t: tf.Tensor): Float32Array {
   const backend = tf.backend() as tf.KernelBackend & { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
   if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array; // cpu: its live array

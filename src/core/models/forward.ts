@@ -104,19 +104,38 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
       return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
     }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);
-    for (let i = 0; i < model.layers.length; i++) {
-      const [layer, next] = [model.layers[i]!, model.layers[i + 1]];
-      // conv → bias → relu → max-pool as one op (one pass each way on wasm; the same values).
-      if (layer.kind === 'conv2d' && layer.activation === 'relu' && layer.bias !== null && next?.kind === 'maxPool2d') {
-        const y = tf.conv2d(h as tf.Tensor4D, param(params, layer.kernel) as tf.Tensor4D, layer.strides, layer.padding);
-        h = biasReluMaxPool(y, param(params, layer.bias), next.poolSize, next.strides, next.padding);
-        i++;
-        continue;
-      }
-      h = applyLayer(h, layer, params, opts);
-    }
+    for (let i = 0; i < model.layers.length; i += blockLength(model.layers, i)) h = applyBlock(model.layers, i, h, params, opts);
     return h;
   });
+}
+
+/** conv → bias → relu → max-pool runs as one op (one pass each way on wasm; the same values). */
+function fusesWithPool(layer: ResolvedLayer, next: ResolvedLayer | undefined): boolean {
+  return layer.kind === 'conv2d' && layer.activation === 'relu' && layer.bias !== null && next?.kind === 'maxPool2d';
+}
+
+/** Layers the block starting at `i` computes: 2 for a conv fused with its max-pool, else 1. */
+export function blockLength(layers: readonly ResolvedLayer[], i: number): number {
+  return fusesWithPool(layers[i]!, layers[i + 1]) ? 2 : 1;
+}
+
+/**
+ * The block of layers starting at `i` (see blockLength) applied to `h`: forward's loop body, also
+ * run unit by unit by a fully sharded step (units.ts), so both compute with the very same ops.
+ */
+export function applyBlock(
+  layers: readonly ResolvedLayer[],
+  i: number,
+  h: tf.Tensor,
+  params: Map<string, tf.Tensor>,
+  opts: ForwardOptions,
+): tf.Tensor {
+  const [layer, next] = [layers[i]!, layers[i + 1]];
+  if (!fusesWithPool(layer, next)) return applyLayer(h, layer, params, opts);
+  const conv = layer as Extract<ResolvedLayer, { kind: 'conv2d' }>;
+  const pool = next as Extract<ResolvedLayer, { kind: 'maxPool2d' }>;
+  const y = tf.conv2d(h as tf.Tensor4D, param(params, conv.kernel) as tf.Tensor4D, conv.strides, conv.padding);
+  return biasReluMaxPool(y, param(params, conv.bias!), pool.poolSize, pool.strides, pool.padding);
 }
 
 /**

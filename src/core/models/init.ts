@@ -5,6 +5,7 @@
  */
 import type { Model, ParamSpec } from './build';
 import { counterUniform, hashString, streamKey } from '../random/counter';
+import { shardRuns, type AxisSlice } from '../dtensor/shard';
 
 /** Elements [start, start + length) of parameter `param`'s initial value (flattened, row-major). */
 export function initParamSlice(param: ParamSpec, seed: number, start = 0, length?: number): Float32Array {
@@ -47,6 +48,16 @@ function standardNormal(key: number, i: number, truncated: boolean): number {
     const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     if (!truncated || Math.abs(z) <= 2 || attempt >= 64) return z;
   }
+}
+
+/**
+ * A device's shard (the region `slices` of the whole value) of a parameter's initial value, drawn run
+ * by run: the same numbers as cutting the whole value, without ever drawing it whole.
+ */
+export function initShard(param: ParamSpec, seed: number, slices: readonly AxisSlice[]): Float32Array {
+  const out = new Float32Array(slices.reduce((a, s) => a * s.size, 1));
+  for (const r of shardRuns(param.shape, slices)) out.set(initParamSlice(param, seed, r.globalOffset, r.length), r.localOffset);
+  return out;
 }
 
 /** All initial parameter values, keyed by path, in the model's parameter order. */

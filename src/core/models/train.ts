@@ -66,7 +66,8 @@ export interface StepOptions {
   context?: ComputeContext;
 }
 
-function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
+/** The batch's inputs against the model's input shape (the unit step checks them the same way). */
+export function checkInputs(model: Model, x: Float32Array, batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 0) throw new RangeError(`batchSize must be an integer >= 0, got ${batchSize}`);
   const per = model.inputShape.reduce((a, b) => a * b, 1);
   if (x.length !== batchSize * per) {
@@ -103,6 +104,15 @@ function sumOf(values: Float32Array): number {
   return s;
 }
 
+/** A batch's loss and metric sums from the model's output and the per-example loss (the unit step's too). */
+export function batchSums(model: Model, out: tf.Tensor, perExample: tf.Tensor, labels: Labels, batchSize: number): BatchSums {
+  return {
+    count: batchSize,
+    lossSum: sumOf(perExample.dataSync() as Float32Array),
+    metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
+  };
+}
+
 /**
  * Loss sum, gradients of the loss sum, and metric sums over the given (local) batch; gradients come back
  * as host arrays. The dense step (dense-step.ts) or, with Embedding tables, the sparse step
@@ -119,11 +129,7 @@ export function lossAndGradsSum(
 ): GradSums {
   checkInputs(model, x, batchSize);
   const labels = checkLabels(model, y, batchSize);
-  // Checked here, not in forward: an error thrown under the gradient tape leaks its saved tensors.
-  const dropout = model.layers.find((l) => l.kind === 'dropout' && l.rate > 0);
-  if (dropout && opts.dropoutSeed === undefined) {
-    throw new Error(`lossAndGrads: layer "${dropout.name}" is a dropout layer: pass dropoutSeed`);
-  }
+  requireDropoutSeed(model, opts.dropoutSeed);
   if (batchSize === 0) return zeroSums(model, true);
   const sparse = model.params.some((p) => p.sparse);
   const { copies } = opts.context ?? defaultContext;
@@ -144,13 +150,21 @@ export function lossAndGradsSum(
   return result!;
 }
 
+/**
+ * A model with dropout needs the step's dropout seed. Checked before any step runs, not in forward:
+ * an error thrown under the gradient tape leaks its saved tensors.
+ */
+export function requireDropoutSeed(model: Model, dropoutSeed: number | undefined): void {
+  const dropout = model.layers.find((l) => l.kind === 'dropout' && l.rate > 0);
+  if (dropout && dropoutSeed === undefined)
+    throw new Error(`lossAndGrads: layer "${dropout.name}" is a dropout layer: pass dropoutSeed`);
+}
+
 /** A step's loss and metric sums and its gradients; disposes the tensors the step kept. */
 function sumsOf(model: Model, step: StepOutputs, labels: Labels, batchSize: number): GradSums {
   try {
     return {
-      count: batchSize,
-      lossSum: sumOf(step.perExample.dataSync() as Float32Array),
-      metricSums: metricSums(model, step.out.dataSync() as Float32Array, labels, batchSize),
+      ...batchSums(model, step.out, step.perExample, labels, batchSize),
       grads: step.grads,
       ...(step.sparse ? { sparse: step.sparse } : {}),
     };
@@ -176,11 +190,7 @@ export function evaluateSum(
     const pt = paramTensors(model, params);
     const out = forward(model, pt, tf.tensor(x, [batchSize, ...model.inputShape], 'float32'), { training: false });
     const perExample = perExampleLoss(model, out, labelTensor(model, labels, batchSize));
-    result = {
-      count: batchSize,
-      lossSum: sumOf(perExample.dataSync() as Float32Array),
-      metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
-    };
+    result = batchSums(model, out, perExample, labels, batchSize);
   });
   return result!;
 }

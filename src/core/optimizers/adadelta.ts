@@ -41,7 +41,8 @@ const ARG_KEYS = new Set([
 export type ConfigFlavour = 'keras3' | 'keras2';
 
 /**
- * Keras's Adadelta (tf.keras.dtensor.experimental.optimizers.Adadelta semantics, spec §8) on a mesh.
+ * Keras's Adadelta (tf.keras.dtensor.experimental.optimizers.Adadelta semantics; docs/optimizer-contract.md,
+ * "The Adadelta update step") on a mesh.
  * Slots `accumulated_grad` (E[g²]) and `accumulated_delta_var` (E[Δx²]) share each variable's layout;
  * they are the state of the chain's update step (adadelta-step.ts), which picks the kernel by storage.
  */
@@ -96,8 +97,8 @@ export class Adadelta extends BaseOptimizer {
 
   /**
    * Keras's get_config. Default: what Keras 3's from_config loads (its keys and order). `keras2`: the
-   * tf.keras 2.11–2.15 form (spec §11, `jit_compile` the effective value; `scheduleFormat` 'legacy' for
-   * 2.11/2.12), which cannot express the Keras 3-only settings.
+   * tf.keras 2.11–2.15 form (contract: "Serialization"; `jit_compile` the effective value;
+   * `scheduleFormat` 'legacy' for 2.11/2.12), which cannot express the Keras 3-only settings.
    */
   getConfig(options: { flavour?: ConfigFlavour; scheduleFormat?: ScheduleFormat } = {}): Record<string, unknown> {
     const schedule = this.learningRateSchedule;

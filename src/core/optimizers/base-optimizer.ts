@@ -42,9 +42,9 @@ export interface MeshArgs {
 }
 
 /**
- * Keras's base optimizer (spec §2–§11) over sharded variables: iterations, learning rate and schedules,
- * and apply_gradients as a chain of steps (apply-pipeline.ts): unscale → accumulate → clip → dedupe →
- * decay → update → ema. Subclasses give the update step and its slots.
+ * Keras's base optimizer (docs/optimizer-contract.md) over sharded variables: iterations, learning
+ * rate and schedules, and apply_gradients as a chain of steps (apply-pipeline.ts): unscale → accumulate
+ * → clip → dedupe → decay → update → ema. Subclasses give the update step and its slots.
  */
 export abstract class BaseOptimizer {
   readonly name: string;
@@ -98,7 +98,7 @@ export abstract class BaseOptimizer {
     this.learningRate = args.learningRate ?? 0.001;
   }
 
-  // ---- iterations and learning rate (spec §4) ----
+  // ---- iterations and learning rate (contract: "Learning rate, lr and iterations") ----
   /** Applied steps. With gradient accumulation, Keras 3's floor(calls / N) (the stored counter counts calls). */
   get iterations(): number {
     const n = this.gradientAccumulationSteps;
@@ -151,7 +151,7 @@ export abstract class BaseOptimizer {
     return this.schedule;
   }
 
-  // ---- variables (spec §3) ----
+  // ---- variables (contract: "State variables") ----
   /**
    * Keras order: iteration, then per model variable its EMA average and gradient accumulator (each
    * when enabled), then the subclass's slots.
@@ -255,7 +255,7 @@ export abstract class BaseOptimizer {
     assignWeights(this.variables, weights);
   }
 
-  // ---- apply_gradients (spec §5) ----
+  // ---- apply_gradients (contract: "The apply_gradients pipeline") ----
   /**
    * Applies one step. Returns the new iterations count. Async because, on a sharded mesh, clipping
    * norms are all-reduced across devices; every device calls this with its own shards (SPMD).
@@ -282,7 +282,7 @@ export abstract class BaseOptimizer {
     return this.iterations;
   }
 
-  /** compute_gradients then apply_gradients (spec §10); the loss goes through scaleLoss first. */
+  /** compute_gradients then apply_gradients (contract: "compute_gradients and minimize"), the loss through scaleLoss. */
   async minimize(loss: () => tf.Scalar, varList: readonly ModelVariable[] | (() => readonly ModelVariable[])): Promise<void> {
     await this.applyGradients(this.computeGradients(() => this.scaleLoss(loss()), varList));
   }

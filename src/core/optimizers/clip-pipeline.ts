@@ -6,8 +6,9 @@ import { sumOfSquares, type Grad } from './gradients';
 import type { GradientStep } from './apply-pipeline';
 
 /**
- * Keras's _clip_gradients over sharded variables (spec §6). Norms are float64 sums of squares of the
- * local shards, all-reduced once per step over the whole mesh, so a sharded run clips like an unsharded one.
+ * Keras's _clip_gradients over sharded variables (docs/optimizer-contract.md, "Clipping"). Norms are float64
+ * sums of squares of the local shards, all-reduced once per step over the whole mesh, so a sharded run
+ * clips like an unsharded one.
  */
 export async function clipGradients(
   grads: Grad[],

@@ -43,7 +43,7 @@ export const CONFIG_KEYS: Record<string, string> = {
 
 const DEPRECATED_KWARGS = new Set(['decay', 'gradient_aggregator', 'gradient_transformers']);
 
-/** Keras's base validation, in Keras's order (spec §2c steps 1–3). */
+/** Keras's base validation, in Keras's order (docs/optimizer-contract.md, "Constructor validation"). */
 export function validateBaseArgs(a: BaseOptimizerArgs): void {
   const n = a.gradientAccumulationSteps;
   // Keras 3 checks truthiness first (0 and None mean no accumulation); we also refuse non-integers.
@@ -85,8 +85,8 @@ export function validateBaseArgs(a: BaseOptimizerArgs): void {
 }
 
 /**
- * Keras's handling of leftover keyword arguments (spec §2c step 5), applied to config keys that are
- * not constructor arguments. `extraKeys` are the subclass's own (e.g. rho, epsilon).
+ * Keras's handling of leftover keyword arguments (contract: "Constructor validation"), applied to config
+ * keys that are not constructor arguments. `extraKeys` are the subclass's own (e.g. rho, epsilon).
  */
 export function checkLeftoverKwargs(config: Record<string, unknown>, extraKeys: readonly string[], className: string): void {
   for (const key of Object.keys(config)) {

@@ -3,7 +3,7 @@
  * else the environment's DTRAIN_* setting, else auto. The resolved choices are stored with the run;
  * on resume a variable set in the resuming process overrides what the run recorded (docs/settings.md).
  */
-import type { ComputeChoices, RunConfig } from '../../shared/api';
+import type { BackendChoice, ComputeChoices, DeviceInfo, RunConfig } from '../../shared/api';
 import { AUTO_COMPUTE, COMPUTE_VARIABLES, type Settings } from '../../shared/settings';
 
 type Add = (path: string, message: string) => void;
@@ -57,4 +57,16 @@ export function resumeCompute(stored: RunConfig, settings: Settings): { config: 
     (config as Record<string, unknown>)[key] = set;
   }
   return { config, notes };
+}
+
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+/**
+ * The tfjs backends a worker on `device` tries, in order: tensorflow → wasm → cpu on a GPU, wasm → cpu
+ * on a CPU worker. The run's `backend` (DTRAIN_BACKEND for a new run) forces one, so a run (or a test)
+ * can take the path a machine without the others would take; the worker then fails rather than fall back.
+ */
+export function backendOrder(device: DeviceInfo, choice: BackendChoice): BackendName[] {
+  if (choice !== 'auto') return [choice];
+  return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }

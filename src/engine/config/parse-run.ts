@@ -17,6 +17,7 @@ import type { Settings } from '../../shared/settings';
 import { emaFirstStepFor } from '../keras/ema-first-step';
 import { resolveKerasModel } from '../keras/run-model';
 import { checkEvaluation } from './evaluation-config';
+import { checkHistoryKeys } from './history-config';
 import { inlineKerasJson } from './keras-model-file';
 import { RUN_KEYS } from './run-keys';
 import { checkRunFit } from './run-fit';
@@ -54,6 +55,7 @@ export async function parseRun(raw: unknown, options: ParseOptions): Promise<Res
   const shape = checkShape(config, model, options.settings, ema ?? RUN_DEFAULTS.emaFirstStep, add);
   if (data) checkRunFit(model, data.train, config.globalBatchSize, add);
   checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
+  checkHistoryKeys(config, add);
   if (issues.length > 0 || !data || !shape) return issues;
   return { ...shape, config: ema ? { ...shape.config, emaFirstStep: ema } : shape.config, data, initial: source.initial };
 }

@@ -20,8 +20,12 @@ const KEYS = {
   backend: true,
   nativeBlas: true,
   commThread: true,
+  fullySharded: true,
+  reshardAfterForward: true,
   watchdogSeconds: true,
   emaFirstStep: true,
+  optimizerStatsEvery: true,
+  minStepMs: true,
 } satisfies Record<keyof RunConfig, true>;
 
 export const RUN_KEYS: readonly string[] = Object.keys(KEYS);

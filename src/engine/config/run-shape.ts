@@ -8,6 +8,7 @@ import { Mesh } from '../../core/dtensor/mesh';
 import { Layout } from '../../core/dtensor/layout';
 import { LayoutMap } from '../../core/dtensor/layout-map';
 import { Adadelta } from '../../core/optimizers/adadelta';
+import { checkOptimizerKeys } from './history-config';
 import { buildModel, type Model } from '../../core/models/index';
 import { ModelSpecError } from '../../core/models/spec';
 import { isArgumentError, UserError } from '../../core/errors';
@@ -66,7 +67,7 @@ export function checkShape(
   const layouts = mesh ? layoutMapOf(config, mesh, model, add) : undefined;
   if (config.optimizer === undefined)
     add('optimizer', 'an optimizer config is required (Keras Adadelta get_config() keys, e.g. {"learning_rate": 1.0})');
-  else attempt('optimizer', add, () => Adadelta.fromConfig(config.optimizer));
+  else if (checkOptimizerKeys(config.optimizer, add)) attempt('optimizer', add, () => Adadelta.fromConfig(config.optimizer));
   checkInteger(config.steps, 'steps', 1, add);
   checkInteger(config.globalBatchSize, 'globalBatchSize', 1, add);
   checkInteger(config.seed, 'seed', 0, add);
@@ -75,6 +76,12 @@ export function checkShape(
   const ema = config.emaFirstStep;
   if (ema !== undefined && ema !== 'keras2' && ema !== 'keras3')
     add('emaFirstStep', `emaFirstStep must be "keras2" or "keras3" (got ${JSON.stringify(ema)})`);
+  const fs = config.fullySharded;
+  if (fs !== undefined && fs !== 'auto' && typeof fs !== 'boolean')
+    add('fullySharded', `fullySharded must be "auto", true or false (got ${JSON.stringify(fs)})`);
+  const raf = config.reshardAfterForward;
+  if (raf !== undefined && typeof raf !== 'boolean')
+    add('reshardAfterForward', `reshardAfterForward must be true or false (got ${JSON.stringify(raf)})`);
   const w = config.watchdogSeconds;
   if (w !== undefined && !(typeof w === 'number' && Number.isFinite(w) && w > 0))
     add('watchdogSeconds', `watchdogSeconds must be a number of seconds > 0 (got ${JSON.stringify(w)})`);

@@ -2,7 +2,7 @@
  * Which devices a run uses: the GPUs nvidia-smi reports, or N CPU workers standing in for N GPUs.
  * Each device becomes one worker process pinned with CUDA_VISIBLE_DEVICES.
  */
-import type { BackendChoice, DeviceInfo } from '../../shared/api';
+import type { DeviceInfo } from '../../shared/api';
 import { probeGpus } from '../doctor/nvidia-smi';
 import { invalidInput } from '../../shared/errors';
 
@@ -33,18 +33,6 @@ export function chooseDevices(size: number, gpus: DeviceInfo[], options: { cpu?:
     );
   }
   return gpus.slice(0, size).map((g, i) => ({ ...g, deviceId: i, label: g.label }));
-}
-
-export type BackendName = Exclude<BackendChoice, 'auto'>;
-
-/**
- * The tfjs backends a worker on `device` tries, in order: tensorflow → wasm → cpu on a GPU, wasm → cpu
- * on a CPU worker. The run's `backend` (DTRAIN_BACKEND for a new run) forces one, so a run (or a test)
- * can take the path a machine without the others would take; the worker then fails rather than fall back.
- */
-export function backendOrder(device: DeviceInfo, choice: BackendChoice): BackendName[] {
-  if (choice !== 'auto') return [choice];
-  return device.kind === 'GPU' ? ['tensorflow', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 }
 
 /** The environment that pins a worker to its device (merged into the parent's by the process host). */

@@ -17,10 +17,12 @@ import type {
 } from '../../shared/worker-protocol';
 import { DeviceProcess, WorkerDiedError, WorkerStalledError, type WorkerFailure } from './device-process';
 import type { ProcessHost } from './process-host';
-import { backendOrder, workerEnv } from './devices';
+import { backendOrder } from '../config/compute';
+import { workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
 import { StallWatchdog, type WatchedPhase } from './stall-watchdog';
 import { TRANSFER_CHUNK_BYTES, pullShards, pushShards } from './shard-transfer';
+import { workerStartLine } from './worker-log';
 
 export interface MeshSessionOptions {
   host: ProcessHost;
@@ -112,17 +114,8 @@ export class MeshSession {
           }),
         ),
       );
-      infos.forEach((info) =>
-        log?.(
-          `[worker dev${info.deviceId} ${info.pid}] backend ${info.backend}${info.backendNotes.length ? ` (${info.backendNotes.join('; ')})` : ''}`,
-        ),
-      );
       const ready = await this.startPhase((w) => w.call((api) => api.setup({ ...setup, socketDir: this.socketDir })));
-      ready.forEach((r, i) =>
-        log?.(
-          `[worker dev${workers[i]!.deviceId}] ${r.storage} storage (parameters and optimizer slots ${r.storage === 'tensor' ? 'as tfjs tensors' : 'in host memory'}; ${r.parameters})`,
-        ),
-      );
+      infos.forEach((info, i) => log?.(workerStartLine(info, ready[i]!.storage, setup.fullySharded === true)));
       this.started = infos;
     } catch (e) {
       this.abort();

@@ -11,6 +11,7 @@ import { shardsForDevice, toCheckpointTensors } from './checkpoint-shards';
 import { RunDivergedError, firstNonFinite, nonFiniteCause } from './divergence';
 import { EarlyStopMonitor } from './early-stop-monitor';
 import { earlyStoppingRule, isEvalStep, nextEvalStep } from '../config/evaluation-config';
+import { RunHistoryRecorder, paceDelayMs } from './run-history';
 
 /** What a caller (a sweep) may decide after an evaluation: go on, or stop the run with a reason. */
 export type EvaluationHook = (e: {
@@ -39,6 +40,8 @@ export class RunController {
   private step: number;
   private pending: MetricPoint[] = [];
   private readonly perDeviceMs = new Map<number, number>();
+  /** Adadelta's figures and the per-device samples, written and streamed with the metrics. */
+  private readonly history: RunHistoryRecorder;
   private lastFlush = 0;
   /** A checkpoint left its data in the WAL; copy it into the main file while the workers compute. */
   private walPending = false;
@@ -56,9 +59,11 @@ export class RunController {
     this.step = startStep;
     const rule = earlyStoppingRule(o.config);
     this.earlyStop = rule ? new EarlyStopMonitor(rule) : null;
+    this.history = new RunHistoryRecorder(o.store, o.runId, o.emit);
     o.session.onEvent((e) => {
       if (e.type !== 'step') return;
       this.perDeviceMs.set(e.deviceId, e.report.stepTimeMs);
+      this.history.observe(e.deviceId, e.report);
       if (e.deviceId === o.session.mesh.deviceIds[0]) this.record(e.report);
     });
   }
@@ -136,9 +141,11 @@ export class RunController {
         nextCheckpoint - this.step,
         nextEvalStep(config, this.step) - this.step,
       );
+      const chunkStarted = Date.now();
       const training = this.o.session.train(this.step, count);
       const walError = this.copyWalIfPending();
       const report = await training;
+      await sleep(paceDelayMs(count, config.minStepMs, Date.now() - chunkStarted));
       // A store write that failed meanwhile (a full disk) ends the run only now, with the workers idle.
       if (walError ?? this.writeError) throw walError ?? this.writeError;
       // Workers end a chunk early at a non-finite step; the report says which step that was.
@@ -154,6 +161,7 @@ export class RunController {
       if (this.step < config.steps && !ended && !this.request && wanted) await this.checkpoint({ best: evaluation?.improved });
       else finalBest = evaluation?.improved ?? false;
     }
+    this.history.flush(true);
     if (this.earlyStop?.rule.restoreBest && (this.step >= config.steps || ended === 'early-stopped') && !finalBest)
       await this.restoreBest();
     // A pause that lands on a scheduled checkpoint's step has its checkpoint already.
@@ -260,6 +268,7 @@ export class RunController {
   }
 
   private record(r: StepReport): void {
+    this.history.record(r);
     const samplesPerSec = r.stepTimeMs > 0 ? (r.count * 1000) / r.stepTimeMs : 0;
     this.pending.push({
       step: r.step + 1,
@@ -278,7 +287,7 @@ export class RunController {
     }
   }
 
-  /** Batches metric rows into one transaction and one event roughly every 250 ms. */
+  /** Batches metric rows into one transaction and one event roughly every 250 ms (with the run's other history). */
   private flush(force: boolean): void {
     if (this.pending.length === 0 || (!force && Date.now() - this.lastFlush < 250)) return;
     const points = this.pending;
@@ -287,5 +296,8 @@ export class RunController {
     this.o.store.appendMetrics(this.o.runId, points);
     this.o.store.updateRun(this.o.runId, { step: points[points.length - 1]!.step });
     this.o.emit({ type: 'metrics', runId: this.o.runId, points });
+    this.history.flush(false);
   }
 }
+
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : Promise.resolve());

@@ -4,10 +4,15 @@
  * pieces of at most `chunkBytes` per call; many small shards share one call, a big one is cut.
  */
 import type * as Comlink from 'comlink';
-import type { ShardHeader, ShardPiece, ShardRecord, WorkerApi } from '../../shared/worker-protocol';
+import {
+  TRANSFER_CHUNK_BYTES,
+  type ShardHeader,
+  type ShardPiece,
+  type ShardRecord,
+  type WorkerApi,
+} from '../../shared/worker-protocol';
 
-/** Bytes of values per call: far below the 2 GiB ceiling, large enough that calls cost nothing next to the copy. */
-export const TRANSFER_CHUNK_BYTES = 64 * 2 ** 20;
+export { TRANSFER_CHUNK_BYTES };
 
 type Values = Float32Array | Float64Array;
 type Call = <T>(fn: (api: Comlink.Remote<WorkerApi>) => Promise<T>) => Promise<T>;

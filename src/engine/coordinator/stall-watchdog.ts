@@ -6,14 +6,9 @@
  */
 import { WorkerStalledError, type DeviceProcess } from './device-process';
 import { cpuSample } from './process-cpu';
+import { stallVerdict, type WatchedPhase } from './stall-verdict';
 
-/**
- * What counts as life after the timeout. Training: answering a ping while using CPU (a step longer
- * than the timeout; where CPU time cannot be read, an answer is enough). Starting: using CPU, answer
- * or not (a worker loading its data synchronously cannot answer), or answering where CPU time cannot
- * be read.
- */
-export type WatchedPhase = 'training' | 'starting';
+export type { WatchedPhase };
 
 const PING_TIMEOUT_MS = 2000;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -53,57 +48,52 @@ export class StallWatchdog {
   }
 
   /**
-   * After the timeout, a ping round decides. In lock-step one worker showing life means the others
-   * wait for it: no verdict, the clock is reset. Otherwise the stalled one is the worker that did not
-   * answer, else the longest silent (all waiting: a deadlock), named with its real silence.
+   * After the timeout, a ping round, then the verdict (stall-verdict.ts) over the workers whose part
+   * of the work is not done; a worker showing life starts the clock again for all of them.
    */
   private async check(phase: WatchedPhase, waitingOn: () => DeviceProcess[]): Promise<void> {
     if (this.checking || this.over()) return;
     const now = Date.now();
-    const busy = new Map(this.workers.map((w) => [w.deviceId, this.cpuBusy(w, now)] as const));
+    const cpu = new Map(this.workers.map((w) => [w.deviceId, this.cpuShare(w, now)] as const));
     const silentFor = (d: number) => Date.now() - (this.lastProgress.get(d) ?? 0);
-    const stale = () => waitingOn().filter((w) => silentFor(w.deviceId) > this.timeoutMs);
-    if (stale().length === 0) return;
+    if (!waitingOn().some((w) => silentFor(w.deviceId) > this.timeoutMs)) return;
     this.checking = true;
     try {
       const answered = new Map(await Promise.all(this.workers.map(async (w) => [w.deviceId, await answers(w)] as const)));
       if (this.over()) return;
-      const suspects = stale().sort((a, b) => silentFor(b.deviceId) - silentFor(a.deviceId));
-      const life = (w: DeviceProcess) => showsLife(phase, answered.get(w.deviceId)!, busy.get(w.deviceId)!);
-      const alive = waitingOn().some(life);
-      if (suspects.length === 0 || suspects.length < waitingOn().length || alive) {
-        if (alive) suspects.forEach((w) => this.lastProgress.set(w.deviceId, Date.now()));
-        return;
-      }
-      const culprit = suspects.find((w) => !answered.get(w.deviceId)) ?? suspects[0]!;
-      this.verdict(new WorkerStalledError(culprit.deviceId, silentFor(culprit.deviceId), phase));
+      const waiting = waitingOn();
+      const verdict = stallVerdict(
+        waiting.map((w) => ({
+          deviceId: w.deviceId,
+          silentMs: silentFor(w.deviceId),
+          answeredPing: answered.get(w.deviceId)!,
+          ...cpu.get(w.deviceId)!,
+        })),
+        this.timeoutMs,
+        phase,
+      );
+      if (verdict.stalled) this.verdict(new WorkerStalledError(verdict.deviceId, verdict.silentMs, phase));
+      else if (verdict.alive) waiting.forEach((w) => this.lastProgress.set(w.deviceId, Date.now()));
     } finally {
       this.checking = false;
     }
   }
 
   /**
-   * Whether the worker is working: running or waiting for a core now, or it used at least a quarter
-   * of a core since the first tick after its last progress (a window as long as the silence, so a
-   * worker reading files between bursts of work is judged on the whole time). Null when its CPU
-   * cannot be read.
+   * Whether the worker is running now, and the share of a core it used since the first tick after its
+   * last progress (a window as long as the silence, so a worker reading files between bursts of work
+   * is judged on the whole time); a null share where CPU time cannot be read.
    */
-  private cpuBusy(w: DeviceProcess, now: number): boolean | null {
+  private cpuShare(w: DeviceProcess, now: number): { cpuShare: number | null; working: boolean } {
     const sample = cpuSample(w.pid);
-    if (sample === null) return null;
-    if (sample.working) return true;
+    if (sample === null) return { cpuShare: null, working: false };
     const since = this.cpuSamples.get(w.deviceId);
     if (!since || since.at < (this.lastProgress.get(w.deviceId) ?? 0)) {
       this.cpuSamples.set(w.deviceId, { at: now, ms: sample.ms });
-      return null;
+      return { cpuShare: null, working: sample.working };
     }
-    return now > since.at ? (sample.ms - since.ms) / (now - since.at) >= 0.25 : null;
+    return { cpuShare: now > since.at ? (sample.ms - since.ms) / (now - since.at) : null, working: sample.working };
   }
-}
-
-function showsLife(phase: WatchedPhase, answered: boolean, busy: boolean | null): boolean {
-  if (phase === 'starting') return busy === true || (answered && busy === null);
-  return answered && busy !== false;
 }
 
 function answers(w: DeviceProcess): Promise<boolean> {

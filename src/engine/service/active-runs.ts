@@ -3,7 +3,7 @@
  * end (completed, paused, stopped or failed), and the pause/stop/abort requests that reach it —
  * including those that arrive while its workers are still starting.
  */
-import type { RunConfig, RunStatus, TrainerEvent } from '../../shared/api';
+import type { RunConfig, RunMemory, RunStatus, TrainerEvent } from '../../shared/api';
 import type { RunStore } from '../store/index';
 import type { ProcessHost } from '../coordinator/process-host';
 import { MeshSession } from '../coordinator/mesh-session';
@@ -11,6 +11,7 @@ import { RunController, type EvaluationHook } from '../coordinator/run-controlle
 import { recordFailure } from './run-failure';
 import type { RunShape } from '../config/run-shape';
 import type { DevicePool } from './device-pool';
+import { optimizerStatsEveryOf } from '../config/history-config';
 import { conflict } from '../../shared/errors';
 import { StoreError } from '../store/index';
 import type { LeaseHeartbeat } from './lease-heartbeat';
@@ -21,6 +22,8 @@ export interface LaunchOptions {
   onEvaluation?: EvaluationHook;
   /** Ids of the devices to use (from listDevices), e.g. a sweep's device group; default the first N. */
   deviceIds?: number[];
+  /** The memory check's plan (fully sharded or not, the estimate), recorded with the run. */
+  memory?: RunMemory;
 }
 
 export interface ActiveRunsOptions {
@@ -134,7 +137,7 @@ export class ActiveRuns {
     let session: MeshSession | undefined;
     try {
       const devices = await this.o.devices.forMesh(mesh.size, options.deviceIds);
-      store.updateRun(runId, { status: 'running', error: null });
+      store.updateRun(runId, { status: 'running', error: null, ...(options.memory ? { memory: options.memory } : {}) });
       emit({ type: 'status', runId, status: 'running', step: store.getRun(runId).step });
       session = await MeshSession.launch({
         host: this.o.host,
@@ -156,6 +159,9 @@ export class ActiveRuns {
         globalBatchSize: config.globalBatchSize,
         seed: config.seed,
         compute: run.compute,
+        optimizerStatsEvery: optimizerStatsEveryOf(config),
+        fullySharded: options.memory?.fullySharded ?? config.fullySharded === true,
+        reshardAfterForward: config.reshardAfterForward !== false,
       });
       const hasValidation = config.data.validation !== undefined && config.data.validation !== null;
       const controller = new RunController(

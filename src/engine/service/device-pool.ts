@@ -3,14 +3,13 @@
  * worker per core; which devices a mesh gets; and whether a run fits in their memory before its row
  * or any worker exists.
  */
-import { cpus } from 'node:os';
-import type { DeviceInfo } from '../../shared/api';
+import { cpus, freemem } from 'node:os';
+import type { DeviceInfo, RunMemory } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import { chooseDevices, cpuDevices, discoverGpus } from '../coordinator/devices';
-import type { RunShape } from '../config/run-shape';
-import { estimateWorkerMemory, memoryProblem } from './memory-check';
-import { checkpointMemoryProblem } from './checkpoint-memory';
-import { freemem } from 'node:os';
+import type { MemoryPlan } from '../config/memory-fit';
+import { planRunMemory, runMemoryOf, type PlannedRun } from '../config/run-memory';
+import { dataStreaming } from '../../datasets/streaming';
 
 export interface DevicePoolOptions {
   /** Use CPU workers even where GPUs are present. */
@@ -45,18 +44,29 @@ export class DevicePool {
     });
   }
 
-  /** A run that cannot fit in memory is refused before its row or any worker exists. */
-  async refuseIfTooBig(run: RunShape): Promise<void> {
+  /**
+   * A run that cannot fit in memory is refused before its row or any worker exists; one that fits
+   * gets its plan, recorded with the run: whether its parameters are fully sharded ("auto": only
+   * when gathered ones do not fit) and the estimate of a worker's peak.
+   */
+  async refuseIfTooBig(run: PlannedRun): Promise<RunMemory | undefined> {
+    const plan = await this.planMemory(run);
+    if (plan?.problem) throw invalidInput(plan.problem);
+    return plan && runMemoryOf(run.config, plan);
+  }
+
+  /**
+   * The memory check's plan of a run on the devices it would get (docs/architecture.md, "The memory
+   * model"); undefined when there are too few GPUs for its mesh (the launch says so).
+   */
+  async planMemory(run: PlannedRun): Promise<MemoryPlan | undefined> {
     let devices: DeviceInfo[];
     try {
       devices = chooseDevices(run.mesh.size, await this.found(), { cpu: this.o.cpuOnly });
     } catch {
-      return; // too few GPUs: the launch says so
+      return undefined;
     }
-    const workers = estimateWorkerMemory(run);
     const free = this.o.freeMemory?.() ?? freemem();
-    // The engine holds a whole checkpoint while it writes it: a run that could never be saved is refused too.
-    const problem = memoryProblem(workers, run.config, devices, free) ?? checkpointMemoryProblem(run, workers, devices, free);
-    if (problem) throw invalidInput(problem);
+    return planRunMemory(run, { devices, free }, await dataStreaming(run.config.data));
   }
 }

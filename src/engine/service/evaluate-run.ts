@@ -4,7 +4,8 @@
  */
 import { assembleGlobal } from '../../core/checkpoint/index';
 import { evaluateSlice } from '../../core/evaluation/evaluate-rows';
-import { loadHeldOut, loadRunData } from '../../datasets/run-data';
+import type { RowSource } from '../../core/data/index';
+import { openHeldOut, openRunRows } from '../../datasets/run-rows';
 import type { DataSource, ValidationSource } from '../../shared/api';
 import { invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
@@ -44,31 +45,39 @@ export async function evaluateRun(
   const info = store.listCheckpoints(runId).find((c) => c.id === checkpoint.id);
   const best = info?.best === true;
   const restored = info?.restoredBestFrom !== undefined ? { restoredBestFrom: info.restoredBestFrom } : {};
-  const { train, validation } = loadRunData(run.config.data, run.config.seed);
-  let dataset = validation ?? train;
+  // Rows are read a chunk at a time (from disk where the files allow), never the whole set at once.
+  const { train, validation } = await openRunRows(run.config.data, run.config.seed);
+  const opened: RowSource[] = [train, ...(validation ? [validation] : [])];
+  let sums;
   let label = validation ? 'validation' : 'training';
-  if (options.data !== undefined) {
-    const spec = options.data as ValidationSource;
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || 'fraction' in spec) {
-      throw invalidInput('--data must be a data source ({"kind": …}) or {"path": FILE} of the same kind as the training data');
+  try {
+    let dataset = validation ?? train;
+    if (options.data !== undefined) {
+      const spec = options.data as ValidationSource;
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || 'fraction' in spec) {
+        throw invalidInput('--data must be a data source ({"kind": …}) or {"path": FILE} of the same kind as the training data');
+      }
+      const { validation: _v, ...trainingSource } = run.config.data;
+      dataset = await openHeldOut(spec, trainingSource as DataSource, train);
+      opened.push(dataset);
+      label = dataset.name;
     }
-    const { validation: _v, ...trainingSource } = run.config.data;
-    dataset = loadHeldOut(spec, trainingSource as DataSource, train);
-    label = dataset.name;
+    const params = new Map(
+      checkpoint.tensors
+        .filter((t) => t.path.startsWith('params/'))
+        .map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]),
+    );
+    // A CPU worker's backend and kernels on the run's compute path (native BLAS where it has it), so the
+    // figures match the run's val_* ones. Imported here, not at the top: registering wasm on import would
+    // make it the engine's default before anything initialised it.
+    const { selectBackend } = await import('../../core/tfjs/backend');
+    const { nativeBlas } = await import('../../workers/native-blas');
+    const order = compute.backend === 'cpu' || compute.backend === 'wasm' ? [compute.backend] : ['wasm' as const, 'cpu' as const];
+    await selectBackend(order, { native: nativeBlas(compute.nativeBlas).native ?? undefined });
+    sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
+  } finally {
+    for (const s of opened) s.close?.();
   }
-  const params = new Map(
-    checkpoint.tensors
-      .filter((t) => t.path.startsWith('params/'))
-      .map((t) => [t.path.slice('params/'.length), Float32Array.from(assembleGlobal(t))]),
-  );
-  // A CPU worker's backend and kernels on the run's compute path (native BLAS where it has it), so the
-  // figures match the run's val_* ones. Imported here, not at the top: registering wasm on import would
-  // make it the engine's default before anything initialised it.
-  const { selectBackend } = await import('../../core/tfjs/backend');
-  const { nativeBlas } = await import('../../workers/native-blas');
-  const order = compute.backend === 'cpu' || compute.backend === 'wasm' ? [compute.backend] : ['wasm' as const, 'cpu' as const];
-  await selectBackend(order, { native: nativeBlas(compute.nativeBlas).native ?? undefined });
-  const sums = evaluateSlice(model, params, dataset, 0, dataset.numExamples);
   const metrics = Object.fromEntries(Object.entries(sums.metricSums).map(([k, v]) => [k, v / sums.count]));
   return {
     runId,

@@ -18,10 +18,16 @@ import { pythonJson } from '../keras/python-json';
 export interface ExportOptions {
   /** Write into a non-empty folder / over an existing file. */
   force?: boolean;
+  /** The checkpoint at this step instead of the default one (the best, else the newest). */
+  checkpointStep?: number;
 }
 
-function latest(store: RunStore, runId: string) {
+function latest(store: RunStore, runId: string, checkpointStep?: number) {
   const run = store.getRun(runId);
+  if (checkpointStep !== undefined) {
+    if (!Number.isSafeInteger(checkpointStep)) throw invalidInput(`a checkpoint step must be an integer (got ${checkpointStep})`);
+    return { run, checkpoint: store.checkpointAtStep(runId, checkpointStep) };
+  }
   const { checkpoint, skipped } = store.defaultCheckpoint(runId); // the best one (early stopping), else the newest
   if (!checkpoint)
     throw invalidInput(`run ${runId} has no checkpoint to export${skipped.length ? ' (the newest failed verification)' : ''}`);
@@ -29,8 +35,8 @@ function latest(store: RunStore, runId: string) {
 }
 
 /** The bytes of the run's Keras 3 archive (for a download). */
-export async function kerasArchiveBytes(store: RunStore, runId: string): Promise<Uint8Array> {
-  const { run, checkpoint } = latest(store, runId);
+export async function kerasArchiveBytes(store: RunStore, runId: string, checkpointStep?: number): Promise<Uint8Array> {
+  const { run, checkpoint } = latest(store, runId, checkpointStep);
   return writeKerasArchive(runToKerasArchive(run.config, checkpoint));
 }
 
@@ -41,7 +47,7 @@ export async function exportKeras(
   file: string,
   options: ExportOptions = {},
 ): Promise<{ file: string }> {
-  const bytes = await kerasArchiveBytes(store, runId);
+  const bytes = await kerasArchiveBytes(store, runId, options.checkpointStep);
   return { file: writeExportFile(file, bytes, options.force) };
 }
 
@@ -51,7 +57,7 @@ export async function exportRun(
   outDir: string,
   options: ExportOptions = {},
 ): Promise<{ dir: string; files: string[] }> {
-  const { run, checkpoint } = latest(store, runId);
+  const { run, checkpoint } = latest(store, runId, options.checkpointStep);
   const files: [string, string | Uint8Array][] = [
     ['model.keras', await writeKerasArchive(runToKerasArchive(run.config, checkpoint))],
   ];

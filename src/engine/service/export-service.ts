@@ -23,7 +23,7 @@ export class ExportService {
   }
 
   /** Without a folder: a new one per run (and per export) under the exports folder, never a shared one. */
-  async exportRun(runId: string, outDir?: string, options: { force?: boolean } = {}) {
+  async exportRun(runId: string, outDir?: string, options: { force?: boolean; checkpointStep?: number } = {}) {
     const run = this.o.store.getRun(requireId(runId));
     const dir = outDir ?? freshDir(this.o.exportDir, `${safeFileName(run.name)}-${run.id}`);
     return exportRun(this.o.store, runId, dir, options);
@@ -43,10 +43,11 @@ export class ExportService {
     return exportKeras(this.o.store, runId, file, options);
   }
 
-  async exportKerasArchive(runId: string) {
-    const run = this.o.store.getRun(runId);
-    const bytes = await kerasArchiveBytes(this.o.store, runId);
-    return { fileName: `${safeFileName(run.name)}.keras`, base64: Buffer.from(bytes).toString('base64') };
+  async exportKerasArchive(runId: string, checkpointStep?: number) {
+    const run = this.o.store.getRun(requireId(runId));
+    const bytes = await kerasArchiveBytes(this.o.store, runId, checkpointStep);
+    const at = checkpointStep === undefined ? '' : `-step${checkpointStep}`;
+    return { fileName: `${safeFileName(run.name)}${at}.keras`, base64: Buffer.from(bytes).toString('base64') };
   }
 }
 

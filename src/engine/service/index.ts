@@ -37,7 +37,7 @@ export type TrainerServiceHandle = TrainerApi & {
 
 export async function createTrainerService(options: CreateTrainerServiceOptions): Promise<TrainerService & TrainerServiceHandle> {
   const settings = options.settings ?? readSettings(process.env);
-  setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir });
+  setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir, imageCacheMb: settings.imageCacheMb });
   // Production mode: no tfjs debug checks, and no console banner suggesting tfjs-node (backends are chosen per worker).
   tf.env().set('PROD', true);
   createDbFolder(options.dbPath);

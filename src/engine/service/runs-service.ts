@@ -53,7 +53,10 @@ export class RunsService {
     if (typeof config !== 'object' || config === null || Array.isArray(config))
       throw invalidInput('the run config must be a JSON object');
     const parsed = await parseRun(config, { settings: this.o.settings });
-    return Array.isArray(parsed) ? parsed : [];
+    if (Array.isArray(parsed)) return parsed;
+    // The New-run form warns before start with the reason a start would be refused.
+    const plan = await this.o.devices.planMemory(parsed);
+    return plan?.problem ? [{ path: 'mesh', message: plan.problem }] : [];
   }
 
   /**
@@ -63,12 +66,12 @@ export class RunsService {
    */
   async startRun(raw: RunConfig, options: LaunchOptions = {}): Promise<{ runId: string }> {
     const run = orRefuse(await parseRun(raw, { settings: this.o.settings }));
-    await this.o.devices.refuseIfTooBig(run);
+    const memory = await this.o.devices.refuseIfTooBig(run);
     const { config, initial } = run;
     const runId = this.o.store.createRun(config, { name: config.name, parentId: config.parent ?? null });
     if (initial) this.o.store.writeCheckpoint(runId, initial, { keep: config.keepCheckpoints! });
     this.claim(runId);
-    this.active.launch(runId, run, initial !== null, undefined, options);
+    this.active.launch(runId, run, initial !== null, undefined, { ...options, memory });
     return { runId };
   }
 
@@ -97,14 +100,14 @@ export class RunsService {
       ...(options.steps ? { steps: options.steps } : {}),
     };
     const run = orRefuse(await parseRun(asked, { settings: this.o.settings, stored: true }));
-    await this.o.devices.refuseIfTooBig(run); // a resume on fewer devices holds bigger shards
+    const memory = await this.o.devices.refuseIfTooBig(run); // a resume on fewer devices holds bigger shards
     this.claim(runId, options.takeOver);
     for (const note of notes) this.o.log?.(`run ${runId}: note: ${note}`);
     // The new mesh, steps or compute path are saved now (the dashboard shows them) but put back if the
     // resume fails before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
     const changed = JSON.stringify(run.config) !== JSON.stringify(stored.config);
     if (changed) this.o.store.updateRun(runId, { config: run.config });
-    this.active.launch(runId, run, true, changed ? stored.config : undefined, options);
+    this.active.launch(runId, run, true, changed ? stored.config : undefined, { ...options, memory });
   }
 
   async pauseRun(runId: string): Promise<void> {

@@ -5,13 +5,16 @@
  * the devices they share, the doctor, and the live events.
  */
 import type {
+  CheckpointEvaluation,
   ConfigIssue,
   DataSource,
   DataSourceSummary,
   DatasetInfo,
+  DeviceHistory,
   DeviceInfo,
   LearningRateSetting,
   MetricPoint,
+  OptimizerStatsPoint,
   RunConfig,
   RunDetail,
   RunStatus,
@@ -129,10 +132,11 @@ export class TrainerService implements TrainerApi {
 
   // Exports.
   exportMetricsCsv = (runId: string): Promise<string> => this.exports.exportMetricsCsv(runId);
-  exportRun = (runId: string, outDir?: string, options?: { force?: boolean }) => this.exports.exportRun(runId, outDir, options);
+  exportRun = (runId: string, outDir?: string, options?: { force?: boolean; checkpointStep?: number }) =>
+    this.exports.exportRun(runId, outDir, options);
   exportCluster = (runId: string, dir: string, options?: { force?: boolean }) => this.exports.exportCluster(runId, dir, options);
   exportKeras = (runId: string, file: string, options?: { force?: boolean }) => this.exports.exportKeras(runId, file, options);
-  exportKerasArchive = (runId: string) => this.exports.exportKerasArchive(runId);
+  exportKerasArchive = (runId: string, checkpointStep?: number) => this.exports.exportKerasArchive(runId, checkpointStep);
   importKerasArchive = (fileName: string, base64: string) => this.exports.importKerasArchive(fileName, base64);
 
   // Data and config helpers.
@@ -140,6 +144,10 @@ export class TrainerService implements TrainerApi {
   describeDataSource = (source: DataSource): Promise<DataSourceSummary> => this.data.describeDataSource(source);
   evaluateRun = (runId: string, options?: { data?: unknown; checkpointStep?: number }): Promise<EvaluationResult> =>
     this.data.evaluateRun(runId, options);
+  evaluateCheckpoint = (runId: string, step: number): Promise<CheckpointEvaluation> => this.data.evaluateCheckpoint(runId, step);
+  getOptimizerStats = (runId: string, sinceStep?: number): Promise<OptimizerStatsPoint[]> =>
+    this.data.getOptimizerStats(runId, sinceStep);
+  getDeviceHistory = (runId: string): Promise<DeviceHistory> => this.data.getDeviceHistory(runId);
   previewLearningRate = (setting: LearningRateSetting, steps: number): Promise<number[]> =>
     this.data.previewLearningRate(setting, steps);
   importOptimizerConfig = (json: string) => this.data.importOptimizerConfig(json);

@@ -17,6 +17,7 @@ import {
 } from '../../core/checkpoint/index';
 import { type StoreContext, requireRun, sql, writeTransaction } from './context';
 import { StoreError } from './errors';
+import { deleteHistoryAfter } from './run-history';
 
 export interface WriteCheckpointOptions {
   /** Keep this run's newest K checkpoints (this one included); default 3. */
@@ -254,6 +255,7 @@ export function rewindToStart(ctx: StoreContext, runId: string): RewindResult {
     requireRun(ctx, runId);
     const metricsDeleted = sql(ctx, 'DELETE FROM metrics WHERE run_id = ?').run(runId).changes;
     sql(ctx, 'DELETE FROM device_stats WHERE run_id = ?').run(runId);
+    deleteHistoryAfter(ctx, runId, -1);
     const checkpointsDeleted = sql(ctx, 'DELETE FROM checkpoints WHERE run_id = ?').run(runId).changes;
     sql(ctx, 'UPDATE runs SET step = 0, updated_at = ? WHERE id = ?').run(Date.now(), runId);
     return { step: 0, metricsDeleted, checkpointsDeleted };
@@ -280,6 +282,7 @@ export function rewindTo(ctx: StoreContext, runId: string, checkpointId: number)
     }
     const metricsDeleted = sql(ctx, 'DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, cp.step).changes;
     sql(ctx, 'DELETE FROM device_stats WHERE run_id = ? AND step > ?').run(runId, cp.step);
+    deleteHistoryAfter(ctx, runId, cp.step);
     const checkpointsDeleted = sql(ctx, 'DELETE FROM checkpoints WHERE run_id = ? AND id > ?').run(runId, checkpointId).changes;
     sql(ctx, 'UPDATE runs SET step = ?, updated_at = ? WHERE id = ?').run(cp.step, Date.now(), runId);
     return { step: cp.step, metricsDeleted, checkpointsDeleted };

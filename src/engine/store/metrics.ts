@@ -103,12 +103,23 @@ export function decodeMetrics(text: string): Record<string, number> {
 export function appendDeviceStats(ctx: StoreContext, runId: string, step: number, stats: readonly DeviceStats[]): void {
   const insert = sql(
     ctx,
-    `INSERT OR REPLACE INTO device_stats (run_id, step, device_id, pid, backend, shard_bytes, rss_bytes, step_time_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO device_stats (run_id, step, device_id, pid, backend, shard_bytes, rss_bytes, step_time_ms, peak_rss_bytes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   writeTransaction(ctx, () => {
     requireRun(ctx, runId);
-    for (const s of stats) insert.run(runId, step, s.deviceId, s.pid, s.backend, s.shardBytes, s.rssBytes, s.stepTimeMs ?? null);
+    for (const s of stats)
+      insert.run(
+        runId,
+        step,
+        s.deviceId,
+        s.pid,
+        s.backend,
+        s.shardBytes,
+        s.rssBytes,
+        s.stepTimeMs ?? null,
+        s.peakRssBytes ?? null,
+      );
   });
 }
 
@@ -126,6 +137,7 @@ export function latestDeviceStats(ctx: StoreContext, runId: string): DeviceStats
     shardBytes: r.shard_bytes as number,
     rssBytes: r.rss_bytes as number,
     stepTimeMs: num(r.step_time_ms as number | null),
+    ...(r.peak_rss_bytes !== null && r.peak_rss_bytes !== undefined ? { peakRssBytes: r.peak_rss_bytes as number } : {}),
   }));
 }
 

@@ -181,6 +181,39 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
+    title: "Adadelta's per-variable state and each device's step time, throughput and memory over a run",
+    apply(db) {
+      db.exec(`
+        CREATE TABLE optimizer_stats (
+          run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          step INTEGER NOT NULL,
+          time REAL NOT NULL,
+          variables TEXT NOT NULL,
+          PRIMARY KEY (run_id, step)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE device_history (
+          run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+          step INTEGER NOT NULL,
+          device_id INTEGER NOT NULL,
+          time REAL NOT NULL,
+          step_time_ms REAL,
+          samples_per_sec REAL,
+          rss_bytes INTEGER NOT NULL,
+          peak_rss_bytes INTEGER NOT NULL,
+          PRIMARY KEY (run_id, step, device_id)
+        ) STRICT, WITHOUT ROWID;`);
+    },
+  },
+  {
+    version: 9,
+    title: "the memory check's plan of a run (fully sharded or not, the estimate) and each worker's peak resident memory",
+    apply(db) {
+      db.exec(`ALTER TABLE runs ADD COLUMN memory TEXT;
+        ALTER TABLE device_stats ADD COLUMN peak_rss_bytes INTEGER;`);
+    },
+  },
+  {
+    version: 10,
     title: 'leases with a heartbeat (last seen, expiry) and the holder process start time; sweep leases',
     apply(db) {
       // A lease of an older dtrain has no heartbeat: NULL here, judged by its acquired_at (docs/leases.md).
@@ -213,6 +246,8 @@ export const KNOWN_TABLES = [
   'sweeps',
   'sweep_trials',
   'sweep_rungs',
+  'optimizer_stats',
+  'device_history',
   'sweep_leases',
 ];
 

@@ -4,7 +4,18 @@
  * that name the file. Synchronous (better-sqlite3): the run controller copies the WAL while workers compute.
  */
 import type Database from 'better-sqlite3';
-import type { CheckpointInfo, DeviceStats, MetricPoint, RunConfig, RunDetail, RunSummary, SweepStatus } from '../../shared/api';
+import type {
+  CheckpointInfo,
+  DeviceHistoryPoint,
+  DeviceStats,
+  MetricPoint,
+  OptimizerStatsPoint,
+  RunConfig,
+  RunDetail,
+  RunMemory,
+  RunSummary,
+  SweepStatus,
+} from '../../shared/api';
 import type { CheckpointData } from '../../core/checkpoint/index';
 import type { StoreContext } from './context';
 import { type OpenOptions, openDatabase } from './database';
@@ -12,6 +23,7 @@ import { StoreError, toStoreError } from './errors';
 import * as checkpoints from './checkpoints';
 import * as load from './checkpoint-load';
 import * as metrics from './metrics';
+import * as history from './run-history';
 import * as runs from './runs';
 import type * as leases from './leases';
 import { thisProcess } from './process-identity';
@@ -102,8 +114,8 @@ export class RunStore {
         devices: metrics.latestDeviceStats(this.ctx, runId),
         error: row.error,
         notes: row.notes,
-        stopReason: row.stop_reason,
         parentId: row.parent_id,
+        memory: row.memory === null ? null : (JSON.parse(row.memory) as RunMemory),
       };
     });
   }
@@ -134,6 +146,25 @@ export class RunStore {
 
   appendDeviceStats(runId: string, step: number, stats: readonly DeviceStats[]): void {
     this.guard(() => this.leases.fenced('run_leases', runId, () => metrics.appendDeviceStats(this.ctx, runId, step, stats)));
+  }
+
+  /** Adadelta's per-variable figures at one step each (replacing a re-recorded step). */
+  appendOptimizerStats(runId: string, points: readonly OptimizerStatsPoint[]): void {
+    this.guard(() => history.appendOptimizerStats(this.ctx, runId, points));
+  }
+
+  /** In step order; with `sinceStep`, only later steps. */
+  getOptimizerStats(runId: string, sinceStep?: number): OptimizerStatsPoint[] {
+    return this.guard(() => history.getOptimizerStats(this.ctx, runId, sinceStep));
+  }
+
+  appendDeviceHistory(runId: string, points: readonly DeviceHistoryPoint[]): void {
+    this.guard(() => history.appendDeviceHistory(this.ctx, runId, points));
+  }
+
+  /** Every device's samples, in step then device order. */
+  getDeviceHistory(runId: string): DeviceHistoryPoint[] {
+    return this.guard(() => history.getDeviceHistory(this.ctx, runId));
   }
 
   metricsCsv(runId: string): string {

@@ -1,6 +1,6 @@
 /** Runs: identity, status and the full RunConfig (with the optimizer's Keras getConfig() JSON). */
 import { randomBytes } from 'node:crypto';
-import type { RunConfig, RunStatus, RunSummary } from '../../shared/api';
+import type { RunConfig, RunMemory, RunStatus, RunSummary } from '../../shared/api';
 import { type StoreContext, requireRun, sql, writeTransaction } from './context';
 import { StoreError, sqliteCode } from './errors';
 
@@ -27,6 +27,8 @@ export interface RunPatch {
   tags?: string[];
   /** A resumed run's new config (another mesh, more steps); updates the mesh and steps columns too. */
   config?: RunConfig;
+  /** The memory check's plan of the run's latest start. */
+  memory?: RunMemory;
 }
 
 interface RunRow {
@@ -44,6 +46,7 @@ interface RunRow {
   stop_reason: string | null;
   tags: string;
   parent_id: string | null;
+  memory: string | null;
   last_loss: number | string | null;
   duration_ms: number | null;
 }
@@ -102,6 +105,7 @@ export function updateRun(ctx: StoreContext, runId: string, patch: RunPatch): vo
   writeTransaction(ctx, () => {
     requireRun(ctx, runId);
     if (patch.tags !== undefined) sql(ctx, 'UPDATE runs SET tags = ? WHERE id = ?').run(JSON.stringify(patch.tags), runId);
+    if (patch.memory !== undefined) sql(ctx, 'UPDATE runs SET memory = ? WHERE id = ?').run(JSON.stringify(patch.memory), runId);
     if (patch.config !== undefined) {
       sql(ctx, 'UPDATE runs SET config = ?, mesh = ?, steps = ? WHERE id = ?').run(
         JSON.stringify(patch.config),
@@ -193,6 +197,7 @@ export function toSummary(row: RunRow): RunSummary {
     mesh: row.mesh,
     tags: parseTags(row.tags),
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    stopReason: row.stop_reason,
   };
 }
 

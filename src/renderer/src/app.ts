@@ -8,6 +8,7 @@ import { h, isTypingTarget, replaceChildren } from './dom';
 import { navigate, parseRoute, type Route } from './router';
 import { createHelpDialog } from './shortcuts';
 import { toggleTheme } from './theme';
+import { createAppHeader } from './app-header';
 import { mountToasts } from './toast';
 import type { View, ViewContext } from './view';
 import type { ConnectionState } from './ws-api';
@@ -28,67 +29,56 @@ export interface App {
   reload(): void;
 }
 
-function navLink(label: string, href: string, testid: string, key: string): HTMLAnchorElement {
-  return h('a', { href, class: 'nav-link', 'data-testid': testid, 'aria-keyshortcuts': key }, label);
+/** Global single-key shortcuts (views get the key first); `s` and `l` are the app's own. */
+function bindShortcuts(
+  help: HTMLDialogElement,
+  view: () => View | null,
+  run: (c: ShellCommand) => void,
+  liveHref: () => string | null,
+): void {
+  document.addEventListener('keydown', (e) => {
+    if (help.open || e.defaultPrevented || e.altKey || e.metaKey) return;
+    if (view()?.onKey?.(e)) return e.preventDefault();
+    if (e.ctrlKey || isTypingTarget(e.target)) return;
+    const key = e.key.toLowerCase();
+    const command = ({ n: 'new-run', r: 'open-runs', t: 'toggle-theme', '?': 'show-help' } as const)[key as 'n'];
+    const live = liveHref();
+    if (command) runOrNavigate(e, () => run(command));
+    else if (key === 's') runOrNavigate(e, () => navigate({ view: 'sweeps' }));
+    else if (key === 'l' && live) runOrNavigate(e, () => (location.hash = live));
+  });
+}
+
+function runOrNavigate(e: KeyboardEvent, action: () => void): void {
+  e.preventDefault();
+  action();
+}
+
+/** The connection line in the header (web mode only). */
+function connectionText(mode: Connection['mode'], state: ConnectionState): string {
+  if (mode === 'desktop') return '';
+  const texts: Record<ConnectionState, string> = {
+    open: 'Connected',
+    connecting: 'Connecting…',
+    refused: 'Not connected',
+    closed: 'Disconnected — retrying',
+  };
+  return texts[state] ?? 'Disconnected — retrying';
 }
 
 export function createApp(root: HTMLElement, connection: Connection): App {
   let view: View | null = null;
+  const header = createAppHeader();
   const ctx: ViewContext = {
     api: connection.api,
     setLastRun: (id) => {
       sessionStorage.setItem(LAST_RUN_KEY, id);
-      liveLink.hidden = false;
-      liveLink.href = `#/run/${encodeURIComponent(id)}`;
+      header.setLiveRun(id);
     },
   };
-
-  const links = {
-    new: navLink('New run', '#/new', 'nav-new', 'N'),
-    runs: navLink('Runs', '#/runs', 'nav-runs', 'R'),
-    sweeps: navLink('Sweeps', '#/sweeps', 'nav-sweeps', 'S'),
-  };
-  const liveLink = navLink('Live', '#/runs', 'nav-live', 'L');
-  liveLink.hidden = true;
-  const status = h('span', { class: 'connection', 'data-testid': 'connection-state', role: 'status' });
-  const themeButton = h(
-    'button',
-    {
-      type: 'button',
-      class: 'icon-button',
-      'data-testid': 'theme-toggle',
-      'aria-label': 'Toggle light or dark theme',
-      title: 'Toggle theme (T)',
-    },
-    '◐',
-  );
-  const helpButton = h(
-    'button',
-    {
-      type: 'button',
-      class: 'icon-button',
-      'data-testid': 'help-button',
-      'aria-label': 'Keyboard shortcuts and help',
-      title: 'Help (?)',
-    },
-    '?',
-  );
   const help = createHelpDialog(connection.mode);
   const main = h('main', { id: 'main', tabindex: '-1', class: 'main' });
-
-  replaceChildren(
-    root,
-    h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'),
-    h(
-      'header',
-      { class: 'app-header' },
-      h('span', { class: 'brand' }, 'dtrain'),
-      h('nav', { 'aria-label': 'Main' }, links.new, links.runs, links.sweeps, liveLink),
-      h('div', { class: 'header-tools' }, status, themeButton, helpButton),
-    ),
-    main,
-    help,
-  );
+  replaceChildren(root, h('a', { href: '#main', class: 'skip-link' }, 'Skip to content'), header.element, main, help);
   mountToasts(root);
   // One banner for a missing token (known at once) and a refused one (known after the server answers).
   let problemBanner: HTMLElement | null = null;
@@ -102,70 +92,35 @@ export function createApp(root: HTMLElement, connection: Connection): App {
     main.before(problemBanner);
   };
   if (connection.problem) showProblem(connection.problem);
-
   const lastRun = sessionStorage.getItem(LAST_RUN_KEY);
-  if (lastRun) ctx.setLastRun(lastRun);
-
+  if (lastRun) header.setLiveRun(lastRun);
   const mount = (route: Route, focus: boolean): void => {
     view?.dispose();
     view = makeView(route, ctx);
     replaceChildren(main, view.element);
     document.title = `${view.title} · dtrain`;
-    links.new.toggleAttribute('aria-current', route.view === 'new');
-    links.runs.toggleAttribute('aria-current', route.view === 'runs' || route.view === 'compare');
-    links.sweeps.toggleAttribute('aria-current', route.view === 'sweeps' || route.view === 'sweep');
-    liveLink.toggleAttribute('aria-current', route.view === 'run');
+    header.markCurrent(route);
     // Move focus to the new content so keyboard and screen-reader users land on it.
     if (focus) main.focus({ preventScroll: true });
   };
-  const onHash = (): void => mount(parseRoute(location.hash), true);
-  window.addEventListener('hashchange', onHash);
-
-  const openHelp = (): void => {
-    if (!help.open) help.showModal();
-  };
+  window.addEventListener('hashchange', () => mount(parseRoute(location.hash), true));
+  const openHelp = (): void => void (help.open || help.showModal());
   const runCommand = (command: ShellCommand): void => {
     if (command === 'new-run') navigate({ view: 'new' });
     else if (command === 'open-runs') navigate({ view: 'runs' });
     else if (command === 'toggle-theme') toggleTheme();
     else openHelp();
   };
-  themeButton.addEventListener('click', () => toggleTheme());
-  helpButton.addEventListener('click', openHelp);
+  header.themeButton.addEventListener('click', () => toggleTheme());
+  header.helpButton.addEventListener('click', openHelp);
   connection.onShellCommand(runCommand);
-
-  document.addEventListener('keydown', (e) => {
-    if (help.open || e.defaultPrevented || e.altKey || e.metaKey) return;
-    if (view?.onKey?.(e)) return e.preventDefault();
-    if (e.ctrlKey || isTypingTarget(e.target)) return;
-    const command = ({ n: 'new-run', r: 'open-runs', t: 'toggle-theme', '?': 'show-help' } as const)[e.key.toLowerCase() as 'n'];
-    if (command) {
-      e.preventDefault();
-      runCommand(command);
-    } else if (e.key.toLowerCase() === 's') {
-      e.preventDefault();
-      navigate({ view: 'sweeps' });
-    } else if (e.key.toLowerCase() === 'l' && !liveLink.hidden) {
-      e.preventDefault();
-      location.hash = liveLink.getAttribute('href')!;
-    }
-  });
-
+  bindShortcuts(help, () => view, runCommand, header.liveHref);
   mount(parseRoute(location.hash), false);
   return {
     setConnectionState(state) {
-      status.dataset.state = state;
-      status.textContent =
-        connection.mode === 'desktop'
-          ? ''
-          : state === 'open'
-            ? 'Connected'
-            : state === 'connecting'
-              ? 'Connecting…'
-              : state === 'refused'
-                ? 'Not connected'
-                : 'Disconnected — retrying';
-      status.hidden = connection.mode === 'desktop';
+      header.status.dataset.state = state;
+      header.status.textContent = connectionText(connection.mode, state);
+      header.status.hidden = connection.mode === 'desktop';
     },
     showProblem,
     // The form is left alone: re-mounting it would throw away what the user typed.
@@ -183,7 +138,7 @@ function makeView(route: Route, ctx: ViewContext): View {
     case 'runs':
       return createRunsView(ctx);
     case 'run':
-      return createLiveView(ctx, route.runId);
+      return createLiveView(ctx, route.runId, route.tab);
     case 'compare':
       return createCompareView(ctx, route.runIds);
     case 'sweeps':

@@ -1,4 +1,5 @@
-// Keras's base-optimizer behaviour (spec §2–§5, §10, §11): validation texts, build, iterations,
+// Keras's base-optimizer behaviour (docs/optimizer-contract.md: validation, state variables, accessors,
+// the apply_gradients pipeline, minimize, serialization): validation texts, build, iterations,
 // learning-rate rules, null gradients, KeyError, compute_gradients/minimize, weights, no tensor leak.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,7 +171,8 @@ test("minimize on a tf.Variable: x=[1,2], loss Σx², lr .1 gives Keras values (
   const x = tf.variable(tf.tensor1d([1, 2]));
   const opt = new Adadelta({ learningRate: 0.1 });
   await opt.minimize(() => tf.sum(tf.square(x)), [x]);
-  // Spec §14: Keras semantics give [0.999858558, 1.999858618] then [0.999715328, 1.999715447] (tfjs gives 0.8, 1.6).
+  // Contract, "The Adadelta update step": Keras semantics give [0.999858558, 1.999858618] then
+  // [0.999715328, 1.999715447] (tfjs gives 0.8, 1.6).
   assert.deepEqual(Array.from(x.dataSync()), Array.from(Float32Array.from([0.999858558, 1.999858618])));
   await opt.minimize(() => tf.sum(tf.square(x)), [x]);
   assert.deepEqual(Array.from(x.dataSync()), Array.from(Float32Array.from([0.999715328, 1.999715447])));

@@ -1,5 +1,6 @@
-// get_config / from_config (spec §11, §2c step 5): Keras key order, float32 learning rate, both schedule
-// dict forms, configs exactly as Python Keras writes them, and Keras's handling of leftover kwargs.
+// get_config / from_config (docs/optimizer-contract.md, "Serialization" and "Constructor validation"):
+// Keras key order, float32 learning rate, both schedule dict forms, configs exactly as Python Keras
+// writes them, and Keras's handling of leftover kwargs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../helpers/tf';

@@ -1,5 +1,5 @@
-// Spec §14 golden values through the public API, on both kernels: tf.Variable (tfjs ops) and
-// host-storage ShardedVariable (fused kernel, WASM SIMD and plain JS).
+// Golden values (docs/optimizer-contract.md, "Golden values") through the public API, on both kernels:
+// tf.Variable (tfjs ops) and host-storage ShardedVariable (fused kernel, WASM SIMD and plain JS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../helpers/tf';

@@ -1,6 +1,7 @@
 // The one element rule every Adadelta kernel is derived from: written out symbolically it must read as
-// the spec's operation order (spec/adadelta-keras.md §8, which is what gives Keras's bits), and each
-// derived kernel (generated JS loops, WASM SIMD) must equal the rule evaluated directly, bit for bit.
+// the contract's operation order (docs/optimizer-contract.md, "The Adadelta update step", which is what
+// gives Keras's bits), and each derived kernel (generated JS loops, WASM SIMD) must equal the rule
+// evaluated directly, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -33,7 +34,7 @@ const symbols: Arithmetic<string> = {
 const names: AdadeltaConstants<string> = { rho: 'rho', oneMinusRho: '(1−rho)', rhoMinusOne: '(rho−1)', epsilon: 'eps', lr: 'lr' };
 
 test('the rule reads as the spec: Keras operation order, dense and sparse', () => {
-  // spec §8, dense: Eg ← (rho·Eg) + (((1−rho)·g)·g)
+  // contract, dense: Eg ← (rho·Eg) + (((1−rho)·g)·g)
   assert.equal(accumulatedGrad(symbols, names, 'Eg', 'g'), '((rho·Eg) + (((1−rho)·g)·g))');
   // Δ ← ((−rms(Ed))·g) / rms(Eg), rms(x) = sqrt(x + eps), NEW Eg, OLD Ed
   assert.equal(delta(symbols, names, 'Ed', 'Eg', 'g'), '(((−√(Ed + eps))·g) / √(Eg + eps))');
@@ -49,12 +50,12 @@ test('the rule reads as the spec: Keras operation order, dense and sparse', () =
 test('the constants: 1−rho and rho−1 in float64 before the cast; lr always the float32 value', () => {
   const s = { lr: 0.001, rho: 0.95, epsilon: 1e-7 };
   const f32 = float32Constants(s);
-  assert.equal(f32.oneMinusRho, Math.fround(0.050000000000000044)); // spec §8: float32 0.05, not 0.0500000119
+  assert.equal(f32.oneMinusRho, Math.fround(0.050000000000000044)); // contract: float32 0.05, not 0.0500000119
   assert.equal(f32.rhoMinusOne, Math.fround(-0.050000000000000044));
   assert.equal(f32.epsilon, 1.0000000116860974e-7);
   const f64 = float64Constants(s);
   assert.equal(f64.oneMinusRho, 0.050000000000000044);
-  assert.equal(f64.lr, 0.0010000000474974513); // spec §8's example
+  assert.equal(f64.lr, 0.0010000000474974513); // the contract's example
 });
 
 /** The rule's arithmetic on numbers, written here: float32 rounds every result. */

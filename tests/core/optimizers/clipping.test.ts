@@ -1,5 +1,6 @@
-// Keras T-OPT clipping goldens (spec §6), observed through E[g²]: with rho = 0, accumulated_grad = g²
-// of the clipped gradient. Also the priority rule (only the first matching rule applies), on 2 devices.
+// Keras's optimizer_test clipping goldens (docs/optimizer-contract.md, "Clipping"), observed through
+// E[g²]: with rho = 0, accumulated_grad = g² of the clipped gradient. Also the priority rule (only the
+// first matching rule applies), on 2 devices.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useCpuBackend } from '../../helpers/tf';

@@ -1,5 +1,5 @@
-// EMA (spec §9), which Keras's DTensor mode leaves frozen and we run: the average follows
-// avg ← m·avg + (1−m)·v after each update, v is overwritten on steps freq, 2·freq, …, and
+// EMA (docs/optimizer-contract.md, "EMA"), which Keras's DTensor mode leaves frozen and we run: the
+// average follows avg ← m·avg + (1−m)·v after each update, v is overwritten on steps freq, 2·freq, …, and
 // finalizeVariableValues copies the averages in. Checked against a float64 re-computation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

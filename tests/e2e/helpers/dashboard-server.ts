@@ -15,6 +15,8 @@ import { REPO_ROOT, buildRenderer } from './build-renderer';
 
 export interface Dashboard {
   dbPath: string;
+  /** The real engine behind the page: a test starts runs on it as a user's form would. */
+  service: Awaited<ReturnType<typeof createTrainerService>>;
   server: RunningServer;
   browser: Browser;
   /** A new page at `hash` (e.g. '#/runs'), failing the test on uncaught page errors via `errors`. */
@@ -81,6 +83,7 @@ export async function startDashboard(seed: (dbPath: string) => void = () => {}):
   const base = server.url.split('#')[0];
   return {
     dbPath,
+    service,
     server,
     browser,
     errors,

@@ -68,6 +68,40 @@ test("typos inside data, model and layers are errors with a suggestion (issue 11
   );
 });
 
+test('an optimizer key typo gets the "did you mean" of the run keys, not a Keras-internal message', async () => {
+  const issues = await issuesOf({ ...IRIS, optimizer: { learnin_rate: 1, rho: 0.9 } });
+  assert.deepEqual(issues, [
+    { path: 'optimizer.learnin_rate', message: "unknown key 'learnin_rate' (did you mean 'learning_rate'?)" },
+  ]);
+  const [far] = await issuesOf({ ...IRIS, optimizer: { momentum: 0.9 } });
+  assert.equal(far!.path, 'optimizer.momentum');
+  assert.match(far!.message, /^unknown key 'momentum' \(known: name, weight_decay, clipnorm, .*rho, epsilon\)$/);
+  assert.doesNotMatch(far!.message, /kwargs/);
+  // Keras's own rules for its deprecated keys stay Keras's.
+  assert.match((await issuesOf({ ...IRIS, optimizer: { decay: 0.1 } }))[0]!.message, /decay is deprecated/);
+});
+
+test('optimizerStatsEvery and minStepMs: integers ≥ 0, milliseconds from 0 to 60000', async () => {
+  assert.deepEqual(await issuesOf({ ...IRIS, optimizerStatsEvery: 0, minStepMs: 20 }), []);
+  assert.deepEqual(
+    (await issuesOf({ ...IRIS, optimizerStatsEvery: 2.5, minStepMs: -1 })).map((i) => i.path),
+    ['optimizerStatsEvery', 'minStepMs'],
+  );
+  assert.deepEqual(
+    (await issuesOf({ ...IRIS, optimizerStatsEvry: 3 })).map((i) => i.message),
+    ["unknown key 'optimizerStatsEvry' (did you mean 'optimizerStatsEvery'?)"],
+  );
+});
+
+test('optimizer state by default: about 200 records for a long run, no more often than every 10 steps', async () => {
+  const { optimizerStatsEveryOf } = await import('../../../src/engine/config/history-config');
+  assert.deepEqual(
+    [20, 1999, 2001, 100_000].map((steps) => optimizerStatsEveryOf({ ...IRIS, steps })),
+    [10, 10, 11, 500],
+  );
+  assert.equal(optimizerStatsEveryOf({ ...IRIS, steps: 100_000, optimizerStatsEvery: 0 }), 0, 'given: kept, 0 is never');
+});
+
 test('a missing optimizer is an issue, not a worker failure', async () => {
   const { optimizer: _o, ...noOptimizer } = IRIS;
   assert.deepEqual(
@@ -134,7 +168,8 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     writeFileSync(
       npz,
       zipSync({
-        'x.npy': x.subarray(0, 200),
+        // Whole: since issue 24 the inspection refuses an x cut short (its shape must fit the entry).
+        'x.npy': x,
         'y.npy': encodeNpy(
           new Int32Array(40).map((_, i) => i % 2),
           'int32',
@@ -164,4 +199,16 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     Object.assign(fullLoaders, saved);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('fullySharded and reshardAfterForward: their values are checked at their fields', async () => {
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: 'auto', reshardAfterForward: false }), []);
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: true }), []);
+  assert.deepEqual(await issuesOf({ ...IRIS, fullySharded: 'yes', reshardAfterForward: 1 }), [
+    { path: 'fullySharded', message: 'fullySharded must be "auto", true or false (got "yes")' },
+    { path: 'reshardAfterForward', message: 'reshardAfterForward must be true or false (got 1)' },
+  ]);
+  const typo = await issuesOf({ ...IRIS, fullySharding: true });
+  assert.equal(typo[0]?.path, 'fullySharding');
+  assert.equal(typo[0]!.message, "unknown key 'fullySharding' (did you mean 'fullySharded'?)");
 });

@@ -2,7 +2,7 @@
  * A small, real TrainerApi for transport and server tests only: runs are records in a Map, metrics
  * are whatever the test pushes. It records every call, so tests can assert what reached the engine.
  */
-import type { MetricPoint, RunConfig, RunDetail, TrainerApi, TrainerEvent } from '../../../src/shared/api';
+import type { CheckpointEvaluation, MetricPoint, RunConfig, RunDetail, TrainerApi, TrainerEvent } from '../../../src/shared/api';
 import { sampleDoctorReport } from '../../renderer/doctor-sample';
 import { invalidInput, notFound } from '../../../src/shared/errors';
 
@@ -133,6 +133,19 @@ export class FakeTrainer implements TrainerApi {
   async previewLearningRate(setting: unknown, steps: number) {
     if (typeof setting !== 'number') throw new TypeError('only constants here');
     return new Array<number>(steps).fill(setting);
+  }
+  async evaluateCheckpoint(runId: string, step: number): Promise<CheckpointEvaluation> {
+    this.record('evaluateCheckpoint', [runId, step]);
+    this.run(runId);
+    throw notFound(`run ${runId} has no checkpoint at step ${step}`);
+  }
+  async getOptimizerStats(runId: string) {
+    this.run(runId);
+    return [];
+  }
+  async getDeviceHistory(runId: string) {
+    this.run(runId);
+    return { memoryEstimateBytes: null, points: [] };
   }
   async doctor() {
     return sampleDoctorReport();

@@ -142,10 +142,29 @@ export function runGraph(
   until?: Set<string>,
 ): Map<string, tf.Tensor> {
   const values = new Map<string, tf.Tensor>();
+  runNodes(graph, params, x, values, ctx, 0, graph.nodes.length, until);
+  return values;
+}
+
+/**
+ * Runs the nodes at positions [from, to) of the graph's order, adding their outputs to `values`
+ * (which holds what earlier nodes produced); `x` is what the InputLayer takes. runGraph runs them all;
+ * a fully sharded step runs one unit's range at a time (models/units.ts).
+ */
+export function runNodes(
+  graph: KerasGraph,
+  params: Map<string, tf.Tensor>,
+  x: tf.Tensor | null,
+  values: Map<string, tf.Tensor>,
+  ctx: LayerContext,
+  from: number,
+  to: number,
+  until?: Set<string>,
+): void {
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
-  const inputsOf = (node: KerasNode) => (node.name === graph.input ? [x] : node.inbound.map((n) => values.get(n)!));
-  for (const node of graph.nodes) {
+  const inputsOf = (node: KerasNode) => (node.name === graph.input ? [x!] : node.inbound.map((n) => values.get(n)!));
+  for (const node of graph.nodes.slice(from, to)) {
     if (until && [...until].every((n) => values.has(n))) break;
     if (skipped.has(node.name)) continue; // computed by the max-pool after it
     const conv = fused.get(node.name);
@@ -158,7 +177,27 @@ export function runGraph(
     }
     values.set(node.name, node.apply(inputsOf(node), params, ctx));
   }
-  return values;
+}
+
+/**
+ * Positions p of the graph's order where it can be cut in two: exactly one value computed before p
+ * is used at or after p (or is the output), and p does not separate a fused conv from its max-pool.
+ * Cutting there, a part takes one tensor in and gives one out.
+ */
+export function cutPoints(graph: KerasGraph): number[] {
+  const { nodes } = graph;
+  const at = new Map(nodes.map((n, i) => [n.name, i]));
+  // The last position that reads each node's value (the output is read at the end).
+  const lastUse = new Map<string, number>();
+  nodes.forEach((n, i) => n.inbound.forEach((src) => lastUse.set(src, Math.max(lastUse.get(src) ?? -1, i))));
+  lastUse.set(graph.output, nodes.length);
+  const fusedSpans = [...fusedPools(graph).entries()].map(([pool, conv]) => [at.get(conv.name)!, at.get(pool)!] as const);
+  const cuts: number[] = [];
+  for (let p = 1; p < nodes.length; p++) {
+    const live = nodes.slice(0, p).filter((n) => (lastUse.get(n.name) ?? -1) >= p).length;
+    if (live === 1 && !fusedSpans.some(([c, q]) => c < p && p <= q)) cuts.push(p);
+  }
+  return cuts;
 }
 
 /** MaxPooling2D node → the Conv2D (bias, relu) it alone consumes, when that conv's output is needed nowhere else. */

@@ -10,8 +10,10 @@ export interface LayerContext {
   /**
    * Replaces an Embedding's lookup: during a training step the looked-up rows are inputs of the
    * gradient, so the table's gradient comes out as IndexedSlices (one row per id) instead of dense.
+   * Gets the ids (int32) and the layer's input as it came (to check the ids); the table is not read
+   * then, so a fully sharded step's backward need not gather it again.
    */
-  embed?: (layer: string, ids: tf.Tensor, table: tf.Tensor) => tf.Tensor;
+  embed?: (layer: string, ids: tf.Tensor, raw: tf.Tensor) => tf.Tensor;
 }
 
 export interface KerasNode {

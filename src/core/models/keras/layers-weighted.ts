@@ -127,8 +127,7 @@ export const embedding: Translator = (entry, inShapes) => {
     embedding: { inputDim, table: table.path },
     apply: ([x], p, ctx) => {
       const ids = tf.cast(x!, 'int32');
-      const t = param(p, table.path);
-      return ctx.embed ? ctx.embed(entry.name, ids, t) : tf.gather(t, ids);
+      return ctx.embed ? ctx.embed(entry.name, ids, x!) : tf.gather(param(p, table.path), ids);
     },
   };
 };

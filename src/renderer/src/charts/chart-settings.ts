@@ -1,5 +1,5 @@
 /**
- * How every training chart is drawn — smoothing, log y, x by step or relative time — shared by all
+ * How every training chart is drawn — smoothing, log y, x by step, relative or wall-clock time — shared by all
  * charts of the app (one toolbar drives them) and remembered across sessions.
  */
 
@@ -7,7 +7,8 @@ export interface ChartSettings {
   /** TensorBoard smoothing weight, 0 (off) to 0.99. */
   smoothing: number;
   logY: boolean;
-  x: 'step' | 'time';
+  /** By step, by time since the first point, or by wall-clock time. */
+  x: 'step' | 'time' | 'wall';
 }
 
 const KEY = 'dtrain.charts';
@@ -19,7 +20,7 @@ function load(): ChartSettings {
     return {
       smoothing: typeof v.smoothing === 'number' && v.smoothing >= 0 && v.smoothing <= 0.99 ? v.smoothing : DEFAULTS.smoothing,
       logY: v.logY === true,
-      x: v.x === 'time' ? 'time' : 'step',
+      x: v.x === 'time' || v.x === 'wall' ? v.x : 'step',
     };
   } catch {
     return { ...DEFAULTS };

@@ -1,4 +1,4 @@
-/** The controls above a chart grid: smoothing slider, log-scale y, x by step or relative time. */
+/** The controls above a chart grid: smoothing slider, log-scale y, x by step, relative or wall-clock time. */
 import { h } from '../dom';
 import { chartSettings, onChartSettings, setChartSettings, type ChartSettings } from './chart-settings';
 
@@ -25,6 +25,7 @@ export function createChartToolbar(): ChartToolbar {
     { id: 'chart-x', 'data-testid': 'chart-x' },
     h('option', { value: 'step' }, 'Step'),
     h('option', { value: 'time' }, 'Relative time'),
+    h('option', { value: 'wall' }, 'Wall clock'),
   );
   x.value = s.x;
   const sync = (v: ChartSettings): void => {
@@ -36,7 +37,7 @@ export function createChartToolbar(): ChartToolbar {
   sync(s);
   slider.addEventListener('input', () => setChartSettings({ smoothing: Number(slider.value) }));
   log.addEventListener('change', () => setChartSettings({ logY: log.checked }));
-  x.addEventListener('change', () => setChartSettings({ x: x.value === 'time' ? 'time' : 'step' }));
+  x.addEventListener('change', () => setChartSettings({ x: x.value === 'time' || x.value === 'wall' ? x.value : 'step' }));
   const stop = onChartSettings(sync);
   return {
     element: h(

@@ -1,7 +1,10 @@
 /**
- * Turns a chart's raw columns into what uPlot draws under the current settings: x as step or as
- * seconds since the first point, each series smoothed (raw kept beside it, drawn faint), and values a
- * log axis cannot show (≤ 0) as gaps. Buffers are reused between frames.
+ * Turns a chart's raw columns into what uPlot draws under the current settings: x as step, as seconds
+ * since the first point or as wall-clock seconds, each series smoothed (raw kept beside it, drawn
+ * faint), and values a log axis cannot show (≤ 0) as gaps. Gaps go to uPlot as null, its gap value: a
+ * NaN would poison its per-window min/max (zoom would not rescale y), be drawn at the axis on a log
+ * scale (a spike at every gap of a validation curve) and put a cursor dot outside the plot. Buffers
+ * are reused between frames.
  */
 import type uPlot from 'uplot';
 import type { ChartSettings } from './chart-settings';
@@ -9,17 +12,28 @@ import { smoothEma } from './smoothing';
 
 export interface Transformed {
   data: uPlot.AlignedData;
+  /** The y columns before the NaN → null step (for reading values back without uPlot). */
+  numeric: Float64Array[];
   /** Finite (and, on a log axis, positive) min/max over every drawn series; null if none. */
   range: [number, number] | null;
 }
 
-/** Reusable Float64Arrays, one per slot, grown by doubling. */
+/** Reusable Float64Arrays (and null-gapped arrays for uPlot), one per slot, grown by doubling. */
 export class Buffers {
   private readonly slots: Float64Array[] = [];
+  private readonly lists: (number | null)[][] = [];
   get(slot: number, length: number): Float64Array {
     let b = this.slots[slot];
     if (!b || b.length < length) this.slots[slot] = b = new Float64Array(Math.max(length, 2 * (b?.length ?? 0), 256));
     return b.subarray(0, length);
+  }
+
+  /** `values` with every NaN as null, in the list of `slot` (reused). */
+  gapped(slot: number, values: Float64Array): (number | null)[] {
+    const out = (this.lists[slot] ??= []);
+    out.length = values.length;
+    for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]!) ? null : values[i]!;
+    return out;
   }
 }
 
@@ -36,12 +50,15 @@ export function transformColumns(
   const n = raw[0].length;
   let slot = 0;
   let x: ArrayLike<number> = raw[0];
-  if (s.x === 'time' && time && time.length === n) {
-    const rel = bufs.get(slot++, n);
-    let t0 = Number.NaN;
-    for (let i = 0; i < n && Number.isNaN(t0); i++) if (Number.isFinite(time[i])) t0 = time[i];
-    for (let i = 0; i < n; i++) rel[i] = (time[i] - t0) / 1000;
-    x = rel;
+  if (s.x !== 'step' && time && time.length === n) {
+    const secs = bufs.get(slot++, n);
+    let t0 = 0;
+    if (s.x === 'time') {
+      t0 = Number.NaN;
+      for (let i = 0; i < n && Number.isNaN(t0); i++) if (Number.isFinite(time[i])) t0 = time[i]!;
+    }
+    for (let i = 0; i < n; i++) secs[i] = (time[i]! - t0) / 1000;
+    x = secs;
   }
   let min = Infinity;
   let max = -Infinity;
@@ -58,7 +75,7 @@ export function transformColumns(
     }
     return out;
   };
-  const ys: ArrayLike<number>[] = [];
+  const ys: Float64Array[] = [];
   for (const col of raw.slice(1)) {
     const y = clean(col as ArrayLike<number | null>);
     if (drawsRaw(s, smoothable)) {
@@ -67,5 +84,6 @@ export function transformColumns(
       ys.push(smoothEma(y, s.smoothing, bufs.get(slot++, n)));
     } else ys.push(y);
   }
-  return { data: [x as number[], ...(ys as number[][])], range: min <= max ? [min, max] : null };
+  const data = [x as number[], ...ys.map((y, i) => bufs.gapped(i, y))] as uPlot.AlignedData;
+  return { data, numeric: ys, range: min <= max ? [min, max] : null };
 }

@@ -29,7 +29,14 @@ export function smoothEma(values: ArrayLike<number>, weight: number, into?: Floa
   return out;
 }
 
+/** Every finite value equal (gaps, as in a joined overlay curve, do not count). */
 function isConstant(values: ArrayLike<number>): boolean {
-  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return false;
+  let first = Number.NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    if (Number.isNaN(first)) first = v;
+    else if (v !== first) return false;
+  }
   return true;
 }

@@ -103,8 +103,8 @@ export async function continueCase(
     if (N > 1) await dev.coll.allReduceSum(scalars);
     const input = dev.exchange.optimizerInput(StepExchange.scale(grads, scalars[0]!));
     await dev.opt.applyGradients(input.map((g, i) => [g, dev.vars[i]!] as const));
-    dev.exchange.gather.start((k) => dev.vars[k]!.hostArray() as Float32Array, dev.coll);
-    await dev.exchange.gather.finish((k) => dev.fulls[k] ?? null);
+    dev.exchange.gather!.start((k) => dev.vars[k]!.hostArray() as Float32Array, dev.coll);
+    await dev.exchange.gather!.finish((k) => dev.fulls[k] ?? null);
     return scalars[1]! / scalars[0]!;
   }
 

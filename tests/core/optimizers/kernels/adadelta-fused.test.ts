@@ -165,7 +165,10 @@ test('options.simd = false runs the JS loop on heap state, with the same bits', 
   assertSameState(a, b, 'simd off');
 });
 
-/** Independent float64 reference of spec §8 dense (plain math, hyper-parameters unrounded). */
+/**
+ * Independent float64 reference of the dense update (docs/optimizer-contract.md, "The Adadelta update
+ * step"; plain math, hyper-parameters unrounded).
+ */
 function referenceDense(
   v: Float64Array,
   eg: Float64Array,

@@ -1,4 +1,4 @@
-// Golden values from spec §14 (G2–G7), on both float32 paths and on float64.
+// Golden values G2–G7 (docs/optimizer-contract.md, "Golden values"), on both float32 paths and on float64.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { f32, freeState, makeState, type Path, kernels } from './helpers';
@@ -77,7 +77,8 @@ for (const path of PATHS) {
     const want = [1, 0.999985635, 0.999985635, 1, 1].map(f32);
     assert.deepEqual([...dense.v.array()], want);
     assert.deepEqual([...sparse.v.array()], want);
-    // The accumulators may differ in the last bit: sparse decays Eg as Eg + (rho-1)*Eg (spec §8).
+    // The accumulators may differ in the last bit: sparse decays Eg as Eg + (rho-1)*Eg
+    // (contract: "The Adadelta update step").
     for (const k of ['eg', 'ed'] as const) {
       const a = sparse[k].array();
       const b = dense[k].array();

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { makeState, kernels } from './helpers';
 
 /**
- * Independent reference of spec §8 sparse, written the way the spec states it:
- * decay all of Eg, scatter-add, densify G, then dense Δ / Ed / v. `round` is the
+ * Independent reference of the sparse update, written the way docs/optimizer-contract.md ("The Adadelta
+ * update step") states it: decay all of Eg, scatter-add, densify G, then dense Δ / Ed / v. `round` is the
  * per-operation rounding (Math.fround for float32, identity for float64).
  */
 function referenceSparse(

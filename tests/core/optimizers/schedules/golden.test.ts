@@ -1,4 +1,5 @@
-// Keras's own expected values (learning_rate_schedule_test.py, spec §13), at Keras's tolerance.
+// Keras's own expected values (learning_rate_schedule_test.py; docs/optimizer-contract.md, "Golden
+// values"), at Keras's tolerance.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,5 +1,5 @@
-// Each schedule against an independent float64 reference of its formula (spec §13), over a sweep of
-// steps. The float32 implementation may differ only by float32 rounding.
+// Each schedule against an independent float64 reference of its formula (docs/optimizer-contract.md,
+// "Learning-rate schedules"), over a sweep of steps. The float32 implementation may differ only by float32 rounding.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

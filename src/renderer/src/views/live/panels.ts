@@ -1,7 +1,7 @@
-/** The live view's side panels: per-device stats and the checkpoint list. */
-import type { CheckpointInfo, DeviceStats } from '../../../../shared/api';
+/** The run page's device panel (per-device stats) and the panel frame. */
+import type { DeviceStats, RunMemory } from '../../../../shared/api';
 import { h, replaceChildren } from '../../dom';
-import { formatBytes, formatInt, formatMs, formatTime } from '../../format';
+import { formatBytes, formatMs } from '../../format';
 
 /** Headers ending in '#' label numeric (right-aligned) columns. */
 function th(label: string): HTMLTableCellElement {
@@ -23,7 +23,12 @@ function table(testid: string, headers: string[], rows: HTMLTableRowElement[], e
   );
 }
 
-export function renderDevices(parent: HTMLElement, devices: DeviceStats[]): void {
+/**
+ * One row per worker: its shards, resident and peak memory, and the memory check's estimate of a
+ * worker's peak beside the peak (docs/architecture.md, "The memory model").
+ */
+export function renderDevices(parent: HTMLElement, devices: DeviceStats[], memory: RunMemory | null = null): void {
+  const estimate = memory ? formatBytes(memory.estimateBytes) : '–';
   const rows = [...devices]
     .sort((a, b) => a.deviceId - b.deviceId)
     .map((d) =>
@@ -35,28 +40,22 @@ export function renderDevices(parent: HTMLElement, devices: DeviceStats[]): void
         h('td', { class: 'num' }, String(d.pid)),
         h('td', { class: 'num' }, formatBytes(d.shardBytes)),
         h('td', { class: 'num' }, formatBytes(d.rssBytes)),
+        h('td', { class: 'num', 'data-testid': `device-peak-${d.deviceId}` }, d.peakRssBytes ? formatBytes(d.peakRssBytes) : '–'),
+        h('td', { class: 'num', 'data-testid': `device-estimate-${d.deviceId}` }, estimate),
         h('td', { class: 'num' }, formatMs(d.stepTimeMs)),
       ),
     );
+  const mode = memory ? (memory.fullySharded ? 'Parameters fully sharded.' : 'Parameters gathered after each update.') : '';
   replaceChildren(
     parent,
-    table('device-table', ['Device', 'Backend', 'PID#', 'Shards#', 'RSS#', 'Step time#'], rows, 'No workers running.'),
+    table(
+      'device-table',
+      ['Device', 'Backend', 'PID#', 'Shards#', 'RSS#', 'Peak RSS#', 'Estimate#', 'Step time#'],
+      rows,
+      'No workers running.',
+    ),
+    ...(memory && devices.length > 0 ? [h('p', { class: 'muted', 'data-testid': 'memory-mode' }, mode)] : []),
   );
-}
-
-export function renderCheckpoints(parent: HTMLElement, checkpoints: CheckpointInfo[]): void {
-  const rows = [...checkpoints]
-    .sort((a, b) => b.step - a.step)
-    .map((c) =>
-      h(
-        'tr',
-        { 'data-testid': `checkpoint-row-${c.id}` },
-        h('td', { class: 'num' }, formatInt(c.step)),
-        h('td', null, formatTime(c.createdAt)),
-        h('td', { class: 'num' }, formatBytes(c.bytes)),
-      ),
-    );
-  replaceChildren(parent, table('checkpoint-table', ['Step#', 'Saved', 'Size#'], rows, 'No checkpoints yet.'));
 }
 
 export function panel(title: string, body: HTMLElement, testid: string): HTMLElement {

@@ -8,6 +8,8 @@ export interface StatTiles extends Drawable {
   element: HTMLElement;
   setTotalSteps(steps: number): void;
   setRunning(running: boolean): void;
+  /** A completed run (early-stopped or not) fills the progress bar: it has nothing left to do. */
+  setCompleted(completed: boolean): void;
   invalidate(): void;
 }
 
@@ -19,6 +21,7 @@ function tile(label: string, testid: string): { el: HTMLElement; value: HTMLElem
 export function createStatTiles(run: RunMetrics): StatTiles {
   let total = 0;
   let running = false;
+  let completed = false;
   const tiles = {
     step: tile('Step', 'stat-step'),
     loss: tile('Loss', 'stat-loss'),
@@ -48,6 +51,10 @@ export function createStatTiles(run: RunMetrics): StatTiles {
       running = value;
       self.invalidate();
     },
+    setCompleted(value) {
+      completed = value;
+      self.invalidate();
+    },
     invalidate: () => requestDraw(self),
     draw() {
       const step = store.length ? run.lastStep : null;
@@ -59,7 +66,8 @@ export function createStatTiles(run: RunMetrics): StatTiles {
       tiles.stepTime.value.textContent = formatMs(store.last('stepTimeMs'));
       tiles.eta.value.textContent = running ? formatDuration(run.etaMs(total)) : '—';
       progress.max = Math.max(1, total);
-      progress.value = step === null ? 0 : Math.min(total, step + 1);
+      progress.value = completed ? progress.max : step === null ? 0 : Math.min(total, step);
+      progress.dataset.complete = String(completed);
       // Metric tiles (accuracy, mae…) appear as the model reports them.
       for (const name of run.metricNames.slice(metricValues.length)) {
         const t = tile(name, `stat-metric-${name}`);

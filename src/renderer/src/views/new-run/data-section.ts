@@ -1,7 +1,11 @@
-/** Dataset choice: a built-in (from `listDatasets`) or a CSV file on the engine's machine. */
+/**
+ * Dataset choice: a built-in (from `listDatasets`) or a file the engine's machine reads — CSV, NumPy
+ * .npz or .npy, a folder of images — and whether batches are shuffled or read in file order.
+ */
 import type { DataSource, DatasetInfo } from '../../../../shared/api';
 import { h, nextId } from '../../dom';
-import { type FieldRegistry, input, section, select } from './fields';
+import { compactSource, fileKindPanels, type FileKind } from './data-kinds';
+import { type FieldRegistry, checkbox, section, select } from './fields';
 import { IssueCollector } from './read';
 
 export interface DataSection {
@@ -17,7 +21,9 @@ export interface DataSection {
   attach(el: HTMLElement): void;
 }
 
-function radio(name: string, value: string, label: string, checked: boolean): { el: HTMLElement; input: HTMLInputElement } {
+type Kind = 'builtin' | FileKind;
+
+function radio(name: string, value: Kind, label: string, checked: boolean): { el: HTMLElement; input: HTMLInputElement } {
   const id = nextId('r');
   const el = h('input', { type: 'radio', name, value, id, checked, 'data-testid': `data-kind-${value}` });
   return { el: h('label', { for: id, class: 'radio' }, el, ' ', label), input: el };
@@ -26,53 +32,51 @@ function radio(name: string, value: string, label: string, checked: boolean): { 
 export function createDataSection(fields: FieldRegistry): DataSection {
   let datasets: DatasetInfo[] = [];
   const group = nextId('data');
-  const builtinRadio = radio(group, 'builtin', 'Built-in dataset', true);
-  const csvRadio = radio(group, 'csv', 'CSV file', false);
+  const panels = fileKindPanels(fields);
+  const radios = [radio(group, 'builtin', 'Built-in dataset', true), ...panels.map((p) => radio(group, p.kind, p.label, false))];
   const builtin = select([{ value: '', label: 'Loading…' }], '');
   const description = h('p', { class: 'field-hint', 'data-testid': 'dataset-description' });
-  const path = input({ placeholder: '/path/to/data.csv' });
-  const labelColumn = input({ placeholder: 'last column' });
-  const normalize = select(
-    [
-      { value: 'none', label: 'None' },
-      { value: 'zscore', label: 'Z-score (mean 0, std 1)' },
-      { value: 'minmax', label: 'Min–max to [0, 1]' },
-    ],
-    'zscore',
-  );
+  const shuffle = checkbox(true, 'field-data-shuffle');
   const builtinBox = h('div', { class: 'subfields' }, fields.row('data', 'Dataset', builtin), description);
-  const csvBox = h(
-    'div',
-    { class: 'subfields' },
-    fields.row('data.path', 'CSV path', path, 'A file readable by the trainer process; the first row may be a header.'),
-    h(
-      'div',
-      { class: 'grid-2' },
-      fields.row('data.labelColumn', 'Label column', labelColumn, 'Header name or 0-based index; empty = last column.'),
-      fields.row('data.normalize', 'Normalize features', normalize),
-    ),
-  );
-
+  const kind = (): Kind => (radios.find((r) => r.input.checked)?.input.value as Kind) ?? 'builtin';
   const sync = (): void => {
-    const csv = csvRadio.input.checked;
-    builtinBox.hidden = csv;
-    csvBox.hidden = !csv;
-    builtin.disabled = csv;
-    for (const c of [path, labelColumn, normalize]) c.disabled = !csv;
-    const info = datasets.find((d) => d.name === builtin.value);
-    description.textContent = info?.description ?? '';
+    builtinBox.hidden = kind() !== 'builtin';
+    builtin.disabled = kind() !== 'builtin';
+    for (const p of panels) {
+      p.element.hidden = p.kind !== kind();
+      for (const c of p.controls) c.disabled = p.kind !== kind();
+    }
+    description.textContent = datasets.find((d) => d.name === builtin.value)?.description ?? '';
   };
-  for (const el of [builtinRadio.input, csvRadio.input, builtin]) el.addEventListener('change', sync);
+  for (const el of [...radios.map((r) => r.input), builtin]) el.addEventListener('change', sync);
   sync();
-
   const element = section(
     'Data',
     'Each worker reads its own slice of every global batch.',
-    h('fieldset', { class: 'radio-row' }, h('legend', { class: 'sr-only' }, 'Data source'), builtinRadio.el, csvRadio.el),
+    h(
+      'fieldset',
+      { class: 'radio-row' },
+      h('legend', { class: 'sr-only' }, 'Data source'),
+      radios.map((r) => r.el),
+    ),
     builtinBox,
-    csvBox,
+    panels.map((p) => p.element),
+    fields.row('data.shuffle', 'Shuffle (off: batches in file order, as Keras fit(shuffle=False))', shuffle),
   );
-
+  const choose = (k: Kind): void => {
+    for (const r of radios) r.input.checked = r.input.value === k;
+    sync();
+  };
+  const readSource = (c: IssueCollector): DataSource | null => {
+    const k = kind();
+    if (k !== 'builtin') {
+      const source = panels.find((p) => p.kind === k)!.read(c);
+      return source ? compactSource(source) : null;
+    }
+    const info = datasets.find((d) => d.name === builtin.value);
+    if (!info) return (c.add('data', 'Choose a dataset.'), null);
+    return info.kind === 'synthetic' ? { kind: 'synthetic', name: info.name } : { kind: 'builtin', name: info.name };
+  };
   return {
     element,
     setDatasets(list) {
@@ -86,40 +90,23 @@ export function createDataSection(fields: FieldRegistry): DataSection {
     },
     chooseBuiltin(name) {
       if (!datasets.some((d) => d.name === name)) return;
-      builtinRadio.input.checked = true;
       builtin.value = name;
-      sync();
+      choose('builtin');
     },
     fill(source) {
-      if (source.kind === 'csv') {
-        csvRadio.input.checked = true;
-        path.value = source.path;
-        labelColumn.value = source.labelColumn === undefined ? '' : String(source.labelColumn);
-        normalize.value = source.normalize ?? 'zscore';
-        sync();
-      } else if ('name' in source) this.chooseBuiltin(source.name);
+      shuffle.checked = source.shuffle !== false;
+      if (source.kind === 'builtin' || source.kind === 'synthetic') return this.chooseBuiltin(source.name);
+      panels.find((p) => p.kind === source.kind)?.fill(source as unknown as Record<string, unknown>);
+      choose(source.kind);
     },
     current() {
       return this.read(new IssueCollector());
     },
-    attach(el) {
-      element.append(el);
-    },
+    attach: (el) => void element.append(el),
     read(c) {
-      if (!csvRadio.input.checked) {
-        const info = datasets.find((d) => d.name === builtin.value);
-        if (!info) return (c.add('data', 'Choose a dataset.'), null);
-        return info.kind === 'synthetic' ? { kind: 'synthetic', name: info.name } : { kind: 'builtin', name: info.name };
-      }
-      if (path.value.trim() === '') return (c.add('data.path', 'Enter the path of a CSV file.'), null);
-      const label = labelColumn.value.trim();
-      const source: DataSource = {
-        kind: 'csv',
-        path: path.value.trim(),
-        normalize: normalize.value as 'none' | 'zscore' | 'minmax',
-      };
-      if (label !== '') source.labelColumn = /^\d+$/.test(label) ? Number(label) : label;
-      return source;
+      const source = readSource(c);
+      // The engine's default is shuffled: only file order is spelt out.
+      return source && (shuffle.checked ? source : { ...source, shuffle: false });
     },
   };
 }

@@ -26,6 +26,48 @@ function deviceLabel(d: DeviceInfo): string {
   return d.memoryBytes ? `${d.label} · ${formatBytes(d.memoryBytes)}` : d.label;
 }
 
+/** One checkbox per device (the first ticked), listed with its kind and memory. */
+function deviceBoxes(list: HTMLElement, devices: DeviceInfo[], onChange: () => void): HTMLInputElement[] {
+  const boxes = devices.map((d, i) =>
+    h('input', { type: 'checkbox', checked: i === 0, value: String(d.deviceId), 'data-testid': `device-${d.deviceId}` }),
+  );
+  list.replaceChildren(
+    ...devices.map((d, i) => {
+      const id = nextId('dev');
+      boxes[i]!.id = id;
+      boxes[i]!.addEventListener('change', onChange);
+      return h(
+        'label',
+        { for: id, class: 'device-option' },
+        boxes[i]!,
+        h('span', { class: 'device-kind' }, d.kind),
+        h('span', null, deviceLabel(d)),
+      );
+    }),
+  );
+  if (devices.length === 0) list.replaceChildren(h('p', { class: 'muted' }, 'No devices reported by the trainer.'));
+  return boxes;
+}
+
+function readMesh(
+  c: IssueCollector,
+  custom: boolean,
+  selected: number,
+  meshText: string,
+  layoutsText: string,
+): { mesh: string; layouts?: Record<string, string[]> } | null {
+  if (!custom && selected === 0) return (c.add('mesh', 'Select at least one device.'), null);
+  if (!MESH_RE.test(meshText))
+    return (c.add('mesh', 'Write the mesh as name=size pairs, e.g. batch=2 or batch=2,model=2.'), null);
+  const map = c.jsonObject('layouts', layoutsText, true);
+  if (map && Object.values(map).some((v) => !Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
+    c.add('layouts', 'Each layout must be a list of axis names, e.g. ["unsharded", "model"].');
+    return null;
+  }
+  const text = meshText.replace(/\s+/g, '');
+  return map ? { mesh: text, layouts: map as Record<string, string[]> } : { mesh: text };
+}
+
 export function createDevicesSection(fields: FieldRegistry): DevicesSection {
   const list = h(
     'div',
@@ -83,24 +125,7 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
   return {
     element,
     setDevices(devices) {
-      boxes = devices.map((d, i) =>
-        h('input', { type: 'checkbox', checked: i === 0, value: String(d.deviceId), 'data-testid': `device-${d.deviceId}` }),
-      );
-      list.replaceChildren(
-        ...devices.map((d, i) => {
-          const id = nextId('dev');
-          boxes[i].id = id;
-          boxes[i].addEventListener('change', sync);
-          return h(
-            'label',
-            { for: id, class: 'device-option' },
-            boxes[i],
-            h('span', { class: 'device-kind' }, d.kind),
-            h('span', null, deviceLabel(d)),
-          );
-        }),
-      );
-      if (devices.length === 0) list.replaceChildren(h('p', { class: 'muted' }, 'No devices reported by the trainer.'));
+      boxes = deviceBoxes(list, devices, sync);
       sync();
     },
     setDoctor(report) {
@@ -113,17 +138,6 @@ export function createDevicesSection(fields: FieldRegistry): DevicesSection {
       layouts.value = layoutMap ? JSON.stringify(layoutMap, null, 2) : '';
       sync();
     },
-    read(c) {
-      if (!custom.checked && selectedCount() === 0) return (c.add('mesh', 'Select at least one device.'), null);
-      if (!MESH_RE.test(mesh.value))
-        return (c.add('mesh', 'Write the mesh as name=size pairs, e.g. batch=2 or batch=2,model=2.'), null);
-      const map = c.jsonObject('layouts', layouts.value, true);
-      if (map && Object.values(map).some((v) => !Array.isArray(v) || v.some((a) => typeof a !== 'string'))) {
-        c.add('layouts', 'Each layout must be a list of axis names, e.g. ["unsharded", "model"].');
-        return null;
-      }
-      const text = mesh.value.replace(/\s+/g, '');
-      return map ? { mesh: text, layouts: map as Record<string, string[]> } : { mesh: text };
-    },
+    read: (c) => readMesh(c, custom.checked, selectedCount(), mesh.value, layouts.value),
   };
 }

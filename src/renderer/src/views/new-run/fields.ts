@@ -16,7 +16,8 @@ interface Field {
 export const testIdOf = (path: string): string => path.replace(/[.[\]]+/g, '-').replace(/-$/, '');
 
 export class FieldRegistry {
-  private readonly fields = new Map<string, Field>();
+  /** Several controls may edit one path (an .npz's `x` key, a pair of .npy files' `x` path): the enabled one owns it. */
+  private readonly fields: { path: string; field: Field }[] = [];
 
   /** Wraps a control with its label, hint and error slot; registers it under `path`. */
   row(path: string, label: string, control: Control, hint?: Child): HTMLElement {
@@ -26,7 +27,7 @@ export class FieldRegistry {
     const error = h('p', { class: 'field-error', id: `${id}-error`, 'data-testid': `error-${testIdOf(path)}`, hidden: true });
     const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null;
     control.setAttribute('aria-describedby', [hintEl?.id, error.id].filter(Boolean).join(' '));
-    this.fields.set(path, { control, error });
+    this.fields.push({ path, field: { control, error } });
     const isCheck = control instanceof HTMLInputElement && control.type === 'checkbox';
     return isCheck
       ? h('div', { class: 'field field-check' }, h('label', { for: id }, control, ' ', label), hintEl, error)
@@ -36,7 +37,7 @@ export class FieldRegistry {
   /** The registered path that is the longest prefix of `path` (field-level issues land on their field). */
   private owner(path: string): Field | null {
     let best: { len: number; field: Field } | null = null;
-    for (const [key, field] of this.fields) {
+    for (const { path: key, field } of this.fields) {
       const match = path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
       if (match && (!best || key.length > best.len) && !field.control.disabled) best = { len: key.length, field };
     }
@@ -49,7 +50,8 @@ export class FieldRegistry {
   }
 
   clear(): void {
-    for (const { control, error } of this.fields.values()) {
+    for (const { field } of this.fields) {
+      const { control, error } = field;
       control.removeAttribute('aria-invalid');
       error.hidden = true;
       error.textContent = '';

@@ -31,6 +31,90 @@ const EDITED = [
   'ema_overwrite_frequency',
 ];
 
+/**
+ * A config JSON from Python Keras, checked and normalised by the engine (importOptimizerConfig), then
+ * put into the fields by `apply`, which says what could not be shown (kept as is) or why it failed.
+ */
+function createImportBox(
+  fields: FieldRegistry,
+  api: RendererApi,
+  apply: (config: Record<string, unknown>) => string | string[],
+): HTMLElement {
+  const text = h('textarea', {
+    rows: 5,
+    class: 'code',
+    spellcheck: 'false',
+    'data-testid': 'import-json',
+    placeholder: '{"name": "Adadelta", "learning_rate": 0.001, "rho": 0.95, …}',
+  });
+  const button = h(
+    'button',
+    { type: 'button', class: 'button button-small', 'data-testid': 'import-optimizer' },
+    'Import config',
+  );
+  const status = h('p', { class: 'field-hint', 'data-testid': 'import-status', 'aria-live': 'polite' });
+  button.addEventListener('click', async () => {
+    status.classList.remove('is-error');
+    try {
+      const result = apply((await api.importOptimizerConfig(text.value)).config);
+      if (typeof result === 'string') throw new Error(result);
+      status.textContent = `Imported.${result.length ? ` Kept as-is: ${result.join(', ')}.` : ''}`;
+    } catch (err) {
+      status.textContent = `Could not import: ${(err as Error).message}`;
+      status.classList.add('is-error');
+    }
+  });
+  return h(
+    'details',
+    { class: 'advanced', 'data-testid': 'import-details' },
+    h('summary', null, 'Paste a Keras optimizer config (JSON)'),
+    fields.row(`${P}.import`, 'tf.keras.optimizers.Adadelta(…).get_config()', text),
+    h('div', { class: 'button-row' }, button),
+    status,
+  );
+}
+
+interface OptimizerInputs {
+  rho: HTMLInputElement;
+  epsilon: HTMLInputElement;
+  clipnorm: HTMLInputElement;
+  globalClipnorm: HTMLInputElement;
+  clipvalue: HTMLInputElement;
+  useEma: HTMLInputElement;
+  emaMomentum: HTMLInputElement;
+  emaEvery: HTMLInputElement;
+}
+
+/** Keras's get_config() keys from the fields, `extras` (keys the form has no field for) kept. */
+function readOptimizer(
+  c: IssueCollector,
+  extras: Record<string, unknown>,
+  lr: { read(c: IssueCollector): unknown },
+  f: OptimizerInputs,
+): Record<string, unknown> | null {
+  const before = c.issues.length;
+  const ema = f.useEma.checked;
+  const config: Record<string, unknown> = {
+    ...extras,
+    learning_rate: lr.read(c),
+    rho: c.number(`${P}.rho`, f.rho.value, { min: 0, max: 1 }),
+    epsilon: c.number(`${P}.epsilon`, f.epsilon.value, { min: 0, above: true }),
+    clipnorm: c.number(`${P}.clipnorm`, f.clipnorm.value, { min: 0, above: true, optional: true }),
+    global_clipnorm: c.number(`${P}.global_clipnorm`, f.globalClipnorm.value, { min: 0, above: true, optional: true }),
+    clipvalue: c.number(`${P}.clipvalue`, f.clipvalue.value, { min: 0, above: true, optional: true }),
+    use_ema: ema,
+    ema_momentum: ema
+      ? c.number(`${P}.ema_momentum`, f.emaMomentum.value, { min: 0, max: 1 })
+      : Number(f.emaMomentum.value) || 0.99,
+    ema_overwrite_frequency: ema
+      ? c.number(`${P}.ema_overwrite_frequency`, f.emaEvery.value, { integer: true, min: 1, optional: true })
+      : null,
+  };
+  if (config.clipnorm !== null && config.global_clipnorm !== null)
+    c.add(`${P}.global_clipnorm`, 'Set at most one of clipnorm and global_clipnorm (Keras refuses both).');
+  return c.issues.length > before ? null : config;
+}
+
 export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, getSteps: () => number): OptimizerSection {
   const lr = createLrSection(fields, api, getSteps);
   const num = (value: string, placeholder?: string): HTMLInputElement => input({ value, placeholder, inputmode: 'decimal' });
@@ -42,19 +126,6 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
   const useEma = checkbox(false);
   const emaMomentum = num(String(ADADELTA_DEFAULTS.ema_momentum));
   const emaEvery = num('', 'never');
-  const importText = h('textarea', {
-    rows: 5,
-    class: 'code',
-    spellcheck: 'false',
-    'data-testid': 'import-json',
-    placeholder: '{"name": "Adadelta", "learning_rate": 0.001, "rho": 0.95, …}',
-  });
-  const importButton = h(
-    'button',
-    { type: 'button', class: 'button button-small', 'data-testid': 'import-optimizer' },
-    'Import config',
-  );
-  const importStatus = h('p', { class: 'field-hint', 'data-testid': 'import-status', 'aria-live': 'polite' });
   let extras: Record<string, unknown> = { name: 'Adadelta' };
 
   const syncEma = (): void => {
@@ -81,18 +152,9 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
     return null;
   };
 
-  importButton.addEventListener('click', async () => {
-    importStatus.classList.remove('is-error');
-    try {
-      const { config } = await api.importOptimizerConfig(importText.value);
-      const error = fill(config);
-      if (error) throw new Error(error);
-      const kept = Object.keys(extras).filter((k) => k !== 'name');
-      importStatus.textContent = `Imported.${kept.length ? ` Kept as-is: ${kept.join(', ')}.` : ''}`;
-    } catch (err) {
-      importStatus.textContent = `Could not import: ${(err as Error).message}`;
-      importStatus.classList.add('is-error');
-    }
+  const importBox = createImportBox(fields, api, (config) => {
+    const error = fill(config);
+    return error ?? Object.keys(extras).filter((k) => k !== 'name');
   });
 
   const element = section(
@@ -116,14 +178,7 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
       fields.row(`${P}.ema_momentum`, 'EMA momentum', emaMomentum),
       fields.row(`${P}.ema_overwrite_frequency`, 'Overwrite every N steps', emaEvery, 'Empty: only at the end.'),
     ),
-    h(
-      'details',
-      { class: 'advanced', 'data-testid': 'import-details' },
-      h('summary', null, 'Paste a Keras optimizer config (JSON)'),
-      fields.row(`${P}.import`, 'tf.keras.optimizers.Adadelta(…).get_config()', importText),
-      h('div', { class: 'button-row' }, importButton),
-      importStatus,
-    ),
+    importBox,
   );
 
   return {
@@ -131,28 +186,7 @@ export function createOptimizerSection(fields: FieldRegistry, api: RendererApi, 
     fill,
     refreshPreview: lr.refreshPreview,
     dispose: lr.dispose,
-    read(c) {
-      const before = c.issues.length;
-      const config: Record<string, unknown> = {
-        ...extras,
-        learning_rate: lr.read(c),
-        rho: c.number(`${P}.rho`, rho.value, { min: 0, max: 1 }),
-        epsilon: c.number(`${P}.epsilon`, epsilon.value, { min: 0, above: true }),
-        clipnorm: c.number(`${P}.clipnorm`, clipnorm.value, { min: 0, above: true, optional: true }),
-        global_clipnorm: c.number(`${P}.global_clipnorm`, globalClipnorm.value, { min: 0, above: true, optional: true }),
-        clipvalue: c.number(`${P}.clipvalue`, clipvalue.value, { min: 0, above: true, optional: true }),
-        use_ema: useEma.checked,
-        ema_momentum: useEma.checked
-          ? c.number(`${P}.ema_momentum`, emaMomentum.value, { min: 0, max: 1 })
-          : Number(emaMomentum.value) || 0.99,
-        ema_overwrite_frequency: useEma.checked
-          ? c.number(`${P}.ema_overwrite_frequency`, emaEvery.value, { integer: true, min: 1, optional: true })
-          : null,
-      };
-      if (config.clipnorm !== null && config.global_clipnorm !== null) {
-        c.add(`${P}.global_clipnorm`, 'Set at most one of clipnorm and global_clipnorm (Keras refuses both).');
-      }
-      return c.issues.length > before ? null : config;
-    },
+    read: (c) =>
+      readOptimizer(c, extras, lr, { rho, epsilon, clipnorm, globalClipnorm, clipvalue, useEma, emaMomentum, emaEvery }),
   };
 }

@@ -5,12 +5,16 @@ import { h } from '../../dom';
 import { type FieldRegistry, input, section } from './fields';
 import type { IssueCollector } from './read';
 
-type TrainingPart = Pick<RunConfig, 'name' | 'steps' | 'globalBatchSize' | 'seed' | 'checkpointEvery' | 'keepCheckpoints'>;
+type TrainingPart = Pick<
+  RunConfig,
+  'name' | 'steps' | 'globalBatchSize' | 'seed' | 'checkpointEvery' | 'keepCheckpoints' | 'optimizerStatsEvery'
+>;
 
 export interface TrainingSection {
   element: HTMLElement;
   read(c: IssueCollector): TrainingPart | null;
-  fill(config: RunConfig): void;
+  /** `asCopy`: the name gets " (copy)" (Duplicate). */
+  fill(config: RunConfig, asCopy?: boolean): void;
   /** The step count as typed (for the learning-rate preview), NaN when not a number. */
   steps(): number;
   stepsInput: HTMLInputElement;
@@ -23,6 +27,7 @@ export function createTrainingSection(fields: FieldRegistry): TrainingSection {
   const seed = input({ value: 0, inputmode: 'numeric' });
   const every = input({ value: 100, inputmode: 'numeric' });
   const keep = input({ value: RUN_DEFAULTS.keepCheckpoints, inputmode: 'numeric' });
+  const statsEvery = input({ placeholder: 'steps / 200, at least 10', inputmode: 'numeric' });
   const element = section(
     'Run',
     null,
@@ -35,19 +40,21 @@ export function createTrainingSection(fields: FieldRegistry): TrainingSection {
       fields.row('seed', 'Seed', seed, 'Same seed, same run, on any device count.'),
       fields.row('checkpointEvery', 'Checkpoint every N steps', every, '0: only on pause and stop.'),
       fields.row('keepCheckpoints', 'Keep last K checkpoints', keep),
+      fields.row('optimizerStatsEvery', 'Optimizer state every N steps', statsEvery, 'Per-layer Adadelta figures; 0: never.'),
     ),
   );
   return {
     element,
     stepsInput: steps,
     steps: () => Number(steps.value),
-    fill(config) {
-      name.value = config.name ? `${config.name} (copy)` : '';
+    fill(config, asCopy = false) {
+      name.value = config.name ? `${config.name}${asCopy ? ' (copy)' : ''}` : '';
       steps.value = String(config.steps);
       batch.value = String(config.globalBatchSize);
       seed.value = String(config.seed);
       every.value = String(config.checkpointEvery ?? RUN_DEFAULTS.checkpointEvery);
       keep.value = String(config.keepCheckpoints ?? RUN_DEFAULTS.keepCheckpoints);
+      statsEvery.value = config.optimizerStatsEvery === undefined ? '' : String(config.optimizerStatsEvery);
     },
     read(c) {
       const before = c.issues.length;
@@ -58,6 +65,8 @@ export function createTrainingSection(fields: FieldRegistry): TrainingSection {
         checkpointEvery: c.number('checkpointEvery', every.value, { integer: true, min: 0 }) ?? 0,
         keepCheckpoints: c.number('keepCheckpoints', keep.value, { integer: true, min: 1 }) ?? 1,
       };
+      const statsInterval = c.number('optimizerStatsEvery', statsEvery.value, { integer: true, min: 0, optional: true });
+      if (statsInterval !== null) part.optimizerStatsEvery = statsInterval;
       if (name.value.trim()) part.name = name.value.trim();
       return c.issues.length > before ? null : part;
     },

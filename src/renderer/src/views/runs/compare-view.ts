@@ -2,9 +2,9 @@
 import type { Chart } from '../../charts/chart';
 import { createChartToolbar } from '../../charts/chart-toolbar';
 import { h, replaceChildren } from '../../dom';
-import { formatNumber } from '../../format';
+import { formatNumber, plural } from '../../format';
 import type { View, ViewContext } from '../../view';
-import { statusBadge } from '../live/live-view';
+import { statusBadge } from '../live/run-header';
 import { createCompareCharts } from './compare-charts';
 import { renderConfigDiff } from './config-diff';
 
@@ -52,7 +52,7 @@ export function createCompareView(ctx: ViewContext, runIds: string[]): View {
       h(
         'div',
         { class: 'view-header' },
-        h('div', null, h('h1', null, 'Compare runs'), h('p', { class: 'lead' }, `${runIds.length} runs`)),
+        h('div', null, h('h1', null, 'Compare runs'), h('p', { class: 'lead' }, plural(runIds.length, 'run'))),
         h('a', { class: 'button', href: '#/runs' }, 'Back to runs'),
       ),
       legend,

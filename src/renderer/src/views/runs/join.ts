@@ -5,9 +5,14 @@
 import type uPlot from 'uplot';
 import type { MetricPoint } from '../../../../shared/api';
 
-/** The value a point holds for `metric` ('loss' or a metrics key such as 'val_accuracy'). */
+/** A point's per-step figures besides loss and the model's metrics, by their MetricPoint field. */
+export const STEP_FIELDS = ['learningRate', 'gradNorm', 'samplesPerSec', 'stepTimeMs'] as const;
+type StepField = (typeof STEP_FIELDS)[number];
+const isStepField = (m: string): m is StepField => (STEP_FIELDS as readonly string[]).includes(m);
+
+/** The value a point holds for `metric` ('loss', a step field such as 'gradNorm', or a metrics key such as 'val_accuracy'). */
 export function metricValue(p: MetricPoint, metric: string): number {
-  const v = metric === 'loss' ? p.loss : p.metrics[metric];
+  const v = metric === 'loss' ? p.loss : isStepField(metric) ? p[metric] : p.metrics[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
 }
 

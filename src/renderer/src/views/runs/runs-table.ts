@@ -3,25 +3,24 @@ import type { RunSummary } from '../../../../shared/api';
 import { h } from '../../dom';
 import { formatDuration, formatInt, formatNumber, formatTime } from '../../format';
 import { elsewhereBadge } from '../live/follow-elsewhere';
-import { statusBadge } from '../live/live-view';
+import { statusBadge } from '../live/run-header';
 import type { RunSort, SortKey } from './run-list';
 
 export interface RowActions {
   isSelected(id: string): boolean;
   onSelect(id: string, selected: boolean): void;
-  onEdit(run: RunSummary): void;
-  onDelete(run: RunSummary): void;
-  extra(run: RunSummary): HTMLElement[];
+  /** The row's menu (edit, exports, duplicate, delete). */
+  menu(run: RunSummary): HTMLElement;
 }
 
-const COLUMNS: { key: SortKey; label: string; num?: boolean }[] = [
-  { key: 'name', label: 'Name' },
+const COLUMNS: { key: SortKey; label: string; num?: boolean; cls?: string }[] = [
+  { key: 'name', label: 'Name', cls: 'cell-name' },
   { key: 'status', label: 'Status' },
   { key: 'progress', label: 'Steps', num: true },
   { key: 'lastLoss', label: 'Last loss', num: true },
   { key: 'durationMs', label: 'Duration', num: true },
-  { key: 'mesh', label: 'Mesh' },
-  { key: 'createdAt', label: 'Created' },
+  { key: 'mesh', label: 'Mesh', cls: 'cell-mesh' },
+  { key: 'createdAt', label: 'Created', cls: 'cell-created' },
 ];
 
 function header(sort: RunSort, onSort: (key: SortKey) => void): HTMLTableRowElement {
@@ -38,7 +37,7 @@ function header(sort: RunSort, onSort: (key: SortKey) => void): HTMLTableRowElem
       'th',
       {
         scope: 'col',
-        class: c.num ? 'num' : null,
+        class: [c.num ? 'num' : '', c.cls ?? ''].join(' ').trim() || null,
         'aria-sort': active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : null,
       },
       button,
@@ -49,7 +48,7 @@ function header(sort: RunSort, onSort: (key: SortKey) => void): HTMLTableRowElem
     null,
     h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Select')),
     cells,
-    h('th', { scope: 'col' }, 'Actions'),
+    h('th', { scope: 'col', class: 'cell-actions' }, h('span', { class: 'sr-only' }, 'Actions')),
   );
 }
 
@@ -61,20 +60,6 @@ function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
     'data-testid': `select-run-${r.id}`,
   });
   box.addEventListener('change', () => a.onSelect(r.id, box.checked));
-  const button = (label: string, testid: string, run: () => void, cls = ''): HTMLButtonElement => {
-    const b = h(
-      'button',
-      {
-        type: 'button',
-        class: `button button-small ${cls}`,
-        'data-testid': `${testid}-${r.id}`,
-        'aria-label': `${label} ${r.name}`,
-      },
-      label,
-    );
-    b.addEventListener('click', run);
-    return b;
-  };
   return h(
     'tr',
     { 'data-testid': `run-row-${r.id}`, 'data-run-name': r.name },
@@ -98,19 +83,9 @@ function row(r: RunSummary, a: RowActions): HTMLTableRowElement {
     h('td', { class: 'num' }, `${formatInt(r.step)} / ${formatInt(r.steps)}`),
     h('td', { class: 'num', 'data-testid': `run-loss-${r.id}` }, formatNumber(r.lastLoss)),
     h('td', { class: 'num', 'data-testid': `run-duration-${r.id}` }, formatDuration(r.durationMs)),
-    h('td', null, h('code', null, r.mesh)),
-    h('td', null, formatTime(r.createdAt)),
-    h(
-      'td',
-      null,
-      h(
-        'div',
-        { class: 'actions' },
-        button('Edit', 'run-edit', () => a.onEdit(r)),
-        ...a.extra(r),
-        button('Delete', 'run-delete', () => a.onDelete(r), 'button-danger-quiet'),
-      ),
-    ),
+    h('td', { class: 'cell-mesh' }, h('code', null, r.mesh)),
+    h('td', { class: 'cell-created' }, formatTime(r.createdAt)),
+    h('td', { class: 'cell-actions' }, a.menu(r)),
   );
 }
 
