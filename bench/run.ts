@@ -10,6 +10,7 @@ import { checkpointSection } from './checkpoint';
 import { trainingBench } from './training';
 import { vsTorchSection } from './vs-torch';
 import { sweepSection } from './sweep';
+import { largeCheckpointSection } from './large-checkpoint';
 import { scaleSection } from './scale';
 import { modelsSection } from './models';
 
@@ -23,6 +24,7 @@ const sections: BenchSection[] = [
   checkpointSection,
   vsTorchSection,
   sweepSection,
+  largeCheckpointSection,
   scaleSection,
   modelsSection,
 ];

@@ -15,12 +15,14 @@ import { serveCommand } from './commands/serve';
 import { doctorCommand } from './commands/doctor';
 import { evaluateCommand } from './commands/evaluate';
 import { sweepCommand } from './commands/sweep';
+import { deleteCommand } from './commands/delete';
 
 const COMMANDS: Command[] = [
   trainCommand,
   resumeCommand,
   runsCommand,
   showCommand,
+  deleteCommand,
   exportCommand,
   evaluateCommand,
   sweepCommand,

@@ -2,7 +2,6 @@
  * NumPy files as datasets: `{"kind": "npz", "path", "x", "y"}` (keys default to x and y) and
  * `{"kind": "npy", "x": FILE, "y": FILE}`. Every error is one line naming the file (and key).
  */
-import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
   DatasetError,
@@ -13,6 +12,8 @@ import {
   type NpyArray,
   type Task,
 } from '../core/data/index';
+import { readRegularFile } from './files';
+import { fastCrc32 } from './npz-entries';
 
 export interface NpzSource {
   kind: 'npz';
@@ -31,7 +32,7 @@ export interface NpySource {
 export function loadNpzDataset(source: NpzSource): Dataset {
   if (typeof source.path !== 'string' || source.path === '') throw new DatasetError('npz dataset source needs a path');
   const path = resolve(source.path);
-  const arrays = inFile(path, () => decodeNpz(readBytes(path)));
+  const arrays = inFile(path, () => decodeNpz(readBytes(path), { crc32: fastCrc32 }));
   const pick = (key: string): NpyArray => {
     const get = arrays.get(key);
     if (!get) throw new DatasetError(`${path}: no array '${key}' (it has: ${[...arrays.keys()].join(', ') || 'none'})`);
@@ -54,13 +55,9 @@ export function loadNpyDataset(source: NpySource): Dataset {
   return inFile(`${xPath}, ${yPath}`, () => datasetFromArrays(basename(xPath, extname(xPath)), x, y, { task: source.task }));
 }
 
+/** A regular file's bytes: a FIFO (which would block forever) or a device (which never ends) is refused unread. */
 function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new DatasetError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message);
-  }
+  return readRegularFile(path);
 }
 
 function inFile<T>(path: string, fn: () => T): T {

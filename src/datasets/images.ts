@@ -5,13 +5,15 @@
  * list, sizes and mtimes, and the size and channels, so a second run reads one file instead of decoding.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { DatasetError, decodeNpz, encodeNpz, type Dataset } from '../core/data/index';
 import { resizeBilinear, toChannels } from '../core/data/image-ops';
 import { IMAGE_EXTENSIONS, decodeImageFile, type ImageDecoder } from './image-decode';
 import { dataPlaces } from './places';
+import { makeDirs, readRegularFile } from './files';
+import { checkImageSize, readImageHeader } from './image-header';
 
 export interface ImageSource {
   kind: 'images';
@@ -80,7 +82,9 @@ export function loadImageDataset(source: ImageSource, options: ImageLoadOptions 
 export function imageFolderSummary(source: ImageSource) {
   const { dir, height, width, channels } = checkSource(source);
   const classNames = listClasses(dir);
-  const classCounts = classNames.map((c) => listImages(join(dir, c), dir).length);
+  const files = classNames.map((c) => listImages(join(dir, c), dir));
+  for (const file of files.flat()) checkHeader(file);
+  const classCounts = files.map((list) => list.length);
   const examples = classCounts.reduce((a, b) => a + b, 0);
   return {
     name: basename(dir),
@@ -91,6 +95,21 @@ export function imageFolderSummary(source: ImageSource) {
     classNames,
     classCounts,
   };
+}
+
+/**
+ * Each file's first bytes, read by validation: a file that is no PNG or JPEG, or one above the pixel
+ * limit, is refused before a run exists instead of by every worker after (a file whose data is
+ * damaged past its header is still found only when it is decoded).
+ */
+function checkHeader(file: string): void {
+  try {
+    checkImageSize(readImageHeader(file));
+  } catch (err) {
+    throw new DatasetError(
+      `${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
+    );
+  }
 }
 
 export function checkSource(s: ImageSource) {
@@ -153,7 +172,7 @@ function decodeAll(files: string[], h: number, w: number, c: 1 | 3, decode: Imag
 export function decodeImage(file: string, h: number, w: number, c: 1 | 3, decode: ImageDecoder): Float32Array {
   let img;
   try {
-    img = decode(file, readFileSync(file));
+    img = decode(file, readRegularFile(file));
   } catch (err) {
     throw new DatasetError(
       `${file}: cannot read this image: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`,
@@ -201,7 +220,7 @@ function writeCache(
   classes: string[],
 ): void {
   try {
-    mkdirSync(join(path, '..'), { recursive: true });
+    makeDirs(join(path, '..'));
     const tmp = `${path}.${process.pid}.tmp`;
     const names = new TextEncoder().encode(JSON.stringify(classes)); // np.load(f)['classes'].tobytes() is the JSON
     writeFileSync(

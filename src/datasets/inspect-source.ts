@@ -8,11 +8,15 @@ import { createReadStream } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
   DatasetError,
+  NPY_HEADER_BYTES,
   arraysSummary,
+  checkNpyEntry,
   createCsvSummarizer,
   decodeNpy,
   decodeNpyHeader,
   isIntegerDtype,
+  npyDataBytes,
+  type NpyHeader,
   makeSynthetic,
   type CsvOptions,
   type Dataset,
@@ -24,15 +28,14 @@ import {
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
-import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
+import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry, type NpzEntryRef } from './npz-entries';
+import { exactIntegerScan } from './npy-scan';
 
 export interface DataSourceShape extends CsvSummary {
   /** The dtype of x in an .npz/.npy (integer ids for an Embedding stay integers). */
   xDtype?: string;
 }
 
-/** Bytes read for a .npy header: numpy pads headers to 64 bytes; big shapes still fit in 4 KiB. */
-const HEADER_BYTES = 4096;
 const CHUNK_BYTES = 1 << 20;
 
 export async function inspectDataSource(source: DatasetSource): Promise<DataSourceShape> {
@@ -90,6 +93,12 @@ async function inspectCsv({ path, options }: { path: string; options: CsvOptions
   return summary ?? shapeOf(await fullLoaders.loadDataset({ kind: 'csv', path, ...options }));
 }
 
+/**
+ * An .npz by its headers, each checked against its entry's size before anything is inflated; then x
+ * and y streamed once to check their CRC-32 (and x's integers, which must stay exact as float32),
+ * nothing kept but y's labels when they are classes. A corrupt or lying file is refused here, before a
+ * run row or a worker exists.
+ */
 async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Promise<DataSourceShape> {
   if (typeof source.path !== 'string' || source.path === '') throw new DatasetError('npz dataset source needs a path');
   const path = resolve(source.path);
@@ -97,15 +106,29 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
     const { fh, size } = await openOrFail(path);
     try {
       const entries = await npzEntries(fh, size);
-      const read = async (key: string, whole: boolean) => {
+      const entry = (key: string) => {
         const e = entries.get(key);
         if (!e) throw new DatasetError(`no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
-        const bytes = await readEntryPrefix(fh, e, whole ? Infinity : HEADER_BYTES);
-        return inArray(key, () => (whole ? decodeNpy(bytes) : decodeNpyHeader(bytes)));
+        return e;
       };
-      const x = await read(source.x ?? 'x', false);
-      let y = await read(source.y ?? 'y', false);
-      if (needsLabels(y, source.task)) y = await read(source.y ?? 'y', true);
+      const [xKey, yKey] = [source.x ?? 'x', source.y ?? 'y'];
+      const [xEntry, yEntry] = [entry(xKey), entry(yKey)];
+      const header = async (key: string, e: NpzEntryRef) => {
+        const prefix = await inArrayAsync(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
+        const h = inArray(key, () => decodeNpyHeader(prefix));
+        inArray(key, () => checkNpyEntry(e, h));
+        return h;
+      };
+      const x = await header(xKey, xEntry);
+      const yHeader = await header(yKey, yEntry);
+      arraysSummary(x, { ...yHeader, shape: yHeader.shape }, { task: 'regression' }); // rows agree, before any values are read
+      let y: Pick<NpyArray, 'dtype' | 'shape'> = yHeader;
+      if (needsLabels(yHeader, source.task)) {
+        const bytes = await inArrayAsync(yKey, () => readEntry(fh, yEntry));
+        y = inArray(yKey, () => decodeNpy(bytes));
+      } else await inArrayAsync(yKey, () => scanEntry(fh, yEntry, () => undefined));
+      const exact = exactIntegerScan(x, 'x');
+      await inArrayAsync(xKey, () => scanEntry(fh, xEntry, exact ?? (() => undefined)));
       return { name: basename(path, extname(path)), ...arraysSummary(x, y, { task: source.task }) };
     } finally {
       await fh.close();
@@ -113,25 +136,37 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
   });
 }
 
+/**
+ * Two .npy files by their headers, each checked against its file's size (a truncated file is refused
+ * here); y's labels read when they are classes, x's integers streamed to check they stay exact.
+ */
 async function inspectNpy(source: Extract<DatasetSource, { kind: 'npy' }>): Promise<DataSourceShape> {
   for (const key of ['x', 'y'] as const) {
     if (typeof source[key] !== 'string' || source[key] === '')
       throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
   }
   const [xPath, yPath] = [resolve(source.x), resolve(source.y)];
-  const read = (path: string, whole: boolean) =>
+  const read = (path: string, whole: boolean, scan?: (h: NpyHeader) => ((chunk: Uint8Array) => void) | null) =>
     inFile(path, async () => {
       const { fh, size } = await openOrFail(path);
       try {
-        const buf = new Uint8Array(whole ? size : Math.min(size, HEADER_BYTES));
-        await fh.read(buf, 0, buf.length, 0);
-        return whole ? decodeNpy(buf) : decodeNpyHeader(buf);
+        const header = decodeNpyHeader(await readAt(fh, 0, Math.min(size, NPY_HEADER_BYTES)));
+        const needs = header.dataStart + npyDataBytes(header);
+        if (needs > size)
+          throw new DatasetError(
+            `truncated .npy file: shape (${header.shape.join(', ')}) of ${header.dtype} needs ${needs - header.dataStart} bytes, the file has ${Math.max(0, size - header.dataStart)}`,
+          );
+        const consume = scan?.(header);
+        if (consume)
+          for (let at = 0; at < needs; at += CHUNK_BYTES) consume(await readAt(fh, at, Math.min(CHUNK_BYTES, needs - at)));
+        return whole ? decodeNpy(await readAt(fh, 0, needs)) : header;
       } finally {
         await fh.close();
       }
     });
-  const x = await read(xPath, false);
+  const x = await read(xPath, false, (h) => exactIntegerScan(h, 'x'));
   let y: Pick<NpyArray, 'dtype' | 'shape'> = await read(yPath, false);
+  await inFile(`${xPath}, ${yPath}`, async () => arraysSummary(x, { ...y }, { task: 'regression' }));
   if (needsLabels(y, source.task)) y = await read(yPath, true);
   const summary = await inFile(`${xPath}, ${yPath}`, async () => arraysSummary(x, y, { task: source.task }));
   return { name: basename(xPath, extname(xPath)), ...summary };
@@ -143,23 +178,21 @@ function needsLabels(y: Pick<NpyArray, 'dtype' | 'shape'>, task: Task | undefine
   return (task ?? (isIntegerDtype(y.dtype) && perRow === 1 ? 'classification' : 'regression')) === 'classification';
 }
 
-async function openOrFail(path: string) {
-  try {
-    const opened = await openFile(path);
-    if ((await opened.fh.stat()).isDirectory()) {
-      await opened.fh.close();
-      throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    }
-    return opened;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new DatasetError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message);
-  }
-}
+/** The file opened for reading, refused unless it is a regular file (a FIFO would block a read forever). */
+const openOrFail = openFile;
 
 function inArray<T>(key: string, fn: () => T): T {
   try {
     return fn();
+  } catch (err) {
+    if (err instanceof DatasetError) throw new DatasetError(`array '${key}': ${err.message}`);
+    throw err;
+  }
+}
+
+async function inArrayAsync<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (err) {
     if (err instanceof DatasetError) throw new DatasetError(`array '${key}': ${err.message}`);
     throw err;

@@ -9,7 +9,7 @@
  * What cannot be read by offset is loaded whole, as before: a compressed (savez_compressed) member,
  * or x in Fortran order.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
   DatasetError,
@@ -26,6 +26,7 @@ import {
 } from '../core/data/index';
 import type { NpySource, NpzSource } from './arrays';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
+import { openRegularFile } from './files';
 
 /** Bytes read for a .npy header: numpy pads headers to 64 bytes; big shapes still fit in 4 KiB. */
 const HEADER_BYTES = 4096;
@@ -73,7 +74,7 @@ export async function streamNpz(source: NpzSource): Promise<RowSource | null> {
     if (header.fortranOrder && header.shape.length > 1) return null;
     // y may be compressed: it is read whole through the zip reader.
     const y = await inFileAsync(path, async () => decodeNpy(await readEntryPrefix(fh, yEntry, Infinity)));
-    const file = { fd: openSync(path, 'r'), path, header, dataStart: member + header.dataStart };
+    const file = { fd: openOrFail(path), path, header, dataStart: member + header.dataStart };
     try {
       checkLength(file, member + xEntry.compressedSize);
       return features(file, basename(path, extname(path)), y, source.task, path);
@@ -155,11 +156,12 @@ function readWhole(path: string): Uint8Array {
   }
 }
 
+/** A regular file, opened without blocking (a FIFO swapped in after validation would hang a worker). */
 function openOrFail(path: string): number {
   try {
-    return openSync(path, 'r');
+    return openRegularFile(path).fd;
   } catch (e) {
-    return failOpen(path, e);
+    throw new DatasetError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -473,7 +473,8 @@ export interface TrainerApi {
   /** Replaces the run's tags (each 1..40 characters, no commas; at most 20). */
   setRunTags(runId: string, tags: string[]): Promise<RunSummary>;
   /** Deletes the run with its checkpoints, metrics and device stats; refused while it trains. */
-  deleteRun(runId: string): Promise<void>;
+  /** `takeOver`: even while another dtrain's lease on the run still binds (docs/leases.md). */
+  deleteRun(runId: string, options?: { takeOver?: boolean }): Promise<void>;
   /** What `dtrain doctor` prints: GPUs, CUDA/cuDNN, tfjs-node-gpu, each worker's backend, fixes. */
   doctor(): Promise<DoctorReport>;
 }

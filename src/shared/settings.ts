@@ -27,6 +27,8 @@ export interface Settings {
   dashboardDir: string | null;
   debug: boolean;
   watchdogSeconds: number | null;
+  /** How long this process's leases (the runs and sweeps it trains) last without a heartbeat. */
+  leaseSeconds: number;
   /** Only the compute choices the environment sets explicitly. */
   compute: Partial<ComputeChoices>;
 }
@@ -41,6 +43,7 @@ export const NO_SETTINGS: Readonly<Settings> = {
   dashboardDir: null,
   debug: false,
   watchdogSeconds: null,
+  leaseSeconds: 60,
   compute: {},
 };
 
@@ -122,6 +125,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a number of seconds > 0',
     default: '120',
     what: 'the stall watchdog of runs whose config gives no `watchdogSeconds`',
+  },
+  {
+    name: 'DTRAIN_LEASE_SECONDS',
+    accepts: 'a number of seconds ≥ 1',
+    default: '60',
+    what: "how long the lease on a run or sweep this process trains stays valid without a heartbeat (one every third of it); another host's dtrain may take a lease over once it has expired (docs/leases.md)",
   },
   {
     name: 'DTRAIN_PYTHON',
@@ -220,6 +229,7 @@ function number(env: Env, name: string, ok: (v: number) => boolean): number | nu
 export function readSettings(env: Env): Settings {
   const watchdogSeconds = number(env, 'DTRAIN_WATCHDOG_SECONDS', (v) => v > 0);
   const imageCacheMb = number(env, 'DTRAIN_IMAGE_CACHE_MB', (v) => v >= 0);
+  const leaseSeconds = number(env, 'DTRAIN_LEASE_SECONDS', (v) => v >= 1) ?? NO_SETTINGS.leaseSeconds;
   const thread = oneOf(env, 'DTRAIN_COMM_THREAD', ['0', '1', 'auto'] as const);
   const compute: Partial<ComputeChoices> = {
     ...definedAs('backend', oneOf(env, 'DTRAIN_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const)),
@@ -236,6 +246,7 @@ export function readSettings(env: Env): Settings {
     dashboardDir: text(env, 'DTRAIN_DASHBOARD_DIR'),
     debug: flag(env, 'DTRAIN_DEBUG') ?? false,
     watchdogSeconds,
+    leaseSeconds,
     compute,
   };
 }

@@ -82,6 +82,29 @@ export interface ShardRecord extends VariableLayout {
   data: Float32Array | Float64Array;
 }
 
+/**
+ * A shard without its values: they cross the process channel in bounded pieces (ShardPiece), never in
+ * one message, because Node's IPC refuses a message of 2 GiB or more (docs/architecture.md).
+ */
+export interface ShardHeader extends Omit<ShardRecord, 'data'> {
+  /** The values' array type and element count. */
+  array: 'float32' | 'float64';
+  length: number;
+}
+
+/**
+ * Bytes of shard values per call between the engine and a worker: far below the 2 GiB ceiling, large
+ * enough that calls cost nothing next to the copy (src/engine/coordinator/shard-transfer.ts).
+ */
+export const TRANSFER_CHUNK_BYTES = 64 * 2 ** 20;
+
+/** Elements [offset, offset + count) of the transfer's shard number `shard`. */
+export interface ShardPiece {
+  shard: number;
+  offset: number;
+  count: number;
+}
+
 export interface StepReport {
   step: number;
   loss: number;
@@ -124,12 +147,23 @@ export interface WorkerApi {
   train(from: number, count: number): Promise<StepReport | null>;
   /** Evaluates the held-out set (data.validation) with the current parameters, sharded over the mesh. */
   evaluate(): Promise<EvalReport>;
-  /** This device's primary-replica shards of every parameter and optimizer variable. */
-  exportShards(): Promise<ShardRecord[]>;
+  /**
+   * Stages this device's primary-replica shards of every parameter and optimizer variable and
+   * describes them; their values follow in readShardPieces calls, and endShardExport drops the copy.
+   */
+  exportShards(): Promise<ShardHeader[]>;
+  /** The values of the staged shards' pieces, in order (the coordinator keeps each call bounded). */
+  readShardPieces(pieces: ShardPiece[]): Promise<(Float32Array | Float64Array)[]>;
+  endShardExport(): Promise<void>;
   /** Every stored variable's logical path, global shape and sharding specs on this mesh. */
   variableLayouts(): Promise<VariableLayout[]>;
-  /** Replaces parameters and optimizer state with these local shards (same layouts as setup). */
-  importShards(shards: ShardRecord[], iterations: number): Promise<void>;
+  /**
+   * Starts replacing parameters and optimizer state with these local shards (same layouts as setup):
+   * their values follow in writeShardPieces calls, and commitShardImport loads them.
+   */
+  beginShardImport(shards: ShardHeader[], iterations: number): Promise<void>;
+  writeShardPieces(pieces: (ShardPiece & { data: Float32Array | Float64Array })[]): Promise<void>;
+  commitShardImport(): Promise<void>;
   stats(): Promise<DeviceStats>;
   /** Answers at once unless the worker's event loop is stuck (used to find a stalled device). */
   ping(): Promise<number>;

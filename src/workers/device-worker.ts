@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import { readSettings } from '../shared/settings';
 import { setDataPlaces } from '../datasets/places';
 import { createWorkerApi, joinedSocketDir } from './worker-api';
+import { startLifeline } from './lifeline';
 
 function parentChannel(): MessageChannelLike {
   const port = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
@@ -31,6 +32,9 @@ const commThreadEntry = new URL(
   import.meta.url.endsWith('.ts') ? './transport/comm-thread.ts' : './comm-thread.js',
   import.meta.url,
 );
+
+// First of all: a coordinator killed while this worker is still starting must take it along.
+startLifeline();
 
 // The worker's edge: where the data lives comes from its environment (the engine's, inherited, and
 // already checked there); its compute path comes from the run (TrainSetup), never from the environment.

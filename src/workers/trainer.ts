@@ -8,6 +8,7 @@ import { type Mesh } from '../core/dtensor/mesh';
 import { Layout } from '../core/dtensor/layout';
 import { LayoutMap } from '../core/dtensor/layout-map';
 import { isPrimaryReplica } from '../core/dtensor/shard';
+import type { ShardSource } from './shard-transfer';
 import { Adadelta } from '../core/optimizers/adadelta';
 import { IterationsVariable } from '../core/optimizers/base-optimizer';
 import { ShardedVariable, type Storage } from '../core/variables/sharded-variable';
@@ -293,7 +294,15 @@ export class DeviceTrainer {
 
   /** Primary-replica shards of parameters and optimizer variables, by logical path. */
   exportShards(): ShardRecord[] {
-    const out: ShardRecord[] = [];
+    return this.shardSources().map(({ read, ...layout }) => ({ ...layout, data: read() }));
+  }
+
+  /**
+   * The same shards, each read (copied) only when asked: a transfer in pieces holds one shard's copy
+   * at a time instead of every shard's (src/workers/shard-transfer.ts).
+   */
+  shardSources(): ShardSource[] {
+    const out: ShardSource[] = [];
     const add = (path: string, v: ShardedVariable) => {
       if (!isPrimaryReplica(v.layout, this.deviceId)) return;
       out.push({
@@ -302,7 +311,8 @@ export class DeviceTrainer {
         globalShape: [...v.globalShape],
         specs: [...v.layout.shardingSpecs],
         slices: v.slices.map((s) => ({ ...s })),
-        data: v.readLocal(),
+        length: v.localSize,
+        read: () => v.readLocal(),
       });
     };
     this.params.forEach((p) => add(`params/${p.path}`, p.variable));
@@ -315,13 +325,18 @@ export class DeviceTrainer {
             globalShape: [],
             specs: [],
             slices: [],
-            data: Float64Array.of(v.value),
+            length: 1,
+            read: () => Float64Array.of(v.value),
           });
       } else {
         add(`optimizer/${v.name}`, v);
       }
     }
-    return [...out, ...this.state.records(this.rank === 0)];
+    // The model's non-trainable state is small (moving statistics): its records already hold their values.
+    const state = this.state
+      .records(this.rank === 0)
+      .map(({ data, ...rest }) => ({ ...rest, length: data.length, read: () => data }));
+    return [...out, ...state];
   }
 
   /** Loads this device's shards (already cut to its layouts by the coordinator) and the step counter. */

@@ -14,6 +14,8 @@ import { nativeBlas, nativeBlasNote } from './native-blas';
 import { settled } from '../core/async/observed';
 import { buildModel } from '../core/models/index';
 import { ComputeContext } from '../core/context';
+import { ShardExport, ShardImport } from './shard-transfer';
+import { lifelineSocketDir } from './lifeline';
 
 /** The socket folder of the ring this process joined (removed by an orphaned worker on its way out). */
 export let joinedSocketDir: string | undefined;
@@ -28,6 +30,8 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
   let backend = 'unknown';
   let ring: JoinedRing | undefined;
   let trainer: DeviceTrainer | undefined;
+  let exporting: ShardExport | undefined;
+  let importing: ShardImport | undefined;
   const emit = (event: WorkerEvent) => channel.send({ [EVENT_TAG]: true, event });
   const need = () => {
     if (!trainer || !init) throw new Error('device worker: setup() has not run');
@@ -63,6 +67,7 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
     async setup(setup) {
       if (!init || !mesh) throw new Error('device worker: init() has not run');
       joinedSocketDir = setup.socketDir;
+      lifelineSocketDir(setup.socketDir);
       // A model whose passes all-reduce (BatchNormalization on a mesh) needs the communication thread.
       const synced = buildModel(setup.model).keras?.graph.syncsBatch === true;
       const threadContext = commContext(synced);
@@ -105,13 +110,33 @@ export function createWorkerApi(channel: MessageChannelLike, exit: () => void, o
       return need().evaluate();
     },
     async exportShards() {
-      return need().exportShards();
+      exporting = new ShardExport(need().shardSources());
+      return exporting.headers();
+    },
+    async readShardPieces(pieces) {
+      if (!exporting) throw new Error('device worker: no shard export is staged');
+      return exporting.read(pieces);
+    },
+    async endShardExport() {
+      exporting = undefined;
     },
     async variableLayouts() {
       return need().variableLayouts();
     },
-    async importShards(shards, iterations) {
-      await need().importShards(shards, iterations);
+    async beginShardImport(shards, iterations) {
+      need();
+      importing = new ShardImport(shards, iterations);
+    },
+    async writeShardPieces(pieces) {
+      if (!importing) throw new Error('device worker: no shard import was begun');
+      importing.write(pieces);
+    },
+    async commitShardImport() {
+      if (!importing) throw new Error('device worker: no shard import was begun');
+      const { iterations } = importing;
+      const records = importing.complete();
+      importing = undefined;
+      await need().importShards(records, iterations);
     },
     async stats() {
       const t = need();

@@ -103,7 +103,8 @@ test(
   { skip, timeout: 240_000 },
   async () => {
     const t = inTerminal(['train', '--config', config]);
-    assert.ok(await waitUntil(() => t.step() >= 5, 120_000), `trained: ${t.out().slice(-300)}`);
+    // Past the checkpoint at step 50: the stopped run stands there, not at the step the workers reached.
+    assert.ok(await waitUntil(() => t.step() >= 55, 120_000), `trained: ${t.out().slice(-300)}`);
     const workers = t.workerPids();
     assert.equal(workers.length, 2);
     process.kill(workers[1]!, 'SIGSTOP'); // the pause can never finish its chunk now
@@ -117,5 +118,18 @@ test(
     assert.equal(run.status, 'stopped', `${run.status}: ${run.error}`);
     assert.equal(run.error, null);
     assert.ok(await waitUntil(() => workers.every((p) => !isAlive(p)), 10_000), 'every worker is gone, the stopped one too');
+    // Issue 24 item 9: "stopped at step 25" was printed while resume started from 20. The run is
+    // rewound to its newest checkpoint, and the line says where a resume goes on.
+    const newest = Math.max(...runState(runId).checkpoints);
+    assert.ok(newest >= 50, `a checkpoint at ${newest}`);
+    assert.equal(run.step, newest);
+    assert.match(t.out(), new RegExp(`run ${runId} stopped at step ${newest}; continue with: dtrain resume ${runId}`));
+    const resumed = spawnSync(process.execPath, [BIN, 'resume', runId, '--steps', String(newest + 2)], {
+      env: { ...process.env, DTRAIN_DB: db },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`resuming from step ${newest}\\n`));
   },
 );

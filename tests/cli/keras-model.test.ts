@@ -193,6 +193,33 @@ test('Keras models that cannot train here are one line and exit code 2', { timeo
       },
       /the model takes inputs of shape \[5\] but dataset .* has features of shape \[6\]/,
     ],
+    // Issue 24 item 9: a subclass saved under Dense's class_name used to train as a plain Dense.
+    [
+      {
+        ...EMBEDDING_MODEL,
+        config: {
+          ...EMBEDDING_MODEL.config,
+          layers: [
+            ...EMBEDDING_MODEL.config.layers.slice(0, -1),
+            { ...EMBEDDING_MODEL.config.layers.at(-1)!, module: null, registered_name: 'Custom>MyDense' },
+          ],
+        },
+      },
+      /layers\[3\] \(dense\) is the custom class 'Custom>MyDense', not Keras's Dense: only Keras's built-in layers can be trained here/,
+    ],
+    [
+      {
+        ...EMBEDDING_MODEL,
+        config: {
+          ...EMBEDDING_MODEL.config,
+          layers: [
+            ...EMBEDDING_MODEL.config.layers.slice(0, -1),
+            { ...EMBEDDING_MODEL.config.layers.at(-1)!, module: 'my_package.layers' },
+          ],
+        },
+      },
+      /is a Dense from module 'my_package\.layers', not one of Keras's built-in layers/,
+    ],
   ];
   writeTokens(join(dir, 'tokens.csv'));
   for (const [model, message] of cases) {

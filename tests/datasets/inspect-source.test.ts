@@ -104,7 +104,9 @@ test('CSV task inference matches the parser: fractional labels are regression, f
   await assert.rejects(inspectDataSource({ kind: 'csv', path: bad }), /bad\.csv: line 3, column 'b': 'oops' is not a number/);
 });
 
-test('npz: the headers give the shape; x data cut short still inspects while a full load fails', async () => {
+// Issue 24 item 9: x cut short used to inspect fine, the run row was created, and every worker failed
+// on load. Its header's shape now has to fit the entry's size, checked before anything is inflated.
+test('npz: the headers give the shape; x data cut short is refused by the inspection as by a full load', async () => {
   const n = 50;
   const x = Array.from({ length: n * 6 }, (_, i) => i / 7);
   const y = Array.from({ length: n }, (_, i) => (i * 5) % 4);
@@ -113,9 +115,17 @@ test('npz: the headers give the shape; x data cut short still inspects while a f
   for (const level of [0, 6] as const) {
     const path = join(dir, `cut-${level}.npz`);
     writeFileSync(path, zipSync({ 'x.npy': fullX.subarray(0, fullX.length - 100), 'y.npy': yBytes }, { level }));
-    const shape = await withoutFullLoads(() => inspectDataSource({ kind: 'npz', path }));
-    assert.deepEqual(shape, {
-      name: `cut-${level}`,
+    await assert.rejects(
+      withoutFullLoads(() => inspectDataSource({ kind: 'npz', path })),
+      new RegExp(
+        `cut-${level}\\.npz: array 'x': truncated \\.npy: shape \\(50, 2, 3\\) of float32 needs 1200 bytes, the entry holds 1100$`,
+      ),
+    );
+    assert.throws(() => loadNpzDataset({ kind: 'npz', path }), /array 'x': truncated \.npy: shape \(50, 2, 3\)/);
+    const good = join(dir, `good-${level}.npz`);
+    writeFileSync(good, zipSync({ 'x.npy': fullX, 'y.npy': yBytes }, { level }));
+    assert.deepEqual(await withoutFullLoads(() => inspectDataSource({ kind: 'npz', path: good })), {
+      name: `good-${level}`,
       examples: n,
       featureShape: [2, 3],
       task: 'classification',
@@ -123,7 +133,6 @@ test('npz: the headers give the shape; x data cut short still inspects while a f
       classCounts: [13, 13, 12, 12],
       xDtype: 'float32',
     });
-    assert.throws(() => loadNpzDataset({ kind: 'npz', path }), /truncated \.npy file/);
   }
   const whole = join(dir, 'whole.npz');
   writeFileSync(whole, zipSync({ 'y.npy': encodeNpy(x.slice(0, n), 'float64', [n, 1]), 'x.npy': fullX }, { level: 6 }));
@@ -169,14 +178,27 @@ np.savez_compressed(sys.argv[1] + '/np-packed.npz', x=x, y=y)`;
   }
 });
 
-test('an image folder is listed, not decoded: files that are not images still count', async () => {
+/** A PNG's signature and IHDR of a width×height image, and no image data: a header, nothing to decode. */
+function pngHeaderOnly(width: number, height: number): Buffer {
+  const b = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12, 'latin1');
+  b.writeUInt32BE(width, 16);
+  b.writeUInt32BE(height, 20);
+  return b;
+}
+
+// Issue 24 item 9: a file that is no image used to count, the run row was created, and every worker
+// failed decoding it. The inspection reads each file's first bytes (format and size), never its pixels.
+test('an image folder is listed and each header read, not decoded: a file that is no image is refused', async () => {
   const root = join(dir, 'pets');
   for (const [cls, files] of [
     ['cat', 3],
     ['dog', 5],
   ] as const) {
     mkdirSync(join(root, cls, 'sub'), { recursive: true });
-    for (let i = 0; i < files; i++) writeFileSync(join(root, cls, i % 2 ? 'sub' : '', `${i}.png`), 'not a png');
+    for (let i = 0; i < files; i++) writeFileSync(join(root, cls, i % 2 ? 'sub' : '', `${i}.png`), pngHeaderOnly(8, 6));
     writeFileSync(join(root, cls, 'notes.txt'), 'ignored');
   }
   const source = { kind: 'images' as const, path: root, size: [4, 4] as [number, number], channels: 1 as const };
@@ -190,5 +212,11 @@ test('an image folder is listed, not decoded: files that are not images still co
     classNames: ['cat', 'dog'],
     classCounts: [3, 5],
   });
+  // Headers only: the pixels were never decoded, the load that decodes them fails.
   assert.throws(() => loadImageDataset(source, { cacheDir: join(dir, 'cache') }), /cannot read this image/);
+  writeFileSync(join(root, 'dog', 'sub', '3.png'), 'not a png');
+  await assert.rejects(
+    inspectDataSource(source),
+    /pets\/dog\/sub\/3\.png: cannot read this image: not a PNG or JPEG image \(its first bytes are neither signature\)$/,
+  );
 });

@@ -71,5 +71,19 @@ export async function followRun(
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    ignoreInterruptsWhileFinishing();
   }
 }
+
+/**
+ * Once the run has ended (a pause finished), a late Ctrl-C — typed as the pause completed, or a second
+ * one meant as "stop" — must not turn the clean exit into 130: the process only closes the database now.
+ */
+export function ignoreInterruptsWhileFinishing(): void {
+  // Always our own listener: a loader's (tsx) may be there too, and it ends the process with the
+  // signal when it is the only one left.
+  if (finishing) return;
+  finishing = true;
+  process.on('SIGINT', () => undefined);
+}
+let finishing = false;

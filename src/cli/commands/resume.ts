@@ -15,6 +15,11 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
   --steps N                   raise the run's total number of steps
   --cpu                       use CPU workers even if GPUs are present
   --check-loss-falls          exit 1 unless the loss fell over the resumed steps (see train --help)
+  --take-over                 take the run from the dtrain process that holds it, even if it looks
+                              alive (a holder on another host that has not expired yet, or one hung on
+                              this host). Only when you know it is gone: if it is in fact training,
+                              it stops at its next heartbeat and its writes are refused from now
+                              on, but steps it trained after its last checkpoint are lost (docs/leases.md)
   --db PATH                   database file`,
   async run(argv) {
     const { values, positionals } = parse(
@@ -25,6 +30,7 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
         steps: { type: 'string' },
         cpu: { type: 'boolean' },
         'check-loss-falls': { type: 'boolean' },
+        'take-over': { type: 'boolean' },
         ...dbOption,
       },
       'resume',
@@ -40,7 +46,7 @@ the continuation is bit-identical to an uninterrupted run; on another mesh the c
           `run ${runId} is already at step ${run.step}; --steps is the run's total and must be more than that`,
         );
       }
-      await service.resumeRun(runId, { mesh: meshOption(values), steps });
+      await service.resumeRun(runId, { mesh: meshOption(values), steps, takeOver: values['take-over'] });
       // The newest checkpoint that verifies (a corrupt newer one is skipped), known once it is restored.
       const from = await service.resumedFrom(runId);
       if (from !== null) process.stdout.write(`run ${runId} resuming from step ${from}\n`);

@@ -3,6 +3,7 @@ import { dbOption, intOption, parse } from '../command';
 import { UsageError, withService } from '../context';
 import { readConfig, withPathsFromConfigFolder } from './train';
 import { readJsonFile, printSweep, printSweeps } from './sweep-output';
+import { ignoreInterruptsWhileFinishing } from './follow';
 
 type Service = Parameters<Parameters<typeof withService>[2]>[0];
 
@@ -12,7 +13,7 @@ export const sweepCommand: Command = {
   help: `Usage: dtrain sweep --config BASE.json --space SPACE.json [options]
        dtrain sweep list [--json]
        dtrain sweep show ID [--json]
-       dtrain sweep resume ID
+       dtrain sweep resume ID [--take-over]
 
 Runs one ordinary run per trial of the search space (trials in parallel on disjoint device groups when
 a trial needs fewer devices than there are), prunes poor trials by successive halving, and prints the
@@ -31,6 +32,8 @@ without repeating a finished trial.
   --min-evals N            evaluations at the first rung (default 1)
   --name NAME              sweep name
   --cpu                    CPU workers even if GPUs are present
+  --take-over              (sweep resume) take the sweep from the dtrain process that holds it, even if
+                           it looks alive: only when you know it is gone (see dtrain resume --help)
   --db PATH                database file`,
   async run(argv) {
     const [sub, ...rest] = argv;
@@ -90,17 +93,22 @@ async function start(argv: string[]): Promise<number> {
 }
 
 async function resume(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...dbOption, cpu: { type: 'boolean' } }, 'sweep resume', 1);
+  const { values, positionals } = parse(
+    argv,
+    { ...dbOption, cpu: { type: 'boolean' }, 'take-over': { type: 'boolean' } },
+    'sweep resume',
+    1,
+  );
   if (!positionals[0]) throw new UsageError("missing ID (see 'dtrain sweep list')");
   return withService(values.db, { cpuOnly: values.cpu, quiet: true }, async (service) => {
     await service.getSweep(positionals[0]!); // no such sweep: not-found, exit 2
     process.stdout.write(`sweep ${positionals[0]}\n`);
-    return follow(service, positionals[0]!);
+    return follow(service, positionals[0]!, { takeOver: values['take-over'] });
   });
 }
 
 /** Runs the sweep with a line per finished trial; the first Ctrl-C pauses it. */
-async function follow(service: Service, sweepId: string): Promise<number> {
+async function follow(service: Service, sweepId: string, options: { takeOver?: boolean } = {}): Promise<number> {
   const reported = new Set<string>();
   const off = service.subscribe((e) => {
     if (e.type !== 'status' || reported.has(e.runId) || e.status === 'running') return;
@@ -122,13 +130,14 @@ async function follow(service: Service, sweepId: string): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const status = await service.runSweep(sweepId);
+    const status = await service.runSweep(sweepId, options);
     off();
     printSweep(await service.getSweep(sweepId), false);
     if (status === 'paused') process.stdout.write(`sweep ${sweepId} paused; continue with: dtrain sweep resume ${sweepId}\n`);
     return status === 'failed' ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    ignoreInterruptsWhileFinishing();
   }
 }
 

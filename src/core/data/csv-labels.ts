@@ -1,4 +1,5 @@
 /** Label handling for the CSV importer: task inference and class-label encoding. */
+import { excerpt, quote } from '../text/quote';
 import { DatasetError, type Task } from './types';
 
 /** Auto task rule: integer-valued numeric labels with at most this many distinct values are classes. */
@@ -47,7 +48,7 @@ export function encodeClasses(
   // Explicit classNames define the classes, so an evaluation file may hold only some of them.
   if (names.length < 2 && !opts.classNames) {
     throw new DatasetError(
-      `label column ${col.display} has only one class ('${names[0]}'); classification needs at least 2 (or use task: 'regression')`,
+      `label column ${col.display} has only one class (${quote(names[0] ?? '')}); classification needs at least 2 (or use task: 'regression')`,
     );
   }
   const index = new Map<string, number>();
@@ -57,7 +58,7 @@ export function encodeClasses(
     const k = index.get(col.raw[i]) ?? index.get(keys[i]);
     if (k === undefined) {
       throw new DatasetError(
-        `line ${col.lines[i]}, column ${col.display}: label '${col.raw[i]}' is not one of the classNames (${names.join(', ')})`,
+        `line ${col.lines[i]}, column ${col.display}: label ${quote(col.raw[i]!)} is not one of the classNames (${excerpt(names.join(', '), 200)})`,
       );
     }
     y[i] = k;
@@ -75,7 +76,7 @@ function classKeys(col: LabelColumn): string[] {
 
 function distinctClasses(keys: string[], numeric: Float64Array | null, order: ClassOrder): string[] {
   if (order !== 'sorted' && order !== 'first-appearance') {
-    throw new DatasetError(`classOrder must be 'sorted' or 'first-appearance' (got '${String(order)}')`);
+    throw new DatasetError(`classOrder must be 'sorted' or 'first-appearance' (got ${quote(String(order))})`);
   }
   const seen = new Set<string>();
   for (const k of keys) seen.add(k);
@@ -92,6 +93,7 @@ function checkClassNames(names: string[]): string[] {
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) {
     throw new DatasetError('classNames must be an array of strings');
   }
-  if (new Set(names).size !== names.length) throw new DatasetError(`classNames has duplicates: ${names.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw new DatasetError(`classNames has duplicates: ${excerpt(names.join(', '), 200)}`);
   return names;
 }

@@ -4,6 +4,7 @@
  * buffer (no row objects kept), normalized once at the end with statistics stored in the dataset.
  */
 import { CsvTokenizer } from './csv-tokenizer';
+import { excerpt, quote } from '../text/quote';
 import { encodeClasses, inferTask, type ClassOrder } from './csv-labels';
 import { GrowableF64, isNonFiniteSpelling, looksLikeHeader, parseNumberCell, trimCell } from './csv-values';
 import { applyNormalization, checkNormalization, computeNormalization } from './normalize';
@@ -135,7 +136,7 @@ class CsvBuilder {
     if (this.cols === null) this.start();
     const cols = this.cols as Columns | null;
     if (cols === null) throw new DatasetError('CSV is empty (no header and no data rows)');
-    if (this.rows === 0) throw new DatasetError(`CSV has a header (${cols.names.join(', ')}) but no data rows`);
+    if (this.rows === 0) throw new DatasetError(`CSV has a header (${excerpt(cols.names.join(', '), 200)}) but no data rows`);
     return cols;
   }
 
@@ -199,14 +200,14 @@ class CsvBuilder {
     const t = trimCell(cell);
     if (t === '') throw new DatasetError(`${where}: empty cell (missing value)`);
     if (isNonFiniteSpelling(t) || !Number.isNaN(parseNumberCell(t))) {
-      throw new DatasetError(`${where}: '${t}' is not a finite number`);
+      throw new DatasetError(`${where}: ${quote(t)} is not a finite number`);
     }
-    throw new DatasetError(`${where}: '${t}' is not a number`);
+    throw new DatasetError(`${where}: ${quote(t)} is not a number`);
   }
 
   private display(col: number): string {
     const cols = this.cols as Columns;
-    return cols.fromHeader ? `'${cols.names[col]}'` : String(col + 1);
+    return cols.fromHeader ? quote(cols.names[col]!) : String(col + 1);
   }
 
   private build(cols: Columns, n: number): Dataset {
@@ -236,7 +237,7 @@ class CsvBuilder {
 
 function resolveLabelColumn(spec: string | number | undefined, names: string[], header: boolean): number {
   const n = names.length;
-  const list = names.join(', ');
+  const list = excerpt(names.join(', '), 200);
   if (spec === undefined) return n - 1;
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec >= n || spec < -n) {
@@ -247,7 +248,7 @@ function resolveLabelColumn(spec: string | number | undefined, names: string[], 
   const idx = names.indexOf(spec.trim());
   if (idx < 0) {
     const hint = header ? '' : ' (the file has no header: pass a 0-based index or hasHeader: true)';
-    throw new DatasetError(`label column '${spec}' not found; columns are: ${list}${hint}`);
+    throw new DatasetError(`label column ${quote(spec)} not found; columns are: ${list}${hint}`);
   }
   return idx;
 }

@@ -34,10 +34,33 @@ export type { BlobsOptions, LinearRegressionOptions, SpiralsOptions, SyntheticNa
 export { SHAPE_CLASSES, makeShapes } from './shapes';
 export type { ShapesOptions } from './shapes';
 export { datasetFingerprint } from './fingerprint';
-export { decodeNpy, decodeNpyHeader, encodeNpy, isIntegerDtype, npyItemSize, npyToNumbers, readValues } from './npy';
+export {
+  decodeNpy,
+  decodeNpyHeader,
+  encodeNpy,
+  isIntegerDtype,
+  npyDataBytes,
+  npyItemSize,
+  npyToNumbers,
+  readValues,
+} from './npy';
 export type { NpyArray, NpyData, NpyDtype, NpyHeader, NpyValues } from './npy';
-export { decodeNpz, encodeNpz } from './npz';
-export type { NpzEntry } from './npz';
+export { NPY_HEADER_BYTES, checkNpyEntry, decodeNpz, encodeNpz } from './npz';
+export type { DecodeNpzOptions, NpzEntry } from './npz';
+export {
+  ZIP_TAIL_BYTES,
+  checkCrc,
+  crc32,
+  dataOffset,
+  entryPrefix,
+  findDirectory,
+  inflateExactly,
+  parseDirectory,
+  readZip64Directory,
+  readZipEntry,
+  zipEntries,
+} from './zip';
+export type { ZipEntry } from './zip';
 export { arraysSummary, datasetFromArrays, featuresToFloat32, labelsFromArrays } from './arrays';
 export type { ArrayDatasetOptions } from './arrays';
 export { describeDataset } from './describe';

@@ -5,6 +5,7 @@
  */
 import { DatasetError } from './types';
 import { float16Bits, float16ToNumber } from './float16';
+import { excerpt, quote } from '../text/quote';
 
 export type NpyDtype =
   'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float16' | 'float32' | 'float64';
@@ -81,6 +82,11 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   return { dtype, shape, data: fortranOrder && shape.length > 1 ? fortranToC(flat, shape) : flat };
 }
 
+/** Bytes of the values a header declares (count × item size). */
+export function npyDataBytes(h: Pick<NpyHeader, 'dtype' | 'shape'>): number {
+  return h.shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[h.dtype];
+}
+
 export interface NpyHeader {
   dtype: NpyDtype;
   shape: number[];
@@ -149,12 +155,12 @@ function parseHeader(header: string): { descr: string; fortranOrder: boolean; sh
     throw new DatasetError('structured (record) arrays are not supported: save plain numeric arrays');
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !fortran || !shape) throw new DatasetError(`corrupt .npy header: ${JSON.stringify(header.trim().slice(0, 120))}`);
+  if (!descr || !fortran || !shape) throw new DatasetError(`corrupt .npy header: ${quote(header.trim(), 80)}`);
   const dims = shape[1]!
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (dims.some((d) => !/^\d+L?$/.test(d))) throw new DatasetError(`corrupt .npy header: bad shape (${shape[1]})`);
+  if (dims.some((d) => !/^\d+L?$/.test(d))) throw new DatasetError(`corrupt .npy header: bad shape (${excerpt(shape[1]!, 80)})`);
   return { descr: descr[2]!, fortranOrder: fortran[1] === 'True', shape: dims.map((d) => parseInt(d, 10)) };
 }
 
@@ -164,7 +170,8 @@ function dtypeOf(descr: string): { dtype: NpyDtype; littleEndian: boolean } {
   if (code === 'O')
     throw new DatasetError("object arrays (dtype 'O') cannot be read: save a numeric array (e.g. x.astype('float32'))");
   const dtype = DTYPES[code === '?' ? 'b1' : code === 'b' ? 'i1' : code === 'B' ? 'u1' : code];
-  if (!dtype) throw new DatasetError(`unsupported dtype '${descr}': use bool, int8..int64, uint8..uint64 or float16/32/64`);
+  if (!dtype)
+    throw new DatasetError(`unsupported dtype ${quote(descr, 40)}: use bool, int8..int64, uint8..uint64 or float16/32/64`);
   return { dtype, littleEndian: order !== '>' };
 }
 

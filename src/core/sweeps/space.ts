@@ -22,6 +22,12 @@ const RANGE_KINDS = ['log', 'uniform', 'int'] as const;
 /** Stream id mixed into the seed, so trial sampling is independent of other seeded streams. */
 const SAMPLE_STREAM = 0x5ee9;
 
+/**
+ * Keys no run config has, which would reach the object's prototype instead of a config key: setting
+ * `__proto__.polluted` changed every object in the process and left the trial configs identical.
+ */
+export const OBJECT_MACHINERY: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Checks a parsed SPACE JSON; every problem names its config path. */
 export function parseSpace(raw: unknown): SearchSpace {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -35,6 +41,11 @@ export function parseSpace(raw: unknown): SearchSpace {
 function checkEntry(path: string, entry: unknown): void {
   if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(path))
     throw new SweepSpaceError(`'${path}' is not a dotted config path (e.g. optimizer.learning_rate)`);
+  const special = path.split('.').find((k) => OBJECT_MACHINERY.has(k));
+  if (special !== undefined)
+    throw new SweepSpaceError(
+      `'${path}' is not a config path: '${special}' names JavaScript's object machinery, not a config key`,
+    );
   if (Array.isArray(entry)) {
     if (entry.length === 0) throw new SweepSpaceError(`${path}: the list of values is empty`);
     return;

@@ -4,7 +4,7 @@
  * building the model, never depends on the file still being there.
  */
 import { invalidInput } from '../../shared/errors';
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../datasets/files';
 import { resolve } from 'node:path';
 import { parseModelJson } from '../../core/models/index';
 import type { RunConfig } from '../../shared/api';
@@ -16,6 +16,8 @@ const isKerasJsonPath = (m: unknown): m is { type: 'keras'; jsonPath: unknown; j
   (m as { jsonPath?: unknown }).jsonPath !== undefined &&
   (m as { json?: unknown }).json === undefined;
 
+const MAX_MODEL_JSON_BYTES = 64 * 2 ** 20;
+
 /** The config with its Keras model JSON read in; throws one line when the file is missing or not a model. */
 export function inlineKerasJson(config: RunConfig): RunConfig {
   const model = config.model as unknown;
@@ -25,11 +27,10 @@ export function inlineKerasJson(config: RunConfig): RunConfig {
   const file = resolve(model.jsonPath);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A regular file of at most 64 MiB: a model config is kilobytes; a FIFO or /dev/zero never ends.
+    text = readRegularFile(file, MAX_MODEL_JSON_BYTES, 'the model config').toString('utf8');
   } catch (e) {
-    throw invalidInput(
-      `cannot read jsonPath ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
-    );
+    throw invalidInput(`cannot read jsonPath ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const json = parseModelJson(text);
   return { ...config, model: { ...model, jsonPath: file, json } };

@@ -10,6 +10,7 @@ import { planExchange, type ExchangePlan } from '../../core/collectives/exchange
 import type { Model } from '../../core/models/index';
 import { stepUnits, type StepUnit } from '../../core/models/units';
 import type { OptimizerSetting } from '../../shared/api';
+import { TRANSFER_CHUNK_BYTES } from '../../shared/worker-protocol';
 
 /**
  * Node, tfjs, the wasm backend and the ring in one worker process before any model: 182-191 MiB
@@ -57,8 +58,8 @@ export interface WorkerMemory {
   reduceBuffers: number;
   data: number;
   /**
-   * A checkpoint: the worker copies its shards and slots out of their storage and serialises the
-   * copies into one message to the engine (measured: twice their bytes at the checkpoint's peak).
+   * A checkpoint: the worker copies one variable's shard at a time out of its storage and sends it in
+   * pieces of TRANSFER_CHUNK_BYTES (a piece and its serialised message in flight).
    */
   checkpoint: number;
   runtime: number;
@@ -69,11 +70,21 @@ export interface WorkerMemory {
   total: number;
   /** Activation bytes per example of the local batch (what a smaller batch saves). */
   perExample: number;
-  /** Not a worker's: the engine receives every shard of a checkpoint (all parameters and slots) at once. */
+  /**
+   * Not a worker's: the engine gathers every shard of a checkpoint (all parameters and slots) and
+   * writes it in one transaction, holding CHECKPOINT_HOLD_FACTOR times its bytes at the peak.
+   */
   engineCheckpoint: number;
   /** The unit with the most parameter bytes: fully sharded, a worker holds its full values whatever N is. */
   largestUnit: { name: string; bytes: number };
 }
+
+/**
+ * The engine's peak while it writes a checkpoint, in multiples of the state: the state assembled from
+ * the transfer pieces, pieces the garbage collector has not freed yet and the write's own buffers.
+ * Measured 5.4 GB for a 2.19 GB checkpoint (`npm run bench -- large-checkpoint`, an MLP 4→13500→13500→3).
+ */
+export const CHECKPOINT_HOLD_FACTOR = 2.5;
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -181,7 +192,8 @@ function estimateFor(i: MemoryInputs, plans: ExchangePlan[]): WorkerMemory {
   const optimizerHeap = inHeap + parts.gradientShards;
   const tensorMemory =
     parts.paramTensors + parts.gradTensors + parts.activations + (i.storage === 'tensor' ? parts.shards + parts.slots : 0);
-  const checkpoint = 2 * (parts.shards + parts.slots);
+  const largestShard = Math.max(0, ...all.map(local));
+  const checkpoint = Math.min(2 * (parts.shards + parts.slots), largestShard + 2 * TRANSFER_CHUNK_BYTES);
   const hostBuffers = parts.hostParams + parts.gatherBuffers + parts.reduceBuffers + parts.data + checkpoint;
   return {
     fullySharded: i.fullySharded,
@@ -191,7 +203,7 @@ function estimateFor(i: MemoryInputs, plans: ExchangePlan[]): WorkerMemory {
     tensorMemory,
     hostBuffers,
     total: optimizerHeap + tensorMemory + hostBuffers + parts.runtime,
-    engineCheckpoint: pick(all, full) * (1 + slotCount),
+    engineCheckpoint: CHECKPOINT_HOLD_FACTOR * pick(all, full) * (1 + slotCount),
     largestUnit: { name: units[largest]?.name ?? 'none', bytes: unitBytes[largest] ?? 0 },
   };
 }

@@ -20,8 +20,11 @@ export class WorkerStalledError extends Error {
   constructor(
     readonly deviceId: number,
     readonly ms: number,
+    phase: 'training' | 'starting' = 'training',
   ) {
-    super(`device ${deviceId} worker made no progress for ${Math.round(ms / 1000)} s (stalled); the run was stopped`);
+    super(
+      `device ${deviceId} worker made no progress for ${Math.round(ms / 1000)} s${phase === 'starting' ? ' while starting' : ''} (stalled); the run was stopped`,
+    );
     this.name = 'WorkerStalledError';
   }
 }

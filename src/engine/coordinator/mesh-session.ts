@@ -20,8 +20,8 @@ import type { ProcessHost } from './process-host';
 import { backendOrder } from '../config/compute';
 import { workerEnv } from './devices';
 import { createSocketDir, sweepOrphanSocketDirs } from './socket-dirs';
-import { cpuMillis } from './process-cpu';
-import { stallVerdict } from './stall-verdict';
+import { StallWatchdog, type WatchedPhase } from './stall-watchdog';
+import { TRANSFER_CHUNK_BYTES, pullShards, pushShards } from './shard-transfer';
 import { workerStartLine } from './worker-log';
 
 export interface MeshSessionOptions {
@@ -32,6 +32,8 @@ export interface MeshSessionOptions {
   devices: DeviceInfo[];
   /** A worker without a finished step for this long is declared stalled (default 120 s). */
   stallTimeoutMs?: number;
+  /** Most bytes of shard values per call to a worker (default TRANSFER_CHUNK_BYTES; tests lower it). */
+  transferChunkBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -39,32 +41,41 @@ export class MeshSession {
   private failure: WorkerFailure | undefined;
   private readonly failureListeners: ((e: WorkerFailure) => void)[] = [];
   private closed = false;
-  /** When each device last finished a step (or a train call began). */
-  private readonly lastProgress = new Map<number, number>();
-  /** Rejects once, when the watchdog declares a worker stalled; every train() races it. */
+  /** Rejects once, when the watchdog declares a worker stalled; every watched call races it. */
   private readonly stalled: Promise<never>;
-  private checking = false;
+  private readonly watchdog: StallWatchdog;
+  private readonly chunkBytes: number;
+  private started: WorkerInfo[] | undefined;
 
   private constructor(
     readonly mesh: Mesh,
     private readonly workers: DeviceProcess[],
-    readonly infos: WorkerInfo[],
     private readonly socketDir: string,
-    private readonly stallTimeoutMs: number,
+    private readonly options: MeshSessionOptions,
   ) {
-    this.onEvent((e) => e.type === 'step' && this.lastProgress.set(e.deviceId, Date.now()));
+    this.chunkBytes = options.transferChunkBytes ?? TRANSFER_CHUNK_BYTES;
+    this.watchdog = new StallWatchdog(
+      workers,
+      options.stallTimeoutMs ?? 120_000,
+      () => this.failure !== undefined || this.closed,
+      (e) => this.fail(e),
+    );
+    this.onEvent((e) => e.type === 'step' && this.watchdog.progressed(e.deviceId));
     this.stalled = new Promise<never>((_, reject) => this.onFailure((e) => e instanceof WorkerStalledError && reject(e)));
-    this.stalled.catch(() => undefined); // observed through train(); no unhandled rejection when idle
+    this.stalled.catch(() => undefined); // observed through the watched calls; no unhandled rejection when idle
     for (const w of workers) void w.exited.then((exit) => !this.closed && this.fail(new WorkerDiedError(w.deviceId, exit)));
   }
 
-  static async start(options: MeshSessionOptions, setup: Omit<TrainSetup, 'socketDir'>): Promise<MeshSession> {
-    const { host, workerEntry, mesh, devices, log } = options;
+  /**
+   * Forks one worker per mesh device and returns at once, before they are ready: whoever holds the
+   * session can abort() it while the workers start (a second Ctrl-C). ready() starts them.
+   */
+  static async launch(options: MeshSessionOptions): Promise<MeshSession> {
+    const { host, workerEntry, mesh, devices } = options;
     if (devices.length !== mesh.size)
       throw new Error(`the mesh ${mesh} has ${mesh.size} devices but ${devices.length} were given`);
     await sweepOrphanSocketDirs();
     const socketDir = await createSocketDir();
-    const { backend, nativeBlas, commThread } = setup.compute;
     const workers = mesh.deviceIds.map((id, i) =>
       DeviceProcess.start(
         host,
@@ -73,27 +84,70 @@ export class MeshSession {
         workerEnv(devices[i]!, devices[i]!.kind === 'GPU' ? devices[i]!.deviceId : null),
       ),
     );
+    return new MeshSession(mesh, workers, socketDir, options);
+  }
+
+  /** launch() and ready(): a session whose workers are set up, or an error with every worker gone. */
+  static async start(options: MeshSessionOptions, setup: Omit<TrainSetup, 'socketDir'>): Promise<MeshSession> {
+    const session = await MeshSession.launch(options);
+    await session.ready(setup);
+    return session;
+  }
+
+  /**
+   * Starts the workers (backend, then model, data and ring) under the stall watchdog. On any failure
+   * every worker is killed and the socket folder removed before it throws.
+   */
+  async ready(setup: Omit<TrainSetup, 'socketDir'>): Promise<void> {
+    const { devices, log } = this.options;
+    const { backend, nativeBlas, commThread } = setup.compute;
+    const workers = this.workers;
     try {
-      const infos = await allOrKill(workers, (w, i) =>
+      const infos = await this.startPhase((w, i) =>
         w.call((api) =>
           api.init({
             deviceId: w.deviceId,
-            mesh: mesh.toString(),
+            mesh: this.mesh.toString(),
             backends: backendOrder(devices[i]!, backend),
             nativeBlas,
             commThread,
           }),
         ),
       );
-      const ready = await allOrKill(workers, (w) => w.call((api) => api.setup({ ...setup, socketDir })));
+      const ready = await this.startPhase((w) => w.call((api) => api.setup({ ...setup, socketDir: this.socketDir })));
       infos.forEach((info, i) =>
         log?.(workerStartLine(info, ready[i]!.storage, setup.fullySharded === true, ready[i]!.commThread)),
       );
-      return new MeshSession(mesh, workers, infos, socketDir, options.stallTimeoutMs ?? 120_000);
+      this.started = infos;
     } catch (e) {
-      await rm(socketDir, { recursive: true, force: true });
-      throw e;
+      this.abort();
+      await Promise.all(workers.map((w) => w.exited));
+      await rm(this.socketDir, { recursive: true, force: true });
+      throw this.failure ?? e;
     }
+  }
+
+  /** What each worker reported when it started (backend, pid, notes). */
+  get infos(): WorkerInfo[] {
+    if (!this.started) throw new Error('internal: the mesh session has not started');
+    return this.started;
+  }
+
+  /** One start-up call on every worker, watched: a worker that finishes its call is no longer waited on. */
+  private startPhase<T>(fn: (w: DeviceProcess, i: number) => Promise<T>): Promise<T[]> {
+    const waiting = new Set(this.workers);
+    const work = allOrKill(this.workers, (w, i) =>
+      fn(w, i).then((r) => {
+        waiting.delete(w);
+        this.watchdog.progressed(w.deviceId);
+        return r;
+      }),
+    );
+    return this.watched(work, 'starting', () => [...waiting]);
+  }
+
+  private async watched<T>(work: Promise<T>, phase: WatchedPhase, waitingOn: () => DeviceProcess[]): Promise<T> {
+    return Promise.race([this.watchdog.watch(work, phase, waitingOn), this.stalled]);
   }
 
   /** Per-step reports of every worker (device 0's carries the run's metrics). */
@@ -114,55 +168,9 @@ export class MeshSession {
 
   /** Runs global steps [from, from+count) on every worker; resolves with device 0's last report. */
   async train(from: number, count: number): Promise<StepReport | null> {
-    const started = Date.now();
-    this.workers.forEach((w) => this.lastProgress.set(w.deviceId, started));
-    const watchdog = setInterval(() => void this.checkStall(), Math.min(1000, this.stallTimeoutMs / 4));
-    try {
-      const reports = await Promise.race([allOrKill(this.workers, (w) => w.call((api) => api.train(from, count))), this.stalled]);
-      return reports[0] ?? null;
-    } finally {
-      clearInterval(watchdog);
-    }
-  }
-
-  /** After the timeout without a finished step, a ping round, then the verdict (stall-verdict.ts). */
-  private async checkStall(): Promise<void> {
-    if (this.checking || this.failure) return;
-    const now = Date.now();
-    const cpu = new Map(this.workers.map((w) => [w.deviceId, this.cpuShare(w, now)] as const));
-    const silentFor = (d: number) => Date.now() - (this.lastProgress.get(d) ?? 0);
-    if (!this.workers.some((w) => silentFor(w.deviceId) > this.stallTimeoutMs)) return;
-    this.checking = true;
-    try {
-      const answered = await Promise.all(this.workers.map((w) => answersPing(w)));
-      if (this.failure || this.closed) return;
-      const verdict = stallVerdict(
-        this.workers.map((w, i) => ({
-          deviceId: w.deviceId,
-          silentMs: silentFor(w.deviceId),
-          answeredPing: answered[i]!,
-          cpuShare: cpu.get(w.deviceId)!,
-        })),
-        this.stallTimeoutMs,
-      );
-      if (verdict.stalled) this.fail(new WorkerStalledError(verdict.deviceId, verdict.silentMs));
-      else if (verdict.alive) this.workers.forEach((w) => this.lastProgress.set(w.deviceId, Date.now())); // the clock starts again
-    } finally {
-      this.checking = false;
-    }
-  }
-
-  /** Per device: CPU milliseconds and when they were read, at the previous watchdog tick. */
-  private readonly cpuSamples = new Map<number, { at: number; ms: number }>();
-
-  /** The share of a core the worker used since the previous tick; null when its CPU time cannot be read. */
-  private cpuShare(w: DeviceProcess, now: number): number | null {
-    const ms = cpuMillis(w.pid);
-    const previous = this.cpuSamples.get(w.deviceId);
-    if (ms === null) return null;
-    this.cpuSamples.set(w.deviceId, { at: now, ms });
-    if (!previous || now <= previous.at) return null;
-    return (ms - previous.ms) / (now - previous.at);
+    const work = allOrKill(this.workers, (w) => w.call((api) => api.train(from, count)));
+    const reports = await this.watched(work, 'training', () => this.workers);
+    return reports[0] ?? null;
   }
 
   /** Held-out loss and metrics, each worker evaluating its slice; device 0's (all-reduced) figures. */
@@ -170,13 +178,14 @@ export class MeshSession {
     return (await allOrKill(this.workers, (w) => w.call((api) => api.evaluate())))[0]!;
   }
 
+  /** Every device's primary shards; their values arrive in bounded pieces (shard-transfer.ts). */
   async exportShards(): Promise<ShardRecord[]> {
-    return (await allOrKill(this.workers, (w) => w.call((api) => api.exportShards()))).flat();
+    return (await allOrKill(this.workers, (w) => pullShards((fn) => w.call(fn), this.chunkBytes))).flat();
   }
 
   /** `shardsFor(deviceId)` gives each device its own shards (already resharded to this mesh). */
   async importShards(shardsFor: (deviceId: number) => ShardRecord[], iterations: number): Promise<void> {
-    await allOrKill(this.workers, (w) => w.call((api) => api.importShards(shardsFor(w.deviceId), iterations)));
+    await allOrKill(this.workers, (w) => pushShards((fn) => w.call(fn), shardsFor(w.deviceId), iterations, this.chunkBytes));
   }
 
   /** Device 0's view of every variable's path, shape and sharding specs (the same on every device). */
@@ -213,18 +222,6 @@ export class MeshSession {
 }
 
 const EXIT_GRACE_MS = 2000;
-const PING_TIMEOUT_MS = 2000;
-/** Whether the worker answers a ping within PING_TIMEOUT_MS. */
-function answersPing(w: DeviceProcess): Promise<boolean> {
-  const answer = w
-    .call((api) => api.ping())
-    .then(
-      () => true,
-      () => false,
-    );
-  return Promise.race([answer, delay(PING_TIMEOUT_MS).then(() => false)]);
-}
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**

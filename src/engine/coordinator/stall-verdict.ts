@@ -6,6 +6,10 @@
  * using CPU (it computes a step longer than the timeout; where CPU time cannot be read, the answer is
  * enough). Then the stalled one is the worker that did not answer (stopped, hung in native code),
  * else the longest silent (all waiting on each other: a deadlock), named with its silence.
+ *
+ * While the workers start (init, setup), a worker loading its data synchronously cannot answer a
+ * ping: there, using CPU (or running now) is life whether it answers or not, and an answer counts
+ * alone only where CPU time cannot be read. The workers judged are those still busy with the phase.
  */
 
 export interface WorkerWatch {
@@ -15,17 +19,26 @@ export interface WorkerWatch {
   answeredPing: boolean;
   /** Share of a core it used over the last tick (null: unknown on this platform). */
   cpuShare: number | null;
+  /** Running or waiting for a core right now (/proc state R or D). */
+  working?: boolean;
 }
+
+export type WatchedPhase = 'training' | 'starting';
 
 /** A worker using at least this share of a core is computing, not waiting. */
 export const BUSY_CPU_SHARE = 0.25;
 
 export type StallVerdict = { stalled: false; alive: boolean } | { stalled: true; deviceId: number; silentMs: number };
 
-export function stallVerdict(workers: readonly WorkerWatch[], timeoutMs: number): StallVerdict {
+export function stallVerdict(workers: readonly WorkerWatch[], timeoutMs: number, phase: WatchedPhase = 'training'): StallVerdict {
   const stale = workers.filter((w) => w.silentMs > timeoutMs);
-  if (stale.length < workers.length) return { stalled: false, alive: false };
-  const alive = workers.some((w) => w.answeredPing && (w.cpuShare === null || w.cpuShare >= BUSY_CPU_SHARE));
+  if (stale.length === 0 || stale.length < workers.length) return { stalled: false, alive: false };
+  const busy = (w: WorkerWatch) => w.working === true || (w.cpuShare !== null && w.cpuShare >= BUSY_CPU_SHARE);
+  const alive = workers.some((w) =>
+    phase === 'starting'
+      ? busy(w) || (w.answeredPing && w.cpuShare === null)
+      : w.answeredPing && (w.cpuShare === null || busy(w)),
+  );
   if (alive) return { stalled: false, alive: true };
   const bySilence = [...stale].sort((a, b) => b.silentMs - a.silentMs);
   const culprit = bySilence.find((w) => !w.answeredPing) ?? bySilence[0]!;

@@ -3,7 +3,8 @@
  * `metadata.json` and `model.weights.h5`. Read and written whole, in memory (fflate for the zip,
  * h5wasm for the HDF5); every problem with the input is one ApiError naming the file.
  */
-import { unzipSync, zipSync, strFromU8, strToU8 } from 'fflate';
+import { zipSync, strFromU8, strToU8 } from 'fflate';
+import { readZipEntry, zipEntries, type ZipEntry } from '../../core/data/index';
 import { invalidInput } from '../../shared/errors';
 import { readH5, writeH5, type H5Group } from './h5-tree';
 import { pythonJson } from './python-json';
@@ -21,12 +22,38 @@ export interface KerasArchive {
   weights: H5Group;
 }
 
+/**
+ * How many times its compressed size a deflated member may inflate to. Keras stores the weights
+ * uncompressed and its JSON compresses ~10:1; a member of zeros deflates ~1000:1 (a 1.5 MB archive
+ * padded so reached 6.4 GB), so its declared size is refused before anything is inflated.
+ */
+export const MAX_INFLATE_RATIO = 100;
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The members a .keras archive needs, each checked before it is inflated (it lies in the file, it is
+ * not larger than MAX_INFLATE_RATIO times what it occupies), inflated into exactly its declared size,
+ * its CRC-32 checked. Other members are not read.
+ */
 function unzip(bytes: Uint8Array, what: string): Record<string, Uint8Array> {
+  let entries: ZipEntry[];
   try {
-    return unzipSync(bytes);
+    entries = zipEntries(bytes);
   } catch (e) {
-    throw invalidInput(`${what} is not a .keras archive: not a readable zip (${e instanceof Error ? e.message : String(e)})`);
+    throw invalidInput(`${what} is not a .keras archive: not a readable zip (${errorText(e)})`);
   }
+  const files: Record<string, Uint8Array> = {};
+  for (const entry of entries) {
+    if (![CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE].includes(entry.name)) continue;
+    const limit = entry.method === 0 ? entry.compressedSize : Math.max(2 ** 20, MAX_INFLATE_RATIO * entry.compressedSize);
+    try {
+      files[entry.name] = readZipEntry(bytes, entry, limit);
+    } catch (e) {
+      throw invalidInput(`${what} is not a usable .keras archive: ${errorText(e)}`);
+    }
+  }
+  return files;
 }
 
 function parseJson(bytes: Uint8Array, name: string, what: string): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * (`model.json`, so workers and resumes never need the file again) and its state becomes the run's
  * step-0 checkpoint, which the workers load through the ordinary checkpoint import.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../datasets/files';
 import { Adadelta } from '../../core/optimizers/adadelta';
 import { buildKerasModel, type Model } from '../../core/models/index';
 import { ModelSpecError } from '../../core/models/spec';
@@ -46,14 +46,12 @@ function placesOf(list: Model['params']): KerasParam[] {
   });
 }
 
+/** The archive's bytes: a regular file only (a FIFO would block the read, /dev/zero never ends). */
 function readArchiveFile(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readRegularFile(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw invalidInput(
-      `model.path: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
-    );
+    throw invalidInput(`model.path: cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * next batches, as the workers would read them), train.py (keras.distribution with the run's mesh and
  * layouts) and import.json (the run config that brings the result back as a run linked to this one).
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { encodeNpz, localBatchIndices, type NpzEntry } from '../../core/data/index';
 import { loadDatasetSync } from '../../datasets/load';
 import { inspectDataSource } from '../../datasets/inspect-source';
@@ -14,7 +14,7 @@ import { invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
 import { storedRunShape } from '../config/run-shape';
-import { prepareOutDir, writeFileAtomic } from '../export/out-path';
+import { writeExportFiles } from '../export/out-path';
 import { trainScript } from '../export/train-script';
 import { clusterLayouts } from '../export/cluster-layouts';
 import { writeKerasArchive } from '../keras/archive';
@@ -89,7 +89,6 @@ export async function exportCluster(
     ],
     ['import.json', `${JSON.stringify(back, null, 2)}\n`],
   ];
-  const dir = prepareOutDir(outDir, options.force);
-  for (const [name, data] of files) writeFileAtomic(join(dir, name), data);
-  return { dir, files: files.map(([name]) => join(dir, name)) };
+  const written = writeExportFiles(outDir, files, options.force);
+  return { dir: resolve(outDir), files: written };
 }

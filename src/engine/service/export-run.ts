@@ -3,13 +3,13 @@
  * (model.keras), the tfjs LayersModel (model.json + weights.bin, for spec models), the optimizer's
  * Keras 3 config, the metrics CSV and run.json; `--keras` writes only the archive.
  */
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { assembleGlobal } from '../../core/checkpoint/index';
 import { buildModel } from '../../core/models/index';
 import { invalidInput } from '../../shared/errors';
 import type { RunStore } from '../store/index';
 import { layersModelFiles, toLayersModel } from '../export/layers-model';
-import { prepareOutDir, prepareOutFile, writeFileAtomic } from '../export/out-path';
+import { writeExportFile, writeExportFiles } from '../export/out-path';
 import { writeKerasArchive } from '../keras/archive';
 import { keras3OptimizerConfig } from '../keras/compile-config';
 import { runToKerasArchive } from '../keras/run-archive';
@@ -48,9 +48,7 @@ export async function exportKeras(
   options: ExportOptions = {},
 ): Promise<{ file: string }> {
   const bytes = await kerasArchiveBytes(store, runId, options.checkpointStep);
-  const abs = prepareOutFile(file, options.force);
-  writeFileAtomic(abs, bytes);
-  return { file: abs };
+  return { file: writeExportFile(file, bytes, options.force) };
 }
 
 export async function exportRun(
@@ -84,7 +82,6 @@ export async function exportRun(
     ],
   );
   // Everything is computed before the folder is touched: bad input leaves nothing behind.
-  const dir = prepareOutDir(outDir, options.force);
-  for (const [name, data] of files) writeFileAtomic(join(dir, name), data);
-  return { dir, files: files.map(([name]) => join(dir, name)) };
+  const written = writeExportFiles(outDir, files, options.force);
+  return { dir: resolve(outDir), files: written };
 }

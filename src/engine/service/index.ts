@@ -1,5 +1,4 @@
 /** Creates the engine for a front end: the store, the process host and the service over them. */
-import { mkdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { dirname, join } from 'node:path';
 import { RunStore } from '../store/index';
@@ -9,6 +8,8 @@ import type { ProcessHost } from '../coordinator/process-host';
 import { readSettings, type Settings } from '../../shared/settings';
 import { setDataPlaces } from '../../datasets/places';
 import { TrainerService } from './trainer-service';
+import { makeDirs } from '../../datasets/files';
+import { invalidInput } from '../../shared/errors';
 
 export interface CreateTrainerServiceOptions {
   dbPath: string;
@@ -39,8 +40,8 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
   setDataPlaces({ datasetsDir: settings.datasetsDir, cacheDir: settings.cacheDir, imageCacheMb: settings.imageCacheMb });
   // Production mode: no tfjs debug checks, and no console banner suggesting tfjs-node (backends are chosen per worker).
   tf.env().set('PROD', true);
-  mkdirSync(dirname(options.dbPath), { recursive: true });
-  const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding });
+  createDbFolder(options.dbPath);
+  const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding, leaseMs: settings.leaseSeconds * 1000 });
   const host = options.processHost === 'node' ? new NodeProcessHost() : options.processHost;
   const service = new TrainerService({
     store,
@@ -61,3 +62,12 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
 }
 
 export { TrainerService };
+
+/** The database's folder, created if missing; a path where it cannot be is the user's input (exit 2). */
+function createDbFolder(dbPath: string): void {
+  try {
+    makeDirs(dirname(dbPath));
+  } catch (e) {
+    throw invalidInput(`the database ${dbPath}: ${(e as Error).message}`);
+  }
+}

@@ -15,6 +15,8 @@ import { diffConfigs } from './config-tools';
 import type { DevicePool } from './device-pool';
 import { checkRunName, checkRunNotes, checkRunTags } from './run-labels';
 import { withLiveness } from './run-liveness';
+import type { LeaseHeartbeat } from './lease-heartbeat';
+import { describeHolder } from './lease-words';
 
 export interface RunsServiceOptions {
   store: RunStore;
@@ -22,6 +24,7 @@ export interface RunsServiceOptions {
   workerEntry: string;
   settings: Settings;
   devices: DevicePool;
+  heartbeat: LeaseHeartbeat;
   emit: (e: TrainerEvent) => void;
   log?: (line: string) => void;
 }
@@ -37,6 +40,7 @@ export class RunsService {
       log: o.log,
       emit: o.emit,
       devices: o.devices,
+      heartbeat: o.heartbeat,
     });
   }
 
@@ -74,8 +78,12 @@ export class RunsService {
   /**
    * Continues a paused, stopped or failed run from its newest valid checkpoint, optionally on another
    * mesh, on the compute path it recorded (a DTRAIN_* variable set here overrides it, with a note).
+   * `takeOver` takes the run's lease even from a holder that still looks alive (docs/leases.md).
    */
-  async resumeRun(runId: string, options: { mesh?: string; steps?: number } & LaunchOptions = {}): Promise<void> {
+  async resumeRun(
+    runId: string,
+    options: { mesh?: string; steps?: number; takeOver?: boolean } & LaunchOptions = {},
+  ): Promise<void> {
     if (this.active.has(runId)) throw conflict(`run ${runId} is already running`);
     const stored = this.o.store.getRun(requireId(runId));
     if (stored.status === 'completed' && !(options.steps && options.steps > stored.steps))
@@ -93,7 +101,7 @@ export class RunsService {
     };
     const run = orRefuse(await parseRun(asked, { settings: this.o.settings, stored: true }));
     const memory = await this.o.devices.refuseIfTooBig(run); // a resume on fewer devices holds bigger shards
-    this.claim(runId);
+    this.claim(runId, options.takeOver);
     for (const note of notes) this.o.log?.(`run ${runId}: note: ${note}`);
     // The new mesh, steps or compute path are saved now (the dashboard shows them) but put back if the
     // resume fails before it checkpoints on them, so a failed `resume --devices N` does not poison a plain resume.
@@ -169,16 +177,19 @@ export class RunsService {
     return this.o.store.updateRun(this.known(runId), { tags: checkRunTags(tags) });
   }
 
-  /** Deletes a run that no process is training (the store re-checks the lease in its transaction). */
-  async deleteRun(runId: string): Promise<void> {
+  /**
+   * Deletes a run that no process is training (the store re-checks the lease in its transaction);
+   * `takeOver` deletes it even while another holder's lease still binds (docs/leases.md).
+   */
+  async deleteRun(runId: string, options: { takeOver?: boolean } = {}): Promise<void> {
     this.known(runId);
     if (this.active.has(runId)) throw conflict(`run ${runId} is training; stop it before deleting it`);
     const lease = this.o.store.runLease(runId);
-    if (lease?.alive && !lease.mine)
+    if (lease?.alive && !lease.mine && !options.takeOver)
       throw conflict(
-        `run ${runId} is being trained by another dtrain process (pid ${lease.pid} on ${lease.host}); stop it there first`,
+        `run ${runId} is being trained by another dtrain process (${describeHolder(lease)}); stop it there first, or delete it with --take-over if that process is gone`,
       );
-    if (!this.o.store.deleteRun(runId)) throw notFound(`no run ${runId}`);
+    if (!this.o.store.deleteRun(runId, { takeOver: options.takeOver })) throw notFound(`no run ${runId}`);
   }
 
   /** Pauses every active run (each writes a checkpoint) and waits for them. */
@@ -191,7 +202,7 @@ export class RunsService {
     if (this.active.has(runId)) return;
     const lease = this.o.store.runLease(runId);
     if (lease?.alive && !lease.mine)
-      throw conflict(`run ${runId} is trained by another dtrain process (pid ${lease.pid} on ${lease.host}); ${verb} it there`);
+      throw conflict(`run ${runId} is trained by another dtrain process (${describeHolder(lease)}); ${verb} it there`);
   }
 
   /** The run id, or a not-found ApiError (the dashboard shows its message; the CLI exits 2). */
@@ -207,12 +218,11 @@ export class RunsService {
   }
 
   /** One process trains a run at a time: another live dtrain (app or CLI) holding it is a clear error. */
-  private claim(runId: string): void {
-    const lease = this.o.store.acquireRunLease(runId);
+  private claim(runId: string, takeOver = false): void {
+    const lease = this.o.store.acquireRunLease(runId, undefined, { takeOver });
     if (!lease.ok) {
-      const { pid, host } = lease.holder;
       throw conflict(
-        `run ${runId} is being trained by another dtrain process (pid ${pid} on ${host}); pause or stop it there first`,
+        `run ${runId} is being trained by another dtrain process (${describeHolder(lease.holder)}); pause or stop it there first, or, if that process is gone, resume with --take-over`,
       );
     }
   }

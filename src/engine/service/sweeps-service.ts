@@ -6,12 +6,16 @@ import type { RunStore } from '../store/index';
 import { createSweep, type SweepSpec } from '../sweeps/create-sweep';
 import { sweepDetail, sweepSummary } from '../sweeps/describe';
 import { SweepRunner, type TrialHost } from '../sweeps/sweep-runner';
+import type { LeaseHeartbeat } from './lease-heartbeat';
+import { describeHolder } from './lease-words';
 
 export interface SweepsServiceOptions {
   store: RunStore;
   settings: Settings;
   /** Starts, resumes, pauses and awaits the trials' runs on the engine's devices. */
   trials: TrialHost;
+  /** Renews the lease of every sweep run here; pauses one whose lease was taken over. */
+  heartbeat: LeaseHeartbeat;
   emit: (e: TrainerEvent) => void;
   log?: (line: string) => void;
 }
@@ -27,16 +31,35 @@ export class SweepsService {
     return { sweepId: await createSweep(this.o.store, spec, devices, this.o.settings) };
   }
 
-  /** Runs (or resumes) a sweep's unfinished trials; resolves with its status. */
-  async runSweep(sweepId: string): Promise<SweepStatus> {
+  /**
+   * Runs (or resumes) a sweep's unfinished trials; resolves with its status. One process runs a sweep
+   * at a time, held by its lease (two `sweep resume` would train the same trials twice); `takeOver`
+   * takes the lease even from a holder that still looks alive (docs/leases.md).
+   */
+  async runSweep(sweepId: string, options: { takeOver?: boolean } = {}): Promise<SweepStatus> {
     if (this.running.has(sweepId)) throw conflict(`sweep ${sweepId} is already running here`);
-    this.o.store.getSweep(sweepId);
-    const runner = new SweepRunner(this.o.store, this.o.trials, sweepId, this.o.emit, this.o.log);
+    const { store, heartbeat } = this.o;
+    const lease = store.acquireSweepLease(sweepId, undefined, { takeOver: options.takeOver });
+    if (!lease.ok)
+      throw conflict(
+        `sweep ${sweepId} is being run by another dtrain process (${describeHolder(lease.holder)}); pause it there first, or, if that process is gone, resume it with --take-over`,
+      );
+    const runner = new SweepRunner(store, this.o.trials, sweepId, this.o.emit, this.o.log);
     this.running.set(sweepId, runner);
+    heartbeat.keep('sweep', sweepId, () => {
+      this.o.log?.(`sweep ${sweepId} was taken over by another dtrain process; this process stops running it`);
+      runner.pause();
+    });
     try {
       return await runner.run();
     } finally {
+      heartbeat.drop('sweep', sweepId);
       this.running.delete(sweepId);
+      try {
+        store.releaseSweepLease(sweepId);
+      } catch (e) {
+        this.o.log?.(`sweep ${sweepId}: giving its lease back failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
 

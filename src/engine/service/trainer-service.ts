@@ -37,6 +37,7 @@ import type { EvaluationResult } from './evaluate-run';
 import { ExportService } from './export-service';
 import { RunsService } from './runs-service';
 import { SweepsService } from './sweeps-service';
+import { LeaseHeartbeat } from './lease-heartbeat';
 
 export interface TrainerServiceOptions {
   store: RunStore;
@@ -66,7 +67,9 @@ export class TrainerService implements TrainerApi {
   constructor(private readonly o: TrainerServiceOptions) {
     const { store, settings, log } = o;
     this.devices = new DevicePool({ cpuOnly: o.cpuOnly, freeMemory: o.freeMemory });
+    const heartbeat = new LeaseHeartbeat(store, log);
     this.runs = new RunsService({
+      heartbeat,
       store,
       host: o.host,
       workerEntry: o.workerEntry,
@@ -82,7 +85,7 @@ export class TrainerService implements TrainerApi {
       pauseRun: (runId: string) => this.runs.pauseRun(runId),
       waitForRun: (runId: string) => this.runs.waitForRun(runId),
     };
-    this.sweeps = new SweepsService({ store, settings, trials, emit: this.emit, log });
+    this.sweeps = new SweepsService({ store, settings, trials, heartbeat, emit: this.emit, log });
     this.exports = new ExportService({ store, settings, exportDir: o.exportDir });
     this.data = new DataService({ store, settings });
   }
@@ -104,7 +107,7 @@ export class TrainerService implements TrainerApi {
   // Runs.
   validateRunConfig = (config: RunConfig): Promise<ConfigIssue[]> => this.runs.validateRunConfig(config);
   startRun = (config: RunConfig, options?: LaunchOptions): Promise<{ runId: string }> => this.runs.startRun(config, options);
-  resumeRun = (runId: string, options?: { mesh?: string; steps?: number } & LaunchOptions): Promise<void> =>
+  resumeRun = (runId: string, options?: { mesh?: string; steps?: number; takeOver?: boolean } & LaunchOptions): Promise<void> =>
     this.runs.resumeRun(runId, options);
   pauseRun = (runId: string): Promise<void> => this.runs.pauseRun(runId);
   stopRun = (runId: string): Promise<void> => this.runs.stopRun(runId);
@@ -118,11 +121,11 @@ export class TrainerService implements TrainerApi {
   renameRun = (runId: string, name: string): Promise<RunSummary> => this.runs.renameRun(runId, name);
   setRunNotes = (runId: string, notes: string): Promise<void> => this.runs.setRunNotes(runId, notes);
   setRunTags = (runId: string, tags: string[]): Promise<RunSummary> => this.runs.setRunTags(runId, tags);
-  deleteRun = (runId: string): Promise<void> => this.runs.deleteRun(runId);
+  deleteRun = (runId: string, options?: { takeOver?: boolean }): Promise<void> => this.runs.deleteRun(runId, options);
 
   // Sweeps.
   createSweep = (spec: SweepSpec): Promise<{ sweepId: string }> => this.sweeps.createSweep(spec);
-  runSweep = (sweepId: string): Promise<SweepStatus> => this.sweeps.runSweep(sweepId);
+  runSweep = (sweepId: string, options?: { takeOver?: boolean }): Promise<SweepStatus> => this.sweeps.runSweep(sweepId, options);
   pauseSweep = (sweepId: string): void => this.sweeps.pauseSweep(sweepId);
   listSweeps = (): Promise<SweepSummary[]> => this.sweeps.listSweeps();
   getSweep = (sweepId: string): Promise<SweepDetail> => this.sweeps.getSweep(sweepId);

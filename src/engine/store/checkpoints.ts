@@ -30,6 +30,8 @@ export interface WriteCheckpointOptions {
   copyWal?: boolean;
   /** Mark this checkpoint as the run's best (unmarking the previous best); a best one survives retention. */
   best?: boolean;
+  /** Runs first inside the write transaction and may refuse it (the writer's lease was taken over). */
+  fence?: () => void;
 }
 
 /** A checkpoint ready to insert: validated, encoded and hashed. */
@@ -113,6 +115,7 @@ export function insertCheckpoint(
   let info: CheckpointInfo;
   try {
     info = writeTransaction(ctx, () => {
+      options.fence?.();
       requireRun(ctx, runId);
       const createdAt = Date.now();
       const { lastInsertRowid } = sql(

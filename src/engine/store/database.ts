@@ -62,6 +62,8 @@ function sniffFile(file: string, readonly: boolean): void {
   }
   const stat = statSync(file);
   if (stat.isDirectory()) throw new StoreError('invalid', file, `${file} is a directory, not a database file.`);
+  // A FIFO would block the read below, a device would never be a database: refused untouched.
+  if (!stat.isFile()) throw new StoreError('invalid', file, `${file} is not a regular file, not a database file.`);
   if (stat.size === 0) return; // SQLite treats an empty file as a new database
   const head = Buffer.alloc(16);
   const fd = openSync(file, 'r');

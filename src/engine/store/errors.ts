@@ -16,6 +16,8 @@ export type StoreErrorKind =
   | 'readonly'
   | 'invalid' // bad input from the caller
   | 'full' // the disk (or the file system's quota) is full
+  | 'lease-lost' // this process's lease on a run or sweep was taken over: it may not write it any more
+  | 'cantopen' // the path cannot be opened or created as a database (a user's --db or DTRAIN_DB)
   | 'sqlite'; // any other SQLite failure
 
 const CODE_OF: Record<StoreErrorKind, ApiErrorCode> = {
@@ -27,6 +29,8 @@ const CODE_OF: Record<StoreErrorKind, ApiErrorCode> = {
   readonly: 'invalid-input',
   invalid: 'invalid-input',
   full: 'invalid-input',
+  cantopen: 'invalid-input',
+  'lease-lost': 'conflict',
   'not-found': 'not-found',
   busy: 'busy',
   sqlite: 'internal',
@@ -88,7 +92,9 @@ export function toStoreError(error: unknown, file: string): unknown {
           ? 'readonly'
           : code.startsWith('SQLITE_FULL')
             ? 'full'
-            : 'sqlite';
+            : code.startsWith('SQLITE_CANTOPEN')
+              ? 'cantopen'
+              : 'sqlite';
   const what: Record<StoreErrorKind, string> = {
     'not-sqlite': 'is not an SQLite database',
     corrupt: 'is corrupt',
@@ -96,6 +102,8 @@ export function toStoreError(error: unknown, file: string): unknown {
     readonly: 'cannot be written',
     sqlite: 'failed',
     full: 'cannot grow: the disk is full',
+    'lease-lost': '',
+    cantopen: 'cannot be opened or created there (check the path and its permissions)',
     foreign: '',
     'newer-schema': '',
     'needs-upgrade': '',

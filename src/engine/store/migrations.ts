@@ -212,6 +212,26 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE device_stats ADD COLUMN peak_rss_bytes INTEGER;`);
     },
   },
+  {
+    version: 10,
+    title: 'leases with a heartbeat (last seen, expiry) and the holder process start time; sweep leases',
+    apply(db) {
+      // A lease of an older dtrain has no heartbeat: NULL here, judged by its acquired_at (docs/leases.md).
+      db.exec(`
+        ALTER TABLE run_leases ADD COLUMN heartbeat_at INTEGER;
+        ALTER TABLE run_leases ADD COLUMN expires_at INTEGER;
+        ALTER TABLE run_leases ADD COLUMN process_start TEXT;
+        CREATE TABLE sweep_leases (
+          sweep_id TEXT PRIMARY KEY REFERENCES sweeps(id) ON DELETE CASCADE,
+          pid INTEGER NOT NULL,
+          host TEXT NOT NULL,
+          acquired_at INTEGER NOT NULL,
+          heartbeat_at INTEGER,
+          expires_at INTEGER,
+          process_start TEXT
+        ) STRICT, WITHOUT ROWID;`);
+    },
+  },
 ];
 
 /** The tables a current database holds; anything else in an app_id-less file marks it as foreign. */
@@ -228,6 +248,7 @@ export const KNOWN_TABLES = [
   'sweep_rungs',
   'optimizer_stats',
   'device_history',
+  'sweep_leases',
 ];
 
 /** Throws unless versions run 1, 2, … with no gap or repeat and every entry has a title and apply. */

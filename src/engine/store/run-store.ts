@@ -25,8 +25,9 @@ import * as load from './checkpoint-load';
 import * as metrics from './metrics';
 import * as history from './run-history';
 import * as runs from './runs';
-import { hostname } from 'node:os';
-import * as leases from './leases';
+import type * as leases from './leases';
+import { thisProcess } from './process-identity';
+import { LeaseBook, type DescribedLease } from './lease-book';
 import * as sweeps from './sweeps';
 
 export interface RunStoreOptions extends OpenOptions {
@@ -34,17 +35,24 @@ export interface RunStoreOptions extends OpenOptions {
   maxPartBytes?: number;
   /** Random bytes for new run and sweep ids (a test seam; default crypto.randomBytes). */
   idBytes?: (n: number) => Uint8Array;
+  /** How long this process's leases last without a heartbeat (default 60 s; DTRAIN_LEASE_SECONDS). */
+  leaseMs?: number;
 }
 
 export class RunStore {
   readonly path: string;
   readonly readonly: boolean;
+  readonly leaseMs: number;
   private readonly ctx: StoreContext;
+  /** Run and sweep leases; the writes of those this process holds are fenced (docs/leases.md). */
+  private readonly leases: LeaseBook;
 
   private constructor(path: string, db: Database.Database, options: RunStoreOptions) {
     this.path = path;
     this.readonly = options.readonly ?? false;
+    this.leaseMs = options.leaseMs ?? 60_000;
     this.ctx = { db, file: path, maxPartBytes: options.maxPartBytes ?? 256 * 2 ** 20, idBytes: options.idBytes };
+    this.leases = new LeaseBook(this.ctx, this.leaseMs);
   }
 
   /** Opens or creates the database; refuses foreign, corrupt or newer files with a StoreError. */
@@ -86,7 +94,7 @@ export class RunStore {
 
   updateRun(runId: string, patch: runs.RunPatch): RunSummary {
     return this.guard(() => {
-      runs.updateRun(this.ctx, runId, patch);
+      this.leases.fenced('run_leases', runId, () => runs.updateRun(this.ctx, runId, patch));
       return runs.toSummary(runs.getRunRow(this.ctx, runId));
     });
   }
@@ -116,19 +124,19 @@ export class RunStore {
    * Deletes the run with its metrics, device stats and checkpoints in one transaction; false if there
    * was no such run. Refused (StoreError 'invalid') while a live process holds the run's lease.
    */
-  deleteRun(runId: string): boolean {
-    return this.guard(() => runs.deleteRun(this.ctx, runId, holderAlive));
+  deleteRun(runId: string, options: { takeOver?: boolean } = {}): boolean {
+    return this.guard(() => runs.deleteRun(this.ctx, runId, options.takeOver ? () => false : (h) => this.leases.binds(h)));
   }
 
   // Metrics.
 
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
-    this.guard(() => metrics.appendMetrics(this.ctx, runId, points));
+    this.guard(() => this.leases.fenced('run_leases', runId, () => metrics.appendMetrics(this.ctx, runId, points)));
   }
 
   /** Merges `val_*` figures into the point at `step`; returns the merged point (null if none there). */
   mergeMetrics(runId: string, step: number, extra: Record<string, number>): MetricPoint | null {
-    return this.guard(() => metrics.mergeMetrics(this.ctx, runId, step, extra));
+    return this.guard(() => this.leases.fenced('run_leases', runId, () => metrics.mergeMetrics(this.ctx, runId, step, extra)));
   }
 
   /** Points in step order; with `sinceStep`, only those after it. */
@@ -137,7 +145,7 @@ export class RunStore {
   }
 
   appendDeviceStats(runId: string, step: number, stats: readonly DeviceStats[]): void {
-    this.guard(() => metrics.appendDeviceStats(this.ctx, runId, step, stats));
+    this.guard(() => this.leases.fenced('run_leases', runId, () => metrics.appendDeviceStats(this.ctx, runId, step, stats)));
   }
 
   /** Adadelta's per-variable figures at one step each (replacing a re-recorded step). */
@@ -169,7 +177,10 @@ export class RunStore {
   writeCheckpoint(runId: string, data: CheckpointData, options?: checkpoints.WriteCheckpointOptions): CheckpointInfo {
     return this.guard(() => {
       const prepared = checkpoints.prepareCheckpoint(this.path, data, this.ctx.maxPartBytes);
-      return checkpoints.insertCheckpoint(this.ctx, runId, prepared, options);
+      return checkpoints.insertCheckpoint(this.ctx, runId, prepared, {
+        ...options,
+        fence: this.leases.fence('run_leases', runId),
+      });
     });
   }
 
@@ -179,7 +190,9 @@ export class RunStore {
     prepared: checkpoints.PreparedCheckpoint,
     options?: checkpoints.WriteCheckpointOptions,
   ): CheckpointInfo {
-    return this.guard(() => checkpoints.insertCheckpoint(this.ctx, runId, prepared, options));
+    return this.guard(() =>
+      checkpoints.insertCheckpoint(this.ctx, runId, prepared, { ...options, fence: this.leases.fence('run_leases', runId) }),
+    );
   }
 
   listCheckpoints(runId: string): CheckpointInfo[] {
@@ -222,35 +235,61 @@ export class RunStore {
 
   /** Rewinds metrics, device stats, newer checkpoints and the run's step to a checkpoint, atomically. */
   rewindTo(runId: string, checkpointId: number): checkpoints.RewindResult {
-    return this.guard(() => checkpoints.rewindTo(this.ctx, runId, checkpointId));
+    return this.guard(() => this.leases.fenced('run_leases', runId, () => checkpoints.rewindTo(this.ctx, runId, checkpointId)));
   }
 
   /** Rewinds a run with no usable checkpoint to step 0, dropping its metric history, atomically. */
   rewindToStart(runId: string): checkpoints.RewindResult {
-    return this.guard(() => checkpoints.rewindToStart(this.ctx, runId));
+    return this.guard(() => this.leases.fenced('run_leases', runId, () => checkpoints.rewindToStart(this.ctx, runId)));
   }
 
   /**
-   * Claims the right to train `runId` for `holder` (default: this process). Refused while another live
-   * process on this host holds it; a lease from another host is treated as live (its process cannot
-   * be checked from here).
+   * Claims the right to train `runId` for `holder` (default: this process). Refused while another
+   * holder's lease binds (leaseBinds); `takeOver` takes it regardless (`dtrain resume --take-over`).
    */
-  acquireRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): leases.LeaseResult {
-    return this.guard(() => leases.acquireLease(this.ctx, runId, holder, holderAlive));
+  acquireRunLease(
+    runId: string,
+    holder: leases.LeaseHolder = thisProcess(),
+    options: { takeOver?: boolean } = {},
+  ): leases.LeaseResult {
+    return this.guard(() => this.leases.acquire('run_leases', runId, holder, options, () => runs.getRunRow(this.ctx, runId)));
   }
 
-  /** Who holds the run's lease, and whether that process is still alive (a dead one left it behind). */
-  runLease(runId: string): (leases.RunLease & { alive: boolean; mine: boolean }) | null {
-    return this.guard(() => {
-      const lease = leases.getLease(this.ctx, runId);
-      if (!lease) return null;
-      const me = thisProcess();
-      return { ...lease, alive: holderAlive(lease), mine: lease.pid === me.pid && lease.host === me.host };
-    });
+  /** The heartbeat of a run this process trains; false once another process took the lease over. */
+  renewRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): boolean {
+    return this.guard(() => this.leases.renew('run_leases', runId, holder));
+  }
+
+  /** Who holds the run's lease, and whether it still binds (a dead or expired holder left it behind). */
+  runLease(runId: string): DescribedLease | null {
+    return this.guard(() => this.leases.describe('run_leases', runId));
   }
 
   releaseRunLease(runId: string, holder: leases.LeaseHolder = thisProcess()): void {
-    this.guard(() => leases.releaseLease(this.ctx, runId, holder));
+    this.guard(() => this.leases.release('run_leases', runId, holder));
+  }
+
+  /** The same for a sweep: one process runs a sweep's trials at a time. */
+  acquireSweepLease(
+    sweepId: string,
+    holder: leases.LeaseHolder = thisProcess(),
+    options: { takeOver?: boolean } = {},
+  ): leases.LeaseResult {
+    return this.guard(() =>
+      this.leases.acquire('sweep_leases', sweepId, holder, options, () => sweeps.getSweep(this.ctx, sweepId)),
+    );
+  }
+
+  renewSweepLease(sweepId: string, holder: leases.LeaseHolder = thisProcess()): boolean {
+    return this.guard(() => this.leases.renew('sweep_leases', sweepId, holder));
+  }
+
+  sweepLease(sweepId: string): DescribedLease | null {
+    return this.guard(() => this.leases.describe('sweep_leases', sweepId));
+  }
+
+  releaseSweepLease(sweepId: string, holder: leases.LeaseHolder = thisProcess()): void {
+    this.guard(() => this.leases.release('sweep_leases', sweepId, holder));
   }
 
   // Sweeps.
@@ -269,20 +308,24 @@ export class RunStore {
   }
 
   setSweepStatus(sweepId: string, status: SweepStatus): void {
-    this.guard(() => sweeps.setSweepStatus(this.ctx, sweepId, status));
+    this.guard(() => this.leases.fenced('sweep_leases', sweepId, () => sweeps.setSweepStatus(this.ctx, sweepId, status)));
   }
 
   setTrialRun(sweepId: string, index: number, runId: string): void {
-    this.guard(() => sweeps.setTrialRun(this.ctx, sweepId, index, runId));
+    this.guard(() => this.leases.fenced('sweep_leases', sweepId, () => sweeps.setTrialRun(this.ctx, sweepId, index, runId)));
   }
 
   setTrialObjective(sweepId: string, index: number, objective: number): void {
-    this.guard(() => sweeps.setTrialObjective(this.ctx, sweepId, index, objective));
+    this.guard(() =>
+      this.leases.fenced('sweep_leases', sweepId, () => sweeps.setTrialObjective(this.ctx, sweepId, index, objective)),
+    );
   }
 
   /** Records a rung value and the decision `decide(earlierValues)` takes, atomically; returns it. */
   recordRung(sweepId: string, rung: number, index: number, value: number, decide: (earlier: number[]) => boolean): boolean {
-    return this.guard(() => sweeps.recordRung(this.ctx, sweepId, rung, index, value, decide));
+    return this.guard(() =>
+      this.leases.fenced('sweep_leases', sweepId, () => sweeps.recordRung(this.ctx, sweepId, rung, index, value, decide)),
+    );
   }
 
   rungRecords(sweepId: string): sweeps.RungRecord[] {
@@ -295,23 +338,5 @@ export class RunStore {
     } catch (error) {
       throw toStoreError(error, this.path);
     }
-  }
-}
-
-function thisProcess(): leases.LeaseHolder {
-  return { pid: process.pid, host: hostname() };
-}
-
-/** A holder on another host is treated as alive: its process cannot be checked from here. */
-function holderAlive(h: leases.LeaseHolder): boolean {
-  return h.host !== hostname() || processAlive(h.pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }

@@ -46,12 +46,13 @@ export class SweepRunner {
     });
     await Promise.all(lanes);
     const trials = this.store.getSweep(this.sweepId).trials;
-    const status: SweepStatus =
-      this.paused && !trials.every(isFinished)
-        ? 'paused'
-        : trials.every((t) => t.pruned || t.runStatus === 'failed') && trials.some((t) => t.runStatus === 'failed')
-          ? 'failed'
-          : 'completed';
+    // Completed only when every trial is: one that was paused, stopped or could not start leaves the
+    // sweep paused, and `sweep resume` goes on with it.
+    const status: SweepStatus = !trials.every(isFinished)
+      ? 'paused'
+      : trials.every((t) => t.pruned || t.runStatus === 'failed') && trials.some((t) => t.runStatus === 'failed')
+        ? 'failed'
+        : 'completed';
     this.setStatus(status);
     return status;
   }

@@ -168,7 +168,8 @@ test('a CSV or npz config is validated from the inspected shape: no full load, t
     writeFileSync(
       npz,
       zipSync({
-        'x.npy': x.subarray(0, 200),
+        // Whole: since issue 24 the inspection refuses an x cut short (its shape must fit the entry).
+        'x.npy': x,
         'y.npy': encodeNpy(
           new Int32Array(40).map((_, i) => i % 2),
           'int32',

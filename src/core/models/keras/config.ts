@@ -87,6 +87,24 @@ export function toSnakeCase(name: string): string {
     .toLowerCase();
 }
 
+/**
+ * A subclass saved under a built-in's class_name is still custom code this trainer does not have:
+ * Keras itself refuses a built-in with another registered_name. `registered_name` other than the class
+ * name (`Custom>MyDense`), or a module outside Keras (`__main__`, `my_package.layers`), marks one.
+ */
+export function refuseCustomClass(r: Obj, what: string): void {
+  const registered = r.registered_name;
+  if (typeof registered === 'string' && registered !== '' && registered !== r.class_name)
+    fail(
+      `${what} is the custom class '${registered}', not Keras's ${String(r.class_name)}: only Keras's built-in layers can be trained here`,
+    );
+  const module = r.module;
+  if (typeof module === 'string' && !/^(keras|tf_keras|tensorflow)(\.|$)/.test(module))
+    fail(
+      `${what} is a ${String(r.class_name)} from module '${module}', not one of Keras's built-in layers: only those can be trained here`,
+    );
+}
+
 /** [null, 6] (Keras 3 batch_shape, 2.x batch_input_shape) → [6]; input_shape has no batch axis. */
 export function inputShapeOf(config: Obj): (number | null)[] | null {
   const batch = config.batch_shape ?? config.batch_input_shape;

@@ -13,6 +13,7 @@ import {
   inputShapeOf,
   isObj,
   isOpModule,
+  refuseCustomClass,
   toSnakeCase,
   type CallNode,
   type LayerEntry,
@@ -78,6 +79,7 @@ function basics(raw: unknown, i: number, model: string): { className: string; mo
       : typeof r.name === 'string'
         ? r.name
         : fail(`model "${model}": layers[${i}] has no name`);
+  refuseCustomClass(r, `model "${model}": layers[${i}] (${name})`);
   return { className: r.class_name as string, module: typeof r.module === 'string' ? r.module : null, name, config };
 }
 
