@@ -144,6 +144,11 @@ test('charts: log scale, cursor, zoom, wall clock; compare overlays every series
           (c) => document.querySelector(`[data-testid="${c}"]`)?.getAttribute('data-points') === '120',
           id,
         );
+        // The legend is rebuilt when the runs' series arrive, which can be after the points are counted.
+        await page.waitForFunction(
+          (c) => document.querySelectorAll(`[data-testid="${c}"] .u-legend .u-series:not([hidden]) .u-label`).length >= 3,
+          id,
+        );
         const labels = await page.locator(`[data-testid="${id}"] .u-legend .u-series:not([hidden]) .u-label`).allTextContents();
         assert.deepEqual(labels.slice(1), ['one', LONG], `${id}: one series per run`);
       }
