@@ -18,7 +18,7 @@ import { emaFirstStepFor } from '../keras/ema-first-step';
 import { resolveKerasModel } from '../keras/run-model';
 import { checkEvaluation } from './evaluation-config';
 import { checkHistoryKeys } from './history-config';
-import { inlineKerasJson } from './keras-model-file';
+import { inlineKerasJson } from '../keras/model-json-file';
 import { RUN_KEYS } from './run-keys';
 import { checkRunFit } from './run-fit';
 import { checkShape, modelOf, type RunShape } from './run-shape';

@@ -15,7 +15,7 @@ import { invalidInput } from '../../shared/errors';
 import { readKerasArchive, type KerasArchive } from './archive';
 import { archiveState, type KerasParam, type KerasRunState } from './archive-state';
 import { withDataInputShape } from './input-shape';
-import { inlineKerasJson } from '../config/keras-model-file';
+import { inlineKerasJson } from './model-json-file';
 
 export interface ResolvedKerasRun {
   config: RunConfig;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidInput } from '../../shared/errors';
-import { prepareOutDir, writeFileAtomic } from '../export/out-path';
+import { prepareOutDir, writeFileAtomic } from '../files/out-path';
 import { readKerasArchive } from './archive';
 
 export async function storeUploadedArchive(dir: string, fileName: string, base64: string): Promise<string> {

@@ -14,7 +14,7 @@ import { invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
 import { storedRunShape } from '../config/run-shape';
-import { writeExportFiles } from '../export/out-path';
+import { writeExportFiles } from '../files/out-path';
 import { trainScript } from '../export/train-script';
 import { clusterLayouts } from '../export/cluster-layouts';
 import { writeKerasArchive } from '../keras/archive';

@@ -9,7 +9,7 @@ import { buildModel } from '../../core/models/index';
 import { invalidInput } from '../../shared/errors';
 import type { RunStore } from '../store/index';
 import { layersModelFiles, toLayersModel } from '../export/layers-model';
-import { writeExportFile, writeExportFiles } from '../export/out-path';
+import { writeExportFile, writeExportFiles } from '../files/out-path';
 import { writeKerasArchive } from '../keras/archive';
 import { keras3OptimizerConfig } from '../keras/compile-config';
 import { runToKerasArchive } from '../keras/run-archive';

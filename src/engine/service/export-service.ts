@@ -2,7 +2,7 @@
 import { dirname, join } from 'node:path';
 import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
-import { freshDir } from '../export/out-path';
+import { freshDir } from '../files/out-path';
 import { storeUploadedArchive } from '../keras/uploads';
 import { exportCluster } from './export-cluster';
 import { exportKeras, exportRun, kerasArchiveBytes } from './export-run';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshDir, prepareOutDir, prepareOutFile, writeFileAtomic } from '../../../src/engine/export/out-path';
+import { freshDir, prepareOutDir, prepareOutFile, writeFileAtomic } from '../../../src/engine/files/out-path';
 import { ApiError } from '../../../src/shared/errors';
 
 function scratch(): string {
