@@ -14,6 +14,7 @@ import {
   type SyntheticSpec,
 } from '../core/data/index';
 import { resolveBuiltin } from './builtins';
+import { fsReason } from './files';
 import { loadNpyDataset, loadNpzDataset, type NpySource, type NpzSource } from './arrays';
 import { loadImageDataset, type ImageSource } from './images';
 
@@ -124,17 +125,6 @@ export function withPath<T>(path: string, fn: () => T): T {
   }
 }
 
-const FS_REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a parent of it is not a directory',
-  EMFILE: 'too many open files',
-};
-
 export function fileError(path: string, err: unknown): DatasetError {
-  const code = (err as { code?: string } | null)?.code;
-  const reason = (code && FS_REASONS[code]) ?? (err instanceof Error ? err.message.split('\n')[0] : String(err));
-  return new DatasetError(`cannot read dataset file '${path}': ${reason}`);
+  return new DatasetError(`cannot read dataset file '${path}': ${fsReason(err)}`);
 }

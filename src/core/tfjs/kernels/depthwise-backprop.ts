@@ -32,6 +32,14 @@ function infoOf(xShape: number[], filterShape: number[], a: DepthwiseAttrs, what
   );
 }
 
+/** The sizes both gradients loop over, by the names the formulas above use; M is the depth multiplier. */
+function geometryOf(xShape: number[], filterShape: number[], a: DepthwiseAttrs, what: string) {
+  const info = infoOf(xShape, filterShape, a, what);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  return { N, H, W, C, OH, OW, CO, FH, FW, SH, SW, top: info.padInfo.top, left: info.padInfo.left, M: CO / C };
+}
+
 /** Output rows [ohLo, ohHi) whose window row i lands inside the input (h = oh·s + i − pad in [0, H)). */
 function span(i: number, pad: number, s: number, out: number, size: number): [number, number] {
   const lo = Math.max(0, Math.ceil((pad - i) / s));
@@ -43,11 +51,12 @@ const backpropInput: KernelFunc = ({ inputs, backend: b, attrs }) => {
   const backend = b as WasmBackend;
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs as unknown as DepthwiseAttrs;
-  const info = infoOf(a.inputShape!, filter.shape, a, 'DepthwiseConv2dNativeBackpropInput');
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO } = info;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
-  const { top, left } = info.padInfo;
-  const M = CO / C;
+  const { N, H, W, C, OH, OW, CO, FH, FW, SH, SW, top, left, M } = geometryOf(
+    a.inputShape!,
+    filter.shape,
+    a,
+    'DepthwiseConv2dNativeBackpropInput',
+  );
   const out = backend.makeOutput([N, H, W, C], 'float32');
   // Views after the allocation: makeOutput may grow the heap and detach older views.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
@@ -86,11 +95,12 @@ const backpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
   const backend = b as WasmBackend;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as DepthwiseAttrs;
-  const info = infoOf(x.shape, a.filterShape!, a, 'DepthwiseConv2dNativeBackpropFilter');
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO } = info;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
-  const { top, left } = info.padInfo;
-  const M = CO / C;
+  const { N, H, W, C, OH, OW, CO, FH, FW, SH, SW, top, left, M } = geometryOf(
+    x.shape,
+    a.filterShape!,
+    a,
+    'DepthwiseConv2dNativeBackpropFilter',
+  );
   const out = backend.makeOutput([FH, FW, C, M], 'float32');
   const dw = backend.typedArrayFromHeap(out) as Float32Array;
   const xv = backend.typedArrayFromHeap(x) as Float32Array;
