@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cliSandbox } from './cli-sandbox';
+import { irisMlp } from '../helpers/iris';
 
 const { dir, db, dtrain } = cliSandbox('dtrain-export-fail-');
 
@@ -31,16 +32,7 @@ test('an export that fails part-way leaves no file and no folder behind; the ret
   writeFileSync(
     config,
     JSON.stringify({
-      model: {
-        type: 'mlp',
-        input: [4],
-        layers: [
-          { type: 'dense', units: 8192, activation: 'relu' },
-          { type: 'dense', units: 3 },
-        ],
-        loss: 'softmax_cross_entropy',
-      },
-      data: { kind: 'builtin', name: 'iris' },
+      ...irisMlp(8192),
       mesh: 'batch=1',
       optimizer: { learning_rate: 1.0 },
       steps: 2,

@@ -11,23 +11,16 @@ import { join, resolve } from 'node:path';
 import { RunStore } from '../../src/engine/store/index';
 import { createTrainerService } from '../../src/engine/service/index';
 import { waitUntil } from '../helpers/process';
+import { irisMlp } from '../helpers/iris';
 
 const dir = mkdtempSync(join(tmpdir(), 'dtrain-leases-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const BIN = resolve('bin/dtrain.mjs');
 
+const iris = irisMlp(8, { metrics: ['accuracy'] });
 const IRIS = {
-  model: {
-    type: 'mlp',
-    input: [4],
-    layers: [
-      { type: 'dense', units: 8, activation: 'relu' },
-      { type: 'dense', units: 3 },
-    ],
-    loss: 'softmax_cross_entropy',
-    metrics: ['accuracy'],
-  },
-  data: { kind: 'builtin', name: 'iris', validation: { fraction: 0.2 } },
+  ...iris,
+  data: { ...iris.data, validation: { fraction: 0.2 } },
   optimizer: { learning_rate: 1.0 },
   globalBatchSize: 24,
   seed: 2,

@@ -12,6 +12,7 @@ import { PNG } from 'pngjs';
 import { RunStore } from '../../src/engine/store/index';
 import { isAlive, waitUntil } from '../helpers/process';
 import { inTerminal, noPty } from './terminal';
+import { irisMlp } from '../helpers/iris';
 
 const dir = mkdtempSync(join(tmpdir(), 'dtrain-startup-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -21,16 +22,7 @@ const iris = (extra: object = {}) => {
   writeFileSync(
     path,
     JSON.stringify({
-      model: {
-        type: 'mlp',
-        input: [4],
-        layers: [
-          { type: 'dense', units: 16, activation: 'relu' },
-          { type: 'dense', units: 3 },
-        ],
-        loss: 'softmax_cross_entropy',
-      },
-      data: { kind: 'builtin', name: 'iris' },
+      ...irisMlp(16),
       mesh: 'batch=2',
       optimizer: { learning_rate: 0.5 },
       steps: 1_000_000,
