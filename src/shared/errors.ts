@@ -93,7 +93,10 @@ export function describeIssues(issues: ConfigIssue[]): string {
   return issues.map((i) => `${i.path || 'config'}: ${i.message}`).join('; ');
 }
 
-/** Exit code a CLI gives for an error of this kind: the user's input (2) or the engine (1). */
+/** Exit code a CLI gives for an error of this kind: the user's input (2), a held resource (75) or the engine (1). */
 export function exitCodeFor(code: ApiErrorCode): number {
-  return code === 'invalid-input' || code === 'not-found' ? 2 : 1;
+  if (code === 'invalid-input' || code === 'not-found') return 2;
+  // Held by another process: not the user's input, not a failure of the work; sysexits' EX_TEMPFAIL.
+  if (code === 'busy') return 75;
+  return 1;
 }

@@ -160,3 +160,33 @@ test('an engine failure during evaluate exits 1, not 2', () => {
   assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
   assert.match(r.err, /^dtrain: error: parameter "dense\.kernel" has 20 values/);
 });
+
+// Issue 24: a database another process keeps locked past the busy timeout is neither the user's input (2)
+// nor a failure of the run (1): it exits 75, sysexits' EX_TEMPFAIL, "try again later".
+test('a database locked by another process past the busy timeout exits 75 with one line', { timeout: 90_000 }, () => {
+  const file = join(dir, 'locked.db');
+  const store = RunStore.open(file);
+  const runId = store.createRun({
+    model: { type: 'mlp', input: [4], layers: [{ type: 'dense', units: 3 }], loss: 'softmax_cross_entropy' },
+    data: { kind: 'builtin', name: 'iris' },
+    mesh: 'batch=1',
+    optimizer: { learning_rate: 1 },
+    steps: 2,
+    globalBatchSize: 8,
+    seed: 0,
+  });
+  store.close();
+  const holder = new Database(file);
+  holder.exec('BEGIN EXCLUSIVE');
+  try {
+    const r = dtrain('delete', runId, '--db', file);
+    assert.equal(r.code, 75, `exit code (stderr: ${r.err})`);
+    const lines = r.err.trimEnd().split('\n');
+    assert.equal(lines.length, 1, JSON.stringify(r.err));
+    assert.match(lines[0]!, /^dtrain: error: .*(busy|locked)/i);
+    assert.doesNotMatch(r.err, /SqliteError|^\s+at /m);
+  } finally {
+    holder.exec('ROLLBACK');
+    holder.close();
+  }
+});
