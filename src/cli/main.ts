@@ -76,6 +76,11 @@ try {
   // a conflict, a held lock or the engine (1).
   process.exitCode = exitCodeFor(toApiError(e).code);
 }
+// Exit now instead of letting the event loop drain. Node's teardown closes the SIGINT handles first,
+// and a Ctrl-C typed while it frees the rest then gets the default action: a clean pause ended 130.
+// process.exit keeps the handlers installed to the end. Output is not lost: on Linux, stdout and
+// stderr are written synchronously to files, pipes and terminals.
+process.exit();
 
 /** DTRAIN_DEBUG=1; a bad DTRAIN_* value is itself the error being printed, so it counts as off. */
 function debugging(): boolean {

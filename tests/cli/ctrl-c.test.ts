@@ -50,6 +50,8 @@ function inTerminal(args: string[]) {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
+  // Keys typed after the terminal closed (the last test types until the process is gone) go nowhere.
+  child.stdin.on('error', () => undefined);
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number>((r) => child.once('exit', () => r(Number(/__EXIT__ (-?\d+)/.exec(out)?.[1] ?? NaN))));
   return {
@@ -131,5 +133,25 @@ test(
     });
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stdout, new RegExp(`resuming from step ${newest}\\n`));
+  },
+);
+
+test(
+  'Ctrl-C typed while the paused CLI is finishing does not turn its clean exit into 130',
+  { skip, timeout: 240_000 },
+  async () => {
+    // Issue 24 item 9: Node's teardown closed the SIGINT handles before the process was gone, so a
+    // Ctrl-C in that window got the default action and the shell saw 130 for a run that had paused.
+    const t = inTerminal(['train', '--config', config]);
+    assert.ok(await waitUntil(() => t.step() >= 12, 120_000), `trained: ${t.out().slice(-300)}`);
+    t.typeCtrlC();
+    assert.ok(await waitUntil(() => /paused at step \d+/.test(t.out()), 60_000), `paused: ${t.out().slice(-300)}`);
+    // From the "paused" line until the process is gone, a Ctrl-C every 2 ms: each window is hit.
+    const typing = setInterval(t.typeCtrlC, 2);
+    const code = await t.exited;
+    clearInterval(typing);
+    assert.equal(code, 0, t.out().slice(-400));
+    const runId = /run (\S+) started/.exec(t.out())![1]!;
+    assert.equal(runState(runId).run.status, 'paused');
   },
 );
