@@ -102,8 +102,14 @@ function advice(inputs: Omit<MemoryInputs, 'fullySharded'>, m: WorkerMemory, ctx
   const largest = `its largest layer, ${m.largestUnit.name}, has ${formatBytes(m.largestUnit.bytes)} of parameters, which a fully sharded worker gathers whole`;
   const fit = devicesThatFit(inputs, ctx);
   const how = fit?.suggested ? `, with each variable's first axis sharded over ${fit.dim}` : ', layouts as given';
+  // The engine's copy of a checkpoint does not shrink with more devices: when it alone passes the free
+  // memory, that, not the mesh, is what to change.
+  const engineAlone =
+    m.engineCheckpoint > ctx.free
+      ? `: the engine alone holds ${formatBytes(m.engineCheckpoint)} while it writes a checkpoint, past the ${formatBytes(ctx.free)} free`
+      : '';
   const devices = !fit
-    ? `no mesh of up to ${MAX_DEVICES} devices would fit`
+    ? `no mesh of up to ${MAX_DEVICES} devices would fit${engineAlone}`
     : fit.devices === inputs.mesh.size
       ? `fully sharded${how}, it would fit on these ${fit.devices} devices ("fullySharded": "auto" or true)`
       : `${fit.devices} devices would fit (fully sharded${how})`;

@@ -147,6 +147,19 @@ test('one worker cannot hold a 2 GiB model with its slots: refused for the 4 GiB
   assert.match(plan.problem, /; 3 devices would fit \(fully sharded, layouts as given\)$/);
 });
 
+test("when the engine's copy of a checkpoint alone passes the free memory, the refusal says so, not only 'no mesh'", () => {
+  // 2.0 GiB of parameters and two Adadelta slots: the engine holds 2.5 × 6.0 GiB while it writes one.
+  const plan = planMemory(big('batch=4'), 'auto', { devices: cpus(4), free: 14 * GiB });
+  assert.ok(plan.problem, 'refused');
+  assert.match(
+    plan.problem,
+    /no mesh of up to 64 devices would fit: the engine alone holds 15\.0 GiB while it writes a checkpoint, past the 14\.0 GiB free$/,
+  );
+  // With room for the engine's copy, the advice is about devices again.
+  const roomy = planMemory(big('batch=4'), 'auto', { devices: cpus(4), free: 20 * GiB });
+  assert.doesNotMatch(roomy.problem ?? '', /the engine alone/);
+});
+
 test('auto: gathered when it fits, fully sharded when only that fits, and the reasons when neither does', () => {
   const small = planMemory(inputs('batch=2', false), 'auto', { devices: cpus(2), free: 20 * GiB });
   assert.deepEqual([small.fullySharded, small.problem], [false, null]);
