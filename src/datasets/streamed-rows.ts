@@ -24,7 +24,7 @@ import {
   type NpyHeader,
   type RowSource,
 } from '../core/data/index';
-import type { NpySource, NpzSource } from './arrays';
+import { isNamed, type NpySource, type NpzSource } from './arrays';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
 import { openRegularFile } from './files';
 
@@ -42,8 +42,9 @@ interface FeatureFile {
 
 /** An .npy pair streamed, or null when x cannot be read by offset (Fortran order). */
 export function streamNpy(source: NpySource): RowSource | null {
-  const xPath = resolve(source.x);
-  const yPath = resolve(source.y);
+  if (isNamed(source)) return null; // several named arrays are loaded whole (docs/run-config.md)
+  const xPath = resolve(source.x as string);
+  const yPath = resolve(source.y as string);
   const fd = openOrFail(xPath);
   try {
     const header = inFile(xPath, () => decodeNpyHeader(readAt(fd, 0, HEADER_BYTES)));
@@ -60,14 +61,15 @@ export function streamNpy(source: NpySource): RowSource | null {
 
 /** An .npz whose x member is stored (savez) streamed, or null when it is compressed or Fortran order. */
 export async function streamNpz(source: NpzSource): Promise<RowSource | null> {
+  if (isNamed(source)) return null; // several named arrays are loaded whole (docs/run-config.md)
   const path = resolve(source.path);
   const { fh, size } = await openFile(path).catch((e: unknown) => failOpen(path, e));
   try {
     const entries = await inFileAsync(path, () => npzEntries(fh, size));
     const pick = (key: string) =>
       entries.get(key) ?? fail(`${path}: no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
-    const xEntry = pick(source.x ?? 'x');
-    const yEntry = pick(source.y ?? 'y');
+    const xEntry = pick((source.x as string | undefined) ?? 'x');
+    const yEntry = pick((source.y as string | undefined) ?? 'y');
     if (xEntry.method !== 0) return null;
     const member = inFile(path, () => memberStart(fh.fd, xEntry.localOffset, xEntry.key));
     const header = inFile(path, () => decodeNpyHeader(readAt(fh.fd, member, HEADER_BYTES)));

@@ -35,15 +35,32 @@ export interface LayerEntry {
   h5: string | null;
 }
 
+/** One of the model's inputs: the name `fit` keys its data by, and the InputLayer feeding it. */
+export interface ModelInput {
+  name: string;
+  layer: string;
+  shape: (number | null)[] | null;
+  dtype: string;
+}
+
+/** One of the model's outputs: the name Keras keys its loss and metrics by, and the value it is. */
+export interface ModelOutput {
+  name: string;
+  value: string;
+}
+
 export interface ModelEntry {
   className: 'Sequential' | 'Functional';
   name: string;
   layers: LayerEntry[];
-  /** The value that is the model's output. */
+  /** The value that is the model's (first) output. */
   output: string;
-  /** The InputLayer's name. */
+  /** The (first) InputLayer's name. */
   input: string;
-  /** Input shape without the batch axis (null dimensions are resolved from the data). */
+  /** Every input and output, in Keras's order (`model.inputs`, `model.outputs`). */
+  inputs: ModelInput[];
+  outputs: ModelOutput[];
+  /** The (first) input's shape without the batch axis (null dimensions are resolved from the data). */
   inputShape: (number | null)[] | null;
   inputDtype: string;
 }

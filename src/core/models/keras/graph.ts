@@ -6,16 +6,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { biasReluMaxPool } from '../../tfjs/bias-relu-pool';
 import type { ParamSpec } from '../parts';
-import { fail, type LayerEntry, type ModelEntry } from './config';
+import { packedOrder } from '../../data/parts';
+import { fail, type LayerEntry, type ModelEntry, type ModelInput } from './config';
 import type { KerasNode, LayerContext } from './layer-types';
 import { translatorOf, unsupportedIn } from './registry';
 import { penaltyOf, penaltyTensor } from './regularizers';
 import { outputMask, outputMasked, refuseMaskedOutput } from './masking';
 
+/** A model input or output at its place in a packed row (io.ts): `size` values from `offset`. */
+export interface GraphEnd {
+  /** The name `fit` keys its data by (Keras's input/output name). */
+  name: string;
+  /** The graph value: the InputLayer, or the value that is the output. */
+  value: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
 export interface KerasGraph {
   nodes: KerasNode[];
+  /** The first InputLayer and output value (the only ones of a one-input, one-output model). */
   input: string;
   output: string;
+  /** Every input and output in Keras's order; a packed row holds them by name (core/data/parts.ts). */
+  inputs: GraphEnd[];
+  outputs: GraphEnd[];
+  /** One input: its shape; several: [the packed row's length]. */
   inputShape: number[];
   /** A layer's training pass all-reduces over the data-parallel devices: several devices need ctx.allReduce. */
   syncsBatch: boolean;
@@ -30,46 +47,80 @@ export interface BuiltGraph {
 }
 
 /**
- * The input shape with each None dimension taken from `dataShape` (the data's feature shape), which
+ * An input's shape with each None dimension taken from `dataShape` (the data's feature shape), which
  * must then fit the rest; without data, None dimensions are refused.
  */
-function resolveInputShape(entry: ModelEntry, dataShape?: readonly number[]): number[] {
-  const shape = entry.inputShape;
+function resolveShape(model: string, input: ModelInput, several: boolean, dataShape?: readonly number[]): number[] {
+  const shape = input.shape;
+  const what = several ? `input "${input.name}" of model "${model}"` : `model "${model}"`;
   const fixed = (n: number | null) => Number.isInteger(n) && (n as number) > 0;
-  if (!shape || shape.length === 0) return fail(`model "${entry.name}" states no input shape`);
+  if (!shape || shape.length === 0) return fail(`${what} states no input shape`);
   if (shape.every(fixed)) return shape as number[];
   if (!dataShape)
     return fail(
-      `model "${entry.name}" has input shape ${JSON.stringify(shape)}: its None dimensions are taken from the data, give the run's data (or "inputShape" in the run's model)`,
+      `${what} has input shape ${JSON.stringify(shape)}: its None dimensions are taken from the data, give the run's data (or "inputShape" in the run's model)`,
     );
   if (dataShape.length !== shape.length || !shape.every((n, i) => n === null || n === dataShape[i]))
-    fail(`model "${entry.name}" takes inputs of shape ${JSON.stringify(shape)}, the data's are [${dataShape}]`);
+    fail(`${what} takes inputs of shape ${JSON.stringify(shape)}, the data's are [${dataShape}]`);
   return [...dataShape];
 }
 
+/** The run model's `inputShape`: one shape, or one per named input (a model with several inputs). */
+export type GivenShapes = readonly number[] | Readonly<Record<string, readonly number[]>>;
+
+function resolveInputs(entry: ModelEntry, given?: GivenShapes): Map<string, number[]> {
+  const several = entry.inputs.length > 1;
+  if (given && Array.isArray(given) && several)
+    fail(`model "${entry.name}" has ${entry.inputs.length} inputs: give "inputShape" as {"<input>": shape, …}`);
+  const byName = (name: string) => (given && !Array.isArray(given) ? (given as Record<string, number[]>)[name] : given);
+  if (given && !Array.isArray(given))
+    for (const k of Object.keys(given))
+      if (!entry.inputs.some((i) => i.name === k))
+        fail(
+          `"inputShape" names "${k}", which is not an input of model "${entry.name}" (${entry.inputs.map((i) => i.name).join(', ')})`,
+        );
+  return new Map(
+    entry.inputs.map((i) => [i.layer, resolveShape(entry.name, i, several, byName(i.name) as number[] | undefined)]),
+  );
+}
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Ends at their offsets in a packed row: by name (packedOrder), whatever Keras's order. */
+function packed(ends: Omit<GraphEnd, 'offset' | 'size'>[]): GraphEnd[] {
+  const order = packedOrder(ends);
+  const offsets = new Map<string, number>();
+  let at = 0;
+  for (const e of order) {
+    offsets.set(e.name, at);
+    at += sizeOf(e.shape);
+  }
+  return ends.map((e) => ({ ...e, offset: offsets.get(e.name)!, size: sizeOf(e.shape) }));
+}
+
 /** Translates every layer (shapes checked along the way) and lists the variables in Keras's order. */
-export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): BuiltGraph {
+export function buildGraph(entry: ModelEntry, given?: GivenShapes): BuiltGraph {
   const unsupported = unsupportedIn(entry.layers);
   if (unsupported) fail(unsupported);
-  const inputShape = resolveInputShape(entry, dataShape);
+  const inputShapes = resolveInputs(entry, given);
   const shapes = new Map<string, number[]>();
   const masked = new Set<string>();
   const nodes: KerasNode[] = [];
   const state = { dropouts: 0 };
   for (const layer of entry.layers) {
     if (shapes.has(layer.name)) fail(`layer name "${layer.name}" is used twice`);
-    const inShapes =
-      layer.name === entry.input
-        ? [inputShape]
-        : layer.inbound.map(
-            (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
-          );
-    if (layer.name !== entry.input && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
+    const fed = inputShapes.get(layer.name);
+    const inShapes = fed
+      ? [fed]
+      : layer.inbound.map(
+          (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
+        );
+    if (!fed && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
     const activity = penaltyOf(layer.config.activity_regularizer, `layer "${layer.name}" activity_regularizer`);
     const node: KerasNode = {
       name: layer.name,
       className: layer.className,
-      inbound: layer.name === entry.input ? [] : layer.inbound,
+      inbound: fed ? [] : layer.inbound,
       ...translatorOf(layer)(layer, inShapes, state),
       ...(activity ? { activityRegularizer: activity } : {}),
     };
@@ -80,11 +131,23 @@ export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): Bu
     if (outputMasked(node, masked)) masked.add(layer.name);
     nodes.push(placed(node, layer));
   }
-  if (!shapes.has(entry.output)) fail(`model "${entry.name}": output "${entry.output}" is not among its layers`);
-  refuseMaskedOutput(entry.name, entry.output, masked);
-
+  for (const o of entry.outputs) {
+    if (!shapes.has(o.value)) fail(`model "${entry.name}": output "${o.value}" is not among its layers`);
+    refuseMaskedOutput(entry.name, o.value, masked);
+  }
+  const inputs = packed(entry.inputs.map((i) => ({ name: i.name, value: i.layer, shape: inputShapes.get(i.layer)! })));
+  const outputs = packed(entry.outputs.map((o) => ({ name: o.name, value: o.value, shape: shapes.get(o.value)! })));
+  const inputShape = inputs.length === 1 ? inputs[0]!.shape : [inputs.reduce((a, i) => a + i.size, 0)];
   return {
-    graph: { nodes, input: entry.input, output: entry.output, inputShape, syncsBatch: nodes.some((n) => n.syncsBatch) },
+    graph: {
+      nodes,
+      input: entry.input,
+      output: entry.output,
+      inputs,
+      outputs,
+      inputShape,
+      syncsBatch: nodes.some((n) => n.syncsBatch),
+    },
     params: nodes.flatMap((n) => n.params),
     state: nodes.flatMap((n) => n.state ?? []),
   };
@@ -140,7 +203,10 @@ export function runNodes(
 ): void {
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
-  const inputsOf = (node: KerasNode) => (node.name === graph.input ? [x!] : node.inbound.map((n) => values.get(n)!));
+  const inputsOf = (node: KerasNode) => {
+    const fed = graph.inputs.find((i) => i.value === node.name);
+    return fed ? [graph.inputs.length === 1 ? x! : unpackInput(x!, fed)] : node.inbound.map((n) => values.get(n)!);
+  };
   for (const node of graph.nodes.slice(from, to)) {
     if (until && [...until].every((n) => values.has(n))) break;
     if (skipped.has(node.name)) continue; // computed by the max-pool after it
@@ -169,6 +235,27 @@ export function runNodes(
   }
 }
 
+/** One input's values out of the packed batch [batch, Σ sizes]: its columns, in its shape. */
+function unpackInput(x: tf.Tensor, input: GraphEnd): tf.Tensor {
+  return tf.reshape(tf.slice(tf.reshape(x, [x.shape[0]!, -1]), [0, input.offset], [-1, input.size]), [-1, ...input.shape]);
+}
+
+/**
+ * The model's output from a run's values: the output itself, or with several outputs, each
+ * flattened and packed into one row per example in packed order (what the loss unpacks, io.ts).
+ */
+export function graphOutput(graph: KerasGraph, values: Map<string, tf.Tensor>): tf.Tensor {
+  if (graph.outputs.length === 1) return values.get(graph.output)!;
+  const order = packedOrder(graph.outputs);
+  return tf.concat(
+    order.map((o) => {
+      const v = values.get(o.value)!;
+      return tf.reshape(v, [v.shape[0]!, o.size]);
+    }),
+    1,
+  );
+}
+
 /**
  * Positions p of the graph's order where it can be cut in two: exactly one value computed before p
  * is used at or after p (or is the output), and p does not separate a fused conv from its max-pool.
@@ -180,7 +267,7 @@ export function cutPoints(graph: KerasGraph): number[] {
   // The last position that reads each node's value (the output is read at the end).
   const lastUse = new Map<string, number>();
   nodes.forEach((n, i) => n.inbound.forEach((src) => lastUse.set(src, Math.max(lastUse.get(src) ?? -1, i))));
-  lastUse.set(graph.output, nodes.length);
+  for (const o of graph.outputs) lastUse.set(o.value, nodes.length);
   const fusedSpans = [...fusedPools(graph).entries()].map(([pool, conv]) => [at.get(conv.name)!, at.get(pool)!] as const);
   const cuts: number[] = [];
   for (let p = 1; p < nodes.length; p++) {
@@ -210,7 +297,8 @@ function fusedPools(graph: KerasGraph, until?: Set<string>): Map<string, KerasNo
   const out = new Map<string, KerasNode>();
   for (const n of graph.nodes) {
     const conv = n.maxPool && n.inbound.length === 1 ? byName.get(n.inbound[0]!) : undefined;
-    if (!conv?.beforeBiasRelu || consumers.get(conv.name) !== 1 || conv.name === graph.output || until?.has(conv.name)) continue;
+    const isOutput = graph.outputs.some((o) => o.value === conv?.name);
+    if (!conv?.beforeBiasRelu || consumers.get(conv.name) !== 1 || isOutput || until?.has(conv.name)) continue;
     out.set(n.name, conv);
   }
   return out;
