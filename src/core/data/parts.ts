@@ -31,12 +31,18 @@ const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 function checkRows(all: NamedArray[]): number {
   for (const { label, array } of all)
     if (array.shape.length === 0) throw new DatasetError(`${label} is a scalar; it needs one row per example`);
-  const n = all[0]!.array.shape[0]!;
+  // The odd one out is named against the row count most arrays have.
+  const counts = all.map((a) => a.array.shape[0]!);
+  const n = counts.reduce((best, c) =>
+    counts.filter((d) => d === c).length > counts.filter((d) => d === best).length ? c : best,
+  );
   const other = all.find((a) => a.array.shape[0] !== n);
-  if (other)
+  if (other) {
+    const agreeing = all.find((a) => a.array.shape[0] === n)!;
     throw new DatasetError(
-      `${other.label} has ${other.array.shape[0]} rows but ${all[0]!.label} has ${n} (every input and target needs one row per example)`,
+      `${other.label} has ${other.array.shape[0]} rows but ${agreeing.label} has ${n} (every input and target needs one row per example)`,
     );
+  }
   return n;
 }
 

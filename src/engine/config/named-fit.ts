@@ -29,12 +29,15 @@ function checkNames(what: 'x' | 'y', ends: GraphEnd[], parts: ArrayPart[] | unde
     return ends.length === 1;
   }
   let ok = true;
+  // A misspelt name is one issue (its did-you-mean), not two: the model's name it meant is not also "missing".
+  const meant = new Set<string>();
   for (const p of parts)
     if (!ends.some((e) => e.name === p.name)) {
       const near = closestMatch(
         p.name,
         ends.map((e) => e.name),
       );
+      if (near) meant.add(near);
       add(
         `data.${what}.${p.name}`,
         `"${p.name}" is not an ${kind} of the model (${near ? `did you mean "${near}"?` : `its ${kind}s: ${list(ends)}`})`,
@@ -43,7 +46,8 @@ function checkNames(what: 'x' | 'y', ends: GraphEnd[], parts: ArrayPart[] | unde
     }
   for (const e of ends)
     if (!parts.some((p) => p.name === e.name)) {
-      add(`data.${what}`, `the model's ${kind} "${e.name}" is given no array in data.${what} (dataset '${ds.name}')`);
+      if (!meant.has(e.name))
+        add(`data.${what}`, `the model's ${kind} "${e.name}" is given no array in data.${what} (dataset '${ds.name}')`);
       ok = false;
     }
   return ok;
