@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
 import { Mesh } from '../../../src/core/dtensor/mesh';
 import { createLocalCollectives } from '../../../src/core/collectives/local';
@@ -31,6 +32,8 @@ import { AUTO_COMPUTE } from '../../../src/shared/settings';
 import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
 import { compareArchives } from '../../helpers/keras-cases';
 import { WORKER_ENTRY } from '../service/helpers';
+import { computePaths } from '../../helpers/compute-paths';
+import { loadNativeBlas } from '../../../src/workers/native-blas';
 
 const SCRIPT = join(REPO_ROOT, 'tests', 'helpers', 'keras_multi_io.py');
 const ENV = { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu', PYTHONWARNINGS: 'ignore' };
@@ -72,7 +75,7 @@ async function loadReference(dir: string): Promise<Reference> {
 }
 
 /** The run a Keras user writes for `fit({"numeric": …, "body": …}, {"priority": …, "department": …})`. */
-function runConfig(ref: Reference, mesh: string): RunConfig {
+function runConfig(ref: Reference, mesh: string, extra: Record<string, unknown> = {}): RunConfig {
   return {
     name: 'multi-io',
     model: { type: 'keras', path: join(ref.dir, 'multi_io.keras') },
@@ -88,6 +91,7 @@ function runConfig(ref: Reference, mesh: string): RunConfig {
     globalBatchSize: ref.batch,
     seed: 1,
     checkpointEvery: 0,
+    ...extra,
   } as unknown as RunConfig;
 }
 
@@ -104,6 +108,36 @@ function compareFigures(label: string, ours: Record<string, number>[], keras: Re
   });
 }
 
+/** The continuation by one in-process DeviceTrainer (the worker's step), its figures checked, exported as an archive. */
+async function continueInProcess(c: Reference, storage: 'host' | 'tensor', label: string): Promise<KerasArchive> {
+  const resolved = await resolveKerasModel(runConfig(c, 'batch=1'));
+  const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
+  const setup: TrainSetup = {
+    model: resolved.config.model,
+    data: resolved.config.data,
+    layouts: {},
+    optimizer: resolved.config.optimizer,
+    emaFirstStep: 'keras3',
+    globalBatchSize: c.batch,
+    seed: 1,
+    socketDir: '',
+    compute: AUTO_COMPUTE,
+  };
+  const mesh = Mesh.parse('batch=1');
+  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, storage);
+  await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
+  const figures: Record<string, number>[] = [];
+  for (let t = 0; t < c.steps; t++) {
+    const r = await trainer.step(t);
+    figures.push({ loss: r.loss, ...r.metrics });
+  }
+  compareFigures(label, figures, c.figures);
+  const records = trainer.exportShards();
+  const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
+  const tensors = toCheckpointTensors(records, 'batch=1');
+  return runToKerasArchive(resolved.config, { step: c.steps, iterations, mesh: 'batch=1', tensors, state: {} });
+}
+
 const ref = referenceDir();
 const skip = 'reason' in ref ? ref.reason : undefined;
 if (skip) process.stdout.write(`skipping the multi-input/output Keras tests: ${skip}\n`);
@@ -114,43 +148,24 @@ describe('two inputs and two outputs continued from a Keras archive', { skip, ti
     c = await loadReference((ref as { dir: string }).dir);
   });
 
-  test('1 device, in process: every figure, weight and slot as Keras', async () => {
-    await selectBackend(['wasm']);
-    try {
-      const resolved = await resolveKerasModel(runConfig(c, 'batch=1'));
-      const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
-      const setup: TrainSetup = {
-        model: resolved.config.model,
-        data: resolved.config.data,
-        layouts: {},
-        optimizer: resolved.config.optimizer,
-        emaFirstStep: 'keras3',
-        globalBatchSize: c.batch,
-        seed: 1,
-        socketDir: '',
-        compute: AUTO_COMPUTE,
-      };
-      const mesh = Mesh.parse('batch=1');
-      const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
-      await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
-      const figures: Record<string, number>[] = [];
-      for (let t = 0; t < c.steps; t++) {
-        const r = await trainer.step(t);
-        figures.push({ loss: r.loss, ...r.metrics });
+  // The kernels and storages a user's worker can land on (the communication thread: the 2-worker runs below).
+  const paths = computePaths().filter((p) => p.compute.commThread === 'off');
+  for (const path of paths)
+    test(`1 device in process, ${path.name}: every figure, weight and slot as Keras`, { skip: path.skip }, async () => {
+      const { backend, nativeBlas, variableStorage } = path.compute;
+      const blas = nativeBlas ? loadNativeBlas() : null;
+      await selectBackend([backend as 'wasm' | 'cpu'], blas?.available ? { native: blas.native } : {});
+      assert.equal(tf.getBackend(), backend);
+      try {
+        const archive = await continueInProcess(c, variableStorage as 'host' | 'tensor', path.name);
+        const { worst } = compareArchives(path.name, archive, c.after, c.before);
+        process.stdout.write(
+          `${path.name}: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
+        );
+      } finally {
+        registerProjectKernels();
       }
-      compareFigures('1 device', figures, c.figures);
-      const records = trainer.exportShards();
-      const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
-      const tensors = toCheckpointTensors(records, 'batch=1');
-      const archive = runToKerasArchive(resolved.config, { step: c.steps, iterations, mesh: 'batch=1', tensors, state: {} });
-      const { worst } = compareArchives('1 device', archive, c.after, c.before);
-      process.stdout.write(
-        `1 device: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
-      );
-    } finally {
-      registerProjectKernels();
-    }
-  });
+    });
 
   describe('2 real worker processes', () => {
     let service: Awaited<ReturnType<typeof createTrainerService>>;
@@ -199,6 +214,28 @@ describe('two inputs and two outputs continued from a Keras archive', { skip, ti
         `after one more Keras step, ${loaded.worst_vs_step_change} of its change apart`,
       );
       process.stdout.write(`Keras trained on from the export: ${JSON.stringify(loaded.ours)}\n`);
+    });
+
+    test('checkpointed on 2 workers (cpu, tensor storage, communication thread), resumed on 1: as Keras', async () => {
+      const path = { backend: 'cpu', nativeBlas: false, variableStorage: 'tensor', commThread: 'on' };
+      const { runId } = await service.startRun(runConfig(c, 'batch=2', { ...path, steps: 1, checkpointEvery: 1 }));
+      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+      await service.resumeRun(runId, { steps: c.steps, mesh: 'batch=1' });
+      assert.equal(await service.resumedFrom(runId), 1, 'the resume continues from the step-1 checkpoint');
+      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+      const points = await service.getMetrics(runId);
+      compareFigures(
+        'resumed',
+        points.map((p) => ({ loss: p.loss, ...p.metrics })),
+        c.figures,
+      );
+      const file = join(work, 'resumed.keras');
+      await service.exportKeras(runId, file);
+      const archive = await readKerasArchive(new Uint8Array(readFileSync(file)), file);
+      const { worst } = compareArchives('resumed', archive, c.after, c.before);
+      process.stdout.write(
+        `resumed on 1 device: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
+      );
     });
   });
 });
