@@ -75,12 +75,18 @@ function config(name: string, data: Record<string, unknown>, extra: Record<strin
   return file;
 }
 
-test('trains on 2 devices, printing loss, <output>_loss and <output>_<metric>', { timeout: 180_000 }, () => {
-  const r = dtrain('train', '--config', config('ok', {}));
-  assert.equal(r.code, 0, r.err);
-  for (const name of ['department_loss', 'priority_loss', 'department_accuracy', 'priority_mae'])
-    assert.match(r.out + r.err, new RegExp(`${name}[ =:]+\\d`), `progress names ${name}`);
-});
+test(
+  'trains on 2 devices (gathered, as "auto" plans it), printing loss, <output>_loss and <output>_<metric>',
+  { timeout: 180_000 },
+  () => {
+    const r = dtrain('train', '--config', config('ok', {}));
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['department_loss', 'priority_loss', 'department_accuracy', 'priority_mae'])
+      assert.match(r.out + r.err, new RegExp(`${name}[ =:]+\\d`), `progress names ${name}`);
+    const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    assert.match(dtrain('show', runId).out, /memory {3}parameters gathered/);
+  },
+);
 
 function refused(name: string, data: Record<string, unknown>, expect: RegExp): void {
   const r = dtrain('train', '--config', config(name, data));
@@ -107,4 +113,14 @@ test('an output name the model lacks is one line with a did-you-mean, exit 2', {
 
 test('arrays of unequal rows are one line, exit 2', { timeout: 60_000 }, () => {
   refused('uneven', { path: 'uneven.npz' }, /x\.body \('body'\) has 15 rows but .* has 16/);
+});
+
+test('"fullySharded": true is refused in one line naming why', { timeout: 60_000 }, () => {
+  const r = dtrain('train', '--config', config('sharded', {}, { fullySharded: true }));
+  assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+  assert.match(
+    r.err,
+    /"fullySharded": true: model "functional" has 2 inputs and 2 outputs, which fully sharded units .* do not carry/,
+  );
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
 });
