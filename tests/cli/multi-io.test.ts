@@ -76,15 +76,24 @@ function config(name: string, data: Record<string, unknown>, extra: Record<strin
 }
 
 test(
-  'trains on 2 devices (gathered, as "auto" plans it), printing loss, <output>_loss and <output>_<metric>',
+  'trains on 2 devices (gathered, as "auto" plans it), printing <output>_loss and <output>_<metric>, val_ too; evaluate names them',
   { timeout: 180_000 },
   () => {
-    const r = dtrain('train', '--config', config('ok', {}));
+    const r = dtrain('train', '--config', config('ok', { validation: { fraction: 0.25 } }));
     assert.equal(r.code, 0, r.err);
-    for (const name of ['department_loss', 'priority_loss', 'department_accuracy', 'priority_mae'])
-      assert.match(r.out + r.err, new RegExp(`${name}[ =:]+\\d`), `progress names ${name}`);
+    const figures = ['department_loss', 'priority_loss', 'department_accuracy', 'priority_mae'];
+    for (const name of [...figures, ...figures.map((f) => `val_${f}`)])
+      assert.match(r.out + r.err, new RegExp(`\\b${name}[ =:]+\\d`), `progress names ${name}`);
     const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
     assert.match(dtrain('show', runId).out, /memory {3}parameters gathered/);
+    // `evaluate` on the held-out part, and on another file with the same named arrays.
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    for (const name of figures) assert.match(evaluated.out, new RegExp(`\\b${name}[ =:]+\\d`), `evaluate names ${name}`);
+    writeData('other.npz', 12);
+    const other = dtrain('evaluate', runId, '--data', join(dir, 'other.npz'));
+    assert.equal(other.code, 0, other.err);
+    assert.match(other.out, /on other \(12 examples\): loss \d/);
   },
 );
 
