@@ -1,6 +1,6 @@
 /**
  * A Keras model with several outputs: one loss per output and `loss_weights`, read from compile_config
- * as Keras 3 reads them (keras/src/trainers/compile_utils.py, CompileLoss and CompileMetrics): `loss`
+ * as Keras 3's CompileLoss and CompileMetrics read them (docs/keras-models.md): `loss`
  * as one loss for every output, a list in the model's output order, or a dict by output name;
  * `loss_weights` likewise (or one number); `metrics` as a list with one entry per output or a dict by
  * output name. The total loss is Σ wᵢ · lossᵢ, each lossᵢ the output's `sum_over_batch_size` mean, so

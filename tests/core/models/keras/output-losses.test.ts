@@ -1,5 +1,5 @@
 // A model with several outputs: compile_config's loss, loss_weights and metrics read in each form Keras 3
-// accepts (keras/src/trainers/compile_utils.py), the weighted loss and the per-output figures against
+// accepts (docs/keras-models.md, "Several inputs and outputs"), the weighted loss and the per-output figures against
 // float64 formulas written here, and the forms Keras refuses refused in one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
