@@ -48,8 +48,8 @@ export interface OutputLosses {
 }
 
 /** `v` per output: one value for all, a list in output order, or a dict by output name. */
-function perOutput(v: unknown, names: string[], what: string, single: (x: unknown) => boolean): unknown[] {
-  if (single(v)) return names.map(() => v);
+function perOutput(v: unknown, names: string[], what: string, single: ((x: unknown) => boolean) | null): unknown[] {
+  if (single?.(v)) return names.map(() => v);
   if (Array.isArray(v)) {
     if (v.length !== names.length)
       fail(`compile_config ${what} lists ${v.length} entries for ${names.length} outputs (${names.join(', ')})`);
@@ -65,7 +65,9 @@ function perOutput(v: unknown, names: string[], what: string, single: (x: unknow
       }
     return names.map((n) => v[n]);
   }
-  return fail(`compile_config ${what} must be one value, a list per output or a dict by output name`);
+  return fail(
+    `compile_config ${what} ${JSON.stringify(v)}: a model with ${names.length} outputs takes ${single ? 'one value, ' : ''}a list with one entry per output or a dict by output name (${names.join(', ')})`,
+  );
 }
 
 const isLoss = (v: unknown) => typeof v === 'string' || (isObj(v) && 'class_name' in v);
@@ -73,21 +75,17 @@ const isLoss = (v: unknown) => typeof v === 'string' || (isObj(v) && 'class_name
 /** The losses, weights and metrics of a model whose outputs are `ends` (in Keras's order). */
 export function outputLossesOf(compile: Obj | null, ends: GraphEnd[]): OutputLosses {
   const names = ends.map((e) => e.name);
-  const losses = perOutput(compile?.loss ?? null, names, 'loss', (v) => v === null || isLoss(v));
+  if (compile?.loss === undefined || compile.loss === null) lossHeadOf(compile); // its message: no loss given
+  const losses = perOutput(compile!.loss, names, 'loss', isLoss);
   const rawWeights = compile?.loss_weights;
   const weights =
     rawWeights === undefined || rawWeights === null
       ? names.map(() => 1)
       : perOutput(rawWeights, names, 'loss_weights', (v) => typeof v === 'number');
   const metricsRaw = compile?.metrics;
+  // Keras takes no single metric for several outputs, nor a list of another length (CompileMetrics).
   const metrics =
-    metricsRaw === undefined || metricsRaw === null
-      ? names.map(() => null)
-      : Array.isArray(metricsRaw) && metricsRaw.length !== names.length
-        ? fail(
-            `compile_config metrics ${JSON.stringify(metricsRaw)}: a model with ${names.length} outputs takes a list with one entry per output or a dict by output name (${names.join(', ')})`,
-          )
-        : perOutput(metricsRaw, names, 'metrics', () => false);
+    metricsRaw === undefined || metricsRaw === null ? names.map(() => null) : perOutput(metricsRaw, names, 'metrics', null);
   const heads = ends.map((end, i) => {
     const w = weights[i];
     if (typeof w !== 'number' || !Number.isFinite(w))

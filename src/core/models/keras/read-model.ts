@@ -9,6 +9,7 @@
 import {
   MODEL_CLASSES,
   dtypeOf,
+  endpointNames,
   fail,
   inputShapeOf,
   isObj,
@@ -273,24 +274,6 @@ function inboundOf(raw: Obj, lname: string): { refs: string[]; call: CallNode | 
   const call =
     isObj(node) && Array.isArray(node.args) ? { args: node.args, kwargs: isObj(node.kwargs) ? node.kwargs : {} } : null;
   return { refs, call };
-}
-
-/**
- * A Functional model's inputs or outputs: `[["x", 0, 0]]`, `["x", 0, 0]`, or Keras 3's dict form
- * (`{"title": ["title", 0, 0]}`, a model built on dicts). `value` is the graph value, `key` the name
- * `fit` keys the data by: the dict's key, else the layer's name.
- */
-function endpointNames(v: unknown, what: string, model: string): { key: string; value: string }[] {
-  const dict = isObj(v);
-  if (!Array.isArray(v) && !dict) return fail(`functional model "${model}" has no ${what}`);
-  const list = dict ? Object.values(v) : typeof v[0] === 'string' ? [v] : v;
-  const keys = dict ? Object.keys(v) : null;
-  return list.map((e, k) => {
-    if (!(Array.isArray(e) && typeof e[0] === 'string'))
-      return fail(`functional model "${model}": bad ${what} entry ${JSON.stringify(e)}`);
-    const value = e[2] && e[2] !== 0 ? `${e[0]}:${String(e[2])}` : e[0];
-    return { key: keys ? keys[k]! : e[0], value };
-  });
 }
 
 /** Every layer Keras saves in model.weights.h5, with its group path (`dense_1`, `sequential/layers/dense`), in config order. */

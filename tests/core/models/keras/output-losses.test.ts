@@ -108,7 +108,12 @@ test('the forms Keras refuses are one line naming the problem', () => {
     ],
     [{ loss: ['mse'] }, /loss lists 1 entries for 2 outputs \(priority, department\)/],
     [{ loss: 'mse', loss_weights: [1, 2, 3] }, /loss_weights lists 3 entries for 2 outputs/],
-    [{ loss: 'mse', metrics: ['mae'] }, /a model with 2 outputs takes a list with one entry per output or a dict by output name/],
+    [{ loss: 'mse', metrics: ['mae'] }, /metrics lists 1 entries for 2 outputs \(priority, department\)/],
+    [
+      { loss: 'mse', metrics: 'mae' },
+      /metrics "mae": a model with 2 outputs takes a list with one entry per output or a dict by output name/,
+    ],
+    [{}, /no loss: give the model a compile_config with a loss/],
     [{ loss: { priority: 'mse' } }, /output "department" has no loss/],
     [{ loss: { priority: 'mse', department: 'hinge' } }, /output "department": loss "hinge" is not supported/],
   ];
