@@ -28,19 +28,15 @@ import {
   type TargetPart,
 } from '../core/data/index';
 import { isNamed } from './arrays';
+import type { DataSourceShape } from './source-shape';
+import { inspectNamedNpy, inspectNamedNpz } from './inspect-parts';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
 import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry, type NpzEntryRef } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
 
-export interface DataSourceShape extends CsvSummary {
-  /** The dtype of x in an .npz/.npy (integer ids for an Embedding stay integers). */
-  xDtype?: string;
-  /** Named inputs and targets packed into each row (core/data/parts.ts). */
-  xParts?: ArrayPart[];
-  yParts?: TargetPart[];
-}
+export type { DataSourceShape } from './source-shape';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -59,8 +55,7 @@ export async function inspectDataSource(source: DatasetSource): Promise<DataSour
     }
     case 'npz':
     case 'npy':
-      // Several named arrays are loaded whole by the workers too: validation reads them the same way.
-      if (isNamed(source)) return shapeOf(fullLoaders.loadDatasetSync(source));
+      if (isNamed(source)) return source.kind === 'npz' ? inspectNamedNpz(source) : inspectNamedNpy(source);
       return source.kind === 'npz' ? inspectNpz(source) : inspectNpy(source);
     case 'images':
       return imageFolderSummary(source);

@@ -6,7 +6,8 @@
  * of an example travels together: one shuffle, one slice per device.
  */
 import { isIntegerDtype, npyToNumbers, type NpyArray } from './npy';
-import { datasetFromArrays, featuresToFloat32, type ArrayDatasetOptions } from './arrays';
+import { featuresToFloat32, labelsFromArrays, type ArrayDatasetOptions } from './arrays';
+import type { DatasetInfo } from './rows';
 import { DatasetError, type ArrayPart, type Dataset, type TargetPart } from './types';
 
 export type { ArrayPart, TargetPart };
@@ -27,8 +28,15 @@ export function packedOrder<T extends { name: string }>(items: readonly T[]): T[
 const rowShape = (a: Pick<NpyArray, 'shape'>): number[] => (a.shape.length === 1 ? [1] : a.shape.slice(1));
 const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
+/** A named array known by its header (its values read later, a batch at a time). */
+export interface NamedHeader {
+  name: string;
+  label: string;
+  array: Pick<NpyArray, 'dtype' | 'shape'>;
+}
+
 /** The arrays' rows agree, and none is a scalar: one line naming the arrays that differ. */
-function checkRows(all: NamedArray[]): number {
+function checkRows(all: NamedHeader[]): number {
   for (const { label, array } of all)
     if (array.shape.length === 0) throw new DatasetError(`${label} is a scalar; it needs one row per example`);
   // The odd one out is named against the row count most arrays have.
@@ -74,27 +82,58 @@ function targetPart({ name, array }: NamedArray): TargetPart {
 }
 
 /**
- * A dataset from named inputs and targets. One target keeps a single y's rules (integer labels are
- * classes); several targets are packed as float targets (class ids stay exact), each one's labels
- * checked against its output by the run's check (engine/config/run-fit.ts).
+ * A dataset's description and its (packed) targets from named inputs known by their headers and the
+ * whole of the named targets: for a source whose inputs are read a batch at a time (packedRow gives
+ * each input's place in a row). One target keeps a single y's rules (integer labels are classes);
+ * several are packed as float targets (class ids stay exact), each one's labels checked against its
+ * output by the run's check (engine/config/run-fit.ts).
  */
-export function datasetFromParts(name: string, xs: NamedArray[], ys: NamedArray[], options: ArrayDatasetOptions = {}): Dataset {
+export function labelsFromParts(
+  name: string,
+  xs: NamedHeader[],
+  ys: NamedArray[],
+  options: ArrayDatasetOptions = {},
+): { info: DatasetInfo; labels: Int32Array | Float32Array } {
   const inputs = packedOrder(xs);
   const targets = packedOrder(ys);
   const n = checkRows([...inputs, ...targets]);
   if (targets.length > 1 && options.task === 'classification')
     throw new DatasetError(`"task": "classification" takes one target array, not ${targets.length}`);
-  const x = inputs.length === 1 ? inputs[0]!.array : pack(inputs, n);
+  const width = inputs.reduce((a, p) => a + size(rowShape(p.array)), 0);
+  const x = inputs.length === 1 ? inputs[0]!.array : { dtype: 'float32' as const, shape: [n, width] };
   const y = targets.length === 1 ? targets[0]!.array : pack(targets, n);
-  const ds = datasetFromArrays(name, x, y, targets.length === 1 ? options : { task: 'regression' });
+  const { info, labels } = labelsFromArrays(name, x, y, targets.length === 1 ? options : { task: 'regression' });
   const xDtype = inputs.every((p) => isIntegerDtype(p.array.dtype)) ? inputs[0]!.array.dtype : 'float32';
   return {
-    ...ds,
-    xDtype: inputs.length === 1 ? ds.xDtype : xDtype,
-    // An array given plainly (`"x": "x"` beside a named y) has no name to check.
-    ...(inputs[0]!.name === ''
-      ? {}
-      : { xParts: inputs.map((p) => ({ name: p.name, shape: rowShape(p.array), dtype: p.array.dtype })) }),
-    ...(targets[0]!.name === '' ? {} : { yParts: targets.map(targetPart) }),
+    info: {
+      ...info,
+      xDtype: inputs.length === 1 ? info.xDtype : xDtype,
+      // An array given plainly (`"x": "x"` beside a named y) has no name to check.
+      ...(inputs[0]!.name === ''
+        ? {}
+        : { xParts: inputs.map((p) => ({ name: p.name, shape: rowShape(p.array), dtype: p.array.dtype })) }),
+      ...(targets[0]!.name === '' ? {} : { yParts: targets.map(targetPart) }),
+    },
+    labels,
   };
+}
+
+/** Each input's place in a packed row (packedOrder): its values per row and where they start. */
+export function packedRow(xs: readonly { name: string; array: Pick<NpyArray, 'shape'> }[]): Map<string, { offset: number; width: number }> {
+  const out = new Map<string, { offset: number; width: number }>();
+  let offset = 0;
+  for (const p of packedOrder(xs)) {
+    const width = size(rowShape(p.array));
+    out.set(p.name, { offset, width });
+    offset += width;
+  }
+  return out;
+}
+
+/** A dataset from named inputs and targets, all loaded (labelsFromParts, with the inputs packed). */
+export function datasetFromParts(name: string, xs: NamedArray[], ys: NamedArray[], options: ArrayDatasetOptions = {}): Dataset {
+  const { info, labels } = labelsFromParts(name, xs, ys, options);
+  const inputs = packedOrder(xs);
+  const x = inputs.length === 1 ? featuresToFloat32(inputs[0]!.array, 0) : pack(inputs, info.numExamples).data;
+  return { ...info, x: x as Float32Array, y: labels };
 }
