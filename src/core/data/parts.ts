@@ -119,7 +119,9 @@ export function labelsFromParts(
 }
 
 /** Each input's place in a packed row (packedOrder): its values per row and where they start. */
-export function packedRow(xs: readonly { name: string; array: Pick<NpyArray, 'shape'> }[]): Map<string, { offset: number; width: number }> {
+export function packedRow(
+  xs: readonly { name: string; array: Pick<NpyArray, 'shape'> }[],
+): Map<string, { offset: number; width: number }> {
   const out = new Map<string, { offset: number; width: number }>();
   let offset = 0;
   for (const p of packedOrder(xs)) {
