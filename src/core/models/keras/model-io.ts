@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { packedOrder } from '../../data/parts';
 import { fail, type ModelEntry, type ModelInput } from './config';
 
-/** A model input or output at its place in a packed row (io.ts): `size` values from `offset`. */
+/** A model input or output at its place in a packed row: `size` values from `offset`. */
 export interface GraphEnd {
   /** The name `fit` keys its data by (Keras's input/output name). */
   name: string;
@@ -78,7 +78,7 @@ export function unpackInput(x: tf.Tensor, input: GraphEnd): tf.Tensor {
 
 /**
  * The model's output from a run's values: the output itself, or with several outputs, each
- * flattened and packed into one row per example in packed order (what the loss unpacks, io.ts).
+ * flattened and packed into one row per example in packed order (what output-losses.ts unpacks).
  */
 export function graphOutput(graph: { output: string; outputs: GraphEnd[] }, values: Map<string, tf.Tensor>): tf.Tensor {
   if (graph.outputs.length === 1) return values.get(graph.output)!;
