@@ -1,7 +1,8 @@
 /**
  * The run page of a Keras model with two inputs and two outputs (issue 20): a real run (two worker
  * processes, named npz arrays, a held-out fraction) shows a chart per figure Keras names — `loss`,
- * `<output>_loss` and `<output>_<metric>`, each with its `val_` twin — titled by that name.
+ * `<output>_loss` and `<output>_<metric>`, each with its `val_` twin — titled by that name; duplicated
+ * into the New-run form, its named arrays show as JSON and an edit of them stays an object.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,13 +69,29 @@ test('run page: a chart per Keras-named figure of a two-output model', { timeout
     assert.equal(await d.service.waitForRun(runId), 'completed', (await d.service.getRun(runId)).error ?? '');
     const page = await d.open(`#/run/${runId}`, { width: 1280, height: 1000 });
     for (const name of FIGURES) {
-      const chart = page.getByTestId(`chart-metric-${name}`);
-      await chart.waitFor();
       const title = name.charAt(0).toUpperCase() + name.slice(1).replace(/_/g, ' ');
-      assert.match((await chart.textContent()) ?? '', new RegExp(title), `the chart of ${name} is titled by its name`);
-      assert.match((await chart.textContent()) ?? '', new RegExp(`val_${name}`), `${name}'s chart has its val_ twin`);
+      // Titled by the figure's name, with its val_ twin once the points have arrived.
+      await page
+        .getByTestId(`chart-metric-${name}`)
+        .filter({ hasText: title })
+        .filter({ hasText: `val_${name}` })
+        .waitFor();
     }
     await page.screenshot({ path: artifactPath('e2e', 'run-multi-io.png'), fullPage: true });
+
+    // Duplicated into the New-run form: the named arrays show as JSON, and an edit stays an object.
+    const form = await d.open(`#/new/${runId}`, { width: 1280, height: 1000 });
+    await form
+      .getByTestId('form-status')
+      .filter({ hasText: /^Settings copied/ })
+      .waitFor();
+    const xField = form.getByTestId('field-data-npz-x');
+    assert.deepEqual(JSON.parse(await xField.inputValue()), { numeric: 'numeric', body: 'body' });
+    await xField.fill('{"body": "body", "numeric": "numeric_v2"}');
+    await form.getByTestId('new-run-mode-json').click();
+    const edited = JSON.parse(await form.getByTestId('config-json-text').inputValue()) as RunConfig;
+    assert.deepEqual((edited.data as { x: unknown }).x, { body: 'body', numeric: 'numeric_v2' });
+    await form.close();
     assert.deepEqual(d.errors, [], 'no uncaught errors in the page');
   } finally {
     await d.close();
