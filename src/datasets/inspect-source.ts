@@ -24,17 +24,19 @@ import {
   type NpyArray,
   type SyntheticSpec,
   type Task,
+  type ArrayPart,
+  type TargetPart,
 } from '../core/data/index';
+import { isNamed } from './arrays';
+import type { DataSourceShape } from './source-shape';
+import { inspectNamedNpy, inspectNamedNpz } from './inspect-parts';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
 import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry, type NpzEntryRef } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
 
-export interface DataSourceShape extends CsvSummary {
-  /** The dtype of x in an .npz/.npy (integer ids for an Embedding stay integers). */
-  xDtype?: string;
-}
+export type { DataSourceShape } from './source-shape';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -52,9 +54,9 @@ export async function inspectDataSource(source: DatasetSource): Promise<DataSour
       return shapeOf(makeSynthetic(spec as SyntheticSpec));
     }
     case 'npz':
-      return inspectNpz(source);
     case 'npy':
-      return inspectNpy(source);
+      if (isNamed(source)) return source.kind === 'npz' ? inspectNamedNpz(source) : inspectNamedNpy(source);
+      return source.kind === 'npz' ? inspectNpz(source) : inspectNpy(source);
     case 'images':
       return imageFolderSummary(source);
     default:
@@ -71,6 +73,8 @@ export function shapeOf(ds: Dataset): DataSourceShape {
     featureShape: [...ds.featureShape],
     task: ds.task,
     ...(ds.xDtype ? { xDtype: ds.xDtype } : {}),
+    ...(ds.xParts ? { xParts: ds.xParts } : {}),
+    ...(ds.yParts ? { yParts: ds.yParts } : {}),
   };
   if (ds.task !== 'classification') return { ...base, targetDim: ds.targetDim ?? 1 };
   const classCounts = new Array<number>(ds.numClasses ?? 0).fill(0);
@@ -111,7 +115,7 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
         if (!e) throw new DatasetError(`no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
         return e;
       };
-      const [xKey, yKey] = [source.x ?? 'x', source.y ?? 'y'];
+      const [xKey, yKey] = [(source.x as string | undefined) ?? 'x', (source.y as string | undefined) ?? 'y'];
       const [xEntry, yEntry] = [entry(xKey), entry(yKey)];
       const header = async (key: string, e: NpzEntryRef) => {
         const prefix = await inArrayAsync(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
@@ -145,7 +149,7 @@ async function inspectNpy(source: Extract<DatasetSource, { kind: 'npy' }>): Prom
     if (typeof source[key] !== 'string' || source[key] === '')
       throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
   }
-  const [xPath, yPath] = [resolve(source.x), resolve(source.y)];
+  const [xPath, yPath] = [resolve(source.x as string), resolve(source.y as string)];
   const read = (path: string, whole: boolean, scan?: (h: NpyHeader) => ((chunk: Uint8Array) => void) | null) =>
     inFile(path, async () => {
       const { fh, size } = await openOrFail(path);

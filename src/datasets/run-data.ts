@@ -68,7 +68,11 @@ export function loadHeldOut(spec: ValidationSource, trainingSource: DataSource, 
   return held;
 }
 
-type Comparable = Pick<Dataset, 'name' | 'featureShape' | 'task' | 'numClasses'>;
+type Comparable = Pick<Dataset, 'name' | 'featureShape' | 'task' | 'numClasses' | 'xParts' | 'yParts'>;
+
+/** Named arrays as `name [shape]`, in packed order: two sets pack alike exactly when these agree. */
+const layoutOf = (parts: { name: string; shape: number[] }[] | undefined) =>
+  (parts ?? []).map((p) => `${p.name} [${p.shape}]`).join(', ');
 
 export function checkCompatible(held: Comparable, train: Comparable): void {
   if (held.featureShape.join() !== train.featureShape.join()) {
@@ -76,6 +80,14 @@ export function checkCompatible(held: Comparable, train: Comparable): void {
       `held-out data '${held.name}' has features of shape [${held.featureShape}], the training data [${train.featureShape}]`,
     );
   }
+  for (const [what, a, b] of [
+    ['inputs', held.xParts, train.xParts],
+    ['targets', held.yParts, train.yParts],
+  ] as const)
+    if (layoutOf(a) !== layoutOf(b))
+      throw new DatasetError(
+        `held-out data '${held.name}' names its ${what} ${layoutOf(a) || '(one plain array)'}, the training data ${layoutOf(b) || '(one plain array)'}`,
+      );
   if (held.task !== train.task)
     throw new DatasetError(`held-out data '${held.name}' is a ${held.task} task, the training data ${train.task}`);
   if (held.task === 'classification' && (held.numClasses ?? 0) > (train.numClasses ?? 0)) {

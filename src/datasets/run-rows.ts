@@ -11,6 +11,8 @@ import { fullLoaders, type DatasetSource } from './load';
 import { checkCompatible, heldOutSource } from './run-data';
 import { datasetSourceOf } from './source';
 import { streamNpy, streamNpz } from './streamed-rows';
+import { streamNamedNpy, streamNamedNpz } from './streamed-parts';
+import { isNamed } from './arrays';
 import { imageRows } from './image-rows';
 
 export interface RunRows {
@@ -21,8 +23,14 @@ export interface RunRows {
 /** One source's rows: streamed where its file allows, else loaded. */
 export async function openRows(source: DatasetSource): Promise<RowSource> {
   if (source !== null && typeof source === 'object') {
-    if (source.kind === 'npy') return streamNpy(source) ?? inMemoryRows(fullLoaders.loadDatasetSync(source));
-    if (source.kind === 'npz') return (await streamNpz(source)) ?? inMemoryRows(fullLoaders.loadDatasetSync(source));
+    if (source.kind === 'npy') {
+      const rows = isNamed(source) ? streamNamedNpy(source) : streamNpy(source);
+      return rows ?? inMemoryRows(fullLoaders.loadDatasetSync(source));
+    }
+    if (source.kind === 'npz') {
+      const rows = isNamed(source) ? await streamNamedNpz(source) : await streamNpz(source);
+      return rows ?? inMemoryRows(fullLoaders.loadDatasetSync(source));
+    }
     if (source.kind === 'images') return imageRows(source);
   }
   return inMemoryRows(fullLoaders.loadDatasetSync(source));

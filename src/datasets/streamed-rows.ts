@@ -24,15 +24,15 @@ import {
   type NpyHeader,
   type RowSource,
 } from '../core/data/index';
-import type { NpySource, NpzSource } from './arrays';
+import { isNamed, type NpySource, type NpzSource } from './arrays';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
 import { openRegularFile } from './files';
 
 /** Bytes read for a .npy header: numpy pads headers to 64 bytes; big shapes still fit in 4 KiB. */
-const HEADER_BYTES = 4096;
+export const HEADER_BYTES = 4096;
 
 /** x's rows in a file: where they start, their header, and an open descriptor. */
-interface FeatureFile {
+export interface FeatureFile {
   fd: number;
   path: string;
   header: NpyHeader;
@@ -42,8 +42,9 @@ interface FeatureFile {
 
 /** An .npy pair streamed, or null when x cannot be read by offset (Fortran order). */
 export function streamNpy(source: NpySource): RowSource | null {
-  const xPath = resolve(source.x);
-  const yPath = resolve(source.y);
+  if (isNamed(source)) return null; // named arrays: streamed-parts.ts
+  const xPath = resolve(source.x as string);
+  const yPath = resolve(source.y as string);
   const fd = openOrFail(xPath);
   try {
     const header = inFile(xPath, () => decodeNpyHeader(readAt(fd, 0, HEADER_BYTES)));
@@ -60,14 +61,15 @@ export function streamNpy(source: NpySource): RowSource | null {
 
 /** An .npz whose x member is stored (savez) streamed, or null when it is compressed or Fortran order. */
 export async function streamNpz(source: NpzSource): Promise<RowSource | null> {
+  if (isNamed(source)) return null; // named arrays: streamed-parts.ts
   const path = resolve(source.path);
   const { fh, size } = await openFile(path).catch((e: unknown) => failOpen(path, e));
   try {
     const entries = await inFileAsync(path, () => npzEntries(fh, size));
     const pick = (key: string) =>
       entries.get(key) ?? fail(`${path}: no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
-    const xEntry = pick(source.x ?? 'x');
-    const yEntry = pick(source.y ?? 'y');
+    const xEntry = pick((source.x as string | undefined) ?? 'x');
+    const yEntry = pick((source.y as string | undefined) ?? 'y');
     if (xEntry.method !== 0) return null;
     const member = inFile(path, () => memberStart(fh.fd, xEntry.localOffset, xEntry.key));
     const header = inFile(path, () => decodeNpyHeader(readAt(fh.fd, member, HEADER_BYTES)));
@@ -89,27 +91,10 @@ export async function streamNpz(source: NpzSource): Promise<RowSource | null> {
 
 function features(file: FeatureFile, name: string, y: NpyArray, task: NpySource['task'], where: string): RowSource {
   const { info, labels } = inFile(where, () => labelsFromArrays(name, file.header, y, { task }));
-  const { header } = file;
   const rowValues = info.featureShape.reduce((a, b) => a * b, 1);
-  const item = npyItemSize(header.dtype);
-  const rowBytes = rowValues * item;
-  const rows = rowSource(info, labels, (indices, out) => {
-    // Runs of consecutive rows, one read each.
-    for (let r = 0; r < indices.length;) {
-      let end = r + 1;
-      while (end < indices.length && indices[end] === indices[end - 1]! + 1) end++;
-      const first = indices[r]!;
-      const bytes = readAt(file.fd, file.dataStart + first * rowBytes, (end - r) * rowBytes);
-      if (bytes.length < (end - r) * rowBytes) fail(`${file.path}: truncated while reading rows ${first}–${first + end - r - 1}`);
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const values = readValues(view, 0, (end - r) * rowValues, header.dtype, header.littleEndian);
-      out.set(
-        inFile(where, () => featuresToFloat32({ dtype: header.dtype, data: values }, first * rowValues)),
-        r * rowValues,
-      );
-      r = end;
-    }
-  });
+  const rows = rowSource(info, labels, (indices, out) =>
+    readFeatureRows(file, rowValues, indices, where, (values, r) => out.set(values, r * rowValues)),
+  );
   let open = true;
   const closeOnce = () => {
     if (open) closeSync(file.fd);
@@ -118,8 +103,39 @@ function features(file: FeatureFile, name: string, y: NpyArray, task: NpySource[
   return { ...rows, close: closeOnce };
 }
 
+/**
+ * The rows at `indices` of a feature file, `rowValues` values each, converted as a load converts them:
+ * runs of consecutive rows are read in one call each and handed to `put(values, r, count)` (rows r…r+count−1
+ * of `indices`).
+ */
+export function readFeatureRows(
+  file: FeatureFile,
+  rowValues: number,
+  indices: ArrayLike<number>,
+  where: string,
+  put: (values: Float32Array, r: number, count: number) => void,
+): void {
+  const { header } = file;
+  const rowBytes = rowValues * npyItemSize(header.dtype);
+  for (let r = 0; r < indices.length;) {
+    let end = r + 1;
+    while (end < indices.length && indices[end] === indices[end - 1]! + 1) end++;
+    const first = indices[r]!;
+    const bytes = readAt(file.fd, file.dataStart + first * rowBytes, (end - r) * rowBytes);
+    if (bytes.length < (end - r) * rowBytes) fail(`${file.path}: truncated while reading rows ${first}–${first + end - r - 1}`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const values = readValues(view, 0, (end - r) * rowValues, header.dtype, header.littleEndian);
+    put(
+      inFile(where, () => featuresToFloat32({ dtype: header.dtype, data: values }, first * rowValues)),
+      r,
+      end - r,
+    );
+    r = end;
+  }
+}
+
 /** Where a stored zip member's content starts: after its local header, name and extra field. */
-function memberStart(fd: number, localOffset: number, key: string): number {
+export function memberStart(fd: number, localOffset: number, key: string): number {
   const local = readAt(fd, localOffset, 30);
   const v = new DataView(local.buffer, local.byteOffset, local.byteLength);
   if (local.length < 30 || v.getUint32(0, true) !== 0x04034b50) fail(`not a valid .npz (zip) file: corrupt entry ${key}`);
@@ -127,7 +143,7 @@ function memberStart(fd: number, localOffset: number, key: string): number {
 }
 
 /** x must hold all its rows: a file cut short says so now, not at some later step. */
-function checkLength(file: FeatureFile, end: number): void {
+export function checkLength(file: FeatureFile, end: number): void {
   const { shape, dtype } = file.header;
   const need = shape.reduce((a, b) => a * b, 1) * npyItemSize(dtype);
   if (end - file.dataStart < need)
@@ -136,7 +152,7 @@ function checkLength(file: FeatureFile, end: number): void {
     );
 }
 
-function readAt(fd: number, position: number, length: number): Uint8Array {
+export function readAt(fd: number, position: number, length: number): Uint8Array {
   const buf = new Uint8Array(length);
   let got = 0;
   while (got < length) {
@@ -147,7 +163,7 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
   return buf.subarray(0, got);
 }
 
-function readWhole(path: string): Uint8Array {
+export function readWhole(path: string): Uint8Array {
   const fd = openOrFail(path);
   try {
     return readAt(fd, 0, fstatSync(fd).size);
@@ -157,7 +173,7 @@ function readWhole(path: string): Uint8Array {
 }
 
 /** A regular file, opened without blocking (a FIFO swapped in after validation would hang a worker). */
-function openOrFail(path: string): number {
+export function openOrFail(path: string): number {
   try {
     return openRegularFile(path).fd;
   } catch (e) {
@@ -165,7 +181,7 @@ function openOrFail(path: string): number {
   }
 }
 
-function failOpen(path: string, e: unknown): never {
+export function failOpen(path: string, e: unknown): never {
   const code = (e as { code?: string }).code;
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
   throw new DatasetError(`${path}: ${reason}`);
@@ -180,7 +196,7 @@ function fail(message: string): never {
   throw new DatasetError(message);
 }
 
-function inFile<T>(path: string, fn: () => T): T {
+export function inFile<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -189,7 +205,7 @@ function inFile<T>(path: string, fn: () => T): T {
   }
 }
 
-async function inFileAsync<T>(path: string, fn: () => Promise<T>): Promise<T> {
+export async function inFileAsync<T>(path: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

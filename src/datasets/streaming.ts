@@ -10,6 +10,7 @@ import type { DataSource, RunConfig } from '../shared/api';
 import { imageCacheBytes } from './image-rows';
 import { npzEntries, openFile, readEntryPrefix } from './npz-entries';
 import { datasetSourceOf } from './source';
+import { namedRefs } from './arrays';
 
 export interface Streaming {
   streamed: boolean;
@@ -26,13 +27,20 @@ export async function dataStreaming(data: RunConfig['data']): Promise<Streaming>
   const loaded = { streamed: false, cacheBytes: 0 };
   try {
     if (source.kind === 'images') return { streamed: true, cacheBytes: imageCacheBytes() };
-    if (source.kind === 'npy') return { streamed: await byRows(resolve(source.x), 0), cacheBytes: 0 };
+    // Every input array (one x, or one per named input) must be readable by offset.
+    if (source.kind === 'npy') {
+      for (const r of namedRefs(source.x, '', 'x')) if (!(await byRows(resolve(r.ref), 0))) return loaded;
+      return { streamed: true, cacheBytes: 0 };
+    }
     if (source.kind === 'npz') {
       const { fh, size } = await openFile(resolve(source.path));
       try {
-        const x = (await npzEntries(fh, size)).get(source.x ?? 'x');
-        if (!x || x.method !== 0) return loaded;
-        return { streamed: rowsContiguous(await readEntryPrefix(fh, x, HEADER_BYTES)), cacheBytes: 0 };
+        const entries = await npzEntries(fh, size);
+        for (const r of namedRefs(source.x, 'x', 'x')) {
+          const x = entries.get(r.ref);
+          if (!x || x.method !== 0 || !rowsContiguous(await readEntryPrefix(fh, x, HEADER_BYTES))) return loaded;
+        }
+        return { streamed: true, cacheBytes: 0 };
       } finally {
         await fh.close();
       }

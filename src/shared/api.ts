@@ -11,10 +11,24 @@ export type DataSource = (
   | { kind: 'builtin'; name: string }
   | { kind: 'synthetic'; name: string; options?: Record<string, number> }
   | { kind: 'csv'; path: string; labelColumn?: string | number; normalize?: 'none' | 'zscore' | 'minmax' }
-  /** NumPy's savez/savez_compressed file; `x`/`y` are its keys (default "x", "y"). */
-  | { kind: 'npz'; path: string; x?: string; y?: string; task?: 'classification' | 'regression' }
-  /** Two .npy files. */
-  | { kind: 'npy'; x: string; y: string; task?: 'classification' | 'regression' }
+  /**
+   * NumPy's savez/savez_compressed file; `x`/`y` are its keys (default "x", "y"), or one key per Keras
+   * model input / output: `{"title": "title", "body": "body"}`.
+   */
+  | {
+      kind: 'npz';
+      path: string;
+      x?: string | Record<string, string>;
+      y?: string | Record<string, string>;
+      task?: 'classification' | 'regression';
+    }
+  /** Two .npy files (or one per Keras model input / output, as for npz). */
+  | {
+      kind: 'npy';
+      x: string | Record<string, string>;
+      y: string | Record<string, string>;
+      task?: 'classification' | 'regression';
+    }
   /** One subfolder per class of PNG/JPEG images, resized (bilinear) to `size`; pixels 0–255 × `rescale`. */
   | { kind: 'images'; path: string; size: [number, number]; channels: 1 | 3; rescale?: number }
 ) & {

@@ -25,6 +25,16 @@ const MLP = BASE_CONFIG.model;
 /** Every config the tests run, and one of every shape a run config takes. */
 const CONFIGS: RunConfig[] = [
   BASE_CONFIG,
+  {
+    ...BASE_CONFIG,
+    name: 'npz with an array per model input and output',
+    data: {
+      kind: 'npz',
+      path: '/data/d.npz',
+      x: { numeric: 'numeric', body: 'body' },
+      y: { priority: 'priority', department: 'department' },
+    },
+  },
   DEMO_RUN,
   IRIS_RUN,
   ...readdirSync(CONFIG_DIR).map((f) =>

@@ -102,13 +102,21 @@ export function readConfig(path: string): RunConfig {
 /**
  * Every file a config names is relative to the config file's folder, as a user writes it, not to
  * wherever dtrain was started: a Keras model's `model.path` and `model.jsonPath`, the data's `path`
- * (or an npy source's `x` and `y`), and the same in `data.validation`. Absolute paths stay as they are.
+ * (or an npy source's `x` and `y`, each a file or one file per model input or output), and the same in `data.validation`. Absolute paths stay as they are.
  */
 export function withPathsFromConfigFolder(config: RunConfig, configFile: string): RunConfig {
   const folder = dirname(configFile);
   const fix = (o: Record<string, unknown>, keys: string[]): Record<string, unknown> => {
     const out = { ...o };
-    for (const k of keys) if (typeof out[k] === 'string' && out[k] !== '') out[k] = resolve(folder, out[k] as string);
+    for (const k of keys) {
+      const v = out[k];
+      if (typeof v === 'string' && v !== '') out[k] = resolve(folder, v);
+      // An npy source's files per model input or output: {"title": "title.npy", …}.
+      else if (isObject(v))
+        out[k] = Object.fromEntries(
+          Object.entries(v).map(([n, f]) => [n, typeof f === 'string' && f !== '' ? resolve(folder, f) : f]),
+        );
+    }
     return out;
   };
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -63,5 +63,7 @@ export {
 export type { ZipEntry } from './zip';
 export { arraysSummary, datasetFromArrays, featuresToFloat32, labelsFromArrays } from './arrays';
 export type { ArrayDatasetOptions } from './arrays';
+export { datasetFromParts, labelsFromParts, packedOrder, packedRow } from './parts';
+export type { ArrayPart, NamedArray, NamedHeader, TargetPart } from './parts';
 export { describeDataset } from './describe';
 export type { DatasetSummary } from './describe';

@@ -16,6 +16,21 @@ export type Normalization =
 
 export type NormalizationKind = Normalization['kind'];
 
+/** One named array of a packed row: its shape without the batch axis, its dtype. */
+export interface ArrayPart {
+  name: string;
+  shape: number[];
+  dtype: string;
+}
+
+/** A target array's values, for checking class labels before a run starts. */
+export interface TargetPart extends ArrayPart {
+  /** Every value is an integer, between min and max. */
+  integral: boolean;
+  min: number;
+  max: number;
+}
+
 export interface Dataset {
   name: string;
   numExamples: number;
@@ -34,6 +49,10 @@ export interface Dataset {
   normalization?: Normalization;
   /** The dtype x had in its file (npy/npz), e.g. 'int32' for Embedding ids (held exactly in x). */
   xDtype?: string;
+  /** Named inputs packed into x's rows, in packed order (core/data/parts.ts); absent for one unnamed x. */
+  xParts?: ArrayPart[];
+  /** Named targets packed into y's rows, likewise. */
+  yParts?: TargetPart[];
 }
 
 export { DatasetError };

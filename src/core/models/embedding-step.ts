@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './build';
 import type { HostSparse } from '../optimizers/indexed-slices';
-import { runGraph } from './keras/graph';
+import { graphOutput, runGraph } from './keras/graph';
 import type { LayerContext } from './keras/layer-types';
 import { stepTotal, type StepLoss, type StepOutputs } from './dense-step';
 import type { GradHandOff } from './grad-handoff';
@@ -60,7 +60,7 @@ export function embeddingStep(
     densePaths.forEach((p, i) => map.set(p, xs[i]!));
     const looked = new Map(names.map((n, i) => [n, xs[densePaths.length + i]!] as [string, tf.Tensor]));
     const tapeCtx: LayerContext = { ...ctx, embed: (layer) => looked.get(layer)! };
-    out = tf.keep(runGraph(graph, map, x, tapeCtx).get(graph.output)!);
+    out = tf.keep(graphOutput(graph, runGraph(graph, map, x, tapeCtx)));
     perExample = tf.keep(loss.perExample(out));
     extra = loss.extra?.() ?? null;
     return stepTotal(perExample, extra, loss);

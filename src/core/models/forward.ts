@@ -12,7 +12,7 @@ import { dropoutMask } from '../random/dropout-mask';
 import { biasRelu } from '../tfjs/bias-relu';
 import { dropoutMaskTensor } from '../tfjs/dropout-mask';
 import { biasReluMaxPool } from '../tfjs/bias-relu-pool';
-import { runGraph } from './keras/graph';
+import { graphOutput, runGraph } from './keras/graph';
 import type { LayerContext } from './keras/layer-types';
 
 export { dropoutMask };
@@ -115,7 +115,7 @@ export function forward(model: Model, params: Map<string, tf.Tensor>, x: tf.Tens
         weightLossScale: opts.extras?.weightLossScale,
         allReduce: opts.allReduce,
       };
-      return runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx).get(graph.output)!;
+      return graphOutput(graph, runGraph(graph, params, tf.reshape(x, [-1, ...model.inputShape]), ctx));
     }
     let h: tf.Tensor = tf.reshape(x, [-1, ...model.inputShape]);
     for (let i = 0; i < model.layers.length; i += blockLength(model.layers, i)) h = applyBlock(model.layers, i, h, params, opts);

@@ -25,4 +25,11 @@ export {
 } from './train';
 export type { Labels } from './parts';
 export { buildKerasModel, buildKerasRunModel } from './keras-model';
-export { parseModelJson, KerasConfigError, SUPPORTED_LAYERS, savedLayers, kerasInputShape } from './keras/index';
+export {
+  parseModelJson,
+  KerasConfigError,
+  SUPPORTED_LAYERS,
+  savedLayers,
+  kerasInputShape,
+  kerasInputShapes,
+} from './keras/index';

@@ -7,8 +7,9 @@ import type { KerasParts, Model } from './model';
 import type { ModelSpec } from './spec';
 import { fail, isObj, parseModelJson, type Obj } from './keras/config';
 import { readModelEntry } from './keras/read-model';
-import { buildGraph } from './keras/graph';
+import { buildGraph, type GivenShapes } from './keras/graph';
 import { lossHeadOf } from './keras/losses';
+import { outputLossesOf } from './keras/output-losses';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -16,13 +17,19 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * `modelConfig`: the object `model.to_json()` prints, or a `.keras` archive's config.json (which carries
  * `compile_config`). `compileConfig` (or a bare `loss`) overrides the one inside.
  */
-export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null, inputShape?: readonly number[]): Model {
+export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null, inputShape?: GivenShapes): Model {
   if (!isObj(modelConfig)) return fail('the model config must be a JSON object (the output of model.to_json())');
   const entry = readModelEntry(modelConfig);
   const compile = compileConfig ?? (isObj(modelConfig.compile_config) ? modelConfig.compile_config : null);
   const { graph, params, state } = buildGraph(entry, inputShape);
-  const head = lossHeadOf(compile);
-  const outputShape = graph.nodes.find((n) => n.name === graph.output)!.outShape;
+  const several = graph.outputs.length > 1;
+  const outputLosses = several ? outputLossesOf(compile, graph.outputs) : null;
+  const head = outputLosses ? outputLosses.outputs[0]!.head : lossHeadOf(compile);
+  // Several outputs reach the loss packed into one row per example (graph.ts graphOutput).
+  const outputShape = several
+    ? [graph.outputs.reduce((a, o) => a + o.size, 0)]
+    : graph.nodes.find((n) => n.name === graph.output)!.outShape;
+  const metrics: string[] = outputLosses ? outputLosses.figures : [...head.metrics];
   const paths = new Set<string>();
   for (const p of [...params, ...state]) {
     if (paths.has(p.path)) fail(`two variables are named "${p.path}"`);
@@ -34,7 +41,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     input: graph.inputShape,
     layers: [],
     loss: head.family,
-    metrics: head.metrics,
+    metrics: [...head.metrics],
     name: entry.name,
   };
   const keras: KerasParts = {
@@ -45,6 +52,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     compileConfig: compile,
     graph,
     head,
+    ...(outputLosses ? { outputLosses } : {}),
   };
   return {
     spec,
@@ -55,7 +63,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     state,
     paramCount: params.reduce((a, p) => a + size(p.shape), 0),
     loss: head.family,
-    metrics: [...head.metrics],
+    metrics,
     keras,
   };
 }
@@ -70,8 +78,11 @@ export function buildKerasRunModel(raw: Obj): Model {
     if (!allowed.has(k))
       fail(`unknown key "${k}" in a keras model (allowed: type, json, jsonPath, path, loss, metrics, inputShape)`);
   const inputShape = raw.inputShape;
-  if (inputShape !== undefined && !(Array.isArray(inputShape) && inputShape.every((n) => Number.isInteger(n) && n > 0)))
-    fail(`inputShape must be positive integers (the input's shape without the batch axis), got ${JSON.stringify(inputShape)}`);
+  const isShape = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n > 0);
+  if (inputShape !== undefined && !isShape(inputShape) && !(isObj(inputShape) && Object.values(inputShape).every(isShape)))
+    fail(
+      `inputShape must be positive integers (the input's shape without the batch axis), or {"<input>": shape, …} for several inputs, got ${JSON.stringify(inputShape)}`,
+    );
   if (raw.json === undefined) {
     return fail(
       raw.jsonPath !== undefined
@@ -90,5 +101,5 @@ export function buildKerasRunModel(raw: Obj): Model {
     raw.loss !== undefined
       ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) }
       : inner;
-  return buildKerasModel(json, compile, inputShape as number[] | undefined);
+  return buildKerasModel(json, compile, inputShape as GivenShapes | undefined);
 }

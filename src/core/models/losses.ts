@@ -4,13 +4,27 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './build';
+import type { MetricName } from './spec';
 import { headCheckLabels, headLabelTensor, headMetricSums, headPerExample } from './keras/losses';
+import {
+  checkPackedLabels,
+  outputLossSums,
+  outputMetricSums,
+  packedLabelTensor,
+  weightedPerExample,
+} from './keras/output-losses';
+
+/** Each output's own (unweighted) loss summed over the batch, for a model with several outputs; else none. */
+export function outputLosses(model: Model, out: tf.Tensor, y: Labels, batchSize: number): Record<string, number> {
+  return model.keras?.outputLosses && batchSize > 0 ? outputLossSums(model.keras.outputLosses, out, y, batchSize) : {};
+}
 
 export type { Labels } from './parts';
 import type { Labels } from './parts';
 
 /** Checks the label array and returns it in the dtype the loss wants. */
 export function checkLabels(model: Model, y: Labels, batchSize: number): Labels {
+  if (model.keras?.outputLosses) return checkPackedLabels(model.keras.outputLosses, y, batchSize);
   if (model.keras) return headCheckLabels(model.keras.head, model.outputShape, y, batchSize);
   if (model.loss === 'softmax_cross_entropy') {
     if (y.length !== batchSize) throw new RangeError(`labels: expected ${batchSize} class indices, got ${y.length}`);
@@ -33,6 +47,7 @@ export function checkLabels(model: Model, y: Labels, batchSize: number): Labels 
 
 /** Labels as a tensor: int32 [batch] for cross-entropy, float32 [batch, ...output] for mse. */
 export function labelTensor(model: Model, y: Labels, batchSize: number): tf.Tensor {
+  if (model.keras?.outputLosses) return packedLabelTensor(model.keras.outputLosses, y, batchSize);
   if (model.keras) return headLabelTensor(model.keras.head, model.outputShape, y, batchSize);
   return model.loss === 'softmax_cross_entropy'
     ? tf.tensor1d(y as Int32Array, 'int32')
@@ -41,6 +56,7 @@ export function labelTensor(model: Model, y: Labels, batchSize: number): tf.Tens
 
 /** Loss of each example, shape [batch]. */
 export function perExampleLoss(model: Model, out: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  if (model.keras?.outputLosses) return weightedPerExample(model.keras.outputLosses, out, labels);
   if (model.keras) return headPerExample(model.keras.head, out, labels);
   const batch = out.shape[0];
   if (model.loss === 'softmax_cross_entropy') {
@@ -57,10 +73,11 @@ export function perExampleLoss(model: Model, out: tf.Tensor, labels: tf.Tensor):
 
 /** Sum over the batch of each metric (accuracy: number correct; mae: Σ per-example mean |error|). */
 export function metricSums(model: Model, out: Float32Array, y: Labels, batchSize: number): Record<string, number> {
+  if (model.keras?.outputLosses) return outputMetricSums(model.keras.outputLosses, out, y, batchSize);
   if (model.keras) return headMetricSums(model.keras.head, out, y, batchSize);
   const sums: Record<string, number> = {};
   const width = batchSize === 0 ? 0 : out.length / batchSize;
-  for (const m of model.metrics) {
+  for (const m of model.metrics as MetricName[]) {
     let s = 0;
     for (let b = 0; b < batchSize; b++) {
       const row = out.subarray(b * width, (b + 1) * width);

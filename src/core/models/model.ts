@@ -4,6 +4,7 @@
  */
 import type { KerasGraph } from './keras/graph';
 import type { LossHead } from './keras/losses';
+import type { OutputLosses } from './keras/output-losses';
 import type { LossName, MetricName, ModelSpec } from './spec';
 import type { ParamSpec, ResolvedLayer } from './parts';
 
@@ -17,7 +18,8 @@ export interface Model {
   state?: ParamSpec[];
   paramCount: number;
   loss: LossName;
-  metrics: MetricName[];
+  /** The figures reported besides the loss: `accuracy`, or per output `department_loss`, `department_accuracy`. */
+  metrics: string[];
   /** Set for a model built from a Keras model config: its own forward pass and loss. */
   keras?: KerasParts;
 }
@@ -33,5 +35,8 @@ export interface KerasParts {
   modelConfig: Record<string, unknown>;
   compileConfig: Record<string, unknown> | null;
   graph: KerasGraph;
+  /** The loss (with several outputs: the first output's; outputLosses has them all). */
   head: LossHead;
+  /** A model with several outputs: each one's loss, weight and metrics (keras/output-losses.ts). */
+  outputLosses?: OutputLosses;
 }

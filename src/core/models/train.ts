@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '../tfjs/gradients';
 import type { Model } from './build';
 import { forward, paramTensors, type ParamValue } from './forward';
-import { checkLabels, labelTensor, metricSums, perExampleLoss, type Labels } from './losses';
+import { checkLabels, labelTensor, metricSums, outputLosses, perExampleLoss, type Labels } from './losses';
 import type { HostSparse } from '../optimizers/indexed-slices';
 import { embeddingStep } from './embedding-step';
 import { denseStep, type StepLoss, type StepOutputs } from './dense-step';
@@ -132,7 +132,10 @@ export function batchSums(
   return {
     count: batchSize,
     lossSum: sumOf(perExample.dataSync() as Float32Array) + extraLossSum,
-    metricSums: metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
+    metricSums: {
+      ...outputLosses(model, out, labels, batchSize),
+      ...metricSums(model, out.dataSync() as Float32Array, labels, batchSize),
+    },
   };
 }
 

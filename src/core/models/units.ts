@@ -47,6 +47,9 @@ export interface StepUnit {
  * terms or a batch-statistics all-reduce. Such a model trains with its parameters gathered.
  */
 export function unitsCannotRun(model: Model): string | null {
+  const graph = model.keras?.graph;
+  if (graph && (graph.inputs.length > 1 || graph.outputs.length > 1))
+    return `model "${model.keras!.name}" has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs, which fully sharded units (one tensor in, one out) do not carry`;
   for (const n of model.keras?.graph.nodes ?? []) {
     const what = n.state?.length
       ? 'non-trainable variables (moving statistics, adapted or frozen weights)'

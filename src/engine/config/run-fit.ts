@@ -4,6 +4,7 @@
  */
 import type { Model } from '../../core/models/index';
 import type { DataSourceShape } from '../../datasets/inspect-source';
+import { checkNamedInputs, checkNamedTargets } from './named-fit';
 
 type Add = (path: string, message: string) => void;
 
@@ -17,13 +18,13 @@ export function checkRunFit(model: Model | undefined, ds: DataSourceShape, globa
 
 /** The model must take the dataset's features and produce its targets. */
 function checkFit(model: Model, ds: DataSourceShape, add: Add): void {
-  if (model.inputShape.join() !== ds.featureShape.join()) {
+  if (!(model.keras && checkNamedInputs(model, ds, add)) && model.inputShape.join() !== ds.featureShape.join()) {
     add(
       'model.input',
       `the model takes inputs of shape [${model.inputShape}] but dataset '${ds.name}' has features of shape [${ds.featureShape}]`,
     );
   }
-  if (model.keras) return checkKerasFit(model, ds, add);
+  if (model.keras) return void (checkNamedTargets(model, ds, add) || checkKerasFit(model, ds, add));
   const out = model.outputShape.reduce((a, b) => a * b, 1);
   if (ds.task === 'classification' && model.loss === 'softmax_cross_entropy' && out !== ds.numClasses) {
     add('model.layers', `the model outputs ${out} values but dataset '${ds.name}' has ${ds.numClasses} classes`);

@@ -34,7 +34,7 @@ const LOSS_OBJECTS: Record<KerasLossName, Record<string, unknown>> = {
 };
 
 /**
- * A Keras 3 `compile_config` with this optimizer config (Keras 3 form), loss and metrics (as Keras
+ * A Keras 3 `compile_config` with this optimizer config (Keras 3 form), loss, loss weights and metrics (as Keras
  * saves `compile(metrics=…)`: names or serialised metric objects; null for none), so Keras's
  * evaluate and fit on the archive report the run's metrics, not the loss alone.
  */
@@ -42,11 +42,12 @@ export function compileConfig(
   optimizer: Record<string, unknown>,
   loss: Record<string, unknown>,
   metrics: unknown = null,
+  lossWeights: unknown = null,
 ): Record<string, unknown> {
   return {
     optimizer: serializedOptimizer(optimizer),
     loss,
-    loss_weights: null,
+    loss_weights: lossWeights,
     metrics,
     weighted_metrics: null,
     run_eagerly: false,

@@ -79,7 +79,10 @@ export function toKerasArchive(
   });
   const modelName = String((model.modelConfig.config as { name?: unknown }).name ?? 'model');
   return {
-    config: { ...model.modelConfig, compile_config: compileConfig(optimizerConfig, model.loss, model.metrics) },
+    config: {
+      ...model.modelConfig,
+      compile_config: compileConfig(optimizerConfig, model.loss, model.metrics, model.lossWeights ?? null),
+    },
     metadata: { keras_version: KERAS_VERSION, date_saved: dateSaved(now) },
     weights: weightsTree(modelName, layers, { name: String(optimizerConfig.name ?? 'adadelta'), vars: optimizerVars }),
   };

@@ -28,6 +28,7 @@ export function kerasModelOf(config: RunConfig): KerasModelDescription {
     params: kerasParamsOf(model),
     state: kerasStateOf(model),
     metrics: model.keras.compileConfig?.metrics ?? null,
+    lossWeights: model.keras.compileConfig?.loss_weights ?? null,
     loss:
       loss === undefined || loss === null
         ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits')

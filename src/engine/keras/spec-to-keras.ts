@@ -77,6 +77,8 @@ export interface KerasModelDescription {
   loss: Record<string, unknown>;
   /** compile_config's `metrics`: Keras names or serialised metric objects, null for none. */
   metrics: unknown;
+  /** compile_config's `loss_weights` as given (a model with several outputs weighs its losses); null for none. */
+  lossWeights?: unknown;
 }
 
 /** The Keras Sequential equivalent of a spec model. */

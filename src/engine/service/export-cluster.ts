@@ -57,6 +57,12 @@ export async function exportCluster(
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export`);
   const shape = storedRunShape(run.config, settings);
   const { config } = shape;
+  const graph = shape.model.keras?.graph;
+  // data.npz and train.py carry one x and one y (Keras's fit(x, y)); named arrays per input are not written yet.
+  if (graph && (graph.inputs.length > 1 || graph.outputs.length > 1))
+    throw invalidInput(
+      `run ${runId}: export --cluster writes one x and one y, and this model has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs (export --keras writes its archive)`,
+    );
   // The run's remaining steps, or one pass over the data for a finished run.
   const remaining = config.steps - checkpoint.step;
   const numExamples = (await inspectDataSource(datasetSourceOf(config.data as DataSource))).examples; // data.npz loads it once, below

@@ -35,15 +35,32 @@ export interface LayerEntry {
   h5: string | null;
 }
 
+/** One of the model's inputs: the name `fit` keys its data by, and the InputLayer feeding it. */
+export interface ModelInput {
+  name: string;
+  layer: string;
+  shape: (number | null)[] | null;
+  dtype: string;
+}
+
+/** One of the model's outputs: the name Keras keys its loss and metrics by, and the value it is. */
+export interface ModelOutput {
+  name: string;
+  value: string;
+}
+
 export interface ModelEntry {
   className: 'Sequential' | 'Functional';
   name: string;
   layers: LayerEntry[];
-  /** The value that is the model's output. */
+  /** The value that is the model's (first) output. */
   output: string;
-  /** The InputLayer's name. */
+  /** The (first) InputLayer's name. */
   input: string;
-  /** Input shape without the batch axis (null dimensions are resolved from the data). */
+  /** Every input and output, in Keras's order (`model.inputs`, `model.outputs`). */
+  inputs: ModelInput[];
+  outputs: ModelOutput[];
+  /** The (first) input's shape without the batch axis (null dimensions are resolved from the data). */
   inputShape: (number | null)[] | null;
   inputDtype: string;
 }
@@ -118,4 +135,22 @@ export function dtypeOf(config: Obj): string {
   if (typeof d === 'string') return d;
   if (isObj(d) && isObj(d.config) && typeof d.config.name === 'string') return d.config.name;
   return 'float32';
+}
+
+/**
+ * A Functional model's inputs or outputs: `[["x", 0, 0]]`, `["x", 0, 0]`, or Keras 3's dict form
+ * (`{"title": ["title", 0, 0]}`, a model built on dicts). `value` is the graph value, `key` the name
+ * `fit` keys the data by: the dict's key, else the layer's name.
+ */
+export function endpointNames(v: unknown, what: string, model: string): { key: string; value: string }[] {
+  const dict = isObj(v);
+  if (!Array.isArray(v) && !dict) return fail(`functional model "${model}" has no ${what}`);
+  const list = dict ? Object.values(v) : typeof v[0] === 'string' ? [v] : v;
+  const keys = dict ? Object.keys(v) : null;
+  return list.map((e, k) => {
+    if (!(Array.isArray(e) && typeof e[0] === 'string'))
+      return fail(`functional model "${model}": bad ${what} entry ${JSON.stringify(e)}`);
+    const value = e[2] && e[2] !== 0 ? `${e[0]}:${String(e[2])}` : e[0];
+    return { key: keys ? keys[k]! : e[0], value };
+  });
 }

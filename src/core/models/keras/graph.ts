@@ -7,15 +7,24 @@ import * as tf from '@tensorflow/tfjs-core';
 import { biasReluMaxPool } from '../../tfjs/bias-relu-pool';
 import type { ParamSpec } from '../parts';
 import { fail, type LayerEntry, type ModelEntry } from './config';
+import { packed, resolveInputs, unpackInput, type GivenShapes, type GraphEnd } from './model-io';
+
 import type { KerasNode, LayerContext } from './layer-types';
 import { translatorOf, unsupportedIn } from './registry';
 import { penaltyOf, penaltyTensor } from './regularizers';
 import { outputMask, outputMasked, refuseMaskedOutput } from './masking';
 
+export { graphOutput, type GivenShapes, type GraphEnd } from './model-io';
+
 export interface KerasGraph {
   nodes: KerasNode[];
+  /** The first InputLayer and output value (the only ones of a one-input, one-output model). */
   input: string;
   output: string;
+  /** Every input and output in Keras's order; a packed row holds them by name (core/data/parts.ts). */
+  inputs: GraphEnd[];
+  outputs: GraphEnd[];
+  /** One input: its shape; several: [the packed row's length]. */
   inputShape: number[];
   /** A layer's training pass all-reduces over the data-parallel devices: several devices need ctx.allReduce. */
   syncsBatch: boolean;
@@ -29,47 +38,29 @@ export interface BuiltGraph {
   state: ParamSpec[];
 }
 
-/**
- * The input shape with each None dimension taken from `dataShape` (the data's feature shape), which
- * must then fit the rest; without data, None dimensions are refused.
- */
-function resolveInputShape(entry: ModelEntry, dataShape?: readonly number[]): number[] {
-  const shape = entry.inputShape;
-  const fixed = (n: number | null) => Number.isInteger(n) && (n as number) > 0;
-  if (!shape || shape.length === 0) return fail(`model "${entry.name}" states no input shape`);
-  if (shape.every(fixed)) return shape as number[];
-  if (!dataShape)
-    return fail(
-      `model "${entry.name}" has input shape ${JSON.stringify(shape)}: its None dimensions are taken from the data, give the run's data (or "inputShape" in the run's model)`,
-    );
-  if (dataShape.length !== shape.length || !shape.every((n, i) => n === null || n === dataShape[i]))
-    fail(`model "${entry.name}" takes inputs of shape ${JSON.stringify(shape)}, the data's are [${dataShape}]`);
-  return [...dataShape];
-}
-
 /** Translates every layer (shapes checked along the way) and lists the variables in Keras's order. */
-export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): BuiltGraph {
+export function buildGraph(entry: ModelEntry, given?: GivenShapes): BuiltGraph {
   const unsupported = unsupportedIn(entry.layers);
   if (unsupported) fail(unsupported);
-  const inputShape = resolveInputShape(entry, dataShape);
+  const inputShapes = resolveInputs(entry, given);
   const shapes = new Map<string, number[]>();
   const masked = new Set<string>();
   const nodes: KerasNode[] = [];
   const state = { dropouts: 0 };
   for (const layer of entry.layers) {
     if (shapes.has(layer.name)) fail(`layer name "${layer.name}" is used twice`);
-    const inShapes =
-      layer.name === entry.input
-        ? [inputShape]
-        : layer.inbound.map(
-            (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
-          );
-    if (layer.name !== entry.input && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
+    const fed = inputShapes.get(layer.name);
+    const inShapes = fed
+      ? [fed]
+      : layer.inbound.map(
+          (n) => shapes.get(n) ?? fail(`layer "${layer.name}" takes the output of "${n}", which comes later or does not exist`),
+        );
+    if (!fed && inShapes.length === 0) fail(`layer "${layer.name}" has no input`);
     const activity = penaltyOf(layer.config.activity_regularizer, `layer "${layer.name}" activity_regularizer`);
     const node: KerasNode = {
       name: layer.name,
       className: layer.className,
-      inbound: layer.name === entry.input ? [] : layer.inbound,
+      inbound: fed ? [] : layer.inbound,
       ...translatorOf(layer)(layer, inShapes, state),
       ...(activity ? { activityRegularizer: activity } : {}),
     };
@@ -80,11 +71,23 @@ export function buildGraph(entry: ModelEntry, dataShape?: readonly number[]): Bu
     if (outputMasked(node, masked)) masked.add(layer.name);
     nodes.push(placed(node, layer));
   }
-  if (!shapes.has(entry.output)) fail(`model "${entry.name}": output "${entry.output}" is not among its layers`);
-  refuseMaskedOutput(entry.name, entry.output, masked);
-
+  for (const o of entry.outputs) {
+    if (!shapes.has(o.value)) fail(`model "${entry.name}": output "${o.value}" is not among its layers`);
+    refuseMaskedOutput(entry.name, o.value, masked);
+  }
+  const inputs = packed(entry.inputs.map((i) => ({ name: i.name, value: i.layer, shape: inputShapes.get(i.layer)! })));
+  const outputs = packed(entry.outputs.map((o) => ({ name: o.name, value: o.value, shape: shapes.get(o.value)! })));
+  const inputShape = inputs.length === 1 ? inputs[0]!.shape : [inputs.reduce((a, i) => a + i.size, 0)];
   return {
-    graph: { nodes, input: entry.input, output: entry.output, inputShape, syncsBatch: nodes.some((n) => n.syncsBatch) },
+    graph: {
+      nodes,
+      input: entry.input,
+      output: entry.output,
+      inputs,
+      outputs,
+      inputShape,
+      syncsBatch: nodes.some((n) => n.syncsBatch),
+    },
     params: nodes.flatMap((n) => n.params),
     state: nodes.flatMap((n) => n.state ?? []),
   };
@@ -140,7 +143,10 @@ export function runNodes(
 ): void {
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
-  const inputsOf = (node: KerasNode) => (node.name === graph.input ? [x!] : node.inbound.map((n) => values.get(n)!));
+  const inputsOf = (node: KerasNode) => {
+    const fed = graph.inputs.find((i) => i.value === node.name);
+    return fed ? [graph.inputs.length === 1 ? x! : unpackInput(x!, fed)] : node.inbound.map((n) => values.get(n)!);
+  };
   for (const node of graph.nodes.slice(from, to)) {
     if (until && [...until].every((n) => values.has(n))) break;
     if (skipped.has(node.name)) continue; // computed by the max-pool after it
@@ -180,7 +186,7 @@ export function cutPoints(graph: KerasGraph): number[] {
   // The last position that reads each node's value (the output is read at the end).
   const lastUse = new Map<string, number>();
   nodes.forEach((n, i) => n.inbound.forEach((src) => lastUse.set(src, Math.max(lastUse.get(src) ?? -1, i))));
-  lastUse.set(graph.output, nodes.length);
+  for (const o of graph.outputs) lastUse.set(o.value, nodes.length);
   const fusedSpans = [...fusedPools(graph).entries()].map(([pool, conv]) => [at.get(conv.name)!, at.get(pool)!] as const);
   const cuts: number[] = [];
   for (let p = 1; p < nodes.length; p++) {
@@ -210,7 +216,8 @@ function fusedPools(graph: KerasGraph, until?: Set<string>): Map<string, KerasNo
   const out = new Map<string, KerasNode>();
   for (const n of graph.nodes) {
     const conv = n.maxPool && n.inbound.length === 1 ? byName.get(n.inbound[0]!) : undefined;
-    if (!conv?.beforeBiasRelu || consumers.get(conv.name) !== 1 || conv.name === graph.output || until?.has(conv.name)) continue;
+    const isOutput = graph.outputs.some((o) => o.value === conv?.name);
+    if (!conv?.beforeBiasRelu || consumers.get(conv.name) !== 1 || isOutput || until?.has(conv.name)) continue;
     out.set(n.name, conv);
   }
   return out;

@@ -1,4 +1,4 @@
 export { parseModelJson, KerasConfigError } from './config';
 export { SUPPORTED_LAYERS } from './registry';
 export { SUPPORTED_LOSSES, type LossHead } from './losses';
-export { savedLayers, kerasInputShape } from './read-model';
+export { savedLayers, kerasInputShape, kerasInputShapes } from './read-model';

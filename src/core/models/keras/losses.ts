@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossName, MetricName } from '../spec';
 import type { Labels } from '../parts';
-import { fail, isObj } from './config';
+import { fail, isObj, toSnakeCase } from './config';
 
 const EPSILON = 1e-7;
 
@@ -65,6 +65,22 @@ const METRICS: Record<string, { metric: MetricName; family?: 'binary' | 'categor
   mean_absolute_error: { metric: 'mae', args: [] },
   meanabsoluteerror: { metric: 'mae', args: [] },
 };
+/**
+ * The metrics one output declares, each with the name Keras reports it by (`get_metric`: the string as
+ * given, or the metric object's name) and the rule it computes; classes not computed here are left out.
+ */
+export function namedMetrics(raw: unknown): { name: string; metric: MetricName }[] {
+  const list = raw === null || raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return list.flatMap((m) => {
+    const cls = typeof m === 'string' ? m : isObj(m) ? String(m.class_name ?? '') : '';
+    const known = METRICS[cls.toLowerCase()];
+    if (!known) return [];
+    const config = isObj(m) && isObj(m.config) ? m.config : {};
+    const name = typeof m === 'string' ? m : typeof config.name === 'string' ? config.name : toSnakeCase(cls);
+    return [{ name, metric: known.metric }];
+  });
+}
+
 /** Arguments every Keras metric saves, honoured here by being what this trainer does anyway. */
 const COMMON_ARGS = ['name', 'dtype'];
 

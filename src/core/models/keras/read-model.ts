@@ -9,6 +9,7 @@
 import {
   MODEL_CLASSES,
   dtypeOf,
+  endpointNames,
   fail,
   inputShapeOf,
   isObj,
@@ -18,6 +19,8 @@ import {
   type CallNode,
   type LayerEntry,
   type ModelEntry,
+  type ModelInput,
+  type ModelOutput,
   type Obj,
 } from './config';
 
@@ -32,8 +35,10 @@ interface Scope {
 
 interface ReadModel {
   layers: LayerEntry[];
-  output: string;
-  inputs: LayerEntry[];
+  /** Output values, with the names Keras keys them by. */
+  outputs: ModelOutput[];
+  /** InputLayer entries, in the model's input order, with the names `fit` keys them by. */
+  inputs: { name: string; entry: LayerEntry }[];
 }
 
 /** The model entry of a whole `to_json()` object, or of its inner `config` alone (Sequential or Functional). */
@@ -44,22 +49,33 @@ export function readModelEntry(json: Obj): ModelEntry {
   if (!MODEL_CLASSES.has(className))
     return fail(`the model class "${className}" is not supported (supported: Sequential, Functional)`);
   const read = readModel(className, name, config, { prefix: '', h5Prefix: '', feeds: null });
-  if (read.inputs.length !== 1)
-    fail(
-      `model "${name}" has ${read.inputs.length} inputs (${read.inputs.map((i) => i.name).join(', ')}; one input is supported)`,
-    );
-  const input = read.inputs[0]!;
-  let inputShape = inputShapeOf(input.config);
-  if (inputShape === null && className === 'Sequential' && Array.isArray(config.build_input_shape))
-    inputShape = (config.build_input_shape as (number | null)[]).slice(1);
+  const inputs: ModelInput[] = read.inputs.map(({ name: key, entry }) => ({
+    name: key,
+    layer: entry.name,
+    shape: inputShapeOf(entry.config),
+    dtype: dtypeOf(entry.config),
+  }));
+  const first = inputs[0]!;
+  if (first.shape === null && className === 'Sequential' && Array.isArray(config.build_input_shape))
+    first.shape = (config.build_input_shape as (number | null)[]).slice(1);
+  for (const [what, list] of [
+    ['inputs', inputs],
+    ['outputs', read.outputs],
+  ] as const) {
+    const names = list.map((e) => e.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) fail(`model "${name}" has two ${what} named "${twice}"`);
+  }
   return {
     className: className === 'Sequential' ? 'Sequential' : 'Functional',
     name,
     layers: read.layers,
-    output: read.output,
-    input: input.name,
-    inputShape,
-    inputDtype: dtypeOf(input.config),
+    output: read.outputs[0]!.value,
+    input: first.layer,
+    inputs,
+    outputs: read.outputs,
+    inputShape: first.shape,
+    inputDtype: first.dtype,
   };
 }
 
@@ -126,7 +142,11 @@ function readSequential(name: string, config: Obj, scope: Scope): ReadModel {
     if (i === 0 && layer.className === 'InputLayer') return;
     previous = push(out, layer, scope, [previous], null, keys[i]!);
   });
-  return { layers: out, output: previous, inputs: [input] };
+  return {
+    layers: out,
+    outputs: [{ name: previous.split('/').pop()!, value: previous }],
+    inputs: [{ name: input.name, entry: input }],
+  };
 }
 
 function readFunctional(name: string, config: Obj, scope: Scope): ReadModel {
@@ -136,19 +156,21 @@ function readFunctional(name: string, config: Obj, scope: Scope): ReadModel {
     return { ...b, isOp: isOpModule(b.module), raw: raw as Obj };
   });
   const keys = weightKeys(all, false);
-  const inputNames = endpointNames(config.input_layers, 'input_layers', name);
+  const inputEnds = endpointNames(config.input_layers, 'input_layers', name);
+  const inputNames = inputEnds.map((e) => e.value);
   const outputs = endpointNames(config.output_layers, 'output_layers', name);
-  if (outputs.length !== 1) fail(`functional model "${name}" has ${outputs.length} outputs (one output is supported)`);
+  if (scope.feeds && outputs.length !== 1)
+    fail(`nested model "${name}" has ${outputs.length} outputs (a nested model with several outputs is not supported)`);
   if (scope.feeds && scope.feeds.length !== inputNames.length)
     fail(`nested model "${name}" has ${inputNames.length} inputs and is called with ${scope.feeds.length}`);
   const out: LayerEntry[] = [];
-  const inputs: LayerEntry[] = [];
+  const inputs = new Map<number, LayerEntry>();
   all.forEach((layer, i) => {
     const inputAt = layer.className === 'InputLayer' ? inputNames.indexOf(layer.name) : -1;
     if (inputAt >= 0) {
       const e = entry(layer, scope, scope.feeds ? [scope.feeds[inputAt]!] : [], null, keys[i]!);
       out.push(e);
-      inputs.push(e);
+      inputs.set(inputAt, e);
       return;
     }
     const { refs, call } = inboundOf(layer.raw, layer.name);
@@ -164,7 +186,11 @@ function readFunctional(name: string, config: Obj, scope: Scope): ReadModel {
   inputNames.forEach(
     (n) => all.some((l) => l.name === n) || fail(`functional model "${name}": input layer "${n}" is not among its layers`),
   );
-  return { layers: out, output: scope.prefix + outputs[0]!, inputs };
+  return {
+    layers: out,
+    outputs: outputs.map((o) => ({ name: o.key, value: scope.prefix + o.value })),
+    inputs: inputEnds.map((e, k) => ({ name: e.key, entry: inputs.get(k)! })),
+  };
 }
 
 function entry(
@@ -207,7 +233,7 @@ function push(
   });
   out.push(...inner.layers);
   // The model's own entry: its place is the nested model's group (which holds its layers).
-  out.push({ ...entry(layer, scope, [inner.output], call, key), config: { name: layer.name } });
+  out.push({ ...entry(layer, scope, [inner.outputs[0]!.value], call, key), config: { name: layer.name } });
   return scope.prefix + layer.name;
 }
 
@@ -250,19 +276,6 @@ function inboundOf(raw: Obj, lname: string): { refs: string[]; call: CallNode | 
   return { refs, call };
 }
 
-/** [["x", 0, 0]] or ["x", 0, 0] → ["x"] */
-function endpointNames(v: unknown, what: string, model: string): string[] {
-  if (!Array.isArray(v)) return fail(`functional model "${model}" has no ${what}`);
-  const list = typeof v[0] === 'string' ? [v] : v;
-  return list.map((e) =>
-    Array.isArray(e) && typeof e[0] === 'string'
-      ? e[2] && e[2] !== 0
-        ? `${e[0]}:${String(e[2])}`
-        : e[0]
-      : fail(`functional model "${model}": bad ${what} entry ${JSON.stringify(e)}`),
-  );
-}
-
 /** Every layer Keras saves in model.weights.h5, with its group path (`dense_1`, `sequential/layers/dense`), in config order. */
 export function savedLayers(json: Obj): { h5: string; name: string; className: string }[] {
   return readModelEntry(json)
@@ -273,4 +286,9 @@ export function savedLayers(json: Obj): { h5: string; name: string; className: s
 /** The model's input shape without the batch axis as its config states it (None dimensions as null). */
 export function kerasInputShape(json: Obj): (number | null)[] | null {
   return readModelEntry(json).inputShape;
+}
+
+/** Every input's name and shape as the config states them (None dimensions as null), in Keras's order. */
+export function kerasInputShapes(json: Obj): { name: string; shape: (number | null)[] | null }[] {
+  return readModelEntry(json).inputs.map((i) => ({ name: i.name, shape: i.shape }));
 }

@@ -19,7 +19,21 @@ export interface KindPanel {
   fill(source: Record<string, unknown>): void;
 }
 
-const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/**
+ * An npz key or .npy file, or one per model input/output written as JSON (`{"numeric": "numeric", …}`,
+ * docs/run-config.md): the object form is read back as an object, not as text.
+ */
+function arrayRef(v: string): string | Record<string, string> {
+  if (!v.startsWith('{')) return v;
+  try {
+    const parsed = JSON.parse(v) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, string>) : v;
+  } catch {
+    return v; // the run's check names what is wrong with it
+  }
+}
 const TASKS = [
   { value: '', label: 'From the labels (integer y: classes)' },
   { value: 'classification', label: 'Classification' },
@@ -85,8 +99,8 @@ function numpyPanel(fields: FieldRegistry, kind: 'npz' | 'npy'): KindPanel {
           h(
             'div',
             { class: 'grid-2' },
-            fields.row('data.x', 'Features key', x, 'Default x.'),
-            fields.row('data.y', 'Labels key', y, 'Default y.'),
+            fields.row('data.x', 'Features key', x, 'Default x; several inputs: {"<input>": key, …}.'),
+            fields.row('data.y', 'Labels key', y, 'Default y; several outputs: {"<output>": key, …}.'),
           ),
         ]
       : [fields.row('data.x', 'Features (.npy)', x), fields.row('data.y', 'Labels or targets (.npy)', y)];
@@ -99,10 +113,13 @@ function numpyPanel(fields: FieldRegistry, kind: 'npz' | 'npy'): KindPanel {
       const taskValue = task.value || undefined;
       if (kind === 'npy') {
         const [fx, fy] = [required(c, 'data.x', x, 'the features .npy file'), required(c, 'data.y', y, 'the labels .npy file')];
-        return fx && fy ? { kind, x: fx, y: fy, task: taskValue } : null;
+        return fx && fy ? { kind, x: arrayRef(fx), y: arrayRef(fy), task: taskValue } : null;
       }
       const file = required(c, 'data.path', path, 'the path of an .npz file');
-      return file ? { kind, path: file, x: x.value.trim() || undefined, y: y.value.trim() || undefined, task: taskValue } : null;
+      const [xs, ys] = [x.value.trim(), y.value.trim()];
+      return file
+        ? { kind, path: file, x: xs ? arrayRef(xs) : undefined, y: ys ? arrayRef(ys) : undefined, task: taskValue }
+        : null;
     },
     fill(s) {
       path.value = text(s.path);

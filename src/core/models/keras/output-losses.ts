@@ -1,0 +1,216 @@
+/**
+ * A Keras model with several outputs: one loss per output and `loss_weights`, read from compile_config
+ * as Keras 3's CompileLoss and CompileMetrics read them (docs/keras-models.md): `loss`
+ * as one loss for every output, a list in the model's output order, or a dict by output name;
+ * `loss_weights` likewise (or one number); `metrics` as a list with one entry per output or a dict by
+ * output name. The total loss is Σ wᵢ · lossᵢ, each lossᵢ the output's `sum_over_batch_size` mean, so
+ * per example it is Σ wᵢ · (the example's lossᵢ). Figures are named as Keras names them: `<output>_loss`
+ * (unweighted) and `<output>_<metric>`.
+ *
+ * The model's outputs reach the loss packed, one row per example (graph.ts graphOutput), and so do the
+ * targets (core/data/parts.ts); both hold the outputs by name (packedOrder).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { packedOrder } from '../../data/parts';
+import { closestMatch } from '../../text/did-you-mean';
+import type { Labels } from '../parts';
+import { fail, isObj, type Obj } from './config';
+import type { GraphEnd } from './graph';
+import {
+  headCheckLabels,
+  headMetricSums,
+  headPerExample,
+  labelsPerExample,
+  lossHeadOf,
+  namedMetrics,
+  type LossHead,
+} from './losses';
+
+export interface OutputLoss {
+  /** The output's name, and where its values sit in the packed output row. */
+  end: GraphEnd;
+  head: LossHead;
+  weight: number;
+  /** Where its targets sit in the packed target row, and how many per example. */
+  labelOffset: number;
+  labelSize: number;
+  /** Its metrics, by the names reported (`department_accuracy`). */
+  metrics: { name: string; metric: LossHead['metrics'][number] }[];
+}
+
+export interface OutputLosses {
+  /** In the model's output order. */
+  outputs: OutputLoss[];
+  /** Targets per example, all outputs packed. */
+  labelWidth: number;
+  /** Every figure reported besides `loss`: each output's loss, then its metrics. */
+  figures: string[];
+}
+
+/** `v` per output: one value for all, a list in output order, or a dict by output name. */
+function perOutput(v: unknown, names: string[], what: string, single: ((x: unknown) => boolean) | null): unknown[] {
+  if (single?.(v)) return names.map(() => v);
+  if (Array.isArray(v)) {
+    if (v.length !== names.length)
+      fail(`compile_config ${what} lists ${v.length} entries for ${names.length} outputs (${names.join(', ')})`);
+    return v;
+  }
+  if (isObj(v)) {
+    for (const k of Object.keys(v))
+      if (!names.includes(k)) {
+        const near = closestMatch(k, names);
+        fail(
+          `compile_config ${what} names "${k}", which is not an output of the model (${near ? `did you mean "${near}"?` : `outputs: ${names.join(', ')}`})`,
+        );
+      }
+    return names.map((n) => v[n]);
+  }
+  return fail(
+    `compile_config ${what} ${JSON.stringify(v)}: a model with ${names.length} outputs takes ${single ? 'one value, ' : ''}a list with one entry per output or a dict by output name (${names.join(', ')})`,
+  );
+}
+
+const isLoss = (v: unknown) => typeof v === 'string' || (isObj(v) && 'class_name' in v);
+
+/** The losses, weights and metrics of a model whose outputs are `ends` (in Keras's order). */
+export function outputLossesOf(compile: Obj | null, ends: GraphEnd[]): OutputLosses {
+  const names = ends.map((e) => e.name);
+  if (compile?.loss === undefined || compile.loss === null) lossHeadOf(compile); // its message: no loss given
+  const losses = perOutput(compile!.loss, names, 'loss', isLoss);
+  const rawWeights = compile?.loss_weights;
+  const weights =
+    rawWeights === undefined || rawWeights === null
+      ? names.map(() => 1)
+      : perOutput(rawWeights, names, 'loss_weights', (v) => typeof v === 'number');
+  const metricsRaw = compile?.metrics;
+  // Keras takes no single metric for several outputs, nor a list of another length (CompileMetrics).
+  const metrics =
+    metricsRaw === undefined || metricsRaw === null ? names.map(() => null) : perOutput(metricsRaw, names, 'metrics', null);
+  const heads = ends.map((end, i) => {
+    const w = weights[i];
+    if (typeof w !== 'number' || !Number.isFinite(w))
+      fail(`compile_config loss_weights for output "${end.name}" must be a number, got ${JSON.stringify(w)}`);
+    if (losses[i] === null || losses[i] === undefined) fail(`output "${end.name}" has no loss (every output needs one here)`);
+    const head = withOutput(end.name, () => lossHeadOf({ loss: losses[i], metrics: metrics[i] ?? null }));
+    return { end, head, weight: w as number, labelSize: labelsPerExample(head, end.shape), metrics: namedMetrics(metrics[i]) };
+  });
+  const offsets = new Map<string, number>();
+  let at = 0;
+  for (const h of packedOrder(heads.map((h) => ({ ...h, name: h.end.name })))) {
+    offsets.set(h.name, at);
+    at += h.labelSize;
+  }
+  const outputs = heads.map((h) => ({
+    ...h,
+    labelOffset: offsets.get(h.end.name)!,
+    metrics: h.metrics.map((m) => ({ ...m, name: `${h.end.name}_${m.name}` })),
+  }));
+  const figures = [...outputs.map((o) => `${o.end.name}_loss`), ...outputs.flatMap((o) => o.metrics.map((m) => m.name))];
+  return { outputs, labelWidth: at, figures: [...new Set(figures)] };
+}
+
+function withOutput<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error) e.message = e.message.replace(/^keras model: /, `keras model: output "${name}": `);
+    throw e;
+  }
+}
+
+/** One output's values [batch, ...shape] and targets out of the packed output and target rows. */
+function outputAndTargets(o: OutputLoss, out: tf.Tensor, labels: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const mine = tf.reshape(tf.slice(out, [0, o.end.offset], [-1, o.end.size]), [-1, ...o.end.shape]);
+  const batch = out.shape[0]!;
+  const raw = tf.slice(labels, [0, o.labelOffset], [-1, o.labelSize]);
+  const sparse = o.head.kind === 'sparse_categorical_crossentropy';
+  const targets = tf.reshape(
+    sparse ? tf.cast(raw, 'int32') : raw,
+    sparse ? [batch, ...o.end.shape.slice(0, -1)] : [batch, ...o.end.shape],
+  );
+  return [mine, targets];
+}
+
+/** Each output's (unweighted) loss per example, [batch] each, in output order. */
+export function perOutputLosses(losses: OutputLosses, out: tf.Tensor, labels: tf.Tensor): tf.Tensor1D[] {
+  return losses.outputs.map((o) => headPerExample(o.head, ...outputAndTargets(o, out, labels)));
+}
+
+/** The per-example loss Σ wᵢ · lossᵢ, [batch]. */
+export function weightedPerExample(losses: OutputLosses, out: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  const parts = perOutputLosses(losses, out, labels).map((l, i) => tf.mul(l, losses.outputs[i]!.weight));
+  return (parts.length === 1 ? parts[0]! : tf.addN(parts)) as tf.Tensor1D;
+}
+
+/** The packed targets as a tensor [batch, labelWidth] (class ids travel as exact floats). */
+export function packedLabelTensor(losses: OutputLosses, y: Labels, batchSize: number): tf.Tensor {
+  return tf.tensor(y instanceof Float32Array ? y : Float32Array.from(y), [batchSize, losses.labelWidth], 'float32');
+}
+
+/** Columns [offset, offset + width) of a row-major [batch, rowWidth] array. */
+function columns<T extends Float32Array | Int32Array>(
+  a: T,
+  batch: number,
+  rowWidth: number,
+  offset: number,
+  width: number,
+  out: T,
+): T {
+  for (let b = 0; b < batch; b++) out.set(a.subarray(b * rowWidth + offset, b * rowWidth + offset + width), b * width);
+  return out;
+}
+
+/** One output's targets out of the packed rows, in the form its loss takes (class ids as int32). */
+function targetsOf(o: OutputLoss, y: Labels, batch: number, labelWidth: number): Labels {
+  const f = columns(
+    y instanceof Float32Array ? y : Float32Array.from(y),
+    batch,
+    labelWidth,
+    o.labelOffset,
+    o.labelSize,
+    new Float32Array(batch * o.labelSize),
+  );
+  if (o.head.kind !== 'sparse_categorical_crossentropy') return f;
+  const bad = f.findIndex((v) => !Number.isInteger(v));
+  if (bad >= 0) throw new RangeError(`targets of output "${o.end.name}": ${f[bad]} at ${bad} is not a class index`);
+  return Int32Array.from(f);
+}
+
+/** The packed targets checked per output (count, class ranges), as one output's are. */
+export function checkPackedLabels(losses: OutputLosses, y: Labels, batchSize: number): Labels {
+  if (y.length !== batchSize * losses.labelWidth)
+    throw new RangeError(
+      `targets: expected ${batchSize * losses.labelWidth} values (batch ${batchSize} × ${losses.labelWidth}), got ${y.length}`,
+    );
+  for (const o of losses.outputs) {
+    headCheckLabels(o.head, o.end.shape, targetsOf(o, y, batchSize, losses.labelWidth), batchSize);
+  }
+  return y instanceof Float32Array ? y : Float32Array.from(y);
+}
+
+/** Per-batch sums of each output's metrics, named `<output>_<metric>`. */
+export function outputMetricSums(losses: OutputLosses, out: Float32Array, y: Labels, batchSize: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  const width = batchSize === 0 ? 0 : out.length / batchSize;
+  for (const o of losses.outputs) {
+    if (o.metrics.length === 0) continue;
+    const mine = columns(out, batchSize, width, o.end.offset, o.end.size, new Float32Array(batchSize * o.end.size));
+    const by = headMetricSums(o.head, mine, targetsOf(o, y, batchSize, losses.labelWidth), batchSize);
+    for (const m of o.metrics) sums[m.name] = by[m.metric]!;
+  }
+  return sums;
+}
+
+/** Per-batch sums of each output's unweighted loss, named `<output>_loss` (Keras's per-output figures). */
+export function outputLossSums(losses: OutputLosses, out: tf.Tensor, y: Labels, batchSize: number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  tf.tidy(() => {
+    const per = perOutputLosses(losses, out, packedLabelTensor(losses, y, batchSize));
+    per.forEach((l, i) => {
+      let s = 0;
+      for (const v of l.dataSync()) s += v;
+      sums[`${losses.outputs[i]!.end.name}_loss`] = s;
+    });
+  });
+  return sums;
+}

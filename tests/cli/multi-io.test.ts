@@ -1,0 +1,135 @@
+// `dtrain train` on a Keras model with two inputs and two outputs, as a Keras user's data comes: one
+// .npz key per input and per target (`"x": {"numeric": …, "body": …}`, `"y": {"priority": …,
+// "department": …}`). Real CLI, real worker processes: it trains on 2 devices and prints Keras's
+// per-output figures; a missing input, an output name the model lacks and arrays of unequal rows
+// are one issue line each and exit code 2. The model is Keras 3's own `to_json()` with its compile_config
+// (tests/cli/fixtures/multi-io-model.json, from tests/helpers/keras_multi_io.py's build()).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeNpz } from '../../src/core/data/index';
+import { cliSandbox } from './cli-sandbox';
+import { testSeed } from '../helpers/seed';
+import { Rng } from '../../src/core/random/stream';
+
+const { dir, dtrain } = cliSandbox('dtrain-multi-io-');
+const seed = testSeed('multi-io cli data');
+const rng = new Rng(seed);
+
+/** Rows of the four arrays; `bodyRows` differs to make the rows disagree. */
+function writeData(file: string, n: number, bodyRows = n): void {
+  writeFileSync(
+    join(dir, file),
+    encodeNpz([
+      {
+        name: 'numeric',
+        values: Float32Array.from({ length: n * 3 }, () => rng.nextGaussian()),
+        dtype: 'float32',
+        shape: [n, 3],
+      },
+      {
+        name: 'body',
+        values: Int32Array.from({ length: bodyRows * 6 }, () => rng.nextInt(20)),
+        dtype: 'int32',
+        shape: [bodyRows, 6],
+      },
+      {
+        name: 'priority',
+        values: Float32Array.from({ length: n * 2 }, () => rng.nextGaussian()),
+        dtype: 'float32',
+        shape: [n, 2],
+      },
+      { name: 'department', values: Int32Array.from({ length: n }, () => rng.nextInt(4)), dtype: 'int32', shape: [n] },
+    ]),
+  );
+}
+
+writeFileSync(join(dir, 'model.json'), readFileSync(join('tests', 'cli', 'fixtures', 'multi-io-model.json')));
+writeData('d.npz', 16);
+writeData('uneven.npz', 16, 15);
+
+function config(name: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      model: { type: 'keras', jsonPath: 'model.json' },
+      data: {
+        kind: 'npz',
+        path: 'd.npz',
+        x: { numeric: 'numeric', body: 'body' },
+        y: { priority: 'priority', department: 'department' },
+        ...data,
+      },
+      mesh: 'batch=2',
+      optimizer: { learning_rate: 1.0 },
+      steps: 3,
+      globalBatchSize: 8,
+      seed: 1,
+      checkpointEvery: 0,
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+test(
+  'trains on 2 devices (gathered, as "auto" plans it), printing <output>_loss and <output>_<metric>, val_ too; evaluate names them',
+  { timeout: 180_000 },
+  () => {
+    const r = dtrain('train', '--config', config('ok', { validation: { fraction: 0.25 } }));
+    assert.equal(r.code, 0, r.err);
+    const figures = ['department_loss', 'priority_loss', 'department_accuracy', 'priority_mae'];
+    for (const name of [...figures, ...figures.map((f) => `val_${f}`)])
+      assert.match(r.out + r.err, new RegExp(`\\b${name}[ =:]+\\d`), `progress names ${name}`);
+    const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    assert.match(dtrain('show', runId).out, /memory {3}parameters gathered/);
+    // `evaluate` on the held-out part, and on another file with the same named arrays.
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    for (const name of figures) assert.match(evaluated.out, new RegExp(`\\b${name}[ =:]+\\d`), `evaluate names ${name}`);
+    writeData('other.npz', 12);
+    const other = dtrain('evaluate', runId, '--data', join(dir, 'other.npz'));
+    assert.equal(other.code, 0, other.err);
+    assert.match(other.out, /on other \(12 examples\): loss \d/);
+  },
+);
+
+function refused(name: string, data: Record<string, unknown>, expect: RegExp): void {
+  const r = dtrain('train', '--config', config(name, data));
+  assert.equal(r.code, 2, `${name}: exit ${r.code}\n${r.out}\n${r.err}`);
+  // The CLI's form: a header naming the config, then one line per issue.
+  const [header, ...issues] = r.err.trim().split('\n');
+  assert.match(header!, /^dtrain: error: invalid config .*:$/);
+  assert.equal(issues.length, 1, `${name}: one issue, got:\n${r.err}`);
+  assert.match(issues[0]!, expect);
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+}
+
+test('an input given no array is one line, exit 2', { timeout: 60_000 }, () => {
+  refused('missing-input', { x: { numeric: 'numeric' } }, /input "body" is given no array in data\.x/);
+});
+
+test('an output name the model lacks is one line with a did-you-mean, exit 2', { timeout: 60_000 }, () => {
+  refused(
+    'unknown-output',
+    { y: { priority: 'priority', departmnt: 'department' } },
+    /"departmnt" is not an output of the model \(did you mean "department"\?\)/,
+  );
+});
+
+test('arrays of unequal rows are one line, exit 2', { timeout: 60_000 }, () => {
+  refused('uneven', { path: 'uneven.npz' }, /x\.body \('body'\) has 15 rows but .* has 16/);
+});
+
+test('"fullySharded": true is refused in one line naming why', { timeout: 60_000 }, () => {
+  const r = dtrain('train', '--config', config('sharded', {}, { fullySharded: true }));
+  assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+  assert.match(
+    r.err,
+    /"fullySharded": true: model "functional" has 2 inputs and 2 outputs, which fully sharded units .* do not carry/,
+  );
+  assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+});

@@ -1,0 +1,126 @@
+// A model with several outputs: compile_config's loss, loss_weights and metrics read in each form Keras 3
+// accepts (docs/keras-models.md, "Several inputs and outputs"), the weighted loss and the per-output figures against
+// float64 formulas written here, and the forms Keras refuses refused in one line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../../src/core/tfjs/backend';
+import {
+  outputLossesOf,
+  outputLossSums,
+  outputMetricSums,
+  packedLabelTensor,
+  weightedPerExample,
+} from '../../../../src/core/models/keras/output-losses';
+import type { GraphEnd } from '../../../../src/core/models/keras/graph';
+import { testSeed } from '../../../helpers/seed';
+import { Rng } from '../../../../src/core/random/stream';
+
+// Keras's order is (priority, department); packed rows hold them by name: department's 4 logits, then priority's 2.
+const ENDS: GraphEnd[] = [
+  { name: 'priority', value: 'priority', shape: [2], offset: 4, size: 2 },
+  { name: 'department', value: 'department', shape: [4], offset: 0, size: 4 },
+];
+const SCCE = { class_name: 'SparseCategoricalCrossentropy', config: { from_logits: true } };
+
+const logSoftmax = (r: number[]) => {
+  const m = Math.max(...r);
+  const lse = m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+  return r.map((v) => v - lse);
+};
+
+/** B examples: packed outputs [department logits ×4, priority ×2], packed targets [class id, priority ×2]. */
+function batch(rng: Rng, B: number) {
+  const out = Array.from({ length: B }, () => Array.from({ length: 6 }, () => rng.nextGaussian()));
+  const y = Array.from({ length: B }, () => [rng.nextInt(4), rng.nextGaussian(), rng.nextGaussian()]);
+  const ref = out.map((o, b) => {
+    const cls = -logSoftmax(o.slice(0, 4))[y[b]![0]!]!;
+    const mse = ((o[4]! - y[b]![1]!) ** 2 + (o[5]! - y[b]![2]!) ** 2) / 2;
+    const mae = (Math.abs(o[4]! - y[b]![1]!) + Math.abs(o[5]! - y[b]![2]!)) / 2;
+    const hit = o.slice(0, 4).indexOf(Math.max(...o.slice(0, 4))) === y[b]![0] ? 1 : 0;
+    return { cls, mse, mae, hit };
+  });
+  return { out: Float32Array.from(out.flat()), y: Float32Array.from(y.flat()), ref };
+}
+
+test('every form Keras reads gives the same losses, weights and Keras-named figures', async () => {
+  await selectBackend(['cpu']);
+  const rng = new Rng(testSeed('output-losses'));
+  const B = 5;
+  const { out, y, ref } = batch(rng, B);
+  const forms: Record<string, unknown>[] = [
+    {
+      loss: { department: SCCE, priority: 'mse' },
+      loss_weights: { department: 0.7, priority: 2.0 },
+      metrics: { department: ['accuracy'], priority: ['mae'] },
+    },
+    { loss: ['mse', SCCE], loss_weights: [2.0, 0.7], metrics: [['mae'], 'accuracy'] },
+  ];
+  for (const compile of forms) {
+    const losses = outputLossesOf(compile, ENDS);
+    assert.deepEqual(losses.figures, ['priority_loss', 'department_loss', 'priority_mae', 'department_accuracy']);
+    assert.equal(losses.labelWidth, 3);
+    tf.tidy(() => {
+      const outT = tf.tensor(out, [B, 6]);
+      const yT = packedLabelTensor(losses, y, B);
+      const total = weightedPerExample(losses, outT, yT).dataSync();
+      ref.forEach((r, b) => {
+        const want = 0.7 * r.cls + 2.0 * r.mse;
+        assert.ok(
+          Math.abs(total[b]! - want) <= 1e-5 * Math.max(1, want),
+          `${JSON.stringify(compile.loss)}: example ${b} ${total[b]} vs ${want}`,
+        );
+      });
+      const sums = outputLossSums(losses, outT, y, B);
+      const sum = (f: (r: (typeof ref)[number]) => number) => ref.reduce((a, r) => a + f(r), 0);
+      assert.ok(Math.abs(sums.department_loss! - sum((r) => r.cls)) < 1e-5 * B, 'department_loss is unweighted');
+      assert.ok(Math.abs(sums.priority_loss! - sum((r) => r.mse)) < 1e-5 * B, 'priority_loss is unweighted');
+      const metrics = outputMetricSums(losses, out, y, B);
+      assert.equal(
+        metrics.department_accuracy,
+        sum((r) => r.hit),
+      );
+      assert.ok(Math.abs(metrics.priority_mae! - sum((r) => r.mae)) < 1e-5 * B);
+    });
+  }
+});
+
+test('one loss serves every output; loss_weights default to 1', () => {
+  const losses = outputLossesOf({ loss: 'mse' }, [
+    { name: 'a', value: 'a', shape: [3], offset: 0, size: 3 },
+    { name: 'b', value: 'b', shape: [1], offset: 3, size: 1 },
+  ]);
+  assert.deepEqual(
+    losses.outputs.map((o) => [o.end.name, o.head.kind, o.weight]),
+    [
+      ['a', 'mean_squared_error', 1],
+      ['b', 'mean_squared_error', 1],
+    ],
+  );
+  assert.deepEqual(losses.figures, ['a_loss', 'b_loss']);
+});
+
+test('the forms Keras refuses are one line naming the problem', () => {
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [
+      { loss: { departmnt: SCCE, priority: 'mse' } },
+      /loss names "departmnt", which is not an output of the model \(did you mean "department"\?\)/,
+    ],
+    [{ loss: ['mse'] }, /loss lists 1 entries for 2 outputs \(priority, department\)/],
+    [{ loss: 'mse', loss_weights: [1, 2, 3] }, /loss_weights lists 3 entries for 2 outputs/],
+    [{ loss: 'mse', metrics: ['mae'] }, /metrics lists 1 entries for 2 outputs \(priority, department\)/],
+    [
+      { loss: 'mse', metrics: 'mae' },
+      /metrics "mae": a model with 2 outputs takes a list with one entry per output or a dict by output name/,
+    ],
+    [{}, /no loss: give the model a compile_config with a loss/],
+    [{ loss: { priority: 'mse' } }, /output "department" has no loss/],
+    [{ loss: { priority: 'mse', department: 'hinge' } }, /output "department": loss "hinge" is not supported/],
+  ];
+  for (const [compile, message] of refused)
+    assert.throws(
+      () => outputLossesOf(compile, ENDS),
+      (e: Error) => message.test(e.message) && !e.message.includes('\n'),
+      JSON.stringify(compile),
+    );
+});

@@ -1,0 +1,241 @@
+/**
+ * A Keras model with two inputs and two outputs against live Keras 3 (JAX): a numeric vector and a
+ * token sequence through an Embedding in; a regression output (mse) and a classification output
+ * (sparse categorical crossentropy from logits) out, `loss_weights` 2.0 and 0.7, per-output metrics,
+ * Adadelta (tests/helpers/keras_multi_io.py). Keras trains it 2 steps and saves it, then continues 3
+ * steps on dict inputs and targets; dtrain continues the archive from an .npz with one key per input
+ * and target (`"x": {"numeric": …, "body": …}`, `"y": {…}`), on 1 device in process and on 2 real
+ * worker processes. Every figure Keras reports per step (loss, priority_loss, department_loss,
+ * department_accuracy, priority_mae) and every variable and Adadelta slot must agree to 1e-4 of
+ * Keras's change; the archive dtrain exports loads in Keras, which trains on from it as from its own.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
+import { Mesh } from '../../../src/core/dtensor/mesh';
+import { createLocalCollectives } from '../../../src/core/collectives/local';
+import { DeviceTrainer } from '../../../src/workers/trainer';
+import { resolveKerasModel } from '../../../src/engine/keras/run-model';
+import { runToKerasArchive } from '../../../src/engine/keras/run-archive';
+import { readKerasArchive, type KerasArchive } from '../../../src/engine/keras/archive';
+import { shardsForDevice, toCheckpointTensors } from '../../../src/engine/coordinator/checkpoint-shards';
+import { createTrainerService } from '../../../src/engine/service/index';
+import type { RunConfig } from '../../../src/shared/api';
+import type { TrainSetup } from '../../../src/shared/worker-protocol';
+import { AUTO_COMPUTE } from '../../../src/shared/settings';
+import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
+import { compareArchives } from '../../helpers/keras-cases';
+import { WORKER_ENTRY } from '../service/helpers';
+import { computePaths } from '../../helpers/compute-paths';
+import { loadNativeBlas } from '../../../src/workers/native-blas';
+
+const SCRIPT = join(REPO_ROOT, 'tests', 'helpers', 'keras_multi_io.py');
+const ENV = { ...process.env, KERAS_BACKEND: 'jax', JAX_PLATFORMS: 'cpu', PYTHONWARNINGS: 'ignore' };
+
+interface Reference {
+  dir: string;
+  batch: number;
+  steps: number;
+  /** Keras's figures at each continued step. */
+  figures: Record<string, number>[];
+  before: KerasArchive;
+  after: KerasArchive;
+}
+
+/** Keras's reference, made once per script and Keras version (as tests/helpers/keras-cases.ts keeps its cases). */
+function referenceDir(): { dir: string } | { reason: string } {
+  const keras = pythonWithKeras();
+  if ('reason' in keras) return keras;
+  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(keras.version).digest('hex').slice(0, 12);
+  const dir = join(process.env.DTRAIN_KERAS_CASES_DIR || tmpdir(), `dtrain-keras-multi-io-${key}`);
+  if (existsSync(join(dir, 'multi_io.json'))) return { dir };
+  const work = mkdtempSync(join(tmpdir(), 'dtrain-multi-io-work-'));
+  try {
+    const r = spawnSync(keras.python, [SCRIPT, 'make', work], { env: ENV, encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`keras_multi_io.py make failed (${r.status}): ${r.stderr.slice(-3000)}`);
+    mkdirSync(dir, { recursive: true });
+    // The .json last: its presence says the reference is complete.
+    for (const f of readdirSync(work).sort((a) => (a.endsWith('.json') ? 1 : -1))) renameSync(join(work, f), join(dir, f));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { dir };
+}
+
+async function loadReference(dir: string): Promise<Reference> {
+  const meta = JSON.parse(readFileSync(join(dir, 'multi_io.json'), 'utf8')) as Omit<Reference, 'dir' | 'before' | 'after'>;
+  const read = async (f: string) => readKerasArchive(new Uint8Array(readFileSync(join(dir, f))), f);
+  return { ...meta, dir, before: await read('multi_io.keras'), after: await read('multi_io.after.keras') };
+}
+
+/** The run a Keras user writes for `fit({"numeric": …, "body": …}, {"priority": …, "department": …})`. */
+function runConfig(ref: Reference, mesh: string, extra: Record<string, unknown> = {}): RunConfig {
+  return {
+    name: 'multi-io',
+    model: { type: 'keras', path: join(ref.dir, 'multi_io.keras') },
+    data: {
+      kind: 'npz',
+      path: join(ref.dir, 'multi_io.npz'),
+      x: { numeric: 'numeric', body: 'body' },
+      y: { priority: 'priority', department: 'department' },
+      shuffle: false,
+    },
+    mesh,
+    steps: ref.steps,
+    globalBatchSize: ref.batch,
+    seed: 1,
+    checkpointEvery: 0,
+    ...extra,
+  } as unknown as RunConfig;
+}
+
+/** Every figure Keras reported at every step, ours within 1e-4 (relative, or absolute below 1e-3). */
+function compareFigures(label: string, ours: Record<string, number>[], keras: Record<string, number>[]): void {
+  assert.equal(ours.length, keras.length, `${label}: ${ours.length} steps, Keras ${keras.length}`);
+  keras.forEach((want, t) => {
+    assert.deepEqual(Object.keys(ours[t]!).sort(), Object.keys(want).sort(), `${label}: figures at step ${t}`);
+    for (const [name, k] of Object.entries(want))
+      assert.ok(
+        Math.abs(ours[t]![name]! - k) <= 1e-4 * Math.max(Math.abs(k), 1e-3),
+        `${label}: ${name} at step ${t} is ${ours[t]![name]}, Keras ${k}`,
+      );
+  });
+}
+
+/** The continuation by one in-process DeviceTrainer (the worker's step), its figures checked, exported as an archive. */
+async function continueInProcess(c: Reference, storage: 'host' | 'tensor', label: string): Promise<KerasArchive> {
+  const resolved = await resolveKerasModel(runConfig(c, 'batch=1'));
+  const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
+  const setup: TrainSetup = {
+    model: resolved.config.model,
+    data: resolved.config.data,
+    layouts: {},
+    optimizer: resolved.config.optimizer,
+    emaFirstStep: 'keras3',
+    globalBatchSize: c.batch,
+    seed: 1,
+    socketDir: '',
+    compute: AUTO_COMPUTE,
+  };
+  const mesh = Mesh.parse('batch=1');
+  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, storage);
+  await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
+  const figures: Record<string, number>[] = [];
+  for (let t = 0; t < c.steps; t++) {
+    const r = await trainer.step(t);
+    figures.push({ loss: r.loss, ...r.metrics });
+  }
+  compareFigures(label, figures, c.figures);
+  const records = trainer.exportShards();
+  const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
+  const tensors = toCheckpointTensors(records, 'batch=1');
+  return runToKerasArchive(resolved.config, { step: c.steps, iterations, mesh: 'batch=1', tensors, state: {} });
+}
+
+const ref = referenceDir();
+const skip = 'reason' in ref ? ref.reason : undefined;
+if (skip) process.stdout.write(`skipping the multi-input/output Keras tests: ${skip}\n`);
+
+describe('two inputs and two outputs continued from a Keras archive', { skip, timeout: 600_000 }, () => {
+  let c: Reference;
+  before(async () => {
+    c = await loadReference((ref as { dir: string }).dir);
+  });
+
+  // The kernels and storages a user's worker can land on (the communication thread: the 2-worker runs below).
+  const paths = computePaths().filter((p) => p.compute.commThread === 'off');
+  for (const path of paths)
+    test(`1 device in process, ${path.name}: every figure, weight and slot as Keras`, { skip: path.skip }, async () => {
+      const { backend, nativeBlas, variableStorage } = path.compute;
+      const blas = nativeBlas ? loadNativeBlas() : null;
+      await selectBackend([backend as 'wasm' | 'cpu'], blas?.available ? { native: blas.native } : {});
+      assert.equal(tf.getBackend(), backend);
+      try {
+        const archive = await continueInProcess(c, variableStorage as 'host' | 'tensor', path.name);
+        const { worst } = compareArchives(path.name, archive, c.after, c.before);
+        process.stdout.write(
+          `${path.name}: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
+        );
+      } finally {
+        registerProjectKernels();
+      }
+    });
+
+  describe('2 real worker processes', () => {
+    let service: Awaited<ReturnType<typeof createTrainerService>>;
+    let work: string;
+    before(async () => {
+      work = mkdtempSync(join(tmpdir(), 'dtrain-multi-io-'));
+      service = await createTrainerService({ dbPath: join(work, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
+    });
+    after(async () => {
+      await service.shutdown();
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    test('batch=2: the same figures, weights and slots; the export loads in Keras and trains on', async () => {
+      const { runId } = await service.startRun(runConfig(c, 'batch=2'));
+      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+      const points = await service.getMetrics(runId);
+      compareFigures(
+        '2 workers',
+        points.map((p) => ({ loss: p.loss, ...p.metrics })),
+        c.figures,
+      );
+      const file = join(work, 'exported.keras');
+      await service.exportKeras(runId, file);
+      const archive = await readKerasArchive(new Uint8Array(readFileSync(file)), file);
+      const { worst } = compareArchives('2 workers', archive, c.after, c.before);
+      process.stdout.write(
+        `2 workers: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
+      );
+
+      const keras = pythonWithKeras() as { python: string };
+      const r = spawnSync(
+        keras.python,
+        [SCRIPT, 'load', file, join(c.dir, 'multi_io.after.keras'), join(c.dir, 'multi_io.npz'), String(c.batch)],
+        { env: ENV, encoding: 'utf8', timeout: 600_000 },
+      );
+      assert.equal(r.status, 0, r.stderr.slice(-3000));
+      const loaded = JSON.parse(r.stdout) as {
+        ours: Record<string, number>;
+        keras: Record<string, number>;
+        worst_vs_step_change: number;
+      };
+      compareFigures('Keras training on from our export', [loaded.ours], [loaded.keras]);
+      assert.ok(
+        loaded.worst_vs_step_change < 1e-3,
+        `after one more Keras step, ${loaded.worst_vs_step_change} of its change apart`,
+      );
+      process.stdout.write(`Keras trained on from the export: ${JSON.stringify(loaded.ours)}\n`);
+    });
+
+    test('checkpointed on 2 workers (cpu, tensor storage, communication thread), resumed on 1: as Keras', async () => {
+      const path = { backend: 'cpu', nativeBlas: false, variableStorage: 'tensor', commThread: 'on' };
+      const { runId } = await service.startRun(runConfig(c, 'batch=2', { ...path, steps: 1, checkpointEvery: 1 }));
+      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+      await service.resumeRun(runId, { steps: c.steps, mesh: 'batch=1' });
+      assert.equal(await service.resumedFrom(runId), 1, 'the resume continues from the step-1 checkpoint');
+      assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+      const points = await service.getMetrics(runId);
+      compareFigures(
+        'resumed',
+        points.map((p) => ({ loss: p.loss, ...p.metrics })),
+        c.figures,
+      );
+      const file = join(work, 'resumed.keras');
+      await service.exportKeras(runId, file);
+      const archive = await readKerasArchive(new Uint8Array(readFileSync(file)), file);
+      const { worst } = compareArchives('resumed', archive, c.after, c.before);
+      process.stdout.write(
+        `resumed on 1 device: every variable and slot within ${Math.max(...worst.values()).toExponential(2)} of Keras's change\n`,
+      );
+    });
+  });
+});
