@@ -1,7 +1,7 @@
 /**
  * Project kernels for the wasm backend: faster replacements for the stock kernels that dominate a
  * training step (transposed matMul — every matMul gradient —, Conv2DBackpropInput, MaxPoolGrad, Sum over
- * leading axes — every bias gradient) and the kernels stock wasm lacks (Conv2DBackpropFilter,
+ * leading axes — every bias gradient, GatherV2 — every Embedding lookup) and the kernels stock wasm lacks (Conv2DBackpropFilter,
  * UnsortedSegmentSum, the depthwise convolution's two gradients). Registering replaces the stock entries in tfjs's kernel registry; unregistering
  * restores them (benchmarks compare both). Given a native BLAS (`options.native`), the matmul and
  * convolution kernels run on it instead; each falls back to the wasm kernel below for what it does not handle.
@@ -14,6 +14,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { dropoutMaskConfig } from './dropout-mask';
+import { gatherConfig } from './gather';
 import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
 import { ColumnBuffer, type NativeGemm } from './native-gemm';
@@ -36,6 +37,7 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   Identity: identityConfig,
   Add: biasAddConfig,
   MaxPool: maxPoolConfig,
+  GatherV2: gatherConfig,
 };
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [
