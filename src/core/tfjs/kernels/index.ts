@@ -125,6 +125,11 @@ export function projectKernelsRegistered(): boolean {
   return replaced.size > 0;
 }
 
+/** The native BLAS the registered wasm kernels run on, or null (none given, or not registered). */
+export function activeNativeGemm(): NativeGemm | null {
+  return activeNative;
+}
+
 /** True when the registered kernels run on a native BLAS. */
 export function nativeKernelsRegistered(): boolean {
   return activeNative !== null;
