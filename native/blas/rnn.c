@@ -81,6 +81,23 @@ static inline float slope(int64_t kind, float y) {
   }
 }
 
+/* d[j] = slope(kind, y[j]) over n floats, the switch outside the loop as in activate(). */
+static void slopes(int64_t kind, float *restrict d, const float *restrict y, int64_t n) {
+  switch (kind) {
+    case TANH:
+      for (int64_t j = 0; j < n; j++) d[j] = 1.0f - y[j] * y[j];
+      break;
+    case SIGMOID:
+      for (int64_t j = 0; j < n; j++) d[j] = y[j] * (1.0f - y[j]);
+      break;
+    case RELU:
+      for (int64_t j = 0; j < n; j++) d[j] = y[j] > 0.0f ? 1.0f : 0.0f;
+      break;
+    default:
+      for (int64_t j = 0; j < n; j++) d[j] = 1.0f;
+  }
+}
+
 static void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                  int64_t ldb, float beta, float *c, int64_t ldc) {
   sgemm_ptr(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb,
@@ -296,7 +313,7 @@ static inline void masked_grad(const rnn_config *c, const float *dh, const float
 
 static void lstm_backward(const rnn_config *c, const float *k, const uint8_t *keep, const float *H, const float *C,
                           const float *saved, const float *dY, float *dPre, float *dKernel, float *dBias, float *dh, float *dc,
-                          float *dh_prev, float *dz) {
+                          float *dh_prev, float *dz, float *slope_buf) {
   const int64_t B = c->b, T = c->t, u = c->u, g4 = 4 * u, bu = B * u;
   for (int64_t s = T - 1; s >= 0; s--) {
     const int64_t ti = input_step(c, s);
@@ -308,18 +325,27 @@ static void lstm_backward(const rnn_config *c, const float *k, const uint8_t *ke
         continue;
       }
       const float *g = saved + (s * B + b) * 5 * u, *ac = g + g4, *cp = C + s * bu + r0;
+      const float *i = g, *f = g + u, *gg = g + 2 * u, *o = g + 3 * u;
       float *z = dz + (s * B + b) * g4, *p = dPre + (b * T + ti) * g4;
+      /* the activations' slopes first (vectorised), then the chain rule with no calls in the loop */
+      float *sa = slope_buf, *si = sa + u, *sf = si + u, *sg = sf + u, *so = sg + u;
+      slopes(c->act, sa, ac, u);
+      slopes(c->rec, si, i, 2 * u); /* i and f */
+      slopes(c->act, sg, gg, u);
+      slopes(c->rec, so, o, u);
+      float *restrict dcr = dc + r0, *restrict dhp = dh_prev + r0;
+      const float *restrict dhr = dh + r0;
       for (int64_t j = 0; j < u; j++) {
-        const float i = g[j], f = g[u + j], gg = g[2 * u + j], o = g[3 * u + j];
-        const float dht = dh[r0 + j] + dy[j];
-        const float dct = dc[r0 + j] + dht * o * slope(c->act, ac[j]);
-        p[j] = z[j] = dct * gg * slope(c->rec, i);
-        p[u + j] = z[u + j] = dct * cp[j] * slope(c->rec, f);
-        p[2 * u + j] = z[2 * u + j] = dct * i * slope(c->act, gg);
-        p[3 * u + j] = z[3 * u + j] = dht * ac[j] * slope(c->rec, o);
-        dc[r0 + j] = dct * f;
-        dh_prev[r0 + j] = 0.0f;
+        const float dht = dhr[j] + dy[j];
+        const float dct = dcr[j] + dht * o[j] * sa[j];
+        z[j] = dct * gg[j] * si[j];
+        z[u + j] = dct * cp[j] * sf[j];
+        z[2 * u + j] = dct * i[j] * sg[j];
+        z[3 * u + j] = dht * ac[j] * so[j];
+        dcr[j] = dct * f[j];
+        dhp[j] = 0.0f;
       }
+      memcpy(p, z, (size_t)g4 * sizeof(float));
     }
     gemm(false, true, B, u, g4, dz + s * B * g4, g4, k, g4, 1.0f, dh_prev, u);
     memcpy(dh, dh_prev, (size_t)bu * sizeof(float));
@@ -427,8 +453,8 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
       !f32_of(env, argv[10], "rnnBackward", "dBias", G, true, &dBias) ||
       !f32_of(env, argv[11], "rnnBackward", "dInit", S * B * u, false, &dInit))
     return NULL;
-  /* scratch: dh_prev [B·u], the step gradients [T·B·G], GRU's da and d(r·h) [B·u] each */
-  float *scratch = calloc((size_t)(B * u * 3 + T * B * G), sizeof(float));
+  /* scratch: dh_prev [B·u], GRU's da and d(r·h) [B·u] each, the step gradients [T·B·G], LSTM's slopes [5u] */
+  float *scratch = calloc((size_t)(B * u * 3 + T * B * G + 5 * u), sizeof(float));
   if (scratch == NULL) {
     napi_throw_error(env, NULL, "rnnBackward: out of memory");
     return NULL;
@@ -436,7 +462,7 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   float *dh_prev = scratch, *da = scratch + B * u, *drh = scratch + 2 * B * u, *steps = scratch + 3 * B * u;
   memset(dPre, 0, (size_t)(B * T * G) * sizeof(float));
   memcpy(dInit, dFinal, (size_t)(S * B * u) * sizeof(float)); /* the running dh (and dc) start as the final states' */
-  if (c.kind == LSTM) lstm_backward(&c, k, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps);
+  if (c.kind == LSTM) lstm_backward(&c, k, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps, steps + T * B * G);
   else if (c.kind == GRU) gru_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dBias, dInit, dh_prev, steps, da, drh);
   else simple_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dInit, dh_prev, steps);
   free(scratch);
