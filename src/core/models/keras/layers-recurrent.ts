@@ -75,7 +75,8 @@ function run(
   init: tf.Tensor[] | null,
 ): tf.Tensor[] {
   const native = fusedKernels();
-  if (native !== null && r.cell.fused !== null) return runFused(r, x, p, mask, init, native);
+  // An empty local batch (more devices than examples) has nothing to scan: the tfjs ops handle it.
+  if (native !== null && r.cell.fused !== null && x.shape[0]! > 0) return runFused(r, x, p, mask, init, native);
   const { outputs, states } = scan(r, x, p, mask, init);
   const out = r.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1]!;
   return r.returnState ? [out, ...states] : [out];

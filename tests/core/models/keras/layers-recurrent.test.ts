@@ -180,3 +180,29 @@ for (const path of PATHS) {
       });
   });
 }
+
+describe('recurrent layers on an empty local batch', () => {
+  test('LSTM and GRU on [0, time, features] give [0, units] on every path (a device with no examples)', async () => {
+    for (const path of PATHS.filter((p) => !p.skip)) {
+      await selectBackend([path.backend], path.native ? { native: native! } : {});
+      for (const layer of [L('LSTM', { name: 'r', units: 4 }), L('GRU', { name: 'r', units: 3, return_sequences: true })]) {
+        const m = buildKerasModel(
+          {
+            class_name: 'Sequential',
+            config: { name: 's', layers: [L('InputLayer', { batch_shape: [null, T, D], name: 'in' }), layer] },
+          },
+          { loss: 'mse' },
+        );
+        const shape = tf.tidy(() => {
+          const pt = paramTensors(m, initParams(m, 1));
+          return runGraph(m.keras!.graph, pt, tf.zeros([0, T, D]), { training: true, exampleOffset: 0 }).get(
+            m.keras!.graph.output,
+          )!.shape;
+        });
+        assert.deepEqual(shape, [0, ...m.outputShape], `${path.name} ${JSON.stringify(layer)}`);
+      }
+    }
+    await selectBackend(['wasm']);
+    registerProjectKernels();
+  });
+});
