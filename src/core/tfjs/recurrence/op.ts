@@ -7,7 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activeNativeGemm } from '../kernels';
+import { BufferPool } from './buffer-pool';
 import { configOf, savedOf, statesOf, type FusedCell, type Recurrence, type Sequence } from './sequence';
+
+const pool = new BufferPool();
 
 export interface FusedOptions {
   reverse: boolean;
@@ -26,7 +29,7 @@ export function fusedKernels(): Recurrence | null {
 function pack(q: Sequence, blocks: Float32Array[], rowsPerBlock: number[]): Float32Array {
   const { batch: B, units: u } = q;
   const width = rowsPerBlock.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(B * width * u);
+  const out = pool.take(B * width * u);
   let s0 = 0;
   blocks.forEach((block, k) => {
     for (let s = 0; s < rowsPerBlock[k]!; s++)
@@ -39,8 +42,8 @@ function pack(q: Sequence, blocks: Float32Array[], rowsPerBlock: number[]): Floa
 function unpack(q: Sequence, packed: Float32Array, states: number): { dY: Float32Array; dFinal: Float32Array } {
   const { batch: B, time: T, units: u } = q;
   const width = T + states;
-  const dY = new Float32Array(T * B * u);
-  const dFinal = new Float32Array(states * B * u);
+  const dY = pool.take(T * B * u);
+  const dFinal = pool.take(states * B * u);
   for (let b = 0; b < B; b++)
     for (let s = 0; s < width; s++) {
       const row = packed.subarray((b * width + s) * u, (b * width + s + 1) * u);
@@ -74,33 +77,40 @@ export function fusedRecurrence(
   const inputs = [pre, kernel, ...(bias ? [bias] : []), ...init];
   const op = tf.customGrad((...args: unknown[]) => {
     const t = args.slice(0, inputs.length) as tf.Tensor[];
-    const H = new Float32Array((time + 1) * bu);
-    const C = cell.kind === 'lstm' ? new Float32Array((time + 1) * bu) : null;
-    if (init.length) {
-      H.set(values(t[t.length - states]!));
-      C?.set(values(t[t.length - 1]!));
+    // The states' first block is the initial state: given, or zeros (a pooled buffer holds old values).
+    const H = pool.take((time + 1) * bu);
+    const C = cell.kind === 'lstm' ? pool.take((time + 1) * bu) : null;
+    for (const [i, block] of [H, C].entries()) {
+      if (block === null) continue;
+      if (init.length) block.set(values(t[t.length - states + i]!));
+      else block.fill(0, 0, bu);
     }
-    const Y = new Float32Array(time * bu);
-    const saved = new Float32Array(time * bu * savedOf(cell));
+    const Y = pool.take(time * bu);
+    const saved = pool.take(time * bu * savedOf(cell));
     const k = values(t[1]!);
     native.rnnForward(config, values(t[0]!), k, bias ? values(t[2]!) : null, keep, H, C, Y, saved);
     const finals = [H.subarray(time * bu), ...(C ? [C.subarray(time * bu)] : [])];
     const out = pack(q, [Y, ...finals], [time, ...finals.map(() => 1)]);
+    const value = tf.tensor3d(out, [batch, time + states, units]); // copied into the backend
+    pool.give(Y, out);
     return {
-      value: tf.tensor3d(out, [batch, time + states, units]),
+      value,
       gradFunc: (dy: tf.Tensor) => {
         const { dY, dFinal } = unpack(q, values(dy), states);
-        const dPre = new Float32Array(pre.size);
-        const dKernel = new Float32Array(kernel.size);
-        const dBias = bias ? new Float32Array(bias.size) : null;
-        const dInit = new Float32Array(states * bu);
+        const dPre = pool.take(pre.size);
+        const dKernel = pool.take(kernel.size);
+        const dBias = bias ? pool.take(bias.size) : null;
+        const dInit = pool.take(states * bu);
         native.rnnBackward(config, k, keep, H, C, saved, dY, dFinal, dPre, dKernel, dBias, dInit);
-        return [
+        const grads = [
           tf.tensor(dPre, pre.shape),
           tf.tensor(dKernel, kernel.shape),
           ...(bias && dBias ? [tf.tensor(dBias, bias.shape)] : []),
           ...init.map((_, i) => tf.tensor2d(dInit.subarray(i * bu, (i + 1) * bu), [batch, units])),
         ];
+        // tf.tensor copied each into the backend's memory (the kernels run on wasm only): all reusable now.
+        pool.give(H, C, saved, dY, dFinal, dPre, dKernel, dBias, dInit);
+        return grads;
       },
     };
   });
