@@ -36,7 +36,7 @@ typedef struct {
 
 /*
  * exp for the gates, in a form the compiler vectorises (glibc's expf and tanhf are calls per element;
- * tanhf alone was most of an LSTM step): 2^n · p(r) with x = n·ln2 + r, |r| ≤ ln2/2, p the degree-6
+ * tanhf alone was most of the forward scan): 2^n · p(r) with x = n·ln2 + r, |r| ≤ ln2/2, p the degree-6
  * Taylor polynomial (remainder below 1.3e-7 relative, plus the float32 rounding of its terms: a few ulps).
  */
 static inline float exp_approx(float x) {
