@@ -3,7 +3,8 @@
 // builds them). The peer writes each model as a .keras archive with its batch; dtrain trains that
 // archive through the worker's step (DeviceTrainer: forward, backward, Adadelta) on its default
 // backend (wasm, with the native BLAS where it loads), and the peer times Keras's train_on_batch on the
-// same model, batch and one thread: on JAX, and on PyTorch (Keras's torch backend) where torch imports.
+// same model, batch and one thread on JAX. The PyTorch peer (bench/peers/torch_models_peer.py) trains
+// the same models written in torch.nn, on the same batch, with torch.optim.Adadelta on one thread.
 // Target (docs/keras-models.md): ≥ 1.0× Keras-on-JAX CPU per step.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,15 +23,19 @@ import type { TrainSetup } from '../src/shared/worker-protocol';
 import { AUTO_COMPUTE } from '../src/shared/settings';
 import type { BenchSection } from './section';
 import { bestRoundMs } from './timing';
+import { torchPython } from './torch-python';
 
 const PEER = fileURLToPath(new URL('./peers/keras_models_peer.py', import.meta.url));
+const TORCH_PEER = fileURLToPath(new URL('./peers/torch_models_peer.py', import.meta.url));
 const VENV_PYTHON = fileURLToPath(new URL('../.venv/bin/python', import.meta.url));
 const MODELS = ['ResNet50', 'MobileNetV2', 'LSTM', 'Transformer'] as const;
 const BATCH = 32;
 // The peer's statistic (keras_models_peer.py): best of ROUNDS rounds of STEPS steps after WARMUP.
 const [WARMUP, STEPS, ROUNDS] = [2, 3, 2];
 
-type PeerFigures = Record<(typeof MODELS)[number], number> & { keras: string; backend: string };
+type Rates = Record<(typeof MODELS)[number], number>;
+type PeerFigures = Rates & { keras: string; backend: string };
+type TorchFigures = Rates & { torch: string };
 
 /** One intra-op thread for JAX (XLA) and PyTorch, as dtrain's single-threaded worker. */
 const ONE_THREAD = {
@@ -48,11 +53,19 @@ function peer(python: string, backend: string, args: string[]): { out: string } 
   return { out: r.stdout };
 }
 
-function peerFigures(python: string, backend: string, dir: string): PeerFigures | { reason: string } {
-  if (backend === 'torch' && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0)
-    return { reason: `${python} cannot import torch (pip install torch in the .venv)` };
-  const r = peer(python, backend, [dir, 'time']);
+function peerFigures(python: string, dir: string): PeerFigures | { reason: string } {
+  const r = peer(python, 'jax', [dir, 'time']);
   return 'reason' in r ? r : (JSON.parse(r.out.trim().split('\n').pop()!) as PeerFigures);
+}
+
+/** The plain-PyTorch peer on the batches the Keras peer wrote (Keras 3's torch backend needs a newer torch than Debian's). */
+function torchFigures(dir: string): TorchFigures | { reason: string } {
+  const found = torchPython();
+  if ('reason' in found) return found;
+  const env = { ...process.env, ...ONE_THREAD };
+  const r = spawnSync(found.python, [TORCH_PEER, dir], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { reason: `the PyTorch peer failed: ${r.stderr.trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchFigures;
 }
 
 /** Samples/s of the worker's training step on the model the peer wrote. */
@@ -108,15 +121,15 @@ async function run(): Promise<void> {
     const blas = nativeBlas(true);
     await selectBackend(['wasm'], blas.available ? { native: blas.native! } : {});
     console.log(`dtrain: 1 worker, wasm, ${nativeBlasNote(blas, 'wasm')}; batch ${BATCH}; one thread everywhere`);
-    const jax = peerFigures(python, 'jax', dir);
-    const torch = peerFigures(python, 'torch', dir);
+    const jax = peerFigures(python, dir);
+    const torch = torchFigures(dir);
     if ('reason' in jax) console.log(`Keras on JAX: not measured: ${jax.reason}`);
     else console.log(`Keras ${jax.keras} on JAX (CPU, one thread)`);
-    if ('reason' in torch) console.log(`PyTorch (Keras's torch backend): not measured: ${torch.reason}`);
-    const ratio = (ours: number, f: PeerFigures | { reason: string }, name: (typeof MODELS)[number]) =>
+    if ('reason' in torch) console.log(`PyTorch: not measured: ${torch.reason}`);
+    else console.log(`PyTorch ${torch.torch} (torch.nn, CPU, one thread, torch.optim.Adadelta)`);
+    const ratio = (ours: number, f: Rates | { reason: string }, name: (typeof MODELS)[number]) =>
       'reason' in f ? '—' : `${(ours / f[name]).toFixed(2)}×`;
-    const rate = (f: PeerFigures | { reason: string }, name: (typeof MODELS)[number]) =>
-      'reason' in f ? '—' : f[name].toFixed(1);
+    const rate = (f: Rates | { reason: string }, name: (typeof MODELS)[number]) => ('reason' in f ? '—' : f[name].toFixed(1));
     console.log('model        dtrain/s   keras-jax/s  torch/s   dtrain÷jax (target ≥ 1.0×)  dtrain÷torch');
     for (const name of MODELS) {
       const ours = await dtrainSamplesPerSec(dir, name);

@@ -19,6 +19,7 @@ import { measureMeshTraining } from './mesh-training';
 import type { BenchSection } from './section';
 import { bestRoundMs } from './timing';
 import { benchCompute } from './compute';
+import { torchPython } from './torch-python';
 
 const PEER = fileURLToPath(new URL('./peers/torch_peer.py', import.meta.url));
 const BATCH = 256;
@@ -42,20 +43,6 @@ interface TorchFigures {
   cnn_1: number;
   mlp_ddp_2: number;
   adadelta_10m: number;
-}
-
-/** A python that imports torch: $DTRAIN_TORCH_PYTHON, Debian's python3-torch, or the repo's .venv. */
-function torchPython(): { python: string } | { reason: string } {
-  const candidates = [
-    process.env.DTRAIN_TORCH_PYTHON,
-    '/usr/bin/python3',
-    fileURLToPath(new URL('../.venv/bin/python', import.meta.url)),
-  ];
-  for (const python of candidates) {
-    if (!python || !existsSync(python)) continue;
-    if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return { python };
-  }
-  return { reason: 'no python with torch (apt-get install python3-torch, or set DTRAIN_TORCH_PYTHON)' };
 }
 
 function runPeer(): TorchFigures | { reason: string } {

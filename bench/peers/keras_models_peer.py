@@ -5,7 +5,8 @@ training step on them.
   python keras_models_peer.py OUTDIR write     # OUTDIR/NAME.keras and OUTDIR/NAME.npz (x, y)
   python keras_models_peer.py OUTDIR time      # one JSON line: {"keras", "backend", NAME: samples/s}
 
-KERAS_BACKEND picks the framework that runs the step (jax, or torch for the PyTorch figure). Each
+The bench runs it with KERAS_BACKEND=jax; the PyTorch figure comes from torch_models_peer.py, which
+trains the same models in plain torch.nn on the batches written here. Each
 figure is the best of a few timed rounds of `train_on_batch` after warm-up (compilation excluded), on
 one intra-op thread, as dtrain's single-threaded worker.
 """
@@ -99,10 +100,6 @@ def time_all():
 
 
 if __name__ == "__main__":
-    if keras.backend.backend() == "torch":
-        import torch
-
-        torch.set_num_threads(1)
     if sys.argv[2] == "write":
         write(sys.argv[1])
     else:

@@ -1,6 +1,6 @@
 /*
  * dtrain's native BLAS addon: OpenBLAS's sgemm (and the im2col/col2im of conv.c) for the wasm
- * backend's matmul and convolution kernels, and the ring collectives' reduction add (vector.c, which
+ * backend's matmul and convolution kernels, the recurrent layers' whole-sequence kernels (rnn.c), and the ring collectives' reduction add (vector.c, which
  * needs no OpenBLAS). Plain N-API (ABI-stable: one build loads in Node and in
  * Electron's utility process) with no npm dependency.
  *
@@ -14,16 +14,15 @@
 
 #include "args.h"
 #include "conv.h"
+#include "rnn.h"
 #include "vector.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 }; /* CBLAS's enum values */
 
-typedef void (*sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
-                         const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 typedef void (*set_threads_fn)(int);
 typedef char *(*string_fn)(void);
 
-static sgemm_fn sgemm_ptr = NULL;
+sgemm_fn sgemm_ptr = NULL;
 
 /* open(path): dlopens OpenBLAS, pins it to one thread, returns { config, corename }; throws why not. */
 static napi_value open_blas(napi_env env, napi_callback_info info) {
@@ -128,6 +127,8 @@ NAPI_MODULE_INIT() {
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rnnForward", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rnnBackward", NULL, rnn_backward, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

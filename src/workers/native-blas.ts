@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeGemm } from '../core/tfjs/kernels/native-gemm';
+import type { NativeGemm, NativeRecurrence } from '../core/tfjs/kernels/native-gemm';
 import { addInto as jsAddInto } from '../core/collectives/chunking';
 import type { AddInto, ReduceArray } from '../core/collectives/types';
 
@@ -33,7 +33,7 @@ export type NativeBlasStatus =
       fix: string | null;
     };
 
-interface Addon extends NativeGemm {
+interface Addon extends NativeGemm, Partial<NativeRecurrence> {
   open(path: string): { config: string; corename: string };
   addInto(dst: ReduceArray, src: ReduceArray): void;
 }
@@ -107,6 +107,9 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
     try {
       const { config } = addon.open(library);
       const native: NativeGemm = { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im };
+      // An addon built before the recurrent kernels: the layers keep their per-step tfjs ops.
+      if (typeof addon.rnnForward === 'function' && typeof addon.rnnBackward === 'function')
+        native.recurrence = { rnnForward: addon.rnnForward, rnnBackward: addon.rnnBackward };
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));

@@ -104,7 +104,7 @@ export class StepExchange {
         divideInPlaceF32(g, total, heap);
         return g;
       }
-      return { rows: g.rows, values: g.values.map((v) => v / total), rowSize: g.rowSize };
+      return { rows: g.rows, values: dividedCopy(g.values, total), rowSize: g.rowSize };
     });
   }
 
@@ -126,6 +126,16 @@ export class StepExchange {
     }
     return s;
   }
+}
+
+/**
+ * values / total in a new array of the same type (a sparse gradient's rows): a plain loop, where
+ * typed-array map's callback per element cost ~2 ms per Embedding lookup of a 32×64 batch.
+ */
+function dividedCopy<T extends Float32Array | Float64Array>(values: T, total: number): T {
+  const out = new (values.constructor as new (n: number) => T)(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / total;
+  return out;
 }
 
 function missing(path: string): never {

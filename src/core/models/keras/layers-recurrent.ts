@@ -12,6 +12,8 @@ import { cellOf, type Cell } from './recurrent-cells';
 import { maskFor } from './masking';
 import { onlySlots, refuseSet, slotOf, tensorSlots, type Translator } from './layer-types';
 import { regularizersOf } from './regularizers';
+import { fusedKernels, fusedRecurrence } from '../../tfjs/recurrence/op';
+import type { Recurrence as NativeRecurrence } from '../../tfjs/recurrence/sequence';
 
 interface Recurrence {
   cell: Cell;
@@ -72,8 +74,31 @@ function run(
   mask: tf.Tensor | null,
   init: tf.Tensor[] | null,
 ): tf.Tensor[] {
+  const native = fusedKernels();
+  // An empty local batch (more devices than examples) has nothing to scan: the tfjs ops handle it.
+  if (native !== null && r.cell.fused !== null && x.shape[0]! > 0) return runFused(r, x, p, mask, init, native);
   const { outputs, states } = scan(r, x, p, mask, init);
   const out = r.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1]!;
+  return r.returnState ? [out, ...states] : [out];
+}
+
+/** The same on the whole-sequence kernel: one op for the scan, its packed result sliced into the layer's outputs. */
+function runFused(
+  r: Recurrence,
+  x: tf.Tensor,
+  p: Map<string, tf.Tensor>,
+  mask: tf.Tensor | null,
+  init: tf.Tensor[] | null,
+  native: NativeRecurrence,
+): tf.Tensor[] {
+  const [batch, time] = x.shape as [number, number];
+  const units = r.cell.units;
+  const { kernel, bias } = r.cell.stepParams(p);
+  const options = { reverse: r.goBackwards, zeroOutput: r.zeroOutputForMask, mask };
+  const packed = fusedRecurrence(native, r.cell.fused!, r.cell.inputProjection(x, p), kernel, bias, init ?? [], options);
+  const at = (step: number, steps: number) => tf.slice(packed, [0, step, 0], [batch, steps, units]);
+  const out = r.returnSequences ? at(0, time) : tf.reshape(at(time - 1, 1), [batch, units]);
+  const states = r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]));
   return r.returnState ? [out, ...states] : [out];
 }
 

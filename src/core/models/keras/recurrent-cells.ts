@@ -8,6 +8,7 @@ import type { ParamSpec } from '../parts';
 import { activationOf, type ActivationFn } from './activations';
 import { fail, type LayerEntry } from './config';
 import { param, positiveInt, variable } from './layer-types';
+import { isFusedActivation, type FusedActivation, type FusedCell } from '../../tfjs/recurrence/sequence';
 
 export interface Cell {
   units: number;
@@ -18,6 +19,16 @@ export interface Cell {
   inputProjection(x: tf.Tensor, p: Map<string, tf.Tensor>): tf.Tensor;
   /** One step from its input term and the previous states: the new states (output first). */
   step(pre: tf.Tensor, states: tf.Tensor[], p: Map<string, tf.Tensor>): tf.Tensor[];
+  /** The whole-sequence kernel's description (core/tfjs/recurrence), or null when it does not fuse an activation. */
+  fused: FusedCell | null;
+  /** What that kernel takes besides inputProjection: the recurrent kernel and the bias added inside the step. */
+  stepParams(p: Map<string, tf.Tensor>): { kernel: tf.Tensor; bias: tf.Tensor | null };
+}
+
+/** The activation's name when the fused kernels compute it, else null. */
+function fusedName(raw: unknown, fallback: string): FusedActivation | null {
+  const name = raw ?? fallback;
+  return isFusedActivation(name) ? name : null;
 }
 
 type Sub = { h5: string; path: string };
@@ -52,6 +63,7 @@ function weights(entry: LayerEntry, inputDim: number, units: number, gates: numb
 function simpleRnnCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
   const units = positiveInt(entry, 'units');
   const act = activationOf(entry.config.activation ?? 'tanh', entry.name).fn;
+  const actName = fusedName(entry.config.activation, 'tanh');
   const w = weights(entry, inputDim, units, 1, sub, [units]);
   return {
     units,
@@ -63,6 +75,8 @@ function simpleRnnCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
       return w.bias ? tf.add(h, param(p, w.bias.path)) : h;
     },
     step: (pre, [prev], p) => [act(tf.add(pre, tf.matMul(prev as tf.Tensor2D, param(p, w.recurrent.path) as tf.Tensor2D)))],
+    fused: actName ? { kind: 'simple', act: actName } : null,
+    stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: null }),
   };
 }
 
@@ -72,6 +86,10 @@ function lstmCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
   const rec = activationOf(entry.config.recurrent_activation ?? 'sigmoid', entry.name).fn;
   const w = weights(entry, inputDim, units, 4, sub, null);
   const bias = entry.config.use_bias !== false ? lstmBias(entry, units, sub) : null;
+  const [actName, recName] = [
+    fusedName(entry.config.activation, 'tanh'),
+    fusedName(entry.config.recurrent_activation, 'sigmoid'),
+  ];
   return {
     units,
     stateSizes: [units, units],
@@ -85,6 +103,8 @@ function lstmCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
       const cNew = tf.add(tf.mul(rec(zf), c!), tf.mul(rec(zi), act(zg)));
       return [tf.mul(rec(zo), act(cNew)), cNew];
     },
+    fused: actName && recName ? { kind: 'lstm', act: actName, rec: recName } : null,
+    stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: bias ? param(p, bias.path) : null }),
   };
 }
 
@@ -93,6 +113,10 @@ function gruCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
   const act: ActivationFn = activationOf(entry.config.activation ?? 'tanh', entry.name).fn;
   const rec: ActivationFn = activationOf(entry.config.recurrent_activation ?? 'sigmoid', entry.name).fn;
   const after = entry.config.reset_after !== false;
+  const [actName, recName] = [
+    fusedName(entry.config.activation, 'tanh'),
+    fusedName(entry.config.recurrent_activation, 'sigmoid'),
+  ];
   const w = weights(entry, inputDim, units, 3, sub, after ? [2, 3 * units] : [3 * units]);
   const biasRow = (p: Map<string, tf.Tensor>, row: number) => {
     const b = param(p, w.bias!.path);
@@ -131,6 +155,9 @@ function gruCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
       // h = z·h + (1 − z)·hh
       return [tf.add(tf.mul(z, h!), tf.mul(tf.sub(1, z), hh))];
     },
+    fused: actName && recName ? { kind: 'gru', act: actName, rec: recName, resetAfter: after } : null,
+    // reset_after: the bias's second row is added to h·U inside the step
+    stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: after && w.bias ? biasRow(p, 1) : null }),
   };
 }
 

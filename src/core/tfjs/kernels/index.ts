@@ -1,7 +1,8 @@
 /**
  * Project kernels for the wasm backend: faster replacements for the stock kernels that dominate a
  * training step (transposed matMul — every matMul gradient —, Conv2DBackpropInput, MaxPoolGrad, Sum over
- * leading axes — every bias gradient) and the kernels stock wasm lacks (Conv2DBackpropFilter,
+ * leading axes — every bias gradient, GatherV2 — every Embedding lookup, Slice/SplitV/Unpack — which
+ * stock wasm runs on a copy of the whole input per piece) and the kernels stock wasm lacks (Conv2DBackpropFilter,
  * UnsortedSegmentSum, the depthwise convolution's two gradients). Registering replaces the stock entries in tfjs's kernel registry; unregistering
  * restores them (benchmarks compare both). Given a native BLAS (`options.native`), the matmul and
  * convolution kernels run on it instead; each falls back to the wasm kernel below for what it does not handle.
@@ -14,6 +15,8 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { dropoutMaskConfig } from './dropout-mask';
+import { gatherConfig } from './gather';
+import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
 import { transposedMatMulConfig } from './matmul';
 import { ColumnBuffer, type NativeGemm } from './native-gemm';
@@ -36,6 +39,10 @@ const WRAPPED: Record<string, (stockConfig: KernelConfig) => KernelConfig> = {
   Identity: identityConfig,
   Add: biasAddConfig,
   MaxPool: maxPoolConfig,
+  GatherV2: gatherConfig,
+  Slice: sliceConfig,
+  SplitV: splitVConfig,
+  Unpack: unpackConfig,
 };
 /** Kernels stock wasm does not have. */
 const ADDED: KernelConfig[] = [
@@ -121,6 +128,11 @@ export function unregisterProjectKernels(): void {
 
 export function projectKernelsRegistered(): boolean {
   return replaced.size > 0;
+}
+
+/** The native BLAS the registered wasm kernels run on, or null (none given, or not registered). */
+export function activeNativeGemm(): NativeGemm | null {
+  return activeNative;
 }
 
 /** True when the registered kernels run on a native BLAS. */

@@ -1,6 +1,6 @@
 /**
  * What the native kernels need from a BLAS: row-major sgemm plus the im2col/col2im passes that turn
- * each convolution into one sgemm. Core only sees this interface; the Node side (src/workers) loads
+ * each convolution into one sgemm, and the recurrent layers' whole-sequence kernels. Core only sees this interface; the Node side (src/workers) loads
  * the addon that implements it (native/blas) and injects it through registerProjectKernels({ native }),
  * so core stays free of Node built-ins and runs unchanged where no addon exists.
  */
@@ -57,6 +57,40 @@ export interface NativeGemm {
     OH: number,
     OW: number,
     x: Float32Array,
+  ): void;
+  /** The recurrent layers' whole-sequence kernels (native/blas/rnn.c); absent from an addon built before them. */
+  recurrence?: NativeRecurrence;
+}
+
+/**
+ * A recurrent layer's scan in two calls (native/blas/rnn.c documents the cells, config and layouts):
+ * forward fills H, C (LSTM), Y and `saved`; backward reads them and writes dPre, dKernel, dBias, dInit.
+ */
+export interface NativeRecurrence {
+  rnnForward(
+    config: Int32Array,
+    pre: Float32Array,
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    keep: Uint8Array | null,
+    H: Float32Array,
+    C: Float32Array | null,
+    Y: Float32Array,
+    saved: Float32Array,
+  ): void;
+  rnnBackward(
+    config: Int32Array,
+    kernel: Float32Array,
+    keep: Uint8Array | null,
+    H: Float32Array,
+    C: Float32Array | null,
+    saved: Float32Array,
+    dY: Float32Array,
+    dFinal: Float32Array,
+    dPre: Float32Array,
+    dKernel: Float32Array,
+    dBias: Float32Array | null,
+    dInit: Float32Array,
   ): void;
 }
 
