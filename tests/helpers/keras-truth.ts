@@ -41,12 +41,18 @@ export async function kerasState(c: KerasCase, k: number): Promise<KerasArchive>
   return readCaseArchive(c, `.f32.step${k}.keras`);
 }
 
-/** The case's step `k` alone, from Keras's float32 state after `k` steps (`k` < steps). */
+/**
+ * The case's step `k` alone, from Keras's float32 state after `k` steps (`k` < steps). Its batch comes
+ * first and the others follow, unused: a run's dataset then still shows every class the case's does.
+ */
 export async function oneStepCase(c: KerasCase, k: number): Promise<KerasCase> {
   const suffix = k === 0 ? '.keras' : `.f32.step${k}.keras`;
   const rows = <T extends KerasCase['x']>(a: T): T => {
-    const per = a.values.length / a.shape[0]!;
-    return { ...a, values: a.values.slice(k * c.batch * per, (k + 1) * c.batch * per), shape: [c.batch, ...a.shape.slice(1)] };
+    const [from, to] = [k, k + 1].map((i) => (i * c.batch * a.values.length) / a.shape[0]!) as [number, number];
+    const values = a.values.slice();
+    values.set(a.values.subarray(from, to), 0);
+    values.set(a.values.subarray(0, from), to - from);
+    return { ...a, values };
   };
   const before = k === 0 ? c.before : await readCaseArchive(c, suffix);
   return {
