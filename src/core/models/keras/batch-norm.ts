@@ -75,7 +75,10 @@ export function batchNormTraining(
     variance = tf.keep(sigma2);
     const rstd = tf.rsqrt(tf.add(sigma2, eps));
     const inv = tf.mul(rstd, gIn as tf.Tensor);
-    const y = tf.add(tf.mul(xIn as tf.Tensor, inv), tf.sub(bIn as tf.Tensor, tf.mul(mu, inv)));
+    // (x − μ)·inv + β, not Keras's x·inv + (β − μ·inv): the same in exact arithmetic, but the latter
+    // cancels two large terms where |μ| ≫ σ, and a ReLU after it then decides on rounding noise
+    // (docs/keras-models.md, "Whole architectures").
+    const y = tf.reshape(tf.add(tf.mul(centered, inv), bIn as tf.Tensor), (xIn as tf.Tensor).shape);
     (save as tf.GradSaveFunc)([centered, rstd, gIn as tf.Tensor, tf.scalar(s1.count)]);
     return {
       value: y,
