@@ -18,11 +18,11 @@ import {
   type NpyHeader,
 } from '../core/data/index';
 import { namedRefs, type NpySource, type NpzSource } from './arrays';
-import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry } from './npz-entries';
+import { inArray, inFile, readCheckedNpy } from './checked-reads';
+import { npzEntries, openFile, readEntry, readEntryPrefix, scanEntry } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
 import type { DataSourceShape } from './source-shape';
 
-const CHUNK_BYTES = 1 << 20;
 const label = (what: 'x' | 'y', r: { name: string; ref: string }) =>
   r.name ? `${what}.${r.name} ('${r.ref}')` : `${what} ('${r.ref}')`;
 
@@ -81,61 +81,14 @@ export async function inspectNamedNpy(source: NpySource): Promise<DataSourceShap
   const xs: NamedHeader[] = [];
   for (const r of namedRefs(source.x, '', 'x')) {
     const path = resolve(r.ref);
-    const header = await inFile(path, () => readNpy(path, (h) => exactIntegerScan(h, label('x', r))));
+    const header = await inFile(path, () => readCheckedNpy(path, (h) => exactIntegerScan(h, label('x', r))));
     xs.push({ name: r.name, label: label('x', r), array: header });
   }
   const ys: NamedArray[] = [];
   for (const r of namedRefs(source.y, '', 'y')) {
     const path = resolve(r.ref);
-    ys.push({ name: r.name, label: label('y', r), array: await inFile(path, () => readNpy(path, null, true)) });
+    ys.push({ name: r.name, label: label('y', r), array: await inFile(path, () => readCheckedNpy(path, null, true)) });
   }
   const first = resolve(namedRefs(source.x, '', 'x')[0]!.ref);
   return summary(basename(first, extname(first)), xs, ys, source.task);
-}
-
-/** An .npy's header checked against its size, its values streamed through `scan`; with `whole`, decoded. */
-async function readNpy(
-  path: string,
-  scan: ((h: NpyHeader) => ((chunk: Uint8Array) => void) | null) | null,
-  whole: true,
-): Promise<ReturnType<typeof decodeNpy>>;
-async function readNpy(path: string, scan: ((h: NpyHeader) => ((chunk: Uint8Array) => void) | null) | null): Promise<NpyHeader>;
-async function readNpy(
-  path: string,
-  scan: ((h: NpyHeader) => ((chunk: Uint8Array) => void) | null) | null,
-  whole = false,
-): Promise<NpyHeader | ReturnType<typeof decodeNpy>> {
-  const { fh, size } = await openFile(path);
-  try {
-    const header = decodeNpyHeader(await readAt(fh, 0, Math.min(size, NPY_HEADER_BYTES)));
-    const needs = header.dataStart + npyDataBytes(header);
-    if (needs > size)
-      throw new DatasetError(
-        `truncated .npy file: shape (${header.shape.join(', ')}) of ${header.dtype} needs ${needs - header.dataStart} bytes, the file has ${Math.max(0, size - header.dataStart)}`,
-      );
-    if (whole) return decodeNpy(await readAt(fh, 0, needs));
-    const consume = scan?.(header);
-    if (consume) for (let at = 0; at < needs; at += CHUNK_BYTES) consume(await readAt(fh, at, Math.min(CHUNK_BYTES, needs - at)));
-    return header;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function inArray<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DatasetError) throw new DatasetError(`array '${key}': ${err.message}`);
-    throw err;
-  }
-}
-
-async function inFile<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DatasetError) throw new DatasetError(`${path}: ${err.message}`);
-    throw err;
-  }
 }

@@ -35,10 +35,9 @@ import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
 import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry, type NpzEntryRef } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
+import { inArray, inFile, readCheckedNpy, type NpyScan } from './checked-reads';
 
 export type { DataSourceShape } from './source-shape';
-
-const CHUNK_BYTES = 1 << 20;
 
 export async function inspectDataSource(source: DatasetSource): Promise<DataSourceShape> {
   if (source === null || typeof source !== 'object') throw new DatasetError('dataset source must be an object');
@@ -84,7 +83,7 @@ export function shapeOf(ds: Dataset): DataSourceShape {
 
 async function inspectCsv({ path, options }: { path: string; options: CsvOptions }): Promise<DataSourceShape> {
   const summarizer = withPath(path, () => createCsvSummarizer(options));
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream) withPath(path, () => summarizer.push(chunk as string));
   } catch (err) {
@@ -107,7 +106,7 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
   if (typeof source.path !== 'string' || source.path === '') throw new DatasetError('npz dataset source needs a path');
   const path = resolve(source.path);
   return inFile(path, async () => {
-    const { fh, size } = await openOrFail(path);
+    const { fh, size } = await openFile(path);
     try {
       const entries = await npzEntries(fh, size);
       const entry = (key: string) => {
@@ -118,9 +117,9 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
       const [xKey, yKey] = [(source.x as string | undefined) ?? 'x', (source.y as string | undefined) ?? 'y'];
       const [xEntry, yEntry] = [entry(xKey), entry(yKey)];
       const header = async (key: string, e: NpzEntryRef) => {
-        const prefix = await inArrayAsync(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
-        const h = inArray(key, () => decodeNpyHeader(prefix));
-        inArray(key, () => checkNpyEntry(e, h));
+        const prefix = await inArray(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
+        const h = await inArray(key, () => decodeNpyHeader(prefix));
+        await inArray(key, () => checkNpyEntry(e, h));
         return h;
       };
       const x = await header(xKey, xEntry);
@@ -128,11 +127,11 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
       arraysSummary(x, { ...yHeader, shape: yHeader.shape }, { task: 'regression' }); // rows agree, before any values are read
       let y: Pick<NpyArray, 'dtype' | 'shape'> = yHeader;
       if (needsLabels(yHeader, source.task)) {
-        const bytes = await inArrayAsync(yKey, () => readEntry(fh, yEntry));
-        y = inArray(yKey, () => decodeNpy(bytes));
-      } else await inArrayAsync(yKey, () => scanEntry(fh, yEntry, () => undefined));
+        const bytes = await inArray(yKey, () => readEntry(fh, yEntry));
+        y = await inArray(yKey, () => decodeNpy(bytes));
+      } else await inArray(yKey, () => scanEntry(fh, yEntry, () => undefined));
       const exact = exactIntegerScan(x, 'x');
-      await inArrayAsync(xKey, () => scanEntry(fh, xEntry, exact ?? (() => undefined)));
+      await inArray(xKey, () => scanEntry(fh, xEntry, exact ?? (() => undefined)));
       return { name: basename(path, extname(path)), ...arraysSummary(x, y, { task: source.task }) };
     } finally {
       await fh.close();
@@ -150,28 +149,11 @@ async function inspectNpy(source: Extract<DatasetSource, { kind: 'npy' }>): Prom
       throw new DatasetError(`npy dataset source needs "${key}": a .npy file`);
   }
   const [xPath, yPath] = [resolve(source.x as string), resolve(source.y as string)];
-  const read = (path: string, whole: boolean, scan?: (h: NpyHeader) => ((chunk: Uint8Array) => void) | null) =>
-    inFile(path, async () => {
-      const { fh, size } = await openOrFail(path);
-      try {
-        const header = decodeNpyHeader(await readAt(fh, 0, Math.min(size, NPY_HEADER_BYTES)));
-        const needs = header.dataStart + npyDataBytes(header);
-        if (needs > size)
-          throw new DatasetError(
-            `truncated .npy file: shape (${header.shape.join(', ')}) of ${header.dtype} needs ${needs - header.dataStart} bytes, the file has ${Math.max(0, size - header.dataStart)}`,
-          );
-        const consume = scan?.(header);
-        if (consume)
-          for (let at = 0; at < needs; at += CHUNK_BYTES) consume(await readAt(fh, at, Math.min(CHUNK_BYTES, needs - at)));
-        return whole ? decodeNpy(await readAt(fh, 0, needs)) : header;
-      } finally {
-        await fh.close();
-      }
-    });
-  const x = await read(xPath, false, (h) => exactIntegerScan(h, 'x'));
-  let y: Pick<NpyArray, 'dtype' | 'shape'> = await read(yPath, false);
+  const header = (path: string, scan: NpyScan | null) => inFile(path, () => readCheckedNpy(path, scan));
+  const x = await header(xPath, (h) => exactIntegerScan(h, 'x'));
+  let y: Pick<NpyArray, 'dtype' | 'shape'> = await header(yPath, null);
   await inFile(`${xPath}, ${yPath}`, async () => arraysSummary(x, { ...y }, { task: 'regression' }));
-  if (needsLabels(y, source.task)) y = await read(yPath, true);
+  if (needsLabels(y, source.task)) y = await inFile(yPath, () => readCheckedNpy(yPath, null, true));
   const summary = await inFile(`${xPath}, ${yPath}`, async () => arraysSummary(x, y, { task: source.task }));
   return { name: basename(xPath, extname(xPath)), ...summary };
 }
@@ -180,34 +162,4 @@ async function inspectNpy(source: Extract<DatasetSource, { kind: 'npy' }>): Prom
 function needsLabels(y: Pick<NpyArray, 'dtype' | 'shape'>, task: Task | undefined): boolean {
   const perRow = y.shape.slice(1).reduce((a, b) => a * b, 1);
   return (task ?? (isIntegerDtype(y.dtype) && perRow === 1 ? 'classification' : 'regression')) === 'classification';
-}
-
-/** The file opened for reading, refused unless it is a regular file (a FIFO would block a read forever). */
-const openOrFail = openFile;
-
-function inArray<T>(key: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof DatasetError) throw new DatasetError(`array '${key}': ${err.message}`);
-    throw err;
-  }
-}
-
-async function inArrayAsync<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DatasetError) throw new DatasetError(`array '${key}': ${err.message}`);
-    throw err;
-  }
-}
-
-async function inFile<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof DatasetError) throw new DatasetError(`${path}: ${err.message}`);
-    throw err;
-  }
 }
