@@ -111,9 +111,10 @@ for (const dtype of ['float32', 'float64'] as const) {
     const Arr = dtype === 'float32' ? Float32Array : Float64Array;
     // Row r, column j: v, E[g²] and E[Δx²] each run through the special values in a different order.
     const at = (r: number, j: number, shift: number) => special[(r + j * (shift + 1)) % special.length]!;
-    const v0 = Arr.from({ length: n }, (_, i) => at(Math.floor(i / rowSize), i % rowSize, 0));
-    const eg0 = Arr.from({ length: n }, (_, i) => at(Math.floor(i / rowSize), i % rowSize, 1));
-    const ed0 = Arr.from({ length: n }, (_, i) => at(Math.floor(i / rowSize), i % rowSize, 2));
+    const column = (shift: number) => Array.from({ length: n }, (_, i) => at(Math.floor(i / rowSize), i % rowSize, shift));
+    const v0 = Arr.from(column(0));
+    const eg0 = Arr.from(column(1));
+    const ed0 = Arr.from(column(2));
     for (const lr of [0.7, -0.7]) {
       const hp = { lr, rho: 0.9, epsilon: 1e-6 };
       const s = makeState('plain', v0, dtype);
