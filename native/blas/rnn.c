@@ -71,17 +71,8 @@ static void activate(int64_t kind, float *restrict y, const float *restrict x, i
   }
 }
 
-/* d activation / dx from the activation's output y. */
-static inline float slope(int64_t kind, float y) {
-  switch (kind) {
-    case TANH: return 1.0f - y * y;
-    case SIGMOID: return y * (1.0f - y);
-    case RELU: return y > 0.0f ? 1.0f : 0.0f;
-    default: return 1.0f;
-  }
-}
-
-/* d[j] = slope(kind, y[j]) over n floats, the switch outside the loop as in activate(). */
+/* d[j] = d activation / dx at y[j] (from the activation's output) over n floats, the switch outside the
+   loop as in activate(), so each case vectorises. */
 static void slopes(int64_t kind, float *restrict d, const float *restrict y, int64_t n) {
   switch (kind) {
     case TANH:
@@ -356,7 +347,7 @@ static void lstm_backward(const rnn_config *c, const float *k, const uint8_t *ke
 
 static void gru_backward(const rnn_config *c, const float *k, const uint8_t *keep, const float *H, const float *saved,
                          const float *dY, float *dPre, float *dKernel, float *dBias, float *dh, float *dh_prev, float *d,
-                         float *da, float *drh) {
+                         float *da, float *drh, float *slope_buf) {
   const int64_t B = c->b, T = c->t, u = c->u, g3 = 3 * u, bu = B * u;
   const bool after = c->reset_after != 0;
   for (int64_t s = T - 1; s >= 0; s--) {
@@ -370,11 +361,15 @@ static void gru_backward(const rnn_config *c, const float *k, const uint8_t *kee
         memset(da + r0, 0, (size_t)u * sizeof(float));
         continue;
       }
+      /* slopes first (vectorised; saved holds z, r, ĥ, …): sz, sh */
+      float *sz = slope_buf, *sh = slope_buf + u;
+      slopes(c->rec, sz, sv, u);
+      slopes(c->act, sh, sv + 2 * u, u);
       for (int64_t j = 0; j < u; j++) {
         const float dht = dh[r0 + j] + dy[j], z = sv[j], hh = sv[2 * u + j];
         dh_prev[r0 + j] = dht * z;
-        da[r0 + j] = dht * (1.0f - z) * slope(c->act, hh);
-        d[(s * B + b) * g3 + j] = dht * (hp[r0 + j] - hh) * slope(c->rec, z);
+        da[r0 + j] = dht * (1.0f - z) * sh[j];
+        d[(s * B + b) * g3 + j] = dht * (hp[r0 + j] - hh) * sz[j];
       }
     }
     if (!after) gemm(false, true, B, u, u, da, u, k + 2 * u, g3, 0.0f, drh, u); /* d(r·h) = da·U_hᵀ */
@@ -382,7 +377,8 @@ static void gru_backward(const rnn_config *c, const float *k, const uint8_t *kee
       if (!keeps(c, keep, b, s)) continue;
       const int64_t r0 = b * u;
       const float *sv = saved + (s * B + b) * 4 * u;
-      float *dd = d + (s * B + b) * g3, *p = dPre + (b * T + ti) * g3;
+      float *dd = d + (s * B + b) * g3, *p = dPre + (b * T + ti) * g3, *sr = slope_buf;
+      slopes(c->rec, sr, sv + u, u);
       for (int64_t j = 0; j < u; j++) {
         const float r = sv[u + j];
         float dr;
@@ -394,7 +390,7 @@ static void gru_backward(const rnn_config *c, const float *k, const uint8_t *kee
           dh_prev[r0 + j] += drh[r0 + j] * r;
           dd[2 * u + j] = da[r0 + j];
         }
-        dd[u + j] = dr * slope(c->rec, r);
+        dd[u + j] = dr * sr[j];
         p[j] = dd[j], p[u + j] = dd[u + j], p[2 * u + j] = da[r0 + j];
       }
     }
@@ -410,7 +406,8 @@ static void gru_backward(const rnn_config *c, const float *k, const uint8_t *kee
 }
 
 static void simple_backward(const rnn_config *c, const float *k, const uint8_t *keep, const float *H, const float *saved,
-                            const float *dY, float *dPre, float *dKernel, float *dh, float *dh_prev, float *dz) {
+                            const float *dY, float *dPre, float *dKernel, float *dh, float *dh_prev, float *dz,
+                            float *slope_buf) {
   const int64_t B = c->b, T = c->t, u = c->u, bu = B * u;
   for (int64_t s = T - 1; s >= 0; s--) {
     const int64_t ti = input_step(c, s);
@@ -421,9 +418,10 @@ static void simple_backward(const rnn_config *c, const float *k, const uint8_t *
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
         continue;
       }
-      float *z = dz + (s * B + b) * u, *p = dPre + (b * T + ti) * u;
+      float *z = dz + (s * B + b) * u, *p = dPre + (b * T + ti) * u, *sa = slope_buf;
+      slopes(c->act, sa, a, u); /* vectorised, then the chain rule with no calls in the loop */
       for (int64_t j = 0; j < u; j++) {
-        p[j] = z[j] = (dh[r0 + j] + dy[j]) * slope(c->act, a[j]);
+        p[j] = z[j] = (dh[r0 + j] + dy[j]) * sa[j];
         dh_prev[r0 + j] = 0.0f;
       }
     }
@@ -453,7 +451,7 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
       !f32_of(env, argv[10], "rnnBackward", "dBias", G, true, &dBias) ||
       !f32_of(env, argv[11], "rnnBackward", "dInit", S * B * u, false, &dInit))
     return NULL;
-  /* scratch: dh_prev [B·u], GRU's da and d(r·h) [B·u] each, the step gradients [T·B·G], LSTM's slopes [5u] */
+  /* scratch: dh_prev [B·u], GRU's da and d(r·h) [B·u] each, the step gradients [T·B·G], the slopes [5u] */
   float *scratch = calloc((size_t)(B * u * 3 + T * B * G + 5 * u), sizeof(float));
   if (scratch == NULL) {
     napi_throw_error(env, NULL, "rnnBackward: out of memory");
@@ -463,8 +461,9 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   memset(dPre, 0, (size_t)(B * T * G) * sizeof(float));
   memcpy(dInit, dFinal, (size_t)(S * B * u) * sizeof(float)); /* the running dh (and dc) start as the final states' */
   if (c.kind == LSTM) lstm_backward(&c, k, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps, steps + T * B * G);
-  else if (c.kind == GRU) gru_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dBias, dInit, dh_prev, steps, da, drh);
-  else simple_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dInit, dh_prev, steps);
+  else if (c.kind == GRU)
+    gru_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dBias, dInit, dh_prev, steps, da, drh, steps + T * B * G);
+  else simple_backward(&c, k, keep, H, saved, dY, dPre, dKernel, dInit, dh_prev, steps, steps + T * B * G);
   free(scratch);
   return NULL;
 }

@@ -65,23 +65,36 @@ export function sparseToHost(slices: IndexedSlices, dtype: 'float32' | 'float64'
  */
 export function deduplicateSparse(sparse: HostSparse): HostSparse {
   const { rows, values, rowSize } = sparse;
-  const slotOf = new Map<number, number>();
+  let maxRow = -1;
+  for (const r of rows) if (r > maxRow) maxRow = r;
+  // Row ids index a table (sparseToHost checked them): a slot array, not a Map, per id.
+  const slotOf = new Int32Array(maxRow + 1).fill(-1);
   const unique: number[] = [];
-  for (const r of rows) {
-    if (!slotOf.has(r)) {
-      slotOf.set(r, unique.length);
+  const slots = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (slotOf[r] === -1) {
+      slotOf[r] = unique.length;
       unique.push(r);
     }
+    slots[i] = slotOf[r]!;
   }
   if (unique.length === rows.length) return sparse;
   const summed =
-    values instanceof Float32Array ? new Float32Array(unique.length * rowSize) : new Float64Array(unique.length * rowSize);
-  for (let i = 0; i < rows.length; i++) {
-    const dst = slotOf.get(rows[i]!)! * rowSize;
-    const src = i * rowSize;
-    for (let j = 0; j < rowSize; j++) summed[dst + j] += values[src + j]!; // typed-array store rounds to f32 like TF
-  }
+    values instanceof Float32Array
+      ? sumRows(values, new Float32Array(unique.length * rowSize), slots, rowSize)
+      : sumRows(values, new Float64Array(unique.length * rowSize), slots, rowSize);
   return { rows: Int32Array.from(unique), values: summed, rowSize };
+}
+
+/** out[slots[i]] += values[i] per row, in order (one array type per call keeps the loop monomorphic). */
+function sumRows<T extends Float32Array | Float64Array>(values: T, out: T, slots: Int32Array, rowSize: number): T {
+  for (let i = 0; i < slots.length; i++) {
+    const dst = slots[i]! * rowSize;
+    const src = i * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j] += values[src + j]!; // typed-array store rounds to f32 like TF
+  }
+  return out;
 }
 
 /** Keeps the rows of a global-coordinate sparse gradient that fall in [start, start+size) and makes them local. */

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamSpec } from '../parts';
+import { layerNorm } from '../../tfjs/layer-norm';
 import { batchNormInference, batchNormTraining } from './batch-norm';
 import { fail } from './config';
 import { fullAxis, numberOf, oneInput, param, positiveInt, refuseSet, variable, type Translator } from './layer-types';
@@ -49,10 +50,9 @@ export const layerNormalization: Translator = (entry, inShapes) => {
     regularizers: regularizersOf(entry, params, { gamma_regularizer: 0, beta_regularizer: gamma ? 1 : 0 }),
     maskUse: 'pass',
     apply: ([x], p) => {
-      const { mean, variance } = tf.moments(x!, axes, true);
-      const g = gamma && tf.reshape(param(p, gamma.path), broadcast);
-      const b = beta && tf.reshape(param(p, beta.path), broadcast);
-      return normalize(x!, mean, variance, epsilon, g, b);
+      const g = gamma && param(p, gamma.path);
+      const b = beta && param(p, beta.path);
+      return layerNorm(x!, axes, epsilon, broadcast, g, b);
     },
   };
 };

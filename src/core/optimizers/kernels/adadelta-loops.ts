@@ -80,6 +80,10 @@ function sparseSource(A: Expressions): string {
     for (let row = 0; row < numRows; row++) {
       const k = mark[row] - 1;
       const base = row * rowSize;
+      if (k < 0) {
+        ${decayOnlySource(A)}
+        continue;
+      }
       for (let j = 0; j < rowSize; j++) {
         const i = base + j;
         let e = ${decayedAccumulatedGrad(A, C, 'eg[i]')};
@@ -92,6 +96,30 @@ function sparseSource(A: Expressions): string {
         ${deltaAndValue(A)}
       }
     }`;
+}
+
+/**
+ * A row without a gradient (most rows of an Embedding table): g = 0, so where both square roots are
+ * finite and the denominator's is positive Δx is exactly −0, E[Δx²] gains (+0) and v gains lr·(−0):
+ * the rule's own results without its square roots and division. Other states (NaN, ∞, a negative
+ * sum) take the rule's full expression.
+ */
+function decayOnlySource(A: Expressions): string {
+  return `for (let j = 0; j < rowSize; j++) {
+          const i = base + j;
+          const e = ${decayedAccumulatedGrad(A, C, 'eg[i]')};
+          eg[i] = e;
+          const edi = ed[i];
+          const num = ${A.add('edi', C.epsilon)};
+          const den = ${A.add('e', C.epsilon)};
+          if (num >= 0 && num < Infinity && den > 0 && den < Infinity) {
+            ed[i] = ${A.add(A.mul(C.rho, 'edi'), '0')};
+            v[i] = ${updatedValue(A, C, 'v[i]', '-0')};
+          } else {
+            const gi = 0;
+            ${deltaAndValue(A)}
+          }
+        }`;
 }
 
 /**

@@ -18,6 +18,7 @@ import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
+import { layerNormConfig, layerNormGradConfig } from './layer-norm';
 import { transposedMatMulConfig } from './matmul';
 import { ColumnBuffer, type NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
@@ -56,6 +57,8 @@ const ADDED: KernelConfig[] = [
   dropoutMaskConfig,
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
+  layerNormConfig,
+  layerNormGradConfig,
 ];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */

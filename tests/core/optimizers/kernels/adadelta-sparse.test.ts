@@ -98,6 +98,45 @@ test('rows without a gradient keep v but decay both accumulators', () => {
   assert.ok(v[1] < 1);
 });
 
+// Rows without a gradient skip the rule's square roots where Δx is surely −0; every state where it
+// is not (NaN, ±∞, negative sums, −0, values near float32's overflow) and a negative lr must still
+// give the rule's exact results, −0 and NaN included.
+for (const dtype of ['float32', 'float64'] as const) {
+  test(`${dtype} sparse: rows without a gradient in unusual states equal the reference bit for bit`, () => {
+    const special = [NaN, Infinity, -Infinity, -0, 0, -1e-7, -2, 3.4e38, 1e-45, 0.5];
+    const rowSize = special.length;
+    const numRows = special.length * 2;
+    const n = numRows * rowSize;
+    const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+    const Arr = dtype === 'float32' ? Float32Array : Float64Array;
+    // Row r, column j: v, E[g²] and E[Δx²] each run through the special values in a different order.
+    const at = (r: number, j: number, shift: number) => special[(r + j * (shift + 1)) % special.length]!;
+    const column = (shift: number) => Array.from({ length: n }, (_, i) => at(Math.floor(i / rowSize), i % rowSize, shift));
+    const v0 = Arr.from(column(0));
+    const eg0 = Arr.from(column(1));
+    const ed0 = Arr.from(column(2));
+    for (const lr of [0.7, -0.7]) {
+      const hp = { lr, rho: 0.9, epsilon: 1e-6 };
+      const s = makeState('plain', v0, dtype);
+      s.eg.array().set(eg0);
+      s.ed.array().set(ed0);
+      const ref = { v: Arr.from(v0), eg: Arr.from(eg0), ed: Arr.from(ed0) };
+      const rows = [3, 7]; // the rest have no gradient
+      const values = rows.flatMap((_, k) => special.map((_, j) => round(0.25 * (k + 1) - j / 8)));
+      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Arr.from(values), rowSize, hp);
+      const lrUsed = dtype === 'float32' ? lr : Math.fround(lr);
+      referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, lrUsed, hp.rho, hp.epsilon, round);
+      for (const [name, got, want] of [
+        ['v', s.v.array(), ref.v],
+        ['E[g²]', s.eg.array(), ref.eg],
+        ['E[Δx²]', s.ed.array(), ref.ed],
+      ] as const)
+        for (let i = 0; i < n; i++)
+          assert.ok(Object.is(got[i], want[i]), `lr ${lr} ${name}[${i}]: ${got[i]} vs the reference's ${want[i]}`);
+    }
+  });
+}
+
 test('sparse argument checks; a failed call leaves no stale row marks', () => {
   const s = makeState('heap', new Float32Array(8).fill(1));
   const hp = { lr: 1, rho: 0.95, epsilon: 1e-7 };

@@ -1,0 +1,127 @@
+/**
+ * Layer normalization over the trailing `cols` values of each row, forward and backward in one kernel
+ * each (Keras 3's formula, docs/keras-models.md: y = (x − mean)·rsqrt(var + ε)·γ + β, var the biased
+ * variance). Unfused, a LayerNormalization is ~10 tfjs ops forward (moments casts, means, squares,
+ * broadcasts) and ~20 back, each a kernel dispatch and a full-size temporary; here each row is read
+ * twice forward and twice back. Row statistics and the γ/β gradients accumulate in float64; the output
+ * is rounded in Keras's float32 order (x·inv + (β − mean·inv)), which keeps a Transformer's
+ * attention kernels as close to Keras's change as the unfused ops did.
+ * The op that uses them is ../layer-norm.ts.
+ */
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { sizeOf, type WasmBackend } from './wasm-ops';
+
+export const LAYER_NORM = 'DtrainLayerNorm';
+export const LAYER_NORM_GRAD = 'DtrainLayerNormGrad';
+
+/** y = x·inv + (β − mean·inv), inv = rstd·γ, per row; keeps each row's mean and rstd = 1/√(var + ε) for backward. */
+export function layerNormRows(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  y: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+): void {
+  const cols = gamma.length;
+  const rows = cols === 0 ? 0 : x.length / cols;
+  for (let r = 0, o = 0; r < rows; r++, o += cols) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[o + j]!;
+    const m = s / cols;
+    let v = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = x[o + j]! - m;
+      v += d * d;
+    }
+    const inv = Math.fround(1 / Math.sqrt(v / cols + eps));
+    const mf = Math.fround(m);
+    // Keras's float32 order: x·(inv·γ) + (β − mean·(inv·γ)), each product and sum rounded.
+    for (let j = 0; j < cols; j++) {
+      const k = Math.fround(inv * gamma[j]!);
+      y[o + j] = Math.fround(x[o + j]! * k) + Math.fround(beta[j]! - Math.fround(mf * k));
+    }
+    mean[r] = mf;
+    rstd[r] = inv;
+  }
+}
+
+/**
+ * With x̂ = (x − mean)·rstd and g = dy·γ: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) per row,
+ * dγ = Σ_rows dy·x̂, dβ = Σ_rows dy.
+ */
+export function layerNormGradRows(
+  dy: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+  gamma: Float32Array,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+): void {
+  const cols = gamma.length;
+  const rows = cols === 0 ? 0 : x.length / cols;
+  const dg = new Float64Array(cols);
+  const db = new Float64Array(cols);
+  for (let r = 0, o = 0; r < rows; r++, o += cols) {
+    const m = mean[r]!;
+    const inv = rstd[r]!;
+    let sg = 0;
+    let sgx = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = dy[o + j]!;
+      const xh = (x[o + j]! - m) * inv;
+      const g = d * gamma[j]!;
+      sg += g;
+      sgx += g * xh;
+      dg[j] += d * xh;
+      db[j] += d;
+    }
+    const mg = sg / cols;
+    const mgx = sgx / cols;
+    for (let j = 0; j < cols; j++) {
+      const xh = (x[o + j]! - m) * inv;
+      dx[o + j] = inv * (dy[o + j]! * gamma[j]! - mg - xh * mgx);
+    }
+  }
+  dgamma.set(dg);
+  dbeta.set(db);
+}
+
+const f32 = (backend: WasmBackend, t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+
+const forward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const be = backend as WasmBackend;
+  const { x, gamma, beta } = inputs as Record<string, TensorInfo>;
+  const rows = sizeOf(x!.shape) / gamma!.shape[0]!;
+  const y = be.makeOutput(x!.shape, 'float32');
+  const mean = be.makeOutput([rows], 'float32');
+  const rstd = be.makeOutput([rows], 'float32');
+  // Views after every makeOutput: an allocation may grow wasm memory and detach older views.
+  layerNormRows(f32(be, x!), f32(be, gamma!), f32(be, beta!), Number(attrs!.epsilon), f32(be, y), f32(be, mean), f32(be, rstd));
+  return [y, mean, rstd];
+};
+
+const backward: KernelFunc = ({ inputs, backend }) => {
+  const be = backend as WasmBackend;
+  const { dy, x, mean, rstd, gamma } = inputs as Record<string, TensorInfo>;
+  const dx = be.makeOutput(x!.shape, 'float32');
+  const dgamma = be.makeOutput(gamma!.shape, 'float32');
+  const dbeta = be.makeOutput(gamma!.shape, 'float32');
+  layerNormGradRows(
+    f32(be, dy!),
+    f32(be, x!),
+    f32(be, mean!),
+    f32(be, rstd!),
+    f32(be, gamma!),
+    f32(be, dx),
+    f32(be, dgamma),
+    f32(be, dbeta),
+  );
+  return [dx, dgamma, dbeta];
+};
+
+export const layerNormConfig: KernelConfig = { kernelName: LAYER_NORM, backendName: 'wasm', kernelFunc: forward };
+export const layerNormGradConfig: KernelConfig = { kernelName: LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: backward };
