@@ -21,7 +21,7 @@ import { namedRefs, type NpySource, type NpzSource } from './arrays';
 import { inArray, inFile, readCheckedNpy } from './checked-reads';
 import { npzEntries, openFile, readEntry, readEntryPrefix, scanEntry } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
-import type { DataSourceShape } from './source-shape';
+import { shapeFromInfo, type DataSourceShape } from './source-shape';
 
 const label = (what: 'x' | 'y', r: { name: string; ref: string }) =>
   r.name ? `${what}.${r.name} ('${r.ref}')` : `${what} ('${r.ref}')`;
@@ -29,19 +29,7 @@ const label = (what: 'x' | 'y', r: { name: string; ref: string }) =>
 /** The shape a run's check needs, from the inputs' headers and the targets' values. */
 function summary(name: string, xs: NamedHeader[], ys: NamedArray[], task: NpySource['task']): DataSourceShape {
   const { info, labels } = labelsFromParts(name, xs, ys, { task });
-  const base = {
-    name,
-    examples: info.numExamples,
-    featureShape: [...info.featureShape],
-    task: info.task,
-    ...(info.xDtype ? { xDtype: info.xDtype } : {}),
-    ...(info.xParts ? { xParts: info.xParts } : {}),
-    ...(info.yParts ? { yParts: info.yParts } : {}),
-  };
-  if (info.task !== 'classification') return { ...base, targetDim: info.targetDim ?? 1 };
-  const classCounts = new Array<number>(info.numClasses ?? 0).fill(0);
-  for (const k of labels) classCounts[k]!++;
-  return { ...base, numClasses: info.numClasses, classCounts };
+  return shapeFromInfo(info, labels);
 }
 
 export async function inspectNamedNpz(source: NpzSource): Promise<DataSourceShape> {

@@ -28,7 +28,7 @@ import {
   type TargetPart,
 } from '../core/data/index';
 import { isNamed } from './arrays';
-import type { DataSourceShape } from './source-shape';
+import { shapeFromInfo, type DataSourceShape } from './source-shape';
 import { inspectNamedNpy, inspectNamedNpz } from './inspect-parts';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
@@ -66,19 +66,7 @@ export async function inspectDataSource(source: DatasetSource): Promise<DataSour
 
 /** A loaded dataset's shape (generated data, or a CSV whose task only a full read decides). */
 export function shapeOf(ds: Dataset): DataSourceShape {
-  const base = {
-    name: ds.name,
-    examples: ds.numExamples,
-    featureShape: [...ds.featureShape],
-    task: ds.task,
-    ...(ds.xDtype ? { xDtype: ds.xDtype } : {}),
-    ...(ds.xParts ? { xParts: ds.xParts } : {}),
-    ...(ds.yParts ? { yParts: ds.yParts } : {}),
-  };
-  if (ds.task !== 'classification') return { ...base, targetDim: ds.targetDim ?? 1 };
-  const classCounts = new Array<number>(ds.numClasses ?? 0).fill(0);
-  for (let i = 0; i < ds.y.length; i++) classCounts[ds.y[i]!]!++;
-  return { ...base, numClasses: ds.numClasses, ...(ds.classNames ? { classNames: ds.classNames } : {}), classCounts };
+  return shapeFromInfo(ds, ds.y);
 }
 
 async function inspectCsv({ path, options }: { path: string; options: CsvOptions }): Promise<DataSourceShape> {
