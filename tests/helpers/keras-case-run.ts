@@ -59,39 +59,50 @@ export function caseRunConfig(c: KerasCase, data: string, mesh: string): RunConf
   } as unknown as RunConfig;
 }
 
+/**
+ * One in-process DeviceTrainer (the worker's step, on this process's backend) on a 1-device mesh,
+ * holding the Keras archive's weights and optimizer state as a user's run starts from them.
+ */
+export async function archiveTrainer(
+  config: RunConfig,
+  batch: number,
+  storage: 'host' | 'tensor' = 'host',
+): Promise<{ trainer: DeviceTrainer; resolved: Awaited<ReturnType<typeof resolveKerasModel>> }> {
+  const resolved = await resolveKerasModel(config);
+  const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
+  const setup: TrainSetup = {
+    model: resolved.config.model,
+    data: resolved.config.data,
+    layouts: {},
+    optimizer: resolved.config.optimizer,
+    emaFirstStep: 'keras3',
+    globalBatchSize: batch,
+    seed: 1,
+    socketDir: '',
+    compute: AUTO_COMPUTE,
+  };
+  const mesh = Mesh.parse('batch=1');
+  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, storage);
+  await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
+  return { trainer, resolved };
+}
+
+/** The trainer's state after `steps` steps as a Keras archive, as `export --keras` writes it. */
+export function trainerArchive(trainer: DeviceTrainer, config: RunConfig, steps: number): KerasArchive {
+  const records = trainer.exportShards();
+  const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
+  const tensors = toCheckpointTensors(records, 'batch=1');
+  return runToKerasArchive(config, { step: steps, iterations, mesh: 'batch=1', tensors, state: {} });
+}
+
 /** The case continued by one in-process DeviceTrainer, exported as an archive. */
 export async function continueInProcess(c: KerasCase): Promise<Continued> {
   const dir = mkdtempSync(join(tmpdir(), 'dtrain-case-'));
   try {
-    const config = caseRunConfig(c, writeData(c, dir), 'batch=1');
-    const resolved = await resolveKerasModel(config);
-    const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
-    const setup: TrainSetup = {
-      model: resolved.config.model,
-      data: resolved.config.data,
-      layouts: {},
-      optimizer: resolved.config.optimizer,
-      emaFirstStep: 'keras3',
-      globalBatchSize: c.batch,
-      seed: 1,
-      socketDir: '',
-      compute: AUTO_COMPUTE,
-    };
-    const mesh = Mesh.parse('batch=1');
-    const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, 'host');
-    await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
+    const { trainer, resolved } = await archiveTrainer(caseRunConfig(c, writeData(c, dir), 'batch=1'), c.batch);
     const losses: number[] = [];
     for (let t = 0; t < c.steps; t++) losses.push((await trainer.step(t)).loss);
-    const records = trainer.exportShards();
-    const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
-    const checkpoint = {
-      step: c.steps,
-      iterations,
-      mesh: 'batch=1',
-      tensors: toCheckpointTensors(records, 'batch=1'),
-      state: {},
-    };
-    return { archive: runToKerasArchive(resolved.config, checkpoint), losses };
+    return { archive: trainerArchive(trainer, resolved.config, c.steps), losses };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

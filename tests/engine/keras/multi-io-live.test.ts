@@ -18,19 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
-import { Mesh } from '../../../src/core/dtensor/mesh';
-import { createLocalCollectives } from '../../../src/core/collectives/local';
-import { DeviceTrainer } from '../../../src/workers/trainer';
-import { resolveKerasModel } from '../../../src/engine/keras/run-model';
-import { runToKerasArchive } from '../../../src/engine/keras/run-archive';
 import { readKerasArchive, type KerasArchive } from '../../../src/engine/keras/archive';
-import { shardsForDevice, toCheckpointTensors } from '../../../src/engine/coordinator/checkpoint-shards';
 import { createTrainerService } from '../../../src/engine/service/index';
 import type { RunConfig } from '../../../src/shared/api';
-import type { TrainSetup } from '../../../src/shared/worker-protocol';
-import { AUTO_COMPUTE } from '../../../src/shared/settings';
 import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
 import { compareArchives } from '../../helpers/keras-cases';
+import { archiveTrainer, trainerArchive } from '../../helpers/keras-case-run';
 import { WORKER_ENTRY } from '../service/helpers';
 import { computePaths } from '../../helpers/compute-paths';
 import { loadNativeBlas } from '../../../src/workers/native-blas';
@@ -110,32 +103,14 @@ function compareFigures(label: string, ours: Record<string, number>[], keras: Re
 
 /** The continuation by one in-process DeviceTrainer (the worker's step), its figures checked, exported as an archive. */
 async function continueInProcess(c: Reference, storage: 'host' | 'tensor', label: string): Promise<KerasArchive> {
-  const resolved = await resolveKerasModel(runConfig(c, 'batch=1'));
-  const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
-  const setup: TrainSetup = {
-    model: resolved.config.model,
-    data: resolved.config.data,
-    layouts: {},
-    optimizer: resolved.config.optimizer,
-    emaFirstStep: 'keras3',
-    globalBatchSize: c.batch,
-    seed: 1,
-    socketDir: '',
-    compute: AUTO_COMPUTE,
-  };
-  const mesh = Mesh.parse('batch=1');
-  const trainer = await DeviceTrainer.create(0, mesh, setup, createLocalCollectives([0])[0]!, storage);
-  await trainer.importShards(shardsForDevice(initial.tensors, trainer.variableLayouts(), mesh, 0), initial.iterations);
+  const { trainer, resolved } = await archiveTrainer(runConfig(c, 'batch=1'), c.batch, storage);
   const figures: Record<string, number>[] = [];
   for (let t = 0; t < c.steps; t++) {
     const r = await trainer.step(t);
     figures.push({ loss: r.loss, ...r.metrics });
   }
   compareFigures(label, figures, c.figures);
-  const records = trainer.exportShards();
-  const iterations = Number(records.find((r) => r.path === 'optimizer/iteration')!.data[0]);
-  const tensors = toCheckpointTensors(records, 'batch=1');
-  return runToKerasArchive(resolved.config, { step: c.steps, iterations, mesh: 'batch=1', tensors, state: {} });
+  return trainerArchive(trainer, resolved.config, c.steps);
 }
 
 const ref = referenceDir();
