@@ -4,8 +4,17 @@
  * read, optionally streamed once through a scan, and errors prefixed with the file or array they are
  * about.
  */
-import { DatasetError, NPY_HEADER_BYTES, decodeNpy, decodeNpyHeader, npyDataBytes, type NpyHeader } from '../core/data/index';
-import { openFile, readAt } from './npz-entries';
+import type { FileHandle } from 'node:fs/promises';
+import {
+  DatasetError,
+  NPY_HEADER_BYTES,
+  checkNpyEntry,
+  decodeNpy,
+  decodeNpyHeader,
+  npyDataBytes,
+  type NpyHeader,
+} from '../core/data/index';
+import { openFile, readAt, readEntryPrefix, type NpzEntryRef } from './npz-entries';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -37,6 +46,21 @@ export async function readCheckedNpy(
   } finally {
     await fh.close();
   }
+}
+
+/** An .npz's entry by its key; a missing key names the keys the file has. */
+export function npzEntry(entries: Map<string, NpzEntryRef>, key: string): NpzEntryRef {
+  const e = entries.get(key);
+  if (!e) throw new DatasetError(`no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
+  return e;
+}
+
+/** An .npz member's .npy header, checked against the entry's sizes before anything is inflated. */
+export async function npzEntryHeader(fh: FileHandle, key: string, e: NpzEntryRef): Promise<NpyHeader> {
+  const prefix = await inArray(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
+  const header = await inArray(key, () => decodeNpyHeader(prefix));
+  await inArray(key, () => checkNpyEntry(e, header));
+  return header;
 }
 
 /** `fn`'s dataset error, prefixed with the array it is about. */

@@ -5,21 +5,10 @@
  * checked against the model's outputs). Nothing of the inputs is loaded, as workers stream them.
  */
 import { basename, extname, resolve } from 'node:path';
-import {
-  DatasetError,
-  NPY_HEADER_BYTES,
-  checkNpyEntry,
-  decodeNpy,
-  decodeNpyHeader,
-  labelsFromParts,
-  npyDataBytes,
-  type NamedArray,
-  type NamedHeader,
-  type NpyHeader,
-} from '../core/data/index';
+import { decodeNpy, labelsFromParts, type NamedArray, type NamedHeader } from '../core/data/index';
 import { namedRefs, type NpySource, type NpzSource } from './arrays';
-import { inArray, inFile, readCheckedNpy } from './checked-reads';
-import { npzEntries, openFile, readEntry, readEntryPrefix, scanEntry } from './npz-entries';
+import { inArray, inFile, npzEntry, npzEntryHeader, readCheckedNpy } from './checked-reads';
+import { npzEntries, openFile, readEntry, scanEntry } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
 import { shapeFromInfo, type DataSourceShape } from './source-shape';
 
@@ -38,17 +27,11 @@ export async function inspectNamedNpz(source: NpzSource): Promise<DataSourceShap
     const { fh, size } = await openFile(path);
     try {
       const entries = await npzEntries(fh, size);
-      const entry = (key: string) => {
-        const e = entries.get(key);
-        if (!e) throw new DatasetError(`no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
-        return e;
-      };
+      const entry = (key: string) => npzEntry(entries, key);
       const xs: NamedHeader[] = [];
       for (const r of namedRefs(source.x, 'x', 'x')) {
         const e = entry(r.ref);
-        const prefix = await inArray(r.ref, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
-        const header = await inArray(r.ref, async () => decodeNpyHeader(prefix));
-        await inArray(r.ref, async () => checkNpyEntry(e, header));
+        const header = await npzEntryHeader(fh, r.ref, e);
         const exact = exactIntegerScan(header, label('x', r));
         await inArray(r.ref, () => scanEntry(fh, e, exact ?? (() => undefined)));
         xs.push({ name: r.name, label: label('x', r), array: header });

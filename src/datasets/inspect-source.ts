@@ -8,24 +8,16 @@ import { createReadStream } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import {
   DatasetError,
-  NPY_HEADER_BYTES,
   arraysSummary,
-  checkNpyEntry,
   createCsvSummarizer,
   decodeNpy,
-  decodeNpyHeader,
   isIntegerDtype,
-  npyDataBytes,
-  type NpyHeader,
   makeSynthetic,
   type CsvOptions,
   type Dataset,
-  type CsvSummary,
   type NpyArray,
   type SyntheticSpec,
   type Task,
-  type ArrayPart,
-  type TargetPart,
 } from '../core/data/index';
 import { isNamed } from './arrays';
 import { shapeFromInfo, type DataSourceShape } from './source-shape';
@@ -33,9 +25,9 @@ import { inspectNamedNpy, inspectNamedNpz } from './inspect-parts';
 import { resolveBuiltin } from './builtins';
 import { imageFolderSummary } from './images';
 import { csvPlan, fileError, fullLoaders, withPath, type DatasetSource } from './load';
-import { npzEntries, openFile, readAt, readEntry, readEntryPrefix, scanEntry, type NpzEntryRef } from './npz-entries';
+import { npzEntries, openFile, readEntry, scanEntry } from './npz-entries';
 import { exactIntegerScan } from './npy-scan';
-import { inArray, inFile, readCheckedNpy, type NpyScan } from './checked-reads';
+import { inArray, inFile, npzEntry, npzEntryHeader, readCheckedNpy, type NpyScan } from './checked-reads';
 
 export type { DataSourceShape } from './source-shape';
 
@@ -97,21 +89,11 @@ async function inspectNpz(source: Extract<DatasetSource, { kind: 'npz' }>): Prom
     const { fh, size } = await openFile(path);
     try {
       const entries = await npzEntries(fh, size);
-      const entry = (key: string) => {
-        const e = entries.get(key);
-        if (!e) throw new DatasetError(`no array '${key}' (it has: ${[...entries.keys()].join(', ') || 'none'})`);
-        return e;
-      };
+      const entry = (key: string) => npzEntry(entries, key);
       const [xKey, yKey] = [(source.x as string | undefined) ?? 'x', (source.y as string | undefined) ?? 'y'];
       const [xEntry, yEntry] = [entry(xKey), entry(yKey)];
-      const header = async (key: string, e: NpzEntryRef) => {
-        const prefix = await inArray(key, () => readEntryPrefix(fh, e, NPY_HEADER_BYTES));
-        const h = await inArray(key, () => decodeNpyHeader(prefix));
-        await inArray(key, () => checkNpyEntry(e, h));
-        return h;
-      };
-      const x = await header(xKey, xEntry);
-      const yHeader = await header(yKey, yEntry);
+      const x = await npzEntryHeader(fh, xKey, xEntry);
+      const yHeader = await npzEntryHeader(fh, yKey, yEntry);
       arraysSummary(x, { ...yHeader, shape: yHeader.shape }, { task: 'regression' }); // rows agree, before any values are read
       let y: Pick<NpyArray, 'dtype' | 'shape'> = yHeader;
       if (needsLabels(yHeader, source.task)) {
