@@ -38,9 +38,21 @@ interface Value {
   shape: number[];
 }
 
-const relu = (v: Float64Array) => v.map((e) => (e > 0 ? e : 0));
+/**
+ * The distance of a forward pass from the points where the loss has no derivative: a ReLU's input
+ * at 0, two maxima of a pool window equal. There float32 and float64 may take different sides, and
+ * a central difference straddles the kink (half the slope), so a test's data must keep away.
+ */
+export interface KinkMargin {
+  margin: number;
+}
 
-function dense(h: Value, W: Float64Array, b: Float64Array, units: number, useRelu: boolean): Value {
+function relu(v: Float64Array, kinks?: KinkMargin): Float64Array {
+  if (kinks) for (const e of v) kinks.margin = Math.min(kinks.margin, Math.abs(e));
+  return v.map((e) => (e > 0 ? e : 0));
+}
+
+function dense(h: Value, W: Float64Array, b: Float64Array, units: number, useRelu: boolean, kinks?: KinkMargin): Value {
   const n = h.data.length; // Keras's Dense works on the last axis; here inputs are flat vectors
   const out = new Float64Array(units);
   for (let u = 0; u < units; u++) {
@@ -48,7 +60,7 @@ function dense(h: Value, W: Float64Array, b: Float64Array, units: number, useRel
     for (let i = 0; i < n; i++) s += h.data[i]! * W[i * units + u]!;
     out[u] = s;
   }
-  return { data: useRelu ? relu(out) : out, shape: [units] };
+  return { data: useRelu ? relu(out, kinks) : out, shape: [units] };
 }
 
 /** TensorFlow's 'same' padding puts the odd extra pixel after. */
@@ -57,7 +69,7 @@ function padBefore(size: number, k: number, padding: 'valid' | 'same'): { out: n
   return { out: size, before: Math.floor((k - 1) / 2) };
 }
 
-function conv2d(h: Value, W: Float64Array, b: Float64Array, l: Extract<RefLayer, { kind: 'conv2d' }>): Value {
+function conv2d(h: Value, W: Float64Array, b: Float64Array, l: Extract<RefLayer, { kind: 'conv2d' }>, kinks?: KinkMargin): Value {
   const [H, Wd, C] = h.shape as [number, number, number];
   const [kh, kw] = l.size;
   const gh = padBefore(H, kh, l.padding);
@@ -80,10 +92,10 @@ function conv2d(h: Value, W: Float64Array, b: Float64Array, l: Extract<RefLayer,
       }
     }
   }
-  return { data: l.relu ? relu(out) : out, shape: [gh.out, gw.out, F] };
+  return { data: l.relu ? relu(out, kinks) : out, shape: [gh.out, gw.out, F] };
 }
 
-function maxPool2d(h: Value): Value {
+function maxPool2d(h: Value, kinks?: KinkMargin): Value {
   const [H, Wd, C] = h.shape as [number, number, number];
   const oh = Math.floor(H / 2);
   const ow = Math.floor(Wd / 2);
@@ -92,7 +104,16 @@ function maxPool2d(h: Value): Value {
     for (let x = 0; x < ow; x++) {
       for (let c = 0; c < C; c++) {
         let m = -Infinity;
-        for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) m = Math.max(m, h.data[((2 * y + i) * Wd + 2 * x + j) * C + c]!);
+        let second = -Infinity;
+        for (let i = 0; i < 2; i++) {
+          for (let j = 0; j < 2; j++) {
+            const v = h.data[((2 * y + i) * Wd + 2 * x + j) * C + c]!;
+            if (v > m) [m, second] = [v, m];
+            else second = Math.max(second, v);
+          }
+        }
+        // A window of ReLU zeros routes a zero slope whichever wins: only positive runners-up count.
+        if (kinks && second > 0) kinks.margin = Math.min(kinks.margin, m - second);
         out[(y * ow + x) * C + c] = m;
       }
     }
@@ -113,7 +134,7 @@ function meanOverSteps(h: Value): Value {
   return { data: out.map((v) => v / steps), shape: [d] };
 }
 
-export function refLogits(model: RefModel, params: RefParams, example: Float64Array): Float64Array {
+export function refLogits(model: RefModel, params: RefParams, example: Float64Array, kinks?: KinkMargin): Float64Array {
   let h: Value = { data: example, shape: [...model.input] };
   const p = (path: string) => {
     const v = params.get(path);
@@ -121,9 +142,9 @@ export function refLogits(model: RefModel, params: RefParams, example: Float64Ar
     return v;
   };
   for (const l of model.layers) {
-    if (l.kind === 'dense') h = dense(h, p(l.kernel), p(l.bias), l.units, l.relu);
-    else if (l.kind === 'conv2d') h = conv2d(h, p(l.kernel), p(l.bias), l);
-    else if (l.kind === 'maxPool2d') h = maxPool2d(h);
+    if (l.kind === 'dense') h = dense(h, p(l.kernel), p(l.bias), l.units, l.relu, kinks);
+    else if (l.kind === 'conv2d') h = conv2d(h, p(l.kernel), p(l.bias), l, kinks);
+    else if (l.kind === 'maxPool2d') h = maxPool2d(h, kinks);
     else if (l.kind === 'flatten') h = { data: h.data, shape: [h.data.length] };
     else if (l.kind === 'embedding') h = embedding(h, p(l.table), l.dim);
     else h = meanOverSteps(h);
@@ -132,7 +153,14 @@ export function refLogits(model: RefModel, params: RefParams, example: Float64Ar
 }
 
 /** Mean softmax cross-entropy of the logits against integer labels, over rows `rows` of (x, y). */
-export function refLoss(model: RefModel, params: RefParams, x: ArrayLike<number>, y: ArrayLike<number>, rows: number[]): number {
+export function refLoss(
+  model: RefModel,
+  params: RefParams,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number[],
+  kinks?: KinkMargin,
+): number {
   const size = model.input.reduce((a, b) => a * b, 1);
   let total = 0;
   for (const r of rows) {
@@ -140,6 +168,7 @@ export function refLoss(model: RefModel, params: RefParams, x: ArrayLike<number>
       model,
       params,
       Float64Array.from({ length: size }, (_, i) => x[r * size + i]!),
+      kinks,
     );
     const m = Math.max(...z);
     const lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
@@ -220,7 +249,7 @@ export function refAdadeltaStep(s: RefState, grads: RefParams, o: RefAdadelta): 
 /**
  * Trains the reference for `steps` global batches of `batch` rows in file order (a run's
  * `shuffle: false`: batch t is rows t·B … t·B+B−1, wrapping), returning each step's loss (before
- * its update) and the final state.
+ * its update), the final state, and how near the steps' forward passes came to a kink (KinkMargin).
  */
 export function refTrain(
   model: RefModel,
@@ -231,13 +260,14 @@ export function refTrain(
   batch: number,
   steps: number,
   o: RefAdadelta,
-): { losses: number[]; state: RefState } {
+): { losses: number[]; state: RefState; kinkMargin: number } {
   const state = refState(initial);
   const losses: number[] = [];
+  const kinks: KinkMargin = { margin: Infinity };
   for (let t = 0; t < steps; t++) {
     const rows = Array.from({ length: batch }, (_, i) => (t * batch + i) % numRows);
-    losses.push(refLoss(model, state.params, x, y, rows));
+    losses.push(refLoss(model, state.params, x, y, rows, kinks));
     refAdadeltaStep(state, refGrads(model, state.params, x, y, rows), o);
   }
-  return { losses, state };
+  return { losses, state, kinkMargin: kinks.margin };
 }
