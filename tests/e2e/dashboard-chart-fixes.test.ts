@@ -66,6 +66,9 @@ test('charts: log scale, cursor, zoom, wall clock; compare overlays every series
       // val_loss is ≥ 0.3 here: on a log axis from ~0.12 its dashed line stays in the upper part.
       assert.equal(await colourNearAxis(page, 'chart-loss', [217, 72, 15], 0.12), 0, 'no val_loss pixel near the x axis');
       await page.getByTestId('chart-log').uncheck();
+      // Unchecking destroys the plot and builds a linear one on a later frame: wait for it, or the
+      // next test finds no plot to hover.
+      await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-distr') === '1');
     });
 
     await t.test('hovering: no cursor dot outside a plot; the horizontal line only on the hovered chart', async () => {
