@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "norm.h" /* layer normalization */
 #include "rnn.h"
 #include "vector.h"
 
@@ -126,6 +127,8 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rnnForward", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rnnBackward", NULL, rnn_backward, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeGemm, NativeRecurrence } from '../core/tfjs/kernels/native-gemm';
+import type { NativeGemm, NativeLayerNorm, NativeRecurrence } from '../core/tfjs/kernels/native-gemm';
 import { addInto as jsAddInto } from '../core/collectives/chunking';
 import type { AddInto, ReduceArray } from '../core/collectives/types';
 
@@ -33,7 +33,7 @@ export type NativeBlasStatus =
       fix: string | null;
     };
 
-interface Addon extends NativeGemm, Partial<NativeRecurrence> {
+interface Addon extends NativeGemm, Partial<NativeRecurrence>, Partial<NativeLayerNorm> {
   open(path: string): { config: string; corename: string };
   addInto(dst: ReduceArray, src: ReduceArray): void;
 }
@@ -110,6 +110,8 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
       // An addon built before the recurrent kernels: the layers keep their per-step tfjs ops.
       if (typeof addon.rnnForward === 'function' && typeof addon.rnnBackward === 'function')
         native.recurrence = { rnnForward: addon.rnnForward, rnnBackward: addon.rnnBackward };
+      if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
+        native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));

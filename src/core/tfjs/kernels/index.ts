@@ -18,7 +18,7 @@ import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
-import { layerNormConfig, layerNormGradConfig } from './layer-norm';
+import { layerNormConfig, layerNormGradConfig, nativeLayerNormConfig, nativeLayerNormGradConfig } from './layer-norm';
 import { transposedMatMulConfig } from './matmul';
 import { ColumnBuffer, type NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
@@ -68,6 +68,8 @@ const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, column
   Conv2D: nativeConv2DConfig,
   Conv2DBackpropInput: nativeConv2DBackpropInputConfig,
   Conv2DBackpropFilter: nativeConv2DBackpropFilterConfig,
+  [layerNormConfig.kernelName]: nativeLayerNormConfig,
+  [layerNormGradConfig.kernelName]: nativeLayerNormGradConfig,
 };
 
 export interface ProjectKernelOptions {
