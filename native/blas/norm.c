@@ -1,8 +1,8 @@
 /*
  * Layer normalization's two kernels for the wasm backend's DtrainLayerNorm / DtrainLayerNormGrad
  * (src/core/tfjs/kernels/layer-norm.ts has the JavaScript loops these equal bit for bit, and the
- * formula). Same operations in the same order: the row sums in float64, one after the other (a
- * reduction is never reordered, so never vectorised: no -ffast-math); the per-column passes in
+ * formula). Same operations in the same order: the row sums in float64 in the 8 lanes of lanes.h
+ * (an order both follow; no -ffast-math, which would let the compiler pick another); the per-column passes in
  * float32 or float64 as the JavaScript does, which the compiler vectorises at -O3 without changing
  * a result (each column's value alone, exactly rounded). No contraction into fused multiply-adds
  * (machines that have FMA would round differently from JavaScript).
@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lanes.h"
 #include "norm.h"
 
 #pragma GCC optimize("O3", "fp-contract=off")
@@ -26,14 +27,14 @@ static void norm_rows(const float *restrict x, const float *restrict gamma, cons
   for (size_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
     float *yr = y + r * cols;
-    double s = 0;
-    for (size_t j = 0; j < cols; j++) s += xr[j];
+    double s, v;
+#define X(j) xr[j]
+    LANE_SUM(s, cols, X);
+#undef X
     const double m = s / (double)cols;
-    double v = 0;
-    for (size_t j = 0; j < cols; j++) {
-      const double d = xr[j] - m;
-      v += d * d;
-    }
+#define SQ(j) (((double)xr[j] - m) * ((double)xr[j] - m))
+    LANE_SUM(v, cols, SQ);
+#undef SQ
     const float inv = (float)(1 / sqrt(v / (double)cols + eps));
     const float mf = (float)m;
     // Keras's float32 order: x·(inv·γ) + (β − mean·(inv·γ)), each product and sum rounded.
@@ -54,14 +55,13 @@ static void norm_grad_rows(const float *restrict dy, const float *restrict x, co
     const float *dyr = dy + r * cols, *xr = x + r * cols;
     float *dxr = dx + r * cols;
     const double m = mean[r], inv = rstd[r];
-    double sg = 0, sgx = 0;
-    for (size_t j = 0; j < cols; j++) {
-      const double d = dyr[j];
-      const double xh = (xr[j] - m) * inv;
-      const double g = d * gamma[j];
-      sg += g;
-      sgx += g * xh;
-    }
+    double sg, sgx;
+#define G(j) ((double)dyr[j] * gamma[j])
+#define GX(j) (G(j) * (((double)xr[j] - m) * inv))
+    LANE_SUM(sg, cols, G);
+    LANE_SUM(sgx, cols, GX);
+#undef GX
+#undef G
     for (size_t j = 0; j < cols; j++) {
       const double d = dyr[j];
       dg[j] += d * ((xr[j] - m) * inv);

@@ -34,6 +34,7 @@ export type NativeBlasStatus =
     };
 
 interface Addon extends NativeGemm, Partial<NativeRecurrence>, Partial<NativeLayerNorm> {
+  softmaxGrad?: NativeGemm['softmaxGrad'];
   open(path: string): { config: string; corename: string };
   addInto(dst: ReduceArray, src: ReduceArray): void;
 }
@@ -112,6 +113,7 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
         native.recurrence = { rnnForward: addon.rnnForward, rnnBackward: addon.rnnBackward };
       if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
         native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
+      if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));

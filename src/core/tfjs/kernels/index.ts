@@ -16,6 +16,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
+import { nativeSoftmaxGradConfig, softmaxGradConfig } from './softmax-grad';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
 import { layerNormConfig, layerNormGradConfig, nativeLayerNormConfig, nativeLayerNormGradConfig } from './layer-norm';
@@ -59,6 +60,7 @@ const ADDED: KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   layerNormConfig,
   layerNormGradConfig,
+  softmaxGradConfig,
 ];
 
 /** Native-BLAS kernels: each wraps the config registered without native BLAS (its fallback). */
@@ -70,6 +72,7 @@ const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, column
   Conv2DBackpropFilter: nativeConv2DBackpropFilterConfig,
   [layerNormConfig.kernelName]: nativeLayerNormConfig,
   [layerNormGradConfig.kernelName]: nativeLayerNormGradConfig,
+  [softmaxGradConfig.kernelName]: nativeSoftmaxGradConfig,
 };
 
 export interface ProjectKernelOptions {

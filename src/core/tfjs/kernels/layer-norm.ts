@@ -3,13 +3,15 @@
  * each (Keras 3's formula, docs/keras-models.md: y = (x − mean)·rsqrt(var + ε)·γ + β, var the biased
  * variance). Unfused, a LayerNormalization is ~10 tfjs ops forward (moments casts, means, squares,
  * broadcasts) and ~20 back, each a kernel dispatch and a full-size temporary; here each row is read
- * twice forward and twice back. Row statistics and the γ/β gradients accumulate in float64; the output
+ * twice forward and twice back. Row statistics (in the 8 lanes of lanes.ts) and the γ/β gradients
+ * accumulate in float64; the output
  * is rounded in Keras's float32 order (x·inv + (β − mean·inv)), which keeps a Transformer's
  * attention kernels as close to Keras's change as the unfused ops did.
  * The op that uses them is ../layer-norm.ts. With the native addon, the same loops run in C
  * (native/blas/norm.c, vectorised: the same operations in the same order, so the same bits).
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { LANES, lanesTotal } from './lanes';
 import type { NativeGemm } from './native-gemm';
 import { sizeOf, type WasmBackend } from './wasm-ops';
 
@@ -28,15 +30,17 @@ export function layerNormRows(
 ): void {
   const cols = gamma.length;
   const rows = cols === 0 ? 0 : x.length / cols;
+  const acc = new Float64Array(LANES);
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += x[o + j]!;
-    const m = s / cols;
-    let v = 0;
+    acc.fill(0);
+    for (let j = 0; j < cols; j++) acc[j & 7]! += x[o + j]!;
+    const m = lanesTotal(acc) / cols;
+    acc.fill(0);
     for (let j = 0; j < cols; j++) {
       const d = x[o + j]! - m;
-      v += d * d;
+      acc[j & 7]! += d * d;
     }
+    const v = lanesTotal(acc);
     const inv = Math.fround(1 / Math.sqrt(v / cols + eps));
     const mf = Math.fround(m);
     // Keras's float32 order: x·(inv·γ) + (β − mean·(inv·γ)), each product and sum rounded.
@@ -67,22 +71,24 @@ export function layerNormGradRows(
   const rows = cols === 0 ? 0 : x.length / cols;
   const dg = new Float64Array(cols);
   const db = new Float64Array(cols);
+  const sg = new Float64Array(LANES);
+  const sgx = new Float64Array(LANES);
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
     const m = mean[r]!;
     const inv = rstd[r]!;
-    let sg = 0;
-    let sgx = 0;
+    sg.fill(0);
+    sgx.fill(0);
     for (let j = 0; j < cols; j++) {
       const d = dy[o + j]!;
       const xh = (x[o + j]! - m) * inv;
       const g = d * gamma[j]!;
-      sg += g;
-      sgx += g * xh;
+      sg[j & 7]! += g;
+      sgx[j & 7]! += g * xh;
       dg[j] += d * xh;
       db[j] += d;
     }
-    const mg = sg / cols;
-    const mgx = sgx / cols;
+    const mg = lanesTotal(sg) / cols;
+    const mgx = lanesTotal(sgx) / cols;
     for (let j = 0; j < cols; j++) {
       const xh = (x[o + j]! - m) * inv;
       dx[o + j] = inv * (dy[o + j]! * gamma[j]! - mg - xh * mgx);

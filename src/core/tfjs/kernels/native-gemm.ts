@@ -62,6 +62,8 @@ export interface NativeGemm {
   recurrence?: NativeRecurrence;
   /** Layer normalization's two kernels (native/blas/norm.c); absent from an addon built before them. */
   norm?: NativeLayerNorm;
+  /** The scaled softmax's gradient (native/blas/softmax.c; kernels/softmax-grad.ts has its loop); absent from older addons. */
+  softmaxGrad?: (dy: Float32Array, y: Float32Array, cols: number, scale: number, dx: Float32Array) => void;
 }
 
 /** The native loops of kernels/layer-norm.ts (same arguments as layerNormRows / layerNormGradRows, same bits). */
