@@ -9,6 +9,17 @@
 
 enum { LANES = 8 };
 
+/*
+ * On x86-64 Linux with GCC, a loop so marked is built twice, for AVX2 and for the baseline (SSE2), and
+ * the loader picks per machine: the double-precision passes run 4 wide instead of 2. The same IEEE
+ * operations either way (no FMA: contraction is off), so the same bits.
+ */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define WIDE_VECTORS __attribute__((target_clones("avx2", "default")))
+#else
+#define WIDE_VECTORS
+#endif
+
 static inline double lanes_total(const double *a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }

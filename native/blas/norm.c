@@ -22,7 +22,7 @@
 #pragma clang fp contract(off)
 #endif
 
-static void norm_rows(const float *restrict x, const float *restrict gamma, const float *restrict beta, double eps,
+WIDE_VECTORS static void norm_rows(const float *restrict x, const float *restrict gamma, const float *restrict beta, double eps,
                       float *restrict y, float *restrict mean, float *restrict rstd, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
@@ -48,7 +48,7 @@ static void norm_rows(const float *restrict x, const float *restrict gamma, cons
 }
 
 /* x̂ = (x − mean)·rstd, g = dy·γ: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)); dγ = Σ dy·x̂, dβ = Σ dy (dg, db: float64). */
-static void norm_grad_rows(const float *restrict dy, const float *restrict x, const float *restrict mean,
+WIDE_VECTORS static void norm_grad_rows(const float *restrict dy, const float *restrict x, const float *restrict mean,
                            const float *restrict rstd, const float *restrict gamma, float *restrict dx, double *restrict dg,
                            double *restrict db, size_t rows, size_t cols) {
   for (size_t r = 0; r < rows; r++) {

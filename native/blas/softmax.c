@@ -14,7 +14,7 @@
 #pragma clang fp contract(off)
 #endif
 
-static void grad_rows(const float *restrict dy, const float *restrict y, float scale, float *restrict dx, size_t rows,
+WIDE_VECTORS static void grad_rows(const float *restrict dy, const float *restrict y, float scale, float *restrict dx, size_t rows,
                       size_t cols) {
   for (size_t r = 0; r < rows; r++) {
     const float *dyr = dy + r * cols, *yr = y + r * cols;

@@ -1,6 +1,6 @@
 /**
  * softmax(scale·x) over the last axis, the attention's probabilities from its logits: forward tfjs's
- * Mul and Softmax; backward one fused kernel where the backend has it (wasm with the project kernels:
+ * Mul and Softmax; backward one fused kernel where the backend has it (wasm with the native addon:
  * kernels/softmax-grad.ts), else tfjs's own gradients of the two ops. Both are y·(dy − Σ dy·y)·scale.
  */
 import * as tf from '@tensorflow/tfjs-core';

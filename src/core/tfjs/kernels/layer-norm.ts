@@ -11,7 +11,7 @@
  * (native/blas/norm.c, vectorised: the same operations in the same order, so the same bits).
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { LANES, lanesTotal } from './lanes';
+import { laneGradSums, laneSum, laneSumSquaredDeviations } from './lanes';
 import type { NativeGemm } from './native-gemm';
 import { sizeOf, type WasmBackend } from './wasm-ops';
 
@@ -30,17 +30,9 @@ export function layerNormRows(
 ): void {
   const cols = gamma.length;
   const rows = cols === 0 ? 0 : x.length / cols;
-  const acc = new Float64Array(LANES);
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    acc.fill(0);
-    for (let j = 0; j < cols; j++) acc[j & 7]! += x[o + j]!;
-    const m = lanesTotal(acc) / cols;
-    acc.fill(0);
-    for (let j = 0; j < cols; j++) {
-      const d = x[o + j]! - m;
-      acc[j & 7]! += d * d;
-    }
-    const v = lanesTotal(acc);
+    const m = laneSum(x, o, cols) / cols;
+    const v = laneSumSquaredDeviations(x, o, cols, m);
     const inv = Math.fround(1 / Math.sqrt(v / cols + eps));
     const mf = Math.fround(m);
     // Keras's float32 order: x·(inv·γ) + (β − mean·(inv·γ)), each product and sum rounded.
@@ -71,24 +63,13 @@ export function layerNormGradRows(
   const rows = cols === 0 ? 0 : x.length / cols;
   const dg = new Float64Array(cols);
   const db = new Float64Array(cols);
-  const sg = new Float64Array(LANES);
-  const sgx = new Float64Array(LANES);
+  const sums = new Float64Array(2); // a row's Σ g and Σ g·x̂
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
     const m = mean[r]!;
     const inv = rstd[r]!;
-    sg.fill(0);
-    sgx.fill(0);
-    for (let j = 0; j < cols; j++) {
-      const d = dy[o + j]!;
-      const xh = (x[o + j]! - m) * inv;
-      const g = d * gamma[j]!;
-      sg[j & 7]! += g;
-      sgx[j & 7]! += g * xh;
-      dg[j] += d * xh;
-      db[j] += d;
-    }
-    const mg = lanesTotal(sg) / cols;
-    const mgx = lanesTotal(sgx) / cols;
+    laneGradSums(dy, x, gamma, o, cols, m, inv, sums, dg, db);
+    const mg = sums[0]! / cols;
+    const mgx = sums[1]! / cols;
     for (let j = 0; j < cols; j++) {
       const xh = (x[o + j]! - m) * inv;
       dx[o + j] = inv * (dy[o + j]! * gamma[j]! - mg - xh * mgx);
