@@ -21,7 +21,7 @@ import { nativeForTests } from '../../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 const { native, skip } = nativeForTests();
-const noNorm = skip || (native.norm ? false : 'this addon has no layerNorm (rebuild: node scripts/build-native.mjs)');
+const noNorm = skip || (native?.norm ? false : 'this addon has no layerNorm (rebuild: node scripts/build-native.mjs)');
 
 function reference(x: Float32Array, gamma: Float32Array, beta: Float32Array, dy: Float32Array, eps: number) {
   const cols = gamma.length;

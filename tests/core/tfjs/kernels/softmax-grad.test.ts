@@ -12,7 +12,7 @@ import { nativeForTests } from '../../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 const { native, skip } = nativeForTests();
-const noGrad = skip || (native.softmaxGrad ? false : 'this addon has no softmaxGrad (rebuild: node scripts/build-native.mjs)');
+const noGrad = skip || (native?.softmaxGrad ? false : 'this addon has no softmaxGrad (rebuild: node scripts/build-native.mjs)');
 
 /** Probability rows (positive, summing to 1) and an upstream gradient. */
 function inputs(rand: () => number, rows: number, cols: number) {
