@@ -80,6 +80,23 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
+  const status = openAddonAndBlas(options);
+  if (status.available) addRowKernels(status.native, status.addonPath);
+  return status;
+}
+
+/**
+ * The addon's row kernels (layer norm, the softmax gradient), where it has them: an addon built
+ * before them leaves the kernels on their fallbacks. The module is already loaded (require's cache).
+ */
+function addRowKernels(native: NativeGemm, addonPath: string): void {
+  const addon = createRequire(import.meta.url)(addonPath) as Addon;
+  if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
+    native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
+  if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
+}
+
+function openAddonAndBlas(options: LoadOptions): NativeBlasStatus {
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
   let add: AddInto | null = null;
@@ -111,9 +128,6 @@ export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
       // An addon built before the recurrent kernels: the layers keep their per-step tfjs ops.
       if (typeof addon.rnnForward === 'function' && typeof addon.rnnBackward === 'function')
         native.recurrence = { rnnForward: addon.rnnForward, rnnBackward: addon.rnnBackward };
-      if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
-        native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
-      if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));
