@@ -14,7 +14,9 @@
 
 #include "args.h"
 #include "conv.h"
+#include "norm.h" /* layer normalization */
 #include "rnn.h"
+#include "softmax.h" /* the attention softmax's gradient */
 #include "vector.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 }; /* CBLAS's enum values */
@@ -126,6 +128,9 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rnnForward", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rnnBackward", NULL, rnn_backward, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeGemm, NativeRecurrence } from '../core/tfjs/kernels/native-gemm';
+import type { NativeGemm, NativeLayerNorm, NativeRecurrence } from '../core/tfjs/kernels/native-gemm';
 import { addInto as jsAddInto } from '../core/collectives/chunking';
 import type { AddInto, ReduceArray } from '../core/collectives/types';
 
@@ -33,7 +33,8 @@ export type NativeBlasStatus =
       fix: string | null;
     };
 
-interface Addon extends NativeGemm, Partial<NativeRecurrence> {
+interface Addon extends NativeGemm, Partial<NativeRecurrence>, Partial<NativeLayerNorm> {
+  softmaxGrad?: NativeGemm['softmaxGrad'];
   open(path: string): { config: string; corename: string };
   addInto(dst: ReduceArray, src: ReduceArray): void;
 }
@@ -79,6 +80,23 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
+  const status = openAddonAndBlas(options);
+  if (status.available) addRowKernels(status.native, status.addonPath);
+  return status;
+}
+
+/**
+ * The addon's row kernels (layer norm, the softmax gradient), where it has them: an addon built
+ * before them leaves the kernels on their fallbacks. The module is already loaded (require's cache).
+ */
+function addRowKernels(native: NativeGemm, addonPath: string): void {
+  const addon = createRequire(import.meta.url)(addonPath) as Addon;
+  if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
+    native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
+  if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
+}
+
+function openAddonAndBlas(options: LoadOptions): NativeBlasStatus {
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
   let add: AddInto | null = null;

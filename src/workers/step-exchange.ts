@@ -4,7 +4,13 @@
  * the parameter all-gather after the update (parameter-gather.ts).
  */
 import type { Collectives } from '../core/collectives/types';
-import { IndexedSlices, deduplicateSparse, type HostSparse } from '../core/optimizers/indexed-slices';
+import {
+  IndexedSlices,
+  deduplicateDivided,
+  deduplicateSparse,
+  dividedValues,
+  type HostSparse,
+} from '../core/optimizers/indexed-slices';
 import type { GradSums } from '../core/models/index';
 import { ExchangeBuckets } from './gradient-exchange';
 import { ParameterGather } from './parameter-gather';
@@ -97,14 +103,20 @@ export class StepExchange {
     return out;
   }
 
-  /** Divides every gradient by `total` in place (sparse rows: new values); those in `heap` with its SIMD kernel. */
-  static scale(grads: ExchangedGrad[], total: number, heap?: HostHeap): ExchangedGrad[] {
+  /**
+   * Divides every gradient by `total`: dense ones in place (those in `heap` with its SIMD kernel),
+   * sparse rows into new values. With `sumRepeatedRows` (the optimizer's
+   * sparseRowsSummable: nothing before its de-duplication touches the values) repeated ids are
+   * summed in the same pass, with the bits the optimizer's de-duplication would give, which then
+   * finds nothing left to do.
+   */
+  static scale(grads: ExchangedGrad[], total: number, heap?: HostHeap, sumRepeatedRows = false): ExchangedGrad[] {
     return grads.map((g) => {
       if (g instanceof Float32Array) {
         divideInPlaceF32(g, total, heap);
         return g;
       }
-      return { rows: g.rows, values: dividedCopy(g.values, total), rowSize: g.rowSize };
+      return sumRepeatedRows ? deduplicateDivided(g, total) : { ...g, values: dividedValues(g.values, total) };
     });
   }
 
@@ -126,16 +138,6 @@ export class StepExchange {
     }
     return s;
   }
-}
-
-/**
- * values / total in a new array of the same type (a sparse gradient's rows): a plain loop, where
- * typed-array map's callback per element cost ~2 ms per Embedding lookup of a 32×64 batch.
- */
-function dividedCopy<T extends Float32Array | Float64Array>(values: T, total: number): T {
-  const out = new (values.constructor as new (n: number) => T)(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]! / total;
-  return out;
 }
 
 function missing(path: string): never {

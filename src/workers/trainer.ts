@@ -218,7 +218,9 @@ export class DeviceTrainer {
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     awaitedLater(reported); // below; a failure is also the gather's
-    const input = this.buckets.optimizerInput(StepExchange.scale(shardGrads, total, this.context.heap)); // mean over the global batch
+    // The mean over the global batch (sparse rows summed here when the optimizer would do it next).
+    const scaled = StepExchange.scale(shardGrads, total, this.context.heap, this.optimizer.sparseRowsSummable());
+    const input = this.buckets.optimizerInput(scaled);
     prof.mark('scalars');
 
     const probe = this.stats.due(step) ? this.stats.begin() : null;

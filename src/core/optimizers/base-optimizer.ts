@@ -9,6 +9,7 @@ import { LearningRateSchedule } from './schedules';
 import { deduplicateSparse } from './indexed-slices';
 import { toLocalGradient, type Grad, type GradientInput } from './gradients';
 import { clipStep } from './clip-pipeline';
+import { activeClipRule } from './clipping';
 import { computeGradientsOf } from './compute-gradients';
 import { copyInto, emaStep } from './ema';
 import { accumulateStep } from './gradient-accumulation';
@@ -189,6 +190,16 @@ export abstract class BaseOptimizer {
         : []),
     ];
   }
+  /**
+   * True when no step before the de-duplication changes sparse values (no loss-scale undoing,
+   * accumulation or clipping now): repeated rows may then be summed before applyGradients
+   * (StepExchange.scale) with the same bits. Clipping by value or norm of the rows as they come, or
+   * undoing a loss scale per row, would round differently after summing.
+   */
+  sparseRowsSummable(): boolean {
+    return this.lossScaleFactor === null && this.gradientAccumulationSteps === null && activeClipRule(this) === null;
+  }
+
   /** The subclass's update (Keras's update_step) as the chain's `update` step, with its slots as state. */
   protected abstract updateRule(): GradientStep<unknown>;
 

@@ -59,32 +59,63 @@ export function sparseToHost(slices: IndexedSlices, dtype: 'float32' | 'float64'
   return { rows, values, rowSize };
 }
 
+/** Where each id's row goes when duplicates are summed: the unique ids in order of first appearance, and each row's slot. */
+interface DedupePlan {
+  unique: Int32Array;
+  slots: Int32Array;
+}
+
+/** The plan for `rows`, or null when no id repeats (the rows stay as they are). */
+function dedupePlan(rows: Int32Array): DedupePlan | null {
+  let maxRow = -1;
+  for (const r of rows) if (r > maxRow) maxRow = r;
+  // Row ids index a table (sparseToHost checked them): a slot array, not a Map, per id.
+  const slotOf = new Int32Array(maxRow + 1).fill(-1);
+  const unique = new Int32Array(rows.length);
+  let count = 0;
+  const slots = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (slotOf[r] === -1) {
+      slotOf[r] = count;
+      unique[count++] = r;
+    }
+    slots[i] = slotOf[r]!;
+  }
+  return count === rows.length ? null : { unique: unique.slice(0, count), slots };
+}
+
 /**
  * Keras's sparse de-duplication: unique indices in order of first appearance, each with the sum of
  * its rows (the order of summation is the order of appearance, as unsorted_segment_sum does).
  */
 export function deduplicateSparse(sparse: HostSparse): HostSparse {
   const { rows, values, rowSize } = sparse;
-  let maxRow = -1;
-  for (const r of rows) if (r > maxRow) maxRow = r;
-  // Row ids index a table (sparseToHost checked them): a slot array, not a Map, per id.
-  const slotOf = new Int32Array(maxRow + 1).fill(-1);
-  const unique: number[] = [];
-  const slots = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (slotOf[r] === -1) {
-      slotOf[r] = unique.length;
-      unique.push(r);
-    }
-    slots[i] = slotOf[r]!;
-  }
-  if (unique.length === rows.length) return sparse;
+  const plan = dedupePlan(rows);
+  if (plan === null) return sparse;
+  const size = plan.unique.length * rowSize;
   const summed =
     values instanceof Float32Array
-      ? sumRows(values, new Float32Array(unique.length * rowSize), slots, rowSize)
-      : sumRows(values, new Float64Array(unique.length * rowSize), slots, rowSize);
-  return { rows: Int32Array.from(unique), values: summed, rowSize };
+      ? sumRows(values, new Float32Array(size), plan.slots, rowSize)
+      : sumRows(values, new Float64Array(size), plan.slots, rowSize);
+  return { rows: plan.unique, values: summed, rowSize };
+}
+
+/**
+ * deduplicateSparse of the rows divided by `total`, in one pass and with the same bits as dividing
+ * first (each quotient rounded to the values' type) and summing after: the step's mean over the
+ * global batch, without a divided copy of every row that the optimizer would then sum again.
+ */
+export function deduplicateDivided(sparse: HostSparse, total: number): HostSparse {
+  const { rows, values, rowSize } = sparse;
+  const plan = dedupePlan(rows);
+  if (plan === null) return { rows, values: dividedValues(values, total), rowSize };
+  const size = plan.unique.length * rowSize;
+  const summed =
+    values instanceof Float32Array
+      ? sumDividedF32(values, new Float32Array(size), plan.slots, rowSize, total)
+      : sumDividedF64(values, new Float64Array(size), plan.slots, rowSize, total);
+  return { rows: plan.unique, values: summed, rowSize };
 }
 
 /** out[slots[i]] += values[i] per row, in order (one array type per call keeps the loop monomorphic). */
@@ -94,6 +125,42 @@ function sumRows<T extends Float32Array | Float64Array>(values: T, out: T, slots
     const src = i * rowSize;
     for (let j = 0; j < rowSize; j++) out[dst + j] += values[src + j]!; // typed-array store rounds to f32 like TF
   }
+  return out;
+}
+
+// One function per array type: a loop that sees both turns polymorphic (several times slower).
+function sumDividedF32(values: Float32Array, out: Float32Array, slots: Int32Array, rowSize: number, total: number) {
+  for (let i = 0; i < slots.length; i++) {
+    const dst = slots[i]! * rowSize;
+    const src = i * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j] += Math.fround(values[src + j]! / total);
+  }
+  return out;
+}
+
+function sumDividedF64(values: Float64Array, out: Float64Array, slots: Int32Array, rowSize: number, total: number) {
+  for (let i = 0; i < slots.length; i++) {
+    const dst = slots[i]! * rowSize;
+    const src = i * rowSize;
+    for (let j = 0; j < rowSize; j++) out[dst + j] += values[src + j]! / total;
+  }
+  return out;
+}
+
+/** values / total in a new array of the same type (plain loops: typed-array map's callback per element cost ~2 ms per lookup). */
+export function dividedValues(values: FloatArray, total: number): FloatArray {
+  return values instanceof Float32Array ? dividedF32(values, total) : dividedF64(values, total);
+}
+
+function dividedF32(values: Float32Array, total: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / total;
+  return out;
+}
+
+function dividedF64(values: Float64Array, total: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / total;
   return out;
 }
 

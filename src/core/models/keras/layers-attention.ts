@@ -10,6 +10,7 @@ import { fail } from './config';
 import { param, positiveInt, tensorSlots, variable, type Translator } from './layer-types';
 import { regularizersOf } from './regularizers';
 import { maskFor } from './masking';
+import { scaledSoftmax } from '../../tfjs/softmax';
 
 const MASKED = -0.7 * 3.4028234663852886e38;
 
@@ -98,14 +99,19 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
       const qh = splitHeads(project(query, parts.query, p), keyDim);
       const kh = splitHeads(project(key, parts.key, p), keyDim);
       const vh = splitHeads(project(value, parts.value, p), valueDim);
-      let logits = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(keyDim)); // [b, heads, t, s]
+      const raw = tf.matMul(qh, kh, false, true); // [b, heads, t, s], before the 1/√key_dim scale
       // Keras: query_mask is the query's mask; value_mask and key_mask the keyword tensors, else their inputs'.
       const qm = propagated?.[qi] ?? null;
       const vm = maskFor(inputs, propagated, masks.v, vi);
       const km = ki !== vi ? maskFor(inputs, propagated, masks.k, ki) : null;
       const mask = attentionMask(inputs, { qi, mi, qm, vm, km }, causal, t, s);
-      if (mask) logits = tf.where(tf.expandDims(mask, 1), logits, tf.fill(logits.shape, MASKED));
-      const attended = tf.matMul(tf.softmax(logits), vh); // [b, heads, t, valueDim]
+      const scale = 1 / Math.sqrt(keyDim);
+      // Unmasked, the scale and the softmax are one op with a fused gradient (tfjs/softmax.ts). Masked,
+      // the tfjs ops: a fully masked row's uniform probabilities must send no gradient to its logits.
+      const probs = mask
+        ? tf.softmax(tf.where(tf.expandDims(mask, 1), tf.mul(raw, scale), tf.fill(raw.shape, MASKED)))
+        : scaledSoftmax(raw, scale);
+      const attended = tf.matMul(probs, vh); // [b, heads, t, valueDim]
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b, t, heads * valueDim]);
       const wo = param(p, parts.output[0]!.path);
       let out: tf.Tensor = tf.matMul(

@@ -16,9 +16,10 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
+import { nativeSoftmaxGradConfig } from './softmax-grad';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
-import { layerNormConfig, layerNormGradConfig } from './layer-norm';
+import { layerNormConfig, layerNormGradConfig, nativeLayerNormConfig, nativeLayerNormGradConfig } from './layer-norm';
 import { transposedMatMulConfig } from './matmul';
 import { ColumnBuffer, type NativeGemm } from './native-gemm';
 import { nativeMatMulConfig } from './native-matmul';
@@ -68,7 +69,11 @@ const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, column
   Conv2D: nativeConv2DConfig,
   Conv2DBackpropInput: nativeConv2DBackpropInputConfig,
   Conv2DBackpropFilter: nativeConv2DBackpropFilterConfig,
+  [layerNormConfig.kernelName]: nativeLayerNormConfig,
+  [layerNormGradConfig.kernelName]: nativeLayerNormGradConfig,
 };
+/** Kernels that exist only with the native addon (null: this addon lacks it). */
+const NATIVE_ONLY: ((native: NativeGemm) => KernelConfig | null)[] = [nativeSoftmaxGradConfig];
 
 export interface ProjectKernelOptions {
   /** A native BLAS (the Node side loads it); absent: the wasm kernels only. */
@@ -113,6 +118,10 @@ export function registerProjectKernels(options: ProjectKernelOptions = {}): stri
     const columns = new ColumnBuffer(); // the convolutions' im2col scratch, this registration's own
     for (const [name, make] of Object.entries(NATIVE))
       configs.set(name, make(native, configs.get(name) ?? stockConfig(name), columns));
+    for (const make of NATIVE_ONLY) {
+      const config = make(native);
+      if (config) configs.set(config.kernelName, config);
+    }
   }
   for (const config of configs.values()) swap(config);
   activeNative = native;

@@ -60,6 +60,33 @@ export interface NativeGemm {
   ): void;
   /** The recurrent layers' whole-sequence kernels (native/blas/rnn.c); absent from an addon built before them. */
   recurrence?: NativeRecurrence;
+  /** Layer normalization's two kernels (native/blas/norm.c); absent from an addon built before them. */
+  norm?: NativeLayerNorm;
+  /** The scaled softmax's gradient (native/blas/softmax.c; kernels/softmax-grad.ts has its loop); absent from older addons. */
+  softmaxGrad?: (dy: Float32Array, y: Float32Array, cols: number, scale: number, dx: Float32Array) => void;
+}
+
+/** The native loops of kernels/layer-norm.ts (same arguments as layerNormRows / layerNormGradRows, same bits). */
+export interface NativeLayerNorm {
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    epsilon: number,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
 }
 
 /**

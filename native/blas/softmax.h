@@ -1,0 +1,8 @@
+/* The gradient of a scaled softmax over each row (softmax.c). */
+#ifndef DTRAIN_BLAS_SOFTMAX_H
+#define DTRAIN_BLAS_SOFTMAX_H
+#include "args.h"
+
+napi_value softmax_grad(napi_env env, napi_callback_info info);
+
+#endif
