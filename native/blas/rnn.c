@@ -14,7 +14,9 @@
  * config (Int32Array): kind (0 LSTM, 1 GRU, 2 SimpleRNN), batch B, time T, units u, reverse, zeroOutput,
  * activation, recurrent activation (0 tanh, 1 sigmoid, 2 relu, 3 linear), resetAfter.
  * Layouts: pre/dPre [B, T, G·u] (input order), H/C [(T+1), B, u] (block 0 the initial state, block s+1
- * the state after processing step s), Y/dY [T, B, u] (processing order), keep [B, T] (0 = masked).
+ * the state after processing step s), out/dOut [B, T + S, u] (S states: LSTM 2, else 1; per row the T outputs
+ * in processing order, then the final states: the layer's packed result, written in place), keep [B, T]
+ * (0 = masked).
  */
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +114,11 @@ static int64_t states_of(const rnn_config *c) { return c->kind == LSTM ? 2 : 1; 
 /* Floats kept per (step, row) for backward: LSTM gates + act(c), GRU z, r, hh and inner_h or r·h, SimpleRNN act. */
 static int64_t saved_of(const rnn_config *c) { return c->kind == LSTM ? 5 : c->kind == GRU ? 4 : 1; }
 
+/* Row b, step s of the packed [B, T + S, u] result (or its gradient). */
+static inline float *out_row(const rnn_config *c, const float *out, int64_t b, int64_t s) {
+  return (float *)out + (b * (c->t + states_of(c)) + s) * c->u;
+}
+
 static inline int64_t input_step(const rnn_config *c, int64_t s) { return c->reverse ? c->t - 1 - s : s; }
 static inline bool keeps(const rnn_config *c, const uint8_t *keep, int64_t b, int64_t s) {
   return keep == NULL || keep[b * c->t + input_step(c, s)] != 0;
@@ -192,7 +199,7 @@ SIMD_CLONES static void lstm_forward(const rnn_config *c, const float *pre, cons
     for (int64_t b = 0; b < B; b++) {
       const float *p = pre + (b * T + ti) * g4, *r = hu + b * g4, *cp = C + s * bu + b * u;
       float *g = saved + (s * B + b) * 5 * u, *ac = g + g4;
-      float *cn = C + (s + 1) * bu + b * u, *hn = H + (s + 1) * bu + b * u, *y = Y + s * bu + b * u;
+      float *cn = C + (s + 1) * bu + b * u, *hn = H + (s + 1) * bu + b * u, *y = out_row(c, Y, b, s);
       const bool kept = keeps(c, keep, b, s);
       float *z = zbuf;
       for (int64_t j = 0; j < g4; j++) z[j] = p[j] + r[j];
@@ -236,7 +243,7 @@ SIMD_CLONES static void gru_forward(const rnn_config *c, const float *pre, const
     if (!after) gemm(false, false, B, u, u, rh, u, k + 2 * u, g3, 0.0f, inner, g3); /* (r·h)·U_h */
     for (int64_t b = 0; b < B; b++) {
       const float *p = pre + (b * T + ti) * g3 + 2 * u, *h0 = hp + b * u;
-      float *sv = saved + (s * B + b) * 4 * u, *hn = H + (s + 1) * bu + b * u, *y = Y + s * bu + b * u;
+      float *sv = saved + (s * B + b) * 4 * u, *hn = H + (s + 1) * bu + b * u, *y = out_row(c, Y, b, s);
       const bool kept = keeps(c, keep, b, s);
       float *z = zbuf;
       for (int64_t j = 0; j < u; j++) z[j] = p[j] + (after ? sv[u + j] * sv[3 * u + j] : inner[b * g3 + j]);
@@ -256,7 +263,7 @@ SIMD_CLONES static void simple_forward(const rnn_config *c, const float *pre, co
     gemm(false, false, B, u, u, H + s * bu, u, k, u, 0.0f, hu, u);
     for (int64_t b = 0; b < B; b++) {
       const float *p = pre + (b * T + ti) * u, *r = hu + b * u;
-      float *a = saved + (s * B + b) * u, *hn = H + (s + 1) * bu + b * u, *y = Y + s * bu + b * u;
+      float *a = saved + (s * B + b) * u, *hn = H + (s + 1) * bu + b * u, *y = out_row(c, Y, b, s);
       const bool kept = keeps(c, keep, b, s);
       for (int64_t j = 0; j < u; j++) zbuf[j] = p[j] + r[j];
       activate(c->act, a, zbuf, u);
@@ -266,27 +273,27 @@ SIMD_CLONES static void simple_forward(const rnn_config *c, const float *pre, co
   }
 }
 
-/* rnnForward(config, pre, kernel, bias|null, keep|null, H, C|null, Y, saved) */
+/* rnnScan(config, pre, kernel, bias|null, keep|null, H, C|null, out, saved) */
 napi_value rnn_forward(napi_env env, napi_callback_info info) {
   napi_value argv[9];
-  if (!get_args(env, info, "rnnForward", 9, argv)) return NULL;
+  if (!get_args(env, info, "rnnScan", 9, argv)) return NULL;
   rnn_config c;
-  if (!read_config(env, argv[0], "rnnForward", &c)) return NULL;
-  const uint64_t B = c.b, T = c.t, u = c.u, G = gates_of(&c) * u;
+  if (!read_config(env, argv[0], "rnnScan", &c)) return NULL;
+  const uint64_t B = c.b, T = c.t, u = c.u, G = gates_of(&c) * u, S = states_of(&c);
   float *pre, *k, *bias, *H, *C, *Y, *saved;
   uint8_t *keep;
-  if (!f32_of(env, argv[1], "rnnForward", "pre", B * T * G, false, &pre) ||
-      !f32_of(env, argv[2], "rnnForward", "kernel", u * G, false, &k) ||
-      !f32_of(env, argv[3], "rnnForward", "bias", G, true, &bias) || !keep_of(env, argv[4], "rnnForward", B * T, &keep) ||
-      !f32_of(env, argv[5], "rnnForward", "H", (T + 1) * B * u, false, &H) ||
-      !f32_of(env, argv[6], "rnnForward", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
-      !f32_of(env, argv[7], "rnnForward", "Y", T * B * u, false, &Y) ||
-      !f32_of(env, argv[8], "rnnForward", "saved", T * B * saved_of(&c) * u, false, &saved))
+  if (!f32_of(env, argv[1], "rnnScan", "pre", B * T * G, false, &pre) ||
+      !f32_of(env, argv[2], "rnnScan", "kernel", u * G, false, &k) ||
+      !f32_of(env, argv[3], "rnnScan", "bias", G, true, &bias) || !keep_of(env, argv[4], "rnnScan", B * T, &keep) ||
+      !f32_of(env, argv[5], "rnnScan", "H", (T + 1) * B * u, false, &H) ||
+      !f32_of(env, argv[6], "rnnScan", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
+      !f32_of(env, argv[7], "rnnScan", "out", B * (T + S) * u, false, &Y) ||
+      !f32_of(env, argv[8], "rnnScan", "saved", T * B * saved_of(&c) * u, false, &saved))
     return NULL;
   /* scratch: h·U [B·G], GRU's r·h [B·u], one row's pre-activations [G] */
   float *scratch = malloc((size_t)(B * G + B * u + G) * sizeof(float));
   if (scratch == NULL) {
-    napi_throw_error(env, NULL, "rnnForward: out of memory");
+    napi_throw_error(env, NULL, "rnnScan: out of memory");
     return NULL;
   }
   float *zbuf = scratch + B * G + B * u;
@@ -294,6 +301,9 @@ napi_value rnn_forward(napi_env env, napi_callback_info info) {
   else if (c.kind == GRU) gru_forward(&c, pre, k, bias, keep, H, Y, saved, scratch, scratch + B * G, zbuf);
   else simple_forward(&c, pre, k, keep, H, Y, saved, scratch, zbuf);
   free(scratch);
+  for (uint64_t b = 0; b < B; b++) /* the final states after the outputs */
+    for (uint64_t k = 0; k < S; k++)
+      memcpy(out_row(&c, Y, b, T + k), (k ? C : H) + T * B * u + b * u, u * sizeof(float));
   return NULL;
 }
 
@@ -329,7 +339,7 @@ SIMD_CLONES static void lstm_backward(const rnn_config *c, const float *kt, cons
     const int64_t ti = input_step(c, s);
     for (int64_t b = 0; b < B; b++) {
       const int64_t r0 = b * u;
-      const float *dy = dY + s * bu + r0;
+      const float *dy = out_row(c, dY, b, s);
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
         continue;
@@ -374,7 +384,7 @@ SIMD_CLONES static void gru_backward(const rnn_config *c, const float *kt, const
     const float *hp = H + s * bu;
     for (int64_t b = 0; b < B; b++) {
       const int64_t r0 = b * u;
-      const float *dy = dY + s * bu + r0, *sv = saved + (s * B + b) * 4 * u;
+      const float *dy = out_row(c, dY, b, s), *sv = saved + (s * B + b) * 4 * u;
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
         memset(da + r0, 0, (size_t)u * sizeof(float));
@@ -432,7 +442,7 @@ SIMD_CLONES static void simple_backward(const rnn_config *c, const float *kt, co
     const int64_t ti = input_step(c, s);
     for (int64_t b = 0; b < B; b++) {
       const int64_t r0 = b * u;
-      const float *dy = dY + s * bu + r0, *a = saved + (s * B + b) * u;
+      const float *dy = out_row(c, dY, b, s), *a = saved + (s * B + b) * u;
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
         continue;
@@ -450,38 +460,38 @@ SIMD_CLONES static void simple_backward(const rnn_config *c, const float *kt, co
   gemm(true, false, u, u, T * B, H, u, dz, u, 0.0f, dKernel, u);
 }
 
-/* rnnBackward(config, kernel, keep|null, H, C|null, saved, dY, dFinal, dPre, dKernel, dBias|null, dInit) */
+/* rnnScanBackward(config, kernel, keep|null, H, C|null, saved, dOut, dPre, dKernel, dBias|null, dInit) */
 napi_value rnn_backward(napi_env env, napi_callback_info info) {
-  napi_value argv[12];
-  if (!get_args(env, info, "rnnBackward", 12, argv)) return NULL;
+  napi_value argv[11];
+  if (!get_args(env, info, "rnnScanBackward", 11, argv)) return NULL;
   rnn_config c;
-  if (!read_config(env, argv[0], "rnnBackward", &c)) return NULL;
+  if (!read_config(env, argv[0], "rnnScanBackward", &c)) return NULL;
   const uint64_t B = c.b, T = c.t, u = c.u, G = gates_of(&c) * u, S = states_of(&c);
-  float *k, *H, *C, *saved, *dY, *dFinal, *dPre, *dKernel, *dBias, *dInit;
+  float *k, *H, *C, *saved, *dY, *dPre, *dKernel, *dBias, *dInit;
   uint8_t *keep;
-  if (!f32_of(env, argv[1], "rnnBackward", "kernel", u * G, false, &k) || !keep_of(env, argv[2], "rnnBackward", B * T, &keep) ||
-      !f32_of(env, argv[3], "rnnBackward", "H", (T + 1) * B * u, false, &H) ||
-      !f32_of(env, argv[4], "rnnBackward", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
-      !f32_of(env, argv[5], "rnnBackward", "saved", T * B * saved_of(&c) * u, false, &saved) ||
-      !f32_of(env, argv[6], "rnnBackward", "dY", T * B * u, false, &dY) ||
-      !f32_of(env, argv[7], "rnnBackward", "dFinal", S * B * u, false, &dFinal) ||
-      !f32_of(env, argv[8], "rnnBackward", "dPre", B * T * G, false, &dPre) ||
-      !f32_of(env, argv[9], "rnnBackward", "dKernel", u * G, false, &dKernel) ||
-      !f32_of(env, argv[10], "rnnBackward", "dBias", G, true, &dBias) ||
-      !f32_of(env, argv[11], "rnnBackward", "dInit", S * B * u, false, &dInit))
+  if (!f32_of(env, argv[1], "rnnScanBackward", "kernel", u * G, false, &k) || !keep_of(env, argv[2], "rnnScanBackward", B * T, &keep) ||
+      !f32_of(env, argv[3], "rnnScanBackward", "H", (T + 1) * B * u, false, &H) ||
+      !f32_of(env, argv[4], "rnnScanBackward", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
+      !f32_of(env, argv[5], "rnnScanBackward", "saved", T * B * saved_of(&c) * u, false, &saved) ||
+      !f32_of(env, argv[6], "rnnScanBackward", "dOut", B * (T + S) * u, false, &dY) ||
+      !f32_of(env, argv[7], "rnnScanBackward", "dPre", B * T * G, false, &dPre) ||
+      !f32_of(env, argv[8], "rnnScanBackward", "dKernel", u * G, false, &dKernel) ||
+      !f32_of(env, argv[9], "rnnScanBackward", "dBias", G, true, &dBias) ||
+      !f32_of(env, argv[10], "rnnScanBackward", "dInit", S * B * u, false, &dInit))
     return NULL;
   /* scratch: dh_prev [B·u], GRU's da and d(r·h) [B·u] each, the step gradients [T·B·G], the slopes [5u],
      the kernel transposed [G, u] */
   float *scratch = calloc((size_t)(B * u * 3 + T * B * G + 5 * u + G * u), sizeof(float));
   if (scratch == NULL) {
-    napi_throw_error(env, NULL, "rnnBackward: out of memory");
+    napi_throw_error(env, NULL, "rnnScanBackward: out of memory");
     return NULL;
   }
   float *dh_prev = scratch, *da = scratch + B * u, *drh = scratch + 2 * B * u, *steps = scratch + 3 * B * u;
   float *kt = steps + T * B * G + 5 * u;
   transpose(k, u, G, kt);
   memset(dPre, 0, (size_t)(B * T * G) * sizeof(float));
-  memcpy(dInit, dFinal, (size_t)(S * B * u) * sizeof(float)); /* the running dh (and dc) start as the final states' */
+  for (uint64_t b = 0; b < B; b++) /* the running dh (and dc) start as the final states' gradients */
+    for (uint64_t k = 0; k < S; k++) memcpy(dInit + k * B * u + b * u, out_row(&c, dY, b, T + k), u * sizeof(float));
   if (c.kind == LSTM) lstm_backward(&c, kt, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps, steps + T * B * G);
   else if (c.kind == GRU)
     gru_backward(&c, kt, keep, H, saved, dY, dPre, dKernel, dBias, dInit, dh_prev, steps, da, drh, steps + T * B * G);

@@ -98,8 +98,8 @@ function runFused(
   const packed = fusedRecurrence(native, r.cell.fused!, r.cell.inputProjection(x, p), kernel, bias, init ?? [], options);
   const at = (step: number, steps: number) => tf.slice(packed, [0, step, 0], [batch, steps, units]);
   const out = r.returnSequences ? at(0, time) : tf.reshape(at(time - 1, 1), [batch, units]);
-  const states = r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]));
-  return r.returnState ? [out, ...states] : [out];
+  if (!r.returnState) return [out]; // no slices of states nobody reads
+  return [out, ...r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]))];
 }
 
 function shapes(r: Recurrence, time: number): { outShape: number[]; extra: number[][] } {
