@@ -181,6 +181,22 @@ static bool keep_of(napi_env env, napi_value v, const char *fn, uint64_t need, u
   return need_length(env, fn, "keep", n, need);
 }
 
+/*
+ * Scratch that stays allocated between calls (one per thread): backward's step gradients are megabytes,
+ * and a fresh calloc of that size is a fresh mmap each call, every page faulted in and zeroed again.
+ * Contents are unspecified; NULL when out of memory.
+ */
+static float *scratch_of(uint64_t n) {
+  static _Thread_local float *buf = NULL;
+  static _Thread_local uint64_t size = 0;
+  if (n > size) {
+    free(buf);
+    buf = malloc((size_t)n * sizeof(float));
+    size = buf ? n : 0;
+  }
+  return buf;
+}
+
 /* ---- forward ---- */
 
 /* A masked row keeps its states and outputs the previous output (zeros with zeroOutput). */
@@ -481,7 +497,8 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
     return NULL;
   /* scratch: dh_prev [B·u], GRU's da and d(r·h) [B·u] each, the step gradients [T·B·G], the slopes [5u],
      the kernel transposed [G, u] */
-  float *scratch = calloc((size_t)(B * u * 3 + T * B * G + 5 * u + G * u), sizeof(float));
+  const uint64_t n = B * u * 3 + T * B * G + 5 * u + G * u;
+  float *scratch = scratch_of(n);
   if (scratch == NULL) {
     napi_throw_error(env, NULL, "rnnScanBackward: out of memory");
     return NULL;
@@ -489,6 +506,7 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   float *dh_prev = scratch, *da = scratch + B * u, *drh = scratch + 2 * B * u, *steps = scratch + 3 * B * u;
   float *kt = steps + T * B * G + 5 * u;
   transpose(k, u, G, kt);
+  memset(scratch, 0, (size_t)(B * u * 3 + T * B * G) * sizeof(float)); /* a masked row's step gradient is 0 */
   memset(dPre, 0, (size_t)(B * T * G) * sizeof(float));
   for (uint64_t b = 0; b < B; b++) /* the running dh (and dc) start as the final states' gradients */
     for (uint64_t k = 0; k < S; k++) memcpy(dInit + k * B * u + b * u, out_row(&c, dY, b, T + k), u * sizeof(float));
@@ -496,6 +514,5 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   else if (c.kind == GRU)
     gru_backward(&c, kt, keep, H, saved, dY, dPre, dKernel, dBias, dInit, dh_prev, steps, da, drh, steps + T * B * G);
   else simple_backward(&c, kt, keep, H, saved, dY, dPre, dKernel, dInit, dh_prev, steps, steps + T * B * G);
-  free(scratch);
   return NULL;
 }
