@@ -342,6 +342,12 @@ static void transpose(const float *m, int64_t rows, int64_t cols, float *out) {
     for (int64_t j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j];
 }
 
+/* A masked row's step gradient and input-term gradient are 0 (both buffers arrive unzeroed). */
+INLINE void zero_step(float *step, float *d_pre, int64_t n) {
+  memset(step, 0, (size_t)n * sizeof(float));
+  memset(d_pre, 0, (size_t)n * sizeof(float));
+}
+
 /* The gradient a masked row passes back: its carried state's, plus its output's unless outputs were zeros. */
 INLINE void masked_grad(const rnn_config *c, const float *dh, const float *dy, float *dh_prev, int64_t n) {
   for (int64_t j = 0; j < n; j++) dh_prev[j] = c->zero_output ? dh[j] : dh[j] + dy[j];
@@ -358,6 +364,7 @@ SIMD_CLONES static void lstm_backward(const rnn_config *c, const float *kt, cons
       const float *dy = out_row(c, dY, b, s);
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
+        zero_step(dz + (s * B + b) * g4, dPre + (b * T + ti) * g4, g4);
         continue;
       }
       const float *g = saved + (s * B + b) * 5 * u, *ac = g + g4, *cp = C + s * bu + r0;
@@ -403,6 +410,7 @@ SIMD_CLONES static void gru_backward(const rnn_config *c, const float *kt, const
       const float *dy = out_row(c, dY, b, s), *sv = saved + (s * B + b) * 4 * u;
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
+        zero_step(d + (s * B + b) * g3, dPre + (b * T + ti) * g3, g3);
         memset(da + r0, 0, (size_t)u * sizeof(float));
         continue;
       }
@@ -461,6 +469,7 @@ SIMD_CLONES static void simple_backward(const rnn_config *c, const float *kt, co
       const float *dy = out_row(c, dY, b, s), *a = saved + (s * B + b) * u;
       if (!keeps(c, keep, b, s)) {
         masked_grad(c, dh + r0, dy, dh_prev + r0, u);
+        zero_step(dz + (s * B + b) * u, dPre + (b * T + ti) * u, u);
         continue;
       }
       float *z = dz + (s * B + b) * u, *p = dPre + (b * T + ti) * u, *sa = slope_buf;
@@ -506,8 +515,6 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   float *dh_prev = scratch, *da = scratch + B * u, *drh = scratch + 2 * B * u, *steps = scratch + 3 * B * u;
   float *kt = steps + T * B * G + 5 * u;
   transpose(k, u, G, kt);
-  memset(scratch, 0, (size_t)(B * u * 3 + T * B * G) * sizeof(float)); /* a masked row's step gradient is 0 */
-  memset(dPre, 0, (size_t)(B * T * G) * sizeof(float));
   for (uint64_t b = 0; b < B; b++) /* the running dh (and dc) start as the final states' gradients */
     for (uint64_t k = 0; k < S; k++) memcpy(dInit + k * B * u + b * u, out_row(&c, dY, b, T + k), u * sizeof(float));
   if (c.kind == LSTM) lstm_backward(&c, kt, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps, steps + T * B * G);
