@@ -31,9 +31,10 @@
 /*
  * The scans are also compiled for AVX2 + FMA (x86-64-v3) and picked at load time where the CPU has it
  * (an ifunc): the gate loops run twice as fast as in the SSE2 baseline the addon is built for. Helpers
- * are always inlined so the clone's instruction set reaches them.
+ * are always inlined so the clone's instruction set reaches them. -DDTRAIN_BLAS_BASELINE builds the
+ * baseline alone (the tests check that path too: tests/helpers/native-blas.ts).
  */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(DTRAIN_BLAS_BASELINE)
 #define SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define SIMD_CLONES
