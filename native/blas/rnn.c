@@ -12,11 +12,12 @@
  * gradient is one sgemm over all steps, dU = Σ_t h_tᵀ·dz_t.
  *
  * config (Int32Array): kind (0 LSTM, 1 GRU, 2 SimpleRNN), batch B, time T, units u, reverse, zeroOutput,
- * activation, recurrent activation (0 tanh, 1 sigmoid, 2 relu, 3 linear), resetAfter.
+ * activation, recurrent activation (0 tanh, 1 sigmoid, 2 relu, 3 linear), resetAfter, finals (1: the result
+ * holds the final states after the outputs; 0: the outputs alone, a return_sequences layer's own output).
  * Layouts: pre/dPre [B, T, G·u] (input order), H/C [(T+1), B, u] (block 0 the initial state, block s+1
- * the state after processing step s), out/dOut [B, T + S, u] (S states: LSTM 2, else 1; per row the T outputs
- * in processing order, then the final states: the layer's packed result, written in place), keep [B, T]
- * (0 = masked).
+ * the state after processing step s), out/dOut [B, T + S, u] (S states, LSTM 2, else 1, or 0 without finals;
+ * per row the T outputs in processing order, then the final states: the layer's result, written in place),
+ * keep [B, T] (0 = masked).
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ enum { LSTM = 0, GRU = 1, SIMPLE = 2 };
 enum { TANH = 0, SIGMOID = 1, RELU = 2, LINEAR = 3 };
 
 typedef struct {
-  int64_t kind, b, t, u, reverse, zero_output, act, rec, reset_after;
+  int64_t kind, b, t, u, reverse, zero_output, act, rec, reset_after, finals;
 } rnn_config;
 
 /*
@@ -112,12 +113,14 @@ static void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float 
 
 static int64_t gates_of(const rnn_config *c) { return c->kind == LSTM ? 4 : c->kind == GRU ? 3 : 1; }
 static int64_t states_of(const rnn_config *c) { return c->kind == LSTM ? 2 : 1; }
+/* The final states the result holds after the outputs. */
+static int64_t finals_of(const rnn_config *c) { return c->finals ? states_of(c) : 0; }
 /* Floats kept per (step, row) for backward: LSTM gates + act(c), GRU z, r, hh and inner_h or r·h, SimpleRNN act. */
 static int64_t saved_of(const rnn_config *c) { return c->kind == LSTM ? 5 : c->kind == GRU ? 4 : 1; }
 
 /* Row b, step s of the packed [B, T + S, u] result (or its gradient). */
 static inline float *out_row(const rnn_config *c, const float *out, int64_t b, int64_t s) {
-  return (float *)out + (b * (c->t + states_of(c)) + s) * c->u;
+  return (float *)out + (b * (c->t + finals_of(c)) + s) * c->u;
 }
 
 static inline int64_t input_step(const rnn_config *c, int64_t s) { return c->reverse ? c->t - 1 - s : s; }
@@ -133,12 +136,12 @@ static bool read_config(napi_env env, napi_value v, const char *fn, rnn_config *
   size_t n = 0;
   void *data = NULL;
   if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &type, &n, &data, NULL, NULL) != napi_ok || type != napi_int32_array || n != 9) {
-    throw_type(env, "%s: config must be an Int32Array of 9", fn);
+      napi_get_typedarray_info(env, v, &type, &n, &data, NULL, NULL) != napi_ok || type != napi_int32_array || n != 10) {
+    throw_type(env, "%s: config must be an Int32Array of 10", fn);
     return false;
   }
   const int32_t *x = data;
-  *c = (rnn_config){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8]};
+  *c = (rnn_config){x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9]};
   if (c->kind < 0 || c->kind > 2 || c->b < 1 || c->t < 1 || c->u < 1 || c->act < 0 || c->act > 3 || c->rec < 0 || c->rec > 3) {
     throw_range(env, "%s: bad config (kind %lld, batch %lld, time %lld, units %lld)", fn, (long long)c->kind, (long long)c->b,
                 (long long)c->t, (long long)c->u);
@@ -296,7 +299,7 @@ napi_value rnn_forward(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, "rnnScan", 9, argv)) return NULL;
   rnn_config c;
   if (!read_config(env, argv[0], "rnnScan", &c)) return NULL;
-  const uint64_t B = c.b, T = c.t, u = c.u, G = gates_of(&c) * u, S = states_of(&c);
+  const uint64_t B = c.b, T = c.t, u = c.u, G = gates_of(&c) * u, F = finals_of(&c);
   float *pre, *k, *bias, *H, *C, *Y, *saved;
   uint8_t *keep;
   if (!f32_of(env, argv[1], "rnnScan", "pre", B * T * G, false, &pre) ||
@@ -304,7 +307,7 @@ napi_value rnn_forward(napi_env env, napi_callback_info info) {
       !f32_of(env, argv[3], "rnnScan", "bias", G, true, &bias) || !keep_of(env, argv[4], "rnnScan", B * T, &keep) ||
       !f32_of(env, argv[5], "rnnScan", "H", (T + 1) * B * u, false, &H) ||
       !f32_of(env, argv[6], "rnnScan", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
-      !f32_of(env, argv[7], "rnnScan", "out", B * (T + S) * u, false, &Y) ||
+      !f32_of(env, argv[7], "rnnScan", "out", B * (T + F) * u, false, &Y) ||
       !f32_of(env, argv[8], "rnnScan", "saved", T * B * saved_of(&c) * u, false, &saved))
     return NULL;
   /* scratch: h·U [B·G], GRU's r·h [B·u], one row's pre-activations [G] */
@@ -319,7 +322,7 @@ napi_value rnn_forward(napi_env env, napi_callback_info info) {
   else simple_forward(&c, pre, k, keep, H, Y, saved, scratch, zbuf);
   free(scratch);
   for (uint64_t b = 0; b < B; b++) /* the final states after the outputs */
-    for (uint64_t k = 0; k < S; k++)
+    for (uint64_t k = 0; k < F; k++)
       memcpy(out_row(&c, Y, b, T + k), (k ? C : H) + T * B * u + b * u, u * sizeof(float));
   return NULL;
 }
@@ -499,7 +502,7 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
       !f32_of(env, argv[3], "rnnScanBackward", "H", (T + 1) * B * u, false, &H) ||
       !f32_of(env, argv[4], "rnnScanBackward", "C", (T + 1) * B * u, c.kind != LSTM, &C) ||
       !f32_of(env, argv[5], "rnnScanBackward", "saved", T * B * saved_of(&c) * u, false, &saved) ||
-      !f32_of(env, argv[6], "rnnScanBackward", "dOut", B * (T + S) * u, false, &dY) ||
+      !f32_of(env, argv[6], "rnnScanBackward", "dOut", B * (T + finals_of(&c)) * u, false, &dY) ||
       !f32_of(env, argv[7], "rnnScanBackward", "dPre", B * T * G, false, &dPre) ||
       !f32_of(env, argv[8], "rnnScanBackward", "dKernel", u * G, false, &dKernel) ||
       !f32_of(env, argv[9], "rnnScanBackward", "dBias", G, true, &dBias) ||
@@ -516,7 +519,9 @@ napi_value rnn_backward(napi_env env, napi_callback_info info) {
   float *dh_prev = scratch, *da = scratch + B * u, *drh = scratch + 2 * B * u, *steps = scratch + 3 * B * u;
   float *kt = steps + T * B * G + 5 * u;
   transpose(k, u, G, kt);
-  for (uint64_t b = 0; b < B; b++) /* the running dh (and dc) start as the final states' gradients */
+  /* the running dh (and dc) start as the final states' gradients: zeros when the result has none */
+  if (!c.finals) memset(dInit, 0, (size_t)(S * B * u) * sizeof(float));
+  for (uint64_t b = 0; b < B && c.finals; b++)
     for (uint64_t k = 0; k < S; k++) memcpy(dInit + k * B * u + b * u, out_row(&c, dY, b, T + k), u * sizeof(float));
   if (c.kind == LSTM) lstm_backward(&c, kt, keep, H, C, saved, dY, dPre, dKernel, dBias, dInit, dInit + B * u, dh_prev, steps, steps + T * B * G);
   else if (c.kind == GRU)

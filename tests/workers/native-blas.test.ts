@@ -127,7 +127,7 @@ describe('the addon checks every size before touching memory', { skip }, () => {
     const r = n.recurrence!;
     assert.ok(r, 'the addon has the recurrent kernels');
     const [B, T, u] = [2, 3, 4];
-    const config = Int32Array.from([0, B, T, u, 0, 0, 0, 1, 0]); // LSTM: 4 gates
+    const config = Int32Array.from([0, B, T, u, 0, 0, 0, 1, 0, 1]); // LSTM: 4 gates, final states after the outputs
     const f = (k: number) => new Float32Array(k);
     const args = () => ({
       pre: f(B * T * 4 * u),
@@ -160,12 +160,12 @@ describe('the addon checks every size before touching memory', { skip }, () => {
       /TypeError: rnnScan: C must be a Float32Array/,
     );
     assert.throws(
-      () => r.rnnScan(Int32Array.from([3, B, T, u, 0, 0, 0, 1, 0]), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
+      () => r.rnnScan(Int32Array.from([3, B, T, u, 0, 0, 0, 1, 0, 1]), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
       /RangeError: rnnScan: bad config \(kind 3/,
     );
     assert.throws(
-      () => r.rnnScan(new Int32Array(8), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
-      /TypeError: rnnScan: config must be an Int32Array of 9/,
+      () => r.rnnScan(new Int32Array(9), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
+      /TypeError: rnnScan: config must be an Int32Array of 10/,
     );
     assert.throws(
       () => (r.rnnScan as unknown as (...x: unknown[]) => void)(config, a.pre),
@@ -182,7 +182,7 @@ describe('the addon checks every size before touching memory', { skip }, () => {
       /rnnScanBackward: dKernel has 63 elements, the sizes given need 64/,
     );
     // SimpleRNN needs no cell state: null is fine there
-    const simple = Int32Array.from([2, B, T, u, 0, 0, 0, 0, 0]);
+    const simple = Int32Array.from([2, B, T, u, 0, 0, 0, 0, 0, 1]);
     r.rnnScan(simple, f(B * T * u), f(u * u), null, null, f((T + 1) * B * u), null, f(B * (T + 1) * u), f(T * B * u));
   });
 

@@ -18,6 +18,8 @@ export interface FusedOptions {
   zeroOutput: boolean;
   /** [batch, time], truthy = compute the step (the layer's Keras mask), or null. */
   mask: tf.Tensor | null;
+  /** Return the final states after the outputs (false: the outputs alone, [batch, time, units]). */
+  finals: boolean;
 }
 
 /** The native recurrent kernels, or null where they are not used (no addon or one without them, not wasm). */
@@ -37,7 +39,8 @@ const heap = (backend: WasmBackend, t: tf.TensorInfo): Float32Array => backend.t
 /**
  * pre [batch, time, gates·units] (the input term of every step), kernel [units, gates·units], bias
  * (LSTM's bias, GRU's recurrent bias with reset_after; else null), init: the initial states or none
- * (zeros). Returns [batch, time + states, units]: the outputs in processing order, then the final states.
+ * (zeros). Returns [batch, time + states, units]: the outputs in processing order, then the final states
+ * (without `finals`, [batch, time, units]: a return_sequences layer's output as it is, no slice of it).
  */
 export function fusedRecurrence(
   native: Recurrence,
@@ -50,7 +53,7 @@ export function fusedRecurrence(
 ): tf.Tensor {
   const [batch, time] = pre.shape as [number, number];
   const units = kernel.shape[0]!;
-  const q: Sequence = { batch, time, units, reverse: options.reverse, zeroOutput: options.zeroOutput };
+  const q: Sequence = { batch, time, units, reverse: options.reverse, zeroOutput: options.zeroOutput, finals: options.finals };
   const [states, config, bu] = [statesOf(cell), configOf(cell, q), batch * units];
   const keep = options.mask ? Uint8Array.from(tf.tidy(() => tf.cast(tf.notEqual(options.mask!, 0), 'int32')).dataSync()) : null;
   const inputs = [pre, kernel, ...(bias ? [bias] : []), ...init];
@@ -69,7 +72,7 @@ export function fusedRecurrence(
     const b = bias ? values(t[2]!) : null;
     // The packed result is the op's output tensor itself: the kernel writes it in wasm memory.
     const backend = tf.backend() as unknown as WasmBackend;
-    const out = backend.makeOutput([batch, time + states, units], 'float32');
+    const out = backend.makeOutput([batch, time + (options.finals ? states : 0), units], 'float32');
     native.rnnScan(config, heap(backend, t[0]!), k, b, keep, H, C, heap(backend, out), saved);
     const value = tf.engine().makeTensorFromTensorInfo(out);
     return {

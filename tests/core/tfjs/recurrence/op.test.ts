@@ -32,10 +32,12 @@ const CELLS: FusedCell[] = [
   { kind: 'simple', act: 'sigmoid' },
   { kind: 'simple', act: 'relu' },
 ];
+// finals false: the outputs alone (a return_sequences layer's own output), the final states' gradients 0.
 const OPTIONS = [
-  { masked: false, reverse: false, zeroOutput: false, init: false, bias: true },
-  { masked: true, reverse: true, zeroOutput: false, init: true, bias: true },
-  { masked: true, reverse: false, zeroOutput: true, init: true, bias: false },
+  { masked: false, reverse: false, zeroOutput: false, init: false, bias: true, finals: true },
+  { masked: true, reverse: true, zeroOutput: false, init: true, bias: true, finals: true },
+  { masked: true, reverse: false, zeroOutput: true, init: true, bias: false, finals: true },
+  { masked: true, reverse: true, zeroOutput: true, init: true, bias: true, finals: false },
 ];
 
 // The addon as built, and built for the baseline instruction set (what a CPU without AVX2 runs).
@@ -79,7 +81,15 @@ for (const { what: build, native, skip } of BUILDS)
                 )
               : null;
             const q: RefSequence = { batch: B, time: T, units: u, reverse: o.reverse, zeroOutput: o.zeroOutput, keep };
-            const w = values(B * (T + S) * u);
+            const R = o.finals ? T + S : T; // rows per batch entry in the op's result
+            const w = values(B * R * u);
+            // The float64 scan's [B, T + S, u] → the op's rows; the loss weights back (0 on rows the op lacks).
+            const rowsOf = (full: ArrayLike<number>) =>
+              Array.from({ length: B * R * u }, (_, i) => full[Math.floor(i / (R * u)) * (T + S) * u + (i % (R * u))]!);
+            const wFull = Array.from({ length: B * (T + S) * u }, (_, i) => {
+              const [b, rest] = [Math.floor(i / ((T + S) * u)), i % ((T + S) * u)];
+              return rest < R * u ? w[b * R * u + rest]! : 0;
+            });
             const ref = (
               p: ArrayLike<number>,
               k: ArrayLike<number>,
@@ -99,21 +109,22 @@ for (const { what: build, native, skip } of BUILDS)
                 reverse: o.reverse,
                 zeroOutput: o.zeroOutput,
                 mask: keep ? tf.tensor2d(keep) : null,
+                finals: o.finals,
               });
             const { value, grads } = tf.tidy(() => {
               const y = run(...inputs);
               const g = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(run(...xs), tf.tensor(w, y.shape))))(inputs);
               return { value: y, grads: g };
             });
-            assert.deepEqual(value.shape, [B, T + S, u]);
-            assertClose(`${what} y`, value.dataSync(), ref(pre, U, bias, init));
+            assert.deepEqual(value.shape, [B, R, u]);
+            assertClose(`${what} y`, value.dataSync(), rowsOf(ref(pre, U, bias, init)));
 
             const loss = (
               p: ArrayLike<number>,
               k: ArrayLike<number>,
               bi: ArrayLike<number> | null,
               st: ArrayLike<number>[] | null,
-            ) => weighted(ref(p, k, bi, st), w);
+            ) => weighted(ref(p, k, bi, st), wFull);
             const wants = [
               numericGradient((p) => loss(p, U, bias, init), pre),
               numericGradient((k) => loss(pre, k, bias, init), U),
