@@ -132,8 +132,8 @@ NAPI_MODULE_INIT() {
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"rnnForward", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"rnnBackward", NULL, rnn_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rnnScan", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rnnScanBackward", NULL, rnn_backward, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

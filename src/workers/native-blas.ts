@@ -125,9 +125,9 @@ function openAddonAndBlas(options: LoadOptions): NativeBlasStatus {
     try {
       const { config } = addon.open(library);
       const native: NativeGemm = { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im };
-      // An addon built before the recurrent kernels: the layers keep their per-step tfjs ops.
-      if (typeof addon.rnnForward === 'function' && typeof addon.rnnBackward === 'function')
-        native.recurrence = { rnnForward: addon.rnnForward, rnnBackward: addon.rnnBackward };
+      // An addon built before the recurrent kernels (or their packed-output form): per-step tfjs ops.
+      if (typeof addon.rnnScan === 'function' && typeof addon.rnnScanBackward === 'function')
+        native.recurrence = { rnnScan: addon.rnnScan, rnnScanBackward: addon.rnnScanBackward };
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));

@@ -123,67 +123,67 @@ describe('the addon checks every size before touching memory', { skip }, () => {
     assert.deepEqual(Array.from(buf), [-7, -7, 1, 1, 1, 2, 2, 2, -7, -7]);
   });
 
-  test('rnnForward / rnnBackward: a bad config, short arrays, a missing LSTM cell state and wrong types throw', () => {
+  test('rnnScan / rnnScanBackward: a bad config, short arrays, a missing LSTM cell state and wrong types throw', () => {
     const r = n.recurrence!;
     assert.ok(r, 'the addon has the recurrent kernels');
     const [B, T, u] = [2, 3, 4];
-    const config = Int32Array.from([0, B, T, u, 0, 0, 0, 1, 0]); // LSTM: 4 gates
+    const config = Int32Array.from([0, B, T, u, 0, 0, 0, 1, 0, 1]); // LSTM: 4 gates, final states after the outputs
     const f = (k: number) => new Float32Array(k);
     const args = () => ({
       pre: f(B * T * 4 * u),
       k: f(u * 4 * u),
       H: f((T + 1) * B * u),
       C: f((T + 1) * B * u),
-      Y: f(T * B * u),
+      out: f(B * (T + 2) * u),
       saved: f(T * B * 5 * u),
     });
     const a = args();
-    r.rnnForward(config, a.pre, a.k, null, null, a.H, a.C, a.Y, a.saved); // fits exactly
+    r.rnnScan(config, a.pre, a.k, null, null, a.H, a.C, a.out, a.saved); // fits exactly
     assert.throws(
-      () => r.rnnForward(config, a.pre.subarray(1), a.k, null, null, a.H, a.C, a.Y, a.saved),
-      /RangeError: rnnForward: pre has 95 elements, the sizes given need 96/,
+      () => r.rnnScan(config, a.pre.subarray(1), a.k, null, null, a.H, a.C, a.out, a.saved),
+      /RangeError: rnnScan: pre has 95 elements, the sizes given need 96/,
     );
     assert.throws(
-      () => r.rnnForward(config, a.pre, a.k, null, null, a.H, a.C, a.Y, a.saved.subarray(1)),
-      /rnnForward: saved has 119 elements, the sizes given need 120/,
+      () => r.rnnScan(config, a.pre, a.k, null, null, a.H, a.C, a.out, a.saved.subarray(1)),
+      /rnnScan: saved has 119 elements, the sizes given need 120/,
     );
     assert.throws(
-      () => r.rnnForward(config, a.pre, a.k, f(15), null, a.H, a.C, a.Y, a.saved),
-      /rnnForward: bias has 15 elements, the sizes given need 16/,
+      () => r.rnnScan(config, a.pre, a.k, f(15), null, a.H, a.C, a.out, a.saved),
+      /rnnScan: bias has 15 elements, the sizes given need 16/,
     );
     assert.throws(
-      () => r.rnnForward(config, a.pre, a.k, null, new Uint8Array(5), a.H, a.C, a.Y, a.saved),
-      /rnnForward: keep has 5 elements, the sizes given need 6/,
+      () => r.rnnScan(config, a.pre, a.k, null, new Uint8Array(5), a.H, a.C, a.out, a.saved),
+      /rnnScan: keep has 5 elements, the sizes given need 6/,
     );
     assert.throws(
-      () => r.rnnForward(config, a.pre, a.k, null, null, a.H, null, a.Y, a.saved),
-      /TypeError: rnnForward: C must be a Float32Array/,
+      () => r.rnnScan(config, a.pre, a.k, null, null, a.H, null, a.out, a.saved),
+      /TypeError: rnnScan: C must be a Float32Array/,
     );
     assert.throws(
-      () => r.rnnForward(Int32Array.from([3, B, T, u, 0, 0, 0, 1, 0]), a.pre, a.k, null, null, a.H, a.C, a.Y, a.saved),
-      /RangeError: rnnForward: bad config \(kind 3/,
+      () => r.rnnScan(Int32Array.from([3, B, T, u, 0, 0, 0, 1, 0, 1]), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
+      /RangeError: rnnScan: bad config \(kind 3/,
     );
     assert.throws(
-      () => r.rnnForward(new Int32Array(8), a.pre, a.k, null, null, a.H, a.C, a.Y, a.saved),
-      /TypeError: rnnForward: config must be an Int32Array of 9/,
+      () => r.rnnScan(new Int32Array(9), a.pre, a.k, null, null, a.H, a.C, a.out, a.saved),
+      /TypeError: rnnScan: config must be an Int32Array of 10/,
     );
     assert.throws(
-      () => (r.rnnForward as unknown as (...x: unknown[]) => void)(config, a.pre),
-      /TypeError: rnnForward: expected 9 arguments, got 2/,
+      () => (r.rnnScan as unknown as (...x: unknown[]) => void)(config, a.pre),
+      /TypeError: rnnScan: expected 9 arguments, got 2/,
     );
-    const d = { dY: f(T * B * u), dFinal: f(2 * B * u), dPre: f(B * T * 4 * u), dK: f(u * 4 * u), dInit: f(2 * B * u) };
-    r.rnnBackward(config, a.k, null, a.H, a.C, a.saved, d.dY, d.dFinal, d.dPre, d.dK, null, d.dInit);
+    const d = { dOut: f(B * (T + 2) * u), dPre: f(B * T * 4 * u), dK: f(u * 4 * u), dInit: f(2 * B * u) };
+    r.rnnScanBackward(config, a.k, null, a.H, a.C, a.saved, d.dOut, d.dPre, d.dK, null, d.dInit);
     assert.throws(
-      () => r.rnnBackward(config, a.k, null, a.H, a.C, a.saved, d.dY, d.dFinal.subarray(1), d.dPre, d.dK, null, d.dInit),
-      /RangeError: rnnBackward: dFinal has 15 elements, the sizes given need 16/,
+      () => r.rnnScanBackward(config, a.k, null, a.H, a.C, a.saved, d.dOut.subarray(1), d.dPre, d.dK, null, d.dInit),
+      /RangeError: rnnScanBackward: dOut has 39 elements, the sizes given need 40/,
     );
     assert.throws(
-      () => r.rnnBackward(config, a.k, null, a.H, a.C, a.saved, d.dY, d.dFinal, d.dPre, d.dK.subarray(1), null, d.dInit),
-      /rnnBackward: dKernel has 63 elements, the sizes given need 64/,
+      () => r.rnnScanBackward(config, a.k, null, a.H, a.C, a.saved, d.dOut, d.dPre, d.dK.subarray(1), null, d.dInit),
+      /rnnScanBackward: dKernel has 63 elements, the sizes given need 64/,
     );
     // SimpleRNN needs no cell state: null is fine there
-    const simple = Int32Array.from([2, B, T, u, 0, 0, 0, 0, 0]);
-    r.rnnForward(simple, f(B * T * u), f(u * u), null, null, f((T + 1) * B * u), null, f(T * B * u), f(T * B * u));
+    const simple = Int32Array.from([2, B, T, u, 0, 0, 0, 0, 0, 1]);
+    r.rnnScan(simple, f(B * T * u), f(u * u), null, null, f((T + 1) * B * u), null, f(B * (T + 1) * u), f(T * B * u));
   });
 
   test('im2col / col2im: short image or columns, stride 0, negative padding throw', () => {

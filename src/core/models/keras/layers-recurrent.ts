@@ -94,12 +94,15 @@ function runFused(
   const [batch, time] = x.shape as [number, number];
   const units = r.cell.units;
   const { kernel, bias } = r.cell.stepParams(p);
-  const options = { reverse: r.goBackwards, zeroOutput: r.zeroOutputForMask, mask };
+  // A return_sequences layer without return_state takes the kernel's result as its output, unsliced.
+  const finals = !r.returnSequences || r.returnState;
+  const options = { reverse: r.goBackwards, zeroOutput: r.zeroOutputForMask, mask, finals };
   const packed = fusedRecurrence(native, r.cell.fused!, r.cell.inputProjection(x, p), kernel, bias, init ?? [], options);
+  if (!finals) return [packed];
   const at = (step: number, steps: number) => tf.slice(packed, [0, step, 0], [batch, steps, units]);
   const out = r.returnSequences ? at(0, time) : tf.reshape(at(time - 1, 1), [batch, units]);
-  const states = r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]));
-  return r.returnState ? [out, ...states] : [out];
+  if (!r.returnState) return [out]; // no slices of states nobody reads
+  return [out, ...r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]))];
 }
 
 function shapes(r: Recurrence, time: number): { outShape: number[]; extra: number[][] } {

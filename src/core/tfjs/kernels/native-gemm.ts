@@ -91,10 +91,12 @@ export interface NativeLayerNorm {
 
 /**
  * A recurrent layer's scan in two calls (native/blas/rnn.c documents the cells, config and layouts):
- * forward fills H, C (LSTM), Y and `saved`; backward reads them and writes dPre, dKernel, dBias, dInit.
+ * rnnScan fills H, C (LSTM), `saved` and `out` (the layer's packed result [batch, time + states,
+ * units]); rnnScanBackward reads them and dOut and writes dPre, dKernel, dBias, dInit. `pre`, `out`,
+ * `dOut` and `dPre` may be views of wasm memory (the tensors' own buffers: no copies).
  */
 export interface NativeRecurrence {
-  rnnForward(
+  rnnScan(
     config: Int32Array,
     pre: Float32Array,
     kernel: Float32Array,
@@ -102,18 +104,17 @@ export interface NativeRecurrence {
     keep: Uint8Array | null,
     H: Float32Array,
     C: Float32Array | null,
-    Y: Float32Array,
+    out: Float32Array,
     saved: Float32Array,
   ): void;
-  rnnBackward(
+  rnnScanBackward(
     config: Int32Array,
     kernel: Float32Array,
     keep: Uint8Array | null,
     H: Float32Array,
     C: Float32Array | null,
     saved: Float32Array,
-    dY: Float32Array,
-    dFinal: Float32Array,
+    dOut: Float32Array,
     dPre: Float32Array,
     dKernel: Float32Array,
     dBias: Float32Array | null,

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { activeNativeGemm } from '../kernels';
+import type { WasmBackend } from '../kernels/wasm-ops';
 import { BufferPool } from './buffer-pool';
 import { configOf, savedOf, statesOf, type FusedCell, type Recurrence, type Sequence } from './sequence';
 
@@ -17,6 +18,8 @@ export interface FusedOptions {
   zeroOutput: boolean;
   /** [batch, time], truthy = compute the step (the layer's Keras mask), or null. */
   mask: tf.Tensor | null;
+  /** Return the final states after the outputs (false: the outputs alone, [batch, time, units]). */
+  finals: boolean;
 }
 
 /** The native recurrent kernels, or null where they are not used (no addon or one without them, not wasm). */
@@ -25,40 +28,19 @@ export function fusedKernels(): Recurrence | null {
   return native?.recurrence !== undefined && tf.getBackend() === 'wasm' ? native.recurrence : null;
 }
 
-/** [time, batch, units] blocks (Y, then each final state) → [batch, time + states, units], and back. */
-function pack(q: Sequence, blocks: Float32Array[], rowsPerBlock: number[]): Float32Array {
-  const { batch: B, units: u } = q;
-  const width = rowsPerBlock.reduce((a, b) => a + b, 0);
-  const out = pool.take(B * width * u);
-  let s0 = 0;
-  blocks.forEach((block, k) => {
-    for (let s = 0; s < rowsPerBlock[k]!; s++)
-      for (let b = 0; b < B; b++) out.set(block.subarray((s * B + b) * u, (s * B + b + 1) * u), (b * width + s0 + s) * u);
-    s0 += rowsPerBlock[k]!;
-  });
-  return out;
-}
-
-function unpack(q: Sequence, packed: Float32Array, states: number): { dY: Float32Array; dFinal: Float32Array } {
-  const { batch: B, time: T, units: u } = q;
-  const width = T + states;
-  const dY = pool.take(T * B * u);
-  const dFinal = pool.take(states * B * u);
-  for (let b = 0; b < B; b++)
-    for (let s = 0; s < width; s++) {
-      const row = packed.subarray((b * width + s) * u, (b * width + s + 1) * u);
-      if (s < T) dY.set(row, (s * B + b) * u);
-      else dFinal.set(row, ((s - T) * B + b) * u);
-    }
-  return { dY, dFinal };
-}
-
 const values = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+/**
+ * A float32 tensor's own buffer in wasm memory, which the kernels read or write in place (the sequence
+ * and its gradient are megabytes: copying them out and back cost more than the scan's gates). A view
+ * goes stale when wasm memory grows: take it after the last allocation before the native call.
+ */
+const heap = (backend: WasmBackend, t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
 
 /**
  * pre [batch, time, gates·units] (the input term of every step), kernel [units, gates·units], bias
  * (LSTM's bias, GRU's recurrent bias with reset_after; else null), init: the initial states or none
- * (zeros). Returns [batch, time + states, units]: the outputs in processing order, then the final states.
+ * (zeros). Returns [batch, time + states, units]: the outputs in processing order, then the final states
+ * (without `finals`, [batch, time, units]: a return_sequences layer's output as it is, no slice of it).
  */
 export function fusedRecurrence(
   native: Recurrence,
@@ -71,7 +53,7 @@ export function fusedRecurrence(
 ): tf.Tensor {
   const [batch, time] = pre.shape as [number, number];
   const units = kernel.shape[0]!;
-  const q: Sequence = { batch, time, units, reverse: options.reverse, zeroOutput: options.zeroOutput };
+  const q: Sequence = { batch, time, units, reverse: options.reverse, zeroOutput: options.zeroOutput, finals: options.finals };
   const [states, config, bu] = [statesOf(cell), configOf(cell, q), batch * units];
   const keep = options.mask ? Uint8Array.from(tf.tidy(() => tf.cast(tf.notEqual(options.mask!, 0), 'int32')).dataSync()) : null;
   const inputs = [pre, kernel, ...(bias ? [bias] : []), ...init];
@@ -85,31 +67,30 @@ export function fusedRecurrence(
       if (init.length) block.set(values(t[t.length - states + i]!));
       else block.fill(0, 0, bu);
     }
-    const Y = pool.take(time * bu);
     const saved = pool.take(time * bu * savedOf(cell));
-    const k = values(t[1]!);
-    native.rnnForward(config, values(t[0]!), k, bias ? values(t[2]!) : null, keep, H, C, Y, saved);
-    const finals = [H.subarray(time * bu), ...(C ? [C.subarray(time * bu)] : [])];
-    const out = pack(q, [Y, ...finals], [time, ...finals.map(() => 1)]);
-    const value = tf.tensor3d(out, [batch, time + states, units]); // copied into the backend
-    pool.give(Y, out);
+    const k = values(t[1]!); // small, and read again by backward: a copy
+    const b = bias ? values(t[2]!) : null;
+    // The packed result is the op's output tensor itself: the kernel writes it in wasm memory.
+    const backend = tf.backend() as unknown as WasmBackend;
+    const out = backend.makeOutput([batch, time + (options.finals ? states : 0), units], 'float32');
+    native.rnnScan(config, heap(backend, t[0]!), k, b, keep, H, C, heap(backend, out), saved);
+    const value = tf.engine().makeTensorFromTensorInfo(out);
     return {
       value,
       gradFunc: (dy: tf.Tensor) => {
-        const { dY, dFinal } = unpack(q, values(dy), states);
-        const dPre = pool.take(pre.size);
+        const dPre = backend.makeOutput(pre.shape, 'float32');
         const dKernel = pool.take(kernel.size);
         const dBias = bias ? pool.take(bias.size) : null;
         const dInit = pool.take(states * bu);
-        native.rnnBackward(config, k, keep, H, C, saved, dY, dFinal, dPre, dKernel, dBias, dInit);
+        native.rnnScanBackward(config, k, keep, H, C, saved, heap(backend, dy), heap(backend, dPre), dKernel, dBias, dInit);
         const grads = [
-          tf.tensor(dPre, pre.shape),
+          tf.engine().makeTensorFromTensorInfo(dPre),
           tf.tensor(dKernel, kernel.shape),
           ...(bias && dBias ? [tf.tensor(dBias, bias.shape)] : []),
           ...init.map((_, i) => tf.tensor2d(dInit.subarray(i * bu, (i + 1) * bu), [batch, units])),
         ];
-        // tf.tensor copied each into the backend's memory (the kernels run on wasm only): all reusable now.
-        pool.give(H, C, saved, dY, dFinal, dPre, dKernel, dBias, dInit);
+        // tf.tensor copied each into the backend's memory: all reusable now.
+        pool.give(H, C, saved, dKernel, dBias, dInit);
         return grads;
       },
     };

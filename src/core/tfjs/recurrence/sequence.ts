@@ -25,6 +25,8 @@ export interface Sequence {
   reverse: boolean;
   /** zero_output_for_mask: a masked step outputs zeros instead of repeating the previous output. */
   zeroOutput: boolean;
+  /** The result holds the final states after the outputs; without, it is the outputs alone. */
+  finals: boolean;
 }
 
 const KINDS = { lstm: 0, gru: 1, simple: 2 } as const;
@@ -34,12 +36,13 @@ export const statesOf = (cell: FusedCell): number => (cell.kind === 'lstm' ? 2 :
 /** Floats the forward keeps per (step, row) for backward, in units (rnn.c's saved_of). */
 export const savedOf = (cell: FusedCell): number => (cell.kind === 'lstm' ? 5 : cell.kind === 'gru' ? 4 : 1);
 
-/** rnn.c's config: kind, batch, time, units, reverse, zeroOutput, activation, recurrent activation, resetAfter. */
+/** rnn.c's config: kind, batch, time, units, reverse, zeroOutput, activation, recurrent activation, resetAfter, finals. */
 export function configOf(cell: FusedCell, q: Sequence): Int32Array {
   const code = (a: FusedActivation) => FUSED_ACTIVATIONS.indexOf(a);
   const rec = cell.kind === 'simple' ? 0 : code(cell.rec);
   const after = cell.kind === 'gru' && cell.resetAfter ? 1 : 0;
-  return Int32Array.from([KINDS[cell.kind], q.batch, q.time, q.units, +q.reverse, +q.zeroOutput, code(cell.act), rec, after]);
+  const c = [KINDS[cell.kind], q.batch, q.time, q.units, +q.reverse, +q.zeroOutput, code(cell.act), rec, after, +q.finals];
+  return Int32Array.from(c);
 }
 
 /** The native recurrence when the whole-sequence kernels can run, else null. */
