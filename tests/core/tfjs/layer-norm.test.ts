@@ -11,6 +11,7 @@ import { selectBackend, unregisterProjectKernels } from '../../../src/core/tfjs'
 import { layerNorm } from '../../../src/core/tfjs/layer-norm';
 import { nativeForTests } from '../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../helpers/seed';
+import { assertNearEach } from '../../helpers/near';
 
 interface Case {
   shape: number[];
@@ -45,14 +46,6 @@ function reference(x: Float32Array, g: Float32Array, b: Float32Array, w: Float32
     }
   }
   return { y, dx, dg, db };
-}
-
-function assertNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!);
-    assert.ok(err <= tol * (1 + Math.abs(want[i]!)), `${what}[${i}]: ${got[i]} vs ${want[i]} (error ${err})`);
-  }
 }
 
 const { native, skip: noBlas } = nativeForTests();
@@ -107,11 +100,11 @@ describe('layerNorm against a float64 reference', () => {
         if (!trailing) continue; // the reference views rows as trailing values; the op's fallback is checked below
         const want = reference(x, gv, bv, w, cols, c.eps);
         const what = `${path.name} ${JSON.stringify(c)}`;
-        assertNear(got.y, want.y, 2e-5, `${what} y`);
-        assertNear(got.dx, want.dx, 2e-4, `${what} dx`);
+        assertNearEach(got.y, want.y, 2e-5, `${what} y`);
+        assertNearEach(got.dx, want.dx, 2e-4, `${what} dx`);
         if (c.affine) {
-          assertNear(got.dg, want.dg, 2e-4, `${what} dγ`);
-          assertNear(got.db, want.db, 2e-5, `${what} dβ`);
+          assertNearEach(got.dg, want.dg, 2e-4, `${what} dγ`);
+          assertNearEach(got.db, want.db, 2e-5, `${what} dβ`);
         }
       }
     });
@@ -131,7 +124,7 @@ describe('layerNorm against a float64 reference', () => {
     assert.ok(!middle.includes('DtrainLayerNorm') && middle.includes('Mean'), middle.join(','));
     // Axis 1 of x equals axis 2 of x transposed: the fused and unfused results agree.
     const viaFused = tf.transpose(layerNorm(tf.transpose(x, [0, 2, 1]), [2], 1e-3, [1, 1, 5]), [0, 2, 1]);
-    assertNear(layerNorm(x, [1], 1e-3, [1, 5, 1]).dataSync(), viaFused.dataSync(), 1e-5, 'fused vs unfused');
+    assertNearEach(layerNorm(x, [1], 1e-3, [1, 5, 1]).dataSync(), viaFused.dataSync(), 1e-5, 'fused vs unfused');
     tf.dispose([x, viaFused]);
   });
 });

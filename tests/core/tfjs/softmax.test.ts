@@ -11,6 +11,7 @@ import { selectBackend, unregisterProjectKernels } from '../../../src/core/tfjs'
 import { scaledSoftmax } from '../../../src/core/tfjs/softmax';
 import { nativeForTests } from '../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../helpers/seed';
+import { assertNearEach } from '../../helpers/near';
 
 function reference(x: Float32Array, w: Float32Array, cols: number, scale: number) {
   const y = new Float64Array(x.length);
@@ -28,15 +29,6 @@ function reference(x: Float32Array, w: Float32Array, cols: number, scale: number
     });
   }
   return { y, dx };
-}
-
-/** |got − want| ≤ tol·(1 + |want|) per element. */
-function near(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!);
-    assert.ok(err <= tol * (1 + Math.abs(want[i]!)), `${what}[${i}]: ${got[i]} vs ${want[i]} (error ${err})`);
-  }
 }
 
 const { native, skip: noBlas } = nativeForTests();
@@ -83,8 +75,8 @@ describe('scaledSoftmax against a float64 reference', () => {
         assert.equal(names.includes('DtrainSoftmaxGrad'), path.fused, names.join(','));
         const want = reference(x, w, cols, scale);
         const what = `${path.name} [${shape.join(', ')}]`;
-        near(result.y, want.y, 1e-6, `${what} y`);
-        near(result.dx, want.dx, 1e-6, `${what} dx`);
+        assertNearEach(result.y, want.y, 1e-6, `${what} y`);
+        assertNearEach(result.dx, want.dx, 1e-6, `${what} dx`);
       }
     });
   }
