@@ -125,6 +125,13 @@ export class StepExchange {
     return grads.map((g, i) => (g instanceof Float32Array ? g : new IndexedSlices(g.values, g.rows, this.plans[i]!.globalShape)));
   }
 
+  /** Σ g² of the sparse gradients' values (float64, in order): scale's divided, de-duplicated rows. */
+  static sparseSquares(grads: ExchangedGrad[]): number {
+    let s = 0;
+    for (const g of grads) if (!(g instanceof Float32Array)) s = addSquares(s, g.values);
+    return s;
+  }
+
   /**
    * Σ g² of the gradients this device reports for (the gradient-norm figure): dense shards where
    * `owns(i)`; the sparse ones, identical on every device, on the first device only, ids summed.
