@@ -116,7 +116,7 @@ export class StepExchange {
         divideInPlaceF32(g, total, heap);
         return g;
       }
-      return sumRepeatedRows ? deduplicateDivided(g, total) : { ...g, values: dividedValues(g.values, total) };
+      return sumRepeatedRows ? deduplicateDivided(g, total, heap) : { ...g, values: dividedValues(g.values, total) };
     });
   }
 
