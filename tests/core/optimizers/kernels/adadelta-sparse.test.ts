@@ -104,12 +104,14 @@ test('rows without a gradient keep v but decay both accumulators', () => {
 // is not (NaN, ±∞, negative sums, −0, values near float32's overflow) and a negative lr must still
 // give the rule's exact results, −0 and NaN included. float32 state in the heap runs the WASM SIMD
 // kernel over the scattered rows (g = 0 on the others), outside it the JS loop.
-for (const [dtype, path] of [
-  ['float32', 'heap'],
-  ['float32', 'plain'],
-  ['float64', 'plain'],
+// `simd: false` (jit_compile off) takes the JS loop with the state in the heap.
+for (const [dtype, path, simd] of [
+  ['float32', 'heap', true],
+  ['float32', 'heap', false],
+  ['float32', 'plain', true],
+  ['float64', 'plain', true],
 ] as const) {
-  test(`${dtype} sparse (${path}): rows without a gradient in unusual states equal the reference bit for bit`, () => {
+  test(`${dtype} sparse (${path}${simd ? '' : ', simd off'}): rows without a gradient in unusual states equal the reference bit for bit`, () => {
     const special = [NaN, Infinity, -Infinity, -0, 0, -1e-7, -2, 3.4e38, 1e-45, 0.5];
     const rowSize = special.length;
     const numRows = special.length * 2;
@@ -130,7 +132,7 @@ for (const [dtype, path] of [
       const ref = { v: Arr.from(v0), eg: Arr.from(eg0), ed: Arr.from(ed0) };
       const rows = [3, 7]; // the rest have no gradient
       const values = rows.flatMap((_, k) => special.map((_, j) => round(0.25 * (k + 1) - j / 8)));
-      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Arr.from(values), rowSize, hp);
+      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Arr.from(values), rowSize, hp, { simd });
       const lrUsed = dtype === 'float32' ? lr : Math.fround(lr);
       referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, lrUsed, hp.rho, hp.epsilon, round);
       for (const [name, got, want] of [
