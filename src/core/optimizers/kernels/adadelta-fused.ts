@@ -162,8 +162,8 @@ export class FusedAdadelta {
       for (let row = first; row < end; row++) {
         const from = (mark[row]! - 1) * rowSize;
         if (from < 0) continue;
-        // A plain loop, not set(subarray): no view object per row. float64 values round as the JS loop's reads do.
-        for (let j = 0, to = (row - first) * rowSize; j < rowSize; j++) piece[to + j] = values[from + j]!;
+        // set() casts float64 values to float32, as the JS loop's reads round them.
+        piece.set(values.subarray(from, from + rowSize), (row - first) * rowSize);
       }
       this.updateWasm(heap, 'scattered', v, eg, ed, scratch.byteOffset, first * rowSize, (end - first) * rowSize, s);
     }
