@@ -66,7 +66,7 @@ export class FusedAdadelta {
   /**
    * Keras's sparse update for de-duplicated `rows`, in one pass over all rows: every row's Eg and Ed
    * decay; rows without a gradient get delta = -0, so v keeps its value. float32 state in one wasm
-   * heap: the WASM SIMD kernel over the rows scattered into a zeroed heap buffer (~10x the JS loop on
+   * heap: the WASM SIMD kernel over the rows scattered into a zeroed heap buffer (~5x the JS loop on
    * an Embedding table; same bits, docs/adadelta-kernels.md); else the JS loop.
    */
   sparse(
