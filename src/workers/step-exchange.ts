@@ -116,13 +116,20 @@ export class StepExchange {
         divideInPlaceF32(g, total, heap);
         return g;
       }
-      return sumRepeatedRows ? deduplicateDivided(g, total) : { ...g, values: dividedValues(g.values, total) };
+      return sumRepeatedRows ? deduplicateDivided(g, total, heap) : { ...g, values: dividedValues(g.values, total) };
     });
   }
 
   /** What applyGradients takes: dense shards as they are, sparse rows as IndexedSlices over the global shape. */
   optimizerInput(grads: ExchangedGrad[]): (Float32Array | IndexedSlices)[] {
     return grads.map((g, i) => (g instanceof Float32Array ? g : new IndexedSlices(g.values, g.rows, this.plans[i]!.globalShape)));
+  }
+
+  /** Σ g² of the sparse gradients' values (float64, in order): scale's divided, de-duplicated rows. */
+  static sparseSquares(grads: ExchangedGrad[]): number {
+    let s = 0;
+    for (const g of grads) if (!(g instanceof Float32Array)) s = addSquares(s, g.values);
+    return s;
   }
 
   /**

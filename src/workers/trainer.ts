@@ -207,19 +207,20 @@ export class DeviceTrainer {
     // On a SharedArrayBuffer (a communication thread sums it in place, without staging copies),
     // allocated once: the last step's all-reduce was awaited before that step returned.
     const scalars = (this.scalarBuffer ??= sharedFloat64(3 + metricNames.length));
-    scalars.set([
-      sums.count,
-      sums.lossSum,
-      ...metricNames.map((m) => sums.metricSums[m]!),
-      this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0),
-    ]);
+    // Σ g² for the gradient norm: the dense shards before scale divides them in place; the sparse rows
+    // (first device) from the divided, de-duplicated rows scale makes anyway, times total², rather
+    // than de-duplicating every row a second time.
+    const rowsSummed = this.optimizer.sparseRowsSummable();
+    const squares = this.buckets.sumOfSquares(shardGrads, owns, this.rank === 0 && !rowsSummed);
+    // The mean over the global batch (sparse rows summed here when the optimizer would do it next).
+    const scaled = StepExchange.scale(shardGrads, total, this.context.heap, rowsSummed);
+    const sparseSquares = this.rank === 0 && rowsSummed ? StepExchange.sparseSquares(scaled) * total * total : 0;
+    scalars.set([sums.count, sums.lossSum, ...metricNames.map((m) => sums.metricSums[m]!), squares + sparseSquares]);
     // The global count is known here (every device draws the same global batch), so the scalars'
     // all-reduce, only needed for the report, runs behind the update and the gather instead of
     // holding them up by a ring round trip. Collectives run in call order on every device.
     const reported = N > 1 ? this.collectives.allReduceSum(scalars) : Promise.resolve();
     awaitedLater(reported); // below; a failure is also the gather's
-    // The mean over the global batch (sparse rows summed here when the optimizer would do it next).
-    const scaled = StepExchange.scale(shardGrads, total, this.context.heap, this.optimizer.sparseRowsSummable());
     const input = this.buckets.optimizerInput(scaled);
     prof.mark('scalars');
 

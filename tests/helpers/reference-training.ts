@@ -260,14 +260,19 @@ export function refTrain(
   batch: number,
   steps: number,
   o: RefAdadelta,
-): { losses: number[]; state: RefState; kinkMargin: number } {
+): { losses: number[]; gradNorms: number[]; state: RefState; kinkMargin: number } {
   const state = refState(initial);
   const losses: number[] = [];
+  const gradNorms: number[] = [];
   const kinks: KinkMargin = { margin: Infinity };
   for (let t = 0; t < steps; t++) {
     const rows = Array.from({ length: batch }, (_, i) => (t * batch + i) % numRows);
     losses.push(refLoss(model, state.params, x, y, rows, kinks));
-    refAdadeltaStep(state, refGrads(model, state.params, x, y, rows), o);
+    const grads = refGrads(model, state.params, x, y, rows);
+    let squares = 0;
+    for (const g of grads.values()) for (const v of g) squares += v * v;
+    gradNorms.push(Math.sqrt(squares));
+    refAdadeltaStep(state, grads, o);
   }
-  return { losses, state, kinkMargin: kinks.margin };
+  return { losses, gradNorms, state, kinkMargin: kinks.margin };
 }

@@ -27,6 +27,8 @@ export const TWO_BUCKET_MLP: Omit<TrainSetup, 'socketDir'> = {
 };
 export interface TrainedRun {
   losses: number[];
+  /** Device 0's reported gradient norm per step. */
+  gradNorms: number[];
   shards: ShardRecord[];
   /** Every shard before the first step (the run's initial values). */
   initial: ShardRecord[];
@@ -42,12 +44,17 @@ export async function trainRun(mesh: string, setup: Omit<TrainSetup, 'socketDir'
   const session = await startSession(mesh, setup);
   try {
     const losses: number[] = [];
-    session.onEvent((e) => e.type === 'step' && e.deviceId === 0 && losses.push(e.report.loss));
+    const gradNorms: number[] = [];
+    session.onEvent((e) => {
+      if (e.type !== 'step' || e.deviceId !== 0) return;
+      losses.push(e.report.loss);
+      gradNorms.push(e.report.gradNorm);
+    });
     const initial = byPlace(await session.exportShards());
     await session.train(0, steps);
     const stats = await session.stats();
     const workers = session.infos.map((w, i) => ({ backend: w.backend, notes: w.backendNotes, storage: stats[i]?.storage }));
-    return { losses, shards: byPlace(await session.exportShards()), initial, workers };
+    return { losses, gradNorms, shards: byPlace(await session.exportShards()), initial, workers };
   } finally {
     await session.close();
   }

@@ -244,6 +244,13 @@ for (const path of computePaths()) {
             `step ${i}: loss ${run.losses[i]} where the reference has ${l}`,
           ),
         );
+        // The reported gradient norm (the sparse rows' share taken from the divided, de-duplicated rows).
+        ref.gradNorms.forEach((g, i) =>
+          assert.ok(
+            Math.abs(run.gradNorms[i]! - g) <= TOL * Math.max(1, g),
+            `step ${i}: gradient norm ${run.gradNorms[i]} where the reference has ${g}`,
+          ),
+        );
         const final = assemble(run.shards);
         for (const [p, x0] of initial) {
           const r = relativeToChange(final.get(`params/${p}`)!, ref.state.params.get(p)!, x0);

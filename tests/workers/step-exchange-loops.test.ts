@@ -46,3 +46,13 @@ test('scale divides every dense element by the total in place, as float64 then f
     copies[i]!.forEach((x, j) => assert.ok(Object.is(g[j], Math.fround(x / 30)), `grad ${i}[${j}]`));
   });
 });
+
+test('sparseSquares: Σ g² of the sparse gradients only, in float64', () => {
+  const gs = StepExchange.scale(grads(), 7, undefined, true); // rows 4, 1, 4 divided and de-duplicated
+  const v = (grads()[1] as { values: Float32Array }).values;
+  const q = (x: number) => Math.fround(x / 7);
+  const rows = [Math.fround(q(v[0]!) + q(v[4]!)), Math.fround(q(v[1]!) + q(v[5]!)), q(v[2]!), q(v[3]!)];
+  let want = 0;
+  for (const x of rows) want += x * x;
+  assert.equal(StepExchange.sparseSquares(gs), want);
+});

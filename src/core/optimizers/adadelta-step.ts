@@ -62,7 +62,8 @@ export function updateVariable(
     return;
   }
   if (g.kind === 'sparse') {
-    host.kernels.sparse(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.sparse.rows, g.sparse.values, g.sparse.rowSize, s);
+    const { rows, values, rowSize } = g.sparse;
+    host.kernels.sparse(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), rows, values, rowSize, s, { simd: host.simd });
   } else if (g.kind === 'dense-host') {
     host.kernels.dense(v.hostBuffer(), eg.hostBuffer(), ed.hostBuffer(), g.data, s, { simd: host.simd });
   } else {

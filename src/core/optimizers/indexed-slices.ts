@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '../errors';
 import type { FloatArray } from '../variables/sharded-variable';
+import type { HostHeap } from '../wasm/heap';
+import { sumDividedInHeap } from './kernels/sum-divided-wasm';
 
 export type { FloatArray };
 
@@ -106,15 +108,20 @@ export function deduplicateSparse(sparse: HostSparse): HostSparse {
  * first (each quotient rounded to the values' type) and summing after: the step's mean over the
  * global batch, without a divided copy of every row that the optimizer would then sum again.
  */
-export function deduplicateDivided(sparse: HostSparse, total: number): HostSparse {
+export function deduplicateDivided(sparse: HostSparse, total: number, heap?: HostHeap): HostSparse {
   const { rows, values, rowSize } = sparse;
   const plan = dedupePlan(rows);
   if (plan === null) return { rows, values: dividedValues(values, total), rowSize };
   const size = plan.unique.length * rowSize;
-  const summed =
-    values instanceof Float32Array
-      ? sumDividedF32(values, new Float32Array(size), plan.slots, rowSize, total)
-      : sumDividedF64(values, new Float64Array(size), plan.slots, rowSize, total);
+  let summed: FloatArray;
+  if (values instanceof Float32Array) {
+    summed = new Float32Array(size);
+    // The heap's SIMD kernel where it can (same bits, sum-divided-wasm.ts), else the JS loop.
+    if (!heap || !sumDividedInHeap(heap, values, summed, plan.slots, rowSize, total))
+      sumDividedF32(values, summed, plan.slots, rowSize, total);
+  } else {
+    summed = sumDividedF64(values, new Float64Array(size), plan.slots, rowSize, total);
+  }
   return { rows: plan.unique, values: summed, rowSize };
 }
 

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerProjectKernels } from './kernels';
+import { shareSavedTensors } from './saved-tensors';
 import type { NativeGemm } from './kernels/native-gemm';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -94,6 +95,8 @@ export async function selectBackend(
       skipped.push({ name, reason: failure });
       continue;
     }
+    // The engine's clone per tensor saved for backward, without a kernel call (docs/tuning.md).
+    if (name !== 'tensorflow') shareSavedTensors();
     const kernels = name === 'wasm' && options.projectKernels !== false ? registerProjectKernels({ native: options.native }) : [];
     const nativeBlas = kernels.length > 0 && options.native !== undefined;
     const why =

@@ -6,6 +6,9 @@
 import '@tensorflow/tfjs';
 import { registerGradient } from '@tensorflow/tfjs-core';
 import { reluGradientConfig, reluGradGradientConfig } from './relu-gradient';
+import { meanGradientConfig, sumGradientConfig } from './reduce-gradients';
 
 registerGradient(reluGradientConfig);
 registerGradient(reluGradGradientConfig);
+registerGradient(sumGradientConfig);
+registerGradient(meanGradientConfig);

@@ -7,3 +7,4 @@ export {
   type ProjectKernelOptions,
 } from './kernels';
 export type { NativeGemm } from './kernels/native-gemm';
+export { shareSavedTensors, unshareSavedTensors, savedTensorsShared } from './saved-tensors';

@@ -11,6 +11,7 @@ import { seededRandom, testSeed } from '../../helpers/seed';
 import { Adadelta, IndexedSlices, Layout, Mesh, ShardedVariable, UNSHARDED, type AdadeltaArgs } from '../../../src/core';
 import { deduplicateDivided, deduplicateSparse, type HostSparse } from '../../../src/core/optimizers/indexed-slices';
 import { StepExchange } from '../../../src/workers/step-exchange';
+import { HostHeap } from '../../../src/core/wasm/heap';
 
 await useCpuBackend();
 
@@ -32,33 +33,42 @@ function byHand(rows: number[], values: number[], rowSize: number, total: number
   return { rows: order, values: order.flatMap((id) => sums.get(id)!) };
 }
 
+// With a heap, float32 rows go through the WASM SIMD kernel (f32x4 lanes, a scalar tail for row sizes
+// not a multiple of 4); a count that is not exactly a float32 takes the JS loop.
+const SPECIAL = [Infinity, -Infinity, NaN, 1e-45, -3e-39, 3.4e38, -3.4e38];
 test('deduplicateDivided: the rows divided then summed by hand, float32 and float64, repeated ids or none', () => {
   const rand = seededRandom(testSeed('deduplicateDivided'));
   const cases = [
-    { rows: [4, 1, 4, 0, 1, 4], rowSize: 3 },
-    { rows: [2, 0, 1], rowSize: 2 }, // no repeats: the quotients as they are, −0 kept
-    { rows: Array.from({ length: 200 }, () => Math.floor(rand() * 50)), rowSize: 5 },
+    { rows: [4, 1, 4, 0, 1, 4], rowSize: 3, total: 30 },
+    { rows: [2, 0, 1], rowSize: 2, total: 30 }, // no repeats: the quotients as they are, −0 kept
+    { rows: Array.from({ length: 200 }, () => Math.floor(rand() * 50)), rowSize: 5, total: 30 },
+    { rows: Array.from({ length: 300 }, () => Math.floor(rand() * 40)), rowSize: 64, total: 32 },
+    { rows: Array.from({ length: 300 }, () => Math.floor(rand() * 40)), rowSize: 7, total: 3 },
+    { rows: [3, 1, 3, 3], rowSize: 4, total: 2 ** 24 + 1 }, // not a float32: the JS loop
   ];
-  for (const f32 of [true, false]) {
-    for (const c of cases) {
-      const values = Array.from({ length: c.rows.length * c.rowSize }, (_, i) => (i === 1 ? -0 : (rand() - 0.5) * 10));
-      const sparse: HostSparse = {
-        rows: Int32Array.from(c.rows),
-        values: f32 ? Float32Array.from(values) : Float64Array.from(values),
-        rowSize: c.rowSize,
-      };
-      const src = f32 ? Array.from(sparse.values) : values;
-      const want = byHand(c.rows, src, c.rowSize, 30, f32);
-      const got = deduplicateDivided(sparse, 30);
-      const what = `${f32 ? 'float32' : 'float64'} rows ${c.rows.length}`;
-      assert.deepEqual(Array.from(got.rows), want.rows, what);
-      assert.equal(got.values instanceof Float32Array, f32, `${what}: the values' type`);
-      assert.deepEqual(bits(got.values), bits(want.values), what);
-      assert.equal(got.rowSize, c.rowSize);
-      // The optimizer's own de-duplication then has nothing left to do.
-      assert.equal(deduplicateSparse(got), got, `${what}: already unique`);
+  for (const heap of [undefined, new HostHeap()])
+    for (const f32 of [true, false]) {
+      for (const c of cases) {
+        const values = Array.from({ length: c.rows.length * c.rowSize }, (_, i) =>
+          i === 1 ? -0 : i % 97 === 5 ? SPECIAL[i % SPECIAL.length]! : (rand() - 0.5) * 10,
+        );
+        const sparse: HostSparse = {
+          rows: Int32Array.from(c.rows),
+          values: f32 ? Float32Array.from(values) : Float64Array.from(values),
+          rowSize: c.rowSize,
+        };
+        const src = f32 ? Array.from(sparse.values) : values;
+        const want = byHand(c.rows, src, c.rowSize, c.total, f32);
+        const got = deduplicateDivided(sparse, c.total, heap);
+        const what = `${f32 ? 'float32' : 'float64'} rows ${c.rows.length} of ${c.rowSize}${heap ? ', heap' : ''}`;
+        assert.deepEqual(Array.from(got.rows), want.rows, what);
+        assert.equal(got.values instanceof Float32Array, f32, `${what}: the values' type`);
+        assert.deepEqual(bits(got.values), bits(want.values), what);
+        assert.equal(got.rowSize, c.rowSize);
+        // The optimizer's own de-duplication then has nothing left to do.
+        assert.equal(deduplicateSparse(got), got, `${what}: already unique`);
+      }
     }
-  }
 });
 
 /** One Adadelta apply of a sparse gradient on a 6×2 table; returns the table and both slots. */

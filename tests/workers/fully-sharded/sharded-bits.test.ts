@@ -191,7 +191,7 @@ async function resumedOn(
     const shards = (await b.exportShards()).sort((x, y) =>
       `${x.path}${x.slices[0]?.start}`.localeCompare(`${y.path}${y.slices[0]?.start}`),
     );
-    return { losses, shards, initial: [], workers: [] };
+    return { losses, gradNorms: [], shards, initial: [], workers: [] };
   } finally {
     await b.close();
   }

@@ -2,7 +2,9 @@
 // gradient get Eg += (1-rho)*(g*g); checked against an independent densifying reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeState, kernels } from './helpers';
+import { makeState, kernels, context } from './helpers';
+import { FusedAdadelta } from '../../../../src/core/optimizers/kernels/adadelta-fused';
+import { testSeed } from '../../../helpers/seed';
 
 /**
  * Independent reference of the sparse update, written the way docs/optimizer-contract.md ("The Adadelta
@@ -100,9 +102,16 @@ test('rows without a gradient keep v but decay both accumulators', () => {
 
 // Rows without a gradient skip the rule's square roots where Δx is surely −0; every state where it
 // is not (NaN, ±∞, negative sums, −0, values near float32's overflow) and a negative lr must still
-// give the rule's exact results, −0 and NaN included.
-for (const dtype of ['float32', 'float64'] as const) {
-  test(`${dtype} sparse: rows without a gradient in unusual states equal the reference bit for bit`, () => {
+// give the rule's exact results, −0 and NaN included. float32 state in the heap runs the WASM SIMD
+// kernel over the scattered rows (g = 0 on the others), outside it the JS loop.
+// `simd: false` (jit_compile off) takes the JS loop with the state in the heap.
+for (const [dtype, path, simd] of [
+  ['float32', 'heap', true],
+  ['float32', 'heap', false],
+  ['float32', 'plain', true],
+  ['float64', 'plain', true],
+] as const) {
+  test(`${dtype} sparse (${path}${simd ? '' : ', simd off'}): rows without a gradient in unusual states equal the reference bit for bit`, () => {
     const special = [NaN, Infinity, -Infinity, -0, 0, -1e-7, -2, 3.4e38, 1e-45, 0.5];
     const rowSize = special.length;
     const numRows = special.length * 2;
@@ -117,13 +126,13 @@ for (const dtype of ['float32', 'float64'] as const) {
     const ed0 = Arr.from(column(2));
     for (const lr of [0.7, -0.7]) {
       const hp = { lr, rho: 0.9, epsilon: 1e-6 };
-      const s = makeState('plain', v0, dtype);
+      const s = makeState(path, v0, dtype);
       s.eg.array().set(eg0);
       s.ed.array().set(ed0);
       const ref = { v: Arr.from(v0), eg: Arr.from(eg0), ed: Arr.from(ed0) };
       const rows = [3, 7]; // the rest have no gradient
       const values = rows.flatMap((_, k) => special.map((_, j) => round(0.25 * (k + 1) - j / 8)));
-      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Arr.from(values), rowSize, hp);
+      kernels.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Arr.from(values), rowSize, hp, { simd });
       const lrUsed = dtype === 'float32' ? lr : Math.fround(lr);
       referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, lrUsed, hp.rho, hp.epsilon, round);
       for (const [name, got, want] of [
@@ -136,6 +145,38 @@ for (const dtype of ['float32', 'float64'] as const) {
     }
   });
 }
+
+// The WASM path scatters a piece of whole rows at a time into its staging scratch: pieces of one row
+// (rowSize above the staging size), of two rows, several rows with a short last piece, one piece.
+test('float32 sparse (heap) in pieces of rows equals the reference bit for bit', () => {
+  const seed = testSeed('adadelta sparse pieces');
+  for (const [staging, rowSize] of [
+    [4, 5],
+    [6, 3],
+    [64, 7],
+    [1 << 14, 7],
+  ] as const) {
+    const numRows = 23;
+    const kernelsInPieces = new FusedAdadelta(context.copies, { stagingElements: staging });
+    const { rows, values } = randomCase(seed, numRows, rowSize);
+    const init = Float32Array.from({ length: numRows * rowSize }, (_, i) => Math.fround(Math.sin(i + seed)));
+    const s = makeState('heap', init);
+    const ref = { v: Float32Array.from(init), eg: new Float32Array(init.length), ed: new Float32Array(init.length) };
+    const hp = { lr: 0.5, rho: 0.95, epsilon: 1e-7 };
+    for (let step = 0; step < 3; step++) {
+      kernelsInPieces.sparse(s.v, s.eg, s.ed, Int32Array.from(rows), Float32Array.from(values), rowSize, hp);
+      referenceSparse(ref.v, ref.eg, ref.ed, rows, values, rowSize, hp.lr, hp.rho, hp.epsilon, Math.fround);
+    }
+    for (const [name, got, want] of [
+      ['v', s.v.array(), ref.v],
+      ['E[g²]', s.eg.array(), ref.eg],
+      ['E[Δx²]', s.ed.array(), ref.ed],
+    ] as const)
+      for (let i = 0; i < init.length; i++)
+        assert.ok(Object.is(got[i], want[i]), `staging ${staging}, rowSize ${rowSize}: ${name}[${i}] ${got[i]} vs ${want[i]}`);
+    kernelsInPieces.releaseScratch();
+  }
+});
 
 test('sparse argument checks; a failed call leaves no stale row marks', () => {
   const s = makeState('heap', new Float32Array(8).fill(1));
