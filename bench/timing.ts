@@ -33,6 +33,31 @@ export async function bestRoundMs(fn: () => unknown, warmup: number, steps: numb
   return best;
 }
 
+/**
+ * bestRoundMs's statistic for wall time and for the process's CPU time (every thread: V8's
+ * collector included), each the best round's mean ms per call. CPU time moves less with the load of
+ * a shared machine than wall time does.
+ */
+export async function bestRoundWallAndCpuMs(
+  fn: () => unknown,
+  warmup: number,
+  steps: number,
+  rounds: number,
+): Promise<{ wallMs: number; cpuMs: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  let wallMs = Infinity;
+  let cpuMs = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < steps; i++) await fn();
+    const c = process.cpuUsage(c0);
+    wallMs = Math.min(wallMs, (performance.now() - t0) / steps);
+    cpuMs = Math.min(cpuMs, (c.user + c.system) / 1000 / steps);
+  }
+  return { wallMs, cpuMs };
+}
+
 /** 1234567890 → "1.23 G". */
 export function si(x: number): string {
   const units: [number, string][] = [

@@ -2,14 +2,16 @@
 Keras's layer shapes, trained on the batch the Keras peer wrote (OUTDIR/NAME.npz), timed per step with
 torch.optim.Adadelta on one intra-op thread, as dtrain's single-threaded worker.
 
-  python3 torch_models_peer.py OUTDIR      # one JSON line: {"torch": version, NAME: samples/s}
+  python3 torch_models_peer.py OUTDIR      # one JSON line: {"torch": version, NAME: samples/s,
+                                           #   "cpu": {NAME: CPU ms per step}}
 
 Keras 3.15's own torch backend needs a newer torch than Debian's python3-torch (1.13), so this peer does
 not go through Keras. The models follow keras.applications and keras_models_peer.py layer for layer:
 ResNet50 v1 (stride on each stage's first 1×1 convolution, biased convolutions, BatchNormalization eps
 1.001e-5), MobileNetV2 (alpha 1, ReLU6, ZeroPadding before each stride-2 depthwise convolution as Keras
 pads even inputs), the two-layer LSTM, and the one-block Transformer encoder (4 heads of 16). Each
-figure is the best of ROUNDS rounds of STEPS steps after WARMUP, the Keras peer's statistic.
+figure is the best of ROUNDS rounds of STEPS steps after WARMUP, the Keras peer's statistic, for
+wall time and for CPU time (time.process_time).
 """
 import json
 import os
@@ -21,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-WARMUP, STEPS, ROUNDS = 2, 3, 2
+WARMUP, STEPS, ROUNDS = 3, 4, 3
 
 
 def conv_bn(cin, cout, k, stride=1, padding=0, bias=True, eps=1.001e-5, groups=1):
@@ -147,19 +149,20 @@ def samples_per_sec(outdir, name):
 
     for _ in range(WARMUP):
         step()
-    best = 0.0
+    best, cpu = 0.0, float("inf")
     for _ in range(ROUNDS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(STEPS):
             step()
         best = max(best, x.shape[0] * STEPS / (time.perf_counter() - t0))
-    return best
+        cpu = min(cpu, (time.process_time() - c0) * 1000 / STEPS)
+    return best, cpu
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
     outdir = sys.argv[1]
-    out = {"torch": torch.__version__}
+    out = {"torch": torch.__version__, "cpu": {}}
     for name in MODELS:
-        out[name] = samples_per_sec(outdir, name)
+        out[name], out["cpu"][name] = samples_per_sec(outdir, name)
     print(json.dumps(out))
