@@ -79,24 +79,20 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
-export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
-  const status = openAddonAndBlas(options);
-  if (status.available) addRowKernels(status.native, status.addonPath);
-  return status;
-}
-
 /**
- * The addon's row kernels (layer norm, the softmax gradient), where it has them: an addon built
- * before them leaves the kernels on their fallbacks. The module is already loaded (require's cache).
+ * The kernels an addon may lack: one built before them (an older build in place) leaves those
+ * kernels on their fallbacks (per-step tfjs ops for the recurrent layers, the JavaScript loops).
  */
-function addRowKernels(native: NativeGemm, addonPath: string): void {
-  const addon = createRequire(import.meta.url)(addonPath) as Addon;
+function withOptionalKernels(addon: Addon, native: NativeGemm): NativeGemm {
+  if (typeof addon.rnnScan === 'function' && typeof addon.rnnScanBackward === 'function')
+    native.recurrence = { rnnScan: addon.rnnScan, rnnScanBackward: addon.rnnScanBackward };
   if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
     native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
   if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
+  return native;
 }
 
-function openAddonAndBlas(options: LoadOptions): NativeBlasStatus {
+export function loadNativeBlas(options: LoadOptions = {}): NativeBlasStatus {
   const addonPath = options.addonPath ?? join(options.root ?? packageRoot(), ADDON_FILE);
   const addonBuilt = existsSync(addonPath);
   let add: AddInto | null = null;
@@ -124,10 +120,7 @@ function openAddonAndBlas(options: LoadOptions): NativeBlasStatus {
   for (const library of options.libraries ?? OPENBLAS_LIBRARIES) {
     try {
       const { config } = addon.open(library);
-      const native: NativeGemm = { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im };
-      // An addon built before the recurrent kernels (or their packed-output form): per-step tfjs ops.
-      if (typeof addon.rnnScan === 'function' && typeof addon.rnnScanBackward === 'function')
-        native.recurrence = { rnnScan: addon.rnnScan, rnnScanBackward: addon.rnnScanBackward };
+      const native = withOptionalKernels(addon, { sgemm: addon.sgemm, im2col: addon.im2col, col2im: addon.col2im });
       return { available: true, native, add, addonPath, library, openblas: config };
     } catch (e) {
       failures.push(firstLine(e));
