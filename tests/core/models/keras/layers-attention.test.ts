@@ -28,7 +28,9 @@ const entry: LayerEntry = {
   config: { num_heads: HEADS, key_dim: KEY, value_dim: VALUE },
   inbound: ['x', 'x'],
   call: null,
-} as LayerEntry;
+  isOp: false,
+  h5: 'mha',
+};
 const node = multiHeadAttention(
   entry,
   [
