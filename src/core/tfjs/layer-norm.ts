@@ -63,7 +63,9 @@ export function layerNorm(
     const b = beta && tf.reshape(beta, broadcast);
     return unfused(x, axes, epsilon, g, b);
   }
-  const g = gamma ? tf.reshape(gamma, [cols]) : tf.ones([cols]);
-  const b = beta ? tf.reshape(beta, [cols]) : tf.zeros([cols]);
+  // γ and β of one axis are already [cols]: a Reshape there is a kernel call forward and one backward.
+  const asRow = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [cols]));
+  const g = gamma ? asRow(gamma) : tf.ones([cols]);
+  const b = beta ? asRow(beta) : tf.zeros([cols]);
   return fused(epsilon)(x, g, b) as tf.Tensor;
 }

@@ -127,4 +127,17 @@ describe('layerNorm against a float64 reference', () => {
     assertNearEach(layerNorm(x, [1], 1e-3, [1, 5, 1]).dataSync(), viaFused.dataSync(), 1e-5, 'fused vs unfused');
     tf.dispose([x, viaFused]);
   });
+
+  test('wasm: γ and β of one axis reach the fused kernel without a Reshape; of two axes, flattened', async () => {
+    await selectBackend(['wasm']);
+    const rand = seededRandom(testSeed('layer norm reshapes'));
+    const values = (n: number) => Float32Array.from({ length: n }, () => rand() - 0.5);
+    const x = tf.tensor(values(2 * 4 * 6), [2, 4, 6]);
+    const [g1, b1] = [tf.tensor(values(6), [6]), tf.tensor(values(6), [6])];
+    const [g2, b2] = [tf.tensor(values(24), [4, 6]), tf.tensor(values(24), [4, 6])];
+    const reshapes = async (f: () => tf.Tensor) => (await tf.profile(f)).kernels.filter((k) => k.name === 'Reshape').length;
+    assert.equal(await reshapes(() => layerNorm(x, [2], 1e-3, [1, 1, 6], g1, b1)), 0);
+    assert.equal(await reshapes(() => layerNorm(x, [1, 2], 1e-3, [1, 4, 6], g2, b2)), 2);
+    tf.dispose([x, g1, b1, g2, b2]);
+  });
 });

@@ -73,19 +73,19 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
   const regularizers = Object.values(parts).flatMap((ps) =>
     regularizersOf(entry, ps, { kernel_regularizer: 0, bias_regularizer: 1 }),
   );
-  /** x [b, t, d] · W [d, …] (+ bias), flattened to [b, t, Π…]. */
-  const project = (x: tf.Tensor, ps: ParamSpec[], p: Map<string, tf.Tensor>) => {
+  /**
+   * x [b, t, d] · W [d, heads, dim] (+ bias [heads, dim]) → [b, heads, t, dim]. `flat` holds x as
+   * [b·t, d] per input tensor: self-attention reshapes its one input once, not three times. The bias
+   * broadcasts over [b, t, heads, dim], so neither it nor the product needs a reshape of its own.
+   */
+  const projectHeads = (x: tf.Tensor, ps: ParamSpec[], p: Map<string, tf.Tensor>, flat: Map<tf.Tensor, tf.Tensor2D>) => {
     const [b, t, d] = x.shape as [number, number, number];
     const w = param(p, ps[0]!.path);
-    const cols = w.size / d;
-    let y: tf.Tensor = tf.matMul(tf.reshape(x, [b * t, d]) as tf.Tensor2D, tf.reshape(w, [d, cols]) as tf.Tensor2D);
-    if (ps[1]) y = tf.add(y, tf.reshape(param(p, ps[1].path), [cols]));
-    return tf.reshape(y, [b, t, cols]);
-  };
-  /** [b, t, heads·dim] → [b, heads, t, dim] */
-  const splitHeads = (x: tf.Tensor, dim: number) => {
-    const [b, t] = x.shape as [number, number];
-    return tf.transpose(tf.reshape(x, [b, t, heads, dim]), [0, 2, 1, 3]);
+    const dim = w.shape[2]!;
+    if (!flat.has(x)) flat.set(x, tf.reshape(x, [b * t, d]));
+    let y = tf.reshape(tf.matMul(flat.get(x)!, tf.reshape(w, [d, heads * dim]) as tf.Tensor2D), [b, t, heads, dim]);
+    if (ps[1]) y = tf.add(y, param(p, ps[1].path));
+    return tf.transpose(y, [0, 2, 1, 3]);
   };
   return {
     outShape: [q[0]!, outDim],
@@ -96,9 +96,10 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
       const [query, value, key] = [inputs[qi]!, inputs[vi]!, inputs[ki]!];
       const [b, t] = query.shape as [number, number];
       const s = value.shape[1]!;
-      const qh = splitHeads(project(query, parts.query, p), keyDim);
-      const kh = splitHeads(project(key, parts.key, p), keyDim);
-      const vh = splitHeads(project(value, parts.value, p), valueDim);
+      const flat = new Map<tf.Tensor, tf.Tensor2D>();
+      const qh = projectHeads(query, parts.query, p, flat);
+      const kh = projectHeads(key, parts.key, p, flat);
+      const vh = projectHeads(value, parts.value, p, flat);
       const raw = tf.matMul(qh, kh, false, true); // [b, heads, t, s], before the 1/√key_dim scale
       // Keras: query_mask is the query's mask; value_mask and key_mask the keyword tensors, else their inputs'.
       const qm = propagated?.[qi] ?? null;
@@ -112,12 +113,10 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
         ? tf.softmax(tf.where(tf.expandDims(mask, 1), tf.mul(raw, scale), tf.fill(raw.shape, MASKED)))
         : scaledSoftmax(raw, scale);
       const attended = tf.matMul(probs, vh); // [b, heads, t, valueDim]
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b, t, heads * valueDim]);
+      // [b, heads, t, valueDim] → [b·t, heads·valueDim], the output projection's rows, in one reshape.
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b * t, heads * valueDim]);
       const wo = param(p, parts.output[0]!.path);
-      let out: tf.Tensor = tf.matMul(
-        tf.reshape(merged, [b * t, heads * valueDim]) as tf.Tensor2D,
-        tf.reshape(wo, [heads * valueDim, outDim]) as tf.Tensor2D,
-      );
+      let out: tf.Tensor = tf.matMul(merged as tf.Tensor2D, tf.reshape(wo, [heads * valueDim, outDim]) as tf.Tensor2D);
       if (parts.output[1]) out = tf.add(out, param(p, parts.output[1].path));
       return tf.reshape(out, [b, t, outDim]);
     },
