@@ -51,9 +51,28 @@ const ONE_THREAD = {
   PYTHONWARNINGS: 'ignore',
 };
 
+/**
+ * Every side on the same one core. The thread settings alone do not hold JAX to one: unpinned, its
+ * ResNet50, MobileNetV2 and Transformer steps ran on both cores of this machine (CPU time ~1.7–1.9×
+ * wall time; 48.9 → 28.7 samples/s on ResNet50 once pinned), and V8's collector threads run beside
+ * dtrain's step. taskset pins this process's threads and the peers; without it the bench says so.
+ */
+const PIN_CPU = '0';
+function pinToOneCore(): string {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', PIN_CPU, String(process.pid)], { encoding: 'utf8' });
+  if (r.error || r.status !== 0)
+    return `not pinned (taskset: ${r.error?.message ?? r.stderr.trim()}): a peer may use several cores`;
+  return `every side pinned to CPU ${PIN_CPU} (taskset)`;
+}
+let pinned = false;
+/** The command for a peer: under taskset when this process is pinned. */
+const pinnedCommand = (python: string, args: string[]): [string, string[]] =>
+  pinned ? ['taskset', ['-c', PIN_CPU, python, ...args]] : [python, args];
+
 function peer(python: string, backend: string, args: string[]): { out: string } | { reason: string } {
   const env = { ...process.env, ...ONE_THREAD, KERAS_BACKEND: backend };
-  const r = spawnSync(python, [PEER, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const [command, argv] = pinnedCommand(python, [PEER, ...args]);
+  const r = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { reason: `the Keras peer (${backend}) failed: ${r.stderr.trim().split('\n').pop()}` };
   return { out: r.stdout };
 }
@@ -68,7 +87,8 @@ function torchFigures(dir: string): TorchFigures | { reason: string } {
   const found = torchPython();
   if ('reason' in found) return found;
   const env = { ...process.env, ...ONE_THREAD };
-  const r = spawnSync(found.python, [TORCH_PEER, dir], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const [command, argv] = pinnedCommand(found.python, [TORCH_PEER, dir]);
+  const r = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { reason: `the PyTorch peer failed: ${r.stderr.trim().split('\n').pop()}` };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchFigures;
 }
@@ -125,7 +145,9 @@ async function run(): Promise<void> {
     }
     const blas = nativeBlas(true);
     await selectBackend(['wasm'], blas.available ? { native: blas.native! } : {});
-    console.log(`dtrain: 1 worker, wasm, ${nativeBlasNote(blas, 'wasm')}; batch ${BATCH}; one thread everywhere`);
+    const pin = pinToOneCore();
+    pinned = pin.startsWith('every side');
+    console.log(`dtrain: 1 worker, wasm, ${nativeBlasNote(blas, 'wasm')}; batch ${BATCH}; one thread everywhere; ${pin}`);
     const jax = peerFigures(python, dir);
     const torch = torchFigures(dir);
     if ('reason' in jax) console.log(`Keras on JAX: not measured: ${jax.reason}`);
