@@ -56,7 +56,7 @@ export class FusedAdadelta {
       denseF64(v.array() as Float64Array, eg.array() as Float64Array, ed.array() as Float64Array, gArray(g), s);
     } else if (options?.simd !== false && heap) {
       const at = heapOffsetOf(g, heap);
-      if (at >= 0) this.denseWasm(heap, v, eg, ed, at, 0, n, s);
+      if (at >= 0) this.updateWasm(heap, 'dense', v, eg, ed, at, 0, n, s);
       else this.denseWasmStaged(heap, v, eg, ed, gArray(g), n, s);
     } else {
       denseF32(v.array() as Float32Array, eg.array() as Float32Array, ed.array() as Float32Array, gArray(g), s);
@@ -132,7 +132,7 @@ export class FusedAdadelta {
       const len = Math.min(size, n - start);
       // set() casts float64 to float32; the view is taken after any heap growth above.
       scratch.array().set(start === 0 && len === g.length ? g : g.subarray(start, start + len));
-      this.denseWasm(heap, v, eg, ed, scratch.byteOffset, start, len, s);
+      this.updateWasm(heap, 'dense', v, eg, ed, scratch.byteOffset, start, len, s);
     }
     this.copies.count('kernel', n * 4);
   }
@@ -179,20 +179,10 @@ export class FusedAdadelta {
     return this.scratch;
   }
 
-  /** Updates elements [at, at + n) of the state; the gradient's piece starts at byte `gOff`. */
-  private denseWasm(
-    heap: HostHeap,
-    v: HostBuffer,
-    eg: HostBuffer,
-    ed: HostBuffer,
-    gOff: number,
-    at: number,
-    n: number,
-    s: AdadeltaScalars,
-  ): void {
-    this.updateWasm(heap, 'dense', v, eg, ed, gOff, at, n, s);
-  }
-
+  /**
+   * Updates elements [at, at + n) of the state; the gradient's piece starts at byte `gOff` (dense),
+   * or is the rows scattered into a zeroed buffer there (scattered).
+   */
   private updateWasm(
     heap: HostHeap,
     form: 'dense' | 'scattered',
