@@ -132,6 +132,20 @@ test('runs list: long names, filter, sort, edit and delete (the database changes
       store.close();
     });
 
+    await t.test('a live refresh leaves an open row menu open; the list catches up once it closes', async () => {
+      const other = await d.open('#/runs');
+      await other.getByTestId('runs-table').waitFor();
+      await page.getByTestId(`run-menu-${ids[1]}`).click();
+      const items = page.getByTestId(`run-menu-${ids[1]}-items`);
+      await d.service.renameRun(ids[2]!, 'beta live'); // a status event: every open list reloads
+      await other.locator(`[data-testid="run-row-${ids[2]}"][data-run-name="beta live"]`).waitFor();
+      await page.waitForTimeout(500); // the same event's reload, in the page with the open menu
+      assert.equal(await items.evaluate((el) => el.matches(':popover-open')), true, 'the menu is still open');
+      await page.keyboard.press('Escape');
+      await page.locator(`[data-testid="run-row-${ids[2]}"][data-run-name="beta live"]`).waitFor();
+      await other.close();
+    });
+
     await t.test('delete asks first; cancel keeps the run, confirm removes it from the database', async () => {
       await rowAction(page, ids[0]!, 'run-delete');
       await page.getByTestId('delete-dialog').waitFor();

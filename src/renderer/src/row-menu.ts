@@ -49,3 +49,8 @@ export function rowMenu(label: string, testid: string, items: MenuItem[]): HTMLE
   });
   return h('span', { class: 'row-menu-wrap' }, button, menu);
 }
+
+/** The row menu open inside `root`, if any. */
+export function openRowMenu(root: HTMLElement): HTMLElement | null {
+  return root.querySelector<HTMLElement>('.row-menu:popover-open');
+}

@@ -4,6 +4,7 @@
  */
 import type { RendererApi, RunSummary } from '../../../../shared/api';
 import { debounce, h, replaceChildren } from '../../dom';
+import { openRowMenu } from '../../row-menu';
 import { plural } from '../../format';
 import { navigate } from '../../router';
 import type { View, ViewContext } from '../../view';
@@ -48,7 +49,15 @@ function createRunsList(api: RendererApi, reload: () => void) {
     sort = { key, dir: sort.key === key && sort.dir === 'asc' ? 'desc' : 'asc' };
     render(filters);
   };
+  let deferred = false;
   const render = (f: FilterBar): void => {
+    // New rows would take an open menu with them, from under the user's pointer: wait until it closes.
+    const menu = openRowMenu(body);
+    if (menu) {
+      if (!deferred) menu.addEventListener('toggle', () => ((deferred = false), render(filters)), { once: true });
+      deferred = true;
+      return;
+    }
     for (const id of [...selected]) if (!runs.some((r) => r.id === id)) selected.delete(id);
     syncCompare();
     if (runs.length === 0) return ((count.textContent = ''), replaceChildren(body, emptyList()));
