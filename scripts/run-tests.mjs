@@ -4,7 +4,9 @@
 //   process per core: seconds, for feedback while editing;
 // - integration: tests that start processes (device workers, the dtrain CLI, Python Keras);
 // - e2e: the dashboard in real Chromium (tests/e2e);
-// - all (the default, what `npm test` and CI run): every file, one at a time.
+// - all (the default, what `npm test` and CI run): every file: the unit files in parallel as the unit
+//   tier runs them, then the others one at a time (they time processes and watch memory, and share
+//   the machine's cores with the workers they start).
 // A file's tier is read from what it imports (scripts/test-tiers.mjs). PATH_FILTERs keep only files
 // whose path contains one of them.
 import { availableParallelism } from 'node:os';
@@ -23,11 +25,23 @@ if (files.length === 0) {
   console.error(`no ${tier} test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const concurrency = tier === 'unit' ? availableParallelism() : 1;
-process.stdout.write(`${tier}: ${files.length} test files, ${concurrency} at a time\n`);
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+/** Runs `group` in one node --test; its exit status. */
+function runGroup(name, group, concurrency) {
+  if (group.length === 0) return 0;
+  process.stdout.write(`${name}: ${group.length} test files, ${concurrency} at a time\n`);
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group],
+    { stdio: 'inherit' },
+  );
+  return result.status ?? 1;
+}
+
+const isUnit = (f) => tierOf(f) === 'unit';
+const unitStatus = runGroup(tier === 'all' ? 'unit' : tier, files.filter(isUnit), availableParallelism());
+const restStatus = runGroup(
+  tier === 'all' ? 'integration and e2e' : tier,
+  files.filter((f) => !isUnit(f)),
+  1,
 );
-process.exit(result.status ?? 1);
+process.exit(unitStatus || restStatus);
