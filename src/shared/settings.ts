@@ -29,6 +29,8 @@ export interface Settings {
   watchdogSeconds: number | null;
   /** How long this process's leases (the runs and sweeps it trains) last without a heartbeat. */
   leaseSeconds: number;
+  /** How long this process waits for a database another process holds locked before giving up. */
+  dbBusySeconds: number;
   /** Only the compute choices the environment sets explicitly. */
   compute: Partial<ComputeChoices>;
 }
@@ -44,6 +46,7 @@ export const NO_SETTINGS: Readonly<Settings> = {
   debug: false,
   watchdogSeconds: null,
   leaseSeconds: 60,
+  dbBusySeconds: 30,
   compute: {},
 };
 
@@ -131,6 +134,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     accepts: 'a number of seconds ≥ 1',
     default: '60',
     what: "how long the lease on a run or sweep this process trains stays valid without a heartbeat (one every third of it); another host's dtrain may take a lease over once it has expired (docs/leases.md)",
+  },
+  {
+    name: 'DTRAIN_DB_BUSY_SECONDS',
+    accepts: 'a number of seconds ≥ 0',
+    default: '30',
+    what: 'how long a command waits for the database while another process holds it locked; past it, the command exits 75 ("try again later")',
   },
   {
     name: 'DTRAIN_PYTHON',
@@ -230,6 +239,7 @@ export function readSettings(env: Env): Settings {
   const watchdogSeconds = number(env, 'DTRAIN_WATCHDOG_SECONDS', (v) => v > 0);
   const imageCacheMb = number(env, 'DTRAIN_IMAGE_CACHE_MB', (v) => v >= 0);
   const leaseSeconds = number(env, 'DTRAIN_LEASE_SECONDS', (v) => v >= 1) ?? NO_SETTINGS.leaseSeconds;
+  const dbBusySeconds = number(env, 'DTRAIN_DB_BUSY_SECONDS', (v) => v >= 0) ?? NO_SETTINGS.dbBusySeconds;
   const thread = oneOf(env, 'DTRAIN_COMM_THREAD', ['0', '1', 'auto'] as const);
   const compute: Partial<ComputeChoices> = {
     ...definedAs('backend', oneOf(env, 'DTRAIN_BACKEND', ['auto', 'tensorflow', 'wasm', 'cpu'] as const)),
@@ -247,6 +257,7 @@ export function readSettings(env: Env): Settings {
     debug: flag(env, 'DTRAIN_DEBUG') ?? false,
     watchdogSeconds,
     leaseSeconds,
+    dbBusySeconds,
     compute,
   };
 }

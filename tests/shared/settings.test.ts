@@ -21,6 +21,7 @@ test('every variable to its typed value', () => {
     DTRAIN_DEBUG: '1',
     DTRAIN_WATCHDOG_SECONDS: '2.5',
     DTRAIN_LEASE_SECONDS: '90',
+    DTRAIN_DB_BUSY_SECONDS: '0.5',
     DTRAIN_BACKEND: 'cpu',
     DTRAIN_NATIVE_BLAS: '0',
     DTRAIN_COMM_THREAD: '1',
@@ -36,6 +37,7 @@ test('every variable to its typed value', () => {
     debug: true,
     watchdogSeconds: 2.5,
     leaseSeconds: 90,
+    dbBusySeconds: 0.5,
     compute: { backend: 'cpu', nativeBlas: false, commThread: 'on', variableStorage: 'tensor' },
   });
   assert.deepEqual(readSettings({ DTRAIN_COMM_THREAD: '0' }).compute, { commThread: 'off' });
@@ -54,6 +56,7 @@ test('a bad value is one invalid-input line naming the variable and what it acce
     ['DTRAIN_WATCHDOG_SECONDS', ' ', 'a number of seconds > 0'],
     ['DTRAIN_LEASE_SECONDS', '0.5', 'a number of seconds ≥ 1'],
     ['DTRAIN_LEASE_SECONDS', 'soon', 'a number of seconds ≥ 1'],
+    ['DTRAIN_DB_BUSY_SECONDS', '-1', 'a number of seconds ≥ 0'],
     ['DTRAIN_BACKEND', 'gpu', 'auto, tensorflow, wasm or cpu'],
     ['DTRAIN_COMM_THREAD', '2', '0, 1 or auto'],
     ['DTRAIN_NATIVE_BLAS', 'off', '0 or 1'],

@@ -41,7 +41,11 @@ export async function createTrainerService(options: CreateTrainerServiceOptions)
   // Production mode: no tfjs debug checks, and no console banner suggesting tfjs-node (backends are chosen per worker).
   tf.env().set('PROD', true);
   createDbFolder(options.dbPath);
-  const store = RunStore.open(options.dbPath, { nativeBinding: options.nativeBinding, leaseMs: settings.leaseSeconds * 1000 });
+  const store = RunStore.open(options.dbPath, {
+    nativeBinding: options.nativeBinding,
+    leaseMs: settings.leaseSeconds * 1000,
+    busyTimeoutMs: settings.dbBusySeconds * 1000,
+  });
   const host = options.processHost === 'node' ? new NodeProcessHost() : options.processHost;
   const service = new TrainerService({
     store,

@@ -98,7 +98,7 @@ export function toStoreError(error: unknown, file: string): unknown {
   const what: Record<StoreErrorKind, string> = {
     'not-sqlite': 'is not an SQLite database',
     corrupt: 'is corrupt',
-    busy: 'stayed locked by another process past the busy timeout',
+    busy: 'stayed locked by another process past the busy timeout (DTRAIN_DB_BUSY_SECONDS)',
     readonly: 'cannot be written',
     sqlite: 'failed',
     full: 'cannot grow: the disk is full',
