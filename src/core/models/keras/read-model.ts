@@ -74,6 +74,7 @@ export function readModelEntry(json: Obj): ModelEntry {
     input: first.layer,
     inputs,
     outputs: read.outputs,
+    outputsByName: className !== 'Sequential' && isObj(config.output_layers),
     inputShape: first.shape,
     inputDtype: first.dtype,
   };

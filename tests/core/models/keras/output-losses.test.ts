@@ -114,7 +114,13 @@ test('the forms Keras refuses are one line naming the problem', () => {
       /metrics "mae": a model with 2 outputs takes a list with one entry per output or a dict by output name/,
     ],
     [{}, /no loss: give the model a compile_config with a loss/],
-    [{ loss: { priority: 'mse' } }, /output "department" has no loss/],
+    [
+      { loss: { priority: 'mse' } },
+      /loss gives output "department" no entry: Keras 3 needs a loss dict to name every output of a model whose outputs are a list \(give "department": null/,
+    ],
+    [{ loss: [null, null] }, /gives no output a loss: there is nothing to train/],
+    [{ loss: ['mse', null], metrics: { department: ['accuracy'] } }, /output "department" has no loss but has metrics/],
+    [{ loss: 'mse', weighted_metrics: ['mae'] }, /weighted_metrics lists 1 entries for 2 outputs \(priority, department\)/],
     [{ loss: { priority: 'mse', department: 'hinge' } }, /output "department": loss "hinge" is not supported/],
   ];
   for (const [compile, message] of refused)
@@ -123,4 +129,67 @@ test('the forms Keras refuses are one line naming the problem', () => {
       (e: Error) => message.test(e.message) && !e.message.includes('\n'),
       JSON.stringify(compile),
     );
+});
+
+test('an output without a loss adds nothing, takes no targets, and gives no <output>_loss (Keras reports only loss then)', async () => {
+  await selectBackend(['cpu']);
+  const rng = new Rng(testSeed('output-losses-unlossed'));
+  const B = 4;
+  const { out, y, ref } = batch(rng, B);
+  // Only priority's targets are packed: drop the class id column.
+  const yPriority = Float32Array.from({ length: B * 2 }, (_, i) => y[Math.floor(i / 2) * 3 + 1 + (i % 2)]!);
+  const forms: [Record<string, unknown>, boolean][] = [
+    [{ loss: ['mse', null], loss_weights: [2.0, 0.7] }, false],
+    [{ loss: { priority: 'mse', department: null }, loss_weights: { priority: 2.0 } }, false],
+    [{ loss: { priority: 'mse' }, loss_weights: [2.0, 0.7] }, true], // a model whose outputs are a dict
+  ];
+  for (const [compile, byName] of forms) {
+    const losses = outputLossesOf(compile, ENDS, byName);
+    assert.deepEqual(losses.unlossed, ['department']);
+    assert.deepEqual(
+      losses.outputs.map((o) => o.end.name),
+      ['priority'],
+    );
+    assert.deepEqual(losses.figures, []);
+    assert.equal(losses.labelWidth, 2);
+    tf.tidy(() => {
+      const outT = tf.tensor(out, [B, 6]);
+      const total = weightedPerExample(losses, outT, packedLabelTensor(losses, yPriority, B)).dataSync();
+      ref.forEach((r, b) =>
+        assert.ok(Math.abs(total[b]! - 2.0 * r.mse) <= 1e-5 * Math.max(1, r.mse), `${JSON.stringify(compile)}: example ${b}`),
+      );
+      assert.deepEqual(outputLossSums(losses, outT, yPriority, B), {});
+    });
+  }
+});
+
+test('weighted_metrics are read as Keras names them: <output>_<metric>, or <output>_weighted_<metric> when taken', async () => {
+  await selectBackend(['cpu']);
+  const rng = new Rng(testSeed('output-losses-weighted'));
+  const B = 6;
+  const { out, y, ref } = batch(rng, B);
+  const losses = outputLossesOf(
+    {
+      loss: ['mse', SCCE],
+      metrics: { priority: ['mae'] },
+      weighted_metrics: { priority: ['mae'], department: ['accuracy'] },
+    },
+    ENDS,
+  );
+  assert.deepEqual(losses.figures, [
+    'priority_loss',
+    'department_loss',
+    'priority_mae',
+    'priority_weighted_mae',
+    'department_accuracy',
+  ]);
+  const sums = outputMetricSums(losses, out, y, B);
+  const sum = (f: (r: (typeof ref)[number]) => number) => ref.reduce((a, r) => a + f(r), 0);
+  assert.ok(Math.abs(sums.priority_mae! - sum((r) => r.mae)) < 1e-5 * B);
+  // Without sample weights a weighted metric is the plain one.
+  assert.ok(Math.abs(sums.priority_weighted_mae! - sum((r) => r.mae)) < 1e-5 * B);
+  assert.equal(
+    sums.department_accuracy,
+    sum((r) => r.hit),
+  );
 });
