@@ -32,7 +32,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
   const outputShape = several
     ? [graph.outputs.reduce((a, o) => a + o.size, 0)]
     : graph.nodes.find((n) => n.name === graph.output)!.outShape;
-  const figures = weighted ? metricFigures('', compile?.metrics, compile?.weighted_metrics) : null;
+  const figures = weighted ? metricFigures('', byOutputName(compile?.metrics), byOutputName(compile?.weighted_metrics)) : null;
   const metrics: string[] = outputLosses ? outputLosses.figures : figures ? figures.map((f) => f.name) : [...head.metrics];
   const paths = new Set<string>();
   for (const p of [...params, ...state]) {
@@ -108,6 +108,9 @@ export function buildKerasRunModel(raw: Obj): Model {
       : inner;
   return buildKerasModel(json, compile, inputShape as GivenShapes | undefined);
 }
+
+/** One output's metrics given by its name (`{"out": ["accuracy"]}`) as their list: Keras names them without it. */
+const byOutputName = (v: unknown): unknown => (isObj(v) && !('class_name' in v) ? Object.values(v).flat() : v);
 
 /** One output's metrics and weighted_metrics as one list for its loss head; null without weighted_metrics. */
 function singleOutputWeighted(compile: Obj | null): { raw: unknown }[] | null {

@@ -13,6 +13,8 @@ import {
   weightedPerExample,
 } from '../../../../src/core/models/keras/output-losses';
 import type { GraphEnd } from '../../../../src/core/models/keras/graph';
+import { buildKerasModel } from '../../../../src/core/models/index';
+import { metricSums } from '../../../../src/core/models/losses';
 import { testSeed } from '../../../helpers/seed';
 import { Rng } from '../../../../src/core/random/stream';
 
@@ -192,4 +194,36 @@ test('weighted_metrics are read as Keras names them: <output>_<metric>, or <outp
     sums.department_accuracy,
     sum((r) => r.hit),
   );
+});
+
+test('one output: weighted_metrics beside metrics (a list, or a dict by the output name) report as weighted_<metric>', async () => {
+  await selectBackend(['cpu']);
+  const config = {
+    class_name: 'Functional',
+    config: {
+      name: 'one',
+      layers: [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, 4], name: 'x' }, name: 'x', inbound_nodes: [] },
+        { class_name: 'Dense', config: { name: 'out', units: 4 }, name: 'out', inbound_nodes: [[['x', 0, 0, {}]]] },
+      ],
+      input_layers: [['x', 0, 0]],
+      output_layers: [['out', 0, 0]],
+    },
+  };
+  const rng = new Rng(testSeed('output-losses-one-weighted'));
+  const B = 6;
+  const out = Float32Array.from({ length: B * 4 }, () => rng.nextGaussian());
+  const y = Int32Array.from({ length: B }, () => rng.nextInt(4));
+  const hits = [...y].filter((c, b) => {
+    const row = [...out.subarray(b * 4, b * 4 + 4)];
+    return row.indexOf(Math.max(...row)) === c;
+  }).length;
+  for (const [metrics, weighted] of [
+    [['accuracy'], ['accuracy']],
+    [{ out: ['accuracy'] }, { out: ['accuracy'] }],
+  ]) {
+    const m = buildKerasModel(config, { loss: SCCE, metrics, weighted_metrics: weighted });
+    assert.deepEqual(m.metrics, ['accuracy', 'weighted_accuracy'], JSON.stringify(weighted));
+    assert.deepEqual(metricSums(m, out, y, B), { accuracy: hits, weighted_accuracy: hits });
+  }
 });
