@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeNpz } from '../../src/core/data/index';
+import { decodeNpz, encodeNpz } from '../../src/core/data/index';
 import { cliSandbox } from './cli-sandbox';
 import { testSeed } from '../helpers/seed';
 import { Rng } from '../../src/core/random/stream';
@@ -133,3 +133,39 @@ test('"fullySharded": true is refused in one line naming why', { timeout: 60_000
   );
   assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
 });
+
+test(
+  'an output without a loss: trains reporting only loss, its targets not read; export --cluster writes the arrays by name',
+  { timeout: 180_000 },
+  () => {
+    // department's targets are given (as Keras's fit is given them) and not read: no department figure.
+    const model = { type: 'keras', jsonPath: 'model.json', loss: ['mse', null], metrics: { priority: ['mae'] } };
+    const r = dtrain('train', '--config', config('unlossed', {}, { model }));
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out + r.err, /\bpriority_mae[ =:]+\d/);
+    // One output with a loss: Keras reports `loss` alone, no <output>_loss.
+    assert.doesNotMatch(r.out + r.err, /priority_loss|department_/);
+    const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    const cluster = join(dir, 'to-cluster');
+    const e = dtrain('export', runId, '--cluster', cluster);
+    assert.equal(e.code, 0, e.err);
+    const npz = decodeNpz(new Uint8Array(readFileSync(join(cluster, 'data.npz'))));
+    assert.deepEqual([...npz.keys()].sort(), ['order', 'x.body', 'x.numeric', 'y.priority']);
+    const body = npz.get('x.body')!();
+    assert.deepEqual([body.dtype, body.shape], ['int32', [16, 6]]);
+    assert.deepEqual(npz.get('y.priority')!().shape, [16, 2]);
+    assert.match(readFileSync(join(cluster, 'train.py'), 'utf8'), /^UNUSED_TARGETS = \{"department": \(4,\)\}$/m);
+  },
+);
+
+test(
+  'a loss dict leaving out an output of a list-output model is one line, as Keras refuses it, exit 2',
+  { timeout: 60_000 },
+  () => {
+    const model = { type: 'keras', jsonPath: 'model.json', loss: { priority: 'mse' }, metrics: { priority: ['mae'] } };
+    const r = dtrain('train', '--config', config('dict-missing', {}, { model }));
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+    assert.match(r.err, /loss gives output "department" no entry: .*give "department": null/);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  },
+);

@@ -10,7 +10,7 @@ export const exportCommand: Command = {
     '',
     '  --out DIR           model.keras, model.json + weights.bin (tf.loadLayersModel), optimizer.json (Keras 3 config), metrics.csv, run.json',
     '  --keras FILE.keras  only the Keras 3 archive: weights and optimizer state (keras.saving.load_model continues it)',
-    "  --cluster DIR       model.keras, data.npz (rows + the run's batch order), train.py (Keras 3 keras.distribution: the run's mesh and layouts), import.json (brings the result back)",
+    "  --cluster DIR       model.keras, data.npz (rows, by input/target name for several, + the run's batch order), train.py (Keras 3 keras.distribution: the run's mesh and layouts), import.json (brings the result back)",
     '  --force             write into a non-empty DIR / over an existing FILE',
     'At least one of --out, --keras and --cluster. Nothing is written when the run cannot be exported.',
   ].join('\n'),

@@ -9,7 +9,7 @@ import { fail, isObj, parseModelJson, type Obj } from './keras/config';
 import { readModelEntry } from './keras/read-model';
 import { buildGraph, type GivenShapes } from './keras/graph';
 import { lossHeadOf } from './keras/losses';
-import { outputLossesOf } from './keras/output-losses';
+import { metricFigures, outputLossesOf } from './keras/output-losses';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -23,13 +23,17 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
   const compile = compileConfig ?? (isObj(modelConfig.compile_config) ? modelConfig.compile_config : null);
   const { graph, params, state } = buildGraph(entry, inputShape);
   const several = graph.outputs.length > 1;
-  const outputLosses = several ? outputLossesOf(compile, graph.outputs) : null;
-  const head = outputLosses ? outputLosses.outputs[0]!.head : lossHeadOf(compile);
+  const outputLosses = several ? outputLossesOf(compile, graph.outputs, entry.outputsByName) : null;
+  const weighted = !several ? singleOutputWeighted(compile) : null;
+  const head = outputLosses
+    ? outputLosses.outputs[0]!.head
+    : lossHeadOf(weighted ? { ...compile, metrics: weighted.map((m) => m.raw) } : compile);
   // Several outputs reach the loss packed into one row per example (graph.ts graphOutput).
   const outputShape = several
     ? [graph.outputs.reduce((a, o) => a + o.size, 0)]
     : graph.nodes.find((n) => n.name === graph.output)!.outShape;
-  const metrics: string[] = outputLosses ? outputLosses.figures : [...head.metrics];
+  const figures = weighted ? metricFigures('', byOutputName(compile?.metrics), byOutputName(compile?.weighted_metrics)) : null;
+  const metrics: string[] = outputLosses ? outputLosses.figures : figures ? figures.map((f) => f.name) : [...head.metrics];
   const paths = new Set<string>();
   for (const p of [...params, ...state]) {
     if (paths.has(p.path)) fail(`two variables are named "${p.path}"`);
@@ -53,6 +57,7 @@ export function buildKerasModel(modelConfig: unknown, compileConfig?: Obj | null
     graph,
     head,
     ...(outputLosses ? { outputLosses } : {}),
+    ...(figures ? { metricFigures: figures } : {}),
   };
   return {
     spec,
@@ -102,4 +107,15 @@ export function buildKerasRunModel(raw: Obj): Model {
       ? { ...(inner ?? {}), loss: raw.loss, ...(raw.metrics !== undefined ? { metrics: raw.metrics } : {}) }
       : inner;
   return buildKerasModel(json, compile, inputShape as GivenShapes | undefined);
+}
+
+/** One output's metrics given by its name (`{"out": ["accuracy"]}`) as their list: Keras names them without it. */
+const byOutputName = (v: unknown): unknown => (isObj(v) && !('class_name' in v) ? Object.values(v).flat() : v);
+
+/** One output's metrics and weighted_metrics as one list for its loss head; null without weighted_metrics. */
+function singleOutputWeighted(compile: Obj | null): { raw: unknown }[] | null {
+  const w = compile?.weighted_metrics;
+  if (w === undefined || w === null || (Array.isArray(w) && w.length === 0)) return null;
+  const list = (v: unknown) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+  return [...list(compile?.metrics), ...list(w)].map((raw) => ({ raw }));
 }

@@ -74,6 +74,10 @@ export function perExampleLoss(model: Model, out: tf.Tensor, labels: tf.Tensor):
 /** Sum over the batch of each metric (accuracy: number correct; mae: Σ per-example mean |error|). */
 export function metricSums(model: Model, out: Float32Array, y: Labels, batchSize: number): Record<string, number> {
   if (model.keras?.outputLosses) return outputMetricSums(model.keras.outputLosses, out, y, batchSize);
+  if (model.keras?.metricFigures) {
+    const by = headMetricSums(model.keras.head, out, y, batchSize);
+    return Object.fromEntries(model.keras.metricFigures.map((f) => [f.name, by[f.metric]!]));
+  }
   if (model.keras) return headMetricSums(model.keras.head, out, y, batchSize);
   const sums: Record<string, number> = {};
   const width = batchSize === 0 ? 0 : out.length / batchSize;

@@ -39,4 +39,6 @@ export interface KerasParts {
   head: LossHead;
   /** A model with several outputs: each one's loss, weight and metrics (keras/output-losses.ts). */
   outputLosses?: OutputLosses;
+  /** One output with weighted_metrics: every metric figure by name and the metric it reports (keras/output-losses.ts metricFigures). */
+  metricFigures?: { name: string; metric: MetricName }[];
 }

@@ -73,12 +73,23 @@ export function checkNamedInputs(model: Model, ds: DataSourceShape, add: Add): b
 export function checkNamedTargets(model: Model, ds: DataSourceShape, add: Add): boolean {
   const { graph, outputLosses, head } = model.keras!;
   if (graph.outputs.length === 1 && !ds.yParts) return false;
-  if (!checkNames('y', graph.outputs, ds.yParts, ds, add) || !ds.yParts) return true;
+  // An output without a loss needs no targets, and those given are not read (engine/keras/unused-targets.ts).
+  const unlossed = outputLosses?.unlossed ?? [];
+  const given = ds.yParts?.filter((p) => !unlossed.includes(p.name));
+  const ends = graph.outputs.filter((e) => !unlossed.includes(e.name));
+  if (!ds.yParts && graph.outputs.length > 1) {
+    add(
+      'data.y',
+      `the model has ${graph.outputs.length} outputs (${list(graph.outputs)}): give data.y as {${ends.map((e) => `"${e.name}": <array>`).join(', ')}}`,
+    );
+    return true;
+  }
+  if (!checkNames('y', ends, given, ds, add) || !given) return true;
   const losses: Pick<OutputLoss, 'end' | 'head'>[] = outputLosses?.outputs ?? [{ end: graph.outputs[0]!, head }];
   for (const o of losses)
     checkTarget(
       o,
-      ds.yParts.find((p) => p.name === o.end.name)!,
+      given.find((p) => p.name === o.end.name)!,
       add,
     );
   return true;

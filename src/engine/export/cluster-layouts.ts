@@ -17,15 +17,25 @@ export interface ClusterVariable {
   unsharded: string[];
 }
 
-export function clusterLayouts(run: Pick<RunShape, 'config' | 'mesh' | 'layouts'>): ClusterVariable[] {
+const NESTED_MODELS = new Set(['Sequential', 'Functional', 'Model']);
+
+/** `outer/inner/dense/kernel` → `dense/kernel` when outer and outer/inner are nested models. */
+function withoutNestedModels(path: string, prefixes: string[]): string {
+  const longest = prefixes.filter((m) => path.startsWith(m)).sort((a, b) => b.length - a.length)[0];
+  return longest ? path.slice(longest.length) : path;
+}
+
+export function clusterLayouts(run: Pick<RunShape, 'config' | 'mesh' | 'layouts' | 'model'>): ClusterVariable[] {
   const { config, mesh, layouts: map } = run;
   const model = kerasModelOf(config);
   // In a model Keras loaded from an archive (as train.py does), a variable's path is
-  // `<layer>/<weight>`, nested models included: the run's path for a Keras model, and a JSON-spec
-  // model's `dense.kernel` with a slash.
+  // `<layer>/<weight>`: the run's path for a Keras model without its nested models' names (a layer
+  // inside a nested Sequential or Functional has no prefix there), and a JSON-spec model's
+  // `dense.kernel` with a slash.
   const spec = (config.model as { type?: unknown }).type !== 'keras';
+  const nested = (run.model.keras?.graph.nodes ?? []).filter((n) => NESTED_MODELS.has(n.className)).map((n) => `${n.name}/`);
   return model.params.map((p) => {
-    const kerasPath = spec ? p.path.replace('.', '/') : p.path;
+    const kerasPath = spec ? p.path.replace('.', '/') : withoutNestedModels(p.path, nested);
     const unsharded: string[] = [];
     const specs = map.layoutFor(p.path, p.shape.length).shardingSpecs.map((spec, axis) => {
       if (spec === 'unsharded') return null;

@@ -17,6 +17,8 @@ export interface TrainScriptInput {
   globalBatchSize: number;
   /** The step the archive was saved at and the data order starts from. */
   step: number;
+  /** Outputs without a loss, and their shapes: Keras wants targets for them (any: it reads none). */
+  unusedTargets?: { name: string; shape: number[] }[];
 }
 
 export function trainScript(o: TrainScriptInput): string {
@@ -56,6 +58,8 @@ ${notesBlock}LAYOUTS = {
 ${layoutLines.join('\n')}
 }
 BATCH_SIZE = ${o.globalBatchSize}
+# Outputs without a loss -> their shape: zeros stand in for their targets, which Keras does not read.
+UNUSED_TARGETS = {${(o.unusedTargets ?? []).map((t) => `${py(t.name)}: (${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''})`).join(', ')}}
 
 
 def distribution():
@@ -92,9 +96,20 @@ def process_rows(rows, example_shape):
     return np.concatenate([rows[a:b] for a, b in starts])
 
 
+def arrays(data, prefix):
+    """One array (\`x\`), or a dict of the arrays named \`x.<input>\` (a model with several inputs or outputs)."""
+    named = {key[len(prefix) + 1 :]: data[key] for key in data.files if key.startswith(prefix + ".")}
+    return named or data[prefix]
+
+
+def rows_of(a, rows):
+    return {name: v[rows] for name, v in a.items()} if isinstance(a, dict) else a[rows]
+
+
 def main():
     data = np.load(os.path.join(HERE, "data.npz"))
-    x, y, order = data["x"], data["y"], data["order"]
+    x, y, order = arrays(data, "x"), arrays(data, "y"), data["order"]
+    example_shape = (next(iter(x.values())) if isinstance(x, dict) else x).shape[1:]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=len(order) // BATCH_SIZE, help="steps to train (default: the run's remaining steps)")
     parser.add_argument("--out", default=os.path.join(HERE, "trained.keras"), help="where to save the trained archive")
@@ -109,8 +124,11 @@ def main():
         raise SystemExit(f"LAYOUTS names variables this model does not have: {unknown}")
     for step in range(args.steps):
         # The run's data order: batch i is rows order[i*B : (i+1)*B], wrapping around the end of order.
-        rows = process_rows(order[(step * BATCH_SIZE + np.arange(BATCH_SIZE)) % len(order)], x.shape[1:])
-        logs = model.train_on_batch(x[rows], y[rows], return_dict=True)
+        rows = process_rows(order[(step * BATCH_SIZE + np.arange(BATCH_SIZE)) % len(order)], example_shape)
+        targets = rows_of(y, rows)
+        for name, shape in UNUSED_TARGETS.items():
+            targets[name] = np.zeros((len(rows),) + shape, "float32")
+        logs = model.train_on_batch(rows_of(x, rows), targets, return_dict=True)
         figures = " ".join(f"{name} {float(value):.6f}" for name, value in logs.items())
         print(f"step {step + 1}/{args.steps} {figures}", flush=True)
     model.save(args.out)

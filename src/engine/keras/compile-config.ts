@@ -34,7 +34,7 @@ const LOSS_OBJECTS: Record<KerasLossName, Record<string, unknown>> = {
 };
 
 /**
- * A Keras 3 `compile_config` with this optimizer config (Keras 3 form), loss, loss weights and metrics (as Keras
+ * A Keras 3 `compile_config` with this optimizer config (Keras 3 form), loss, loss weights, metrics and weighted metrics (as Keras
  * saves `compile(metrics=…)`: names or serialised metric objects; null for none), so Keras's
  * evaluate and fit on the archive report the run's metrics, not the loss alone.
  */
@@ -43,13 +43,14 @@ export function compileConfig(
   loss: Record<string, unknown>,
   metrics: unknown = null,
   lossWeights: unknown = null,
+  weightedMetrics: unknown = null,
 ): Record<string, unknown> {
   return {
     optimizer: serializedOptimizer(optimizer),
     loss,
     loss_weights: lossWeights,
     metrics,
-    weighted_metrics: null,
+    weighted_metrics: weightedMetrics,
     run_eagerly: false,
     steps_per_execution: 1,
     jit_compile: true,

@@ -81,7 +81,13 @@ export function toKerasArchive(
   return {
     config: {
       ...model.modelConfig,
-      compile_config: compileConfig(optimizerConfig, model.loss, model.metrics, model.lossWeights ?? null),
+      compile_config: compileConfig(
+        optimizerConfig,
+        model.loss,
+        model.metrics,
+        model.lossWeights ?? null,
+        model.weightedMetrics ?? null,
+      ),
     },
     metadata: { keras_version: KERAS_VERSION, date_saved: dateSaved(now) },
     weights: weightsTree(modelName, layers, { name: String(optimizerConfig.name ?? 'adadelta'), vars: optimizerVars }),

@@ -29,6 +29,7 @@ export function kerasModelOf(config: RunConfig): KerasModelDescription {
     state: kerasStateOf(model),
     metrics: model.keras.compileConfig?.metrics ?? null,
     lossWeights: model.keras.compileConfig?.loss_weights ?? null,
+    weightedMetrics: model.keras.compileConfig?.weighted_metrics ?? null,
     loss:
       loss === undefined || loss === null
         ? lossObject(model.loss === 'mse' ? 'mse' : 'sparse_cce_logits')

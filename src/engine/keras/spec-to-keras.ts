@@ -79,6 +79,8 @@ export interface KerasModelDescription {
   metrics: unknown;
   /** compile_config's `loss_weights` as given (a model with several outputs weighs its losses); null for none. */
   lossWeights?: unknown;
+  /** compile_config's `weighted_metrics` as given; null for none. */
+  weightedMetrics?: unknown;
 }
 
 /** The Keras Sequential equivalent of a spec model. */

@@ -1,11 +1,10 @@
 /**
  * `dtrain export RUN --cluster DIR`: what a Keras 3 cluster needs to continue the run — the archive
- * (model.keras), the data (data.npz: `x`, `y` in file order and `order`, the row indices of the run's
- * next batches, as the workers would read them), train.py (keras.distribution with the run's mesh and
- * layouts) and import.json (the run config that brings the result back as a run linked to this one).
+ * (model.keras), the data (data.npz, export/cluster-data.ts: `x`, `y`, or one array per input and
+ * target, in file order and `order`, the row indices of the run's next batches), train.py
+ * (keras.distribution with the run's mesh and layouts) and import.json (the run config that brings the result back as a run linked to this one).
  */
 import { resolve } from 'node:path';
-import { encodeNpz, localBatchIndices, type NpzEntry } from '../../core/data/index';
 import { loadDatasetSync } from '../../datasets/load';
 import { inspectDataSource } from '../../datasets/inspect-source';
 import { datasetSourceOf } from '../../datasets/source';
@@ -16,33 +15,17 @@ import type { RunStore } from '../store/index';
 import { storedRunShape } from '../config/run-shape';
 import { writeExportFiles } from '../files/out-path';
 import { trainScript } from '../export/train-script';
+import { batchOrder, clusterNpz } from '../export/cluster-data';
 import { clusterLayouts } from '../export/cluster-layouts';
 import { writeKerasArchive } from '../keras/archive';
 import { runToKerasArchive } from '../keras/run-archive';
 import type { ExportOptions } from './export-run';
 
-/** The dataset and the run's batch order from `step` on, for `steps` steps. */
+/** The dataset and the run's batch order from \`step\` on, for \`steps\` steps. */
 function dataNpz(config: RunConfig, step: number, steps: number): Uint8Array {
   const ds = loadDatasetSync(datasetSourceOf(config.data as DataSource));
-  const B = config.globalBatchSize;
   const shuffle = (config.data as { shuffle?: unknown }).shuffle !== false;
-  const order = new Int32Array(steps * B);
-  for (let t = 0; t < steps; t++)
-    order.set(localBatchIndices(ds.numExamples, B, config.seed, step + t, 1, 0, { shuffle }), t * B);
-  const intX = ds.xDtype !== undefined && /int/.test(ds.xDtype);
-  const entries: NpzEntry[] = [
-    {
-      name: 'x',
-      values: intX ? Int32Array.from(ds.x) : ds.x,
-      dtype: intX ? 'int32' : 'float32',
-      shape: [ds.numExamples, ...ds.featureShape],
-    },
-    ds.task === 'regression'
-      ? { name: 'y', values: ds.y, dtype: 'float32', shape: [ds.numExamples, ds.targetDim ?? 1] }
-      : { name: 'y', values: ds.y, dtype: 'int32', shape: [ds.numExamples] },
-    { name: 'order', values: order, dtype: 'int32', shape: [order.length] },
-  ];
-  return encodeNpz(entries);
+  return clusterNpz(ds, batchOrder(ds.numExamples, config.globalBatchSize, config.seed, step, steps, shuffle));
 }
 
 export async function exportCluster(
@@ -57,12 +40,11 @@ export async function exportCluster(
   if (!checkpoint) throw invalidInput(`run ${runId} has no checkpoint to export`);
   const shape = storedRunShape(run.config, settings);
   const { config } = shape;
-  const graph = shape.model.keras?.graph;
-  // data.npz and train.py carry one x and one y (Keras's fit(x, y)); named arrays per input are not written yet.
-  if (graph && (graph.inputs.length > 1 || graph.outputs.length > 1))
-    throw invalidInput(
-      `run ${runId}: export --cluster writes one x and one y, and this model has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs (export --keras writes its archive)`,
-    );
+  const keras = shape.model.keras;
+  const unusedTargets = (keras?.outputLosses?.unlossed ?? []).map((name) => ({
+    name,
+    shape: keras!.graph.outputs.find((o) => o.name === name)!.shape,
+  }));
   // The run's remaining steps, or one pass over the data for a finished run.
   const remaining = config.steps - checkpoint.step;
   const numExamples = (await inspectDataSource(datasetSourceOf(config.data as DataSource))).examples; // data.npz loads it once, below
@@ -91,6 +73,7 @@ export async function exportCluster(
         variables: clusterLayouts(shape),
         globalBatchSize: config.globalBatchSize,
         step: checkpoint.step,
+        unusedTargets,
       }),
     ],
     ['import.json', `${JSON.stringify(back, null, 2)}\n`],

@@ -60,6 +60,8 @@ export interface ModelEntry {
   /** Every input and output, in Keras's order (`model.inputs`, `model.outputs`). */
   inputs: ModelInput[];
   outputs: ModelOutput[];
+  /** The model's outputs are a dict (`keras.Model(x, {"a": …})`): a loss dict may leave one out. */
+  outputsByName: boolean;
   /** The (first) input's shape without the batch axis (null dimensions are resolved from the data). */
   inputShape: (number | null)[] | null;
   inputDtype: string;

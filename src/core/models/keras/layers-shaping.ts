@@ -11,13 +11,11 @@ export const inputLayer: Translator = (entry, inShapes) => ({
   apply: ([x]) => x!,
 });
 
-/** A nested model's own entry: it passes its output layer's value on. */
-export const nestedModelOutput: Translator = (entry, inShapes) => ({
-  outShape: oneInput(entry, inShapes),
-  params: [],
-  maskUse: 'pass',
-  apply: ([x]) => x!,
-});
+/** A nested model's own entry: it passes its output layers' values on (several: `<model>:k` the k-th). */
+export const nestedModelOutput: Translator = (entry, inShapes) =>
+  inShapes.length === 1
+    ? { outShape: oneInput(entry, inShapes), params: [], maskUse: 'pass', apply: ([x]) => x! }
+    : { outShape: inShapes[0]!, extraOutShapes: inShapes.slice(1), params: [], apply: (xs) => [...xs] };
 
 export const identity: Translator = (entry, inShapes) => ({
   outShape: oneInput(entry, inShapes),

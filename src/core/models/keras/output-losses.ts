@@ -39,15 +39,17 @@ export interface OutputLoss {
 }
 
 export interface OutputLosses {
-  /** In the model's output order. */
+  /** The outputs with a loss, in the model's output order. */
   outputs: OutputLoss[];
   /** Targets per example, all outputs packed. */
   labelWidth: number;
-  /** Every figure reported besides `loss`: each output's loss, then its metrics. */
+  /** Outputs compile_config gives no loss: they contribute nothing and take no targets. */
+  unlossed: string[];
+  /** Every figure reported besides `loss`: each output's loss (when several have one), then its metrics. */
   figures: string[];
 }
 
-/** `v` per output: one value for all, a list in output order, or a dict by output name. */
+/** `v` per output: one value for all, a list in output order, or a dict by output name (absent names: undefined). */
 function perOutput(v: unknown, names: string[], what: string, single: ((x: unknown) => boolean) | null): unknown[] {
   if (single?.(v)) return names.map(() => v);
   if (Array.isArray(v)) {
@@ -71,28 +73,80 @@ function perOutput(v: unknown, names: string[], what: string, single: ((x: unkno
 }
 
 const isLoss = (v: unknown) => typeof v === 'string' || (isObj(v) && 'class_name' in v);
+const absent = (v: unknown) => v === undefined || v === null;
 
-/** The losses, weights and metrics of a model whose outputs are `ends` (in Keras's order). */
-export function outputLossesOf(compile: Obj | null, ends: GraphEnd[]): OutputLosses {
-  const names = ends.map((e) => e.name);
-  if (compile?.loss === undefined || compile.loss === null) lossHeadOf(compile); // its message: no loss given
-  const losses = perOutput(compile!.loss, names, 'loss', isLoss);
-  const rawWeights = compile?.loss_weights;
-  const weights =
-    rawWeights === undefined || rawWeights === null
-      ? names.map(() => 1)
-      : perOutput(rawWeights, names, 'loss_weights', (v) => typeof v === 'number');
-  const metricsRaw = compile?.metrics;
+/**
+ * Each output's loss (null: the output contributes none). Keras 3 takes `None` in a list or dict;
+ * a dict that leaves an output out only when the model's outputs are a dict itself (CompileLoss.build
+ * refuses it for a list of outputs).
+ */
+function lossesOf(loss: unknown, names: string[], outputsByName: boolean): unknown[] {
+  if (isObj(loss) && !isLoss(loss) && !outputsByName) {
+    const missing = names.find((n) => !(n in loss));
+    if (missing !== undefined && Object.keys(loss).every((k) => names.includes(k)))
+      fail(
+        `compile_config loss gives output "${missing}" no entry: Keras 3 needs a loss dict to name every output of a model whose outputs are a list (give "${missing}": null for an output without a loss)`,
+      );
+  }
+  const losses = perOutput(loss, names, 'loss', isLoss).map((l) => (absent(l) ? null : l));
+  if (losses.every((l) => l === null)) fail('compile_config loss gives no output a loss: there is nothing to train');
+  return losses;
+}
+
+/**
+ * Keras's names for one output's metrics and weighted_metrics: `<output>_<metric>`, a weighted metric
+ * whose name is taken becoming `<output>_weighted_<metric>` (CompileMetrics.result). Without sample
+ * weights a weighted metric is the plain metric.
+ */
+export function metricFigures(
+  prefix: string,
+  metrics: unknown,
+  weighted: unknown,
+): { name: string; metric: LossHead['metrics'][number] }[] {
+  const out = namedMetrics(metrics).map((m) => ({ ...m, name: `${prefix}${m.name}` }));
+  for (const m of namedMetrics(weighted)) {
+    const plain = `${prefix}${m.name}`;
+    out.push({ ...m, name: out.some((o) => o.name === plain) ? `${prefix}weighted_${m.name}` : plain });
+  }
+  return out;
+}
+
+/** The metrics or weighted_metrics entry of each output (none: null). */
+function metricsPerOutput(raw: unknown, names: string[], what: string): unknown[] {
   // Keras takes no single metric for several outputs, nor a list of another length (CompileMetrics).
-  const metrics =
-    metricsRaw === undefined || metricsRaw === null ? names.map(() => null) : perOutput(metricsRaw, names, 'metrics', null);
-  const heads = ends.map((end, i) => {
-    const w = weights[i];
+  return absent(raw) ? names.map(() => null) : perOutput(raw, names, what, null);
+}
+
+/**
+ * The losses, weights and metrics of a model whose outputs are `ends` (in Keras's order);
+ * `outputsByName`: the model's outputs are a dict (`keras.Model(x, {"a": …})`), not a list.
+ */
+export function outputLossesOf(compile: Obj | null, ends: GraphEnd[], outputsByName = false): OutputLosses {
+  const names = ends.map((e) => e.name);
+  if (absent(compile?.loss)) lossHeadOf(compile); // its message: no loss given
+  const losses = lossesOf(compile!.loss, names, outputsByName);
+  const rawWeights = compile?.loss_weights;
+  const weights = absent(rawWeights)
+    ? names.map(() => 1)
+    : perOutput(rawWeights, names, 'loss_weights', (v) => typeof v === 'number');
+  const metrics = metricsPerOutput(compile?.metrics, names, 'metrics');
+  const weighted = metricsPerOutput(compile?.weighted_metrics, names, 'weighted_metrics');
+  const unlossed: string[] = [];
+  const heads = ends.flatMap((end, i) => {
+    if (losses[i] === null) {
+      // Keras would compute them against targets this output is not given here (docs/keras-models.md).
+      if (metricFigures('', metrics[i], weighted[i]).length > 0)
+        fail(`output "${end.name}" has no loss but has metrics: metrics are computed for outputs with a loss only`);
+      unlossed.push(end.name);
+      return [];
+    }
+    const w = absent(weights[i]) ? 1 : weights[i];
     if (typeof w !== 'number' || !Number.isFinite(w))
       fail(`compile_config loss_weights for output "${end.name}" must be a number, got ${JSON.stringify(w)}`);
-    if (losses[i] === null || losses[i] === undefined) fail(`output "${end.name}" has no loss (every output needs one here)`);
-    const head = withOutput(end.name, () => lossHeadOf({ loss: losses[i], metrics: metrics[i] ?? null }));
-    return { end, head, weight: w as number, labelSize: labelsPerExample(head, end.shape), metrics: namedMetrics(metrics[i]) };
+    const both = [...namedRaw(metrics[i]), ...namedRaw(weighted[i])];
+    const head = withOutput(end.name, () => lossHeadOf({ loss: losses[i], metrics: both }));
+    const figures = metricFigures(`${end.name}_`, metrics[i], weighted[i]);
+    return [{ end, head, weight: w as number, labelSize: labelsPerExample(head, end.shape), metrics: figures }];
   });
   const offsets = new Map<string, number>();
   let at = 0;
@@ -100,14 +154,14 @@ export function outputLossesOf(compile: Obj | null, ends: GraphEnd[]): OutputLos
     offsets.set(h.name, at);
     at += h.labelSize;
   }
-  const outputs = heads.map((h) => ({
-    ...h,
-    labelOffset: offsets.get(h.end.name)!,
-    metrics: h.metrics.map((m) => ({ ...m, name: `${h.end.name}_${m.name}` })),
-  }));
-  const figures = [...outputs.map((o) => `${o.end.name}_loss`), ...outputs.flatMap((o) => o.metrics.map((m) => m.name))];
-  return { outputs, labelWidth: at, figures: [...new Set(figures)] };
+  const outputs = heads.map((h) => ({ ...h, labelOffset: offsets.get(h.end.name)! }));
+  // Keras reports each output's loss only when more than one output has a loss (CompileLoss.build).
+  const lossFigures = outputs.length > 1 ? outputs.map((o) => `${o.end.name}_loss`) : [];
+  const figures = [...lossFigures, ...outputs.flatMap((o) => o.metrics.map((m) => m.name))];
+  return { outputs, unlossed, labelWidth: at, figures: [...new Set(figures)] };
 }
+
+const namedRaw = (raw: unknown): unknown[] => (absent(raw) ? [] : Array.isArray(raw) ? raw : [raw]);
 
 function withOutput<T>(name: string, fn: () => T): T {
   try {
@@ -204,6 +258,7 @@ export function outputMetricSums(losses: OutputLosses, out: Float32Array, y: Lab
 /** Per-batch sums of each output's unweighted loss, named `<output>_loss` (Keras's per-output figures). */
 export function outputLossSums(losses: OutputLosses, out: tf.Tensor, y: Labels, batchSize: number): Record<string, number> {
   const sums: Record<string, number> = {};
+  if (losses.outputs.length < 2) return sums; // Keras reports only `loss` then
   tf.tidy(() => {
     const per = perOutputLosses(losses, out, packedLabelTensor(losses, y, batchSize));
     per.forEach((l, i) => {

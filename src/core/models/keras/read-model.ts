@@ -74,6 +74,7 @@ export function readModelEntry(json: Obj): ModelEntry {
     input: first.layer,
     inputs,
     outputs: read.outputs,
+    outputsByName: className !== 'Sequential' && isObj(config.output_layers),
     inputShape: first.shape,
     inputDtype: first.dtype,
   };
@@ -159,8 +160,6 @@ function readFunctional(name: string, config: Obj, scope: Scope): ReadModel {
   const inputEnds = endpointNames(config.input_layers, 'input_layers', name);
   const inputNames = inputEnds.map((e) => e.value);
   const outputs = endpointNames(config.output_layers, 'output_layers', name);
-  if (scope.feeds && outputs.length !== 1)
-    fail(`nested model "${name}" has ${outputs.length} outputs (a nested model with several outputs is not supported)`);
   if (scope.feeds && scope.feeds.length !== inputNames.length)
     fail(`nested model "${name}" has ${inputNames.length} inputs and is called with ${scope.feeds.length}`);
   const out: LayerEntry[] = [];
@@ -232,8 +231,18 @@ function push(
     feeds: inbound,
   });
   out.push(...inner.layers);
-  // The model's own entry: its place is the nested model's group (which holds its layers).
-  out.push({ ...entry(layer, scope, [inner.outputs[0]!.value], call, key), config: { name: layer.name } });
+  // The model's own entry: its place is the nested model's group (which holds its layers). It passes
+  // every output on, in the model's output order: `<model>:k` is its k-th (as keras_history indexes it).
+  out.push({
+    ...entry(
+      layer,
+      scope,
+      inner.outputs.map((o) => o.value),
+      call,
+      key,
+    ),
+    config: { name: layer.name },
+  });
   return scope.prefix + layer.name;
 }
 

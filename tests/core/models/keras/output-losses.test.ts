@@ -13,6 +13,8 @@ import {
   weightedPerExample,
 } from '../../../../src/core/models/keras/output-losses';
 import type { GraphEnd } from '../../../../src/core/models/keras/graph';
+import { buildKerasModel } from '../../../../src/core/models/index';
+import { metricSums } from '../../../../src/core/models/losses';
 import { testSeed } from '../../../helpers/seed';
 import { Rng } from '../../../../src/core/random/stream';
 
@@ -114,7 +116,13 @@ test('the forms Keras refuses are one line naming the problem', () => {
       /metrics "mae": a model with 2 outputs takes a list with one entry per output or a dict by output name/,
     ],
     [{}, /no loss: give the model a compile_config with a loss/],
-    [{ loss: { priority: 'mse' } }, /output "department" has no loss/],
+    [
+      { loss: { priority: 'mse' } },
+      /loss gives output "department" no entry: Keras 3 needs a loss dict to name every output of a model whose outputs are a list \(give "department": null/,
+    ],
+    [{ loss: [null, null] }, /gives no output a loss: there is nothing to train/],
+    [{ loss: ['mse', null], metrics: { department: ['accuracy'] } }, /output "department" has no loss but has metrics/],
+    [{ loss: 'mse', weighted_metrics: ['mae'] }, /weighted_metrics lists 1 entries for 2 outputs \(priority, department\)/],
     [{ loss: { priority: 'mse', department: 'hinge' } }, /output "department": loss "hinge" is not supported/],
   ];
   for (const [compile, message] of refused)
@@ -123,4 +131,99 @@ test('the forms Keras refuses are one line naming the problem', () => {
       (e: Error) => message.test(e.message) && !e.message.includes('\n'),
       JSON.stringify(compile),
     );
+});
+
+test('an output without a loss adds nothing, takes no targets, and gives no <output>_loss (Keras reports only loss then)', async () => {
+  await selectBackend(['cpu']);
+  const rng = new Rng(testSeed('output-losses-unlossed'));
+  const B = 4;
+  const { out, y, ref } = batch(rng, B);
+  // Only priority's targets are packed: drop the class id column.
+  const yPriority = Float32Array.from({ length: B * 2 }, (_, i) => y[Math.floor(i / 2) * 3 + 1 + (i % 2)]!);
+  const forms: [Record<string, unknown>, boolean][] = [
+    [{ loss: ['mse', null], loss_weights: [2.0, 0.7] }, false],
+    [{ loss: { priority: 'mse', department: null }, loss_weights: { priority: 2.0 } }, false],
+    [{ loss: { priority: 'mse' }, loss_weights: [2.0, 0.7] }, true], // a model whose outputs are a dict
+  ];
+  for (const [compile, byName] of forms) {
+    const losses = outputLossesOf(compile, ENDS, byName);
+    assert.deepEqual(losses.unlossed, ['department']);
+    assert.deepEqual(
+      losses.outputs.map((o) => o.end.name),
+      ['priority'],
+    );
+    assert.deepEqual(losses.figures, []);
+    assert.equal(losses.labelWidth, 2);
+    tf.tidy(() => {
+      const outT = tf.tensor(out, [B, 6]);
+      const total = weightedPerExample(losses, outT, packedLabelTensor(losses, yPriority, B)).dataSync();
+      ref.forEach((r, b) =>
+        assert.ok(Math.abs(total[b]! - 2.0 * r.mse) <= 1e-5 * Math.max(1, r.mse), `${JSON.stringify(compile)}: example ${b}`),
+      );
+      assert.deepEqual(outputLossSums(losses, outT, yPriority, B), {});
+    });
+  }
+});
+
+test('weighted_metrics are read as Keras names them: <output>_<metric>, or <output>_weighted_<metric> when taken', async () => {
+  await selectBackend(['cpu']);
+  const rng = new Rng(testSeed('output-losses-weighted'));
+  const B = 6;
+  const { out, y, ref } = batch(rng, B);
+  const losses = outputLossesOf(
+    {
+      loss: ['mse', SCCE],
+      metrics: { priority: ['mae'] },
+      weighted_metrics: { priority: ['mae'], department: ['accuracy'] },
+    },
+    ENDS,
+  );
+  assert.deepEqual(losses.figures, [
+    'priority_loss',
+    'department_loss',
+    'priority_mae',
+    'priority_weighted_mae',
+    'department_accuracy',
+  ]);
+  const sums = outputMetricSums(losses, out, y, B);
+  const sum = (f: (r: (typeof ref)[number]) => number) => ref.reduce((a, r) => a + f(r), 0);
+  assert.ok(Math.abs(sums.priority_mae! - sum((r) => r.mae)) < 1e-5 * B);
+  // Without sample weights a weighted metric is the plain one.
+  assert.ok(Math.abs(sums.priority_weighted_mae! - sum((r) => r.mae)) < 1e-5 * B);
+  assert.equal(
+    sums.department_accuracy,
+    sum((r) => r.hit),
+  );
+});
+
+test('one output: weighted_metrics beside metrics (a list, or a dict by the output name) report as weighted_<metric>', async () => {
+  await selectBackend(['cpu']);
+  const config = {
+    class_name: 'Functional',
+    config: {
+      name: 'one',
+      layers: [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, 4], name: 'x' }, name: 'x', inbound_nodes: [] },
+        { class_name: 'Dense', config: { name: 'out', units: 4 }, name: 'out', inbound_nodes: [[['x', 0, 0, {}]]] },
+      ],
+      input_layers: [['x', 0, 0]],
+      output_layers: [['out', 0, 0]],
+    },
+  };
+  const rng = new Rng(testSeed('output-losses-one-weighted'));
+  const B = 6;
+  const out = Float32Array.from({ length: B * 4 }, () => rng.nextGaussian());
+  const y = Int32Array.from({ length: B }, () => rng.nextInt(4));
+  const hits = [...y].filter((c, b) => {
+    const row = [...out.subarray(b * 4, b * 4 + 4)];
+    return row.indexOf(Math.max(...row)) === c;
+  }).length;
+  for (const [metrics, weighted] of [
+    [['accuracy'], ['accuracy']],
+    [{ out: ['accuracy'] }, { out: ['accuracy'] }],
+  ]) {
+    const m = buildKerasModel(config, { loss: SCCE, metrics, weighted_metrics: weighted });
+    assert.deepEqual(m.metrics, ['accuracy', 'weighted_accuracy'], JSON.stringify(weighted));
+    assert.deepEqual(metricSums(m, out, y, B), { accuracy: hits, weighted_accuracy: hits });
+  }
 });

@@ -1,0 +1,34 @@
+// The targets of an output without a loss are left out of a run's data.y and a held-out source's y
+// (engine/keras/unused-targets.ts): Keras ignores them, and the packed target row holds only what a
+// loss reads. The model is Keras 3's own to_json() of a two-output model (tests/cli/fixtures).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildKerasRunModel } from '../../../src/core/models/index';
+import { withoutUnusedTargets } from '../../../src/engine/keras/unused-targets';
+import type { RunConfig } from '../../../src/shared/api';
+
+const json = JSON.parse(readFileSync(join('tests', 'cli', 'fixtures', 'multi-io-model.json'), 'utf8')) as unknown;
+const y = { priority: 'p', department: 'd' };
+const config = {
+  data: {
+    kind: 'npz',
+    path: 'd.npz',
+    x: { numeric: 'n', body: 'b' },
+    y,
+    validation: { kind: 'npz', path: 'v.npz', x: { numeric: 'n', body: 'b' }, y },
+  },
+} as unknown as RunConfig;
+
+test("an output without a loss: its targets leave data.y and the held-out source's y", () => {
+  const model = buildKerasRunModel({ type: 'keras', json, loss: ['mse', null], metrics: { priority: ['mae'] } });
+  const out = withoutUnusedTargets(config, model).data as unknown as { y: object; validation: { y: object } };
+  assert.deepEqual(out.y, { priority: 'p' });
+  assert.deepEqual(out.validation.y, { priority: 'p' });
+});
+
+test('every output with a loss: the config is kept as given', () => {
+  const model = buildKerasRunModel({ type: 'keras', json });
+  assert.equal(withoutUnusedTargets(config, model), config);
+});
