@@ -169,3 +169,47 @@ test(
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   },
 );
+
+test(
+  'metrics on an output without a loss: read against its targets, in training, validation and evaluate; export --cluster packs them',
+  { timeout: 180_000 },
+  () => {
+    const metrics = { priority: ['mae'], department: ['sparse_categorical_accuracy'] };
+    const model = { type: 'keras', jsonPath: 'model.json', loss: ['mse', null], metrics };
+    const r = dtrain('train', '--config', config('metric-only', { validation: { fraction: 0.25 } }, { model }));
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['priority_mae', 'department_sparse_categorical_accuracy'])
+      for (const shown of [name, `val_${name}`])
+        assert.match(r.out + r.err, new RegExp(`\\b${shown}[ =:]+\\d`), `progress names ${shown}`);
+    assert.doesNotMatch(r.out + r.err, /priority_loss|department_loss/);
+    const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    assert.match(evaluated.out, /\bdepartment_sparse_categorical_accuracy[ =:]+\d/);
+    const cluster = join(dir, 'metric-only-cluster');
+    const e = dtrain('export', runId, '--cluster', cluster);
+    assert.equal(e.code, 0, e.err);
+    const npz = decodeNpz(new Uint8Array(readFileSync(join(cluster, 'data.npz'))));
+    assert.deepEqual([...npz.keys()].sort(), ['order', 'x.body', 'x.numeric', 'y.department', 'y.priority']);
+    assert.deepEqual(npz.get('y.department')!().shape, [16]);
+    assert.match(readFileSync(join(cluster, 'train.py'), 'utf8'), /^UNUSED_TARGETS = \{\}$/m);
+  },
+);
+
+test(
+  'metrics on an output without a loss want its targets: none given is one line naming the output, exit 2',
+  {
+    timeout: 60_000,
+  },
+  () => {
+    const metrics = { priority: ['mae'], department: ['sparse_categorical_accuracy'] };
+    const model = { type: 'keras', jsonPath: 'model.json', loss: ['mse', null], metrics };
+    const r = dtrain('train', '--config', config('metric-only-missing', { y: { priority: 'priority' } }, { model }));
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+    const [header, ...issues] = r.err.trim().split('\n');
+    assert.match(header!, /^dtrain: error: invalid config .*:$/);
+    assert.equal(issues.length, 1, `one issue, got:\n${r.err}`);
+    assert.match(issues[0]!, /the model's output "department" is given no array in data\.y/);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  },
+);

@@ -41,7 +41,7 @@ export async function exportCluster(
   const shape = storedRunShape(run.config, settings);
   const { config } = shape;
   const keras = shape.model.keras;
-  const unusedTargets = (keras?.outputLosses?.unlossed ?? []).map((name) => ({
+  const unusedTargets = (keras?.outputLosses?.unread ?? []).map((name) => ({
     name,
     shape: keras!.graph.outputs.find((o) => o.name === name)!.shape,
   }));

@@ -1,6 +1,6 @@
-// The targets of an output without a loss are left out of a run's data.y and a held-out source's y
-// (engine/keras/unused-targets.ts): Keras ignores them, and the packed target row holds only what a
-// loss reads. The model is Keras 3's own to_json() of a two-output model (tests/cli/fixtures).
+// The targets of an output without a loss or metrics are left out of a run's data.y and a held-out
+// source's y (engine/keras/unused-targets.ts): Keras ignores them, and the packed target row holds only
+// what a loss or a metric reads; an output without a loss whose metrics read its targets keeps them. The model is Keras 3's own to_json() of a two-output model (tests/cli/fixtures).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -30,5 +30,16 @@ test("an output without a loss: its targets leave data.y and the held-out source
 
 test('every output with a loss: the config is kept as given', () => {
   const model = buildKerasRunModel({ type: 'keras', json });
+  assert.equal(withoutUnusedTargets(config, model), config);
+});
+
+test('an output without a loss but with metrics: its targets are read, and kept', () => {
+  const model = buildKerasRunModel({
+    type: 'keras',
+    json,
+    loss: ['mse', null],
+    metrics: { priority: ['mae'], department: ['sparse_categorical_accuracy'] },
+  });
+  assert.deepEqual(model.metrics, ['priority_mae', 'department_sparse_categorical_accuracy']);
   assert.equal(withoutUnusedTargets(config, model), config);
 });
