@@ -135,7 +135,7 @@ test('"fullySharded": true is refused in one line naming why', { timeout: 60_000
 });
 
 test(
-  'an output without a loss: trains reporting only loss, its targets not read; export --cluster writes the arrays by name',
+  'an output without a loss or metrics: its targets kept in the stored config, never read (training, evaluate); export --cluster leaves them out',
   { timeout: 180_000 },
   () => {
     // department's targets are given (as Keras's fit is given them) and not read: no department figure.
@@ -146,6 +146,12 @@ test(
     // One output with a loss: Keras reports `loss` alone, no <output>_loss.
     assert.doesNotMatch(r.out + r.err, /priority_loss|department_/);
     const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    // The run stores data.y as written; the unread targets are left out only where the data are packed.
+    const shown = JSON.parse(dtrain('show', runId, '--json').out) as { config: { data: { y: unknown } } };
+    assert.deepEqual(shown.config.data.y, { priority: 'priority', department: 'department' });
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    assert.match(evaluated.out, /\bpriority_mae[ =:]+\d/);
     const cluster = join(dir, 'to-cluster');
     const e = dtrain('export', runId, '--cluster', cluster);
     assert.equal(e.code, 0, e.err);

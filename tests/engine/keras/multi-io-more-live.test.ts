@@ -199,6 +199,9 @@ describe(
           const c = cases.get(name)!;
           const { runId } = await service.startRun(runConfig(DIR, c, 'batch=2'));
           assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+          // The run stores data.y as written, extra's unread targets too (left out only where packed).
+          const storedY = ((await service.getRun(runId)).config.data as { y?: unknown }).y;
+          assert.deepEqual(storedY, (runConfig(DIR, c, 'batch=2').data as { y?: unknown }).y);
           const points = await service.getMetrics(runId);
           compareFigures(
             `${name}, 2 workers`,
