@@ -152,6 +152,12 @@ test(
     const evaluated = dtrain('evaluate', runId);
     assert.equal(evaluated.code, 0, evaluated.err);
     assert.match(evaluated.out, /\bpriority_mae[ =:]+\d/);
+    // A whole source for --data, naming department's targets as the run's data does: not read either.
+    const source = { kind: 'npz', path: join(dir, 'd.npz'), x: { numeric: 'numeric', body: 'body' } };
+    const y = { priority: 'priority', department: 'department' };
+    const other = dtrain('evaluate', runId, '--data', JSON.stringify({ ...source, y }));
+    assert.equal(other.code, 0, other.err);
+    assert.match(other.out, /on d \(16 examples\): loss \d.*\bpriority_mae[ =:]+\d/);
     const cluster = join(dir, 'to-cluster');
     const e = dtrain('export', runId, '--cluster', cluster);
     assert.equal(e.code, 0, e.err);

@@ -26,3 +26,9 @@ export function withoutUnusedTargets(config: RunConfig, model: Model): RunConfig
   const out = isObj(held) ? { ...stripped, validation: withoutNames(held, unread) } : stripped;
   return { ...config, data: out as unknown as RunConfig['data'] };
 }
+
+/** A data source given on its own (`evaluate --data`) without the targets of the model's outputs nothing reads. */
+export function sourceWithoutUnusedTargets<T>(source: T, model: Model): T {
+  const unread = model.keras?.outputLosses?.unread ?? [];
+  return unread.length === 0 || !isObj(source) ? source : (withoutNames(source, unread) as T);
+}

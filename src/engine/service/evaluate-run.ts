@@ -11,6 +11,7 @@ import { invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
 import { storedRunShape } from '../config/run-shape';
+import { sourceWithoutUnusedTargets } from '../keras/unused-targets';
 
 export interface EvaluationResult {
   runId: string;
@@ -53,7 +54,8 @@ export async function evaluateRun(
   try {
     let dataset = validation ?? train;
     if (options.data !== undefined) {
-      const spec = options.data as ValidationSource;
+      // Targets nothing reads are left out, as from the run's own data (RunShape.packedData).
+      const spec = sourceWithoutUnusedTargets(options.data as ValidationSource, model);
       if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || 'fraction' in spec) {
         throw invalidInput('--data must be a data source ({"kind": …}) or {"path": FILE} of the same kind as the training data');
       }

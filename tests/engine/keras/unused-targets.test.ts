@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKerasRunModel } from '../../../src/core/models/index';
-import { withoutUnusedTargets } from '../../../src/engine/keras/unused-targets';
+import { sourceWithoutUnusedTargets, withoutUnusedTargets } from '../../../src/engine/keras/unused-targets';
 import type { RunConfig } from '../../../src/shared/api';
 
 const json = JSON.parse(readFileSync(join('tests', 'cli', 'fixtures', 'multi-io-model.json'), 'utf8')) as unknown;
@@ -26,6 +26,11 @@ test("an output without a loss: its targets leave data.y and the held-out source
   const out = withoutUnusedTargets(config, model).data as unknown as { y: object; validation: { y: object } };
   assert.deepEqual(out.y, { priority: 'p' });
   assert.deepEqual(out.validation.y, { priority: 'p' });
+  // A source given on its own (`evaluate --data`) the same way; one naming only read targets is kept as is.
+  const other = { kind: 'npz', path: 'o.npz', y };
+  assert.deepEqual(sourceWithoutUnusedTargets(other, model), { kind: 'npz', path: 'o.npz', y: { priority: 'p' } });
+  const read = { kind: 'npz', path: 'o.npz', y: { priority: 'p' } };
+  assert.equal(sourceWithoutUnusedTargets(read, model), read);
 });
 
 test('every output with a loss: the config is kept as given', () => {
