@@ -135,7 +135,7 @@ test('"fullySharded": true is refused in one line naming why', { timeout: 60_000
 });
 
 test(
-  'an output without a loss: trains reporting only loss, its targets not read; export --cluster writes the arrays by name',
+  'an output without a loss or metrics: its targets kept in the stored config, never read (training, evaluate); export --cluster leaves them out',
   { timeout: 180_000 },
   () => {
     // department's targets are given (as Keras's fit is given them) and not read: no department figure.
@@ -146,6 +146,18 @@ test(
     // One output with a loss: Keras reports `loss` alone, no <output>_loss.
     assert.doesNotMatch(r.out + r.err, /priority_loss|department_/);
     const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    // The run stores data.y as written; the unread targets are left out only where the data are packed.
+    const shown = JSON.parse(dtrain('show', runId, '--json').out) as { config: { data: { y: unknown } } };
+    assert.deepEqual(shown.config.data.y, { priority: 'priority', department: 'department' });
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    assert.match(evaluated.out, /\bpriority_mae[ =:]+\d/);
+    // A whole source for --data, naming department's targets as the run's data does: not read either.
+    const source = { kind: 'npz', path: join(dir, 'd.npz'), x: { numeric: 'numeric', body: 'body' } };
+    const y = { priority: 'priority', department: 'department' };
+    const other = dtrain('evaluate', runId, '--data', JSON.stringify({ ...source, y }));
+    assert.equal(other.code, 0, other.err);
+    assert.match(other.out, /on d \(16 examples\): loss \d.*\bpriority_mae[ =:]+\d/);
     const cluster = join(dir, 'to-cluster');
     const e = dtrain('export', runId, '--cluster', cluster);
     assert.equal(e.code, 0, e.err);
@@ -166,6 +178,50 @@ test(
     const r = dtrain('train', '--config', config('dict-missing', {}, { model }));
     assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
     assert.match(r.err, /loss gives output "department" no entry: .*give "department": null/);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  },
+);
+
+test(
+  'metrics on an output without a loss: read against its targets, in training, validation and evaluate; export --cluster packs them',
+  { timeout: 180_000 },
+  () => {
+    const metrics = { priority: ['mae'], department: ['sparse_categorical_accuracy'] };
+    const model = { type: 'keras', jsonPath: 'model.json', loss: ['mse', null], metrics };
+    const r = dtrain('train', '--config', config('metric-only', { validation: { fraction: 0.25 } }, { model }));
+    assert.equal(r.code, 0, r.err);
+    for (const name of ['priority_mae', 'department_sparse_categorical_accuracy'])
+      for (const shown of [name, `val_${name}`])
+        assert.match(r.out + r.err, new RegExp(`\\b${shown}[ =:]+\\d`), `progress names ${shown}`);
+    assert.doesNotMatch(r.out + r.err, /priority_loss|department_loss/);
+    const runId = /run (\S+) started on mesh batch=2/.exec(r.out)![1]!;
+    const evaluated = dtrain('evaluate', runId);
+    assert.equal(evaluated.code, 0, evaluated.err);
+    assert.match(evaluated.out, /\bdepartment_sparse_categorical_accuracy[ =:]+\d/);
+    const cluster = join(dir, 'metric-only-cluster');
+    const e = dtrain('export', runId, '--cluster', cluster);
+    assert.equal(e.code, 0, e.err);
+    const npz = decodeNpz(new Uint8Array(readFileSync(join(cluster, 'data.npz'))));
+    assert.deepEqual([...npz.keys()].sort(), ['order', 'x.body', 'x.numeric', 'y.department', 'y.priority']);
+    assert.deepEqual(npz.get('y.department')!().shape, [16]);
+    assert.match(readFileSync(join(cluster, 'train.py'), 'utf8'), /^UNUSED_TARGETS = \{\}$/m);
+  },
+);
+
+test(
+  'metrics on an output without a loss want its targets: none given is one line naming the output, exit 2',
+  {
+    timeout: 60_000,
+  },
+  () => {
+    const metrics = { priority: ['mae'], department: ['sparse_categorical_accuracy'] };
+    const model = { type: 'keras', jsonPath: 'model.json', loss: ['mse', null], metrics };
+    const r = dtrain('train', '--config', config('metric-only-missing', { y: { priority: 'priority' } }, { model }));
+    assert.equal(r.code, 2, `exit ${r.code}\n${r.out}\n${r.err}`);
+    const [header, ...issues] = r.err.trim().split('\n');
+    assert.match(header!, /^dtrain: error: invalid config .*:$/);
+    assert.equal(issues.length, 1, `one issue, got:\n${r.err}`);
+    assert.match(issues[0]!, /the model's output "department" is given no array in data\.y/);
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   },
 );

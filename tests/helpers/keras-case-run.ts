@@ -13,6 +13,8 @@ import { Mesh } from '../../src/core/dtensor/mesh';
 import { createLocalCollectives } from '../../src/core/collectives/local';
 import { DeviceTrainer } from '../../src/workers/trainer';
 import { resolveKerasModel } from '../../src/engine/keras/run-model';
+import { withoutUnusedTargets } from '../../src/engine/keras/unused-targets';
+import { buildModel } from '../../src/core/models/index';
 import { runToKerasArchive } from '../../src/engine/keras/run-archive';
 import { readKerasArchive, type KerasArchive } from '../../src/engine/keras/archive';
 import { shardsForDevice, toCheckpointTensors } from '../../src/engine/coordinator/checkpoint-shards';
@@ -72,7 +74,8 @@ export async function archiveTrainer(
   const initial = resolved.initial ?? assert.fail('the archive gave no initial state');
   const setup: TrainSetup = {
     model: resolved.config.model,
-    data: resolved.config.data,
+    // As a run's workers get it (RunShape.packedData): targets nothing reads left out.
+    data: withoutUnusedTargets(resolved.config, buildModel(resolved.config.model)).data,
     layouts: {},
     optimizer: resolved.config.optimizer,
     emaFirstStep: 'keras3',

@@ -2,7 +2,8 @@
 tests/engine/keras/multi-io-more-live.test.ts:
 
   unlossed     two inputs; a nested Functional "trunk" with two outputs; three outputs, the third
-               ("aux") with no loss (loss=[mse, SparseCategoricalCrossentropy, None]), loss_weights,
+               ("aux") with no loss (loss=[mse, SparseCategoricalCrossentropy, None]) but metrics (mae,
+               and "accuracy" as a weighted metric: BinaryAccuracy on its one value), loss_weights,
                metrics and weighted_metrics (a weighted metric named like a plain one: priority_weighted_mae).
   by_name      outputs as a dict; the loss dict leaves "extra" out (Keras allows that for dict outputs).
   weighted     one output with metrics=["accuracy"] and weighted_metrics=["accuracy"].
@@ -46,16 +47,16 @@ def unlossed():
         optimizer=ADADELTA(),
         loss=["mse", SCCE(), None],
         loss_weights=[2.0, 0.7, 0.3],
-        metrics={"priority": ["mae"]},
-        weighted_metrics={"priority": ["mae"], "department": ["accuracy"]},
+        metrics={"priority": ["mae"], "aux": ["mae"]},
+        weighted_metrics={"priority": ["mae"], "department": ["accuracy"], "aux": ["accuracy"]},
     )
     data = lambda n, r: {  # noqa: E731
         "numeric": r.randn(n, 3).astype("float32"),
         "body": r.randint(0, 20, size=(n, 6)).astype("int32"),
         "priority": r.randn(n, 2).astype("float32"),
         "department": r.randint(0, 4, size=(n,)).astype("int32"),
-        # Keras's metrics want every output's targets; aux's are not read (it has no loss).
-        "aux": r.randn(n, 1).astype("float32"),
+        # aux has no loss, but its metrics read these (0/1, for its BinaryAccuracy).
+        "aux": r.randint(0, 2, size=(n, 1)).astype("float32"),
     }
     return model, data, ["numeric", "body"], ["priority", "department", "aux"]
 

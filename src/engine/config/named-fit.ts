@@ -73,10 +73,10 @@ export function checkNamedInputs(model: Model, ds: DataSourceShape, add: Add): b
 export function checkNamedTargets(model: Model, ds: DataSourceShape, add: Add): boolean {
   const { graph, outputLosses, head } = model.keras!;
   if (graph.outputs.length === 1 && !ds.yParts) return false;
-  // An output without a loss needs no targets, and those given are not read (engine/keras/unused-targets.ts).
-  const unlossed = outputLosses?.unlossed ?? [];
-  const given = ds.yParts?.filter((p) => !unlossed.includes(p.name));
-  const ends = graph.outputs.filter((e) => !unlossed.includes(e.name));
+  // An output no loss or metric reads needs no targets, and those given are not read (engine/keras/unused-targets.ts).
+  const unread = outputLosses?.unread ?? [];
+  const given = ds.yParts?.filter((p) => !unread.includes(p.name));
+  const ends = graph.outputs.filter((e) => !unread.includes(e.name));
   if (!ds.yParts && graph.outputs.length > 1) {
     add(
       'data.y',
@@ -90,21 +90,27 @@ export function checkNamedTargets(model: Model, ds: DataSourceShape, add: Add): 
     checkTarget(
       o,
       given.find((p) => p.name === o.end.name)!,
+      o.head.kind,
+      add,
+    );
+  // An output without a loss whose metrics read its targets: they take the form its metrics take.
+  for (const o of outputLosses?.metricOnly ?? [])
+    checkTarget(
+      o,
+      given.find((p) => p.name === o.end.name)!,
+      'its metrics',
       add,
     );
   return true;
 }
 
-function checkTarget(o: Pick<OutputLoss, 'end' | 'head'>, part: TargetPart, add: Add): void {
+function checkTarget(o: Pick<OutputLoss, 'end' | 'head'>, part: TargetPart, reader: string, add: Add): void {
   const { end, head } = o;
   const path = `data.y.${end.name}`;
   const want = labelsPerExample(head, end.shape);
   if (size(part.shape) !== want) {
     const what = head.kind === 'sparse_categorical_crossentropy' ? 'class indices' : 'targets';
-    add(
-      path,
-      `output "${end.name}" (${head.kind}) takes ${want} ${what} per example, the array has rows of shape [${part.shape}]`,
-    );
+    add(path, `output "${end.name}" (${reader}) takes ${want} ${what} per example, the array has rows of shape [${part.shape}]`);
     return;
   }
   if (head.kind !== 'sparse_categorical_crossentropy') return;
@@ -112,6 +118,6 @@ function checkTarget(o: Pick<OutputLoss, 'end' | 'head'>, part: TargetPart, add:
   if (!part.integral || part.min < 0 || part.max >= classes)
     add(
       path,
-      `output "${end.name}" (sparse_categorical_crossentropy) has ${classes} classes: its labels must be integers in [0, ${classes}), the array holds ${part.integral ? `${part.min}…${part.max}` : 'non-integers'}`,
+      `output "${end.name}" (${reader}) has ${classes} classes: its labels must be integers in [0, ${classes}), the array holds ${part.integral ? `${part.min}…${part.max}` : 'non-integers'}`,
     );
 }

@@ -6,6 +6,7 @@
  * the memory check, run creation, the coordinator, sweeps and resume all take the result.
  */
 import type { CheckpointData } from '../../core/checkpoint/index';
+import type { Model } from '../../core/models/index';
 import { UserError } from '../../core/errors';
 import { unknownKeyMessage } from '../../core/text/did-you-mean';
 import { inspectRunData, type RunDataShape } from '../../datasets/inspect-run-data';
@@ -16,6 +17,7 @@ import { ApiError } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import { emaFirstStepFor } from '../keras/ema-first-step';
 import { resolveKerasModel } from '../keras/run-model';
+import { withoutUnusedTargets } from '../keras/unused-targets';
 import { checkEvaluation } from './evaluation-config';
 import { checkHistoryKeys } from './history-config';
 import { inlineKerasJson } from '../keras/model-json-file';
@@ -51,7 +53,7 @@ export async function parseRun(raw: unknown, options: ParseOptions): Promise<Res
   // Stored with the run, so a resume keeps the rule it started with.
   const ema = options.stored ? config.emaFirstStep : emaFirstStepFor(config);
   const model = modelOf(config, add);
-  const data = await readDataShape(config, add);
+  const data = await readDataShape(config, model, add);
   const shape = checkShape(config, model, options.settings, ema ?? RUN_DEFAULTS.emaFirstStep, add);
   if (data) checkRunFit(model, data.train, config.globalBatchSize, add);
   checkEvaluation(config, model, data ? data.validation !== null : undefined, add);
@@ -90,14 +92,21 @@ async function readModel(
   }
 }
 
-/** The data's shape, read without loading it; a source that cannot be read is an issue at `data`. */
-async function readDataShape(config: RunConfig, add: (path: string, message: string) => void): Promise<RunDataShape | undefined> {
+/**
+ * The data's shape as the run packs it (RunShape.packedData: targets nothing reads left out), read
+ * without loading it; a source that cannot be read is an issue at `data`.
+ */
+async function readDataShape(
+  config: RunConfig,
+  model: Model | undefined,
+  add: (path: string, message: string) => void,
+): Promise<RunDataShape | undefined> {
   const sourceIssues = dataSourceIssues(config.data);
   for (const i of sourceIssues) add(i.path, i.message);
   if (sourceIssues.length > 0) return undefined;
   const seed = Number.isSafeInteger(config.seed) ? config.seed : 0;
   try {
-    return await inspectRunData(config.data, seed);
+    return await inspectRunData(model ? withoutUnusedTargets(config, model).data : config.data, seed);
   } catch (e) {
     if (!(e instanceof UserError)) throw e; // a DatasetError is the data's; anything else is the engine's
     add('data', e.message);

@@ -17,6 +17,7 @@ import { RUN_DEFAULTS } from '../../shared/defaults';
 import { describeIssues, invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import { computeChoices } from './compute';
+import { withoutUnusedTargets } from '../keras/unused-targets';
 
 export type EmaFirstStep = 'keras2' | 'keras3';
 
@@ -32,6 +33,12 @@ export interface RunShape {
   emaFirstStep: EmaFirstStep;
   /** The stall watchdog: the config's watchdogSeconds, else DTRAIN_WATCHDOG_SECONDS, else 120 s. */
   watchdogMs: number;
+  /**
+   * The data as the run packs it: `config.data` (as the user wrote it) without the targets of an
+   * output no loss or metric reads (engine/keras/unused-targets.ts). Workers, evaluate and the cluster
+   * export read this.
+   */
+  packedData: RunConfig['data'];
 }
 
 type Add = (path: string, message: string) => void;
@@ -90,7 +97,16 @@ export function checkShape(
   const compute = computeChoices(config, settings, add);
   const watchdogSeconds = config.watchdogSeconds ?? settings.watchdogSeconds ?? RUN_DEFAULTS.watchdogSeconds;
   if (!model || !mesh || !layouts) return undefined;
-  return { config: { ...config, ...compute }, model, mesh, layouts, compute, emaFirstStep, watchdogMs: watchdogSeconds * 1000 };
+  return {
+    config: { ...config, ...compute },
+    model,
+    mesh,
+    layouts,
+    compute,
+    emaFirstStep,
+    watchdogMs: watchdogSeconds * 1000,
+    packedData: withoutUnusedTargets(config, model).data,
+  };
 }
 
 /** The config's layouts on `mesh`; each variable's layout must have its rank (a worker would fail after the run exists). */

@@ -17,7 +17,7 @@ export interface TrainScriptInput {
   globalBatchSize: number;
   /** The step the archive was saved at and the data order starts from. */
   step: number;
-  /** Outputs without a loss, and their shapes: Keras wants targets for them (any: it reads none). */
+  /** Outputs no loss or metric reads, and their shapes: Keras wants targets for them (any: it reads none). */
   unusedTargets?: { name: string; shape: number[] }[];
 }
 
@@ -58,7 +58,7 @@ ${notesBlock}LAYOUTS = {
 ${layoutLines.join('\n')}
 }
 BATCH_SIZE = ${o.globalBatchSize}
-# Outputs without a loss -> their shape: zeros stand in for their targets, which Keras does not read.
+# Outputs no loss or metric reads -> their shape: zeros stand in for their targets, which Keras does not read.
 UNUSED_TARGETS = {${(o.unusedTargets ?? []).map((t) => `${py(t.name)}: (${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''})`).join(', ')}}
 
 

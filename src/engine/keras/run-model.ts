@@ -7,7 +7,7 @@
  */
 import { readRegularFile } from '../../datasets/files';
 import { Adadelta } from '../../core/optimizers/adadelta';
-import { buildKerasModel, buildKerasRunModel, type Model } from '../../core/models/index';
+import { buildKerasModel, type Model } from '../../core/models/index';
 import { ModelSpecError } from '../../core/models/spec';
 import type { CheckpointData, CheckpointTensor } from '../../core/checkpoint/index';
 import type { RunConfig } from '../../shared/api';
@@ -16,7 +16,6 @@ import { readKerasArchive, type KerasArchive } from './archive';
 import { archiveState, type KerasParam, type KerasRunState } from './archive-state';
 import { withDataInputShape } from './input-shape';
 import { inlineKerasJson } from './model-json-file';
-import { withoutUnusedTargets } from './unused-targets';
 
 export interface ResolvedKerasRun {
   config: RunConfig;
@@ -75,10 +74,8 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   const m = config.model;
   if (!isObj(m) || m.type !== 'keras') return { config, initial: null };
   if (m.path === undefined) {
-    const inlined = inlineKerasJson(config).model as Record<string, unknown>;
-    const json = inlined.json;
-    const shaped = await withDataInputShape(config, typeof json === 'string' ? safeParse(json) : json);
-    return { config: withoutUnusedTargetsOf(shaped, inlined), initial: null };
+    const json = (inlineKerasJson(config).model as { json?: unknown }).json;
+    return { config: await withDataInputShape(config, typeof json === 'string' ? safeParse(json) : json), initial: null };
   }
   if (typeof m.path !== 'string' || m.path === '') throw invalidInput('model.path must be the path of a .keras file');
   if (m.json !== undefined || m.jsonPath !== undefined)
@@ -101,22 +98,11 @@ export async function resolveKerasModel(config: RunConfig): Promise<ResolvedKera
   const params = kerasParamsOf(model);
   const state = archiveState(archive, params, fromArchive, m.path, kerasStateOf(model));
   const resolved: RunConfig = {
-    ...withoutUnusedTargets(shaped, model),
+    ...shaped,
     model: { ...(shaped.model as object), json: archive.config } as unknown as RunConfig['model'],
     optimizer,
   };
   return { config: resolved, initial: initialCheckpoint(resolved, model, state) };
-}
-
-/** withoutUnusedTargets for a model given as JSON: one the builder refuses is left for it to report. */
-function withoutUnusedTargetsOf(config: RunConfig, inlined: Record<string, unknown>): RunConfig {
-  let model: Model;
-  try {
-    model = buildKerasRunModel({ ...inlined, inputShape: (config.model as { inputShape?: unknown }).inputShape });
-  } catch {
-    return config;
-  }
-  return withoutUnusedTargets(config, model);
 }
 
 function safeParse(text: string): unknown {

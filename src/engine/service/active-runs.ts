@@ -152,7 +152,7 @@ export class ActiveRuns {
       if (entry.request === 'abort') session.abort();
       await session.ready({
         model: config.model,
-        data: config.data,
+        data: run.packedData,
         layouts: config.layouts ?? {},
         optimizer: config.optimizer,
         emaFirstStep: run.emaFirstStep,

@@ -11,6 +11,7 @@ import { invalidInput } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { RunStore } from '../store/index';
 import { storedRunShape } from '../config/run-shape';
+import { sourceWithoutUnusedTargets } from '../keras/unused-targets';
 
 export interface EvaluationResult {
   runId: string;
@@ -36,7 +37,7 @@ export async function evaluateRun(
   options: { data?: unknown; checkpointStep?: number } = {},
 ): Promise<EvaluationResult> {
   const run = store.getRun(runId);
-  const { model, compute } = storedRunShape(run.config, settings);
+  const { model, compute, packedData } = storedRunShape(run.config, settings);
   const checkpoint =
     options.checkpointStep !== undefined
       ? store.checkpointAtStep(runId, options.checkpointStep)
@@ -46,18 +47,19 @@ export async function evaluateRun(
   const best = info?.best === true;
   const restored = info?.restoredBestFrom !== undefined ? { restoredBestFrom: info.restoredBestFrom } : {};
   // Rows are read a chunk at a time (from disk where the files allow), never the whole set at once.
-  const { train, validation } = await openRunRows(run.config.data, run.config.seed);
+  const { train, validation } = await openRunRows(packedData, run.config.seed);
   const opened: RowSource[] = [train, ...(validation ? [validation] : [])];
   let sums;
   let label = validation ? 'validation' : 'training';
   try {
     let dataset = validation ?? train;
     if (options.data !== undefined) {
-      const spec = options.data as ValidationSource;
+      // Targets nothing reads are left out, as from the run's own data (RunShape.packedData).
+      const spec = sourceWithoutUnusedTargets(options.data as ValidationSource, model);
       if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || 'fraction' in spec) {
         throw invalidInput('--data must be a data source ({"kind": …}) or {"path": FILE} of the same kind as the training data');
       }
-      const { validation: _v, ...trainingSource } = run.config.data;
+      const { validation: _v, ...trainingSource } = packedData;
       dataset = await openHeldOut(spec, trainingSource as DataSource, train);
       opened.push(dataset);
       label = dataset.name;

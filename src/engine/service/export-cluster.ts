@@ -21,10 +21,10 @@ import { writeKerasArchive } from '../keras/archive';
 import { runToKerasArchive } from '../keras/run-archive';
 import type { ExportOptions } from './export-run';
 
-/** The dataset and the run's batch order from \`step\` on, for \`steps\` steps. */
-function dataNpz(config: RunConfig, step: number, steps: number): Uint8Array {
-  const ds = loadDatasetSync(datasetSourceOf(config.data as DataSource));
-  const shuffle = (config.data as { shuffle?: unknown }).shuffle !== false;
+/** The dataset as the run packs it (shape.packedData) and its batch order from \`step\` on, for \`steps\` steps. */
+function dataNpz(data: RunConfig['data'], config: RunConfig, step: number, steps: number): Uint8Array {
+  const ds = loadDatasetSync(datasetSourceOf(data as DataSource));
+  const shuffle = (data as { shuffle?: unknown }).shuffle !== false;
   return clusterNpz(ds, batchOrder(ds.numExamples, config.globalBatchSize, config.seed, step, steps, shuffle));
 }
 
@@ -41,13 +41,13 @@ export async function exportCluster(
   const shape = storedRunShape(run.config, settings);
   const { config } = shape;
   const keras = shape.model.keras;
-  const unusedTargets = (keras?.outputLosses?.unlossed ?? []).map((name) => ({
+  const unusedTargets = (keras?.outputLosses?.unread ?? []).map((name) => ({
     name,
     shape: keras!.graph.outputs.find((o) => o.name === name)!.shape,
   }));
   // The run's remaining steps, or one pass over the data for a finished run.
   const remaining = config.steps - checkpoint.step;
-  const numExamples = (await inspectDataSource(datasetSourceOf(config.data as DataSource))).examples; // data.npz loads it once, below
+  const numExamples = (await inspectDataSource(datasetSourceOf(shape.packedData as DataSource))).examples; // data.npz loads it once, below
   const steps = remaining > 0 ? remaining : Math.max(1, Math.floor(numExamples / config.globalBatchSize));
   // No optimizer: the archive's config and state continue.
   const back: Omit<RunConfig, 'optimizer'> = {
@@ -63,7 +63,7 @@ export async function exportCluster(
   };
   const files: [string, string | Uint8Array][] = [
     ['model.keras', await writeKerasArchive(runToKerasArchive(config, checkpoint))],
-    ['data.npz', dataNpz(config, checkpoint.step, steps)],
+    ['data.npz', dataNpz(shape.packedData, config, checkpoint.step, steps)],
     [
       'train.py',
       trainScript({

@@ -1,7 +1,8 @@
 /**
  * Models with several outputs in the forms Keras 3 also takes, against live Keras (JAX)
- * (tests/helpers/keras_multi_io_more.py): an output without a loss (`loss=[…, None]`, and a dict
- * that leaves an output of a dict-output model out), `weighted_metrics` (several outputs and one),
+ * (tests/helpers/keras_multi_io_more.py): an output without a loss but with metrics (`loss=[…, None]`,
+ * its targets read by its metrics alone), a dict that leaves an output of a dict-output model out (its
+ * targets given and not read), `weighted_metrics` (several outputs and one),
  * and a nested Functional sub-model with two outputs. Keras trains each 2 steps and saves it, then
  * continues 3 steps; dtrain continues the archive on 1 device in process (every kernel and storage)
  * and on 2 worker processes. Every figure Keras reports, every variable and Adadelta slot must agree
@@ -75,8 +76,8 @@ async function loadCases(dir: string): Promise<Map<CaseName, Case>> {
 }
 
 /**
- * The run a Keras user writes for each case. `unlossed` names aux's targets too (as Keras's fit is
- * given them; not read), `by_name` leaves "extra"'s out.
+ * The run a Keras user writes for each case. `unlossed` names aux's targets (its metrics read them),
+ * `by_name` names "extra"'s too, as Keras's fit is given them (no loss or metric reads them).
  */
 function runConfig(dir: string, c: Case, mesh: string, extra: Record<string, unknown> = {}): RunConfig {
   const arrays: Record<CaseName, { x: unknown; y: unknown; task?: string }> = {
@@ -84,7 +85,7 @@ function runConfig(dir: string, c: Case, mesh: string, extra: Record<string, unk
       x: { numeric: 'numeric', body: 'body' },
       y: { priority: 'priority', department: 'department', aux: 'aux' },
     },
-    by_name: { x: { features: 'features' }, y: { score: 'score', label: 'label' } },
+    by_name: { x: { features: 'features' }, y: { score: 'score', label: 'label', extra: 'extra' } },
     weighted: { x: 'x', y: 'y', task: 'classification' },
   };
   return {
@@ -198,6 +199,9 @@ describe(
           const c = cases.get(name)!;
           const { runId } = await service.startRun(runConfig(DIR, c, 'batch=2'));
           assert.equal(await service.waitForRun(runId), 'completed', (await service.getRun(runId)).error ?? '');
+          // The run stores data.y as written, extra's unread targets too (left out only where packed).
+          const storedY = ((await service.getRun(runId)).config.data as { y?: unknown }).y;
+          assert.deepEqual(storedY, (runConfig(DIR, c, 'batch=2').data as { y?: unknown }).y);
           const points = await service.getMetrics(runId);
           compareFigures(
             `${name}, 2 workers`,

@@ -5,7 +5,8 @@
  * `loss_weights` likewise (or one number); `metrics` as a list with one entry per output or a dict by
  * output name. The total loss is Σ wᵢ · lossᵢ, each lossᵢ the output's `sum_over_batch_size` mean, so
  * per example it is Σ wᵢ · (the example's lossᵢ). Figures are named as Keras names them: `<output>_loss`
- * (unweighted) and `<output>_<metric>`.
+ * (unweighted) and `<output>_<metric>`. An output without a loss adds nothing to it; when it has
+ * metrics, Keras computes them against its targets all the same, so those are packed too (metric-targets.ts).
  *
  * The model's outputs reach the loss packed, one row per example (graph.ts graphOutput), and so do the
  * targets (core/data/parts.ts); both hold the outputs by name (packedOrder).
@@ -16,6 +17,7 @@ import { closestMatch } from '../../text/did-you-mean';
 import type { Labels } from '../parts';
 import { fail, isObj, type Obj } from './config';
 import type { GraphEnd } from './graph';
+import { metricTargetsHead } from './metric-targets';
 import {
   headCheckLabels,
   headMetricSums,
@@ -41,10 +43,15 @@ export interface OutputLoss {
 export interface OutputLosses {
   /** The outputs with a loss, in the model's output order. */
   outputs: OutputLoss[];
-  /** Targets per example, all outputs packed. */
+  /**
+   * Outputs without a loss whose metrics read their targets (Keras computes them all the same):
+   * weight 0, they add nothing to the loss; `head` is the target form their metrics take.
+   */
+  metricOnly: OutputLoss[];
+  /** Targets per example, those of `outputs` and `metricOnly` packed. */
   labelWidth: number;
-  /** Outputs compile_config gives no loss: they contribute nothing and take no targets. */
-  unlossed: string[];
+  /** Outputs neither a loss nor a metric reads: they take no targets. */
+  unread: string[];
   /** Every figure reported besides `loss`: each output's loss (when several have one), then its metrics. */
   figures: string[];
 }
@@ -131,34 +138,39 @@ export function outputLossesOf(compile: Obj | null, ends: GraphEnd[], outputsByN
     : perOutput(rawWeights, names, 'loss_weights', (v) => typeof v === 'number');
   const metrics = metricsPerOutput(compile?.metrics, names, 'metrics');
   const weighted = metricsPerOutput(compile?.weighted_metrics, names, 'weighted_metrics');
-  const unlossed: string[] = [];
+  const unread: string[] = [];
+  const metricOnly: Omit<OutputLoss, 'labelOffset'>[] = [];
   const heads = ends.flatMap((end, i) => {
+    const both = [...namedRaw(metrics[i]), ...namedRaw(weighted[i])];
+    const figures = metricFigures(`${end.name}_`, metrics[i], weighted[i]);
     if (losses[i] === null) {
-      // Keras would compute them against targets this output is not given here (docs/keras-models.md).
-      if (metricFigures('', metrics[i], weighted[i]).length > 0)
-        fail(`output "${end.name}" has no loss but has metrics: metrics are computed for outputs with a loss only`);
-      unlossed.push(end.name);
+      if (figures.length === 0) unread.push(end.name);
+      else {
+        const head = withOutput(end.name, () => metricTargetsHead(end, both));
+        metricOnly.push({ end, head, weight: 0, labelSize: labelsPerExample(head, end.shape), metrics: figures });
+      }
       return [];
     }
     const w = absent(weights[i]) ? 1 : weights[i];
     if (typeof w !== 'number' || !Number.isFinite(w))
       fail(`compile_config loss_weights for output "${end.name}" must be a number, got ${JSON.stringify(w)}`);
-    const both = [...namedRaw(metrics[i]), ...namedRaw(weighted[i])];
     const head = withOutput(end.name, () => lossHeadOf({ loss: losses[i], metrics: both }));
-    const figures = metricFigures(`${end.name}_`, metrics[i], weighted[i]);
     return [{ end, head, weight: w as number, labelSize: labelsPerExample(head, end.shape), metrics: figures }];
   });
   const offsets = new Map<string, number>();
   let at = 0;
-  for (const h of packedOrder(heads.map((h) => ({ ...h, name: h.end.name })))) {
+  for (const h of packedOrder([...heads, ...metricOnly].map((h) => ({ ...h, name: h.end.name })))) {
     offsets.set(h.name, at);
     at += h.labelSize;
   }
-  const outputs = heads.map((h) => ({ ...h, labelOffset: offsets.get(h.end.name)! }));
+  const placed = <T extends { end: GraphEnd }>(h: T) => ({ ...h, labelOffset: offsets.get(h.end.name)! });
+  const outputs = heads.map(placed);
+  const read = [...outputs, ...metricOnly.map(placed)];
   // Keras reports each output's loss only when more than one output has a loss (CompileLoss.build).
   const lossFigures = outputs.length > 1 ? outputs.map((o) => `${o.end.name}_loss`) : [];
-  const figures = [...lossFigures, ...outputs.flatMap((o) => o.metrics.map((m) => m.name))];
-  return { outputs, unlossed, labelWidth: at, figures: [...new Set(figures)] };
+  const metricNames = ends.flatMap((e) => read.find((o) => o.end === e)?.metrics.map((m) => m.name) ?? []);
+  const figures = [...lossFigures, ...metricNames];
+  return { outputs, metricOnly: read.slice(outputs.length), unread, labelWidth: at, figures: [...new Set(figures)] };
 }
 
 const namedRaw = (raw: unknown): unknown[] => (absent(raw) ? [] : Array.isArray(raw) ? raw : [raw]);
@@ -236,7 +248,7 @@ export function checkPackedLabels(losses: OutputLosses, y: Labels, batchSize: nu
     throw new RangeError(
       `targets: expected ${batchSize * losses.labelWidth} values (batch ${batchSize} × ${losses.labelWidth}), got ${y.length}`,
     );
-  for (const o of losses.outputs) {
+  for (const o of [...losses.outputs, ...losses.metricOnly]) {
     headCheckLabels(o.head, o.end.shape, targetsOf(o, y, batchSize, losses.labelWidth), batchSize);
   }
   return y instanceof Float32Array ? y : Float32Array.from(y);
@@ -246,7 +258,7 @@ export function checkPackedLabels(losses: OutputLosses, y: Labels, batchSize: nu
 export function outputMetricSums(losses: OutputLosses, out: Float32Array, y: Labels, batchSize: number): Record<string, number> {
   const sums: Record<string, number> = {};
   const width = batchSize === 0 ? 0 : out.length / batchSize;
-  for (const o of losses.outputs) {
+  for (const o of [...losses.outputs, ...losses.metricOnly]) {
     if (o.metrics.length === 0) continue;
     const mine = columns(out, batchSize, width, o.end.offset, o.end.size, new Float32Array(batchSize * o.end.size));
     const by = headMetricSums(o.head, mine, targetsOf(o, y, batchSize, losses.labelWidth), batchSize);
