@@ -17,6 +17,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
 import { nativeSoftmaxGradConfig } from './softmax-grad';
+import { nativeHeadsMatMulConfig } from './heads-matmul';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
 import { layerNormConfig, layerNormGradConfig, nativeLayerNormConfig, nativeLayerNormGradConfig } from './layer-norm';
@@ -73,7 +74,7 @@ const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, column
   [layerNormGradConfig.kernelName]: nativeLayerNormGradConfig,
 };
 /** Kernels that exist only with the native addon (null: this addon lacks it). */
-const NATIVE_ONLY: ((native: NativeGemm) => KernelConfig | null)[] = [nativeSoftmaxGradConfig];
+const NATIVE_ONLY: ((native: NativeGemm) => KernelConfig | null)[] = [nativeSoftmaxGradConfig, nativeHeadsMatMulConfig];
 
 export interface ProjectKernelOptions {
   /** A native BLAS (the Node side loads it); absent: the wasm kernels only. */
