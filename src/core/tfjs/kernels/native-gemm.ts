@@ -62,6 +62,8 @@ export interface NativeGemm {
   recurrence?: NativeRecurrence;
   /** Layer normalization's two kernels (native/blas/norm.c); absent from an addon built before them. */
   norm?: NativeLayerNorm;
+  /** y = softmax(scale·x) over each row of `cols` (native/blas/softmax.c; kernels/scaled-softmax.ts); absent from older addons. */
+  softmax?: (x: Float32Array, cols: number, scale: number, y: Float32Array) => void;
   /** The scaled softmax's gradient (native/blas/softmax.c; kernels/softmax-grad.ts has its loop); absent from older addons. */
   softmaxGrad?: (dy: Float32Array, y: Float32Array, cols: number, scale: number, dx: Float32Array) => void;
 }
