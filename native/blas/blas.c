@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "heads.h" /* the attention's per-head products */
 #include "norm.h" /* layer normalization */
 #include "rnn.h"
 #include "softmax.h" /* the attention's softmax and its gradient */
@@ -126,6 +127,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, open_blas, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgemmHeads", NULL, sgemm_heads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../../src/core/tfjs/gradients';
-import { selectBackend, unregisterProjectKernels } from '../../../src/core/tfjs';
+import { selectBackend, unregisterProjectKernels, type NativeGemm } from '../../../src/core/tfjs';
 import { headsMatMul, type HeadsLayout, type HeadsMatMulAttrs } from '../../../src/core/tfjs/heads-matmul';
 import { nativeForTests } from '../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../helpers/seed';
@@ -61,11 +61,25 @@ function combinations(): HeadsMatMulAttrs[] {
 }
 
 const { native, skip: noBlas } = nativeForTests();
+const noHeads = noBlas || (native?.sgemmHeads ? false : 'this addon has no sgemmHeads (rebuild: node scripts/build-native.mjs)');
+/** The addon as one built before sgemmHeads: the kernel calls sgemm per (batch, head). */
+const older = (): NativeGemm => {
+  const { sgemmHeads: _, ...rest } = native!;
+  return rest;
+};
 const paths = [
-  { name: 'wasm+blas', backend: 'wasm' as const, project: true, native: true, kernel: true, skip: noBlas },
-  { name: 'wasm', backend: 'wasm' as const, project: true, native: false, kernel: false, skip: false as const },
-  { name: 'wasm stock kernels', backend: 'wasm' as const, project: false, native: false, kernel: false, skip: false as const },
-  { name: 'cpu', backend: 'cpu' as const, project: false, native: false, kernel: false, skip: false as const },
+  { name: 'wasm+blas', backend: 'wasm' as const, project: true, native: () => native!, kernel: true, skip: noHeads },
+  {
+    name: 'wasm+blas, an addon without sgemmHeads',
+    backend: 'wasm' as const,
+    project: true,
+    native: older,
+    kernel: true,
+    skip: noBlas,
+  },
+  { name: 'wasm', backend: 'wasm' as const, project: true, native: null, kernel: false, skip: false as const },
+  { name: 'wasm stock kernels', backend: 'wasm' as const, project: false, native: null, kernel: false, skip: false as const },
+  { name: 'cpu', backend: 'cpu' as const, project: false, native: null, kernel: false, skip: false as const },
 ];
 
 describe('headsMatMul against a float64 reference', () => {
@@ -75,7 +89,7 @@ describe('headsMatMul against a float64 reference', () => {
 
   for (const path of paths) {
     test(`${path.name}: every transpose and layout, values and both gradients`, { skip: path.skip }, async () => {
-      await selectBackend([path.backend], { projectKernels: path.project, ...(path.native ? { native: native! } : {}) });
+      await selectBackend([path.backend], { projectKernels: path.project, ...(path.native ? { native: path.native() } : {}) });
       if (!path.project) unregisterProjectKernels();
       const rand = seededRandom(testSeed(`heads matmul ${path.name}`));
       for (const o of combinations()) {
@@ -117,5 +131,20 @@ describe('headsMatMul against a float64 reference', () => {
       () => tf.tidy(() => headsMatMul(tf.zeros([2, 5, 3, 4]), tf.zeros([2, 5, 3, 4]), o)),
       /DtrainHeadsMatMul: \[2, 5, 3, 4\] and \[2, 5, 3, 4\] do not multiply per head/,
     );
+  });
+
+  test('sgemmHeads checks every length and stride before touching memory', { skip: noHeads }, () => {
+    const g = native!.sgemmHeads!;
+    const f = (k: number) => new Float32Array(k);
+    // 2 batches × 3 heads of 2×2 matrices, [batch, heads, 2, 2]: 24 elements each.
+    const call = (a: number, b: number, c: number, lda = 2, aBatch = 12) =>
+      g(false, false, 2, 2, 2, f(a), lda, aBatch, 4, f(b), 2, 12, 4, f(c), 2, 12, 4, 2, 3);
+    call(24, 24, 24); // fits exactly
+    assert.throws(() => call(23, 24, 24), /RangeError: sgemmHeads: A has 23 elements, the sizes given need 24/);
+    assert.throws(() => call(24, 23, 24), /sgemmHeads: B has 23 elements, the sizes given need 24/);
+    assert.throws(() => call(24, 24, 23), /sgemmHeads: C has 23 elements, the sizes given need 24/);
+    assert.throws(() => call(24, 24, 24, 1), /sgemmHeads: ldA \(1\) must be at least max\(1, 2\)/);
+    assert.throws(() => call(24, 24, 24, 2, 13), /sgemmHeads: A has 24 elements, the sizes given need 25/);
+    assert.throws(() => g(false, false, 2, 2, 0, f(24), 2, 12, 4, f(24), 2, 12, 4, f(24), 2, 12, 4, 2, 3), /sgemmHeads: K/);
   });
 });

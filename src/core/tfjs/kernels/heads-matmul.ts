@@ -3,8 +3,10 @@
  * [batch, ·, ·, ·] tensor (../heads-matmul.ts has the op and its layouts): one sgemm per (batch, head)
  * whose leading dimensions step over the other heads, so the [batch, time, heads, dim] projections
  * need no transpose into [batch, heads, time, dim] and back. Stock wasm's Transpose took ~0.15–0.28 ms
- * for each of the bench Transformer's eight; these strides cost nothing. Registered only with the
- * native addon (its sgemm takes leading dimensions); elsewhere the op runs transposes and matMul.
+ * for each of the bench Transformer's eight; these strides cost nothing. The (batch, head) loop runs in
+ * C (the addon's sgemmHeads; an older addon without it: one sgemm call per matrix from here).
+ * Registered only with the native addon (its sgemm takes leading dimensions); elsewhere the op runs
+ * transposes and matMul.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeGemm } from './native-gemm';
@@ -23,13 +25,14 @@ export interface HeadsMatMulAttrs {
   layoutOut: HeadsLayout;
 }
 
-/** One operand's (batch, head) matrices: rows × cols each, where each starts and its row stride. */
+/** One operand's (batch, head) matrices: rows × cols each, matrix (b, h) at b·batchStep + h·headStep, rows ld apart. */
 interface Matrices {
   batch: number;
   heads: number;
   rows: number;
   cols: number;
-  start: (b: number, h: number) => number;
+  batchStep: number;
+  headStep: number;
   ld: number;
 }
 
@@ -37,10 +40,10 @@ export function matricesOf(shape: number[], layout: HeadsLayout): Matrices {
   const [batch, second, third, cols] = shape as [number, number, number, number];
   if (layout === 'byHead') {
     const [heads, rows] = [second, third];
-    return { batch, heads, rows, cols, start: (b, h) => (b * heads + h) * rows * cols, ld: cols };
+    return { batch, heads, rows, cols, batchStep: heads * rows * cols, headStep: rows * cols, ld: cols };
   }
   const [rows, heads] = [second, third];
-  return { batch, heads, rows, cols, start: (b, h) => b * rows * heads * cols + h * cols, ld: heads * cols };
+  return { batch, heads, rows, cols, batchStep: rows * heads * cols, headStep: cols, ld: heads * cols };
 }
 
 /** The output's shape: [batch, heads, M, N] or [batch, M, heads, N]. */
@@ -72,10 +75,36 @@ export function nativeHeadsMatMulConfig(native: NativeGemm): KernelConfig {
       cv.fill(0); // a sum over nothing (K = 0), or nothing to write
       return out;
     }
+    const [ta, tb] = [at.transposeA, at.transposeB];
+    if (native.sgemmHeads) {
+      // One call for every (batch, head): the loop in C (native/blas/heads.c).
+      native.sgemmHeads(
+        ta,
+        tb,
+        M,
+        N,
+        K,
+        av,
+        A.ld,
+        A.batchStep,
+        A.headStep,
+        bv,
+        B.ld,
+        B.batchStep,
+        B.headStep,
+        cv,
+        C.ld,
+        C.batchStep,
+        C.headStep,
+        A.batch,
+        A.heads,
+      );
+      return out;
+    }
     for (let i = 0; i < A.batch; i++)
       for (let h = 0; h < A.heads; h++) {
-        const [ca, cb, cc] = [av.subarray(A.start(i, h)), bv.subarray(B.start(i, h)), cv.subarray(C.start(i, h))];
-        native.sgemm(at.transposeA, at.transposeB, M, N, K, 1, ca, A.ld, cb, B.ld, 0, cc, C.ld);
+        const view = (x: Matrices, v: Float32Array) => v.subarray(i * x.batchStep + h * x.headStep);
+        native.sgemm(ta, tb, M, N, K, 1, view(A, av), A.ld, view(B, bv), B.ld, 0, view(C, cv), C.ld);
       }
     return out;
   };
