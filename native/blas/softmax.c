@@ -1,10 +1,11 @@
 /*
  * softmax(x, cols, scale, y): y = softmax(scale·x) over each row of x's last `cols` values, the
- * attention's probabilities from its logits in one pass (src/core/tfjs/kernels/softmax.ts). scale·x
- * rounded to float32 as tfjs's Mul rounds it, the row maximum subtracted, exp by exp_poly below (stock
- * wasm's Softmax took ~0.7 ms over the bench Transformer's 524k logits, glibc's expf per element
- * ~1.9 ms; vectorised, this ~0.1 ms), the row sum in float64 over the 8 lanes of lanes.h, then each
- * term divided by it. Every clone does the same IEEE operations (no contraction), so the same bits.
+ * attention's probabilities from its logits in one call (src/core/tfjs/kernels/scaled-softmax.ts).
+ * scale·x rounded to float32 as tfjs's Mul rounds it, the row maximum subtracted, exp by exp_poly
+ * below (stock wasm's Softmax took ~0.7 ms over the bench Transformer's 524k logits, glibc's expf per
+ * element ~1.9 ms; vectorised, this ~0.5 ms), the row sum in float64 over the 8 lanes of lanes.h,
+ * then each term times the sum's float32 reciprocal. Every clone does the same IEEE operations (no
+ * contraction), so the same bits.
  *
  * softmaxGrad(dy, y, scale, dx): the gradient of y = softmax(scale·x) over each row of y's last
  * `cols` values, dx = scale·(p − Σp·y) with p = dy·y: the attention's softmax and its logits' scale
