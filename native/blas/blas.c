@@ -14,9 +14,10 @@
 
 #include "args.h"
 #include "conv.h"
+#include "heads.h" /* the attention's per-head products */
 #include "norm.h" /* layer normalization */
 #include "rnn.h"
-#include "softmax.h" /* the attention softmax's gradient */
+#include "softmax.h" /* the attention's softmax and its gradient */
 #include "vector.h"
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 }; /* CBLAS's enum values */
@@ -126,10 +127,12 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, open_blas, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgemmHeads", NULL, sgemm_heads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
       {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmax", NULL, softmax, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"addInto", NULL, add_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rnnScan", NULL, rnn_forward, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -35,6 +35,8 @@ export type NativeBlasStatus =
 
 interface Addon extends NativeGemm, Partial<NativeRecurrence>, Partial<NativeLayerNorm> {
   softmaxGrad?: NativeGemm['softmaxGrad'];
+  softmax?: NativeGemm['softmax'];
+  sgemmHeads?: NativeGemm['sgemmHeads'];
   open(path: string): { config: string; corename: string };
   addInto(dst: ReduceArray, src: ReduceArray): void;
 }
@@ -89,6 +91,8 @@ function withOptionalKernels(addon: Addon, native: NativeGemm): NativeGemm {
   if (typeof addon.layerNorm === 'function' && typeof addon.layerNormGrad === 'function')
     native.norm = { layerNorm: addon.layerNorm, layerNormGrad: addon.layerNormGrad };
   if (typeof addon.softmaxGrad === 'function') native.softmaxGrad = addon.softmaxGrad;
+  if (typeof addon.softmax === 'function') native.softmax = addon.softmax;
+  if (typeof addon.sgemmHeads === 'function') native.sgemmHeads = addon.sgemmHeads;
   return native;
 }
 

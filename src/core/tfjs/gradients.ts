@@ -7,8 +7,10 @@ import '@tensorflow/tfjs';
 import { registerGradient } from '@tensorflow/tfjs-core';
 import { reluGradientConfig, reluGradGradientConfig } from './relu-gradient';
 import { meanGradientConfig, sumGradientConfig } from './reduce-gradients';
+import { headsMatMulGradConfig } from './heads-matmul';
 
 registerGradient(reluGradientConfig);
 registerGradient(reluGradGradientConfig);
 registerGradient(sumGradientConfig);
 registerGradient(meanGradientConfig);
+registerGradient(headsMatMulGradConfig);

@@ -1,15 +1,23 @@
 /**
- * softmax(scale·x) over the last axis, the attention's probabilities from its logits: forward tfjs's
- * Mul and Softmax; backward one fused kernel where the backend has it (wasm with the native addon:
- * kernels/softmax-grad.ts), else tfjs's own gradients of the two ops. Both are y·(dy − Σ dy·y)·scale.
+ * softmax(scale·x) over the last axis, the attention's probabilities from its logits: forward one
+ * kernel where the backend has it (wasm with the native addon: kernels/scaled-softmax.ts), else tfjs's
+ * Mul and Softmax; backward one fused kernel there too (kernels/softmax-grad.ts), else tfjs's own
+ * gradients of the two ops. Both are y·(dy − Σ dy·y)·scale.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { SOFTMAX_GRAD } from './kernels/softmax-grad';
+import { SCALED_SOFTMAX } from './kernels/scaled-softmax';
+
+function forward(x: tf.Tensor, scale: number): tf.Tensor {
+  if (getKernel(SCALED_SOFTMAX, tf.getBackend()) !== undefined)
+    return tf.engine().runKernel(SCALED_SOFTMAX, { x }, { scale }) as tf.Tensor;
+  return tf.softmax(tf.mul(x, scale));
+}
 
 function fused(scale: number) {
   return tf.customGrad((x, save) => {
-    const y = tf.softmax(tf.mul(x as tf.Tensor, scale));
+    const y = forward(x as tf.Tensor, scale);
     (save as tf.GradSaveFunc)([y]);
     return {
       value: y,

@@ -1,5 +1,5 @@
-// scaledSoftmax (the attention's softmax(scale·logits): one fused gradient kernel on wasm with the
-// native addon, tfjs's Mul and Softmax gradients elsewhere) against a float64 reference written here
+// scaledSoftmax (the attention's softmax(scale·logits): one forward and one gradient kernel on wasm
+// with the native addon, tfjs's Mul and Softmax and their gradients elsewhere) against a float64 reference written here
 // from the definition: y = exp(s·x − max)/Σ exp(s·x − max) per row; the gradient of Σ y·w is
 // dx = s·y·(w − Σ w·y). Every path a user lands on: wasm with the native BLAS, wasm without it, stock
 // wasm (project kernels off), cpu. The kernels' own loops: kernels/softmax-grad.test.ts.
@@ -73,6 +73,9 @@ describe('scaledSoftmax against a float64 reference', () => {
         const names = got.kernels.map((k) => k.name);
         const result = got.result as unknown as { y: Float32Array; dx: Float32Array };
         assert.equal(names.includes('DtrainSoftmaxGrad'), path.fused, names.join(','));
+        // With the addon the forward is one kernel too (the logits' scale and the softmax).
+        assert.equal(names.includes('DtrainScaledSoftmax'), path.fused, names.join(','));
+        assert.equal(names.includes('Softmax'), !path.fused, names.join(','));
         const want = reference(x, w, cols, scale);
         const what = `${path.name} [${shape.join(', ')}]`;
         assertNearEach(result.y, want.y, 1e-6, `${what} y`);

@@ -13,6 +13,7 @@ import type { KerasNode, LayerContext } from './layer-types';
 import { translatorOf, unsupportedIn } from './registry';
 import { penaltyOf, penaltyTensor } from './regularizers';
 import { outputMask, outputMasked, refuseMaskedOutput } from './masking';
+import { shapeOnlyNodes, shapeOnlyValue } from './graph-constants';
 
 export { graphOutput, type GivenShapes, type GraphEnd } from './model-io';
 
@@ -143,6 +144,7 @@ export function runNodes(
 ): void {
   const fused = fusedPools(graph, until);
   const skipped = new Set([...fused.values()].map((c) => c.name));
+  const shapeOnly = shapeOnlyNodes(graph.nodes);
   const inputsOf = (node: KerasNode) => {
     const fed = graph.inputs.find((i) => i.value === node.name);
     return fed ? [graph.inputs.length === 1 ? x! : unpackInput(x!, fed)] : node.inbound.map((n) => values.get(n)!);
@@ -159,6 +161,14 @@ export function runNodes(
       continue;
     }
     const inputs = inputsOf(node);
+    if (shapeOnly.has(node.name)) {
+      // Depends on the input's shape only (position ids): made once per shape (graph-constants.ts).
+      values.set(
+        node.name,
+        shapeOnlyValue(graph.nodes, node, inputs, () => node.apply(inputs, params, ctx) as tf.Tensor),
+      );
+      continue;
+    }
     const inMasks = node.inbound.map((n) => masks.get(n) ?? null);
     // A frozen layer's variables are non-trainable: they come with the state.
     const own = node.frozen ? (ctx.state ?? params) : params;

@@ -61,6 +61,11 @@ export interface KerasNode {
   frozen?: boolean;
   /** Its training pass all-reduces over the data-parallel devices (BatchNormalization's statistics). */
   syncsBatch?: boolean;
+  /**
+   * Set on keras ops (pure functions of their inputs): 'shape' when the value depends only on the
+   * inputs' shapes (OnesLike, ZerosLike), 'inputs' otherwise (graph-constants.ts keeps what follows).
+   */
+  valueFrom?: 'shape' | 'inputs';
   /** Set on Embedding layers: ids must lie in [0, inputDim). */
   embedding?: { inputDim: number; table: string };
   /**

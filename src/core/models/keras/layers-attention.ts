@@ -11,8 +11,11 @@ import { param, positiveInt, tensorSlots, variable, type Translator } from './la
 import { regularizersOf } from './regularizers';
 import { maskFor } from './masking';
 import { scaledSoftmax } from '../../tfjs/softmax';
+import { headsMatMul, type HeadsMatMulAttrs } from '../../tfjs/heads-matmul';
 
 const MASKED = -0.7 * 3.4028234663852886e38;
+/** Every operand and the output [batch, time, heads, dim], no transposes; the products override some. */
+const BY_ROW: HeadsMatMulAttrs = { transposeA: false, transposeB: false, layoutA: 'byRow', layoutB: 'byRow', layoutOut: 'byRow' };
 
 export const multiHeadAttention: Translator = (entry, inShapes) => {
   const c = entry.config;
@@ -74,18 +77,18 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
     regularizersOf(entry, ps, { kernel_regularizer: 0, bias_regularizer: 1 }),
   );
   /**
-   * x [b, t, d] · W [d, heads, dim] (+ bias [heads, dim]) → [b, heads, t, dim]. `flat` holds x as
-   * [b·t, d] per input tensor: self-attention reshapes its one input once, not three times. The bias
-   * broadcasts over [b, t, heads, dim], so neither it nor the product needs a reshape of its own.
+   * x [b, t, d] · W [d, heads, dim] (+ bias [heads, dim]) → [b, t, heads, dim], the heads in the
+   * product's own layout (headsMatMul reads them there: no transpose). `flat` holds x as [b·t, d] per
+   * input tensor: self-attention reshapes its one input once, not three times. The bias broadcasts
+   * over [b, t, heads, dim], so neither it nor the product needs a reshape of its own.
    */
   const projectHeads = (x: tf.Tensor, ps: ParamSpec[], p: Map<string, tf.Tensor>, flat: Map<tf.Tensor, tf.Tensor2D>) => {
     const [b, t, d] = x.shape as [number, number, number];
     const w = param(p, ps[0]!.path);
     const dim = w.shape[2]!;
     if (!flat.has(x)) flat.set(x, tf.reshape(x, [b * t, d]));
-    let y = tf.reshape(tf.matMul(flat.get(x)!, tf.reshape(w, [d, heads * dim]) as tf.Tensor2D), [b, t, heads, dim]);
-    if (ps[1]) y = tf.add(y, param(p, ps[1].path));
-    return tf.transpose(y, [0, 2, 1, 3]);
+    const y = tf.reshape(tf.matMul(flat.get(x)!, tf.reshape(w, [d, heads * dim]) as tf.Tensor2D), [b, t, heads, dim]);
+    return ps[1] ? tf.add(y, param(p, ps[1].path)) : y;
   };
   return {
     outShape: [q[0]!, outDim],
@@ -100,7 +103,8 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
       const qh = projectHeads(query, parts.query, p, flat);
       const kh = projectHeads(key, parts.key, p, flat);
       const vh = projectHeads(value, parts.value, p, flat);
-      const raw = tf.matMul(qh, kh, false, true); // [b, heads, t, s], before the 1/√key_dim scale
+      // [b, heads, t, s], before the 1/√key_dim scale
+      const raw = headsMatMul(qh, kh, { ...BY_ROW, transposeB: true, layoutOut: 'byHead' });
       // Keras: query_mask is the query's mask; value_mask and key_mask the keyword tensors, else their inputs'.
       const qm = propagated?.[qi] ?? null;
       const vm = maskFor(inputs, propagated, masks.v, vi);
@@ -112,9 +116,9 @@ export const multiHeadAttention: Translator = (entry, inShapes) => {
       const probs = mask
         ? tf.softmax(tf.where(tf.expandDims(mask, 1), tf.mul(raw, scale), tf.fill(raw.shape, MASKED)))
         : scaledSoftmax(raw, scale);
-      const attended = tf.matMul(probs, vh); // [b, heads, t, valueDim]
-      // [b, heads, t, valueDim] → [b·t, heads·valueDim], the output projection's rows, in one reshape.
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b * t, heads * valueDim]);
+      // [b, t, heads, valueDim]: the output projection's rows [b·t, heads·valueDim] by a reshape.
+      const attended = headsMatMul(probs, vh, { ...BY_ROW, layoutA: 'byHead' });
+      const merged = tf.reshape(attended, [b * t, heads * valueDim]);
       const wo = param(p, parts.output[0]!.path);
       let out: tf.Tensor = tf.matMul(merged as tf.Tensor2D, tf.reshape(wo, [heads * valueDim, outDim]) as tf.Tensor2D);
       if (parts.output[1]) out = tf.add(out, param(p, parts.output[1].path));

@@ -168,6 +168,8 @@ export function bindArgs<T>(entry: LayerEntry, values: T[]): unknown[] {
 }
 
 export const OP_CLASSES = Object.keys(OPS);
+/** Ops whose value depends only on their input's shape and dtype. */
+const SHAPE_ONLY = new Set(['OnesLike', 'ZerosLike']);
 
 export const opNode: Translator = (entry, inShapes) => {
   const fn = OPS[entry.className] ?? fail(`internal: no keras op ${entry.className}`);
@@ -180,6 +182,7 @@ export const opNode: Translator = (entry, inShapes) => {
     outShape: outs[0]!.slice(1),
     ...(outs.length > 1 ? { extraOutShapes: outs.slice(1).map((s) => s.slice(1)) } : {}),
     params: [],
+    valueFrom: SHAPE_ONLY.has(entry.className) ? 'shape' : 'inputs',
     apply: (inputs) => fn(bindArgs(entry, inputs), entry.config),
   };
 };

@@ -17,6 +17,8 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { dropoutMaskConfig } from './dropout-mask';
 import { gatherConfig } from './gather';
 import { nativeSoftmaxGradConfig } from './softmax-grad';
+import { nativeHeadsMatMulConfig } from './heads-matmul';
+import { nativeScaledSoftmaxConfig } from './scaled-softmax';
 import { sliceConfig, splitVConfig, unpackConfig } from './slice';
 import { identityConfig } from './identity';
 import { layerNormConfig, layerNormGradConfig, nativeLayerNormConfig, nativeLayerNormGradConfig } from './layer-norm';
@@ -73,7 +75,11 @@ const NATIVE: Record<string, (native: NativeGemm, fallback: KernelConfig, column
   [layerNormGradConfig.kernelName]: nativeLayerNormGradConfig,
 };
 /** Kernels that exist only with the native addon (null: this addon lacks it). */
-const NATIVE_ONLY: ((native: NativeGemm) => KernelConfig | null)[] = [nativeSoftmaxGradConfig];
+const NATIVE_ONLY: ((native: NativeGemm) => KernelConfig | null)[] = [
+  nativeSoftmaxGradConfig,
+  nativeScaledSoftmaxConfig,
+  nativeHeadsMatMulConfig,
+];
 
 export interface ProjectKernelOptions {
   /** A native BLAS (the Node side loads it); absent: the wasm kernels only. */

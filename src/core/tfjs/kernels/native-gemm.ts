@@ -22,6 +22,32 @@ export interface NativeGemm {
     ldc: number,
   ): void;
   /**
+   * For every batch entry i < batch and head h < heads: C_ih = op(A_ih)·op(B_ih), each matrix at
+   * i·xBatch + h·xHead of its array with leading dimension ldx (native/blas/heads.c; absent from older
+   * addons). K ≥ 1. Throws on a length that does not fit.
+   */
+  sgemmHeads?(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    lda: number,
+    aBatch: number,
+    aHead: number,
+    B: Float32Array,
+    ldb: number,
+    bBatch: number,
+    bHead: number,
+    C: Float32Array,
+    ldc: number,
+    cBatch: number,
+    cHead: number,
+    batch: number,
+    heads: number,
+  ): void;
+  /**
    * NHWC x [N, H, W, C] → cols [N·OH·OW, FH·FW·C] (dilation 1; taps outside the image read 0):
    * cols[n, oh, ow, (i·FW + j)·C + c] = x[n, oh·SH + i − padTop, ow·SW + j − padLeft, c].
    */
@@ -62,6 +88,8 @@ export interface NativeGemm {
   recurrence?: NativeRecurrence;
   /** Layer normalization's two kernels (native/blas/norm.c); absent from an addon built before them. */
   norm?: NativeLayerNorm;
+  /** y = softmax(scale·x) over each row of `cols` (native/blas/softmax.c; kernels/scaled-softmax.ts); absent from older addons. */
+  softmax?: (x: Float32Array, cols: number, scale: number, y: Float32Array) => void;
   /** The scaled softmax's gradient (native/blas/softmax.c; kernels/softmax-grad.ts has its loop); absent from older addons. */
   softmaxGrad?: (dy: Float32Array, y: Float32Array, cols: number, scale: number, dx: Float32Array) => void;
 }
