@@ -99,9 +99,9 @@ function caseData(c: Case, rand: () => number) {
 }
 
 const BACKENDS = [
-  { name: 'wasm with the native BLAS', backend: 'wasm', ...nativeForTests() },
-  { name: 'wasm', backend: 'wasm', native: null, skip: false as const },
-  { name: 'cpu', backend: 'cpu', native: null, skip: false as const },
+  { name: 'wasm with the native BLAS', backend: 'wasm' as const, ...nativeForTests() },
+  { name: 'wasm', backend: 'wasm' as const, native: null, skip: false as const },
+  { name: 'cpu', backend: 'cpu' as const, native: null, skip: false as const },
 ];
 
 for (const b of BACKENDS)
