@@ -55,7 +55,8 @@ export interface InputKernel {
  * with `projection` (then pre = x·W inside). kernel [units, gates·units], bias (LSTM's bias, GRU's
  * recurrent bias with reset_after; else null), init: the initial states or none (zeros). Returns
  * [batch, time + states, units]: the outputs in processing order, then the final states (without
- * `finals`, [batch, time, units]: a return_sequences layer's output as it is, no slice of it).
+ * `finals`, [batch, time, units]: a return_sequences layer's output as it is, no slice of it; with
+ * `last`, [batch, units]: the last step's output).
  */
 export function fusedRecurrence(
   native: Recurrence,
