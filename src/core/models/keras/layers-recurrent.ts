@@ -13,6 +13,7 @@ import { maskFor } from './masking';
 import { onlySlots, refuseSet, slotOf, tensorSlots, type Translator } from './layer-types';
 import { regularizersOf } from './regularizers';
 import { fusedKernels, fusedRecurrence } from '../../tfjs/recurrence/op';
+import { activeNativeGemm } from '../../tfjs/kernels';
 import type { Recurrence as NativeRecurrence } from '../../tfjs/recurrence/sequence';
 
 interface Recurrence {
@@ -94,14 +95,17 @@ function runFused(
   const [batch, time] = x.shape as [number, number];
   const units = r.cell.units;
   const { kernel, bias } = r.cell.stepParams(p);
-  // A return_sequences layer without return_state takes the kernel's result as its output, unsliced.
-  const finals = !r.returnSequences || r.returnState;
-  const options = { reverse: r.goBackwards, zeroOutput: r.zeroOutputForMask, mask, finals };
-  const packed = fusedRecurrence(native, r.cell.fused!, r.cell.inputProjection(x, p), kernel, bias, init ?? [], options);
+  // Without return_state the kernel's result is the layer's output, unsliced: every output, or the last alone.
+  const finals = r.returnState;
+  const options = { reverse: r.goBackwards, zeroOutput: r.zeroOutputForMask, mask, finals, last: !r.returnSequences && !finals };
+  // x·W inside the op where the input term is that alone (no input bias to add to it).
+  const [w, gemm] = [r.cell.inputKernel(p), activeNativeGemm()];
+  const projection = w !== null && gemm !== null && x.dtype === 'float32' ? { weights: w, gemm } : null;
+  const input = projection ? x : r.cell.inputProjection(x, p);
+  const packed = fusedRecurrence(native, r.cell.fused!, input, kernel, bias, init ?? [], options, projection);
   if (!finals) return [packed];
   const at = (step: number, steps: number) => tf.slice(packed, [0, step, 0], [batch, steps, units]);
   const out = r.returnSequences ? at(0, time) : tf.reshape(at(time - 1, 1), [batch, units]);
-  if (!r.returnState) return [out]; // no slices of states nobody reads
   return [out, ...r.cell.stateSizes.map((_, k) => tf.reshape(at(time + k, 1), [batch, units]))];
 }
 

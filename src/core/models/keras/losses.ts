@@ -1,12 +1,14 @@
 /**
  * Keras losses from a compile_config, as per-example tfjs losses whose batch mean is Keras's
  * `sum_over_batch_size` reduction. Formulas follow Keras 3's JAX backend: probabilities are clipped to
- * [ε, 1 − ε] with ε = 1e-7, categorical outputs are renormalised to sum 1 first.
+ * [ε, 1 − ε] with ε = 1e-7, categorical outputs are renormalised to sum 1 first (the categorical
+ * crossentropies are one op each: crossentropy.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossName, MetricName } from '../spec';
 import type { Labels } from '../parts';
 import { fail, isObj, toSnakeCase } from './config';
+import { crossentropy } from './crossentropy';
 
 const EPSILON = 1e-7;
 
@@ -171,16 +173,12 @@ const logSigmoid = (x: tf.Tensor) => tf.neg(tf.softplus(tf.neg(x)));
 const clip = (p: tf.Tensor) => tf.clipByValue(p, EPSILON, 1 - EPSILON);
 
 /** Elementwise-then-last-axis loss, shape [batch, ...outShape without its last axis]. */
-function lastAxisLoss(head: LossHead, out: tf.Tensor, labels: tf.Tensor, classes: number): tf.Tensor {
+function lastAxisLoss(head: LossHead, out: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   switch (head.kind) {
     case 'sparse_categorical_crossentropy':
-    case 'categorical_crossentropy': {
-      // int32 one-hot then cast: wasm's OneHot ignores a float32 dtype (tfjs 4.22).
-      let target = head.kind === 'sparse_categorical_crossentropy' ? tf.cast(tf.oneHot(labels, classes), 'float32') : labels;
-      if (head.labelSmoothing > 0) target = tf.add(tf.mul(target, 1 - head.labelSmoothing), head.labelSmoothing / classes);
-      const logProb = head.fromLogits ? tf.logSoftmax(out) : tf.log(clip(tf.div(out, tf.sum(out, -1, true))));
-      return tf.neg(tf.sum(tf.mul(target, logProb), -1));
-    }
+      return crossentropy(out, { ids: labels.dataSync() }, head);
+    case 'categorical_crossentropy':
+      return crossentropy(out, { rows: labels.dataSync() }, head);
     case 'binary_crossentropy': {
       const target =
         head.labelSmoothing > 0 ? tf.add(tf.mul(labels, 1 - head.labelSmoothing), 0.5 * head.labelSmoothing) : labels;
@@ -199,7 +197,7 @@ function lastAxisLoss(head: LossHead, out: tf.Tensor, labels: tf.Tensor, classes
 /** Loss of each example, shape [batch]: sum_over_batch_size averages what remains after the last axis. */
 export function headPerExample(head: LossHead, out: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
   const batch = out.shape[0]!;
-  const perElement = lastAxisLoss(head, out, labels, out.shape[out.rank - 1]!);
+  const perElement = lastAxisLoss(head, out, labels);
   return (perElement.rank === 1 ? perElement : tf.mean(tf.reshape(perElement, [batch, -1]), 1)) as tf.Tensor1D;
 }
 

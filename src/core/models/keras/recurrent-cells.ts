@@ -23,6 +23,8 @@ export interface Cell {
   fused: FusedCell | null;
   /** What that kernel takes besides inputProjection: the recurrent kernel and the bias added inside the step. */
   stepParams(p: Map<string, tf.Tensor>): { kernel: tf.Tensor; bias: tf.Tensor | null };
+  /** W when the input term is x·W alone (no input bias): the fused op then computes it itself; else null. */
+  inputKernel(p: Map<string, tf.Tensor>): tf.Tensor | null;
 }
 
 /** The activation's name when the fused kernels compute it, else null. */
@@ -77,6 +79,7 @@ function simpleRnnCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
     step: (pre, [prev], p) => [act(tf.add(pre, tf.matMul(prev as tf.Tensor2D, param(p, w.recurrent.path) as tf.Tensor2D)))],
     fused: actName ? { kind: 'simple', act: actName } : null,
     stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: null }),
+    inputKernel: (p) => (w.bias ? null : param(p, w.kernel.path)),
   };
 }
 
@@ -105,6 +108,7 @@ function lstmCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
     },
     fused: actName && recName ? { kind: 'lstm', act: actName, rec: recName } : null,
     stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: bias ? param(p, bias.path) : null }),
+    inputKernel: (p) => param(p, w.kernel.path), // LSTM's bias is added inside the step
   };
 }
 
@@ -158,6 +162,7 @@ function gruCell(entry: LayerEntry, inputDim: number, sub: Sub): Cell {
     fused: actName && recName ? { kind: 'gru', act: actName, rec: recName, resetAfter: after } : null,
     // reset_after: the bias's second row is added to h·U inside the step
     stepParams: (p) => ({ kernel: param(p, w.recurrent.path), bias: after && w.bias ? biasRow(p, 1) : null }),
+    inputKernel: (p) => (w.bias ? null : param(p, w.kernel.path)),
   };
 }
 
