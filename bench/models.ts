@@ -34,10 +34,11 @@ const BATCH = 32;
 // The peer's statistic (keras_models_peer.py): best of ROUNDS rounds of STEPS steps after WARMUP.
 const [WARMUP, STEPS, ROUNDS] = [3, 4, 3];
 /**
- * dtrain's warm-up also lasts WARM_MS: XLA compiles the peer's whole step in its first call, but V8
- * optimises dtrain's JavaScript over the first tens of steps. Three warm-up steps left the LSTM's
- * (~20 ms each) timed rounds inside that: its steps cost 16–60 ms of CPU over the first ~20 and the
- * two runs of one day differed by 39%; a ResNet50 step is long enough that WARMUP alone covers it.
+ * Every side's warm-up also lasts WARM_MS (the peers' WARM_SECONDS): XLA compiles the peer's whole
+ * step in its first call, but V8 optimises dtrain's JavaScript over the first tens of steps. Three
+ * warm-up steps left the LSTM's (~20 ms each) timed rounds inside that: its steps cost 16–60 ms of CPU
+ * over the first ~20 and the two runs of one day differed by 39%. The peers warm up as long, so no
+ * side is timed colder than another.
  */
 const WARM_MS = 2_000;
 

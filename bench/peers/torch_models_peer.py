@@ -24,6 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 WARMUP, STEPS, ROUNDS = 3, 4, 3
+# Every side also warms up for 2 s, as dtrain does (bench/models.ts).
+WARM_SECONDS = 2.0
 
 
 def conv_bn(cin, cout, k, stride=1, padding=0, bias=True, eps=1.001e-5, groups=1):
@@ -148,6 +150,9 @@ def samples_per_sec(outdir, name):
         optimizer.step()
 
     for _ in range(WARMUP):
+        step()
+    warm_until = time.perf_counter() + WARM_SECONDS
+    while time.perf_counter() < warm_until:
         step()
     best, cpu = 0.0, float("inf")
     for _ in range(ROUNDS):
