@@ -12,9 +12,10 @@ enum { LANES = 8 };
 /*
  * On x86-64 Linux with GCC, a loop so marked is built twice, for AVX2 and for the baseline (SSE2), and
  * the loader picks per machine: the double-precision passes run 4 wide instead of 2. The same IEEE
- * operations either way (no FMA: contraction is off), so the same bits.
+ * operations either way (no FMA: contraction is off), so the same bits. -DDTRAIN_BLAS_BASELINE builds
+ * the baseline alone, which the tests load to check what a CPU without AVX2 runs.
  */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(DTRAIN_BLAS_BASELINE)
 #define WIDE_VECTORS __attribute__((target_clones("avx2", "default")))
 #else
 #define WIDE_VECTORS

@@ -22,7 +22,7 @@ export function nativeForTests(): ForTests {
 
 /**
  * The addon built for the baseline instruction set only (-DDTRAIN_BLAS_BASELINE: no AVX2 clones of the
- * recurrent scans), which is what a CPU without AVX2 and FMA runs; built here into a temporary directory
+ * recurrent scans, layer norm or the softmax), which is what a CPU without AVX2 and FMA runs; built here into a temporary directory
  * as scripts/build-native.mjs builds the real one.
  */
 export function baselineNativeForTests(): ForTests {

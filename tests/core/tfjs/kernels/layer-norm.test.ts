@@ -17,11 +17,13 @@ import {
   layerNormRows,
   nativeLayerNormConfig,
 } from '../../../../src/core/tfjs/kernels/layer-norm';
-import { nativeForTests } from '../../../helpers/native-blas';
+import { baselineNativeForTests, nativeForTests } from '../../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 
 const { native, skip } = nativeForTests();
 const noNorm = skip || (native?.norm ? false : 'this addon has no layerNorm (rebuild: node scripts/build-native.mjs)');
+// Built for the baseline instruction set alone: what a CPU without AVX2 runs.
+const baseline = noNorm ? { native: undefined, skip: noNorm } : baselineNativeForTests();
 
 function reference(x: Float32Array, gamma: Float32Array, beta: Float32Array, dy: Float32Array, eps: number) {
   const cols = gamma.length;
@@ -98,15 +100,21 @@ const SHAPES: [rows: number, cols: number][] = [
   [5, 17],
 ];
 const JS = { layerNorm: layerNormRows, layerNormGrad: layerNormGradRows };
+type Loops = typeof JS;
+const IMPLS: { impl: string; loops: () => Loops; skip: string | false }[] = [
+  { impl: 'JavaScript', loops: () => JS, skip: false },
+  { impl: 'native', loops: () => native!.norm!, skip: noNorm },
+  { impl: 'native, baseline build', loops: () => baseline.native!.norm!, skip: baseline.skip },
+];
 
 describe('layer-norm kernels: native and JavaScript loops', () => {
   after(async () => {
     await selectBackend(['wasm']);
   });
 
-  for (const impl of ['JavaScript', 'native'] as const) {
-    test(`${impl}: y, dx, dγ, dβ within float32 rounding of the float64 reference`, { skip: impl === 'native' && noNorm }, () => {
-      const loops = impl === 'native' ? native!.norm! : JS;
+  for (const { impl, loops: loopsOf, skip: implSkip } of IMPLS) {
+    test(`${impl}: y, dx, dγ, dβ within float32 rounding of the float64 reference`, { skip: implSkip }, () => {
+      const loops = loopsOf();
       const rand = seededRandom(testSeed(`layer-norm kernels ${impl}`));
       for (const [rows, cols] of SHAPES) {
         // An offset mean and a spread that varies per row, so mean and variance both matter.
@@ -125,7 +133,16 @@ describe('layer-norm kernels: native and JavaScript loops', () => {
     });
   }
 
-  test('native equals JavaScript bit for bit (subarray views at an offset, as wasm-heap views are)', { skip: noNorm }, () => {
+  for (const { impl, loops: loopsOf, skip: implSkip } of IMPLS.slice(1))
+    test(
+      `${impl} equals JavaScript bit for bit (subarray views at an offset, as wasm-heap views are)`,
+      { skip: implSkip },
+      () => {
+        bitForBit(loopsOf());
+      },
+    );
+
+  function bitForBit(native: Loops): void {
     const rand = seededRandom(testSeed('layer-norm kernels native vs js'));
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
@@ -134,13 +151,13 @@ describe('layer-norm kernels: native and JavaScript loops', () => {
       const dy = pool.subarray(1 + n, 1 + 2 * n);
       const gamma = pool.subarray(1 + 2 * n, 1 + 2 * n + cols);
       const beta = pool.subarray(2 + 2 * n + cols, 2 + 2 * n + 2 * cols);
-      const a = run(native!.norm!, x, gamma, beta, dy, 1e-3);
+      const a = run(native, x, gamma, beta, dy, 1e-3);
       const b = run(JS, x, gamma, beta, dy, 1e-3);
       for (const k of Object.keys(a) as (keyof typeof a)[]) {
         assert.deepEqual(new Uint32Array(a[k].buffer), new Uint32Array(b[k].buffer), `${rows}×${cols} ${k}`);
       }
     }
-  });
+  }
 
   test('the addon checks every length before touching memory', { skip: noNorm }, () => {
     const n = native!.norm!;

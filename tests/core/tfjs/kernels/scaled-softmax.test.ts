@@ -7,12 +7,18 @@ import assert from 'node:assert/strict';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../../src/core/tfjs';
 import { SCALED_SOFTMAX, nativeScaledSoftmaxConfig } from '../../../../src/core/tfjs/kernels/scaled-softmax';
-import { nativeForTests } from '../../../helpers/native-blas';
+import { baselineNativeForTests, nativeForTests } from '../../../helpers/native-blas';
 import { seededRandom, testSeed } from '../../../helpers/seed';
 import { assertNearEach } from '../../../helpers/near';
 
 const { native, skip } = nativeForTests();
 const noKernel = skip || (native?.softmax ? false : 'this addon has no softmax (rebuild: node scripts/build-native.mjs)');
+// Built for the baseline instruction set alone: what a CPU without AVX2 runs.
+const baseline = noKernel ? { native: undefined, skip: noKernel } : baselineNativeForTests();
+const BUILDS = [
+  { build: 'as built', softmax: () => native!.softmax!, skip: noKernel },
+  { build: 'baseline build', softmax: () => baseline.native!.softmax!, skip: baseline.skip },
+];
 
 function reference(x: Float32Array, cols: number, scale: number): Float64Array {
   const y = new Float64Array(x.length);
@@ -40,17 +46,18 @@ describe('scaled softmax kernel (native)', { skip: noKernel }, () => {
     await selectBackend(['wasm']);
   });
 
-  test('y within float32 rounding of the float64 reference, written at an offset', () => {
-    const rand = seededRandom(testSeed('scaled softmax kernel'));
-    for (const [rows, cols] of SHAPES)
-      for (const spread of [1, 12, 400]) {
-        const x = Float32Array.from({ length: rows * cols }, () => (rand() - 0.5) * spread);
-        const out = new Float32Array(x.length + 2).fill(7);
-        native!.softmax!(x, cols, 0.25, out.subarray(1, 1 + x.length));
-        assertNearEach(out.subarray(1, 1 + x.length), reference(x, cols, 0.25), 1e-6, `${rows}×${cols} spread ${spread}`);
-        assert.deepEqual([out[0], out[x.length + 1]], [7, 7], 'nothing outside the output is written');
-      }
-  });
+  for (const { build, softmax, skip: buildSkip } of BUILDS)
+    test(`${build}: y within float32 rounding of the float64 reference, written at an offset`, { skip: buildSkip }, () => {
+      const rand = seededRandom(testSeed('scaled softmax kernel'));
+      for (const [rows, cols] of SHAPES)
+        for (const spread of [1, 12, 400]) {
+          const x = Float32Array.from({ length: rows * cols }, () => (rand() - 0.5) * spread);
+          const out = new Float32Array(x.length + 2).fill(7);
+          softmax()(x, cols, 0.25, out.subarray(1, 1 + x.length));
+          assertNearEach(out.subarray(1, 1 + x.length), reference(x, cols, 0.25), 1e-6, `${rows}×${cols} spread ${spread}`);
+          assert.deepEqual([out[0], out[x.length + 1]], [7, 7], 'nothing outside the output is written');
+        }
+    });
 
   test('a row holding NaN gives NaN; the other rows are untouched by it', () => {
     const x = Float32Array.from({ length: 3 * 10 }, (_, i) => (i % 10) * 0.5);
