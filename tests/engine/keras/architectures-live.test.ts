@@ -20,17 +20,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
 import type { KerasArchive } from '../../../src/engine/keras/archive';
-import { createTrainerService } from '../../../src/engine/service/index';
+import { type createTrainerService } from '../../../src/engine/service/index';
 import { compareArchives, compareLosses, kerasCaseDir, loadKerasCase, type KerasCase } from '../../helpers/keras-cases';
 import { continueAsRun, continueInProcess, type Continued } from '../../helpers/keras-case-run';
 import { distancesToTruth, ensureTruth, oneStepCase, readCaseArchive, type TruthDistance } from '../../helpers/keras-truth';
 import { loadNativeBlas } from '../../../src/workers/native-blas';
-import { WORKER_ENTRY } from '../service/helpers';
+import { suiteService } from '../service/helpers';
 
 const TEXT = ['lstm_text', 'gru_text', 'transformer_encoder'];
 const withImages = process.env.DTRAIN_KERAS_ARCHITECTURES === '1';
@@ -140,15 +139,8 @@ describe('whole architectures continued from Keras archives (1 device, in proces
 
 describe('architectures on 2 real worker processes', { skip, timeout: 3_600_000 }, () => {
   let service: Awaited<ReturnType<typeof createTrainerService>>;
-  let work: string;
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'dtrain-archs-'));
-    service = await createTrainerService({ dbPath: join(work, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
-  });
-  after(async () => {
-    await service.shutdown();
-    rmSync(work, { recursive: true, force: true });
-  });
+  let work = '';
+  suiteService('dtrain-archs-', (s, dir) => ((service = s), (work = dir)));
   for (const name of ['transformer_encoder', 'ResNet50'])
     test(`${name} on batch=2`, { skip: IMAGE.includes(name) ? imageSkip : undefined }, () =>
       checkCase(name, (c) => continueAsRun(c, 'batch=2', service, mkdtempSync(join(work, 'run-'))), '(2 workers)'),

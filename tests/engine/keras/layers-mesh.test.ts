@@ -6,15 +6,12 @@
  * losses, within 1e-4 of what Keras reached on one device. BatchNormalization is also run with a global
  * batch that gives each worker one example (whose own variance is 0 everywhere).
  */
-import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTrainerService } from '../../../src/engine/service/index';
+import { describe, test } from 'node:test';
+import { type createTrainerService } from '../../../src/engine/service/index';
 import { compareArchives, compareLosses, kerasCaseDir, loadKerasCase } from '../../helpers/keras-cases';
 import { continueAsRun } from '../../helpers/keras-case-run';
 import { LAYER_CASES } from '../../helpers/keras-layer-cases';
-import { WORKER_ENTRY } from '../service/helpers';
+import { suiteService } from '../service/helpers';
 
 const ONE_EACH = 'batchnorm_pairs';
 const cases = kerasCaseDir([...LAYER_CASES, ONE_EACH]);
@@ -23,15 +20,8 @@ const dir = 'dir' in cases ? cases.dir : '';
 
 describe('Keras layer cases as runs on real worker processes', { skip, timeout: 1_800_000 }, () => {
   let service: Awaited<ReturnType<typeof createTrainerService>>;
-  let work: string;
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'dtrain-layers-mesh-'));
-    service = await createTrainerService({ dbPath: join(work, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
-  });
-  after(async () => {
-    await service.shutdown();
-    rmSync(work, { recursive: true, force: true });
-  });
+  let work = '';
+  suiteService('dtrain-layers-mesh-', (s, dir) => ((service = s), (work = dir)));
 
   const run = async (name: string, mesh: string) => {
     const c = await loadKerasCase(dir, name);

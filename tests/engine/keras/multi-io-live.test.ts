@@ -9,7 +9,7 @@
  * department_accuracy, priority_mae) and every variable and Adadelta slot must agree to 1e-4 of
  * Keras's change; the archive dtrain exports loads in Keras, which trains on from it as from its own.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,12 +19,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
 import { readKerasArchive, type KerasArchive } from '../../../src/engine/keras/archive';
-import { createTrainerService } from '../../../src/engine/service/index';
+import { type createTrainerService } from '../../../src/engine/service/index';
 import type { RunConfig } from '../../../src/shared/api';
 import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
 import { compareArchives } from '../../helpers/keras-cases';
 import { archiveTrainer, trainerArchive } from '../../helpers/keras-case-run';
-import { WORKER_ENTRY } from '../service/helpers';
+import { suiteService } from '../service/helpers';
 import { computePaths } from '../../helpers/compute-paths';
 import { loadNativeBlas } from '../../../src/workers/native-blas';
 
@@ -144,15 +144,8 @@ describe('two inputs and two outputs continued from a Keras archive', { skip, ti
 
   describe('2 real worker processes', () => {
     let service: Awaited<ReturnType<typeof createTrainerService>>;
-    let work: string;
-    before(async () => {
-      work = mkdtempSync(join(tmpdir(), 'dtrain-multi-io-'));
-      service = await createTrainerService({ dbPath: join(work, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
-    });
-    after(async () => {
-      await service.shutdown();
-      rmSync(work, { recursive: true, force: true });
-    });
+    let work = '';
+    suiteService('dtrain-multi-io-', (s, dir) => ((service = s), (work = dir)));
 
     test('batch=2: the same figures, weights and slots; the export loads in Keras and trains on', async () => {
       const { runId } = await service.startRun(runConfig(c, 'batch=2'));

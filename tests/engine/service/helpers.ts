@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,27 @@ export async function withService<T>(
     await service.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An engine on a temporary database for the enclosing describe: started before its tests (handed to
+ * `use` with its folder), shut down and removed after them.
+ */
+export function suiteService(
+  prefix: string,
+  use: (service: Awaited<ReturnType<typeof createTrainerService>>, dir: string) => void,
+): void {
+  let service: Awaited<ReturnType<typeof createTrainerService>> | undefined;
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    service = await createTrainerService({ dbPath: join(dir, 'runs.db'), processHost: 'node', workerEntry: WORKER_ENTRY });
+    use(service, dir);
+  });
+  after(async () => {
+    await service?.shutdown();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 /**
