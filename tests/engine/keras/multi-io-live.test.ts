@@ -12,9 +12,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
@@ -22,6 +20,7 @@ import { readKerasArchive, type KerasArchive } from '../../../src/engine/keras/a
 import { type createTrainerService } from '../../../src/engine/service/index';
 import type { RunConfig } from '../../../src/shared/api';
 import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
+import { compareFigures, scriptReferenceDir } from '../../helpers/keras-script-reference';
 import { compareArchives } from '../../helpers/keras-cases';
 import { archiveTrainer, trainerArchive } from '../../helpers/keras-case-run';
 import { suiteService } from '../service/helpers';
@@ -41,25 +40,7 @@ interface Reference {
   after: KerasArchive;
 }
 
-/** Keras's reference, made once per script and Keras version (as tests/helpers/keras-cases.ts keeps its cases). */
-function referenceDir(): { dir: string } | { reason: string } {
-  const keras = pythonWithKeras();
-  if ('reason' in keras) return keras;
-  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(keras.version).digest('hex').slice(0, 12);
-  const dir = join(process.env.DTRAIN_KERAS_CASES_DIR || tmpdir(), `dtrain-keras-multi-io-${key}`);
-  if (existsSync(join(dir, 'multi_io.json'))) return { dir };
-  const work = mkdtempSync(join(tmpdir(), 'dtrain-multi-io-work-'));
-  try {
-    const r = spawnSync(keras.python, [SCRIPT, 'make', work], { env: ENV, encoding: 'utf8', timeout: 600_000 });
-    if (r.status !== 0) throw new Error(`keras_multi_io.py make failed (${r.status}): ${r.stderr.slice(-3000)}`);
-    mkdirSync(dir, { recursive: true });
-    // The .json last: its presence says the reference is complete.
-    for (const f of readdirSync(work).sort((a) => (a.endsWith('.json') ? 1 : -1))) renameSync(join(work, f), join(dir, f));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return { dir };
-}
+const referenceDir = () => scriptReferenceDir(SCRIPT, 'dtrain-keras-multi-io', 'multi_io.json', ENV);
 
 async function loadReference(dir: string): Promise<Reference> {
   const meta = JSON.parse(readFileSync(join(dir, 'multi_io.json'), 'utf8')) as Omit<Reference, 'dir' | 'before' | 'after'>;
@@ -86,19 +67,6 @@ function runConfig(ref: Reference, mesh: string, extra: Record<string, unknown> 
     checkpointEvery: 0,
     ...extra,
   } as unknown as RunConfig;
-}
-
-/** Every figure Keras reported at every step, ours within 1e-4 (relative, or absolute below 1e-3). */
-function compareFigures(label: string, ours: Record<string, number>[], keras: Record<string, number>[]): void {
-  assert.equal(ours.length, keras.length, `${label}: ${ours.length} steps, Keras ${keras.length}`);
-  keras.forEach((want, t) => {
-    assert.deepEqual(Object.keys(ours[t]!).sort(), Object.keys(want).sort(), `${label}: figures at step ${t}`);
-    for (const [name, k] of Object.entries(want))
-      assert.ok(
-        Math.abs(ours[t]![name]! - k) <= 1e-4 * Math.max(Math.abs(k), 1e-3),
-        `${label}: ${name} at step ${t} is ${ours[t]![name]}, Keras ${k}`,
-      );
-  });
 }
 
 /** The continuation by one in-process DeviceTrainer (the worker's step), its figures checked, exported as an archive. */

@@ -12,9 +12,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerProjectKernels, selectBackend } from '../../../src/core/tfjs';
@@ -22,6 +20,7 @@ import { readKerasArchive, type KerasArchive } from '../../../src/engine/keras/a
 import { type createTrainerService } from '../../../src/engine/service/index';
 import type { RunConfig } from '../../../src/shared/api';
 import { REPO_ROOT, pythonWithKeras } from '../../helpers/external';
+import { compareFigures, scriptReferenceDir } from '../../helpers/keras-script-reference';
 import { compareArchives } from '../../helpers/keras-cases';
 import { archiveTrainer, trainerArchive } from '../../helpers/keras-case-run';
 import { suiteService } from '../service/helpers';
@@ -43,25 +42,7 @@ interface Case {
   after: KerasArchive;
 }
 
-/** Keras's reference, made once per script and Keras version (as tests/helpers/keras-cases.ts keeps its cases). */
-function referenceDir(): { dir: string } | { reason: string } {
-  const keras = pythonWithKeras();
-  if ('reason' in keras) return keras;
-  const key = createHash('sha256').update(readFileSync(SCRIPT)).update(keras.version).digest('hex').slice(0, 12);
-  const dir = join(process.env.DTRAIN_KERAS_CASES_DIR || tmpdir(), `dtrain-keras-multi-io-more-${key}`);
-  if (existsSync(join(dir, 'cases.json'))) return { dir };
-  const work = mkdtempSync(join(tmpdir(), 'dtrain-multi-io-more-work-'));
-  try {
-    const r = spawnSync(keras.python, [SCRIPT, 'make', work], { env: ENV, encoding: 'utf8', timeout: 600_000 });
-    if (r.status !== 0) throw new Error(`keras_multi_io_more.py make failed (${r.status}): ${r.stderr.slice(-3000)}`);
-    mkdirSync(dir, { recursive: true });
-    // The .json last: its presence says the reference is complete.
-    for (const f of readdirSync(work).sort((a) => (a.endsWith('.json') ? 1 : -1))) renameSync(join(work, f), join(dir, f));
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return { dir };
-}
+const referenceDir = () => scriptReferenceDir(SCRIPT, 'dtrain-keras-multi-io-more', 'cases.json', ENV);
 
 async function loadCases(dir: string): Promise<Map<CaseName, Case>> {
   const meta = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Record<
@@ -99,19 +80,6 @@ function runConfig(dir: string, c: Case, mesh: string, extra: Record<string, unk
     checkpointEvery: 0,
     ...extra,
   } as unknown as RunConfig;
-}
-
-/** Every figure Keras reported at every step, ours within 1e-4 (relative, or absolute below 1e-3). */
-function compareFigures(label: string, ours: Record<string, number>[], keras: Record<string, number>[]): void {
-  assert.equal(ours.length, keras.length, `${label}: ${ours.length} steps, Keras ${keras.length}`);
-  keras.forEach((want, t) => {
-    assert.deepEqual(Object.keys(ours[t]!).sort(), Object.keys(want).sort(), `${label}: figures at step ${t}`);
-    for (const [name, k] of Object.entries(want))
-      assert.ok(
-        Math.abs(ours[t]![name]! - k) <= 1e-4 * Math.max(Math.abs(k), 1e-3),
-        `${label}: ${name} at step ${t} is ${ours[t]![name]}, Keras ${k}`,
-      );
-  });
 }
 
 function worstOf(label: string, ours: KerasArchive, c: Case): string {
