@@ -75,6 +75,11 @@ def make(outdir, batch=4, before=2, steps=3):
 def load(ours_path, theirs_path, data, batch):
     d = np.load(data)
     x, y = take({k: d[k] for k in d.files}, 0, batch)
+    train_both(ours_path, theirs_path, x, y)
+
+
+def train_both(ours_path, theirs_path, x, y):
+    """One train_on_batch on our export and on Keras's own archive: the figures, and how far apart the weights land."""
     ours = keras.saving.load_model(ours_path)
     theirs = keras.saving.load_model(theirs_path)
     before = [np.asarray(w).copy() for w in theirs.weights]

@@ -23,6 +23,7 @@ import sys
 import numpy as np
 
 import keras
+from keras_multi_io import train_both  # same folder: the script's own directory is on sys.path
 
 SCCE = lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True)  # noqa: E731
 ADADELTA = lambda: keras.optimizers.Adadelta(learning_rate=1.0)  # noqa: E731
@@ -131,17 +132,7 @@ def load(case, ours_path, theirs_path, data, batch):
     _, _, xs, ys = CASES[case]()
     d = np.load(data)
     x, y = take({k: d[k] for k in d.files}, 0, batch, xs, ys)
-    ours = keras.saving.load_model(ours_path)
-    theirs = keras.saving.load_model(theirs_path)
-    before = [np.asarray(w).copy() for w in theirs.weights]
-    a = ours.train_on_batch(x, y, return_dict=True)
-    b = theirs.train_on_batch(x, y, return_dict=True)
-    worst = 0.0
-    for wa, wb, w0 in zip(ours.weights, theirs.weights, before):
-        change = float(np.abs(np.asarray(wb) - w0).max())
-        if change > 0:
-            worst = max(worst, float(np.abs(np.asarray(wa) - np.asarray(wb)).max()) / change)
-    print(json.dumps({"ours": {k: float(v) for k, v in a.items()}, "keras": {k: float(v) for k, v in b.items()}, "worst_vs_step_change": worst}))
+    train_both(ours_path, theirs_path, x, y)
 
 
 if __name__ == "__main__":
